@@ -1,0 +1,1 @@
+"""Rate conversions and standard curves (placeholder, being written)."""
