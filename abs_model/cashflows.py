@@ -1,0 +1,232 @@
+"""Pool cash flows: :class:`PoolCashflows`, one row per period, with its books-balance checks.
+
+Columns of ``frame`` (money in the pool's currency, float64; period 0 is the cut-off):
+
+- ``opening_balance``: principal outstanding at the start of the period (performing + delinquent).
+- ``scheduled_principal``: principal of instalments paid, arrears paid by cures included.
+- ``prepayment``: voluntary full prepayments. ``prepayment_fee``: unearned fees charged on them.
+- ``fee_interest``: fee (flat-fee products) or interest collected with instalments.
+- ``defaults``: principal newly defaulted (charged off at the default threshold).
+- ``recoveries``: cash recovered on earlier defaults (recovery rate × defaults, after the lag).
+- ``net_loss``: defaults less their eventual recoveries, booked at default.
+- ``closing_balance`` = opening − scheduled principal − prepayment − defaults (checked).
+- ``balance_m0`` … ``balance_m6``: closing balance by delinquency bucket (sums to closing).
+- ``count``: receivables still outstanding. ``prepay_base``: the balance SMM was applied to.
+
+Derived: ``principal_collections`` = scheduled + prepayment; ``total_collections`` = principal +
+fee/interest + prepayment fee + recoveries; ``smm`` = prepayment / prepay_base; ``cpr`` =
+1 − (1 − smm)^12; ``mdr`` = defaults / opening; ``cdr`` = 1 − (1 − mdr)^12;
+``cumulative_default_rate`` = Σ defaults / initial balance; ``pool_factor`` = closing / initial;
+``delinquency_30p`` / ``60p`` / ``90p`` = balance in M2+ / M3+ / M4+ ÷ closing balance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from abs_model.errors import ConservationError
+
+BUCKET_FIELDS: tuple[str, ...] = tuple(f"balance_m{j}" for j in range(7))
+FIELDS: tuple[str, ...] = (
+    "opening_balance",
+    "scheduled_principal",
+    "prepayment",
+    "fee_interest",
+    "prepayment_fee",
+    "defaults",
+    "recoveries",
+    "net_loss",
+    "closing_balance",
+    *BUCKET_FIELDS,
+    "count",
+    "prepay_base",
+)
+
+#: Relative tolerance of the books-balance checks (per unit of initial balance).
+CHECK_RTOL = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One invariant that was checked: its name, the largest absolute violation and the limit."""
+
+    name: str
+    max_abs_error: float
+    tolerance: float
+
+    @property
+    def passed(self) -> bool:
+        return self.max_abs_error <= self.tolerance
+
+
+@dataclass(frozen=True)
+class PoolCashflows:
+    """Projected pool cash flows (see module doc for every column and formula)."""
+
+    frame: pd.DataFrame
+    convention: str
+    initial_balance: float
+    initial_count: float
+    assumptions: Any = None
+    line_balances: np.ndarray | None = None
+    n_lines: int = 0
+    checks: tuple[CheckResult, ...] = field(default=())
+
+    @classmethod
+    def from_arrays(
+        cls,
+        arrays: Mapping[str, np.ndarray],
+        *,
+        convention: str,
+        initial_balance: float,
+        initial_count: float,
+        assumptions: Any = None,
+        line_balances: np.ndarray | None = None,
+        n_lines: int = 0,
+    ) -> PoolCashflows:
+        df = pd.DataFrame({k: np.asarray(arrays[k], dtype=np.float64) for k in FIELDS if k in arrays})
+        df.index.name = "period"
+        df = add_derived(df, initial_balance)
+        return cls(
+            frame=df,
+            convention=convention,
+            initial_balance=initial_balance,
+            initial_count=initial_count,
+            assumptions=assumptions,
+            line_balances=line_balances,
+            n_lines=n_lines,
+        )
+
+    # ------------------------------------------------------------------ checks
+    def check(self) -> tuple[CheckResult, ...]:
+        """Run the roll-forward and conservation checks; raise on any violation.
+
+        - roll-forward: opening = scheduled principal + prepayment + defaults + closing;
+        - continuity: opening(t) = closing(t − 1);
+        - buckets: Σ balance by bucket = closing;
+        - no negative balance or flow; recoveries never exceed defaults (cumulatively).
+        """
+        results = check_frame(self.frame, self.initial_balance)
+        object.__setattr__(self, "checks", results)
+        return results
+
+    @property
+    def summary(self) -> pd.Series:
+        """Totals over the projection: collections by kind, defaults, losses, WAL of principal."""
+        f = self.frame
+        prin = f["principal_collections"].to_numpy()
+        periods = f.index.to_numpy()
+        wal = float((periods * prin).sum() / prin.sum() / 12.0) if prin.sum() > 0 else 0.0
+        return pd.Series(
+            {
+                "initial_balance": self.initial_balance,
+                "scheduled_principal": f["scheduled_principal"].sum(),
+                "prepayment": f["prepayment"].sum(),
+                "fee_interest": f["fee_interest"].sum(),
+                "prepayment_fee": f["prepayment_fee"].sum(),
+                "defaults": f["defaults"].sum(),
+                "recoveries": f["recoveries"].sum(),
+                "net_loss": f["net_loss"].sum(),
+                "cumulative_default_rate": f["defaults"].sum() / self.initial_balance if self.initial_balance else 0.0,
+                "total_collections": f["total_collections"].sum(),
+                "principal_wal_years": wal,
+                "convention": self.convention,
+            }
+        )
+
+    def _repr_html_(self) -> str:
+        cols = [
+            "opening_balance",
+            "scheduled_principal",
+            "prepayment",
+            "fee_interest",
+            "defaults",
+            "recoveries",
+            "closing_balance",
+            "delinquency_30p",
+        ]
+        head = f"<p><b>PoolCashflows</b> — {self.convention} convention, {len(self.frame) - 1} periods</p>"
+        return head + str(self.frame[cols].head(13).to_html(float_format=lambda v: f"{v:,.2f}"))
+
+    def __repr__(self) -> str:
+        return f"PoolCashflows(convention={self.convention!r}, periods={len(self.frame) - 1}, initial_balance={self.initial_balance:,.2f})"
+
+
+def add_derived(df: pd.DataFrame, initial_balance: float) -> pd.DataFrame:
+    """Add the derived columns (module doc) to a frame holding :data:`FIELDS`."""
+    out = df.copy()
+    out["principal_collections"] = out["scheduled_principal"] + out["prepayment"]
+    out["total_collections"] = (
+        out["principal_collections"] + out["fee_interest"] + out["prepayment_fee"] + out["recoveries"]
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        smm = np.where(out["prepay_base"] > 0, out["prepayment"] / out["prepay_base"], 0.0)
+        mdr = np.where(out["opening_balance"] > 0, out["defaults"] / out["opening_balance"], 0.0)
+        close = out["closing_balance"].to_numpy()
+        safe = np.where(close > 0, close, 1.0)
+        b = {j: out[f"balance_m{j}"].to_numpy() for j in range(7)}
+        d30 = sum(b[j] for j in range(2, 7))
+        d60 = sum(b[j] for j in range(3, 7))
+        d90 = sum(b[j] for j in range(4, 7))
+        out["delinquency_30p"] = np.where(close > 0, d30 / safe, 0.0)
+        out["delinquency_60p"] = np.where(close > 0, d60 / safe, 0.0)
+        out["delinquency_90p"] = np.where(close > 0, d90 / safe, 0.0)
+    out["smm"] = smm
+    out["cpr"] = 1.0 - (1.0 - smm) ** 12
+    out["mdr"] = mdr
+    out["cdr"] = 1.0 - (1.0 - mdr) ** 12
+    base = initial_balance if initial_balance else 1.0
+    out["cumulative_default_rate"] = out["defaults"].cumsum() / base
+    out["cumulative_net_loss_rate"] = out["net_loss"].cumsum() / base
+    out["pool_factor"] = out["closing_balance"] / base
+    return out
+
+
+def check_frame(f: pd.DataFrame, initial_balance: float) -> tuple[CheckResult, ...]:
+    """The invariants of :meth:`PoolCashflows.check` on a frame; raises on violation."""
+    tol = CHECK_RTOL * max(1.0, initial_balance)
+    o = f["opening_balance"].to_numpy()[1:]
+    c = f["closing_balance"].to_numpy()
+    roll = o - (
+        f["scheduled_principal"].to_numpy()[1:]
+        + f["prepayment"].to_numpy()[1:]
+        + f["defaults"].to_numpy()[1:]
+        + c[1:]
+    )
+    # continuity only over the projected rows (the recovery tail repeats the closing balance)
+    cont = o - c[:-1]
+    buckets = c - sum(f[b].to_numpy() for b in BUCKET_FIELDS)
+    flows = np.concatenate(
+        [
+            f[k].to_numpy()
+            for k in (
+                "scheduled_principal",
+                "prepayment",
+                "fee_interest",
+                "prepayment_fee",
+                "defaults",
+                "recoveries",
+                "closing_balance",
+            )
+        ]
+    )
+    negative = float(max(0.0, -flows.min(initial=0.0)))
+    over = float(max(0.0, (f["recoveries"].cumsum() - f["defaults"].cumsum()).max()))
+    results = (
+        CheckResult("roll-forward: opening = scheduled + prepayment + defaults + closing", float(np.abs(roll).max(initial=0.0)), tol),
+        CheckResult("continuity: opening(t) = closing(t−1)", float(np.abs(cont).max(initial=0.0)), tol),
+        CheckResult("buckets: Σ balance by bucket = closing balance", float(np.abs(buckets).max(initial=0.0)), tol),
+        CheckResult("no negative balance or flow", negative, tol),
+        CheckResult("cumulative recoveries ≤ cumulative defaults", over, tol),
+    )
+    for r in results:
+        if not r.passed:
+            raise ConservationError(
+                f"pool cash flows: {r.name} violated by {r.max_abs_error:.6g} (tolerance {r.tolerance:.3g})"
+            )
+    return results

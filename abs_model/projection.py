@@ -1,0 +1,326 @@
+"""Pool projection: ``project(pool, assumptions) -> PoolCashflows``.
+
+Vectorised over lines (rep-lines or loans) and over a leading scenario axis; the only Python loop
+is over periods. State is the *fraction* of each line's receivables in each delinquency bucket,
+together with how many instalments they have paid; balances follow from the closed-form schedules
+of :mod:`abs_model.schedule`.
+
+Roll-rate convention, period ``t`` (``x_j`` = fraction of the line in bucket ``j``; a receivable
+in bucket ``j`` at the end of period ``t`` has paid ``k = b0 + t − j`` instalments of its ``n``,
+``b0`` its cut-off bucket):
+
+- ``x' = x · P`` with ``P`` the period's roll-rate matrix; moving ``j → j'`` pays ``j − j' + 1``
+  instalments (0 when rolling forward, 1 when staying, all arrears when curing).
+- Defaults: the share entering the default bucket ``d`` (90+ → M4): balance ``x_j P[j, d] S(k_j)``.
+- Scheduled principal = opening balance − defaults − balance after instalments; fee/interest =
+  ``Σ x'_j Φ(k'_j) − Σ (x_j − default share) Φ(k_j)`` (``Φ`` the cumulative fee).
+- Prepayment = ``SMM × M0 balance after its instalment``; unearned fees per the deal option.
+
+SIFMA convention, period ``t``: defaults ``= MDR × opening performing balance``; scheduled
+principal and interest on the surviving balance; prepayment ``= SMM × (surviving − scheduled)``.
+
+Both: recoveries ``= recovery_rate × defaults`` paid after the recovery lag (or spread by the
+recovery timing vector); net loss ``= defaults − recoveries`` booked at default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from abs_model.assumptions import N_BUCKETS, Assumptions, Curve, stress_rolls
+from abs_model.cashflows import FIELDS, PoolCashflows
+from abs_model.errors import AssumptionError
+from abs_model.pool import Pool
+from abs_model.replines import Lines, loan_lines, rep_lines
+from abs_model.schedule import ScheduleShape
+
+Level = Literal["repline", "loan"]
+
+
+def project(
+    pool: Pool,
+    assumptions: Assumptions,
+    *,
+    level: Level = "repline",
+    check: bool = True,
+) -> PoolCashflows:
+    """Project the pool's cash flows, one row per period (period 0 = cut-off).
+
+    ``level="repline"`` (default) compresses exact rep-lines first; ``level="loan"`` runs one line
+    per receivable and also returns loan-level closing balances. Both give the same pool cash flows
+    (to floating-point rounding). The roll-forward and conservation checks run on every result and
+    raise :class:`~abs_model.errors.ConservationError` on violation.
+    """
+    if not isinstance(assumptions, Assumptions):
+        raise AssumptionError(
+            f"assumptions: must be an abs_model.Assumptions (use Assumptions.make(...)); got {type(assumptions).__name__}"
+        )
+    if level == "repline":
+        lines = rep_lines(pool, assumptions)
+    elif level == "loan":
+        lines = loan_lines(pool, assumptions)
+    else:
+        raise AssumptionError(f"level: must be 'repline' or 'loan'; got {level!r}")
+    out = project_lines(lines, assumptions, keep_lines=(level == "loan"))
+    cf = PoolCashflows.from_arrays(
+        {k: v[0] for k, v in out.totals.items()},
+        convention=assumptions.convention,
+        assumptions=assumptions,
+        initial_balance=float(lines.balance.sum()),
+        initial_count=float(lines.count.sum()),
+        line_balances=None if out.line_closing is None else out.line_closing,
+        n_lines=len(lines),
+    )
+    if check:
+        cf.check()
+    return cf
+
+
+@dataclass(frozen=True, slots=True)
+class LineProjection:
+    """Raw projection output: ``totals[field]`` of shape (S, T + 1) (row 0 = cut-off)."""
+
+    totals: dict[str, np.ndarray]
+    line_closing: np.ndarray | None
+
+
+def horizon_for(lines: Lines, assumptions: Assumptions) -> int:
+    """Periods projected: the longest remaining schedule plus the delinquency pipeline, unless
+    ``assumptions.horizon`` says otherwise. Recoveries run past it by the recovery lag."""
+    if assumptions.horizon is not None:
+        return int(assumptions.horizon)
+    extra = assumptions.default_bucket if assumptions.roll_rates is not None else 0
+    return int(lines.n.max(initial=1)) + extra
+
+
+def _resolve(lines: Lines, assumptions: Assumptions) -> tuple[list[Curve], list[Curve | None], list[np.ndarray | None], np.ndarray, np.ndarray]:
+    """Per distinct group: (cpr curve, cdr curve, roll stack, recovery rate); and each line's
+    group index."""
+    ugroups, ginv = np.unique(lines.group, return_inverse=True)
+    cprs: list[Curve] = []
+    cdrs: list[Curve | None] = []
+    rolls: list[np.ndarray | None] = []
+    recs = np.empty(len(ugroups))
+    for gi, g in enumerate(ugroups):
+        cpr, cdr = assumptions.cpr, assumptions.cdr
+        rr = assumptions.roll_rates.matrix if assumptions.roll_rates is not None else None
+        rec = assumptions.recovery_rate
+        for i, o in enumerate(assumptions.segment_overrides):
+            if (int(g) >> i) & 1:
+                cpr = o.cpr if o.cpr is not None else cpr
+                cdr = o.cdr if o.cdr is not None else cdr
+                rr = o.roll_rates.matrix if o.roll_rates is not None else rr
+                rec = o.recovery_rate if o.recovery_rate is not None else rec
+        cprs.append(cpr)
+        cdrs.append(cdr)
+        rolls.append(rr)
+        recs[gi] = rec
+    return cprs, cdrs, rolls, recs, ginv.astype(np.int64)
+
+
+def _curve_table(curves: list[Curve], length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stack curves into a (G, length) table by 1-based index, with an is-age flag per curve."""
+    ks = np.arange(1, length + 1)
+    tab = np.stack([c.at(ks) for c in curves])
+    is_age = np.array([c.index == "age" for c in curves])
+    return tab, is_age
+
+
+def project_lines(
+    lines: Lines,
+    assumptions: Assumptions,
+    *,
+    prepay_mult: np.ndarray | None = None,
+    default_mult: np.ndarray | None = None,
+    recovery_mult: np.ndarray | None = None,
+    keep_lines: bool = False,
+    horizon: int | None = None,
+) -> LineProjection:
+    """The engine. Scenario multipliers (arrays of shape (S,)) stress CPR, the default rate
+    (CDR / cumulative default / roll-forward rates) and the recovery rate; S = 1 by default."""
+    pm = np.atleast_1d(np.asarray(1.0 if prepay_mult is None else prepay_mult, dtype=np.float64))
+    dm = np.atleast_1d(np.asarray(1.0 if default_mult is None else default_mult, dtype=np.float64))
+    rm = np.atleast_1d(np.asarray(1.0 if recovery_mult is None else recovery_mult, dtype=np.float64))
+    S = max(pm.size, dm.size, rm.size)
+    pm = np.broadcast_to(pm, (S,)) * assumptions.prepay_multiplier
+    dm = np.broadcast_to(dm, (S,)) * assumptions.default_multiplier
+    rm = np.broadcast_to(rm, (S,))
+    T = horizon if horizon is not None else horizon_for(lines, assumptions)
+    L = len(lines)
+    roll = assumptions.roll_rates is not None
+    sched = ScheduleShape.build(
+        product=lines.product,
+        n=lines.n,
+        annual_rate=lines.rate,
+        balance=lines.balance,
+        flat_fee=lines.flat_fee,
+    )
+    bal = lines.balance
+    cprs, cdrs, rollstacks, recs, gi = _resolve(lines, assumptions)
+    max_age = int(lines.age.max(initial=0)) + T + 1
+    cpr_tab, cpr_age = _curve_table(cprs, max_age)
+    line_cpr_age = cpr_age[gi]
+    rec_line = recs[gi]  # (L,)
+
+    B = assumptions.default_bucket if roll else 1
+    B = min(B, N_BUCKETS - 1) if roll else 1
+    # state: fraction of each line per live bucket (S, L, B)
+    x = np.zeros((S, L, B))
+    pre_default = np.zeros(L)  # roll-rate: cut-off buckets at/after the default bucket
+    if roll:
+        live = lines.bucket < B
+        x[:, np.flatnonzero(live), lines.bucket[live].astype(np.int64)] = 1.0
+        pre_default = (~live).astype(np.float64)
+    else:
+        x[:, :, 0] = 1.0
+
+    tot = {f: np.zeros((S, T + 1)) for f in FIELDS}
+    tot["closing_balance"][:, 0] = bal.sum()
+    tot["count"][:, 0] = lines.count.sum()
+    for j in range(N_BUCKETS - 1):
+        tot[f"balance_m{j}"][:, 0] = bal[lines.bucket == j].sum()
+    line_closing = np.zeros((L, T + 1)) if keep_lines else None
+    if line_closing is not None:
+        line_closing[:, 0] = bal
+    recoverable = np.zeros((S, T + 1))  # recovery money to be received from defaults of t
+
+    # roll-rate tables: (S, G, M, B, B+1) collapsed to live buckets + a default column
+    if roll:
+        depth = max(r.shape[0] for r in rollstacks if r is not None)
+        stack = np.stack(
+            [np.concatenate([r, np.repeat(r[-1:], depth - r.shape[0], axis=0)]) for r in rollstacks if r is not None]
+        )  # (G, M, 8, 8)
+        stressed = stress_rolls(stack.reshape(-1, N_BUCKETS, N_BUCKETS), dm).reshape(
+            S, stack.shape[0], depth, N_BUCKETS, N_BUCKETS
+        )
+        P = np.concatenate(
+            [stressed[..., :B, :B], stressed[..., :B, B:].sum(axis=-1, keepdims=True)], axis=-1
+        )  # (S, G, M, B, B+1)
+        single = P.shape[1] == 1 and depth == 1
+    cdr_tab = None
+    if not roll and assumptions.cumulative_default is None and any(c is not None for c in cdrs):
+        cdr_tab, cdr_age = _curve_table([c if c is not None else Curve(np.zeros(1)) for c in cdrs], max_age)
+        line_cdr_age = cdr_age[gi]
+    cum_target = None
+    if not roll and assumptions.cumulative_default is not None and assumptions.default_timing is not None:
+        w = assumptions.default_timing.at(np.arange(1, T + 1))
+        cum_target = assumptions.cumulative_default * dm[:, None] * bal.sum() * w[None, :]  # (S, T)
+
+    jj = np.arange(B)
+    for t in range(1, T + 1):
+        # instalments paid before / after this period for each live bucket
+        if roll:
+            k_b = (lines.bucket[:, None] + (t - 1) - jj[None, :]).astype(np.float64)
+        else:
+            k_b = np.full((L, 1), float(t - 1))
+        k_a = k_b + 1.0
+        S_b = sched.balance_factor(k_b)
+        S_a = sched.balance_factor(k_a)
+        F_b = sched.fee_cumulative(k_b, S_b)
+        F_a = sched.fee_cumulative(k_a, S_a)
+        open_bal = (x * S_b[None]).sum(-1) * bal  # (S, L)
+        idx = np.where(line_cpr_age, lines.age + t, t)
+        cpr = np.minimum(1.0, cpr_tab[gi, np.clip(idx, 1, max_age) - 1][None, :] * pm[:, None])
+        smm = 1.0 - (1.0 - cpr) ** (1.0 / 12.0)
+
+        if roll:
+            if single:
+                new = np.matmul(x, P[:, 0, 0])  # (S, L, B) @ (S, B, B+1)
+            else:
+                mob = np.clip(lines.age + t, 1, P.shape[2]) - 1
+                Pl = P[:, gi, mob]  # (S, L, B, B+1)
+                new = np.einsum("slb,slbc->slc", x, Pl)
+            dshare = x * (P[:, 0, 0][:, None, :, B] if single else Pl[..., B])  # (S, L, B) default share by source
+            default_bal = (dshare * S_b[None]).sum(-1) * bal
+            if t == 1 and pre_default.any():
+                default_bal = default_bal + pre_default * bal
+                open_bal = open_bal + pre_default * bal
+            paid_frac = x - dshare
+            xn = new[..., :B]
+            # paid instalments: principal and fee
+            # a receivable ending in bucket j' has paid b0 + t − j' instalments: S_a/F_a of j'
+            after_bal = (xn * S_a[None]).sum(-1) * bal
+            fee = (xn * F_a[None]).sum(-1) - (paid_frac * F_b[None]).sum(-1)
+            prepay_frac = xn[..., 0] * smm
+            prepay_base = xn[..., 0] * S_a[None, :, 0] * bal
+            prepay = prepay_frac * S_a[None, :, 0] * bal
+            prepay_fee = _unearned(assumptions, sched, k_a[:, 0], prepay_frac)
+            xn = xn.copy()
+            xn[..., 0] -= prepay_frac
+            sched_prin = open_bal - default_bal - after_bal
+            x = xn
+        else:
+            if cum_target is not None:
+                perf = open_bal.sum(-1)  # (S,)
+                mdr_s = np.where(perf > 0, np.minimum(1.0, cum_target[:, t - 1] / np.where(perf > 0, perf, 1.0)), 0.0)
+                mdr = np.broadcast_to(mdr_s[:, None], (S, L))
+            elif cdr_tab is not None:
+                didx = np.where(line_cdr_age, lines.age + t, t)
+                cdr = np.minimum(1.0, cdr_tab[gi, np.clip(didx, 1, max_age) - 1][None, :] * dm[:, None])
+                mdr = 1.0 - (1.0 - cdr) ** (1.0 / 12.0)
+            else:
+                mdr = np.zeros((S, L))
+            x0 = x[..., 0]
+            dfrac = x0 * mdr
+            surv = x0 - dfrac
+            default_bal = dfrac * S_b[None, :, 0] * bal
+            sched_prin = surv * (S_b[None, :, 0] - S_a[None, :, 0]) * bal
+            fee = surv * (F_a[None, :, 0] - F_b[None, :, 0])
+            prepay_frac = surv * smm
+            prepay_base = surv * S_a[None, :, 0] * bal
+            prepay = prepay_frac * S_a[None, :, 0] * bal
+            prepay_fee = _unearned(assumptions, sched, k_a[:, 0], prepay_frac)
+            x = (surv - prepay_frac)[..., None]
+
+        closing_lines = (x * S_a[None]).sum(-1) * bal
+        tot["opening_balance"][:, t] = open_bal.sum(-1)
+        tot["scheduled_principal"][:, t] = sched_prin.sum(-1)
+        tot["prepayment"][:, t] = prepay.sum(-1)
+        tot["fee_interest"][:, t] = fee.sum(-1)
+        tot["prepayment_fee"][:, t] = prepay_fee.sum(-1)
+        tot["defaults"][:, t] = default_bal.sum(-1)
+        tot["closing_balance"][:, t] = closing_lines.sum(-1)
+        tot["prepay_base"][:, t] = prepay_base.sum(-1)
+        recoverable[:, t] = (default_bal * rec_line[None, :]).sum(-1) * np.minimum(1.0, rm)
+        for j in range(B):
+            tot[f"balance_m{j}"][:, t] = (x[..., j] * S_a[None, :, j] * bal).sum(-1)
+        tot["count"][:, t] = ((x * (S_a > 0)[None]).sum(-1) * lines.count).sum(-1)
+        if line_closing is not None:
+            line_closing[:, t] = closing_lines[0]
+
+    # recoveries: money from the defaults of period s arrives by the recovery timing vector
+    timing = assumptions.recovery_timing
+    ext = T + len(timing) - 1
+    full = {f: np.zeros((S, ext + 1)) for f in FIELDS}
+    for f in FIELDS:
+        full[f][:, : T + 1] = tot[f]
+        if f in ("closing_balance", "count") or f.startswith("balance_m"):
+            full[f][:, T + 1 :] = tot[f][:, T : T + 1]
+    rec = np.zeros((S, ext + 1))
+    for lag, wgt in enumerate(timing):
+        if wgt:
+            rec[:, lag : T + 1 + lag] += wgt * recoverable
+    full["recoveries"] = rec
+    full["net_loss"] = full["defaults"] - np.pad(recoverable, ((0, 0), (0, ext - T)))
+    full["opening_balance"][:, T + 1 :] = 0.0
+    # the closing balance carries into the tail rows; opening follows it
+    if ext > T:
+        full["opening_balance"][:, T + 1 :] = full["closing_balance"][:, T : T + 1]
+    return LineProjection(full, line_closing)
+
+
+def _unearned(assumptions: Assumptions, sched: ScheduleShape, k: np.ndarray, frac: np.ndarray) -> np.ndarray:
+    """Fee charged on prepaid flat-fee receivables for instalments not yet due.
+
+    ``waived``: none; ``one_period``: one more instalment's fee ``F`` while any remain;
+    ``full``: every remaining instalment's fee ``(n − k)·F``.
+    """
+    if assumptions.unearned_fee == "waived":
+        return np.zeros_like(frac)
+    remaining = sched.fee_remaining(k)
+    if assumptions.unearned_fee == "one_period":
+        remaining = np.minimum(remaining, sched.flat_fee)
+    return frac * remaining[None, :]

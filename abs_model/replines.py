@@ -1,0 +1,122 @@
+"""Exact rep-line compression.
+
+The projection is linear in balance: two receivables with the same product, remaining schedule
+(``n``), cut-off bucket, months on book and assumption segment follow the same *fractions*
+path, so their cash flows are the same fractions of their balances. Such receivables collapse
+into one line holding the sums (current principal, flat fee per instalment ``Σ f·O``, count).
+Interest-bearing products (level payment, equal principal) also key on the rate, since their
+schedule depends on it non-linearly; flat-fee receivables do not (their fee is additive).
+
+``level="loan"`` makes one line per receivable (the slow path, kept for loan-level output and as
+a check: both paths give identical pool cash flows).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from abs_model.assumptions import Assumptions
+from abs_model.pool import Pool
+from abs_model.products import Product
+
+
+@dataclass(frozen=True, slots=True)
+class Lines:
+    """Projection lines (rep-lines or one per loan). Arrays of length L."""
+
+    product: np.ndarray
+    original_term: np.ndarray
+    n: np.ndarray  # instalments still to pay: remaining term + missed instalments (bucket)
+    bucket: np.ndarray
+    age: np.ndarray
+    rate: np.ndarray
+    balance: np.ndarray
+    flat_fee: np.ndarray  # Σ fee × original principal (money per instalment)
+    count: np.ndarray
+    group: np.ndarray  # assumption segment code (bit mask of matching overrides)
+    loan_line: np.ndarray | None = None  # for rep-lines: the line of each loan
+
+    def __len__(self) -> int:
+        return len(self.balance)
+
+
+def override_groups(pool: Pool, assumptions: Assumptions) -> np.ndarray:
+    """Bit mask per loan: bit i set when the loan matches ``segment_overrides[i]``."""
+    g = np.zeros(pool.n, dtype=np.int64)
+    for i, o in enumerate(assumptions.segment_overrides):
+        if o.column == "product":
+            value = Product.from_key(o.value) if isinstance(o.value, str) else int(o.value)
+            col: np.ndarray = pool.product
+        elif o.column == "original_term":
+            col, value = pool.original_term, int(o.value)
+        elif o.column in pool.segments:
+            col, value = pool.segments[o.column], str(o.value)
+        else:
+            from abs_model.errors import AssumptionError
+
+            raise AssumptionError(
+                f"segment_overrides[{i}].column: must be 'product', 'original_term' or a segment "
+                f"column of the pool {sorted(pool.segments)}; got {o.column!r}"
+            )
+        g |= (col == value).astype(np.int64) << i
+    return g
+
+
+def _flat_fee(pool: Pool) -> np.ndarray:
+    flat = (pool.product == Product.FLAT_FEE) | (pool.product == Product.BULLET)
+    return np.where(flat, pool.rate * pool.original_principal, 0.0)
+
+
+def loan_lines(pool: Pool, assumptions: Assumptions) -> Lines:
+    """One line per receivable."""
+    return Lines(
+        product=pool.product,
+        original_term=pool.original_term,
+        n=pool.remaining_term.astype(np.int64) + pool.bucket,
+        bucket=pool.bucket,
+        age=pool.age.astype(np.int64),
+        rate=pool.rate,
+        balance=pool.current_principal,
+        flat_fee=_flat_fee(pool),
+        count=np.ones(pool.n),
+        group=override_groups(pool, assumptions),
+    )
+
+
+def rep_lines(pool: Pool, assumptions: Assumptions) -> Lines:
+    """Compress the pool into exact rep-lines (see module doc)."""
+    prod = pool.product.astype(np.int64)
+    interest = (prod == Product.LEVEL_PAYMENT) | (prod == Product.EQUAL_PRINCIPAL)
+    rate_code = np.zeros(pool.n, dtype=np.int64)
+    if interest.any():
+        codes, _ = pd.factorize(pool.rate[interest])
+        rate_code[interest] = codes + 1
+    group = override_groups(pool, assumptions)
+    key = prod
+    key = key * 1024 + pool.original_term
+    key = key * 1024 + pool.remaining_term
+    key = key * 8 + pool.bucket
+    key = (key << 20) + rate_code
+    if assumptions.segment_overrides:
+        key = key * (1 << len(assumptions.segment_overrides)) + group
+    inv, uniq = pd.factorize(key, sort=False)
+    n_lines = len(uniq)
+    first = np.full(n_lines, -1, dtype=np.int64)
+    # index of the first loan of each line (any representative gives the line's keys)
+    first[inv[::-1]] = np.arange(pool.n - 1, -1, -1)
+    return Lines(
+        product=pool.product[first],
+        original_term=pool.original_term[first],
+        n=pool.remaining_term[first].astype(np.int64) + pool.bucket[first],
+        bucket=pool.bucket[first],
+        age=pool.age[first].astype(np.int64),
+        rate=np.where(interest[first], pool.rate[first], 0.0),
+        balance=np.bincount(inv, weights=pool.current_principal, minlength=n_lines),
+        flat_fee=np.bincount(inv, weights=_flat_fee(pool), minlength=n_lines),
+        count=np.bincount(inv, minlength=n_lines).astype(np.float64),
+        group=group[first],
+        loan_line=inv,
+    )
