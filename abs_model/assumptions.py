@@ -43,14 +43,14 @@ N_BUCKETS = 8  # M0 … M7
 
 def _finite(name: str, a: np.ndarray) -> None:
     if not np.all(np.isfinite(a)):
-        bad = a[~np.isfinite(a)].ravel()[0]
+        bad = float(a[~np.isfinite(a)].ravel()[0])
         raise AssumptionError(f"{name}: must be finite numbers; got {bad!r}")
 
 
 def _decimals(name: str, a: np.ndarray, *, upper: float = 1.0) -> None:
     _finite(name, a)
     if a.size and (a.min() < 0 or a.max() > upper):
-        bad = a[(a < 0) | (a > upper)].ravel()[0]
+        bad = float(a[(a < 0) | (a > upper)].ravel()[0])
         hint = " — rates are decimals (6 % is 0.06)" if bad > 1 else ""
         raise AssumptionError(f"{name}: must be a decimal in [0, {upper:g}]; got {bad!r}{hint}")
 
@@ -117,15 +117,13 @@ class RollRates:
         bad = np.argwhere(np.abs(sums - 1.0) > 1e-9)
         if bad.size:
             a, r = bad[0]
-            raise AssumptionError(
-                f"roll_rates.matrix[{a}][{r}] (row M{r}): must sum to 1; got {sums[a, r]!r}"
-            )
+            raise AssumptionError(f"roll_rates.matrix[{a}][{r}] (row M{r}): must sum to 1; got {float(sums[a, r])!r}")
         upper = np.triu(np.ones((N_BUCKETS, N_BUCKETS), dtype=bool), k=2)
         if np.any(m[:, upper] > 0):
             a, r, c = np.argwhere(m * upper > 0)[0]
             raise AssumptionError(
                 f"roll_rates.matrix[{a}][{r}][{c}]: balances move at most one bucket a period "
-                f"(M{r} → M{c} skips buckets); got {m[a, r, c]!r}"
+                f"(M{r} → M{c} skips buckets); got {float(m[a, r, c])!r}"
             )
         m.setflags(write=False)
         object.__setattr__(self, "matrix", m)
@@ -287,9 +285,7 @@ class Assumptions:
             if v is not None
         ]
         if len(dgiven) > 1:
-            raise AssumptionError(
-                f"default: give one of cdr, mdr, sda, cumulative_default, roll_rates; got {dgiven}"
-            )
+            raise AssumptionError(f"default: give one of cdr, mdr, sda, cumulative_default, roll_rates; got {dgiven}")
         cdr_curve: Curve | None = None
         if cdr is not None:
             cdr_curve = as_curve(cdr, "cdr")
@@ -319,7 +315,7 @@ class Assumptions:
             rt = np.asarray(recovery_timing, dtype=np.float64)
             _decimals("recovery_timing", rt)
             if abs(rt.sum() - 1.0) > 1e-9:
-                raise AssumptionError(f"recovery_timing: must sum to 1; got {rt.sum()!r}")
+                raise AssumptionError(f"recovery_timing: must sum to 1; got {float(rt.sum())!r}")
         else:
             if int(recovery_lag) != recovery_lag or recovery_lag < 0:
                 raise AssumptionError(f"recovery_lag: must be a whole number of months ≥ 0; got {recovery_lag!r}")
@@ -328,16 +324,12 @@ class Assumptions:
         rt.setflags(write=False)
         _decimals("servicing_fee", np.asarray([servicing_fee]))
         if unearned_fee not in ("waived", "one_period", "full"):
-            raise AssumptionError(
-                f"unearned_fee: must be 'waived', 'one_period' or 'full'; got {unearned_fee!r}"
-            )
+            raise AssumptionError(f"unearned_fee: must be 'waived', 'one_period' or 'full'; got {unearned_fee!r}")
         _nonneg("prepay_multiplier", prepay_multiplier)
         _nonneg("default_multiplier", default_multiplier)
         overrides = list(segment_overrides)
         for term, curve in (cpr_by_term or {}).items():
-            overrides.append(
-                SegmentOverride("original_term", int(term), cpr=as_curve(curve, f"cpr_by_term[{term}]"))
-            )
+            overrides.append(SegmentOverride("original_term", int(term), cpr=as_curve(curve, f"cpr_by_term[{term}]")))
         if horizon is not None and (int(horizon) != horizon or horizon < 1):
             raise AssumptionError(f"horizon: must be a whole number of periods ≥ 1; got {horizon!r}")
         return cls(
@@ -438,7 +430,7 @@ def _timing(timing: Sequence[float], unit: str) -> Curve:
     w = np.asarray(timing, dtype=np.float64)
     _decimals("default_timing", w)
     if abs(w.sum() - 1.0) > 1e-9:
-        raise AssumptionError(f"default_timing: must sum to 1; got {w.sum()!r}")
+        raise AssumptionError(f"default_timing: must sum to 1; got {float(w.sum())!r}")
     if unit == "year":
         w = np.repeat(w / 12.0, 12)
     elif unit != "period":

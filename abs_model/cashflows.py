@@ -193,10 +193,7 @@ def check_frame(f: pd.DataFrame, initial_balance: float) -> tuple[CheckResult, .
     o = f["opening_balance"].to_numpy()[1:]
     c = f["closing_balance"].to_numpy()
     roll = o - (
-        f["scheduled_principal"].to_numpy()[1:]
-        + f["prepayment"].to_numpy()[1:]
-        + f["defaults"].to_numpy()[1:]
-        + c[1:]
+        f["scheduled_principal"].to_numpy()[1:] + f["prepayment"].to_numpy()[1:] + f["defaults"].to_numpy()[1:] + c[1:]
     )
     # continuity only over the projected rows (the recovery tail repeats the closing balance)
     cont = o - c[:-1]
@@ -218,7 +215,11 @@ def check_frame(f: pd.DataFrame, initial_balance: float) -> tuple[CheckResult, .
     negative = float(max(0.0, -flows.min(initial=0.0)))
     over = float(max(0.0, (f["recoveries"].cumsum() - f["defaults"].cumsum()).max()))
     results = (
-        CheckResult("roll-forward: opening = scheduled + prepayment + defaults + closing", float(np.abs(roll).max(initial=0.0)), tol),
+        CheckResult(
+            "roll-forward: opening = scheduled + prepayment + defaults + closing",
+            float(np.abs(roll).max(initial=0.0)),
+            tol,
+        ),
         CheckResult("continuity: opening(t) = closing(t−1)", float(np.abs(cont).max(initial=0.0)), tol),
         CheckResult("buckets: Σ balance by bucket = closing balance", float(np.abs(buckets).max(initial=0.0)), tol),
         CheckResult("no negative balance or flow", negative, tol),

@@ -101,18 +101,12 @@ class Pool:
             try:
                 prod = np.array([lookup[str(x).strip().lower()] for x in prod], dtype=np.int8)
             except KeyError as exc:
-                raise AbsModelError(
-                    f"product: must be one of {sorted(lookup)}; got {exc.args[0]!r}"
-                ) from None
+                raise AbsModelError(f"product: must be one of {sorted(lookup)}; got {exc.args[0]!r}") from None
         if bucket is None:
-            bucket = (
-                np.zeros(n, dtype=np.int8) if days_past_due is None else dpd_to_bucket(days_past_due)
-            )
+            bucket = np.zeros(n, dtype=np.int8) if days_past_due is None else dpd_to_bucket(days_past_due)
         if origination_date is None:
             origination_date = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-        segs = {
-            str(k): _frozen(np.asarray(v).astype(str)) for k, v in (segments or {}).items()
-        }
+        segs = {str(k): _frozen(np.asarray(v).astype(str)) for k, v in (segments or {}).items()}
         pool = cls(
             loan_id=_frozen(loan_id),
             original_principal=_frozen(original_principal, np.float64),

@@ -96,7 +96,9 @@ def horizon_for(lines: Lines, assumptions: Assumptions) -> int:
     return int(lines.n.max(initial=1)) + extra
 
 
-def _resolve(lines: Lines, assumptions: Assumptions) -> tuple[list[Curve], list[Curve | None], list[np.ndarray | None], np.ndarray, np.ndarray]:
+def _resolve(
+    lines: Lines, assumptions: Assumptions
+) -> tuple[list[Curve], list[Curve | None], list[np.ndarray | None], np.ndarray, np.ndarray]:
     """Per distinct group: (cpr curve, cdr curve, roll stack, recovery rate); and each line's
     group index."""
     ugroups, ginv = np.unique(lines.group, return_inverse=True)
@@ -181,7 +183,7 @@ def project_lines(
     tot["closing_balance"][:, 0] = bal.sum()
     tot["count"][:, 0] = lines.count.sum()
     for j in range(N_BUCKETS - 1):
-        tot[f"balance_m{j}"][:, 0] = bal[lines.bucket == j].sum()
+        tot[f"balance_m{j}"][:, 0] = bal[lines.bucket == j].sum() if roll else (bal.sum() if j == 0 else 0.0)
     line_closing = np.zeros((L, T + 1)) if keep_lines else None
     if line_closing is not None:
         line_closing[:, 0] = bal

@@ -47,6 +47,7 @@ def override_groups(pool: Pool, assumptions: Assumptions) -> np.ndarray:
     """Bit mask per loan: bit i set when the loan matches ``segment_overrides[i]``."""
     g = np.zeros(pool.n, dtype=np.int64)
     for i, o in enumerate(assumptions.segment_overrides):
+        value: object
         if o.column == "product":
             value = Product.from_key(o.value) if isinstance(o.value, str) else int(o.value)
             col: np.ndarray = pool.product
@@ -65,6 +66,15 @@ def override_groups(pool: Pool, assumptions: Assumptions) -> np.ndarray:
     return g
 
 
+def _missed(bucket: np.ndarray, assumptions: Assumptions) -> np.ndarray:
+    """Missed instalments still owed: the cut-off bucket under the roll-rate convention; none
+    under the SIFMA convention, which has no delinquency states (the balance amortises over the
+    remaining term)."""
+    if assumptions.roll_rates is None:
+        return np.zeros(len(bucket), dtype=np.int64)
+    return bucket.astype(np.int64)
+
+
 def _flat_fee(pool: Pool) -> np.ndarray:
     flat = (pool.product == Product.FLAT_FEE) | (pool.product == Product.BULLET)
     return np.where(flat, pool.rate * pool.original_principal, 0.0)
@@ -75,7 +85,7 @@ def loan_lines(pool: Pool, assumptions: Assumptions) -> Lines:
     return Lines(
         product=pool.product,
         original_term=pool.original_term,
-        n=pool.remaining_term.astype(np.int64) + pool.bucket,
+        n=pool.remaining_term.astype(np.int64) + _missed(pool.bucket, assumptions),
         bucket=pool.bucket,
         age=pool.age.astype(np.int64),
         rate=pool.rate,
@@ -110,7 +120,7 @@ def rep_lines(pool: Pool, assumptions: Assumptions) -> Lines:
     return Lines(
         product=pool.product[first],
         original_term=pool.original_term[first],
-        n=pool.remaining_term[first].astype(np.int64) + pool.bucket[first],
+        n=pool.remaining_term[first].astype(np.int64) + _missed(pool.bucket[first], assumptions),
         bucket=pool.bucket[first],
         age=pool.age[first].astype(np.int64),
         rate=np.where(interest[first], pool.rate[first], 0.0),

@@ -90,7 +90,7 @@ class ScheduleShape:
         n = self.n.reshape(shape)
         kc = np.clip(k, 0.0, n)
         out = kc * self.flat_fee.reshape(shape)
-        bullet, level, eqp = self._masks()
+        _, level, eqp = self._masks()
         r = self.monthly_rate.reshape(shape)
         bal = self.balance.reshape(shape)
         if eqp.any():

@@ -1,0 +1,120 @@
+"""A plain per-loan reference projection: scalar Python, explicit instalment tables, no numpy
+vectorisation and no closed forms. The vectorised engine must match it (design §6).
+
+For one loan with cut-off bucket ``b0`` and ``n = remaining + b0`` instalments to pay, the
+instalment table lists principal and fee of instalments 1..n. A share of the loan in bucket ``j``
+at the end of period ``t`` has paid ``b0 + t − j`` instalments.
+"""
+
+from __future__ import annotations
+
+import numpy_financial as npf
+
+from abs_model.assumptions import Assumptions, stress_rolls
+
+
+def instalments(product: str, n: int, balance: float, original: float, rate: float) -> tuple[list[float], list[float]]:
+    """(principal, fee) of each instalment, built one instalment at a time."""
+    prin: list[float] = []
+    fee: list[float] = []
+    if product in ("flat_fee", "bullet"):
+        for k in range(1, n + 1):
+            if product == "flat_fee":
+                prin.append(balance / n)
+            else:
+                prin.append(balance if k == n else 0.0)
+            fee.append(rate * original)
+        return prin, fee
+    r = rate / 12.0
+    out = balance
+    if product == "equal_principal" or r == 0:
+        for _ in range(n):
+            interest = r * out if product == "equal_principal" else 0.0
+            prin.append(balance / n)
+            fee.append(interest)
+            out -= balance / n
+        return prin, fee
+    payment = float(-npf.pmt(r, n, balance))
+    for _ in range(n):
+        interest = r * out
+        prin.append(payment - interest)
+        fee.append(interest)
+        out -= payment - interest
+    return prin, fee
+
+
+def reference_project(loans: list[dict], a: Assumptions, horizon: int) -> dict[str, list[float]]:
+    """Pool totals per period 1..horizon from a loop over loans, periods and buckets."""
+    tot = {
+        k: [0.0] * (horizon + 1)
+        for k in ("scheduled_principal", "prepayment", "fee_interest", "prepayment_fee", "defaults", "closing_balance")
+    }
+    roll = a.roll_rates is not None
+    B = a.default_bucket if roll else 1
+    P = stress_rolls(a.roll_rates.matrix, [a.default_multiplier])[0] if roll else None
+    for ln in loans:
+        b0 = ln["bucket"] if roll else 0
+        n = ln["remaining_term"] + b0
+        prin, fee = instalments(ln["product"], n, ln["current_principal"], ln["original_principal"], ln["rate"])
+
+        def bal_after(k: int, prin: list[float] = prin, n: int = n, c: float = ln["current_principal"]) -> float:
+            return c - sum(prin[: min(max(k, 0), n)])
+
+        def fee_upto(k: int, fee: list[float] = fee, n: int = n) -> float:
+            return sum(fee[: min(max(k, 0), n)])
+
+        state = {b0: 1.0} if b0 < B else {}
+        if b0 >= B:
+            tot["defaults"][1] += ln["current_principal"]
+        age = ln["original_term"] - ln["remaining_term"]
+        for t in range(1, horizon + 1):
+            cpr_i = a.cpr.at([age + t])[0] if a.cpr.index == "age" else a.cpr.at([t])[0]
+            cpr_i = min(1.0, cpr_i * a.prepay_multiplier)
+            smm = 1 - (1 - cpr_i) ** (1 / 12)
+            new: dict[int, float] = {}
+            if roll:
+                m = P[min(age + t, P.shape[0]) - 1]
+                for j, share in state.items():
+                    k_before = b0 + t - 1 - j
+                    for j2 in range(0, j + 2):
+                        p = m[j, j2] if j2 < B else m[j, B:].sum()
+                        if p == 0:
+                            continue
+                        moved = share * p
+                        if j2 >= B:
+                            tot["defaults"][t] += moved * bal_after(k_before)
+                            continue
+                        k_after = b0 + t - j2
+                        tot["scheduled_principal"][t] += moved * (bal_after(k_before) - bal_after(k_after))
+                        tot["fee_interest"][t] += moved * (fee_upto(k_after) - fee_upto(k_before))
+                        new[j2] = new.get(j2, 0.0) + moved
+            else:
+                share = state.get(0, 0.0)
+                k_before, k_after = t - 1, t
+                if a.cdr is not None:
+                    c = a.cdr.at([age + t])[0] if a.cdr.index == "age" else a.cdr.at([t])[0]
+                    mdr = 1 - (1 - min(1.0, c * a.default_multiplier)) ** (1 / 12)
+                else:
+                    mdr = 0.0
+                d = share * mdr
+                tot["defaults"][t] += d * bal_after(k_before)
+                surv = share - d
+                tot["scheduled_principal"][t] += surv * (bal_after(k_before) - bal_after(k_after))
+                tot["fee_interest"][t] += surv * (fee_upto(k_after) - fee_upto(k_before))
+                new = {0: surv}
+            # prepayment of the current share after its instalment
+            if 0 in new:
+                k_after = b0 + t if roll else t
+                pre = new[0] * smm
+                tot["prepayment"][t] += pre * bal_after(k_after)
+                remaining_fees = sum(fee[min(k_after, n) :]) if ln["product"] in ("flat_fee", "bullet") else 0.0
+                if a.unearned_fee == "full":
+                    tot["prepayment_fee"][t] += pre * remaining_fees
+                elif a.unearned_fee == "one_period":
+                    tot["prepayment_fee"][t] += pre * min(remaining_fees, ln["rate"] * ln["original_principal"])
+                new[0] -= pre
+            state = new
+            for j, share in state.items():
+                k = (b0 + t - j) if roll else t
+                tot["closing_balance"][t] += share * bal_after(k)
+    return tot
