@@ -16,8 +16,11 @@ in bucket ``j`` at the end of period ``t`` has paid ``k = b0 + t − j`` instalm
   ``Σ x'_j Φ(k'_j) − Σ (x_j − default share) Φ(k_j)`` (``Φ`` the cumulative fee).
 - Prepayment = ``SMM × M0 balance after its instalment``; unearned fees per the deal option.
 
-SIFMA convention, period ``t``: defaults ``= MDR × opening performing balance``; scheduled
-principal and interest on the surviving balance; prepayment ``= SMM × (surviving − scheduled)``.
+SIFMA convention (Standard Formulas §C.2–C.3, without P&I advancing), period ``t``: defaults
+``= MDR × PB(t−1)``; scheduled principal and interest on the surviving balance
+``(PB(t−1) − defaults) × (1 − q)``; prepayment ``= SMM × PB(t−1) × q`` with ``q = S(t)/S(t−1)``
+(the prior performing balance after scheduled amortisation, this period's defaults included),
+capped at the surviving balance.
 
 Both: recoveries ``= recovery_rate × defaults`` paid after the recovery lag (or spread by the
 recovery timing vector); net loss ``= defaults − recoveries`` booked at default.
@@ -169,15 +172,16 @@ def project_lines(
 
     B = assumptions.default_bucket if roll else 1
     B = min(B, N_BUCKETS - 1) if roll else 1
-    # state: fraction of each line per live bucket (S, L, B)
-    x = np.zeros((S, L, B))
+    # state: fraction of each line per live bucket, bucket-major (B, S, L) so that sums over
+    # buckets are adds of contiguous arrays
+    x = np.zeros((B, S, L))
     pre_default = np.zeros(L)  # roll-rate: cut-off buckets at/after the default bucket
     if roll:
         live = lines.bucket < B
-        x[:, np.flatnonzero(live), lines.bucket[live].astype(np.int64)] = 1.0
+        x[lines.bucket[live].astype(np.int64), :, np.flatnonzero(live)] = 1.0
         pre_default = (~live).astype(np.float64)
     else:
-        x[:, :, 0] = 1.0
+        x[0] = 1.0
 
     tot = {f: np.zeros((S, T + 1)) for f in FIELDS}
     tot["closing_balance"][:, 0] = bal.sum()
@@ -211,87 +215,103 @@ def project_lines(
         w = assumptions.default_timing.at(np.arange(1, T + 1))
         cum_target = assumptions.cumulative_default * dm[:, None] * bal.sum() * w[None, :]  # (S, T)
 
-    jj = np.arange(B)
+    # closed-form schedule tabulated once per line for k = 0 … K instalments paid: (K + 1, L)
+    K = int(lines.n.max(initial=1)) + 1
+    ks = np.broadcast_to(np.arange(K + 1, dtype=np.float64)[None, :], (L, K + 1))
+    S_tab = np.ascontiguousarray(sched.balance_factor(ks).T)
+    F_tab = np.ascontiguousarray(sched.fee_cumulative(ks, S_tab.T).T)
+    cols = np.arange(L)[None, :]
+    b0 = lines.bucket.astype(np.int64)[None, :] if roll else np.zeros((1, L), dtype=np.int64)
+    jj = np.arange(B)[:, None]
+    # prepayment SMM table per scenario: (S, G, A) by 1-based index
+    smm_tab = 1.0 - (1.0 - np.minimum(1.0, cpr_tab[None] * pm[:, None, None])) ** (1.0 / 12.0)
+    age_idx = np.where(line_cpr_age, lines.age, 0)
+    if cdr_tab is not None:
+        mdr_tab = 1.0 - (1.0 - np.minimum(1.0, cdr_tab[None] * dm[:, None, None])) ** (1.0 / 12.0)
+        cdr_idx = np.where(line_cdr_age, lines.age, 0)
+    unearned = assumptions.unearned_fee
+    if unearned != "waived":
+        U = sched.fee_remaining(ks)
+        if unearned == "one_period":
+            U = np.minimum(U, sched.flat_fee[:, None])
+        U_tab = np.ascontiguousarray(U.T)
+    if roll:
+        # which (from, to) moves any matrix uses: only those are multiplied
+        used = [(j, c) for j in range(B) for c in range(B + 1) if np.any(P[:, :, :, j, c] > 0)]
+    k_b = np.clip(b0 - jj, 0, K)  # instalments paid at cut-off by bucket (period 0): (B, L)
+    S_b = S_tab[k_b, cols]
+    F_b = F_tab[k_b, cols]
     for t in range(1, T + 1):
-        # instalments paid before / after this period for each live bucket
-        if roll:
-            k_b = (lines.bucket[:, None] + (t - 1) - jj[None, :]).astype(np.float64)
-        else:
-            k_b = np.full((L, 1), float(t - 1))
-        k_a = k_b + 1.0
-        S_b = sched.balance_factor(k_b)
-        S_a = sched.balance_factor(k_a)
-        F_b = sched.fee_cumulative(k_b, S_b)
-        F_a = sched.fee_cumulative(k_a, S_a)
-        open_bal = (x * S_b[None]).sum(-1) * bal  # (S, L)
-        idx = np.where(line_cpr_age, lines.age + t, t)
-        cpr = np.minimum(1.0, cpr_tab[gi, np.clip(idx, 1, max_age) - 1][None, :] * pm[:, None])
-        smm = 1.0 - (1.0 - cpr) ** (1.0 / 12.0)
-
+        k_a = np.clip(b0 + t - jj, 0, K)  # a receivable in bucket j at the end of t paid b0 + t − j
+        S_a = S_tab[k_a, cols]  # (B, L)
+        F_a = F_tab[k_a, cols]
+        open_bal = _bsum(x, S_b) * bal  # (S, L)
+        smm = smm_tab[:, gi, np.clip(age_idx + t, 1, max_age) - 1]
         if roll:
             if single:
-                new = np.matmul(x, P[:, 0, 0])  # (S, L, B) @ (S, B, B+1)
+                coef = P[:, 0, 0][..., None]  # (S, B, B+1, 1)
             else:
                 mob = np.clip(lines.age + t, 1, P.shape[2]) - 1
-                Pl = P[:, gi, mob]  # (S, L, B, B+1)
-                new = np.einsum("slb,slbc->slc", x, Pl)
-            dshare = x * (P[:, 0, 0][:, None, :, B] if single else Pl[..., B])  # (S, L, B) default share by source
-            default_bal = (dshare * S_b[None]).sum(-1) * bal
+                coef = np.moveaxis(P[:, gi, mob], 1, -1)  # (S, B, B+1, L)
+            new = np.zeros((B + 1, S, L))
+            for j, c in used:
+                new[c] += x[j] * coef[:, j, c]
+            dshare = x * np.moveaxis(coef[:, :, B], 1, 0)  # (B, S, L|1) default share by source
+            default_bal = _bsum(dshare, S_b) * bal
             if t == 1 and pre_default.any():
                 default_bal = default_bal + pre_default * bal
                 open_bal = open_bal + pre_default * bal
-            paid_frac = x - dshare
-            xn = new[..., :B]
-            # paid instalments: principal and fee
+            xn = new[:B]
             # a receivable ending in bucket j' has paid b0 + t − j' instalments: S_a/F_a of j'
-            after_bal = (xn * S_a[None]).sum(-1) * bal
-            fee = (xn * F_a[None]).sum(-1) - (paid_frac * F_b[None]).sum(-1)
-            prepay_frac = xn[..., 0] * smm
-            prepay_base = xn[..., 0] * S_a[None, :, 0] * bal
-            prepay = prepay_frac * S_a[None, :, 0] * bal
-            prepay_fee = _unearned(assumptions, sched, k_a[:, 0], prepay_frac)
-            xn = xn.copy()
-            xn[..., 0] -= prepay_frac
+            after_bal = _bsum(xn, S_a) * bal
+            fee = _bsum(xn, F_a) - _bsum(x - dshare, F_b)
+            x0 = xn[0]
+            prepay_frac = x0 * smm
+            prepay_base = x0 * S_a[0] * bal
             sched_prin = open_bal - default_bal - after_bal
+            xn[0] = x0 - prepay_frac
             x = xn
         else:
             if cum_target is not None:
                 perf = open_bal.sum(-1)  # (S,)
-                mdr_s = np.where(perf > 0, np.minimum(1.0, cum_target[:, t - 1] / np.where(perf > 0, perf, 1.0)), 0.0)
-                mdr = np.broadcast_to(mdr_s[:, None], (S, L))
+                safe = np.where(perf > 0, perf, 1.0)
+                mdr = np.where(perf > 0, np.minimum(1.0, cum_target[:, t - 1] / safe), 0.0)[:, None]
             elif cdr_tab is not None:
-                didx = np.where(line_cdr_age, lines.age + t, t)
-                cdr = np.minimum(1.0, cdr_tab[gi, np.clip(didx, 1, max_age) - 1][None, :] * dm[:, None])
-                mdr = 1.0 - (1.0 - cdr) ** (1.0 / 12.0)
+                mdr = mdr_tab[:, gi, np.clip(cdr_idx + t, 1, max_age) - 1]
             else:
-                mdr = np.zeros((S, L))
-            x0 = x[..., 0]
-            dfrac = x0 * mdr
-            surv = x0 - dfrac
-            default_bal = dfrac * S_b[None, :, 0] * bal
-            sched_prin = surv * (S_b[None, :, 0] - S_a[None, :, 0]) * bal
-            fee = surv * (F_a[None, :, 0] - F_b[None, :, 0])
-            prepay_frac = surv * smm
-            prepay_base = surv * S_a[None, :, 0] * bal
-            prepay = prepay_frac * S_a[None, :, 0] * bal
-            prepay_fee = _unearned(assumptions, sched, k_a[:, 0], prepay_frac)
-            x = (surv - prepay_frac)[..., None]
-
-        closing_lines = (x * S_a[None]).sum(-1) * bal
+                mdr = 0.0
+            x0 = x[0]
+            surv = x0 * (1.0 - mdr)
+            default_bal = (x0 - surv) * S_b[0] * bal
+            sched_prin = surv * (S_b[0] - S_a[0]) * bal
+            fee = surv * (F_a[0] - F_b[0])
+            # SF §C.2: VOL_PREPAY = PB(t−1) × q(t) × SMM, on the prior performing balance
+            # (this period's new defaults included), capped so the balance never goes negative
+            prepay_frac = np.minimum(x0 * smm, surv)
+            prepay_base = x0 * S_a[0] * bal
+            x = (surv - prepay_frac)[None]
+        prepay = prepay_frac * S_a[0] * bal
+        if unearned != "waived":
+            tot["prepayment_fee"][:, t] = (prepay_frac * U_tab[k_a[0], cols[0]]).sum(-1)
         tot["opening_balance"][:, t] = open_bal.sum(-1)
         tot["scheduled_principal"][:, t] = sched_prin.sum(-1)
         tot["prepayment"][:, t] = prepay.sum(-1)
         tot["fee_interest"][:, t] = fee.sum(-1)
-        tot["prepayment_fee"][:, t] = prepay_fee.sum(-1)
         tot["defaults"][:, t] = default_bal.sum(-1)
-        tot["closing_balance"][:, t] = closing_lines.sum(-1)
         tot["prepay_base"][:, t] = prepay_base.sum(-1)
-        recoverable[:, t] = (default_bal * rec_line[None, :]).sum(-1) * np.minimum(1.0, rm)
+        recoverable[:, t] = (default_bal * rec_line).sum(-1) * np.minimum(1.0, rm)
+        closing_lines = np.zeros((S, L))
+        alive = np.zeros((S, L))
         for j in range(B):
-            tot[f"balance_m{j}"][:, t] = (x[..., j] * S_a[None, :, j] * bal).sum(-1)
-        tot["count"][:, t] = ((x * (S_a > 0)[None]).sum(-1) * lines.count).sum(-1)
+            by_line = x[j] * S_a[j] * bal
+            closing_lines += by_line
+            tot[f"balance_m{j}"][:, t] = by_line.sum(-1)
+            alive += x[j] * (S_a[j] > 0)
+        tot["closing_balance"][:, t] = closing_lines.sum(-1)
+        tot["count"][:, t] = (alive * lines.count).sum(-1)
         if line_closing is not None:
             line_closing[:, t] = closing_lines[0]
+        S_b, F_b = S_a, F_a
 
     # recoveries: money from the defaults of period s arrives by the recovery timing vector
     timing = assumptions.recovery_timing
@@ -314,15 +334,9 @@ def project_lines(
     return LineProjection(full, line_closing)
 
 
-def _unearned(assumptions: Assumptions, sched: ScheduleShape, k: np.ndarray, frac: np.ndarray) -> np.ndarray:
-    """Fee charged on prepaid flat-fee receivables for instalments not yet due.
-
-    ``waived``: none; ``one_period``: one more instalment's fee ``F`` while any remain;
-    ``full``: every remaining instalment's fee ``(n − k)·F``.
-    """
-    if assumptions.unearned_fee == "waived":
-        return np.zeros_like(frac)
-    remaining = sched.fee_remaining(k)
-    if assumptions.unearned_fee == "one_period":
-        remaining = np.minimum(remaining, sched.flat_fee)
-    return frac * remaining[None, :]
+def _bsum(x: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """``Σ_j x[j] · f[j]`` over the bucket axis: x (B, S, L), f (B, L) → (S, L)."""
+    out = x[0] * f[0]
+    for j in range(1, x.shape[0]):
+        out += x[j] * f[j]
+    return out

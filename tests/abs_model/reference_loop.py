@@ -101,9 +101,19 @@ def reference_project(loans: list[dict], a: Assumptions, horizon: int) -> dict[s
                 surv = share - d
                 tot["scheduled_principal"][t] += surv * (bal_after(k_before) - bal_after(k_after))
                 tot["fee_interest"][t] += surv * (fee_upto(k_after) - fee_upto(k_before))
-                new = {0: surv}
+                # SF §C.2: prepayment on the prior performing share (defaults included), capped
+                pre = min(share * smm, surv)
+                k_after = t
+                tot["prepayment"][t] += pre * bal_after(k_after)
+                remaining_fees = sum(fee[min(k_after, n) :]) if ln["product"] in ("flat_fee", "bullet") else 0.0
+                if a.unearned_fee == "full":
+                    tot["prepayment_fee"][t] += pre * remaining_fees
+                elif a.unearned_fee == "one_period":
+                    tot["prepayment_fee"][t] += pre * min(remaining_fees, ln["rate"] * ln["original_principal"])
+                new = {0: surv - pre}
+                smm = 0.0  # already applied
             # prepayment of the current share after its instalment
-            if 0 in new:
+            if 0 in new and smm > 0:
                 k_after = b0 + t if roll else t
                 pre = new[0] * smm
                 tot["prepayment"][t] += pre * bal_after(k_after)

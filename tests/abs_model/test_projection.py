@@ -115,11 +115,12 @@ def test_default_at_ninety_days_and_recovery_after_lag() -> None:
 
 def test_sifma_default_then_prepay_order() -> None:
     # MDR 1 %, SMM 2 % on a 3-instalment flat-fee loan of 3,000. Period 1: defaults 30.00
-    # (1 % of 3,000); survivors 0.99 pay 990 principal + 14.85 fee; prepay 2 % of 0.99 × 2,000 = 39.60.
+    # (1 % of 3,000); survivors 0.99 pay 990 principal + 14.85 fee; prepayment follows the Standard
+    # Formulas: SMM × PB(0) × q = 2 % × 3,000 × (2,000 / 3,000) = 40.00.
     a = Assumptions.make(mdr=0.01, smm=0.02)
     f = project(one_loan(), a).frame
     assert f.loc[1, ["defaults", "scheduled_principal", "fee_interest", "prepayment"]].tolist() == pytest.approx(
-        [30, 990, 14.85, 39.6], abs=CENT
+        [30, 990, 14.85, 40.0], abs=CENT
     )
     assert f.loc[1:3, "mdr"].tolist() == pytest.approx([0.01] * 3, rel=REL)
     assert f.loc[1:2, "smm"].tolist() == pytest.approx([0.02] * 2, rel=REL)  # nothing to prepay in period 3

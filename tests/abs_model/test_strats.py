@@ -1,0 +1,151 @@
+"""Pool statistics and stratification tables, pinned on a five-loan pool you can count by hand.
+
+The pool (current balances add to 4,000):
+
+====  ===============  ========  =======  ====  =========  ======  ======  ======
+loan  product          original  current  term  remaining  rate    bucket  region
+====  ===============  ========  =======  ====  =========  ======  ======  ======
+L1    flat_fee            1,200    1,000    12         10  0.5 %   M0      华东
+L2    flat_fee              600      600     6          6  0 %     M0      华南
+L3    bullet                300      300     1          1  0 %     M0      华东
+L4    level_payment       2,000    1,500    24         18  12 %    M2      华北
+L5    equal_principal     1,200      600    12          6  12 %    M1      华东
+====  ===============  ========  =======  ====  =========  ======  ======  ======
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from abs_model.pool import Pool
+from abs_model.pricing import flat_fee_apr
+from abs_model.strats import STRAT_COLUMNS, summarise
+from abs_model.synthetic import synthetic_pool
+
+CENT = 0.005
+TIGHT = 1e-12
+
+
+@pytest.fixture
+def five() -> Pool:
+    return Pool.from_arrays(
+        loan_id=["L1", "L2", "L3", "L4", "L5"],
+        original_principal=[1200, 600, 300, 2000, 1200],
+        current_principal=[1000, 600, 300, 1500, 600],
+        original_term=[12, 6, 1, 24, 12],
+        remaining_term=[10, 6, 1, 18, 6],
+        product=["flat_fee", "flat_fee", "bullet", "level_payment", "equal_principal"],
+        rate=[0.005, 0.0, 0.0, 0.12, 0.12],
+        bucket=[0, 0, 0, 2, 1],
+        segments={"region": ["华东", "华南", "华东", "华北", "华东"]},
+    )
+
+
+def test_stats_of_the_five_loan_pool(five: Pool) -> None:
+    s = summarise(five).stats
+    assert s["count"] == 5
+    assert s["original_balance"] == pytest.approx(5300, abs=CENT)
+    assert s["balance"] == pytest.approx(4000, abs=CENT)
+    assert s["average_balance"] == pytest.approx(800, abs=CENT)
+    # Fee-bearing loans L1–L3 hold 1,900; only L1 (1,000) pays 0.5 %.
+    assert s["wa_fee_rate"] == pytest.approx(1000 * 0.005 / 1900, abs=TIGHT)
+    # Interest-bearing loans L4, L5 both at 12 %.
+    assert s["wa_interest_rate"] == pytest.approx(0.12, abs=TIGHT)
+    # APR: L1 by IRR (≈ 10.90 %), L2 and L3 zero, L4 and L5 their nominal 12 %.
+    assert s["wa_apr"] == pytest.approx((1000 * flat_fee_apr(12, 0.005) + 2100 * 0.12) / 4000, abs=TIGHT)
+    # (1000·12 + 600·6 + 300·1 + 1500·24 + 600·12) / 4000 = 59,100 / 4,000
+    assert s["wa_original_term"] == pytest.approx(14.775, abs=TIGHT)
+    # (1000·10 + 600·6 + 300·1 + 1500·18 + 600·6) / 4000 = 44,500 / 4,000
+    assert s["wa_remaining_term"] == pytest.approx(11.125, abs=TIGHT)
+    assert s["wa_age"] == pytest.approx(14.775 - 11.125, abs=TIGHT)
+    assert s["zero_fee_share"] == pytest.approx(900 / 4000, abs=TIGHT)
+    # L4 (M2) and L5 (M1): 2,100 of 4,000 by balance, 2 of 5 by count.
+    assert s["delinquent_share"] == pytest.approx(0.525, abs=TIGHT)
+    assert s["delinquent_count_share"] == pytest.approx(0.4, abs=TIGHT)
+
+
+def test_strat_by_original_term(five: Pool) -> None:
+    t = summarise(five).strats["term"]
+    assert list(t.columns) == list(STRAT_COLUMNS)
+    assert list(t.index) == [1, 6, 12, 24, "total"]
+    assert list(t["count"]) == [1, 1, 2, 1, 5]
+    assert list(t["balance"]) == pytest.approx([300, 600, 1600, 1500, 4000])
+    assert list(t["share"]) == pytest.approx([0.075, 0.15, 0.4, 0.375, 1.0])
+    # term 12: (1000·0.5 % + 600·12 %) / 1600; remaining (1000·10 + 600·6) / 1600
+    assert t.loc[12, "wa_rate"] == pytest.approx(77 / 1600, abs=TIGHT)
+    assert t.loc[12, "wa_remaining_term"] == pytest.approx(13600 / 1600, abs=TIGHT)
+    assert t.loc["total", "wa_remaining_term"] == pytest.approx(11.125, abs=TIGHT)
+
+
+def test_strat_by_product_lists_every_product(five: Pool) -> None:
+    t = summarise(five).strats["product"]
+    assert list(t.index) == ["flat_fee", "level_payment", "equal_principal", "bullet", "total"]
+    assert list(t["count"]) == [2, 1, 1, 1, 5]
+    assert list(t["balance"]) == pytest.approx([1600, 1500, 600, 300, 4000])
+
+
+def test_balance_bands_have_inclusive_upper_edges(five: Pool) -> None:
+    t = summarise(five).strats["balance_band"]
+    # 300 → 0–500; 600, 600 and exactly 1,000 → 500–1,000; 1,500 → 1,000–3,000.
+    assert list(t.index) == ["0–500", "500–1,000", "1,000–3,000", "total"]
+    assert list(t["count"]) == [1, 3, 1, 5]
+    assert list(t["balance"]) == pytest.approx([300, 2200, 1500, 4000])
+
+
+def test_rate_bands_separate_zero_fee_plans(five: Pool) -> None:
+    t = summarise(five).strats["rate_band"]
+    assert list(t.index) == ["0.00%", "0.00%–0.50%", "10.00%–20.00%", "total"]
+    assert list(t["count"]) == [2, 1, 2, 5]
+    assert list(t["balance"]) == pytest.approx([900, 1000, 2100, 4000])
+
+
+def test_bucket_table_shows_m0_to_m6(five: Pool) -> None:
+    t = summarise(five).strats["bucket"]
+    assert list(t.index) == ["M0", "M1", "M2", "M3", "M4", "M5", "M6", "total"]
+    assert list(t["count"]) == [3, 1, 1, 0, 0, 0, 0, 5]
+    assert list(t["balance"]) == pytest.approx([1900, 600, 1500, 0, 0, 0, 0, 4000])
+    assert np.isnan(t.loc["M3", "wa_rate"])  # no balance, no average
+
+
+def test_segment_table(five: Pool) -> None:
+    t = five.summary().strats["region"]  # Pool.summary() is summarise()
+    assert dict(zip(t.index, t["balance"], strict=True)) == {
+        "华东": 1900,
+        "华北": 1500,
+        "华南": 600,
+        "total": 4000,
+    }
+
+
+def test_strats_equal_a_pandas_groupby_on_a_synthetic_pool() -> None:
+    pool = synthetic_pool(20_000, seed=3)
+    summary = summarise(pool)
+    df = pool.to_frame()
+    df["apr"] = pool.apr()
+    cp = df["current_principal"]
+    for name, col in [("term", "original_term"), ("region", "region"), ("score_band", "score_band")]:
+        g = df.groupby(col, observed=True)
+        want = pd.DataFrame(
+            {
+                "count": g.size(),
+                "balance": g["current_principal"].sum(),
+                "wa_rate": (df["rate"] * cp).groupby(df[col]).sum() / g["current_principal"].sum(),
+            }
+        )
+        got = summary.strats[name].drop(index="total")
+        assert list(got.index) == list(want.index)
+        assert list(got["count"]) == list(want["count"])
+        np.testing.assert_allclose(got["balance"], want["balance"], rtol=1e-12)
+        np.testing.assert_allclose(got["wa_rate"], want["wa_rate"], rtol=1e-12)
+    for t in summary.strats.values():
+        assert t["balance"].drop("total").sum() == pytest.approx(pool.balance, rel=1e-12)
+        assert t.loc["total", "count"] == pool.n
+
+
+def test_empty_pool_gives_nan_averages_not_errors() -> None:
+    empty = synthetic_pool(0)
+    s = summarise(empty).stats
+    assert s["count"] == 0 and s["balance"] == 0
+    assert np.isnan(s["wa_apr"])
