@@ -72,8 +72,7 @@ class TapeError(AbsModelError):
         more = len(self.problems) - self.MAX_LISTED
         extra = f"\n  ... and {more} more problems" if more > 0 else ""
         super().__init__(
-            f"{source}: {len(self.problems)} problem(s) in the loan tape; nothing was loaded:\n"
-            f"{shown}{extra}"
+            f"{source}: {len(self.problems)} problem(s) in the loan tape; nothing was loaded:\n{shown}{extra}"
         )
 
 

@@ -98,8 +98,9 @@ class Pool:
         prod = np.asarray(product)
         if prod.dtype.kind in "OUS":
             lookup = {p.key: int(p) for p in Product}
+            codes, uniq = pd.factorize(prod)
             try:
-                prod = np.array([lookup[str(x).strip().lower()] for x in prod], dtype=np.int8)
+                prod = np.array([lookup[str(x).strip().lower()] for x in uniq], dtype=np.int8)[codes]
             except KeyError as exc:
                 raise AbsModelError(f"product: must be one of {sorted(lookup)}; got {exc.args[0]!r}") from None
         if bucket is None:
@@ -220,14 +221,11 @@ class Pool:
             bullet = self.product[flat] == Product.BULLET
             aprs = np.array([flat_fee_apr(int(t), float(f)) for t, f in uniq])
             res = aprs[inv.ravel()]
-            # A bullet pays its fee each period and all principal at the end.
+            # A bullet pays its fee each period and all principal at the end: a par bond whose
+            # IRR is the fee itself, so its APR is exactly 12 × fee (abs_model.pricing.bullet_apr).
             if bullet.any():
-                from abs_model.pricing import bullet_apr
-
                 res = res.copy()
-                bt = self.original_term[flat][bullet]
-                bf = self.rate[flat][bullet]
-                res[bullet] = [bullet_apr(int(t), float(f)) for t, f in zip(bt, bf, strict=True)]
+                res[bullet] = 12.0 * self.rate[flat][bullet]
             out[flat] = res
         return out
 

@@ -368,3 +368,22 @@ def test_xlsx_member_with_an_absurd_compression_ratio_is_refused(tmp_path: Path)
     with pytest.raises(TapeError, match="compression ratio"):
         read_tape(bomb)
     assert openpyxl.load_workbook(good).active is not None  # the untouched file still opens
+
+
+def test_bad_rows_in_a_csv_are_reported_the_same_way(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    bad_tape().to_csv(path, index=False)
+    with pytest.raises(TapeError) as from_csv:
+        read_tape(path)
+    with pytest.raises(TapeError) as from_frame:
+        read_tape(bad_tape())
+    assert problems_of(from_csv) == problems_of(from_frame)
+    assert str(from_csv.value).startswith(f"{path}: 10 problem(s)")
+
+
+def test_csv_ids_keep_their_leading_zeros(tmp_path: Path) -> None:
+    path = tmp_path / "ids.csv"
+    src = three_loans()
+    src["loan_id"] = ["007", "010", "100"]
+    src.to_csv(path, index=False)
+    assert read_tape(path)["loan_id"].tolist() == ["007", "010", "100"]
