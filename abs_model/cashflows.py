@@ -12,6 +12,9 @@ Columns of ``frame`` (money in the pool's currency, float64; period 0 is the cut
 - ``closing_balance`` = opening − scheduled principal − prepayment − defaults (checked).
 - ``balance_m0`` … ``balance_m6``: closing balance by delinquency bucket (sums to closing).
 - ``count``: receivables still outstanding. ``prepay_base``: the balance SMM was applied to.
+- In a deal: ``purchases`` (revolving purchases at par, joining the pool at the period's end) and
+  ``cleanup_sale`` (the balance sold by the clean-up call); the roll-forward becomes
+  opening + purchases = scheduled + prepayment + defaults + cleanup_sale + closing.
 
 Derived: ``principal_collections`` = scheduled + prepayment; ``total_collections`` = principal +
 fee/interest + prepayment fee + recoveries; ``smm`` = prepayment / prepay_base; ``cpr`` =
@@ -89,7 +92,7 @@ class PoolCashflows:
         line_balances: np.ndarray | None = None,
         n_lines: int = 0,
     ) -> PoolCashflows:
-        df = pd.DataFrame({k: np.asarray(arrays[k], dtype=np.float64) for k in FIELDS if k in arrays})
+        df = pd.DataFrame({k: np.asarray(arrays[k], dtype=np.float64) for k in (*FIELDS, "purchases", "cleanup_sale") if k in arrays})
         df.index.name = "period"
         df = add_derived(df, initial_balance)
         return cls(
@@ -192,7 +195,9 @@ def check_frame(f: pd.DataFrame, initial_balance: float) -> tuple[CheckResult, .
     tol = CHECK_RTOL * max(1.0, initial_balance)
     o = f["opening_balance"].to_numpy()[1:]
     c = f["closing_balance"].to_numpy()
-    roll = o - (
+    extra_in = f["purchases"].to_numpy()[1:] if "purchases" in f else 0.0
+    extra_out = f["cleanup_sale"].to_numpy()[1:] if "cleanup_sale" in f else 0.0
+    roll = o + extra_in - extra_out - (
         f["scheduled_principal"].to_numpy()[1:] + f["prepayment"].to_numpy()[1:] + f["defaults"].to_numpy()[1:] + c[1:]
     )
     # continuity only over the projected rows (the recovery tail repeats the closing balance)

@@ -234,8 +234,22 @@ def load_deal(path: str | Path, *, pool: Pool | None = None) -> Deal:
         raise DealError(f"{p}: {exc}") from None
     except yaml.YAMLError as exc:
         raise DealError(f"{p}: not valid YAML: {exc}") from None
+    doc = _dates_as_text(doc)
     validate_document(doc, source=str(p))
     return deal_from_document(doc, base_dir=p.parent, source=str(p), pool=pool)
+
+
+def _dates_as_text(node: Any) -> Any:
+    """YAML reads ``2026-06-30`` as a date; the schema wants ISO text."""
+    import datetime as _dt
+
+    if isinstance(node, dict):
+        return {k: _dates_as_text(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_dates_as_text(v) for v in node]
+    if isinstance(node, _dt.date):
+        return node.isoformat()
+    return node
 
 
 def deal_from_document(doc: dict[str, Any], *, base_dir: Path = Path("."), source: str = "<deal>", pool: Pool | None = None) -> Deal:
@@ -305,7 +319,9 @@ def deal_from_document(doc: dict[str, Any], *, base_dir: Path = Path("."), sourc
     reserve = None
     if doc.get("reserve"):
         try:
-            reserve = tr.ReserveAccount(**doc["reserve"])
+            reserve = tr.ReserveAccount(
+                **{k: (float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v) for k, v in doc["reserve"].items()}
+            )
         except (ValueError, TypeError) as exc:
             raise DealError(f"{source}: reserve: {exc}") from None
     triggers = []

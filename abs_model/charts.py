@@ -1,0 +1,145 @@
+"""Static charts for the investor report, drawn with matplotlib as inline SVG.
+
+Why matplotlib: it is mature and already a dependency, it works fully offline (no CDN, no
+JavaScript runtime in the report), and its SVG backend writes vector output that prints sharply
+to PDF. ``svg.fonttype = "none"`` keeps text as ``<text>`` elements, so the browser renders the
+labels (Chinese included) with its own fonts and the file stays small.
+
+Every function takes plain arrays and returns an SVG fragment ready to inline into HTML: the XML
+prolog, DOCTYPE, RDF metadata and namespace URLs are removed so the report holds no URL at all.
+Figures are built with the object API (:class:`matplotlib.figure.Figure` + the Agg canvas), never
+``pyplot``, so no global figure state is touched.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+__all__ = ["Series", "area_chart", "line_chart"]
+
+_PALETTE = ("#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#f79646", "#4bacc6", "#7f7f7f", "#2c7c3f")
+# Fallbacks the browser uses for glyphs DejaVu Sans lacks (CJK); matplotlib itself only lays out.
+_CSS_FONTS = "'DejaVu Sans', 'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
+_STRIP = (
+    re.compile(r"<\?xml[^>]*\?>\s*"),
+    re.compile(r"<!DOCTYPE[^>]*>\s*"),
+    re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL),
+    re.compile(r'\s+xmlns(:\w+)?="[^"]*"'),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One line of a chart: its legend label, y values and style (``dashed`` for thresholds)."""
+
+    label: str
+    y: np.ndarray
+    dashed: bool = False
+    step: bool = False
+
+
+def _formatter(kind: str) -> FuncFormatter:
+    if kind == "rate":
+        return FuncFormatter(lambda v, _pos: f"{v:.1%}")
+    if kind == "factor":
+        return FuncFormatter(lambda v, _pos: f"{v:.2f}")
+
+    def amount(v: float, _pos: int | None) -> str:
+        a = abs(v)
+        if a >= 1e9:
+            return f"{v / 1e9:.1f}bn"
+        if a >= 1e6:
+            return f"{v / 1e6:.1f}m"
+        if a >= 1e3:
+            return f"{v / 1e3:.0f}k"
+        return f"{v:.0f}"
+
+    return FuncFormatter(amount)
+
+
+def _to_svg(fig: Figure, *, title: str) -> str:
+    buf = io.StringIO()
+    FigureCanvasAgg(fig)
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": title}), warnings.catch_warnings():
+        # Glyphs missing from the layout font (e.g. CJK) only affect text metrics; the browser draws them.
+        warnings.simplefilter("ignore", UserWarning)
+        fig.savefig(buf, format="svg", metadata={"Creator": None, "Date": None, "Format": None, "Type": None})
+    svg = buf.getvalue()
+    for rx in _STRIP:
+        svg = rx.sub("", svg)
+    svg = re.sub(r"font-family: ?'?DejaVu Sans'?", f"font-family: {_CSS_FONTS}", svg)
+    # Responsive: keep the viewBox, let CSS size it; label for screen readers.
+    svg = re.sub(r'<svg\s+width="[^"]*"\s+height="[^"]*"', '<svg class="chart" role="img"', svg, count=1)
+    return svg.strip()
+
+
+def _figure(title: str, *, ylabel: str, kind: str) -> tuple[Figure, object]:
+    fig = Figure(figsize=(8.0, 3.2), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_title(title, fontsize=11, loc="left")
+    ax.set_ylabel(ylabel, fontsize=9)
+    ax.set_xlabel("Period", fontsize=9)
+    ax.yaxis.set_major_formatter(_formatter(kind))
+    ax.grid(True, color="#dddddd", linewidth=0.6)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(labelsize=8)
+    return fig, ax
+
+
+def line_chart(
+    x: Sequence[float] | np.ndarray,
+    series: Sequence[Series],
+    *,
+    title: str,
+    ylabel: str = "",
+    kind: str = "amount",
+    xlabel: str = "Period",
+) -> str:
+    """Lines of ``series`` against ``x`` (periods); ``kind`` (``amount``/``rate``/``factor``) formats
+    the y axis. Dashed series (trigger thresholds) are drawn as step lines. Returns inline SVG."""
+    fig, ax = _figure(title, ylabel=ylabel, kind=kind)
+    ax.set_xlabel(xlabel, fontsize=9)  # type: ignore[attr-defined]
+    xs = np.asarray(x, dtype=np.float64)
+    for i, s in enumerate(series):
+        y = np.asarray(s.y, dtype=np.float64)
+        colour = _PALETTE[i % len(_PALETTE)]
+        if s.dashed or s.step:
+            ax.step(xs, y, where="post", color=colour, linestyle="--" if s.dashed else "-",  # type: ignore[attr-defined]
+                    linewidth=1.4, label=s.label)
+        else:
+            ax.plot(xs, y, color=colour, linewidth=1.8, label=s.label)  # type: ignore[attr-defined]
+    if series:
+        ax.legend(fontsize=8, frameon=False)  # type: ignore[attr-defined]
+    return _to_svg(fig, title=title)
+
+
+def area_chart(
+    x: Sequence[float] | np.ndarray,
+    stacks: Mapping[str, np.ndarray],
+    *,
+    title: str,
+    ylabel: str = "",
+    kind: str = "amount",
+    xlabel: str = "Period",
+) -> str:
+    """Stacked areas (e.g. tranche balances, junior on top of senior). Returns inline SVG."""
+    fig, ax = _figure(title, ylabel=ylabel, kind=kind)
+    ax.set_xlabel(xlabel, fontsize=9)  # type: ignore[attr-defined]
+    xs = np.asarray(x, dtype=np.float64)
+    names = list(stacks)
+    if names:
+        ys = [np.nan_to_num(np.asarray(stacks[n], dtype=np.float64)) for n in names]
+        colours = [_PALETTE[i % len(_PALETTE)] for i in range(len(names))]
+        ax.stackplot(xs, *ys, labels=names, colors=colours, alpha=0.85)  # type: ignore[attr-defined]
+        ax.legend(fontsize=8, frameon=False, loc="upper right")  # type: ignore[attr-defined]
+    return _to_svg(fig, title=title)

@@ -1,0 +1,133 @@
+"""The deal runner: ``run(deal, assumptions) -> DealResult`` joins the pool projection to the
+liability engine, period by period, vectorised over scenarios.
+
+Revolving purchases (循环购买). The projection is linear in balance and the assumptions apply to
+new receivables by months on book, so one unit of the replenishment mix bought at the end of
+period ``τ`` contributes ``A_τ × u[s − τ]`` to every pool column in period ``s``, where ``u`` is
+the projected profile of one unit of the mix and ``A_τ`` the par amount the waterfall's
+``buy_receivables`` step bought. The runner keeps the pool columns as arrays over scenarios and
+adds each period's purchases into the future rows; only periods are looped.
+
+Clean-up call (清仓回购): when the engine exercises it, the remaining pool is sold at the call
+price; the pool's later rows are zero and the sale shows in ``cleanup_sale``.
+
+Pool-side roll-forward with purchases and the call:
+``opening + purchases = scheduled principal + prepayment + defaults + cleanup_sale + closing``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import tranches as tr
+from abs_model.assumptions import Assumptions
+from abs_model.cashflows import FIELDS, PoolCashflows
+from abs_model.deal import Deal, replenishment_pool
+from abs_model.errors import AssumptionError, DealError
+from abs_model.projection import project_lines
+from abs_model.replines import rep_lines
+from abs_model.result import DealResult
+
+STOCK_FIELDS = ("closing_balance", "count", *(f"balance_m{j}" for j in range(7)))
+
+
+def run(
+    deal: Deal,
+    assumptions: Assumptions | None = None,
+    *,
+    prepay_mult: np.ndarray | float | None = None,
+    default_mult: np.ndarray | float | None = None,
+    recovery_mult: np.ndarray | float | None = None,
+) -> DealResult:
+    """Run the deal: project the pool, run the waterfall every period, buy receivables while
+    revolving. Scenario multipliers (arrays of shape (S,)) run S scenarios in one batch; the
+    returned frames show scenario 0 and ``result.liabilities`` holds every scenario."""
+    if not isinstance(deal, Deal):
+        raise DealError(f"deal: must be an abs_model.Deal (use load_deal(path)); got {type(deal).__name__}")
+    a = assumptions if assumptions is not None else (deal.assumptions or Assumptions.make())
+    if not isinstance(a, Assumptions):
+        raise AssumptionError(f"assumptions: must be an abs_model.Assumptions; got {type(a).__name__}")
+    arrays, purchases, sale, liab = run_arrays(deal, a, prepay_mult=prepay_mult, default_mult=default_mult, recovery_mult=recovery_mult)
+    first = {k: v[0] for k, v in arrays.items()}
+    first["purchases"] = purchases[0]
+    first["cleanup_sale"] = sale[0]
+    pool_cf = PoolCashflows.from_arrays(
+        first,
+        convention=a.convention,
+        initial_balance=deal.pool.balance,
+        initial_count=float(deal.pool.n),
+        assumptions=a,
+    )
+    pool_cf.check()
+    return DealResult.build(deal=deal, assumptions=a, pool_cf=pool_cf, liabilities=liab)
+
+
+def run_arrays(
+    deal: Deal,
+    a: Assumptions,
+    *,
+    prepay_mult: np.ndarray | float | None = None,
+    default_mult: np.ndarray | float | None = None,
+    recovery_mult: np.ndarray | float | None = None,
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, tr.LiabilityResult]:
+    """The vectorised core of :func:`run`: pool columns (S, T + 1), purchases, clean-up sales and
+    the liability result for all S scenarios."""
+    T = deal.periods
+    mults = {"prepay_mult": prepay_mult, "default_mult": default_mult, "recovery_mult": recovery_mult}
+    base = project_lines(rep_lines(deal.pool, a), a, horizon=None, **mults)  # type: ignore[arg-type]
+    arrays = {f: _fit(base.totals[f], T, stock=f in STOCK_FIELDS) for f in FIELDS if f in base.totals}
+    S = arrays["closing_balance"].shape[0]
+    profile: dict[str, np.ndarray] | None = None
+    if deal.revolving.active:
+        unit = project_lines(rep_lines(replenishment_pool(deal.revolving), a), a, horizon=None, **mults)  # type: ignore[arg-type]
+        profile = {f: _fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
+        # counts of a unit purchase: receivables per unit of balance from the mix's average balances
+        avg = sum(ln.share * ln.average_balance for ln in deal.revolving.replenishment)
+        profile["count"] = profile["count"] / max(1.0, profile["count"][:, :1].max()) / avg
+    engine = tr.Engine(
+        deal.structure,
+        n_scenarios=S,
+        period_end_dates=deal.period_end_dates,
+        initial_pool_balance=deal.pool.balance,
+        start_date=deal.cutoff_date,
+    )
+    state = engine.start()
+    purchases = np.zeros((S, T + 1))
+    sale = np.zeros((S, T + 1))
+    capacity = deal.revolving.capacity
+    for t in range(1, T + 1):
+        pb_end = arrays["closing_balance"][:, t]
+        inputs = tr.PeriodInputs(
+            interest_collected=arrays["fee_interest"][:, t] + arrays["prepayment_fee"][:, t],
+            principal_collected=arrays["scheduled_principal"][:, t] + arrays["prepayment"][:, t],
+            recoveries=arrays["recoveries"][:, t],
+            new_defaults=arrays["defaults"][:, t],
+            pool_balance_begin=arrays["opening_balance"][:, t],
+            pool_balance_end=pb_end,
+            delinquent_balance=sum(arrays[f"balance_m{j}"][:, t] for j in range(2, 7)),
+            purchase_capacity=capacity if profile is not None else 0.0,
+        )
+        out = engine.step(state, t, inputs)
+        bought = np.asarray(out.purchased, dtype=np.float64)
+        if profile is not None and np.any(bought > 0):
+            purchases[:, t] = bought
+            n_left = T - t + 1
+            for f, prof in profile.items():
+                arrays[f][:, t:] += bought[:, None] * prof[:, :n_left]
+        called = np.asarray(out.called, dtype=bool)
+        if called.any():
+            sale[called, t] = arrays["closing_balance"][called, t]
+            for f in arrays:
+                if f in STOCK_FIELDS:
+                    arrays[f][called, t:] = 0.0
+                else:
+                    arrays[f][called, t + 1 :] = 0.0
+    return arrays, purchases, sale, engine.finish(state)
+
+
+def _fit(a: np.ndarray, T: int, *, stock: bool) -> np.ndarray:
+    """Columns 0..T of a projection: truncated, or padded (stocks carry their last value)."""
+    if a.shape[1] >= T + 1:
+        return a[:, : T + 1].copy()
+    pad = np.repeat(a[:, -1:], T + 1 - a.shape[1], axis=1) if stock else np.zeros((a.shape[0], T + 1 - a.shape[1]))
+    return np.concatenate([a, pad], axis=1)
