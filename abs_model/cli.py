@@ -49,22 +49,15 @@ def _write_outputs(result: Any, out: Path, *, lang: str, sweep: pd.DataFrame | N
     with atomic_write(p, "wb") as fh:
         pool.reset_index().to_parquet(fh, index=False)
     written.append(p)
-    try:
-        from abs_model.report import render_report
-    except ImportError:  # pragma: no cover - the report module ships with the package
-        render_report = None  # type: ignore[assignment]
-    if render_report is not None:
-        p = out / "report.html"
-        render_report(result, p, lang=lang, sweep=sweep)
-        written.append(p)
-    try:
-        from abs_model.workbook import write_workbook
-    except ImportError:  # pragma: no cover
-        write_workbook = None  # type: ignore[assignment]
-    if write_workbook is not None:
-        p = out / "model.xlsx"
-        write_workbook(result, p, lang=lang, sweep=sweep)
-        written.append(p)
+    from abs_model.report import render_report
+    from abs_model.workbook import write_workbook
+
+    p = out / "report.html"
+    render_report(result, p, lang=lang, sweep=sweep)
+    written.append(p)
+    p = out / "model.xlsx"
+    write_workbook(result, p, lang=lang, sweep=sweep)
+    written.append(p)
     return written
 
 
@@ -175,6 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(f"abs-model: error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # an internal error: still one line, the traceback on --debug
+        if args.debug:
+            traceback.print_exc()
+        print(f"abs-model: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -88,7 +88,7 @@ class Deal:
 class _NoAliasLoader(yaml.SafeLoader):
     """Safe loader that refuses anchors/aliases (no billion-laughs expansion)."""
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+    def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise DealError(
@@ -138,6 +138,9 @@ def _message(err: Any) -> str:
         return f"must be one of {err.validator_value}; got {got!r}"
     if v == "type":
         return f"must be of type {err.validator_value}; got {got!r}"
+    if v in ("oneOf", "anyOf") and err.context:
+        specific = [e for e in err.context if e.validator != "type"]
+        return _message((specific or list(err.context))[0])
     if v == "propertyNames":
         return f"unknown step {got!r}; steps are {sorted(STEP_SCHEMAS)}"
     return f"{err.message}"
@@ -200,9 +203,8 @@ def _reference_problems(doc: dict[str, Any]) -> list[str]:
     if isinstance(doc.get("revolving"), dict) and doc["revolving"].get("periods", 0) > 0 and "revolving" not in wf:
         out.append("waterfalls.revolving: required when revolving.periods > 0")
     for phase, steps in wf.items():
-        if phase == "revolving" and isinstance(steps, list):
-            if not any(isinstance(s, dict) and "buy_receivables" in s for s in steps):
-                out.append("waterfalls.revolving: must contain a buy_receivables step (collections buy new receivables while revolving)")
+        if phase == "revolving" and isinstance(steps, list) and not any(isinstance(s, dict) and "buy_receivables" in s for s in steps):
+            out.append("waterfalls.revolving: must contain a buy_receivables step (collections buy new receivables while revolving)")
     shares = [float(t.get("share", 0.0)) for t in doc.get("tranches", []) if isinstance(t, dict) and "share" in t]
     if shares and abs(sum(shares) - 1.0) > 1e-9 and "advance_rate" not in doc:
         out.append(f"tranches: shares must add up to 1 (of the pool balance); got {sum(shares)!r}")
@@ -229,7 +231,7 @@ def load_deal(path: str | Path, *, pool: Pool | None = None) -> Deal:
     except UnicodeDecodeError as exc:
         raise DealError(f"{p}: must be UTF-8 text; {exc.reason} at byte {exc.start}") from None
     try:
-        doc = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+        doc = yaml.load(text, Loader=_NoAliasLoader)
     except DealError as exc:
         raise DealError(f"{p}: {exc}") from None
     except yaml.YAMLError as exc:
@@ -319,9 +321,8 @@ def deal_from_document(doc: dict[str, Any], *, base_dir: Path = Path("."), sourc
     reserve = None
     if doc.get("reserve"):
         try:
-            reserve = tr.ReserveAccount(
-                **{k: (float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v) for k, v in doc["reserve"].items()}
-            )
+            kw: dict[str, Any] = {k: (float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v) for k, v in doc["reserve"].items()}
+            reserve = tr.ReserveAccount(**kw)
         except (ValueError, TypeError) as exc:
             raise DealError(f"{source}: reserve: {exc}") from None
     triggers = []
@@ -471,7 +472,7 @@ def load_assumptions(path: str | Path) -> Assumptions:
     """Read an assumptions YAML file (same keys as :meth:`Assumptions.make`)."""
     p = Path(path)
     try:
-        doc = yaml.load(p.read_text(encoding="utf-8"), Loader=_NoAliasLoader)  # noqa: S506
+        doc = yaml.load(p.read_text(encoding="utf-8"), Loader=_NoAliasLoader)
     except FileNotFoundError:
         raise DealError(f"{p}: no such assumptions file") from None
     except yaml.YAMLError as exc:

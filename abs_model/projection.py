@@ -279,7 +279,7 @@ def project_lines(
             elif cdr_tab is not None:
                 mdr = mdr_tab[:, gi, np.clip(cdr_idx + t, 1, max_age) - 1]
             else:
-                mdr = 0.0
+                mdr = np.zeros((1, 1))
             x0 = x[0]
             surv = x0 * (1.0 - mdr)
             default_bal = (x0 - surv) * S_b[0] * bal
