@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from abs_model import rates
+from abs_model.assumptions import Assumptions, Curve, RollRates, SegmentOverride
+from abs_model.cashflows import PoolCashflows
+from abs_model.deal import Deal, load_assumptions, load_deal
 from abs_model.errors import (
     AbsModelError,
     AssumptionError,
@@ -11,9 +14,6 @@ from abs_model.errors import (
     SolverError,
     TapeError,
 )
-from abs_model.assumptions import Assumptions, Curve, RollRates, SegmentOverride
-from abs_model.cashflows import PoolCashflows
-from abs_model.deal import Deal, load_assumptions, load_deal
 from abs_model.pool import Pool
 from abs_model.products import Product
 from abs_model.projection import project
@@ -26,26 +26,26 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AbsModelError",
+    "AssumptionError",
     "Assumptions",
+    "ConservationError",
     "Curve",
     "Deal",
+    "DealError",
     "DealResult",
     "Pool",
     "PoolCashflows",
+    "Product",
     "RollRates",
     "SegmentOverride",
-    "load_assumptions",
-    "load_deal",
-    "project",
-    "read_tape",
-    "run",
-    "synthetic_pool",
-    "AssumptionError",
-    "ConservationError",
-    "DealError",
-    "Product",
     "SolverError",
     "TapeError",
     "__version__",
+    "load_assumptions",
+    "load_deal",
+    "project",
     "rates",
+    "read_tape",
+    "run",
+    "synthetic_pool",
 ]
