@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
@@ -40,12 +41,14 @@ _STRIP = (
 
 @dataclass(frozen=True, slots=True)
 class Series:
-    """One line of a chart: its legend label, y values and style (``dashed`` for thresholds)."""
+    """One line of a chart: its legend label, y values, optional own x (else the chart's) and
+    style (``dashed`` for thresholds, drawn as steps)."""
 
     label: str
     y: np.ndarray
     dashed: bool = False
     step: bool = False
+    x: np.ndarray | None = None
 
 
 def _formatter(kind: str) -> FuncFormatter:
@@ -83,7 +86,7 @@ def _to_svg(fig: Figure, *, title: str) -> str:
     return svg.strip()
 
 
-def _figure(title: str, *, ylabel: str, kind: str) -> tuple[Figure, object]:
+def _figure(title: str, *, ylabel: str, kind: str) -> tuple[Figure, Axes]:
     fig = Figure(figsize=(8.0, 3.2), dpi=100, layout="constrained")
     ax = fig.add_subplot()
     ax.set_title(title, fontsize=11, loc="left")
@@ -108,18 +111,20 @@ def line_chart(
     """Lines of ``series`` against ``x`` (periods); ``kind`` (``amount``/``rate``/``factor``) formats
     the y axis. Dashed series (trigger thresholds) are drawn as step lines. Returns inline SVG."""
     fig, ax = _figure(title, ylabel=ylabel, kind=kind)
-    ax.set_xlabel(xlabel, fontsize=9)  # type: ignore[attr-defined]
+    ax.set_xlabel(xlabel, fontsize=9)
     xs = np.asarray(x, dtype=np.float64)
     for i, s in enumerate(series):
         y = np.asarray(s.y, dtype=np.float64)
+        sx = xs if s.x is None else np.asarray(s.x, dtype=np.float64)
         colour = _PALETTE[i % len(_PALETTE)]
         if s.dashed or s.step:
-            ax.step(xs, y, where="post", color=colour, linestyle="--" if s.dashed else "-",  # type: ignore[attr-defined]
-                    linewidth=1.4, label=s.label)
+            ax.step(
+                sx, y, where="post", color=colour, linestyle="--" if s.dashed else "-", linewidth=1.4, label=s.label
+            )
         else:
-            ax.plot(xs, y, color=colour, linewidth=1.8, label=s.label)  # type: ignore[attr-defined]
+            ax.plot(sx, y, color=colour, linewidth=1.8, label=s.label)
     if series:
-        ax.legend(fontsize=8, frameon=False)  # type: ignore[attr-defined]
+        ax.legend(fontsize=8, frameon=False)
     return _to_svg(fig, title=title)
 
 
@@ -134,12 +139,12 @@ def area_chart(
 ) -> str:
     """Stacked areas (e.g. tranche balances, junior on top of senior). Returns inline SVG."""
     fig, ax = _figure(title, ylabel=ylabel, kind=kind)
-    ax.set_xlabel(xlabel, fontsize=9)  # type: ignore[attr-defined]
+    ax.set_xlabel(xlabel, fontsize=9)
     xs = np.asarray(x, dtype=np.float64)
     names = list(stacks)
     if names:
         ys = [np.nan_to_num(np.asarray(stacks[n], dtype=np.float64)) for n in names]
         colours = [_PALETTE[i % len(_PALETTE)] for i in range(len(names))]
-        ax.stackplot(xs, *ys, labels=names, colors=colours, alpha=0.85)  # type: ignore[attr-defined]
-        ax.legend(fontsize=8, frameon=False, loc="upper right")  # type: ignore[attr-defined]
+        ax.stackplot(xs, *ys, labels=names, colors=colours, alpha=0.85)
+        ax.legend(fontsize=8, frameon=False, loc="upper right")
     return _to_svg(fig, title=title)

@@ -80,6 +80,12 @@ _REGISTRY: dict[str, Label] = {
     "total_collections": _l("Total collections", "回收款合计"),
     "purchases": _l("Revolving purchases", "循环购买金额"),
     "purchased": _l("Revolving purchases", "循环购买金额"),
+    "cleanup_sale": _l("Clean-up call sale", "清仓回购出售"),
+    "prepay_base": _l("Prepayment base", "早偿计算基数"),
+    "period_end": _l("Period end", "期末日", "date"),
+    "spent": _l("Spent on purchases", "循环购买支出"),
+    "unreinvested": _l("Not reinvested", "未再投资金额"),
+    "called": _l("Clean-up call exercised", "是否清仓回购", "text"),
     "available_funds": _l("Available funds", "可分配资金"),
     "smm": _l("SMM", "月早偿率", "rate"),
     "cpr": _l("CPR", "年化早偿率", "rate"),
@@ -126,6 +132,18 @@ _REGISTRY: dict[str, Label] = {
     "accrued": _l("Accrued", "应付"),
     "paid": _l("Paid", "实付"),
     "unpaid": _l("Unpaid", "未付"),
+    "interest_account_end": _l("Interest account (end)", "收入分账户期末余额"),
+    "principal_account_end": _l("Principal account (end)", "本金分账户期末余额"),
+    "reserve_begin": _l("Reserve (begin)", "储备账户期初余额"),
+    "reserve_end": _l("Reserve (end)", "储备账户期末余额"),
+    "reserve_check": _l("Check: reserve roll-forward", "校验：储备账户勾稽"),
+    "pdl_debit": _l("PDL debit", "本金亏损借记"),
+    "pdl_credit": _l("PDL credit", "本金亏损贷记"),
+    "pdl_end": _l("PDL (end)", "本金亏损账期末余额"),
+    "pdl_check": _l("Check: PDL roll-forward", "校验：本金亏损账勾稽"),
+    "cleanup_proceeds": _l("Clean-up call proceeds", "清仓回购价款"),
+    "phase": _l("Phase", "阶段", "text"),
+    "ending_balance": _l("Ending balance", "期末余额"),
     "reserve": _l("Reserve account", "储备账户"),
     "reserve_target": _l("Reserve target", "储备目标金额"),
     "reserve_deposit": _l("Reserve deposit", "储备账户存入"),
@@ -159,6 +177,15 @@ _REGISTRY: dict[str, Label] = {
     "delinquent_count_share": _l("Delinquent share (count)", "逾期笔数占比", "rate"),
     # checks and scenarios
     "check": _l("Check", "校验", "text"),
+    "check_roll_forward": _l("Check: pool roll-forward", "校验：资产池余额勾稽"),
+    "check_note_balance": _l("Check: note balance", "校验：证券余额勾稽"),
+    "check_sources_uses": _l("Check: sources = uses", "校验：资金来源 = 资金运用"),
+    "ledger_inflow": _l("Cash in (formula)", "流入（公式）"),
+    "ledger_outflow": _l("Cash out (formula)", "流出（公式）"),
+    "inflow": _l("Cash into collection account", "流入收款账户"),
+    "outflow": _l("Cash out of collection account", "流出收款账户"),
+    "pot_change": _l("Change in account balances", "账户余额变动"),
+    "direction": _l("Direction", "方向", "text"),
     "name": _l("Name", "名称", "text"),
     "max_abs_error": _l("Max abs error", "最大绝对误差", "text"),
     "tolerance": _l("Tolerance", "容差", "text"),
@@ -257,10 +284,11 @@ def display(value: Any, column: object, *, kind: Format | None = None) -> str:
     x = float(value)
     if math.isinf(x):
         return "∞" if x > 0 else "−∞"
+    # ``+ 0.0`` turns a rounded -0.0 into 0.0, so a float residue never shows as "-0.00".
     if f == "rate":
-        return f"{x:.2%}"
+        return f"{round(x, 4) + 0.0:.2%}"
     if f == "factor":
-        return f"{x:.7f}"
+        return f"{round(x, 7) + 0.0:.7f}"
     if f == "int":
         return f"{round(x):,d}"
-    return f"{x:,.2f}"
+    return f"{round(x, 2) + 0.0:,.2f}"

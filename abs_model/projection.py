@@ -145,7 +145,16 @@ def project_lines(
     horizon: int | None = None,
 ) -> LineProjection:
     """The engine. Scenario multipliers (arrays of shape (S,)) stress CPR, the default rate
-    (CDR / cumulative default / roll-forward rates) and the recovery rate; S = 1 by default."""
+    (CDR / cumulative default / roll-forward rates) and the recovery rate; S = 1 by default.
+
+    State groups. The *fractions* path of a line (how much of it sits in each bucket, has
+    defaulted or prepaid) depends only on its cut-off bucket, its months on book (when a curve or
+    the roll-rate matrix is indexed by age) and its assumption segment — not on its schedule. So
+    the state is kept per state group and scenario, shape (B, S, G), and every money column is a
+    contraction with scenario-free weights ``W[j, g] = Σ_{lines ℓ in g} balance_ℓ · S_ℓ(k_j)``
+    (and the same for the cumulative fee Φ, the unearned fee and the count), tabulated once per
+    period. Exact, and the scenario axis costs O(B · G) per period instead of O(B · L).
+    """
     pm = np.atleast_1d(np.asarray(1.0 if prepay_mult is None else prepay_mult, dtype=np.float64))
     dm = np.atleast_1d(np.asarray(1.0 if default_mult is None else default_mult, dtype=np.float64))
     rm = np.atleast_1d(np.asarray(1.0 if recovery_mult is None else recovery_mult, dtype=np.float64))
@@ -167,107 +176,131 @@ def project_lines(
     cprs, cdrs, rollstacks, recs, gi = _resolve(lines, assumptions)
     max_age = int(lines.age.max(initial=0)) + T + 1
     cpr_tab, cpr_age = _curve_table(cprs, max_age)
-    line_cpr_age = cpr_age[gi]
-    rec_line = recs[gi]  # (L,)
+    B = min(assumptions.default_bucket, N_BUCKETS - 1) if roll else 1
 
-    B = assumptions.default_bucket if roll else 1
-    B = min(B, N_BUCKETS - 1) if roll else 1
-    # state: fraction of each line per live bucket, bucket-major (B, S, L) so that sums over
-    # buckets are adds of contiguous arrays
-    x = np.zeros((B, S, L))
-    pre_default = np.zeros(L)  # roll-rate: cut-off buckets at/after the default bucket
-    if roll:
-        live = lines.bucket < B
-        x[lines.bucket[live].astype(np.int64), :, np.flatnonzero(live)] = 1.0
-        pre_default = (~live).astype(np.float64)
-    else:
-        x[0] = 1.0
-
-    tot = {f: np.zeros((S, T + 1)) for f in FIELDS}
-    tot["closing_balance"][:, 0] = bal.sum()
-    tot["count"][:, 0] = lines.count.sum()
-    for j in range(N_BUCKETS - 1):
-        tot[f"balance_m{j}"][:, 0] = bal[lines.bucket == j].sum() if roll else (bal.sum() if j == 0 else 0.0)
-    line_closing = np.zeros((L, T + 1)) if keep_lines else None
-    if line_closing is not None:
-        line_closing[:, 0] = bal
-    recoverable = np.zeros((S, T + 1))  # recovery money to be received from defaults of t
-
-    # roll-rate tables: (S, G, M, B, B+1) collapsed to live buckets + a default column
+    # ---- roll-rate tables: (S, Gseg, M, B, B+1), live buckets + a default column
+    depth = 1
     if roll:
         depth = max(r.shape[0] for r in rollstacks if r is not None)
         stack = np.stack(
             [np.concatenate([r, np.repeat(r[-1:], depth - r.shape[0], axis=0)]) for r in rollstacks if r is not None]
-        )  # (G, M, 8, 8)
+        )  # (Gseg, M, 8, 8)
         stressed = stress_rolls(stack.reshape(-1, N_BUCKETS, N_BUCKETS), dm).reshape(
             S, stack.shape[0], depth, N_BUCKETS, N_BUCKETS
         )
-        P = np.concatenate(
-            [stressed[..., :B, :B], stressed[..., :B, B:].sum(axis=-1, keepdims=True)], axis=-1
-        )  # (S, G, M, B, B+1)
-        single = P.shape[1] == 1 and depth == 1
+        P = np.concatenate([stressed[..., :B, :B], stressed[..., :B, B:].sum(axis=-1, keepdims=True)], axis=-1)
     cdr_tab = None
+    cdr_age = np.zeros(len(cprs), dtype=bool)
     if not roll and assumptions.cumulative_default is None and any(c is not None for c in cdrs):
         cdr_tab, cdr_age = _curve_table([c if c is not None else Curve(np.zeros(1)) for c in cdrs], max_age)
-        line_cdr_age = cdr_age[gi]
     cum_target = None
     if not roll and assumptions.cumulative_default is not None and assumptions.default_timing is not None:
         w = assumptions.default_timing.at(np.arange(1, T + 1))
         cum_target = assumptions.cumulative_default * dm[:, None] * bal.sum() * w[None, :]  # (S, T)
 
-    # closed-form schedule tabulated once per line for k = 0 … K instalments paid: (K + 1, L)
+    # ---- state groups: (cut-off bucket, age when anything is age-indexed, segment group)
+    by_age = bool(cpr_age.any() or cdr_age.any() or depth > 1)
+    b0_line = lines.bucket.astype(np.int64) if roll else np.zeros(L, dtype=np.int64)
+    age_line = lines.age.astype(np.int64) if by_age else np.zeros(L, dtype=np.int64)
+    skey = (gi * 8 + b0_line) * (int(age_line.max(initial=0)) + 1) + age_line
+    ukeys, sg = np.unique(skey, return_inverse=True)
+    sg = sg.ravel()
+    G = len(ukeys)
+    first = np.zeros(G, dtype=np.int64)
+    first[sg[::-1]] = np.arange(L - 1, -1, -1)
+    g_seg, g_b0, g_age = gi[first], b0_line[first], age_line[first]
+    rec_g = recs[g_seg]
+
+    def gsum(v: np.ndarray) -> np.ndarray:
+        return np.bincount(sg, weights=v, minlength=G)
+
+    # ---- closed-form schedule tabulated once per line for k = 0 … K instalments paid: (K + 1, L)
     K = int(lines.n.max(initial=1)) + 1
     ks = np.broadcast_to(np.arange(K + 1, dtype=np.float64)[None, :], (L, K + 1))
     S_tab = np.ascontiguousarray(sched.balance_factor(ks).T)
     F_tab = np.ascontiguousarray(sched.fee_cumulative(ks, S_tab.T).T)
-    cols = np.arange(L)[None, :]
-    b0 = lines.bucket.astype(np.int64)[None, :] if roll else np.zeros((1, L), dtype=np.int64)
-    jj = np.arange(B)[:, None]
-    # prepayment SMM table per scenario: (S, G, A) by 1-based index
-    smm_tab = 1.0 - (1.0 - np.minimum(1.0, cpr_tab[None] * pm[:, None, None])) ** (1.0 / 12.0)
-    age_idx = np.where(line_cpr_age, lines.age, 0)
-    if cdr_tab is not None:
-        mdr_tab = 1.0 - (1.0 - np.minimum(1.0, cdr_tab[None] * dm[:, None, None])) ** (1.0 / 12.0)
-        cdr_idx = np.where(line_cdr_age, lines.age, 0)
     unearned = assumptions.unearned_fee
+    U_tab = None
     if unearned != "waived":
         U = sched.fee_remaining(ks)
         if unearned == "one_period":
             U = np.minimum(U, sched.flat_fee[:, None])
         U_tab = np.ascontiguousarray(U.T)
+    cols = np.arange(L)
+
+    # Scenario-free weights by state group. A receivable in bucket j at the end of period t has
+    # paid k = b0 + t − j instalments, so bucket j's weights at t are bucket 0's at τ = t − j:
+    # tabulate them once for τ = −(B − 1) … T.
+    taus = np.arange(-(B - 1), T + 1)
+    WS_all = np.empty((taus.size, G))
+    WF_all = np.empty((taus.size, G))
+    WC_all = np.empty((taus.size, G))
+    WU_all = np.zeros((taus.size, G))
+    for i_tau, tau in enumerate(taus):
+        k = np.clip(b0_line + tau, 0, K)
+        s_l = S_tab[k, cols]
+        WS_all[i_tau] = gsum(bal * s_l)
+        WF_all[i_tau] = gsum(F_tab[k, cols])
+        WC_all[i_tau] = gsum(lines.count * (s_l > 0))
+        if U_tab is not None:
+            WU_all[i_tau] = gsum(U_tab[k, cols])
+
+    def weights(t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Rows for buckets j = 0 … B − 1 at period t (τ = t − j)."""
+        rows = t - np.arange(B) + (B - 1)
+        return WS_all[rows], WF_all[rows], WC_all[rows], WU_all[rows[0]]
+
+    def line_factors(t: int) -> list[np.ndarray]:
+        """Per-line S(b0 + t − j) for each bucket (loan-level output only)."""
+        return [S_tab[np.clip(b0_line + t - j, 0, K), cols] for j in range(B)]
+
+    # ---- initial state: fraction of each state group per live bucket, (B, S, G)
+    x = np.zeros((B, S, G))
+    live_g = g_b0 < B
+    x[g_b0[live_g], :, np.flatnonzero(live_g)] = 1.0
+    pre_default = gsum(bal * (b0_line >= B)) if roll else np.zeros(G)
+
+    tot = {f: np.zeros((S, T + 1)) for f in FIELDS}
+    tot["closing_balance"][:, 0] = bal.sum()
+    tot["count"][:, 0] = lines.count.sum()
+    for j in range(N_BUCKETS - 1):
+        tot[f"balance_m{j}"][:, 0] = bal[b0_line == j].sum()
+    line_closing = np.zeros((L, T + 1)) if keep_lines else None
+    if line_closing is not None:
+        line_closing[:, 0] = bal
+    recoverable = np.zeros((S, T + 1))  # recovery money to be received from defaults of t
+
+    smm_tab = 1.0 - (1.0 - np.minimum(1.0, cpr_tab[None] * pm[:, None, None])) ** (1.0 / 12.0)  # (S, Gseg, A)
+    g_cpr_age = np.where(cpr_age[g_seg], g_age, 0)
+    if cdr_tab is not None:
+        mdr_tab = 1.0 - (1.0 - np.minimum(1.0, cdr_tab[None] * dm[:, None, None])) ** (1.0 / 12.0)
+        g_cdr_age = np.where(cdr_age[g_seg], g_age, 0)
     if roll:
-        # which (from, to) moves any matrix uses: only those are multiplied
-        used = [(j, c) for j in range(B) for c in range(B + 1) if np.any(P[:, :, :, j, c] > 0)]
-    k_b = np.clip(b0 - jj, 0, K)  # instalments paid at cut-off by bucket (period 0): (B, L)
-    S_b = S_tab[k_b, cols]
-    F_b = F_tab[k_b, cols]
+        used = [(j, c) for j in range(B) for c in range(B + 1) if np.any(P[..., j, c] > 0)]
+
+    WS_b, WF_b, _, _ = weights(0)
     for t in range(1, T + 1):
-        k_a = np.clip(b0 + t - jj, 0, K)  # a receivable in bucket j at the end of t paid b0 + t − j
-        S_a = S_tab[k_a, cols]  # (B, L)
-        F_a = F_tab[k_a, cols]
-        open_bal = _bsum(x, S_b) * bal  # (S, L)
-        smm = smm_tab[:, gi, np.clip(age_idx + t, 1, max_age) - 1]
+        WS_a, WF_a, WC_a, WU = weights(t)
+        open_bal = _bsum(x, WS_b)  # (S, G)
+        smm = smm_tab[:, g_seg, np.clip(g_cpr_age + t, 1, max_age) - 1]  # (S, G)
         if roll:
-            if single:
-                coef = P[:, 0, 0][..., None]  # (S, B, B+1, 1)
-            else:
-                mob = np.clip(lines.age + t, 1, P.shape[2]) - 1
-                coef = np.moveaxis(P[:, gi, mob], 1, -1)  # (S, B, B+1, L)
-            new = np.zeros((B + 1, S, L))
+            mob = np.clip(g_age + t, 1, depth) - 1
+            coef = np.moveaxis(P[:, g_seg, mob], 1, -1)  # (S, B, B+1, G)
+            new = np.zeros((B + 1, S, G))
             for j, c in used:
                 new[c] += x[j] * coef[:, j, c]
-            dshare = x * np.moveaxis(coef[:, :, B], 1, 0)  # (B, S, L|1) default share by source
-            default_bal = _bsum(dshare, S_b) * bal
-            if t == 1 and pre_default.any():
-                default_bal = default_bal + pre_default * bal
-                open_bal = open_bal + pre_default * bal
+            dshare = x * np.moveaxis(coef[:, :, B], 1, 0)  # (B, S, G) default share by source
+            default_bal = _bsum(dshare, WS_b)
+            if t == 1:
+                default_bal = default_bal + pre_default
+                open_bal = open_bal + pre_default
             xn = new[:B]
-            # a receivable ending in bucket j' has paid b0 + t − j' instalments: S_a/F_a of j'
-            after_bal = _bsum(xn, S_a) * bal
-            fee = _bsum(xn, F_a) - _bsum(x - dshare, F_b)
+            # a receivable ending in bucket j' has paid b0 + t − j' instalments: weights of j'
+            after_bal = _bsum(xn, WS_a)
+            fee = _bsum(xn, WF_a) - _bsum(x - dshare, WF_b)
             x0 = xn[0]
             prepay_frac = x0 * smm
-            prepay_base = x0 * S_a[0] * bal
+            prepay_base = x0 * WS_a[0]
             sched_prin = open_bal - default_bal - after_bal
             xn[0] = x0 - prepay_frac
             x = xn
@@ -277,41 +310,42 @@ def project_lines(
                 safe = np.where(perf > 0, perf, 1.0)
                 mdr = np.where(perf > 0, np.minimum(1.0, cum_target[:, t - 1] / safe), 0.0)[:, None]
             elif cdr_tab is not None:
-                mdr = mdr_tab[:, gi, np.clip(cdr_idx + t, 1, max_age) - 1]
+                mdr = mdr_tab[:, g_seg, np.clip(g_cdr_age + t, 1, max_age) - 1]
             else:
                 mdr = np.zeros((1, 1))
             x0 = x[0]
             surv = x0 * (1.0 - mdr)
-            default_bal = (x0 - surv) * S_b[0] * bal
-            sched_prin = surv * (S_b[0] - S_a[0]) * bal
-            fee = surv * (F_a[0] - F_b[0])
+            default_bal = (x0 - surv) * WS_b[0]
+            sched_prin = surv * (WS_b[0] - WS_a[0])
+            fee = surv * (WF_a[0] - WF_b[0])
             # SF §C.2: VOL_PREPAY = PB(t−1) × q(t) × SMM, on the prior performing balance
             # (this period's new defaults included), capped so the balance never goes negative
             prepay_frac = np.minimum(x0 * smm, surv)
-            prepay_base = x0 * S_a[0] * bal
+            prepay_base = x0 * WS_a[0]
             x = (surv - prepay_frac)[None]
-        prepay = prepay_frac * S_a[0] * bal
-        if unearned != "waived":
-            tot["prepayment_fee"][:, t] = (prepay_frac * U_tab[k_a[0], cols[0]]).sum(-1)
+        prepay = prepay_frac * WS_a[0]
+        if U_tab is not None:
+            tot["prepayment_fee"][:, t] = (prepay_frac * WU).sum(-1)
         tot["opening_balance"][:, t] = open_bal.sum(-1)
         tot["scheduled_principal"][:, t] = sched_prin.sum(-1)
         tot["prepayment"][:, t] = prepay.sum(-1)
         tot["fee_interest"][:, t] = fee.sum(-1)
         tot["defaults"][:, t] = default_bal.sum(-1)
         tot["prepay_base"][:, t] = prepay_base.sum(-1)
-        recoverable[:, t] = (default_bal * rec_line).sum(-1) * np.minimum(1.0, rm)
-        closing_lines = np.zeros((S, L))
-        alive = np.zeros((S, L))
+        recoverable[:, t] = (default_bal * rec_g).sum(-1) * np.minimum(1.0, rm)
+        closing = np.zeros(S)
+        count = np.zeros(S)
         for j in range(B):
-            by_line = x[j] * S_a[j] * bal
-            closing_lines += by_line
-            tot[f"balance_m{j}"][:, t] = by_line.sum(-1)
-            alive += x[j] * (S_a[j] > 0)
-        tot["closing_balance"][:, t] = closing_lines.sum(-1)
-        tot["count"][:, t] = (alive * lines.count).sum(-1)
+            bj = x[j] @ WS_a[j]
+            tot[f"balance_m{j}"][:, t] = bj
+            closing += bj
+            count += x[j] @ WC_a[j]
+        tot["closing_balance"][:, t] = closing
+        tot["count"][:, t] = count
         if line_closing is not None:
-            line_closing[:, t] = closing_lines[0]
-        S_b, F_b = S_a, F_a
+            s_lines = line_factors(t)
+            line_closing[:, t] = sum(x[j][0][sg] * s_lines[j] for j in range(B)) * bal
+        WS_b, WF_b = WS_a, WF_a
 
     # recoveries: money from the defaults of period s arrives by the recovery timing vector
     timing = assumptions.recovery_timing

@@ -97,7 +97,67 @@ def loan_lines(pool: Pool, assumptions: Assumptions) -> Lines:
 
 
 def rep_lines(pool: Pool, assumptions: Assumptions) -> Lines:
-    """Compress the pool into exact rep-lines (see module doc)."""
+    """Compress the pool into exact rep-lines (see module doc).
+
+    The key (product, cut-off bucket, original term, remaining term, interest rate of
+    interest-bearing products, assumption segment) is dense and small, so the lines come from
+    weighted ``bincount`` passes over it rather than from a hash or a sort of the loans.
+    """
+    prod = pool.product.astype(np.int64)
+    interest = (prod == Product.LEVEL_PAYMENT) | (prod == Product.EQUAL_PRINCIPAL)
+    n_rates = 1
+    rate_code: np.ndarray | int = 0
+    rate_values = np.zeros(1)
+    if interest.any():
+        codes, uniq = pd.factorize(pool.rate[interest])
+        rc = np.zeros(pool.n, dtype=np.int64)
+        rc[interest] = codes + 1
+        rate_code, n_rates = rc, len(uniq) + 1
+        rate_values = np.concatenate([[0.0], np.asarray(uniq, dtype=np.float64)])
+    term = pool.original_term.astype(np.int64)
+    present = np.flatnonzero(np.bincount(term))
+    term_code = np.zeros(int(present[-1]) + 1 if present.size else 1, dtype=np.int64)
+    term_code[present] = np.arange(present.size)
+    n_terms = max(1, present.size)
+    max_rem = int(pool.remaining_term.max(initial=0)) + 1
+    n_groups = 1 << len(assumptions.segment_overrides)
+    group = override_groups(pool, assumptions) if assumptions.segment_overrides else 0
+    space = 4 * 8 * n_terms * max_rem * n_rates * n_groups
+    if space > 20_000_000:  # an unusually wide key: fall back to hashing the loans
+        return _rep_lines_hashed(pool, assumptions)
+    key = prod * 8 + pool.bucket
+    key = key * n_terms + term_code[term]
+    key = key * max_rem + pool.remaining_term
+    key = key * n_rates + rate_code
+    key = key * n_groups + group
+    counts = np.bincount(key, minlength=space)
+    nz = np.flatnonzero(counts)
+    flat = (prod == Product.FLAT_FEE) | (prod == Product.BULLET)
+    balance = np.bincount(key, weights=pool.current_principal, minlength=space)[nz]
+    flat_fee = np.bincount(key, weights=pool.rate * pool.original_principal * flat, minlength=space)[nz]
+    rest, g = np.divmod(nz, n_groups)
+    rest, r_code = np.divmod(rest, n_rates)
+    rest, remaining = np.divmod(rest, max_rem)
+    rest, t_code = np.divmod(rest, n_terms)
+    p_code, bucket = np.divmod(rest, 8)
+    original_term = present[t_code] if present.size else np.ones_like(t_code)
+    return Lines(
+        product=p_code.astype(np.int8),
+        original_term=original_term.astype(np.int32),
+        n=remaining + _missed(bucket, assumptions),
+        bucket=bucket.astype(np.int8),
+        age=(original_term - remaining).astype(np.int64),
+        rate=rate_values[r_code],
+        balance=balance,
+        flat_fee=flat_fee,
+        count=counts[nz].astype(np.float64),
+        group=g.astype(np.int64),
+        loan_line=None,
+    )
+
+
+def _rep_lines_hashed(pool: Pool, assumptions: Assumptions) -> Lines:
+    """The same compression through a hash of the composite key (for very wide keys)."""
     prod = pool.product.astype(np.int64)
     interest = (prod == Product.LEVEL_PAYMENT) | (prod == Product.EQUAL_PRINCIPAL)
     rate_code = np.zeros(pool.n, dtype=np.int64)

@@ -74,14 +74,13 @@ class ScheduleShape:
         s = 1.0 - kc / n
         bullet, level, _ = self._masks()
         if bullet.any():
-            bm = bullet.reshape(n.shape)
-            s = np.where(bm, (kc < n).astype(np.float64), s)
+            rows = np.flatnonzero(bullet)
+            s[rows] = (kc[rows] < n[rows]).astype(np.float64)
         if level.any():
-            lm = level.reshape(n.shape)
-            r = self.monthly_rate.reshape(n.shape)
-            g = np.where(lm, 1.0 + r, 2.0)
-            gn = g**n
-            s = np.where(lm, (gn - g**kc) / (gn - 1.0), s)
+            rows = np.flatnonzero(level)
+            g = 1.0 + self.monthly_rate[rows].reshape(n[rows].shape)
+            gn = g ** n[rows]
+            s[rows] = (gn - g ** kc[rows]) / (gn - 1.0)
         return s
 
     def fee_cumulative(self, k: np.ndarray, s: np.ndarray | None = None) -> np.ndarray:
@@ -94,13 +93,15 @@ class ScheduleShape:
         r = self.monthly_rate.reshape(shape)
         bal = self.balance.reshape(shape)
         if eqp.any():
-            out = np.where(eqp.reshape(shape), bal * r * (kc - kc * (kc - 1.0) / (2.0 * n)), out)
+            rows = np.flatnonzero(eqp)
+            kr, nr = kc[rows], n[rows]
+            out[rows] = bal[rows] * r[rows] * (kr - kr * (kr - 1.0) / (2.0 * nr))
         if level.any():
-            lm = level.reshape(shape)
-            sf = self.balance_factor(k) if s is None else s
-            g = np.where(lm, 1.0 + r, 2.0)
-            a = np.where(lm, (g - 1.0) / (1.0 - g ** (-n)), 0.0)
-            out = np.where(lm, bal * (kc * a - (1.0 - sf)), out)
+            rows = np.flatnonzero(level)
+            sf = (self.balance_factor(k) if s is None else s)[rows]
+            g = 1.0 + r[rows]
+            a = (g - 1.0) / (1.0 - g ** (-n[rows]))
+            out[rows] = bal[rows] * (kc[rows] * a - (1.0 - sf))
         return out
 
     def fee_remaining(self, k: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ from tranches.normalise import check_amount, check_rate
 ReserveBasis = Literal["fixed", "note_balance", "pool_balance"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReserveAccount:
     """A cash reserve with a target, a floor and an optional step-down.
 

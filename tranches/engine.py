@@ -19,17 +19,18 @@ Order of events in period t (per scenario):
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from tranches import kernels
 from tranches.errors import ConservationError, must
 from tranches.fees import Tax
+from tranches.kernels import INTEREST, PRINCIPAL, Compiled, Ctx, rowsum, safe_div
 from tranches.ledger import RESERVE, LedgerLayout
 from tranches.normalise import scenario_vector, schedule_array
+from tranches.period import INPUT_NAMES, PeriodInputs, StepOutput
 from tranches.results import LiabilityResult
 from tranches.schedule import accrual_fractions, period_dates
 from tranches.steps import (
@@ -49,55 +50,10 @@ from tranches.structure import PHASES, Structure
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-INTEREST, PRINCIPAL = 0, 1
 REVOLVING, AMORTISING, ACCELERATED, DEFAULT, CLEANUP = range(5)
 CONSERVATION_TOL = 1e-6
-"""Absolute tolerance of the conservation check (plus 1e-12 × the period's available funds)."""
+"""Absolute tolerance of the conservation check (plus 1e-12 × the deal size, for float rounding)."""
 NEGATIVE_TOL = 1e-6
-BIG = 1e300
-_INPUT_NAMES = (
-    "interest_collected",
-    "principal_collected",
-    "recoveries",
-    "new_defaults",
-    "pool_balance_begin",
-    "pool_balance_end",
-    "delinquent_balance",
-    "purchase_capacity",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class PeriodInputs:
-    """What the collateral side hands the engine for one monthly period; each (N,) or a scalar.
-
-    ``principal_collected`` is scheduled plus prepaid principal. ``purchase_capacity`` is the par
-    amount of eligible receivables available to buy this period (may be ``inf``).
-    """
-
-    interest_collected: npt.ArrayLike
-    principal_collected: npt.ArrayLike
-    pool_balance_begin: npt.ArrayLike
-    pool_balance_end: npt.ArrayLike
-    recoveries: npt.ArrayLike = 0.0
-    new_defaults: npt.ArrayLike = 0.0
-    delinquent_balance: npt.ArrayLike = 0.0
-    purchase_capacity: npt.ArrayLike = np.inf
-
-
-@dataclass(frozen=True, slots=True)
-class StepOutput:
-    """What one period returns to the caller.
-
-    ``purchased``: par amount of receivables bought (add them to the pool); ``called``: the
-    clean-up call was exercised this period (stop feeding collections); ``payment_date``: notes
-    were paid this period; ``phase``: phase code per scenario (index into ``PHASES``).
-    """
-
-    purchased: FloatArray
-    called: BoolArray
-    payment_date: BoolArray
-    phase: npt.NDArray[np.int8]
 
 
 class EngineState:
@@ -149,20 +105,6 @@ class EngineState:
         self.trig_state = np.zeros((g, n), dtype=bool)
         self.unable_count = np.zeros(n)
         self.buf = engine.allocate()
-
-
-@dataclass(frozen=True, slots=True)
-class _Compiled:
-    step: Step
-    run: Callable[..., None]
-    pots: tuple[int, ...]
-    rows: tuple[int, ...]
-    idx: tuple[int, ...]
-
-    @property
-    def monthly(self) -> bool:
-        """Runs every month of its phase (revolving purchases), not only on payment dates."""
-        return isinstance(self.step, BuyReceivables)
 
 
 class Engine:
@@ -227,14 +169,16 @@ class Engine:
         self.row_cp = lay.row("pool", "collect_principal", "principal_account")
         self.row_cr = lay.row("pool", "collect_recoveries", "principal_account")
         self.row_call = lay.row("cleanup_call", "cleanup_proceeds", "principal_account")
-        self.programs: dict[int, list[_Compiled]] = {
+        self.programs: dict[int, list[Compiled]] = {
             PHASES.index(p): [self._compile(s) for s in wf.steps] for p, wf in structure.waterfalls.items()
         }
         self.signs = lay.signs()
         self._prefix: dict[tuple[int, ...], int] = {}
+        scale = max(float(self.pool0.max()), float(self.note0.sum()))
+        self.tolerance = CONSERVATION_TOL + 1e-12 * scale
 
     # ------------------------------------------------------------------ compile
-    def _pots(self, source: str, interest_type: bool) -> tuple[int, ...]:
+    def _pots(self, source: str) -> tuple[int, ...]:
         base = {
             "interest": (INTEREST,),
             "principal": (PRINCIPAL,),
@@ -252,46 +196,46 @@ class Engine:
         names = ("interest_account", "principal_account")
         return "+".join(names[p] for p in pots)
 
-    def _compile(self, step: Step) -> _Compiled:
+    def _compile(self, step: Step) -> Compiled:
         lay = self.layout
         tnames = [t.name for t in self.tranches]
         if isinstance(step, DrawReserve):
             to = INTEREST if step.to == "interest" else PRINCIPAL
             row = lay.row(RESERVE, step.label, ("interest_account", "principal_account")[to])
-            return _Compiled(step, self._run_draw_reserve, (to,), (row,), ())
+            return Compiled(step, kernels.draw_reserve, (to,), (row,), ())
         if isinstance(step, PayTax | PayFee):
             name = step.tax if isinstance(step, PayTax) else step.fee
-            pots = self._pots(step.source, True)
+            pots = self._pots(step.source)
             kind = "tax" if isinstance(step, PayTax) else "fee"
             row = lay.row(self._src(pots), step.label, f"{kind}:{name}")
-            return _Compiled(step, self._run_fee, pots, (row,), (self.expense_index[name],))
+            return Compiled(step, kernels.fee, pots, (row,), (self.expense_index[name],))
         if isinstance(step, PayInterest):
-            pots = self._pots(step.source, True)
+            pots = self._pots(step.source)
             idx = tuple(tnames.index(n) for n in step.tranches)
             rows = tuple(lay.row(self._src(pots), step.label, f"{n}:interest") for n in step.tranches)
-            return _Compiled(step, self._run_interest, pots, rows, idx)
+            return Compiled(step, kernels.interest, pots, rows, idx)
         if isinstance(step, PayPrincipal):
-            pots = self._pots(step.source, False)
+            pots = self._pots(step.source)
             idx = tuple(tnames.index(n) for n in step.tranches)
             rows = tuple(lay.row(self._src(pots), step.label, f"{n}:principal") for n in step.tranches)
-            return _Compiled(step, self._run_principal, pots, rows, idx)
+            return Compiled(step, kernels.principal, pots, rows, idx)
         if isinstance(step, FundReserve):
-            pots = self._pots(step.source, True)
+            pots = self._pots(step.source)
             row = lay.row(self._src(pots), step.label, RESERVE)
-            return _Compiled(step, self._run_fund_reserve, pots, (row,), ())
+            return Compiled(step, kernels.fund_reserve, pots, (row,), ())
         if isinstance(step, CoverPDL):
-            pots = self._pots(step.source, True)
+            pots = self._pots(step.source)
             dst = "collection_account" if self.structure.collection_account == "combined" else ("principal_account")
             row = lay.row(self._src(pots), step.label, dst)
-            return _Compiled(step, self._run_cover_pdl, pots, (row,), ())
+            return Compiled(step, kernels.cover_pdl, pots, (row,), ())
         if isinstance(step, BuyReceivables):
-            pots = self._pots(step.source, False)
+            pots = self._pots(step.source)
             row = lay.row(self._src(pots), step.label, "receivables_purchase")
-            return _Compiled(step, self._run_buy, pots, (row,), ())
+            return Compiled(step, kernels.buy, pots, (row,), ())
         if isinstance(step, PayResidual):
-            pots = self._pots(step.source, True)
+            pots = self._pots(step.source)
             row = lay.row(self._src(pots), step.label, f"{tnames[-1]}:residual")
-            return _Compiled(step, self._run_residual, pots, (row,), (len(tnames) - 1,))
+            return Compiled(step, kernels.residual, pots, (row,), (len(tnames) - 1,))
         raise must("step", "unknown step type", step)  # pragma: no cover - Waterfall validates
 
     # ------------------------------------------------------------------ buffers
@@ -300,35 +244,44 @@ class Engine:
 
         Cash movements are stored once, in the ledger (T, rows, N); per-tranche and per-fee paid
         amounts are sums of ledger rows, built by the result. Derivable quantities (beginning
-        balances, unpaid fees, reserve at the start) are not stored.
+        balances, unpaid fees, reserve at the start) are not stored. All buffers are views into
+        one zeroed block: one large allocation is mapped with huge pages, which makes first
+        writes to it much cheaper than to many separate arrays.
         """
         T, n, k = self.T, self.n, len(self.tranches)
         f, g = len(self.expenses), len(self.triggers)
-        z = np.zeros
-        buf: dict[str, Any] = {
-            "ledger": z((T, len(self.layout.rows), n)),
-            "shortfall": z((T, k, n)),
-            "writedown": z((T, k, n)),
-            "bal_end": z((T, k, n)),
-            "fee_accrued": z((T, f, n)),
-            "available": z((T, n)),
-            "pdl_debit": z((T, n)),
-            "pdl_end": z((T, n)),
-            "cash_int": z((T, n)),
-            "cash_prin": z((T, n)),
-            "phase": z((T, n), dtype=np.int8),
-            "pay": z((T, n), dtype=bool),
-            "trig_value": z((T, g, n)),
-            "trig_breached": z((T, g, n), dtype=bool),
+        f8, i1, b1 = np.dtype(np.float64), np.dtype(np.int8), np.dtype(bool)
+        specs: dict[str, tuple[tuple[int, ...], np.dtype[Any]]] = {
+            "ledger": ((T, len(self.layout.rows), n), f8),
+            "shortfall": ((T, k, n), f8),
+            "writedown": ((T, k, n), f8),
+            "bal_end": ((T, k, n), f8),
+            "fee_accrued": ((T, f, n), f8),
+            "pdl_debit": ((T, n), f8),
+            "pdl_end": ((T, n), f8),
+            "cash_int": ((T, n), f8),
+            "cash_prin": ((T, n), f8),
+            "trig_value": ((T, g, n), f8),
+            "phase": ((T, n), i1),
+            "pay": ((T, n), b1),
+            "trig_breached": ((T, g, n), b1),
         }
         if self.structure.reserve is not None:
-            buf["res_end"] = z((T, n))
-            buf["res_target"] = z((T, n))
+            specs["res_end"] = ((T, n), f8)
+            specs["res_target"] = ((T, n), f8)
         if REVOLVING in self.programs:
-            buf["purchased"] = z((T, n))
-            buf["unreinvested"] = z((T, n))
+            specs["purchased"] = ((T, n), f8)
+            specs["unreinvested"] = ((T, n), f8)
         if self.structure.cleanup is not None:
-            buf["called"] = z((T, n), dtype=bool)
+            specs["called"] = ((T, n), b1)
+        sizes = {key: int(np.prod(shape)) * dt.itemsize for key, (shape, dt) in specs.items()}
+        block = np.zeros(sum((size + 63) // 64 * 64 for size in sizes.values()), dtype=np.uint8)
+        buf: dict[str, Any] = {}
+        offset = 0
+        for key, (shape, dt) in specs.items():
+            size = sizes[key]
+            buf[key] = block[offset : offset + size].view(dt).reshape(shape)
+            offset += (size + 63) // 64 * 64
         return buf
 
     # ------------------------------------------------------------------ public
@@ -339,7 +292,7 @@ class Engine:
     def _inputs(self, inputs: PeriodInputs) -> tuple[FloatArray, ...]:
         n = self.n
         out = []
-        for name in _INPUT_NAMES:
+        for name in INPUT_NAMES:
             arr = np.asarray(getattr(inputs, name), dtype=np.float64)
             if arr.ndim == 0:
                 arr = np.full(n, float(arr))
@@ -385,7 +338,7 @@ class Engine:
         state.cum_defaults += nd
 
         # 2. accruals
-        notes_begin = _rowsum(bal)
+        notes_begin = rowsum(bal)
         cf = self.coupon_frac[:, k : k + 1]
         note_accr = bal * cf
         if self.any_ios:
@@ -423,7 +376,7 @@ class Engine:
         called_now = np.zeros(n, dtype=bool)
         cl = self.structure.cleanup
         if cl is not None:
-            called_now = live & (pe <= cl.threshold * self.pool0)
+            called_now = live & (pe <= cl.threshold * self.pool0) & (pe > 0.0)
             if called_now.any():
                 proceeds = pe * cl.price * called_now
                 L[self.row_call] = proceeds
@@ -440,9 +393,6 @@ class Engine:
         state.months_since_pay *= ~pay
         payf = pay.astype(np.float64)
         all_pay = bool(pay.all())
-        buf["available"][k] = cash_begin + ic + pc + rec + state.reserve * payf
-        if cl is not None:
-            buf["available"][k] += L[self.row_call]
 
         # reserve target on payment dates
         rs = self.structure.reserve
@@ -473,7 +423,7 @@ class Engine:
         np.add(state.accrued, state.shortfall, out=int_due)
         if not all_pay:
             int_due *= payf
-        ctx = _Ctx(state, buf, k, L, pay, payf, all_pay, pe, cap, target_now, eff.get("sequential"), self)
+        ctx = Ctx(state, buf, k, L, pay, payf, all_pay, pe, cap, target_now, eff.get("sequential"), self)
         counts = np.bincount(phase[live] if any_done else phase, minlength=5)
         phases = tuple(p for p in range(5) if counts[p] and p in self.programs)
         if len(phases) == 1 and not any_done:
@@ -511,7 +461,7 @@ class Engine:
             cover = pe + cash[PRINCIPAL]
             if self.structure.collection_account == "combined":
                 cover += cash[INTEREST]
-            notes = _rowsum(bal)
+            notes = rowsum(bal)
             excess = np.maximum(notes - cover, 0.0) * wd_when
             if cl is not None and called_now.any():
                 excess = np.where(called_now, notes, excess)
@@ -528,15 +478,15 @@ class Engine:
         if self.event_idx:
             self._test_event_triggers(state, k, phase, pay, live)
         state.called |= called_now
-        self._check(state, t, L, cash_begin, res_begin, buf["available"][k])
+        self._check(state, t, L, cash_begin, res_begin)
         self._record(state, k, phase, pay, called_now)
         state.t = t
-        purchased = buf["purchased"][k] if "purchased" in buf else np.zeros(n)
+        purchased = buf["purchased"][k].copy() if "purchased" in buf else np.zeros(n)
         return StepOutput(purchased=purchased, called=called_now, payment_date=pay, phase=phase)
 
     @staticmethod
     def _run_program(
-        ctx: _Ctx, program: list[_Compiled], m: BoolArray | None, mpf: FloatArray | None, any_pay: bool
+        ctx: Ctx, program: list[Compiled], m: BoolArray | None, mpf: FloatArray | None, any_pay: bool
     ) -> None:
         """Run steps for the scenarios in ``m`` (None: all); ``mpf``: those with a payment date."""
         for c in program:
@@ -565,12 +515,6 @@ class Engine:
     def finish(self, state: EngineState) -> LiabilityResult:
         """The result of the periods run so far (normally all T)."""
         return LiabilityResult.from_buffers(self, state.buf, state.t)
-
-    def purchase_prices(self) -> tuple[float, ...]:
-        """Prices of the BuyReceivables steps (for reporting)."""
-        return tuple(
-            c.step.price for prog in self.programs.values() for c in prog if isinstance(c.step, BuyReceivables)
-        )
 
     # ------------------------------------------------------------------ triggers
     def _effects(self, state: EngineState) -> dict[str, BoolArray]:
@@ -619,12 +563,12 @@ class Engine:
             if metric == "cumulative_default_rate":
                 value = state.cum_defaults / (self.pool0 + state.cum_purchased)
             elif metric == "delinquency_ratio":
-                value = _safe_div(dq, pe)
+                value = safe_div(dq, pe)
             else:  # excess_spread
-                spread = ic - _rowsum(note_accr)
+                spread = ic - rowsum(note_accr)
                 if len(fee_accr):
-                    spread -= _rowsum(fee_accr)
-                value = 12.0 * _safe_div(spread, pb)
+                    spread -= rowsum(fee_accr)
+                value = 12.0 * safe_div(spread, pb)
             self._judge(state, k, j, value, live)
 
     def _test_event_triggers(
@@ -637,7 +581,7 @@ class Engine:
                     value = np.zeros(self.n)
                 else:
                     sf = state.int_due[self.senior_idx] - state.int_paid[self.senior_idx]
-                    value = _rowsum(np.maximum(sf, 0.0)) * pay
+                    value = rowsum(np.maximum(sf, 0.0)) * pay
                     value *= value > g.tolerance
                 self._judge(state, k, j, value, live & pay)  # tested on payment dates only
                 continue
@@ -656,15 +600,21 @@ class Engine:
         L: FloatArray,
         cash_begin: FloatArray,
         res_begin: FloatArray,
-        available: FloatArray,
     ) -> None:
         net = self.signs @ L
         cash_end = state.cash[0] + state.cash[1]
-        tol = CONSERVATION_TOL + 1e-12 * np.abs(available)
-        gap = np.abs(cash_end - cash_begin - net[0])
-        gap_res = np.abs(state.reserve - res_begin - net[1])
-        bad = (gap > tol) | (gap_res > tol)
-        if bad.any():
+        tol = self.tolerance
+        gap = cash_end - cash_begin
+        gap -= net[0]
+        np.abs(gap, out=gap)
+        worst = float(gap.max())
+        if self.structure.reserve is not None:
+            gap_res = np.abs(state.reserve - res_begin - net[1])
+            worst = max(worst, float(gap_res.max()))
+        else:
+            gap_res = np.zeros(1)
+        if not worst <= tol:  # also catches NaN
+            bad = (gap > tol) | (gap_res > tol) | np.isnan(gap)
             i = int(np.argmax(bad))
             raise ConservationError(
                 f"period {t}, scenario {i}: available funds do not equal payments + account "
@@ -700,304 +650,3 @@ class Engine:
             buf["called"][k] = called_now
         buf["phase"][k] = phase
         buf["pay"][k] = pay
-
-    # ------------------------------------------------------------------ steps
-    # Each step gets ``mf``: the scenarios it acts on as a float mask (1.0 / 0.0), or None for all.
-    @staticmethod
-    def _draw(cash: FloatArray, pots: tuple[int, ...], want: FloatArray) -> FloatArray:
-        """Take up to ``want`` from the pots in order; defined as ``min(want, Σ cash[pots])``."""
-        p0 = pots[0]
-        got = np.minimum(want, cash[p0])
-        cash[p0] -= got
-        for p in pots[1:]:
-            g = np.minimum(want - got, cash[p])
-            cash[p] -= g
-            got += g
-        return got
-
-    @staticmethod
-    def _run_draw_reserve(ctx: _Ctx, c: _Compiled, mf: FloatArray | None) -> None:
-        st = ctx.state
-        x = st.reserve.copy() if mf is None else st.reserve * mf
-        st.reserve -= x
-        st.cash[c.pots[0]] += x
-        ctx.L[c.rows[0]] += x
-
-    @staticmethod
-    def _run_fee(ctx: _Ctx, c: _Compiled, mf: FloatArray | None) -> None:
-        st, j = ctx.state, c.idx[0]
-        paid = st.fee_paid
-        want = st.fee_due[j]
-        step = c.step
-        e = ctx.engine.expenses[j]
-        capped = not isinstance(step, PayFee) or step.capped
-        if capped and e.cap is not None:
-            want = np.minimum(want, np.maximum(e.cap - paid[j], 0.0))
-        x = Engine._draw(st.cash, c.pots, _on(want, mf))
-        st.fee_due[j] -= x
-        if e.cap is not None:
-            paid[j] += x
-        ctx.L[c.rows[0]] += x
-
-    @staticmethod
-    def _run_interest(ctx: _Ctx, c: _Compiled, mf: FloatArray | None) -> None:
-        st = ctx.state
-        due = st.int_due
-        paid = st.int_paid
-        step = c.step
-        if isinstance(step, PayInterest) and step.mode == "pro_rata" and len(c.idx) > 1:
-            owed = [np.maximum(due[i] - paid[i], 0.0) for i in c.idx]
-            total = _on(_listsum(owed), mf)
-            x = Engine._draw(st.cash, c.pots, total)
-            share = _safe_div(x, total)
-            for r, i, o in zip(c.rows, c.idx, owed, strict=True):
-                y = o * share
-                paid[i] += y
-                ctx.L[r] += y
-            return
-        for r, i in zip(c.rows, c.idx, strict=True):
-            x = Engine._draw(st.cash, c.pots, _on(due[i] - paid[i], mf))  # paid <= due
-            paid[i] += x
-            ctx.L[r] += x
-
-    @staticmethod
-    def _run_principal(ctx: _Ctx, c: _Compiled, mf: FloatArray | None) -> None:
-        st = ctx.state
-        step = c.step
-        if not isinstance(step, PayPrincipal):  # pragma: no cover - compiled by type
-            return
-        idx = c.idx
-        bal = st.bal
-        group = _listsum([bal[i] for i in idx])
-        limit = group
-        if step.advance_rate is not None:
-            first = min(idx)
-            senior = _rowsum(bal[:first]) if first > 0 else 0.0
-            limit = np.clip(group + senior - step.advance_rate * ctx.pool_end, 0.0, group)
-        if step.mode == "pro_rata" and len(idx) > 1:
-            seq = ctx.sequential
-            pro = mf if seq is None else ((~seq).astype(np.float64) if mf is None else mf * ~seq)
-            x = Engine._draw(st.cash, c.pots, _on(limit, pro))
-            share = _safe_div(x, group)
-            for r, i in zip(c.rows, idx, strict=True):
-                y = bal[i] * share
-                ctx.L[r] += y
-                bal[i] -= y
-                np.maximum(bal[i], 0.0, out=bal[i])
-            if seq is None or not seq.any():
-                return
-            mf = seq.astype(np.float64) if mf is None else mf * seq
-        left = _on(limit, mf)
-        last = len(idx) - 1
-        for pos, (r, i) in enumerate(zip(c.rows, idx, strict=True)):
-            x = Engine._draw(st.cash, c.pots, np.minimum(bal[i], left))
-            if pos < last:
-                left = left - x
-            ctx.L[r] += x
-            bal[i] -= x
-
-    @staticmethod
-    def _run_fund_reserve(ctx: _Ctx, c: _Compiled, mf: FloatArray | None) -> None:
-        st = ctx.state
-        want = _on(np.maximum(ctx.reserve_target - st.reserve, 0.0), mf)
-        x = Engine._draw(st.cash, c.pots, want)
-        st.reserve += x
-        ctx.L[c.rows[0]] += x
-
-    @staticmethod
-    def _run_cover_pdl(ctx: _Ctx, c: _Compiled, mf: FloatArray | None) -> None:
-        st = ctx.state
-        x = Engine._draw(st.cash, c.pots, _on(st.pdl, mf))
-        st.pdl -= x
-        st.cash[PRINCIPAL] += x
-        ctx.L[c.rows[0]] += x
-
-    @staticmethod
-    def _run_buy(ctx: _Ctx, c: _Compiled, mf: FloatArray | None) -> None:
-        st, buf, k = ctx.state, ctx.buf, ctx.k
-        step = c.step
-        price = step.price if isinstance(step, BuyReceivables) else 1.0
-        cap_left = np.minimum(np.maximum(ctx.capacity - buf["purchased"][k], 0.0) * price, BIG)
-        want = _on(cap_left, mf)
-        if ctx.all_pay:
-            x = Engine._draw(st.cash, c.pots, want)
-        else:
-            x = Engine._draw(st.cash, c.pots, want * ctx.payf)
-            x += Engine._draw(st.cash, (PRINCIPAL,), want * (1.0 - ctx.payf))
-        bought = x / price
-        buf["purchased"][k] += bought
-        st.cum_purchased += bought
-        ctx.L[c.rows[0]] += x
-
-    @staticmethod
-    def _run_residual(ctx: _Ctx, c: _Compiled, mf: FloatArray | None) -> None:
-        st = ctx.state
-        avail = _listsum([st.cash[p] for p in c.pots])
-        x = Engine._draw(st.cash, c.pots, _on(avail, mf))
-        ctx.L[c.rows[0]] += x
-
-
-class _Ctx:
-    """Per-period context handed to the step functions."""
-
-    __slots__ = (
-        "L",
-        "all_pay",
-        "buf",
-        "capacity",
-        "engine",
-        "k",
-        "pay",
-        "payf",
-        "pool_end",
-        "reserve_target",
-        "sequential",
-        "state",
-    )
-
-    def __init__(
-        self,
-        state: EngineState,
-        buf: dict[str, Any],
-        k: int,
-        L: FloatArray,
-        pay: BoolArray,
-        payf: FloatArray,
-        all_pay: bool,
-        pool_end: FloatArray,
-        capacity: FloatArray,
-        reserve_target: FloatArray,
-        sequential: BoolArray | None,
-        engine: Engine,
-    ) -> None:
-        self.state = state
-        self.buf = buf
-        self.k = k
-        self.L = L
-        self.pay = pay
-        self.payf = payf
-        self.all_pay = all_pay
-        self.pool_end = pool_end
-        self.capacity = capacity
-        self.reserve_target = reserve_target
-        self.sequential = sequential
-        self.engine = engine
-
-
-def _on(x: FloatArray, mf: FloatArray | None) -> FloatArray:
-    """``x`` where the mask is 1, 0 elsewhere (``x`` itself, not a copy, when ``mf`` is None)."""
-    return x if mf is None else x * mf
-
-
-def _listsum(xs: list[FloatArray]) -> FloatArray:
-    """Element-wise sum of a non-empty list of (N,) arrays (a new array)."""
-    out = xs[0].copy()
-    for x in xs[1:]:
-        out += x
-    return out
-
-
-def _rowsum(a: FloatArray) -> FloatArray:
-    """Sum over the first axis of a (K, N) array (faster than ``a.sum(axis=0)`` for small K)."""
-    return _listsum(list(a))
-
-
-def _safe_div(a: FloatArray, b: FloatArray) -> FloatArray:
-    """``a / b`` where ``b > 0``, else 0."""
-    out = np.zeros(np.broadcast(a, b).shape)
-    np.divide(a, b, out=out, where=b > 0)
-    return out
-
-
-def _periodic(path: str, value: npt.ArrayLike, n: int, T: int, *, allow_inf: bool = False) -> FloatArray:
-    """Scalar, (T,) (same for every scenario) or (N, T) as an (N, T) array."""
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.ndim == 0 or arr.shape == (T,):
-        arr = np.broadcast_to(arr, (n, T))
-    elif arr.shape != (n, T):
-        raise must(path, f"must be a scalar, shape ({T},) or ({n}, {T})", arr.shape)
-    bad = np.isnan(arr) | (arr < 0.0) | (np.isinf(arr) if not allow_inf else False)
-    if np.any(bad):
-        i, j = np.argwhere(bad)[0]
-        raise must(f"{path}[{i}, {j}]", "must be a finite amount >= 0", float(arr[i, j]))
-    return arr
-
-
-def run_liabilities(
-    structure: Structure,
-    *,
-    period_end_dates: npt.ArrayLike,
-    initial_pool_balance: npt.ArrayLike,
-    interest_collected: npt.ArrayLike,
-    principal_collected: npt.ArrayLike,
-    pool_balance_end: npt.ArrayLike,
-    recoveries: npt.ArrayLike = 0.0,
-    new_defaults: npt.ArrayLike = 0.0,
-    pool_balance_begin: npt.ArrayLike | None = None,
-    delinquent_balance: npt.ArrayLike = 0.0,
-    purchase_capacity: npt.ArrayLike = np.inf,
-    n_scenarios: int | None = None,
-    start_date: npt.ArrayLike | None = None,
-) -> LiabilityResult:
-    """Run a structure on given collection vectors (static deals, tests).
-
-    Each collection argument is a scalar, a (T,) vector (every scenario) or an (N, T) array.
-    ``pool_balance_begin`` defaults to the previous period's ``pool_balance_end`` (the initial pool
-    balance for period 1). N is taken from the 2-D inputs or ``initial_pool_balance`` unless given.
-    Purchases are reported, not added to the pool (the caller's pool vectors are used as given).
-    """
-    T = int(np.asarray(period_end_dates).size)
-    if n_scenarios is None:
-        shapes = [
-            np.shape(x)
-            for x in (
-                interest_collected,
-                principal_collected,
-                pool_balance_end,
-                recoveries,
-                new_defaults,
-                delinquent_balance,
-                purchase_capacity,
-                pool_balance_begin,
-            )
-            if x is not None
-        ]
-        ns = [s[0] for s in shapes if len(s) == 2] + [int(np.size(initial_pool_balance))]
-        n_scenarios = max(ns)
-    n = n_scenarios
-    engine = Engine(
-        structure,
-        n_scenarios=n,
-        period_end_dates=period_end_dates,
-        initial_pool_balance=initial_pool_balance,
-        start_date=start_date,
-    )
-    ic = _periodic("interest_collected", interest_collected, n, T)
-    pc = _periodic("principal_collected", principal_collected, n, T)
-    pe = _periodic("pool_balance_end", pool_balance_end, n, T)
-    rc = _periodic("recoveries", recoveries, n, T)
-    nd = _periodic("new_defaults", new_defaults, n, T)
-    dq = _periodic("delinquent_balance", delinquent_balance, n, T)
-    cp = _periodic("purchase_capacity", purchase_capacity, n, T, allow_inf=True)
-    if pool_balance_begin is None:
-        pb = np.concatenate([engine.pool0[:, None], pe[:, :-1]], axis=1)
-    else:
-        pb = _periodic("pool_balance_begin", pool_balance_begin, n, T)
-    state = engine.start()
-    for t in range(1, T + 1):
-        c = t - 1
-        engine.step(
-            state,
-            t,
-            PeriodInputs(
-                interest_collected=ic[:, c],
-                principal_collected=pc[:, c],
-                recoveries=rc[:, c],
-                new_defaults=nd[:, c],
-                pool_balance_begin=pb[:, c],
-                pool_balance_end=pe[:, c],
-                delinquent_balance=dq[:, c],
-                purchase_capacity=cp[:, c],
-            ),
-        )
-    return engine.finish(state)

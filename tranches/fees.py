@@ -5,7 +5,7 @@ Unpaid amounts are carried forward to the next payment date (without interest).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Literal
 
 from tranches.errors import must
@@ -30,6 +30,7 @@ class Fee:
     """
 
     name: str
+    _: KW_ONLY
     basis: FeeBasis = "pool_balance"
     rate: float = 0.0
     amount: float = 0.0
@@ -62,6 +63,7 @@ class Tax:
 
     name: str
     rate: float
+    _: KW_ONLY
     cap: float | None = None
     rank: Rank = "senior"
 

@@ -16,13 +16,17 @@ import pandas as pd
 
 from tranches.errors import must
 from tranches.fees import Fee
-from tranches.ledger import RESERVE
+from tranches.ledger import POTS, RESERVE
 
 if TYPE_CHECKING:
     from tranches.engine import Engine
 
 FloatArray = npt.NDArray[np.float64]
 PHASE_NAMES: tuple[str, ...] = ("revolving", "amortising", "accelerated", "default", "cleanup")
+
+
+def _is_pot(label: str) -> bool:
+    return all(part in POTS for part in label.split("+"))
 
 
 def _nt(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -222,8 +226,11 @@ class LiabilityResult:
         n, T, buf = self._engine.n, self._T, self._buf
         zeros = np.zeros((n, T))
         out: dict[str, npt.NDArray[Any]] = {
-            key: self._nt(key) for key in ("available", "cash_int", "cash_prin", "pdl_debit", "pdl_end", "phase", "pay")
+            key: self._nt(key) for key in ("cash_int", "cash_prin", "pdl_debit", "pdl_end", "phase", "pay")
         }
+        carried = out["cash_int"] + out["cash_prin"]
+        carried = np.concatenate([np.zeros((n, 1)), carried[:, :-1]], axis=1)
+        out["available"] = carried + self.flows(lambda key: _is_pot(key[2]) and not _is_pot(key[0]))
         out["pdl_credit"] = self.flows(lambda key: key[1] == "cover_pdl")
         out["res_deposit"] = self.flows(lambda key: key[2] == RESERVE)
         out["res_draw"] = self.flows(lambda key: key[0] == RESERVE)
@@ -352,6 +359,29 @@ class LiabilityResult:
         if "called" in self._buf:
             return self._nt("called")
         return np.zeros((self._engine.n, self._T), dtype=bool)
+
+    def frame(self, scenario: int = 0) -> pd.DataFrame:
+        """One wide row per period for ``scenario``: phase, payment date, available funds, each
+        tranche's interest / principal / writedown / residual / ending balance, each fee paid,
+        reserve, PDL and revolving purchases (columns ``<tranche>_<field>``, ``<fee>_paid``)."""
+        s = self._scenario(scenario)
+        cols: dict[str, Any] = dict(self.revolving_frame(s)[["period_end", "phase", "payment_date"]])
+        arrays = self.arrays
+        cols["available_funds"] = arrays["available"][s]
+        for name in self.tranche_names:
+            tr = self.tranche(name)
+            for field in ("interest_paid", "principal_paid", "writedown", "residual_paid", "balance_end"):
+                cols[f"{name}_{field}"] = getattr(tr, field)[s]
+        for name in self.fee_names:
+            cols[f"{name}_paid"] = self.fee(name).paid[s]
+        for key, label in (
+            ("res_end", "reserve_end"),
+            ("pdl_end", "pdl_end"),
+            ("purchased", "purchased"),
+            ("called", "called"),
+        ):
+            cols[label] = arrays[key][s]
+        return pd.DataFrame(cols, index=self._index())
 
     def summary(self) -> pd.DataFrame:
         """One row per tranche: totals averaged over scenarios and the share of scenarios with a

@@ -11,7 +11,7 @@ the options.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Literal
 
 from tranches.errors import must
@@ -63,6 +63,7 @@ class PayTax:
     """Pay the tax named ``tax``. Defined as ``paid = min(due, cash)``; the rest stays due."""
 
     tax: str
+    _: KW_ONLY
     source: Source = "interest"
 
     def __post_init__(self) -> None:
@@ -83,6 +84,7 @@ class PayFee:
     """
 
     fee: str
+    _: KW_ONLY
     capped: bool = True
     source: Source = "interest"
 
@@ -103,6 +105,7 @@ class PayInterest:
     """
 
     tranches: tuple[str, ...]
+    _: KW_ONLY
     mode: Mode = "sequential"
     source: Source = "interest"
 
@@ -130,6 +133,7 @@ class PayPrincipal:
     """
 
     tranches: tuple[str, ...]
+    _: KW_ONLY
     mode: Mode = "sequential"
     advance_rate: float | None = None
     source: Source = "principal"
@@ -191,6 +195,7 @@ class BuyReceivables:
     """
 
     price: float = 1.0
+    _: KW_ONLY
     source: Source = "principal"
 
     def __post_init__(self) -> None:

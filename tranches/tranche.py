@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Literal
 
 from tranches.errors import must
@@ -29,6 +29,7 @@ class Tranche:
     name: str
     balance: float
     coupon: Schedule = 0.0
+    _: KW_ONLY
     tranche_class: TrancheClass = "senior"
     day_count: DayCount = "30/360"
     interest_on_shortfall: bool = True

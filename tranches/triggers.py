@@ -5,12 +5,13 @@ Metric triggers (cumulative default rate, delinquency ratio, excess spread) are 
 period's collections at the start of the period and act on that period's payment date. Event
 triggers (missed senior interest, unable to revolve) are tested after the period's waterfall and
 act from the next period. A curable trigger acts only while breached; a non-curable one, once
-breached, stays breached.
+breached, stays breached. Revolving, once ended (by a trigger or an accelerate/default effect),
+never restarts, even when the trigger is cured.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Literal
 
 from tranches.errors import must
@@ -71,6 +72,7 @@ class Trigger:
     metric: Metric
     threshold: Schedule
     effect: Effect
+    _: KW_ONLY
     curable: bool = False
     breach_when: BreachWhen | None = None
     tolerance: float = 1e-6
@@ -106,7 +108,7 @@ class Trigger:
 @dataclass(frozen=True, slots=True)
 class CleanupCall:
     """Clean-up call (清仓回购): exercised in the first period whose pool factor is at or below
-    ``threshold``, i.e. ``pool_balance_end_t ≤ threshold · initial_pool``.
+    ``threshold``, i.e. ``0 < pool_balance_end_t ≤ threshold · initial_pool``.
 
     The proceeds, defined as ``price · pool_balance_end_t``, are added to the principal pot and the
     clean-up waterfall (or, without one, the current phase's waterfall) pays them out at once.

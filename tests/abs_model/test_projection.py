@@ -233,3 +233,16 @@ def test_books_balance_and_rates_are_realised(loans: list[dict], a: Assumptions)
     # every unit of principal ends up collected, defaulted or still outstanding
     total = f["scheduled_principal"].sum() + f["prepayment"].sum() + f["defaults"].sum() + f["closing_balance"].iloc[-1]
     assert total == pytest.approx(cf.initial_balance, rel=1e-9)
+
+
+def test_hashed_compression_equals_the_dense_one() -> None:
+    from abs_model.projection import project_lines
+    from abs_model.replines import _rep_lines_hashed, rep_lines
+    from abs_model.synthetic import synthetic_pool
+
+    pool = synthetic_pool(3000, seed=5)
+    a = Assumptions.make(cpr=0.15, roll_rates=RollRates.simple(roll=[0.02, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0]), recovery_rate=0.1)
+    dense = project_lines(rep_lines(pool, a), a).totals
+    hashed = project_lines(_rep_lines_hashed(pool, a), a).totals
+    for k in dense:
+        np.testing.assert_allclose(dense[k], hashed[k], rtol=1e-9, atol=1e-6, err_msg=k)

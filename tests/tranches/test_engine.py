@@ -17,10 +17,10 @@ from tranches import (
     Tranche,
     Trigger,
     Waterfall,
+    kernels,
     run_liabilities,
     steps,
 )
-from tranches import engine as engine_module
 
 CENT = 0.005
 TOL = 1e-9
@@ -249,7 +249,7 @@ def test_broken_step_raises_conservation_error(monkeypatch: pytest.MonkeyPatch) 
     def leaky(ctx, c, mf):  # type: ignore[no-untyped-def]
         ctx.L[c.rows[0]] += 1.0
 
-    monkeypatch.setattr(engine_module.Engine, "_run_residual", staticmethod(leaky))
+    monkeypatch.setattr(kernels, "residual", leaky)
     with pytest.raises(ConservationError, match="period 1"):
         run_liabilities(
             two_class(),
@@ -304,4 +304,30 @@ def test_validation_names_path_rule_and_value() -> None:
             ),
         )
     with pytest.raises(LiabilityError, match="next period 1"):
-        eng.step(eng.start(), 2, PeriodInputs(0.0, 0.0, 1.0, 1.0))
+        eng.step(
+            eng.start(),
+            2,
+            PeriodInputs(interest_collected=0.0, principal_collected=0.0, pool_balance_begin=1.0, pool_balance_end=1.0),
+        )
+
+
+def test_revolving_purchase_with_excess_interest() -> None:
+    st = Structure(
+        tranches=(Tranche("A", 100_000.0, 0.12), Tranche("Sub", 20_000.0, tranche_class="subordinated")),
+        waterfalls={
+            "revolving": Waterfall([steps.PayInterest(("A",)), steps.BuyReceivables(source="principal_then_interest")]),
+            "amortising": Waterfall([steps.PayInterest(("A",)), steps.PayPrincipal(("A",))]),
+        },
+        revolving_periods=1,
+    )
+    # principal 5,000 + interest 3,000 − A's 1,000 coupon = 7,000 spent on receivables
+    r = run_liabilities(
+        st,
+        period_end_dates=month_ends(2),
+        initial_pool_balance=120_000.0,
+        interest_collected=3_000.0,
+        principal_collected=5_000.0,
+        pool_balance_end=120_000.0,
+    )
+    assert r.purchased[0, 0] == pytest.approx(7_000.0)
+    assert r.account_frame(0)["interest_account_end"].iloc[0] == pytest.approx(0.0)

@@ -1,0 +1,247 @@
+"""Vectorised step kernels: what each waterfall step does to the state, for all scenarios at once.
+
+Each kernel gets the period context, its compiled step and ``mf``: the scenarios it acts on as a
+float mask (1.0 / 0.0), or None for all. Kernels move cash between the collection account's pots,
+the reserve and the payees, and add every amount moved to its ledger row; the engine checks after
+each period that the ledger and the balances agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tranches.steps import BuyReceivables, PayFee, PayInterest, PayPrincipal, Step
+
+if TYPE_CHECKING:
+    from tranches.engine import Engine, EngineState
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+INTEREST, PRINCIPAL = 0, 1
+BIG = 1e300
+"""Stands in for an unlimited purchase capacity (so that ``capacity × 0`` stays 0, not NaN)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    step: Step
+    run: Callable[..., None]
+    pots: tuple[int, ...]
+    rows: tuple[int, ...]
+    idx: tuple[int, ...]
+
+    @property
+    def monthly(self) -> bool:
+        """Runs every month of its phase (revolving purchases), not only on payment dates."""
+        return isinstance(self.step, BuyReceivables)
+
+
+def draw(cash: FloatArray, pots: tuple[int, ...], want: FloatArray) -> FloatArray:
+    """Take up to ``want`` from the pots in order; defined as ``min(want, Σ cash[pots])``."""
+    p0 = pots[0]
+    got = np.minimum(want, cash[p0])
+    cash[p0] -= got
+    for p in pots[1:]:
+        g = np.minimum(want - got, cash[p])
+        cash[p] -= g
+        got += g
+    return got
+
+
+def draw_reserve(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
+    st = ctx.state
+    x = st.reserve.copy() if mf is None else st.reserve * mf
+    st.reserve -= x
+    st.cash[c.pots[0]] += x
+    ctx.L[c.rows[0]] += x
+
+
+def fee(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
+    st, j = ctx.state, c.idx[0]
+    paid = st.fee_paid
+    want = st.fee_due[j]
+    step = c.step
+    e = ctx.engine.expenses[j]
+    capped = not isinstance(step, PayFee) or step.capped
+    if capped and e.cap is not None:
+        want = np.minimum(want, np.maximum(e.cap - paid[j], 0.0))
+    x = draw(st.cash, c.pots, on(want, mf))
+    st.fee_due[j] -= x
+    if e.cap is not None:
+        paid[j] += x
+    ctx.L[c.rows[0]] += x
+
+
+def interest(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
+    st = ctx.state
+    due = st.int_due
+    paid = st.int_paid
+    step = c.step
+    if isinstance(step, PayInterest) and step.mode == "pro_rata" and len(c.idx) > 1:
+        owed = [np.maximum(due[i] - paid[i], 0.0) for i in c.idx]
+        total = on(listsum(owed), mf)
+        x = draw(st.cash, c.pots, total)
+        share = safe_div(x, total)
+        for r, i, o in zip(c.rows, c.idx, owed, strict=True):
+            y = o * share
+            paid[i] += y
+            ctx.L[r] += y
+        return
+    for r, i in zip(c.rows, c.idx, strict=True):
+        x = draw(st.cash, c.pots, on(due[i] - paid[i], mf))  # paid <= due
+        paid[i] += x
+        ctx.L[r] += x
+
+
+def principal(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
+    st = ctx.state
+    step = c.step
+    if not isinstance(step, PayPrincipal):  # pragma: no cover - compiled by type
+        return
+    idx = c.idx
+    bal = st.bal
+    group = listsum([bal[i] for i in idx])
+    limit = group
+    if step.advance_rate is not None:
+        first = min(idx)
+        senior = rowsum(bal[:first]) if first > 0 else 0.0
+        limit = np.clip(group + senior - step.advance_rate * ctx.pool_end, 0.0, group)
+    if step.mode == "pro_rata" and len(idx) > 1:
+        seq = ctx.sequential
+        pro = mf if seq is None else ((~seq).astype(np.float64) if mf is None else mf * ~seq)
+        x = draw(st.cash, c.pots, on(limit, pro))
+        share = safe_div(x, group)
+        for r, i in zip(c.rows, idx, strict=True):
+            y = bal[i] * share
+            ctx.L[r] += y
+            bal[i] -= y
+            np.maximum(bal[i], 0.0, out=bal[i])
+        if seq is None or not seq.any():
+            return
+        mf = seq.astype(np.float64) if mf is None else mf * seq
+    left = on(limit, mf)
+    last = len(idx) - 1
+    for pos, (r, i) in enumerate(zip(c.rows, idx, strict=True)):
+        x = draw(st.cash, c.pots, np.minimum(bal[i], left))
+        if pos < last:
+            left = left - x
+        ctx.L[r] += x
+        bal[i] -= x
+
+
+def fund_reserve(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
+    st = ctx.state
+    want = on(np.maximum(ctx.reserve_target - st.reserve, 0.0), mf)
+    x = draw(st.cash, c.pots, want)
+    st.reserve += x
+    ctx.L[c.rows[0]] += x
+
+
+def cover_pdl(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
+    st = ctx.state
+    x = draw(st.cash, c.pots, on(st.pdl, mf))
+    st.pdl -= x
+    st.cash[PRINCIPAL] += x
+    ctx.L[c.rows[0]] += x
+
+
+def buy(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
+    st, buf, k = ctx.state, ctx.buf, ctx.k
+    step = c.step
+    price = step.price if isinstance(step, BuyReceivables) else 1.0
+    cap_left = np.minimum(np.maximum(ctx.capacity - buf["purchased"][k], 0.0) * price, BIG)
+    want = on(cap_left, mf)
+    if ctx.all_pay:
+        x = draw(st.cash, c.pots, want)
+    else:
+        x = draw(st.cash, c.pots, want * ctx.payf)
+        x += draw(st.cash, (PRINCIPAL,), want * (1.0 - ctx.payf))
+    bought = x / price
+    buf["purchased"][k] += bought
+    st.cum_purchased += bought
+    ctx.L[c.rows[0]] += x
+
+
+def residual(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
+    st = ctx.state
+    avail = listsum([st.cash[p] for p in c.pots])
+    x = draw(st.cash, c.pots, on(avail, mf))
+    ctx.L[c.rows[0]] += x
+
+
+class Ctx:
+    """Per-period context handed to the step functions."""
+
+    __slots__ = (
+        "L",
+        "all_pay",
+        "buf",
+        "capacity",
+        "engine",
+        "k",
+        "pay",
+        "payf",
+        "pool_end",
+        "reserve_target",
+        "sequential",
+        "state",
+    )
+
+    def __init__(
+        self,
+        state: EngineState,
+        buf: dict[str, Any],
+        k: int,
+        L: FloatArray,
+        pay: BoolArray,
+        payf: FloatArray,
+        all_pay: bool,
+        pool_end: FloatArray,
+        capacity: FloatArray,
+        reserve_target: FloatArray,
+        sequential: BoolArray | None,
+        engine: Engine,
+    ) -> None:
+        self.state = state
+        self.buf = buf
+        self.k = k
+        self.L = L
+        self.pay = pay
+        self.payf = payf
+        self.all_pay = all_pay
+        self.pool_end = pool_end
+        self.capacity = capacity
+        self.reserve_target = reserve_target
+        self.sequential = sequential
+        self.engine = engine
+
+
+def on(x: FloatArray, mf: FloatArray | None) -> FloatArray:
+    """``x`` where the mask is 1, 0 elsewhere (``x`` itself, not a copy, when ``mf`` is None)."""
+    return x if mf is None else x * mf
+
+
+def listsum(xs: list[FloatArray]) -> FloatArray:
+    """Element-wise sum of a non-empty list of (N,) arrays (a new array)."""
+    out = xs[0].copy()
+    for x in xs[1:]:
+        out += x
+    return out
+
+
+def rowsum(a: FloatArray) -> FloatArray:
+    """Sum over the first axis of a (K, N) array (faster than ``a.sum(axis=0)`` for small K)."""
+    return listsum(list(a))
+
+
+def safe_div(a: FloatArray, b: FloatArray) -> FloatArray:
+    """``a / b`` where ``b > 0``, else 0."""
+    out = np.zeros(np.broadcast(a, b).shape)
+    np.divide(a, b, out=out, where=b > 0)
+    return out

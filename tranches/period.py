@@ -1,0 +1,55 @@
+"""What the engine and its caller exchange each period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+INPUT_NAMES = (
+    "interest_collected",
+    "principal_collected",
+    "recoveries",
+    "new_defaults",
+    "pool_balance_begin",
+    "pool_balance_end",
+    "delinquent_balance",
+    "purchase_capacity",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PeriodInputs:
+    """What the collateral side hands the engine for one monthly period; each (N,) or a scalar.
+
+    ``principal_collected`` is scheduled plus prepaid principal. ``purchase_capacity`` is the par
+    amount of eligible receivables available to buy this period (may be ``inf``).
+    """
+
+    interest_collected: npt.ArrayLike
+    principal_collected: npt.ArrayLike
+    pool_balance_begin: npt.ArrayLike
+    pool_balance_end: npt.ArrayLike
+    recoveries: npt.ArrayLike = 0.0
+    new_defaults: npt.ArrayLike = 0.0
+    delinquent_balance: npt.ArrayLike = 0.0
+    purchase_capacity: npt.ArrayLike = np.inf
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutput:
+    """What one period returns to the caller.
+
+    ``purchased``: par amount of receivables bought (add them to the pool); ``called``: the
+    clean-up call was exercised this period (stop feeding collections); ``payment_date``: notes
+    were paid this period; ``phase``: phase code per scenario (index into ``PHASES``).
+    """
+
+    purchased: FloatArray
+    called: BoolArray
+    payment_date: BoolArray
+    phase: npt.NDArray[np.int8]

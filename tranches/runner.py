@@ -1,0 +1,108 @@
+"""Run a structure on hand-written collection vectors (static deals, tests)."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from tranches.engine import Engine
+from tranches.errors import must
+from tranches.period import PeriodInputs
+from tranches.results import LiabilityResult
+from tranches.structure import Structure
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def _periodic(path: str, value: npt.ArrayLike, n: int, T: int, *, allow_inf: bool = False) -> FloatArray:
+    """Scalar, (T,) (same for every scenario) or (N, T) as an (N, T) array."""
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim == 0 or arr.shape == (T,):
+        arr = np.broadcast_to(arr, (n, T))
+    elif arr.shape != (n, T):
+        raise must(path, f"must be a scalar, shape ({T},) or ({n}, {T})", arr.shape)
+    bad = np.isnan(arr) | (arr < 0.0) | (np.isinf(arr) if not allow_inf else False)
+    if np.any(bad):
+        i, j = np.argwhere(bad)[0]
+        raise must(f"{path}[{i}, {j}]", "must be a finite amount >= 0", float(arr[i, j]))
+    return arr
+
+
+def run_liabilities(
+    structure: Structure,
+    *,
+    period_end_dates: npt.ArrayLike,
+    initial_pool_balance: npt.ArrayLike,
+    interest_collected: npt.ArrayLike,
+    principal_collected: npt.ArrayLike,
+    pool_balance_end: npt.ArrayLike,
+    recoveries: npt.ArrayLike = 0.0,
+    new_defaults: npt.ArrayLike = 0.0,
+    pool_balance_begin: npt.ArrayLike | None = None,
+    delinquent_balance: npt.ArrayLike = 0.0,
+    purchase_capacity: npt.ArrayLike = np.inf,
+    n_scenarios: int | None = None,
+    start_date: npt.ArrayLike | None = None,
+) -> LiabilityResult:
+    """Run a structure on given collection vectors (static deals, tests).
+
+    Each collection argument is a scalar, a (T,) vector (every scenario) or an (N, T) array.
+    ``pool_balance_begin`` defaults to the previous period's ``pool_balance_end`` (the initial pool
+    balance for period 1). N is taken from the 2-D inputs or ``initial_pool_balance`` unless given.
+    Purchases are reported, not added to the pool (the caller's pool vectors are used as given).
+    """
+    T = int(np.asarray(period_end_dates).size)
+    if n_scenarios is None:
+        shapes = [
+            np.shape(x)
+            for x in (
+                interest_collected,
+                principal_collected,
+                pool_balance_end,
+                recoveries,
+                new_defaults,
+                delinquent_balance,
+                purchase_capacity,
+                pool_balance_begin,
+            )
+            if x is not None
+        ]
+        ns = [s[0] for s in shapes if len(s) == 2] + [int(np.size(initial_pool_balance))]
+        n_scenarios = max(ns)
+    n = n_scenarios
+    engine = Engine(
+        structure,
+        n_scenarios=n,
+        period_end_dates=period_end_dates,
+        initial_pool_balance=initial_pool_balance,
+        start_date=start_date,
+    )
+    ic = _periodic("interest_collected", interest_collected, n, T)
+    pc = _periodic("principal_collected", principal_collected, n, T)
+    pe = _periodic("pool_balance_end", pool_balance_end, n, T)
+    rc = _periodic("recoveries", recoveries, n, T)
+    nd = _periodic("new_defaults", new_defaults, n, T)
+    dq = _periodic("delinquent_balance", delinquent_balance, n, T)
+    cp = _periodic("purchase_capacity", purchase_capacity, n, T, allow_inf=True)
+    if pool_balance_begin is None:
+        pb = np.concatenate([engine.pool0[:, None], pe[:, :-1]], axis=1)
+    else:
+        pb = _periodic("pool_balance_begin", pool_balance_begin, n, T)
+    state = engine.start()
+    for t in range(1, T + 1):
+        c = t - 1
+        engine.step(
+            state,
+            t,
+            PeriodInputs(
+                interest_collected=ic[:, c],
+                principal_collected=pc[:, c],
+                recoveries=rc[:, c],
+                new_defaults=nd[:, c],
+                pool_balance_begin=pb[:, c],
+                pool_balance_end=pe[:, c],
+                delinquent_balance=dq[:, c],
+                purchase_capacity=cp[:, c],
+            ),
+        )
+    return engine.finish(state)
