@@ -203,9 +203,10 @@ def project_lines(
     b0_line = lines.bucket.astype(np.int64) if roll else np.zeros(L, dtype=np.int64)
     age_line = lines.age.astype(np.int64) if by_age else np.zeros(L, dtype=np.int64)
     skey = (gi * 8 + b0_line) * (int(age_line.max(initial=0)) + 1) + age_line
-    ukeys, sg = np.unique(skey, return_inverse=True)
-    sg = sg.ravel()
-    G = len(ukeys)
+    present = np.bincount(skey) > 0  # a small dense key: map it to group numbers directly
+    code = np.cumsum(present) - 1
+    sg = code[skey]
+    G = int(present.sum())
     first = np.zeros(G, dtype=np.int64)
     first[sg[::-1]] = np.arange(L - 1, -1, -1)
     g_seg, g_b0, g_age = gi[first], b0_line[first], age_line[first]
@@ -214,36 +215,29 @@ def project_lines(
     def gsum(v: np.ndarray) -> np.ndarray:
         return np.bincount(sg, weights=v, minlength=G)
 
-    # ---- closed-form schedule tabulated once per line for k = 0 … K instalments paid: (K + 1, L)
-    K = int(lines.n.max(initial=1)) + 1
-    ks = np.broadcast_to(np.arange(K + 1, dtype=np.float64)[None, :], (L, K + 1))
-    S_tab = np.ascontiguousarray(sched.balance_factor(ks).T)
-    F_tab = np.ascontiguousarray(sched.fee_cumulative(ks, S_tab.T).T)
     unearned = assumptions.unearned_fee
-    U_tab = None
-    if unearned != "waived":
-        U = sched.fee_remaining(ks)
-        if unearned == "one_period":
-            U = np.minimum(U, sched.flat_fee[:, None])
-        U_tab = np.ascontiguousarray(U.T)
-    cols = np.arange(L)
-
+    one_period = unearned == "one_period"
     # Scenario-free weights by state group. A receivable in bucket j at the end of period t has
     # paid k = b0 + t − j instalments, so bucket j's weights at t are bucket 0's at τ = t − j:
-    # tabulate them once for τ = −(B − 1) … T.
+    # evaluate the closed forms once per τ = −(B − 1) … T, vectorised over lines.
     taus = np.arange(-(B - 1), T + 1)
     WS_all = np.empty((taus.size, G))
     WF_all = np.empty((taus.size, G))
     WC_all = np.empty((taus.size, G))
     WU_all = np.zeros((taus.size, G))
+    s_keep: dict[int, np.ndarray] = {}
+    n_f = lines.n.astype(np.float64)
     for i_tau, tau in enumerate(taus):
-        k = np.clip(b0_line + tau, 0, K)
-        s_l = S_tab[k, cols]
+        k = np.minimum(np.maximum(b0_line + float(tau), 0.0), n_f)
+        s_l = sched.balance_factor(k)
         WS_all[i_tau] = gsum(bal * s_l)
-        WF_all[i_tau] = gsum(F_tab[k, cols])
+        WF_all[i_tau] = gsum(sched.fee_cumulative(k, s_l))
         WC_all[i_tau] = gsum(lines.count * (s_l > 0))
-        if U_tab is not None:
-            WU_all[i_tau] = gsum(U_tab[k, cols])
+        if unearned != "waived":
+            u = sched.fee_remaining(k)
+            WU_all[i_tau] = gsum(np.minimum(u, sched.flat_fee) if one_period else u)
+        if keep_lines:
+            s_keep[int(tau)] = s_l
 
     def weights(t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Rows for buckets j = 0 … B − 1 at period t (τ = t − j)."""
@@ -252,7 +246,7 @@ def project_lines(
 
     def line_factors(t: int) -> list[np.ndarray]:
         """Per-line S(b0 + t − j) for each bucket (loan-level output only)."""
-        return [S_tab[np.clip(b0_line + t - j, 0, K), cols] for j in range(B)]
+        return [s_keep[t - j] for j in range(B)]
 
     # ---- initial state: fraction of each state group per live bucket, (B, S, G)
     x = np.zeros((B, S, G))
@@ -324,7 +318,7 @@ def project_lines(
             prepay_base = x0 * WS_a[0]
             x = (surv - prepay_frac)[None]
         prepay = prepay_frac * WS_a[0]
-        if U_tab is not None:
+        if unearned != "waived":
             tot["prepayment_fee"][:, t] = (prepay_frac * WU).sum(-1)
         tot["opening_balance"][:, t] = open_bal.sum(-1)
         tot["scheduled_principal"][:, t] = sched_prin.sum(-1)

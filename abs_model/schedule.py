@@ -40,6 +40,9 @@ class ScheduleShape:
     monthly_rate: np.ndarray
     balance: np.ndarray
     flat_fee: np.ndarray
+    bullet_rows: np.ndarray
+    level_rows: np.ndarray
+    eqp_rows: np.ndarray
 
     @classmethod
     def build(
@@ -59,13 +62,14 @@ class ScheduleShape:
             monthly_rate=r,
             balance=balance,
             flat_fee=np.where(interest, 0.0, flat_fee),
+            bullet_rows=np.flatnonzero(product == Product.BULLET),
+            level_rows=np.flatnonzero((product == Product.LEVEL_PAYMENT) & (r > 0)),
+            eqp_rows=np.flatnonzero(product == Product.EQUAL_PRINCIPAL),
         )
 
     def _masks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        bullet = self.product == Product.BULLET
-        level = (self.product == Product.LEVEL_PAYMENT) & (self.monthly_rate > 0)
-        eqp = self.product == Product.EQUAL_PRINCIPAL
-        return bullet, level, eqp
+        """Rows of bullet, level-payment (rate > 0) and equal-principal lines."""
+        return self.bullet_rows, self.level_rows, self.eqp_rows
 
     def balance_factor(self, k: np.ndarray) -> np.ndarray:
         """``S(k)``, broadcasting ``k`` of shape (L,) or (L, B) against the line axis."""
@@ -73,11 +77,11 @@ class ScheduleShape:
         kc = np.clip(k, 0.0, n)
         s = 1.0 - kc / n
         bullet, level, _ = self._masks()
-        if bullet.any():
-            rows = np.flatnonzero(bullet)
+        if bullet.size:
+            rows = bullet
             s[rows] = (kc[rows] < n[rows]).astype(np.float64)
-        if level.any():
-            rows = np.flatnonzero(level)
+        if level.size:
+            rows = level
             g = 1.0 + self.monthly_rate[rows].reshape(n[rows].shape)
             gn = g ** n[rows]
             s[rows] = (gn - g ** kc[rows]) / (gn - 1.0)
@@ -92,12 +96,12 @@ class ScheduleShape:
         _, level, eqp = self._masks()
         r = self.monthly_rate.reshape(shape)
         bal = self.balance.reshape(shape)
-        if eqp.any():
-            rows = np.flatnonzero(eqp)
+        if eqp.size:
+            rows = eqp
             kr, nr = kc[rows], n[rows]
             out[rows] = bal[rows] * r[rows] * (kr - kr * (kr - 1.0) / (2.0 * nr))
-        if level.any():
-            rows = np.flatnonzero(level)
+        if level.size:
+            rows = level
             sf = (self.balance_factor(k) if s is None else s)[rows]
             g = 1.0 + r[rows]
             a = (g - 1.0) / (1.0 - g ** (-n[rows]))
