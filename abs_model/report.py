@@ -254,7 +254,7 @@ def _overview(result: Any, ui: Mapping[str, str], lang: str) -> dict[str, Any]:
     kpis = [
         (
             ui["kpi_pool"],
-            display(float(pool["opening_balance"].iloc[0]) if "opening_balance" in pool else None, "balance"),
+            display(float(pool["closing_balance"].iloc[0]) if "closing_balance" in pool else None, "balance"),
         ),
         (ui["kpi_notes"], display(notes0, "balance")),
         (ui["kpi_factor"], display(last.get("pool_factor"), "pool_factor")),
