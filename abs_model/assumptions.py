@@ -35,6 +35,7 @@ import numpy as np
 
 from abs_model import rates
 from abs_model.errors import AssumptionError
+from abs_model.servicing import CollectionStrategy
 
 Index = Literal["period", "age"]
 UnearnedFee = Literal["waived", "one_period", "full"]
@@ -215,6 +216,7 @@ class Assumptions:
     default_multiplier: float = 1.0
     segment_overrides: tuple[SegmentOverride, ...] = ()
     horizon: int | None = None
+    collections: CollectionStrategy | None = None
     labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     # ------------------------------------------------------------------ construction
@@ -244,6 +246,7 @@ class Assumptions:
         default_multiplier: float = 1.0,
         segment_overrides: Sequence[SegmentOverride] = (),
         horizon: int | None = None,
+        collections: CollectionStrategy | None = None,
         max_age: int = 480,
     ) -> Assumptions:
         """Normalise any supported way of stating assumptions into one :class:`Assumptions`.
@@ -330,6 +333,13 @@ class Assumptions:
         overrides = list(segment_overrides)
         for term, curve in (cpr_by_term or {}).items():
             overrides.append(SegmentOverride("original_term", int(term), cpr=as_curve(curve, f"cpr_by_term[{term}]")))
+        if collections is not None:
+            if not isinstance(collections, CollectionStrategy):
+                raise AssumptionError(f"collections: must be an abs_model.CollectionStrategy; got {type(collections).__name__}")
+            if (collections.stages or collections.restructuring is not None) and rr is None:
+                raise AssumptionError(
+                    "collections: collection stages and restructuring need the roll-rate convention (give roll_rates); got none"
+                )
         if horizon is not None and (int(horizon) != horizon or horizon < 1):
             raise AssumptionError(f"horizon: must be a whole number of periods ≥ 1; got {horizon!r}")
         return cls(
@@ -347,6 +357,7 @@ class Assumptions:
             default_multiplier=float(default_multiplier),
             segment_overrides=tuple(overrides),
             horizon=horizon,
+            collections=collections,
         )
 
     # ------------------------------------------------------------------ derived
@@ -402,6 +413,8 @@ class Assumptions:
         d["unearned_fee_on_prepayment"] = self.unearned_fee
         d["servicing_fee"] = f"{self.servicing_fee:.4%} a year"
         d["stress"] = f"prepay ×{self.prepay_multiplier:g}, default ×{self.default_multiplier:g}"
+        if self.collections is not None:
+            d["collections"] = self.collections.describe()
         if self.segment_overrides:
             d["segment_overrides"] = ", ".join(f"{o.column}={o.value}" for o in self.segment_overrides)
         return d

@@ -46,9 +46,15 @@ FIELDS: tuple[str, ...] = (
     "net_loss",
     "closing_balance",
     *BUCKET_FIELDS,
+    "balance_restructured",
     "count",
     "prepay_base",
+    "restructured_entries",
+    "collection_costs",
+    "defaults_count",
 )
+#: Columns that are balances or counts at the period end (they carry forward, never sum).
+STOCK_FIELDS: tuple[str, ...] = ("closing_balance", *BUCKET_FIELDS, "balance_restructured", "count")
 
 #: Relative tolerance of the books-balance checks (per unit of initial balance).
 CHECK_RTOL = 1e-9
@@ -92,7 +98,7 @@ class PoolCashflows:
         line_balances: np.ndarray | None = None,
         n_lines: int = 0,
     ) -> PoolCashflows:
-        df = pd.DataFrame({k: np.asarray(arrays[k], dtype=np.float64) for k in (*FIELDS, "purchases", "cleanup_sale") if k in arrays})
+        df = pd.DataFrame({k: np.asarray(arrays[k], dtype=np.float64) for k in (*FIELDS, "purchases", "cleanup_sale", "collection_costs_paid") if k in arrays})
         df.index.name = "period"
         df = add_derived(df, initial_balance)
         return cls(
@@ -202,7 +208,8 @@ def check_frame(f: pd.DataFrame, initial_balance: float) -> tuple[CheckResult, .
     )
     # continuity only over the projected rows (the recovery tail repeats the closing balance)
     cont = o - c[:-1]
-    buckets = c - sum(f[b].to_numpy() for b in BUCKET_FIELDS)
+    restructured = f["balance_restructured"].to_numpy() if "balance_restructured" in f else 0.0
+    buckets = c - sum(f[b].to_numpy() for b in BUCKET_FIELDS) - restructured
     flows = np.concatenate(
         [
             f[k].to_numpy()
@@ -226,7 +233,7 @@ def check_frame(f: pd.DataFrame, initial_balance: float) -> tuple[CheckResult, .
             tol,
         ),
         CheckResult("continuity: opening(t) = closing(t−1)", float(np.abs(cont).max(initial=0.0)), tol),
-        CheckResult("buckets: Σ balance by bucket = closing balance", float(np.abs(buckets).max(initial=0.0)), tol),
+        CheckResult("buckets: Σ balance by bucket + restructured = closing balance", float(np.abs(buckets).max(initial=0.0)), tol),
         CheckResult("no negative balance or flow", negative, tol),
         CheckResult("cumulative recoveries ≤ cumulative defaults", over, tol),
     )

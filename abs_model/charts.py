@@ -148,3 +148,27 @@ def area_chart(
         ax.stackplot(xs, *ys, labels=names, colors=colours, alpha=0.85)
         ax.legend(fontsize=8, frameon=False, loc="upper right")
     return _to_svg(fig, title=title)
+
+
+def bar_chart(
+    categories: Sequence[str],
+    groups: Mapping[str, Sequence[float] | np.ndarray],
+    *,
+    title: str,
+    ylabel: str = "",
+    kind: str = "amount",
+) -> str:
+    """Grouped bars: one group of bars per category (e.g. a collection strategy), one bar per
+    entry of ``groups`` (e.g. net loss rate, cost rate). Returns inline SVG."""
+    fig, ax = _figure(title, ylabel=ylabel, kind=kind)
+    ax.set_xlabel("", fontsize=9)
+    names = list(groups)
+    xs = np.arange(len(categories), dtype=np.float64)
+    width = 0.8 / max(1, len(names))
+    for i, name in enumerate(names):
+        ys = np.nan_to_num(np.asarray(groups[name], dtype=np.float64))
+        ax.bar(xs + (i - (len(names) - 1) / 2) * width, ys, width=width, label=name, color=_PALETTE[i % len(_PALETTE)])
+    ax.set_xticks(xs, [str(c) for c in categories])
+    if names:
+        ax.legend(fontsize=8, frameon=False)
+    return _to_svg(fig, title=title)

@@ -30,7 +30,9 @@ def _demo_deal_path() -> Path:
     return Path(str(resources.files("abs_model.data").joinpath("baitiao_revolving.yaml")))
 
 
-def _write_outputs(result: Any, out: Path, *, lang: str, sweep: pd.DataFrame | None = None) -> list[Path]:
+def _write_outputs(
+    result: Any, out: Path, *, lang: str, sweep: pd.DataFrame | None = None, strategies: pd.DataFrame | None = None
+) -> list[Path]:
     from abs_model.atomic import atomic_write
 
     out.mkdir(parents=True, exist_ok=True)
@@ -53,51 +55,45 @@ def _write_outputs(result: Any, out: Path, *, lang: str, sweep: pd.DataFrame | N
     from abs_model.workbook import write_workbook
 
     p = out / "report.html"
-    render_report(result, p, lang=lang, sweep=sweep)
+    render_report(result, p, lang=lang, sweep=sweep, strategies=strategies)
     written.append(p)
     p = out / "model.xlsx"
-    write_workbook(result, p, lang=lang, sweep=sweep)
+    write_workbook(result, p, lang=lang, sweep=sweep, strategies=strategies)
     written.append(p)
     return written
 
 
 def stress_sweep(deal: Any, assumptions: Any = None) -> pd.DataFrame:
     """A small grid (prepayment × default multiples) run as one vectorised batch; one row per
-    scenario and tranche with the tranche's loss and WAL."""
-    import numpy as np
+    scenario and tranche with the tranche's loss and WAL (now :func:`abs_model.sweep.sweep`)."""
+    from abs_model.sweep import sweep
 
-    from abs_model.runner import run_arrays
-    from abs_model.yields import wal
-
-    a = assumptions if assumptions is not None else (deal.assumptions or am.Assumptions.make())
-    pm, dm = np.meshgrid([0.5, 1.0, 1.5], [1.0, 2.0, 3.0, 4.0], indexing="ij")
-    _, _, _, liab = run_arrays(deal, a, prepay_mult=pm.ravel(), default_mult=dm.ravel())
-    rows = []
-    for name in deal.tranche_names:
-        tr_res = liab.tranche(name)
-        for s in range(pm.size):
-            prin = tr_res.principal_paid[s]
-            orig = float(tr_res.original_balance)
-            rows.append(
-                {
-                    "prepay_multiple": float(pm.ravel()[s]),
-                    "default_multiple": float(dm.ravel()[s]),
-                    "tranche": name,
-                    "loss_pct": float(tr_res.writedown[s].sum() / orig) if orig else 0.0,
-                    "wal_years": float(wal(prin)) if prin.sum() > 0 else float("nan"),
-                }
-            )
-    return pd.DataFrame(rows)
+    out = sweep(
+        deal,
+        {"prepay": [0.5, 1.0, 1.5], "default": [1.0, 2.0, 3.0, 4.0]},
+        assumptions=assumptions,
+        metrics=["loss_pct", "wal_years"],
+        progress=False,
+    )
+    return out.rename(columns={"prepay": "prepay_multiple", "default": "default_multiple"})[
+        ["prepay_multiple", "default_multiple", "tranche", "loss_pct", "wal_years"]
+    ]
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     deal = am.load_deal(_demo_deal_path())
     result = am.run(deal)
     sweep = stress_sweep(deal)
-    written = _write_outputs(result, Path(args.out), lang=args.lang, sweep=sweep)
+    from abs_model.strategies import compare_strategies
+
+    strategies = compare_strategies(deal)
+    written = _write_outputs(result, Path(args.out), lang=args.lang, sweep=sweep, strategies=strategies)
     _print_summary(result)
     print("\nStress sweep (loss % of original balance):")
     print(sweep.pivot_table(index=["prepay_multiple", "default_multiple"], columns="tranche", values="loss_pct").to_string(float_format=lambda v: f"{v:.2%}"))
+    print("\nCollection strategies:")
+    cols = ["npv_collections", "collection_costs", "cumulative_default_rate", "net_loss_rate", "peak_delinquency_30p"]
+    print(strategies[cols].to_string(float_format=lambda v: f"{v:,.4f}"))
     print("\nWrote:")
     for p in written:
         print(f"  {p}")
@@ -136,6 +132,80 @@ def _print_summary(result: Any) -> None:
     print("Checks passed: " + "; ".join(c.name for c in result.checks))
 
 
+def _parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
+    """``["prepay=0.5,1,1.5", "timing=base,front"]`` → ``{"prepay": [0.5, 1.0, 1.5], "timing": [...]}``."""
+    grid: dict[str, list[Any]] = {}
+    for item in items:
+        name, sep, values = item.partition("=")
+        name = name.strip()
+        if not sep or not name or not values.strip():
+            raise am.AssumptionError(f"--grid: must look like NAME=V1,V2,...; got {item!r}")
+        vals: list[Any] = []
+        for v in values.split(","):
+            v = v.strip()
+            try:
+                vals.append(float(v))
+            except ValueError:
+                vals.append(v)
+        grid[name] = vals
+    return grid
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from abs_model.atomic import atomic_write
+    from abs_model.sweep import sweep
+
+    pool = am.Pool.from_tape(am.read_tape(args.tape)) if args.tape else None
+    deal = am.load_deal(args.deal, pool=pool)
+    a = am.load_assumptions(args.assumptions) if args.assumptions else None
+    grid = _parse_grid(args.grid) if args.grid else {"prepay": [0.5, 1.0, 1.5], "default": [1.0, 2.0, 3.0]}
+    df = sweep(deal, grid, assumptions=a, chunk=args.chunk, progress=False if args.quiet else None)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    p = out / "sweep.csv"
+    with atomic_write(p, "w") as fh:
+        df.to_csv(fh, index=False)
+    print(f"{deal.name}: {df['scenario_id'].nunique():,} scenarios × {len(deal.tranche_names)} tranches")
+    print("\nLoss % of original balance:")
+    print(df.pivot_table(index=list(grid), columns="tranche", values="loss_pct", sort=False).to_string(float_format=lambda v: f"{v:.2%}"))
+    print(f"\nWrote:\n  {p}")
+    return 0
+
+
+def cmd_breakeven(args: argparse.Namespace) -> int:
+    from abs_model.atomic import atomic_write
+    from abs_model.breakeven import breakeven
+
+    pool = am.Pool.from_tape(am.read_tape(args.tape)) if args.tape else None
+    deal = am.load_deal(args.deal, pool=pool)
+    a = am.load_assumptions(args.assumptions) if args.assumptions else None
+    res = breakeven(deal, assumptions=a, upper=args.upper, unbracketed="nan")
+    s = res.summary
+    print(f"{deal.name}: breakeven default multiples (临界违约率), minimum over {res.frame['scenario'].nunique()} stress scenarios")
+    print(f"base cumulative default rate {res.base_default_rate:.4%}; targets: " + ", ".join(f"{r} {v:.2%}" for r, v in res.target_rates.items()))
+    fmt = s.copy()
+    for c in ("breakeven_default_rate", "base_default_rate"):
+        fmt[c] = fmt[c].map(lambda v: f"{v:.4%}")
+    print(fmt.to_string(index=False, float_format=lambda v: f"{v:,.6f}"))
+    unb = res.frame[res.frame["bracket"] != ""]
+    if len(unb):
+        print("\nNot bracketed (NaN above; raise --upper):")
+        print(unb[["tranche", "scenario", "variant", "bracket"]].to_string(index=False))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, frame in (("breakeven.csv", res.frame), ("breakeven_summary.csv", s)):
+            p = out / name
+            with atomic_write(p, "w") as fh:
+                frame.to_csv(fh, index=False)
+            written.append(p)
+        print("\nWrote:")
+        for p in written:
+            print(f"  {p}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="abs-model", description="Asset-securitisation cash-flow modelling.")
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
@@ -155,6 +225,22 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("deal")
     v.add_argument("--tape")
     v.set_defaults(func=cmd_validate)
+    sw = sub.add_parser("sweep", help="run a grid of stress scenarios (one vectorised batch per chunk)")
+    sw.add_argument("deal")
+    sw.add_argument("--grid", action="append", default=[], help='NAME=V1,V2,... (repeat; Cartesian product), e.g. "prepay=0.5,1,1.5"')
+    sw.add_argument("--tape")
+    sw.add_argument("--assumptions")
+    sw.add_argument("--chunk", type=int, default=1000, help="scenarios per batch (default 1000)")
+    sw.add_argument("--out", required=True)
+    sw.add_argument("--quiet", action="store_true", help="no progress bar")
+    sw.set_defaults(func=cmd_sweep)
+    be = sub.add_parser("breakeven", help="breakeven default multiples per class across the stress scenarios")
+    be.add_argument("deal")
+    be.add_argument("--tape")
+    be.add_argument("--assumptions")
+    be.add_argument("--upper", type=float, default=50.0, help="highest default multiple searched (default 50)")
+    be.add_argument("--out")
+    be.set_defaults(func=cmd_breakeven)
     return p
 
 

@@ -454,6 +454,15 @@ def assumptions_from_document(a: Mapping[str, Any], *, source: str = "<deal>") -
     """Build :class:`Assumptions` from a mapping (the deal file's ``assumptions:`` block or an
     assumptions YAML). ``roll_rates`` may be a matrix or ``{roll: [...], cure: [...]}``."""
     kw = dict(a)
+    if isinstance(kw.get("collections"), Mapping):
+        from abs_model.servicing import strategy_from_mapping
+
+        try:
+            kw["collections"] = strategy_from_mapping(kw["collections"])
+        except TypeError as exc:
+            raise DealError(f"{source}: assumptions.collections: {exc}") from None
+        except AbsModelError as exc:
+            raise DealError(f"{source}: assumptions.collections: {exc}") from None
     rr = kw.get("roll_rates")
     if isinstance(rr, Mapping):
         try:

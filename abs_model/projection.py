@@ -34,11 +34,12 @@ from typing import Literal
 import numpy as np
 
 from abs_model.assumptions import N_BUCKETS, Assumptions, Curve, stress_rolls
-from abs_model.cashflows import FIELDS, PoolCashflows
+from abs_model.cashflows import FIELDS, STOCK_FIELDS, PoolCashflows
 from abs_model.errors import AssumptionError
 from abs_model.pool import Pool
 from abs_model.replines import Lines, loan_lines, rep_lines
 from abs_model.schedule import ScheduleShape
+from abs_model.servicing import CollectionStage
 
 Level = Literal["repline", "loan"]
 
@@ -174,9 +175,20 @@ def project_lines(
     )
     bal = lines.balance
     cprs, cdrs, rollstacks, recs, gi = _resolve(lines, assumptions)
+    strategy = assumptions.collections
+    if strategy is not None and roll:
+        rollstacks = [None if r is None else strategy.apply_cures(r) for r in rollstacks]
     max_age = int(lines.age.max(initial=0)) + T + 1
     cpr_tab, cpr_age = _curve_table(cprs, max_age)
     B = min(assumptions.default_bucket, N_BUCKETS - 1) if roll else 1
+    restr = strategy.restructuring if strategy is not None and roll else None
+    rho = np.zeros(B)
+    if restr is not None:
+        for j, v in restr.take_up.items():
+            if j < B:
+                rho[j] = v
+    keep = (1.0 - rho)[:, None, None]  # (B, 1, 1): share of each bucket not restructured
+    stages = strategy.stages if strategy is not None and roll else ()
 
     # ---- roll-rate tables: (S, Gseg, M, B, B+1), live buckets + a default column
     depth = 1
@@ -272,7 +284,15 @@ def project_lines(
     if roll:
         used = [(j, c) for j in range(B) for c in range(B + 1) if np.any(P[..., j, c] > 0)]
 
-    WS_b, WF_b, _, _ = weights(0)
+    # restructured plans: one cohort per entry period, money amounts per scenario
+    plan_amount = np.zeros((S, T + 1))  # plan principal after the down payment, by entry period
+    plan_alive = np.ones((S, T + 1))  # share of each cohort not re-defaulted
+    plan_count = np.zeros((S, T + 1))
+    m_plan = restr.periods if restr is not None else 1
+    q_plan = restr.redefault_rate if restr is not None else 0.0
+    entry_period = np.arange(T + 1)
+
+    WS_b, WF_b, WC_b, _ = weights(0)
     for t in range(1, T + 1):
         WS_a, WF_a, WC_a, WU = weights(t)
         open_bal = _bsum(x, WS_b)  # (S, G)
@@ -280,22 +300,35 @@ def project_lines(
         if roll:
             mob = np.clip(g_age + t, 1, depth) - 1
             coef = np.moveaxis(P[:, g_seg, mob], 1, -1)  # (S, B, B+1, G)
+            xk = x * keep if restr is not None else x  # the part of each bucket not restructured
             new = np.zeros((B + 1, S, G))
             for j, c in used:
-                new[c] += x[j] * coef[:, j, c]
-            dshare = x * np.moveaxis(coef[:, :, B], 1, 0)  # (B, S, G) default share by source
+                new[c] += xk[j] * coef[:, j, c]
+            dshare = xk * np.moveaxis(coef[:, :, B], 1, 0)  # (B, S, G) default share by source
             default_bal = _bsum(dshare, WS_b)
+            if restr is not None:
+                entering = x - xk  # (B, S, G) restructured this period, at their full balance
+                entry_bal = _bsum(entering, WS_b)
+                tot["restructured_entries"][:, t] = entry_bal.sum(-1)
+                plan_count[:, t] = sum(entering[j] @ WC_b[j] for j in range(1, B))
+                down = restr.down_payment * entry_bal.sum(-1)
+                plan_amount[:, t] = entry_bal.sum(-1) - down
+            else:
+                entry_bal = np.zeros((S, G))
+            if stages:
+                tot["collection_costs"][:, t] += _stage_costs(stages, x, xk, coef, used, WS_b, WS_a, WF_b, WF_a, WC_b, B)
+            tot["defaults_count"][:, t] += sum((dshare[j] @ WC_b[j]) for j in range(B))
             if t == 1:
                 default_bal = default_bal + pre_default
                 open_bal = open_bal + pre_default
             xn = new[:B]
             # a receivable ending in bucket j' has paid b0 + t − j' instalments: weights of j'
             after_bal = _bsum(xn, WS_a)
-            fee = _bsum(xn, WF_a) - _bsum(x - dshare, WF_b)
+            fee = _bsum(xn, WF_a) - _bsum(xk - dshare, WF_b)
             x0 = xn[0]
             prepay_frac = x0 * smm
             prepay_base = x0 * WS_a[0]
-            sched_prin = open_bal - default_bal - after_bal
+            sched_prin = open_bal - default_bal - after_bal - entry_bal
             xn[0] = x0 - prepay_frac
             x = xn
         else:
@@ -310,6 +343,7 @@ def project_lines(
             x0 = x[0]
             surv = x0 * (1.0 - mdr)
             default_bal = (x0 - surv) * WS_b[0]
+            tot["defaults_count"][:, t] = (x0 - surv) @ WC_b[0]
             sched_prin = surv * (WS_b[0] - WS_a[0])
             fee = surv * (WF_a[0] - WF_b[0])
             # SF §C.2: VOL_PREPAY = PB(t−1) × q(t) × SMM, on the prior performing balance
@@ -318,16 +352,34 @@ def project_lines(
             prepay_base = x0 * WS_a[0]
             x = (surv - prepay_frac)[None]
         prepay = prepay_frac * WS_a[0]
+        plan_open = plan_close = plan_prin = plan_fee = plan_default = 0.0
+        if restr is not None:
+            paid = np.clip(t - 1 - entry_period, 0, m_plan)  # instalments paid by earlier cohorts
+            active = (entry_period < t) & (paid < m_plan)
+            out_open = plan_amount * plan_alive * (1.0 - paid / m_plan) * (entry_period < t)
+            redefault = out_open * q_plan * active
+            tot["defaults_count"][:, t] += (plan_count * plan_alive * q_plan * active).sum(-1)
+            plan_alive = np.where(active, plan_alive * (1.0 - q_plan), plan_alive)
+            principal = plan_amount * plan_alive / m_plan * active
+            plan_prin = principal.sum(-1) + restr.down_payment * tot["restructured_entries"][:, t]
+            plan_fee = (restr.fee_rate * plan_amount * plan_alive * active).sum(-1)
+            plan_default = redefault.sum(-1)
+            plan_open = out_open.sum(-1)
+            # closing: what is left of earlier cohorts plus this period's entries (after down payment)
+            plan_close = plan_open - plan_default - principal.sum(-1) + plan_amount[:, t]
+            tot["balance_restructured"][:, t] = plan_close
+            alive_plans = (entry_period < t) & (paid + 1 < m_plan)
+            tot["count"][:, t] += (plan_count * plan_alive * alive_plans).sum(-1) + plan_count[:, t]
         if unearned != "waived":
             tot["prepayment_fee"][:, t] = (prepay_frac * WU).sum(-1)
-        tot["opening_balance"][:, t] = open_bal.sum(-1)
-        tot["scheduled_principal"][:, t] = sched_prin.sum(-1)
+        tot["opening_balance"][:, t] = open_bal.sum(-1) + plan_open
+        tot["scheduled_principal"][:, t] = sched_prin.sum(-1) + plan_prin
         tot["prepayment"][:, t] = prepay.sum(-1)
-        tot["fee_interest"][:, t] = fee.sum(-1)
-        tot["defaults"][:, t] = default_bal.sum(-1)
+        tot["fee_interest"][:, t] = fee.sum(-1) + plan_fee
+        tot["defaults"][:, t] = default_bal.sum(-1) + plan_default
         tot["prepay_base"][:, t] = prepay_base.sum(-1)
-        recoverable[:, t] = (default_bal * rec_g).sum(-1) * np.minimum(1.0, rm)
-        closing = np.zeros(S)
+        recoverable[:, t] = ((default_bal * rec_g).sum(-1) + plan_default * assumptions.recovery_rate) * np.minimum(1.0, rm)
+        closing = np.zeros(S) + tot["balance_restructured"][:, t]
         count = np.zeros(S)
         for j in range(B):
             bj = x[j] @ WS_a[j]
@@ -335,26 +387,34 @@ def project_lines(
             closing += bj
             count += x[j] @ WC_a[j]
         tot["closing_balance"][:, t] = closing
-        tot["count"][:, t] = count
+        tot["count"][:, t] += count
         if line_closing is not None:
             s_lines = line_factors(t)
             line_closing[:, t] = sum(x[j][0][sg] * s_lines[j] for j in range(B)) * bal
-        WS_b, WF_b = WS_a, WF_a
+        WS_b, WF_b, WC_b = WS_a, WF_a, WC_a
 
-    # recoveries: money from the defaults of period s arrives by the recovery timing vector
-    timing = assumptions.recovery_timing
+    # recoveries: money from the defaults of period s arrives by the recovery timing vector,
+    # or by the strategy's charge-off path (debt sale now, legal recoveries over its curve)
+    charge_off = strategy.charge_off if strategy is not None else None
+    if charge_off is not None:
+        timing = charge_off.recovery_vector()
+        recoverable = tot["defaults"] * np.minimum(1.0, rm)[:, None]
+        tot["collection_costs"] += charge_off.legal_share * charge_off.legal_cost_per_case * tot["defaults_count"]
+    else:
+        timing = assumptions.recovery_timing
     ext = T + len(timing) - 1
     full = {f: np.zeros((S, ext + 1)) for f in FIELDS}
     for f in FIELDS:
         full[f][:, : T + 1] = tot[f]
-        if f in ("closing_balance", "count") or f.startswith("balance_m"):
+        if f in STOCK_FIELDS:
             full[f][:, T + 1 :] = tot[f][:, T : T + 1]
     rec = np.zeros((S, ext + 1))
     for lag, wgt in enumerate(timing):
         if wgt:
             rec[:, lag : T + 1 + lag] += wgt * recoverable
     full["recoveries"] = rec
-    full["net_loss"] = full["defaults"] - np.pad(recoverable, ((0, 0), (0, ext - T)))
+    eventual = recoverable * (timing.sum() if charge_off is not None else 1.0)
+    full["net_loss"] = full["defaults"] - np.pad(eventual, ((0, 0), (0, ext - T)))
     full["opening_balance"][:, T + 1 :] = 0.0
     # the closing balance carries into the tail rows; opening follows it
     if ext > T:
@@ -368,3 +428,41 @@ def _bsum(x: np.ndarray, f: np.ndarray) -> np.ndarray:
     for j in range(1, x.shape[0]):
         out += x[j] * f[j]
     return out
+
+
+def _stage_costs(
+    stages: tuple[CollectionStage, ...],
+    x: np.ndarray,
+    xk: np.ndarray,
+    coef: np.ndarray,
+    used: list[tuple[int, int]],
+    WS_b: np.ndarray,
+    WS_a: np.ndarray,
+    WF_b: np.ndarray,
+    WF_a: np.ndarray,
+    WC_b: np.ndarray,
+    B: int,
+) -> np.ndarray:
+    """Collection costs of the period, per scenario (see :mod:`abs_model.servicing`).
+
+    Defined per stage as ``cost_per_account × Σ accounts in its buckets + cost_rate × Σ balance
+    in its buckets + contingency_fee × cash collected from its buckets``, where the cash
+    collected from bucket j is ``Σ_{j' ≤ j} x_j P[j, j'] (S(k_j) − S(k'_{j'}) + Φ(k'_{j'}) − Φ(k_j))``
+    in money (the arrears and current instalments its cures and stays pay).
+    """
+    S = x.shape[1]
+    total = np.zeros(S)
+    for st in stages:
+        for j in st.buckets:
+            if j >= B:
+                continue
+            total += st.cost_per_account * (x[j] @ WC_b[j]) + st.cost_rate * (x[j] @ WS_b[j])
+            if st.contingency_fee:
+                cash = np.zeros(S)
+                for jj, c in used:
+                    if jj != j or c > j:
+                        continue
+                    per_g = WS_b[j] - WS_a[c] + WF_a[c] - WF_b[j]
+                    cash += ((xk[j] * coef[:, j, c]) * per_g).sum(-1)
+                total += st.contingency_fee * cash
+    return total

@@ -25,7 +25,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from abs_model.atomic import atomic_write
-from abs_model.charts import Series, area_chart, line_chart
+from abs_model.charts import Series, area_chart, bar_chart, line_chart
 from abs_model.labels import Format, display, fmt, label
 
 __all__ = ["SECTION_IDS", "build_context", "excess_spread", "render_report"]
@@ -77,6 +77,7 @@ _UI: Mapping[str, Mapping[str, str]] = {
         "strat": "Stratification by",
         "no_scenarios": "No scenario analysis was run for this report.",
         "sweep": "Sensitivity",
+        "strategies": "Collection strategies",
         "breakeven": "Breakeven",
         "pass": "Pass",
         "fail": "Breached",
@@ -134,6 +135,7 @@ _UI: Mapping[str, Mapping[str, str]] = {
         "strat": "资产池分布：",
         "no_scenarios": "本报告未进行情景分析。",
         "sweep": "敏感性分析",
+        "strategies": "催收策略比较",
         "breakeven": "临界值分析",
         "pass": "未触发",
         "fail": "已触发",
@@ -693,17 +695,39 @@ def _sweep_tables(sweep: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
 
 
 def _scenarios(
-    sweep: pd.DataFrame | None, breakeven: pd.DataFrame | None, ui: Mapping[str, str], lang: str
+    sweep: pd.DataFrame | None,
+    breakeven: pd.DataFrame | None,
+    ui: Mapping[str, str],
+    lang: str,
+    strategies: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    present = (sweep is not None and not sweep.empty) or (breakeven is not None and not breakeven.empty)
+    present = any(df is not None and not df.empty for df in (sweep, breakeven, strategies))
     be = None
     if breakeven is not None and not breakeven.empty:
         df = breakeven.reset_index(drop=isinstance(breakeven.index, pd.RangeIndex))
         be = _table(df, list(df.columns), lang, index_name=None)
+    st_table = None
+    st_chart = ""
+    if strategies is not None and not strategies.empty:
+        df = strategies.reset_index()
+        st_table = _table(df, list(df.columns), lang, index_name=None)
+        names = [str(s) for s in strategies.index]
+        st_chart = bar_chart(
+            names,
+            {
+                label("net_loss_rate", lang): strategies["net_loss_rate"].to_numpy(),
+                label("cumulative_default_rate", lang): strategies["cumulative_default_rate"].to_numpy(),
+                label("peak_delinquency_30p", lang): strategies["peak_delinquency_30p"].to_numpy(),
+            },
+            title=ui["strategies"],
+            kind="rate",
+        )
     return {
         "present": present,
         "sweep": _sweep_tables(sweep, lang) if sweep is not None and not sweep.empty else [],
         "breakeven": be,
+        "strategies": st_table,
+        "strategies_chart": Markup(st_chart),
         "note": "" if present else ui["no_scenarios"],
     }
 
@@ -760,6 +784,7 @@ def build_context(
     lang: str = "en",
     sweep: pd.DataFrame | None = None,
     breakeven: pd.DataFrame | None = None,
+    strategies: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Everything the report template shows, as display-ready strings, tables and SVG.
 
@@ -785,7 +810,7 @@ def build_context(
         "tranches": _tranches(result, ui, lang),
         "accounts": _accounts(result, ui, lang),
         "triggers": _triggers(result, ui, lang),
-        "scenarios": _scenarios(sweep, breakeven, ui, lang),
+        "scenarios": _scenarios(sweep, breakeven, ui, lang, strategies),
         "assumptions": _assumptions(result, ui, lang),
         "integrity": _integrity(result, ui, lang),
         "footer": {"version": abs_model.__version__, "generated": ui["generated"], "disclaimer": ui["disclaimer"]},
@@ -812,6 +837,7 @@ def render_report(
     lang: str = "en",
     sweep: pd.DataFrame | None = None,
     breakeven: pd.DataFrame | None = None,
+    strategies: pd.DataFrame | None = None,
 ) -> str:
     """Render the investor report as one self-contained HTML page and return it.
 
@@ -819,7 +845,7 @@ def render_report(
     never leaves a half-written file. ``lang`` is ``"en"`` or ``"zh"``; ``sweep`` (tidy: scenario
     parameters, ``tranche``, metrics) and ``breakeven`` add the scenario section.
     """
-    ctx = build_context(result, lang=lang, sweep=sweep, breakeven=breakeven)
+    ctx = build_context(result, lang=lang, sweep=sweep, breakeven=breakeven, strategies=strategies)
     html = _environment().get_template("report.html.j2").render(**ctx)
     if path is not None:
         with atomic_write(path, "w") as fh:

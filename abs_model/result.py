@@ -117,10 +117,10 @@ class DealResult:
             if (f["balance_end"] < -tol).any():
                 raise ConservationError("tranche balance went negative")
         out.append(CheckResult("notes: beginning − principal − writedown = ending, every tranche", worst, tol))
-        pool_cash = (self.pool["principal_collections"] + self.pool["fee_interest"] + self.pool["prepayment_fee"] + self.pool["recoveries"]).iloc[1:].sum()
+        pool_cash = (self.pool["principal_collections"] + self.pool["fee_interest"] + self.pool["prepayment_fee"] + self.pool["recoveries"] - self.pool["collection_costs_paid"]).iloc[1:].sum()
         led = self.ledger
         into_deal = float(led.loc[led["source"] == "pool", "amount"].sum())
-        out.append(CheckResult("collections into the waterfall = pool collections", abs(into_deal - float(pool_cash)), tol * 10))
+        out.append(CheckResult("collections into the waterfall = pool collections − collection costs paid", abs(into_deal - float(pool_cash)), tol * 10))
         for c in out:
             if not c.passed:
                 raise ConservationError(f"deal {self.deal.name!r}: {c.name} violated by {c.max_abs_error:.6g}")

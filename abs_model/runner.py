@@ -17,18 +17,18 @@ Pool-side roll-forward with purchases and the call:
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 import tranches as tr
 from abs_model.assumptions import Assumptions
-from abs_model.cashflows import FIELDS, PoolCashflows
+from abs_model.cashflows import FIELDS, STOCK_FIELDS, PoolCashflows
 from abs_model.deal import Deal, replenishment_pool
 from abs_model.errors import AssumptionError, DealError
 from abs_model.projection import project_lines
-from abs_model.replines import rep_lines
+from abs_model.replines import loan_lines, rep_lines
 from abs_model.result import DealResult
-
-STOCK_FIELDS = ("closing_balance", "count", *(f"balance_m{j}" for j in range(7)))
 
 
 def run(
@@ -79,11 +79,13 @@ def run_arrays(
     S = arrays["closing_balance"].shape[0]
     profile: dict[str, np.ndarray] | None = None
     if deal.revolving.active:
-        unit = project_lines(rep_lines(replenishment_pool(deal.revolving), a), a, horizon=None, **mults)  # type: ignore[arg-type]
+        # one line per replenishment entry; its count is receivables per unit bought
+        # (share / average balance), so counts and per-account costs scale with purchases
+        unit_lines = loan_lines(replenishment_pool(deal.revolving), a)
+        per_unit = np.array([ln.share / ln.average_balance for ln in deal.revolving.replenishment])
+        unit_lines = dataclasses.replace(unit_lines, count=per_unit)
+        unit = project_lines(unit_lines, a, horizon=None, **mults)  # type: ignore[arg-type]
         profile = {f: _fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
-        # counts of a unit purchase: receivables per unit of balance from the mix's average balances
-        avg = sum(ln.share * ln.average_balance for ln in deal.revolving.replenishment)
-        profile["count"] = profile["count"] / max(1.0, profile["count"][:, :1].max()) / avg
     engine = tr.Engine(
         deal.structure,
         n_scenarios=S,
@@ -95,16 +97,38 @@ def run_arrays(
     purchases = np.zeros((S, T + 1))
     sale = np.zeros((S, T + 1))
     capacity = deal.revolving.capacity
+    costs_paid = np.zeros((S, T + 1))
+    strategy = a.collections
+    restr = strategy.restructuring if strategy is not None else None
+    cost_rank = strategy.cost_rank if strategy is not None else "senior"
     for t in range(1, T + 1):
+        interest, principal, recoveries, costs_paid[:, t] = _net_of_costs(
+            arrays["fee_interest"][:, t] + arrays["prepayment_fee"][:, t],
+            arrays["scheduled_principal"][:, t] + arrays["prepayment"][:, t],
+            arrays["recoveries"][:, t],
+            arrays["collection_costs"][:, t],
+            rank=cost_rank,
+        )
+        pb_begin = arrays["opening_balance"][:, t]
         pb_end = arrays["closing_balance"][:, t]
+        delinquent = sum(arrays[f"balance_m{j}"][:, t] for j in range(2, 7))
+        new_defaults = arrays["defaults"][:, t]
+        if restr is not None:
+            if restr.delinquent:
+                delinquent = delinquent + arrays["balance_restructured"][:, t]
+            if restr.counts_as_default:
+                new_defaults = new_defaults + arrays["restructured_entries"][:, t]
+            if not restr.eligible:  # restructured receivables are not eligible collateral
+                pb_begin = pb_begin - arrays["balance_restructured"][:, t - 1]
+                pb_end = pb_end - arrays["balance_restructured"][:, t]
         inputs = tr.PeriodInputs(
-            interest_collected=arrays["fee_interest"][:, t] + arrays["prepayment_fee"][:, t],
-            principal_collected=arrays["scheduled_principal"][:, t] + arrays["prepayment"][:, t],
-            recoveries=arrays["recoveries"][:, t],
-            new_defaults=arrays["defaults"][:, t],
-            pool_balance_begin=arrays["opening_balance"][:, t],
+            interest_collected=interest,
+            principal_collected=principal,
+            recoveries=recoveries,
+            new_defaults=new_defaults,
+            pool_balance_begin=pb_begin,
             pool_balance_end=pb_end,
-            delinquent_balance=sum(arrays[f"balance_m{j}"][:, t] for j in range(2, 7)),
+            delinquent_balance=delinquent,
             purchase_capacity=capacity if profile is not None else 0.0,
         )
         out = engine.step(state, t, inputs)
@@ -122,6 +146,7 @@ def run_arrays(
                     arrays[f][called, t:] = 0.0
                 else:
                     arrays[f][called, t + 1 :] = 0.0
+    arrays["collection_costs_paid"] = costs_paid
     return arrays, purchases, sale, engine.finish(state)
 
 
@@ -131,3 +156,29 @@ def _fit(a: np.ndarray, T: int, *, stock: bool) -> np.ndarray:
         return a[:, : T + 1].copy()
     pad = np.repeat(a[:, -1:], T + 1 - a.shape[1], axis=1) if stock else np.zeros((a.shape[0], T + 1 - a.shape[1]))
     return np.concatenate([a, pad], axis=1)
+
+
+def _net_of_costs(
+    interest: np.ndarray, principal: np.ndarray, recoveries: np.ndarray, costs: np.ndarray, *, rank: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Collections handed to the waterfall after collection costs, and the costs paid.
+
+    ``senior``: costs come out of interest collections, any excess out of principal — ahead of
+    every fee and note. ``netted_from_recoveries``: out of recoveries first, then interest, then
+    principal. Defined so that interest + principal + recoveries falls by exactly the costs
+    (capped at the cash there is).
+    """
+    if not np.any(costs):
+        return interest, principal, recoveries, np.zeros_like(costs)
+    rest = costs.copy()
+    if rank == "netted_from_recoveries":
+        take = np.minimum(recoveries, rest)
+        recoveries = recoveries - take
+        rest = rest - take
+    take = np.minimum(interest, rest)
+    interest = interest - take
+    rest = rest - take
+    take = np.minimum(principal, rest)
+    principal = principal - take
+    rest = rest - take
+    return interest, principal, recoveries, costs - rest

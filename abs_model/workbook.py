@@ -602,6 +602,7 @@ def write_workbook(
     lang: str = "en",
     sweep: pd.DataFrame | None = None,
     breakeven: pd.DataFrame | None = None,
+    strategies: pd.DataFrame | None = None,
 ) -> Path:
     """Write the deal run as an ``.xlsx`` workbook at ``path`` (atomically) and return the path.
 
@@ -627,6 +628,8 @@ def write_workbook(
         _frame_sheet(book, "Sensitivity", sweep, None)
     if breakeven is not None and len(breakeven):
         _frame_sheet(book, "Breakeven", breakeven, None)
+    if strategies is not None and len(strategies):
+        _frame_sheet(book, "Strategies", strategies.reset_index(), None)
     out = Path(path)
     with atomic_write(out, "wb") as fh:
         book.wb.save(fh)

@@ -1,0 +1,162 @@
+"""Delinquency management: stages, restructuring plans and the charge-off path, worked by hand."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import abs_model as am
+from abs_model.assumptions import Assumptions, RollRates
+from abs_model.errors import AssumptionError
+from abs_model.pool import Pool
+from abs_model.servicing import ChargeOffPath, CollectionStage, CollectionStrategy, Restructuring
+
+CENT = 0.005
+
+
+def m1_loan() -> Pool:
+    # 1,000 of principal, fee-free, one instalment missed (M1 at cut-off) and 9 still to come:
+    # n = 10 instalments of 100.
+    return Pool.from_arrays(
+        loan_id=["x"], original_principal=[1000.0], current_principal=[1000.0], original_term=[10],
+        remaining_term=[9], product=["flat_fee"], rate=[0.0], bucket=[1],
+    )
+
+
+def straight_roll() -> RollRates:
+    # M0 stays current; M1 → M2 → M3 → M4 (default at 90+) with certainty
+    return RollRates.simple(roll=[0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+
+
+def worked_strategy() -> CollectionStrategy:
+    return CollectionStrategy(
+        name="restructure at M2",
+        stages=(
+            CollectionStage("reminders", (1,), cost_per_account=2.0),
+            CollectionStage("collection", (2,), cost_rate=0.01),
+        ),
+        restructuring=Restructuring(take_up={2: 0.5}, periods=3, fee_rate=0.01, redefault_rate=0.10),
+        charge_off=ChargeOffPath(legal_share=1.0, legal_cost_per_case=50.0, legal_success_rate=0.6,
+                                 legal_recovery_rate=0.5, legal_curve=(0.0, 0.0, 1.0)),
+    )
+
+
+def test_worked_example_reminders_collection_restructure_redefault_legal() -> None:
+    # Period 1 (reminders at M1): pays nothing, rolls to M2; cost 1 account × 2.00 = 2.00.
+    # Period 2 (collection at M2): cost 1 % × 1,000 = 10.00; half the balance (500) enters a
+    #   3-period plan; the other half rolls to M3.
+    # Period 3: the M3 half rolls into M4 = default of 500. The plan: 10 % re-defaults = 50;
+    #   0.9 survives and pays 500 × 0.9 / 3 = 150 principal and 1 % × 500 × 0.9 = 4.50 fee;
+    #   plan balance 500 − 50 − 150 = 300. Defaults 550. Legal cost 50 × (0.5 + 0.05) = 27.50.
+    # Period 4: re-default 10 % × 300 = 30; survivors 0.81 pay 135 principal and 4.05 fee;
+    #   plan balance 135. Legal cost 50 × 0.045 = 2.25.
+    # Period 5: re-default 13.50; survivors 0.729 pay 121.50 and 3.645; plan balance 0.
+    # Legal path: 60 % success × 50 % recovered = 30 % of each charge-off, two periods later:
+    #   165.00 in period 5, 9.00 in 6, 4.05 in 7.
+    a = Assumptions.make(roll_rates=straight_roll(), collections=worked_strategy())
+    f = am.project(m1_loan(), a).frame
+    assert f.loc[1:5, "collection_costs"].tolist() == pytest.approx([2.0, 10.0, 27.5, 2.25, 2.025], abs=CENT)
+    assert f.loc[2, "restructured_entries"] == pytest.approx(500.0, abs=CENT)
+    assert f.loc[2:5, "balance_restructured"].tolist() == pytest.approx([500.0, 300.0, 135.0, 0.0], abs=CENT)
+    assert f.loc[1:5, "defaults"].tolist() == pytest.approx([0.0, 0.0, 550.0, 30.0, 13.5], abs=CENT)
+    assert f.loc[3:5, "scheduled_principal"].tolist() == pytest.approx([150.0, 135.0, 121.5], abs=CENT)
+    assert f.loc[3:5, "fee_interest"].tolist() == pytest.approx([4.5, 4.05, 3.645], abs=CENT)
+    assert f.loc[5:7, "recoveries"].tolist() == pytest.approx([165.0, 9.0, 4.05], abs=CENT)
+    # every unit of balance is in exactly one state: nothing lost, nothing created
+    assert f["scheduled_principal"].sum() + f["defaults"].sum() + f["closing_balance"].iloc[-1] == pytest.approx(1000.0)
+
+
+def test_zero_restructuring_reproduces_the_plain_roll_rate_projection() -> None:
+    pool = am.synthetic_pool(5000, seed=3)
+    rr = RollRates.simple(roll=[0.02, 0.4, 0.5, 0.6, 0.8, 0.9, 1.0], cure=[0.3, 0.2, 0.1, 0.05, 0.0, 0.0])
+    plain = am.project(pool, Assumptions.make(cpr=0.2, roll_rates=rr, recovery_rate=0.1, recovery_lag=3)).frame
+    zero = am.project(pool, Assumptions.make(cpr=0.2, roll_rates=rr, recovery_rate=0.1, recovery_lag=3,
+                                             collections=CollectionStrategy("none", restructuring=Restructuring(take_up={2: 0.0})))).frame
+    for col in ("scheduled_principal", "prepayment", "fee_interest", "defaults", "recoveries", "closing_balance"):
+        np.testing.assert_allclose(zero[col], plain[col], rtol=1e-12, atol=1e-9, err_msg=col)
+
+
+def test_restructuring_conserves_balance_on_a_real_pool() -> None:
+    pool = am.synthetic_pool(5000, seed=4)
+    rr = RollRates.simple(roll=[0.03, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0], cure=[0.3, 0.2, 0.1, 0.05, 0.0, 0.0])
+    s = CollectionStrategy("r", restructuring=Restructuring(take_up={1: 0.1, 2: 0.3, 3: 0.2}, periods=6, down_payment=0.1, redefault_rate=0.08))
+    cf = am.project(pool, Assumptions.make(cpr=0.1, roll_rates=rr, collections=s))
+    assert all(c.passed for c in cf.checks)  # includes Σ buckets + restructured = closing
+    f = cf.frame
+    assert f["restructured_entries"].sum() > 0
+    total = f["scheduled_principal"].sum() + f["prepayment"].sum() + f["defaults"].sum() + f["closing_balance"].iloc[-1]
+    assert total == pytest.approx(pool.balance, rel=1e-9)
+
+
+def test_costs_reduce_the_subordinated_class_and_never_a_senior_class_ahead_of_its_rank() -> None:
+    deal = am.load_deal("examples/baitiao_revolving.yaml")
+    base = deal.assumptions
+    costly = CollectionStrategy(
+        "outsource at M3",
+        stages=(CollectionStage("outsourced", (3,), cure_to_current=0.10, contingency_fee=0.30, cost_per_account=5.0),),
+    )
+    plain = am.run(deal, base)
+    with_costs = am.run(deal, dataclasses.replace(base, collections=costly))
+    assert with_costs.pool["collection_costs"].sum() > 0
+    sub = "Subordinated"
+    assert with_costs.tranches[sub]["residual_paid"].sum() < plain.tranches[sub]["residual_paid"].sum()
+    # the seniors still receive every unit of interest due and all their principal: costs rank
+    # ahead of them only as the deal says (here senior expenses), and the excess spread they eat
+    # is what the subordinated class would have received
+    for senior in ("Senior A", "Senior B"):
+        f = with_costs.tranches[senior]
+        np.testing.assert_allclose(f["interest_paid"], f["interest_due"], rtol=1e-12, atol=1e-6)
+        assert f["interest_shortfall"].max() == pytest.approx(0.0, abs=1e-6)
+        assert with_costs.summary().loc[senior, "loss"] == pytest.approx(0.0)
+        assert with_costs.summary().loc[senior, "principal_paid"] == pytest.approx(plain.summary().loc[senior, "principal_paid"])
+
+
+def test_bad_strategies_are_refused() -> None:
+    with pytest.raises(AssumptionError, match=r"stage 'x'.buckets: must be delinquency buckets 1…6"):
+        CollectionStage("x", (0,))
+    with pytest.raises(AssumptionError, match=r"contingency_fee: must be a decimal in \[0, 1\]; got 30"):
+        CollectionStage("x", (3,), contingency_fee=30)
+    with pytest.raises(AssumptionError, match="legal_curve: must sum to 1"):
+        ChargeOffPath(legal_share=0.5, legal_curve=(0.5, 0.2))
+    with pytest.raises(AssumptionError, match="need the roll-rate convention"):
+        Assumptions.make(cdr=0.02, collections=CollectionStrategy("r", restructuring=Restructuring(take_up={2: 0.2})))
+
+
+def test_strategy_comparison_table_reads_like_the_runs() -> None:
+    from abs_model.strategies import compare_strategies, default_strategies
+
+    deal = am.load_deal("examples/baitiao_revolving.yaml")
+    table = compare_strategies(deal, discount_rate=0.12)
+    assert list(table.index) == ["baseline", *default_strategies()]
+    # the baseline NPV, recomputed with a plain loop over periods at 1 % a month
+    r = am.run(deal)
+    f = r.pool
+    npv = 0.0
+    for t in range(1, len(f)):
+        cash = f.loc[t, "principal_collections"] + f.loc[t, "fee_interest"] + f.loc[t, "prepayment_fee"] + f.loc[t, "recoveries"]
+        npv += cash / 1.01**t
+    assert table.loc["baseline", "npv_collections"] == pytest.approx(npv, rel=1e-12)
+    assert table.loc["baseline", "collection_costs"] == 0.0
+    # restructuring moves balance out of default; a debt sale at 8 % recovers less than 10 % recoveries
+    assert table.loc["restructure at M2", "restructured_entries"] > 0
+    assert table.loc["restructure at M2", "defaults"] < table.loc["baseline", "defaults"]
+    assert table.loc["debt sale at charge-off", "recoveries"] < table.loc["baseline", "recoveries"]
+
+
+def test_report_and_workbook_show_the_strategy_comparison(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from abs_model.report import render_report
+    from abs_model.strategies import compare_strategies
+    from abs_model.workbook import write_workbook
+
+    deal = am.load_deal("examples/baitiao_revolving.yaml")
+    r = am.run(deal)
+    table = compare_strategies(deal)
+    html = render_report(r, strategies=table)
+    assert "Collection strategies" in html and "outsource at M3" in html
+    path = write_workbook(r, tmp_path / "m.xlsx", strategies=table)
+    assert "Strategies" in load_workbook(path).sheetnames
