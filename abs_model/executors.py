@@ -1,0 +1,249 @@
+"""Where batched work runs: in this process, or on a ``dask.distributed`` cluster.
+
+:func:`map_chunks` calls a pure top-level function once per chunk, ``fn(*shared, chunk)``, and
+returns the results **in submission order** as a :class:`ChunkRun`. ``executor`` is one of
+
+- ``None`` — in this process, one chunk after another (exceptions propagate as raised);
+- a ``distributed.Client`` — chunks are submitted to its cluster (the client is left open);
+- an address string such as ``"tcp://10.0.0.5:8786"`` — a client is connected for the call
+  and closed afterwards;
+- a :class:`concurrent.futures.Executor` (e.g. a ``ProcessPoolExecutor``) — chunks are submitted
+  to it and collected in order (exceptions propagate as raised, as in-process).
+
+On a cluster the ``shared`` arguments (e.g. the deal and its assumptions) are sent once, each as
+the result of an identity task that every chunk depends on, so the pool is not pickled into every
+task, and a copy lost with a worker is rebuilt by the scheduler (scattered data would be lost). Each chunk is
+submitted with ``retries`` (default 2): a chunk whose task raises is re-run; a chunk whose worker
+dies is re-scheduled by the scheduler. A chunk that still fails, or is not done by ``timeout``,
+is reported — ``ChunkRun.complete`` is ``False`` and ``ChunkRun.missing`` lists the chunk
+indices with the reason in ``ChunkRun.errors`` — never dropped silently.
+
+``distributed`` is imported only when a cluster is used, so in-process runs need no Dask.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Generic, TypeVar, cast
+
+from tqdm.auto import tqdm
+
+from abs_model.errors import AbsModelError
+
+__all__ = ["ChunkRun", "IncompleteRunError", "map_chunks", "progress_bar", "resolve_executor"]
+
+R = TypeVar("R")
+
+#: Default number of re-runs of a failed chunk on a cluster (``client.submit(..., retries=2)``).
+DEFAULT_RETRIES = 2
+#: Seconds allowed to connect to a scheduler given by address.
+CONNECT_TIMEOUT_S = 30.0
+
+
+class IncompleteRunError(RuntimeError):
+    """A distributed run finished with chunks missing and the caller asked for a complete one."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRun(Generic[R]):
+    """Results of :func:`map_chunks`, one per chunk in submission order.
+
+    ``results[i]`` is chunk ``i``'s return value, or ``None`` when ``i`` is in ``missing``;
+    ``errors[i]`` says why chunk ``i`` is missing; ``where`` is ``"in-process"`` or the
+    scheduler's address.
+    """
+
+    results: tuple[R | None, ...]
+    missing: tuple[int, ...] = ()
+    errors: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
+    where: str = "in-process"
+
+    @property
+    def complete(self) -> bool:
+        """``True`` when every chunk returned a result."""
+        return not self.missing
+
+    def done(self) -> list[tuple[int, R]]:
+        """``(chunk index, result)`` for every chunk that returned, in submission order."""
+        gone = set(self.missing)
+        return [(i, cast(R, r)) for i, r in enumerate(self.results) if i not in gone]
+
+    def require_complete(self) -> list[R]:
+        """Every result, in order; raises :class:`IncompleteRunError` naming the missing chunks."""
+        if self.missing:
+            why = "; ".join(f"chunk {i}: {self.errors.get(i, 'unknown')}" for i in self.missing[:10])
+            raise IncompleteRunError(
+                f"run on {self.where}: every chunk must complete; got {len(self.missing)} missing of "
+                f"{len(self.results)} (chunks {list(self.missing)}): {why}"
+            )
+        return cast(list[R], list(self.results))
+
+
+def progress_bar(total: int, *, desc: str, progress: bool | None) -> tqdm[Any]:
+    """A tqdm bar, quiet unless ``progress`` is ``True`` or (``None``) stderr is a terminal."""
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    return tqdm(total=total, desc=desc, disable=not show, leave=False, unit="chunk")
+
+
+def resolve_executor(executor: Any) -> tuple[Any, bool]:
+    """``(client or None, owned)``: ``owned`` is ``True`` when the client was connected here (from
+    an address) and must be closed by the caller."""
+    if executor is None:
+        return None, False
+    if isinstance(executor, str):
+        if "://" not in executor:
+            raise AbsModelError(
+                f"executor: an address must name its protocol, e.g. 'tcp://127.0.0.1:8786'; got {executor!r}"
+            )
+        from distributed import Client
+
+        return Client(executor, timeout=CONNECT_TIMEOUT_S), True
+    if _is_dask(executor):
+        from distributed import Client
+
+        if isinstance(executor, Client):
+            return executor, False
+    if isinstance(executor, Executor):
+        return executor, False
+    raise AbsModelError(
+        "executor: must be None (in-process), a distributed.Client, a scheduler address "
+        f"'tcp://host:port' or a concurrent.futures.Executor; got {type(executor).__name__}"
+    )
+
+
+@contextmanager
+def _client_for(executor: Any) -> Iterator[Any]:
+    client, owned = resolve_executor(executor)
+    try:
+        yield client
+    finally:
+        if owned:
+            client.close()
+
+
+def map_chunks(
+    fn: Callable[..., R],
+    chunks: Sequence[Any],
+    *,
+    shared: Sequence[Any] = (),
+    executor: Any = None,
+    retries: int = DEFAULT_RETRIES,
+    timeout: float | None = None,
+    progress: bool | None = None,
+    desc: str = "chunks",
+) -> ChunkRun[R]:
+    """Run ``fn(*shared, chunk)`` for every chunk; results in submission order.
+
+    ``fn`` must be a top-level (picklable) function without side effects: a chunk may run more
+    than once on a cluster. ``timeout`` (seconds, cluster only) bounds the whole run; chunks not
+    done by then are cancelled and reported missing.
+    """
+    if int(retries) != retries or retries < 0:
+        raise AbsModelError(f"retries: must be a whole number ≥ 0; got {retries!r}")
+    if timeout is not None and not timeout > 0:
+        raise AbsModelError(f"timeout: must be a number of seconds > 0 or None; got {timeout!r}")
+    items = list(chunks)
+    with _client_for(executor) as client:
+        if client is None:
+            out: list[R | None] = []
+            with progress_bar(len(items), desc=desc, progress=progress) as bar:
+                for c in items:
+                    out.append(fn(*shared, c))
+                    bar.update(1)
+            return ChunkRun(results=tuple(out))
+        if isinstance(client, Executor) and not _is_dask(client):
+            with progress_bar(len(items), desc=desc, progress=progress) as bar:
+                pending = [client.submit(fn, *shared, c) for c in items]
+                got: list[R | None] = []
+                for f in pending:
+                    got.append(f.result())
+                    bar.update(1)
+            return ChunkRun(results=tuple(got), where=type(client).__name__)
+        return _map_on_cluster(
+            fn, items, shared, client, retries=int(retries), timeout=timeout, progress=progress, desc=desc
+        )
+
+
+def _hold(obj: Any) -> Any:
+    """Identity task holding a shared argument on the cluster. Unlike ``client.scatter`` data, a
+    task result lost with its worker is recomputed by the scheduler from the task itself."""
+    return obj
+
+
+def _is_dask(obj: Any) -> bool:
+    return type(obj).__module__.startswith("distributed")
+
+
+def _map_on_cluster(
+    fn: Callable[..., R],
+    items: list[Any],
+    shared: Sequence[Any],
+    client: Any,
+    *,
+    retries: int,
+    timeout: float | None,
+    progress: bool | None,
+    desc: str,
+) -> ChunkRun[R]:
+    from distributed import as_completed
+
+    where = str(getattr(client.scheduler, "address", None) or "dask cluster")
+    token = uuid.uuid4().hex[:12]
+    name = getattr(fn, "__name__", "chunk")
+    with warnings.catch_warnings():
+        # the shared objects travel once, inside their own tasks (see _hold)
+        warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
+        shared_futures = [
+            client.submit(_hold, obj, key=f"shared-{type(obj).__name__}-{token}-{j}", pure=False)
+            for j, obj in enumerate(shared)
+        ]
+    futures = [
+        client.submit(fn, *shared_futures, c, key=f"{name}-{token}-{i}", retries=retries, pure=False)
+        for i, c in enumerate(items)
+    ]
+    position = {f.key: i for i, f in enumerate(futures)}
+    results: list[R | None] = [None] * len(items)
+    errors: dict[int, str] = {}
+    finished: set[int] = set()
+    try:
+        with progress_bar(len(items), desc=desc, progress=progress) as bar:
+            try:
+                for fut in as_completed(futures, timeout=timeout):
+                    i = position[fut.key]
+                    if fut.status == "finished":
+                        try:
+                            results[i] = fut.result()
+                            finished.add(i)
+                        except Exception as exc:  # lost between completion and transfer
+                            errors[i] = f"{type(exc).__name__}: {exc}"
+                    elif fut.status == "error":
+                        err = fut.exception()
+                        errors[i] = f"{type(err).__name__}: {err} (after {retries} retries)"
+                    else:
+                        errors[i] = f"task {fut.status}"
+                    bar.update(1)
+            except TimeoutError:
+                for i in range(len(items)):
+                    if i not in finished and i not in errors:
+                        errors[i] = f"not done within the timeout of {timeout} s"
+    finally:
+        client.cancel([f for f in futures if not f.done()])
+        del futures
+        if shared_futures:
+            client.cancel(shared_futures)
+    missing = tuple(i for i in range(len(items)) if i not in finished)
+    for i in missing:
+        errors.setdefault(i, "no result")
+    return ChunkRun(
+        results=tuple(results),
+        missing=missing,
+        errors=MappingProxyType({i: errors[i] for i in missing}),
+        where=where,
+    )
