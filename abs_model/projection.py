@@ -239,12 +239,14 @@ def project_lines(
     WU_all = np.zeros((taus.size, G))
     s_keep: dict[int, np.ndarray] = {}
     n_f = lines.n.astype(np.float64)
+    unit_counts = bool(np.all(lines.count == 1.0))
     for i_tau, tau in enumerate(taus):
         k = np.minimum(np.maximum(b0_line + float(tau), 0.0), n_f)
-        s_l = sched.balance_factor(k)
+        s_l = sched.balance_factor(k, clipped=True)
         WS_all[i_tau] = gsum(bal * s_l)
-        WF_all[i_tau] = gsum(sched.fee_cumulative(k, s_l))
-        WC_all[i_tau] = gsum(lines.count * (s_l > 0))
+        WF_all[i_tau] = gsum(sched.fee_cumulative(k, s_l, clipped=True))
+        # receivables with a balance left; when every line is one receivable, the flags are the count
+        WC_all[i_tau] = gsum(k < n_f) if unit_counts else gsum(lines.count * (k < n_f))
         if unearned != "waived":
             u = sched.fee_remaining(k)
             WU_all[i_tau] = gsum(np.minimum(u, sched.flat_fee) if one_period else u)

@@ -71,10 +71,11 @@ class ScheduleShape:
         """Rows of bullet, level-payment (rate > 0) and equal-principal lines."""
         return self.bullet_rows, self.level_rows, self.eqp_rows
 
-    def balance_factor(self, k: np.ndarray) -> np.ndarray:
-        """``S(k)``, broadcasting ``k`` of shape (L,) or (L, B) against the line axis."""
+    def balance_factor(self, k: np.ndarray, *, clipped: bool = False) -> np.ndarray:
+        """``S(k)``, broadcasting ``k`` of shape (L,) or (L, B) against the line axis
+        (``clipped=True``: the caller already holds ``0 ≤ k ≤ n``)."""
         n = self.n.reshape(self.n.shape + (1,) * (np.ndim(k) - 1))
-        kc = np.clip(k, 0.0, n)
+        kc = k if clipped else np.clip(k, 0.0, n)
         s = 1.0 - kc / n
         bullet, level, _ = self._masks()
         if bullet.size:
@@ -87,11 +88,11 @@ class ScheduleShape:
             s[rows] = (gn - g ** kc[rows]) / (gn - 1.0)
         return s
 
-    def fee_cumulative(self, k: np.ndarray, s: np.ndarray | None = None) -> np.ndarray:
+    def fee_cumulative(self, k: np.ndarray, s: np.ndarray | None = None, *, clipped: bool = False) -> np.ndarray:
         """Fee/interest money paid with the first ``k`` instalments (see module table)."""
         shape = self.n.shape + (1,) * (np.ndim(k) - 1)
         n = self.n.reshape(shape)
-        kc = np.clip(k, 0.0, n)
+        kc = k if clipped else np.clip(k, 0.0, n)
         out = kc * self.flat_fee.reshape(shape)
         _, level, eqp = self._masks()
         r = self.monthly_rate.reshape(shape)
