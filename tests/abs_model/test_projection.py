@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from abs_model.assumptions import Assumptions, RollRates
+from abs_model.assumptions import Assumptions, Curve, RollRates
 from abs_model.errors import AssumptionError
 from abs_model.pool import Pool
 from abs_model.projection import project
@@ -246,3 +246,49 @@ def test_hashed_compression_equals_the_dense_one() -> None:
     hashed = project_lines(_rep_lines_hashed(pool, a), a).totals
     for k in dense:
         np.testing.assert_allclose(dense[k], hashed[k], rtol=1e-9, atol=1e-6, err_msg=k)
+
+
+def test_equal_principal_interest_on_the_declining_balance_by_hand() -> None:
+    # 等额本金: 1,200 over 3 months at 12 % a year (1 % a month): principal 400 each month;
+    # interest 1 % of 1,200, 800, 400 = 12.00, 8.00, 4.00.
+    p = one_loan(product="equal_principal", rate=0.12, original_principal=1200.0, current_principal=1200.0)
+    f = project(p, Assumptions.make()).frame
+    assert f.loc[1:3, "scheduled_principal"].tolist() == pytest.approx([400.0] * 3, abs=CENT)
+    assert f.loc[1:3, "fee_interest"].tolist() == pytest.approx([12.0, 8.0, 4.0], abs=CENT)
+
+
+def test_interest_free_bullet_pays_everything_at_the_end() -> None:
+    # 30-day interest-free deferral: one instalment, the whole 500 at the end of period 1, no fee.
+    p = one_loan(product="bullet", rate=0.0, original_principal=500.0, current_principal=500.0, original_term=1, remaining_term=1)
+    f = project(p, Assumptions.make()).frame
+    assert f.loc[1, ["scheduled_principal", "fee_interest", "closing_balance"]].tolist() == pytest.approx([500.0, 0.0, 0.0], abs=CENT)
+
+
+def test_seasoned_loan_starts_at_its_age() -> None:
+    # A 12-instalment flat-fee loan of 1,200 (fee 0.5 % = 6.00 a period on the original), 9
+    # instalments paid: 300 left, three instalments of 100 + 6.00.
+    p = one_loan(original_principal=1200.0, current_principal=300.0, original_term=12, remaining_term=3)
+    f = project(p, Assumptions.make()).frame
+    assert len(f) == 4
+    assert f.loc[1:3, "scheduled_principal"].tolist() == pytest.approx([100.0] * 3, abs=CENT)
+    assert f.loc[1:3, "fee_interest"].tolist() == pytest.approx([6.0] * 3, abs=CENT)
+
+
+def test_segment_overrides_equal_projecting_each_segment_alone() -> None:
+    # The model is linear in balance: projecting score band E with its own CPR and roll rates and
+    # the rest with the pool-wide ones, then adding, must equal one projection with overrides.
+    from abs_model.assumptions import SegmentOverride
+    from abs_model.synthetic import synthetic_pool
+
+    pool = synthetic_pool(4000, seed=9)
+    base_rr = RollRates.simple(roll=[0.01, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0], cure=[0.4, 0.2, 0.1, 0.05, 0.0, 0.0])
+    e_rr = RollRates.simple(roll=[0.05, 0.6, 0.7, 0.8, 0.9, 0.9, 1.0], cure=[0.2, 0.1, 0.05, 0.0, 0.0, 0.0])
+    over = SegmentOverride("score_band", "E", cpr=Curve(np.array([0.05])), roll_rates=e_rr)
+    both = Assumptions.make(cpr=0.25, roll_rates=base_rr, segment_overrides=[over], horizon=30)
+    is_e = pool.segments["score_band"] == "E"
+    a_rest = Assumptions.make(cpr=0.25, roll_rates=base_rr, horizon=30)
+    a_e = Assumptions.make(cpr=0.05, roll_rates=e_rr, horizon=30)
+    whole = project(pool, both).frame
+    parts = project(pool.subset(~is_e), a_rest).frame + project(pool.subset(is_e), a_e).frame
+    for col in ("scheduled_principal", "prepayment", "fee_interest", "defaults", "closing_balance"):
+        np.testing.assert_allclose(whole[col], parts[col], rtol=1e-9, atol=1e-6, err_msg=col)
