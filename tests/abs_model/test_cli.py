@@ -1,0 +1,51 @@
+"""The ``abs-model`` command line, run as a user would (through ``main``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from abs_model.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_demo_writes_every_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    for name in ("report.html", "model.xlsx", "pool_cashflows.csv", "tranche_cashflows.csv", "cashflows.parquet"):
+        assert (tmp_path / name).stat().st_size > 0, name
+        assert name in out
+    pool = pd.read_parquet(tmp_path / "cashflows.parquet")
+    assert pool["closing_balance"].iloc[0] == pytest.approx(1.2e9)
+
+
+def test_run_with_a_tape_and_chinese_report(tmp_path: Path) -> None:
+    code = main(["run", str(EXAMPLES / "baitiao_revolving.yaml"), "--tape", str(EXAMPLES / "baitiao_tape.csv"), "--out", str(tmp_path), "--lang", "zh"])
+    assert code == 0
+    assert "资产池" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_validate_reports_a_valid_deal(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(EXAMPLES / "us_auto_static.yaml")]) == 0
+    assert "valid — 5 tranches" in capsys.readouterr().out
+
+
+def test_errors_are_one_line_without_traceback_unless_debug(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\n", encoding="utf-8")
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("abs-model: error: ") and "<root>: 'dates' is required" in err
+    assert "Traceback" not in err
+    assert main(["--debug", "validate", str(bad)]) == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_a_failed_run_leaves_the_previous_outputs_intact(tmp_path: Path) -> None:
+    good = tmp_path / "report.html"
+    good.write_text("previous good report", encoding="utf-8")
+    assert main(["run", str(tmp_path / "missing.yaml"), "--out", str(tmp_path)]) == 2
+    assert good.read_text(encoding="utf-8") == "previous good report"
