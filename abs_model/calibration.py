@@ -14,8 +14,9 @@ with ``weights="balance"``, the industry's "dollar roll rate"):
   months on book ``a`` (the transition *into* month ``a``, ``matrix[a−1]`` in
   :class:`~abs_model.assumptions.RollRates`); a row seen fewer than ``min_count`` times at some age
   takes the all-ages row. A row never seen rolls forward (``P[i, i+1] = 1``, conservative); M7 is
-  absorbing. Transitions that skip buckets (``j > i + 1``, reporting gaps) and rows after a missing
-  month are left out and counted in ``irregular_transitions``.
+  absorbing. Transitions that skip buckets (``j > i + 1``, reporting gaps), rows after a missing
+  month and a loan's first row when it is not its first month on book (no known previous state)
+  are left out and counted in ``irregular_transitions``.
   Standard error ``√(p̂(1−p̂)/n_eff)``, ``n_eff = (Σw)² / Σw²`` (Kish; ``= n`` for counts).
 - **SMM** over the rows current at the end of the month with balance left after their scheduled
   instalment: ``SMM = Σ w·prepaid/(balance + prepaid)`` weighted as above (count weights: the share

@@ -24,6 +24,7 @@ indices with the reason in ``ChunkRun.errors`` — never dropped silently.
 from __future__ import annotations
 
 import sys
+import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -212,20 +213,23 @@ def _map_on_cluster(
     results: list[R | None] = [None] * len(items)
     errors: dict[int, str] = {}
     finished: set[int] = set()
+    deadline = None if timeout is None else time.monotonic() + timeout
     try:
         with progress_bar(len(items), desc=desc, progress=progress) as bar:
             try:
                 for fut in as_completed(futures, timeout=timeout):
                     i = position[fut.key]
                     if fut.status == "finished":
+                        left = None if deadline is None else max(1.0, deadline - time.monotonic())
                         try:
-                            results[i] = fut.result()
+                            results[i] = fut.result(timeout=left)
                             finished.add(i)
                         except Exception as exc:  # lost between completion and transfer
                             errors[i] = f"{type(exc).__name__}: {exc}"
                     elif fut.status == "error":
                         err = fut.exception()
-                        errors[i] = f"{type(err).__name__}: {err} (after {retries} retries)"
+                        how = "its workers died" if type(err).__name__ == "KilledWorker" else f"after {retries} retries"
+                        errors[i] = f"{type(err).__name__}: {err} ({how})"
                     else:
                         errors[i] = f"task {fut.status}"
                     bar.update(1)
