@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
@@ -36,6 +35,7 @@ import numpy as np
 from abs_model import rates
 from abs_model.errors import AssumptionError
 from abs_model.servicing import CollectionStrategy
+from tranches.frozen import FrozenMap
 
 Index = Literal["period", "age"]
 UnearnedFee = Literal["waived", "one_period", "full"]
@@ -87,7 +87,16 @@ class Curve:
 
 def as_curve(x: Any, name: str, *, index: Index = "period", upper: float = 1.0) -> Curve:
     """Normalise a scalar, a vector or a :class:`Curve` into a validated :class:`Curve`."""
-    c = x if isinstance(x, Curve) else Curve(np.atleast_1d(np.asarray(x, dtype=np.float64)), index)
+    if not isinstance(x, Curve):
+        try:
+            a = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise AssumptionError(f"{name}: must be a number or a vector of numbers by {index}; got {x!r}") from None
+        if a.ndim > 1:
+            raise AssumptionError(f"{name}: must be a number or a 1-D vector by {index}; got an array of shape {a.shape}")
+        if a.size == 0:
+            raise AssumptionError(f"{name}: must have at least one value; got an empty vector")
+    c = x if isinstance(x, Curve) else Curve(np.atleast_1d(a), index)
     _decimals(name, c.values, upper=upper)
     return c
 
@@ -145,6 +154,15 @@ class RollRates:
             raise AssumptionError(f"roll_rates.roll: must have 7 values (M0→M1 … M6→M7); got {r.size}")
         if c.shape != (6,):
             raise AssumptionError(f"roll_rates.cure: must have 6 values (M1…M6 → M0); got {c.size}")
+        _decimals("roll_rates.roll", r)
+        _decimals("roll_rates.cure", c)
+        over = np.flatnonzero(r[1:] + c > 1.0 + 1e-12)
+        if over.size:
+            i = int(over[0]) + 1
+            raise AssumptionError(
+                f"roll_rates: roll[{i}] + cure[{i - 1}] (M{i} → M{i + 1} plus M{i} → M0) must be ≤ 1, the rest stays in M{i}; "
+                f"got {float(r[i])!r} + {float(c[i - 1])!r} = {float(r[i] + c[i - 1])!r}"
+            )
         P = np.zeros((N_BUCKETS, N_BUCKETS))
         for i in range(7):
             P[i, i + 1] = r[i]
@@ -217,7 +235,7 @@ class Assumptions:
     segment_overrides: tuple[SegmentOverride, ...] = ()
     horizon: int | None = None
     collections: CollectionStrategy | None = None
-    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    labels: Mapping[str, str] = field(default_factory=FrozenMap)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -320,7 +338,7 @@ class Assumptions:
             if abs(rt.sum() - 1.0) > 1e-9:
                 raise AssumptionError(f"recovery_timing: must sum to 1; got {float(rt.sum())!r}")
         else:
-            if int(recovery_lag) != recovery_lag or recovery_lag < 0:
+            if not np.isfinite(recovery_lag) or int(recovery_lag) != recovery_lag or recovery_lag < 0:
                 raise AssumptionError(f"recovery_lag: must be a whole number of months ≥ 0; got {recovery_lag!r}")
             rt = np.zeros(int(recovery_lag) + 1)
             rt[-1] = 1.0
@@ -330,8 +348,10 @@ class Assumptions:
             raise AssumptionError(f"unearned_fee: must be 'waived', 'one_period' or 'full'; got {unearned_fee!r}")
         _nonneg("prepay_multiplier", prepay_multiplier)
         _nonneg("default_multiplier", default_multiplier)
-        overrides = list(segment_overrides)
+        overrides = [_checked_override(i, o) for i, o in enumerate(segment_overrides)]
         for term, curve in (cpr_by_term or {}).items():
+            if not isinstance(term, int | float | np.integer | np.floating) or not np.isfinite(term) or int(term) != term or not 1 <= term <= 360:
+                raise AssumptionError(f"cpr_by_term: keys must be original terms, whole numbers 1..360; got {term!r}")
             overrides.append(SegmentOverride("original_term", int(term), cpr=as_curve(curve, f"cpr_by_term[{term}]")))
         if collections is not None:
             if not isinstance(collections, CollectionStrategy):
@@ -340,7 +360,7 @@ class Assumptions:
                 raise AssumptionError(
                     "collections: collection stages and restructuring need the roll-rate convention (give roll_rates); got none"
                 )
-        if horizon is not None and (int(horizon) != horizon or horizon < 1):
+        if horizon is not None and (not np.isfinite(horizon) or int(horizon) != horizon or horizon < 1):
             raise AssumptionError(f"horizon: must be a whole number of periods ≥ 1; got {horizon!r}")
         return cls(
             cpr=pre,
@@ -425,6 +445,20 @@ def _curve_text(name: str, c: Curve) -> str:
     if v.size == 1:
         return f"{name} {v[0]:.2%} constant"
     return f"{name} by {c.index}: {np.round(v[:12] * 100, 3).tolist()}{' …' if v.size > 12 else ''} %"
+
+
+def _checked_override(i: int, o: SegmentOverride) -> SegmentOverride:
+    """A segment override with its curves and recovery rate validated like the pool-wide ones."""
+    path = f"segment_overrides[{i}]"
+    if not isinstance(o, SegmentOverride):
+        raise AssumptionError(f"{path}: must be an abs_model.SegmentOverride; got {type(o).__name__}")
+    cpr = None if o.cpr is None else as_curve(o.cpr, f"{path}.cpr")
+    cdr = None if o.cdr is None else as_curve(o.cdr, f"{path}.cdr")
+    if o.recovery_rate is not None:
+        _decimals(f"{path}.recovery_rate", np.asarray([o.recovery_rate], dtype=np.float64))
+    if o.roll_rates is not None and not isinstance(o.roll_rates, RollRates):
+        raise AssumptionError(f"{path}.roll_rates: must be an abs_model.RollRates; got {type(o.roll_rates).__name__}")
+    return replace(o, cpr=cpr, cdr=cdr)
 
 
 def _nonneg(name: str, x: float) -> None:

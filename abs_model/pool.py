@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -28,6 +27,7 @@ import pandas as pd
 
 from abs_model.errors import AbsModelError
 from abs_model.products import Product
+from tranches.frozen import FrozenMap
 
 BUCKET_NAMES: tuple[str, ...] = ("M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7")
 MAX_POOL_BUCKET = 6
@@ -67,7 +67,7 @@ class Pool:
     rate: np.ndarray
     bucket: np.ndarray
     origination_date: np.ndarray
-    segments: Mapping[str, np.ndarray] = field(default_factory=lambda: MappingProxyType({}))
+    segments: Mapping[str, np.ndarray] = field(default_factory=FrozenMap)
     cutoff_date: np.datetime64 | None = None
 
     # ------------------------------------------------------------------ construction
@@ -118,7 +118,7 @@ class Pool:
             rate=_frozen(rate, np.float64),
             bucket=_frozen(bucket, np.int8),
             origination_date=_frozen(origination_date, "datetime64[D]"),
-            segments=MappingProxyType(segs),
+            segments=FrozenMap(segs),
             cutoff_date=None if cutoff_date is None else np.datetime64(cutoff_date, "D"),
         )
         pool._check_shapes()

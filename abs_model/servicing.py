@@ -32,12 +32,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
 
 from abs_model.errors import AssumptionError
+from tranches.frozen import FrozenMap
 
 CostRank = Literal["senior", "netted_from_recoveries"]
 
@@ -99,7 +99,7 @@ class Restructuring:
             if int(k) < 1 or int(k) > 6:
                 raise AssumptionError(f"restructuring.take_up: keys must be buckets 1…6 (M1–M6); got {k!r}")
             tu[int(k)] = _rate(f"restructuring.take_up[{k}]", v)
-        object.__setattr__(self, "take_up", MappingProxyType(tu))
+        object.__setattr__(self, "take_up", FrozenMap(tu))
         if int(self.periods) != self.periods or not 1 <= self.periods <= 60:
             raise AssumptionError(f"restructuring.periods: must be a whole number of periods in 1…60; got {self.periods!r}")
         _rate("restructuring.fee_rate", self.fee_rate)
@@ -158,7 +158,7 @@ class CollectionStrategy:
     restructuring: Restructuring | None = None
     charge_off: ChargeOffPath | None = None
     cost_rank: CostRank = "senior"
-    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    labels: Mapping[str, str] = field(default_factory=FrozenMap)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stages", tuple(self.stages))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Literal
 
 from tranches.accounts import ReserveAccount
 from tranches.errors import must
 from tranches.fees import Expense, Fee, Tax
+from tranches.frozen import FrozenMap
 from tranches.steps import (
     BuyReceivables,
     DrawReserve,
@@ -49,7 +49,7 @@ class Structure:
     reserve: ReserveAccount | None = None
     triggers: tuple[Trigger, ...] = ()
     revolving_periods: int = 0
-    payment_every: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    payment_every: Mapping[str, int] = field(default_factory=FrozenMap)
     cleanup: CleanupCall | None = None
     collection_account: Literal["separate", "combined"] = "separate"
     writedown: Literal["period", "legal_final"] = "period"
@@ -59,8 +59,8 @@ class Structure:
         object.__setattr__(self, "tranches", tranches)
         object.__setattr__(self, "fees", tuple(self.fees))
         object.__setattr__(self, "triggers", tuple(self.triggers))
-        object.__setattr__(self, "waterfalls", MappingProxyType(dict(self.waterfalls)))
-        object.__setattr__(self, "payment_every", MappingProxyType(dict(self.payment_every)))
+        object.__setattr__(self, "waterfalls", FrozenMap(self.waterfalls))
+        object.__setattr__(self, "payment_every", FrozenMap(self.payment_every))
         self._check_tranches(tranches)
         self._check_names()
         self._check_phases()

@@ -152,3 +152,13 @@ def test_random_stresses_keep_every_invariant(pm: float, dm: float) -> None:
     for name, f in r.tranches.items():
         if name != subordinated:
             assert f["residual_paid"].sum() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_a_deal_pickles_for_worker_processes() -> None:
+    import pickle
+
+    deal = am.load_deal(US_AUTO)
+    again = pickle.loads(pickle.dumps(deal))
+    a, b = am.run(deal), am.run(again)
+    for name in deal.tranche_names:
+        np.testing.assert_array_equal(a.tranches[name].to_numpy(), b.tranches[name].to_numpy())
