@@ -182,7 +182,8 @@ def stress_rolls(matrix: np.ndarray, mult: np.ndarray) -> np.ndarray:
     """Stressed copies of a (M, 8, 8) stack for each multiplier: shape (S, M, 8, 8).
 
     Defined as ``P'[i, i+1] = min(1, m·P[i, i+1])`` and ``P'[i, j] = P[i, j]·(1 − P'[i, i+1]) /
-    (1 − P[i, i+1])`` for ``j ≠ i+1`` (all of row i to the roll when ``P[i, i+1] = 1``).
+    (1 − P[i, i+1])`` for ``j ≠ i+1``; a row with ``P[i, i+1] = 1`` keeps ``1 − P'[i, i+1]`` in
+    bucket i (it stays delinquent rather than rolling).
     """
     m = np.asarray(mult, dtype=np.float64).reshape(-1, 1, 1)
     base = np.asarray(matrix)
@@ -194,6 +195,8 @@ def stress_rolls(matrix: np.ndarray, mult: np.ndarray) -> np.ndarray:
         scale = np.where(rest > 0, (1.0 - new) / np.where(rest > 0, rest, 1.0), 0.0)
         out[:, :, i, :] = base[None, :, i, :] * scale[..., None]
         out[:, :, i, i + 1] = new
+        # a row that rolled forward with certainty keeps what no longer rolls in its own bucket
+        out[:, :, i, i] += np.where(rest > 0, 0.0, 1.0 - new)
     return out
 
 

@@ -14,7 +14,10 @@ written atomically: a failed run leaves no half-written file and never replaces 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
+import tempfile
 import traceback
 from collections.abc import Sequence
 from importlib import resources
@@ -33,9 +36,27 @@ def _demo_deal_path() -> Path:
 def _write_outputs(
     result: Any, out: Path, *, lang: str, sweep: pd.DataFrame | None = None, strategies: pd.DataFrame | None = None
 ) -> list[Path]:
+    """Write every output into a staging folder inside ``out``, then move them all into place:
+    a run that fails or is interrupted part-way leaves the previous outputs as they were (not a
+    mix of new CSVs and an old workbook) and no temporary files."""
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".abs-model-", suffix=".tmp", dir=out))
+    try:
+        staged = _write_staged(result, staging, lang=lang, sweep=sweep, strategies=strategies)
+        written = []
+        for p in staged:
+            os.replace(p, out / p.name)
+            written.append(out / p.name)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_staged(
+    result: Any, out: Path, *, lang: str, sweep: pd.DataFrame | None = None, strategies: pd.DataFrame | None = None
+) -> list[Path]:
     from abs_model.atomic import atomic_write
 
-    out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     pool = result.pool
     p = out / "pool_cashflows.csv"
@@ -254,6 +275,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(f"abs-model: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if args.debug:
+            traceback.print_exc()
+        print("abs-model: interrupted; outputs already in place were left as they were", file=sys.stderr)
+        return 130
     except Exception as exc:  # an internal error: still one line, the traceback on --debug
         if args.debug:
             traceback.print_exc()

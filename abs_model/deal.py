@@ -205,17 +205,126 @@ def _reference_problems(doc: dict[str, Any]) -> list[str]:
     for phase, steps in wf.items():
         if phase == "revolving" and isinstance(steps, list) and not any(isinstance(s, dict) and "buy_receivables" in s for s in steps):
             out.append("waterfalls.revolving: must contain a buy_receivables step (collections buy new receivables while revolving)")
+    out += _reachability_problems(doc)
+    out += _trigger_problems(doc)
     shares = [float(t.get("share", 0.0)) for t in doc.get("tranches", []) if isinstance(t, dict) and "share" in t]
     if shares and abs(sum(shares) - 1.0) > 1e-9 and "advance_rate" not in doc:
         out.append(f"tranches: shares must add up to 1 (of the pool balance); got {sum(shares)!r}")
     return out
 
 
+#: Collection-account pots each ``source`` draws from (see tranches.steps).
+_SOURCE_POTS = {
+    "interest": {"interest"},
+    "principal": {"principal"},
+    "interest_then_principal": {"interest", "principal"},
+    "principal_then_interest": {"interest", "principal"},
+}
+#: Default ``source`` of each step kind (tranches.steps); draw_reserve has none (it adds cash).
+_DEFAULT_SOURCE = {
+    "pay_tax": "interest",
+    "pay_fee": "interest",
+    "pay_interest": "interest",
+    "pay_principal": "principal",
+    "fund_reserve": "interest",
+    "cover_pdl": "interest",
+    "buy_receivables": "principal",
+    "pay_residual": "interest_then_principal",
+}
+#: Trigger effect → the waterfall it switches to.
+_EFFECT_PHASE = {"accelerate": "accelerated", "default": "default"}
+
+
+def _reachability_problems(doc: dict[str, Any]) -> list[str]:
+    """A waterfall is an ordered list, so it has no cycles; what can go wrong is a part that can
+    never act. Reported: a trigger effect whose waterfall is missing; a phase waterfall nothing
+    can switch to; a step after ``pay_residual`` that draws only on pots the residual emptied."""
+    out: list[str] = []
+    wf = doc.get("waterfalls") or {}
+    if not isinstance(wf, dict):
+        return out
+    triggers = [t for t in doc.get("triggers") or [] if isinstance(t, dict)]
+    effects = {t.get("effect") for t in triggers}
+    revolving = isinstance(doc.get("revolving"), dict) and doc["revolving"].get("periods", 0) > 0
+    for i, t in enumerate(triggers):
+        need = _EFFECT_PHASE.get(str(t.get("effect")))
+        if need is not None and need not in wf:
+            out.append(
+                f"triggers[{i}].effect: {t.get('effect')!r} switches to the {need!r} waterfall, which the deal does not define; "
+                f"add waterfalls.{need} (defined: {sorted(wf)})"
+            )
+        if t.get("effect") == "end_revolving" and not revolving:
+            out.append(f"triggers[{i}].effect: 'end_revolving' can never act: the deal has no revolving period; got revolving.periods = 0")
+    reach = {
+        "revolving": (revolving, "revolving.periods is 0 or missing"),
+        "accelerated": ("accelerate" in effects, "no trigger has effect 'accelerate'"),
+        "default": ("default" in effects, "no trigger has effect 'default'"),
+        "cleanup": (bool(doc.get("cleanup")), "the deal defines no cleanup call"),
+    }
+    for phase, (ok, why) in reach.items():
+        if phase in wf and not ok:
+            out.append(f"waterfalls.{phase}: can never run ({why}); remove it or add what switches to it")
+    combined = doc.get("collection_account") == "combined"
+    for phase, steps in wf.items():
+        emptied: set[str] = set()
+        by: dict[str, int] = {}
+        for i, step in enumerate(steps if isinstance(steps, list) else []):
+            if not isinstance(step, dict) or len(step) != 1:
+                continue
+            ((kind, body),) = step.items()
+            if kind == "draw_reserve":
+                to = (body or {}).get("to", "interest") if isinstance(body, dict) else "interest"
+                emptied.discard("principal" if combined else str(to))
+                emptied.discard("interest" if combined else "")
+                continue
+            src = (body.get("source") if isinstance(body, dict) else None) or _DEFAULT_SOURCE.get(kind)
+            pots = set(_SOURCE_POTS.get(str(src), set()))
+            if combined and pots:
+                pots = {"interest", "principal"}
+            if pots and pots <= emptied:
+                j = min(by[p] for p in pots)
+                out.append(
+                    f"waterfalls.{phase}[{i}].{kind}: can never receive cash: waterfalls.{phase}[{j}].pay_residual "
+                    f"already paid everything in the {' and '.join(sorted(pots))} account(s) to the residual holder; "
+                    "move this step before pay_residual"
+                )
+            if kind == "pay_residual":
+                for pot in pots:
+                    by.setdefault(pot, i)
+                emptied |= pots
+    return out
+
+
+def _trigger_problems(doc: dict[str, Any]) -> list[str]:
+    """A cumulative default rate never falls, so a threshold schedule for it that falls breaches
+    by the passage of time rather than by performance: almost always a typo (0.035 → 0.0035).
+    Refused (a schedule for a ratio that can fall, e.g. delinquency, may step down)."""
+    out: list[str] = []
+    for i, t in enumerate(doc.get("triggers") or []):
+        if not isinstance(t, dict) or t.get("metric") != "cumulative_default_rate":
+            continue
+        if t.get("breach_when", "above") == "below":
+            continue
+        th = t.get("threshold")
+        if not isinstance(th, list) or not all(isinstance(v, int | float) for v in th):
+            continue
+        for k in range(1, len(th)):
+            if th[k] < th[k - 1]:
+                out.append(
+                    f"triggers[{i}].threshold[{k}]: a cumulative default rate threshold must not decrease "
+                    f"(the rate itself only rises, so a falling threshold breaches by time, not by performance); "
+                    f"got {th[k - 1]!r} in period {k} then {th[k]!r} in period {k + 1}"
+                )
+                break
+    return out
+
+
 def _closest(name: str, options: Sequence[Any]) -> str:
     import difflib
 
-    m = difflib.get_close_matches(str(name), [str(o) for o in options], n=1)
-    return f" (did you mean {m[0]!r}?)" if m else ""
+    folded = {str(o).casefold(): str(o) for o in options}
+    m = difflib.get_close_matches(str(name).casefold(), list(folded), n=1)
+    return f" (did you mean {folded[m[0]]!r}?)" if m else ""
 
 
 def load_deal(path: str | Path, *, pool: Pool | None = None) -> Deal:
@@ -234,11 +343,27 @@ def load_deal(path: str | Path, *, pool: Pool | None = None) -> Deal:
         doc = yaml.load(text, Loader=_NoAliasLoader)
     except DealError as exc:
         raise DealError(f"{p}: {exc}") from None
+    except yaml.constructor.ConstructorError as exc:
+        raise DealError(f"{p}: {_tag_message(exc)}") from None
     except yaml.YAMLError as exc:
         raise DealError(f"{p}: not valid YAML: {exc}") from None
     doc = _dates_as_text(doc)
     validate_document(doc, source=str(p))
     return deal_from_document(doc, base_dir=p.parent, source=str(p), pool=pool)
+
+
+def _tag_message(exc: yaml.constructor.ConstructorError) -> str:
+    """A YAML tag the safe loader will not construct (``!!python/object:...``): say so plainly."""
+    import re
+
+    mark = exc.problem_mark
+    where = f"line {mark.line + 1}: " if mark is not None else ""
+    m = re.search(r"tag '([^']*)'", str(exc.problem))
+    tag = m.group(1).replace("tag:yaml.org,2002:", "!!") if m else str(exc.problem)
+    return (
+        f"not valid YAML: {where}tags that construct objects are not allowed in deal files (they are read as "
+        f"plain data with the safe loader only); got the tag {tag!r}"
+    )
 
 
 def _dates_as_text(node: Any) -> Any:
@@ -484,6 +609,10 @@ def load_assumptions(path: str | Path) -> Assumptions:
         doc = yaml.load(p.read_text(encoding="utf-8"), Loader=_NoAliasLoader)
     except FileNotFoundError:
         raise DealError(f"{p}: no such assumptions file") from None
+    except DealError as exc:
+        raise DealError(f"{p}: {exc}") from None
+    except yaml.constructor.ConstructorError as exc:
+        raise DealError(f"{p}: {_tag_message(exc)}") from None
     except yaml.YAMLError as exc:
         raise DealError(f"{p}: not valid YAML: {exc}") from None
     if not isinstance(doc, Mapping):
@@ -498,7 +627,7 @@ def _pool_from_spec(spec: Mapping[str, Any], *, base_dir: Path, source: str, cut
         tape_path = Path(spec["tape"])
         if not tape_path.is_absolute():
             tape_path = base_dir / tape_path
-        return Pool.from_tape(read_tape(tape_path), cutoff_date=cutoff)
+        return Pool.from_tape(read_tape(tape_path, cutoff_date=str(cutoff)), cutoff_date=cutoff)
     if "synthetic" in spec:
         from abs_model.synthetic import synthetic_pool
 

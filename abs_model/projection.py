@@ -380,7 +380,10 @@ def project_lines(
         tot["fee_interest"][:, t] = fee.sum(-1) + plan_fee
         tot["defaults"][:, t] = default_bal.sum(-1) + plan_default
         tot["prepay_base"][:, t] = prepay_base.sum(-1)
-        recoverable[:, t] = ((default_bal * rec_g).sum(-1) + plan_default * assumptions.recovery_rate) * np.minimum(1.0, rm)
+        # recovery multiples scale the rate, capped at 100 % of the defaulted balance
+        recoverable[:, t] = (default_bal * np.minimum(1.0, rec_g[None, :] * rm[:, None])).sum(-1) + plan_default * np.minimum(
+            1.0, assumptions.recovery_rate * rm
+        )
         closing = np.zeros(S) + tot["balance_restructured"][:, t]
         count = np.zeros(S)
         for j in range(B):
@@ -400,7 +403,9 @@ def project_lines(
     charge_off = strategy.charge_off if strategy is not None else None
     if charge_off is not None:
         timing = charge_off.recovery_vector()
-        recoverable = tot["defaults"] * np.minimum(1.0, rm)[:, None]
+        # a recovery multiple scales what the path recovers, never beyond the defaulted balance
+        cap = 1.0 / timing.sum() if timing.sum() > 0 else 1.0
+        recoverable = tot["defaults"] * np.minimum(cap, rm)[:, None]
         tot["collection_costs"] += charge_off.legal_share * charge_off.legal_cost_per_case * tot["defaults_count"]
     else:
         timing = assumptions.recovery_timing

@@ -48,6 +48,7 @@ from abs_model.products import PRODUCT_KEYS, PRODUCT_LABELS_ZH
 
 __all__ = [
     "COLUMNS",
+    "MAX_BALANCE",
     "MAX_DAYS_PAST_DUE",
     "MAX_XLSX_UNCOMPRESSED",
     "PRODUCT_ALIASES",
@@ -84,8 +85,14 @@ _ALTERNATIVES = {"remaining_term": "age", "bucket": "days_past_due"}
 MAX_DAYS_PAST_DUE = 180
 #: Refuse an XLSX whose members declare more than this many uncompressed bytes in total.
 MAX_XLSX_UNCOMPRESSED = 1 << 30
-#: ... or a member larger than 10 MB that claims to compress better than this ratio.
-MAX_XLSX_RATIO = 1000
+#: ... or a member larger than 10 MB that claims to compress better than this ratio (real sheet
+#: XML compresses about 10:1; a zip bomb compresses hundreds to thousands to one).
+MAX_XLSX_RATIO = 100
+#: Largest balance accepted for one receivable (1e12 in the tape's currency): a bigger figure is a
+#: unit or parsing error (cents read as units, an id read as a number), not a loan.
+MAX_BALANCE = 1e12
+#: Field separators recognised in a tape whose header did not split on the expected one.
+_OTHER_SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 CENT = 0.01
 
 #: Built-in Chinese header map (applies automatically to headers found in it).
@@ -151,10 +158,15 @@ def _read_csv(path: Path, encoding: str | None, sep: str, columns: Mapping[str, 
     enc = encoding or "utf-8-sig"
     opts: dict[str, Any] = {"sep": sep, "encoding": enc, "skipinitialspace": True}
     try:
-        header = pd.read_csv(path, nrows=0, **opts).columns
+        try:
+            header = pd.read_csv(path, nrows=0, **opts).columns
+        except pd.errors.EmptyDataError:
+            raise _file_problem(str(path), "(file)", path.stat().st_size, "the file is empty: no header row and no loans") from None
+        if len(header) == 1:
+            _check_separator(path, str(header[0]), sep)
         user = _user_map(columns)
         text_cols = {h: str for h in header if _target(str(h), user) in _TEXT_COLUMNS}
-        return pd.read_csv(path, dtype=text_cols, keep_default_na=False, na_values=[""], **opts)
+        return pd.read_csv(path, dtype=text_cols, keep_default_na=False, na_values=[""], low_memory=False, **opts)
     except UnicodeDecodeError as exc:
         hint = (
             'Chinese tapes are often GBK-encoded: pass encoding="gbk"'
@@ -167,6 +179,25 @@ def _read_csv(path: Path, encoding: str | None, sep: str, columns: Mapping[str, 
             enc,
             f"cannot decode the file as {enc} (byte {exc.start}); {hint}",
         ) from None
+
+
+def _check_separator(path: Path, header: str, sep: str) -> None:
+    """A header that did not split but holds another separator: say which one, refuse the file."""
+    expected = _OTHER_SEPARATORS[sep]
+    for other, name in _OTHER_SEPARATORS.items():
+        if other != sep and header.count(other) >= 2:
+            if other == "\t":
+                fix = "rename it .tsv, or save it comma-separated (Excel: Save As → CSV UTF-8)"
+            elif other == ",":
+                fix = "rename it .csv"
+            else:
+                fix = "save it comma-separated (Excel: Save As → CSV UTF-8)"
+            raise _file_problem(
+                str(path),
+                "(separator)",
+                header[:80],
+                f"the header is separated by {name}s ({other!r}), not {expected}s; {fix}",
+            )
 
 
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
@@ -258,10 +289,42 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> pd.DataFrame:
         while width and (header[width - 1] is None or not str(header[width - 1]).strip()):
             width -= 1
         data = [r[:width] for r in rows if any(v is not None for v in r[:width])]
+        index = wb.worksheets.index(ws)
     finally:
         wb.close()
+    if any(v is None for r in data for v in r):
+        _check_formulas(path, index, width)
     names = ["" if h is None else str(h) for h in header[:width]]
     return pd.DataFrame(data, columns=names, dtype=object)
+
+
+def _check_formulas(path: Path, index: int, width: int) -> None:
+    """Empty cells may be formulas whose value was never saved (a file written by a program that
+    does not calculate, e.g. a script): openpyxl can only read the values Excel last saved.
+    Second pass, only when the first one found empty cells."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        ws = wb.worksheets[index]
+        found: list[str] = []
+        count = 0
+        for r in ws.iter_rows(max_col=width):
+            for c in r:
+                if isinstance(c.value, str) and c.value.startswith("="):
+                    count += 1
+                    if len(found) < 5:
+                        found.append(f"{getattr(c, 'coordinate', '?')} {c.value!r}")
+    finally:
+        wb.close()
+    if count:
+        raise _file_problem(
+            str(path),
+            "(formulas)",
+            ", ".join(found) + (", …" if count > len(found) else ""),
+            f"{count} cell(s) hold formulas with no saved value; open the file in Excel or WPS and "
+            "save it (or paste the cells as values) so the tape carries numbers",
+        )
 
 
 def _read_sql(source: Any, query: str) -> tuple[pd.DataFrame, str]:
@@ -308,7 +371,16 @@ def _load(
     if suffix == ".tsv":
         return _read_csv(path, encoding, "\t", columns), str(path)
     if suffix in (".parquet", ".pq"):
-        return pd.read_parquet(path), str(path)
+        try:
+            return pd.read_parquet(path), str(path)
+        except (ValueError, OSError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise _file_problem(
+                str(path),
+                "(file)",
+                f"{path.stat().st_size} bytes",
+                f"not a readable Parquet file (truncated or corrupt: {reason}); write it again",
+            ) from None
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path, sheet), str(path)
     raise _file_problem(
@@ -415,6 +487,10 @@ def _numeric(s: pd.Series, name: str, ck: _Checker) -> tuple[np.ndarray, np.ndar
         cleaned = s.astype(str).str.strip().str.replace(",", "", regex=False)
         vals = pd.to_numeric(cleaned.where(~blank, None), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         text = np.isnan(vals) & ~blank
+        if text.any():
+            pct = text & cleaned.str.endswith("%").to_numpy(dtype=bool)
+            ck.flag(pct, name, raw, "must be a number, not a percent string; write 12 % as 0.12 (rates are decimals)")
+            text &= ~pct
     ck.flag(blank, name, raw, "missing value")
     ck.flag(text, name, raw, "must be a number, not text")
     inf = np.isinf(vals)
@@ -444,6 +520,8 @@ def _validate(df: pd.DataFrame, source: str, cutoff: pd.Timestamp | None, proble
         if c not in cols and (alt is None or alt not in cols):
             rule = "required column is missing" + (f" (or give {alt!r})" if alt else "")
             problems.append(RowProblem(None, c, sorted(map(str, df.columns)), rule))
+    if n == 0:
+        problems.append(RowProblem(None, "(rows)", 0, "the tape has a header but no loans"))
     out: dict[str, Any] = {}
 
     # loan_id -----------------------------------------------------------------------------
@@ -472,7 +550,13 @@ def _validate(df: pd.DataFrame, source: str, cutoff: pd.Timestamp | None, proble
         if c in cols:
             v, ok = _numeric(df[c], c, ck)
             ck.flag(ok & (v <= 0), c, df[c], "must be > 0 (a pool asset has a balance)")
-            money[c] = (v, ok & (v > 0))
+            ck.flag(
+                ok & (v > MAX_BALANCE),
+                c,
+                df[c],
+                f"must be at most {MAX_BALANCE:.0e} for one receivable; a bigger figure is a unit or parsing error",
+            )
+            money[c] = (v, ok & (v > 0) & (v <= MAX_BALANCE))
             out[c] = v
     if len(money) == 2:
         (o, ook), (cu, cok) = money["original_principal"], money["current_principal"]

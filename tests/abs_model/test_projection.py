@@ -292,3 +292,28 @@ def test_segment_overrides_equal_projecting_each_segment_alone() -> None:
     parts = project(pool.subset(~is_e), a_rest).frame + project(pool.subset(is_e), a_e).frame
     for col in ("scheduled_principal", "prepayment", "fee_interest", "defaults", "closing_balance"):
         np.testing.assert_allclose(whole[col], parts[col], rtol=1e-9, atol=1e-6, err_msg=col)
+
+
+def test_stressed_roll_rates_stay_stochastic_for_any_multiple() -> None:
+    from abs_model.assumptions import stress_rolls
+
+    P = RollRates.simple(roll=[0.02, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0], cure=[0.3, 0.2, 0.1, 0.05, 0.0, 0.0]).matrix
+    for m in (0.0, 0.5, 1.0, 3.0, 100.0):
+        s = stress_rolls(P, np.array([m]))[0]
+        np.testing.assert_allclose(s.sum(axis=-1), 1.0, atol=1e-12)
+        assert (s >= 0).all()
+    # halving a certain roll (M6 → M7 at 100 %) leaves half in M6
+    half = stress_rolls(P, np.array([0.5]))[0, 0]
+    assert half[6, 7] == pytest.approx(0.5) and half[6, 6] == pytest.approx(0.5)
+
+
+def test_recovery_multiples_scale_the_rate_up_to_the_whole_balance() -> None:
+    from abs_model.projection import project_lines
+    from abs_model.replines import rep_lines
+
+    rr = RollRates.simple(roll=[1.0] * 7)
+    a = Assumptions.make(roll_rates=rr, recovery_rate=0.2, recovery_lag=0)
+    lines = rep_lines(one_loan(), a)
+    out = project_lines(lines, a, recovery_mult=np.array([1.0, 2.0, 10.0])).totals
+    # 3,000 defaults; recovered 20 %, 40 %, and capped at 100 %
+    assert out["recoveries"].sum(-1).tolist() == pytest.approx([600.0, 1200.0, 3000.0])
