@@ -38,6 +38,7 @@ import pandas as pd
 from abs_model.assumptions import Assumptions
 from abs_model.deal import Deal
 from abs_model.errors import DealError, SolverError, must
+from abs_model.replines import rep_lines
 from abs_model.runner import run_arrays
 from abs_model.scenarios import RATING_MULTIPLES, TARGET_DEFAULT_MULTIPLES, Scenario, scenario_set, variant
 
@@ -97,6 +98,7 @@ def _survival(
     pl = np.zeros((R, len(names)), dtype=bool)
     cdr = np.zeros(R)
     keys = [(scen[i].timing, scen[i].spread_bp) for i in s_idx]
+    lines = rep_lines(deal.pool, a)  # shared by every batch: variants keep segments and convention
     for key in dict.fromkeys(keys):
         rows = np.array([r for r, k in enumerate(keys) if k == key], dtype=np.int64)
         d, av = variant(deal, a, timing=key[0], spread_bp=key[1])
@@ -107,6 +109,7 @@ def _survival(
             prepay_mult=np.array([s.prepay_mult for s in sc]),
             default_mult=mult[rows] * np.array([s.default_mult for s in sc]),
             recovery_mult=np.array([s.recovery_mult for s in sc]),
+            lines=lines,
         )
         cdr[rows] = arrays["defaults"][:, 1:].sum(axis=1) / deal.pool.balance
         for j, nm in enumerate(names):

@@ -27,7 +27,7 @@ from abs_model.cashflows import FIELDS, STOCK_FIELDS, PoolCashflows
 from abs_model.deal import Deal, replenishment_pool
 from abs_model.errors import AssumptionError, DealError
 from abs_model.projection import project_lines
-from abs_model.replines import loan_lines, rep_lines
+from abs_model.replines import Lines, loan_lines, rep_lines
 from abs_model.result import DealResult
 
 
@@ -69,12 +69,19 @@ def run_arrays(
     prepay_mult: np.ndarray | float | None = None,
     default_mult: np.ndarray | float | None = None,
     recovery_mult: np.ndarray | float | None = None,
+    lines: Lines | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, tr.LiabilityResult]:
     """The vectorised core of :func:`run`: pool columns (S, T + 1), purchases, clean-up sales and
-    the liability result for all S scenarios."""
+    the liability result for all S scenarios.
+
+    ``lines``: the pool's rep-lines (``rep_lines(deal.pool, a)``), when the caller runs many
+    batches on one pool — they depend only on the pool, the segment overrides and whether the
+    roll-rate convention is used, so stressed variants of the same assumptions can share them.
+    """
     T = deal.periods
     mults = {"prepay_mult": prepay_mult, "default_mult": default_mult, "recovery_mult": recovery_mult}
-    base = project_lines(rep_lines(deal.pool, a), a, horizon=None, **mults)  # type: ignore[arg-type]
+    pool_lines = lines if lines is not None else rep_lines(deal.pool, a)
+    base = project_lines(pool_lines, a, horizon=None, **mults)  # type: ignore[arg-type]
     arrays = {f: _fit(base.totals[f], T, stock=f in STOCK_FIELDS) for f in FIELDS if f in base.totals}
     S = arrays["closing_balance"].shape[0]
     profile: dict[str, np.ndarray] | None = None

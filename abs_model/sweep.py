@@ -57,6 +57,7 @@ import pandas as pd
 from abs_model.assumptions import Assumptions
 from abs_model.deal import Deal
 from abs_model.errors import AssumptionError, DealError, must
+from abs_model.replines import rep_lines
 from abs_model.runner import run_arrays
 from abs_model.scenarios import TIMINGS, scenario_set, variant
 from abs_model.yields import YIELD_HIGH, YIELD_LOW
@@ -315,6 +316,7 @@ def evaluate_chunk(deal: Deal, assumptions: Assumptions, chunk_frame: pd.DataFra
         nm: {m: np.empty(n, dtype=np.float64) for m in METRICS} for nm in names
     }
     keys = list(zip(cols["timing"], cols["spread_bp"], strict=True))
+    lines = rep_lines(deal.pool, assumptions)  # shared by every batch of the chunk
     for key in dict.fromkeys(keys):
         idx = np.array([i for i, k in enumerate(keys) if k == key], dtype=np.int64)
         d, a = variant(deal, assumptions, timing=str(key[0]), spread_bp=float(key[1]))
@@ -324,6 +326,7 @@ def evaluate_chunk(deal: Deal, assumptions: Assumptions, chunk_frame: pd.DataFra
             prepay_mult=cols["prepay_mult"][idx],
             default_mult=cols["default_mult"][idx],
             recovery_mult=cols["recovery_mult"][idx],
+            lines=lines,
         )
         cdr = arrays["defaults"][:, 1:].sum(axis=1) / deal.pool.balance if deal.pool.balance > 0 else np.zeros(idx.size)
         for nm in names:
