@@ -48,6 +48,10 @@ def _write_outputs(
             os.replace(p, out / p.name)
             written.append(out / p.name)
         return written
+    except OSError as exc:  # name the output the user asked for, not the staging copy
+        if exc.filename is not None and Path(exc.filename).parent == staging:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(out / Path(exc.filename).name)) from exc
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

@@ -185,7 +185,7 @@ def _check_separator(path: Path, header: str, sep: str) -> None:
     """A header that did not split but holds another separator: say which one, refuse the file."""
     expected = _OTHER_SEPARATORS[sep]
     for other, name in _OTHER_SEPARATORS.items():
-        if other != sep and header.count(other) >= 2:
+        if other != sep and other in header:
             if other == "\t":
                 fix = "rename it .tsv, or save it comma-separated (Excel: Save As → CSV UTF-8)"
             elif other == ",":
