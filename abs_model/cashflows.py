@@ -20,7 +20,9 @@ Derived: ``principal_collections`` = scheduled + prepayment; ``total_collections
 fee/interest + prepayment fee + recoveries; ``smm`` = prepayment / prepay_base; ``cpr`` =
 1 − (1 − smm)^12; ``mdr`` = defaults / opening; ``cdr`` = 1 − (1 − mdr)^12;
 ``cumulative_default_rate`` = Σ defaults / initial balance; ``pool_factor`` = closing / initial;
-``delinquency_30p`` / ``60p`` / ``90p`` = balance in M2+ / M3+ / M4+ ÷ closing balance.
+``delinquency_30p`` / ``60p`` / ``90p`` = balance in M2+ / M3+ / M4+ ÷ closing balance;
+``payment_rate`` (monthly payment rate) = total collections ÷ opening balance; ``pool_yield`` =
+12 × (fee/interest + prepayment fee) ÷ opening balance (annualised, 12 periods a year).
 """
 
 from __future__ import annotations
@@ -189,6 +191,11 @@ def add_derived(df: pd.DataFrame, initial_balance: float) -> pd.DataFrame:
     out["cpr"] = 1.0 - (1.0 - smm) ** 12
     out["mdr"] = mdr
     out["cdr"] = 1.0 - (1.0 - mdr) ** 12
+    opening = out["opening_balance"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        safe_open = np.where(opening > 0, opening, 1.0)
+        out["payment_rate"] = np.where(opening > 0, out["total_collections"] / safe_open, 0.0)
+        out["pool_yield"] = np.where(opening > 0, 12.0 * (out["fee_interest"] + out["prepayment_fee"]) / safe_open, 0.0)
     base = initial_balance if initial_balance else 1.0
     out["cumulative_default_rate"] = out["defaults"].cumsum() / base
     out["cumulative_net_loss_rate"] = out["net_loss"].cumsum() / base

@@ -75,6 +75,16 @@ def test_every_result_column_is_registered_in_both_languages() -> None:
         assert entry.fmt in EXCEL_FORMATS, col
 
 
+def test_every_column_the_engine_produces_is_registered() -> None:
+    import abs_model as am
+
+    pool = am.synthetic_pool(200, seed=1)
+    frame = am.project(pool, am.Assumptions.make(cpr=0.1, roll_rates=am.RollRates.simple(roll=[0.02, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0]))).frame
+    for col in frame.columns:
+        entry = LABELS[col]
+        assert entry.en and entry.zh, col
+
+
 def test_domain_terms() -> None:
     assert label("period", "zh") == "收款期间"
     assert label("payment_date", "zh") == "兑付日"

@@ -317,3 +317,11 @@ def test_recovery_multiples_scale_the_rate_up_to_the_whole_balance() -> None:
     out = project_lines(lines, a, recovery_mult=np.array([1.0, 2.0, 10.0])).totals
     # 3,000 defaults; recovered 20 %, 40 %, and capped at 100 %
     assert out["recoveries"].sum(-1).tolist() == pytest.approx([600.0, 1200.0, 3000.0])
+
+
+def test_payment_rate_and_pool_yield_by_hand() -> None:
+    # 3,000 flat-fee loan, fee 15 a period, no prepayment: period 1 collects 1,000 + 15 on an
+    # opening balance of 3,000 → payment rate 1,015 / 3,000; pool yield 12 × 15 / 3,000 = 6 %.
+    f = project(one_loan(), Assumptions.make()).frame
+    assert f.loc[1, "payment_rate"] == pytest.approx(1015.0 / 3000.0)
+    assert f.loc[1, "pool_yield"] == pytest.approx(0.06)
