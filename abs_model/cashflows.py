@@ -100,9 +100,10 @@ class PoolCashflows:
         line_balances: np.ndarray | None = None,
         n_lines: int = 0,
     ) -> PoolCashflows:
-        df = pd.DataFrame({k: np.asarray(arrays[k], dtype=np.float64) for k in (*FIELDS, "purchases", "cleanup_sale", "collection_costs_paid") if k in arrays})
+        cols = {k: np.asarray(arrays[k], dtype=np.float64) for k in (*FIELDS, "purchases", "cleanup_sale", "collection_costs_paid") if k in arrays}
+        cols.update(derived_columns(cols, initial_balance))
+        df = pd.DataFrame(cols)
         df.index.name = "period"
-        df = add_derived(df, initial_balance)
         return cls(
             frame=df,
             convention=convention,
@@ -168,38 +169,33 @@ class PoolCashflows:
         return f"PoolCashflows(convention={self.convention!r}, periods={len(self.frame) - 1}, initial_balance={self.initial_balance:,.2f})"
 
 
-def add_derived(df: pd.DataFrame, initial_balance: float) -> pd.DataFrame:
-    """Add the derived columns (module doc) to a frame holding :data:`FIELDS`."""
-    out = df.copy()
-    out["principal_collections"] = out["scheduled_principal"] + out["prepayment"]
-    out["total_collections"] = (
-        out["principal_collections"] + out["fee_interest"] + out["prepayment_fee"] + out["recoveries"]
-    )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        smm = np.where(out["prepay_base"] > 0, out["prepayment"] / out["prepay_base"], 0.0)
-        mdr = np.where(out["opening_balance"] > 0, out["defaults"] / out["opening_balance"], 0.0)
-        close = out["closing_balance"].to_numpy()
-        safe = np.where(close > 0, close, 1.0)
-        b = {j: out[f"balance_m{j}"].to_numpy() for j in range(7)}
-        d30 = sum(b[j] for j in range(2, 7))
-        d60 = sum(b[j] for j in range(3, 7))
-        d90 = sum(b[j] for j in range(4, 7))
-        out["delinquency_30p"] = np.where(close > 0, d30 / safe, 0.0)
-        out["delinquency_60p"] = np.where(close > 0, d60 / safe, 0.0)
-        out["delinquency_90p"] = np.where(close > 0, d90 / safe, 0.0)
+def derived_columns(c: Mapping[str, np.ndarray], initial_balance: float) -> dict[str, np.ndarray]:
+    """The derived columns (module doc) from arrays holding :data:`FIELDS`, in numpy."""
+
+    def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+        safe = np.where(den > 0, den, 1.0)
+        return np.where(den > 0, num / safe, 0.0)
+
+    out: dict[str, np.ndarray] = {}
+    out["principal_collections"] = c["scheduled_principal"] + c["prepayment"]
+    out["total_collections"] = out["principal_collections"] + c["fee_interest"] + c["prepayment_fee"] + c["recoveries"]
+    close, opening = c["closing_balance"], c["opening_balance"]
+    b = [c[f"balance_m{j}"] for j in range(7)]
+    out["delinquency_30p"] = ratio(b[2] + b[3] + b[4] + b[5] + b[6], close)
+    out["delinquency_60p"] = ratio(b[3] + b[4] + b[5] + b[6], close)
+    out["delinquency_90p"] = ratio(b[4] + b[5] + b[6], close)
+    smm = ratio(c["prepayment"], c["prepay_base"])
+    mdr = ratio(c["defaults"], opening)
     out["smm"] = smm
     out["cpr"] = 1.0 - (1.0 - smm) ** 12
     out["mdr"] = mdr
     out["cdr"] = 1.0 - (1.0 - mdr) ** 12
-    opening = out["opening_balance"].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        safe_open = np.where(opening > 0, opening, 1.0)
-        out["payment_rate"] = np.where(opening > 0, out["total_collections"] / safe_open, 0.0)
-        out["pool_yield"] = np.where(opening > 0, 12.0 * (out["fee_interest"] + out["prepayment_fee"]) / safe_open, 0.0)
+    out["payment_rate"] = ratio(out["total_collections"], opening)
+    out["pool_yield"] = ratio(12.0 * (c["fee_interest"] + c["prepayment_fee"]), opening)
     base = initial_balance if initial_balance else 1.0
-    out["cumulative_default_rate"] = out["defaults"].cumsum() / base
-    out["cumulative_net_loss_rate"] = out["net_loss"].cumsum() / base
-    out["pool_factor"] = out["closing_balance"] / base
+    out["cumulative_default_rate"] = np.cumsum(c["defaults"]) / base
+    out["cumulative_net_loss_rate"] = np.cumsum(c["net_loss"]) / base
+    out["pool_factor"] = close / base
     return out
 
 
