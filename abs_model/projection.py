@@ -145,7 +145,49 @@ def project_lines(
     keep_lines: bool = False,
     horizon: int | None = None,
 ) -> LineProjection:
-    """The engine. Scenario multipliers (arrays of shape (S,)) stress CPR, the default rate
+    """The engine (see :func:`_project_sorted`). Lines are first ordered by (segment group,
+    cut-off bucket, age) so that every state group is a contiguous run of lines and the sums by
+    group are segment sums; loan-level balances come back in the caller's order."""
+    age = lines.age.astype(np.int64)
+    bucket = lines.bucket.astype(np.int64) if assumptions.roll_rates is not None else 0
+    key = (lines.group.astype(np.int64) * 8 + bucket) * (int(age.max(initial=0)) + 1) + age
+    small = key.max(initial=0) < np.iinfo(np.int16).max
+    order = np.argsort(key.astype(np.int16) if small else key, kind="stable")
+    if np.all(order[1:] > order[:-1]):
+        return _project_sorted(lines, assumptions, prepay_mult=prepay_mult, default_mult=default_mult,
+                               recovery_mult=recovery_mult, keep_lines=keep_lines, horizon=horizon)
+    sorted_lines = Lines(
+        product=lines.product[order],
+        original_term=lines.original_term[order],
+        n=lines.n[order],
+        bucket=lines.bucket[order],
+        age=lines.age[order],
+        rate=lines.rate[order],
+        balance=lines.balance[order],
+        flat_fee=lines.flat_fee[order],
+        count=lines.count[order],
+        group=lines.group[order],
+    )
+    out = _project_sorted(sorted_lines, assumptions, prepay_mult=prepay_mult, default_mult=default_mult,
+                          recovery_mult=recovery_mult, keep_lines=keep_lines, horizon=horizon)
+    if out.line_closing is None:
+        return out
+    back = np.empty_like(out.line_closing)
+    back[order] = out.line_closing
+    return LineProjection(out.totals, back)
+
+
+def _project_sorted(
+    lines: Lines,
+    assumptions: Assumptions,
+    *,
+    prepay_mult: np.ndarray | None = None,
+    default_mult: np.ndarray | None = None,
+    recovery_mult: np.ndarray | None = None,
+    keep_lines: bool = False,
+    horizon: int | None = None,
+) -> LineProjection:
+    """The engine on lines ordered by (segment group, cut-off bucket, age). Scenario multipliers (arrays of shape (S,)) stress CPR, the default rate
     (CDR / cumulative default / roll-forward rates) and the recovery rate; S = 1 by default.
 
     State groups. The *fractions* path of a line (how much of it sits in each bucket, has
@@ -224,8 +266,13 @@ def project_lines(
     g_seg, g_b0, g_age = gi[first], b0_line[first], age_line[first]
     rec_g = recs[g_seg]
 
+    # lines arrive ordered so that each state group is one contiguous run: segment sums
+    starts = np.flatnonzero(np.diff(sg, prepend=-1))
+    if starts.size != G or np.any(np.diff(sg) < 0):  # pragma: no cover - guarded by project_lines
+        raise RuntimeError("internal: lines must be ordered by state group (call project_lines)")
+
     def gsum(v: np.ndarray) -> np.ndarray:
-        return np.bincount(sg, weights=v, minlength=G)
+        return np.add.reduceat(np.asarray(v, dtype=np.float64), starts) if L else np.zeros(G)
 
     unearned = assumptions.unearned_fee
     one_period = unearned == "one_period"

@@ -325,3 +325,17 @@ def test_payment_rate_and_pool_yield_by_hand() -> None:
     f = project(one_loan(), Assumptions.make()).frame
     assert f.loc[1, "payment_rate"] == pytest.approx(1015.0 / 3000.0)
     assert f.loc[1, "pool_yield"] == pytest.approx(0.06)
+
+
+def test_loan_level_balances_come_back_in_tape_order() -> None:
+    from abs_model.synthetic import synthetic_pool
+
+    pool = synthetic_pool(300, seed=12)
+    rr = RollRates.simple(roll=[0.03, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0], cure=[0.3, 0.2, 0.1, 0.0, 0.0, 0.0])
+    a = Assumptions.make(cpr=0.2, roll_rates=rr, horizon=12)
+    cf = project(pool, a, level="loan")
+    assert cf.line_balances is not None
+    np.testing.assert_allclose(cf.line_balances.sum(axis=0), cf.frame["closing_balance"].to_numpy()[:13], rtol=1e-12)
+    for i in (0, 17, 299):  # each loan's path equals projecting that loan alone
+        alone = project(pool.subset(np.arange(pool.n) == i), a).frame["closing_balance"].to_numpy()[:13]
+        np.testing.assert_allclose(cf.line_balances[i], alone, rtol=1e-9, atol=1e-9)
