@@ -14,6 +14,7 @@ written atomically: a failed run leaves no half-written file and never replaces 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import sys
@@ -128,6 +129,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     pool = am.Pool.from_tape(am.read_tape(args.tape)) if args.tape else None
     deal = am.load_deal(args.deal, pool=pool)
+    extra = tuple(f for f in (args.tape, args.assumptions) if f)
+    if extra:
+        deal = dataclasses.replace(deal, input_files=deal.input_files + extra)
     a = am.load_assumptions(args.assumptions) if args.assumptions else None
     result = am.run(deal, a)
     written = _write_outputs(result, Path(args.out), lang=args.lang)

@@ -71,6 +71,7 @@ class Deal:
     assumptions: Assumptions | None = None
     source: str = "<python>"
     tranche_labels_zh: Mapping[str, str] = field(default_factory=dict)
+    input_files: tuple[str, ...] = ()
 
     @property
     def period_end_dates(self) -> np.ndarray:
@@ -384,8 +385,12 @@ def deal_from_document(doc: dict[str, Any], *, base_dir: Path = Path("."), sourc
     validate_document(doc, source=source)
     dates = doc["dates"]
     cutoff = np.datetime64(str(dates["cutoff"]), "D")
+    inputs = [source] if Path(source).is_file() else []
     if pool is None:
         pool = _pool_from_spec(doc.get("pool") or {}, base_dir=base_dir, source=source, cutoff=cutoff)
+        tape = (doc.get("pool") or {}).get("tape")
+        if tape:
+            inputs.append(str(Path(tape) if Path(tape).is_absolute() else base_dir / tape))
     scale = (doc.get("pool") or {}).get("scale_to")
     if scale:
         pool = _scaled(pool, float(scale) / pool.balance)
@@ -509,6 +514,7 @@ def deal_from_document(doc: dict[str, Any], *, base_dir: Path = Path("."), sourc
         assumptions=assumptions,
         source=source,
         tranche_labels_zh=labels_zh,
+        input_files=tuple(inputs),
     )
 
 

@@ -78,6 +78,8 @@ _UI: Mapping[str, Mapping[str, str]] = {
         "no_scenarios": "No scenario analysis was run for this report.",
         "sweep": "Sensitivity",
         "strategies": "Collection strategies",
+        "input_file": "Input file",
+        "inputs_title": "Inputs (to reproduce this report: same files, same package version)",
         "breakeven": "Breakeven",
         "pass": "Pass",
         "fail": "Breached",
@@ -136,6 +138,8 @@ _UI: Mapping[str, Mapping[str, str]] = {
         "no_scenarios": "本报告未进行情景分析。",
         "sweep": "敏感性分析",
         "strategies": "催收策略比较",
+        "input_file": "输入文件",
+        "inputs_title": "输入文件(相同文件与相同版本可复现本报告)",
         "breakeven": "临界值分析",
         "pass": "未触发",
         "fail": "已触发",
@@ -758,6 +762,12 @@ def _integrity(result: Any, ui: Mapping[str, str], lang: str) -> dict[str, Any]:
         ]
         for c in checks
     ]
+    hashes = result.input_hashes() if hasattr(result, "input_hashes") else []
+    inputs = {
+        "header": [ui["input_file"], "SHA-256"],
+        "rows": [[_text_cell(f), _text_cell(h, cls="mono")] for f, h in hashes],
+        "caption": "",
+    }
     passed = [str(c.name) for c in checks if c.passed]
     failed = [str(c.name) for c in checks if not c.passed]
     return {
@@ -765,6 +775,7 @@ def _integrity(result: Any, ui: Mapping[str, str], lang: str) -> dict[str, Any]:
         "statement": ui["all_passed"] if not failed else ui["some_failed"],
         "passed": passed,
         "failed": failed,
+        "inputs": inputs if hashes else None,
         "table": {
             "header": [
                 label("check", lang),

@@ -77,6 +77,19 @@ class DealResult:
     def pool_summary(self) -> PoolSummary:
         return self.deal.pool.summary()
 
+    def input_hashes(self) -> list[tuple[str, str]]:
+        """``(file, sha256)`` of every input file the deal was built from (deal file, tape,
+        assumptions file), so a reader can check they hold the inputs of this result."""
+        import hashlib
+        from pathlib import Path
+
+        out = []
+        for f in self.deal.input_files:
+            p = Path(f)
+            digest = hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "(not found)"
+            out.append((str(f), digest))
+        return out
+
     def summary(self) -> pd.DataFrame:
         """One row per tranche: original balance, WAL (years, 12 periods a year, principal paid
         at period ends), first and last principal period, interest, principal, writedown (loss)

@@ -535,3 +535,18 @@ def test_chromium_renders_report(tmp_path: Path) -> None:
     assert len(np.unique((rgb * 255).astype(np.uint8), axis=0)) > 16, (
         "screenshot has too few colours to hold text and charts"
     )
+
+
+def test_report_states_the_input_file_hashes() -> None:
+    import hashlib
+
+    import abs_model as am
+    from abs_model.report import render_report
+
+    deal_path = Path(__file__).resolve().parents[2] / "examples" / "us_auto_static.yaml"
+    r = am.run(am.load_deal(deal_path))
+    html = render_report(r)
+    tape = deal_path.parent / "us_auto_tape.csv"
+    for f in (deal_path, tape):
+        assert hashlib.sha256(f.read_bytes()).hexdigest() in html, f.name
+    assert am.__version__ in html
