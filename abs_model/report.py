@@ -340,10 +340,14 @@ def _collections(result: Any, ui: Mapping[str, str], lang: str) -> dict[str, Any
 
 
 def _trigger_lines(triggers: Mapping[str, pd.DataFrame], lang: str) -> list[Series]:
-    return [
-        Series(f"{name}: {label('threshold', lang)}", _col(df, "threshold"), dashed=True, x=_periods(df))
-        for name, df in triggers.items()
-    ]
+    """Each trigger's tested value (as the trigger measures it, e.g. over the initial pool plus
+    purchases) and its threshold: the chart compares like with like."""
+    out: list[Series] = []
+    for name, df in triggers.items():
+        if "value" in df.columns:
+            out.append(Series(f"{name}: {label('value', lang)}", _col(df, "value"), step=True, x=_periods(df)))
+        out.append(Series(f"{name}: {label('threshold', lang)}", _col(df, "threshold"), dashed=True, x=_periods(df)))
+    return out
 
 
 def _trigger_statement(triggers: Mapping[str, pd.DataFrame], ui: Mapping[str, str]) -> list[str]:
@@ -401,9 +405,12 @@ def _losses(result: Any, ui: Mapping[str, str], lang: str) -> dict[str, Any]:
     ].copy()
     extra: list[str] = []
     for name, df in trig.items():
-        key = f"{name} {label('threshold', lang)}"
-        frame[key] = pd.Series(np.asarray(df["threshold"], dtype=np.float64), index=df.index).reindex(frame.index)
-        extra.append(key)
+        for col in ("value", "threshold"):
+            if col not in df.columns:
+                continue
+            key = f"{name} {label(col, lang)}"
+            frame[key] = pd.Series(np.asarray(df[col], dtype=np.float64), index=df.index).reindex(frame.index)
+            extra.append(key)
     tbl = _table(frame, list(frame.columns), lang, dates=np.asarray(result.dates))
     # threshold columns are rates though their (deal-given) names are not in the registry
     n_fixed = len(frame.columns) - len(extra)
