@@ -38,7 +38,7 @@ with ``weights="balance"``, the industry's "dollar roll rate"):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -48,6 +48,7 @@ from abs_model import rates
 from abs_model.assumptions import N_BUCKETS, Assumptions, Curve, RollRates
 from abs_model.errors import AssumptionError
 from abs_model.history import bucket_of_dpd
+from abs_model.servicing import CollectionStrategy, Restructuring
 
 __all__ = ["REQUIRED_COLUMNS", "Calibration", "ChainLadder", "calibrate", "chain_ladder"]
 
@@ -169,6 +170,10 @@ class Calibration:
     irregular_transitions: int
     n_loans: int
     n_rows: int
+    take_up: Mapping[int, float] = field(default_factory=dict)
+    take_up_se: Mapping[int, float] = field(default_factory=dict)
+    redefault_rate: float | None = None
+    redefault_se: float | None = None
 
     @property
     def cpr(self) -> float:
@@ -198,6 +203,7 @@ class Calibration:
         default_model: Literal["roll_rate", "cumulative_default"] = "roll_rate",
         recovery_rate: float = 0.0,
         recovery_lag: int = 0,
+        plan_periods: int = 6,
         **options: Any,
     ) -> Assumptions:
         """An :class:`Assumptions` from the estimates, ready for :func:`abs_model.project`.
@@ -207,13 +213,25 @@ class Calibration:
         curve by period (months on book = period for a pool of new receivables). Prepayment: the
         constant CPR, or the CPR by age with ``by_months_on_book``. The history carries no
         recoveries: give ``recovery_rate`` and ``recovery_lag``; ``options`` pass through to
-        :meth:`Assumptions.make` (e.g. ``servicing_fee``).
+        :meth:`Assumptions.make` (e.g. ``servicing_fee``). When the history has a ``restructured``
+        flag, the roll-rate assumptions include the estimated restructuring take-up by bucket and
+        re-default rate, with plans of ``plan_periods`` months (the plan length is not estimated).
         """
         cpr: Any = self.cpr
         if self.by_months_on_book:
             cpr = Curve(np.nan_to_num(self.cpr_by_months_on_book.to_numpy(), nan=self.cpr), "age")
         common: dict[str, Any] = dict(cpr=cpr, recovery_rate=recovery_rate, recovery_lag=recovery_lag, **options)
         if default_model == "roll_rate":
+            if self.take_up and "collections" not in common:
+                # the history carried restructured plans: model them as their own state
+                common["collections"] = CollectionStrategy(
+                    "calibrated restructuring",
+                    restructuring=Restructuring(
+                        take_up=dict(self.take_up),
+                        periods=int(plan_periods),
+                        redefault_rate=float(self.redefault_rate or 0.0),
+                    ),
+                )
             return Assumptions.make(
                 roll_rates=self.roll_rates, default_threshold_days=self.default_threshold_days, **common
             )
@@ -301,6 +319,27 @@ def calibrate(
     prev_bal[1:] = np.where(same[1:], bal[:-1], orig[1:])
     contiguous = np.where(same, np.r_[False, month[1:] - month[:-1] == 1], mob == 1)
     valid = contiguous & (prev_b < 7)
+    # restructured receivables (逾期分期 / 协商还款) are a state of their own: months in a plan
+    # are not bucket transitions; entries and re-defaults are estimated separately
+    take_up: dict[int, float] = {}
+    take_up_se: dict[int, float] = {}
+    redefault = redefault_se = None
+    if "restructured" in h.columns:
+        flag = h["restructured"].to_numpy().astype(bool)
+        prev_flag = np.zeros(n, dtype=bool)
+        prev_flag[1:] = np.where(same[1:], flag[:-1], False)
+        at_risk = valid & ~prev_flag
+        entered = at_risk & flag
+        for b in range(1, 7):
+            den = at_risk & (prev_b == b)
+            if den.any():
+                p_b, se_b, _ = _ratio(entered[den].astype(np.float64), np.ones(int(den.sum())))
+                take_up[b], take_up_se[b] = p_b, se_b
+        in_plan = contiguous & prev_flag & (prev_bal > 0)
+        if in_plan.any():
+            d = _floats(h, "defaulted")[in_plan] > 0
+            redefault, redefault_se, _ = _ratio(d.astype(np.float64), np.ones(int(in_plan.sum())))
+        valid &= ~(flag | prev_flag)
     skip = valid & (bucket > prev_b + 1)
     irregular = int(skip.sum()) + int((~contiguous).sum())
     valid &= ~skip
@@ -351,6 +390,10 @@ def calibrate(
         irregular_transitions=irregular,
         n_loans=int(pd.unique(loan).size),
         n_rows=n,
+        take_up=take_up,
+        take_up_se=take_up_se,
+        redefault_rate=redefault,
+        redefault_se=redefault_se,
     )
 
 

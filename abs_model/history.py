@@ -31,6 +31,7 @@ index, 1 = the first month after vintage 0), ``months_on_book``, ``term``, ``ori
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -78,6 +79,9 @@ def synthetic_history(
     balance_sigma: float = 0.6,
     default_threshold_days: int = 90,
     restructured_column: bool = False,
+    true_take_up: Mapping[int, float] | None = None,
+    true_redefault: float = 0.0,
+    plan_periods: int = 6,
 ) -> pd.DataFrame:
     """Simulate a loan-month panel of ``n_loans`` receivables (see module doc).
 
@@ -86,6 +90,13 @@ def synthetic_history(
     end). Loans are spread evenly over ``vintages`` monthly vintages ``0 … vintages − 1``, observed
     in calendar months ``1 … months``. Balances are lognormal with mean ``mean_balance`` and log
     volatility ``balance_sigma``, rounded to the cent. Deterministic for a given ``seed``.
+
+    Restructuring (逾期分期 / 协商还款), when ``true_take_up`` is given ({bucket: monthly
+    probability}): a loan in bucket b ≥ 1 at the start of a month enters a plan with probability
+    ``true_take_up[b]`` instead of rolling (its row shows ``restructured=True``, 0 dpd, no payment);
+    each later month it re-defaults with probability ``true_redefault`` (the whole plan balance)
+    or pays ``balance / months left`` of a ``plan_periods``-month plan. The ``restructured`` column
+    is then always present.
     """
     for name, v in (("n_loans", n_loans), ("months", months), ("vintages", vintages), ("term", term)):
         if isinstance(v, bool) or int(v) != v or v < 1:
@@ -127,6 +138,18 @@ def synthetic_history(
     active = np.ones(n, dtype=bool)
     has_defaulted = np.zeros(n, dtype=bool)
     unit = original / term
+    take = np.zeros(8)
+    for bk, prob in dict(true_take_up or {}).items():
+        if not 1 <= int(bk) <= 6 or not 0.0 <= float(prob) <= 1.0:
+            raise AssumptionError(f"true_take_up[{bk!r}]: must map buckets 1…6 to probabilities in [0, 1]; got {prob!r}")
+        take[int(bk)] = float(prob)
+    if not 0.0 <= float(true_redefault) <= 1.0:
+        raise AssumptionError(f"true_redefault: must be a probability in [0, 1]; got {true_redefault!r}")
+    if isinstance(plan_periods, bool) or int(plan_periods) != plan_periods or plan_periods < 1:
+        raise AssumptionError(f"plan_periods: must be a whole number ≥ 1; got {plan_periods!r}")
+    restructuring = true_take_up is not None
+    in_plan = np.zeros(n, dtype=bool)
+    plan_left = np.zeros(n, dtype=np.int64)
 
     parts: list[dict[str, np.ndarray]] = []
     for m in range(1, int(months) + 1):
@@ -151,6 +174,24 @@ def synthetic_history(
         first_default = (new >= d_bucket) & ~has_defaulted[idx]
         defaulted = np.where(first_default, end, 0.0)
         dpd = np.where(new == 0, 0, 30 * (new.astype(np.int64) - 1) + due_day[idx])
+        flag = np.zeros(idx.size, dtype=bool)
+        if restructuring:
+            plan = in_plan[idx]
+            enter = ~plan & (b >= 1) & (rng.random(idx.size) < take[b])
+            redefault = plan & (rng.random(idx.size) < true_redefault)
+            paying = plan & ~redefault
+            left = np.maximum(plan_left[idx], 1)
+            plan_pay = np.where(paying, opening / left, 0.0)
+            scheduled = np.where(plan, plan_pay, np.where(enter, 0.0, scheduled))
+            prepaid = np.where(plan | enter, 0.0, prepaid)
+            end = np.where(redefault, 0.0, np.where(paying, opening - plan_pay, np.where(enter, opening, end)))
+            defaulted = np.where(redefault, opening, np.where(plan | enter, 0.0, defaulted))
+            first_default = np.where(plan | enter, redefault & ~has_defaulted[idx], first_default)
+            dpd = np.where(plan | enter, 0, dpd)
+            new = np.where(plan | enter, 0, new).astype(np.int8)
+            flag = plan | enter
+            plan_left[idx] = np.where(enter, int(plan_periods), np.where(paying, plan_left[idx] - 1, plan_left[idx]))
+            in_plan[idx] = (enter | paying) & (plan_left[idx] > 0)
 
         parts.append(
             {
@@ -166,20 +207,20 @@ def synthetic_history(
                 "scheduled_paid": scheduled,
                 "prepaid": prepaid,
                 "defaulted": defaulted,
+                "restructured": flag,
             }
         )
         bucket[idx] = new
         paid[idx] = k_after
         balance[idx] = end
         has_defaulted[idx] |= first_default
-        active[idx] = (end > 0) & (new < 7)
+        active[idx] = (end > 0) & ((new < 7) | in_plan[idx])
 
     if not parts:  # pragma: no cover - months ≥ 1 and vintage 0 is always observed
         return pd.DataFrame({c: [] for c in HISTORY_COLUMNS})
-    df = pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in HISTORY_COLUMNS})
+    cols = (*HISTORY_COLUMNS, "restructured") if (restructured_column or restructuring) else HISTORY_COLUMNS
+    df = pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in cols})
     df = df.sort_values(["loan_id", "month"], kind="stable").reset_index(drop=True)
-    if restructured_column:
-        df["restructured"] = False
     df.attrs["generator"] = {
         "seed": seed,
         "true_cpr": cpr.tolist(),

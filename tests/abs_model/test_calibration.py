@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import abs_model as am
+from abs_model.assumptions import RollRates
 from abs_model.calibration import Calibration, calibrate, chain_ladder
 from abs_model.errors import AssumptionError
 from abs_model.history import bucket_of_dpd, synthetic_history
@@ -327,3 +328,37 @@ def test_irregular_transitions_are_counted_not_used(history: pd.DataFrame) -> No
     c = calibrate(h)
     assert c.irregular_transitions >= 1
     assert c.roll_rates.matrix[0, 0, 3] == 0.0
+
+
+def test_restructuring_take_up_and_redefault_are_recovered() -> None:
+    # True parameters: 30 % of M2 and 20 % of M3 balances (by count) enter a 6-month plan each
+    # month; 8 % of plans re-default each month. Estimates must fall within 4 binomial standard
+    # errors, and the roll rates (conditional on not restructuring) are still recovered.
+    from abs_model.history import synthetic_history
+
+    true_rr = RollRates.simple(roll=[0.06, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0], cure=[0.3, 0.2, 0.1, 0.05, 0.0, 0.0])
+    h = synthetic_history(40_000, seed=5, true_roll_rates=true_rr, true_cpr=0.1, months=24, vintages=12,
+                          true_take_up={2: 0.3, 3: 0.2}, true_redefault=0.08, plan_periods=6)
+    assert h["restructured"].any()
+    cal = calibrate(h)
+    for b, truth in {2: 0.3, 3: 0.2}.items():
+        assert abs(cal.take_up[b] - truth) <= 4 * cal.take_up_se[b], (b, cal.take_up[b])
+    assert cal.take_up[1] <= 4 * max(cal.take_up_se[1], 1e-4)
+    assert cal.redefault_rate is not None and cal.redefault_se is not None
+    assert abs(cal.redefault_rate - 0.08) <= 4 * cal.redefault_se
+    est, se = cal.roll_rates.matrix[0], cal.roll_rate_se[0]
+    for i in range(4):
+        assert abs(est[i, i + 1] - true_rr.matrix[0, i, i + 1]) <= 4 * se[i, i + 1] + 1e-12, i
+    a = cal.assumptions(plan_periods=6)
+    assert a.collections is not None and a.collections.restructuring is not None
+    assert a.collections.restructuring.take_up[2] == pytest.approx(cal.take_up[2])
+
+
+def test_history_without_restructuring_estimates_no_take_up() -> None:
+    from abs_model.history import synthetic_history
+
+    rr = RollRates.simple(roll=[0.05, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0], cure=[0.3, 0.2, 0.1, 0.05, 0.0, 0.0])
+    h = synthetic_history(3000, seed=1, true_roll_rates=rr, restructured_column=True)
+    cal = calibrate(h)
+    assert all(v == 0.0 for v in cal.take_up.values())
+    assert cal.assumptions().collections is None or cal.assumptions().collections.restructuring.take_up.get(2, 0.0) == 0.0
