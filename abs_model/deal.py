@@ -25,6 +25,7 @@ from abs_model.deal_schema import SCHEMA, STEP_SCHEMAS
 from abs_model.errors import AbsModelError, DealError
 from abs_model.pool import Pool
 from abs_model.products import Product
+from abs_model.replines import rep_lines
 
 #: Relative tolerance when tranche sizes are compared with the pool balance.
 SIZE_RTOL = 1e-6
@@ -72,6 +73,10 @@ class Deal:
     source: str = "<python>"
     tranche_labels_zh: Mapping[str, str] = field(default_factory=dict)
     input_files: tuple[str, ...] = ()
+    #: The pool compressed into rep-lines for the deal's own assumptions (built by
+    #: :func:`deal_from_document`); :func:`abs_model.run` uses them whenever the assumptions it is
+    #: given compress the same way (same segment overrides and default convention).
+    pool_lines: Any = field(default=None, compare=False, repr=False)
 
     @property
     def period_end_dates(self) -> np.ndarray:
@@ -515,6 +520,7 @@ def deal_from_document(doc: dict[str, Any], *, base_dir: Path = Path("."), sourc
         source=source,
         tranche_labels_zh=labels_zh,
         input_files=tuple(inputs),
+        pool_lines=rep_lines(pool, assumptions if assumptions is not None else Assumptions.make()),
     )
 
 

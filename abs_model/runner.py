@@ -80,7 +80,7 @@ def run_arrays(
     """
     T = deal.periods
     mults = {"prepay_mult": prepay_mult, "default_mult": default_mult, "recovery_mult": recovery_mult}
-    pool_lines = lines if lines is not None else rep_lines(deal.pool, a)
+    pool_lines = lines if lines is not None else _deal_lines(deal, a)
     base = project_lines(pool_lines, a, horizon=None, **mults)  # type: ignore[arg-type]
     arrays = {f: _fit(base.totals[f], T, stock=f in STOCK_FIELDS) for f in FIELDS if f in base.totals}
     S = arrays["closing_balance"].shape[0]
@@ -189,3 +189,19 @@ def _net_of_costs(
     principal = principal - take
     rest = rest - take
     return interest, principal, recoveries, costs - rest
+
+
+def _deal_lines(deal: Deal, a: Assumptions) -> Lines:
+    """The deal's precompressed rep-lines when ``a`` compresses the pool the same way (same
+    segment overrides, same default convention), else a fresh compression."""
+    own = deal.assumptions if deal.assumptions is not None else Assumptions.make()
+    lines = deal.pool_lines
+    same = (
+        isinstance(lines, Lines)
+        and (a.segment_overrides is own.segment_overrides or not (a.segment_overrides or own.segment_overrides))
+        and (a.roll_rates is None) == (own.roll_rates is None)
+        # guard against a deal whose pool was replaced after loading (dataclasses.replace)
+        and float(lines.count.sum()) == float(deal.pool.n)
+        and abs(float(lines.balance.sum()) - deal.pool.balance) <= 1e-9 * max(1.0, deal.pool.balance)
+    )
+    return lines if same else rep_lines(deal.pool, a)

@@ -162,3 +162,25 @@ def test_a_deal_pickles_for_worker_processes() -> None:
     a, b = am.run(deal), am.run(again)
     for name in deal.tranche_names:
         np.testing.assert_array_equal(a.tranches[name].to_numpy(), b.tranches[name].to_numpy())
+
+
+def test_precompressed_lines_are_used_only_when_they_fit(baitiao: am.Deal) -> None:
+    import dataclasses
+
+    from abs_model.replines import rep_lines
+    from abs_model.runner import _deal_lines
+
+    a = baitiao.assumptions
+    assert _deal_lines(baitiao, a) is baitiao.pool_lines
+    assert _deal_lines(baitiao, a.stressed(default=2.0)) is baitiao.pool_lines
+    # another pool, or another convention, compresses afresh
+    small = am.synthetic_pool(500, seed=3)
+    other = dataclasses.replace(baitiao, pool=small)
+    fresh = _deal_lines(other, a)
+    assert fresh is not baitiao.pool_lines and fresh.balance.sum() == pytest.approx(small.balance)
+    sifma = am.Assumptions.make(cpr=0.2, cdr=0.02)
+    assert _deal_lines(baitiao, sifma) is not baitiao.pool_lines
+    # and the results are the same either way
+    np.testing.assert_allclose(
+        run_arrays(baitiao, a)[0]["closing_balance"], run_arrays(baitiao, a, lines=rep_lines(baitiao.pool, a))[0]["closing_balance"]
+    )
