@@ -37,7 +37,6 @@ class Lines:
     flat_fee: np.ndarray  # Σ fee × original principal (money per instalment)
     count: np.ndarray
     group: np.ndarray  # assumption segment code (bit mask of matching overrides)
-    loan_line: np.ndarray | None = None  # for rep-lines: the line of each loan
 
     def __len__(self) -> int:
         return len(self.balance)
@@ -152,7 +151,6 @@ def rep_lines(pool: Pool, assumptions: Assumptions) -> Lines:
         flat_fee=flat_fee,
         count=counts[nz].astype(np.float64),
         group=g.astype(np.int64),
-        loan_line=None,
     )
 
 
@@ -188,5 +186,4 @@ def _rep_lines_hashed(pool: Pool, assumptions: Assumptions) -> Lines:
         flat_fee=np.bincount(inv, weights=_flat_fee(pool), minlength=n_lines),
         count=np.bincount(inv, minlength=n_lines).astype(np.float64),
         group=group[first],
-        loan_line=inv,
     )
