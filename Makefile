@@ -21,5 +21,5 @@ test: venv
 	$(BIN)/python -m pytest
 
 lint: venv
-	$(BIN)/ruff check abs_model tranches tests benchmarks
+	$(BIN)/ruff check abs_model tranches tests benchmarks tools
 	$(BIN)/mypy

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from abs_model import rates
-from abs_model.assumptions import Assumptions, Curve, RollRates, SegmentOverride
-from abs_model.breakeven import BreakevenResult, breakeven, size_tranches
-from abs_model.calibration import Calibration, calibrate
-from abs_model.cashflows import PoolCashflows
-from abs_model.deal import Deal, load_assumptions, load_deal
+from importlib.metadata import version as _metadata_version
+
+from abs_model.analytics.breakeven import BreakevenResult, breakeven, size_tranches
+from abs_model.analytics.executors import ChunkRun, IncompleteRunError
+from abs_model.analytics.montecarlo import MonteCarloResult, monte_carlo
+from abs_model.analytics.scenarios import RATING_MULTIPLES, Scenario, scenario_set
+from abs_model.analytics.strategies import compare_strategies
+from abs_model.analytics.sweep import evaluate_chunk, sweep
+from abs_model.analytics.tables import decrement_table, price_yield_table
+from abs_model.assumptions.assumptions import Assumptions, Curve, RollRates, SegmentOverride
+from abs_model.assumptions.calibration import Calibration, calibrate
+from abs_model.assumptions.history import synthetic_history
+from abs_model.assumptions.servicing import ChargeOffPath, CollectionStage, CollectionStrategy, Restructuring
+from abs_model.collateral.pool import Pool
+from abs_model.collateral.synthetic import synthetic_pool
+from abs_model.collateral.tape import read_tape
+from abs_model.core import rates
+from abs_model.core.products import Product
+from abs_model.deal.model import Deal, load_assumptions, load_deal
 from abs_model.errors import (
     AbsModelError,
     AssumptionError,
@@ -16,23 +29,12 @@ from abs_model.errors import (
     SolverError,
     TapeError,
 )
-from abs_model.executors import ChunkRun, IncompleteRunError
-from abs_model.history import synthetic_history
-from abs_model.montecarlo import MonteCarloResult, monte_carlo
-from abs_model.pool import Pool
-from abs_model.products import Product
-from abs_model.projection import project
-from abs_model.result import DealResult
-from abs_model.runner import run
-from abs_model.scenarios import RATING_MULTIPLES, Scenario, scenario_set
-from abs_model.servicing import ChargeOffPath, CollectionStage, CollectionStrategy, Restructuring
-from abs_model.strategies import compare_strategies
-from abs_model.sweep import evaluate_chunk, sweep
-from abs_model.synthetic import synthetic_pool
-from abs_model.tables import decrement_table, price_yield_table
-from abs_model.tape import read_tape
+from abs_model.projection.cashflows import PoolCashflows
+from abs_model.projection.engine import project
+from abs_model.runs.result import DealResult
+from abs_model.runs.runner import run
 
-__version__ = "0.1.0"
+__version__ = _metadata_version("abs-model")
 
 __all__ = [
     "RATING_MULTIPLES",

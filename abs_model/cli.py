@@ -60,7 +60,7 @@ def _write_outputs(
 def _write_staged(
     result: Any, out: Path, *, lang: str, sweep: pd.DataFrame | None = None, strategies: pd.DataFrame | None = None
 ) -> list[Path]:
-    from abs_model.atomic import atomic_write
+    from abs_model.output.atomic import atomic_write
 
     written: list[Path] = []
     pool = result.pool
@@ -77,8 +77,8 @@ def _write_staged(
     with atomic_write(p, "wb") as fh:
         pool.reset_index().to_parquet(fh, index=False)
     written.append(p)
-    from abs_model.report import render_report
-    from abs_model.workbook import write_workbook
+    from abs_model.output.report import render_report
+    from abs_model.output.workbook import write_workbook
 
     p = out / "report.html"
     render_report(result, p, lang=lang, sweep=sweep, strategies=strategies)
@@ -91,8 +91,8 @@ def _write_staged(
 
 def stress_sweep(deal: Any, assumptions: Any = None) -> pd.DataFrame:
     """A small grid (prepayment × default multiples) run as one vectorised batch; one row per
-    scenario and tranche with the tranche's loss and WAL (now :func:`abs_model.sweep.sweep`)."""
-    from abs_model.sweep import sweep
+    scenario and tranche with the tranche's loss and WAL (now :func:`abs_model.analytics.sweep.sweep`)."""
+    from abs_model.analytics.sweep import sweep
 
     out = sweep(
         deal,
@@ -110,7 +110,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     deal = am.load_deal(_demo_deal_path())
     result = am.run(deal)
     sweep = stress_sweep(deal)
-    from abs_model.strategies import compare_strategies
+    from abs_model.analytics.strategies import compare_strategies
 
     strategies = compare_strategies(deal)
     written = _write_outputs(result, Path(args.out), lang=args.lang, sweep=sweep, strategies=strategies)
@@ -181,8 +181,8 @@ def _parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from abs_model.atomic import atomic_write
-    from abs_model.sweep import sweep
+    from abs_model.analytics.sweep import sweep
+    from abs_model.output.atomic import atomic_write
 
     pool = am.Pool.from_tape(am.read_tape(args.tape)) if args.tape else None
     deal = am.load_deal(args.deal, pool=pool)
@@ -202,8 +202,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_breakeven(args: argparse.Namespace) -> int:
-    from abs_model.atomic import atomic_write
-    from abs_model.breakeven import breakeven
+    from abs_model.analytics.breakeven import breakeven
+    from abs_model.output.atomic import atomic_write
 
     pool = am.Pool.from_tape(am.read_tape(args.tape)) if args.tape else None
     deal = am.load_deal(args.deal, pool=pool)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 import abs_model as am
-from abs_model.montecarlo import monte_carlo
+from abs_model.analytics.montecarlo import monte_carlo
 
 DEAL = Path(__file__).resolve().parents[1] / "examples" / "baitiao_revolving.yaml"
 

@@ -16,7 +16,7 @@ import statistics
 import time
 
 import abs_model as am
-from abs_model.assumptions import RollRates
+from abs_model.assumptions.assumptions import RollRates
 
 
 def assumptions(horizon: int) -> am.Assumptions:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 import abs_model as am
-from abs_model.runner import run_arrays
+from abs_model.runs.runner import run_arrays
 
 DEAL = Path(__file__).resolve().parents[1] / "examples" / "baitiao_revolving.yaml"
 

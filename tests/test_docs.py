@@ -19,8 +19,8 @@ import pytest
 import yaml
 
 import abs_model as am
-from abs_model.deal import deal_from_document
-from abs_model.docgen import deal_reference_markdown, missing_descriptions
+from abs_model.deal.model import deal_from_document
+from tools.docgen import deal_reference_markdown, missing_descriptions
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
@@ -72,7 +72,7 @@ def test_the_user_pages_have_code_that_runs() -> None:
 def test_the_deal_file_reference_is_the_generators_output() -> None:
     committed = (DOCS / "deal_file_reference.md").read_text(encoding="utf-8")
     assert committed == deal_reference_markdown(), (
-        "docs/deal_file_reference.md is stale: run `python -m abs_model.docgen` and commit the result"
+        "docs/deal_file_reference.md is stale: run `python -m tools.docgen` and commit the result"
     )
 
 

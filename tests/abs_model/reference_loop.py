@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy_financial as npf
 
-from abs_model.assumptions import Assumptions, stress_rolls
+from abs_model.assumptions.assumptions import Assumptions, stress_rolls
 
 
 def instalments(product: str, n: int, balance: float, original: float, rate: float) -> tuple[list[float], list[float]]:

@@ -27,8 +27,8 @@ import pytest
 
 import abs_model as am
 import tranches as tr
-from abs_model.breakeven import breakeven, size_tranches
-from abs_model.scenarios import Scenario
+from abs_model.analytics.breakeven import breakeven, size_tranches
+from abs_model.analytics.scenarios import Scenario
 
 TOL = 1e-6  # the solver tolerance on the multiple
 EXAMPLE = "examples/baitiao_revolving.yaml"

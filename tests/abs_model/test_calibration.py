@@ -1,4 +1,4 @@
-"""Calibration from a loan-month history (abs_model.history + abs_model.calibration).
+"""Calibration from a loan-month history (abs_model.assumptions.history + abs_model.assumptions.calibration).
 
 The history is simulated from known parameters; every estimate must recover them within sampling
 error. Standard errors: a transition share ``p̂ = n_ij / n_i`` is binomial, ``√(p(1−p)/n_i)``; with
@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 import abs_model as am
-from abs_model.assumptions import RollRates
-from abs_model.calibration import Calibration, calibrate, chain_ladder
+from abs_model.assumptions.assumptions import RollRates
+from abs_model.assumptions.calibration import Calibration, calibrate, chain_ladder
+from abs_model.assumptions.history import bucket_of_dpd, synthetic_history
 from abs_model.errors import AssumptionError
-from abs_model.history import bucket_of_dpd, synthetic_history
 
 Z = 4.0
 EXACT = 1e-12
@@ -334,7 +334,7 @@ def test_restructuring_take_up_and_redefault_are_recovered() -> None:
     # True parameters: 30 % of M2 and 20 % of M3 balances (by count) enter a 6-month plan each
     # month; 8 % of plans re-default each month. Estimates must fall within 4 binomial standard
     # errors, and the roll rates (conditional on not restructuring) are still recovered.
-    from abs_model.history import synthetic_history
+    from abs_model.assumptions.history import synthetic_history
 
     true_rr = RollRates.simple(roll=[0.06, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0], cure=[0.3, 0.2, 0.1, 0.05, 0.0, 0.0])
     h = synthetic_history(40_000, seed=5, true_roll_rates=true_rr, true_cpr=0.1, months=24, vintages=12,
@@ -355,7 +355,7 @@ def test_restructuring_take_up_and_redefault_are_recovered() -> None:
 
 
 def test_history_without_restructuring_estimates_no_take_up() -> None:
-    from abs_model.history import synthetic_history
+    from abs_model.assumptions.history import synthetic_history
 
     rr = RollRates.simple(roll=[0.05, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0], cure=[0.3, 0.2, 0.1, 0.05, 0.0, 0.0])
     h = synthetic_history(3000, seed=1, true_roll_rates=rr, restructured_column=True)

@@ -1,4 +1,4 @@
-"""Running Monte Carlo and sweeps on a real dask.distributed LocalCluster (abs_model.executors).
+"""Running Monte Carlo and sweeps on a real dask.distributed LocalCluster (abs_model.analytics.executors).
 
 One cluster (2 worker processes, 1 thread each) serves the module; the tests that kill workers
 run last and wait for the nanny to bring the worker back.
@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 import abs_model as am
-from abs_model.executors import IncompleteRunError, map_chunks
-from abs_model.montecarlo import monte_carlo
+from abs_model.analytics.executors import IncompleteRunError, map_chunks
+from abs_model.analytics.montecarlo import monte_carlo
 
 distributed = pytest.importorskip("distributed")
 dask = pytest.importorskip("dask")
@@ -82,9 +82,9 @@ def test_monte_carlo_on_dask_equals_in_process(client: Any, cluster: Any, deal: 
 
 
 def test_sweep_on_dask_equals_in_process(client: Any, deal: am.Deal) -> None:
-    if importlib.util.find_spec("abs_model.sweep") is None:
+    if importlib.util.find_spec("abs_model.analytics.sweep") is None:
         pytest.skip("abs_model/sweep.py does not exist yet (written in parallel by another engineer)")
-    from abs_model.sweep import sweep
+    from abs_model.analytics.sweep import sweep
 
     grid = {"default": [0.5, 1.0, 2.0, 4.0], "prepay": [0.5, 1.5]}
     local = sweep(deal, grid, chunk=3, progress=False)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import abs_model as am
 from abs_model.errors import DealError
-from abs_model.runner import run_arrays
+from abs_model.runs.runner import run_arrays
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 BAITIAO = EXAMPLES / "baitiao_revolving.yaml"
@@ -91,7 +91,7 @@ def test_yaml_tags_that_construct_objects_are_refused(tmp_path: Path) -> None:
 def test_published_schema_matches_the_code() -> None:
     import json
 
-    from abs_model.deal_schema import SCHEMA
+    from abs_model.deal.schema import SCHEMA
 
     published = Path(am.__file__).parent / "data" / "deal.schema.json"
     assert json.loads(published.read_text(encoding="utf-8")) == json.loads(json.dumps(SCHEMA))
@@ -167,8 +167,8 @@ def test_a_deal_pickles_for_worker_processes() -> None:
 def test_precompressed_lines_are_used_only_when_they_fit(baitiao: am.Deal) -> None:
     import dataclasses
 
-    from abs_model.replines import rep_lines
-    from abs_model.runner import _deal_lines
+    from abs_model.projection.replines import rep_lines
+    from abs_model.runs.runner import _deal_lines
 
     a = baitiao.assumptions
     assert _deal_lines(baitiao, a) is baitiao.pool_lines

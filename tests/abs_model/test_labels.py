@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from abs_model.atomic import atomic_write
-from abs_model.labels import EXCEL_FORMATS, LABELS, Label, display, excel_format, fmt, label
+from abs_model.output.atomic import atomic_write
+from abs_model.output.labels import EXCEL_FORMATS, LABELS, Label, display, excel_format, fmt, label
 
 
 def test_every_column_of_a_deal_result_is_registered_in_both_languages() -> None:

@@ -1,4 +1,4 @@
-"""Monte Carlo over the one-factor shock model (abs_model.montecarlo)."""
+"""Monte Carlo over the one-factor shock model (abs_model.analytics.montecarlo)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,18 @@ import pandas as pd
 import pytest
 
 import abs_model as am
+from abs_model.analytics.executors import map_chunks
+from abs_model.analytics.montecarlo import (
+    LOSS_TOLERANCE,
+    MonteCarloResult,
+    ShockModel,
+    draw_normals,
+    monte_carlo,
+    run_paths,
+)
+from abs_model.core.yields import wal
 from abs_model.errors import AbsModelError
-from abs_model.executors import map_chunks
-from abs_model.montecarlo import LOSS_TOLERANCE, MonteCarloResult, ShockModel, draw_normals, monte_carlo, run_paths
-from abs_model.runner import run_arrays
-from abs_model.yields import wal
+from abs_model.runs.runner import run_arrays
 
 DEAL = Path(__file__).resolve().parents[2] / "examples" / "baitiao_revolving.yaml"
 REL = 1e-12  # relative tolerance where floating-point order could differ (none is expected)

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from abs_model.core.pricing import bullet_apr, flat_fee_apr
 from abs_model.errors import AssumptionError
-from abs_model.pricing import bullet_apr, flat_fee_apr
 
 # Published in the domain notes to two decimals of a percent: half a basis point either way.
 PUBLISHED = 0.00005

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from abs_model.assumptions import Assumptions, Curve, RollRates
+from abs_model.assumptions.assumptions import Assumptions, Curve, RollRates
+from abs_model.collateral.pool import Pool
 from abs_model.errors import AssumptionError
-from abs_model.pool import Pool
-from abs_model.projection import project
+from abs_model.projection.engine import project
 from tests.abs_model.reference_loop import reference_project
 
 CENT = 0.005
@@ -236,9 +236,9 @@ def test_books_balance_and_rates_are_realised(loans: list[dict], a: Assumptions)
 
 
 def test_hashed_compression_equals_the_dense_one() -> None:
-    from abs_model.projection import project_lines
-    from abs_model.replines import _rep_lines_hashed, rep_lines
-    from abs_model.synthetic import synthetic_pool
+    from abs_model.collateral.synthetic import synthetic_pool
+    from abs_model.projection.engine import project_lines
+    from abs_model.projection.replines import _rep_lines_hashed, rep_lines
 
     pool = synthetic_pool(3000, seed=5)
     a = Assumptions.make(cpr=0.15, roll_rates=RollRates.simple(roll=[0.02, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0]), recovery_rate=0.1)
@@ -277,8 +277,8 @@ def test_seasoned_loan_starts_at_its_age() -> None:
 def test_segment_overrides_equal_projecting_each_segment_alone() -> None:
     # The model is linear in balance: projecting score band E with its own CPR and roll rates and
     # the rest with the pool-wide ones, then adding, must equal one projection with overrides.
-    from abs_model.assumptions import SegmentOverride
-    from abs_model.synthetic import synthetic_pool
+    from abs_model.assumptions.assumptions import SegmentOverride
+    from abs_model.collateral.synthetic import synthetic_pool
 
     pool = synthetic_pool(4000, seed=9)
     base_rr = RollRates.simple(roll=[0.01, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0], cure=[0.4, 0.2, 0.1, 0.05, 0.0, 0.0])
@@ -295,7 +295,7 @@ def test_segment_overrides_equal_projecting_each_segment_alone() -> None:
 
 
 def test_stressed_roll_rates_stay_stochastic_for_any_multiple() -> None:
-    from abs_model.assumptions import stress_rolls
+    from abs_model.assumptions.assumptions import stress_rolls
 
     P = RollRates.simple(roll=[0.02, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0], cure=[0.3, 0.2, 0.1, 0.05, 0.0, 0.0]).matrix
     for m in (0.0, 0.5, 1.0, 3.0, 100.0):
@@ -308,8 +308,8 @@ def test_stressed_roll_rates_stay_stochastic_for_any_multiple() -> None:
 
 
 def test_recovery_multiples_scale_the_rate_up_to_the_whole_balance() -> None:
-    from abs_model.projection import project_lines
-    from abs_model.replines import rep_lines
+    from abs_model.projection.engine import project_lines
+    from abs_model.projection.replines import rep_lines
 
     rr = RollRates.simple(roll=[1.0] * 7)
     a = Assumptions.make(roll_rates=rr, recovery_rate=0.2, recovery_lag=0)
@@ -328,7 +328,7 @@ def test_payment_rate_and_pool_yield_by_hand() -> None:
 
 
 def test_loan_level_balances_come_back_in_tape_order() -> None:
-    from abs_model.synthetic import synthetic_pool
+    from abs_model.collateral.synthetic import synthetic_pool
 
     pool = synthetic_pool(300, seed=12)
     rr = RollRates.simple(roll=[0.03, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0], cure=[0.3, 0.2, 0.1, 0.0, 0.0, 0.0])

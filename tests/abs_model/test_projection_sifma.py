@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import abs_model as am
-from abs_model import rates
-from abs_model.assumptions import Curve
+from abs_model.assumptions.assumptions import Curve
+from abs_model.core import rates
 from tests.abs_model.sifma_reference import CASH_FLOW_A, CASH_FLOW_B
 
 PRINTED = 1.0  # whole dollars as printed, rounding carried through the running balance

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from abs_model import rates
+from abs_model.core import rates
 from abs_model.errors import AssumptionError
 from tests.abs_model import sifma_reference as ref
 

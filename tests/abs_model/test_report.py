@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from abs_model.report import SECTION_IDS, build_context, render_report
+from abs_model.output.report import SECTION_IDS, build_context, render_report
 
 T = 12
 CENT = 0.005
@@ -362,7 +362,7 @@ def test_context_collections_match_pool(kind: str) -> None:
 
 @KINDS
 def test_excess_spread_definition(kind: str) -> None:
-    from abs_model.report import excess_spread
+    from abs_model.output.report import excess_spread
 
     res = get_result(kind)
     es = excess_spread(res)
@@ -469,7 +469,7 @@ def test_failed_write_keeps_previous_report(tmp_path: Path, monkeypatch: pytest.
     def boom(*_a: object, **_k: object) -> dict[str, Any]:
         raise RuntimeError("render failed")
 
-    monkeypatch.setattr("abs_model.report.build_context", boom)
+    monkeypatch.setattr("abs_model.output.report.build_context", boom)
     with pytest.raises(RuntimeError):
         render_report(get_result(), out)
     assert out.read_text(encoding="utf-8") == "good"
@@ -541,7 +541,7 @@ def test_report_states_the_input_file_hashes() -> None:
     import hashlib
 
     import abs_model as am
-    from abs_model.report import render_report
+    from abs_model.output.report import render_report
 
     deal_path = Path(__file__).resolve().parents[2] / "examples" / "us_auto_static.yaml"
     r = am.run(am.load_deal(deal_path))

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 import abs_model as am
-from abs_model.assumptions import Assumptions, RollRates
+from abs_model.assumptions.assumptions import Assumptions, RollRates
+from abs_model.assumptions.servicing import ChargeOffPath, CollectionStage, CollectionStrategy, Restructuring
+from abs_model.collateral.pool import Pool
 from abs_model.errors import AssumptionError
-from abs_model.pool import Pool
-from abs_model.servicing import ChargeOffPath, CollectionStage, CollectionStrategy, Restructuring
 
 CENT = 0.005
 
@@ -126,7 +126,7 @@ def test_bad_strategies_are_refused() -> None:
 
 
 def test_strategy_comparison_table_reads_like_the_runs() -> None:
-    from abs_model.strategies import compare_strategies, default_strategies
+    from abs_model.analytics.strategies import compare_strategies, default_strategies
 
     deal = am.load_deal("examples/baitiao_revolving.yaml")
     table = compare_strategies(deal, discount_rate=0.12)
@@ -149,9 +149,9 @@ def test_strategy_comparison_table_reads_like_the_runs() -> None:
 def test_report_and_workbook_show_the_strategy_comparison(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    from abs_model.report import render_report
-    from abs_model.strategies import compare_strategies
-    from abs_model.workbook import write_workbook
+    from abs_model.analytics.strategies import compare_strategies
+    from abs_model.output.report import render_report
+    from abs_model.output.workbook import write_workbook
 
     deal = am.load_deal("examples/baitiao_revolving.yaml")
     r = am.run(deal)

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from abs_model.pool import Pool
-from abs_model.pricing import flat_fee_apr
-from abs_model.strats import STRAT_COLUMNS, summarise
-from abs_model.synthetic import synthetic_pool
+from abs_model.collateral.pool import Pool
+from abs_model.collateral.strats import STRAT_COLUMNS, summarise
+from abs_model.collateral.synthetic import synthetic_pool
+from abs_model.core.pricing import flat_fee_apr
 
 CENT = 0.005
 TIGHT = 1e-12

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import abs_model as am
-from abs_model.scenarios import variant
-from abs_model.sweep import METRICS, evaluate_chunk, scenario_grid
-from abs_model.yields import cash_flow_yield
+from abs_model.analytics.scenarios import variant
+from abs_model.analytics.sweep import METRICS, evaluate_chunk, scenario_grid
+from abs_model.core.yields import cash_flow_yield
 
 REL = 1e-9
 BAITIAO = "examples/baitiao_revolving.yaml"

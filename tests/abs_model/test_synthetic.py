@@ -10,10 +10,8 @@ import numpy_financial as npf
 import pandas as pd
 import pytest
 
-from abs_model.errors import AssumptionError
-from abs_model.pool import Pool
-from abs_model.products import Product
-from abs_model.synthetic import (
+from abs_model.collateral.pool import Pool
+from abs_model.collateral.synthetic import (
     FEE_GRID,
     TERMS,
     example_tape_path,
@@ -21,7 +19,9 @@ from abs_model.synthetic import (
     synthetic_tape,
     write_example_tape,
 )
-from abs_model.tape import read_tape
+from abs_model.collateral.tape import read_tape
+from abs_model.core.products import Product
+from abs_model.errors import AssumptionError
 
 CENT = 0.005
 REPO = Path(__file__).resolve().parents[2]

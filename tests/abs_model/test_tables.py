@@ -16,8 +16,8 @@ import pytest
 
 import abs_model as am
 import tranches as tr
-from abs_model.tables import decrement_table, price_yield_table
-from abs_model.yields import price_from_yield
+from abs_model.analytics.tables import decrement_table, price_yield_table
+from abs_model.core.yields import price_from_yield
 
 BAL = 1_200.0
 

@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 import sqlalchemy
 
-from abs_model import tape as tape_module
+from abs_model.collateral import tape as tape_module
+from abs_model.collateral.pool import Pool
+from abs_model.collateral.synthetic import synthetic_tape
+from abs_model.collateral.tape import COLUMNS, REQUIRED_COLUMNS, SEGMENT_COLUMNS, ZH_COLUMNS, read_tape
+from abs_model.core.products import Product
 from abs_model.errors import TapeError
-from abs_model.pool import Pool
-from abs_model.products import Product
-from abs_model.synthetic import synthetic_tape
-from abs_model.tape import COLUMNS, REQUIRED_COLUMNS, SEGMENT_COLUMNS, ZH_COLUMNS, read_tape
 
 CENT = 0.005
 

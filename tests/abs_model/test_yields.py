@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from abs_model import rates, yields
+from abs_model.core import rates, yields
 from abs_model.errors import AssumptionError, SolverError
 from tests.abs_model import sifma_reference as ref
 

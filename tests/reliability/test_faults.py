@@ -17,7 +17,7 @@ from openpyxl.workbook.workbook import Workbook
 
 import abs_model as am
 from abs_model.cli import main
-from abs_model.workbook import write_workbook
+from abs_model.output.workbook import write_workbook
 
 from ._deals import small_deal_file
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import abs_model as am
-from abs_model.report import render_report
+from abs_model.output.report import render_report
 
 from ._deals import small_deal_file
 

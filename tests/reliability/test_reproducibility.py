@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import abs_model as am
-from abs_model.report import render_report
-from abs_model.workbook import write_workbook
+from abs_model.output.report import render_report
+from abs_model.output.workbook import write_workbook
 
 from ._deals import small_deal_file
 

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 import abs_model as am
+from abs_model.collateral.tape import MAX_BALANCE, MAX_XLSX_UNCOMPRESSED
 from abs_model.errors import TapeError
-from abs_model.tape import MAX_BALANCE, MAX_XLSX_UNCOMPRESSED
 
 HEADER = "loan_id,original_principal,current_principal,original_term,remaining_term,product,rate,bucket"
 #: Two clean loans: a 12-instalment Baitiao plan at 0.6 % a period, a 6-month level-payment loan at 12 %.

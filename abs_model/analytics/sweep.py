@@ -1,0 +1,429 @@
+"""Scenario sweeps: ``sweep(deal, grid) -> DataFrame``, one row per scenario × tranche.
+
+A grid is a dict of lists (their Cartesian product) or a DataFrame of scenarios (one row each).
+Its columns name assumption levers:
+
+==========================  =====================================================================
+column                      meaning
+==========================  =====================================================================
+``prepay`` / ``prepay_mult``      multiple of the base CPR (capped at CPR 1)
+``default`` / ``default_mult``    multiple of the base default rate (CDR, cumulative default or the
+                                  roll-forward rates of a roll-rate matrix)
+``recovery`` / ``recovery_mult``  multiple of the base recovery rate
+``cpr``                     absolute CPR; becomes ``prepay_mult = cpr / base CPR`` (the base must
+                            be one constant CPR)
+``cdr``                     absolute CDR; ``default_mult = cdr / base CDR`` (constant base CDR)
+``cumulative_default``      absolute 累计违约率; ``default_mult = value / base cumulative default``
+``recovery_rate``           absolute; ``recovery_mult = value / base recovery rate``
+``timing``                  ``"base"``, ``"front"`` or ``"back"`` (:func:`abs_model.analytics.scenarios.with_timing`)
+``spread_bp``               spread compression in bp a year (:func:`abs_model.analytics.scenarios.with_spread_compression`)
+``scenario``                a named scenario (:mod:`abs_model.analytics.scenarios`); its multipliers multiply
+                            the other columns' and its timing/spread apply unless given
+==========================  =====================================================================
+
+Every scenario sharing ``(timing, spread_bp)`` runs in one vectorised batch
+(:func:`abs_model.runs.runner.run_arrays`), ``chunk`` scenarios at a time to bound memory.
+:func:`evaluate_chunk` is a pure top-level function, so a chunk can be shipped to another process
+or a Dask worker (``executor=``).
+
+Metrics, per scenario and tranche (arrays ``P, I, R, W, SF, B`` = principal, interest, residual,
+writedown, carried interest shortfall, ending balance by period ``k = 1 … T``):
+
+- ``loss = Σ W_k``, ``loss_pct = loss / original balance``;
+- ``interest_shortfall = SF_T`` (interest still unpaid at the end), ``max_interest_shortfall = max_k SF_k``;
+- ``wal_years = Σ k P_k / Σ P_k / 12`` (principal paid at period ends, as :func:`abs_model.core.yields.wal`);
+- ``first_principal_period`` / ``last_principal_period``: first and last ``k`` with ``P_k > 10⁻⁹``
+  (0 when none); ``principal_window = last − first + 1`` months (0 when none);
+- ``yield_at_par``: the bond-equivalent cash-flow yield ``y`` with
+  ``original balance = Σ (I_k + P_k + R_k) / (1 + y/2)^(2k/12)`` (:func:`abs_model.core.yields.cash_flow_yield`
+  at price 1.0, no delay), solved for all rows at once by bisection; NaN where no ``y`` in
+  [−99 %, 1000 %] exists;
+- ``complete``: the class is retired within the deal's periods, ``B_T ≤ 10⁻⁶ × original balance``;
+  ``paid_in_full``: complete, no loss and no interest left unpaid (each ``≤ 10⁻⁶ ×`` original);
+- ``cumulative_default_rate``: pool defaults over the deal's periods (purchased receivables
+  included) ``/ initial pool balance`` — the same for every tranche of a scenario.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from abs_model.analytics.scenarios import TIMINGS, scenario_set, variant
+from abs_model.assumptions.assumptions import Assumptions
+from abs_model.core.yields import YIELD_HIGH, YIELD_LOW
+from abs_model.deal.model import Deal
+from abs_model.errors import AssumptionError, DealError, must
+from abs_model.projection.replines import rep_lines
+from abs_model.runs.runner import run_arrays
+
+__all__ = [
+    "METRICS",
+    "SCENARIO_COLUMNS",
+    "evaluate_chunk",
+    "scenario_grid",
+    "sweep",
+    "tranche_metrics",
+]
+
+#: Every metric :func:`sweep` can return, in column order.
+METRICS: tuple[str, ...] = (
+    "loss",
+    "loss_pct",
+    "interest_paid",
+    "principal_paid",
+    "residual_paid",
+    "interest_shortfall",
+    "max_interest_shortfall",
+    "wal_years",
+    "first_principal_period",
+    "last_principal_period",
+    "principal_window",
+    "yield_at_par",
+    "ending_balance",
+    "complete",
+    "paid_in_full",
+    "cumulative_default_rate",
+)
+
+#: The normalised scenario columns every chunk carries.
+SCENARIO_COLUMNS: tuple[str, ...] = ("prepay_mult", "default_mult", "recovery_mult", "timing", "spread_bp")
+
+#: Relative tolerance for "retired", "no loss", "no shortfall" (of the original balance).
+PAID_RTOL = 1e-6
+#: Principal below this is not a principal payment when finding the window (as DealResult.summary).
+PRINCIPAL_EPS = 1e-9
+
+_ALIASES = {
+    "prepay": "prepay_mult",
+    "prepay_mult": "prepay_mult",
+    "default": "default_mult",
+    "default_mult": "default_mult",
+    "recovery": "recovery_mult",
+    "recovery_mult": "recovery_mult",
+}
+_ABSOLUTE = {"cpr": "prepay_mult", "cdr": "default_mult", "cumulative_default": "default_mult", "recovery_rate": "recovery_mult"}
+_KNOWN = (*_ALIASES, *_ABSOLUTE, "timing", "spread_bp", "scenario")
+
+
+# ------------------------------------------------------------------------------------ the grid
+def _grid_frame(grid: Mapping[str, Sequence[Any]] | pd.DataFrame) -> pd.DataFrame:
+    if isinstance(grid, pd.DataFrame):
+        frame = grid.reset_index(drop=True).copy()
+    elif isinstance(grid, Mapping):
+        cols = list(grid)
+        values = []
+        for c in cols:
+            v = grid[c]
+            vals = [v] if isinstance(v, str | int | float) else list(v)
+            if not vals:
+                raise must(f"grid[{c!r}]", "must list at least one value", v, error=AssumptionError)
+            values.append(vals)
+        frame = pd.DataFrame(list(itertools.product(*values)), columns=cols)
+    else:
+        raise must("grid", "must be a dict of lists or a DataFrame of scenarios", type(grid).__name__)
+    if frame.empty:
+        raise must("grid", "must hold at least one scenario", "0 rows")
+    unknown = [c for c in frame.columns if c not in _KNOWN]
+    if unknown:
+        raise must("grid", f"columns must be assumption levers {list(_KNOWN)}", unknown)
+    return frame
+
+
+def _constant(name: str, values: np.ndarray | None) -> float:
+    if values is None or values.size == 0:
+        raise must(name, "the base assumptions must state it to convert an absolute value to a multiple", None)
+    if np.ptp(values) > 0:
+        raise must(
+            name,
+            "an absolute value needs a constant base curve (use the multiple instead)",
+            f"a curve from {values.min():g} to {values.max():g}",
+        )
+    v = float(values[0])
+    if v <= 0:
+        raise must(name, "the base must be > 0 to convert an absolute value to a multiple", v)
+    return v
+
+
+def scenario_grid(grid: Mapping[str, Sequence[Any]] | pd.DataFrame, assumptions: Assumptions) -> pd.DataFrame:
+    """The grid as one row per scenario: the given columns, then ``scenario_id`` and the
+    normalised columns :data:`SCENARIO_COLUMNS` (absolute values converted to multiples of
+    ``assumptions``; see the module doc)."""
+    frame = _grid_frame(grid)
+    n = len(frame)
+    mult = {"prepay_mult": np.ones(n), "default_mult": np.ones(n), "recovery_mult": np.ones(n)}
+    source: dict[str, str] = {}
+    for col in frame.columns:
+        target = _ALIASES.get(col) or _ABSOLUTE.get(col)
+        if target is None:
+            continue
+        if target in source:
+            raise must("grid", f"give {target} once (as {source[target]!r} or {col!r})", [source[target], col])
+        source[target] = col
+        try:
+            v = frame[col].to_numpy(dtype=np.float64)
+        except (TypeError, ValueError):
+            raise must(f"grid[{col!r}]", "must be numbers", frame[col].tolist()[:5]) from None
+        if not np.all(np.isfinite(v)) or np.any(v < 0):
+            raise must(f"grid[{col!r}]", "must be finite numbers ≥ 0", float(v[~(np.isfinite(v) & (v >= 0))][0]))
+        if col in ("cpr", "cdr", "cumulative_default", "recovery_rate") and np.any(v > 1):
+            raise must(f"grid[{col!r}]", "must be decimals in [0, 1]", float(v[v > 1][0]), hint="rates are decimals (6 % is 0.06)")
+        if col == "cpr":
+            v = v / (_constant("cpr", assumptions.cpr.values) * assumptions.prepay_multiplier)
+        elif col == "cdr":
+            if assumptions.cdr is None:
+                raise must("grid['cdr']", "needs base assumptions with a CDR", assumptions.convention)
+            v = v / (_constant("cdr", assumptions.cdr.values) * assumptions.default_multiplier)
+        elif col == "cumulative_default":
+            if assumptions.cumulative_default is None:
+                raise must("grid['cumulative_default']", "needs base assumptions with a cumulative default", None)
+            v = v / (_constant("cumulative_default", np.array([assumptions.cumulative_default])) * assumptions.default_multiplier)
+        elif col == "recovery_rate":
+            v = v / _constant("recovery_rate", np.array([assumptions.recovery_rate]))
+        mult[target] = v
+    timing = np.full(n, "base", dtype=object)
+    spread = np.zeros(n)
+    if "scenario" in frame.columns:
+        named = {s.name: s for s in scenario_set(sorted(set(map(str, frame["scenario"]))))}
+        sc = [named[str(x)] for x in frame["scenario"]]
+        mult["prepay_mult"] = mult["prepay_mult"] * np.array([s.prepay_mult for s in sc])
+        mult["default_mult"] = mult["default_mult"] * np.array([s.default_mult for s in sc])
+        mult["recovery_mult"] = mult["recovery_mult"] * np.array([s.recovery_mult for s in sc])
+        timing = np.array([s.timing for s in sc], dtype=object)
+        spread = np.array([s.spread_bp for s in sc])
+    if "timing" in frame.columns:
+        timing = frame["timing"].astype(str).to_numpy(dtype=object)
+        bad = sorted(set(timing) - set(TIMINGS))
+        if bad:
+            raise must("grid['timing']", f"must be one of {list(TIMINGS)}", bad[0])
+    if "spread_bp" in frame.columns:
+        spread = frame["spread_bp"].to_numpy(dtype=np.float64)
+        if not np.all(np.isfinite(spread)) or np.any(spread < 0):
+            raise must("grid['spread_bp']", "must be finite numbers of basis points ≥ 0", frame["spread_bp"].tolist()[:5])
+    out = frame.copy()
+    out["scenario_id"] = np.arange(n)
+    for k, v in mult.items():
+        out[k] = v
+    out["timing"] = timing
+    out["spread_bp"] = spread
+    return out
+
+
+# ------------------------------------------------------------------------------------ metrics
+def _par_yields(cf: np.ndarray, balance: float) -> np.ndarray:
+    """Bond-equivalent yields at par for each row of ``cf`` (S, T), by bisection (see module doc)."""
+    S, T = cf.shape
+    out = np.full(S, np.nan)
+    if balance <= 0 or S == 0:
+        return out
+    expo = -2.0 * np.arange(1, T + 1) / 12.0
+
+    def f(y: np.ndarray) -> np.ndarray:
+        return (cf * (1.0 + y[:, None] / 2.0) ** expo).sum(axis=1) - balance
+
+    lo = np.full(S, YIELD_LOW)
+    hi = np.full(S, YIELD_HIGH)
+    f_lo = f(lo)
+    f_hi = f(hi)
+    ok = np.sign(f_lo) * np.sign(f_hi) <= 0
+    if not ok.any():
+        return out
+    lo, hi, f_lo = lo[ok], hi[ok], f_lo[ok]
+    c = cf[ok]
+    for _ in range(64):
+        mid = 0.5 * (lo + hi)
+        fm = (c * (1.0 + mid[:, None] / 2.0) ** expo).sum(axis=1) - balance
+        same = np.sign(fm) == np.sign(f_lo)
+        lo = np.where(same, mid, lo)
+        f_lo = np.where(same, fm, f_lo)
+        hi = np.where(same, hi, mid)
+        if float(np.max(hi - lo)) < 1e-13:
+            break
+    out[ok] = 0.5 * (lo + hi)
+    return out
+
+
+def tranche_metrics(liab: Any, name: str, *, yields: bool = True) -> dict[str, np.ndarray]:
+    """Every tranche metric of :data:`METRICS` (but the pool's) for all scenarios of ``liab``
+    (a :class:`tranches.LiabilityResult`); arrays of shape (S,). See the module doc."""
+    t = liab.tranche(name)
+    orig = float(t.original_balance)
+    P, Ip, R, W, SF, B = t.principal_paid, t.interest_paid, t.residual_paid, t.writedown, t.interest_shortfall, t.balance_end
+    S, T = P.shape
+    tol = PAID_RTOL * max(orig, 1.0)
+    loss = W.sum(axis=1)
+    prin = P.sum(axis=1)
+    k = np.arange(1, T + 1, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        wal = np.where(prin > 0, (P * k).sum(axis=1) / np.where(prin > 0, prin, 1.0) / 12.0, np.nan)
+    paid = P > PRINCIPAL_EPS
+    anyp = paid.any(axis=1)
+    first = np.where(anyp, paid.argmax(axis=1) + 1, 0)
+    last = np.where(anyp, T - paid[:, ::-1].argmax(axis=1), 0)
+    short_end = SF[:, -1] if T else np.zeros(S)
+    end = B[:, -1] if T else np.full(S, orig)
+    complete = end <= tol
+    return {
+        "loss": loss,
+        "loss_pct": loss / orig if orig > 0 else np.zeros(S),
+        "interest_paid": Ip.sum(axis=1),
+        "principal_paid": prin,
+        "residual_paid": R.sum(axis=1),
+        "interest_shortfall": short_end,
+        "max_interest_shortfall": SF.max(axis=1) if T else np.zeros(S),
+        "wal_years": wal,
+        "first_principal_period": first.astype(np.int64),
+        "last_principal_period": last.astype(np.int64),
+        "principal_window": np.where(anyp, last - first + 1, 0).astype(np.int64),
+        "yield_at_par": _par_yields(Ip + P + R, orig) if yields else np.full(S, np.nan),
+        "ending_balance": end,
+        "complete": complete,
+        "paid_in_full": complete & (loss <= tol) & (short_end <= tol),
+    }
+
+
+def _chunk_columns(chunk: pd.DataFrame) -> dict[str, np.ndarray]:
+    n = len(chunk)
+    cols: dict[str, np.ndarray] = {}
+    for c in ("prepay_mult", "default_mult", "recovery_mult"):
+        cols[c] = chunk[c].to_numpy(dtype=np.float64) if c in chunk.columns else np.ones(n)
+    cols["timing"] = chunk["timing"].astype(str).to_numpy(dtype=object) if "timing" in chunk.columns else np.full(n, "base", dtype=object)
+    cols["spread_bp"] = chunk["spread_bp"].to_numpy(dtype=np.float64) if "spread_bp" in chunk.columns else np.zeros(n)
+    return cols
+
+
+def evaluate_chunk(deal: Deal, assumptions: Assumptions, chunk_frame: pd.DataFrame) -> pd.DataFrame:
+    """Run one chunk of scenarios and return its rows (scenario × tranche).
+
+    ``chunk_frame`` holds one row per scenario with the normalised columns
+    :data:`SCENARIO_COLUMNS` (a missing one takes its base value: multiples 1, timing "base",
+    spread 0); every other column is carried into the result. Scenarios sharing
+    ``(timing, spread_bp)`` run as one batch of :func:`~abs_model.runs.runner.run_arrays`. The rows come
+    scenario-major in the chunk's order, tranches most senior first; columns: the chunk's, then
+    ``tranche``, ``class``, ``original_balance`` and :data:`METRICS`. A pure function of its
+    arguments, so it can run in another process or on a Dask worker.
+    """
+    cols = _chunk_columns(chunk_frame)
+    n = len(chunk_frame)
+    names = deal.tranche_names
+    classes = {t.name: t.tranche_class for t in deal.structure.tranches}
+    metric_arrays: dict[str, dict[str, np.ndarray]] = {
+        nm: {m: np.empty(n, dtype=np.float64) for m in METRICS} for nm in names
+    }
+    keys = list(zip(cols["timing"], cols["spread_bp"], strict=True))
+    lines = rep_lines(deal.pool, assumptions)  # shared by every batch of the chunk
+    for key in dict.fromkeys(keys):
+        idx = np.array([i for i, k in enumerate(keys) if k == key], dtype=np.int64)
+        d, a = variant(deal, assumptions, timing=str(key[0]), spread_bp=float(key[1]))
+        arrays, _, _, liab = run_arrays(
+            d,
+            a,
+            prepay_mult=cols["prepay_mult"][idx],
+            default_mult=cols["default_mult"][idx],
+            recovery_mult=cols["recovery_mult"][idx],
+            lines=lines,
+        )
+        cdr = arrays["defaults"][:, 1:].sum(axis=1) / deal.pool.balance if deal.pool.balance > 0 else np.zeros(idx.size)
+        for nm in names:
+            m = tranche_metrics(liab, nm)
+            m["cumulative_default_rate"] = cdr
+            for k2, v in m.items():
+                metric_arrays[nm][k2][idx] = v
+    base = chunk_frame.reset_index(drop=True)
+    parts = []
+    orig = {t.name: float(t.balance) for t in deal.structure.tranches}
+    for nm in names:
+        part = base.copy()
+        part["tranche"] = nm
+        part["class"] = classes[nm]
+        part["original_balance"] = orig[nm]
+        for metric, values in metric_arrays[nm].items():
+            part[metric] = values
+        part["_order"] = np.arange(n) * len(names) + names.index(nm)
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True).sort_values("_order", kind="stable").drop(columns="_order")
+    for c in ("first_principal_period", "last_principal_period", "principal_window"):
+        out[c] = out[c].astype(np.int64)
+    for c in ("complete", "paid_in_full"):
+        out[c] = out[c].astype(bool)
+    return out.reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------ execution
+def _run_chunks(executor: Any, deal: Deal, a: Assumptions, frames: list[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    if executor is None:
+        for f in frames:
+            yield evaluate_chunk(deal, a, f)
+    elif hasattr(executor, "submit") and hasattr(executor, "gather"):  # a dask.distributed.Client
+        futures = [executor.submit(evaluate_chunk, deal, a, f) for f in frames]
+        for fut in futures:
+            yield fut.result()
+    elif hasattr(executor, "map"):
+        yield from executor.map(evaluate_chunk, itertools.repeat(deal), itertools.repeat(a), frames)
+    else:
+        raise must("executor", "must be None, an object with map(fn, *iterables) or a dask.distributed.Client", type(executor).__name__)
+
+
+def _progress(progress: bool | None, total: int) -> Any:
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    if not show:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="scenario", desc="sweep", file=sys.stderr)
+
+
+def sweep(
+    deal: Deal,
+    grid: Mapping[str, Sequence[Any]] | pd.DataFrame,
+    *,
+    assumptions: Assumptions | None = None,
+    metrics: Iterable[str] = METRICS,
+    executor: Any = None,
+    chunk: int = 1_000,
+    progress: bool | None = None,
+    on_chunk: Callable[[pd.DataFrame], None] | None = None,
+) -> pd.DataFrame:
+    """Run every scenario of ``grid`` on ``deal``; one row per scenario × tranche.
+
+    Columns: the grid's own, ``scenario_id``, the normalised :data:`SCENARIO_COLUMNS`,
+    ``tranche``, ``class``, ``original_balance`` and the requested ``metrics`` (see the module
+    doc). Scenarios run ``chunk`` at a time, each chunk one vectorised batch per
+    ``(timing, spread_bp)`` group, in process (``executor=None``), through ``executor.map`` or
+    on a ``dask.distributed.Client`` (chunks submitted, gathered in order). A tqdm progress bar
+    shows when ``progress=True``, or when ``progress=None`` and stderr is a terminal.
+    ``on_chunk`` (optional) sees each chunk's rows as they arrive.
+    """
+    if not isinstance(deal, Deal):
+        raise DealError(f"deal: must be an abs_model.Deal (use load_deal(path)); got {type(deal).__name__}")
+    a = assumptions if assumptions is not None else (deal.assumptions or Assumptions.make())
+    if not isinstance(a, Assumptions):
+        raise must("assumptions", "must be an abs_model.Assumptions", type(a).__name__)
+    wanted = list(metrics)
+    bad = [m for m in wanted if m not in METRICS]
+    if bad or not wanted:
+        raise must("metrics", f"must be a non-empty selection of {list(METRICS)}", bad or wanted)
+    if isinstance(chunk, bool) or not isinstance(chunk, int | np.integer) or chunk < 1:
+        raise must("chunk", "must be a whole number of scenarios ≥ 1", chunk)
+    frame = scenario_grid(grid, a)
+    frames = [frame.iloc[i : i + int(chunk)] for i in range(0, len(frame), int(chunk))]
+    bar = _progress(progress, len(frame))
+    parts = []
+    try:
+        for f, part in zip(frames, _run_chunks(executor, deal, a, frames), strict=True):
+            parts.append(part)
+            if on_chunk is not None:
+                on_chunk(part)
+            if bar is not None:
+                bar.update(len(f))
+    finally:
+        if bar is not None:
+            bar.close()
+    out = pd.concat(parts, ignore_index=True)
+    drop = [m for m in METRICS if m not in wanted]
+    return out.drop(columns=drop)

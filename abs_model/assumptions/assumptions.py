@@ -1,0 +1,488 @@
+"""Projection assumptions in one normalised form: :class:`Assumptions`.
+
+Every rate is a decimal. Every curve, whatever it was given as (a scalar, a per-period list, a
+by-original-term mapping, a standard curve such as PSA/ABS/SDA), becomes a :class:`Curve`: a
+read-only array indexed either by *period* (1-based periods since cut-off) or by *age* (1-based
+months on book of the receivable at that period). Beyond its last value a curve stays flat.
+
+Conventions (named; each result states which one it used)
+---------------------------------------------------------
+``"sifma"`` — the SIFMA/BMA Standard Formulas: new defaults are ``MDR × prior performing
+balance``; scheduled amortisation runs on the surviving balance; voluntary prepayments are
+``SMM × (surviving balance − scheduled principal)``; defaulted balances are liquidated after the
+recovery lag at ``recovery_rate`` (severity = 1 − recovery_rate).
+
+``"roll_rate"`` — the consumer-receivable state machine: a roll-rate matrix over M0…M7 moves
+balances at most one bucket forward a period, or cures them; a delinquent balance pays nothing;
+a cure pays the missed instalments; a balance reaching the default threshold (90+ or 180+ days
+past due) is charged off and recovered at ``recovery_rate`` after the lag; SMM applies to the
+current (M0) balance after its scheduled instalment.
+
+Chinese cumulative default rate (累计违约率) — ``cumulative_default`` is a share of the initial pool
+balance, spread over periods by ``default_timing`` (by year or by period); it runs under the
+``"sifma"`` convention with the period's MDR chosen so that the period's defaults equal
+``cumulative_default × initial balance × timing[t]`` (capped at the performing balance).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import numpy as np
+
+from abs_model.assumptions.servicing import CollectionStrategy
+from abs_model.core import rates
+from abs_model.errors import AssumptionError
+from tranches.frozen import FrozenMap
+
+Index = Literal["period", "age"]
+UnearnedFee = Literal["waived", "one_period", "full"]
+N_BUCKETS = 8  # M0 … M7
+
+
+def _finite(name: str, a: np.ndarray) -> None:
+    if not np.all(np.isfinite(a)):
+        bad = float(a[~np.isfinite(a)].ravel()[0])
+        raise AssumptionError(f"{name}: must be finite numbers; got {bad!r}")
+
+
+def _decimals(name: str, a: np.ndarray, *, upper: float = 1.0) -> None:
+    _finite(name, a)
+    if a.size and (a.min() < 0 or a.max() > upper):
+        bad = float(a[(a < 0) | (a > upper)].ravel()[0])
+        hint = " — rates are decimals (6 % is 0.06)" if bad > 1 else ""
+        raise AssumptionError(f"{name}: must be a decimal in [0, {upper:g}]; got {bad!r}{hint}")
+
+
+@dataclass(frozen=True, slots=True)
+class Curve:
+    """A rate path: ``values[k-1]`` applies at index ``k`` (1-based), flat beyond the end.
+
+    ``index="period"``: ``k`` is the period since cut-off; ``index="age"``: ``k`` is the
+    receivable's months on book in that period (age at cut-off + period).
+    """
+
+    values: np.ndarray
+    index: Index = "period"
+
+    def __post_init__(self) -> None:
+        v = np.array(self.values, dtype=np.float64, copy=True).ravel()
+        if v.size == 0:
+            raise AssumptionError("curve: must have at least one value; got an empty vector")
+        v.setflags(write=False)
+        object.__setattr__(self, "values", v)
+        if self.index not in ("period", "age"):
+            raise AssumptionError(f"curve.index: must be 'period' or 'age'; got {self.index!r}")
+
+    def at(self, k: np.ndarray) -> np.ndarray:
+        """Values at 1-based indices ``k`` (array), flat extrapolation past the end."""
+        i = np.clip(np.asarray(k) - 1, 0, self.values.size - 1)
+        return self.values[i]
+
+    def scaled(self, m: float) -> Curve:
+        return Curve(self.values * m, self.index)
+
+
+def as_curve(x: Any, name: str, *, index: Index = "period", upper: float = 1.0) -> Curve:
+    """Normalise a scalar, a vector or a :class:`Curve` into a validated :class:`Curve`."""
+    if not isinstance(x, Curve):
+        try:
+            a = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise AssumptionError(f"{name}: must be a number or a vector of numbers by {index}; got {x!r}") from None
+        if a.ndim > 1:
+            raise AssumptionError(f"{name}: must be a number or a 1-D vector by {index}; got an array of shape {a.shape}")
+        if a.size == 0:
+            raise AssumptionError(f"{name}: must have at least one value; got an empty vector")
+    c = x if isinstance(x, Curve) else Curve(np.atleast_1d(a), index)
+    _decimals(name, c.values, upper=upper)
+    return c
+
+
+@dataclass(frozen=True, slots=True)
+class RollRates:
+    """A roll-rate (Markov) matrix over M0…M7, optionally one per month on book.
+
+    ``matrix`` has shape (8, 8) or (M, 8, 8); row ``i`` gives the share of bucket ``i``'s balance
+    that is in bucket ``j`` one period later. Rules: rows sum to 1; entries are in [0, 1]; balances
+    move at most one bucket forward (``P[i, j] = 0`` for ``j > i + 1``); M7 is absorbing. With a
+    stack, ``matrix[a-1]`` applies in the period in which the receivable is ``a`` months on book
+    (flat after the last).
+    """
+
+    matrix: np.ndarray
+
+    def __post_init__(self) -> None:
+        m = np.array(self.matrix, dtype=np.float64, copy=True)
+        if m.ndim == 2:
+            m = m[None]
+        if m.ndim != 3 or m.shape[1:] != (N_BUCKETS, N_BUCKETS):
+            raise AssumptionError(
+                f"roll_rates.matrix: must be 8×8 (M0…M7) or a stack of shape (M, 8, 8); got shape {np.shape(self.matrix)}"
+            )
+        _decimals("roll_rates.matrix", m)
+        sums = m.sum(axis=2)
+        bad = np.argwhere(np.abs(sums - 1.0) > 1e-9)
+        if bad.size:
+            a, r = bad[0]
+            raise AssumptionError(f"roll_rates.matrix[{a}][{r}] (row M{r}): must sum to 1; got {float(sums[a, r])!r}")
+        upper = np.triu(np.ones((N_BUCKETS, N_BUCKETS), dtype=bool), k=2)
+        if np.any(m[:, upper] > 0):
+            a, r, c = np.argwhere(m * upper > 0)[0]
+            raise AssumptionError(
+                f"roll_rates.matrix[{a}][{r}][{c}]: balances move at most one bucket a period "
+                f"(M{r} → M{c} skips buckets); got {float(m[a, r, c])!r}"
+            )
+        m.setflags(write=False)
+        object.__setattr__(self, "matrix", m)
+
+    @classmethod
+    def simple(
+        cls,
+        *,
+        roll: Sequence[float],
+        cure: Sequence[float] | None = None,
+    ) -> RollRates:
+        """Build a matrix from roll-forward rates ``roll[i]`` (Mi → Mi+1, i = 0…6) and cure rates
+        ``cure[i]`` (Mi → M0, i = 1…6, given as a list of 6); the rest stays in its bucket.
+        """
+        r = np.asarray(roll, dtype=np.float64)
+        c = np.zeros(6) if cure is None else np.asarray(cure, dtype=np.float64)
+        if r.shape != (7,):
+            raise AssumptionError(f"roll_rates.roll: must have 7 values (M0→M1 … M6→M7); got {r.size}")
+        if c.shape != (6,):
+            raise AssumptionError(f"roll_rates.cure: must have 6 values (M1…M6 → M0); got {c.size}")
+        _decimals("roll_rates.roll", r)
+        _decimals("roll_rates.cure", c)
+        over = np.flatnonzero(r[1:] + c > 1.0 + 1e-12)
+        if over.size:
+            i = int(over[0]) + 1
+            raise AssumptionError(
+                f"roll_rates: roll[{i}] + cure[{i - 1}] (M{i} → M{i + 1} plus M{i} → M0) must be ≤ 1, the rest stays in M{i}; "
+                f"got {float(r[i])!r} + {float(c[i - 1])!r} = {float(r[i] + c[i - 1])!r}"
+            )
+        P = np.zeros((N_BUCKETS, N_BUCKETS))
+        for i in range(7):
+            P[i, i + 1] = r[i]
+            cure_i = c[i - 1] if i >= 1 else 0.0
+            P[i, 0] += cure_i
+            P[i, i] += 1.0 - r[i] - cure_i
+        P[7, 7] = 1.0
+        return cls(P)
+
+    def stressed(self, m: float) -> RollRates:
+        """Scale every roll-forward rate (Mi → Mi+1) by ``m`` (capped at 1); the other entries of
+        the row shrink in proportion so the row still sums to 1."""
+        return RollRates(stress_rolls(self.matrix, np.array([m]))[0])
+
+
+def stress_rolls(matrix: np.ndarray, mult: np.ndarray) -> np.ndarray:
+    """Stressed copies of a (M, 8, 8) stack for each multiplier: shape (S, M, 8, 8).
+
+    Defined as ``P'[i, i+1] = min(1, m·P[i, i+1])`` and ``P'[i, j] = P[i, j]·(1 − P'[i, i+1]) /
+    (1 − P[i, i+1])`` for ``j ≠ i+1``; a row with ``P[i, i+1] = 1`` keeps ``1 − P'[i, i+1]`` in
+    bucket i (it stays delinquent rather than rolling).
+    """
+    m = np.asarray(mult, dtype=np.float64).reshape(-1, 1, 1)
+    base = np.asarray(matrix)
+    out = np.broadcast_to(base, (m.shape[0], *base.shape)).copy()
+    for i in range(N_BUCKETS - 1):
+        roll = base[:, i, i + 1][None, :]
+        new = np.minimum(1.0, roll * m[:, :, 0])
+        rest = 1.0 - roll
+        scale = np.where(rest > 0, (1.0 - new) / np.where(rest > 0, rest, 1.0), 0.0)
+        out[:, :, i, :] = base[None, :, i, :] * scale[..., None]
+        out[:, :, i, i + 1] = new
+        # a row that rolled forward with certainty keeps what no longer rolls in its own bucket
+        out[:, :, i, i] += np.where(rest > 0, 0.0, 1.0 - new)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentOverride:
+    """Assumptions for the receivables whose ``column`` equals ``value`` (e.g. score band "E").
+
+    ``column`` is a segment column or one of ``"product"`` / ``"original_term"``; any field left
+    ``None`` falls back to the pool-wide assumption.
+    """
+
+    column: str
+    value: Any
+    cpr: Curve | None = None
+    cdr: Curve | None = None
+    roll_rates: RollRates | None = None
+    recovery_rate: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Assumptions:
+    """Normalised projection assumptions. Build with :meth:`Assumptions.make` (keyword options).
+
+    Attributes are already validated and normalised; see the module doc for the conventions.
+    """
+
+    cpr: Curve = field(default_factory=lambda: Curve(np.zeros(1)))
+    cdr: Curve | None = None
+    cumulative_default: float | None = None
+    default_timing: Curve | None = None
+    roll_rates: RollRates | None = None
+    default_threshold_days: int = 90
+    recovery_rate: float = 0.0
+    recovery_timing: np.ndarray = field(default_factory=lambda: np.ones(1))
+    servicing_fee: float = 0.0
+    unearned_fee: UnearnedFee = "waived"
+    prepay_multiplier: float = 1.0
+    default_multiplier: float = 1.0
+    segment_overrides: tuple[SegmentOverride, ...] = ()
+    horizon: int | None = None
+    collections: CollectionStrategy | None = None
+    labels: Mapping[str, str] = field(default_factory=FrozenMap)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def make(
+        cls,
+        *,
+        cpr: Any = None,
+        smm: Any = None,
+        psa: float | None = None,
+        abs_speed: float | None = None,
+        cpr_by_term: Mapping[int, Any] | None = None,
+        cdr: Any = None,
+        mdr: Any = None,
+        sda: float | None = None,
+        cumulative_default: float | None = None,
+        default_timing: Sequence[float] | None = None,
+        timing_unit: Literal["year", "period"] = "year",
+        roll_rates: Any = None,
+        default_threshold_days: int = 90,
+        recovery_rate: float = 0.0,
+        recovery_lag: int = 0,
+        recovery_timing: Sequence[float] | None = None,
+        servicing_fee: float = 0.0,
+        unearned_fee: UnearnedFee = "waived",
+        prepay_multiplier: float = 1.0,
+        default_multiplier: float = 1.0,
+        segment_overrides: Sequence[SegmentOverride] = (),
+        horizon: int | None = None,
+        collections: CollectionStrategy | None = None,
+        max_age: int = 480,
+    ) -> Assumptions:
+        """Normalise any supported way of stating assumptions into one :class:`Assumptions`.
+
+        Prepayment: exactly one of ``cpr`` (annual; scalar, per-period vector or Curve), ``smm``
+        (monthly), ``psa`` (multiple, 1.5 = 150 % PSA, by age), ``abs_speed`` (decimal, by age);
+        ``cpr_by_term`` gives a CPR curve per original term (as segment overrides).
+        Default: at most one of ``cdr`` / ``mdr`` / ``sda`` (US constant default rate on the
+        performing balance), ``cumulative_default`` + ``default_timing`` (Chinese 累计违约率),
+        or ``roll_rates`` (an 8×8 or (M, 8, 8) matrix, or a :class:`RollRates`).
+        """
+        given = [k for k, v in {"cpr": cpr, "smm": smm, "psa": psa, "abs_speed": abs_speed}.items() if v is not None]
+        if len(given) > 1:
+            raise AssumptionError(f"prepayment: give one of cpr, smm, psa, abs_speed; got {given}")
+        ages = np.arange(1, max_age + 1)
+        if smm is not None:
+            sc = as_curve(smm, "smm")
+            pre = Curve(rates.smm_to_cpr(sc.values), sc.index)
+        elif psa is not None:
+            _nonneg("psa", psa)
+            pre = Curve(np.minimum(1.0, rates.psa_to_cpr(psa, ages)), "age")
+        elif abs_speed is not None:
+            _decimals("abs_speed", np.asarray([abs_speed]))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                s = np.clip(np.nan_to_num(_abs_smm(abs_speed, ages), nan=1.0, posinf=1.0), 0, 1)
+            pre = Curve(rates.smm_to_cpr(s), "age")
+        else:
+            pre = as_curve(0.0 if cpr is None else cpr, "cpr")
+
+        dgiven = [
+            k
+            for k, v in {
+                "cdr": cdr,
+                "mdr": mdr,
+                "sda": sda,
+                "cumulative_default": cumulative_default,
+                "roll_rates": roll_rates,
+            }.items()
+            if v is not None
+        ]
+        if len(dgiven) > 1:
+            raise AssumptionError(f"default: give one of cdr, mdr, sda, cumulative_default, roll_rates; got {dgiven}")
+        cdr_curve: Curve | None = None
+        if cdr is not None:
+            cdr_curve = as_curve(cdr, "cdr")
+        elif mdr is not None:
+            mc = as_curve(mdr, "mdr")
+            cdr_curve = Curve(rates.mdr_to_cdr(mc.values), mc.index)
+        elif sda is not None:
+            _nonneg("sda", sda)
+            cdr_curve = Curve(np.minimum(1.0, rates.sda_to_cdr(sda, ages)), "age")
+        timing: Curve | None = None
+        if cumulative_default is not None:
+            _decimals("cumulative_default", np.asarray([cumulative_default]))
+            if default_timing is None:
+                raise AssumptionError(
+                    "default_timing: required with cumulative_default (e.g. [0.4, 0.3, 0.3] by year); got None"
+                )
+            timing = _timing(default_timing, timing_unit)
+        rr: RollRates | None = None
+        if roll_rates is not None:
+            rr = roll_rates if isinstance(roll_rates, RollRates) else RollRates(np.asarray(roll_rates))
+        if default_threshold_days not in (30, 60, 90, 120, 150, 180):
+            raise AssumptionError(
+                f"default_threshold_days: must be one of 30, 60, 90, 120, 150, 180; got {default_threshold_days!r}"
+            )
+        _decimals("recovery_rate", np.asarray([recovery_rate]))
+        if recovery_timing is not None:
+            rt = np.asarray(recovery_timing, dtype=np.float64)
+            _decimals("recovery_timing", rt)
+            if abs(rt.sum() - 1.0) > 1e-9:
+                raise AssumptionError(f"recovery_timing: must sum to 1; got {float(rt.sum())!r}")
+        else:
+            if not np.isfinite(recovery_lag) or int(recovery_lag) != recovery_lag or recovery_lag < 0:
+                raise AssumptionError(f"recovery_lag: must be a whole number of months ≥ 0; got {recovery_lag!r}")
+            rt = np.zeros(int(recovery_lag) + 1)
+            rt[-1] = 1.0
+        rt.setflags(write=False)
+        _decimals("servicing_fee", np.asarray([servicing_fee]))
+        if unearned_fee not in ("waived", "one_period", "full"):
+            raise AssumptionError(f"unearned_fee: must be 'waived', 'one_period' or 'full'; got {unearned_fee!r}")
+        _nonneg("prepay_multiplier", prepay_multiplier)
+        _nonneg("default_multiplier", default_multiplier)
+        overrides = [_checked_override(i, o) for i, o in enumerate(segment_overrides)]
+        for term, curve in (cpr_by_term or {}).items():
+            if not isinstance(term, int | float | np.integer | np.floating) or not np.isfinite(term) or int(term) != term or not 1 <= term <= 360:
+                raise AssumptionError(f"cpr_by_term: keys must be original terms, whole numbers 1..360; got {term!r}")
+            overrides.append(SegmentOverride("original_term", int(term), cpr=as_curve(curve, f"cpr_by_term[{term}]")))
+        if collections is not None:
+            if not isinstance(collections, CollectionStrategy):
+                raise AssumptionError(f"collections: must be an abs_model.CollectionStrategy; got {type(collections).__name__}")
+            if (collections.stages or collections.restructuring is not None) and rr is None:
+                raise AssumptionError(
+                    "collections: collection stages and restructuring need the roll-rate convention (give roll_rates); got none"
+                )
+        if horizon is not None and (not np.isfinite(horizon) or int(horizon) != horizon or horizon < 1):
+            raise AssumptionError(f"horizon: must be a whole number of periods ≥ 1; got {horizon!r}")
+        return cls(
+            cpr=pre,
+            cdr=cdr_curve,
+            cumulative_default=cumulative_default,
+            default_timing=timing,
+            roll_rates=rr,
+            default_threshold_days=int(default_threshold_days),
+            recovery_rate=float(recovery_rate),
+            recovery_timing=rt,
+            servicing_fee=float(servicing_fee),
+            unearned_fee=unearned_fee,
+            prepay_multiplier=float(prepay_multiplier),
+            default_multiplier=float(default_multiplier),
+            segment_overrides=tuple(overrides),
+            horizon=horizon,
+            collections=collections,
+        )
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def convention(self) -> str:
+        """``"roll_rate"`` when a roll-rate matrix drives delinquency, else ``"sifma"``."""
+        return "roll_rate" if self.roll_rates is not None else "sifma"
+
+    @property
+    def default_bucket(self) -> int:
+        """The bucket whose entry is a default: ``threshold_days / 30 + 1`` (90 → M4, 180 → M7)."""
+        return self.default_threshold_days // 30 + 1
+
+    @property
+    def recovery_lag(self) -> int:
+        return int(np.flatnonzero(self.recovery_timing)[-1]) if self.recovery_timing.any() else 0
+
+    def stressed(
+        self,
+        *,
+        prepay: float = 1.0,
+        default: float = 1.0,
+        recovery: float = 1.0,
+    ) -> Assumptions:
+        """A copy with stress multiples: on CPR, on the default rate (CDR, cumulative default or
+        roll-forward rates) and on the recovery rate (capped at 1)."""
+        return replace(
+            self,
+            prepay_multiplier=self.prepay_multiplier * prepay,
+            default_multiplier=self.default_multiplier * default,
+            recovery_rate=min(1.0, self.recovery_rate * recovery),
+        )
+
+    def describe(self) -> dict[str, str]:
+        """Human-readable statement of every assumption (for reports and workbooks)."""
+        d: dict[str, str] = {"convention": self.convention}
+        d["prepayment"] = _curve_text("CPR", self.cpr)
+        if self.roll_rates is not None:
+            d["default"] = (
+                f"roll-rate matrix ({self.roll_rates.matrix.shape[0]} month(s) on book), "
+                f"default at {self.default_threshold_days}+ dpd"
+            )
+        elif self.cumulative_default is not None and self.default_timing is not None:
+            d["default"] = (
+                f"cumulative default {self.cumulative_default:.2%} of the initial balance, "
+                f"timing {np.round(self.default_timing.values[:36] * 100, 3).tolist()} % by period"
+            )
+        elif self.cdr is not None:
+            d["default"] = _curve_text("CDR", self.cdr)
+        else:
+            d["default"] = "none"
+        d["recovery"] = f"{self.recovery_rate:.2%} after {self.recovery_lag} month(s)"
+        d["unearned_fee_on_prepayment"] = self.unearned_fee
+        d["servicing_fee"] = f"{self.servicing_fee:.4%} a year"
+        d["stress"] = f"prepay ×{self.prepay_multiplier:g}, default ×{self.default_multiplier:g}"
+        if self.collections is not None:
+            d["collections"] = self.collections.describe()
+        if self.segment_overrides:
+            d["segment_overrides"] = ", ".join(f"{o.column}={o.value}" for o in self.segment_overrides)
+        return d
+
+
+def _curve_text(name: str, c: Curve) -> str:
+    v = c.values
+    if v.size == 1:
+        return f"{name} {v[0]:.2%} constant"
+    return f"{name} by {c.index}: {np.round(v[:12] * 100, 3).tolist()}{' …' if v.size > 12 else ''} %"
+
+
+def _checked_override(i: int, o: SegmentOverride) -> SegmentOverride:
+    """A segment override with its curves and recovery rate validated like the pool-wide ones."""
+    path = f"segment_overrides[{i}]"
+    if not isinstance(o, SegmentOverride):
+        raise AssumptionError(f"{path}: must be an abs_model.SegmentOverride; got {type(o).__name__}")
+    cpr = None if o.cpr is None else as_curve(o.cpr, f"{path}.cpr")
+    cdr = None if o.cdr is None else as_curve(o.cdr, f"{path}.cdr")
+    if o.recovery_rate is not None:
+        _decimals(f"{path}.recovery_rate", np.asarray([o.recovery_rate], dtype=np.float64))
+    if o.roll_rates is not None and not isinstance(o.roll_rates, RollRates):
+        raise AssumptionError(f"{path}.roll_rates: must be an abs_model.RollRates; got {type(o.roll_rates).__name__}")
+    return replace(o, cpr=cpr, cdr=cdr)
+
+
+def _nonneg(name: str, x: float) -> None:
+    if not np.isfinite(x) or x < 0:
+        raise AssumptionError(f"{name}: must be a finite number ≥ 0; got {x!r}")
+
+
+def _abs_smm(speed: float, ages: np.ndarray) -> np.ndarray:
+    """ABS speed to SMM by age: ``SMM = ABS / (1 − ABS × (age − 1))``."""
+    return speed / (1.0 - speed * (ages - 1))
+
+
+def _timing(timing: Sequence[float], unit: str) -> Curve:
+    """Default-timing vector by period from one by year (each year's share spread evenly over its
+    12 months) or by period. Must sum to 1."""
+    w = np.asarray(timing, dtype=np.float64)
+    _decimals("default_timing", w)
+    if abs(w.sum() - 1.0) > 1e-9:
+        raise AssumptionError(f"default_timing: must sum to 1; got {float(w.sum())!r}")
+    if unit == "year":
+        w = np.repeat(w / 12.0, 12)
+    elif unit != "period":
+        raise AssumptionError(f"timing_unit: must be 'year' or 'period'; got {unit!r}")
+    return Curve(np.append(w, 0.0), "period")

@@ -1,0 +1,295 @@
+"""The pool: one frozen numpy array per loan field, and its summary and stratification tables.
+
+A :class:`Pool` is built from a validated tape (:func:`abs_model.read_tape`), from arrays
+(:meth:`Pool.from_arrays`) or by :func:`abs_model.synthetic_pool`. Arrays are made read-only at
+construction, so a pool can be shared between projections, threads and scenarios.
+
+Field conventions
+-----------------
+- ``original_principal``, ``current_principal``: money (float64), current includes any arrears.
+- ``original_term``, ``remaining_term``: instalments (monthly periods); ``age = original − remaining``.
+- ``product``: :class:`~abs_model.core.products.Product` codes (int8).
+- ``rate``: fee per period on the original principal (``flat_fee``, ``bullet``) or annual nominal
+  interest rate (``level_payment``, ``equal_principal``); decimals.
+- ``bucket``: delinquency bucket at cut-off, 0 = M0 current … 6 = M6 (151–180 dpd). M7 (180+,
+  written off) is not a pool asset.
+- ``segments``: optional categorical columns (``region``, ``channel``, ``score_band``, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from abs_model.core.products import Product
+from abs_model.errors import AbsModelError
+from tranches.frozen import FrozenMap
+
+BUCKET_NAMES: tuple[str, ...] = ("M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7")
+MAX_POOL_BUCKET = 6
+
+#: Balance bands (RMB) used by the default stratification, upper edges inclusive.
+BALANCE_BANDS: tuple[float, ...] = (500.0, 1_000.0, 3_000.0, 5_000.0, 10_000.0, 50_000.0, np.inf)
+#: Fee/interest-rate bands used by the default stratification.
+RATE_BANDS: tuple[float, ...] = (0.0, 0.005, 0.008, 0.010, 0.012, 0.05, 0.10, 0.20, 0.36, 1.0)
+
+
+def dpd_to_bucket(dpd: np.ndarray) -> np.ndarray:
+    """Delinquency bucket from days past due.
+
+    Defined as ``0`` for ``dpd == 0`` and ``ceil(dpd / 30)`` capped at 7 otherwise
+    (M1 = 1–30, M2 = 31–60, …, M6 = 151–180, M7 = 180+).
+    """
+    d = np.asarray(dpd, dtype=np.int64)
+    return np.minimum(np.ceil(d / 30.0), 7).astype(np.int8)
+
+
+def _frozen(a: Any, dtype: Any = None) -> np.ndarray:
+    arr = np.array(a, dtype=dtype, copy=True)
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """A pool of instalment receivables, one read-only array per field (see module doc)."""
+
+    loan_id: np.ndarray
+    original_principal: np.ndarray
+    current_principal: np.ndarray
+    original_term: np.ndarray
+    remaining_term: np.ndarray
+    product: np.ndarray
+    rate: np.ndarray
+    bucket: np.ndarray
+    origination_date: np.ndarray
+    segments: Mapping[str, np.ndarray] = field(default_factory=FrozenMap)
+    cutoff_date: np.datetime64 | None = None
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_arrays(
+        cls,
+        *,
+        loan_id: Any,
+        original_principal: Any,
+        current_principal: Any,
+        original_term: Any,
+        remaining_term: Any,
+        product: Any,
+        rate: Any,
+        bucket: Any = None,
+        days_past_due: Any = None,
+        origination_date: Any = None,
+        segments: Mapping[str, Any] | None = None,
+        cutoff_date: Any = None,
+    ) -> Pool:
+        """Build a pool from array-likes, normalising dtypes and freezing every array.
+
+        ``product`` may be codes or tape spellings (``"flat_fee"``); give ``bucket`` (0–6) or
+        ``days_past_due``. Only shapes and basic types are checked here; row-level validation with
+        a full report of bad rows is :func:`abs_model.read_tape`'s job.
+        """
+        n = len(np.asarray(current_principal))
+        prod = np.asarray(product)
+        if prod.dtype.kind in "OUS":
+            lookup = {p.key: int(p) for p in Product}
+            codes, uniq = pd.factorize(prod)
+            try:
+                prod = np.array([lookup[str(x).strip().lower()] for x in uniq], dtype=np.int8)[codes]
+            except KeyError as exc:
+                raise AbsModelError(f"product: must be one of {sorted(lookup)}; got {exc.args[0]!r}") from None
+        if bucket is None:
+            bucket = np.zeros(n, dtype=np.int8) if days_past_due is None else dpd_to_bucket(days_past_due)
+        if origination_date is None:
+            origination_date = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+        segs = {str(k): _frozen(np.asarray(v).astype(str)) for k, v in (segments or {}).items()}
+        pool = cls(
+            loan_id=_frozen(loan_id),
+            original_principal=_frozen(original_principal, np.float64),
+            current_principal=_frozen(current_principal, np.float64),
+            original_term=_frozen(original_term, np.int32),
+            remaining_term=_frozen(remaining_term, np.int32),
+            product=_frozen(prod, np.int8),
+            rate=_frozen(rate, np.float64),
+            bucket=_frozen(bucket, np.int8),
+            origination_date=_frozen(origination_date, "datetime64[D]"),
+            segments=FrozenMap(segs),
+            cutoff_date=None if cutoff_date is None else np.datetime64(cutoff_date, "D"),
+        )
+        pool._check_shapes()
+        return pool
+
+    @classmethod
+    def from_tape(cls, tape: pd.DataFrame, *, cutoff_date: Any = None) -> Pool:
+        """Build a pool from a tape DataFrame with the canonical columns of :mod:`abs_model.collateral.tape`.
+
+        A raw file or a lender's own headers go through :func:`abs_model.read_tape` first.
+        """
+        from abs_model.collateral.tape import SEGMENT_COLUMNS
+
+        if "bucket" in tape.columns:
+            bucket: Any = tape["bucket"].to_numpy()
+            dpd = None
+        else:
+            bucket, dpd = None, tape["days_past_due"].to_numpy()
+        segs = {c: tape[c].to_numpy() for c in tape.columns if c in SEGMENT_COLUMNS}
+        return cls.from_arrays(
+            loan_id=tape["loan_id"].astype(str).to_numpy(),
+            original_principal=tape["original_principal"].to_numpy(),
+            current_principal=tape["current_principal"].to_numpy(),
+            original_term=tape["original_term"].to_numpy(),
+            remaining_term=tape["remaining_term"].to_numpy(),
+            product=tape["product"].to_numpy(),
+            rate=tape["rate"].to_numpy(),
+            bucket=bucket,
+            days_past_due=dpd,
+            origination_date=(
+                pd.to_datetime(tape["origination_date"]).to_numpy().astype("datetime64[D]")
+                if "origination_date" in tape.columns
+                else None
+            ),
+            segments=segs,
+            cutoff_date=cutoff_date if cutoff_date is not None else tape.attrs.get("cutoff_date"),
+        )
+
+    def _check_shapes(self) -> None:
+        n = len(self.current_principal)
+        for name in (
+            "loan_id",
+            "original_principal",
+            "original_term",
+            "remaining_term",
+            "product",
+            "rate",
+            "bucket",
+            "origination_date",
+        ):
+            got = len(getattr(self, name))
+            if got != n:
+                raise AbsModelError(f"Pool.{name}: must have one value per loan (n={n}); got {got}")
+        for k, v in self.segments.items():
+            if len(v) != n:
+                raise AbsModelError(f"Pool.segments[{k!r}]: must have n={n} values; got {len(v)}")
+        if n and int(self.bucket.max()) > MAX_POOL_BUCKET:
+            raise AbsModelError(
+                "Pool.bucket: must be 0..6 (M0–M6); got M7 — written-off receivables are not pool assets"
+            )
+
+    # ------------------------------------------------------------------ derived fields
+    def __len__(self) -> int:
+        return len(self.current_principal)
+
+    @property
+    def n(self) -> int:
+        """Number of receivables."""
+        return len(self.current_principal)
+
+    @property
+    def age(self) -> np.ndarray:
+        """Months on book at cut-off. Defined as ``original_term − remaining_term``."""
+        return self.original_term - self.remaining_term
+
+    @property
+    def balance(self) -> float:
+        """Current principal of the pool. Defined as ``Σ current_principal``."""
+        return float(self.current_principal.sum())
+
+    @property
+    def segment_names(self) -> tuple[str, ...]:
+        return tuple(self.segments)
+
+    def apr(self) -> np.ndarray:
+        """Annualised true rate per loan (IRR × 12 of the contractual schedule at origination).
+
+        Defined per product: ``flat_fee``/``bullet``: 12 × IRR of ``−1, (1/N + f), …`` over N
+        periods (equal principal plus the flat fee on original principal); ``level_payment`` and
+        ``equal_principal``: the nominal annual rate itself. Computed once per distinct
+        (product, term, rate) so it is cheap on large pools.
+        """
+        from abs_model.core.pricing import flat_fee_apr
+
+        out = self.rate.astype(np.float64).copy()
+        flat = (self.product == Product.FLAT_FEE) | (self.product == Product.BULLET)
+        if flat.any():
+            keys = np.stack([self.original_term[flat].astype(np.float64), self.rate[flat]], axis=1)
+            uniq, inv = np.unique(keys, axis=0, return_inverse=True)
+            bullet = self.product[flat] == Product.BULLET
+            aprs = np.array([flat_fee_apr(int(t), float(f)) for t, f in uniq])
+            res = aprs[inv.ravel()]
+            # A bullet pays its fee each period and all principal at the end: a par bond whose
+            # IRR is the fee itself, so its APR is exactly 12 × fee (abs_model.core.pricing.bullet_apr).
+            if bullet.any():
+                res = res.copy()
+                res[bullet] = 12.0 * self.rate[flat][bullet]
+            out[flat] = res
+        return out
+
+    # ------------------------------------------------------------------ tables
+    def to_frame(self) -> pd.DataFrame:
+        """The pool as a tape-shaped DataFrame (canonical column names, product spelled out)."""
+        df = pd.DataFrame(
+            {
+                "loan_id": self.loan_id,
+                "original_principal": self.original_principal,
+                "current_principal": self.current_principal,
+                "original_term": self.original_term,
+                "remaining_term": self.remaining_term,
+                "age": self.age,
+                "product": pd.Categorical.from_codes(self.product, categories=[p.key for p in Product]),
+                "rate": self.rate,
+                "bucket": pd.Categorical.from_codes(self.bucket, categories=list(BUCKET_NAMES)),
+                "origination_date": self.origination_date,
+            }
+        )
+        for k, v in self.segments.items():
+            df[k] = v
+        return df
+
+    def summary(self) -> PoolSummary:
+        """Count, balance, weighted averages and stratification tables (see :class:`PoolSummary`)."""
+        from abs_model.collateral.strats import summarise
+
+        return summarise(self)
+
+    def subset(self, mask: np.ndarray) -> Pool:
+        """The receivables where ``mask`` is true, as a new pool."""
+        m = np.asarray(mask, dtype=bool)
+        return Pool.from_arrays(
+            loan_id=self.loan_id[m],
+            original_principal=self.original_principal[m],
+            current_principal=self.current_principal[m],
+            original_term=self.original_term[m],
+            remaining_term=self.remaining_term[m],
+            product=self.product[m],
+            rate=self.rate[m],
+            bucket=self.bucket[m],
+            origination_date=self.origination_date[m],
+            segments={k: v[m] for k, v in self.segments.items()},
+            cutoff_date=self.cutoff_date,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PoolSummary:
+    """Pool statistics. Weighted averages are by current principal.
+
+    ``stats`` is a one-column table (count, balance, WA fee rate, WA APR, WA original / remaining
+    term, WA age, share delinquent); ``strats`` maps a stratification name (``term``, ``product``,
+    ``balance_band``, ``rate_band``, ``bucket`` and each segment) to a table with count, balance,
+    share of balance, WA rate and WA remaining term.
+    """
+
+    stats: pd.Series
+    strats: Mapping[str, pd.DataFrame]
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.stats.to_frame("value")
+
+    def _repr_html_(self) -> str:
+        return str(self.frame.to_html())

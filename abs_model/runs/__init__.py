@@ -1,0 +1,1 @@
+"""runs layer: the runner and its result."""
