@@ -20,7 +20,7 @@ def test_every_column_of_a_deal_result_is_registered_in_both_languages() -> None
 
     import abs_model as am
 
-    deal = am.load_deal(Path(__file__).resolve().parents[2] / "examples" / "us_auto_static.yaml")
+    deal = am.load_deal(Path(__file__).resolve().parents[3] / "examples" / "us_auto_static.yaml")
     r = am.run(deal)
     columns = {*r.pool.columns, *next(iter(r.tranches.values())).columns, *r.ledger.columns, "period"}
     for f in r.fees.values():

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from abs_model.core import rates, yields
 from abs_model.errors import AssumptionError, SolverError
-from tests.abs_model import sifma_reference as ref
+from tests.abs_model.core import sifma_reference as ref
 
 PROPS = settings(derandomize=True, max_examples=100, deadline=None)
 

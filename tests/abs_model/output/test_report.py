@@ -298,7 +298,7 @@ def fake_breakeven() -> pd.DataFrame:
     return pd.DataFrame({"tranche": ["A", "B"], "breakeven": [0.35, 0.12], "multiple": [8.1, 2.9]})
 
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "baitiao_revolving.yaml"
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "baitiao_revolving.yaml"
 
 
 @functools.lru_cache(maxsize=1)
@@ -543,7 +543,7 @@ def test_report_states_the_input_file_hashes() -> None:
     import abs_model as am
     from abs_model.output.report import render_report
 
-    deal_path = Path(__file__).resolve().parents[2] / "examples" / "us_auto_static.yaml"
+    deal_path = Path(__file__).resolve().parents[3] / "examples" / "us_auto_static.yaml"
     r = am.run(am.load_deal(deal_path))
     html = render_report(r)
     tape = deal_path.parent / "us_auto_tape.csv"

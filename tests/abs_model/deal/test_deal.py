@@ -15,7 +15,7 @@ import abs_model as am
 from abs_model.errors import DealError
 from abs_model.runs.runner import run_arrays
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 BAITIAO = EXAMPLES / "baitiao_revolving.yaml"
 US_AUTO = EXAMPLES / "us_auto_static.yaml"
 CENT = 0.005

@@ -25,7 +25,7 @@ from abs_model.analytics.montecarlo import monte_carlo
 distributed = pytest.importorskip("distributed")
 dask = pytest.importorskip("dask")
 
-DEAL = Path(__file__).resolve().parents[2] / "examples" / "baitiao_revolving.yaml"
+DEAL = Path(__file__).resolve().parents[3] / "examples" / "baitiao_revolving.yaml"
 RUN_TIMEOUT_S = 60.0  # a hung cluster fails the test instead of hanging the suite
 
 

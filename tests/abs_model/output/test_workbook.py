@@ -16,7 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from abs_model.output.labels import excel_format, label
 from abs_model.output.workbook import write_workbook
-from tests.abs_model.test_report import fake_breakeven, fake_sweep, get_result
+from tests.abs_model.output.test_report import fake_breakeven, fake_sweep, get_result
 
 CENT = 0.005
 

@@ -16,7 +16,7 @@ import pytest
 import abs_model as am
 from abs_model.assumptions.assumptions import Curve
 from abs_model.core import rates
-from tests.abs_model.sifma_reference import CASH_FLOW_A, CASH_FLOW_B
+from tests.abs_model.core.sifma_reference import CASH_FLOW_A, CASH_FLOW_B
 
 PRINTED = 1.0  # whole dollars as printed, rounding carried through the running balance
 

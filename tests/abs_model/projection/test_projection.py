@@ -11,7 +11,7 @@ from abs_model.assumptions.assumptions import Assumptions, Curve, RollRates
 from abs_model.collateral.pool import Pool
 from abs_model.errors import AssumptionError
 from abs_model.projection.engine import project
-from tests.abs_model.reference_loop import reference_project
+from tests.abs_model.projection.reference_loop import reference_project
 
 CENT = 0.005
 REL = 1e-9

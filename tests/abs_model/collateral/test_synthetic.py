@@ -24,7 +24,7 @@ from abs_model.core.products import Product
 from abs_model.errors import AssumptionError
 
 CENT = 0.005
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from abs_model.core.yields import wal
 from abs_model.errors import AbsModelError
 from abs_model.runs.runner import run_arrays
 
-DEAL = Path(__file__).resolve().parents[2] / "examples" / "baitiao_revolving.yaml"
+DEAL = Path(__file__).resolve().parents[3] / "examples" / "baitiao_revolving.yaml"
 REL = 1e-12  # relative tolerance where floating-point order could differ (none is expected)
 
 

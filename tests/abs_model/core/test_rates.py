@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from abs_model.core import rates
 from abs_model.errors import AssumptionError
-from tests.abs_model import sifma_reference as ref
+from tests.abs_model.core import sifma_reference as ref
 
 DOLLAR = 0.5 + 1e-6  # printed to the dollar
 PROPS = settings(derandomize=True, max_examples=200, deadline=None)
