@@ -4,6 +4,7 @@ tree): build it, install it into a temporary folder, render the demo report from
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -12,14 +13,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+_NOT_SOURCE = (".git", ".venv", "out", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis")
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # Build from a copy: a build in place writes build/ and *.egg-info into the source tree.
+    src = tmp_path_factory.mktemp("src") / "abs-model"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(*_NOT_SOURCE))
     try:
         subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(src)],
             check=True, capture_output=True, text=True, timeout=300,
         )
     except subprocess.CalledProcessError as exc:  # pragma: no cover - environment without setuptools
@@ -35,6 +40,11 @@ def test_wheel_contains_templates_schema_and_example(wheel: Path) -> None:
     for data in ("deal.schema.json", "baitiao_revolving.yaml", "baitiao_tape.csv"):
         assert f"abs_model/data/{data}" in names, data
     assert "tranches/engine.py" in names
+    assert not any(n.startswith(("tools/", "tests/")) for n in names), "dev tools and tests stay out of the wheel"
+
+
+def test_building_the_wheel_writes_nothing_into_the_source_tree(wheel: Path) -> None:
+    assert not (ROOT / "build").exists() or not any((ROOT / "build").iterdir()), "build/ in the source tree"
 
 
 def test_installed_wheel_renders_the_demo_report(wheel: Path, tmp_path: Path) -> None:

@@ -270,7 +270,7 @@ def synthetic_tape(
             **g["segments"],
         }
     )
-    df.attrs["cutoff_date"] = pd.Timestamp(g["cutoff_date"]).date()
+    df.attrs["cutoff_date"] = pd.Timestamp(g["cutoff_date"]).date().isoformat()  # ISO text: attrs must serialise (Parquet)
     return df
 
 

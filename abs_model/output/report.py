@@ -14,6 +14,7 @@ integrity. Labels and number formats come from :mod:`abs_model.output.labels`.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -811,8 +812,6 @@ def build_context(
     ``excess_spread``) and ``footer``. A table is ``{"header": [...], "rows": [[cell, ...]],
     "caption": str}`` with cells ``{"text", "cls", "style"}``.
     """
-    import abs_model  # late: the package may import this module before __version__ is set
-
     ui = _ui(lang)
     ctx: dict[str, Any] = {
         "lang": lang,
@@ -831,7 +830,7 @@ def build_context(
         "scenarios": _scenarios(sweep, breakeven, ui, lang, strategies),
         "assumptions": _assumptions(result, ui, lang),
         "integrity": _integrity(result, ui, lang),
-        "footer": {"version": abs_model.__version__, "generated": ui["generated"], "disclaimer": ui["disclaimer"]},
+        "footer": {"version": importlib.metadata.version("abs-model"), "generated": ui["generated"], "disclaimer": ui["disclaimer"]},
     }
     return ctx
 

@@ -21,7 +21,6 @@ Decisions recorded here (and in docs/reliability.md):
 from __future__ import annotations
 
 import copy
-import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
@@ -212,15 +211,13 @@ def test_a_billion_laughs_anchor_bomb_is_refused_at_the_first_alias(tmp_path: Pa
     path = tmp_path / "lol.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     tracemalloc.start()
-    t0 = time.perf_counter()
     try:
         msg = refused(path)
-        seconds = time.perf_counter() - t0
         peak_mb = tracemalloc.get_traced_memory()[1] / 1e6
     finally:
         tracemalloc.stop()
     assert "line 2: YAML aliases (*l0) are not allowed in deal files; got an alias" in msg
-    assert seconds < 1.0 and peak_mb < 20.0
+    assert peak_mb < 20.0
 
 
 @pytest.mark.parametrize(

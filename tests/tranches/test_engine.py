@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.tranches.conftest import month_ends
+from tests.tranches.support import month_ends
 from tranches import (
     CleanupCall,
     ConservationError,

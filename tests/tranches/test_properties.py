@@ -13,7 +13,7 @@ import numpy as np
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from tests.tranches.conftest import month_ends
+from tests.tranches.support import month_ends
 from tranches import (
     CleanupCall,
     Fee,

@@ -8,8 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from tests.tranches.conftest import month_ends
-from tests.tranches.test_worked_example import worked_example_structure
+from tests.tranches.support import month_ends, worked_example_structure
 from tranches import LiabilityError, run_liabilities
 
 CENT = 0.005

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.tranches.conftest import month_ends
+from tests.tranches.support import month_ends
 from tranches import (
     Fee,
     LiabilityResult,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.tranches.conftest import month_ends
+from tests.tranches.support import month_ends
 from tranches import (
     LiabilityError,
     LiabilityResult,

@@ -11,27 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.tranches.conftest import month_ends
-from tranches import Fee, Structure, Tranche, Waterfall, run_liabilities, steps
+from tests.tranches.support import month_ends, worked_example_structure
+from tranches import run_liabilities
 
 CENT = 0.005
-
-
-def worked_example_structure() -> Structure:
-    return Structure(
-        tranches=(Tranche("A", 900_000.0, 0.06), Tranche("B", 100_000.0, 0.0, tranche_class="subordinated")),
-        fees=(Fee("servicer", basis="pool_balance", rate=0.012),),
-        waterfalls={
-            "amortising": Waterfall(
-                [
-                    steps.PayFee("servicer"),
-                    steps.PayInterest(("A",)),
-                    steps.PayPrincipal(("A", "B")),
-                    steps.PayResidual(),
-                ]
-            )
-        },
-    )
 
 
 @pytest.fixture(scope="module")
