@@ -301,3 +301,34 @@ def write_example_tape(
 def example_tape_path() -> Path:
     """Path of the example tape shipped inside the package (``abs_model/data/baitiao_tape.csv``)."""
     return Path(str(resources.files("abs_model.data").joinpath("baitiao_tape.csv")))
+
+
+def write_synthetic_dataset(
+    folder: str | os.PathLike[str],
+    n: int,
+    *,
+    partitions: int,
+    seed: int = 0,
+    cutoff_date: Any = "2026-06-30",
+) -> tuple[Path, ...]:
+    """Write a book of ``n`` synthetic receivables as ``partitions`` Parquet files
+    (``part-00000.parquet`` …) in ``folder``, one :func:`synthetic_tape` per partition (seed
+    ``seed + i``) with loan ids made unique by a partition prefix (``P00003-BT…``). Only one
+    partition is in memory at a time. Returns the files written."""
+    if int(partitions) != partitions or partitions < 1:
+        raise must("partitions", "must be a whole number ≥ 1", partitions)
+    if int(n) != n or n < partitions:
+        raise must("n", f"must be a whole number ≥ partitions ({partitions})", n)
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    sizes = np.full(int(partitions), int(n) // int(partitions))
+    sizes[: int(n) % int(partitions)] += 1
+    files = []
+    for i, size in enumerate(sizes):
+        df = synthetic_tape(int(size), seed + i, cutoff_date=cutoff_date)
+        df["loan_id"] = f"P{i:05d}-" + df["loan_id"].astype(str)
+        df.attrs = {}
+        path = out / f"part-{i:05d}.parquet"
+        df.to_parquet(path, index=False)
+        files.append(path)
+    return tuple(files)
