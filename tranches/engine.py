@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tranches import kernels
+from tranches import kernels, support
 from tranches.errors import ConservationError, must
 from tranches.fees import Tax
 from tranches.kernels import INTEREST, PRINCIPAL, Compiled, Ctx, rowsum, safe_div
@@ -34,6 +34,7 @@ from tranches.period import INPUT_NAMES, PeriodInputs, StepOutput
 from tranches.results import LiabilityResult
 from tranches.schedule import accrual_fractions, period_dates
 from tranches.steps import (
+    EXTRA_STEP_TYPES,
     BuyReceivables,
     CoverPDL,
     DrawReserve,
@@ -197,6 +198,8 @@ class Engine:
         return "+".join(names[p] for p in pots)
 
     def _compile(self, step: Step) -> Compiled:
+        if isinstance(step, EXTRA_STEP_TYPES):
+            return support.compile_extra(self, step)
         lay = self.layout
         tnames = [t.name for t in self.tranches]
         if isinstance(step, DrawReserve):
