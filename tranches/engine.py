@@ -339,6 +339,7 @@ class Engine:
         state.pdl += nd
         buf["pdl_debit"][k] = nd
         state.cum_defaults += nd
+        support.on_collections(self, state, k, inputs, pe)
 
         # 2. accruals
         notes_begin = rowsum(bal)
@@ -567,11 +568,13 @@ class Engine:
                 value = state.cum_defaults / (self.pool0 + state.cum_purchased)
             elif metric == "delinquency_ratio":
                 value = safe_div(dq, pe)
-            else:  # excess_spread
+            elif metric == "excess_spread":
                 spread = ic - rowsum(note_accr)
                 if len(fee_accr):
                     spread -= rowsum(fee_accr)
                 value = 12.0 * safe_div(spread, pb)
+            else:
+                value = support.metric_value(self, state, k, j)
             self._judge(state, k, j, value, live)
 
     def _test_event_triggers(

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from tranches import liquidity
 from tranches.errors import must
-from tranches.kernels import INTEREST, PRINCIPAL, Compiled, Ctx, on
+from tranches.kernels import INTEREST, PRINCIPAL, Compiled, Ctx, on, safe_div
 from tranches.ledger import RESERVE
 from tranches.steps import (
     DefaultCover,
@@ -32,7 +32,8 @@ from tranches.steps import (
 )
 
 if TYPE_CHECKING:
-    from tranches.engine import Engine
+    from tranches.engine import Engine, EngineState
+    from tranches.period import PeriodInputs
     from tranches.structure import Structure
 
 FloatArray = npt.NDArray[np.float64]
@@ -144,3 +145,39 @@ def check_extra_steps(structure: Structure) -> None:
                     raise must(f"{path}.tranches", f"names unknown tranche (known: {sorted(tnames)})", n)
             if isinstance(s, PayPeriodReturn) and s.tranche in s.turbo:
                 raise must(f"{path}.turbo", "must not name the class that gets the period return", s.turbo)
+
+
+# --------------------------------------------------------------------------------------------
+# engine hooks for bucket-window triggers (严重拖欠率)
+
+
+def on_collections(engine: Engine, state: EngineState, k: int, inputs: PeriodInputs, pool_end: FloatArray) -> None:
+    """After the period's collections: record each serious-delinquency trigger's ratio
+    ``Σ_{b in buckets} balance_b / pool_balance_end`` (0 where the pool is empty)."""
+    for j, g in enumerate(engine.triggers):
+        if g.metric != "serious_delinquency":
+            continue
+        if inputs.delinquent_by_bucket is None:
+            raise must(
+                "PeriodInputs.delinquent_by_bucket",
+                f"is needed by trigger {g.name!r} (serious_delinquency): balances by bucket, (B, N)",
+                None,
+            )
+        by_bucket = np.asarray(inputs.delinquent_by_bucket, dtype=np.float64)
+        if by_bucket.ndim == 1:
+            by_bucket = np.repeat(by_bucket[:, None], engine.n, axis=1)
+        lo, hi = g.buckets
+        if by_bucket.ndim != 2 or by_bucket.shape[1] != engine.n or by_bucket.shape[0] <= hi:
+            raise must("PeriodInputs.delinquent_by_bucket", f"must be (B, {engine.n}) with B > {hi}", by_bucket.shape)
+        rec = state.buf.setdefault(f"serious_dq:{j}", np.zeros((engine.T, engine.n)))
+        rec[k] = safe_div(by_bucket[lo : hi + 1].sum(axis=0), pool_end)
+
+
+def metric_value(engine: Engine, state: EngineState, k: int, j: int) -> FloatArray:
+    """The value of an issue-12 metric trigger: the serious-delinquency ratio averaged over the
+    last ``min(average_periods, t)`` periods."""
+    g = engine.triggers[j]
+    rec = state.buf[f"serious_dq:{j}"]
+    first = max(0, k + 1 - g.average_periods)
+    out: FloatArray = rec[first : k + 1].mean(axis=0)
+    return out

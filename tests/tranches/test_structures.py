@@ -24,6 +24,7 @@ from tranches import (
     Structure,
     Tax,
     Tranche,
+    Trigger,
     Waterfall,
     run_liabilities,
     steps,
@@ -268,3 +269,89 @@ def test_every_new_step_keeps_conservation(
         for n in ("A", "Sub")
     ) + sum(r.fee(f).paid.sum() for f in ("vat", "trustee"))
     assert inflow == pytest.approx(paid + acc["cash_int"][0, -1] + acc["cash_prin"][0, -1], abs=1e-6)
+
+
+# ------------------------------------------------------------------ serious delinquency
+def buckets_by_period() -> np.ndarray:
+    """(7 buckets, 4 periods): M2 / M3 of 10 / 5, 20 / 10, 30 / 15, 0 / 0 and 100 in M4 always."""
+    b = np.zeros((7, 4))
+    b[2] = [10.0, 20.0, 30.0, 0.0]
+    b[3] = [5.0, 10.0, 15.0, 0.0]
+    b[4] = 100.0
+    return b
+
+
+def sdq_result(trigger: Any) -> LiabilityResult:
+    st = Structure(
+        tranches=(A, SUB),
+        waterfalls={"amortising": Waterfall([steps.PayInterest(("A",))])},
+        triggers=(trigger,),
+    )
+    return run_liabilities(
+        st,
+        period_end_dates=month_ends(4),
+        initial_pool_balance=1_000.0,
+        interest_collected=0.0,
+        principal_collected=0.0,
+        pool_balance_end=1_000.0,
+        delinquent_by_bucket=buckets_by_period(),
+    )
+
+
+def test_serious_delinquency_is_a_three_period_average_of_31_to_90_dpd() -> None:
+    # ratios of M2+M3 over the 1,000 pool: 1.5 %, 3 %, 4.5 %, 0 %; the 3-period averages (fewer at
+    # the start) are 1.5 %, 2.25 %, 3 %, 2.5 %; the M4 balance is outside the window.
+    g = Trigger("sdq", "serious_delinquency", 0.028, "sequential", curable=True, average_periods=3)
+    r = sdq_result(g)
+    assert r.trigger("sdq").value[0] == pytest.approx([0.015, 0.0225, 0.03, 0.025], abs=1e-12)
+    assert r.trigger("sdq").breached[0].tolist() == [False, False, True, False]
+
+
+def test_serious_delinquency_window_is_configurable() -> None:
+    # M2–M5, no averaging: (15 + 100) / 1,000, (30 + 100) / 1,000, ...
+    g = Trigger("sdq", "serious_delinquency", [0.2, 0.12], "sequential", buckets=(2, 5))
+    r = sdq_result(g)
+    assert r.trigger("sdq").value[0] == pytest.approx([0.115, 0.13, 0.145, 0.1], abs=1e-12)
+    assert r.trigger("sdq").breached[0].tolist() == [False, True, True, False]  # not curable: stays in force
+    with pytest.raises(LiabilityError, match="buckets"):
+        Trigger("bad", "serious_delinquency", 0.02, "sequential", buckets=(3, 2))
+
+
+def test_serious_delinquency_needs_bucket_balances() -> None:
+    st = Structure(
+        tranches=(A, SUB),
+        waterfalls={"amortising": Waterfall([steps.PayInterest(("A",))])},
+        triggers=(Trigger("sdq", "serious_delinquency", 0.02, "sequential"),),
+    )
+    with pytest.raises(LiabilityError, match="delinquent_by_bucket"):
+        run_liabilities(
+            st,
+            period_end_dates=month_ends(2),
+            initial_pool_balance=1_000.0,
+            interest_collected=0.0,
+            principal_collected=0.0,
+            pool_balance_end=1_000.0,
+        )
+
+
+def test_trigger_definitions_frame_states_every_part() -> None:
+    g = Trigger("sdq", "serious_delinquency", [0.02, 0.03], "accelerate", average_periods=3)
+    st = Structure(
+        tranches=(A, SUB),
+        waterfalls={"amortising": Waterfall([steps.PayInterest(("A",))]), "accelerated": Waterfall([steps.PayInterest(("A",))])},
+        triggers=(g,),
+    )
+    r = run_liabilities(
+        st,
+        period_end_dates=month_ends(4),
+        initial_pool_balance=1_000.0,
+        interest_collected=0.0,
+        principal_collected=0.0,
+        pool_balance_end=1_000.0,
+        delinquent_by_bucket=buckets_by_period(),
+    )
+    row = r.trigger_definitions_frame().iloc[0]
+    assert row["window"] == "M2–M3 (31–90 days past due), average of the last 3 periods"
+    assert row["threshold"] == "0.02, 0.03"
+    assert row["denominator"].startswith("pool balance at the end")
+    assert row["effect"] == "accelerate" and not row["curable"]
