@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from abs_model.assumptions.assumptions import Assumptions
+from abs_model.deal import structure_schema
 from abs_model.deal.schema import SCHEMA, STEP_SCHEMAS
 
 __all__ = [
@@ -150,6 +151,8 @@ STEP_DESCRIPTIONS: dict[str, str] = {
     "pay_residual": "Pay all cash left to the most junior class as residual.",
     "pay_residual.source": "Pots the cash comes from. Default `interest_then_principal`.",
 }
+STEP_DESCRIPTIONS.update(structure_schema.STEP_DESCRIPTIONS)
+DESCRIPTIONS.update(structure_schema.DESCRIPTIONS)
 
 #: One description per keyword of :meth:`Assumptions.make` (the deal file's ``assumptions:`` keys).
 ASSUMPTION_DESCRIPTIONS: dict[str, str] = {

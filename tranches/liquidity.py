@@ -31,7 +31,7 @@ def senior_due(ctx: Ctx, tranche_idx: tuple[int, ...] | None = None) -> FloatArr
     return need
 
 
-def liquidity_target(ctx: Ctx, months: int) -> FloatArray:
+def liquidity_target(ctx: Ctx, months: int, tranche_idx: tuple[int, ...] | None = None) -> FloatArray:
     """The next payment date's taxes, senior fees and senior interest (see
     :class:`~tranches.steps.FundLiquidityReserve`), over periods ``t+1 … t+months`` still in the
     deal; 0 in the last period."""
@@ -40,7 +40,7 @@ def liquidity_target(ctx: Ctx, months: int) -> FloatArray:
     target = np.zeros(eng.n)
     if lo >= hi:
         return target
-    for i in eng.senior_idx:
+    for i in eng.senior_idx if tranche_idx is None else tranche_idx:
         target += st.bal[i] * float(eng.coupon_frac[i, lo:hi].sum())
     interest_collected = ctx.L[eng.row_ci]
     notes = rowsum(st.bal)
@@ -68,7 +68,7 @@ def draw_liquidity(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
         cash = st.cash[INTEREST] + st.cash[PRINCIPAL]
     else:
         cash = st.cash[to]
-    x = np.minimum(st.reserve, np.maximum(on(senior_due(ctx), mf) - cash, 0.0))
+    x = np.minimum(st.reserve, np.maximum(on(senior_due(ctx, c.idx or None), mf) - cash, 0.0))
     st.reserve -= x
     st.cash[to] += x
     ctx.L[c.rows[0]] += x
@@ -79,7 +79,7 @@ def fund_liquidity(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
     st = ctx.state
     step = c.step
     months = step.months if isinstance(step, FundLiquidityReserve) else 1
-    target = liquidity_target(ctx, months)
+    target = liquidity_target(ctx, months, c.idx or None)
     if "res_target" in ctx.buf:
         rec = ctx.buf["res_target"][ctx.k]
         if mf is None:
@@ -96,7 +96,7 @@ def release_reserve(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
     st = ctx.state
     step = c.step
     if isinstance(step, ReleaseReserve) and step.liquidity:
-        target = liquidity_target(ctx, step.months)
+        target = liquidity_target(ctx, step.months, c.idx or None)
     else:
         target = ctx.reserve_target
     x = on(np.maximum(st.reserve - target, 0.0), mf)

@@ -235,6 +235,11 @@ def _check_pot(step: str, field: str, value: str) -> None:
         raise must(f"{step}.{field}", "must be 'interest' or 'principal'", value)
 
 
+def _optional_names(step: str, names: Sequence[str] | str) -> tuple[str, ...]:
+    """Tranche names, or () for the default set."""
+    return _names(step, names) if names else ()
+
+
 def _check_months(step: str, months: int) -> None:
     if not isinstance(months, int) or isinstance(months, bool) or not 1 <= months <= 12:
         raise must(f"{step}.months", "must be an integer number of months in [1, 12]", months)
@@ -247,13 +252,17 @@ class DrawLiquidityReserve:
     Defined as ``draw = min(reserve, max(0, need − cash))`` where ``need`` is what is due now for
     taxes and senior-ranked fees plus the interest due to the senior classes, and ``cash`` is the
     cash in the pots that pay them (the ``to`` pot, or both with a combined account). Place it
-    before the tax, fee and senior-interest steps.
+    before the tax, fee and senior-interest steps. ``tranches``: the classes counted as senior
+    (default: those of class "senior"; name 优先B too where it is covered).
     """
 
     to: Pot = "interest"
+    _: KW_ONLY
+    tranches: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _check_pot("DrawLiquidityReserve", "to", self.to)
+        object.__setattr__(self, "tranches", _optional_names("DrawLiquidityReserve", self.tranches))
 
     @property
     def label(self) -> str:
@@ -269,16 +278,19 @@ class FundLiquidityReserve:
     accrual, or rate · note_balance · accrual) + Σ_senior taxes rate · interest_collected_t ·
     months``, over the periods left in the deal (0 in the last period).
     ``deposit = min(max(target − reserve, 0), cash)``. Once the senior classes are repaid the target
-    is the fees and taxes alone; :class:`ReleaseReserve` pays the excess out.
+    is the fees and taxes alone; :class:`ReleaseReserve` pays the excess out. ``tranches``: the
+    classes counted as senior (default: those of class "senior").
     """
 
     source: Source = "interest"
     _: KW_ONLY
     months: int = 1
+    tranches: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _check_source("FundLiquidityReserve", self.source)
         _check_months("FundLiquidityReserve", self.months)
+        object.__setattr__(self, "tranches", _optional_names("FundLiquidityReserve", self.tranches))
 
     @property
     def label(self) -> str:
@@ -298,10 +310,12 @@ class ReleaseReserve:
     _: KW_ONLY
     liquidity: bool = True
     months: int = 1
+    tranches: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _check_pot("ReleaseReserve", "to", self.to)
         _check_months("ReleaseReserve", self.months)
+        object.__setattr__(self, "tranches", _optional_names("ReleaseReserve", self.tranches))
 
     @property
     def label(self) -> str:

@@ -106,10 +106,11 @@ def compile_extra(engine: Engine, step: Any) -> Compiled:
         to = _POT[step.to]
         row = lay.row(RESERVE, step.label, _POT_NAME[to])
         run = liquidity.draw_liquidity if isinstance(step, DrawLiquidityReserve) else liquidity.release_reserve
-        return Compiled(step, run, (to,), (row,), ())
+        return Compiled(step, run, (to,), (row,), tuple(tnames.index(n) for n in step.tranches))
     if isinstance(step, FundLiquidityReserve):
         pots = engine._pots(step.source)
-        return Compiled(step, liquidity.fund_liquidity, pots, (lay.row(engine._src(pots), step.label, RESERVE),), ())
+        row = lay.row(engine._src(pots), step.label, RESERVE)
+        return Compiled(step, liquidity.fund_liquidity, pots, (row,), tuple(tnames.index(n) for n in step.tranches))
     if isinstance(step, PayPeriodReturn):
         pots = engine._pots(step.source)
         src = engine._src(pots)
@@ -136,7 +137,9 @@ def check_extra_steps(structure: Structure) -> None:
             names: tuple[str, ...] = ()
             if isinstance(s, DrawLiquidityReserve | FundLiquidityReserve | ReleaseReserve) and structure.reserve is None:
                 raise must(path, "needs a reserve account on the structure", s)
-            if isinstance(s, PayPeriodReturn):
+            if isinstance(s, DrawLiquidityReserve | FundLiquidityReserve | ReleaseReserve):
+                names = s.tranches
+            elif isinstance(s, PayPeriodReturn):
                 names = (s.tranche, *s.turbo)
             elif isinstance(s, ShortfallSupport):
                 names = s.tranches

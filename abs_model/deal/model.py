@@ -24,6 +24,7 @@ from abs_model.assumptions.assumptions import Assumptions, RollRates
 from abs_model.collateral.pool import Pool
 from abs_model.core.products import Product
 from abs_model.deal.schema import SCHEMA, STEP_SCHEMAS
+from abs_model.deal.structures import EXTRA_STEP_KINDS, build_extra_step, trigger_options
 from abs_model.errors import AbsModelError, DealError
 from abs_model.projection.replines import rep_lines
 
@@ -471,6 +472,7 @@ def deal_from_document(doc: dict[str, Any], *, base_dir: Path = Path("."), sourc
                     t["effect"],
                     curable=t.get("curable", False),
                     breach_when=t.get("breach_when"),
+                    **trigger_options(t),
                 )
             )
         except (ValueError, TypeError) as exc:
@@ -527,6 +529,8 @@ def deal_from_document(doc: dict[str, Any], *, base_dir: Path = Path("."), sourc
 def _build_step(kind: str, body: Any) -> Any:
     s = tr.steps
     body = {} if body is None else body
+    if kind in EXTRA_STEP_KINDS:
+        return build_extra_step(kind, body)
     if kind == "pay_tax":
         return s.PayTax(body) if isinstance(body, str) else s.PayTax(**body)
     if kind == "pay_fee":

@@ -137,6 +137,7 @@ def run_arrays(
             pool_balance_end=pb_end,
             delinquent_balance=delinquent,
             purchase_capacity=capacity if profile is not None else 0.0,
+            delinquent_by_bucket=np.stack([arrays[f"balance_m{j}"][:, t] for j in range(7)]),
         )
         out = engine.step(state, t, inputs)
         bought = np.asarray(out.purchased, dtype=np.float64)
