@@ -23,6 +23,7 @@ import tranches as tr
 from abs_model.assumptions.assumptions import Assumptions, RollRates
 from abs_model.collateral.pool import Pool
 from abs_model.core.products import Product
+from abs_model.deal.eligibility import eligibility_from_document
 from abs_model.deal.schema import SCHEMA, STEP_SCHEMAS
 from abs_model.deal.structures import EXTRA_STEP_KINDS, build_extra_step, trigger_options
 from abs_model.errors import AbsModelError, DealError
@@ -78,6 +79,8 @@ class Deal:
     #: :func:`deal_from_document`); :func:`abs_model.run` uses them whenever the assumptions it is
     #: given compress the same way (same segment overrides and default convention).
     pool_lines: Any = field(default=None, compare=False, repr=False)
+    #: Eligibility criteria (合格标准) and the cut-off screen's statement (:mod:`abs_model.deal.eligibility`).
+    eligibility: Any = None
 
     @property
     def period_end_dates(self) -> np.ndarray:
@@ -397,6 +400,7 @@ def deal_from_document(doc: dict[str, Any], *, base_dir: Path = Path("."), sourc
         tape = (doc.get("pool") or {}).get("tape")
         if tape:
             inputs.append(str(Path(tape) if Path(tape).is_absolute() else base_dir / tape))
+    pool, eligibility = eligibility_from_document(doc, pool, source=source)
     scale = (doc.get("pool") or {}).get("scale_to")
     if scale:
         pool = _scaled(pool, float(scale) / pool.balance)
@@ -523,6 +527,7 @@ def deal_from_document(doc: dict[str, Any], *, base_dir: Path = Path("."), sourc
         tranche_labels_zh=labels_zh,
         input_files=tuple(inputs),
         pool_lines=rep_lines(pool, assumptions if assumptions is not None else Assumptions.make()),
+        eligibility=eligibility,
     )
 
 

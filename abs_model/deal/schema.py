@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from abs_model.deal.structure_schema import EXTRA_METRICS, EXTRA_STEP_SCHEMAS, TRIGGER_PROPERTIES
+from abs_model.deal.structure_schema import EXTRA_METRICS, EXTRA_PROPERTIES, EXTRA_STEP_SCHEMAS, TRIGGER_PROPERTIES
 
 _rate = {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
 _rate_incl = {"type": "number", "minimum": 0, "maximum": 1}
@@ -234,6 +234,7 @@ SCHEMA: dict[str, Any] = {
         },
     },
 }
+SCHEMA["properties"].update(EXTRA_PROPERTIES)
 
 
 def write_schema(path: Path) -> None:

@@ -102,3 +102,43 @@ STEP_DESCRIPTIONS: dict[str, str] = {
     "default_cover.limit": "Most paid over the deal's life. Default unlimited.",
     "default_cover.provider": "`guarantor` (guarantee, credit insurance) or `originator` (buy-back). Default `guarantor`.",
 }
+
+_share_map = {"type": "object", "additionalProperties": _rate_incl}
+EXTRA_PROPERTIES: dict[str, Any] = {
+    "eligibility": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "max_days_past_due": {"type": "integer", "minimum": 0, "maximum": 180},
+            "min_balance": _money,
+            "max_balance": _money,
+            "products": {"type": "array", "items": {"enum": ["flat_fee", "level_payment", "equal_principal", "bullet"]}, "minItems": 1},
+            "min_rate": _rate,
+            "max_rate": _rate,
+            "term_within_maturity": {"type": "boolean"},
+            "expected_maturity_period": _period,
+            "on_cutoff": {"enum": ["filter", "refuse"]},
+            "concentration_by_term": {"type": "object", "propertyNames": {"pattern": "^[0-9]+$"}, "additionalProperties": _rate_incl},
+            "concentration_by_product": _share_map,
+            "mix_drift_to": {"type": "array", "items": _rate_incl, "minItems": 1},
+        },
+    }
+}
+
+DESCRIPTIONS.update(
+    {
+        "eligibility": "Eligibility criteria (合格标准) tested on the cut-off pool and on every revolving purchase; concentration limits and the purchase-mix drift stress.",
+        "eligibility.max_days_past_due": "Most days past due at selection: 0 = current only (M0). Default 0.",
+        "eligibility.min_balance": "Smallest balance of a receivable (cut-off) or average balance of a replenishment line.",
+        "eligibility.max_balance": "Largest balance, as `min_balance`.",
+        "eligibility.products": "Products allowed, e.g. `[flat_fee]`.",
+        "eligibility.min_rate": "Lowest fee/interest rate per period allowed (e.g. excludes 0 % promotional plans).",
+        "eligibility.max_rate": "Highest fee/interest rate per period allowed.",
+        "eligibility.term_within_maturity": "Remaining term ≤ months left to the expected maturity, at the cut-off and at each purchase (a limit that shrinks: 24-period receivables stop being bought 24 periods before it). Default true.",
+        "eligibility.expected_maturity_period": "Expected maturity as a period number. Default `dates.periods`.",
+        "eligibility.on_cutoff": "Ineligible receivables on the cut-off tape: `filter` (removed; counts and balance per rule in `deal.eligibility.removed_frame()`) or `refuse` (an error listing them). Default `filter`.",
+        "eligibility.concentration_by_term": "Most a term (months) may take of each purchase, e.g. `{24: 0.25}`; the excess goes pro rata to the other eligible lines, and a period whose caps cannot hold buys nothing.",
+        "eligibility.concentration_by_product": "Most a product may take of each purchase, as `concentration_by_term`.",
+        "eligibility.mix_drift_to": "Stress: the purchase mix drifts linearly from the replenishment shares to these (one per replenishment line, adding up to 1) by the end of revolving, e.g. towards longer terms or 0 % plans.",
+    }
+)
