@@ -81,7 +81,7 @@ DESCRIPTIONS: dict[str, str] = {
     "triggers": "Performance tests with an effect, recorded every period (value, threshold, breached) in `result.triggers`.",
     "triggers[]": "One trigger.",
     "triggers[].name": "Unique name (the key of `result.triggers`).",
-    "triggers[].metric": "What is tested: cumulative default rate (Σ defaults ÷ (initial pool + purchases)), delinquency ratio, annualised excess spread (tested on the period's collections, act on this payment date); missed senior interest or periods unable to revolve (tested after the waterfall, act from the next period).",
+    "triggers[].metric": "What is tested: cumulative default rate (Σ defaults ÷ (initial pool + purchases)), delinquency ratio, annualised excess spread, serious delinquency (严重拖欠率: M2–M3 balance ÷ pool, averaged over `average_periods`), a servicer event (权利完善事件, from `event_period`) (tested on the period's collections, act on this payment date); missed senior interest or periods unable to revolve (tested after the waterfall, act from the next period).",
     "triggers[].threshold": "A number or a schedule by period (the last value repeats), e.g. a cumulative-default ceiling per year.",
     "triggers[].effect": "`end_revolving`; `accelerate` (accelerated waterfall, ends revolving; 加速清偿事件); `default` (event-of-default waterfall, ends revolving; 违约事件); `sequential` (pro-rata principal steps pay sequentially).",
     "triggers[].curable": "A curable trigger acts only while breached; a non-curable one stays breached. Revolving never restarts once ended. Default false.",

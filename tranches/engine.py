@@ -173,6 +173,7 @@ class Engine:
         self.programs: dict[int, list[Compiled]] = {
             PHASES.index(p): [self._compile(s) for s in wf.steps] for p, wf in structure.waterfalls.items()
         }
+        support.prepare(self)
         self.signs = lay.signs()
         self._prefix: dict[tuple[int, ...], int] = {}
         scale = max(float(self.pool0.max()), float(self.note0.sum()))

@@ -154,10 +154,37 @@ def check_extra_steps(structure: Structure) -> None:
 # engine hooks for bucket-window triggers (严重拖欠率)
 
 
+COMMINGLING = "commingling_loss"
+
+
+def prepare(engine: Engine) -> None:
+    """Ledger rows of the hooks below (rows must exist before the engine allocates its buffers)."""
+    for g in engine.triggers:
+        if g.metric == "servicer_event" and g.commingling_loss > 0.0:
+            for pot in _POT_NAME:
+                engine.layout.row(pot, f"{COMMINGLING}:{g.name}", COMMINGLING)
+
+
+def _commingle(engine: Engine, state: EngineState, k: int, g: Any) -> None:
+    """In the event period, lose ``commingling_loss`` × the period's collections (from each pot)."""
+    if g.event_period != k + 1 or g.commingling_loss <= 0.0:
+        return
+    L = state.buf["ledger"][k]
+    lay = engine.layout
+    inflow = (L[engine.row_ci], L[engine.row_cp] + L[engine.row_cr])
+    for pot, name in enumerate(_POT_NAME):
+        x = np.minimum(g.commingling_loss * inflow[pot], state.cash[pot])
+        state.cash[pot] -= x
+        L[lay.index[(name, f"{COMMINGLING}:{g.name}", COMMINGLING)]] += x
+
+
 def on_collections(engine: Engine, state: EngineState, k: int, inputs: PeriodInputs, pool_end: FloatArray) -> None:
-    """After the period's collections: record each serious-delinquency trigger's ratio
-    ``Σ_{b in buckets} balance_b / pool_balance_end`` (0 where the pool is empty)."""
+    """After the period's collections: apply a servicer event's commingling loss; record each
+    serious-delinquency trigger's ratio ``Σ_{b in buckets} balance_b / pool_balance_end`` (0
+    where the pool is empty)."""
     for j, g in enumerate(engine.triggers):
+        if g.metric == "servicer_event":
+            _commingle(engine, state, k, g)
         if g.metric != "serious_delinquency":
             continue
         if inputs.delinquent_by_bucket is None:
@@ -178,8 +205,11 @@ def on_collections(engine: Engine, state: EngineState, k: int, inputs: PeriodInp
 
 def metric_value(engine: Engine, state: EngineState, k: int, j: int) -> FloatArray:
     """The value of an issue-12 metric trigger: the serious-delinquency ratio averaged over the
-    last ``min(average_periods, t)`` periods."""
+    last ``min(average_periods, t)`` periods, or the servicer event flag (1 from its period)."""
     g = engine.triggers[j]
+    if g.metric == "servicer_event":
+        hit = g.event_period is not None and k + 1 >= g.event_period
+        return np.full(engine.n, 1.0 if hit else 0.0)
     rec = state.buf[f"serious_dq:{j}"]
     first = max(0, k + 1 - g.average_periods)
     out: FloatArray = rec[first : k + 1].mean(axis=0)

@@ -26,6 +26,7 @@ Metric = Literal[
     "missed_senior_interest",
     "unable_to_revolve",
     "serious_delinquency",
+    "servicer_event",
 ]
 Effect = Literal["end_revolving", "accelerate", "default", "sequential"]
 BreachWhen = Literal["above", "below", "at_least"]
@@ -37,6 +38,7 @@ METRICS: tuple[str, ...] = (
     "missed_senior_interest",
     "unable_to_revolve",
     "serious_delinquency",
+    "servicer_event",
 )
 EVENT_METRICS: tuple[str, ...] = ("missed_senior_interest", "unable_to_revolve")
 EFFECTS: tuple[str, ...] = ("end_revolving", "accelerate", "default", "sequential")
@@ -47,6 +49,7 @@ DEFAULT_BREACH: dict[str, str] = {
     "missed_senior_interest": "above",
     "unable_to_revolve": "at_least",
     "serious_delinquency": "above",
+    "servicer_event": "at_least",
 }
 
 
@@ -68,6 +71,11 @@ class Trigger:
       of Σ_{b in buckets} balance_b,s / pool_balance_end_s``, with ``buckets`` the first and last
       delinquency bucket counted (default M2–M3: 31–90 days past due); needs the bucket
       balances in :class:`~tranches.period.PeriodInputs` ``delinquent_by_bucket``
+    - ``servicer_event``: 1 from period ``event_period`` on (servicer termination, originator
+      downgrade or insolvency → 权利完善事件: borrowers notified, collections swept to the trust
+      directly), else 0; threshold 1. A stress, set per scenario. In the event period a share
+      ``commingling_loss`` of that period's collections (interest, principal and recoveries) is
+      lost with the servicer (commingling); from then on collections reach the trust directly.
 
     ``threshold`` is a scalar or a schedule by period (the last value repeats). ``breach_when``:
     "above" (value > threshold), "below" (value < threshold) or "at_least" (value ≥ threshold);
@@ -87,6 +95,8 @@ class Trigger:
     tolerance: float = 1e-6
     buckets: tuple[int, int] = (2, 3)
     average_periods: int = 1
+    event_period: int | None = None
+    commingling_loss: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -104,6 +114,7 @@ class Trigger:
             raise must(f"{path}.breach_when", "must be 'above', 'below' or 'at_least'", self.breach_when)
         check_amount(f"{path}.tolerance", self.tolerance)
         check_window(path, self.buckets, self.average_periods)
+        check_event(path, self.event_period, self.commingling_loss)
         object.__setattr__(self, "buckets", tuple(int(b) for b in self.buckets))
 
     @property
@@ -160,6 +171,15 @@ def check_window(path: str, buckets: object, average_periods: object) -> None:
         raise must(f"{path}.average_periods", "must be an integer number of periods in [1, 12]", average_periods)
 
 
+def check_event(path: str, event_period: object, commingling_loss: object) -> None:
+    """``event_period``: None or a period ≥ 1; ``commingling_loss``: a decimal in [0, 1]."""
+    if event_period is not None and (not isinstance(event_period, int) or isinstance(event_period, bool) or event_period < 1):
+        raise must(f"{path}.event_period", "must be a period >= 1 or None (no event)", event_period)
+    ok = isinstance(commingling_loss, int | float) and not isinstance(commingling_loss, bool)
+    if not ok or not 0.0 <= float(commingling_loss) <= 1.0:  # type: ignore[arg-type]
+        raise must(f"{path}.commingling_loss", "must be a decimal share in [0, 1]", commingling_loss)
+
+
 DENOMINATORS: dict[str, str] = {
     "cumulative_default_rate": "initial pool + receivables purchased before the period",
     "delinquency_ratio": "pool balance at the end of the period",
@@ -167,6 +187,7 @@ DENOMINATORS: dict[str, str] = {
     "missed_senior_interest": "none (amount unpaid on a payment date)",
     "unable_to_revolve": "none (consecutive revolving periods)",
     "serious_delinquency": "pool balance at the end of each period averaged",
+    "servicer_event": "none (1 from the event period on)",
 }
 EFFECT_TEXT: dict[str, str] = {
     "end_revolving": "ends revolving purchases",
@@ -178,6 +199,10 @@ EFFECT_TEXT: dict[str, str] = {
 
 def trigger_window(g: Trigger) -> str:
     """What a trigger's metric counts, in words (for the definitions table)."""
+    if g.metric == "servicer_event":
+        when = f"from period {g.event_period}" if g.event_period is not None else "never (no event in this scenario)"
+        loss = f", commingling loss {g.commingling_loss:.2%} of that period's collections" if g.commingling_loss else ""
+        return f"{when}{loss}"
     if g.metric == "serious_delinquency":
         lo, hi = g.buckets
         days = f"{_DPD[lo].split('–')[0]}–{_DPD[hi].split('–')[-1]} days past due"

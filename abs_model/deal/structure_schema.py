@@ -56,7 +56,7 @@ EXTRA_STEP_SCHEMAS: dict[str, dict[str, Any]] = {
     ),
 }
 
-EXTRA_METRICS: list[str] = ["serious_delinquency"]
+EXTRA_METRICS: list[str] = ["serious_delinquency", "servicer_event"]
 
 TRIGGER_PROPERTIES: dict[str, Any] = {
     "buckets": {
@@ -66,10 +66,14 @@ TRIGGER_PROPERTIES: dict[str, Any] = {
         "maxItems": 2,
     },
     "average_periods": {"type": "integer", "minimum": 1, "maximum": 12},
+    "event_period": _period,
+    "commingling_loss": _rate_incl,
 }
 
 DESCRIPTIONS: dict[str, str] = {
     "triggers[].buckets": "`serious_delinquency` only: first and last delinquency bucket counted, e.g. `[2, 3]` = M2–M3, 31–90 days past due (the default).",
+    "triggers[].event_period": "`servicer_event` only: the period in which the servicer or originator event (servicer termination, downgrade, insolvency → 权利完善事件) happens, a stress; absent = never.",
+    "triggers[].commingling_loss": "`servicer_event` only: share of the event period's collections lost with the servicer (commingling). Default 0.",
     "triggers[].average_periods": "`serious_delinquency` only: the value is the mean of the last `n` periods' ratios (fewer at the start), e.g. 3. Default 1.",
 }
 

@@ -34,6 +34,7 @@ def trigger_options(t: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "buckets" in t:
         out["buckets"] = tuple(t["buckets"])
-    if "average_periods" in t:
-        out["average_periods"] = t["average_periods"]
+    for key in ("average_periods", "event_period", "commingling_loss"):
+        if key in t:
+            out[key] = t[key]
     return out

@@ -355,3 +355,34 @@ def test_trigger_definitions_frame_states_every_part() -> None:
     assert row["threshold"] == "0.02, 0.03"
     assert row["denominator"].startswith("pool balance at the end")
     assert row["effect"] == "accelerate" and not row["curable"]
+
+
+# ------------------------------------------------------------------ servicer event, commingling
+def test_servicer_event_loses_a_share_of_one_periods_collections() -> None:
+    # the servicer fails in period 2 (权利完善事件); half of that month's collections (interest
+    # 1,000 and principal 10,000) are lost with it: 500 + 5,000. From period 3 collections reach
+    # the trust directly again.
+    g = Trigger("servicer", "servicer_event", 1.0, "sequential", event_period=2, commingling_loss=0.5)
+    st = Structure(
+        tranches=(A, SUB),
+        waterfalls={"amortising": Waterfall([steps.PayInterest(("A",)), steps.PayPrincipal(("A",)), steps.PayResidual()])},
+        triggers=(g,),
+    )
+    r = run_liabilities(
+        st,
+        period_end_dates=month_ends(3),
+        initial_pool_balance=1_000_000.0,
+        interest_collected=1_000.0,
+        principal_collected=10_000.0,
+        pool_balance_end=1_000_000.0,
+    )
+    lost = r.flows(lambda key: key[2] == "commingling_loss")[0]
+    assert lost == pytest.approx([0.0, 5_500.0, 0.0], abs=CENT)
+    assert r.trigger("servicer").value[0].tolist() == [0.0, 1.0, 1.0]
+    assert r.trigger("servicer").breached[0].tolist() == [False, True, True]
+    assert r.tranche("A").principal_paid[0] == pytest.approx([10_000.0, 5_000.0, 10_000.0], abs=CENT)
+    # A's coupon in period 2 is 1 % of 90,000 = 900 against the 500 left: 400 short
+    assert r.tranche("A").interest_shortfall[0, 1] == pytest.approx(400.0, abs=CENT)
+    assert "from period 2, commingling loss 50.00%" in r.trigger_definitions_frame().loc[0, "window"]
+    with pytest.raises(LiabilityError, match="commingling_loss"):
+        Trigger("s", "servicer_event", 1.0, "sequential", commingling_loss=50.0)
