@@ -34,12 +34,14 @@ def senior_due(ctx: Ctx, tranche_idx: tuple[int, ...] | None = None) -> FloatArr
 def liquidity_target(ctx: Ctx, months: int, tranche_idx: tuple[int, ...] | None = None) -> FloatArray:
     """The next payment date's taxes, senior fees and senior interest (see
     :class:`~tranches.steps.FundLiquidityReserve`), over periods ``t+1 … t+months`` still in the
-    deal; 0 in the last period."""
+    deal; 0 in the last period and in a period whose clean-up call is exercised."""
     eng, st, k = ctx.engine, ctx.state, ctx.k
     lo, hi = k + 1, min(k + 1 + months, eng.T)
     target = np.zeros(eng.n)
     if lo >= hi:
         return target
+    if eng.structure.cleanup is not None:  # the deal ends in a period whose clean-up call is exercised
+        ends = ctx.L[eng.row_call] > 0.0
     for i in eng.senior_idx if tranche_idx is None else tranche_idx:
         target += st.bal[i] * float(eng.coupon_frac[i, lo:hi].sum())
     interest_collected = ctx.L[eng.row_ci]
@@ -57,6 +59,8 @@ def liquidity_target(ctx: Ctx, months: int, tranche_idx: tuple[int, ...] | None 
             target += e.rate * acc * ctx.pool_end
         else:
             target += e.rate * acc * notes
+    if eng.structure.cleanup is not None:
+        target[ends] = 0.0
     return target
 
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as hs
 
 from tests.tranches.conftest import month_ends
 from tranches import (
+    CleanupCall,
     Fee,
     LiabilityError,
     LiabilityResult,
@@ -386,3 +387,26 @@ def test_servicer_event_loses_a_share_of_one_periods_collections() -> None:
     assert "from period 2, commingling loss 50.00%" in r.trigger_definitions_frame().loc[0, "window"]
     with pytest.raises(LiabilityError, match="commingling_loss"):
         Trigger("s", "servicer_event", 1.0, "sequential", commingling_loss=50.0)
+
+
+def test_liquidity_reserve_is_released_when_the_cleanup_call_ends_the_deal() -> None:
+    # the pool falls to 50,000 (5 % of 1,000,000 ≤ the 10 % call) in period 2 of 4: the deal
+    # ends there, so the liquidity target is 0 and the reserve (1,826 after period 1) is released
+    st = Structure(
+        tranches=(A, SUB),
+        waterfalls={"amortising": Waterfall(LIQUIDITY_WATERFALL)},
+        fees=(VAT, TRUSTEE),
+        reserve=ReserveAccount(),
+        cleanup=CleanupCall(0.10),
+    )
+    r = run_liabilities(
+        st,
+        period_end_dates=month_ends(4),
+        initial_pool_balance=1_000_000.0,
+        interest_collected=[10_000.0, 10_000.0, 0.0, 0.0],
+        principal_collected=[50_000.0, 0.0, 0.0, 0.0],
+        pool_balance_end=[950_000.0, 50_000.0, 0.0, 0.0],
+    )
+    assert r.arrays["called"][0].tolist() == [False, True, False, False]
+    assert r.arrays["res_end"][0, 0] == pytest.approx(1_826.0, abs=CENT)
+    assert r.arrays["res_end"][0, 1:] == pytest.approx([0.0, 0.0, 0.0], abs=CENT)
