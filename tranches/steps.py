@@ -360,7 +360,8 @@ class ShortfallSupport:
     On a payment date it pays into the collection account, defined as
     ``paid = min(max(0, need − cash), limit − paid before)``, where ``need`` is the taxes and
     senior-ranked fees due plus the interest due to ``tranches`` and, from period
-    ``principal_from`` on (default: the last period, the legal final), their whole balance;
+    ``principal_from`` on (default: the last period, the legal final) and in a period whose
+    clean-up call ends the deal, their whole balance;
     ``cash`` is the cash in the collection account (and the reserve is not counted: draw it
     first). With separate pots the interest part goes to the interest pot and the principal part
     to the principal pot. From period ``provider_default_period`` on the provider has itself

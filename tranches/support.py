@@ -64,9 +64,13 @@ def shortfall_support(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
     room = np.maximum(step.limit - before, 0.0)
     need_int = liquidity.senior_due(ctx, c.idx)
     need_prin = np.zeros(eng.n)
-    if t >= (step.principal_from if step.principal_from is not None else eng.T):
+    final = t >= (step.principal_from if step.principal_from is not None else eng.T)
+    ends = ctx.L[eng.row_call] > 0.0 if eng.structure.cleanup is not None else None  # called: last payment
+    if final or (ends is not None and ends.any()):
         for i in c.idx:
             need_prin += st.bal[i]
+        if not final and ends is not None:
+            need_prin *= ends
     if eng.structure.collection_account == "combined":
         short_int = np.maximum(need_int + need_prin - st.cash[INTEREST] - st.cash[PRINCIPAL], 0.0)
         short_prin = np.zeros(eng.n)

@@ -95,7 +95,7 @@ STEP_DESCRIPTIONS: dict[str, str] = {
     "pay_period_return.rate": "Annual cap rate, a decimal (0.08 = 8 % a year).",
     "pay_period_return.turbo": "Classes, most senior first, whose principal the cash left pays sequentially (turbo).",
     "pay_period_return.source": "Pots the cash comes from. Default `interest`.",
-    "shortfall_support": "The originator's shortfall undertaking (差额支付承诺): pays in `min(max(0, need − cash), limit − paid before)`, where need = taxes and senior fees due + interest due to the classes named and, from `principal_from` (default: the last period), their whole balance. Place it first.",
+    "shortfall_support": "The originator's shortfall undertaking (差额支付承诺): pays in `min(max(0, need − cash), limit − paid before)`, where need = taxes and senior fees due + interest due to the classes named and, from `principal_from` (default: the last period) and in a period whose clean-up call ends the deal, their whole balance. Place it first.",
     "shortfall_support.tranches": "Classes whose interest (and principal at maturity) is supported.",
     "shortfall_support.limit": "Most the provider pays over the deal's life. Default unlimited.",
     "shortfall_support.principal_from": "First period in which the classes' balance is supported (the expected maturity). Default the last period.",

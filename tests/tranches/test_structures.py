@@ -410,3 +410,26 @@ def test_liquidity_reserve_is_released_when_the_cleanup_call_ends_the_deal() -> 
     assert r.arrays["called"][0].tolist() == [False, True, False, False]
     assert r.arrays["res_end"][0, 0] == pytest.approx(1_826.0, abs=CENT)
     assert r.arrays["res_end"][0, 1:] == pytest.approx([0.0, 0.0, 0.0], abs=CENT)
+
+
+def test_shortfall_undertaking_covers_senior_principal_when_the_call_ends_the_deal() -> None:
+    # period 2 of 4: the call brings 50,000 (the pool at par) but A still owes 100,000 and 1,000
+    # interest against 1,500 collected less the 1,000 trustee fee: the undertaking pays the 500
+    # interest shortfall and the 50,000 principal shortfall, so A is not written down
+    st = Structure(
+        tranches=(A, SUB),
+        waterfalls={"amortising": Waterfall(support_waterfall())},
+        fees=(TRUSTEE,),
+        cleanup=CleanupCall(0.10),
+    )
+    r = run_liabilities(
+        st,
+        period_end_dates=month_ends(4),
+        initial_pool_balance=1_000_000.0,
+        interest_collected=1_500.0,
+        principal_collected=0.0,
+        pool_balance_end=[900_000.0, 50_000.0, 0.0, 0.0],
+    )
+    assert flows(r, "originator") == pytest.approx([500.0, 50_500.0, 0.0, 0.0], abs=CENT)
+    assert r.tranche("A").writedown[0].sum() == pytest.approx(0.0, abs=CENT)
+    assert r.tranche("A").balance_end[0, 1] == pytest.approx(0.0, abs=CENT)
