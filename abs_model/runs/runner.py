@@ -28,7 +28,7 @@ from abs_model.deal.eligibility import purchase_plan
 from abs_model.deal.model import Deal, ReplenishmentLine, replenishment_pool
 from abs_model.errors import AssumptionError, DealError
 from abs_model.projection.cashflows import FIELDS, STOCK_FIELDS, PoolCashflows
-from abs_model.projection.engine import project_lines
+from abs_model.projection.engine import horizon_for, project_lines
 from abs_model.projection.replines import Lines, loan_lines, rep_lines
 from abs_model.runs.result import DealResult
 
@@ -165,7 +165,8 @@ def _line_profile(line: ReplenishmentLine, deal: Deal, a: Assumptions, T: int, m
     """Pool columns of one unit of one replenishment line (as the mix's profile, for one line)."""
     one = dataclasses.replace(deal.revolving, replenishment=(dataclasses.replace(line, share=1.0),))
     lines = dataclasses.replace(loan_lines(replenishment_pool(one), a), count=np.array([1.0 / line.average_balance]))
-    unit = project_lines(lines, a, horizon=None, **mults)
+    # over the deal's whole life: one short line's own horizon would cut off restructured plans
+    unit = project_lines(lines, a, horizon=max(T, horizon_for(lines, a)), **mults)
     return {f: _fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
 
 
