@@ -42,6 +42,8 @@ class Eligibility:
     ``max_days_past_due``: 0 = current only (M0). ``term_within_maturity`` with
     ``expected_maturity_period`` (default: the deal's last period). ``concentration_by_term`` /
     ``concentration_by_product``: the most a term (months) / product may take of each purchase.
+    ``supply``: stress, the par amount of eligible receivables the originator can offer in each
+    revolving period (period 1 first, the last value repeats); what it cannot buy stays uninvested.
     ``removed``: the cut-off screen's statement, one row per rule (filled by :func:`screen_pool`).
     """
 
@@ -57,6 +59,7 @@ class Eligibility:
     concentration_by_term: Mapping[int, float] = field(default_factory=dict)
     concentration_by_product: Mapping[str, float] = field(default_factory=dict)
     mix_drift_to: tuple[float, ...] | None = None
+    supply: tuple[float, ...] | None = None
     removed: tuple[tuple[str, int, float], ...] = ()
 
     def removed_frame(self) -> pd.DataFrame:
@@ -168,6 +171,7 @@ class PurchasePlan:
 
     weights: np.ndarray
     profiles: dict[str, np.ndarray]  # field -> (L, S, T + 1)
+    supply: tuple[float, ...] | None = None
 
     def profile(self, t: int) -> dict[str, np.ndarray]:
         """Field → (S, T + 1) profile of one unit bought at the end of period t."""
@@ -175,8 +179,13 @@ class PurchasePlan:
         return {f: np.tensordot(w, p, axes=1) for f, p in self.profiles.items()}
 
     def capacity(self, t: int, base: float) -> float:
-        """``base`` when something is eligible in period t, else 0."""
-        return base if self.weights[t].sum() > 0 else 0.0
+        """Par amount that can be bought in period t: ``min(base, supply_t)`` when something is
+        eligible, else 0."""
+        if self.weights[t].sum() <= 0:
+            return 0.0
+        if self.supply is None:
+            return base
+        return min(base, self.supply[min(t, len(self.supply)) - 1])
 
 
 def purchase_plan(
@@ -191,7 +200,7 @@ def purchase_plan(
     w = purchase_weights(lines, e, periods=deal.periods, revolving=deal.revolving.periods, maturity=maturity)
     per_line = [line_profile(ln) for ln in lines]
     profiles = {f: np.stack([p[f] for p in per_line]) for f in per_line[0]}
-    return PurchasePlan(weights=w, profiles=profiles)
+    return PurchasePlan(weights=w, profiles=profiles, supply=None if e is None else e.supply)
 
 
 def eligibility_from_document(doc: Mapping[str, Any], pool: Pool, *, source: str) -> tuple[Pool, Eligibility | None]:
@@ -201,7 +210,7 @@ def eligibility_from_document(doc: Mapping[str, Any], pool: Pool, *, source: str
     if not spec:
         return pool, None
     kw = dict(spec)
-    for key in ("products", "mix_drift_to"):
+    for key in ("products", "mix_drift_to", "supply"):
         if key in kw:
             kw[key] = tuple(kw[key])
     if "concentration_by_term" in kw:

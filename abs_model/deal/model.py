@@ -25,6 +25,7 @@ from abs_model.collateral.pool import Pool
 from abs_model.core.products import Product
 from abs_model.deal.eligibility import eligibility_from_document
 from abs_model.deal.schema import SCHEMA, STEP_SCHEMAS
+from abs_model.deal.structure_schema import CASH_IN_STEPS, EXTRA_DEFAULT_SOURCE
 from abs_model.deal.structures import EXTRA_STEP_KINDS, build_extra_step, trigger_options
 from abs_model.errors import AbsModelError, DealError
 from abs_model.projection.replines import rep_lines
@@ -240,6 +241,7 @@ _DEFAULT_SOURCE = {
     "cover_pdl": "interest",
     "buy_receivables": "principal",
     "pay_residual": "interest_then_principal",
+    **EXTRA_DEFAULT_SOURCE,
 }
 #: Trigger effect → the waterfall it switches to.
 _EFFECT_PHASE = {"accelerate": "accelerated", "default": "default"}
@@ -282,10 +284,13 @@ def _reachability_problems(doc: dict[str, Any]) -> list[str]:
             if not isinstance(step, dict) or len(step) != 1:
                 continue
             ((kind, body),) = step.items()
-            if kind == "draw_reserve":
+            if kind in ("draw_reserve", *CASH_IN_STEPS):
                 to = (body or {}).get("to", "interest") if isinstance(body, dict) else "interest"
+                to = "principal" if kind == "default_cover" else to
                 emptied.discard("principal" if combined else str(to))
                 emptied.discard("interest" if combined else "")
+                if kind == "shortfall_support":  # pays into both pots
+                    emptied.clear()
                 continue
             src = (body.get("source") if isinstance(body, dict) else None) or _DEFAULT_SOURCE.get(kind)
             pots = set(_SOURCE_POTS.get(str(src), set()))

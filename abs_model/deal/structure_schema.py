@@ -125,6 +125,7 @@ EXTRA_PROPERTIES: dict[str, Any] = {
             "concentration_by_term": {"type": "object", "propertyNames": {"pattern": "^[0-9]+$"}, "additionalProperties": _rate_incl},
             "concentration_by_product": _share_map,
             "mix_drift_to": {"type": "array", "items": _rate_incl, "minItems": 1},
+            "supply": {"type": "array", "items": _money, "minItems": 1},
         },
     }
 }
@@ -143,6 +144,12 @@ DESCRIPTIONS.update(
         "eligibility.on_cutoff": "Ineligible receivables on the cut-off tape: `filter` (removed; counts and balance per rule in `deal.eligibility.removed_frame()`) or `refuse` (an error listing them). Default `filter`.",
         "eligibility.concentration_by_term": "Most a term (months) may take of each purchase, e.g. `{24: 0.25}`; the excess goes pro rata to the other eligible lines, and a period whose caps cannot hold buys nothing.",
         "eligibility.concentration_by_product": "Most a product may take of each purchase, as `concentration_by_term`.",
+        "eligibility.supply": "Stress: par amount of eligible receivables on offer in each revolving period (the last value repeats); principal it cannot buy stays uninvested (negative carry; `unable_to_revolve` counts it).",
         "eligibility.mix_drift_to": "Stress: the purchase mix drifts linearly from the replenishment shares to these (one per replenishment line, adding up to 1) by the end of revolving, e.g. towards longer terms or 0 % plans.",
     }
 )
+
+#: Default ``source`` of the issue-12 steps that draw cash (for the deal checker's reachability test).
+EXTRA_DEFAULT_SOURCE: dict[str, str] = {"fund_liquidity_reserve": "interest", "pay_period_return": "interest"}
+#: Issue-12 steps that add cash to the collection account (like ``draw_reserve``).
+CASH_IN_STEPS: tuple[str, ...] = ("draw_liquidity_reserve", "release_reserve", "shortfall_support", "default_cover")

@@ -126,3 +126,25 @@ def test_bundled_tape_is_filtered_or_refused(tmp_path: Path) -> None:
     assert removed.loc[0, "count_removed"] == 50  # 2,000 receivables, 1,950 current
     with pytest.raises(DealError, match="on_cutoff: refuse"):
         _deal(tmp_path, {"on_cutoff": "refuse"})
+
+
+def test_a_shortfall_of_eligible_receivables_leaves_cash_uninvested(tmp_path: Path) -> None:
+    # the originator can offer only RMB 50m a month: the rest of principal collections stays
+    # in the trust uninvested (negative carry) while revolving
+    deal = _deal(tmp_path, {"max_days_past_due": 180, "term_within_maturity": False, "supply": [50e6]})
+    r = am.run(deal)
+    assert all(c.passed for c in r.checks)
+    L = r.liabilities
+    assert L.purchased[0, :12] == pytest.approx(np.full(12, 50e6), rel=1e-12)
+    assert L.arrays["unreinvested"][0, :12].min() > 0.0
+
+
+def test_a_cash_in_step_after_the_residual_makes_later_steps_reachable(tmp_path: Path) -> None:
+    # release_reserve adds cash to the interest pot after pay_residual emptied it: a later step
+    # drawing on interest is not flagged as unreachable
+    doc = yaml.safe_load((EXAMPLES / "baitiao_revolving.yaml").read_text(encoding="utf-8"))
+    doc["pool"] = {"tape": str(EXAMPLES / "baitiao_tape.csv"), "scale_to": 1.2e9}
+    doc["waterfalls"]["amortising"] += [{"release_reserve": {"liquidity": False}}, {"pay_fee": "Servicer"}]
+    out = tmp_path / "deal.yaml"
+    out.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    am.load_deal(out)
