@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from abs_model.assumptions.assumptions import Assumptions
+from abs_model.deal import structure_schema
 from abs_model.deal.schema import SCHEMA, STEP_SCHEMAS
 
 __all__ = [
@@ -80,7 +81,7 @@ DESCRIPTIONS: dict[str, str] = {
     "triggers": "Performance tests with an effect, recorded every period (value, threshold, breached) in `result.triggers`.",
     "triggers[]": "One trigger.",
     "triggers[].name": "Unique name (the key of `result.triggers`).",
-    "triggers[].metric": "What is tested: cumulative default rate (Σ defaults ÷ (initial pool + purchases)), delinquency ratio, annualised excess spread (tested on the period's collections, act on this payment date); missed senior interest or periods unable to revolve (tested after the waterfall, act from the next period).",
+    "triggers[].metric": "What is tested: cumulative default rate (Σ defaults ÷ (initial pool + purchases)), delinquency ratio, annualised excess spread, serious delinquency (严重拖欠率: M2–M3 balance ÷ pool, averaged over `average_periods`), a servicer event (权利完善事件, from `event_period`) (tested on the period's collections, act on this payment date); missed senior interest or periods unable to revolve (tested after the waterfall, act from the next period).",
     "triggers[].threshold": "A number or a schedule by period (the last value repeats), e.g. a cumulative-default ceiling per year.",
     "triggers[].effect": "`end_revolving`; `accelerate` (accelerated waterfall, ends revolving; 加速清偿事件); `default` (event-of-default waterfall, ends revolving; 违约事件); `sequential` (pro-rata principal steps pay sequentially).",
     "triggers[].curable": "A curable trigger acts only while breached; a non-curable one stays breached. Revolving never restarts once ended. Default false.",
@@ -150,6 +151,8 @@ STEP_DESCRIPTIONS: dict[str, str] = {
     "pay_residual": "Pay all cash left to the most junior class as residual.",
     "pay_residual.source": "Pots the cash comes from. Default `interest_then_principal`.",
 }
+STEP_DESCRIPTIONS.update(structure_schema.STEP_DESCRIPTIONS)
+DESCRIPTIONS.update(structure_schema.DESCRIPTIONS)
 
 #: One description per keyword of :meth:`Assumptions.make` (the deal file's ``assumptions:`` keys).
 ASSUMPTION_DESCRIPTIONS: dict[str, str] = {

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tranches import kernels
+from tranches import kernels, support
 from tranches.errors import ConservationError, must
 from tranches.fees import Tax
 from tranches.kernels import INTEREST, PRINCIPAL, Compiled, Ctx, rowsum, safe_div
@@ -34,6 +34,7 @@ from tranches.period import INPUT_NAMES, PeriodInputs, StepOutput
 from tranches.results import LiabilityResult
 from tranches.schedule import accrual_fractions, period_dates
 from tranches.steps import (
+    EXTRA_STEP_TYPES,
     BuyReceivables,
     CoverPDL,
     DrawReserve,
@@ -172,6 +173,7 @@ class Engine:
         self.programs: dict[int, list[Compiled]] = {
             PHASES.index(p): [self._compile(s) for s in wf.steps] for p, wf in structure.waterfalls.items()
         }
+        support.prepare(self)
         self.signs = lay.signs()
         self._prefix: dict[tuple[int, ...], int] = {}
         scale = max(float(self.pool0.max()), float(self.note0.sum()))
@@ -197,6 +199,8 @@ class Engine:
         return "+".join(names[p] for p in pots)
 
     def _compile(self, step: Step) -> Compiled:
+        if isinstance(step, EXTRA_STEP_TYPES):
+            return support.compile_extra(self, step)
         lay = self.layout
         tnames = [t.name for t in self.tranches]
         if isinstance(step, DrawReserve):
@@ -336,6 +340,7 @@ class Engine:
         state.pdl += nd
         buf["pdl_debit"][k] = nd
         state.cum_defaults += nd
+        support.on_collections(self, state, k, inputs, pe)
 
         # 2. accruals
         notes_begin = rowsum(bal)
@@ -564,11 +569,13 @@ class Engine:
                 value = state.cum_defaults / (self.pool0 + state.cum_purchased)
             elif metric == "delinquency_ratio":
                 value = safe_div(dq, pe)
-            else:  # excess_spread
+            elif metric == "excess_spread":
                 spread = ic - rowsum(note_accr)
                 if len(fee_accr):
                     spread -= rowsum(fee_accr)
                 value = 12.0 * safe_div(spread, pb)
+            else:
+                value = support.metric_value(self, state, k, j)
             self._judge(state, k, j, value, live)
 
     def _test_event_triggers(

@@ -38,6 +38,8 @@ class PeriodInputs:
     new_defaults: npt.ArrayLike = 0.0
     delinquent_balance: npt.ArrayLike = 0.0
     purchase_capacity: npt.ArrayLike = np.inf
+    delinquent_by_bucket: npt.ArrayLike | None = None
+    """(B, N) or (B,) balances by delinquency bucket M0 … M(B−1), for bucket-window triggers."""
 
 
 @dataclass(frozen=True, slots=True)

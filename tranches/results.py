@@ -17,6 +17,7 @@ import pandas as pd
 from tranches.errors import must
 from tranches.fees import Fee
 from tranches.ledger import POTS, RESERVE
+from tranches.triggers import trigger_definitions
 
 if TYPE_CHECKING:
     from tranches.engine import Engine
@@ -219,6 +220,11 @@ class LiabilityResult:
     def triggers(self) -> dict[str, TriggerResult]:
         """Every trigger."""
         return {nm: self.trigger(nm) for nm in self.trigger_names}
+
+    def trigger_definitions_frame(self) -> pd.DataFrame:
+        """Every trigger's definition (metric, denominator, window, threshold schedule, effect,
+        curable), one row each, for the report and the workbook."""
+        return trigger_definitions(self._engine.triggers)
 
     @property
     def arrays(self) -> dict[str, npt.NDArray[Any]]:

@@ -43,6 +43,7 @@ def run_liabilities(
     purchase_capacity: npt.ArrayLike = np.inf,
     n_scenarios: int | None = None,
     start_date: npt.ArrayLike | None = None,
+    delinquent_by_bucket: npt.ArrayLike | None = None,
 ) -> LiabilityResult:
     """Run a structure on given collection vectors (static deals, tests).
 
@@ -50,6 +51,7 @@ def run_liabilities(
     ``pool_balance_begin`` defaults to the previous period's ``pool_balance_end`` (the initial pool
     balance for period 1). N is taken from the 2-D inputs or ``initial_pool_balance`` unless given.
     Purchases are reported, not added to the pool (the caller's pool vectors are used as given).
+    ``delinquent_by_bucket`` (bucket-window triggers): (B, T) for every scenario or (N, B, T).
     """
     T = int(np.asarray(period_end_dates).size)
     if n_scenarios is None:
@@ -88,6 +90,11 @@ def run_liabilities(
         pb = np.concatenate([engine.pool0[:, None], pe[:, :-1]], axis=1)
     else:
         pb = _periodic("pool_balance_begin", pool_balance_begin, n, T)
+    buckets = None if delinquent_by_bucket is None else np.asarray(delinquent_by_bucket, dtype=np.float64)
+    if buckets is not None and buckets.ndim == 2:
+        buckets = np.broadcast_to(buckets, (n, *buckets.shape))
+    if buckets is not None and (buckets.ndim != 3 or buckets.shape[0] != n or buckets.shape[2] != T):
+        raise must("delinquent_by_bucket", f"must be (B, {T}) or ({n}, B, {T})", buckets.shape)
     state = engine.start()
     for t in range(1, T + 1):
         c = t - 1
@@ -103,6 +110,7 @@ def run_liabilities(
                 pool_balance_end=pe[:, c],
                 delinquent_balance=dq[:, c],
                 purchase_capacity=cp[:, c],
+                delinquent_by_bucket=None if buckets is None else buckets[:, :, c].T,
             ),
         )
     return engine.finish(state)

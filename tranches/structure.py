@@ -19,6 +19,7 @@ from tranches.steps import (
     PayPrincipal,
     PayTax,
 )
+from tranches.support import check_extra_steps
 from tranches.tranche import CLASS_RANK, Tranche
 from tranches.triggers import CleanupCall, Trigger
 from tranches.waterfall import Waterfall
@@ -148,6 +149,7 @@ class Structure:
                     raise must(path, "needs a reserve account on the structure", s)
                 elif isinstance(s, BuyReceivables) and phase != "revolving":
                     raise must(path, "BuyReceivables belongs in the 'revolving' waterfall", phase)
+        check_extra_steps(self)
 
     def tranche_index(self, name: str) -> int:
         """Position of the tranche called ``name`` (0 = most senior)."""

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import KW_ONLY, dataclass
 from typing import Literal
 
+import pandas as pd
+
 from tranches.errors import must
 from tranches.normalise import Schedule, check_amount, check_schedule
 
@@ -23,6 +25,8 @@ Metric = Literal[
     "excess_spread",
     "missed_senior_interest",
     "unable_to_revolve",
+    "serious_delinquency",
+    "servicer_event",
 ]
 Effect = Literal["end_revolving", "accelerate", "default", "sequential"]
 BreachWhen = Literal["above", "below", "at_least"]
@@ -33,6 +37,8 @@ METRICS: tuple[str, ...] = (
     "excess_spread",
     "missed_senior_interest",
     "unable_to_revolve",
+    "serious_delinquency",
+    "servicer_event",
 )
 EVENT_METRICS: tuple[str, ...] = ("missed_senior_interest", "unable_to_revolve")
 EFFECTS: tuple[str, ...] = ("end_revolving", "accelerate", "default", "sequential")
@@ -42,6 +48,8 @@ DEFAULT_BREACH: dict[str, str] = {
     "excess_spread": "below",
     "missed_senior_interest": "above",
     "unable_to_revolve": "at_least",
+    "serious_delinquency": "above",
+    "servicer_event": "at_least",
 }
 
 
@@ -59,6 +67,15 @@ class Trigger:
       (threshold usually 0)
     - ``unable_to_revolve``: consecutive revolving periods ending with more than ``tolerance``
       principal cash not reinvested (threshold: the number of periods N)
+    - ``serious_delinquency`` (严重拖欠率): ``mean over the last min(average_periods, t) periods s
+      of Σ_{b in buckets} balance_b,s / pool_balance_end_s``, with ``buckets`` the first and last
+      delinquency bucket counted (default M2–M3: 31–90 days past due); needs the bucket
+      balances in :class:`~tranches.period.PeriodInputs` ``delinquent_by_bucket``
+    - ``servicer_event``: 1 from period ``event_period`` on (servicer termination, originator
+      downgrade or insolvency → 权利完善事件: borrowers notified, collections swept to the trust
+      directly), else 0; threshold 1. A stress, set per scenario. In the event period a share
+      ``commingling_loss`` of that period's collections (interest, principal and recoveries) is
+      lost with the servicer (commingling); from then on collections reach the trust directly.
 
     ``threshold`` is a scalar or a schedule by period (the last value repeats). ``breach_when``:
     "above" (value > threshold), "below" (value < threshold) or "at_least" (value ≥ threshold);
@@ -76,6 +93,10 @@ class Trigger:
     curable: bool = False
     breach_when: BreachWhen | None = None
     tolerance: float = 1e-6
+    buckets: tuple[int, int] = (2, 3)
+    average_periods: int = 1
+    event_period: int | None = None
+    commingling_loss: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -92,6 +113,9 @@ class Trigger:
         elif self.breach_when not in ("above", "below", "at_least"):
             raise must(f"{path}.breach_when", "must be 'above', 'below' or 'at_least'", self.breach_when)
         check_amount(f"{path}.tolerance", self.tolerance)
+        check_window(path, self.buckets, self.average_periods)
+        check_event(path, self.event_period, self.commingling_loss)
+        object.__setattr__(self, "buckets", tuple(int(b) for b in self.buckets))
 
     @property
     def thresholds(self) -> tuple[float, ...]:
@@ -123,3 +147,93 @@ class CleanupCall:
             raise must("cleanup.threshold", "must be a pool factor in [0, 1)", self.threshold)
         if not isinstance(self.price, int | float) or not 0.0 <= self.price <= 2.0:
             raise must("cleanup.price", "must be a fraction of the pool balance in [0, 2]", self.price)
+
+
+# --------------------------------------------------------------------------------------------
+# issue 12: serious delinquency window and the trigger definitions table
+
+N_BUCKETS = 7
+"""Delinquency buckets M0 … M6 (M0 current; M2–M3 = 31–90 days past due)."""
+_DPD = ("current", "1–30", "31–60", "61–90", "91–120", "121–150", "151–180")
+
+
+def check_window(path: str, buckets: object, average_periods: object) -> None:
+    """``buckets``: (first, last) bucket indices in 1..6 with first ≤ last; ``average_periods`` ≥ 1."""
+    ok = (
+        isinstance(buckets, tuple | list)
+        and len(buckets) == 2
+        and all(isinstance(b, int) and not isinstance(b, bool) and 1 <= b < N_BUCKETS for b in buckets)
+        and buckets[0] <= buckets[1]
+    )
+    if not ok:
+        raise must(f"{path}.buckets", "must be [first, last] delinquency buckets within 1..6 (M2–M3 = [2, 3])", buckets)
+    if not isinstance(average_periods, int) or isinstance(average_periods, bool) or not 1 <= average_periods <= 12:
+        raise must(f"{path}.average_periods", "must be an integer number of periods in [1, 12]", average_periods)
+
+
+def check_event(path: str, event_period: object, commingling_loss: object) -> None:
+    """``event_period``: None or a period ≥ 1; ``commingling_loss``: a decimal in [0, 1]."""
+    if event_period is not None and (not isinstance(event_period, int) or isinstance(event_period, bool) or event_period < 1):
+        raise must(f"{path}.event_period", "must be a period >= 1 or None (no event)", event_period)
+    ok = isinstance(commingling_loss, int | float) and not isinstance(commingling_loss, bool)
+    if not ok or not 0.0 <= float(commingling_loss) <= 1.0:  # type: ignore[arg-type]
+        raise must(f"{path}.commingling_loss", "must be a decimal share in [0, 1]", commingling_loss)
+
+
+DENOMINATORS: dict[str, str] = {
+    "cumulative_default_rate": "initial pool + receivables purchased before the period",
+    "delinquency_ratio": "pool balance at the end of the period",
+    "excess_spread": "pool balance at the start of the period (annualised × 12)",
+    "missed_senior_interest": "none (amount unpaid on a payment date)",
+    "unable_to_revolve": "none (consecutive revolving periods)",
+    "serious_delinquency": "pool balance at the end of each period averaged",
+    "servicer_event": "none (1 from the event period on)",
+}
+EFFECT_TEXT: dict[str, str] = {
+    "end_revolving": "ends revolving purchases",
+    "accelerate": "acceleration event (加速清偿): stops payments to the subordinated class, ends revolving, turbo-pays seniors",
+    "default": "event of default (违约事件): strictly sequential interest then principal by class, ends revolving",
+    "sequential": "pro-rata principal steps pay sequentially",
+}
+
+
+def trigger_window(g: Trigger) -> str:
+    """What a trigger's metric counts, in words (for the definitions table)."""
+    if g.metric == "servicer_event":
+        when = f"from period {g.event_period}" if g.event_period is not None else "never (no event in this scenario)"
+        loss = f", commingling loss {g.commingling_loss:.2%} of that period's collections" if g.commingling_loss else ""
+        return f"{when}{loss}"
+    if g.metric == "serious_delinquency":
+        lo, hi = g.buckets
+        days = f"{_DPD[lo].split('–')[0]}–{_DPD[hi].split('–')[-1]} days past due"
+        avg = f", average of the last {g.average_periods} periods" if g.average_periods > 1 else ""
+        return f"M{lo}–M{hi} ({days}){avg}"
+    return {
+        "cumulative_default_rate": "defaults since the cut-off",
+        "delinquency_ratio": "delinquent balance as fed by the caller (the deal runner: 31+ days past due)",
+        "excess_spread": "the period",
+        "missed_senior_interest": "each payment date",
+        "unable_to_revolve": "consecutive revolving periods",
+    }[g.metric]
+
+
+def trigger_definitions(triggers: tuple[Trigger, ...]) -> pd.DataFrame:
+    """One row per trigger: name, metric, denominator, window, threshold schedule, breach_when,
+    effect (code and words), curable, tested (before or after the waterfall)."""
+    rows = [
+        {
+            "trigger": g.name,
+            "metric": g.metric,
+            "denominator": DENOMINATORS[g.metric],
+            "window": trigger_window(g),
+            "threshold": ", ".join(f"{v:g}" for v in g.thresholds),
+            "breach_when": g.breach_when,
+            "effect": g.effect,
+            "effect_text": EFFECT_TEXT[g.effect],
+            "curable": g.curable,
+            "tested": "after the waterfall, acts next period" if g.is_event else "before the waterfall, acts this period",
+        }
+        for g in triggers
+    ]
+    cols = ["trigger", "metric", "denominator", "window", "threshold", "breach_when", "effect", "effect_text", "curable", "tested"]
+    return pd.DataFrame(rows, columns=cols)

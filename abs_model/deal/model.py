@@ -23,7 +23,10 @@ import tranches as tr
 from abs_model.assumptions.assumptions import Assumptions, RollRates
 from abs_model.collateral.pool import Pool
 from abs_model.core.products import Product
+from abs_model.deal.eligibility import eligibility_from_document
 from abs_model.deal.schema import SCHEMA, STEP_SCHEMAS
+from abs_model.deal.structure_schema import CASH_IN_STEPS, EXTRA_DEFAULT_SOURCE
+from abs_model.deal.structures import EXTRA_STEP_KINDS, build_extra_step, trigger_options
 from abs_model.errors import AbsModelError, DealError
 from abs_model.projection.replines import rep_lines
 
@@ -77,6 +80,8 @@ class Deal:
     #: :func:`deal_from_document`); :func:`abs_model.run` uses them whenever the assumptions it is
     #: given compress the same way (same segment overrides and default convention).
     pool_lines: Any = field(default=None, compare=False, repr=False)
+    #: Eligibility criteria (合格标准) and the cut-off screen's statement (:mod:`abs_model.deal.eligibility`).
+    eligibility: Any = None
 
     @property
     def period_end_dates(self) -> np.ndarray:
@@ -236,6 +241,7 @@ _DEFAULT_SOURCE = {
     "cover_pdl": "interest",
     "buy_receivables": "principal",
     "pay_residual": "interest_then_principal",
+    **EXTRA_DEFAULT_SOURCE,
 }
 #: Trigger effect → the waterfall it switches to.
 _EFFECT_PHASE = {"accelerate": "accelerated", "default": "default"}
@@ -278,10 +284,13 @@ def _reachability_problems(doc: dict[str, Any]) -> list[str]:
             if not isinstance(step, dict) or len(step) != 1:
                 continue
             ((kind, body),) = step.items()
-            if kind == "draw_reserve":
+            if kind in ("draw_reserve", *CASH_IN_STEPS):
                 to = (body or {}).get("to", "interest") if isinstance(body, dict) else "interest"
+                to = "principal" if kind == "default_cover" else to
                 emptied.discard("principal" if combined else str(to))
                 emptied.discard("interest" if combined else "")
+                if kind == "shortfall_support":  # pays into both pots
+                    emptied.clear()
                 continue
             src = (body.get("source") if isinstance(body, dict) else None) or _DEFAULT_SOURCE.get(kind)
             pots = set(_SOURCE_POTS.get(str(src), set()))
@@ -396,6 +405,7 @@ def deal_from_document(doc: dict[str, Any], *, base_dir: Path = Path("."), sourc
         tape = (doc.get("pool") or {}).get("tape")
         if tape:
             inputs.append(str(Path(tape) if Path(tape).is_absolute() else base_dir / tape))
+    pool, eligibility = eligibility_from_document(doc, pool, source=source)
     scale = (doc.get("pool") or {}).get("scale_to")
     if scale:
         pool = _scaled(pool, float(scale) / pool.balance)
@@ -471,6 +481,7 @@ def deal_from_document(doc: dict[str, Any], *, base_dir: Path = Path("."), sourc
                     t["effect"],
                     curable=t.get("curable", False),
                     breach_when=t.get("breach_when"),
+                    **trigger_options(t),
                 )
             )
         except (ValueError, TypeError) as exc:
@@ -521,12 +532,15 @@ def deal_from_document(doc: dict[str, Any], *, base_dir: Path = Path("."), sourc
         tranche_labels_zh=labels_zh,
         input_files=tuple(inputs),
         pool_lines=rep_lines(pool, assumptions if assumptions is not None else Assumptions.make()),
+        eligibility=eligibility,
     )
 
 
 def _build_step(kind: str, body: Any) -> Any:
     s = tr.steps
     body = {} if body is None else body
+    if kind in EXTRA_STEP_KINDS:
+        return build_extra_step(kind, body)
     if kind == "pay_tax":
         return s.PayTax(body) if isinstance(body, str) else s.PayTax(**body)
     if kind == "pay_fee":

@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from abs_model.deal.structure_schema import EXTRA_METRICS, EXTRA_PROPERTIES, EXTRA_STEP_SCHEMAS, TRIGGER_PROPERTIES
+
 _rate = {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
 _rate_incl = {"type": "number", "minimum": 0, "maximum": 1}
 _money = {"type": "number", "minimum": 0}
@@ -57,6 +59,7 @@ STEP_SCHEMAS: dict[str, dict[str, Any]] = {
     "buy_receivables": _step("buy_receivables", {"price": {"type": "number", "exclusiveMinimum": 0, "maximum": 2}, "source": _source}),
     "pay_residual": _step("pay_residual", {"source": _source}),
 }
+STEP_SCHEMAS.update(EXTRA_STEP_SCHEMAS)
 
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -161,12 +164,14 @@ SCHEMA: dict[str, Any] = {
                             "excess_spread",
                             "missed_senior_interest",
                             "unable_to_revolve",
+                            *EXTRA_METRICS,
                         ]
                     },
                     "threshold": {"oneOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}, "minItems": 1}]},
                     "effect": {"enum": ["end_revolving", "accelerate", "default", "sequential"]},
                     "curable": {"type": "boolean"},
                     "breach_when": {"enum": ["above", "below", "at_least"]},
+                    **TRIGGER_PROPERTIES,
                 },
             },
         },
@@ -229,6 +234,7 @@ SCHEMA: dict[str, Any] = {
         },
     },
 }
+SCHEMA["properties"].update(EXTRA_PROPERTIES)
 
 
 def write_schema(path: Path) -> None:

@@ -18,15 +18,17 @@ Pool-side roll-forward with purchases and the call:
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 
 import tranches as tr
 from abs_model.assumptions.assumptions import Assumptions
-from abs_model.deal.model import Deal, replenishment_pool
+from abs_model.deal.eligibility import purchase_plan
+from abs_model.deal.model import Deal, ReplenishmentLine, replenishment_pool
 from abs_model.errors import AssumptionError, DealError
 from abs_model.projection.cashflows import FIELDS, STOCK_FIELDS, PoolCashflows
-from abs_model.projection.engine import project_lines
+from abs_model.projection.engine import horizon_for, project_lines
 from abs_model.projection.replines import Lines, loan_lines, rep_lines
 from abs_model.runs.result import DealResult
 
@@ -93,6 +95,7 @@ def run_arrays(
         unit_lines = dataclasses.replace(unit_lines, count=per_unit)
         unit = project_lines(unit_lines, a, horizon=None, **mults)  # type: ignore[arg-type]
         profile = {f: _fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
+    plan = purchase_plan(deal, lambda ln: _line_profile(ln, deal, a, T, mults, arrays)) if profile is not None and deal.eligibility is not None else None
     engine = tr.Engine(
         deal.structure,
         n_scenarios=S,
@@ -136,14 +139,15 @@ def run_arrays(
             pool_balance_begin=pb_begin,
             pool_balance_end=pb_end,
             delinquent_balance=delinquent,
-            purchase_capacity=capacity if profile is not None else 0.0,
+            purchase_capacity=(capacity if plan is None else plan.capacity(t, capacity)) if profile is not None else 0.0,
+            delinquent_by_bucket=np.stack([arrays[f"balance_m{j}"][:, t] for j in range(7)]),
         )
         out = engine.step(state, t, inputs)
         bought = np.asarray(out.purchased, dtype=np.float64)
         if profile is not None and np.any(bought > 0):
             purchases[:, t] = bought
             n_left = T - t + 1
-            for f, prof in profile.items():
+            for f, prof in (profile if plan is None else plan.profile(t)).items():
                 arrays[f][:, t:] += bought[:, None] * prof[:, :n_left]
         called = np.asarray(out.called, dtype=bool)
         if called.any():
@@ -155,6 +159,15 @@ def run_arrays(
                     arrays[f][called, t + 1 :] = 0.0
     arrays["collection_costs_paid"] = costs_paid
     return arrays, purchases, sale, engine.finish(state)
+
+
+def _line_profile(line: ReplenishmentLine, deal: Deal, a: Assumptions, T: int, mults: dict[str, Any], arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Pool columns of one unit of one replenishment line (as the mix's profile, for one line)."""
+    one = dataclasses.replace(deal.revolving, replenishment=(dataclasses.replace(line, share=1.0),))
+    lines = dataclasses.replace(loan_lines(replenishment_pool(one), a), count=np.array([1.0 / line.average_balance]))
+    # over the deal's whole life: one short line's own horizon would cut off restructured plans
+    unit = project_lines(lines, a, horizon=max(T, horizon_for(lines, a)), **mults)
+    return {f: _fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
 
 
 def _fit(a: np.ndarray, T: int, *, stock: bool) -> np.ndarray:

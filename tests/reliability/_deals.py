@@ -36,6 +36,12 @@ def small_deal_file(folder: Path, *, deal_name: str | None = None, rename: dict[
                 if kind in ("pay_interest", "pay_principal"):
                     names = body if isinstance(body, list) else body["tranches"]
                     names[:] = [rename.get(n, n) for n in names]
+                elif isinstance(body, dict):  # steps naming classes in options (issue 12)
+                    for key in ("tranches", "turbo"):
+                        if key in body:
+                            body[key] = [rename.get(n, n) for n in body[key]]
+                    if "tranche" in body:
+                        body["tranche"] = rename.get(body["tranche"], body["tranche"])
     path = folder / "deal.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path

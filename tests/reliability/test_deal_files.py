@@ -91,7 +91,7 @@ def test_a_typo_in_a_fee_name_suggests_the_closest_one(tmp_path: Path) -> None:
     def edit(d: dict[str, Any]) -> None:
         d["waterfalls"]["amortising"][1] = {"pay_fee": "Trustea"}
 
-    assert "waterfalls.amortising[1].pay_fee: unknown fee 'Trustea'; defined fees/taxes are ['Servicer', 'Trustee', 'VAT'] (did you mean 'Trustee'?)" in refused(deal_file(tmp_path, edit))
+    assert "waterfalls.amortising[1].pay_fee: unknown fee 'Trustea'; defined fees/taxes are ['Audit', 'Custodian', 'Rating', 'Registration', 'Servicer', 'Trustee', 'VAT'] (did you mean 'Trustee'?)" in refused(deal_file(tmp_path, edit))
 
 
 # ------------------------------------------------------------------------------ sizes
@@ -153,7 +153,7 @@ def test_an_end_revolving_trigger_in_a_static_deal_is_refused(tmp_path: Path) ->
         del d["waterfalls"]["revolving"]
         d["triggers"].append({"name": "Stop buying", "metric": "delinquency_ratio", "threshold": 0.05, "effect": "end_revolving"})
 
-    assert "triggers[2].effect: 'end_revolving' can never act: the deal has no revolving period; got revolving.periods = 0" in refused(deal_file(tmp_path, edit))
+    assert "triggers[4].effect: 'end_revolving' can never act: the deal has no revolving period; got revolving.periods = 0" in refused(deal_file(tmp_path, edit))
 
 
 def test_a_step_after_pay_residual_on_the_same_account_can_never_be_paid(tmp_path: Path) -> None:
@@ -163,7 +163,7 @@ def test_a_step_after_pay_residual_on_the_same_account_can_never_be_paid(tmp_pat
         d["waterfalls"]["amortising"].append({"pay_principal": ["Subordinated"]})
 
     assert (
-        "waterfalls.amortising[8].pay_principal: can never receive cash: waterfalls.amortising[7].pay_residual "
+        "waterfalls.amortising[16].pay_principal: can never receive cash: waterfalls.amortising[15].pay_residual "
         "already paid everything in the principal account(s) to the residual holder; move this step before pay_residual"
     ) in refused(deal_file(tmp_path, edit))
 
