@@ -1,0 +1,249 @@
+"""Read and validate a deal's reported performance: the pool history and the note actuals.
+
+Both readers take what :func:`~abs_model.collateral.tape.read_tape` takes (CSV/TSV, Parquet,
+XLSX, a DataFrame, or a SQL URL/connection with ``query=``), reuse its file loaders, check every
+cell with vectorised masks and raise one :class:`~abs_model.errors.ActualsError` listing every
+bad row (1-based data row, column, rule, value) — nothing is half-loaded.
+
+Pool history (:func:`read_pool_actuals`, one row per monthly collection period)
+==========================  ========  =====================================================
+column                      dtype     rule
+==========================  ========  =====================================================
+``period``                  int       required, whole, >= 1, unique, consecutive from the first
+``opening_balance``         float64   required money (finite, 0 <= x <= 1e12)
+``scheduled_principal``     float64   required money
+``prepayment``              float64   required money (unscheduled principal)
+``fee_interest``            float64   required money (fees / interest collected)
+``defaults``                float64   required money (principal newly defaulted)
+``recoveries``              float64   required money
+``closing_balance``         float64   required money; opening + purchases − scheduled −
+                                      prepayment − defaults − cleanup_sale = closing (± 1 cent);
+                                      = the next row's opening (± 1 cent)
+``balance_m0`` .. ``m6``    float64   optional money by bucket; all seven or none; sum to closing
+``count``, ``count_m0..6``  float64   optional whole counts >= 0
+``prepayment_fee``,         float64   optional money (0 when absent)
+``purchases``,
+``cleanup_sale``,
+``collection_costs``,
+``net_loss``, ...
+``date``                    datetime  optional period end date
+==========================  ========  =====================================================
+
+Note actuals (:func:`read_note_actuals`, one row per tranche and payment period): ``period``
+(whole >= 1), ``tranche`` (text; one of the deal's names when ``tranches=`` is given),
+``balance`` (ending balance, money), optional ``interest_paid``, ``principal_paid`` (money) and
+``date``; (period, tranche) unique.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from abs_model.collateral import tape as _tape
+from abs_model.errors import ActualsError, RowProblem, TapeError
+
+__all__ = [
+    "NOTE_COLUMNS",
+    "POOL_BUCKETS",
+    "POOL_OPTIONAL",
+    "POOL_REQUIRED",
+    "read_note_actuals",
+    "read_pool_actuals",
+]
+
+POOL_REQUIRED: tuple[str, ...] = (
+    "period",
+    "opening_balance",
+    "scheduled_principal",
+    "prepayment",
+    "fee_interest",
+    "defaults",
+    "recoveries",
+    "closing_balance",
+)
+POOL_BUCKETS: tuple[str, ...] = tuple(f"balance_m{j}" for j in range(7))
+_COUNTS: tuple[str, ...] = ("count", *(f"count_m{j}" for j in range(7)), "defaults_count")
+POOL_OPTIONAL: tuple[str, ...] = (
+    *POOL_BUCKETS,
+    "prepayment_fee",
+    "purchases",
+    "cleanup_sale",
+    "collection_costs",
+    "net_loss",
+    "balance_restructured",
+    "restructured_entries",
+    "prepay_base",
+    *_COUNTS,
+    "date",
+)
+NOTE_COLUMNS: tuple[str, ...] = ("period", "tranche", "balance", "interest_paid", "principal_paid", "date")
+#: Roll-forward and bucket-sum tolerance: reported figures are rounded to the cent.
+CENT_TOL = 0.01 + 1e-9
+
+
+def _read(source: Any, *, sheet: str | int | None, query: str | None, encoding: str | None, what: str) -> tuple[pd.DataFrame, str]:
+    if isinstance(source, str | os.PathLike) and query is None and not Path(source).exists():
+        raise FileNotFoundError(f"{source}: {what} not found")
+    try:
+        return _tape._load(source, sheet, query, encoding, None)
+    except TapeError as exc:  # the tape loader's file-level problems, re-worded for this input
+        raise ActualsError(exc.source, exc.problems, what=what) from None
+
+
+def _normalise_headers(df: pd.DataFrame) -> pd.DataFrame:
+    return df.rename(columns={c: str(c).strip().lower().replace(" ", "_") for c in df.columns})
+
+
+def _money(df: pd.DataFrame, name: str, ck: _tape._Checker) -> np.ndarray:
+    vals, ok = _tape._numeric(df[name], name, ck)
+    ck.flag(ok & (vals < 0), name, df[name], "must be >= 0")
+    ck.flag(ok & (vals > _tape.MAX_BALANCE), name, df[name], f"must be <= {_tape.MAX_BALANCE:g} (a unit or parsing error?)")
+    return np.where(ok, vals, np.nan)
+
+
+def _periods(df: pd.DataFrame, ck: _tape._Checker, *, unique: bool) -> np.ndarray:
+    vals, ok = _tape._integer(df["period"], "period", ck)
+    ck.flag(ok & (vals < 1), "period", df["period"], "must be >= 1 (period 0 is the cut-off)")
+    if unique:
+        dup = pd.Series(vals).duplicated(keep="first").to_numpy() & ok
+        ck.flag(dup, "period", df["period"], "must be unique (one row per period)")
+    return np.where(ok, vals, np.nan)
+
+
+def _dates(df: pd.DataFrame, ck: _tape._Checker) -> None:
+    if "date" not in df.columns:
+        return
+    parsed = _tape._to_datetime(df["date"])
+    ck.flag(parsed.isna().to_numpy() & ~_tape._is_blank(df["date"]), "date", df["date"], "must be a date (YYYY-MM-DD)")
+    df["date"] = parsed
+
+
+def _missing(df: pd.DataFrame, required: Sequence[str], problems: list[RowProblem]) -> bool:
+    absent = [c for c in required if c not in df.columns]
+    problems.extend(RowProblem(None, c, sorted(map(str, df.columns)), "required column missing") for c in absent)
+    return bool(absent)
+
+
+def read_pool_actuals(
+    source: Any,
+    *,
+    sheet: str | int | None = None,
+    query: str | None = None,
+    encoding: str | None = None,
+) -> pd.DataFrame:
+    """Read a monthly pool performance history and return it validated, sorted by period.
+
+    Every rule of the module table is checked; all failures raise together as one
+    :class:`~abs_model.errors.ActualsError`. Optional flow columns that are absent stay absent
+    (consumers treat them as 0); ``df.attrs["source"]`` names the input.
+    """
+    raw, name = _read(source, sheet=sheet, query=query, encoding=encoding, what="pool performance history")
+    df = _normalise_headers(raw)
+    problems: list[RowProblem] = []
+    if _missing(df, POOL_REQUIRED, problems):
+        raise ActualsError(name, problems, what="pool performance history")
+    buckets = [c for c in POOL_BUCKETS if c in df.columns]
+    if buckets and len(buckets) != len(POOL_BUCKETS):
+        missing = [c for c in POOL_BUCKETS if c not in df.columns]
+        problems.append(RowProblem(None, missing[0], buckets, "give all seven bucket balances balance_m0..balance_m6 or none"))
+    ck = _tape._Checker(len(df), problems)
+    period = _periods(df, ck, unique=True)
+    money = [c for c in df.columns if c in POOL_REQUIRED[1:] or c in POOL_OPTIONAL[:-1]]
+    out = {"period": period}
+    for c in money:
+        out[c] = _money(df, c, ck)
+    for c in _COUNTS:
+        if c in df.columns:
+            ck.flag(~np.isnan(out[c]) & (out[c] != np.round(out[c])), c, df[c], "must be a whole number")
+    _dates(df, ck)
+    _check_pool(df, out, ck)
+    if problems:
+        problems.sort(key=lambda p: (-1 if p.row is None else p.row, p.column))
+        raise ActualsError(name, problems, what="pool performance history")
+    clean = pd.DataFrame({k: v for k, v in out.items()})
+    clean["period"] = clean["period"].astype(np.int64)
+    if "date" in df.columns:
+        clean["date"] = df["date"].to_numpy()
+    clean = clean.sort_values("period", kind="stable").reset_index(drop=True)
+    clean.attrs["source"] = name
+    return clean
+
+
+def _check_pool(df: pd.DataFrame, v: dict[str, np.ndarray], ck: _tape._Checker) -> None:
+    """Cross-column rules: the roll-forward, bucket sums, the chain of balances, no gaps."""
+    zero = np.zeros(len(df))
+    implied = (
+        v["opening_balance"] + v.get("purchases", zero) - v["scheduled_principal"] - v["prepayment"]
+        - v["defaults"] - v.get("cleanup_sale", zero)
+    )
+    bad = np.abs(implied - v["closing_balance"]) > CENT_TOL
+    ck.flag(bad & ~np.isnan(implied), "closing_balance", df["closing_balance"],
+            "must equal opening + purchases − scheduled_principal − prepayment − defaults − cleanup_sale "
+            "(± 1 cent); that sum is " + ", ".join(f"{x:.2f}" for x in implied[bad][:1]))
+    if all(c in v for c in POOL_BUCKETS):
+        total = sum(v[c] for c in POOL_BUCKETS)
+        bad = np.abs(total - v["closing_balance"]) > CENT_TOL
+        ck.flag(bad & ~np.isnan(total), "balance_m0", df["balance_m0"], "balance_m0..balance_m6 must sum to closing_balance (± 1 cent)")
+    order = np.argsort(np.nan_to_num(v["period"], nan=np.inf), kind="stable")
+    p = v["period"][order]
+    gap = np.zeros(len(df), dtype=bool)
+    gap[order[1:]] = np.diff(p) != 1
+    ck.flag(gap & ~np.isnan(v["period"]), "period", df["period"], "periods must be consecutive (a month is missing or repeated)")
+    opening = v["opening_balance"][order][1:]
+    prev_close = v["closing_balance"][order][:-1]
+    chain = np.zeros(len(df), dtype=bool)
+    chain[order[1:]] = np.abs(opening - prev_close) > CENT_TOL
+    ck.flag(chain, "opening_balance", df["opening_balance"], "must equal the previous period's closing_balance (± 1 cent)")
+
+
+def read_note_actuals(
+    source: Any,
+    *,
+    tranches: Sequence[str] | None = None,
+    sheet: str | int | None = None,
+    query: str | None = None,
+    encoding: str | None = None,
+) -> pd.DataFrame:
+    """Read reported note balances and payments (one row per tranche and payment period).
+
+    ``tranches``: the deal's tranche names; a row naming another tranche is a problem. Returns
+    the validated rows sorted by (period, tranche).
+    """
+    what = "note actuals"
+    raw, name = _read(source, sheet=sheet, query=query, encoding=encoding, what=what)
+    df = _normalise_headers(raw)
+    problems: list[RowProblem] = []
+    if _missing(df, ("period", "tranche", "balance"), problems):
+        raise ActualsError(name, problems, what=what)
+    ck = _tape._Checker(len(df), problems)
+    out: dict[str, Any] = {"period": _periods(df, ck, unique=False)}
+    text = df["tranche"].astype(str).str.strip()
+    blank = _tape._is_blank(df["tranche"])
+    ck.flag(blank, "tranche", df["tranche"], "missing value")
+    if tranches is not None:
+        known = set(tranches)
+        ck.flag(~blank & ~text.isin(known).to_numpy(), "tranche", df["tranche"], f"must be one of the deal's tranches {sorted(known)}")
+    out["tranche"] = text.to_numpy()
+    for c in ("balance", "interest_paid", "principal_paid"):
+        if c in df.columns:
+            out[c] = _money(df, c, ck)
+    dup = pd.DataFrame({"p": out["period"], "t": text}).duplicated(keep="first").to_numpy()
+    ck.flag(dup & ~blank, "tranche", df["tranche"], "(period, tranche) must be unique")
+    _dates(df, ck)
+    if problems:
+        problems.sort(key=lambda p: (-1 if p.row is None else p.row, p.column))
+        raise ActualsError(name, problems, what=what)
+    clean = pd.DataFrame(out)
+    clean["period"] = clean["period"].astype(np.int64)
+    if "date" in df.columns:
+        clean["date"] = df["date"].to_numpy()
+    clean = clean.sort_values(["period", "tranche"], kind="stable").reset_index(drop=True)
+    clean.attrs["source"] = name
+    return clean
+

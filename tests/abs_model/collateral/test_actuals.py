@@ -1,0 +1,117 @@
+"""Reading a pool performance history and note actuals: valid files load, every bad row is named."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from abs_model.collateral.actuals import read_note_actuals, read_pool_actuals
+from abs_model.errors import ActualsError
+
+
+def _history() -> pd.DataFrame:
+    # two months of a 1,000,000 pool, rolled forward by hand:
+    # 1,000,000 - 40,000 - 47,500 - 10,000 = 902,500; 902,500 - 39,000 - 43,000 - 9,500 = 811,000
+    return pd.DataFrame(
+        {
+            "period": [1, 2],
+            "opening_balance": [1_000_000.0, 902_500.0],
+            "scheduled_principal": [40_000.0, 39_000.0],
+            "prepayment": [47_500.0, 43_000.0],
+            "fee_interest": [8_000.0, 7_200.0],
+            "defaults": [10_000.0, 9_500.0],
+            "recoveries": [0.0, 1_000.0],
+            "closing_balance": [902_500.0, 811_000.0],
+            "balance_m0": [880_000.0, 780_000.0],
+            "balance_m1": [12_500.0, 15_000.0],
+            "balance_m2": [10_000.0, 8_000.0],
+            "balance_m3": [0.0, 8_000.0],
+            "balance_m4": [0.0, 0.0],
+            "balance_m5": [0.0, 0.0],
+            "balance_m6": [0.0, 0.0],
+            "count": [900, 810],
+        }
+    )
+
+
+def test_a_valid_history_loads_from_csv_xlsx_parquet_and_sql(tmp_path: Path) -> None:
+    h = _history()
+    csv = tmp_path / "h.csv"
+    h.to_csv(csv, index=False)
+    got = read_pool_actuals(csv)
+    assert list(got["period"]) == [1, 2]
+    assert got["closing_balance"].iloc[-1] == 811_000.0
+    assert got.attrs["source"] == str(csv)
+    pq = tmp_path / "h.parquet"
+    h.to_parquet(pq)
+    pd.testing.assert_frame_equal(read_pool_actuals(pq), got, check_dtype=False)
+    xlsx = tmp_path / "h.xlsx"
+    h.to_excel(xlsx, index=False)
+    pd.testing.assert_frame_equal(read_pool_actuals(xlsx), got, check_dtype=False)
+    db = tmp_path / "h.db"
+    with sqlite3.connect(db) as conn:
+        h.to_sql("history", conn, index=False)
+    pd.testing.assert_frame_equal(read_pool_actuals(db, query="select * from history"), got, check_dtype=False)
+
+
+def test_every_bad_row_is_reported_with_row_column_rule_and_value(tmp_path: Path) -> None:
+    h = _history()
+    h = pd.concat([h, h.iloc[[1]].assign(period=4, opening_balance=811_000.0, closing_balance=700_000.0)], ignore_index=True)
+    h["prepayment"] = h["prepayment"].astype(object)
+    h.loc[0, "prepayment"] = "n/a"  # text in a money column
+    h.loc[1, "defaults"] = -5.0  # negative money
+    path = tmp_path / "bad.csv"
+    h.to_csv(path, index=False)
+    with pytest.raises(ActualsError) as err:
+        read_pool_actuals(path)
+    msg = str(err.value)
+    assert str(path) in msg and "pool performance history" in msg
+    found = {(p.row, p.column) for p in err.value.problems}
+    assert (1, "prepayment") in found  # "must be a number, not text"
+    assert (2, "defaults") in found  # must be >= 0
+    assert (2, "closing_balance") in found  # roll-forward broken by the negative default
+    assert (3, "period") in found  # period 3 missing: 2 -> 4
+    assert (3, "closing_balance") in found  # 811,000 - ... != 700,000
+    assert "row 1, column 'prepayment': must be a number, not text; got 'n/a'" in msg
+
+
+def test_missing_columns_and_a_broken_chain_are_named() -> None:
+    with pytest.raises(ActualsError, match="required column missing") as err:
+        read_pool_actuals(_history().drop(columns=["recoveries", "defaults"]))
+    assert {p.column for p in err.value.problems} == {"recoveries", "defaults"}
+    h = _history()
+    h.loc[1, ["opening_balance", "closing_balance"]] = [902_600.0, 811_100.0]
+    with pytest.raises(ActualsError, match="previous period's closing_balance"):
+        read_pool_actuals(h)
+    h = _history().drop(columns=["balance_m6"])
+    with pytest.raises(ActualsError, match="all seven bucket balances"):
+        read_pool_actuals(h)
+    h = _history()
+    h.loc[0, "balance_m0"] = 880_100.0
+    with pytest.raises(ActualsError, match="sum to closing_balance"):
+        read_pool_actuals(h)
+
+
+def test_note_actuals_are_validated_against_the_deal_tranches(tmp_path: Path) -> None:
+    notes = pd.DataFrame(
+        {
+            "period": [1, 1, 2, 2, 2],
+            "tranche": ["A", "B", "A", "B", "C"],
+            "balance": [700.0, 100.0, 650.0, -1.0, 5.0],
+            "principal_paid": [50.0, 0.0, 50.0, 0.0, 0.0],
+        }
+    )
+    with pytest.raises(ActualsError) as err:
+        read_note_actuals(notes, tranches=["A", "B"])
+    found = {(p.row, p.column) for p in err.value.problems}
+    assert found == {(4, "balance"), (5, "tranche")}
+    got = read_note_actuals(notes.iloc[:3], tranches=["A", "B"])
+    assert np.allclose(got["balance"], [700.0, 100.0, 650.0])
+    with pytest.raises(ActualsError, match="must be unique"):
+        read_note_actuals(pd.concat([notes.iloc[:1], notes.iloc[:1]]))
+    with pytest.raises(FileNotFoundError, match="note actuals not found"):
+        read_note_actuals(tmp_path / "none.csv")
