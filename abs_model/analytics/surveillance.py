@@ -33,6 +33,7 @@ import pandas as pd
 
 import tranches as tr
 from abs_model.assumptions.assumptions import Assumptions
+from abs_model.assumptions.calibration import calibrate
 from abs_model.core import observed as ob
 from abs_model.core.rates import mdr_to_cdr, smm_to_cpr
 from abs_model.deal.model import Deal, replenishment_pool
@@ -183,8 +184,19 @@ def _notes_vs_expected(expected: DealResult, notes: pd.DataFrame | None) -> pd.D
 
 
 # ------------------------------------------------------------------------------- calibration
-def calibrate_from_history(pool_actuals: pd.DataFrame, base: Assumptions, *, window: int = 6) -> Assumptions:
+def calibrate_from_history(
+    pool_actuals: pd.DataFrame,
+    base: Assumptions,
+    *,
+    window: int = 6,
+    loan_history: pd.DataFrame | None = None,
+) -> Assumptions:
     """``base`` with constant speeds measured on the history's last ``window`` months.
+
+    With a loan-month panel ``loan_history`` (the columns :func:`abs_model.calibrate` reads), the
+    prepayment speed and — for a roll-rate ``base`` — the roll-rate matrix come from
+    :func:`abs_model.calibrate` on it instead (at ``base``'s default threshold); a rate-based
+    default assumption is still measured on the pool history as below.
 
     Prepayment: ``cpr = 1 − (1 − smm̄)^12`` with ``smm̄ = 1 − (Σ survivors after prepayment /
     Σ survivors before prepayment)`` over the window (a balance-weighted average SMM).
@@ -202,6 +214,11 @@ def calibrate_from_history(pool_actuals: pd.DataFrame, base: Assumptions, *, win
     smm = float(np.sum(prepay)) / survivors if survivors > 0 else 0.0
     made = Assumptions.make(cpr=float(smm_to_cpr(min(max(smm, 0.0), 1.0))))
     out = replace(base, cpr=made.cpr)
+    if loan_history is not None:
+        cal = calibrate(loan_history, default_threshold_days=base.default_threshold_days)
+        out = replace(base, cpr=Assumptions.make(cpr=cal.cpr).cpr)
+        if base.roll_rates is not None:
+            out = replace(out, roll_rates=cal.roll_rates)
     if base.roll_rates is None:
         total = float(np.sum(opening))
         mdr = float(np.sum(defaults)) / total if total > 0 else 0.0
@@ -231,10 +248,12 @@ def reproject(
     assumptions: Assumptions | None = None,
     note_actuals: pd.DataFrame | None = None,
     period: int | None = None,
+    loan_history: pd.DataFrame | None = None,
 ) -> Reprojection:
     """Start ``deal`` at reported period ``period`` (default: the last one reported) and project
     the rest (see the module doc). ``assumptions`` default to :func:`calibrate_from_history` on
-    the deal's own assumptions. The history must start at period 1 (the waterfall is replayed
+    the deal's own assumptions (and on ``loan_history``, a loan-month panel, when given). The
+    history must start at period 1 (the waterfall is replayed
     from the closing)."""
     if not isinstance(deal, Deal):
         raise DealError(f"deal: must be an abs_model.Deal; got {type(deal).__name__}")
@@ -246,7 +265,7 @@ def reproject(
     if not 1 <= k <= min(int(hist.index.max()), deal.periods):
         raise AbsModelError(f"period: must be a reported period in 1..{min(int(hist.index.max()), deal.periods)}; got {period!r}")
     base = deal.assumptions or Assumptions.make()
-    a = assumptions if assumptions is not None else calibrate_from_history(hist.reset_index(), base)
+    a = assumptions if assumptions is not None else calibrate_from_history(hist.reset_index(), base, loan_history=loan_history)
     arrays, purchases, sale, scale, liab = _replay(deal, a, hist.loc[1:k], k)
     first = {f: v[0] for f, v in arrays.items()}
     first["purchases"], first["cleanup_sale"] = purchases[0], sale[0]

@@ -127,7 +127,9 @@ def _dates(df: pd.DataFrame, ck: _tape._Checker) -> None:
 def _missing(df: pd.DataFrame, required: Sequence[str], problems: list[RowProblem]) -> bool:
     absent = [c for c in required if c not in df.columns]
     problems.extend(RowProblem(None, c, sorted(map(str, df.columns)), "required column missing") for c in absent)
-    return bool(absent)
+    if not absent and len(df) == 0:
+        problems.append(RowProblem(None, "(file)", 0, "no data rows: at least one reported period is needed"))
+    return bool(problems)
 
 
 def read_pool_actuals(

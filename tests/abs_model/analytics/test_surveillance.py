@@ -122,3 +122,19 @@ def test_reproject_refuses_a_history_that_does_not_start_at_period_1() -> None:
         reproject(deal, pool.iloc[1:])
     with pytest.raises(AbsModelError, match="period: must be a reported period"):
         reproject(deal, pool, period=9)
+
+
+def test_default_reprojection_calibrates_on_the_history_and_a_loan_panel() -> None:
+    deal = am.load_deal(EXAMPLES / "baitiao_revolving.yaml")
+    res = am.run(deal)
+    pool, _ = _own_history(res, 8)
+    base = deal.assumptions or am.Assumptions.make()
+    panel = am.synthetic_history(400, seed=3, true_roll_rates=base.roll_rates, true_cpr=0.3, months=18, vintages=6)
+    rp = reproject(deal, pool, loan_history=panel)
+    cal = am.calibrate(panel, default_threshold_days=base.default_threshold_days)
+    assert rp.assumptions.cpr.values[0] == pytest.approx(cal.cpr)
+    assert rp.assumptions.roll_rates is not None
+    assert np.allclose(rp.assumptions.roll_rates.matrix, cal.roll_rates.matrix)
+    # periods 1..k are the history as reported, whatever the assumptions
+    assert np.allclose(rp.result.pool.loc[1:8, "closing_balance"], res.pool.loc[1:8, "closing_balance"], atol=CENT)
+    assert rp.result.pool["closing_balance"].iloc[-1] >= 0

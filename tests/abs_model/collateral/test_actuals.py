@@ -115,3 +115,12 @@ def test_note_actuals_are_validated_against_the_deal_tranches(tmp_path: Path) ->
         read_note_actuals(pd.concat([notes.iloc[:1], notes.iloc[:1]]))
     with pytest.raises(FileNotFoundError, match="note actuals not found"):
         read_note_actuals(tmp_path / "none.csv")
+
+
+def test_a_header_without_rows_is_an_error_not_an_empty_history(tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    _history().iloc[:0].to_csv(path, index=False)
+    with pytest.raises(ActualsError, match="no data rows"):
+        read_pool_actuals(path)
+    with pytest.raises(ActualsError, match="no data rows"):
+        read_note_actuals(pd.DataFrame({"period": [], "tranche": [], "balance": []}))
