@@ -8,7 +8,9 @@ Reads the reported pool history (and note actuals), runs the pricing projection,
 - ``reprojection_pool.csv`` / ``reprojection_tranches.csv``: the deal re-projected from its last
   reported period (or ``--period K``) under assumptions calibrated on the history (or the
   pricing assumptions with ``--reproject-with pricing``);
-- ``reconciliation.csv``: note balances at ``k`` replayed by the waterfall vs reported.
+- ``reconciliation.csv``: note balances at ``k`` replayed by the waterfall vs reported;
+- ``surveillance.html``: the comparison table of the last period and charts (CPR, cumulative net
+  loss, pool balance reported then re-projected).
 
 Text cells that would start a spreadsheet formula (``=``, ``+``, ``-``, ``@``) are written with a
 leading apostrophe. Files are written atomically.
@@ -80,8 +82,11 @@ def cmd_surveil(args: argparse.Namespace) -> int:
     for name, (df, index) in outputs.items():
         with atomic_write(out / name, "w") as fh:
             _text_safe(df).to_csv(fh, index=index)
+    from abs_model.output.surveillance_report import render_surveillance
+
+    render_surveillance(frames, rp, out / "surveillance.html")
     print(f"{deal.name}: {len(history)} reported periods; re-projected from period {rp.period} (run-off scale {rp.scale:.6f})")
     print("\nWrote:")
-    for name in outputs:
+    for name in (*outputs, "surveillance.html"):
         print(f"  {out / name}")
     return 0

@@ -37,6 +37,7 @@ def test_surveil_writes_the_comparison_and_the_reprojection(tmp_path: Path, caps
     assert np.allclose(rp["closing_balance"], res.pool["closing_balance"], atol=0.01)
     rec = pd.read_csv(out / "reconciliation.csv")
     assert np.allclose(rec["difference"], 0.0, atol=0.01)
+    assert "<svg" in (out / "surveillance.html").read_text(encoding="utf-8")
     for name in ("observed_metrics.csv", "notes_actual_vs_expected.csv", "reprojection_tranches.csv"):
         assert (out / name).stat().st_size > 0
 
