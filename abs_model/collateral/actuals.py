@@ -38,7 +38,7 @@ Note actuals (:func:`read_note_actuals`, one row per tranche and payment period)
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ __all__ = [
     "POOL_BUCKETS",
     "POOL_OPTIONAL",
     "POOL_REQUIRED",
+    "ZH_ACTUALS_COLUMNS",
     "read_note_actuals",
     "read_pool_actuals",
 ]
@@ -83,6 +84,43 @@ POOL_OPTIONAL: tuple[str, ...] = (
     "date",
 )
 NOTE_COLUMNS: tuple[str, ...] = ("period", "tranche", "balance", "interest_paid", "principal_paid", "date")
+#: Built-in Chinese headers of trustee / servicer reports (受托管理报告, 服务机构报告), applied
+#: automatically; English headers are matched case-insensitively with spaces as underscores.
+ZH_ACTUALS_COLUMNS: dict[str, str] = {
+    "期数": "period",
+    "收款期间": "period",
+    "期间": "period",
+    "期初余额": "opening_balance",
+    "期初本金余额": "opening_balance",
+    "期末余额": "closing_balance",
+    "期末本金余额": "closing_balance",
+    "正常回收本金": "scheduled_principal",
+    "应收本金回收": "scheduled_principal",
+    "提前还款": "prepayment",
+    "早偿本金": "prepayment",
+    "早偿": "prepayment",
+    "利息回收": "fee_interest",
+    "费用回收": "fee_interest",
+    "利息/费用回收": "fee_interest",
+    "违约金额": "defaults",
+    "新增违约": "defaults",
+    "违约本金": "defaults",
+    "回收金额": "recoveries",
+    "违约回收": "recoveries",
+    "循环购买金额": "purchases",
+    "清仓回购": "cleanup_sale",
+    "笔数": "count",
+    "资产笔数": "count",
+    "日期": "date",
+    "兑付日": "date",
+    "证券": "tranche",
+    "档次": "tranche",
+    "期末证券余额": "balance",
+    "证券余额": "balance",
+    "本金兑付": "principal_paid",
+    "利息兑付": "interest_paid",
+    **{f"M{j}余额": f"balance_m{j}" for j in range(7)},
+}
 #: Roll-forward and bucket-sum tolerance: reported figures are rounded to the cent.
 CENT_TOL = 0.01 + 1e-9
 
@@ -96,8 +134,16 @@ def _read(source: Any, *, sheet: str | int | None, query: str | None, encoding: 
         raise ActualsError(exc.source, exc.problems, what=what) from None
 
 
-def _normalise_headers(df: pd.DataFrame) -> pd.DataFrame:
-    return df.rename(columns={c: str(c).strip().lower().replace(" ", "_") for c in df.columns})
+def _normalise_headers(df: pd.DataFrame, columns: Mapping[str, str] | None) -> pd.DataFrame:
+    """Canonical column names: the caller's ``columns`` map first, then the Chinese map, then
+    lower case with spaces as underscores."""
+    user = dict(columns or {})
+
+    def name(c: object) -> str:
+        h = str(c).strip()
+        return user.get(h) or ZH_ACTUALS_COLUMNS.get(h) or h.lower().replace(" ", "_")
+
+    return df.rename(columns={c: name(c) for c in df.columns})
 
 
 def _money(df: pd.DataFrame, name: str, ck: _tape._Checker) -> np.ndarray:
@@ -135,18 +181,20 @@ def _missing(df: pd.DataFrame, required: Sequence[str], problems: list[RowProble
 def read_pool_actuals(
     source: Any,
     *,
+    columns: Mapping[str, str] | None = None,
     sheet: str | int | None = None,
     query: str | None = None,
     encoding: str | None = None,
 ) -> pd.DataFrame:
     """Read a monthly pool performance history and return it validated, sorted by period.
 
-    Every rule of the module table is checked; all failures raise together as one
+    ``columns`` maps the servicer's headers to canonical names (Chinese headers in
+    :data:`ZH_ACTUALS_COLUMNS` are mapped automatically). Every rule of the module table is checked; all failures raise together as one
     :class:`~abs_model.errors.ActualsError`. Optional flow columns that are absent stay absent
     (consumers treat them as 0); ``df.attrs["source"]`` names the input.
     """
     raw, name = _read(source, sheet=sheet, query=query, encoding=encoding, what="pool performance history")
-    df = _normalise_headers(raw)
+    df = _normalise_headers(raw, columns)
     problems: list[RowProblem] = []
     if _missing(df, POOL_REQUIRED, problems):
         raise ActualsError(name, problems, what="pool performance history")
@@ -208,6 +256,7 @@ def read_note_actuals(
     source: Any,
     *,
     tranches: Sequence[str] | None = None,
+    columns: Mapping[str, str] | None = None,
     sheet: str | int | None = None,
     query: str | None = None,
     encoding: str | None = None,
@@ -219,7 +268,7 @@ def read_note_actuals(
     """
     what = "note actuals"
     raw, name = _read(source, sheet=sheet, query=query, encoding=encoding, what=what)
-    df = _normalise_headers(raw)
+    df = _normalise_headers(raw, columns)
     problems: list[RowProblem] = []
     if _missing(df, ("period", "tranche", "balance"), problems):
         raise ActualsError(name, problems, what=what)

@@ -124,3 +124,18 @@ def test_a_header_without_rows_is_an_error_not_an_empty_history(tmp_path: Path) 
         read_pool_actuals(path)
     with pytest.raises(ActualsError, match="no data rows"):
         read_note_actuals(pd.DataFrame({"period": [], "tranche": [], "balance": []}))
+
+
+def test_chinese_headers_and_a_user_header_map(tmp_path: Path) -> None:
+    zh = _history().rename(columns={
+        "period": "期数", "opening_balance": "期初余额", "scheduled_principal": "正常回收本金", "prepayment": "提前还款",
+        "fee_interest": "利息回收", "defaults": "违约金额", "recoveries": "回收金额", "closing_balance": "期末余额",
+        "count": "资产笔数",
+    })
+    path = tmp_path / "zh.csv"
+    zh.to_csv(path, index=False, encoding="utf-8-sig")
+    got = read_pool_actuals(path)
+    assert got["closing_balance"].tolist() == [902_500.0, 811_000.0]
+    assert got["count"].tolist() == [900, 810]
+    mine = _history().rename(columns={"prepayment": "Unscheduled Principal"})
+    assert read_pool_actuals(mine, columns={"Unscheduled Principal": "prepayment"})["prepayment"].tolist() == [47_500.0, 43_000.0]
