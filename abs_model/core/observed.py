@@ -358,17 +358,30 @@ def delinquency_status(
     if method not in ("mba", "ots"):
         raise must("method", "must be 'mba' or 'ots'", method)
     due, asof = _date_pair(oldest_unpaid_due, as_of)
-    shift = pd.Timedelta(days=1) if method == "mba" else pd.Timedelta(0)
+    shift = 1 if method == "mba" else 0
+    valid = ~(due.isna() | asof.isna())
+    d = due[valid]
+    a = asof[valid]
+    months = np.asarray((a.year - d.year) * 12 + (a.month - d.month), dtype=np.int64)
+    # deadline(j) = d + j months (day clipped to the month's end) − shift days. Deadlines before
+    # as_of's month have passed; only deadline(months) and deadline(months + 1) can still be
+    # ahead (with MBA and a due day of 1, deadline(months + 1) is the last day of as_of's month)
+    back = pd.to_timedelta(shift, unit="D")
+    k = months + 1
+    for j in (months + 1, months):
+        k = k - np.asarray(_add_months(d, j) - back > a, dtype=np.int64)
     out = np.zeros(len(due), dtype=np.int64)
-    for i, (d, a) in enumerate(zip(due, asof, strict=True)):
-        if pd.isna(d) or a < d:
-            continue
-        # months elapsed, then step back where the k-th deadline is still ahead
-        k = (a.year - d.year) * 12 + (a.month - d.month) + 1
-        while k > 0 and d + pd.DateOffset(months=k) - shift > a:
-            k -= 1
-        out[i] = k
+    out[np.asarray(valid)] = np.maximum(k, 0)
     return out
+
+
+def _add_months(dates: pd.DatetimeIndex, months: npt.NDArray[np.int64]) -> pd.DatetimeIndex:
+    """``dates + months`` months, the day clipped to the target month's last day (vectorised)."""
+    total = dates.year.to_numpy() * 12 + (dates.month.to_numpy() - 1) + months
+    first = pd.to_datetime({"year": total // 12, "month": total % 12 + 1, "day": 1})
+    last_day = first.dt.days_in_month.to_numpy()
+    day = np.minimum(dates.day.to_numpy(), last_day)
+    return pd.DatetimeIndex(first + pd.to_timedelta(day - 1, unit="D"))
 
 
 def charged_off(

@@ -7,6 +7,7 @@ last printed digit (``_close``). Hand examples are written out in the comments.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from abs_model.core import observed as ob
@@ -157,3 +158,18 @@ def test_days_past_due_and_the_120_day_charge_off_rule() -> None:
     assert list(ob.charged_off([150, 180], threshold_days=ob.CHARGE_OFF_DAYS_OPEN_END)) == [False, True]
     with pytest.raises(AbsModelError, match="threshold_days"):
         ob.charged_off([1], threshold_days=0)
+
+
+def test_vectorised_status_equals_a_plain_loop_over_dates() -> None:
+    rng = np.random.default_rng(1)
+    start = pd.Timestamp("2020-01-01")
+    due = start + pd.to_timedelta(rng.integers(0, 1500, 600), unit="D")
+    asof = start + pd.to_timedelta(rng.integers(0, 1700, 600), unit="D")
+    for method, shift in (("mba", pd.Timedelta(days=1)), ("ots", pd.Timedelta(0))):
+        want = []
+        for d, a in zip(due, asof, strict=True):  # count the deadlines d + k months − shift <= a
+            k = 0
+            while d + pd.DateOffset(months=k + 1) - shift <= a:
+                k += 1
+            want.append(k)
+        assert list(ob.delinquency_status(due, asof, method=method)) == want  # type: ignore[arg-type]
