@@ -34,6 +34,7 @@ import pandas as pd
 import tranches as tr
 from abs_model.assumptions.assumptions import Assumptions
 from abs_model.assumptions.calibration import calibrate
+from abs_model.collateral.actuals import POOL_REQUIRED
 from abs_model.core import observed as ob
 from abs_model.core.rates import mdr_to_cdr, smm_to_cpr
 from abs_model.deal.model import Deal, replenishment_pool
@@ -85,6 +86,20 @@ def _col(frame: pd.DataFrame, name: str) -> np.ndarray:
     return np.zeros(len(frame))
 
 
+def _periods_of(frame: pd.DataFrame, what: str) -> pd.DataFrame:
+    """``frame`` indexed by period (a ``period`` column or index), with the required columns."""
+    if not isinstance(frame, pd.DataFrame):
+        raise AbsModelError(f"{what}: must be a DataFrame (read_pool_actuals(path)); got {type(frame).__name__}")
+    f = frame.set_index("period") if "period" in frame.columns else frame
+    missing = [c for c in POOL_REQUIRED[1:] if c not in f.columns]
+    if f.index.name != "period" or missing:
+        raise AbsModelError(
+            f"{what}: must have a 'period' column and the columns {list(POOL_REQUIRED)}; missing "
+            f"{missing if missing else ['period']}"
+        )
+    return f
+
+
 def pool_metrics(frame: pd.DataFrame, *, original_balance: float) -> pd.DataFrame:
     """Observed metrics of a pool frame, one row per period (period 0, the cut-off, dropped).
 
@@ -98,7 +113,7 @@ def pool_metrics(frame: pd.DataFrame, *, original_balance: float) -> pd.DataFram
     fee/interest + prepayment fee + recoveries) ÷ opening; ``pool_factor = closing /
     original_balance``.
     """
-    f = frame[frame.index > 0] if frame.index.name == "period" else frame.set_index("period")
+    f = _periods_of(frame, "frame")
     f = f[f.index > 0]
     opening, sched, prepay = _col(f, "opening_balance"), _col(f, "scheduled_principal"), _col(f, "prepayment")
     defaults, rec = _col(f, "defaults"), _col(f, "recoveries")
@@ -257,7 +272,7 @@ def reproject(
     from the closing)."""
     if not isinstance(deal, Deal):
         raise DealError(f"deal: must be an abs_model.Deal; got {type(deal).__name__}")
-    hist = pool_actuals.set_index("period") if "period" in pool_actuals.columns else pool_actuals
+    hist = _periods_of(pool_actuals, "pool_actuals")
     hist = hist[hist.index > 0]
     if len(hist) == 0 or int(hist.index.min()) != 1:
         raise AbsModelError(f"pool_actuals: must start at period 1 (the waterfall is replayed from closing); got {hist.index.min() if len(hist) else 'no rows'}")

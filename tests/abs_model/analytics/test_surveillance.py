@@ -138,3 +138,12 @@ def test_default_reprojection_calibrates_on_the_history_and_a_loan_panel() -> No
     # periods 1..k are the history as reported, whatever the assumptions
     assert np.allclose(rp.result.pool.loc[1:8, "closing_balance"], res.pool.loc[1:8, "closing_balance"], atol=CENT)
     assert rp.result.pool["closing_balance"].iloc[-1] >= 0
+
+
+def test_a_history_without_the_required_columns_is_named() -> None:
+    deal = am.load_deal(EXAMPLES / "us_auto_static.yaml")
+    with pytest.raises(AbsModelError, match=r"missing \['defaults'\]"):
+        reproject(deal, pd.DataFrame({"period": [1], "opening_balance": [1.0], "scheduled_principal": [0.0], "prepayment": [0.0],
+                                      "fee_interest": [0.0], "recoveries": [0.0], "closing_balance": [1.0]}))
+    with pytest.raises(AbsModelError, match="must have a 'period' column"):
+        pool_metrics(pd.DataFrame({"x": [1.0]}), original_balance=1.0)
