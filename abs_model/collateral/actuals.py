@@ -49,11 +49,13 @@ from abs_model.collateral import tape as _tape
 from abs_model.errors import ActualsError, RowProblem, TapeError
 
 __all__ = [
+    "LOAN_MONTH_COLUMNS",
     "NOTE_COLUMNS",
     "POOL_BUCKETS",
     "POOL_OPTIONAL",
     "POOL_REQUIRED",
     "ZH_ACTUALS_COLUMNS",
+    "pool_history_from_loans",
     "read_note_actuals",
     "read_pool_actuals",
 ]
@@ -232,10 +234,13 @@ def _check_pool(df: pd.DataFrame, v: dict[str, np.ndarray], ck: _tape._Checker) 
         v["opening_balance"] + v.get("purchases", zero) - v["scheduled_principal"] - v["prepayment"]
         - v["defaults"] - v.get("cleanup_sale", zero)
     )
-    bad = np.abs(implied - v["closing_balance"]) > CENT_TOL
-    ck.flag(bad & ~np.isnan(implied), "closing_balance", df["closing_balance"],
-            "must equal opening + purchases − scheduled_principal − prepayment − defaults − cleanup_sale "
-            "(± 1 cent); that sum is " + ", ".join(f"{x:.2f}" for x in implied[bad][:1]))
+    bad = (np.abs(implied - v["closing_balance"]) > CENT_TOL) & ~np.isnan(implied)
+    for i in np.flatnonzero(bad):  # one rule per row: it quotes that row's roll-forward
+        one = np.zeros(len(df), dtype=bool)
+        one[i] = True
+        ck.flag(one, "closing_balance", df["closing_balance"],
+                "must equal opening + purchases − scheduled_principal − prepayment − defaults − cleanup_sale "
+                f"(± 1 cent) = {implied[i]:,.2f}")
     if all(c in v for c in POOL_BUCKETS):
         total = sum(v[c] for c in POOL_BUCKETS)
         bad = np.abs(total - v["closing_balance"]) > CENT_TOL
@@ -298,3 +303,74 @@ def read_note_actuals(
     clean.attrs["source"] = name
     return clean
 
+
+
+#: Columns :func:`pool_history_from_loans` reads from a loan-month panel (``fee_paid`` optional).
+LOAN_MONTH_COLUMNS: tuple[str, ...] = (
+    "loan_id", "month", "opening_balance", "balance", "days_past_due", "scheduled_paid", "prepaid", "defaulted",
+)
+
+
+def pool_history_from_loans(panel: pd.DataFrame) -> pd.DataFrame:
+    """Aggregate loan-month records into the monthly pool history :func:`read_pool_actuals` reads.
+
+    ``panel``: one row per receivable and calendar month with :data:`LOAN_MONTH_COLUMNS` (the
+    columns :func:`abs_model.synthetic_history` writes and :func:`abs_model.calibrate` reads;
+    ``defaulted`` is the balance in the month the receivable first passes the default threshold)
+    and optionally ``fee_paid``. A receivable belongs to the pool from its first month until the
+    month it defaults; afterwards what it pays counts as recoveries. Defined, for calendar month
+    ``m`` (period ``m − first month + 1``), over the receivables in the pool:
+
+    - ``opening_balance`` = Σ opening; ``scheduled_principal`` = Σ scheduled_paid;
+      ``prepayment`` = Σ prepaid; ``defaults`` = Σ defaulted; ``fee_interest`` = Σ fee_paid (0
+      without the column); ``recoveries`` = Σ (scheduled_paid + prepaid) of receivables that
+      defaulted in an earlier month;
+    - ``closing_balance`` = Σ balance of those not defaulting this month; ``balance_mj`` and
+      ``count_mj`` by bucket ``min(6, ⌈dpd / 30⌉)``; ``count`` = receivables with a balance left;
+    - receivables whose first month is after the panel's first month join as ``purchases`` at the
+      end of the previous month (at their opening balance).
+    """
+    missing = [c for c in LOAN_MONTH_COLUMNS if c not in panel.columns]
+    if missing:
+        raise ActualsError("<loan-month panel>", [RowProblem(None, c, sorted(map(str, panel.columns)), "required column missing") for c in missing], what="loan-month panel")
+    if len(panel) == 0:
+        raise ActualsError("<loan-month panel>", [RowProblem(None, "(table)", 0, "no data rows")], what="loan-month panel")
+    p = panel.sort_values(["loan_id", "month"], kind="stable")
+    month = p["month"].to_numpy(dtype=np.int64)
+    first_month = int(month.min())
+    defaulted = p["defaulted"].to_numpy(dtype=np.float64)
+    # defaulted in an earlier month: the running count of default months before this row
+    earlier = p.assign(_d=(defaulted > 0).astype(np.int64)).groupby("loan_id", sort=False)["_d"].cumsum().to_numpy() - (defaulted > 0)
+    in_pool = earlier == 0
+    bucket = np.minimum(6, (p["days_past_due"].to_numpy(dtype=np.int64) + 29) // 30)
+    closing = np.where(in_pool & (defaulted <= 0), p["balance"].to_numpy(dtype=np.float64), 0.0)
+    paid = p["scheduled_paid"].to_numpy(dtype=np.float64) + p["prepaid"].to_numpy(dtype=np.float64)
+    frame = pd.DataFrame({
+        "period": month - first_month + 1,
+        "opening_balance": np.where(in_pool, p["opening_balance"].to_numpy(dtype=np.float64), 0.0),
+        "scheduled_principal": np.where(in_pool, p["scheduled_paid"].to_numpy(dtype=np.float64), 0.0),
+        "prepayment": np.where(in_pool, p["prepaid"].to_numpy(dtype=np.float64), 0.0),
+        "fee_interest": np.where(in_pool, p["fee_paid"].to_numpy(dtype=np.float64), 0.0) if "fee_paid" in p.columns else 0.0,
+        "defaults": np.where(in_pool, defaulted, 0.0),
+        "recoveries": np.where(in_pool, 0.0, paid),
+        "closing_balance": closing,
+        "count": (closing > 0).astype(np.int64),
+        **{f"balance_m{j}": np.where(bucket == j, closing, 0.0) for j in range(7)},
+        **{f"count_m{j}": ((bucket == j) & (closing > 0)).astype(np.int64) for j in range(7)},
+    })
+    starts = p.groupby("loan_id", sort=False)["month"].transform("min").to_numpy() == month
+    joins = starts & (month > first_month)
+    # a receivable first seen in month m > first joins at the end of month m − 1: a purchase of
+    # that month, in its closing balance (current, M0) and in month m's opening balance
+    frame["purchases"] = 0.0
+    out = frame.groupby("period").sum()
+    join = pd.DataFrame({"period": frame["period"].to_numpy() - 1, "amount": np.where(joins, frame["opening_balance"], 0.0),
+                         "n": joins.astype(np.int64)}).groupby("period").sum().reindex(out.index, fill_value=0)
+    out["purchases"] = join["amount"].astype(np.float64)
+    for c in ("closing_balance", "balance_m0"):
+        out[c] = out[c] + join["amount"]
+    for c in ("count", "count_m0"):
+        out[c] = out[c] + join["n"]
+    out = out.reset_index()
+    out.attrs["source"] = "<loan-month panel>"
+    return out

@@ -139,3 +139,43 @@ def test_chinese_headers_and_a_user_header_map(tmp_path: Path) -> None:
     assert got["count"].tolist() == [900, 810]
     mine = _history().rename(columns={"prepayment": "Unscheduled Principal"})
     assert read_pool_actuals(mine, columns={"Unscheduled Principal": "prepayment"})["prepayment"].tolist() == [47_500.0, 43_000.0]
+
+
+def test_loan_month_records_aggregate_to_a_valid_pool_history_by_hand() -> None:
+    # loan 1: 300 paying 100 a month; loan 2: 600, late (M1, M2), defaults in month 3 at 600,
+    # then pays 50 (a recovery); loan 3: first seen in month 3 (bought at the end of month 2), prepays.
+    from abs_model.collateral.actuals import pool_history_from_loans
+
+    panel = pd.DataFrame(
+        [
+            (1, 1, 300.0, 200.0, 0, 100.0, 0.0, 0.0), (1, 2, 200.0, 100.0, 0, 100.0, 0.0, 0.0), (1, 3, 100.0, 0.0, 0, 100.0, 0.0, 0.0),
+            (2, 1, 600.0, 600.0, 20, 0.0, 0.0, 0.0), (2, 2, 600.0, 600.0, 50, 0.0, 0.0, 0.0), (2, 3, 600.0, 600.0, 95, 0.0, 0.0, 600.0),
+            (2, 4, 600.0, 550.0, 125, 50.0, 0.0, 0.0),
+            (3, 3, 400.0, 0.0, 0, 0.0, 400.0, 0.0),
+        ],
+        columns=["loan_id", "month", "opening_balance", "balance", "days_past_due", "scheduled_paid", "prepaid", "defaulted"],
+    )
+    h = read_pool_actuals(pool_history_from_loans(panel)).set_index("period")
+    assert list(h["opening_balance"]) == [900.0, 800.0, 1100.0, 0.0]
+    assert list(h["purchases"]) == [0.0, 400.0, 0.0, 0.0]
+    assert list(h["scheduled_principal"]) == [100.0, 100.0, 100.0, 0.0]
+    assert list(h["prepayment"]) == [0.0, 0.0, 400.0, 0.0]
+    assert list(h["defaults"]) == [0.0, 0.0, 600.0, 0.0]
+    assert list(h["recoveries"]) == [0.0, 0.0, 0.0, 50.0]
+    assert list(h["closing_balance"]) == [800.0, 1100.0, 0.0, 0.0]
+    assert list(h["balance_m1"]) == [600.0, 0.0, 0.0, 0.0] and list(h["balance_m2"]) == [0.0, 600.0, 0.0, 0.0]
+    assert list(h["balance_m0"]) == [200.0, 500.0, 0.0, 0.0]
+    assert list(h["count"]) == [2, 3, 0, 0]
+
+
+def test_a_synthetic_loan_panel_aggregates_to_a_history_that_validates() -> None:
+    import abs_model as am
+    from abs_model.collateral.actuals import pool_history_from_loans
+
+    rr = am.load_deal(Path(__file__).resolve().parents[3] / "examples" / "baitiao_revolving.yaml").assumptions.roll_rates  # type: ignore[union-attr]
+    panel = am.synthetic_history(300, seed=2, true_roll_rates=rr, true_cpr=0.2, months=12, vintages=4)
+    h = read_pool_actuals(pool_history_from_loans(panel))
+    assert len(h) == 12
+    assert h["defaults"].sum() == pytest.approx(panel["defaulted"].sum())
+    with pytest.raises(ActualsError, match="required column missing"):
+        pool_history_from_loans(panel.drop(columns=["prepaid"]))
