@@ -173,6 +173,11 @@ def _dates(df: pd.DataFrame, ck: _tape._Checker) -> None:
 
 
 def _missing(df: pd.DataFrame, required: Sequence[str], problems: list[RowProblem]) -> bool:
+    """Header problems: duplicate columns (after mapping), required columns absent, no rows."""
+    dup = pd.Index(df.columns)[pd.Index(df.columns).duplicated()].unique()
+    problems.extend(RowProblem(None, str(c), int((df.columns == c).sum()), "column given more than once (after header mapping)") for c in dup)
+    if len(dup):
+        return True
     absent = [c for c in required if c not in df.columns]
     problems.extend(RowProblem(None, c, sorted(map(str, df.columns)), "required column missing") for c in absent)
     if not absent and len(df) == 0:

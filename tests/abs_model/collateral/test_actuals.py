@@ -179,3 +179,10 @@ def test_a_synthetic_loan_panel_aggregates_to_a_history_that_validates() -> None
     assert h["defaults"].sum() == pytest.approx(panel["defaulted"].sum())
     with pytest.raises(ActualsError, match="required column missing"):
         pool_history_from_loans(panel.drop(columns=["prepaid"]))
+
+
+def test_a_column_given_twice_is_a_header_problem() -> None:
+    h = _history()
+    h.insert(3, "Prepayment", h["prepayment"])  # the same column after lower-casing
+    with pytest.raises(ActualsError, match="column given more than once"):
+        read_pool_actuals(h)
