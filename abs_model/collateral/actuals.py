@@ -37,16 +37,30 @@ Note actuals (:func:`read_note_actuals`, one row per tranche and payment period)
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from abs_model.collateral import tape as _tape
 from abs_model.errors import ActualsError, RowProblem, TapeError
+
+
+def _tape_part(name: str) -> ModuleType:
+    """The tape reader's machinery: ``abs_model.collateral.tape.<name>`` where the reader is a
+    package (``readers``: file loading; ``rules``: cell checks), else the one ``tape`` module."""
+    try:
+        return importlib.import_module(f"abs_model.collateral.tape.{name}")
+    except ModuleNotFoundError:
+        return importlib.import_module("abs_model.collateral.tape")
+
+
+_readers = _tape_part("readers")
+_rules = _tape_part("rules")
 
 __all__ = [
     "LOAN_MONTH_COLUMNS",
@@ -123,6 +137,8 @@ ZH_ACTUALS_COLUMNS: dict[str, str] = {
     "利息兑付": "interest_paid",
     **{f"M{j}余额": f"balance_m{j}" for j in range(7)},
 }
+#: Largest amount accepted (as for a tape): a bigger figure is a unit or parsing error.
+MAX_BALANCE = 1e12
 #: Roll-forward and bucket-sum tolerance: reported figures are rounded to the cent.
 CENT_TOL = 0.01 + 1e-9
 
@@ -131,7 +147,7 @@ def _read(source: Any, *, sheet: str | int | None, query: str | None, encoding: 
     if isinstance(source, str | os.PathLike) and query is None and not Path(source).exists():
         raise FileNotFoundError(f"{source}: {what} not found")
     try:
-        return _tape._load(source, sheet, query, encoding, None)
+        return _readers._load(source, sheet, query, encoding, None)
     except TapeError as exc:  # the tape loader's file-level problems, re-worded for this input
         raise ActualsError(exc.source, exc.problems, what=what) from None
 
@@ -148,15 +164,15 @@ def _normalise_headers(df: pd.DataFrame, columns: Mapping[str, str] | None) -> p
     return df.rename(columns={c: name(c) for c in df.columns})
 
 
-def _money(df: pd.DataFrame, name: str, ck: _tape._Checker) -> np.ndarray:
-    vals, ok = _tape._numeric(df[name], name, ck)
+def _money(df: pd.DataFrame, name: str, ck: Any) -> np.ndarray:
+    vals, ok = _rules._numeric(df[name], name, ck)
     ck.flag(ok & (vals < 0), name, df[name], "must be >= 0")
-    ck.flag(ok & (vals > _tape.MAX_BALANCE), name, df[name], f"must be <= {_tape.MAX_BALANCE:g} (a unit or parsing error?)")
+    ck.flag(ok & (vals > MAX_BALANCE), name, df[name], f"must be <= {MAX_BALANCE:g} (a unit or parsing error?)")
     return np.where(ok, vals, np.nan)
 
 
-def _periods(df: pd.DataFrame, ck: _tape._Checker, *, unique: bool) -> np.ndarray:
-    vals, ok = _tape._integer(df["period"], "period", ck)
+def _periods(df: pd.DataFrame, ck: Any, *, unique: bool) -> np.ndarray:
+    vals, ok = _rules._integer(df["period"], "period", ck)
     ck.flag(ok & (vals < 1), "period", df["period"], "must be >= 1 (period 0 is the cut-off)")
     if unique:
         dup = pd.Series(vals).duplicated(keep="first").to_numpy() & ok
@@ -164,11 +180,11 @@ def _periods(df: pd.DataFrame, ck: _tape._Checker, *, unique: bool) -> np.ndarra
     return np.where(ok, vals, np.nan)
 
 
-def _dates(df: pd.DataFrame, ck: _tape._Checker) -> None:
+def _dates(df: pd.DataFrame, ck: Any) -> None:
     if "date" not in df.columns:
         return
-    parsed = _tape._to_datetime(df["date"])
-    ck.flag(parsed.isna().to_numpy() & ~_tape._is_blank(df["date"]), "date", df["date"], "must be a date (YYYY-MM-DD)")
+    parsed = _rules._to_datetime(df["date"])
+    ck.flag(parsed.isna().to_numpy() & ~_rules._is_blank(df["date"]), "date", df["date"], "must be a date (YYYY-MM-DD)")
     df["date"] = parsed
 
 
@@ -209,7 +225,7 @@ def read_pool_actuals(
     if buckets and len(buckets) != len(POOL_BUCKETS):
         missing = [c for c in POOL_BUCKETS if c not in df.columns]
         problems.append(RowProblem(None, missing[0], buckets, "give all seven bucket balances balance_m0..balance_m6 or none"))
-    ck = _tape._Checker(len(df), problems)
+    ck = _rules._Checker(len(df), problems)
     period = _periods(df, ck, unique=True)
     money = [c for c in df.columns if c in POOL_REQUIRED[1:] or c in POOL_OPTIONAL[:-1]]
     out = {"period": period}
@@ -232,7 +248,7 @@ def read_pool_actuals(
     return clean
 
 
-def _check_pool(df: pd.DataFrame, v: dict[str, np.ndarray], ck: _tape._Checker) -> None:
+def _check_pool(df: pd.DataFrame, v: dict[str, np.ndarray], ck: Any) -> None:
     """Cross-column rules: the roll-forward, bucket sums, the chain of balances, no gaps."""
     zero = np.zeros(len(df))
     implied = (
@@ -282,10 +298,10 @@ def read_note_actuals(
     problems: list[RowProblem] = []
     if _missing(df, ("period", "tranche", "balance"), problems):
         raise ActualsError(name, problems, what=what)
-    ck = _tape._Checker(len(df), problems)
+    ck = _rules._Checker(len(df), problems)
     out: dict[str, Any] = {"period": _periods(df, ck, unique=False)}
     text = df["tranche"].astype(str).str.strip()
-    blank = _tape._is_blank(df["tranche"])
+    blank = _rules._is_blank(df["tranche"])
     ck.flag(blank, "tranche", df["tranche"], "missing value")
     if tranches is not None:
         known = set(tranches)
