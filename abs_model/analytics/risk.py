@@ -40,7 +40,7 @@ from abs_model.assumptions.assumptions import Assumptions
 from abs_model.core.yields import Compounding, cash_flow_yield, price_from_yield
 from abs_model.deal.model import Deal
 from abs_model.errors import AbsModelError, DealError, must
-from abs_model.runs.runner import run_arrays
+from abs_model.runs.runner import run
 
 __all__ = ["EffectiveRisk", "effective_duration", "horizon_return", "principal_due"]
 
@@ -65,8 +65,8 @@ def _class_cashflows(deal: Deal, tranche: str, mults: list[float], a: Assumption
     if tranche not in deal.tranche_names:
         raise must("tranche", f"must be a tranche of the deal ({list(deal.tranche_names)})", tranche)
     n = len(mults)
-    _, _, _, liab = run_arrays(deal, a, prepay_mult=np.array(mults), default_mult=np.ones(n), recovery_mult=np.ones(n))
-    t = liab.tranche(tranche)
+    res = run(deal, a, prepay_mult=np.array(mults), default_mult=np.ones(n), recovery_mult=np.ones(n))
+    t = res.liabilities.tranche(tranche)
     cf = np.asarray(t.interest_paid + t.principal_paid + t.residual_paid, dtype=np.float64)
     return cf, float(t.original_balance)
 

@@ -10,12 +10,13 @@
 
 Re-projection from period k
 ---------------------------
-The waterfall is replayed on the *reported* collections of periods 1..k, so note balances,
+The deal runs through the runner's own period loop (``run_arrays(on_period=...)``, so every
+rule of the runner applies) with the *reported* collections in periods 1..k, so note balances,
 account balances (reserve, PDL) and trigger states at ``k`` are those the deal's own rules give
 for what actually happened (the reported note balances are compared with them in
 ``Reprojection.reconciliation``; they are not forced, so the engine's cash conservation holds).
 The pool after ``k`` is the expected run-off of the cut-off pool (and of every receivable bought
-in periods 1..k, from the reported ``purchases``) under the chosen assumptions, every column
+in periods 1..k by the waterfall) under the chosen assumptions, every column
 scaled by ``s = actual closing balance at k / expected closing balance at k`` — the projection is
 linear in balance, so this is the run-off of a pool with the expected composition and the actual
 size. Fields the history does not report (counts, bucket balances, ...) are, in periods 1..k,
@@ -25,13 +26,13 @@ actuals are its own projection re-projects to itself from any ``k`` (tested to a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-import tranches as tr
 from abs_model.assumptions.assumptions import Assumptions
 from abs_model.assumptions.calibration import calibrate
 from abs_model.collateral.actuals import POOL_REQUIRED
@@ -39,11 +40,11 @@ from abs_model.core import observed as ob
 from abs_model.core.rates import mdr_to_cdr, smm_to_cpr
 from abs_model.deal.model import Deal, replenishment_pool
 from abs_model.errors import AbsModelError, DealError
-from abs_model.projection.cashflows import FIELDS, STOCK_FIELDS, PoolCashflows
+from abs_model.projection.cashflows import STOCK_FIELDS, PoolCashflows
 from abs_model.projection.engine import project_lines
 from abs_model.projection.replines import loan_lines
-from abs_model.runs import runner as _runner
 from abs_model.runs.result import DealResult
+from abs_model.runs.runner import run_arrays
 
 __all__ = [
     "POOL_METRICS",
@@ -302,91 +303,88 @@ def _reconcile(result: DealResult, notes: pd.DataFrame | None, k: int) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def _expected(deal: Deal, a: Assumptions, hist: pd.DataFrame, k: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] | None, float]:
-    """Pool columns (1, T + 1): reported in 1..k, the scaled expected run-off after k."""
-    T = deal.periods
-    base = project_lines(_runner._deal_lines(deal, a), a, horizon=None)
-    arrays = {f: _runner._fit(base.totals[f], T, stock=f in STOCK_FIELDS) for f in FIELDS if f in base.totals}
-    profile = None
-    if deal.revolving.active:
-        unit_lines = loan_lines(replenishment_pool(deal.revolving), a)
-        per_unit = np.array([ln.share / ln.average_balance for ln in deal.revolving.replenishment])
-        unit = project_lines(replace(unit_lines, count=per_unit), a, horizon=None)
-        profile = {f: _runner._fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
-    bought = _col(hist, "purchases")
-    for tau, amount in zip(hist.index, bought, strict=True):
-        if profile is not None and amount > 0:
-            for f, prof in profile.items():
-                arrays[f][:, tau:] += amount * prof[:, : T - tau + 1]
-    projected_close = arrays["closing_balance"][0, : k + 1].copy()
-    actual_close = hist["closing_balance"].to_numpy(dtype=np.float64)
-    scale = _ratio(actual_close[-1], projected_close[k], "closing_balance", k)
-    for f in arrays:
-        arrays[f][:, k + 1 :] *= scale
-        for t in range(1, k + 1):
-            if f in hist.columns:
-                arrays[f][0, t] = float(hist.at[t, f])
+def _unit_stock0(deal: Deal, a: Assumptions) -> dict[str, float]:
+    """Period-0 stock columns of one unit of the replenishment mix (what a purchase of 1 adds to
+    the pool's stocks in the period it is bought), as the runner projects it."""
+    if not deal.revolving.active:
+        return {}
+    unit_lines = loan_lines(replenishment_pool(deal.revolving), a)
+    per_unit = np.array([ln.share / ln.average_balance for ln in deal.revolving.replenishment])
+    unit = project_lines(replace(unit_lines, count=per_unit), a, horizon=None)
+    return {f: float(unit.totals[f][0, 0]) for f in STOCK_FIELDS if f in unit.totals}
+
+
+class _History:
+    """The runner's per-period hook (``run_arrays(on_period=...)``) that makes periods 1..k the
+    reported history and scales the run-off after ``k`` (see the module doc).
+
+    Before the waterfall runs period ``t <= k`` it writes the reported row ``t`` (stocks net of
+    what the period's reported purchases add, since the runner adds the receivables it buys);
+    fields not reported get the expected value × that period's actual / expected balance. Before
+    period ``k + 1`` it scales every later row by ``s`` = actual / expected closing balance at k.
+    """
+
+    def __init__(self, hist: pd.DataFrame, k: int, unit0: Mapping[str, float]) -> None:
+        self.hist = hist
+        self.k = k
+        self.unit0 = unit0
+        self.scale = 1.0
+        self._gap = 0.0  # expected − actual closing balance at k, before k's purchases
+
+    def __call__(self, t: int, arrays: dict[str, np.ndarray]) -> None:
+        if t <= self.k:
+            self._history_row(t, arrays)
+        elif t == self.k + 1:
+            self._scale_after_k(arrays)
+
+    def _history_row(self, t: int, arrays: dict[str, np.ndarray]) -> None:
+        row = self.hist.loc[t]
+        bought = float(row.get("purchases", 0.0) or 0.0)
+        actual_pre = float(row["closing_balance"]) - bought * self.unit0.get("closing_balance", 0.0)
+        expected_pre = float(arrays["closing_balance"][0, t])
+        ratio = _ratio(actual_pre, expected_pre, "closing_balance", t)
+        if t == self.k:
+            self._gap = expected_pre - actual_pre
+        for f, col in arrays.items():
+            if f in row.index and not pd.isna(row[f]):
+                col[:, t] = float(row[f]) - (bought * self.unit0.get(f, 0.0) if f in STOCK_FIELDS else 0.0)
             else:
-                arrays[f][0, t] *= _ratio(actual_close[t - 1], projected_close[t], f, t)
-    return arrays, profile, scale
+                col[:, t] *= ratio
+
+    def _scale_after_k(self, arrays: dict[str, np.ndarray]) -> None:
+        k, row = self.k, self.hist.loc[self.k]
+        # expected closing at k = what the pool now holds at k (the reported balance plus what the
+        # waterfall bought) + the gap between expected and reported before the purchases
+        expected = float(arrays["closing_balance"][0, k]) + self._gap
+        self.scale = _ratio(float(row["closing_balance"]), expected, "closing_balance", k)
+        for f, col in arrays.items():
+            col[:, k + 1 :] *= self.scale
+            if f in STOCK_FIELDS and f in row.index and not pd.isna(row[f]):
+                col[:, k] = float(row[f])  # as reported, whatever the waterfall bought
 
 
 def _ratio(actual: float, expected: float, field: str, t: int) -> float:
     if expected > 0:
         return actual / expected
-    if actual <= 1e-9:
+    if abs(actual) <= 1e-9:
         return 0.0
     raise AbsModelError(f"pool_actuals: period {t} reports a pool balance {actual:.2f} where the projection has none; cannot scale {field!r}")
 
 
-def _replay(deal: Deal, a: Assumptions, hist: pd.DataFrame, k: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, float, tr.LiabilityResult]:
-    """The runner's period loop on the hybrid pool columns (see :func:`abs_model.run`)."""
-    T = deal.periods
-    arrays, profile, scale = _expected(deal, a, hist, k)
-    engine = tr.Engine(deal.structure, n_scenarios=1, period_end_dates=deal.period_end_dates, initial_pool_balance=deal.pool.balance, start_date=deal.cutoff_date)
-    state = engine.start()
-    purchases, sale, costs_paid = np.zeros((1, T + 1)), np.zeros((1, T + 1)), np.zeros((1, T + 1))
-    purchases[0, 1 : k + 1] = _col(hist, "purchases")
-    sale[0, 1 : k + 1] = _col(hist, "cleanup_sale")
-    strategy = a.collections
-    restr = strategy.restructuring if strategy is not None else None
-    cost_rank = strategy.cost_rank if strategy is not None else "senior"
-    for t in range(1, T + 1):
-        interest, principal, recoveries, costs_paid[:, t] = _runner._net_of_costs(
-            arrays["fee_interest"][:, t] + arrays["prepayment_fee"][:, t],
-            arrays["scheduled_principal"][:, t] + arrays["prepayment"][:, t],
-            arrays["recoveries"][:, t],
-            arrays["collection_costs"][:, t],
-            rank=cost_rank,
-        )
-        pb_begin, pb_end = arrays["opening_balance"][:, t], arrays["closing_balance"][:, t]
-        delinquent = sum(arrays[f"balance_m{j}"][:, t] for j in range(2, 7))
-        new_defaults = arrays["defaults"][:, t]
-        if restr is not None:
-            if restr.delinquent:
-                delinquent = delinquent + arrays["balance_restructured"][:, t]
-            if restr.counts_as_default:
-                new_defaults = new_defaults + arrays["restructured_entries"][:, t]
-            if not restr.eligible:
-                pb_begin = pb_begin - arrays["balance_restructured"][:, t - 1]
-                pb_end = pb_end - arrays["balance_restructured"][:, t]
-        inputs = tr.PeriodInputs(
-            interest_collected=interest, principal_collected=principal, recoveries=recoveries,
-            new_defaults=new_defaults, pool_balance_begin=pb_begin, pool_balance_end=pb_end,
-            delinquent_balance=delinquent, purchase_capacity=deal.revolving.capacity if profile is not None else 0.0,
-        )
-        out = engine.step(state, t, inputs)
-        if t <= k:
-            continue  # the reported history already holds what was bought and sold
-        bought = np.asarray(out.purchased, dtype=np.float64)
-        if profile is not None and np.any(bought > 0):
-            purchases[:, t] = bought
-            for f, prof in profile.items():
-                arrays[f][:, t:] += bought[:, None] * prof[:, : T - t + 1]
-        called = np.asarray(out.called, dtype=bool)
-        if called.any():
-            sale[called, t] = arrays["closing_balance"][called, t]
-            for f in arrays:
-                arrays[f][called, t if f in STOCK_FIELDS else t + 1 :] = 0.0
-    arrays["collection_costs_paid"] = costs_paid
-    return arrays, purchases, sale, scale, engine.finish(state)
+def _unpack(out: Any) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, Any]:
+    """``run_arrays``' result as (pool columns, purchases, clean-up sales, liabilities), whether it
+    is a tuple or a record with those attributes."""
+    if hasattr(out, "liabilities"):
+        return out.pool, out.purchases, out.cleanup_sale, out.liabilities
+    pool, purchases, sale, liab = out
+    return pool, purchases, sale, liab
+
+
+def _replay(deal: Deal, a: Assumptions, hist: pd.DataFrame, k: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, float, Any]:
+    """Run the deal through the runner with the history hook; periods 1..k report as reported."""
+    hook = _History(hist, k, _unit_stock0(deal, a))
+    arrays, purchases, sale, liab = _unpack(run_arrays(deal, a, on_period=hook))
+    for name, dest in (("purchases", purchases), ("cleanup_sale", sale)):
+        if name in hist.columns:
+            dest[0, 1 : k + 1] = hist[name].to_numpy(dtype=np.float64)
+    return arrays, purchases, sale, hook.scale, liab
