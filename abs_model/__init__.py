@@ -7,14 +7,17 @@ from importlib.metadata import version as _metadata_version
 from abs_model.analytics.breakeven import BreakevenResult, breakeven, size_tranches
 from abs_model.analytics.executors import ChunkRun, IncompleteRunError
 from abs_model.analytics.montecarlo import MonteCarloResult, monte_carlo
+from abs_model.analytics.risk import effective_duration, horizon_return
 from abs_model.analytics.scenarios import RATING_MULTIPLES, Scenario, scenario_set
 from abs_model.analytics.strategies import compare_strategies
+from abs_model.analytics.surveillance import actual_vs_expected, reproject
 from abs_model.analytics.sweep import evaluate_chunk, sweep
 from abs_model.analytics.tables import decrement_table, price_yield_table
 from abs_model.assumptions.assumptions import Assumptions, Curve, RollRates, SegmentOverride
 from abs_model.assumptions.calibration import Calibration, calibrate
 from abs_model.assumptions.history import synthetic_history
 from abs_model.assumptions.servicing import ChargeOffPath, CollectionStage, CollectionStrategy, Restructuring
+from abs_model.collateral.actuals import read_note_actuals, read_pool_actuals
 from abs_model.collateral.pool import Pool
 from abs_model.collateral.synthetic import synthetic_pool
 from abs_model.collateral.tape import read_tape
@@ -23,6 +26,7 @@ from abs_model.core.products import Product
 from abs_model.deal.model import Deal, load_assumptions, load_deal
 from abs_model.errors import (
     AbsModelError,
+    ActualsError,
     AssumptionError,
     ConservationError,
     DealError,
@@ -39,6 +43,7 @@ __version__ = _metadata_version("abs-model")
 __all__ = [
     "RATING_MULTIPLES",
     "AbsModelError",
+    "ActualsError",
     "AssumptionError",
     "Assumptions",
     "BreakevenResult",
@@ -64,18 +69,24 @@ __all__ = [
     "SolverError",
     "TapeError",
     "__version__",
+    "actual_vs_expected",
     "breakeven",
     "calibrate",
     "compare_strategies",
     "decrement_table",
+    "effective_duration",
     "evaluate_chunk",
+    "horizon_return",
     "load_assumptions",
     "load_deal",
     "monte_carlo",
     "price_yield_table",
     "project",
     "rates",
+    "read_note_actuals",
+    "read_pool_actuals",
     "read_tape",
+    "reproject",
     "run",
     "scenario_set",
     "size_tranches",

@@ -16,6 +16,7 @@ from tranches.errors import ConservationError, LiabilityError
 
 __all__ = [
     "AbsModelError",
+    "ActualsError",
     "AssumptionError",
     "ConservationError",
     "DealError",
@@ -74,6 +75,23 @@ class TapeError(AbsModelError):
         super().__init__(
             f"{source}: {len(self.problems)} problem(s) in the loan tape; nothing was loaded:\n{shown}{extra}"
         )
+
+
+class ActualsError(AbsModelError):
+    """A performance history (pool or note actuals) failed validation; lists every problem.
+
+    ``problems`` holds all of them (:class:`RowProblem`); ``source`` names the file.
+    """
+
+    MAX_LISTED = 50
+
+    def __init__(self, source: str, problems: Sequence[RowProblem], *, what: str = "performance history") -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        shown = "\n".join(f"  - {p}" for p in self.problems[: self.MAX_LISTED])
+        more = len(self.problems) - self.MAX_LISTED
+        extra = f"\n  ... and {more} more problems" if more > 0 else ""
+        super().__init__(f"{source}: {len(self.problems)} problem(s) in the {what}; nothing was loaded:\n{shown}{extra}")
 
 
 def must(path: str, rule: str, got: Any, *, hint: str = "", error: type = AssumptionError) -> Exception:

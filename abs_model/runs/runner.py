@@ -18,6 +18,7 @@ Pool-side roll-forward with purchases and the call:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -72,6 +73,7 @@ def run_arrays(
     default_mult: np.ndarray | float | None = None,
     recovery_mult: np.ndarray | float | None = None,
     lines: Lines | None = None,
+    on_period: Callable[[int, dict[str, np.ndarray]], None] | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, tr.LiabilityResult]:
     """The vectorised core of :func:`run`: pool columns (S, T + 1), purchases, clean-up sales and
     the liability result for all S scenarios.
@@ -79,6 +81,8 @@ def run_arrays(
     ``lines``: the pool's rep-lines (``rep_lines(deal.pool, a)``), when the caller runs many
     batches on one pool — they depend only on the pool, the segment overrides and whether the
     roll-rate convention is used, so stressed variants of the same assumptions can share them.
+    ``on_period(t, arrays)``: called at the start of every period with the pool columns (see
+    :func:`abs_model.analytics.surveillance.reproject`).
     """
     T = deal.periods
     mults = {"prepay_mult": prepay_mult, "default_mult": default_mult, "recovery_mult": recovery_mult}
@@ -112,6 +116,8 @@ def run_arrays(
     restr = strategy.restructuring if strategy is not None else None
     cost_rank = strategy.cost_rank if strategy is not None else "senior"
     for t in range(1, T + 1):
+        if on_period is not None:  # surveillance: reported history, then the re-projection
+            on_period(t, arrays)
         interest, principal, recoveries, costs_paid[:, t] = _net_of_costs(
             arrays["fee_interest"][:, t] + arrays["prepayment_fee"][:, t],
             arrays["scheduled_principal"][:, t] + arrays["prepayment"][:, t],

@@ -1,0 +1,92 @@
+"""``abs-model surveil DEAL.yaml --actuals FILE [--notes FILE] --out DIR``.
+
+Reads the reported pool history (and note actuals), runs the pricing projection, and writes:
+
+- ``observed_metrics.csv``: the standard observed metrics of the history, by period;
+- ``actual_vs_expected.csv``: actual, expected and variance of every metric, by period;
+- ``notes_actual_vs_expected.csv``: note balances (and payments) reported vs projected;
+- ``reprojection_pool.csv`` / ``reprojection_tranches.csv``: the deal re-projected from its last
+  reported period (or ``--period K``) under assumptions calibrated on the history (or the
+  pricing assumptions with ``--reproject-with pricing``);
+- ``reconciliation.csv``: note balances at ``k`` replayed by the waterfall vs reported;
+- ``surveillance.html``: the comparison table of the last period and charts (CPR, cumulative net
+  loss, pool balance reported then re-projected).
+
+Text cells that would start a spreadsheet formula (``=``, ``+``, ``-``, ``@``) are written with a
+leading apostrophe. Files are written atomically.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["add_surveil_parser", "cmd_surveil"]
+
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def add_surveil_parser(sub: Any) -> None:
+    """Register the ``surveil`` sub-command on the CLI's sub-parsers."""
+    s = sub.add_parser("surveil", help="compare reported performance with the projection and re-project from the last period")
+    s.add_argument("deal")
+    s.add_argument("--actuals", required=True, help="pool performance history (CSV/XLSX/Parquet)")
+    s.add_argument("--notes", help="note actuals: period, tranche, balance[, principal_paid, interest_paid]")
+    s.add_argument("--tape")
+    s.add_argument("--assumptions", help="pricing assumptions (default: the deal file's)")
+    s.add_argument("--period", type=int, help="re-project from this reported period (default: the last)")
+    s.add_argument("--reproject-with", choices=["calibrated", "pricing"], default="calibrated")
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_surveil)
+
+
+def _text_safe(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object:
+            out[c] = out[c].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
+    return out
+
+
+def cmd_surveil(args: argparse.Namespace) -> int:
+    import abs_model as am
+    from abs_model.analytics.surveillance import actual_vs_expected, pool_metrics, reproject
+    from abs_model.collateral.actuals import read_note_actuals, read_pool_actuals
+    from abs_model.output.atomic import atomic_write
+
+    pool = am.Pool.from_tape(am.read_tape(args.tape)) if args.tape else None
+    deal = am.load_deal(args.deal, pool=pool)
+    pricing = am.load_assumptions(args.assumptions) if args.assumptions else None
+    history = read_pool_actuals(args.actuals)
+    notes = read_note_actuals(args.notes, tranches=list(deal.tranche_names)) if args.notes else None
+    expected = am.run(deal, pricing)
+    frames = actual_vs_expected(expected, history, note_actuals=notes)
+    rp = reproject(
+        deal, history, note_actuals=notes, period=args.period,
+        assumptions=expected.assumptions if args.reproject_with == "pricing" else None,
+    )
+    tranches = pd.concat(dict(rp.result.tranches), names=["tranche", "period"]).reset_index()
+    outputs = {
+        "observed_metrics.csv": (pool_metrics(history, original_balance=deal.pool.balance), True),
+        "actual_vs_expected.csv": (frames.pool, True),
+        "notes_actual_vs_expected.csv": (frames.notes, False),
+        "reprojection_pool.csv": (rp.result.pool, True),
+        "reprojection_tranches.csv": (tranches, False),
+        "reconciliation.csv": (rp.reconciliation, False),
+    }
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, (df, index) in outputs.items():
+        with atomic_write(out / name, "w") as fh:
+            _text_safe(df).to_csv(fh, index=index)
+    from abs_model.output.surveillance_report import render_surveillance
+
+    render_surveillance(frames, rp, out / "surveillance.html")
+    print(f"{deal.name}: {len(history)} reported periods; re-projected from period {rp.period} (run-off scale {rp.scale:.6f})")
+    print("\nWrote:")
+    for name in (*outputs, "surveillance.html"):
+        print(f"  {out / name}")
+    return 0
