@@ -51,6 +51,7 @@ def _modules(package: str) -> list[Path]:
 def test_a_layer_imports_only_layers_below_it(path: Path) -> None:
     rel = path.relative_to(ROOT / "abs_model")
     own = rel.parts[0].removesuffix(".py")
+    own = "cli" if own.startswith("cli") else own  # cli.py and its command modules (cli_*.py)
     if own == "__init__" or own not in RANK:  # the package root re-exports every layer
         return
     upward = [
@@ -66,7 +67,7 @@ def test_no_layer_imports_the_package_root() -> None:
     offenders = [
         f"{p.relative_to(ROOT)}:{line}"
         for p in _modules("abs_model")
-        if p.relative_to(ROOT).as_posix() not in ("abs_model/__init__.py", "abs_model/cli.py")
+        if p.relative_to(ROOT).as_posix() != "abs_model/__init__.py" and not p.name.startswith("cli")
         for line, name in _imports(p)
         if name == "abs_model"
     ]
