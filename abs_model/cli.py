@@ -73,10 +73,13 @@ def _write_staged(
     with atomic_write(p, "w") as fh:
         tranches.to_csv(fh, index=False)
     written.append(p)
-    p = out / "cashflows.parquet"
-    with atomic_write(p, "wb") as fh:
-        pool.reset_index().to_parquet(fh, index=False)
-    written.append(p)
+    from abs_model.core.optional import available
+
+    if available("pyarrow"):  # the parquet extra; without it the CSVs carry the same numbers
+        p = out / "cashflows.parquet"
+        with atomic_write(p, "wb") as fh:
+            pool.reset_index().to_parquet(fh, index=False)
+        written.append(p)
     from abs_model.output.report import render_report
     from abs_model.output.workbook import write_workbook
 

@@ -20,6 +20,7 @@ __all__ = [
     "ConservationError",
     "DealError",
     "LiabilityError",
+    "MissingExtraError",
     "RowProblem",
     "SolverError",
     "TapeError",
@@ -80,3 +81,8 @@ def must(path: str, rule: str, got: Any, *, hint: str = "", error: type = Assump
     """Build an error naming ``path``, the ``rule`` and the value received (see module doc)."""
     tail = f" — {hint}" if hint else ""
     return error(f"{path}: {rule}; got {got!r}{tail}")
+
+
+class MissingExtraError(AbsModelError, ImportError):
+    """A feature needs an optional package that is not installed; the message names the extra
+    to install (``pip install 'abs-model[parquet]'``)."""

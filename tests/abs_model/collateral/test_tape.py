@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 import sqlalchemy
 
-from abs_model.collateral import tape as tape_module
 from abs_model.collateral.pool import Pool
 from abs_model.collateral.synthetic import synthetic_tape
 from abs_model.collateral.tape import COLUMNS, REQUIRED_COLUMNS, SEGMENT_COLUMNS, ZH_COLUMNS, read_tape
+from abs_model.collateral.tape import readers as tape_readers
 from abs_model.core.products import Product
 from abs_model.errors import TapeError
 
@@ -351,7 +351,7 @@ def test_xlsx_with_an_entity_declaration_is_refused(tmp_path: Path) -> None:
 def test_xlsx_declaring_too_many_uncompressed_bytes_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "big.xlsx"
     three_loans().to_excel(path, index=False)
-    monkeypatch.setattr(tape_module, "MAX_XLSX_UNCOMPRESSED", 1_000)  # a tiny ceiling for the test
+    monkeypatch.setattr(tape_readers, "MAX_XLSX_UNCOMPRESSED", 1_000)  # a tiny ceiling for the test
     with pytest.raises(TapeError, match="zip bomb"):
         read_tape(path)
 

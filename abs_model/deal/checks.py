@@ -1,0 +1,265 @@
+"""Deal-document checks: the JSON Schema with readable messages, then the references the schema
+cannot express (unknown tranches/fees, unreachable waterfalls, falling trigger schedules).
+
+Every message names its path in the file, the rule and the value received, e.g.
+``baitiao.yaml: tranches[2].coupon: must be < 1; got 5.1 — rates are decimals``. Unknown keys
+are rejected and tranche sizes that do not add up to the pool (or to the stated advance rate)
+are reported. :func:`validate_document` lists every problem at once.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import difflib
+from collections.abc import Sequence
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from abs_model.deal.schema import SCHEMA, STEP_SCHEMAS
+from abs_model.errors import DealError
+
+__all__ = ["plain_document", "validate_document"]
+
+
+def plain_document(node: Any) -> Any:
+    """The document as the schema wants it: YAML reads ``2026-06-30`` as a date, the schema
+    wants ISO text, so dates (from ``yaml.safe_load`` or Python) become ``YYYY-MM-DD`` strings."""
+    if isinstance(node, dict):
+        return {k: plain_document(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain_document(v) for v in node]
+    if isinstance(node, _dt.datetime):
+        return node.date().isoformat()
+    if isinstance(node, _dt.date):
+        return node.isoformat()
+    return node
+
+
+def _validation_schema() -> dict[str, Any]:
+    s = copy.deepcopy(SCHEMA)
+    loose = {
+        "type": "object",
+        "minProperties": 1,
+        "maxProperties": 1,
+        "propertyNames": {"enum": sorted(STEP_SCHEMAS)},
+    }
+    for phase in s["properties"]["waterfalls"]["properties"].values():
+        phase["items"] = loose
+    return s
+
+
+_VALIDATOR = Draft202012Validator(_validation_schema())
+_STEP_VALIDATORS = {k: Draft202012Validator(v) for k, v in STEP_SCHEMAS.items()}
+
+
+def _path(parts: Sequence[Any]) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "<root>"
+
+
+def _message(err: Any) -> str:
+    v = err.validator
+    got = err.instance
+    if v == "additionalProperties":
+        allowed = sorted(err.schema.get("properties", {}))
+        extra = sorted(set(got) - set(allowed)) if isinstance(got, dict) else got
+        return f"unknown key(s) {extra}; allowed: {allowed}"
+    if v == "required":
+        return str(err.message).replace("is a required property", "is required")
+    if v in ("maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum"):
+        op = {"maximum": "≤", "exclusiveMaximum": "<", "minimum": "≥", "exclusiveMinimum": ">"}[v]
+        hint = " — rates are decimals (5.1 % is 0.051)" if v in ("maximum", "exclusiveMaximum") and err.validator_value == 1 else ""
+        return f"must be {op} {err.validator_value}; got {got!r}{hint}"
+    if v == "enum":
+        return f"must be one of {err.validator_value}; got {got!r}"
+    if v == "type":
+        return f"must be of type {err.validator_value}; got {got!r}"
+    if v in ("oneOf", "anyOf") and err.context:
+        specific = [e for e in err.context if e.validator != "type"]
+        return _message((specific or list(err.context))[0])
+    if v == "propertyNames":
+        return f"unknown step {got!r}; steps are {sorted(STEP_SCHEMAS)}"
+    return f"{err.message}"
+
+
+def validate_document(doc: Any, *, source: str = "<deal>") -> None:
+    """Validate a parsed deal document; raise one :class:`DealError` listing every problem."""
+    problems: list[str] = []
+    if not isinstance(doc, dict):
+        raise DealError(f"{source}: the deal file must be a mapping at the top level; got {type(doc).__name__}")
+    for err in sorted(_VALIDATOR.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
+        problems.append(f"{_path(err.absolute_path)}: {_message(err)}")
+    for phase, steps in (doc.get("waterfalls") or {}).items():
+        if not isinstance(steps, list):
+            continue
+        for i, step in enumerate(steps):
+            if isinstance(step, dict) and len(step) == 1:
+                (kind,) = step
+                if kind in _STEP_VALIDATORS:
+                    for err in _STEP_VALIDATORS[kind].iter_errors(step):
+                        problems.append(f"waterfalls.{phase}[{i}]{_path(['', *err.absolute_path])[1:] if err.absolute_path else ''}: {_message(err)}")
+    problems += _reference_problems(doc)
+    if problems:
+        listing = "\n  - ".join(problems)
+        raise DealError(f"{source}: {len(problems)} problem(s) in the deal file:\n  - {listing}")
+
+
+def _reference_problems(doc: dict[str, Any]) -> list[str]:
+    names = [t.get("name") for t in doc.get("tranches", []) if isinstance(t, dict)]
+    fees = {f.get("name"): f.get("type", "fee") for f in doc.get("fees", []) or [] if isinstance(f, dict)}
+    out: list[str] = []
+    seen: set[Any] = set()
+    for i, n in enumerate(names):
+        if n in seen:
+            out.append(f"tranches[{i}].name: must be unique; got {n!r} twice")
+        seen.add(n)
+    for phase, steps in (doc.get("waterfalls") or {}).items():
+        for i, step in enumerate(steps if isinstance(steps, list) else []):
+            if not isinstance(step, dict) or len(step) != 1:
+                continue
+            ((kind, body),) = step.items()
+            where = f"waterfalls.{phase}[{i}].{kind}"
+            if kind in ("pay_interest", "pay_principal"):
+                targets = body if isinstance(body, list) else (body or {}).get("tranches", [])
+                for tname in targets if isinstance(targets, list) else []:
+                    if tname not in names:
+                        close = _closest(tname, names)
+                        out.append(f"{where}: unknown tranche {tname!r}; defined tranches are {names}{close}")
+            if kind in ("pay_fee", "pay_tax"):
+                key = "fee" if kind == "pay_fee" else "tax"
+                fname = body if isinstance(body, str) else (body or {}).get(key)
+                want = "fee" if kind == "pay_fee" else "tax"
+                if fname not in fees:
+                    out.append(f"{where}: unknown {want} {fname!r}; defined fees/taxes are {sorted(map(str, fees))}{_closest(str(fname), list(map(str, fees)))}")
+                elif fees[fname] != want:
+                    out.append(f"{where}: {fname!r} is a {fees[fname]}, not a {want}")
+            if kind in ("fund_reserve", "draw_reserve") and not doc.get("reserve"):
+                out.append(f"{where}: the deal defines no reserve account")
+    wf = doc.get("waterfalls") or {}
+    if isinstance(doc.get("revolving"), dict) and doc["revolving"].get("periods", 0) > 0 and "revolving" not in wf:
+        out.append("waterfalls.revolving: required when revolving.periods > 0")
+    for phase, steps in wf.items():
+        if phase == "revolving" and isinstance(steps, list) and not any(isinstance(s, dict) and "buy_receivables" in s for s in steps):
+            out.append("waterfalls.revolving: must contain a buy_receivables step (collections buy new receivables while revolving)")
+    out += _reachability_problems(doc)
+    out += _trigger_problems(doc)
+    shares = [float(t.get("share", 0.0)) for t in doc.get("tranches", []) if isinstance(t, dict) and "share" in t]
+    if shares and abs(sum(shares) - 1.0) > 1e-9 and "advance_rate" not in doc:
+        out.append(f"tranches: shares must add up to 1 (of the pool balance); got {sum(shares)!r}")
+    return out
+
+
+#: Collection-account pots each ``source`` draws from (see tranches.steps).
+_SOURCE_POTS = {
+    "interest": {"interest"},
+    "principal": {"principal"},
+    "interest_then_principal": {"interest", "principal"},
+    "principal_then_interest": {"interest", "principal"},
+}
+#: Default ``source`` of each step kind (tranches.steps); draw_reserve has none (it adds cash).
+_DEFAULT_SOURCE = {
+    "pay_tax": "interest",
+    "pay_fee": "interest",
+    "pay_interest": "interest",
+    "pay_principal": "principal",
+    "fund_reserve": "interest",
+    "cover_pdl": "interest",
+    "buy_receivables": "principal",
+    "pay_residual": "interest_then_principal",
+}
+#: Trigger effect → the waterfall it switches to.
+_EFFECT_PHASE = {"accelerate": "accelerated", "default": "default"}
+
+
+def _reachability_problems(doc: dict[str, Any]) -> list[str]:
+    """A waterfall is an ordered list, so it has no cycles; what can go wrong is a part that can
+    never act. Reported: a trigger effect whose waterfall is missing; a phase waterfall nothing
+    can switch to; a step after ``pay_residual`` that draws only on pots the residual emptied."""
+    out: list[str] = []
+    wf = doc.get("waterfalls") or {}
+    if not isinstance(wf, dict):
+        return out
+    triggers = [t for t in doc.get("triggers") or [] if isinstance(t, dict)]
+    effects = {t.get("effect") for t in triggers}
+    revolving = isinstance(doc.get("revolving"), dict) and doc["revolving"].get("periods", 0) > 0
+    for i, t in enumerate(triggers):
+        need = _EFFECT_PHASE.get(str(t.get("effect")))
+        if need is not None and need not in wf:
+            out.append(
+                f"triggers[{i}].effect: {t.get('effect')!r} switches to the {need!r} waterfall, which the deal does not define; "
+                f"add waterfalls.{need} (defined: {sorted(wf)})"
+            )
+        if t.get("effect") == "end_revolving" and not revolving:
+            out.append(f"triggers[{i}].effect: 'end_revolving' can never act: the deal has no revolving period; got revolving.periods = 0")
+    reach = {
+        "revolving": (revolving, "revolving.periods is 0 or missing"),
+        "accelerated": ("accelerate" in effects, "no trigger has effect 'accelerate'"),
+        "default": ("default" in effects, "no trigger has effect 'default'"),
+        "cleanup": (bool(doc.get("cleanup")), "the deal defines no cleanup call"),
+    }
+    for phase, (ok, why) in reach.items():
+        if phase in wf and not ok:
+            out.append(f"waterfalls.{phase}: can never run ({why}); remove it or add what switches to it")
+    combined = doc.get("collection_account") == "combined"
+    for phase, steps in wf.items():
+        emptied: set[str] = set()
+        by: dict[str, int] = {}
+        for i, step in enumerate(steps if isinstance(steps, list) else []):
+            if not isinstance(step, dict) or len(step) != 1:
+                continue
+            ((kind, body),) = step.items()
+            if kind == "draw_reserve":
+                to = (body or {}).get("to", "interest") if isinstance(body, dict) else "interest"
+                emptied.discard("principal" if combined else str(to))
+                emptied.discard("interest" if combined else "")
+                continue
+            src = (body.get("source") if isinstance(body, dict) else None) or _DEFAULT_SOURCE.get(kind)
+            pots = set(_SOURCE_POTS.get(str(src), set()))
+            if combined and pots:
+                pots = {"interest", "principal"}
+            if pots and pots <= emptied:
+                j = min(by[p] for p in pots)
+                out.append(
+                    f"waterfalls.{phase}[{i}].{kind}: can never receive cash: waterfalls.{phase}[{j}].pay_residual "
+                    f"already paid everything in the {' and '.join(sorted(pots))} account(s) to the residual holder; "
+                    "move this step before pay_residual"
+                )
+            if kind == "pay_residual":
+                for pot in pots:
+                    by.setdefault(pot, i)
+                emptied |= pots
+    return out
+
+
+def _trigger_problems(doc: dict[str, Any]) -> list[str]:
+    """A cumulative default rate never falls, so a threshold schedule for it that falls breaches
+    by the passage of time rather than by performance: almost always a typo (0.035 → 0.0035).
+    Refused (a schedule for a ratio that can fall, e.g. delinquency, may step down)."""
+    out: list[str] = []
+    for i, t in enumerate(doc.get("triggers") or []):
+        if not isinstance(t, dict) or t.get("metric") != "cumulative_default_rate":
+            continue
+        if t.get("breach_when", "above") == "below":
+            continue
+        th = t.get("threshold")
+        if not isinstance(th, list) or not all(isinstance(v, int | float) for v in th):
+            continue
+        for k in range(1, len(th)):
+            if th[k] < th[k - 1]:
+                out.append(
+                    f"triggers[{i}].threshold[{k}]: a cumulative default rate threshold must not decrease "
+                    f"(the rate itself only rises, so a falling threshold breaches by time, not by performance); "
+                    f"got {th[k - 1]!r} in period {k} then {th[k]!r} in period {k + 1}"
+                )
+                break
+    return out
+
+
+def _closest(name: str, options: Sequence[Any]) -> str:
+    folded = {str(o).casefold(): str(o) for o in options}
+    m = difflib.get_close_matches(str(name).casefold(), list(folded), n=1)
+    return f" (did you mean {folded[m[0]]!r}?)" if m else ""
