@@ -46,16 +46,23 @@ class SolverError(AbsModelError):
 
 @dataclass(frozen=True, slots=True)
 class RowProblem:
-    """One bad cell of a tape: 1-based data row (as a spreadsheet user counts), column, value, rule."""
+    """One bad cell of a tape: 1-based data row (the n-th loan), column, value, rule; for a file,
+    also the ``line`` where that loan starts (CSV: counting every line, blank ones and the header
+    included; XLSX: the sheet row number) and the row's ``loan_id``."""
 
     row: int | None
     column: str
     value: Any
     rule: str
+    line: int | None = None
+    loan_id: str | None = None
 
     def __str__(self) -> str:
         where = f"row {self.row}" if self.row is not None else "header"
-        return f"{where}, column {self.column!r}: {self.rule}; got {self.value!r}"
+        extra = [f"line {self.line}"] if self.line is not None else []
+        extra += [f"loan_id {self.loan_id!r}"] if self.loan_id else []
+        tail = f" ({', '.join(extra)})" if extra else ""
+        return f"{where}, column {self.column!r}: {self.rule}; got {self.value!r}{tail}"
 
 
 class TapeError(AbsModelError):

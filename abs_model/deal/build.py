@@ -19,7 +19,7 @@ from abs_model.assumptions.assumptions import Assumptions, RollRates
 from abs_model.collateral.pool import Pool
 from abs_model.collateral.synthetic import synthetic_pool
 from abs_model.collateral.tape import read_tape
-from abs_model.deal.checks import plain_document, validate_document
+from abs_model.deal.checks import assumption_size_problems, plain_document, validate_document
 from abs_model.deal.model import SIZE_RTOL, Deal, ReplenishmentLine, Revolving
 from abs_model.errors import AbsModelError, DealError
 from abs_model.projection.replines import rep_lines
@@ -28,13 +28,22 @@ __all__ = ["assumptions_from_document", "deal_from_document"]
 
 
 def deal_from_document(
-    doc: Mapping[str, Any], *, base_dir: Path = Path("."), source: str = "<deal>", pool: Pool | None = None
+    doc: Mapping[str, Any],
+    *,
+    base_dir: Path = Path("."),
+    source: str = "<deal>",
+    pool: Pool | None = None,
+    tape: str | Path | None = None,
+    tape_options: Mapping[str, Any] | None = None,
 ) -> Deal:
     """Build a :class:`Deal` from a deal document (dates, pool, tranches, waterfalls).
 
     ``doc`` may come straight from ``yaml.safe_load`` (dates as :class:`datetime.date`); it is
     validated here, once, and every problem is raised together as one :class:`DealError`. A
-    tape named in ``pool.tape`` is resolved relative to ``base_dir`` (the deal file's folder).
+    tape named in ``pool.tape`` is resolved relative to ``base_dir`` (the deal file's folder);
+    ``tape`` (a path as given, e.g. on the command line) replaces it, read with ``tape_options``
+    (``encoding``, ``sheet``, ``decimal``, ``columns`` of :func:`read_tape`). Whichever way the
+    pool arrives (file, ``tape``, ``pool``), no receivable may originate after the cut-off.
     """
     doc = plain_document(dict(doc) if isinstance(doc, Mapping) else doc)
     validate_document(doc, source=source)
@@ -42,8 +51,13 @@ def deal_from_document(
     cutoff = _date(dates, "cutoff", source)
     inputs = [source] if Path(source).is_file() else []
     if pool is None:
-        pool, tape = _pool_from_spec(doc.get("pool") or {}, base_dir=base_dir, source=source, cutoff=cutoff)
-        inputs += [tape] if tape else []
+        spec = dict(doc.get("pool") or {})
+        if tape is not None:
+            spec = {"tape": str(tape)}
+            base_dir = Path(".")
+        pool, tape_path = _pool_from_spec(spec, base_dir=base_dir, source=source, cutoff=cutoff, options=tape_options or {})
+        inputs += [tape_path] if tape_path else []
+    _check_origination(pool, cutoff, source=source)
     pool = _pool_scaled_to(pool, (doc.get("pool") or {}).get("scale_to"), source=source)
     tranche_objs, labels_zh = _tranches(doc, pool.balance, source=source)
     revolving = _revolving(doc.get("revolving") or {}, source=source)
@@ -65,6 +79,19 @@ def deal_from_document(
         input_files=tuple(inputs),
         pool_lines=rep_lines(pool, assumptions if assumptions is not None else Assumptions.make()),
     )
+
+
+def _check_origination(pool: Pool, cutoff: np.datetime64, *, source: str) -> None:
+    """No receivable of the pool originated after the cut-off (the tape reader checks a tape it
+    reads; this holds for a pool given directly too)."""
+    dates = np.asarray(pool.origination_date, dtype="datetime64[D]")
+    late = np.flatnonzero(~np.isnat(dates) & (dates > cutoff))
+    if len(late):
+        first = late[0]
+        raise DealError(
+            f"{source}: pool: {len(late)} receivable(s) originated after the cut-off date {cutoff}; "
+            f"e.g. loan_id {pool.loan_id[first]!r} on {dates[first]} (use a tape as of the cut-off)"
+        )
 
 
 def _date(dates: Mapping[str, Any], key: str, source: str) -> np.datetime64:
@@ -284,6 +311,9 @@ def assumptions_from_document(a: Mapping[str, Any], *, source: str = "<deal>") -
     """Build :class:`Assumptions` from a mapping (the deal file's ``assumptions:`` block or an
     assumptions YAML). ``roll_rates`` may be a matrix or ``{roll: [...], cure: [...]}``."""
     kw = dict(a)
+    sizes = assumption_size_problems(kw)
+    if sizes:
+        raise DealError(f"{source}: " + "; ".join(sizes))
     if isinstance(kw.get("collections"), Mapping):
         from abs_model.assumptions.servicing import strategy_from_mapping
 
@@ -308,14 +338,15 @@ def assumptions_from_document(a: Mapping[str, Any], *, source: str = "<deal>") -
 
 
 def _pool_from_spec(
-    spec: Mapping[str, Any], *, base_dir: Path, source: str, cutoff: np.datetime64
+    spec: Mapping[str, Any], *, base_dir: Path, source: str, cutoff: np.datetime64, options: Mapping[str, Any]
 ) -> tuple[Pool, str | None]:
     """The pool named by ``pool:`` and the tape's path (``None`` for a synthetic pool)."""
     if "tape" in spec:
         tape_path = Path(spec["tape"])
         if not tape_path.is_absolute():
             tape_path = base_dir / tape_path
-        return Pool.from_tape(read_tape(tape_path, cutoff_date=str(cutoff)), cutoff_date=cutoff), str(tape_path)
+        frame = read_tape(tape_path, cutoff_date=str(cutoff), **options)
+        return Pool.from_tape(frame, cutoff_date=cutoff), str(tape_path)
     if "synthetic" in spec:
         syn = spec["synthetic"]
         return synthetic_pool(int(syn["n"]), seed=int(syn.get("seed", 0))), None

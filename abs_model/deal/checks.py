@@ -17,10 +17,19 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from abs_model.core.limits import (
+    MAX_PERIODS,
+    MAX_POOL_BALANCE,
+    MAX_RECOVERY_LAG,
+    MAX_SEED,
+    MAX_SYNTHETIC_LOANS,
+    RESERVED_TRANCHE_NAMES,
+    name_problem,
+)
 from abs_model.deal.schema import SCHEMA, STEP_SCHEMAS
 from abs_model.errors import DealError
 
-__all__ = ["plain_document", "validate_document"]
+__all__ = ["assumption_size_problems", "plain_document", "validate_document"]
 
 
 def plain_document(node: Any) -> Any:
@@ -77,7 +86,7 @@ def _message(err: Any) -> str:
     if v == "enum":
         return f"must be one of {err.validator_value}; got {got!r}"
     if v == "type":
-        return f"must be of type {err.validator_value}; got {got!r}"
+        return f"must be of type {err.validator_value}; got {got!r}{_number_as_text_hint(got, err.validator_value)}"
     if v in ("oneOf", "anyOf") and err.context:
         specific = [e for e in err.context if e.validator != "type"]
         return _message((specific or list(err.context))[0])
@@ -103,6 +112,7 @@ def validate_document(doc: Any, *, source: str = "<deal>") -> None:
                     for err in _STEP_VALIDATORS[kind].iter_errors(step):
                         problems.append(f"waterfalls.{phase}[{i}]{_path(['', *err.absolute_path])[1:] if err.absolute_path else ''}: {_message(err)}")
     problems += _reference_problems(doc)
+    problems += _name_problems(doc) + _date_problems(doc) + _size_problems(doc)
     if problems:
         listing = "\n  - ".join(problems)
         raise DealError(f"{source}: {len(problems)} problem(s) in the deal file:\n  - {listing}")
@@ -263,3 +273,111 @@ def _closest(name: str, options: Sequence[Any]) -> str:
     folded = {str(o).casefold(): str(o) for o in options}
     m = difflib.get_close_matches(str(name).casefold(), list(folded), n=1)
     return f" (did you mean {folded[m[0]]!r}?)" if m else ""
+
+
+def _number_as_text_hint(got: Any, want: Any) -> str:
+    """YAML 1.1 reads ``1e9`` (no decimal point) as text: say so when a number was wanted."""
+    wants = {want} if isinstance(want, str) else set(want)
+    if not isinstance(got, str) or not wants & {"number", "integer"}:
+        return ""
+    try:
+        value = float(got.replace("_", ""))
+    except ValueError:
+        return ""
+    plain = f"{value:.1e}" if abs(value) >= 1e6 else repr(value)
+    return f" — YAML reads {got!r} as text (no decimal point); write {plain} or a plain number without quotes"
+
+
+def _named_things(doc: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Every name from the file that ends up in an output (report, workbook, CSV), with its path."""
+    out: list[tuple[str, Any]] = [("name", doc.get("name")), ("currency", doc.get("currency"))]
+    for key, fields in (("tranches", ("name", "label_zh")), ("fees", ("name",)), ("triggers", ("name",))):
+        for i, item in enumerate(doc.get(key) or []):
+            if isinstance(item, dict):
+                out += [(f"{key}[{i}].{f}", item.get(f)) for f in fields]
+    return out
+
+
+def _name_problems(doc: dict[str, Any]) -> list[str]:
+    """Names are printable text (no control characters: they break the workbook and terminals),
+    and tranche names neither collide with an output column nor differ from another only in case
+    (Excel table headers are case-insensitive)."""
+    out = [f"{path}: {why}" for path, value in _named_things(doc) if (why := name_problem(value)) is not None]
+    seen: dict[str, int] = {}
+    for i, t in enumerate(doc.get("tranches") or []):
+        name = t.get("name") if isinstance(t, dict) else None
+        if not isinstance(name, str):
+            continue
+        folded = name.strip().casefold()
+        if folded in RESERVED_TRANCHE_NAMES:
+            out.append(f"tranches[{i}].name: {name!r} is reserved for an output column ({', '.join(RESERVED_TRANCHE_NAMES)}); choose another name")
+        elif folded in seen and doc["tranches"][seen[folded]].get("name") != name:
+            out.append(f"tranches[{i}].name: must differ from tranches[{seen[folded]}].name by more than case or spaces; got {name!r}")
+        seen.setdefault(folded, i)
+    return out
+
+
+def _iso(value: Any) -> _dt.date | None:
+    try:
+        return _dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _date_problems(doc: dict[str, Any]) -> list[str]:
+    """Each date exists; closing and legal final come after the cut-off; the revolving period
+    ends before the deal does."""
+    dates = doc.get("dates")
+    if not isinstance(dates, dict):
+        return []
+    out = []
+    for key in ("cutoff", "closing", "first_payment", "legal_final"):
+        if isinstance(dates.get(key), str) and _iso(dates[key]) is None:
+            out.append(f"dates.{key}: must be a date that exists (YYYY-MM-DD); got {dates[key]!r}")
+    cutoff = _iso(dates.get("cutoff"))
+    for key, rule in (("closing", "on or after"), ("first_payment", "after"), ("legal_final", "after")):
+        d = _iso(dates.get(key))
+        if cutoff is not None and d is not None and (d < cutoff if rule == "on or after" else d <= cutoff):
+            out.append(f"dates.{key}: must be {rule} the cut-off date {cutoff.isoformat()}; got {d.isoformat()}")
+    rv = doc.get("revolving")
+    periods = dates.get("periods")
+    if isinstance(rv, dict) and isinstance(rv.get("periods"), int) and isinstance(periods, int) and rv["periods"] >= periods > 0:
+        out.append(
+            f"revolving.periods: must be shorter than the deal (dates.periods = {periods}) so that the pool can amortise; got {rv['periods']}"
+        )
+    return out
+
+
+def _bound(path: str, value: Any, low: float, high: float, why: str) -> list[str]:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return []
+    if not low <= value <= high:
+        return [f"{path}: must be in [{low:g}, {high:g}] ({why}); got {value!r}"]
+    return []
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _size_problems(doc: dict[str, Any]) -> list[str]:
+    """Sizes bounded by what one machine can hold (see :mod:`abs_model.core.limits`)."""
+    pool = _mapping(doc.get("pool"))
+    syn = _mapping(pool.get("synthetic"))
+    a = _mapping(doc.get("assumptions"))
+    return [
+        *_bound("pool.scale_to", pool.get("scale_to"), 0, MAX_POOL_BALANCE, "a larger pool is a unit error; float64 loses the cents"),
+        *_bound("pool.synthetic.n", syn.get("n"), 1, MAX_SYNTHETIC_LOANS, "receivables one machine holds in memory"),
+        *_bound("pool.synthetic.seed", syn.get("seed"), 0, MAX_SEED, "random seeds are whole numbers from 0 to 2**32 − 1"),
+        *assumption_size_problems(a, prefix="assumptions."),
+    ]
+
+
+def assumption_size_problems(a: Any, *, prefix: str = "") -> list[str]:
+    """Sizes in an assumptions mapping (deal block or assumptions file) bounded like the deal's."""
+    a = _mapping(a)
+    return [
+        *_bound(f"{prefix}horizon", a.get("horizon"), 1, MAX_PERIODS, "periods of projection; 50 years of months"),
+        *_bound(f"{prefix}recovery_lag", a.get("recovery_lag"), 0, MAX_RECOVERY_LAG, "months; 50 years"),
+    ]
+

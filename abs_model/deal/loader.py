@@ -128,15 +128,23 @@ def read_document(path: str | Path, *, what: str = "deal file") -> Any:
     return doc
 
 
-def load_deal(path: str | Path, *, pool: Pool | None = None) -> Deal:
+def load_deal(
+    path: str | Path,
+    *,
+    pool: Pool | None = None,
+    tape: str | Path | None = None,
+    tape_options: Mapping[str, Any] | None = None,
+) -> Deal:
     """Read, validate and build a deal from a YAML file (see module doc).
 
-    ``pool`` overrides the pool named in the file (e.g. a tape read separately). A tape named in
-    the file is resolved relative to the deal file's folder.
+    ``pool`` overrides the pool named in the file (e.g. a tape read separately); ``tape`` replaces
+    the file's tape by another one, read with the deal's cut-off checks and ``tape_options``
+    (``encoding``, ``sheet``, ``decimal``, ``columns``). A tape named in the file is resolved
+    relative to the deal file's folder.
     """
     p = Path(path)
     doc = read_document(p, what="deal file")
-    return deal_from_document(doc, base_dir=p.parent, source=str(p), pool=pool)
+    return deal_from_document(doc, base_dir=p.parent, source=str(p), pool=pool, tape=tape, tape_options=tape_options)
 
 
 def load_assumptions(path: str | Path) -> Assumptions:

@@ -185,20 +185,17 @@ def _million_row_csv(path: Path) -> tuple[int, int]:
 
 
 @pytest.mark.slow
-def test_a_million_row_csv_with_80_bad_rows_reports_all_of_them_fast(tmp_path: Path) -> None:
-    """Measured 2.6–3.5 s (4.7 s inside the suite) on a 2-core AMD EPYC VM: see docs/reliability.md."""
+def test_a_million_row_csv_with_80_bad_rows_reports_all_of_them(tmp_path: Path) -> None:
+    """Speed is measured by benchmarks/bench_tape.py (no wall-clock assertion in a test)."""
     path = tmp_path / "big.csv"
     n_rate, n_text = _million_row_csv(path)
-    t0 = time.perf_counter()
     err = refused(path, cutoff_date="2026-06-30")
-    elapsed = time.perf_counter() - t0
     assert len(err.problems) == n_rate + n_text  # every bad row is kept on the exception …
     assert {p.row for p in err.problems} == {101 + k * 10_000 for k in range(80)}  # 1-based data rows
     msg = str(err)
     assert "80 problem(s) in the loan tape; nothing was loaded" in msg
     assert msg.count("\n  - ") == TapeError.MAX_LISTED  # … and the message is capped at 50 lines
     assert "... and 30 more problems" in msg
-    assert elapsed < 20.0, f"validation took {elapsed:.1f} s"
 
 
 # ------------------------------------------------------------------------------ other formats

@@ -30,6 +30,7 @@ column                  dtype     rule
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -49,7 +50,7 @@ from abs_model.collateral.tape.headers import (
 )
 from abs_model.collateral.tape.readers import MAX_XLSX_UNCOMPRESSED
 from abs_model.collateral.tape.rules import _cutoff, _validate
-from abs_model.errors import RowProblem
+from abs_model.errors import AbsModelError, RowProblem, TapeError
 
 __all__ = [
     "COLUMNS",
@@ -72,6 +73,7 @@ def read_tape(
     query: str | None = None,
     encoding: str | None = None,
     cutoff_date: Any = None,
+    decimal: str = ".",
 ) -> pd.DataFrame:
     """Read a loan tape and return it validated, with canonical columns and dtypes.
 
@@ -80,23 +82,53 @@ def read_tape(
     ``columns`` maps the lender's headers to canonical names (Chinese headers in
     :data:`ZH_COLUMNS` are mapped automatically); ``sheet`` picks an XLSX sheet (name or 0-based
     index; default the first); ``encoding`` is the CSV text encoding (default UTF-8, with or
-    without BOM; GBK tapes need ``encoding="gbk"``).
+    without BOM, or UTF-16 with its byte-order mark; GBK tapes need ``encoding="gbk"``).
+    ``decimal`` is the decimal mark of numbers written as text: ``"."`` (default; ``1,234.5``
+    is read with its thousands separator) or ``","`` (``1.234,5``); a number that could be read
+    either way (``1200,50`` with ``"."``) is refused, never guessed.
 
     Every rule in the module table is checked with vectorised masks; all failures are raised
-    together as one :class:`~abs_model.errors.TapeError` (rows are 1-based data rows). On
+    together as one :class:`~abs_model.errors.TapeError` (rows are 1-based data rows; for a file
+each problem also gives the file line, or sheet row, and the loan_id). On
     success ``df.attrs["source"]`` names the input and ``df.attrs["cutoff_date"]`` holds the
     cut-off as a :class:`datetime.date` (or ``None``). Columns that are not canonical are dropped
     and listed in ``df.attrs["ignored_columns"]``.
     """
+    if decimal not in (".", ","):
+        raise AbsModelError(f"decimal: must be '.' or ','; got {decimal!r}")
     cutoff = _cutoff(cutoff_date)
-    raw, name = readers._load(source, sheet, query, encoding, columns)
+    raw, name = readers._load(source, sheet, query, encoding, columns, decimal)
     problems: list[RowProblem] = []
     renamed = _rename(raw, columns, problems)
     known = set(COLUMNS) | set(_INPUT_ONLY)
     ignored = [str(c) for c in renamed.columns if c not in known]
-    clean = _validate(renamed, name, cutoff, problems)
+    try:
+        clean = _validate(renamed, name, cutoff, problems, decimal=decimal)
+    except TapeError as exc:
+        raise TapeError(exc.source, _located(exc.problems, renamed, raw.attrs.get("lines"))) from None
     clean.attrs["source"] = name
     clean.attrs["cutoff_date"] = None if cutoff is None else cutoff.date()
     clean.attrs["ignored_columns"] = ignored
     return clean
+
+
+def _located(problems: tuple[RowProblem, ...], df: pd.DataFrame, lines: Any) -> list[RowProblem]:
+    """Each row problem with the file line of its row and its loan_id (when the tape has them)."""
+    rows = [p.row for p in problems if p.row is not None]
+    if not rows:
+        return list(problems)
+    line_of: list[int] | None = lines.lines() if hasattr(lines, "lines") else lines
+    ids = df["loan_id"] if "loan_id" in df.columns and df.columns.tolist().count("loan_id") == 1 else None
+    out = []
+    for p in problems:
+        if p.row is None or not 1 <= p.row <= len(df):
+            out.append(p)
+            continue
+        line = line_of[p.row - 1] if line_of is not None and p.row <= len(line_of) else None
+        loan = None
+        if ids is not None and p.column != "loan_id":
+            v = ids.iloc[p.row - 1]
+            loan = None if pd.isna(v) or not str(v).strip() else str(v).strip()[:60]
+        out.append(dataclasses.replace(p, line=line, loan_id=loan))
+    return out
 

@@ -4,6 +4,7 @@ table and a name for the source. Nothing here validates cells (see :mod:`.rules`
 from __future__ import annotations
 
 import contextlib
+import csv
 import os
 import re
 import sqlite3
@@ -14,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from abs_model.collateral.tape.headers import _OTHER_SEPARATORS, _TEXT_COLUMNS, _target, _user_map
+from abs_model.collateral.tape.headers import _OTHER_SEPARATORS, _TEXT_COLUMNS, COLUMNS, _target, _user_map
 from abs_model.core.optional import require
 from abs_model.errors import AbsModelError, RowProblem, TapeError
 
@@ -28,43 +29,84 @@ def _file_problem(source: str, what: str, value: Any, rule: str) -> TapeError:
     return TapeError(source, [RowProblem(None, what, value, rule)])
 
 
-def _read_csv(path: Path, encoding: str | None, sep: str, columns: Mapping[str, str] | None) -> pd.DataFrame:
+def _read_csv(
+    path: Path, encoding: str | None, sep: str, columns: Mapping[str, str] | None, decimal: str = "."
+) -> pd.DataFrame:
     """Read a CSV letting pandas parse numbers natively (fast); ids stay text (leading zeros).
 
     Only empty cells are missing values; any other text in a numeric column keeps that column as
-    text, and validation then names each offending cell.
+    text, and validation then names each offending cell. With ``decimal=","`` every column is
+    read as text and numbers are parsed by the validation rules. A UTF-16 file (with a byte-order
+    mark) is recognised; duplicated headers are kept as they are (validation refuses them).
     """
-    enc = encoding or "utf-8-sig"
+    enc = encoding or _sniff_encoding(path)
     opts: dict[str, Any] = {"sep": sep, "encoding": enc, "skipinitialspace": True}
     try:
         try:
-            header = pd.read_csv(path, nrows=0, **opts).columns
+            raw_header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False, **opts).iloc[0].tolist()
         except pd.errors.EmptyDataError:
             raise _file_problem(str(path), "(file)", path.stat().st_size, "the file is empty: no header row and no loans") from None
-        if len(header) == 1:
-            _check_separator(path, str(header[0]), sep)
+        if len(raw_header) == 1:
+            _check_separator(path, str(raw_header[0]), sep)
         user = _user_map(columns)
-        text_cols = {h: str for h in header if _target(str(h), user) in _TEXT_COLUMNS}
-        return pd.read_csv(path, dtype=text_cols, keep_default_na=False, na_values=[""], low_memory=False, **opts)
-    except UnicodeDecodeError as exc:
+        header = pd.read_csv(path, nrows=0, **opts).columns
+        text_cols: Any = str if decimal != "." else {h: str for h in header if _target(str(h), user) in _TEXT_COLUMNS}
+        df = pd.read_csv(path, dtype=text_cols, keep_default_na=False, na_values=[""], low_memory=False, **opts)
+    except UnicodeError as exc:
         hint = (
-            'Chinese tapes are often GBK-encoded: pass encoding="gbk"'
+            'Chinese tapes are often GBK-encoded: pass encoding="gbk" (CLI: --encoding gbk)'
             if encoding is None
             else f"check the declared encoding {encoding!r}"
         )
+        where = f" (byte {exc.start})" if isinstance(exc, UnicodeDecodeError) else ""
+        raise _file_problem(str(path), "(encoding)", enc, f"cannot decode the file as {enc}{where}; {hint}") from None
+    except pd.errors.ParserError as exc:
         raise _file_problem(
-            str(path),
-            "(encoding)",
-            enc,
-            f"cannot decode the file as {enc} (byte {exc.start}); {hint}",
+            str(path), "(file)", _first_line(exc), "cannot be parsed as CSV (a field with an unquoted separator or quote?)"
         ) from None
+    if len(raw_header) == len(df.columns):
+        df.columns = pd.Index([str(h) for h in raw_header])  # pandas renames a duplicate "rate" to "rate.1"
+    df.attrs["lines"] = _LineCounter(path, enc, sep)
+    return df
+
+
+class _LineCounter:
+    """File line on which each data record starts (blank lines and quoted line breaks counted);
+    computed only when a problem has to be reported."""
+
+    def __init__(self, path: Path, encoding: str, sep: str) -> None:
+        self.path, self.encoding, self.sep = path, encoding, sep
+
+    def lines(self) -> list[int]:
+        out: list[int] = []
+        with open(self.path, encoding=self.encoding, newline="") as fh:
+            reader = csv.reader(fh, delimiter=self.sep)
+            end = 0
+            header_seen = False
+            for record in reader:
+                start, end = end + 1, reader.line_num
+                if not record or all(not f.strip() for f in record):
+                    continue
+                if header_seen:
+                    out.append(start)
+                header_seen = True
+        return out
+
+
+def _sniff_encoding(path: Path) -> str:
+    """UTF-16 when the file starts with its byte-order mark; otherwise UTF-8 (with or without BOM)."""
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    return "utf-8-sig"
 
 
 def _check_separator(path: Path, header: str, sep: str) -> None:
     """A header that did not split but holds another separator: say which one, refuse the file."""
     expected = _OTHER_SEPARATORS[sep]
     for other, name in _OTHER_SEPARATORS.items():
-        if other != sep and other in header:
+        if other != sep and other in header and _looks_like_tape_header(header.split(other)):
             if other == "\t":
                 fix = "rename it .tsv, or save it comma-separated (Excel: Save As → CSV UTF-8)"
             elif other == ",":
@@ -77,6 +119,12 @@ def _check_separator(path: Path, header: str, sep: str) -> None:
                 header[:80],
                 f"the header is separated by {name}s ({other!r}), not {expected}s; {fix}",
             )
+
+
+def _looks_like_tape_header(names: list[str]) -> bool:
+    """At least one header names a tape column (so a file that is not a tape is never echoed)."""
+    known = {*COLUMNS, "age"}
+    return any(_target(str(n), {}) in known for n in names)
 
 
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
@@ -156,9 +204,9 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> pd.DataFrame:
             if sheet not in wb.sheetnames:
                 raise _file_problem(str(path), "(sheet)", sheet, f"no such sheet; the file has {wb.sheetnames}")
             ws = wb[sheet]
-        rows = ws.iter_rows(values_only=True)
+        rows = enumerate(ws.iter_rows(values_only=True), start=1)
         header: tuple[Any, ...] | None = None
-        for r in rows:
+        for _, r in rows:
             if any(v is not None and str(v).strip() for v in r):
                 header = r
                 break
@@ -167,14 +215,17 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> pd.DataFrame:
         width = len(header)
         while width and (header[width - 1] is None or not str(header[width - 1]).strip()):
             width -= 1
-        data = [r[:width] for r in rows if any(v is not None for v in r[:width])]
+        kept = [(k, r[:width]) for k, r in rows if any(v is not None for v in r[:width])]
+        data = [r for _, r in kept]
         index = wb.worksheets.index(ws)
     finally:
         wb.close()
     if any(v is None for r in data for v in r):
         _check_formulas(path, index, width)
     names = ["" if h is None else str(h) for h in header[:width]]
-    return pd.DataFrame(data, columns=names, dtype=object)
+    df = pd.DataFrame(data, columns=names, dtype=object)
+    df.attrs["lines"] = [k for k, _ in kept]  # sheet row numbers, as Excel shows them
+    return df
 
 
 def _check_formulas(path: Path, index: int, width: int) -> None:
@@ -263,13 +314,36 @@ def _run_query(read: Callable[[], pd.DataFrame], name: str, query: str) -> tuple
         raise _file_problem(name, "(query)", query, f"the query failed: {_first_line(exc)}") from None
 
 
+def _check_parquet_columns(path: Path) -> None:
+    """A Parquet file may hold two columns of the same name (pandas cannot read it): name them."""
+    import pyarrow.parquet as pq
+
+    try:
+        names = list(pq.read_schema(path).names)
+    except Exception:  # unreadable: the read below reports it as truncated or corrupt
+        return
+    dups = sorted({n for n in names if names.count(n) > 1})
+    if dups:
+        raise _file_problem(
+            str(path),
+            "(columns)",
+            dups,
+            "the Parquet file holds duplicate column names; each column must appear once (rename or drop one and write the file again)",
+        )
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _load(
-    source: Any, sheet: str | int | None, query: str | None, encoding: str | None, columns: Mapping[str, str] | None
+    source: Any,
+    sheet: str | int | None,
+    query: str | None,
+    encoding: str | None,
+    columns: Mapping[str, str] | None,
+    decimal: str = ".",
 ) -> tuple[pd.DataFrame, str]:
     if query is not None:
         return _read_sql(source, query)
@@ -285,11 +359,12 @@ def _load(
     if not path.exists():
         raise FileNotFoundError(f"{path}: loan tape not found")
     if suffix in (".csv", ".txt"):
-        return _read_csv(path, encoding, ",", columns), str(path)
+        return _read_csv(path, encoding, ",", columns, decimal), str(path)
     if suffix == ".tsv":
-        return _read_csv(path, encoding, "\t", columns), str(path)
+        return _read_csv(path, encoding, "\t", columns, decimal), str(path)
     if suffix in (".parquet", ".pq"):
         require("pyarrow", feature="reading a Parquet tape")
+        _check_parquet_columns(path)
         try:
             return pd.read_parquet(path), str(path)
         except (ValueError, OSError) as exc:  # pyarrow's ArrowInvalid is a ValueError

@@ -7,6 +7,7 @@ table with canonical dtypes.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from abs_model.collateral.pool import BUCKET_NAMES, MAX_POOL_BUCKET
 from abs_model.collateral.tape.headers import (
     _ALTERNATIVES,
     _BUCKET_VALUES,
+    _INPUT_ONLY,
     _MONEY,
     CENT,
     COLUMNS,
@@ -25,6 +27,7 @@ from abs_model.collateral.tape.headers import (
     REQUIRED_COLUMNS,
     SEGMENT_COLUMNS,
 )
+from abs_model.core.limits import MAX_NAME_LENGTH
 from abs_model.core.pricing import MAX_TERM
 from abs_model.core.products import PRODUCT_KEYS, PRODUCT_LABELS_ZH
 from abs_model.errors import AbsModelError, RowProblem, TapeError
@@ -33,9 +36,10 @@ from abs_model.errors import AbsModelError, RowProblem, TapeError
 class _Checker:
     """Collects :class:`RowProblem` from boolean masks (one Python step per *bad* row only)."""
 
-    def __init__(self, n: int, problems: list[RowProblem]) -> None:
+    def __init__(self, n: int, problems: list[RowProblem], *, decimal: str = ".") -> None:
         self.n = n
         self.problems = problems
+        self.decimal = decimal
         self.bad = np.zeros(n, dtype=bool)
 
     def flag(self, mask: np.ndarray, column: str, values: Any, rule: str) -> None:
@@ -77,9 +81,18 @@ def _numeric(s: pd.Series, name: str, ck: _Checker) -> tuple[np.ndarray, np.ndar
         text = np.zeros(len(s), dtype=bool)
     else:
         blank = _is_blank(s)
-        cleaned = s.astype(str).str.strip().str.replace(",", "", regex=False)
+        cleaned, ambiguous = _separators(s, ck.decimal)
         vals = pd.to_numeric(cleaned.where(~blank, None), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        text = np.isnan(vals) & ~blank
+        vals = np.where(ambiguous, np.nan, vals)
+        other = "." if ck.decimal == "," else ","
+        ck.flag(
+            ambiguous & ~blank,
+            name,
+            raw,
+            f"ambiguous number: {other!r} is not a thousands separator here and decimals are written with "
+            f"{ck.decimal!r}; if the tape writes decimals with {other!r} pass decimal={other!r} (CLI: --decimal {other})",
+        )
+        text = np.isnan(vals) & ~blank & ~ambiguous
         if text.any():
             pct = text & cleaned.str.endswith("%").to_numpy(dtype=bool)
             ck.flag(pct, name, raw, "must be a number, not a percent string; write 12 % as 0.12 (rates are decimals)")
@@ -91,6 +104,27 @@ def _numeric(s: pd.Series, name: str, ck: _Checker) -> tuple[np.ndarray, np.ndar
     return vals, ~(blank | text | inf | np.isnan(vals))
 
 
+#: Numbers written with thousands separators, by decimal mark: 1,234,567.89 or 1.234.567,89.
+_GROUPED = {".": r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$", ",": r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?$"}
+
+
+def _separators(s: pd.Series, decimal: str) -> tuple[pd.Series, np.ndarray]:
+    """Text numbers with the thousands separators removed and ``decimal`` turned into ``.``, and
+    a mask of ambiguous cells: ``1200,50`` (decimal ``.``) or ``1.5`` (decimal ``,``) could mean
+    two different numbers, so they are refused rather than guessed. Cells that already hold a
+    number (from XLSX or a DataFrame) are taken as they are."""
+    is_number = s.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool)).to_numpy(dtype=bool)
+    text = s.astype(str).str.strip()
+    other = "," if decimal == "." else "."
+    grouped = text.str.match(_GROUPED[decimal]).to_numpy(dtype=bool)
+    cleaned = text.where(~grouped, text.str.replace(other, "", regex=False))
+    if decimal == ",":
+        cleaned = cleaned.str.replace(",", ".", regex=False)
+    ambiguous = text.str.contains(other, regex=False).to_numpy(dtype=bool) & ~grouped & ~is_number
+    cleaned = cleaned.where(~is_number, s.astype(object))
+    return cleaned, ambiguous
+
+
 def _integer(s: pd.Series, name: str, ck: _Checker) -> tuple[np.ndarray, np.ndarray]:
     vals, ok = _numeric(s, name, ck)
     frac = ok & (vals != np.round(vals))
@@ -98,17 +132,64 @@ def _integer(s: pd.Series, name: str, ck: _Checker) -> tuple[np.ndarray, np.ndar
     return vals, ok & ~frac
 
 
+#: Origination dates accepted: from 1900 (no consumer receivable is older) to 2200 (datetime64[ns]
+#: ends in 2262; a later year would wrap around, as year 1500 once became 2084).
+EARLIEST_DATE = pd.Timestamp("1900-01-01")
+LATEST_DATE = pd.Timestamp("2200-12-31")
+#: Day 0 of Excel's date serial numbers (1900 date system, with its 1900-02-29 quirk).
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
 def _to_datetime(s: pd.Series) -> pd.Series:
+    """Dates as naive timestamps. A time-zoned column keeps its local calendar day (2026-06-30
+    00:00+08:00 is 2026-06-30, not 2026-06-29 in UTC); a number is an Excel date serial
+    (45838 is 2025-07-01), the way a spreadsheet stores a date cell; text is parsed as a date.
+    Dates outside [EARLIEST_DATE, LATEST_DATE] come back as NaT (flagged by the caller)."""
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        s = s.dt.tz_localize(None)
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        return s
-    return pd.to_datetime(s, errors="coerce", format="mixed")
+        out = s.astype("datetime64[us]")
+    else:
+        is_number = s.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool)).to_numpy(dtype=bool)
+        days = pd.to_numeric(s.where(is_number, None), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        ok = np.isfinite(days) & (days >= 1) & (days <= 2_958_465)  # 9999-12-31
+        serial = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+        serial[ok] = (_EXCEL_EPOCH + pd.to_timedelta(np.floor(days[ok]), unit="D")).to_numpy()
+        texts = s.where(~is_number, None)
+        parsed = pd.to_datetime(texts.map(_naive_text), errors="coerce", format="mixed")
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            parsed = parsed.dt.tz_localize(None)
+        out = parsed.astype("datetime64[us]").where(~is_number, serial)
+    inside = (out >= EARLIEST_DATE) & (out <= LATEST_DATE)
+    return out.where(inside)
 
 
-def _validate(df: pd.DataFrame, source: str, cutoff: pd.Timestamp | None, problems: list[RowProblem]) -> pd.DataFrame:
+def _naive_text(v: Any) -> Any:
+    """A date cell as text for parsing (``datetime``/``date`` objects from XLSX pass through)."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    return v.replace(tzinfo=None) if hasattr(v, "tzinfo") and getattr(v, "tzinfo", None) is not None else v
+
+
+def _validate(
+    df: pd.DataFrame, source: str, cutoff: pd.Timestamp | None, problems: list[RowProblem], *, decimal: str = "."
+) -> pd.DataFrame:
     """Check every rule of the module table; raise one :class:`TapeError` or return the clean table."""
     n = len(df)
-    ck = _Checker(n, problems)
+    ck = _Checker(n, problems, decimal=decimal)
     cols = set(df.columns)
+    if len(cols) and not cols & {*COLUMNS, *_INPUT_ONLY}:
+        # not a loan tape (e.g. a path pointing at some other file): say so without echoing its content
+        problems.append(
+            RowProblem(
+                None,
+                "(header)",
+                f"{len(df.columns)} column(s)",
+                f"none of the columns is a loan-tape column ({', '.join(REQUIRED_COLUMNS)}); is this a loan tape? "
+                "(the file's content is not shown)",
+            )
+        )
+        raise TapeError(source, problems)
     for c in REQUIRED_COLUMNS:
         alt = _ALTERNATIVES.get(c)
         if c not in cols and (alt is None or alt not in cols):
@@ -125,7 +206,7 @@ def _validate(df: pd.DataFrame, source: str, cutoff: pd.Timestamp | None, proble
     _rate(df, cols, ck, out)
     _delinquency(df, cols, ck, out)
     _origination(df, cols, ck, out, cutoff)
-    _segments(df, cols, out)
+    _segments(df, cols, ck, out)
     if problems:
         raise TapeError(source, sorted(problems, key=_order))
     return _clean_frame(out)
@@ -138,6 +219,7 @@ def _ids(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) ->
         blank = _is_blank(s)
         ck.flag(blank, "loan_id", s, "missing value")
         ids = s.astype(str).str.strip()
+        _flag_names(ids, "loan_id", ck)
         dup = ids.duplicated(keep=False).to_numpy() & ~blank
         if dup.any():
             pos = np.flatnonzero(dup)
@@ -323,7 +405,12 @@ def _origination(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, 
         blank = _is_blank(s)
         dates = _to_datetime(s.where(~pd.Series(blank, index=s.index), None))
         bad = dates.isna().to_numpy() & ~blank
-        ck.flag(bad, "origination_date", s, "must be a date (YYYY-MM-DD)")
+        ck.flag(
+            bad,
+            "origination_date",
+            s,
+            f"must be a date (YYYY-MM-DD) between {EARLIEST_DATE.date()} and {LATEST_DATE.date()}",
+        )
         if cutoff is not None:
             late = (dates > cutoff).to_numpy(dtype=bool, na_value=False)
             ck.flag(
@@ -332,15 +419,53 @@ def _origination(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, 
                 s,
                 f"must not be after the cut-off date {cutoff.date().isoformat()}",
             )
-        out["origination_date"] = dates.to_numpy().astype("datetime64[ns]")
+        out["origination_date"] = dates.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))
 
 
-def _segments(df: pd.DataFrame, cols: set[str], out: dict[str, Any]) -> None:
-    """Segments: text, stripped; blanks become ""."""
+#: Characters no name may hold: control characters (ESC, \x01, line breaks), bidirectional overrides.
+_CONTROL_RE2 = r"[\x00-\x1f\x7f-\x9f\x{202a}-\x{202e}\x{2066}-\x{2069}\x{fffe}\x{ffff}]"  # RE2 spelling
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+
+
+def _segments(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) -> None:
+    """Segments: text, stripped; blanks become ""; no control characters (they end up in the
+    report and the workbook), at most MAX_NAME_LENGTH characters."""
     for c in SEGMENT_COLUMNS:
         if c in cols:
             s = df[c]
-            out[c] = s.astype(str).str.strip().where(~pd.Series(_is_blank(s), index=s.index), "")
+            text = s.astype(str).str.strip().where(~pd.Series(_is_blank(s), index=s.index), "")
+            _flag_names(text, c, ck)
+            out[c] = text
+
+
+def _flag_names(text: pd.Series, column: str, ck: _Checker) -> None:
+    """Flag cells holding control characters or longer than MAX_NAME_LENGTH (vectorised with
+    pyarrow's regex engine when it is installed, else one scan of the distinct values)."""
+    bad, long = _control_and_length(text)
+    if bad is not None:
+        ck.flag(bad, column, text, "must not contain control or invisible characters (e.g. ESC, \\x01, a line break)")
+    if long is not None:
+        ck.flag(long, column, text.str.slice(0, 40) + "…", f"must be at most {MAX_NAME_LENGTH} characters")
+
+
+def _control_and_length(text: pd.Series) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Masks of cells with a control character and of cells that are too long (None: no such cell)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        uniq = [str(v) for v in pd.unique(text.to_numpy(dtype=object, na_value=""))]
+        bad = None
+        if _CONTROL_RE.search("".join(uniq)):
+            bad = np.fromiter((_CONTROL_RE.search(str(v)) is not None for v in text), dtype=bool, count=len(text))
+        too_long = max(map(len, uniq), default=0) > MAX_NAME_LENGTH
+        return bad, (text.str.len() > MAX_NAME_LENGTH).to_numpy(dtype=bool, na_value=False) if too_long else None
+    arr = pa.array(text.astype(str), type=pa.large_string(), from_pandas=True)
+    hits = pc.fill_null(pc.match_substring_regex(arr, _CONTROL_RE2), False)
+    lengths = pc.fill_null(pc.utf8_length(arr), 0)
+    bad = hits.to_numpy(zero_copy_only=False) if pc.any(hits).as_py() else None
+    long = pc.greater(lengths, MAX_NAME_LENGTH)
+    return bad, (long.to_numpy(zero_copy_only=False) if pc.any(long).as_py() else None)
 
 
 def _clean_frame(out: dict[str, Any]) -> pd.DataFrame:

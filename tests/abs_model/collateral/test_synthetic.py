@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -110,13 +109,10 @@ def test_synthetic_tape_is_the_same_pool_through_read_tape() -> None:
     assert via_tape.cutoff_date == direct.cutoff_date
 
 
-def test_a_million_loans_generate_in_about_a_second() -> None:
-    synthetic_pool(1_000, seed=0)  # warm imports
-    t0 = time.perf_counter()
+def test_a_million_loans_generate() -> None:
+    """(Speed is measured by benchmarks/bench_tape.py: no wall-clock assertion in a test.)"""
     p = synthetic_pool(1_000_000, seed=0)
-    elapsed = time.perf_counter() - t0
     assert p.n == 1_000_000
-    assert elapsed < 3.0  # ≈ 0.7 s on a laptop-class core; generous for shared CI
 
 
 def test_write_example_tape_reproduces_the_shipped_example(tmp_path: Path) -> None:

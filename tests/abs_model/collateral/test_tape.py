@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 import zipfile
 from pathlib import Path
 
@@ -299,22 +298,20 @@ def test_message_is_capped_but_problems_keep_everything() -> None:
     assert "... and 70 more problems" in str(exc.value)
 
 
-def test_a_million_rows_with_three_bad_ones_validate_fast() -> None:
+def test_a_million_rows_with_three_bad_ones_are_all_found() -> None:
+    """(Speed is measured by benchmarks/bench_tape.py: no wall-clock assertion in a test.)"""
     big = synthetic_tape(1_000_000, seed=4)
     big.loc[10, "rate"] = 6.0
     big.loc[500_000, "loan_id"] = big.loc[499_999, "loan_id"]
     big.loc[999_999, "original_term"] = 600
-    t0 = time.perf_counter()
     with pytest.raises(TapeError) as exc:
         read_tape(big)
-    elapsed = time.perf_counter() - t0
     assert problems_of(exc) == {
         (11, "rate"),
         (500_000, "loan_id"),
         (500_001, "loan_id"),
         (1_000_000, "original_term"),
     }
-    assert elapsed < 3.0  # ≈ 1 s on one core
 
 
 # ------------------------------------------------------------------------------ hostile files
