@@ -21,6 +21,7 @@ __all__ = [
     "DealError",
     "LiabilityError",
     "MissingExtraError",
+    "OutputError",
     "RowProblem",
     "SolverError",
     "TapeError",
@@ -93,3 +94,7 @@ def must(path: str, rule: str, got: Any, *, hint: str = "", error: type = Assump
 class MissingExtraError(AbsModelError, ImportError):
     """A feature needs an optional package that is not installed; the message names the extra
     to install (``pip install 'abs-model[parquet]'``)."""
+
+
+class OutputError(AbsModelError):
+    """An output location that cannot be used (empty path, a file where a folder is needed)."""
