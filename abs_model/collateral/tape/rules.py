@@ -143,7 +143,7 @@ _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 def _to_datetime(s: pd.Series) -> pd.Series:
     """Dates as naive timestamps. A time-zoned column keeps its local calendar day (2026-06-30
     00:00+08:00 is 2026-06-30, not 2026-06-29 in UTC); a number is an Excel date serial
-    (45838 is 2025-07-01), the way a spreadsheet stores a date cell; text is parsed as a date.
+    (45839 is 2025-07-01), the way a spreadsheet stores a date cell; text is parsed as a date.
     Dates outside [EARLIEST_DATE, LATEST_DATE] come back as NaT (flagged by the caller)."""
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         s = s.dt.tz_localize(None)
