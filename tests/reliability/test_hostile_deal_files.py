@@ -86,7 +86,7 @@ def test_a_tape_path_is_resolved_relative_to_the_deal_file(tmp_path: Path, monke
     sub = tmp_path / "deals"
     sub.mkdir()
     (sub / "tape.csv").write_bytes((EXAMPLES / "baitiao_tape.csv").read_bytes())
-    path = deal_file(sub, lambda d: d.update(pool={"tape": "tape.csv"}))
+    deal_file(sub, lambda d: d.update(pool={"tape": "tape.csv"}))
     monkeypatch.chdir(tmp_path)  # the working folder holds no tape.csv
     deal = am.load_deal(Path("deals") / "deal.yaml")
     assert deal.pool.n == 2_000

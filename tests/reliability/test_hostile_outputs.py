@@ -81,7 +81,7 @@ def test_replace_all_restores_the_old_set_when_a_move_fails(tmp_path: Path, monk
 
 
 def test_a_stale_staging_folder_from_a_killed_run_is_removed(good_run: tuple[Path, dict[str, bytes]], deal_path: Path) -> None:
-    out, before = good_run
+    out, _ = good_run
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
     stale = out / f"{STAGING_PREFIX}{int(dead.stdout)}-abcd.tmp"
     stale.mkdir()
