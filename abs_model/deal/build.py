@@ -8,6 +8,7 @@ triggers, waterfalls, revolving period, clean-up call.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -227,13 +228,18 @@ def _structure(
     cleanup = None
     if doc.get("cleanup"):
         cleanup = tr.CleanupCall(doc["cleanup"]["threshold"], doc["cleanup"].get("price", 1.0))
+    # built first: their own errors already name the file and the path
+    waterfalls = _waterfalls(doc, source=source)
+    fees = _fees(doc, source=source)
+    reserve = _reserve(doc, source=source)
+    triggers = _triggers(doc, source=source)
     try:
         return tr.Structure(
             tranches=tranche_objs,
-            waterfalls=_waterfalls(doc, source=source),
-            fees=_fees(doc, source=source),
-            reserve=_reserve(doc, source=source),
-            triggers=_triggers(doc, source=source),
+            waterfalls=waterfalls,
+            fees=fees,
+            reserve=reserve,
+            triggers=triggers,
             revolving_periods=revolving.periods,
             payment_every=dict(doc.get("payment_every") or {}),
             cleanup=cleanup,
@@ -329,6 +335,12 @@ def assumptions_from_document(a: Mapping[str, Any], *, source: str = "<deal>") -
             kw["roll_rates"] = RollRates.simple(roll=rr["roll"], cure=rr.get("cure"))
         except KeyError:
             raise DealError(f"{source}: assumptions.roll_rates: needs 'roll' (7 values) and optionally 'cure' (6); got {sorted(rr)}") from None
+        except (AbsModelError, TypeError) as exc:
+            raise DealError(f"{source}: assumptions.{exc}") from None
+    allowed = sorted(p for p in inspect.signature(Assumptions.make).parameters if p not in ("cls", "self"))
+    unknown = sorted(map(str, set(kw) - set(allowed)))
+    if unknown:
+        raise DealError(f"{source}: assumptions: unknown key(s) {unknown}; allowed: {allowed}")
     try:
         return Assumptions.make(**kw)
     except TypeError as exc:

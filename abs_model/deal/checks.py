@@ -365,7 +365,10 @@ def _size_problems(doc: dict[str, Any]) -> list[str]:
     pool = _mapping(doc.get("pool"))
     syn = _mapping(pool.get("synthetic"))
     a = _mapping(doc.get("assumptions"))
+    tape = pool.get("tape")
+    empty = [f"pool.tape: must name a tape file; got {tape!r}"] if isinstance(tape, str) and not tape.strip() else []
     return [
+        *empty,
         *_bound("pool.scale_to", pool.get("scale_to"), 0, MAX_POOL_BALANCE, "a larger pool is a unit error; float64 loses the cents"),
         *_bound("pool.synthetic.n", syn.get("n"), 1, MAX_SYNTHETIC_LOANS, "receivables one machine holds in memory"),
         *_bound("pool.synthetic.seed", syn.get("seed"), 0, MAX_SEED, "random seeds are whole numbers from 0 to 2**32 − 1"),

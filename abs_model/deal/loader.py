@@ -59,7 +59,7 @@ class _StrictLoader(yaml.SafeLoader):
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                 continue
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
@@ -88,6 +88,10 @@ def _tag_message(exc: yaml.constructor.ConstructorError) -> str:
     """A YAML tag the safe loader will not construct (``!!python/object:...``): say so plainly."""
     mark = exc.problem_mark
     where = f"line {mark.line + 1}: " if mark is not None else ""
+    if "unhashable key" in str(exc.problem):
+        return f"not valid YAML: {where}a key must be plain text (a list or mapping cannot be a key)"
+    if "could not determine a constructor" not in str(exc.problem):
+        return f"not valid YAML: {where}{exc.problem}"
     m = re.search(r"tag '([^']*)'", str(exc.problem))
     tag = m.group(1).replace("tag:yaml.org,2002:", "!!") if m else str(exc.problem)
     return (

@@ -60,6 +60,8 @@ def _read_csv(
         )
         where = f" (byte {exc.start})" if isinstance(exc, UnicodeDecodeError) else ""
         raise _file_problem(str(path), "(encoding)", enc, f"cannot decode the file as {enc}{where}; {hint}") from None
+    except LookupError:
+        raise _file_problem(str(path), "(encoding)", enc, "unknown text encoding; use e.g. utf-8, gbk, gb18030, utf-16") from None
     except pd.errors.ParserError as exc:
         raise _file_problem(
             str(path), "(file)", _first_line(exc), "cannot be parsed as CSV (a field with an unquoted separator or quote?)"
@@ -77,7 +79,13 @@ class _LineCounter:
     def __init__(self, path: Path, encoding: str, sep: str) -> None:
         self.path, self.encoding, self.sep = path, encoding, sep
 
-    def lines(self) -> list[int]:
+    def lines(self) -> list[int] | None:
+        try:
+            return self._count()
+        except (csv.Error, OSError, UnicodeError):  # e.g. a field beyond the csv module's limit: no lines then
+            return None
+
+    def _count(self) -> list[int]:
         out: list[int] = []
         with open(self.path, encoding=self.encoding, newline="") as fh:
             reader = csv.reader(fh, delimiter=self.sep)
@@ -99,6 +107,16 @@ def _sniff_encoding(path: Path) -> str:
         head = fh.read(4)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
+    with open(path, "rb") as fh:
+        sample = fh.read(4096)
+    if len(sample) >= 8 and sample.count(0) * 3 > len(sample):  # every other byte is zero: UTF-16 text
+        order = "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
+        raise _file_problem(
+            str(path),
+            "(encoding)",
+            "UTF-16 without a byte-order mark",
+            f"the file looks like {order.upper()} text without a byte-order mark; pass encoding={order!r} (CLI: --encoding {order})",
+        )
     return "utf-8-sig"
 
 
@@ -358,6 +376,10 @@ def _load(
     suffix = path.suffix.lower()
     if not path.exists():
         raise FileNotFoundError(f"{path}: loan tape not found")
+    if path.is_dir():
+        raise _file_problem(str(path), "(file)", str(path), "is a folder, not a loan tape file")
+    if not path.is_file():
+        raise _file_problem(str(path), "(file)", str(path), "is not a regular file (a device or a pipe); give a tape file")
     if suffix in (".csv", ".txt"):
         return _read_csv(path, encoding, ",", columns, decimal), str(path)
     if suffix == ".tsv":
