@@ -18,11 +18,14 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from abs_model.core.limits import (
+    EARLIEST_DATE,
+    LATEST_DATE,
     MAX_PERIODS,
     MAX_POOL_BALANCE,
     MAX_RECOVERY_LAG,
     MAX_SEED,
     MAX_SYNTHETIC_LOANS,
+    MIN_POOL_BALANCE,
     RESERVED_TRANCHE_NAMES,
     name_problem,
 )
@@ -83,6 +86,10 @@ def _message(err: Any) -> str:
         op = {"maximum": "≤", "exclusiveMaximum": "<", "minimum": "≥", "exclusiveMinimum": ">"}[v]
         hint = " — rates are decimals (5.1 % is 0.051)" if v in ("maximum", "exclusiveMaximum") and err.validator_value == 1 else ""
         return f"must be {op} {err.validator_value}; got {got!r}{hint}"
+    if v == "minItems":
+        return f"must have at least {err.validator_value} item(s); got {got!r}"
+    if v == "minLength":
+        return f"must have at least {err.validator_value} character(s); got {got!r}"
     if v == "enum":
         return f"must be one of {err.validator_value}; got {got!r}"
     if v == "type":
@@ -110,7 +117,8 @@ def validate_document(doc: Any, *, source: str = "<deal>") -> None:
                 (kind,) = step
                 if kind in _STEP_VALIDATORS:
                     for err in _STEP_VALIDATORS[kind].iter_errors(step):
-                        problems.append(f"waterfalls.{phase}[{i}]{_path(['', *err.absolute_path])[1:] if err.absolute_path else ''}: {_message(err)}")
+                        inner = _path(list(err.absolute_path)) if err.absolute_path else ""
+                        problems.append(f"waterfalls.{phase}[{i}]{'.' + inner if inner else ''}: {_message(err)}")
     problems += _reference_problems(doc)
     problems += _name_problems(doc) + _date_problems(doc) + _size_problems(doc)
     if problems:
@@ -332,8 +340,11 @@ def _date_problems(doc: dict[str, Any]) -> list[str]:
         return []
     out = []
     for key in ("cutoff", "closing", "first_payment", "legal_final"):
-        if isinstance(dates.get(key), str) and _iso(dates[key]) is None:
+        d = _iso(dates.get(key))
+        if isinstance(dates.get(key), str) and d is None:
             out.append(f"dates.{key}: must be a date that exists (YYYY-MM-DD); got {dates[key]!r}")
+        elif d is not None and not EARLIEST_DATE <= d <= LATEST_DATE:
+            out.append(f"dates.{key}: must be between {EARLIEST_DATE} and {LATEST_DATE}; got {d.isoformat()}")
     cutoff = _iso(dates.get("cutoff"))
     for key, rule in (("closing", "on or after"), ("first_payment", "after"), ("legal_final", "after")):
         d = _iso(dates.get(key))
@@ -369,7 +380,7 @@ def _size_problems(doc: dict[str, Any]) -> list[str]:
     empty = [f"pool.tape: must name a tape file; got {tape!r}"] if isinstance(tape, str) and not tape.strip() else []
     return [
         *empty,
-        *_bound("pool.scale_to", pool.get("scale_to"), 0, MAX_POOL_BALANCE, "a larger pool is a unit error; float64 loses the cents"),
+        *_bound("pool.scale_to", pool.get("scale_to"), MIN_POOL_BALANCE, MAX_POOL_BALANCE, "a pool outside this range is a unit error; float64 loses the cents above it"),
         *_bound("pool.synthetic.n", syn.get("n"), 1, MAX_SYNTHETIC_LOANS, "receivables one machine holds in memory"),
         *_bound("pool.synthetic.seed", syn.get("seed"), 0, MAX_SEED, "random seeds are whole numbers from 0 to 2**32 − 1"),
         *assumption_size_problems(a, prefix="assumptions."),

@@ -138,7 +138,7 @@ def test_an_out_that_is_a_file_is_refused_before_the_run(tmp_path: Path, capsys:
 # -------------------------------------------------------------------- 7. bounds and order
 def test_scale_to_beyond_what_float64_holds_in_cents_is_refused(tmp_path: Path) -> None:
     path = deal_file(tmp_path, lambda d: d["pool"].update(scale_to=1e301))
-    assert f"pool.scale_to: must be in [0, {MAX_POOL_BALANCE:g}]" in refused(path)
+    assert f"pool.scale_to: must be in [1, {MAX_POOL_BALANCE:g}]" in refused(path)
     assert "got 1e+301" in refused(path)
 
 

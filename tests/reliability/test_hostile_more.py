@@ -65,10 +65,29 @@ def test_malformed_yaml(tmp_path: Path, capsys: pytest.CaptureFixture[str], text
         (lambda d: d["pool"].update(tape=""), "pool.tape: must name a tape file; got ''"),
         (lambda d: d["pool"].update(tape=str(EXAMPLES)), "is a folder, not a loan tape file"),
         (lambda d: d["pool"].update(tape="/dev/null"), "is not a regular file (a device or a pipe)"),
-        (lambda d: d["pool"].update(scale_to=float("nan")), "pool.scale_to: must be in [0, 1e+15]"),
+        (lambda d: d["pool"].update(scale_to=float("nan")), "pool.scale_to: must be in [1, 1e+15]"),
         (lambda d: d.update(name="x" * 1000), "name: must be at most 200 characters; got 1000 characters"),
+        (lambda d: d.update(name="   "), "name: must not be blank; got '   '"),
+        (lambda d: d.update(currency=""), "currency: must not be blank; got ''"),
+        (lambda d: d["pool"].update(scale_to=1e-9), "pool.scale_to: must be in [1, 1e+15]"),
+        (lambda d: d["dates"].update(cutoff="1500-01-31"), "dates.cutoff: must be between 1900-01-01 and 2200-12-31; got 1500-01-31"),
+        (lambda d: d["waterfalls"]["amortising"].insert(0, {"pay_interest": []}), "waterfalls.amortising[0].pay_interest: must have at least 1 item(s); got []"),
     ],
-    ids=["trigger-nan", "unknown-assumption", "short-roll-rates", "empty-tape", "tape-folder", "tape-device", "scale-nan", "long-name"],
+    ids=[
+        "trigger-nan",
+        "unknown-assumption",
+        "short-roll-rates",
+        "empty-tape",
+        "tape-folder",
+        "tape-device",
+        "scale-nan",
+        "long-name",
+        "blank-name",
+        "empty-currency",
+        "tiny-pool",
+        "cutoff-1500",
+        "empty-step",
+    ],
 )
 def test_hostile_deal_values(tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: Any, expected: str) -> None:
     path = deal_file(tmp_path, edit)
@@ -109,3 +128,15 @@ def test_validate_checks_the_assumptions_file_and_the_output_folder(tmp_path: Pa
     capsys.readouterr()
     assert main(["validate", DEAL]) == 0
     assert "passed" in capsys.readouterr().out
+
+
+def test_a_deal_file_is_validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """load_deal reads the file and builds it through deal_from_document, which validates once."""
+    import abs_model as am
+    from abs_model.deal import build
+
+    calls = []
+    real = build.validate_document
+    monkeypatch.setattr(build, "validate_document", lambda doc, **kw: calls.append(1) or real(doc, **kw))
+    am.load_deal(DEAL)
+    assert calls == [1]

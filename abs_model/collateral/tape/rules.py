@@ -27,6 +27,7 @@ from abs_model.collateral.tape.headers import (
     REQUIRED_COLUMNS,
     SEGMENT_COLUMNS,
 )
+from abs_model.core import limits
 from abs_model.core.limits import MAX_NAME_LENGTH
 from abs_model.core.pricing import MAX_TERM
 from abs_model.core.products import PRODUCT_KEYS, PRODUCT_LABELS_ZH
@@ -134,8 +135,8 @@ def _integer(s: pd.Series, name: str, ck: _Checker) -> tuple[np.ndarray, np.ndar
 
 #: Origination dates accepted: from 1900 (no consumer receivable is older) to 2200 (datetime64[ns]
 #: ends in 2262; a later year would wrap around, as year 1500 once became 2084).
-EARLIEST_DATE = pd.Timestamp("1900-01-01")
-LATEST_DATE = pd.Timestamp("2200-12-31")
+EARLIEST_DATE = pd.Timestamp(limits.EARLIEST_DATE)
+LATEST_DATE = pd.Timestamp(limits.LATEST_DATE)
 #: Day 0 of Excel's date serial numbers (1900 date system, with its 1900-02-29 quirk).
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
