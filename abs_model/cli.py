@@ -216,14 +216,13 @@ def _parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from abs_model.analytics.sweep import sweep
-    from abs_model.output.atomic import atomic_write
+    from abs_model.output.atomic import atomic_write, check_output_folder, prepare_output_folder
 
     deal = _load_deal(args)
     a = am.load_assumptions(args.assumptions) if args.assumptions else None
     grid = _parse_grid(args.grid) if args.grid else {"prepay": [0.5, 1.0, 1.5], "default": [1.0, 2.0, 3.0]}
+    check_output_folder(args.out)
     df = sweep(deal, grid, assumptions=a, chunk=args.chunk, progress=False if args.quiet else None)
-    from abs_model.output.atomic import prepare_output_folder
-
     out = prepare_output_folder(args.out)
     p = out / "sweep.csv"
     with atomic_write(p, "w") as fh:
@@ -241,6 +240,10 @@ def cmd_breakeven(args: argparse.Namespace) -> int:
 
     deal = _load_deal(args)
     a = am.load_assumptions(args.assumptions) if args.assumptions else None
+    if args.out:
+        from abs_model.output.atomic import check_output_folder
+
+        check_output_folder(args.out)
     res = breakeven(deal, assumptions=a, upper=args.upper, unbracketed="nan")
     s = res.summary
     print(f"{deal.name}: breakeven default multiples (临界违约率), minimum over {res.frame['scenario'].nunique()} stress scenarios")
@@ -254,15 +257,19 @@ def cmd_breakeven(args: argparse.Namespace) -> int:
         print("\nNot bracketed (NaN above; raise --upper):")
         print(unb[["tranche", "scenario", "variant", "bracket"]].to_string(index=False))
     if args.out:
-        from abs_model.output.atomic import prepare_output_folder
+        from abs_model.output.atomic import prepare_output_folder, replace_all, staging_folder
 
         out = prepare_output_folder(args.out)
-        written = []
-        for name, frame in (("breakeven.csv", res.frame), ("breakeven_summary.csv", s)):
-            p = out / name
-            with atomic_write(p, "w") as fh:
-                frame.to_csv(fh, index=False)
-            written.append(p)
+        staging = staging_folder(out)
+        try:  # both files as one set, like the outputs of run
+            staged = []
+            for name, frame in (("breakeven.csv", res.frame), ("breakeven_summary.csv", s)):
+                with atomic_write(staging / name, "w") as fh:
+                    frame.to_csv(fh, index=False)
+                staged.append(staging / name)
+            written = replace_all(staged, out)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         print("\nWrote:")
         for p in written:
             print(f"  {p}")

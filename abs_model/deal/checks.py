@@ -390,7 +390,13 @@ def _size_problems(doc: dict[str, Any]) -> list[str]:
 def assumption_size_problems(a: Any, *, prefix: str = "") -> list[str]:
     """Sizes in an assumptions mapping (deal block or assumptions file) bounded like the deal's."""
     a = _mapping(a)
+    as_text = [
+        f"{prefix}{k}: must be a number; got {v!r}{_number_as_text_hint(v, 'number')}"
+        for k, v in a.items()
+        if isinstance(v, str) and _number_as_text_hint(v, "number")
+    ]
     return [
+        *as_text,
         *_bound(f"{prefix}horizon", a.get("horizon"), 1, MAX_PERIODS, "periods of projection; 50 years of months"),
         *_bound(f"{prefix}recovery_lag", a.get("recovery_lag"), 0, MAX_RECOVERY_LAG, "months; 50 years"),
     ]
