@@ -140,3 +140,34 @@ def test_a_deal_file_is_validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(build, "validate_document", lambda doc, **kw: calls.append(1) or real(doc, **kw))
     am.load_deal(DEAL)
     assert calls == [1]
+
+
+def test_a_number_written_as_text_in_an_assumptions_file_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text("horizon: 1e8\n", encoding="utf-8")
+    err = error(["validate", DEAL, "--assumptions", str(path)], capsys)
+    assert f"{path}: horizon: must be a number; got '1e8' — YAML reads '1e8' as text (no decimal point)" in err
+
+
+def test_breakeven_outputs_are_one_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """When the second file cannot be moved in, the first is not left new beside an old second."""
+    import os
+
+    from abs_model.output import atomic
+
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("breakeven.csv", "breakeven_summary.csv"):
+        (out / name).write_text("old", encoding="utf-8")
+    real = os.replace
+
+    def locked(src: Any, dst: Any) -> None:
+        if Path(dst) == out / "breakeven_summary.csv" and Path(src).parent.parent == out:
+            raise PermissionError(13, "Permission denied", str(dst))
+        real(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", locked)
+    small = deal_file(tmp_path, lambda d: None)  # the 2,000-loan tape: quick to solve
+    assert "Permission denied" in error(["breakeven", small, "--upper", "4", "--out", str(out)], capsys)
+    assert sorted(p.name for p in out.iterdir()) == ["breakeven.csv", "breakeven_summary.csv"]
+    assert {p.read_text(encoding="utf-8") for p in out.iterdir()} == {"old"}

@@ -10,7 +10,7 @@ Canonical columns
 ======================  ========  ===========================================================
 column                  dtype     rule
 ======================  ========  ===========================================================
-``loan_id``             str       required, non-empty, unique
+``loan_id``             str       required, non-empty, unique, no control characters
 ``original_principal``  float64   required, > 0
 ``current_principal``   float64   required, > 0 and ≤ original principal + 1 cent
 ``original_term``       int32     required, whole number of instalments in 1..360
@@ -21,11 +21,18 @@ column                  dtype     rule
                                   principal (flat_fee, bullet) or annual nominal rate
 ``bucket``              int8      required (or ``days_past_due``): 0..6 or "M0".."M6"
 ``days_past_due``       int32     optional (kept when given): 0..180; bucket = ceil(dpd / 30)
-``origination_date``    datetime  optional; not after ``cutoff_date`` when one is given
-``region``              str       optional segment
-``channel``             str       optional segment
-``score_band``          str       optional segment
+``origination_date``    datetime  optional; 1900..2200, not after ``cutoff_date`` when one is
+                                  given; a number is an Excel date serial; a time-zoned date
+                                  keeps its local calendar day
+``region``              str       optional segment (no control characters, ≤ 200 characters)
+``channel``             str       optional segment (same)
+``score_band``          str       optional segment (same)
 ======================  ========  ===========================================================
+
+The package: :mod:`.headers` (canonical columns, the Chinese header map, renaming),
+:mod:`.readers` (CSV/TSV, Parquet, XLSX, SQL: raw tables, no validation) and :mod:`.rules`
+(the vectorised checks above). Parquet needs the ``parquet`` extra, a database URL the ``sql``
+extra.
 """
 
 from __future__ import annotations
