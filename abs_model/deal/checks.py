@@ -292,6 +292,8 @@ def _number_as_text_hint(got: Any, want: Any) -> str:
         value = float(got.replace("_", ""))
     except ValueError:
         return ""
+    if "number" not in wants and value.is_integer():  # an integer field: a float spelling would not do
+        return f" — YAML reads {got!r} as text; write the whole number in full ({int(value)})"
     plain = f"{value:.1e}" if abs(value) >= 1e6 else repr(value)
     return f" — YAML reads {got!r} as text (no decimal point); write {plain} or a plain number without quotes"
 
@@ -360,6 +362,11 @@ def _date_problems(doc: dict[str, Any]) -> list[str]:
 
 
 def _bound(path: str, value: Any, low: float, high: float, why: str) -> list[str]:
+    if isinstance(value, str):  # '1e11': YAML's text for a number; bound it too so the limit is said
+        try:
+            value = float(value.replace("_", ""))
+        except ValueError:
+            return []
     if isinstance(value, bool) or not isinstance(value, int | float):
         return []
     if not low <= value <= high:

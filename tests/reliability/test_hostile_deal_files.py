@@ -282,3 +282,12 @@ def test_deal_from_document_accepts_a_plain_safe_load_document() -> None:
     assert not isinstance(doc["dates"]["cutoff"], str)  # YAML gave a datetime.date
     deal = deal_from_document(doc, base_dir=EXAMPLES)
     assert str(deal.cutoff_date) == doc["dates"]["cutoff"].isoformat()
+
+
+def test_synthetic_n_written_1e11_gets_both_the_yaml_hint_and_the_bound(tmp_path: Path) -> None:
+    path = deal_file(tmp_path, lambda d: d.update(pool={"synthetic": {"n": "1e11", "seed": 1}}))
+    text = path.read_text(encoding="utf-8").replace("'1e11'", "1e11")  # as a person would type it
+    path.write_text(text, encoding="utf-8")
+    msg = refused(path)
+    assert "pool.synthetic.n: must be of type integer; got '1e11' — YAML reads '1e11' as text; write the whole number in full (100000000000)" in msg
+    assert f"pool.synthetic.n: must be in [1, {MAX_SYNTHETIC_LOANS:g}]" in msg
