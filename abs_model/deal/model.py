@@ -26,7 +26,9 @@ import numpy as np
 import tranches as tr
 from abs_model.assumptions.assumptions import Assumptions
 from abs_model.collateral.pool import Pool
+from abs_model.core.limits import RESERVED_TRANCHE_NAMES, name_problem
 from abs_model.core.products import Product
+from abs_model.errors import DealError
 
 #: Relative tolerance when tranche sizes are compared with the pool balance.
 SIZE_RTOL = 1e-6
@@ -78,6 +80,28 @@ class Deal:
     #: :func:`deal_from_document`); :func:`abs_model.run` uses them whenever the assumptions it is
     #: given compress the same way (same segment overrides and default convention).
     pool_lines: Any = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """Names end up in every output (report, workbook, CSV): a deal built in Python is held
+        to the same rules as a deal file (no control characters, not blank, a tranche not named
+        like an output column, tranche names distinct ignoring case)."""
+        named = [("name", self.name), ("currency", self.currency)]
+        named += [(f"tranches[{i}].name", t.name) for i, t in enumerate(self.structure.tranches)]
+        named += [(f"fees[{i}].name", f.name) for i, f in enumerate(self.structure.fees)]
+        named += [(f"triggers[{i}].name", t.name) for i, t in enumerate(self.structure.triggers)]
+        named += [(f"tranche_labels_zh[{k!r}]", v) for k, v in self.tranche_labels_zh.items()]
+        for path, value in named:
+            why = name_problem(value)
+            if why is not None:
+                raise DealError(f"{self.source}: {path}: {why}")
+        seen: dict[str, str] = {}
+        for t in self.structure.tranches:
+            folded = t.name.strip().casefold()
+            if folded in RESERVED_TRANCHE_NAMES:
+                raise DealError(f"{self.source}: tranche {t.name!r}: reserved for an output column ({', '.join(RESERVED_TRANCHE_NAMES)}); choose another name")
+            if folded in seen:
+                raise DealError(f"{self.source}: tranche {t.name!r}: must differ from {seen[folded]!r} by more than case or spaces")
+            seen[folded] = t.name
 
     @property
     def period_end_dates(self) -> np.ndarray:

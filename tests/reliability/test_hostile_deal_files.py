@@ -291,3 +291,15 @@ def test_synthetic_n_written_1e11_gets_both_the_yaml_hint_and_the_bound(tmp_path
     msg = refused(path)
     assert "pool.synthetic.n: must be of type integer; got '1e11' — YAML reads '1e11' as text; write the whole number in full (100000000000)" in msg
     assert f"pool.synthetic.n: must be in [1, {MAX_SYNTHETIC_LOANS:g}]" in msg
+
+
+def test_a_deal_built_in_python_is_held_to_the_same_name_rules(tmp_path: Path) -> None:
+    """A control character in a name given in Python is refused when the Deal is built, not by
+    the workbook writer after the whole model has run."""
+    import dataclasses
+
+    deal = am.load_deal(deal_file(tmp_path))
+    with pytest.raises(DealError, match=r"name: must not contain control or invisible characters; got '\\x1b'"):
+        dataclasses.replace(deal, name="Deal\x1b[2J")
+    with pytest.raises(DealError, match=r"currency: must not be blank"):
+        dataclasses.replace(deal, currency=" ")
