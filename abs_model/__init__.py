@@ -23,7 +23,8 @@ from abs_model.collateral.synthetic import synthetic_pool
 from abs_model.collateral.tape import read_tape
 from abs_model.core import rates
 from abs_model.core.products import Product
-from abs_model.deal.model import Deal, load_assumptions, load_deal
+from abs_model.deal.loader import load_assumptions, load_deal
+from abs_model.deal.model import Deal
 from abs_model.errors import (
     AbsModelError,
     ActualsError,

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import shutil
+import signal
 import sys
-import tempfile
 import traceback
 from collections.abc import Sequence
 from importlib import resources
@@ -38,20 +37,19 @@ def _demo_deal_path() -> Path:
 def _write_outputs(
     result: Any, out: Path, *, lang: str, sweep: pd.DataFrame | None = None, strategies: pd.DataFrame | None = None
 ) -> list[Path]:
-    """Write every output into a staging folder inside ``out``, then move them all into place:
-    a run that fails or is interrupted part-way leaves the previous outputs as they were (not a
-    mix of new CSVs and an old workbook) and no temporary files."""
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".abs-model-", suffix=".tmp", dir=out))
+    """Write every output into a staging folder inside ``out``, then swap them all into place as
+    one set (:func:`abs_model.output.atomic.replace_all`): a run that fails or is interrupted
+    part-way leaves the previous outputs as they were (not a mix of new CSVs and an old
+    workbook) and no temporary files."""
+    from abs_model.output.atomic import prepare_output_folder, replace_all, staging_folder
+
+    out = prepare_output_folder(out)
+    staging = staging_folder(out)
     try:
         staged = _write_staged(result, staging, lang=lang, sweep=sweep, strategies=strategies)
-        written = []
-        for p in staged:
-            os.replace(p, out / p.name)
-            written.append(out / p.name)
-        return written
+        return replace_all(staged, out)
     except OSError as exc:  # name the output the user asked for, not the staging copy
-        if exc.filename is not None and Path(exc.filename).parent == staging:
+        if exc.filename is not None and staging in Path(exc.filename).parents:
             raise OSError(exc.errno, exc.strerror or str(exc), str(out / Path(exc.filename).name)) from exc
         raise
     finally:
@@ -74,10 +72,13 @@ def _write_staged(
     with atomic_write(p, "w") as fh:
         tranches.to_csv(fh, index=False)
     written.append(p)
-    p = out / "cashflows.parquet"
-    with atomic_write(p, "wb") as fh:
-        pool.reset_index().to_parquet(fh, index=False)
-    written.append(p)
+    from abs_model.core.optional import available
+
+    if available("pyarrow"):  # the parquet extra; without it the CSVs carry the same numbers
+        p = out / "cashflows.parquet"
+        with atomic_write(p, "wb") as fh:
+            pool.reset_index().to_parquet(fh, index=False)
+        written.append(p)
     from abs_model.output.report import render_report
     from abs_model.output.workbook import write_workbook
 
@@ -127,13 +128,36 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_deal(args: argparse.Namespace) -> Any:
+    """The deal of ``args.deal``; ``--tape`` replaces its tape, read with the deal's cut-off checks
+    and the tape options (``--encoding``, ``--sheet``, ``--decimal``)."""
+    options: dict[str, Any] = {"encoding": args.encoding, "decimal": args.decimal}
+    if args.sheet is not None:
+        options["sheet"] = int(args.sheet) if args.sheet.isdigit() else args.sheet
+    return am.load_deal(args.deal, tape=args.tape, tape_options=options)
+
+
+def _add_tape_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--encoding", help="text encoding of a CSV tape, e.g. gbk (default UTF-8; UTF-16 is recognised)")
+    p.add_argument("--sheet", help="XLSX tape: sheet name or 0-based index (default the first sheet)")
+    p.add_argument("--decimal", default=".", choices=[".", ","], help="decimal mark of numbers written as text in the tape (default .)")
+
+
+def _out_folder(value: str) -> str:
+    if not value.strip():
+        raise argparse.ArgumentTypeError("must name a folder; got an empty path (use --out . for the current folder)")
+    return value
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    pool = am.Pool.from_tape(am.read_tape(args.tape)) if args.tape else None
-    deal = am.load_deal(args.deal, pool=pool)
-    extra = tuple(f for f in (args.tape, args.assumptions) if f)
+    deal = _load_deal(args)
+    extra = tuple(f for f in (args.assumptions,) if f)
     if extra:
         deal = dataclasses.replace(deal, input_files=deal.input_files + extra)
     a = am.load_assumptions(args.assumptions) if args.assumptions else None
+    from abs_model.output.atomic import check_output_folder
+
+    check_output_folder(args.out)
     result = am.run(deal, a)
     written = _write_outputs(result, Path(args.out), lang=args.lang)
     _print_summary(result)
@@ -144,9 +168,19 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    pool = am.Pool.from_tape(am.read_tape(args.tape)) if args.tape else None
-    deal = am.load_deal(args.deal, pool=pool)
-    print(f"{args.deal}: valid — {len(deal.tranche_names)} tranches, pool of {deal.pool.n:,} receivables, balance {deal.pool.balance:,.2f} {deal.currency}")
+    """Everything ``run`` would refuse, without writing anything: the deal, its tape, the
+    assumptions file, the output folder, and the model itself (one run, whose checks must pass)."""
+    deal = _load_deal(args)
+    a = am.load_assumptions(args.assumptions) if args.assumptions else None
+    if args.out is not None:
+        from abs_model.output.atomic import check_output_folder
+
+        check_output_folder(args.out)
+    result = am.run(deal, a)
+    print(
+        f"{args.deal}: valid — {len(deal.tranche_names)} tranches, pool of {deal.pool.n:,} receivables, balance "
+        f"{deal.pool.balance:,.2f} {deal.currency}; a run of {len(result.pool) - 1} periods passed {len(result.checks)} checks"
+    )
     return 0
 
 
@@ -183,15 +217,14 @@ def _parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from abs_model.analytics.sweep import sweep
-    from abs_model.output.atomic import atomic_write
+    from abs_model.output.atomic import atomic_write, check_output_folder, prepare_output_folder
 
-    pool = am.Pool.from_tape(am.read_tape(args.tape)) if args.tape else None
-    deal = am.load_deal(args.deal, pool=pool)
+    deal = _load_deal(args)
     a = am.load_assumptions(args.assumptions) if args.assumptions else None
     grid = _parse_grid(args.grid) if args.grid else {"prepay": [0.5, 1.0, 1.5], "default": [1.0, 2.0, 3.0]}
+    check_output_folder(args.out)
     df = sweep(deal, grid, assumptions=a, chunk=args.chunk, progress=False if args.quiet else None)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_output_folder(args.out)
     p = out / "sweep.csv"
     with atomic_write(p, "w") as fh:
         df.to_csv(fh, index=False)
@@ -206,9 +239,12 @@ def cmd_breakeven(args: argparse.Namespace) -> int:
     from abs_model.analytics.breakeven import breakeven
     from abs_model.output.atomic import atomic_write
 
-    pool = am.Pool.from_tape(am.read_tape(args.tape)) if args.tape else None
-    deal = am.load_deal(args.deal, pool=pool)
+    deal = _load_deal(args)
     a = am.load_assumptions(args.assumptions) if args.assumptions else None
+    if args.out:
+        from abs_model.output.atomic import check_output_folder
+
+        check_output_folder(args.out)
     res = breakeven(deal, assumptions=a, upper=args.upper, unbracketed="nan")
     s = res.summary
     print(f"{deal.name}: breakeven default multiples (临界违约率), minimum over {res.frame['scenario'].nunique()} stress scenarios")
@@ -222,14 +258,19 @@ def cmd_breakeven(args: argparse.Namespace) -> int:
         print("\nNot bracketed (NaN above; raise --upper):")
         print(unb[["tranche", "scenario", "variant", "bracket"]].to_string(index=False))
     if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, frame in (("breakeven.csv", res.frame), ("breakeven_summary.csv", s)):
-            p = out / name
-            with atomic_write(p, "w") as fh:
-                frame.to_csv(fh, index=False)
-            written.append(p)
+        from abs_model.output.atomic import prepare_output_folder, replace_all, staging_folder
+
+        out = prepare_output_folder(args.out)
+        staging = staging_folder(out)
+        try:  # both files as one set, like the outputs of run
+            staged = []
+            for name, frame in (("breakeven.csv", res.frame), ("breakeven_summary.csv", s)):
+                with atomic_write(staging / name, "w") as fh:
+                    frame.to_csv(fh, index=False)
+                staged.append(staging / name)
+            written = replace_all(staged, out)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         print("\nWrote:")
         for p in written:
             print(f"  {p}")
@@ -241,19 +282,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = p.add_subparsers(dest="command", required=True)
     d = sub.add_parser("demo", help="run the embedded Baitiao revolving example end to end")
-    d.add_argument("--out", default="out/demo", help="output folder (default out/demo)")
+    d.add_argument("--out", default="out/demo", type=_out_folder, help="output folder (default out/demo)")
     d.add_argument("--lang", default="en", choices=["en", "zh"])
     d.set_defaults(func=cmd_demo)
     r = sub.add_parser("run", help="run a deal file")
     r.add_argument("deal")
     r.add_argument("--tape")
     r.add_argument("--assumptions")
-    r.add_argument("--out", required=True)
+    r.add_argument("--out", required=True, type=_out_folder)
     r.add_argument("--lang", default="en", choices=["en", "zh"])
+    _add_tape_options(r)
     r.set_defaults(func=cmd_run)
-    v = sub.add_parser("validate", help="check a deal file (and a tape) without running it")
+    v = sub.add_parser("validate", help="check a deal file, its tape and assumptions: everything run would refuse, writing nothing")
     v.add_argument("deal")
     v.add_argument("--tape")
+    v.add_argument("--assumptions")
+    v.add_argument("--out", type=_out_folder, help="also check that this output folder can be written")
+    _add_tape_options(v)
     v.set_defaults(func=cmd_validate)
     sw = sub.add_parser("sweep", help="run a grid of stress scenarios (one vectorised batch per chunk)")
     sw.add_argument("deal")
@@ -261,23 +306,45 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--tape")
     sw.add_argument("--assumptions")
     sw.add_argument("--chunk", type=int, default=1000, help="scenarios per batch (default 1000)")
-    sw.add_argument("--out", required=True)
+    sw.add_argument("--out", required=True, type=_out_folder)
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_tape_options(sw)
     sw.set_defaults(func=cmd_sweep)
     be = sub.add_parser("breakeven", help="breakeven default multiples per class across the stress scenarios")
     be.add_argument("deal")
     be.add_argument("--tape")
     be.add_argument("--assumptions")
     be.add_argument("--upper", type=float, default=50.0, help="highest default multiple searched (default 50)")
-    be.add_argument("--out")
+    be.add_argument("--out", type=_out_folder)
+    _add_tape_options(be)
     be.set_defaults(func=cmd_breakeven)
     add_surveil_parser(sub)
     return p
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every ``finally`` (staging clean-up) runs."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        previous = None
+    try:
+        return _dispatch(args)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args))
     except (ValueError, ArithmeticError, OSError) as exc:
@@ -285,11 +352,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(f"abs-model: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         if args.debug:
             traceback.print_exc()
         print("abs-model: interrupted; outputs already in place were left as they were", file=sys.stderr)
-        return 130
+        return 143 if isinstance(exc, _Terminated) else 130
     except Exception as exc:  # an internal error: still one line, the traceback on --debug
         if args.debug:
             traceback.print_exc()

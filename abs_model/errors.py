@@ -21,6 +21,8 @@ __all__ = [
     "ConservationError",
     "DealError",
     "LiabilityError",
+    "MissingExtraError",
+    "OutputError",
     "RowProblem",
     "SolverError",
     "TapeError",
@@ -46,16 +48,23 @@ class SolverError(AbsModelError):
 
 @dataclass(frozen=True, slots=True)
 class RowProblem:
-    """One bad cell of a tape: 1-based data row (as a spreadsheet user counts), column, value, rule."""
+    """One bad cell of a tape: 1-based data row (the n-th loan), column, value, rule; for a file,
+    also the ``line`` where that loan starts (CSV: counting every line, blank ones and the header
+    included; XLSX: the sheet row number) and the row's ``loan_id``."""
 
     row: int | None
     column: str
     value: Any
     rule: str
+    line: int | None = None
+    loan_id: str | None = None
 
     def __str__(self) -> str:
         where = f"row {self.row}" if self.row is not None else "header"
-        return f"{where}, column {self.column!r}: {self.rule}; got {self.value!r}"
+        extra = [f"line {self.line}"] if self.line is not None else []
+        extra += [f"loan_id {self.loan_id!r}"] if self.loan_id else []
+        tail = f" ({', '.join(extra)})" if extra else ""
+        return f"{where}, column {self.column!r}: {self.rule}; got {self.value!r}{tail}"
 
 
 class TapeError(AbsModelError):
@@ -98,3 +107,12 @@ def must(path: str, rule: str, got: Any, *, hint: str = "", error: type = Assump
     """Build an error naming ``path``, the ``rule`` and the value received (see module doc)."""
     tail = f" — {hint}" if hint else ""
     return error(f"{path}: {rule}; got {got!r}{tail}")
+
+
+class MissingExtraError(AbsModelError, ImportError):
+    """A feature needs an optional package that is not installed; the message names the extra
+    to install (``pip install 'abs-model[parquet]'``)."""
+
+
+class OutputError(AbsModelError):
+    """An output location that cannot be used (empty path, a file where a folder is needed)."""

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 import abs_model as am
-from abs_model.deal.model import deal_from_document
+from abs_model.deal.build import deal_from_document
 from tools.docgen import deal_reference_markdown, missing_descriptions
 
 REPO = Path(__file__).resolve().parents[1]

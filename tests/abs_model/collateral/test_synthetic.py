@@ -110,10 +110,9 @@ def test_synthetic_tape_is_the_same_pool_through_read_tape() -> None:
 
 
 def test_a_million_loans_generate() -> None:
-    """Its time is measured by benchmarks/bench_tape.py, not asserted here."""
+    """(Speed is measured by benchmarks/bench_tape.py: no wall-clock assertion in a test.)"""
     p = synthetic_pool(1_000_000, seed=0)
     assert p.n == 1_000_000
-    assert p.current_principal.min() > 0
 
 
 def test_write_example_tape_reproduces_the_shipped_example(tmp_path: Path) -> None:

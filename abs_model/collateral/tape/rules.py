@@ -1,0 +1,511 @@
+"""Tape validation rules: every cell checked with vectorised masks; all problems collected.
+
+One function per group of columns (ids, money, terms, product, rate, delinquency, dates,
+segments); :func:`_validate` runs them all and raises one :class:`TapeError` or returns the clean
+table with canonical dtypes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from abs_model.collateral.pool import BUCKET_NAMES, MAX_POOL_BUCKET
+from abs_model.collateral.tape.headers import (
+    _ALTERNATIVES,
+    _BUCKET_VALUES,
+    _INPUT_ONLY,
+    _MONEY,
+    CENT,
+    COLUMNS,
+    MAX_BALANCE,
+    MAX_DAYS_PAST_DUE,
+    PRODUCT_ALIASES,
+    REQUIRED_COLUMNS,
+    SEGMENT_COLUMNS,
+)
+from abs_model.core import limits
+from abs_model.core.limits import MAX_NAME_LENGTH
+from abs_model.core.pricing import MAX_TERM
+from abs_model.core.products import PRODUCT_KEYS, PRODUCT_LABELS_ZH
+from abs_model.errors import AbsModelError, RowProblem, TapeError
+
+
+class _Checker:
+    """Collects :class:`RowProblem` from boolean masks (one Python step per *bad* row only)."""
+
+    def __init__(self, n: int, problems: list[RowProblem], *, decimal: str = ".") -> None:
+        self.n = n
+        self.problems = problems
+        self.decimal = decimal
+        self.bad = np.zeros(n, dtype=bool)
+
+    def flag(self, mask: np.ndarray, column: str, values: Any, rule: str) -> None:
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        self.bad[idx] = True
+        if values is None:
+            vals: list[Any] = [None] * len(idx)
+        elif isinstance(values, pd.Series):
+            vals = values.iloc[idx].tolist()
+        else:
+            vals = np.asarray(values)[idx].tolist()
+        self.problems.extend(RowProblem(int(i) + 1, column, _plain(v), rule) for i, v in zip(idx, vals, strict=True))
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _is_blank(s: pd.Series) -> np.ndarray:
+    blank = s.isna().to_numpy(copy=True)
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        blank |= (s.astype(str).str.strip() == "").to_numpy()
+    return np.asarray(blank, dtype=bool)
+
+
+def _numeric(s: pd.Series, name: str, ck: _Checker) -> tuple[np.ndarray, np.ndarray]:
+    """Float values and a mask of usable cells; flags blanks and text."""
+    raw = s
+    if pd.api.types.is_bool_dtype(s.dtype):
+        ck.flag(np.ones(len(s), dtype=bool), name, raw, "must be a number, not a boolean")
+        return np.full(len(s), np.nan), np.zeros(len(s), dtype=bool)
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        blank = np.isnan(vals)
+        text = np.zeros(len(s), dtype=bool)
+    else:
+        blank = _is_blank(s)
+        cleaned, ambiguous = _separators(s, ck.decimal)
+        vals = pd.to_numeric(cleaned.where(~blank, None), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        vals = np.where(ambiguous, np.nan, vals)
+        other = "." if ck.decimal == "," else ","
+        ck.flag(
+            ambiguous & ~blank,
+            name,
+            raw,
+            f"ambiguous number: {other!r} is not a thousands separator here and decimals are written with "
+            f"{ck.decimal!r}; if the tape writes decimals with {other!r} pass decimal={other!r} (CLI: --decimal {other})",
+        )
+        text = np.isnan(vals) & ~blank & ~ambiguous
+        if text.any():
+            pct = text & cleaned.str.endswith("%").to_numpy(dtype=bool)
+            ck.flag(pct, name, raw, "must be a number, not a percent string; write 12 % as 0.12 (rates are decimals)")
+            text &= ~pct
+    ck.flag(blank, name, raw, "missing value")
+    ck.flag(text, name, raw, "must be a number, not text")
+    inf = np.isinf(vals)
+    ck.flag(inf, name, raw, "must be finite")
+    return vals, ~(blank | text | inf | np.isnan(vals))
+
+
+#: Numbers written with thousands separators, by decimal mark: 1,234,567.89 or 1.234.567,89.
+_GROUPED = {".": r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$", ",": r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?$"}
+
+
+def _separators(s: pd.Series, decimal: str) -> tuple[pd.Series, np.ndarray]:
+    """Text numbers with the thousands separators removed and ``decimal`` turned into ``.``, and
+    a mask of ambiguous cells: ``1200,50`` (decimal ``.``) or ``1.5`` (decimal ``,``) could mean
+    two different numbers, so they are refused rather than guessed. Cells that already hold a
+    number (from XLSX or a DataFrame) are taken as they are."""
+    is_number = s.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool)).to_numpy(dtype=bool)
+    text = s.astype(str).str.strip()
+    other = "," if decimal == "." else "."
+    grouped = text.str.match(_GROUPED[decimal]).to_numpy(dtype=bool)
+    cleaned = text.where(~grouped, text.str.replace(other, "", regex=False))
+    if decimal == ",":
+        cleaned = cleaned.str.replace(",", ".", regex=False)
+    ambiguous = text.str.contains(other, regex=False).to_numpy(dtype=bool) & ~grouped & ~is_number
+    cleaned = cleaned.where(~is_number, s.astype(object))
+    return cleaned, ambiguous
+
+
+def _integer(s: pd.Series, name: str, ck: _Checker) -> tuple[np.ndarray, np.ndarray]:
+    vals, ok = _numeric(s, name, ck)
+    frac = ok & (vals != np.round(vals))
+    ck.flag(frac, name, s, "must be a whole number")
+    return vals, ok & ~frac
+
+
+#: Origination dates accepted: from 1900 (no consumer receivable is older) to 2200 (datetime64[ns]
+#: ends in 2262; a later year would wrap around, as year 1500 once became 2084).
+EARLIEST_DATE = pd.Timestamp(limits.EARLIEST_DATE)
+LATEST_DATE = pd.Timestamp(limits.LATEST_DATE)
+#: Day 0 of Excel's date serial numbers (1900 date system, with its 1900-02-29 quirk).
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def _to_datetime(s: pd.Series) -> pd.Series:
+    """Dates as naive timestamps. A time-zoned column keeps its local calendar day (2026-06-30
+    00:00+08:00 is 2026-06-30, not 2026-06-29 in UTC); a number is an Excel date serial
+    (45839 is 2025-07-01), the way a spreadsheet stores a date cell; text is parsed as a date.
+    Dates outside [EARLIEST_DATE, LATEST_DATE] come back as NaT (flagged by the caller)."""
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        s = s.dt.tz_localize(None)
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        out = s.astype("datetime64[us]")
+    else:
+        is_number = s.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool)).to_numpy(dtype=bool)
+        days = pd.to_numeric(s.where(is_number, None), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        ok = np.isfinite(days) & (days >= 1) & (days <= 2_958_465)  # 9999-12-31
+        serial = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+        serial[ok] = (_EXCEL_EPOCH + pd.to_timedelta(np.floor(days[ok]), unit="D")).to_numpy()
+        texts = s.where(~is_number, None)
+        parsed = pd.to_datetime(texts.map(_naive_text), errors="coerce", format="mixed")
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            parsed = parsed.dt.tz_localize(None)
+        out = parsed.astype("datetime64[us]").where(~is_number, serial)
+    inside = (out >= EARLIEST_DATE) & (out <= LATEST_DATE)
+    return out.where(inside)
+
+
+def _naive_text(v: Any) -> Any:
+    """A date cell as text for parsing (``datetime``/``date`` objects from XLSX pass through)."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    return v.replace(tzinfo=None) if hasattr(v, "tzinfo") and getattr(v, "tzinfo", None) is not None else v
+
+
+def _validate(
+    df: pd.DataFrame, source: str, cutoff: pd.Timestamp | None, problems: list[RowProblem], *, decimal: str = "."
+) -> pd.DataFrame:
+    """Check every rule of the module table; raise one :class:`TapeError` or return the clean table."""
+    n = len(df)
+    ck = _Checker(n, problems, decimal=decimal)
+    cols = set(df.columns)
+    if len(cols) and not cols & {*COLUMNS, *_INPUT_ONLY}:
+        # not a loan tape (e.g. a path pointing at some other file): say so without echoing its content
+        problems.append(
+            RowProblem(
+                None,
+                "(header)",
+                f"{len(df.columns)} column(s)",
+                f"none of the columns is a loan-tape column ({', '.join(REQUIRED_COLUMNS)}); is this a loan tape? "
+                "(the file's content is not shown)",
+            )
+        )
+        raise TapeError(source, problems)
+    for c in REQUIRED_COLUMNS:
+        alt = _ALTERNATIVES.get(c)
+        if c not in cols and (alt is None or alt not in cols):
+            rule = "required column is missing" + (f" (or give {alt!r})" if alt else "")
+            problems.append(RowProblem(None, c, sorted(map(str, df.columns)), rule))
+    if n == 0:
+        problems.append(RowProblem(None, "(rows)", 0, "the tape has a header but no loans"))
+    out: dict[str, Any] = {}
+
+    _ids(df, cols, ck, out)
+    _money(df, cols, ck, out)
+    _terms(df, cols, ck, out)
+    _product(df, cols, ck, out)
+    _rate(df, cols, ck, out)
+    _delinquency(df, cols, ck, out)
+    _origination(df, cols, ck, out, cutoff)
+    _segments(df, cols, ck, out)
+    if problems:
+        raise TapeError(source, sorted(problems, key=_order))
+    return _clean_frame(out)
+
+
+def _ids(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) -> None:
+    """loan_id: non-empty and unique (every duplicate row named with its twins)."""
+    if "loan_id" in cols:
+        s = df["loan_id"]
+        blank = _is_blank(s)
+        ck.flag(blank, "loan_id", s, "missing value")
+        ids = s.astype(str).str.strip()
+        _flag_names(ids, "loan_id", ck)
+        dup = ids.duplicated(keep=False).to_numpy() & ~blank
+        if dup.any():
+            pos = np.flatnonzero(dup)
+            dup_ids = ids.to_numpy(dtype=object)[pos]
+            rows_of: dict[Any, str] = {}
+            for key, rows in pd.Series(pos + 1).groupby(dup_ids).agg(list).items():
+                shown = ", ".join(map(str, rows[:5])) + (", …" if len(rows) > 5 else "")
+                rows_of[key] = f"duplicate loan_id (rows {shown}); each loan must appear once"
+            ck.problems.extend(
+                RowProblem(int(i) + 1, "loan_id", k, rows_of[k]) for i, k in zip(pos, dup_ids, strict=True)
+            )
+            ck.bad[pos] = True
+        out["loan_id"] = ids.reset_index(drop=True)
+
+
+
+def _money(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) -> None:
+    """Balances: numbers in (0, MAX_BALANCE]; current ≤ original + 1 cent."""
+    money: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for c in _MONEY:
+        if c in cols:
+            v, ok = _numeric(df[c], c, ck)
+            ck.flag(ok & (v <= 0), c, df[c], "must be > 0 (a pool asset has a balance)")
+            ck.flag(
+                ok & (v > MAX_BALANCE),
+                c,
+                df[c],
+                f"must be at most {MAX_BALANCE:.0e} for one receivable; a bigger figure is a unit or parsing error",
+            )
+            money[c] = (v, ok & (v > 0) & (v <= MAX_BALANCE))
+            out[c] = v
+    if len(money) == 2:
+        (o, ook), (cu, cok) = money["original_principal"], money["current_principal"]
+        ck.flag(
+            ook & cok & (cu > o + CENT),
+            "current_principal",
+            cu,
+            "must not exceed original_principal (+1 cent); original is the amount lent",
+        )
+
+
+
+def _terms(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) -> None:
+    """Terms: whole numbers of instalments in 1..MAX_TERM; remaining ≤ original (or from age)."""
+    n = len(df)
+    term_ok = np.zeros(n, dtype=bool)
+    orig_t = np.zeros(n)
+    if "original_term" in cols:
+        orig_t, term_ok = _integer(df["original_term"], "original_term", ck)
+        rng = term_ok & ((orig_t < 1) | (orig_t > MAX_TERM))
+        ck.flag(
+            rng,
+            "original_term",
+            df["original_term"],
+            f"must be 1..{MAX_TERM} instalments",
+        )
+        term_ok &= ~rng
+        out["original_term"] = orig_t
+    rem: np.ndarray | None = None
+    rem_ok = np.zeros(n, dtype=bool)
+    if "remaining_term" in cols:
+        rem, rem_ok = _integer(df["remaining_term"], "remaining_term", ck)
+        raw = df["remaining_term"]
+        rng = rem_ok & ((rem < 1) | (rem > MAX_TERM))
+        ck.flag(rng, "remaining_term", raw, f"must be 1..{MAX_TERM} instalments")
+        rem_ok &= ~rng
+        ck.flag(
+            rem_ok & term_ok & (rem > orig_t),
+            "remaining_term",
+            raw,
+            "must not exceed original_term",
+        )
+    if "age" in cols:
+        age, age_ok = _integer(df["age"], "age", ck)
+        raw = df["age"]
+        neg = age_ok & (age < 0)
+        ck.flag(neg, "age", raw, "must be ≥ 0 months on book")
+        age_ok &= ~neg
+        if rem is None:
+            ck.flag(
+                age_ok & term_ok & (age >= orig_t),
+                "age",
+                raw,
+                "must be < original_term (remaining_term = original_term − age ≥ 1)",
+            )
+            rem = orig_t - age
+        else:
+            ck.flag(
+                age_ok & rem_ok & term_ok & (age != orig_t - rem),
+                "age",
+                raw,
+                "must equal original_term − remaining_term",
+            )
+    if rem is not None:
+        out["remaining_term"] = rem
+
+
+
+def _product(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) -> None:
+    """product: one of the product keys or their Chinese names."""
+    if "product" in cols:
+        s = df["product"]
+        codes, uniq = pd.factorize(s.astype(str).str.strip().str.lower(), use_na_sentinel=True)
+        mapped = np.array([PRODUCT_ALIASES.get(str(u).replace("-", "_"), "") for u in uniq] + [""], dtype=object)
+        keys = mapped[codes]  # code -1 (NaN) picks the trailing ""
+        blank = _is_blank(s)
+        allowed = ", ".join(PRODUCT_KEYS) + " (or " + ", ".join(PRODUCT_LABELS_ZH.values()) + ")"
+        ck.flag(blank, "product", s, "missing value")
+        ck.flag(
+            (keys == "") & ~blank,
+            "product",
+            s,
+            f"unknown product; must be one of {allowed}",
+        )
+        out["product"] = keys
+
+
+
+def _rate(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) -> None:
+    """rate: a decimal in [0, 1)."""
+    if "rate" in cols:
+        v, ok = _numeric(df["rate"], "rate", ck)
+        raw = df["rate"]
+        ck.flag(ok & (v < 0), "rate", raw, "must not be negative")
+        ck.flag(
+            ok & (v >= 1),
+            "rate",
+            raw,
+            "must be a decimal < 1; looks like a percent: give 0.06 for 6 %",
+        )
+        out["rate"] = v
+
+
+
+def _delinquency(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) -> None:
+    """Delinquency: days_past_due in 0..180 and/or bucket M0..M6, agreeing when both are given."""
+    bucket: np.ndarray | None = None
+    if "days_past_due" in cols:
+        d, ok = _integer(df["days_past_due"], "days_past_due", ck)
+        raw = df["days_past_due"]
+        ck.flag(ok & (d < 0), "days_past_due", raw, "must be ≥ 0")
+        ck.flag(
+            ok & (d > MAX_DAYS_PAST_DUE),
+            "days_past_due",
+            raw,
+            f"more than {MAX_DAYS_PAST_DUE} days past due is M7: written off; not a pool asset",
+        )
+        ok &= (d >= 0) & (d <= MAX_DAYS_PAST_DUE)
+        dd = np.where(ok, d, 0)
+        out["days_past_due"] = dd
+        bucket = np.ceil(dd / 30.0)
+    if "bucket" in cols:
+        s = df["bucket"]
+        if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+            x = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            good = np.isfinite(x) & (x == np.round(x)) & (x >= 0) & (x <= len(BUCKET_NAMES) - 1)
+            b = np.where(good, np.nan_to_num(x), -1).astype(np.int64)
+        else:
+            txt = s.astype(str).str.strip().str.lower()
+            codes, uniq = pd.factorize(txt, use_na_sentinel=True)
+            lut = np.array([_BUCKET_VALUES.get(str(u), -1) for u in uniq] + [-1], dtype=np.int64)
+            b = lut[codes]
+        raw = s
+        ck.flag(b < 0, "bucket", raw, "must be M0..M6 or 0..6")
+        ck.flag(b > MAX_POOL_BUCKET, "bucket", raw, "M7 is written off; not a pool asset")
+        if bucket is not None:
+            ck.flag(
+                (b >= 0) & (b <= MAX_POOL_BUCKET) & (bucket != b),
+                "bucket",
+                raw,
+                "must agree with days_past_due (bucket = ceil(dpd / 30))",
+            )
+        bucket = b
+    if bucket is not None:
+        out["bucket"] = bucket
+
+
+
+def _origination(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any], cutoff: pd.Timestamp | None) -> None:
+    """origination_date: a date, not after the cut-off."""
+    if "origination_date" in cols:
+        s = df["origination_date"]
+        blank = _is_blank(s)
+        dates = _to_datetime(s.where(~pd.Series(blank, index=s.index), None))
+        bad = dates.isna().to_numpy() & ~blank
+        ck.flag(
+            bad,
+            "origination_date",
+            s,
+            f"must be a date (YYYY-MM-DD) between {EARLIEST_DATE.date()} and {LATEST_DATE.date()}",
+        )
+        if cutoff is not None:
+            late = (dates > cutoff).to_numpy(dtype=bool, na_value=False)
+            ck.flag(
+                late,
+                "origination_date",
+                s,
+                f"must not be after the cut-off date {cutoff.date().isoformat()}",
+            )
+        out["origination_date"] = dates.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))
+
+
+#: Characters no name may hold: control characters (ESC, \x01, line breaks), bidirectional overrides.
+_CONTROL_RE2 = r"[\x00-\x1f\x7f-\x9f\x{202a}-\x{202e}\x{2066}-\x{2069}\x{fffe}\x{ffff}]"  # RE2 spelling
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+
+
+def _segments(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) -> None:
+    """Segments: text, stripped; blanks become ""; no control characters (they end up in the
+    report and the workbook), at most MAX_NAME_LENGTH characters."""
+    for c in SEGMENT_COLUMNS:
+        if c in cols:
+            s = df[c]
+            text = s.astype(str).str.strip().where(~pd.Series(_is_blank(s), index=s.index), "")
+            _flag_names(text, c, ck)
+            out[c] = text
+
+
+def _flag_names(text: pd.Series, column: str, ck: _Checker) -> None:
+    """Flag cells holding control characters or longer than MAX_NAME_LENGTH (vectorised with
+    pyarrow's regex engine when it is installed, else one scan of the distinct values)."""
+    bad, long = _control_and_length(text)
+    if bad is not None:
+        ck.flag(bad, column, text, "must not contain control or invisible characters (e.g. ESC, \\x01, a line break)")
+    if long is not None:
+        ck.flag(long, column, text.str.slice(0, 40) + "…", f"must be at most {MAX_NAME_LENGTH} characters")
+
+
+def _control_and_length(text: pd.Series) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Masks of cells with a control character and of cells that are too long (None: no such cell)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        uniq = [str(v) for v in pd.unique(text.to_numpy(dtype=object, na_value=""))]
+        bad = None
+        if _CONTROL_RE.search("".join(uniq)):
+            bad = np.fromiter((_CONTROL_RE.search(str(v)) is not None for v in text), dtype=bool, count=len(text))
+        too_long = max(map(len, uniq), default=0) > MAX_NAME_LENGTH
+        return bad, (text.str.len() > MAX_NAME_LENGTH).to_numpy(dtype=bool, na_value=False) if too_long else None
+    arr = pa.array(text.astype(str), type=pa.large_string(), from_pandas=True)
+    hits = pc.fill_null(pc.match_substring_regex(arr, _CONTROL_RE2), False)
+    lengths = pc.fill_null(pc.utf8_length(arr), 0)
+    bad = hits.to_numpy(zero_copy_only=False) if pc.any(hits).as_py() else None
+    long = pc.greater(lengths, MAX_NAME_LENGTH)
+    return bad, (long.to_numpy(zero_copy_only=False) if pc.any(long).as_py() else None)
+
+
+def _clean_frame(out: dict[str, Any]) -> pd.DataFrame:
+    """The validated columns with their canonical dtypes, in :data:`COLUMNS` order."""
+    clean = pd.DataFrame(
+        {
+            "loan_id": out["loan_id"],
+            "original_principal": out["original_principal"].astype(np.float64),
+            "current_principal": out["current_principal"].astype(np.float64),
+            "original_term": out["original_term"].astype(np.int32),
+            "remaining_term": out["remaining_term"].astype(np.int32),
+            "product": pd.Series(out["product"], dtype=object),
+            "rate": out["rate"].astype(np.float64),
+            "bucket": out["bucket"].astype(np.int8),
+        }
+    )
+    if "days_past_due" in out:
+        clean["days_past_due"] = out["days_past_due"].astype(np.int32)
+    if "origination_date" in out:
+        clean["origination_date"] = out["origination_date"]
+    for c in SEGMENT_COLUMNS:
+        if c in out:
+            clean[c] = out[c].reset_index(drop=True)
+    return clean
+
+
+def _order(p: RowProblem) -> tuple[int, int]:
+    return (-1 if p.row is None else p.row, COLUMNS.index(p.column) if p.column in COLUMNS else 99)
+
+
+def _cutoff(cutoff_date: Any) -> pd.Timestamp | None:
+    if cutoff_date is None:
+        return None
+    try:
+        ts = pd.Timestamp(cutoff_date)
+    except (ValueError, TypeError):
+        raise AbsModelError(f"cutoff_date: must be a date (YYYY-MM-DD); got {cutoff_date!r}") from None
+    if pd.isna(ts):
+        raise AbsModelError(f"cutoff_date: must be a date (YYYY-MM-DD); got {cutoff_date!r}")
+    return ts.normalize()
+
+
