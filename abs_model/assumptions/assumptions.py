@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from abs_model.assumptions.servicing import CollectionStrategy
+from abs_model.assumptions.servicing import CollectionStrategy, LateFees, strategy_from_mapping
 from abs_model.core import rates
 from abs_model.errors import AssumptionError
 from tranches.frozen import FrozenMap
@@ -239,6 +239,7 @@ class Assumptions:
     horizon: int | None = None
     collections: CollectionStrategy | None = None
     labels: Mapping[str, str] = field(default_factory=FrozenMap)
+    late_fees: LateFees | None = None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -267,8 +268,9 @@ class Assumptions:
         default_multiplier: float = 1.0,
         segment_overrides: Sequence[SegmentOverride] = (),
         horizon: int | None = None,
-        collections: CollectionStrategy | None = None,
+        collections: CollectionStrategy | Mapping[str, Any] | None = None,
         max_age: int = 480,
+        late_fees: LateFees | Mapping[str, Any] | None = None,
     ) -> Assumptions:
         """Normalise any supported way of stating assumptions into one :class:`Assumptions`.
 
@@ -278,6 +280,8 @@ class Assumptions:
         Default: at most one of ``cdr`` / ``mdr`` / ``sda`` (US constant default rate on the
         performing balance), ``cumulative_default`` + ``default_timing`` (Chinese 累计违约率),
         or ``roll_rates`` (an 8×8 or (M, 8, 8) matrix, or a :class:`RollRates`).
+        ``collections`` (a :class:`CollectionStrategy` or its mapping) and ``late_fees`` (a
+        :class:`LateFees` or its mapping) need the roll-rate convention.
         """
         ages = np.arange(1, max_age + 1)
         pre = _prepayment(cpr=cpr, smm=smm, psa=psa, abs_speed=abs_speed, ages=ages)
@@ -299,7 +303,8 @@ class Assumptions:
         _nonneg("prepay_multiplier", prepay_multiplier)
         _nonneg("default_multiplier", default_multiplier)
         overrides = _overrides(segment_overrides, cpr_by_term)
-        _check_collections(collections, roll=rr is not None)
+        collections = _collections(collections, roll=rr is not None)
+        late = _late_fees(late_fees, roll=rr is not None)
         if horizon is not None and (not np.isfinite(horizon) or int(horizon) != horizon or horizon < 1):
             raise AssumptionError(f"horizon: must be a whole number of periods ≥ 1; got {horizon!r}")
         return cls(
@@ -318,6 +323,7 @@ class Assumptions:
             segment_overrides=tuple(overrides),
             horizon=horizon,
             collections=collections,
+            late_fees=late,
         )
 
     # ------------------------------------------------------------------ derived
@@ -375,6 +381,12 @@ class Assumptions:
         d["stress"] = f"prepay ×{self.prepay_multiplier:g}, default ×{self.default_multiplier:g}"
         if self.collections is not None:
             d["collections"] = self.collections.describe()
+        if self.late_fees is not None:
+            lf = self.late_fees
+            d["late_fees"] = (
+                f"{lf.daily_rate:.3%} a day on overdue amounts, {lf.grace_days} grace day(s), "
+                f"{lf.waived_share:.0%} waived, {'to the trust' if lf.to_trust else 'kept by the originator'}"
+            )
         if self.segment_overrides:
             d["segment_overrides"] = ", ".join(f"{o.column}={o.value}" for o in self.segment_overrides)
         return d
@@ -485,15 +497,40 @@ def _overrides(segment_overrides: Sequence[SegmentOverride], cpr_by_term: Mappin
     return overrides
 
 
-def _check_collections(collections: Any, *, roll: bool) -> None:
+def _collections(collections: Any, *, roll: bool) -> CollectionStrategy | None:
+    """The collection strategy (built from a mapping when given one), refused with the reason
+    when it needs the roll-rate convention and the assumptions use ``sifma``."""
     if collections is None:
-        return
+        return None
+    if isinstance(collections, Mapping):
+        collections = strategy_from_mapping(collections)
     if not isinstance(collections, CollectionStrategy):
         raise AssumptionError(f"collections: must be an abs_model.CollectionStrategy; got {type(collections).__name__}")
     if (collections.stages or collections.restructuring is not None) and not roll:
         raise AssumptionError(
             "collections: collection stages and restructuring need the roll-rate convention (give roll_rates); got none"
         )
+    return collections
+
+
+def _late_fees(late_fees: Any, *, roll: bool) -> LateFees | None:
+    """Late-fee terms (from a mapping when given one); they accrue on overdue amounts, which only
+    the roll-rate convention has."""
+    if late_fees is None:
+        return None
+    if isinstance(late_fees, Mapping):
+        try:
+            late_fees = LateFees(**dict(late_fees))
+        except TypeError as exc:
+            raise AssumptionError(f"late_fees: {exc}") from None
+    if not isinstance(late_fees, LateFees):
+        raise AssumptionError(f"late_fees: must be an abs_model.LateFees or a mapping; got {type(late_fees).__name__}")
+    if not roll:
+        raise AssumptionError(
+            "late_fees: late fees accrue on overdue amounts, which need the roll-rate convention (give roll_rates); "
+            "the sifma convention has no delinquency"
+        )
+    return late_fees
 
 
 def _curve_text(name: str, c: Curve) -> str:

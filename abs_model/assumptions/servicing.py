@@ -36,6 +36,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from abs_model.core.products import PRODUCT_KEYS
 from abs_model.errors import AssumptionError
 from tranches.frozen import FrozenMap
 
@@ -80,9 +81,25 @@ class CollectionStage:
         _rate(f"stage {self.name!r}.contingency_fee", self.contingency_fee)
 
 
+PlanType = Literal["spread_arrears", "re_age", "freeze"]
+PLAN_TYPES: tuple[str, ...] = ("spread_arrears", "re_age", "freeze")
+
+
 @dataclass(frozen=True, slots=True)
 class Restructuring:
-    """Negotiated repayment plans (逾期分期 / 协商还款); see module doc."""
+    """Negotiated repayment plans (逾期分期 / 协商还款 / 停息挂账) of one type; see module doc.
+
+    ``plan``: ``"spread_arrears"`` (the overdue amount over ``periods`` months on top of the
+    continuing schedule), ``"re_age"`` (the whole balance over ``max(remaining term, periods)``
+    months, plan fee ``fee_rate`` a month on the plan amount) or ``"freeze"`` (停息挂账: no more
+    fees, principal over ``periods`` ≤ 60 months). ``late_fees``: accrued 违约金 are
+    ``"capitalise"``-d (repaid over the first ``periods`` months of the plan) or ``"waive"``-d;
+    under ``re_age`` and ``freeze`` the same option applies to the overdue instalment fees.
+    ``redefault_rate`` / ``prepay_rate``: monthly shares of the plans that default / prepay.
+    Deal rules: ``delinquent`` (counted in the delinquency ratio), ``counts_as_default`` (entry
+    counts in the cumulative-default trigger), ``eligible`` (stays eligible collateral),
+    ``buy_back`` (the originator buys entering receivables back at par).
+    """
 
     take_up: Mapping[int, float]
     periods: int = 6
@@ -92,19 +109,87 @@ class Restructuring:
     delinquent: bool = False
     counts_as_default: bool = False
     eligible: bool = True
+    plan: PlanType = "re_age"
+    prepay_rate: float = 0.0
+    late_fees: Literal["capitalise", "waive"] = "capitalise"
+    buy_back: bool = False
 
     def __post_init__(self) -> None:
+        path = f"restructuring[{self.plan!r}]"
+        if self.plan not in PLAN_TYPES:
+            raise AssumptionError(f"restructuring.plan: must be one of {list(PLAN_TYPES)}; got {self.plan!r}")
         tu = {}
         for k, v in dict(self.take_up).items():
             if int(k) < 1 or int(k) > 6:
-                raise AssumptionError(f"restructuring.take_up: keys must be buckets 1…6 (M1–M6); got {k!r}")
-            tu[int(k)] = _rate(f"restructuring.take_up[{k}]", v)
+                raise AssumptionError(f"{path}.take_up: keys must be buckets 1…6 (M1–M6); got {k!r}")
+            tu[int(k)] = _rate(f"{path}.take_up[{k}]", v)
         object.__setattr__(self, "take_up", FrozenMap(tu))
-        if int(self.periods) != self.periods or not 1 <= self.periods <= 60:
-            raise AssumptionError(f"restructuring.periods: must be a whole number of periods in 1…60; got {self.periods!r}")
-        _rate("restructuring.fee_rate", self.fee_rate)
-        _rate("restructuring.down_payment", self.down_payment)
-        _rate("restructuring.redefault_rate", self.redefault_rate)
+        if isinstance(self.periods, bool) or int(self.periods) != self.periods or not 1 <= self.periods <= 60:
+            raise AssumptionError(f"{path}.periods: must be a whole number of periods in 1…60; got {self.periods!r}")
+        object.__setattr__(self, "periods", int(self.periods))
+        _rate(f"{path}.fee_rate", self.fee_rate)
+        _rate(f"{path}.down_payment", self.down_payment)
+        _rate(f"{path}.redefault_rate", self.redefault_rate)
+        _rate(f"{path}.prepay_rate", self.prepay_rate)
+        if self.redefault_rate + self.prepay_rate > 1 + 1e-12:
+            raise AssumptionError(f"{path}: redefault_rate + prepay_rate must be ≤ 1; got {self.redefault_rate + self.prepay_rate!r}")
+        if self.late_fees not in ("capitalise", "waive"):
+            raise AssumptionError(f"{path}.late_fees: must be 'capitalise' or 'waive'; got {self.late_fees!r}")
+        if self.plan == "freeze" and self.fee_rate:
+            raise AssumptionError(f"{path}.fee_rate: a freeze (停息挂账) stops every fee, so it must be 0; got {self.fee_rate!r}")
+        if self.plan == "spread_arrears" and (self.fee_rate or self.down_payment):
+            raise AssumptionError(
+                f"{path}: fee_rate and down_payment apply to re_age and freeze plans; got fee_rate={self.fee_rate!r}, "
+                f"down_payment={self.down_payment!r}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class LateFees:
+    """Late fees / penalty interest (违约金 / 罚息) on overdue amounts (module doc).
+
+    ``daily_rate``: decimal a day on the amount due and unpaid (overdue principal + overdue
+    instalment fees), e.g. 0.0005; ``product_rates``: per-product overrides (product key → daily
+    rate); ``grace_days``: days of the first delinquent month free of late fees (宽限期);
+    ``apr_cap``: the daily rate is capped at ``apr_cap / 360`` (e.g. 0.24); ``waived_share``: share
+    of the late fees a curing borrower is excused; ``to_trust``: whether collected late fees are
+    the trust's (available funds) or stay with the originator; ``days_per_period``: 30.
+    """
+
+    daily_rate: float = 0.0005
+    grace_days: int = 0
+    apr_cap: float | None = None
+    waived_share: float = 0.0
+    to_trust: bool = True
+    product_rates: Mapping[str, float] = field(default_factory=FrozenMap)
+    days_per_period: int = 30
+
+    def __post_init__(self) -> None:
+        _rate("late_fees.daily_rate", self.daily_rate, upper=0.01)
+        rates = {}
+        for k, v in dict(self.product_rates).items():
+            if str(k) not in PRODUCT_KEYS:
+                raise AssumptionError(f"late_fees.product_rates: keys must be products {list(PRODUCT_KEYS)}; got {k!r}")
+            rates[str(k)] = _rate(f"late_fees.product_rates[{k!r}]", v, upper=0.01)
+        object.__setattr__(self, "product_rates", FrozenMap(rates))
+        for name in ("grace_days", "days_per_period"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or int(v) != v or not 0 <= v <= 31:
+                raise AssumptionError(f"late_fees.{name}: must be a whole number of days in 0…31; got {v!r}")
+        if self.grace_days > self.days_per_period:
+            raise AssumptionError(f"late_fees.grace_days: must be ≤ days_per_period ({self.days_per_period}); got {self.grace_days!r}")
+        if self.apr_cap is not None:
+            _rate("late_fees.apr_cap", self.apr_cap, upper=10.0)
+        _rate("late_fees.waived_share", self.waived_share)
+
+    def rate_of(self, product: str) -> float:
+        """The daily rate of a product: its override or the default, capped at ``apr_cap / 360``."""
+        r = float(self.product_rates.get(product, self.daily_rate))
+        return min(r, self.apr_cap / 360.0) if self.apr_cap is not None else r
+
+    def days(self, bucket: int) -> int:
+        """Days charged in a period spent in bucket ``bucket``: the grace days are free in M1."""
+        return self.days_per_period - self.grace_days if bucket == 1 else self.days_per_period
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +240,7 @@ class CollectionStrategy:
 
     name: str
     stages: tuple[CollectionStage, ...] = ()
-    restructuring: Restructuring | None = None
+    restructuring: Restructuring | tuple[Restructuring, ...] | None = None
     charge_off: ChargeOffPath | None = None
     cost_rank: CostRank = "senior"
     labels: Mapping[str, str] = field(default_factory=FrozenMap)
@@ -170,6 +255,39 @@ class CollectionStrategy:
                 if b in seen:
                     raise AssumptionError(f"collections.stages: bucket M{b} is in both {seen[b]!r} and {st.name!r}")
                 seen[b] = st.name
+        if isinstance(self.restructuring, list | tuple):
+            object.__setattr__(self, "restructuring", tuple(self.restructuring) or None)
+        plans = self.plans
+        for p in plans:
+            if not isinstance(p, Restructuring):
+                raise AssumptionError(f"collections.restructuring: must be abs_model.Restructuring plans; got {type(p).__name__}")
+        total: dict[int, float] = {}
+        for p in plans:
+            for b, v in p.take_up.items():
+                total[b] = total.get(b, 0.0) + v
+        over = {b: v for b, v in total.items() if v > 1 + 1e-12}
+        if over:
+            b, v = next(iter(over.items()))
+            raise AssumptionError(f"collections.restructuring: take-up of M{b} over all plans must be ≤ 1; got {v!r}")
+        rules = {(p.delinquent, p.counts_as_default, p.eligible, p.buy_back) for p in plans}
+        if len(rules) > 1:
+            raise AssumptionError(
+                "collections.restructuring: every plan must state the same deal rules (delinquent, counts_as_default, "
+                f"eligible, buy_back); got {sorted(rules)}"
+            )
+
+    @property
+    def plans(self) -> tuple[Restructuring, ...]:
+        """The restructuring plans, one per plan type given (empty without restructuring)."""
+        r = self.restructuring
+        if r is None:
+            return ()
+        return r if isinstance(r, tuple) else (r,)
+
+    @property
+    def rules(self) -> Restructuring | None:
+        """The plan whose deal rules (delinquent, counts as default, eligible, buy back) apply."""
+        return self.plans[0] if self.plans else None
 
     def apply_cures(self, matrix: np.ndarray) -> np.ndarray:
         """The roll-rate stack with each stage's cure-to-current rate in its buckets' rows; the
@@ -200,10 +318,9 @@ class CollectionStrategy:
                 + (f", {st.contingency_fee:.0%} contingency" if st.contingency_fee else "")
                 + ")"
             )
-        if self.restructuring is not None:
-            r = self.restructuring
+        for r in self.plans:
             parts.append(
-                f"restructuring {dict(r.take_up)} into {r.periods} periods, fee {r.fee_rate:.2%}, re-default {r.redefault_rate:.1%}/month"
+                f"{r.plan} {dict(r.take_up)} over {r.periods} periods, fee {r.fee_rate:.2%}, re-default {r.redefault_rate:.1%}/month"
             )
         if self.charge_off is not None:
             c = self.charge_off
@@ -217,10 +334,15 @@ def strategy_from_mapping(d: Mapping[str, Any]) -> CollectionStrategy:
     stages = tuple(CollectionStage(**dict(s)) for s in d.get("stages", []) or [])
     r = d.get("restructuring")
     co = d.get("charge_off")
+    plans: tuple[Restructuring, ...] | None = None
+    if isinstance(r, Mapping):
+        plans = (Restructuring(**dict(r)),)
+    elif r:
+        plans = tuple(p if isinstance(p, Restructuring) else Restructuring(**dict(p)) for p in r)
     return CollectionStrategy(
         name=str(d.get("name", "strategy")),
         stages=stages,
-        restructuring=Restructuring(**dict(r)) if r else None,
+        restructuring=plans,
         charge_off=_charge_off(co) if co else None,
         cost_rank=d.get("cost_rank", "senior"),
     )

@@ -15,6 +15,7 @@ import numpy as np
 
 from abs_model.assumptions.assumptions import N_BUCKETS, Assumptions, Curve
 from abs_model.projection.groups import StateGroups, Weights
+from abs_model.projection.late_fees import LateFeeFlows
 from abs_model.projection.replines import Lines
 
 
@@ -149,6 +150,7 @@ class PeriodStep:
     costs: np.ndarray
     entering: np.ndarray | None
     entry_bal: np.ndarray
+    late: LateFeeFlows | None = None
 
 
 class Convention(Protocol):
@@ -177,7 +179,9 @@ class Convention(Protocol):
         smm: np.ndarray,
         *,
         pre_default: np.ndarray | None = None,
+        late: np.ndarray | None = None,
     ) -> PeriodStep:
         """Move the state from the end of period ``t − 1`` (weights ``wb``) to the end of ``t``
-        (``wa``); ``pre_default`` (period 1 only): balance past the default bucket at cut-off."""
+        (``wa``); ``pre_default`` (period 1 only): balance past the default bucket at cut-off;
+        ``late``: late fees accrued and unpaid by bucket (B, S, G), None when there are none."""
         ...

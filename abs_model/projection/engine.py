@@ -27,7 +27,9 @@ from typing import Literal
 import numpy as np
 
 from abs_model.assumptions.assumptions import N_BUCKETS, Assumptions
+from abs_model.assumptions.servicing import LateFees
 from abs_model.collateral.pool import Pool
+from abs_model.core.products import Product
 from abs_model.errors import AssumptionError
 from abs_model.projection import recoveries, roll_rate, sifma
 from abs_model.projection.cashflows import FIELDS, PoolCashflows
@@ -87,12 +89,18 @@ class LineProjection:
 
 
 def horizon_for(lines: Lines, assumptions: Assumptions) -> int:
-    """Periods projected: the longest remaining schedule plus the delinquency pipeline, unless
+    """Periods projected: the longest remaining schedule plus the delinquency pipeline, plus the
+    longest restructuring plan (a re-aged plan runs up to the longest schedule), unless
     ``assumptions.horizon`` says otherwise. Recoveries run past it by the recovery lag."""
     if assumptions.horizon is not None:
         return int(assumptions.horizon)
-    extra = assumptions.default_bucket if assumptions.roll_rates is not None else 0
-    return int(lines.n.max(initial=1)) + extra
+    roll = assumptions.roll_rates is not None
+    extra = assumptions.default_bucket if roll else 0
+    longest = int(lines.n.max(initial=1))
+    plans = assumptions.collections.plans if roll and assumptions.collections is not None else ()
+    taken = [p for p in plans if not p.buy_back and any(v > 0 for v in p.take_up.values())]
+    plan_months = max((max(p.periods, longest) if p.plan == "re_age" else p.periods for p in taken), default=0)
+    return longest + extra + plan_months
 
 
 def project_lines(
@@ -162,15 +170,22 @@ def _project_sorted(
         horizon=horizon if horizon is not None else horizon_for(lines, assumptions),
     )
     conv = CONVENTIONS[assumptions.convention](ctx)
-    seg = ctx.segments.of_line
     by_age = bool(ctx.cpr_age.any() or conv.by_age)
-    groups = state_groups(lines, seg, roll=ctx.roll, by_age=by_age)
-    tables = weight_tables(
-        lines, groups, buckets=ctx.B, horizon=ctx.T, unearned_fee=assumptions.unearned_fee, keep_lines=keep_lines
-    )
+    groups = state_groups(lines, ctx.segments.of_line, roll=ctx.roll, by_age=by_age)
     strategy = assumptions.collections
-    restr = strategy.restructuring if strategy is not None and ctx.roll else None
-    plans = PlanBook.start(restr, scenarios=ctx.S, horizon=ctx.T) if restr is not None else None
+    plan_terms = strategy.plans if strategy is not None and ctx.roll else ()
+    late_terms = assumptions.late_fees if ctx.roll else None
+    tables = weight_tables(
+        lines,
+        groups,
+        buckets=ctx.B,
+        horizon=ctx.T,
+        unearned_fee=assumptions.unearned_fee,
+        keep_lines=keep_lines,
+        late_rate=None if late_terms is None else late_rates(lines, late_terms),
+        re_age=tuple(p.periods for p in plan_terms if p.plan == "re_age" and not p.buy_back),
+    )
+    plans = PlanBook.start(plan_terms, tables=tables, scenarios=ctx.S, groups=groups.size, horizon=ctx.T) if plan_terms else None
     tot = _cutoff_totals(lines, groups, ctx)
     recoverable = np.zeros((ctx.S, ctx.T + 1))  # recovery money to be received from defaults of t
     line_closing = np.zeros((len(lines), ctx.T + 1)) if keep_lines else None
@@ -179,22 +194,28 @@ def _project_sorted(
     rate_g = ctx.segments.recovery_rate[groups.seg]
     cpr_age = np.where(ctx.cpr_age[groups.seg], groups.age, 0)
     x = conv.initial_state(groups)
+    late = None
     pre_default = conv.pre_default(groups, lines.balance)
     wb = tables.at(0)
     for t in range(1, ctx.T + 1):
         wa = tables.at(t)
         smm = ctx.smm[:, groups.seg, np.clip(cpr_age + t, 1, ctx.max_age) - 1]  # (S, G)
-        step = conv.step(groups, x, t, wb, wa, smm, pre_default=pre_default if t == 1 else None)
+        step = conv.step(groups, x, t, wb, wa, smm, pre_default=pre_default if t == 1 else None, late=late)
         plan = None
-        if plans is not None and step.entering is not None:
-            plans.enter(t, step.entering, step.entry_bal, wb)
         if plans is not None:
-            plan = plans.step(t)
+            bought, waived, capitalised = plans.enter(t, x, late, wb)
+            plan = plans.step(t, wb, wa, entries=step.entry_bal.sum(-1))
+            tot["repurchases"][:, t] = bought
+            tot["late_fees_waived"][:, t] += waived
+            tot["late_fees_capitalised"][:, t] = capitalised
+            if plan.completed is not None:
+                step.x[0] += plan.completed  # spread plans whose arrears are paid are current again
         _book(tot, t, step, plan, wa)
         recoverable[:, t] = recoveries.recoverable(
             step.default_bal, rate_g, ctx.rm, 0.0 if plan is None else plan.defaults, assumptions.recovery_rate
         )
         x = step.x
+        late = step.late.state if step.late is not None else None
         if line_closing is not None:
             s_lines = tables.line_factors(t)
             line_closing[:, t] = sum(x[j][0][groups.line_group] * s_lines[j] for j in range(ctx.B)) * lines.balance
@@ -207,6 +228,12 @@ def _project_sorted(
         rm=ctx.rm,
     )
     return LineProjection(full, line_closing)
+
+
+def late_rates(lines: Lines, terms: LateFees) -> np.ndarray:
+    """Each line's late-fee daily rate: its product's override or the default, capped."""
+    by_code = np.array([terms.rate_of(p.key) for p in Product])
+    return by_code[lines.product.astype(np.int64)]
 
 
 #: The default-timing conventions by name: each builds its tables from the run's context.
@@ -230,8 +257,8 @@ def _book(tot: dict[str, np.ndarray], t: int, step: PeriodStep, plan: PlanFlows 
     """Write period ``t``'s money into the totals: the convention's flows plus the plans'.
 
     Defined as opening = Σ opening + plan opening; scheduled principal = convention's + plan
-    principal; prepayment = ``prepay share × S(k_0)``; prepayment fee = ``prepay share × U``;
-    closing = Σ_j x_j S(k_j) + plan closing; count likewise.
+    principal; prepayment = ``prepay share × S(k_0)`` + plans' prepayments; prepayment fee =
+    ``prepay share × U``; closing = Σ_j x_j S(k_j) + plan closing; count likewise.
     """
     tot["collection_costs"][:, t] += step.costs
     tot["defaults_count"][:, t] += step.default_count
@@ -240,18 +267,17 @@ def _book(tot: dict[str, np.ndarray], t: int, step: PeriodStep, plan: PlanFlows 
     p_fee: np.ndarray | float = 0.0
     p_def: np.ndarray | float = 0.0
     if plan is not None:
-        tot["restructured_entries"][:, t] = plan.entries
-        tot["balance_restructured"][:, t] = plan.closing
-        tot["defaults_count"][:, t] += plan.default_count
-        tot["count"][:, t] += plan.count
+        _book_plans(tot, t, plan)
         p_open, p_prin, p_fee, p_def = plan.opening, plan.principal, plan.fee, plan.defaults
+    if step.late is not None:
+        _book_late_fees(tot, t, step)
     tot["prepayment_fee"][:, t] = (step.prepay_frac * wa.U).sum(-1)
     tot["opening_balance"][:, t] = step.open_bal.sum(-1) + p_open
     tot["scheduled_principal"][:, t] = step.sched_prin.sum(-1) + p_prin
-    tot["prepayment"][:, t] = (step.prepay_frac * wa.S[0]).sum(-1)
+    tot["prepayment"][:, t] += (step.prepay_frac * wa.S[0]).sum(-1)
     tot["fee_interest"][:, t] = step.fee.sum(-1) + p_fee
     tot["defaults"][:, t] = step.default_bal.sum(-1) + p_def
-    tot["prepay_base"][:, t] = step.prepay_base.sum(-1)
+    tot["prepay_base"][:, t] += step.prepay_base.sum(-1)
     closing = np.zeros(step.x.shape[1]) + tot["balance_restructured"][:, t]
     count = np.zeros(step.x.shape[1])
     for j in range(step.x.shape[0]):
@@ -261,3 +287,29 @@ def _book(tot: dict[str, np.ndarray], t: int, step: PeriodStep, plan: PlanFlows 
         count += step.x[j] @ wa.C[j]
     tot["closing_balance"][:, t] = closing
     tot["count"][:, t] += count
+
+
+def _book_plans(tot: dict[str, np.ndarray], t: int, plan: PlanFlows) -> None:
+    """The plans' own columns; their prepayments join the pool's (on their own base)."""
+    tot["restructured_entries"][:, t] = plan.entries
+    tot["balance_restructured"][:, t] = plan.closing
+    tot["defaults_count"][:, t] += plan.default_count
+    tot["count"][:, t] += plan.count
+    tot["restructured_redefaults"][:, t] = plan.defaults
+    if plan.prepay_base.any():
+        tot["prepayment"][:, t] = plan.prepayment
+        tot["prepay_base"][:, t] = plan.prepay_base
+    for kind, bal in plan.by_type.items():
+        tot[f"balance_{kind}"][:, t] = bal
+
+
+def _book_late_fees(tot: dict[str, np.ndarray], t: int, step: PeriodStep) -> None:
+    """Late fees: accrued = collected + waived + written off + change in outstanding."""
+    late = step.late
+    if late is None:
+        return
+    tot["late_fees"][:, t] = late.collected
+    tot["late_fees_accrued"][:, t] = late.accrued
+    tot["late_fees_waived"][:, t] += late.waived
+    tot["late_fees_written_off"][:, t] = late.written_off
+    tot["late_fees_outstanding"][:, t] = late.state.sum(axis=(0, 2))

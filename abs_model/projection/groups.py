@@ -69,12 +69,30 @@ def state_groups(lines: Lines, segment: np.ndarray, *, roll: bool, by_age: bool)
 
 @dataclass(frozen=True, slots=True)
 class Weights:
-    """Weights of buckets ``j = 0 … B − 1`` at one period: S, F, C of shape (B, G); U (G,)."""
+    """Weights of buckets ``j = 0 … B − 1`` at one period: S, F, C of shape (B, G); U (G,);
+    RS, RF: S and F weighted by each line's late-fee daily rate (S and F when none is set)."""
 
     S: np.ndarray
     F: np.ndarray
     C: np.ndarray
     U: np.ndarray
+    RS: np.ndarray
+    RF: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class ReAgeTable:
+    """Re-aged plans of minimum length ``N`` entered after ``k = b0 + τ`` instalments, per τ row,
+    group and plan month ``m = 0 … M``, with ``M_ℓ = max(n_ℓ − k, N)`` each receivable's plan length:
+
+    - ``balance[τ, g, m] = Σ_ℓ w_ℓ × max(0, 1 − m / M_ℓ)`` (``w_ℓ = balance_ℓ × S_ℓ(k)``),
+    - ``amount[τ, g, m] = Σ_{M_ℓ ≥ m} w_ℓ`` (the plan amount still running in month m),
+    - ``count[τ, g, m] = Σ_{M_ℓ > m} count_ℓ`` (receivables with a balance left after month m).
+    """
+
+    balance: np.ndarray
+    amount: np.ndarray
+    count: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +106,20 @@ class WeightTables:
     U: np.ndarray
     B: int
     line_factor: dict[int, np.ndarray]
+    RS: np.ndarray | None = None
+    RF: np.ndarray | None = None
+    re_age: dict[int, ReAgeTable] | None = None
 
     def at(self, t: int) -> Weights:
         """Rows for buckets j = 0 … B − 1 at period t (τ = t − j)."""
         rows = t - np.arange(self.B) + (self.B - 1)
-        return Weights(self.S[rows], self.F[rows], self.C[rows], self.U[rows[0]])
+        RS = self.RS[rows] if self.RS is not None else self.S[rows]
+        RF = self.RF[rows] if self.RF is not None else self.F[rows]
+        return Weights(self.S[rows], self.F[rows], self.C[rows], self.U[rows[0]], RS, RF)
+
+    def row(self, tau: int) -> int:
+        """Row of ``τ`` in the tables."""
+        return tau + self.B - 1
 
     def line_factors(self, t: int) -> list[np.ndarray]:
         """Per-line ``S(b0 + t − j)`` for each bucket (loan-level output only)."""
@@ -107,8 +134,13 @@ def weight_tables(
     horizon: int,
     unearned_fee: str,
     keep_lines: bool,
+    late_rate: np.ndarray | None = None,
+    re_age: tuple[int, ...] = (),
 ) -> WeightTables:
-    """Tabulate the weights of the module doc once per ``τ``, vectorised over lines."""
+    """Tabulate the weights of the module doc once per ``τ``, vectorised over lines.
+
+    ``late_rate``: each line's late-fee daily rate (tabulates RS, RF); ``re_age``: the minimum
+    lengths of re-aged plans (tabulates a :class:`ReAgeTable` each)."""
     sched = ScheduleShape.build(
         product=lines.product,
         n=lines.n,
@@ -128,11 +160,20 @@ def weight_tables(
     keep: dict[int, np.ndarray] = {}
     n_f = lines.n.astype(np.float64)
     unit_counts = bool(np.all(lines.count == 1.0))
+    RS = np.empty((taus.size, G)) if late_rate is not None else None
+    RF = np.empty((taus.size, G)) if late_rate is not None else None
+    ages = {N: _ReAgeBuilder(taus.size, G, horizon) for N in sorted(set(re_age))}
     for i_tau, tau in enumerate(taus):
         k = np.minimum(np.maximum(groups.b0_line + float(tau), 0.0), n_f)
         s_l = sched.balance_factor(k, clipped=True)
+        phi = sched.fee_cumulative(k, s_l, clipped=True)
         WS[i_tau] = groups.sum(bal * s_l)
-        WF[i_tau] = groups.sum(sched.fee_cumulative(k, s_l, clipped=True))
+        WF[i_tau] = groups.sum(phi)
+        if RS is not None and RF is not None and late_rate is not None:
+            RS[i_tau] = groups.sum(late_rate * bal * s_l)
+            RF[i_tau] = groups.sum(late_rate * phi)
+        for N, builder in ages.items():
+            builder.add(i_tau, groups, n_f - k, bal * s_l, lines.count * (k < n_f), N)
         # receivables with a balance left; when every line is one receivable, the flags are the count
         WC[i_tau] = groups.sum(k < n_f) if unit_counts else groups.sum(lines.count * (k < n_f))
         if unearned_fee != "waived":
@@ -140,7 +181,40 @@ def weight_tables(
             WU[i_tau] = groups.sum(np.minimum(u, sched.flat_fee) if one_period else u)
         if keep_lines:
             keep[int(tau)] = s_l
-    return WeightTables(WS, WF, WC, WU, B, keep)
+    tables = {N: b.table() for N, b in ages.items()} if ages else None
+    return WeightTables(WS, WF, WC, WU, B, keep, RS, RF, tables)
+
+
+class _ReAgeBuilder:
+    """Fills a :class:`ReAgeTable` one τ row at a time: by group and plan length (lengths past the
+    horizon share one bin), tail sums over lengths give the three tables."""
+
+    def __init__(self, rows: int, G: int, horizon: int) -> None:
+        self.M = horizon
+        self.G = G
+        self.balance = np.zeros((rows, G, horizon + 1))
+        self.amount = np.zeros((rows, G, horizon + 1))
+        self.count = np.zeros((rows, G, horizon + 1))
+
+    def add(self, row: int, groups: StateGroups, remaining: np.ndarray, w: np.ndarray, c: np.ndarray, N: int) -> None:
+        M = np.maximum(remaining, float(N))
+        bins = self.M + 2
+        key = groups.line_group * bins + np.minimum(M, self.M + 1).astype(np.int64)
+        size = self.G * bins
+        w_by = np.bincount(key, weights=w, minlength=size).reshape(self.G, bins)
+        wm_by = np.bincount(key, weights=w / M, minlength=size).reshape(self.G, bins)
+        c_by = np.bincount(key, weights=c, minlength=size).reshape(self.G, bins)
+        # tail[b] = Σ over length bins ≥ b
+        w_tail = np.cumsum(w_by[:, ::-1], axis=1)[:, ::-1]
+        wm_tail = np.cumsum(wm_by[:, ::-1], axis=1)[:, ::-1]
+        c_tail = np.cumsum(c_by[:, ::-1], axis=1)[:, ::-1]
+        m = np.arange(self.M + 1)
+        self.balance[row] = w_tail[:, 1:] - m * wm_tail[:, 1:]  # lengths > m
+        self.amount[row] = w_tail[:, :-1]  # lengths ≥ m
+        self.count[row] = c_tail[:, 1:]
+
+    def table(self) -> ReAgeTable:
+        return ReAgeTable(self.balance, self.amount, self.count)
 
 
 def bsum(x: np.ndarray, f: np.ndarray) -> np.ndarray:

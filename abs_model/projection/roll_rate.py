@@ -26,6 +26,8 @@ from abs_model.assumptions.assumptions import N_BUCKETS, stress_rolls
 from abs_model.assumptions.servicing import CollectionStage, CollectionStrategy
 from abs_model.projection.context import Context, PeriodStep
 from abs_model.projection.groups import StateGroups, Weights, bsum
+from abs_model.projection.late_fees import late_fee_step
+from abs_model.projection.restructuring import take_up
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +69,11 @@ class RollRate:
         smm: np.ndarray,
         *,
         pre_default: np.ndarray | None = None,
+        late: np.ndarray | None = None,
     ) -> PeriodStep:
         """One period of the module doc's state machine; ``pre_default`` (period 1 only) is the
-        balance past the default bucket at cut-off, defaulted now."""
+        balance past the default bucket at cut-off, defaulted now; ``late`` the late fees accrued
+        and unpaid by bucket (:mod:`abs_model.projection.late_fees`)."""
         B = self.ctx.B
         mob = np.clip(groups.age + t, 1, self.depth) - 1
         coef = np.moveaxis(self.P[:, groups.seg, mob], 1, -1)  # (S, B, B+1, G)
@@ -97,6 +101,11 @@ class RollRate:
         prepay_frac = x0 * smm
         prepay_base = x0 * wa.S[0]
         xn[0] = x0 - prepay_frac
+        terms = self.ctx.assumptions.late_fees
+        fees = None
+        if terms is not None:
+            L = np.zeros_like(x) if late is None else late
+            fees = late_fee_step(terms, L * self.keep if self.keep is not None else L, xk, coef, self.used, wb)
         return PeriodStep(
             x=xn,
             open_bal=open_bal,
@@ -109,6 +118,7 @@ class RollRate:
             costs=costs,
             entering=entering,
             entry_bal=entry_bal,
+            late=fees,
         )
 
 
@@ -131,14 +141,10 @@ def build(ctx: Context) -> RollRate:
     )
     P = np.concatenate([stressed[..., :B, :B], stressed[..., :B, B:].sum(axis=-1, keepdims=True)], axis=-1)
     used = tuple((j, c) for j in range(B) for c in range(B + 1) if np.any(P[..., j, c] > 0))
-    restr = strategy.restructuring if strategy is not None else None
+    plans = strategy.plans if strategy is not None else ()
     keep = None
-    if restr is not None:
-        rho = np.zeros(B)
-        for j, v in restr.take_up.items():
-            if j < B:
-                rho[j] = v
-        keep = (1.0 - rho)[:, None, None]  # (B, 1, 1): share of each bucket not restructured
+    if plans:
+        keep = (1.0 - take_up(plans, B).sum(axis=0))[:, None, None]  # (B, 1, 1): share of each bucket not restructured
     stages = strategy.stages if strategy is not None else ()
     return RollRate(ctx, P, depth, used, keep, stages)
 

@@ -63,8 +63,10 @@ class Sifma:
         smm: np.ndarray,
         *,
         pre_default: np.ndarray | None = None,
+        late: np.ndarray | None = None,
     ) -> PeriodStep:
-        """One period of the module doc (``pre_default`` is always zero here)."""
+        """One period of the module doc (``pre_default`` is always zero here; nothing is overdue,
+        so ``late`` is unused)."""
         open_bal = x[0] * wb.S[0]
         mdr = self.period_mdr(groups, open_bal, t)
         x0 = x[0]

@@ -106,7 +106,7 @@ def run_arrays(
     capacity = deal.revolving.capacity
     costs_paid = np.zeros((S, T + 1))
     strategy = a.collections
-    restr = strategy.restructuring if strategy is not None else None
+    restr = strategy.rules if strategy is not None else None
     cost_rank = strategy.cost_rank if strategy is not None else "senior"
     for t in range(1, T + 1):
         interest, principal, recoveries, costs_paid[:, t] = _net_of_costs(

@@ -46,25 +46,28 @@ def worked_strategy() -> CollectionStrategy:
 
 def test_worked_example_reminders_collection_restructure_redefault_legal() -> None:
     # Period 1 (reminders at M1): pays nothing, rolls to M2; cost 1 account × 2.00 = 2.00.
-    # Period 2 (collection at M2): cost 1 % × 1,000 = 10.00; half the balance (500) enters a
-    #   3-period plan; the other half rolls to M3.
+    # Period 2 (collection at M2): cost 1 % × 1,000 = 10.00; half the balance (500) is re-aged
+    #   (no instalment paid yet, 10 left: the plan runs max(10, 3) = 10 months of 50 principal
+    #   and 1 % × 500 = 5.00 fee); the other half rolls to M3.
     # Period 3: the M3 half rolls into M4 = default of 500. The plan: 10 % re-defaults = 50;
-    #   0.9 survives and pays 500 × 0.9 / 3 = 150 principal and 1 % × 500 × 0.9 = 4.50 fee;
-    #   plan balance 500 − 50 − 150 = 300. Defaults 550. Legal cost 50 × (0.5 + 0.05) = 27.50.
-    # Period 4: re-default 10 % × 300 = 30; survivors 0.81 pay 135 principal and 4.05 fee;
-    #   plan balance 135. Legal cost 50 × 0.045 = 2.25.
-    # Period 5: re-default 13.50; survivors 0.729 pay 121.50 and 3.645; plan balance 0.
+    #   0.9 survives and pays 0.9 × 50 = 45 principal and 0.9 × 5 = 4.50 fee; plan balance
+    #   0.9 × 450 = 405. Defaults 550. Legal cost 50 × (0.5 + 0.05) = 27.50.
+    # Period 4: re-default 10 % × 405 = 40.50; survivors 0.81 pay 40.50 principal and 4.05 fee;
+    #   plan balance 0.81 × 400 = 324. Legal cost 50 × 0.045 = 2.25.
+    # Period 5: re-default 32.40; survivors 0.729 pay 36.45 and 3.645; balance 0.729 × 350 = 255.15.
     # Legal path: 60 % success × 50 % recovered = 30 % of each charge-off, two periods later:
-    #   165.00 in period 5, 9.00 in 6, 4.05 in 7.
+    #   165.00 in period 5, 12.15 in 6, 9.72 in 7.
     a = Assumptions.make(roll_rates=straight_roll(), collections=worked_strategy())
     f = am.project(m1_loan(), a).frame
     assert f.loc[1:5, "collection_costs"].tolist() == pytest.approx([2.0, 10.0, 27.5, 2.25, 2.025], abs=CENT)
     assert f.loc[2, "restructured_entries"] == pytest.approx(500.0, abs=CENT)
-    assert f.loc[2:5, "balance_restructured"].tolist() == pytest.approx([500.0, 300.0, 135.0, 0.0], abs=CENT)
-    assert f.loc[1:5, "defaults"].tolist() == pytest.approx([0.0, 0.0, 550.0, 30.0, 13.5], abs=CENT)
-    assert f.loc[3:5, "scheduled_principal"].tolist() == pytest.approx([150.0, 135.0, 121.5], abs=CENT)
+    assert f.loc[2:5, "balance_restructured"].tolist() == pytest.approx([500.0, 405.0, 324.0, 255.15], abs=CENT)
+    assert f.loc[2:5, "balance_re_age"].tolist() == pytest.approx([500.0, 405.0, 324.0, 255.15], abs=CENT)
+    assert f.loc[1:5, "defaults"].tolist() == pytest.approx([0.0, 0.0, 550.0, 40.5, 32.4], abs=CENT)
+    assert f.loc[3:5, "restructured_redefaults"].tolist() == pytest.approx([50.0, 40.5, 32.4], abs=CENT)
+    assert f.loc[3:5, "scheduled_principal"].tolist() == pytest.approx([45.0, 40.5, 36.45], abs=CENT)
     assert f.loc[3:5, "fee_interest"].tolist() == pytest.approx([4.5, 4.05, 3.645], abs=CENT)
-    assert f.loc[5:7, "recoveries"].tolist() == pytest.approx([165.0, 9.0, 4.05], abs=CENT)
+    assert f.loc[5:7, "recoveries"].tolist() == pytest.approx([165.0, 12.15, 9.72], abs=CENT)
     # every unit of balance is in exactly one state: nothing lost, nothing created
     assert f["scheduled_principal"].sum() + f["defaults"].sum() + f["closing_balance"].iloc[-1] == pytest.approx(1000.0)
 
