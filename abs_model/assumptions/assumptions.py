@@ -304,6 +304,7 @@ class Assumptions:
         _nonneg("default_multiplier", default_multiplier)
         overrides = _overrides(segment_overrides, cpr_by_term)
         collections = _collections(collections, roll=rr is not None)
+        _check_take_up(collections, default_threshold_days)
         late = _late_fees(late_fees, roll=rr is not None)
         if horizon is not None and (not np.isfinite(horizon) or int(horizon) != horizon or horizon < 1):
             raise AssumptionError(f"horizon: must be a whole number of periods ≥ 1; got {horizon!r}")
@@ -511,6 +512,18 @@ def _collections(collections: Any, *, roll: bool) -> CollectionStrategy | None:
             "collections: collection stages and restructuring need the roll-rate convention (give roll_rates); got none"
         )
     return collections
+
+
+def _check_take_up(collections: CollectionStrategy | None, threshold_days: int) -> None:
+    """Restructuring takes receivables before they default: its buckets must be live ones."""
+    default_bucket = threshold_days // 30 + 1
+    for p in collections.plans if collections is not None else ():
+        late = [b for b, v in p.take_up.items() if b >= default_bucket and v > 0]
+        if late:
+            raise AssumptionError(
+                f"restructuring[{p.plan!r}].take_up: bucket M{late[0]} is at or past the default bucket "
+                f"(M{default_bucket} at {threshold_days} days); restructure live buckets M1…M{default_bucket - 1}; got {dict(p.take_up)}"
+            )
 
 
 def _late_fees(late_fees: Any, *, roll: bool) -> LateFees | None:

@@ -269,11 +269,11 @@ class CollectionStrategy:
         if over:
             b, v = next(iter(over.items()))
             raise AssumptionError(f"collections.restructuring: take-up of M{b} over all plans must be ≤ 1; got {v!r}")
-        rules = {(p.delinquent, p.counts_as_default, p.eligible, p.buy_back) for p in plans}
+        rules = {(p.delinquent, p.counts_as_default, p.eligible) for p in plans}
         if len(rules) > 1:
             raise AssumptionError(
                 "collections.restructuring: every plan must state the same deal rules (delinquent, counts_as_default, "
-                f"eligible, buy_back); got {sorted(rules)}"
+                f"eligible); got {sorted(rules)}"
             )
 
     @property

@@ -230,6 +230,14 @@ def _project_sorted(
     return LineProjection(full, line_closing)
 
 
+def trust_late_fees(arrays: dict[str, np.ndarray], assumptions: Assumptions) -> np.ndarray:
+    """The late fees that are the trust's available funds: the pool's ``late_fees`` column when
+    ``late_fees.to_trust`` (else zero: the originator keeps them)."""
+    lf = assumptions.late_fees
+    col = arrays["late_fees"]
+    return col if lf is not None and lf.to_trust else np.zeros_like(col)
+
+
 def late_rates(lines: Lines, terms: LateFees) -> np.ndarray:
     """Each line's late-fee daily rate: its product's override or the default, capped."""
     by_code = np.array([terms.rate_of(p.key) for p in Product])

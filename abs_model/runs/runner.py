@@ -26,7 +26,7 @@ from abs_model.assumptions.assumptions import Assumptions
 from abs_model.deal.model import Deal, replenishment_pool
 from abs_model.errors import AssumptionError, DealError
 from abs_model.projection.cashflows import FIELDS, STOCK_FIELDS, PoolCashflows
-from abs_model.projection.engine import project_lines
+from abs_model.projection.engine import project_lines, trust_late_fees
 from abs_model.projection.replines import Lines, loan_lines, rep_lines
 from abs_model.runs.result import DealResult
 
@@ -108,10 +108,11 @@ def run_arrays(
     strategy = a.collections
     restr = strategy.rules if strategy is not None else None
     cost_rank = strategy.cost_rank if strategy is not None else "senior"
+    late_fees = trust_late_fees(arrays, a)  # 违约金: the trust's interest collections when the deal says so
     for t in range(1, T + 1):
         interest, principal, recoveries, costs_paid[:, t] = _net_of_costs(
-            arrays["fee_interest"][:, t] + arrays["prepayment_fee"][:, t],
-            arrays["scheduled_principal"][:, t] + arrays["prepayment"][:, t],
+            arrays["fee_interest"][:, t] + arrays["prepayment_fee"][:, t] + late_fees[:, t],
+            arrays["scheduled_principal"][:, t] + arrays["prepayment"][:, t] + arrays["repurchases"][:, t],
             arrays["recoveries"][:, t],
             arrays["collection_costs"][:, t],
             rank=cost_rank,
