@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 import abs_model as am
+from abs_model.analytics.strategies import add_compare_command
 
 
 def _demo_deal_path() -> Path:
@@ -270,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--upper", type=float, default=50.0, help="highest default multiple searched (default 50)")
     be.add_argument("--out")
     be.set_defaults(func=cmd_breakeven)
+    add_compare_command(sub)  # compare-strategies (abs_model.analytics.strategies)
     return p
 
 

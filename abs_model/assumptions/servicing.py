@@ -1,5 +1,5 @@
-"""Delinquency management: collection stages, restructuring plans (逾期分期 / 协商还款) and the
-charge-off recovery path, with their costs. A :class:`CollectionStrategy` is part of
+"""Delinquency management: collection stages, restructuring plans (逾期分期 / 协商还款 /
+停息挂账), late fees (违约金) and the charge-off recovery path, with their costs. A :class:`CollectionStrategy` is part of
 :class:`~abs_model.assumptions.assumptions.Assumptions` (``collections=``) and works with the roll-rate
 convention.
 
@@ -10,14 +10,23 @@ Definitions (period t, monthly; every rate a decimal):
   (the rest of the row keeps its proportions), and it costs
   ``cost_per_account × accounts + cost_rate × balance + contingency_fee × cash collected from
   those buckets`` (an agency keeping 20–35 % of what it collects).
-- **Restructuring**: a share ``take_up[j]`` of bucket j's balance enters a new plan each period.
-  The plan amount is the outstanding principal (missed fees and late fees waived); a
-  ``down_payment`` share is paid at once; the rest pays ``1/periods`` of the plan amount each
-  period plus ``fee_rate ×`` the plan amount, while a share ``redefault_rate`` of the outstanding
-  plan balance defaults each period (re-default is typically several times the base rate).
-  Restructured receivables are a state of their own (``balance_restructured``), never counted as
-  current silently: ``delinquent=True`` counts them in the delinquency ratio and trigger,
-  ``counts_as_default=True`` counts their entry in the cumulative-default trigger.
+- **Restructuring** (:class:`Restructuring`, one per plan type; several may run side by side):
+  a share ``take_up[j]`` of bucket j enters a plan at the start of each period, with its accrued
+  late fees. ``spread_arrears``: the overdue amount (principal + fees, late fees by option) is
+  repaid over ``periods`` months on top of the continuing schedule, then the receivable is current
+  again; ``re_age``: the balance over ``max(remaining term, periods)`` months with a plan fee;
+  ``freeze`` (停息挂账): fees stop, principal over ``periods`` ≤ 60 months. Plans re-default and
+  prepay at their own monthly rates (re-default is typically several times the base rate). Full
+  formulas: :mod:`abs_model.projection.restructuring`. Restructured receivables are a state of
+  their own (``balance_restructured`` and one column per plan type), never counted as current
+  silently: ``delinquent=True`` counts them in the delinquency ratio and trigger,
+  ``counts_as_default=True`` counts their entry in the cumulative-default trigger,
+  ``eligible=False`` takes them out of the collateral balance, ``buy_back=True`` has the
+  originator buy them back at par instead of a plan.
+- **Late fees** (:class:`LateFees`, an assumption of its own, ``Assumptions.make(late_fees=…)``):
+  违约金 / 罚息 accrue daily on the amount due and unpaid (see
+  :mod:`abs_model.projection.late_fees`); collected on a cure, written off at default, waived or
+  capitalised on restructuring; the trust's revenue only when ``to_trust``.
 - **Charge-off path**: a defaulted balance D is split into a debt sale (``sale_share``, received
   at once at ``sale_price``), legal action (``legal_share``; ``legal_cost_per_case`` per defaulted
   account; recovers ``legal_success_rate × legal_recovery_rate × D`` spread by ``legal_curve`` over

@@ -134,19 +134,63 @@ def test_strategy_comparison_table_reads_like_the_runs() -> None:
     deal = am.load_deal("examples/baitiao_revolving.yaml")
     table = compare_strategies(deal, discount_rate=0.12)
     assert list(table.index) == ["baseline", *default_strategies()]
-    # the baseline NPV, recomputed with a plain loop over periods at 1 % a month
-    r = am.run(deal)
+    # the baseline (no strategy; the deal's late fees stay) NPV, recomputed with a plain loop
+    # over periods at 1 % a month; the trust receives the late fees
+    r = am.run(deal, dataclasses.replace(deal.assumptions, collections=None))
     f = r.pool
     npv = 0.0
     for t in range(1, len(f)):
         cash = f.loc[t, "principal_collections"] + f.loc[t, "fee_interest"] + f.loc[t, "prepayment_fee"] + f.loc[t, "recoveries"]
-        npv += cash / 1.01**t
+        npv += (cash + f.loc[t, "late_fees"]) / 1.01**t
+    assert f["late_fees"].sum() > 0
     assert table.loc["baseline", "npv_collections"] == pytest.approx(npv, rel=1e-12)
     assert table.loc["baseline", "collection_costs"] == 0.0
     # restructuring moves balance out of default; a debt sale at 8 % recovers less than 10 % recoveries
     assert table.loc["restructure at M2", "restructured_entries"] > 0
     assert table.loc["restructure at M2", "defaults"] < table.loc["baseline", "defaults"]
     assert table.loc["debt sale at charge-off", "recoveries"] < table.loc["baseline", "recoveries"]
+
+
+def test_the_example_deal_states_late_fees_a_ladder_and_a_plan() -> None:
+    deal = am.load_deal("examples/baitiao_revolving.yaml")
+    a = deal.assumptions
+    assert a.late_fees is not None and a.late_fees.daily_rate == 0.0005
+    assert a.collections is not None and [p.plan for p in a.collections.plans] == ["spread_arrears"]
+    f = am.run(deal).pool
+    assert f["late_fees"].sum() > 0 and f["balance_spread_arrears"].max() > 0
+    assert f["collection_costs"].sum() > 0
+
+
+def test_a_strategy_that_cannot_apply_to_a_sifma_deal_is_refused() -> None:
+    from abs_model.analytics.strategies import compare_strategies
+
+    deal = am.load_deal("examples/baitiao_revolving.yaml")
+    sifma = Assumptions.make(cpr=0.2, cdr=0.05)
+    with pytest.raises(AssumptionError, match=r"strategies\['outsource at M3'\]: collection stages act on delinquency buckets"):
+        compare_strategies(deal, {"outsource at M3": CollectionStrategy("outsource at M3", stages=worked_strategy().stages)}, assumptions=sifma)
+    # a charge-off path alone applies to any convention
+    only_sale = CollectionStrategy("sale", charge_off=ChargeOffPath(sale_share=1.0, sale_price=0.1))
+    table = compare_strategies(deal, {"sale": only_sale}, assumptions=sifma)
+    assert table.loc["sale", "recoveries"] != table.loc["baseline", "recoveries"]
+
+
+def test_compare_strategies_command_reads_a_strategies_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from abs_model.cli import main
+
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "strategies:\n"
+        "  - name: freeze at M3\n"
+        "    restructuring: [{plan: freeze, take_up: {3: 0.2}, periods: 24}]\n"
+        "  - name: '=sale'\n"
+        "    charge_off: {sale_share: 0.8, sale_price: 0.08}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "t.csv"
+    assert main(["compare-strategies", "examples/baitiao_revolving.yaml", "--strategies", str(path), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "freeze at M3" in text and "baseline" in text
+    assert "\n'=sale," in out.read_text(encoding="utf-8")  # text from inputs never starts a formula
 
 
 def test_report_and_workbook_show_the_strategy_comparison(tmp_path: Path) -> None:
