@@ -69,16 +69,37 @@ def _money(path: str, x: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class CollectionStage:
-    """A collection stage over delinquency buckets (1 = M1 … 6 = M6); see module doc."""
+    """A collection stage over delinquency buckets (1 = M1 … 6 = M6); see module doc.
+
+    By days past due instead of buckets: ``from_day`` … ``to_day`` (inclusive, default 180) cover
+    the buckets ``⌈from_day / 30⌉ … ⌈to_day / 30⌉`` (a lawyer's letter at day 12 is an M1 action;
+    outsourcing from day 61 covers M3–M6). ``cure_uplift`` raises the cure-to-current rate of its
+    buckets: ``cure' = min(1, cure × (1 + uplift))`` (a credit-line freeze / 征信 report, a
+    lawyer's letter), the rest of the row keeping its proportions; stages with uplifts or costs
+    only may overlap, a fixed ``cure_to_current`` owns its buckets.
+    """
 
     name: str
-    buckets: tuple[int, ...]
+    buckets: tuple[int, ...] = ()
     cure_to_current: float | None = None
     cost_per_account: float = 0.0
     cost_rate: float = 0.0
     contingency_fee: float = 0.0
+    from_day: int | None = None
+    to_day: int | None = None
+    cure_uplift: float = 0.0
 
     def __post_init__(self) -> None:
+        if self.from_day is not None:
+            if self.buckets:
+                raise AssumptionError(f"stage {self.name!r}: give buckets or from_day/to_day, not both; got buckets={self.buckets!r}")
+            first, last = self.from_day, 180 if self.to_day is None else self.to_day
+            for what, d in (("from_day", first), ("to_day", last)):
+                if isinstance(d, bool) or int(d) != d or not 1 <= d <= 180:
+                    raise AssumptionError(f"stage {self.name!r}.{what}: must be a whole number of days past due in 1…180; got {d!r}")
+            if last < first:
+                raise AssumptionError(f"stage {self.name!r}.to_day: must be ≥ from_day ({first}); got {last!r}")
+            object.__setattr__(self, "buckets", tuple(range(-(-int(first) // 30), -(-int(last) // 30) + 1)))
         b = tuple(int(x) for x in self.buckets)
         if not b or min(b) < 1 or max(b) > 6:
             raise AssumptionError(f"stage {self.name!r}.buckets: must be delinquency buckets 1…6 (M1–M6); got {self.buckets!r}")
@@ -88,6 +109,7 @@ class CollectionStage:
         _money(f"stage {self.name!r}.cost_per_account", self.cost_per_account)
         _rate(f"stage {self.name!r}.cost_rate", self.cost_rate)
         _rate(f"stage {self.name!r}.contingency_fee", self.contingency_fee)
+        _rate(f"stage {self.name!r}.cure_uplift", self.cure_uplift, upper=100.0)
 
 
 PlanType = Literal["spread_arrears", "re_age", "freeze"]
@@ -243,6 +265,19 @@ class ChargeOffPath:
         return v
 
 
+def _with_cure(row: np.ndarray, j: int, cure: np.ndarray) -> np.ndarray:
+    """Rows (M, 8) of bucket ``j`` with the cure-to-current rate set to ``cure`` (M,), the other
+    entries scaled so each row still sums to 1 (a row that was all cure keeps the rest in ``j``)."""
+    rest = 1.0 - row[:, 0]
+    others = row.copy()
+    others[:, 0] = 0.0
+    scale = np.where(rest > 0, (1.0 - cure) / np.where(rest > 0, rest, 1.0), 0.0)
+    new = others * scale[:, None]
+    new[:, j] += np.where(rest > 0, 0.0, 1.0 - cure)
+    new[:, 0] = cure
+    return new
+
+
 @dataclass(frozen=True, slots=True)
 class CollectionStrategy:
     """A named collection strategy: stages, restructuring and the charge-off path."""
@@ -260,6 +295,8 @@ class CollectionStrategy:
             raise AssumptionError(f"collections.cost_rank: must be 'senior' or 'netted_from_recoveries'; got {self.cost_rank!r}")
         seen: dict[int, str] = {}
         for st in self.stages:
+            if st.cure_to_current is None:
+                continue  # costs and uplifts add up; only a fixed cure rate owns its buckets
             for b in st.buckets:
                 if b in seen:
                     raise AssumptionError(f"collections.stages: bucket M{b} is in both {seen[b]!r} and {st.name!r}")
@@ -316,6 +353,10 @@ class CollectionStrategy:
                 new[:, j] += np.where(rest > 0, 0.0, 1.0 - st.cure_to_current)
                 new[:, 0] = st.cure_to_current
                 m[:, j, :] = new
+        for st in self.stages:
+            if st.cure_uplift:
+                for j in st.buckets:
+                    m[:, j, :] = _with_cure(m[:, j, :], j, np.minimum(1.0, m[:, j, 0] * (1.0 + st.cure_uplift)))
         return m
 
     def describe(self) -> str:
@@ -324,6 +365,7 @@ class CollectionStrategy:
             parts.append(
                 f"{st.name} (M{'/M'.join(map(str, st.buckets))}"
                 + (f", cure {st.cure_to_current:.0%}" if st.cure_to_current is not None else "")
+                + (f", cure ×{1 + st.cure_uplift:g}" if st.cure_uplift else "")
                 + (f", {st.contingency_fee:.0%} contingency" if st.contingency_fee else "")
                 + ")"
             )

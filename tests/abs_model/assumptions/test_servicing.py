@@ -207,3 +207,26 @@ def test_report_and_workbook_show_the_strategy_comparison(tmp_path: Path) -> Non
     assert "Collection strategies" in html and "outsource at M3" in html
     path = write_workbook(r, tmp_path / "m.xlsx", strategies=table)
     assert "Strategies" in load_workbook(path).sheetnames
+
+
+def test_stages_by_days_past_due_overlap_and_raise_cures() -> None:
+    # reminders from day 1 and a lawyer's letter at day 12 are both M1 actions; outsourcing from
+    # day 61 covers M3–M6; a 征信 report / credit-line freeze at M2 lifts its cure rate by half.
+    letter = CollectionStage("lawyer's letter (律师函)", from_day=12, to_day=12, cost_per_account=20.0)
+    assert letter.buckets == (1,)
+    assert CollectionStage("outsourced", from_day=61, contingency_fee=0.25).buckets == (3, 4, 5, 6)
+    freeze = CollectionStage("征信 report and line freeze", from_day=31, to_day=60, cure_uplift=0.5)
+    s = CollectionStrategy("ladder", stages=(CollectionStage("reminders", from_day=1, to_day=30, cost_per_account=0.5), letter, freeze))
+    # M2 row of the simple matrix: cure 0.25, roll 0.55, stay 0.20 → cure 0.375; the other
+    # 0.625 keeps the 0.55 : 0.20 proportions: roll 0.4583, stay 0.1667
+    rr = RollRates.simple(roll=[0.01, 0.40, 0.55, 0.70, 0.85, 0.90, 1.0], cure=[0.40, 0.25, 0.10, 0.05, 0.03, 0.0])
+    m = s.apply_cures(rr.matrix)[0]
+    assert m[2, 0] == pytest.approx(0.375)
+    assert m[2, 3] == pytest.approx(0.55 * 0.625 / 0.75)
+    assert m[2, 2] == pytest.approx(0.20 * 0.625 / 0.75)
+    assert m[1].tolist() == pytest.approx(rr.matrix[0, 1].tolist())
+    # the M1 loan of the worked example: both M1 stages charge their account in period 1
+    f = am.project(m1_loan(), Assumptions.make(roll_rates=straight_roll(), collections=s)).frame
+    assert f.loc[1, "collection_costs"] == pytest.approx(20.5, abs=CENT)
+    with pytest.raises(AssumptionError, match="to_day: must be ≥ from_day"):
+        CollectionStage("x", from_day=40, to_day=10)
