@@ -297,11 +297,7 @@ class Assumptions:
         )
         _threshold(default_threshold_days)
         rt = _recovery(recovery_rate, recovery_lag, recovery_timing)
-        _decimals("servicing_fee", np.asarray([servicing_fee]))
-        if unearned_fee not in ("waived", "one_period", "full"):
-            raise AssumptionError(f"unearned_fee: must be 'waived', 'one_period' or 'full'; got {unearned_fee!r}")
-        _nonneg("prepay_multiplier", prepay_multiplier)
-        _nonneg("default_multiplier", default_multiplier)
+        _check_scalars(servicing_fee, unearned_fee, prepay_multiplier, default_multiplier)
         overrides = _overrides(segment_overrides, cpr_by_term)
         collections = _collections(collections, roll=rr is not None)
         _check_take_up(collections, default_threshold_days)
@@ -463,6 +459,14 @@ def _default(
     if roll_rates is not None:
         rr = roll_rates if isinstance(roll_rates, RollRates) else RollRates(np.asarray(roll_rates))
     return cdr_curve, timing, rr
+
+
+def _check_scalars(servicing_fee: float, unearned_fee: str, prepay_multiplier: float, default_multiplier: float) -> None:
+    _decimals("servicing_fee", np.asarray([servicing_fee]))
+    if unearned_fee not in ("waived", "one_period", "full"):
+        raise AssumptionError(f"unearned_fee: must be 'waived', 'one_period' or 'full'; got {unearned_fee!r}")
+    _nonneg("prepay_multiplier", prepay_multiplier)
+    _nonneg("default_multiplier", default_multiplier)
 
 
 def _threshold(days: int) -> None:

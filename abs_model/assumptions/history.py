@@ -129,30 +129,24 @@ def synthetic_history(
         row = _roll_month(book, idx, m - vintage[idx], P=P, smm=smm, rng=rng, d_bucket=d_bucket)
         if restructuring:
             _plan_month(book, idx, row, take=take, redefault=float(true_redefault), plan_periods=int(plan_periods), rng=rng)
-        row.update(
-            loan_id=idx.astype(np.int64),
-            vintage=vintage[idx],
-            month=np.full(idx.size, m, dtype=np.int64),
-            months_on_book=m - vintage[idx],
-            term=np.full(idx.size, term, dtype=np.int64),
-            original_balance=original[idx],
-        )
+        row.update(loan_id=idx.astype(np.int64), vintage=vintage[idx], month=np.full(idx.size, m, dtype=np.int64))
+        row.update(months_on_book=m - vintage[idx], term=np.full(idx.size, term, dtype=np.int64), original_balance=original[idx])
         parts.append(row)
         book.close_month(idx, row)
 
+    cols = (*HISTORY_COLUMNS, "restructured") if (restructured_column or restructuring) else HISTORY_COLUMNS
+    cpr = np.atleast_1d(np.asarray(true_cpr, dtype=np.float64)).tolist()
+    generator = dict(seed=seed, true_cpr=cpr, default_threshold_days=default_threshold_days, months=months, vintages=vintages, term=term)
+    return _panel(parts, cols, generator)
+
+
+def _panel(parts: list[dict[str, np.ndarray]], cols: tuple[str, ...], generator: dict[str, Any]) -> pd.DataFrame:
+    """The loan-month rows sorted by loan and month, with the generator's parameters in ``attrs``."""
     if not parts:  # pragma: no cover - months ≥ 1 and vintage 0 is always observed
         return pd.DataFrame({c: [] for c in HISTORY_COLUMNS})
-    cols = (*HISTORY_COLUMNS, "restructured") if (restructured_column or restructuring) else HISTORY_COLUMNS
     df = pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in cols})
     df = df.sort_values(["loan_id", "month"], kind="stable").reset_index(drop=True)
-    df.attrs["generator"] = {
-        "seed": seed,
-        "true_cpr": np.atleast_1d(np.asarray(true_cpr, dtype=np.float64)).tolist(),
-        "default_threshold_days": default_threshold_days,
-        "months": months,
-        "vintages": vintages,
-        "term": term,
-    }
+    df.attrs["generator"] = generator
     return df
 
 

@@ -34,7 +34,7 @@ from abs_model.errors import AssumptionError
 from abs_model.projection import recoveries, roll_rate, sifma
 from abs_model.projection.cashflows import FIELDS, PoolCashflows
 from abs_model.projection.context import Context, Convention, PeriodStep, make_context, scenario_multiples
-from abs_model.projection.groups import StateGroups, Weights, state_groups, weight_tables
+from abs_model.projection.groups import StateGroups, Weights, WeightTables, state_groups, weight_tables
 from abs_model.projection.replines import Lines, loan_lines, rep_lines
 from abs_model.projection.restructuring import PlanBook, PlanFlows
 
@@ -173,19 +173,7 @@ def _project_sorted(
     by_age = bool(ctx.cpr_age.any() or conv.by_age)
     groups = state_groups(lines, ctx.segments.of_line, roll=ctx.roll, by_age=by_age)
     strategy = assumptions.collections
-    plan_terms = strategy.plans if strategy is not None and ctx.roll else ()
-    late_terms = assumptions.late_fees if ctx.roll else None
-    tables = weight_tables(
-        lines,
-        groups,
-        buckets=ctx.B,
-        horizon=ctx.T,
-        unearned_fee=assumptions.unearned_fee,
-        keep_lines=keep_lines,
-        late_rate=None if late_terms is None else late_rates(lines, late_terms),
-        re_age=tuple(p.periods for p in plan_terms if p.plan == "re_age" and not p.buy_back),
-    )
-    plans = PlanBook.start(plan_terms, tables=tables, scenarios=ctx.S, groups=groups.size, horizon=ctx.T) if plan_terms else None
+    tables, plans = _tables_and_plans(lines, groups, ctx, keep_lines=keep_lines)
     tot = _cutoff_totals(lines, groups, ctx)
     recoverable = np.zeros((ctx.S, ctx.T + 1))  # recovery money to be received from defaults of t
     line_closing = np.zeros((len(lines), ctx.T + 1)) if keep_lines else None
@@ -242,6 +230,26 @@ def late_rates(lines: Lines, terms: LateFees) -> np.ndarray:
     """Each line's late-fee daily rate: its product's override or the default, capped."""
     by_code = np.array([terms.rate_of(p.key) for p in Product])
     return by_code[lines.product.astype(np.int64)]
+
+
+def _tables_and_plans(lines: Lines, groups: StateGroups, ctx: Context, *, keep_lines: bool) -> tuple[WeightTables, PlanBook | None]:
+    """The weight tables (with late-fee rates and re-aging tables when needed) and the plan book."""
+    a = ctx.assumptions
+    plan_terms = a.collections.plans if a.collections is not None and ctx.roll else ()
+    late_terms = a.late_fees if ctx.roll else None
+    tables = weight_tables(
+        lines,
+        groups,
+        buckets=ctx.B,
+        horizon=ctx.T,
+        unearned_fee=a.unearned_fee,
+        keep_lines=keep_lines,
+        late_rate=None if late_terms is None else late_rates(lines, late_terms),
+        re_age=tuple(p.periods for p in plan_terms if p.plan == "re_age" and not p.buy_back),
+    )
+    if not plan_terms:
+        return tables, None
+    return tables, PlanBook.start(plan_terms, tables=tables, scenarios=ctx.S, groups=groups.size, horizon=ctx.T)
 
 
 #: The default-timing conventions by name: each builds its tables from the run's context.
