@@ -16,7 +16,7 @@ from abs_model.analytics.tables import decrement_table, price_yield_table
 from abs_model.assumptions.assumptions import Assumptions, Curve, RollRates, SegmentOverride
 from abs_model.assumptions.calibration import Calibration, calibrate
 from abs_model.assumptions.history import synthetic_history
-from abs_model.assumptions.servicing import ChargeOffPath, CollectionStage, CollectionStrategy, Restructuring
+from abs_model.assumptions.servicing import ChargeOffPath, CollectionStage, CollectionStrategy, LateFees, Restructuring
 from abs_model.collateral.actuals import read_note_actuals, read_pool_actuals
 from abs_model.collateral.pool import Pool
 from abs_model.collateral.synthetic import synthetic_pool
@@ -59,6 +59,7 @@ __all__ = [
     "DealError",
     "DealResult",
     "IncompleteRunError",
+    "LateFees",
     "MonteCarloResult",
     "Pool",
     "PoolCashflows",

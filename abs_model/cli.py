@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 import abs_model as am
+from abs_model.analytics.strategies import add_compare_command
 from abs_model.cli_surveil import add_surveil_parser
 
 
@@ -319,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_tape_options(be)
     be.set_defaults(func=cmd_breakeven)
     add_surveil_parser(sub)
+    add_compare_command(sub)  # compare-strategies (abs_model.analytics.strategies)
     return p
 
 

@@ -178,8 +178,9 @@ ASSUMPTION_DESCRIPTIONS: dict[str, str] = {
     "default_multiplier": "Stress multiple on the default rate (CDR, cumulative default or the roll-forward rates).",
     "segment_overrides": "Per-segment assumptions (`am.SegmentOverride`); Python only.",
     "horizon": "Periods projected by `project` (default: the longest remaining schedule plus the delinquency pipeline); a deal runs `dates.periods`.",
-    "collections": "A collection strategy (stages, restructuring, charge-off path); a mapping in YAML, `am.CollectionStrategy` in Python. Needs `roll_rates`.",
+    "collections": "A collection strategy (stages, restructuring plans — `spread_arrears`, `re_age`, `freeze`, one mapping each in a list — charge-off path); a mapping in YAML, `am.CollectionStrategy` in Python. Needs `roll_rates`.",
     "max_age": "Longest loan age tabulated for age-indexed curves (PSA, ABS, SDA).",
+    "late_fees": "Late fees / penalty interest (违约金): `daily_rate` on the amount due and unpaid, `grace_days`, `apr_cap`, `waived_share`, `to_trust`, `product_rates`; a mapping in YAML, `am.LateFees` in Python. Needs `roll_rates`.",
 }
 
 _PHASES = tuple(SCHEMA["properties"]["waterfalls"]["properties"])

@@ -5,29 +5,47 @@
 strategy with:
 
 - ``npv_collections``: net present value of what the pool pays the deal after collection costs,
-  ``Σ_t (principal + fee/interest + prepayment fee + recoveries − costs paid)_t / (1 + r/12)^t``
-  at the annual ``discount_rate`` (monthly compounding, period-end cash);
+  ``Σ_t (principal + fee/interest + prepayment fee + recoveries + late fees to the trust − costs
+  paid)_t / (1 + r/12)^t`` at the annual ``discount_rate`` (monthly compounding, period-end cash);
 - ``collection_costs``, ``recoveries``, ``defaults``, ``cumulative_default_rate`` (of the initial
   pool), ``net_loss_rate``, ``avg_delinquency_30p`` and ``peak_delinquency_30p`` (30+ dpd balance
-  over the pool balance; restructured plans are reported apart), ``restructured_entries``;
+  over the pool balance; restructured plans are reported apart), ``restructured_entries``,
+  ``restructured_redefaults``, ``late_fees`` (collected);
 - ``first_breach_<trigger>``: the first period each trigger is breached (0 if never);
 - per class ``loss_pct_<tranche>`` and ``wal_<tranche>`` (years).
 
 ``default_strategies()`` gives three illustrative strategies from public practice: restructure
 at M2, outsource at M3, debt sale at charge-off — every number is a parameter, not a fact.
+
+A strategy with collection stages or restructuring needs the roll-rate convention (they act on
+delinquency buckets); on a ``sifma`` deal it is refused with that reason rather than run as a
+no-op. ``abs-model compare-strategies DEAL [--strategies FILE]`` prints the table (and writes it
+as CSV with ``--out``); the file holds a list of strategies as in the deal file's
+``collections:`` block (or a mapping with a ``strategies:`` list).
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from abs_model.assumptions.assumptions import Assumptions
-from abs_model.assumptions.servicing import ChargeOffPath, CollectionStage, CollectionStrategy, Restructuring
+from abs_model.assumptions.servicing import (
+    ChargeOffPath,
+    CollectionStage,
+    CollectionStrategy,
+    Restructuring,
+    strategy_from_mapping,
+)
 from abs_model.deal.model import Deal
+from abs_model.errors import AssumptionError
+from abs_model.projection.engine import trust_late_fees
 from abs_model.runs.runner import run
 
 
@@ -67,6 +85,7 @@ def compare_strategies(
     if baseline:
         runs["baseline"] = dataclasses.replace(base, collections=None)
     for name, s in (strategies if strategies is not None else default_strategies()).items():
+        check_applies(name, s, base)
         runs[name] = dataclasses.replace(base, collections=s)
     rows = []
     for name, a in runs.items():
@@ -74,6 +93,7 @@ def compare_strategies(
         f = r.pool
         t = f.index.to_numpy()
         cash = (f["principal_collections"] + f["fee_interest"] + f["prepayment_fee"] + f["recoveries"] - f["collection_costs_paid"]).to_numpy()
+        cash = cash + trust_late_fees({"late_fees": f["late_fees"].to_numpy()}, a)
         disc = (1.0 + discount_rate / 12.0) ** (-t.astype(np.float64))
         initial = deal.pool.balance
         balance = f["closing_balance"].to_numpy()[1:]
@@ -90,6 +110,8 @@ def compare_strategies(
             "avg_delinquency_30p": float(d30[live].mean()) if live.any() else 0.0,
             "peak_delinquency_30p": float(d30.max(initial=0.0)),
             "restructured_entries": float(f["restructured_entries"].sum()),
+            "restructured_redefaults": float(f["restructured_redefaults"].sum()),
+            "late_fees": float(f["late_fees"].sum()),
         }
         for trig, tf in r.triggers.items():
             hit = np.flatnonzero(tf["breached"].to_numpy())
@@ -100,3 +122,67 @@ def compare_strategies(
             row[f"wal_{tranche}"] = float(s.loc[tranche, "wal_years"])
         rows.append(row)
     return pd.DataFrame(rows).set_index("strategy")
+
+
+def check_applies(name: str, strategy: CollectionStrategy, assumptions: Assumptions) -> None:
+    """Refuse a strategy that cannot act under the assumptions' convention, with the reason."""
+    if not isinstance(strategy, CollectionStrategy):
+        raise AssumptionError(f"strategies[{name!r}]: must be an abs_model.CollectionStrategy; got {type(strategy).__name__}")
+    if assumptions.convention != "roll_rate" and (strategy.stages or strategy.plans):
+        parts = [w for w, on in (("collection stages", strategy.stages), ("restructuring", strategy.plans)) if on]
+        raise AssumptionError(
+            f"strategies[{name!r}]: {' and '.join(parts)} act on delinquency buckets, which only the roll-rate "
+            f"convention has; this deal's assumptions use the {assumptions.convention!r} convention (give roll_rates, "
+            "or compare charge-off paths only)"
+        )
+
+
+def strategies_from_document(doc: Any, *, source: str = "<strategies>") -> dict[str, CollectionStrategy]:
+    """Strategies from a YAML document: a list of strategy mappings (as the deal file's
+    ``collections:`` block), or a mapping with a ``strategies:`` list."""
+    items = doc.get("strategies") if isinstance(doc, Mapping) else doc
+    if not isinstance(items, list) or not items:
+        raise AssumptionError(f"{source}: must be a non-empty list of strategies (or a mapping with 'strategies:'); got {type(items).__name__}")
+    out: dict[str, CollectionStrategy] = {}
+    for i, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise AssumptionError(f"{source}: strategies[{i}]: must be a mapping (name, stages, restructuring, charge_off); got {item!r}")
+        try:
+            s = strategy_from_mapping(item)
+        except TypeError as exc:
+            raise AssumptionError(f"{source}: strategies[{i}]: {exc}") from None
+        except ValueError as exc:
+            raise AssumptionError(f"{source}: strategies[{i}]: {exc}") from None
+        out[s.name] = s
+    return out
+
+
+def add_compare_command(sub: Any) -> None:
+    """Register ``abs-model compare-strategies DEAL`` on the CLI's sub-parsers."""
+    c = sub.add_parser("compare-strategies", help="compare collection strategies on a deal (one row per strategy)")
+    c.add_argument("deal")
+    c.add_argument("--strategies", help="YAML file with the strategies (default: the built-in three)")
+    c.add_argument("--discount-rate", type=float, default=0.10, help="annual rate for the NPV (default 0.10)")
+    c.add_argument("--out", help="also write the table as CSV here")
+    c.set_defaults(func=cmd_compare_strategies)
+
+
+def cmd_compare_strategies(args: argparse.Namespace) -> int:
+    import yaml
+
+    from abs_model.deal.model import load_deal
+
+    deal = load_deal(args.deal)
+    strategies = None
+    if args.strategies:
+        path = Path(args.strategies)
+        strategies = strategies_from_document(yaml.safe_load(path.read_text(encoding="utf-8")), source=str(path))
+    table = compare_strategies(deal, strategies, discount_rate=args.discount_rate)
+    cols = ["npv_collections", "collection_costs", "late_fees", "restructured_entries", "cumulative_default_rate", "net_loss_rate"]
+    print(table[cols].to_string(float_format=lambda v: f"{v:,.4f}"))
+    if args.out:
+        # text from inputs stays text: a name starting a formula gets a leading apostrophe
+        safe = table.rename(index=lambda v: f"'{v}" if str(v)[:1] in ("=", "+", "-", "@") else v)
+        safe.to_csv(args.out)
+        print(f"Wrote {args.out}")
+    return 0

@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from abs_model.assumptions.servicing import CollectionStrategy
+from abs_model.assumptions.servicing import CollectionStrategy, LateFees, strategy_from_mapping
 from abs_model.core import rates
 from abs_model.errors import AssumptionError
 from tranches.frozen import FrozenMap
@@ -239,6 +239,7 @@ class Assumptions:
     horizon: int | None = None
     collections: CollectionStrategy | None = None
     labels: Mapping[str, str] = field(default_factory=FrozenMap)
+    late_fees: LateFees | None = None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -267,8 +268,9 @@ class Assumptions:
         default_multiplier: float = 1.0,
         segment_overrides: Sequence[SegmentOverride] = (),
         horizon: int | None = None,
-        collections: CollectionStrategy | None = None,
+        collections: CollectionStrategy | Mapping[str, Any] | None = None,
         max_age: int = 480,
+        late_fees: LateFees | Mapping[str, Any] | None = None,
     ) -> Assumptions:
         """Normalise any supported way of stating assumptions into one :class:`Assumptions`.
 
@@ -278,91 +280,28 @@ class Assumptions:
         Default: at most one of ``cdr`` / ``mdr`` / ``sda`` (US constant default rate on the
         performing balance), ``cumulative_default`` + ``default_timing`` (Chinese 累计违约率),
         or ``roll_rates`` (an 8×8 or (M, 8, 8) matrix, or a :class:`RollRates`).
+        ``collections`` (a :class:`CollectionStrategy` or its mapping) and ``late_fees`` (a
+        :class:`LateFees` or its mapping) need the roll-rate convention.
         """
-        given = [k for k, v in {"cpr": cpr, "smm": smm, "psa": psa, "abs_speed": abs_speed}.items() if v is not None]
-        if len(given) > 1:
-            raise AssumptionError(f"prepayment: give one of cpr, smm, psa, abs_speed; got {given}")
         ages = np.arange(1, max_age + 1)
-        if smm is not None:
-            sc = as_curve(smm, "smm")
-            pre = Curve(rates.smm_to_cpr(sc.values), sc.index)
-        elif psa is not None:
-            _nonneg("psa", psa)
-            pre = Curve(np.minimum(1.0, rates.psa_to_cpr(psa, ages)), "age")
-        elif abs_speed is not None:
-            _decimals("abs_speed", np.asarray([abs_speed]))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                s = np.clip(np.nan_to_num(_abs_smm(abs_speed, ages), nan=1.0, posinf=1.0), 0, 1)
-            pre = Curve(rates.smm_to_cpr(s), "age")
-        else:
-            pre = as_curve(0.0 if cpr is None else cpr, "cpr")
-
-        dgiven = [
-            k
-            for k, v in {
-                "cdr": cdr,
-                "mdr": mdr,
-                "sda": sda,
-                "cumulative_default": cumulative_default,
-                "roll_rates": roll_rates,
-            }.items()
-            if v is not None
-        ]
-        if len(dgiven) > 1:
-            raise AssumptionError(f"default: give one of cdr, mdr, sda, cumulative_default, roll_rates; got {dgiven}")
-        cdr_curve: Curve | None = None
-        if cdr is not None:
-            cdr_curve = as_curve(cdr, "cdr")
-        elif mdr is not None:
-            mc = as_curve(mdr, "mdr")
-            cdr_curve = Curve(rates.mdr_to_cdr(mc.values), mc.index)
-        elif sda is not None:
-            _nonneg("sda", sda)
-            cdr_curve = Curve(np.minimum(1.0, rates.sda_to_cdr(sda, ages)), "age")
-        timing: Curve | None = None
-        if cumulative_default is not None:
-            _decimals("cumulative_default", np.asarray([cumulative_default]))
-            if default_timing is None:
-                raise AssumptionError(
-                    "default_timing: required with cumulative_default (e.g. [0.4, 0.3, 0.3] by year); got None"
-                )
-            timing = _timing(default_timing, timing_unit)
-        rr: RollRates | None = None
-        if roll_rates is not None:
-            rr = roll_rates if isinstance(roll_rates, RollRates) else RollRates(np.asarray(roll_rates))
-        if default_threshold_days not in (30, 60, 90, 120, 150, 180):
-            raise AssumptionError(
-                f"default_threshold_days: must be one of 30, 60, 90, 120, 150, 180; got {default_threshold_days!r}"
-            )
-        _decimals("recovery_rate", np.asarray([recovery_rate]))
-        if recovery_timing is not None:
-            rt = np.asarray(recovery_timing, dtype=np.float64)
-            _decimals("recovery_timing", rt)
-            if abs(rt.sum() - 1.0) > 1e-9:
-                raise AssumptionError(f"recovery_timing: must sum to 1; got {float(rt.sum())!r}")
-        else:
-            if not np.isfinite(recovery_lag) or int(recovery_lag) != recovery_lag or recovery_lag < 0:
-                raise AssumptionError(f"recovery_lag: must be a whole number of months ≥ 0; got {recovery_lag!r}")
-            rt = np.zeros(int(recovery_lag) + 1)
-            rt[-1] = 1.0
-        rt.setflags(write=False)
-        _decimals("servicing_fee", np.asarray([servicing_fee]))
-        if unearned_fee not in ("waived", "one_period", "full"):
-            raise AssumptionError(f"unearned_fee: must be 'waived', 'one_period' or 'full'; got {unearned_fee!r}")
-        _nonneg("prepay_multiplier", prepay_multiplier)
-        _nonneg("default_multiplier", default_multiplier)
-        overrides = [_checked_override(i, o) for i, o in enumerate(segment_overrides)]
-        for term, curve in (cpr_by_term or {}).items():
-            if not isinstance(term, int | float | np.integer | np.floating) or not np.isfinite(term) or int(term) != term or not 1 <= term <= 360:
-                raise AssumptionError(f"cpr_by_term: keys must be original terms, whole numbers 1..360; got {term!r}")
-            overrides.append(SegmentOverride("original_term", int(term), cpr=as_curve(curve, f"cpr_by_term[{term}]")))
-        if collections is not None:
-            if not isinstance(collections, CollectionStrategy):
-                raise AssumptionError(f"collections: must be an abs_model.CollectionStrategy; got {type(collections).__name__}")
-            if (collections.stages or collections.restructuring is not None) and rr is None:
-                raise AssumptionError(
-                    "collections: collection stages and restructuring need the roll-rate convention (give roll_rates); got none"
-                )
+        pre = _prepayment(cpr=cpr, smm=smm, psa=psa, abs_speed=abs_speed, ages=ages)
+        cdr_curve, timing, rr = _default(
+            cdr=cdr,
+            mdr=mdr,
+            sda=sda,
+            cumulative_default=cumulative_default,
+            default_timing=default_timing,
+            timing_unit=timing_unit,
+            roll_rates=roll_rates,
+            ages=ages,
+        )
+        _threshold(default_threshold_days)
+        rt = _recovery(recovery_rate, recovery_lag, recovery_timing)
+        _check_scalars(servicing_fee, unearned_fee, prepay_multiplier, default_multiplier)
+        overrides = _overrides(segment_overrides, cpr_by_term)
+        collections = _collections(collections, roll=rr is not None)
+        _check_take_up(collections, default_threshold_days)
+        late = _late_fees(late_fees, roll=rr is not None)
         if horizon is not None and (not np.isfinite(horizon) or int(horizon) != horizon or horizon < 1):
             raise AssumptionError(f"horizon: must be a whole number of periods ≥ 1; got {horizon!r}")
         return cls(
@@ -381,6 +320,7 @@ class Assumptions:
             segment_overrides=tuple(overrides),
             horizon=horizon,
             collections=collections,
+            late_fees=late,
         )
 
     # ------------------------------------------------------------------ derived
@@ -438,9 +378,176 @@ class Assumptions:
         d["stress"] = f"prepay ×{self.prepay_multiplier:g}, default ×{self.default_multiplier:g}"
         if self.collections is not None:
             d["collections"] = self.collections.describe()
+        if self.late_fees is not None:
+            lf = self.late_fees
+            d["late_fees"] = (
+                f"{lf.daily_rate:.3%} a day on overdue amounts, {lf.grace_days} grace day(s), "
+                f"{lf.waived_share:.0%} waived, {'to the trust' if lf.to_trust else 'kept by the originator'}"
+            )
         if self.segment_overrides:
             d["segment_overrides"] = ", ".join(f"{o.column}={o.value}" for o in self.segment_overrides)
         return d
+
+
+# ---------------------------------------------------------------------- normalisers of make()
+def _prepayment(*, cpr: Any, smm: Any, psa: float | None, abs_speed: float | None, ages: np.ndarray) -> Curve:
+    """One CPR curve from exactly one of ``cpr`` / ``smm`` / ``psa`` / ``abs_speed`` (0 if none).
+
+    Defined as ``CPR = 1 − (1 − SMM)^12`` for ``smm``; ``psa_to_cpr(psa, age)`` capped at 1; for
+    an ABS speed ``SMM = ABS / (1 − ABS × (age − 1))`` clipped to [0, 1]."""
+    given = [k for k, v in {"cpr": cpr, "smm": smm, "psa": psa, "abs_speed": abs_speed}.items() if v is not None]
+    if len(given) > 1:
+        raise AssumptionError(f"prepayment: give one of cpr, smm, psa, abs_speed; got {given}")
+    if smm is not None:
+        sc = as_curve(smm, "smm")
+        return Curve(rates.smm_to_cpr(sc.values), sc.index)
+    if psa is not None:
+        _nonneg("psa", psa)
+        return Curve(np.minimum(1.0, rates.psa_to_cpr(psa, ages)), "age")
+    if abs_speed is not None:
+        _decimals("abs_speed", np.asarray([abs_speed]))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = np.clip(np.nan_to_num(_abs_smm(abs_speed, ages), nan=1.0, posinf=1.0), 0, 1)
+        return Curve(rates.smm_to_cpr(s), "age")
+    return as_curve(0.0 if cpr is None else cpr, "cpr")
+
+
+def _default(
+    *,
+    cdr: Any,
+    mdr: Any,
+    sda: float | None,
+    cumulative_default: float | None,
+    default_timing: Sequence[float] | None,
+    timing_unit: str,
+    roll_rates: Any,
+    ages: np.ndarray,
+) -> tuple[Curve | None, Curve | None, RollRates | None]:
+    """(CDR curve, cumulative-default timing, roll rates) from at most one way of stating
+    defaults. Defined as ``CDR = 1 − (1 − MDR)^12`` for ``mdr``; ``sda_to_cdr`` capped at 1."""
+    dgiven = [
+        k
+        for k, v in {
+            "cdr": cdr,
+            "mdr": mdr,
+            "sda": sda,
+            "cumulative_default": cumulative_default,
+            "roll_rates": roll_rates,
+        }.items()
+        if v is not None
+    ]
+    if len(dgiven) > 1:
+        raise AssumptionError(f"default: give one of cdr, mdr, sda, cumulative_default, roll_rates; got {dgiven}")
+    cdr_curve: Curve | None = None
+    if cdr is not None:
+        cdr_curve = as_curve(cdr, "cdr")
+    elif mdr is not None:
+        mc = as_curve(mdr, "mdr")
+        cdr_curve = Curve(rates.mdr_to_cdr(mc.values), mc.index)
+    elif sda is not None:
+        _nonneg("sda", sda)
+        cdr_curve = Curve(np.minimum(1.0, rates.sda_to_cdr(sda, ages)), "age")
+    timing: Curve | None = None
+    if cumulative_default is not None:
+        _decimals("cumulative_default", np.asarray([cumulative_default]))
+        if default_timing is None:
+            raise AssumptionError(
+                "default_timing: required with cumulative_default (e.g. [0.4, 0.3, 0.3] by year); got None"
+            )
+        timing = _timing(default_timing, timing_unit)
+    rr: RollRates | None = None
+    if roll_rates is not None:
+        rr = roll_rates if isinstance(roll_rates, RollRates) else RollRates(np.asarray(roll_rates))
+    return cdr_curve, timing, rr
+
+
+def _check_scalars(servicing_fee: float, unearned_fee: str, prepay_multiplier: float, default_multiplier: float) -> None:
+    _decimals("servicing_fee", np.asarray([servicing_fee]))
+    if unearned_fee not in ("waived", "one_period", "full"):
+        raise AssumptionError(f"unearned_fee: must be 'waived', 'one_period' or 'full'; got {unearned_fee!r}")
+    _nonneg("prepay_multiplier", prepay_multiplier)
+    _nonneg("default_multiplier", default_multiplier)
+
+
+def _threshold(days: int) -> None:
+    if days not in (30, 60, 90, 120, 150, 180):
+        raise AssumptionError(f"default_threshold_days: must be one of 30, 60, 90, 120, 150, 180; got {days!r}")
+
+
+def _recovery(rate: float, lag: int, timing: Sequence[float] | None) -> np.ndarray:
+    """The recovery timing vector (read-only): ``timing`` as given (summing to 1), or all at
+    ``lag`` months after default. Validates the recovery rate too."""
+    _decimals("recovery_rate", np.asarray([rate]))
+    if timing is not None:
+        rt = np.asarray(timing, dtype=np.float64)
+        _decimals("recovery_timing", rt)
+        if abs(rt.sum() - 1.0) > 1e-9:
+            raise AssumptionError(f"recovery_timing: must sum to 1; got {float(rt.sum())!r}")
+    else:
+        if not np.isfinite(lag) or int(lag) != lag or lag < 0:
+            raise AssumptionError(f"recovery_lag: must be a whole number of months ≥ 0; got {lag!r}")
+        rt = np.zeros(int(lag) + 1)
+        rt[-1] = 1.0
+    rt.setflags(write=False)
+    return rt
+
+
+def _overrides(segment_overrides: Sequence[SegmentOverride], cpr_by_term: Mapping[int, Any] | None) -> list[SegmentOverride]:
+    """Validated segment overrides, then one CPR override per original term of ``cpr_by_term``."""
+    overrides = [_checked_override(i, o) for i, o in enumerate(segment_overrides)]
+    for term, curve in (cpr_by_term or {}).items():
+        if not isinstance(term, int | float | np.integer | np.floating) or not np.isfinite(term) or int(term) != term or not 1 <= term <= 360:
+            raise AssumptionError(f"cpr_by_term: keys must be original terms, whole numbers 1..360; got {term!r}")
+        overrides.append(SegmentOverride("original_term", int(term), cpr=as_curve(curve, f"cpr_by_term[{term}]")))
+    return overrides
+
+
+def _collections(collections: Any, *, roll: bool) -> CollectionStrategy | None:
+    """The collection strategy (built from a mapping when given one), refused with the reason
+    when it needs the roll-rate convention and the assumptions use ``sifma``."""
+    if collections is None:
+        return None
+    if isinstance(collections, Mapping):
+        collections = strategy_from_mapping(collections)
+    if not isinstance(collections, CollectionStrategy):
+        raise AssumptionError(f"collections: must be an abs_model.CollectionStrategy; got {type(collections).__name__}")
+    if (collections.stages or collections.restructuring is not None) and not roll:
+        raise AssumptionError(
+            "collections: collection stages and restructuring need the roll-rate convention (give roll_rates); got none"
+        )
+    return collections
+
+
+def _check_take_up(collections: CollectionStrategy | None, threshold_days: int) -> None:
+    """Restructuring takes receivables before they default: its buckets must be live ones."""
+    default_bucket = threshold_days // 30 + 1
+    for p in collections.plans if collections is not None else ():
+        late = [b for b, v in p.take_up.items() if b >= default_bucket and v > 0]
+        if late:
+            raise AssumptionError(
+                f"restructuring[{p.plan!r}].take_up: bucket M{late[0]} is at or past the default bucket "
+                f"(M{default_bucket} at {threshold_days} days); restructure live buckets M1…M{default_bucket - 1}; got {dict(p.take_up)}"
+            )
+
+
+def _late_fees(late_fees: Any, *, roll: bool) -> LateFees | None:
+    """Late-fee terms (from a mapping when given one); they accrue on overdue amounts, which only
+    the roll-rate convention has."""
+    if late_fees is None:
+        return None
+    if isinstance(late_fees, Mapping):
+        try:
+            late_fees = LateFees(**dict(late_fees))
+        except TypeError as exc:
+            raise AssumptionError(f"late_fees: {exc}") from None
+    if not isinstance(late_fees, LateFees):
+        raise AssumptionError(f"late_fees: must be an abs_model.LateFees or a mapping; got {type(late_fees).__name__}")
+    if not roll:
+        raise AssumptionError(
+            "late_fees: late fees accrue on overdue amounts, which need the roll-rate convention (give roll_rates); "
+            "the sifma convention has no delinquency"
+        )
+    return late_fees
 
 
 def _curve_text(name: str, c: Curve) -> str:

@@ -273,6 +273,62 @@ def calibrate(
 
     See the module doc for the data required and every estimator.
     """
+    _check_calibration_inputs(history, default_threshold_days, weights, min_count)
+    h = history.sort_values(["loan_id", "month"], kind="stable")
+    loan = h["loan_id"].to_numpy()
+    month = _ints(h, "month")
+    mob = _ints(h, "months_on_book")
+    dpd = _ints(h, "days_past_due")
+    bal = _floats(h, "balance")
+    orig = _floats(h, "original_balance")
+    prepaid = _floats(h, "prepaid")
+    _check_panel(mob, dpd, bal, orig, prepaid)
+    bucket = bucket_of_dpd(dpd).astype(np.int64)
+    n = len(h)
+
+    # previous state of each row: the same loan's previous month, or M0 at origination
+    same = np.zeros(n, dtype=bool)
+    same[1:] = loan[1:] == loan[:-1]
+    prev_b = np.zeros(n, dtype=np.int64)
+    prev_bal = orig.copy()
+    prev_b[1:] = np.where(same[1:], bucket[:-1], 0)
+    prev_bal[1:] = np.where(same[1:], bal[:-1], orig[1:])
+    contiguous = np.where(same, np.r_[False, month[1:] - month[:-1] == 1], mob == 1)
+    valid = contiguous & (prev_b < 7)
+    plans = _plan_estimates(h, same, contiguous, valid, prev_b, prev_bal)
+    if plans is not None:
+        valid &= ~plans.in_or_entering
+    skip = valid & (bucket > prev_b + 1)
+    irregular = int(skip.sum()) + int((~contiguous).sum())
+    valid &= ~skip
+    w = np.ones(n) if weights == "count" else prev_bal
+    counts, P, se, neff = _transitions(mob, prev_b, bucket, valid, w, by_months_on_book, int(min_count))
+    smm, smm_se, smm_n, smm_by_age = _smm_estimates(bucket, bal, prepaid, mob, weights)
+    tri, vol = _default_triangle(h, month, mob, dpd, bal, orig, default_threshold_days)
+    return Calibration(
+        roll_rates=RollRates(P),
+        transition_counts=counts,
+        roll_rate_se=se,
+        roll_rate_n_eff=neff,
+        smm=smm,
+        smm_se=smm_se,
+        smm_n_eff=smm_n,
+        smm_by_months_on_book=smm_by_age,
+        vintages=chain_ladder(tri, weights=vol),
+        default_threshold_days=int(default_threshold_days),
+        by_months_on_book=bool(by_months_on_book),
+        weights=weights,
+        irregular_transitions=irregular,
+        n_loans=int(pd.unique(loan).size),
+        n_rows=n,
+        take_up={} if plans is None else plans.take_up,
+        take_up_se={} if plans is None else plans.take_up_se,
+        redefault_rate=None if plans is None else plans.redefault,
+        redefault_se=None if plans is None else plans.redefault_se,
+    )
+
+
+def _check_calibration_inputs(history: Any, default_threshold_days: int, weights: str, min_count: int) -> None:
     if not isinstance(history, pd.DataFrame):
         raise AssumptionError(
             f"history: must be a pandas DataFrame (one row per loan and month); got {type(history).__name__}"
@@ -290,14 +346,9 @@ def calibrate(
         raise AssumptionError(f"weights: must be 'count' or 'balance'; got {weights!r}")
     if int(min_count) != min_count or min_count < 1:
         raise AssumptionError(f"min_count: must be a whole number ≥ 1; got {min_count!r}")
-    h = history.sort_values(["loan_id", "month"], kind="stable")
-    loan = h["loan_id"].to_numpy()
-    month = _ints(h, "month")
-    mob = _ints(h, "months_on_book")
-    dpd = _ints(h, "days_past_due")
-    bal = _floats(h, "balance")
-    orig = _floats(h, "original_balance")
-    prepaid = _floats(h, "prepaid")
+
+
+def _check_panel(mob: np.ndarray, dpd: np.ndarray, bal: np.ndarray, orig: np.ndarray, prepaid: np.ndarray) -> None:
     if np.any(mob < 1):
         raise AssumptionError(
             f"months_on_book: must be ≥ 1 (1 = the first month after origination); got {int(mob.min())}"
@@ -307,55 +358,77 @@ def calibrate(
     for name, arr in (("balance", bal), ("original_balance", orig), ("prepaid", prepaid)):
         if np.any(arr < 0):
             raise AssumptionError(f"{name}: must be ≥ 0; got {float(arr.min())!r}")
-    bucket = bucket_of_dpd(dpd).astype(np.int64)
-    n = len(h)
 
-    # previous state of each row: the same loan's previous month, or M0 at origination
-    same = np.zeros(n, dtype=bool)
-    same[1:] = loan[1:] == loan[:-1]
-    prev_b = np.zeros(n, dtype=np.int64)
-    prev_bal = orig.copy()
-    prev_b[1:] = np.where(same[1:], bucket[:-1], 0)
-    prev_bal[1:] = np.where(same[1:], bal[:-1], orig[1:])
-    contiguous = np.where(same, np.r_[False, month[1:] - month[:-1] == 1], mob == 1)
-    valid = contiguous & (prev_b < 7)
-    # restructured receivables (逾期分期 / 协商还款) are a state of their own: months in a plan
-    # are not bucket transitions; entries and re-defaults are estimated separately
+
+@dataclass(frozen=True, slots=True)
+class _Plans:
+    take_up: dict[int, float]
+    take_up_se: dict[int, float]
+    redefault: float | None
+    redefault_se: float | None
+    in_or_entering: np.ndarray  # rows that are not bucket transitions
+
+
+def _plan_estimates(
+    h: pd.DataFrame,
+    same: np.ndarray,
+    contiguous: np.ndarray,
+    valid: np.ndarray,
+    prev_b: np.ndarray,
+    prev_bal: np.ndarray,
+) -> _Plans | None:
+    """Restructured receivables (逾期分期 / 协商还款) are a state of their own: months in a plan
+    are not bucket transitions. Take-up of bucket b = entries ÷ receivables at risk in b (not in
+    a plan the month before); re-default = plan months that default ÷ plan months."""
+    if "restructured" not in h.columns:
+        return None
+    n = len(h)
     take_up: dict[int, float] = {}
     take_up_se: dict[int, float] = {}
     redefault = redefault_se = None
-    if "restructured" in h.columns:
-        flag = h["restructured"].to_numpy().astype(bool)
-        prev_flag = np.zeros(n, dtype=bool)
-        prev_flag[1:] = np.where(same[1:], flag[:-1], False)
-        at_risk = valid & ~prev_flag
-        entered = at_risk & flag
-        for b in range(1, 7):
-            den = at_risk & (prev_b == b)
-            if den.any():
-                p_b, se_b, _ = _ratio(entered[den].astype(np.float64), np.ones(int(den.sum())))
-                take_up[b], take_up_se[b] = p_b, se_b
-        in_plan = contiguous & prev_flag & (prev_bal > 0)
-        if in_plan.any():
-            d = _floats(h, "defaulted")[in_plan] > 0
-            redefault, redefault_se, _ = _ratio(d.astype(np.float64), np.ones(int(in_plan.sum())))
-        valid &= ~(flag | prev_flag)
-    skip = valid & (bucket > prev_b + 1)
-    irregular = int(skip.sum()) + int((~contiguous).sum())
-    valid &= ~skip
-    w = np.ones(n) if weights == "count" else prev_bal
+    flag = h["restructured"].to_numpy().astype(bool)
+    prev_flag = np.zeros(n, dtype=bool)
+    prev_flag[1:] = np.where(same[1:], flag[:-1], False)
+    at_risk = valid & ~prev_flag
+    entered = at_risk & flag
+    for b in range(1, 7):
+        den = at_risk & (prev_b == b)
+        if den.any():
+            p_b, se_b, _ = _ratio(entered[den].astype(np.float64), np.ones(int(den.sum())))
+            take_up[b], take_up_se[b] = p_b, se_b
+    in_plan = contiguous & prev_flag & (prev_bal > 0)
+    if in_plan.any():
+        d = _floats(h, "defaulted")[in_plan] > 0
+        redefault, redefault_se, _ = _ratio(d.astype(np.float64), np.ones(int(in_plan.sum())))
+    return _Plans(take_up, take_up_se, redefault, redefault_se, flag | prev_flag)
 
+
+def _transitions(
+    mob: np.ndarray,
+    prev_b: np.ndarray,
+    bucket: np.ndarray,
+    valid: np.ndarray,
+    w: np.ndarray,
+    by_months_on_book: bool,
+    min_count: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(counts, P, se, n_eff) of the roll-rate matrix from the valid transitions (see _rows)."""
     M = int(mob[valid].max()) if by_months_on_book and valid.any() else 1
-    age = np.minimum(mob, M) - 1 if by_months_on_book else np.zeros(n, dtype=np.int64)
+    age = np.minimum(mob, M) - 1 if by_months_on_book else np.zeros(len(mob), dtype=np.int64)
     flat = (age[valid] * N_BUCKETS + prev_b[valid]) * N_BUCKETS + bucket[valid]
     size = M * N_BUCKETS * N_BUCKETS
     counts = np.bincount(flat, minlength=size).reshape(M, N_BUCKETS, N_BUCKETS).astype(np.float64)
     wsum = np.bincount(flat, weights=w[valid], minlength=size).reshape(M, N_BUCKETS, N_BUCKETS)
     w2 = np.bincount(flat, weights=w[valid] ** 2, minlength=size).reshape(M, N_BUCKETS, N_BUCKETS)
-    P, se, neff = _rows(wsum, w2, counts, min_count=int(min_count))
-    roll = RollRates(P)
+    P, se, neff = _rows(wsum, w2, counts, min_count=min_count)
+    return counts, P, se, neff
 
-    # SMM: current at the end of the month, with balance left after the scheduled instalment
+
+def _smm_estimates(
+    bucket: np.ndarray, bal: np.ndarray, prepaid: np.ndarray, mob: np.ndarray, weights: str
+) -> tuple[float, float, float, pd.Series]:
+    """SMM: current at the end of the month, with balance left after the scheduled instalment;
+    overall (with its standard error and effective count) and by months on book."""
     base = bal + prepaid
     elig = (bucket == 0) & (base > 0)
     if weights == "count":
@@ -372,29 +445,7 @@ def calibrate(
         by_age[int(a)] = _ratio(x[sel], we[sel])[0]
     smm_by_age = pd.Series(by_age, name="smm", dtype=np.float64)
     smm_by_age.index.name = "months_on_book"
-
-    tri, vol = _default_triangle(h, month, mob, dpd, bal, orig, default_threshold_days)
-    return Calibration(
-        roll_rates=roll,
-        transition_counts=counts,
-        roll_rate_se=se,
-        roll_rate_n_eff=neff,
-        smm=smm,
-        smm_se=smm_se,
-        smm_n_eff=smm_n,
-        smm_by_months_on_book=smm_by_age,
-        vintages=chain_ladder(tri, weights=vol),
-        default_threshold_days=int(default_threshold_days),
-        by_months_on_book=bool(by_months_on_book),
-        weights=weights,
-        irregular_transitions=irregular,
-        n_loans=int(pd.unique(loan).size),
-        n_rows=n,
-        take_up=take_up,
-        take_up_se=take_up_se,
-        redefault_rate=redefault,
-        redefault_se=redefault_se,
-    )
+    return smm, smm_se, smm_n, smm_by_age
 
 
 def _rows(

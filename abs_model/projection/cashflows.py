@@ -12,12 +12,22 @@ Columns of ``frame`` (money in the pool's currency, float64; period 0 is the cut
 - ``closing_balance`` = opening − scheduled principal − prepayment − defaults (checked).
 - ``balance_m0`` … ``balance_m6``: closing balance by delinquency bucket (sums to closing).
 - ``count``: receivables still outstanding. ``prepay_base``: the balance SMM was applied to.
+- Restructured plans (:mod:`abs_model.projection.restructuring`): ``balance_restructured`` (all
+  plans) and ``balance_spread_arrears`` / ``balance_re_age`` / ``balance_freeze`` by plan type;
+  ``restructured_entries`` (balance entering), ``restructured_redefaults`` (plan balance
+  defaulting, inside ``defaults``); ``repurchases``: receivables bought back by the originator at
+  par instead of a plan (principal collected).
+- Late fees (违约金, :mod:`abs_model.projection.late_fees`): ``late_fees`` collected (cash),
+  ``late_fees_accrued``, ``late_fees_waived``, ``late_fees_written_off`` (at default),
+  ``late_fees_capitalised`` (into plans; repaid in their ``fee_interest``),
+  ``late_fees_outstanding`` (stock); accrued = collected + waived + written off + capitalised +
+  change in outstanding.
 - In a deal: ``purchases`` (revolving purchases at par, joining the pool at the period's end) and
   ``cleanup_sale`` (the balance sold by the clean-up call); the roll-forward becomes
   opening + purchases = scheduled + prepayment + defaults + cleanup_sale + closing.
 
-Derived: ``principal_collections`` = scheduled + prepayment; ``total_collections`` = principal +
-fee/interest + prepayment fee + recoveries; ``smm`` = prepayment / prepay_base; ``cpr`` =
+Derived: ``principal_collections`` = scheduled + prepayment + repurchases; ``total_collections`` =
+principal + fee/interest + prepayment fee + recoveries + late fees; ``smm`` = prepayment / prepay_base; ``cpr`` =
 1 − (1 − smm)^12; ``mdr`` = defaults / opening; ``cdr`` = 1 − (1 − mdr)^12;
 ``cumulative_default_rate`` = Σ defaults / initial balance; ``pool_factor`` = closing / initial;
 ``delinquency_30p`` / ``60p`` / ``90p`` = balance in M2+ / M3+ / M4+ ÷ closing balance;
@@ -34,6 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from abs_model.assumptions.servicing import PLAN_TYPES
 from abs_model.errors import ConservationError
 
 BUCKET_FIELDS: tuple[str, ...] = tuple(f"balance_m{j}" for j in range(7))
@@ -54,9 +65,25 @@ FIELDS: tuple[str, ...] = (
     "restructured_entries",
     "collection_costs",
     "defaults_count",
+    "late_fees",
+    "late_fees_accrued",
+    "late_fees_waived",
+    "late_fees_written_off",
+    "late_fees_capitalised",
+    "late_fees_outstanding",
+    "repurchases",
+    "restructured_redefaults",
+    *(f"balance_{p}" for p in PLAN_TYPES),
 )
 #: Columns that are balances or counts at the period end (they carry forward, never sum).
-STOCK_FIELDS: tuple[str, ...] = ("closing_balance", *BUCKET_FIELDS, "balance_restructured", "count")
+STOCK_FIELDS: tuple[str, ...] = (
+    "closing_balance",
+    *BUCKET_FIELDS,
+    "balance_restructured",
+    "count",
+    "late_fees_outstanding",
+    *(f"balance_{p}" for p in PLAN_TYPES),
+)
 
 #: Relative tolerance of the books-balance checks (per unit of initial balance).
 CHECK_RTOL = 1e-9
@@ -178,7 +205,11 @@ def derived_columns(c: Mapping[str, np.ndarray], initial_balance: float) -> dict
 
     out: dict[str, np.ndarray] = {}
     out["principal_collections"] = c["scheduled_principal"] + c["prepayment"]
+    if "repurchases" in c:
+        out["principal_collections"] = out["principal_collections"] + c["repurchases"]
     out["total_collections"] = out["principal_collections"] + c["fee_interest"] + c["prepayment_fee"] + c["recoveries"]
+    if "late_fees" in c:
+        out["total_collections"] = out["total_collections"] + c["late_fees"]
     close, opening = c["closing_balance"], c["opening_balance"]
     b = [c[f"balance_m{j}"] for j in range(7)]
     out["delinquency_30p"] = ratio(b[2] + b[3] + b[4] + b[5] + b[6], close)
@@ -206,6 +237,8 @@ def check_frame(f: pd.DataFrame, initial_balance: float) -> tuple[CheckResult, .
     c = f["closing_balance"].to_numpy()
     extra_in = f["purchases"].to_numpy()[1:] if "purchases" in f else 0.0
     extra_out = f["cleanup_sale"].to_numpy()[1:] if "cleanup_sale" in f else 0.0
+    if "repurchases" in f:
+        extra_out = extra_out + f["repurchases"].to_numpy()[1:]
     roll = o + extra_in - extra_out - (
         f["scheduled_principal"].to_numpy()[1:] + f["prepayment"].to_numpy()[1:] + f["defaults"].to_numpy()[1:] + c[1:]
     )
@@ -231,7 +264,7 @@ def check_frame(f: pd.DataFrame, initial_balance: float) -> tuple[CheckResult, .
     over = float(max(0.0, (f["recoveries"].cumsum() - f["defaults"].cumsum()).max()))
     results = (
         CheckResult(
-            "roll-forward: opening = scheduled + prepayment + defaults + closing",
+            "roll-forward: opening = scheduled + prepayment + defaults + repurchases + closing",
             float(np.abs(roll).max(initial=0.0)),
             tol,
         ),

@@ -23,6 +23,7 @@ from abs_model.collateral.pool import PoolSummary
 from abs_model.core.yields import wal
 from abs_model.errors import ConservationError
 from abs_model.projection.cashflows import CheckResult, PoolCashflows
+from abs_model.projection.engine import trust_late_fees
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ class DealResult:
                 raise ConservationError("tranche balance went negative")
         out.append(CheckResult("notes: beginning − principal − writedown = ending, every tranche", worst, tol))
         pool_cash = (self.pool["principal_collections"] + self.pool["fee_interest"] + self.pool["prepayment_fee"] + self.pool["recoveries"] - self.pool["collection_costs_paid"]).iloc[1:].sum()
+        pool_cash += float(trust_late_fees({"late_fees": self.pool["late_fees"].to_numpy()}, self.assumptions)[1:].sum())
         led = self.ledger
         into_deal = float(led.loc[led["source"] == "pool", "amount"].sum())
         out.append(CheckResult("collections into the waterfall = pool collections − collection costs paid", abs(into_deal - float(pool_cash)), tol * 10))

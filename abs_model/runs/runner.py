@@ -29,7 +29,7 @@ from abs_model.deal.eligibility import purchase_plan
 from abs_model.deal.model import Deal, ReplenishmentLine, replenishment_pool
 from abs_model.errors import AssumptionError, DealError
 from abs_model.projection.cashflows import FIELDS, STOCK_FIELDS, PoolCashflows
-from abs_model.projection.engine import horizon_for, project_lines
+from abs_model.projection.engine import horizon_for, project_lines, trust_late_fees
 from abs_model.projection.replines import Lines, loan_lines, rep_lines
 from abs_model.runs.result import DealResult
 
@@ -113,14 +113,15 @@ def run_arrays(
     capacity = deal.revolving.capacity
     costs_paid = np.zeros((S, T + 1))
     strategy = a.collections
-    restr = strategy.restructuring if strategy is not None else None
+    restr = strategy.rules if strategy is not None else None
     cost_rank = strategy.cost_rank if strategy is not None else "senior"
+    late_fees = trust_late_fees(arrays, a)  # 违约金: the trust's interest collections when the deal says so
     for t in range(1, T + 1):
         if on_period is not None:  # surveillance: reported history, then the re-projection
             on_period(t, arrays)
         interest, principal, recoveries, costs_paid[:, t] = _net_of_costs(
-            arrays["fee_interest"][:, t] + arrays["prepayment_fee"][:, t],
-            arrays["scheduled_principal"][:, t] + arrays["prepayment"][:, t],
+            arrays["fee_interest"][:, t] + arrays["prepayment_fee"][:, t] + late_fees[:, t],
+            arrays["scheduled_principal"][:, t] + arrays["prepayment"][:, t] + arrays["repurchases"][:, t],
             arrays["recoveries"][:, t],
             arrays["collection_costs"][:, t],
             rank=cost_rank,

@@ -1,6 +1,10 @@
 """A plain per-loan reference projection: scalar Python, explicit instalment tables, no numpy
 vectorisation and no closed forms. The vectorised engine must match it (design §6).
 
+Borrower mechanics, loan by loan: late fees owed per bucket (accrued on the missed instalments,
+paid on a cure to M0, lost at default, carried otherwise); restructuring plans as a list of
+entries per loan (plan, entry period, share), each paying its own months.
+
 For one loan with cut-off bucket ``b0`` and ``n = remaining + b0`` instalments to pay, the
 instalment table lists principal and fee of instalments 1..n. A share of the loan in bucket ``j``
 at the end of period ``t`` has paid ``b0 + t − j`` instalments.
@@ -47,9 +51,22 @@ def reference_project(loans: list[dict], a: Assumptions, horizon: int) -> dict[s
     """Pool totals per period 1..horizon from a loop over loans, periods and buckets."""
     tot = {
         k: [0.0] * (horizon + 1)
-        for k in ("scheduled_principal", "prepayment", "fee_interest", "prepayment_fee", "defaults", "closing_balance")
+        for k in (
+            "scheduled_principal",
+            "prepayment",
+            "fee_interest",
+            "prepayment_fee",
+            "defaults",
+            "closing_balance",
+            "late_fees",
+            "balance_restructured",
+            "repurchases",
+        )
     }
     roll = a.roll_rates is not None
+    strategy = a.collections
+    plans = strategy.plans if strategy is not None and roll else ()
+    late_terms = a.late_fees if roll else None
     B = a.default_bucket if roll else 1
     P = stress_rolls(a.roll_rates.matrix, [a.default_multiplier])[0] if roll else None
     for ln in loans:
@@ -64,18 +81,38 @@ def reference_project(loans: list[dict], a: Assumptions, horizon: int) -> dict[s
             return sum(fee[: min(max(k, 0), n)])
 
         state = {b0: 1.0} if b0 < B else {}
+        late = {j: 0.0 for j in range(B)}
+        book: list[dict] = []  # this loan's plans, one entry per (plan, entry period, bucket)
+        rate = late_terms.rate_of(ln["product"]) if late_terms is not None else 0.0
         if b0 >= B:
             tot["defaults"][1] += ln["current_principal"]
         age = ln["original_term"] - ln["remaining_term"]
         for t in range(1, horizon + 1):
+            if plans:
+                _enter_plans(plans, state, late, book, t, b0, n, bal_after, fee_upto, tot)
+                back = _run_plans(book, t, b0, bal_after, fee_upto, tot)
+            else:
+                back = 0.0
             cpr_i = a.cpr.at([age + t])[0] if a.cpr.index == "age" else a.cpr.at([t])[0]
             cpr_i = min(1.0, cpr_i * a.prepay_multiplier)
             smm = 1 - (1 - cpr_i) ** (1 / 12)
             new: dict[int, float] = {}
             if roll:
                 m = P[min(age + t, P.shape[0]) - 1]
+                new_late: dict[int, float] = {}
                 for j, share in state.items():
                     k_before = b0 + t - 1 - j
+                    owed = late.get(j, 0.0)
+                    if late_terms is not None and j >= 1:
+                        overdue = bal_after(k_before) - bal_after(k_before + j) + fee_upto(k_before + j) - fee_upto(k_before)
+                        owed += late_terms.days(j) * rate * share * overdue
+                    for j2 in range(0, j + 2):
+                        p = m[j, j2] if j2 < B else m[j, B:].sum()
+                        if p and owed:
+                            if j2 == 0:
+                                tot["late_fees"][t] += owed * p * (1.0 - late_terms.waived_share)  # type: ignore[union-attr]
+                            elif j2 < B:
+                                new_late[j2] = new_late.get(j2, 0.0) + owed * p
                     for j2 in range(0, j + 2):
                         p = m[j, j2] if j2 < B else m[j, B:].sum()
                         if p == 0:
@@ -123,8 +160,78 @@ def reference_project(loans: list[dict], a: Assumptions, horizon: int) -> dict[s
                 elif a.unearned_fee == "one_period":
                     tot["prepayment_fee"][t] += pre * min(remaining_fees, ln["rate"] * ln["original_principal"])
                 new[0] -= pre
+            if back:
+                new[0] = new.get(0, 0.0) + back
             state = new
+            if roll:
+                late = new_late
             for j, share in state.items():
                 k = (b0 + t - j) if roll else t
                 tot["closing_balance"][t] += share * bal_after(k)
     return tot
+
+
+def _enter_plans(plans, state, late, book, t, b0, n, bal_after, fee_upto, tot) -> None:  # type: ignore[no-untyped-def]
+    """Shares taken up at the start of period t, one plan entry per (plan, bucket)."""
+    taken: dict[int, float] = {}
+    for p in plans:
+        for j, rho in p.take_up.items():
+            share = state.get(j, 0.0) * rho
+            if j not in state or (not share and not late.get(j, 0.0)):
+                continue
+            taken[j] = taken.get(j, 0.0) + rho
+            late_in = late.get(j, 0.0) * rho
+            k = b0 + t - 1 - j
+            principal = share * bal_after(k)
+            overdue_fees = share * (fee_upto(k + j) - fee_upto(k))
+            if p.buy_back:
+                tot["repurchases"][t] += principal
+                continue
+            cap = late_in if p.late_fees == "capitalise" else 0.0
+            N = p.periods
+            if p.plan == "spread_arrears":
+                arrears = share * (bal_after(k) - bal_after(k + j))
+                book.append(dict(p=p, e=t, y=share, amount=arrears, M=N, fee=0.0, cap=(overdue_fees + cap) / N, alive=1.0))
+                continue
+            M = max(n - k, N) if p.plan == "re_age" else N
+            down = p.down_payment * principal
+            tot["scheduled_principal"][t] += down
+            extra = (overdue_fees + cap) / N if p.late_fees == "capitalise" else 0.0
+            book.append(dict(p=p, e=t, y=0.0, amount=principal - down, M=M, fee=p.fee_rate * (principal - down), cap=extra, alive=1.0))
+    for j, rho in taken.items():
+        state[j] -= state[j] * rho
+        late[j] = late.get(j, 0.0) - late.get(j, 0.0) * rho
+
+
+def _run_plans(book, t, b0, bal_after, fee_upto, tot) -> float:  # type: ignore[no-untyped-def]
+    """Period t of every plan of the loan; returns the share of spread plans now current again."""
+    back = 0.0
+    for pl in book:
+        p, d = pl["p"], t - pl["e"]
+        q, pp, M, N = p.redefault_rate, p.prepay_rate, pl["M"], p.periods
+        if d == 0:  # entry period: the spread plan's schedule pays its instalment
+            tot["scheduled_principal"][t] += pl["y"] * (bal_after(b0 + t - 1) - bal_after(b0 + t))
+            tot["fee_interest"][t] += pl["y"] * (fee_upto(b0 + t) - fee_upto(b0 + t - 1))
+            closing = pl["amount"] + pl["y"] * bal_after(b0 + t)
+            tot["closing_balance"][t] += closing
+            tot["balance_restructured"][t] += closing
+            continue
+        before = pl["amount"] * max(0.0, 1 - (d - 1) / M)
+        after = pl["amount"] * max(0.0, 1 - d / M)
+        opening = pl["alive"] * before + pl["y"] * bal_after(b0 + t - 1)
+        tot["defaults"][t] += q * opening
+        pl["alive"] *= 1 - q
+        pl["y"] *= 1 - q
+        tot["scheduled_principal"][t] += pl["alive"] * (before - after) + pl["y"] * (bal_after(b0 + t - 1) - bal_after(b0 + t))
+        paid_fee = (pl["fee"] if d <= M else 0.0) + (pl["cap"] if d <= N else 0.0)
+        tot["fee_interest"][t] += pl["alive"] * paid_fee + pl["y"] * (fee_upto(b0 + t) - fee_upto(b0 + t - 1))
+        tot["prepayment"][t] += pp * (pl["alive"] * after + pl["y"] * bal_after(b0 + t))
+        pl["alive"] *= 1 - pp
+        pl["y"] *= 1 - pp
+        if p.plan == "spread_arrears" and d == N:
+            back += pl["y"]
+            pl["y"] = 0.0
+        closing = pl["alive"] * after + pl["y"] * bal_after(b0 + t)
+        tot["closing_balance"][t] += closing
+        tot["balance_restructured"][t] += closing
+    return back

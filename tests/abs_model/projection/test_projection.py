@@ -220,6 +220,67 @@ def test_engine_matches_reference_loop_and_repline_equals_loan(loans: list[dict]
         )
 
 
+@st.composite
+def mechanics_sets(draw: st.DrawFn) -> Assumptions:
+    """Roll-rate assumptions with late fees and one to three restructuring plans."""
+    from abs_model.assumptions.servicing import CollectionStrategy, LateFees, Restructuring
+
+    roll = [draw(st.floats(0, 1)) for _ in range(7)]
+    cure = [draw(st.floats(0, 1 - r)) for r in roll[1:]]
+    kinds = draw(st.lists(st.sampled_from(["spread_arrears", "re_age", "freeze", "buy_back"]), min_size=1, max_size=3, unique=True))
+    plans = []
+    for i, kind in enumerate(kinds):
+        plans.append(
+            Restructuring(
+                take_up={b: draw(st.floats(0, 0.3)) for b in (1, 2, 3) if draw(st.booleans())} or {i + 1: 0.2},
+                plan="re_age" if kind == "buy_back" else kind,
+                periods=draw(st.integers(1, 14)),
+                fee_rate=draw(st.sampled_from([0.0, 0.006])) if kind == "re_age" else 0.0,
+                down_payment=draw(st.sampled_from([0.0, 0.1])) if kind in ("re_age", "freeze") else 0.0,
+                redefault_rate=draw(st.floats(0, 0.3)),
+                prepay_rate=draw(st.floats(0, 0.2)),
+                late_fees=draw(st.sampled_from(["capitalise", "waive"])),
+                buy_back=kind == "buy_back",
+            )
+        )
+    # every plan states the same deal rules; the first one's apply
+    late = LateFees(
+        daily_rate=draw(st.sampled_from([0.0, 0.0005, 0.0007])),
+        grace_days=draw(st.integers(0, 3)),
+        waived_share=draw(st.floats(0, 1)),
+        product_rates={"level_payment": 0.0003} if draw(st.booleans()) else {},
+        apr_cap=draw(st.sampled_from([None, 0.24])),
+    )
+    return Assumptions.make(
+        cpr=draw(st.floats(0, 0.6)),
+        roll_rates=RollRates.simple(roll=roll, cure=cure),
+        unearned_fee=draw(st.sampled_from(["waived", "one_period", "full"])),
+        default_threshold_days=draw(st.sampled_from([90, 180])),
+        default_multiplier=draw(st.floats(0.5, 2)),
+        collections=CollectionStrategy("s", restructuring=tuple(plans)),
+        late_fees=late,
+    )
+
+
+@settings(max_examples=60, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pools(), mechanics_sets())
+def test_late_fees_and_plans_match_the_reference_loop(loans: list[dict], a: Assumptions) -> None:
+    pool = to_pool(loans)
+    rep = project(pool, a)
+    loan = project(pool, a, level="loan").frame
+    horizon = len(rep.frame) - len(a.recovery_timing)
+    ref = reference_project(loans, a, horizon)
+    scale = max(1.0, pool.balance)
+    for col, vals in ref.items():
+        for f in (rep.frame, loan):
+            np.testing.assert_allclose(f[col].to_numpy()[1 : horizon + 1], vals[1:], rtol=REL, atol=REL * scale, err_msg=col)
+    # late fees: accrued = collected + waived + written off + capitalised + change in outstanding
+    f = rep.frame
+    out = f["late_fees_outstanding"].to_numpy()
+    flows = f["late_fees"] + f["late_fees_waived"] + f["late_fees_written_off"] + f["late_fees_capitalised"]
+    np.testing.assert_allclose(f["late_fees_accrued"].to_numpy()[1:], flows.to_numpy()[1:] + np.diff(out), atol=REL * scale)
+
+
 @settings(max_examples=40, derandomize=True, deadline=None)
 @given(pools(), assumption_sets())
 def test_books_balance_and_rates_are_realised(loans: list[dict], a: Assumptions) -> None:

@@ -1,0 +1,225 @@
+"""State groups and their scenario-free weight tables (the projection's exact compression).
+
+The *fractions* path of a line (how much of it sits in each bucket, has defaulted or prepaid)
+depends only on its cut-off bucket, its months on book (when a curve or the roll-rate matrix is
+indexed by age) and its assumption segment — not on its schedule. So the engine keeps its state
+per *state group* and scenario, and every money column is a contraction with scenario-free
+weights tabulated once per period:
+
+- ``S[j, g] = Σ_{lines ℓ in g} balance_ℓ · S_ℓ(k_j)``: balance left after ``k_j`` instalments;
+- ``F[j, g] = Σ Φ_ℓ(k_j)``: cumulative fee/interest paid by then;
+- ``C[j, g] = Σ count_ℓ · [k_j < n_ℓ]``: receivables with a balance left;
+- ``U[g] = Σ`` unearned fee of a current receivable (charged on prepayment, per the deal option);
+
+where a receivable in bucket ``j`` at the end of period ``t`` has paid ``k_j = b0 + t − j``
+instalments. So bucket ``j``'s weights at ``t`` are bucket 0's at ``τ = t − j``: the closed forms
+are evaluated once per ``τ = −(B − 1) … T``, vectorised over lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from abs_model.core.schedule import ScheduleShape
+from abs_model.projection.replines import Lines
+
+
+@dataclass(frozen=True, slots=True)
+class StateGroups:
+    """Lines grouped by (segment, cut-off bucket, age); lines arrive ordered so that each group is
+    one contiguous run starting at ``starts[g]``."""
+
+    line_group: np.ndarray  # (L,) group number of each line
+    starts: np.ndarray  # (G,) first line of each group
+    seg: np.ndarray  # (G,) assumption segment index
+    b0: np.ndarray  # (G,) cut-off bucket
+    age: np.ndarray  # (G,) months on book at cut-off (0 unless something is age-indexed)
+    b0_line: np.ndarray  # (L,) cut-off bucket of each line (0 under the sifma convention)
+
+    @property
+    def size(self) -> int:
+        return int(self.starts.size)
+
+    def sum(self, v: np.ndarray) -> np.ndarray:
+        """Per-group sums of a per-line vector."""
+        if not self.line_group.size:
+            return np.zeros(self.size)
+        return np.add.reduceat(np.asarray(v, dtype=np.float64), self.starts)
+
+
+def state_groups(lines: Lines, segment: np.ndarray, *, roll: bool, by_age: bool) -> StateGroups:
+    """Group numbers from the small dense key (segment, cut-off bucket, age)."""
+    L = len(lines)
+    b0_line = lines.bucket.astype(np.int64) if roll else np.zeros(L, dtype=np.int64)
+    age_line = lines.age.astype(np.int64) if by_age else np.zeros(L, dtype=np.int64)
+    skey = (segment * 8 + b0_line) * (int(age_line.max(initial=0)) + 1) + age_line
+    present = np.bincount(skey) > 0  # a small dense key: map it to group numbers directly
+    code = np.cumsum(present) - 1
+    sg = code[skey]
+    G = int(present.sum())
+    first = np.zeros(G, dtype=np.int64)
+    first[sg[::-1]] = np.arange(L - 1, -1, -1)
+    starts = np.flatnonzero(np.diff(sg, prepend=-1))
+    if starts.size != G or np.any(np.diff(sg) < 0):  # pragma: no cover - guarded by project_lines
+        raise RuntimeError("internal: lines must be ordered by state group (call project_lines)")
+    return StateGroups(sg, starts, segment[first], b0_line[first], age_line[first], b0_line)
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """Weights of buckets ``j = 0 … B − 1`` at one period: S, F, C of shape (B, G); U (G,);
+    RS, RF: S and F weighted by each line's late-fee daily rate (S and F when none is set)."""
+
+    S: np.ndarray
+    F: np.ndarray
+    C: np.ndarray
+    U: np.ndarray
+    RS: np.ndarray
+    RF: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class ReAgeTable:
+    """Re-aged plans of minimum length ``N`` entered after ``k = b0 + τ`` instalments, per τ row,
+    group and plan month ``m = 0 … M``, with ``M_ℓ = max(n_ℓ − k, N)`` each receivable's plan length:
+
+    - ``balance[τ, g, m] = Σ_ℓ w_ℓ × max(0, 1 − m / M_ℓ)`` (``w_ℓ = balance_ℓ × S_ℓ(k)``),
+    - ``amount[τ, g, m] = Σ_{M_ℓ ≥ m} w_ℓ`` (the plan amount still running in month m),
+    - ``count[τ, g, m] = Σ_{M_ℓ > m} count_ℓ`` (receivables with a balance left after month m).
+    """
+
+    balance: np.ndarray
+    amount: np.ndarray
+    count: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class WeightTables:
+    """The weights for every ``τ = −(B − 1) … T`` (module doc), and per-line balance factors
+    ``S_ℓ(b0 + τ)`` when loan-level balances are kept."""
+
+    S: np.ndarray  # (taus, G)
+    F: np.ndarray
+    C: np.ndarray
+    U: np.ndarray
+    B: int
+    line_factor: dict[int, np.ndarray]
+    RS: np.ndarray | None = None
+    RF: np.ndarray | None = None
+    re_age: dict[int, ReAgeTable] | None = None
+
+    def at(self, t: int) -> Weights:
+        """Rows for buckets j = 0 … B − 1 at period t (τ = t − j)."""
+        rows = t - np.arange(self.B) + (self.B - 1)
+        RS = self.RS[rows] if self.RS is not None else self.S[rows]
+        RF = self.RF[rows] if self.RF is not None else self.F[rows]
+        return Weights(self.S[rows], self.F[rows], self.C[rows], self.U[rows[0]], RS, RF)
+
+    def row(self, tau: int) -> int:
+        """Row of ``τ`` in the tables."""
+        return tau + self.B - 1
+
+    def line_factors(self, t: int) -> list[np.ndarray]:
+        """Per-line ``S(b0 + t − j)`` for each bucket (loan-level output only)."""
+        return [self.line_factor[t - j] for j in range(self.B)]
+
+
+def weight_tables(
+    lines: Lines,
+    groups: StateGroups,
+    *,
+    buckets: int,
+    horizon: int,
+    unearned_fee: str,
+    keep_lines: bool,
+    late_rate: np.ndarray | None = None,
+    re_age: tuple[int, ...] = (),
+) -> WeightTables:
+    """Tabulate the weights of the module doc once per ``τ``, vectorised over lines.
+
+    ``late_rate``: each line's late-fee daily rate (tabulates RS, RF); ``re_age``: the minimum
+    lengths of re-aged plans (tabulates a :class:`ReAgeTable` each)."""
+    sched = ScheduleShape.build(
+        product=lines.product,
+        n=lines.n,
+        annual_rate=lines.rate,
+        balance=lines.balance,
+        flat_fee=lines.flat_fee,
+    )
+    bal = lines.balance
+    B = buckets
+    G = groups.size
+    one_period = unearned_fee == "one_period"
+    taus = np.arange(-(B - 1), horizon + 1)
+    WS = np.empty((taus.size, G))
+    WF = np.empty((taus.size, G))
+    WC = np.empty((taus.size, G))
+    WU = np.zeros((taus.size, G))
+    keep: dict[int, np.ndarray] = {}
+    n_f = lines.n.astype(np.float64)
+    unit_counts = bool(np.all(lines.count == 1.0))
+    RS = np.empty((taus.size, G)) if late_rate is not None else None
+    RF = np.empty((taus.size, G)) if late_rate is not None else None
+    ages = {N: _ReAgeBuilder(taus.size, G, horizon) for N in sorted(set(re_age))}
+    for i_tau, tau in enumerate(taus):
+        k = np.minimum(np.maximum(groups.b0_line + float(tau), 0.0), n_f)
+        s_l = sched.balance_factor(k, clipped=True)
+        phi = sched.fee_cumulative(k, s_l, clipped=True)
+        WS[i_tau] = groups.sum(bal * s_l)
+        WF[i_tau] = groups.sum(phi)
+        if RS is not None and RF is not None and late_rate is not None:
+            RS[i_tau] = groups.sum(late_rate * bal * s_l)
+            RF[i_tau] = groups.sum(late_rate * phi)
+        for N, builder in ages.items():
+            builder.add(i_tau, groups, n_f - k, bal * s_l, lines.count * (k < n_f), N)
+        # receivables with a balance left; when every line is one receivable, the flags are the count
+        WC[i_tau] = groups.sum(k < n_f) if unit_counts else groups.sum(lines.count * (k < n_f))
+        if unearned_fee != "waived":
+            u = sched.fee_remaining(k)
+            WU[i_tau] = groups.sum(np.minimum(u, sched.flat_fee) if one_period else u)
+        if keep_lines:
+            keep[int(tau)] = s_l
+    tables = {N: b.table() for N, b in ages.items()} if ages else None
+    return WeightTables(WS, WF, WC, WU, B, keep, RS, RF, tables)
+
+
+class _ReAgeBuilder:
+    """Fills a :class:`ReAgeTable` one τ row at a time: by group and plan length (lengths past the
+    horizon share one bin), tail sums over lengths give the three tables."""
+
+    def __init__(self, rows: int, G: int, horizon: int) -> None:
+        self.M = horizon
+        self.G = G
+        self.balance = np.zeros((rows, G, horizon + 1))
+        self.amount = np.zeros((rows, G, horizon + 1))
+        self.count = np.zeros((rows, G, horizon + 1))
+
+    def add(self, row: int, groups: StateGroups, remaining: np.ndarray, w: np.ndarray, c: np.ndarray, N: int) -> None:
+        M = np.maximum(remaining, float(N))
+        bins = self.M + 2
+        key = groups.line_group * bins + np.minimum(M, self.M + 1).astype(np.int64)
+        size = self.G * bins
+        w_by = np.bincount(key, weights=w, minlength=size).reshape(self.G, bins)
+        wm_by = np.bincount(key, weights=w / M, minlength=size).reshape(self.G, bins)
+        c_by = np.bincount(key, weights=c, minlength=size).reshape(self.G, bins)
+        # tail[b] = Σ over length bins ≥ b
+        w_tail = np.cumsum(w_by[:, ::-1], axis=1)[:, ::-1]
+        wm_tail = np.cumsum(wm_by[:, ::-1], axis=1)[:, ::-1]
+        c_tail = np.cumsum(c_by[:, ::-1], axis=1)[:, ::-1]
+        m = np.arange(self.M + 1)
+        self.balance[row] = w_tail[:, 1:] - m * wm_tail[:, 1:]  # lengths > m
+        self.amount[row] = w_tail[:, :-1]  # lengths ≥ m
+        self.count[row] = c_tail[:, 1:]
+
+    def table(self) -> ReAgeTable:
+        return ReAgeTable(self.balance, self.amount, self.count)
+
+
+def bsum(x: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """``Σ_j x[j] · f[j]`` over the bucket axis: x (B, S, G), f (B, G) → (S, G)."""
+    out = x[0] * f[0]
+    for j in range(1, x.shape[0]):
+        out += x[j] * f[j]
+    return out

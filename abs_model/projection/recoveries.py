@@ -1,0 +1,66 @@
+"""Recoveries and net loss: money from each period's defaults, paid over the recovery timing.
+
+- Recoverable money of period ``s``: ``Σ_g defaults_g(s) × min(1, recovery_rate_g × m)`` (``m`` the
+  scenario's recovery multiple; re-defaulted plans at the pool-wide rate), received by the
+  recovery timing vector: ``recoveries(t) = Σ_lag timing[lag] × recoverable(t − lag)``.
+- With a charge-off path (debt sale, legal action), the path's recovery vector replaces the
+  timing and the rate: ``recoverable(s) = defaults(s) × min(1 / Σ v, m)`` spread by ``v``, and
+  legal costs ``legal_share × legal_cost_per_case × defaulted accounts`` are collection costs.
+- Net loss ``= defaults − eventual recoveries``, booked at default.
+
+The projection extends past the horizon by the recovery lag; stock columns (balances, count)
+carry their last value into those rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from abs_model.assumptions.servicing import ChargeOffPath
+from abs_model.projection.cashflows import FIELDS, STOCK_FIELDS
+
+
+def recoverable(default_bal: np.ndarray, rate_g: np.ndarray, rm: np.ndarray, plan_defaults: np.ndarray | float, plan_rate: float) -> np.ndarray:
+    """Money eventually recovered on the period's defaults, per scenario (S,): the module doc's
+    formula, group rates ``rate_g`` (G,) and multiples ``rm`` (S,), capped at the balance."""
+    return (default_bal * np.minimum(1.0, rate_g[None, :] * rm[:, None])).sum(-1) + plan_defaults * np.minimum(
+        1.0, plan_rate * rm
+    )
+
+
+def with_recoveries(
+    tot: dict[str, np.ndarray],
+    recoverable: np.ndarray,
+    *,
+    timing: np.ndarray,
+    charge_off: ChargeOffPath | None,
+    rm: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """The totals (S, T + 1) extended by the recovery tail, with ``recoveries`` and ``net_loss``.
+
+    ``tot`` is updated in place with the charge-off path's legal costs."""
+    S, T = tot["defaults"].shape[0], tot["defaults"].shape[1] - 1
+    if charge_off is not None:
+        timing = charge_off.recovery_vector()
+        # a recovery multiple scales what the path recovers, never beyond the defaulted balance
+        cap = 1.0 / timing.sum() if timing.sum() > 0 else 1.0
+        recoverable = tot["defaults"] * np.minimum(cap, rm)[:, None]
+        tot["collection_costs"] += charge_off.legal_share * charge_off.legal_cost_per_case * tot["defaults_count"]
+    ext = T + len(timing) - 1
+    full = {f: np.zeros((S, ext + 1)) for f in FIELDS}
+    for f in FIELDS:
+        full[f][:, : T + 1] = tot[f]
+        if f in STOCK_FIELDS:
+            full[f][:, T + 1 :] = tot[f][:, T : T + 1]
+    rec = np.zeros((S, ext + 1))
+    for lag, wgt in enumerate(timing):
+        if wgt:
+            rec[:, lag : T + 1 + lag] += wgt * recoverable
+    full["recoveries"] = rec
+    eventual = recoverable * (timing.sum() if charge_off is not None else 1.0)
+    full["net_loss"] = full["defaults"] - np.pad(eventual, ((0, 0), (0, ext - T)))
+    full["opening_balance"][:, T + 1 :] = 0.0
+    # the closing balance carries into the tail rows; opening follows it
+    if ext > T:
+        full["opening_balance"][:, T + 1 :] = full["closing_balance"][:, T : T + 1]
+    return full
