@@ -23,6 +23,7 @@ import tranches as tr
 from abs_model.assumptions.assumptions import Assumptions, RollRates
 from abs_model.collateral.pool import Pool
 from abs_model.core.products import Product
+from abs_model.deal.disclosure import Disclosure, disclosure_from_document
 from abs_model.deal.schema import SCHEMA, STEP_SCHEMAS
 from abs_model.errors import AbsModelError, DealError
 from abs_model.projection.replines import rep_lines
@@ -73,6 +74,7 @@ class Deal:
     source: str = "<python>"
     tranche_labels_zh: Mapping[str, str] = field(default_factory=dict)
     input_files: tuple[str, ...] = ()
+    disclosure: Disclosure = field(default_factory=Disclosure)
     #: The pool compressed into rep-lines for the deal's own assumptions (built by
     #: :func:`deal_from_document`); :func:`abs_model.run` uses them whenever the assumptions it is
     #: given compress the same way (same segment overrides and default convention).
@@ -520,6 +522,7 @@ def deal_from_document(doc: dict[str, Any], *, base_dir: Path = Path("."), sourc
         source=source,
         tranche_labels_zh=labels_zh,
         input_files=tuple(inputs),
+        disclosure=disclosure_from_document(doc),
         pool_lines=rep_lines(pool, assumptions if assumptions is not None else Assumptions.make()),
     )
 

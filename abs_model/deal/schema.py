@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from abs_model.deal.disclosure import PARTIES_SCHEMA, RATING_SCHEMA
+
 _rate = {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
 _rate_incl = {"type": "number", "minimum": 0, "maximum": 1}
 _money = {"type": "number", "minimum": 0}
@@ -69,6 +71,7 @@ SCHEMA: dict[str, Any] = {
         "name": {"type": "string", "minLength": 1},
         "currency": {"type": "string"},
         "description": {"type": "string"},
+        "parties": PARTIES_SCHEMA,
         "dates": {
             "type": "object",
             "additionalProperties": False,
@@ -113,6 +116,7 @@ SCHEMA: dict[str, Any] = {
                     "day_count": {"enum": ["30/360", "ACT/365F"]},
                     "interest_on_shortfall": {"type": "boolean"},
                     "label_zh": {"type": "string"},
+                    "rating": RATING_SCHEMA,
                 },
             },
         },

@@ -330,7 +330,7 @@ _PHRASES: dict[str, Label] = {
     "currency": _l("Currency", "币种", "text"),
     "cutoff": _l("Cut-off date", "初始起算日", "text"),
     "closing": _l("Closing date", "信托设立日（发行日）", "text"),
-    "first_payment": _l("First payment (collection period ending)", "首个兑付日（对应收款期间末）", "text"),
+    "first_payment": _l("First payment date", "首个兑付日", "text"),
     "legal_final": _l("Legal final maturity", "法定到期日", "text"),
     "report_date": _l("Report date", "报告日期", "text"),
     "periods": _l("Collection periods", "收款期间数", "text"),
@@ -424,7 +424,11 @@ _PHRASES: dict[str, Label] = {
     "not_rated": _l("not rated", "未评级", "text"),
     "not_stated": _l("not stated in the deal file", "交易文件未载明", "text"),
     # distribution statement and waterfall as paid
-    "payment_date_n": _l("Payment date {date} (period {period}, {phase})", "兑付日 {date}（第{period}期，{phase}）", "text"),
+    "payment_date_n": _l(
+        "Note payment for period {period} (collection period ending {date}, {phase})",
+        "第{period}期兑付（收款期间截至 {date}，{phase}）",
+        "text",
+    ),
     "per_100": _l("Per 100 of original balance", "每百元面值", "text"),
     "interest_per_100": _l("Interest per 100", "每百元利息", "text"),
     "principal_per_100": _l("Principal per 100", "每百元本金", "text"),
@@ -599,3 +603,21 @@ CHECK_NAMES_ZH: Mapping[str, str] = MappingProxyType(
 def check_name(name: str, lang: str = "en") -> str:
     """An integrity check's name in ``lang`` (the English name where no translation is registered)."""
     return CHECK_NAMES_ZH.get(name, name) if lang == "zh" else name
+
+# ---------------------------------------------------------------------------- deal parties
+_REGISTRY.update(
+    {
+        "originator": _l("Originator", "发起机构", "text"),
+        "servicer": _l("Servicer", "资产服务机构", "text"),
+        "issuer": _l("Issuer", "发行人", "text"),
+        "trustee": _l("Trustee", "受托人", "text"),
+        "manager": _l("Programme manager", "计划管理人", "text"),
+        "custodian": _l("Custodian", "资金保管机构", "text"),
+        "lead_underwriter": _l("Lead underwriter", "主承销商", "text"),
+        "rating_agency": _l("Rating agency", "评级机构", "text"),
+        "registrar": _l("Registrar", "登记托管机构", "text"),
+        "accountant": _l("Accountant", "会计师事务所", "text"),
+        "legal_counsel": _l("Legal counsel", "律师事务所", "text"),
+        "rating": _l("Rating", "评级", "text"),
+    }
+)

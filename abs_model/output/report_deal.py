@@ -33,6 +33,7 @@ def _note_balances(result: DealResult, lang: str) -> Table:
         rows.append(
             [
                 text_cell(tranche_label(result, name, lang)),
+                text_cell(_rating(result, name, lang)),
                 cell(result.coupons.get(name), "rate"),
                 cell(orig, "amount"),
                 cell(end, "amount"),
@@ -41,9 +42,13 @@ def _note_balances(result: DealResult, lang: str) -> Table:
                 cell(summary.loc[name, "loss_pct"], "rate"),
             ]
         )
-    header = [label(k, lang) for k in ("tranche", "coupon", "original_balance", "balance_end", "factor", "wal_years",
+    header = [label(k, lang) for k in ("tranche", "rating", "coupon", "original_balance", "balance_end", "factor", "wal_years",
                                        "loss_pct")]
     return {"header": header, "rows": rows, "caption": ""}
+
+
+def _rating(result: DealResult, name: str, lang: str) -> str:
+    return str(result.deal.disclosure.ratings.get(name) or phrase("not_rated", lang))
 
 
 def overview_section(result: DealResult, lang: str, *, charts: list[Any]) -> dict[str, Any]:
@@ -91,11 +96,7 @@ def deal_section(result: DealResult, lang: str, *, today: np.datetime64) -> dict
     """The deal's dates and terms, as the first lines of a trustee report state them."""
     deal = result.deal
     dates = np.asarray(result.dates)
-    payments = result.revolving
-    first_pay = None
-    if payments is not None and "payment_date" in payments.columns and bool(payments["payment_date"].any()):
-        p = int(payments.index[np.asarray(payments["payment_date"], dtype=bool)][0])
-        first_pay = dates[p] if p < len(dates) else None
+    first_pay = deal.disclosure.first_payment
     facts = [
         ("report_date", display(today, "date")),
         ("currency", label(str(deal.currency), lang)),
@@ -109,5 +110,14 @@ def deal_section(result: DealResult, lang: str, *, today: np.datetime64) -> dict
         ("last_date", display(dates[-1] if len(dates) else None, "date")),
         ("convention", phrase(f"convention_{result.assumptions.convention}", lang)),
     ]
-    return {"facts": [{"label": phrase(k, lang), "value": v} for k, v in facts]}
+    parties = deal.disclosure.parties
+    return {
+        "facts": [{"label": phrase(k, lang), "value": v} for k, v in facts],
+        "parties": {
+            "header": [phrase("role", lang), phrase("party", lang)],
+            "rows": [[text_cell(label(role, lang)), text_cell(name)] for role, name in parties.items()],
+            "caption": "",
+        },
+        "no_parties": "" if parties else phrase("not_stated", lang),
+    }
 

@@ -230,7 +230,8 @@ def test_chinese_report_has_no_english(base: am.DealResult) -> None:
     files: text the user wrote) and codes a Chinese reader uses as they are."""
     html = render_report(base, lang="zh", sweep=small_sweep())
     text = visible_text(html)
-    own = [str(base.deal.name), *(f.name for f in base.deal.structure.fees), "deal.yaml", am.__version__]
+    own = [str(base.deal.name), *(f.name for f in base.deal.structure.fees), "deal.yaml", am.__version__,
+           *base.deal.disclosure.parties.values(), *base.deal.disclosure.ratings.values()]
     for s in own:
         text = text.replace(s, " ")
     text = re.sub(r"\b[0-9a-f]{64}\b", " ", text)  # SHA-256 digests
@@ -362,3 +363,31 @@ def test_chromium_renders_report(base: am.DealResult, tmp_path: Path, lang: str)
     colours = {tuple(c) for c in np.unique((rgb * 255).round().astype(np.uint8), axis=0)}
     assert (0xEE, 0xF3, 0xF8) in colours, "KPI boxes on the first screen"
     assert len(colours) > 16, "screenshot has too few colours to hold text and charts"
+
+
+def test_deal_section_states_dates_parties_and_ratings(base: am.DealResult) -> None:
+    """As the deal file writes them: closing 2026-07-15, first payment 2026-10-26, legal final
+    2028-09-26; parties by role in the schema's order; Senior A rated AAA, the sub class not rated."""
+    ctx = build_context(base, today=np.datetime64("2026-12-01", "D"))
+    facts = {f["label"]: f["value"] for f in ctx["deal"]["facts"]}
+    assert facts["Report date"] == "2026-12-01"
+    assert facts["Closing date"] == "2026-07-15"
+    assert facts["First payment date"] == "2026-10-26"
+    assert facts["Legal final maturity"] == "2028-09-26"
+    assert facts["Payment dates"] == "every 3 months while revolving; monthly while amortising"
+    roles = [r[0]["text"] for r in ctx["deal"]["parties"]["rows"]]
+    assert roles == ["Originator", "Servicer", "Programme manager", "Custodian", "Rating agency"]
+    notes = ctx["overview"]["notes"]
+    ratings = [r[notes["header"].index("Rating")]["text"] for r in notes["rows"]]
+    assert ratings == ["AAA", "AA-", "not rated"]
+
+
+def test_a_deal_without_parties_says_so(base: am.DealResult) -> None:
+    import dataclasses
+
+    from abs_model.deal.disclosure import Disclosure
+
+    res = dataclasses.replace(base, deal=dataclasses.replace(base.deal, disclosure=Disclosure()))
+    ctx = build_context(res, lang="zh")
+    assert ctx["deal"]["no_parties"] == "交易文件未载明"
+    assert [f["value"] for f in ctx["deal"]["facts"] if f["label"] == "首个兑付日"] == ["交易文件未载明"]
