@@ -216,10 +216,13 @@ class Pool:
         out = self.rate.astype(np.float64).copy()
         flat = (self.product == Product.FLAT_FEE) | (self.product == Product.BULLET)
         if flat.any():
-            keys = np.stack([self.original_term[flat].astype(np.float64), self.rate[flat]], axis=1)
-            uniq, inv = np.unique(keys, axis=0, return_inverse=True)
+            # one key per distinct (term, rate): 1-D uniques (a row-wise np.unique sorts far slower)
+            rates, rate_idx = np.unique(self.rate[flat], return_inverse=True)
+            terms = self.original_term[flat].astype(np.int64)
+            span = int(terms.max()) + 1
+            keys, inv = np.unique(rate_idx.astype(np.int64) * span + terms, return_inverse=True)
             bullet = self.product[flat] == Product.BULLET
-            aprs = np.array([flat_fee_apr(int(t), float(f)) for t, f in uniq])
+            aprs = np.array([flat_fee_apr(int(k % span), float(rates[k // span])) for k in keys])
             res = aprs[inv.ravel()]
             # A bullet pays its fee each period and all principal at the end: a par bond whose
             # IRR is the fee itself, so its APR is exactly 12 × fee (abs_model.core.pricing.bullet_apr).

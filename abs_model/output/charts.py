@@ -105,7 +105,10 @@ def _to_svg(fig: Figure, *, title: str) -> str:
 
 
 def _figure(title: str, *, ylabel: str, kind: str, lang: str = "en") -> tuple[Figure, Axes]:
-    fig = Figure(figsize=(8.0, 3.2), dpi=100, layout="constrained")
+    # Fixed margins, not constrained layout (which draws every figure twice): the right quarter
+    # holds the legend, beside the data and never over it.
+    fig = Figure(figsize=(9.0, 3.2), dpi=100)
+    fig.subplots_adjust(left=0.075, right=0.66, top=0.89, bottom=0.15)
     ax = fig.add_subplot()
     ax.set_title(plain_text(title), fontsize=11, loc="left")
     ax.set_ylabel(plain_text(ylabel), fontsize=9)

@@ -7,6 +7,8 @@ import dataclasses
 import functools
 from pathlib import Path
 
+import pandas as pd
+
 import abs_model as am
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "baitiao_revolving.yaml"
@@ -38,3 +40,26 @@ def result(folder: str, *, stress: float = 1.0, sub_name: str = "Subordinated", 
     assert deal.assumptions is not None
     a = dataclasses.replace(deal.assumptions, default_multiplier=stress) if stress != 1.0 else None
     return am.run(deal, a)
+
+
+def small_sweep() -> pd.DataFrame:
+    """A tidy sweep as :func:`abs_model.analytics.sweep.sweep` returns it (parameters, tranche,
+    metrics): 3 default × 2 prepayment multiples for the two rated classes."""
+    rows = []
+    for d in (1.0, 2.0, 3.0):
+        for p in (0.5, 1.0):
+            for tr in ("Senior A", "Senior B"):
+                rows.append(
+                    {
+                        "prepay_multiple": p,
+                        "default_multiple": d,
+                        "tranche": tr,
+                        "loss_pct": 0.01 * d * (tr == "Senior B"),
+                        "wal_years": 0.5 / p + d,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def small_breakeven() -> pd.DataFrame:
+    return pd.DataFrame({"tranche": ["Senior A", "Senior B"], "breakeven": [0.35, 0.12], "multiple": [8.1, 2.9]})

@@ -20,7 +20,7 @@ import pytest
 import abs_model as am
 from abs_model.output.report import SECTION_IDS, build_context, render_report
 
-from .conftest import HOSTILE, deal_file, result
+from .conftest import HOSTILE, deal_file, result, small_sweep
 
 CENT = 0.005
 
@@ -39,18 +39,6 @@ def base(folder: str) -> am.DealResult:
 def stressed(folder: str) -> am.DealResult:
     """Defaults × 3: the cumulative-default trigger breaches and the deal accelerates."""
     return result(folder, stress=3.0)
-
-
-def small_sweep() -> pd.DataFrame:
-    rows = []
-    for d in (1.0, 2.0, 3.0):
-        for p in (0.5, 1.0):
-            for tr in ("Senior A", "Senior B"):
-                rows.append(
-                    {"prepay_multiple": p, "default_multiple": d, "tranche": tr, "loss_pct": 0.01 * d * (tr == "Senior B"),
-                     "wal_years": 0.5 / p + d}
-                )
-    return pd.DataFrame(rows)
 
 
 def num(text: str) -> float:
