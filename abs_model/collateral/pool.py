@@ -253,6 +253,16 @@ class Pool:
             df[k] = v
         return df
 
+    def __repr__(self) -> str:
+        from abs_model.collateral.display import pool_lines
+
+        return "\n".join(pool_lines(self))
+
+    def _repr_html_(self) -> str:
+        from abs_model.collateral.display import pool_rows, pool_title, table_html
+
+        return table_html(pool_rows(self), title=pool_title(self))
+
     def summary(self) -> PoolSummary:
         """Count, balance, weighted averages and stratification tables (see :class:`PoolSummary`)."""
         from abs_model.collateral.strats import summarise
@@ -294,5 +304,12 @@ class PoolSummary:
     def frame(self) -> pd.DataFrame:
         return self.stats.to_frame("value")
 
+    def __repr__(self) -> str:
+        from abs_model.collateral.display import summary_lines
+
+        return "\n".join(summary_lines(self))
+
     def _repr_html_(self) -> str:
-        return str(self.frame.to_html())
+        from abs_model.collateral.display import summary_rows, table_html
+
+        return table_html(summary_rows(self), title="Pool summary")
