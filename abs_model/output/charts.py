@@ -110,7 +110,7 @@ def _figure(title: str, *, ylabel: str, kind: str, lang: str = "en") -> tuple[Fi
     fig = Figure(figsize=(9.0, 3.2), dpi=100)
     fig.subplots_adjust(left=0.075, right=0.66, top=0.89, bottom=0.15)
     ax = fig.add_subplot()
-    ax.set_title(plain_text(title), fontsize=11, loc="left")
+    ax.set_title(plain_text(title), fontsize=11, loc="left", y=1.02)  # a fixed y: no tight-bbox search
     ax.set_ylabel(plain_text(ylabel), fontsize=9)
     ax.yaxis.set_major_formatter(_formatter(kind, lang))
     ax.grid(True, color="#dddddd", linewidth=0.6)
