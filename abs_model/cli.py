@@ -35,7 +35,7 @@ def _demo_deal_path() -> Path:
 
 
 def _write_outputs(
-    result: Any, out: Path, *, lang: str, sweep: pd.DataFrame | None = None, strategies: pd.DataFrame | None = None
+    result: am.DealResult, out: Path, *, lang: str, sweep: pd.DataFrame | None = None, strategies: pd.DataFrame | None = None
 ) -> list[Path]:
     """Write every output into a staging folder inside ``out``, then move them all into place:
     a run that fails or is interrupted part-way leaves the previous outputs as they were (not a
@@ -58,7 +58,7 @@ def _write_outputs(
 
 
 def _write_staged(
-    result: Any, out: Path, *, lang: str, sweep: pd.DataFrame | None = None, strategies: pd.DataFrame | None = None
+    result: am.DealResult, out: Path, *, lang: str, sweep: pd.DataFrame | None = None, strategies: pd.DataFrame | None = None
 ) -> list[Path]:
     from abs_model.output.atomic import atomic_write
 
@@ -150,7 +150,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _warn(deal: Any) -> Any:
+def _warn(deal: am.Deal) -> am.Deal:
     """Print a warning for every implausible value of ``deal`` (see abs_model.deal.plausibility)."""
     from abs_model.deal.plausibility import implausible
 
@@ -159,7 +159,7 @@ def _warn(deal: Any) -> Any:
     return deal
 
 
-def _print_summary(result: Any) -> None:
+def _print_summary(result: am.DealResult) -> None:
     from abs_model.output.console import deal_summary
 
     print(deal_summary(result))
@@ -201,7 +201,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print(f"{deal.name}: {df['scenario_id'].nunique():,} scenarios × {len(deal.tranche_names)} tranches")
     from abs_model.output.console import sweep_table
 
-    print("\nLoss, % of original balance")
+    print("\nLoss % of original balance")
     print(sweep_table(df, list(grid)))
     print(f"\nWrote:\n  {p}")
     return 0

@@ -5,9 +5,12 @@ named constants, quoted in every message."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import tranches as tr
+
+if TYPE_CHECKING:
+    from abs_model.deal.model import Deal
 
 __all__ = ["MAX_COUPON", "MAX_FEE_RATE", "MAX_PERIOD_FEE", "MAX_TAX_RATE", "implausible"]
 
@@ -25,7 +28,7 @@ def _pct(v: float) -> str:
     return f"{v:.2%}"
 
 
-def implausible(deal: Any) -> list[str]:
+def implausible(deal: Deal) -> list[str]:
     """One message per implausible value of ``deal`` (a :class:`~abs_model.deal.model.Deal`),
     naming its path, the value and the limit it passes."""
     out: list[str] = []
