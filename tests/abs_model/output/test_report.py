@@ -379,3 +379,30 @@ def test_a_deal_without_parties_says_so(base: am.DealResult) -> None:
     ctx = build_context(res, lang="zh")
     assert ctx["deal"]["no_parties"] == "交易文件未载明"
     assert [f["value"] for f in ctx["deal"]["facts"] if f["label"] == "首个兑付日"] == ["交易文件未载明"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    _chromium() is None or shutil.which("pdftotext") is None,
+    reason="Chromium or pdftotext (poppler-utils) is not installed here: cannot print the page to PDF",
+)
+def test_overview_prints_on_the_first_page(base: am.DealResult, tmp_path: Path) -> None:
+    """Printed (A4 landscape), page 1 holds the KPIs, the note balances and both overview charts;
+    the next section starts on page 2."""
+    exe = _chromium()
+    assert exe is not None
+    page = tmp_path / "report.html"
+    render_report(base, page)
+    pdf = tmp_path / "report.pdf"
+    subprocess.run([exe, *_CHROME_FLAGS, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.resolve().as_uri()],
+                   check=True, capture_output=True, timeout=120)
+
+    def text(n: int) -> str:
+        return subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"], check=True,
+                              capture_output=True, text=True, timeout=60).stdout
+
+    first = text(1)
+    for words in ("Deal overview", "Initial pool balance", "Integrity checks passed", "Senior A", "Subordinated",
+                  "Note balances by class", "Cumulative default and net loss vs trigger"):
+        assert words in first, words
+    assert text(2).lstrip().startswith("Deal, parties and dates")
