@@ -107,6 +107,10 @@ def tranches_section(result: DealResult, lang: str) -> dict[str, Any]:
     return {"summary": {"header": header, "rows": rows, "caption": ""}, "periods": per_class, "chart": svg(chart)}
 
 
+#: Phases with a phrase of their own (``phase_<name>``).
+_PHASES = frozenset(f"phase_{p}" for p in ("revolving", "amortising", "accelerated", "default", "cleanup"))
+
+
 def _payment_periods(result: DealResult) -> list[tuple[int, str]]:
     """``(period, phase)`` of every period whose end is a note payment date."""
     rev = result.revolving
@@ -215,8 +219,6 @@ def distribution_section(result: DealResult, lang: str) -> dict[str, Any]:
         )
     return {"blocks": blocks, "note": "" if blocks else phrase("no_payment_dates", lang)}
 
-
-_PHASES = frozenset(f"phase_{p}" for p in ("revolving", "amortising", "accelerated", "default", "cleanup"))
 
 
 def accounts_section(result: DealResult, lang: str) -> dict[str, Any]:
