@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import shutil
 import signal
 import sys
@@ -36,7 +37,7 @@ def _demo_deal_path() -> Path:
 
 
 def _write_outputs(
-    result: Any, out: Path, *, lang: str, sweep: pd.DataFrame | None = None, strategies: pd.DataFrame | None = None
+    result: am.DealResult, out: Path, *, lang: str, sweep: pd.DataFrame | None = None, strategies: pd.DataFrame | None = None
 ) -> list[Path]:
     """Write every output into a staging folder inside ``out``, then swap them all into place as
     one set (:func:`abs_model.output.atomic.replace_all`): a run that fails or is interrupted
@@ -58,7 +59,7 @@ def _write_outputs(
 
 
 def _write_staged(
-    result: Any, out: Path, *, lang: str, sweep: pd.DataFrame | None = None, strategies: pd.DataFrame | None = None
+    result: am.DealResult, out: Path, *, lang: str, sweep: pd.DataFrame | None = None, strategies: pd.DataFrame | None = None
 ) -> list[Path]:
     from abs_model.output.atomic import atomic_write
 
@@ -110,19 +111,20 @@ def stress_sweep(deal: Any, assumptions: Any = None) -> pd.DataFrame:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    deal = am.load_deal(_demo_deal_path())
+    deal = _warn(am.load_deal(_demo_deal_path()))
     result = am.run(deal)
     sweep = stress_sweep(deal)
     from abs_model.analytics.strategies import compare_strategies
 
     strategies = compare_strategies(deal)
     written = _write_outputs(result, Path(args.out), lang=args.lang, sweep=sweep, strategies=strategies)
+    from abs_model.output import console
+
     _print_summary(result)
-    print("\nStress sweep (loss % of original balance):")
-    print(sweep.pivot_table(index=["prepay_multiple", "default_multiple"], columns="tranche", values="loss_pct").to_string(float_format=lambda v: f"{v:.2%}"))
-    print("\nCollection strategies:")
-    cols = ["npv_collections", "collection_costs", "cumulative_default_rate", "net_loss_rate", "peak_delinquency_30p"]
-    print(strategies[cols].to_string(float_format=lambda v: f"{v:,.4f}"))
+    print("\nStress sweep: loss, % of original balance")
+    print(console.sweep_table(sweep, ["prepay_multiple", "default_multiple"]))
+    print("\nCollection strategies")
+    print(console.strategies_table(strategies))
     print("\nWrote:")
     for p in written:
         print(f"  {p}")
@@ -151,7 +153,7 @@ def _out_folder(value: str) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    deal = _load_deal(args)
+    deal = _warn(_load_deal(args))
     extra = tuple(f for f in (args.assumptions,) if f)
     if extra:
         deal = dataclasses.replace(deal, input_files=deal.input_files + extra)
@@ -171,7 +173,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Everything ``run`` would refuse, without writing anything: the deal, its tape, the
     assumptions file, the output folder, and the model itself (one run, whose checks must pass)."""
-    deal = _load_deal(args)
+    deal = _warn(_load_deal(args))
     a = am.load_assumptions(args.assumptions) if args.assumptions else None
     if args.out is not None:
         from abs_model.output.atomic import check_output_folder
@@ -185,16 +187,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_summary(result: Any) -> None:
-    print(f"{result.deal.name} — {result.assumptions.convention} convention, {len(result.pool) - 1} periods")
-    s = result.summary()[["class", "original_balance", "wal_years", "first_principal_period", "last_principal_period", "loss_pct"]]
-    print(s.to_string(float_format=lambda v: f"{v:,.4f}"))
-    ps = result.pool_cf.summary
-    print(
-        f"Pool: collections {ps['total_collections']:,.2f}, defaults {ps['defaults']:,.2f}, "
-        f"recoveries {ps['recoveries']:,.2f}, purchases {result.pool['purchases'].sum():,.2f}"
-    )
-    print("Checks passed: " + "; ".join(c.name for c in result.checks))
+def _warn(deal: am.Deal) -> am.Deal:
+    """Print a warning for every implausible value of ``deal`` (see abs_model.deal.plausibility)."""
+    from abs_model.deal.plausibility import implausible
+
+    for msg in implausible(deal):
+        print(f"abs-model: warning: {msg}", file=sys.stderr)
+    return deal
+
+
+def _print_summary(result: am.DealResult) -> None:
+    from abs_model.output.console import deal_summary
+
+    print(deal_summary(result))
 
 
 def _parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
@@ -220,7 +225,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from abs_model.analytics.sweep import sweep
     from abs_model.output.atomic import atomic_write, check_output_folder, prepare_output_folder
 
-    deal = _load_deal(args)
+    deal = _warn(_load_deal(args))
     a = am.load_assumptions(args.assumptions) if args.assumptions else None
     grid = _parse_grid(args.grid) if args.grid else {"prepay": [0.5, 1.0, 1.5], "default": [1.0, 2.0, 3.0]}
     check_output_folder(args.out)
@@ -230,8 +235,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     with atomic_write(p, "w") as fh:
         df.to_csv(fh, index=False)
     print(f"{deal.name}: {df['scenario_id'].nunique():,} scenarios × {len(deal.tranche_names)} tranches")
-    print("\nLoss % of original balance:")
-    print(df.pivot_table(index=list(grid), columns="tranche", values="loss_pct", sort=False).to_string(float_format=lambda v: f"{v:.2%}"))
+    from abs_model.output.console import sweep_table
+
+    print("\nLoss % of original balance")
+    print(sweep_table(df, list(grid)))
     print(f"\nWrote:\n  {p}")
     return 0
 
@@ -240,7 +247,7 @@ def cmd_breakeven(args: argparse.Namespace) -> int:
     from abs_model.analytics.breakeven import breakeven
     from abs_model.output.atomic import atomic_write
 
-    deal = _load_deal(args)
+    deal = _warn(_load_deal(args))
     a = am.load_assumptions(args.assumptions) if args.assumptions else None
     if args.out:
         from abs_model.output.atomic import check_output_folder
@@ -280,43 +287,55 @@ def cmd_breakeven(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="abs-model", description="Asset-securitisation cash-flow modelling.")
+    p.add_argument("--version", action="version", version=f"abs-model {am.__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    sub = p.add_subparsers(dest="command", required=True)
-    d = sub.add_parser("demo", help="run the embedded Baitiao revolving example end to end")
+    # Global options are accepted after the subcommand too (``abs-model run deal.yaml --debug``);
+    # SUPPRESS keeps a value given before the subcommand.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".", parents=[common])
+
+    lang = {"default": "en", "choices": ["en", "zh"], "help": "language of the report and workbook (default en)"}
+    tape = "loan tape (CSV, Parquet or XLSX) replacing the deal file's pool, read with the deal's cut-off checks"
+    assumptions = "assumptions file (YAML): its keys override the deal file's assumptions"
+    d = add("demo", "run the embedded Baitiao revolving example end to end")
     d.add_argument("--out", default="out/demo", type=_out_folder, help="output folder (default out/demo)")
-    d.add_argument("--lang", default="en", choices=["en", "zh"])
+    d.add_argument("--lang", **lang)  # type: ignore[arg-type]
     d.set_defaults(func=cmd_demo)
-    r = sub.add_parser("run", help="run a deal file")
-    r.add_argument("deal")
-    r.add_argument("--tape")
-    r.add_argument("--assumptions")
-    r.add_argument("--out", required=True, type=_out_folder)
-    r.add_argument("--lang", default="en", choices=["en", "zh"])
+    r = add("run", "run a deal file and write the report, workbook and cash flows")
+    r.add_argument("deal", help="deal file (YAML)")
+    r.add_argument("--tape", help=tape)
+    r.add_argument("--assumptions", help=assumptions)
+    r.add_argument("--out", required=True, type=_out_folder, help="output folder (created if missing)")
+    r.add_argument("--lang", **lang)  # type: ignore[arg-type]
     _add_tape_options(r)
     r.set_defaults(func=cmd_run)
-    v = sub.add_parser("validate", help="check a deal file, its tape and assumptions: everything run would refuse, writing nothing")
-    v.add_argument("deal")
-    v.add_argument("--tape")
-    v.add_argument("--assumptions")
+    v = add("validate", "check a deal file, its tape and assumptions: everything run would refuse, writing nothing")
+    v.add_argument("deal", help="deal file (YAML)")
+    v.add_argument("--tape", help=tape)
+    v.add_argument("--assumptions", help=assumptions)
     v.add_argument("--out", type=_out_folder, help="also check that this output folder can be written")
     _add_tape_options(v)
     v.set_defaults(func=cmd_validate)
-    sw = sub.add_parser("sweep", help="run a grid of stress scenarios (one vectorised batch per chunk)")
-    sw.add_argument("deal")
+    sw = add("sweep", "run a grid of stress scenarios (one vectorised batch per chunk)")
+    sw.add_argument("deal", help="deal file (YAML)")
     sw.add_argument("--grid", action="append", default=[], help='NAME=V1,V2,... (repeat; Cartesian product), e.g. "prepay=0.5,1,1.5"')
-    sw.add_argument("--tape")
-    sw.add_argument("--assumptions")
+    sw.add_argument("--tape", help=tape)
+    sw.add_argument("--assumptions", help=assumptions)
     sw.add_argument("--chunk", type=int, default=1000, help="scenarios per batch (default 1000)")
-    sw.add_argument("--out", required=True, type=_out_folder)
-    sw.add_argument("--quiet", action="store_true", help="no progress bar")
+    sw.add_argument("--out", required=True, type=_out_folder, help="output folder for sweep.csv")
+    sw.add_argument("--quiet", action="store_true", help="no progress bar (it is off anyway when stderr is not a terminal)")
     _add_tape_options(sw)
     sw.set_defaults(func=cmd_sweep)
-    be = sub.add_parser("breakeven", help="breakeven default multiples per class across the stress scenarios")
-    be.add_argument("deal")
-    be.add_argument("--tape")
-    be.add_argument("--assumptions")
+    be = add("breakeven", "breakeven default multiples per class across the stress scenarios")
+    be.add_argument("deal", help="deal file (YAML)")
+    be.add_argument("--tape", help=tape)
+    be.add_argument("--assumptions", help=assumptions)
     be.add_argument("--upper", type=float, default=50.0, help="highest default multiple searched (default 50)")
-    be.add_argument("--out", type=_out_folder)
+    be.add_argument("--out", type=_out_folder, help="output folder for breakeven.csv and breakeven_summary.csv (optional)")
     _add_tape_options(be)
     be.set_defaults(func=cmd_breakeven)
     add_surveil_parser(sub)
@@ -330,6 +349,16 @@ class _Terminated(KeyboardInterrupt):
 
 def _on_sigterm(signum: int, frame: Any) -> None:
     raise _Terminated()
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe (``abs-model demo | head``): send what is left to /dev/null, so the
+    interpreter's final flush does not complain either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout has no descriptor (captured): nothing to redirect
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -349,6 +378,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args))
+    except BrokenPipeError:  # the reader went away (``| head``): stop quietly
+        _quiet_stdout()
+        return 141
     except (ValueError, ArithmeticError, OSError) as exc:
         if args.debug:
             traceback.print_exc()

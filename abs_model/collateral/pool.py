@@ -216,10 +216,13 @@ class Pool:
         out = self.rate.astype(np.float64).copy()
         flat = (self.product == Product.FLAT_FEE) | (self.product == Product.BULLET)
         if flat.any():
-            keys = np.stack([self.original_term[flat].astype(np.float64), self.rate[flat]], axis=1)
-            uniq, inv = np.unique(keys, axis=0, return_inverse=True)
+            # one key per distinct (term, rate): 1-D uniques (a row-wise np.unique sorts far slower)
+            rates, rate_idx = np.unique(self.rate[flat], return_inverse=True)
+            terms = self.original_term[flat].astype(np.int64)
+            span = int(terms.max()) + 1
+            keys, inv = np.unique(rate_idx.astype(np.int64) * span + terms, return_inverse=True)
             bullet = self.product[flat] == Product.BULLET
-            aprs = np.array([flat_fee_apr(int(t), float(f)) for t, f in uniq])
+            aprs = np.array([flat_fee_apr(int(k % span), float(rates[k // span])) for k in keys])
             res = aprs[inv.ravel()]
             # A bullet pays its fee each period and all principal at the end: a par bond whose
             # IRR is the fee itself, so its APR is exactly 12 × fee (abs_model.core.pricing.bullet_apr).
@@ -249,6 +252,16 @@ class Pool:
         for k, v in self.segments.items():
             df[k] = v
         return df
+
+    def __repr__(self) -> str:
+        from abs_model.collateral.display import pool_lines
+
+        return "\n".join(pool_lines(self))
+
+    def _repr_html_(self) -> str:
+        from abs_model.collateral.display import pool_rows, pool_title, table_html
+
+        return table_html(pool_rows(self), title=pool_title(self))
 
     def summary(self) -> PoolSummary:
         """Count, balance, weighted averages and stratification tables (see :class:`PoolSummary`)."""
@@ -291,5 +304,12 @@ class PoolSummary:
     def frame(self) -> pd.DataFrame:
         return self.stats.to_frame("value")
 
+    def __repr__(self) -> str:
+        from abs_model.collateral.display import summary_lines
+
+        return "\n".join(summary_lines(self))
+
     def _repr_html_(self) -> str:
-        return str(self.frame.to_html())
+        from abs_model.collateral.display import summary_rows, table_html
+
+        return table_html(summary_rows(self), title="Pool summary")

@@ -21,6 +21,7 @@ from abs_model.collateral.pool import Pool
 from abs_model.collateral.synthetic import synthetic_pool
 from abs_model.collateral.tape import read_tape
 from abs_model.deal.checks import assumption_size_problems, plain_document, validate_document
+from abs_model.deal.disclosure import disclosure_from_document
 from abs_model.deal.eligibility import eligibility_from_document
 from abs_model.deal.model import SIZE_RTOL, Deal, ReplenishmentLine, Revolving
 from abs_model.deal.structures import EXTRA_STEP_KINDS, build_extra_step, trigger_options
@@ -83,6 +84,7 @@ def deal_from_document(
         input_files=tuple(inputs),
         pool_lines=rep_lines(pool, assumptions if assumptions is not None else Assumptions.make()),
         eligibility=eligibility,
+        disclosure=disclosure_from_document(doc),
     )
 
 

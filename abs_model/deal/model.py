@@ -28,6 +28,7 @@ from abs_model.assumptions.assumptions import Assumptions
 from abs_model.collateral.pool import Pool
 from abs_model.core.limits import RESERVED_TRANCHE_NAMES, name_problem
 from abs_model.core.products import Product
+from abs_model.deal.disclosure import Disclosure
 from abs_model.errors import DealError
 
 #: Relative tolerance when tranche sizes are compared with the pool balance.
@@ -76,12 +77,15 @@ class Deal:
     source: str = "<python>"
     tranche_labels_zh: Mapping[str, str] = field(default_factory=dict)
     input_files: tuple[str, ...] = ()
+    disclosure: Disclosure = field(default_factory=Disclosure)
     #: The pool compressed into rep-lines for the deal's own assumptions (built by
     #: :func:`deal_from_document`); :func:`abs_model.run` uses them whenever the assumptions it is
     #: given compress the same way (same segment overrides and default convention).
     pool_lines: Any = field(default=None, compare=False, repr=False)
     #: Eligibility criteria (合格标准) and the cut-off screen's statement (:mod:`abs_model.deal.eligibility`).
     eligibility: Any = None
+    #: Parties and ratings as the offering documents state them (:mod:`abs_model.deal.disclosure`).
+    disclosure: Disclosure = field(default_factory=Disclosure)
 
     def __post_init__(self) -> None:
         """Names end up in every output (report, workbook, CSV): a deal built in Python is held

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from abs_model.deal.disclosure import PARTIES_SCHEMA, RATING_SCHEMA
 from abs_model.deal.structure_schema import EXTRA_METRICS, EXTRA_PROPERTIES, EXTRA_STEP_SCHEMAS, TRIGGER_PROPERTIES
 
 _rate = {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
@@ -72,6 +73,7 @@ SCHEMA: dict[str, Any] = {
         "name": {"type": "string", "minLength": 1},
         "currency": {"type": "string"},
         "description": {"type": "string"},
+        "parties": PARTIES_SCHEMA,
         "dates": {
             "type": "object",
             "additionalProperties": False,
@@ -116,6 +118,7 @@ SCHEMA: dict[str, Any] = {
                     "day_count": {"enum": ["30/360", "ACT/365F"]},
                     "interest_on_shortfall": {"type": "boolean"},
                     "label_zh": {"type": "string"},
+                    "rating": RATING_SCHEMA,
                 },
             },
         },
@@ -242,4 +245,4 @@ def write_schema(path: Path) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    write_schema(Path(__file__).parent / "data" / "deal.schema.json")
+    write_schema(Path(__file__).resolve().parents[1] / "data" / "deal.schema.json")

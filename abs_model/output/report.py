@@ -1,45 +1,64 @@
 """HTML investor report (trustee / servicer report, 受托管理报告) for one deal run.
 
-:func:`build_context` turns a deal result into a plain dict of display-ready strings, tables and
-inline SVG charts; the jinja2 templates under ``templates/`` only lay that dict out (they hold no
-logic beyond loops and ``include``). :func:`render_report` renders it into one self-contained
-HTML file: CSS inline, charts inline as SVG (see :mod:`abs_model.output.charts`), no scripts, no URLs,
-print CSS so "Print → Save as PDF" gives a clean document.
+:func:`build_context` turns a :class:`~abs_model.runs.result.DealResult` into a plain dict of
+display-ready strings, tables and inline SVG charts; the jinja2 templates under ``templates/``
+only lay that dict out (they hold no logic beyond loops and ``include``). :func:`render_report`
+renders it into one self-contained HTML file: CSS inline, charts inline as SVG (see
+:mod:`abs_model.output.charts`), no scripts, no URLs, print CSS so "Print → Save as PDF" gives a
+clean document whose first page is the overview.
 
-Sections (each an element with a fixed ``id``, listed in :data:`SECTION_IDS`): deal overview and
-KPIs; pool summary and stratification; collections; delinquency; cumulative default and net loss
-vs trigger; excess spread; tranches; reserve and PDL; triggers; scenarios; assumptions; data
-integrity. Labels and number formats come from :mod:`abs_model.output.labels`.
+Sections, in the order investors look for them (each an element with a fixed ``id``, listed in
+:data:`SECTION_IDS`): overview (KPIs, note balances, key charts — one printed page); the deal's
+dates and terms; pool summary and strats; collections; delinquency; cumulative default and net
+loss vs trigger; excess spread; notes; distribution statements per payment date (per class, the
+waterfall as paid, account movements); reserve and PDL; trigger definitions and status;
+scenarios; assumptions (in sentences, with the roll-rate matrix); data integrity. The sections
+are built in :mod:`~abs_model.output.report_deal`, :mod:`~abs_model.output.report_pool`,
+:mod:`~abs_model.output.report_notes` and :mod:`~abs_model.output.report_scenarios`; every word
+comes from the label registry :mod:`abs_model.output.labels`.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import jinja2
 import numpy as np
 import pandas as pd
-from markupsafe import Markup
 
 from abs_model.output.atomic import atomic_write
-from abs_model.output.charts import Series, area_chart, bar_chart, line_chart
-from abs_model.output.labels import Format, display, fmt, label
+from abs_model.output.labels import phrase, phrases
+from abs_model.output.report_deal import deal_section, overview_section, report_date
+from abs_model.output.report_notes import accounts_section, distribution_section, tranches_section, triggers_section
+from abs_model.output.report_pool import (
+    collections_section,
+    delinquency_section,
+    excess_spread,
+    excess_spread_section,
+    losses_section,
+    pool_section,
+)
+from abs_model.output.report_scenarios import assumptions_section, integrity_section, scenarios_section
+from abs_model.runs.result import DealResult
 
-__all__ = ["SECTION_IDS", "build_context", "excess_spread", "render_report"]
+__all__ = ["LANGS", "SECTION_IDS", "build_context", "excess_spread", "render_report"]
+
+#: Report languages.
+LANGS: tuple[str, ...] = ("en", "zh")
 
 #: ``id`` of every section of the report, in page order.
 SECTION_IDS: tuple[str, ...] = (
     "overview",
+    "deal",
     "pool",
     "collections",
     "delinquency",
     "losses",
     "excess-spread",
     "tranches",
+    "distribution",
     "accounts",
     "triggers",
     "scenarios",
@@ -47,790 +66,53 @@ SECTION_IDS: tuple[str, ...] = (
     "integrity",
 )
 
-_UI: Mapping[str, Mapping[str, str]] = {
-    "en": {
-        "report": "Investor report",
-        "overview": "Deal overview",
-        "pool": "Pool summary and stratification",
-        "collections": "Collections by period",
-        "delinquency": "Delinquency",
-        "losses": "Cumulative default and net loss vs trigger",
-        "excess-spread": "Excess spread",
-        "tranches": "Notes",
-        "accounts": "Reserve account and principal deficiency ledger",
-        "triggers": "Trigger status",
-        "scenarios": "Scenario results",
-        "assumptions": "Assumptions and projection convention",
-        "integrity": "Data integrity",
-        "contents": "Contents",
-        "currency": "Currency",
-        "cutoff": "Cut-off date",
-        "periods": "Collection periods",
-        "last_date": "Final period end",
-        "convention": "Projection convention",
-        "kpi_pool": "Initial pool balance",
-        "kpi_factor": "Final pool factor",
-        "kpi_cdr": "Cumulative default rate",
-        "kpi_cnl": "Cumulative net loss rate",
-        "kpi_notes": "Original note balance",
-        "kpi_checks": "Integrity checks passed",
-        "pool_stats": "Pool statistics at cut-off",
-        "strat": "Stratification by",
-        "no_scenarios": "No scenario analysis was run for this report.",
-        "sweep": "Sensitivity",
-        "strategies": "Collection strategies",
-        "input_file": "Input file",
-        "inputs_title": "Inputs (to reproduce this report: same files, same package version)",
-        "breakeven": "Breakeven",
-        "pass": "Pass",
-        "fail": "Breached",
-        "all_passed": "All integrity checks passed.",
-        "some_failed": "Some integrity checks FAILED — do not rely on this report.",
-        "no_triggers": "The deal has no triggers.",
-        "no_accounts": "The deal has no reserve account or ledger.",
-        "first_breach": "First breach period",
-        "periods_breached": "Periods breached",
-        "final_value": "Final value",
-        "final_threshold": "Final threshold",
-        "never": "never",
-        "generated": "Generated by abs-model",
-        "disclaimer": "Projected figures under the stated assumptions; not a forecast of actual performance.",
-        "es_note": "Excess spread = fee/interest collections + prepayment fees − fees paid − interest paid to the rated notes; annualised as 12 × excess spread ÷ opening pool balance.",
-        "period_word": "Period",
-        "value_word": "Value",
-        "threshold_word": "Threshold",
-        "status_word": "Status",
-        "roll_rate": "Roll-rate state machine (consumer receivables): balances move one delinquency bucket a period; default is declared at the deal's threshold; recoveries follow after a lag.",
-        "sifma": "SIFMA/BMA standard: defaults and voluntary prepayments are fractions of the prior performing balance; SMM applied after scheduled amortisation.",
-        "balances": "Balances",
-        "rates": "Rates",
-        "trigger_statement": "Trigger statement",
-        "pool_balance": "Pool balance",
-        "note_balances": "Note balances by class",
-    },
-    "zh": {
-        "report": "受托管理报告",
-        "overview": "交易概况",
-        "pool": "资产池概况及分布",
-        "collections": "各收款期间回收款",
-        "delinquency": "逾期情况",
-        "losses": "累计违约率、累计净损失率与触发阈值",
-        "excess-spread": "超额利差",
-        "tranches": "证券兑付",
-        "accounts": "储备账户及本金亏损账",
-        "triggers": "触发事件状态",
-        "scenarios": "情景分析结果",
-        "assumptions": "假设及现金流预测口径",
-        "integrity": "数据校验",
-        "contents": "目录",
-        "currency": "币种",
-        "cutoff": "初始起算日",
-        "periods": "收款期间数",
-        "last_date": "最后一期期末日",
-        "convention": "现金流预测口径",
-        "kpi_pool": "初始资产池余额",
-        "kpi_factor": "期末资产池因子",
-        "kpi_cdr": "累计违约率",
-        "kpi_cnl": "累计净损失率",
-        "kpi_notes": "证券初始本金",
-        "kpi_checks": "通过校验",
-        "pool_stats": "初始起算日资产池统计",
-        "strat": "资产池分布：",
-        "no_scenarios": "本报告未进行情景分析。",
-        "sweep": "敏感性分析",
-        "strategies": "催收策略比较",
-        "input_file": "输入文件",
-        "inputs_title": "输入文件(相同文件与相同版本可复现本报告)",
-        "breakeven": "临界值分析",
-        "pass": "未触发",
-        "fail": "已触发",
-        "all_passed": "全部数据校验通过。",
-        "some_failed": "部分数据校验未通过——请勿依赖本报告。",
-        "no_triggers": "本交易未设置触发事件。",
-        "no_accounts": "本交易未设置储备账户或本金亏损账。",
-        "first_breach": "首次触发期",
-        "periods_breached": "触发期数",
-        "final_value": "期末实际值",
-        "final_threshold": "期末阈值",
-        "never": "未触发",
-        "generated": "由 abs-model 生成",
-        "disclaimer": "以上为在所述假设下的预测数据，并非对实际表现的预测保证。",
-        "es_note": "超额利差 = 利息（费用）回收 + 提前还款手续费 − 已付费用 − 已付优先级及次优先级证券利息；年化超额利差 = 12 × 超额利差 ÷ 期初资产池余额。",
-        "period_word": "期间",
-        "value_word": "实际值",
-        "threshold_word": "阈值",
-        "status_word": "状态",
-        "roll_rate": "滚动率状态机（消费类应收账款）：余额每期迁移一个逾期档；按交易约定的逾期天数认定违约；违约回收按滞后期实现。",
-        "sifma": "SIFMA/BMA 标准口径：违约和自愿早偿均按上期正常余额的比例计算；月早偿率在计划摊还之后适用。",
-        "balances": "余额",
-        "rates": "比率",
-        "trigger_statement": "触发事件说明",
-        "pool_balance": "资产池余额",
-        "note_balances": "各档证券余额",
-    },
-}
-
-_LOSS_WORDS = ("loss", "cumulative", "cnl", "cdr", "累计", "损失")
-_DELINQ_WORDS = ("delinq", "dpd", "逾期", "arrear")
-
-
-@dataclass(frozen=True, slots=True)
-class _Col:
-    key: str
-    title: str
-    kind: Format
-
-
-def _ui(lang: str) -> Mapping[str, str]:
-    if lang not in _UI:
-        raise ValueError(f"lang: must be one of {sorted(_UI)}; got {lang!r}")
-    return _UI[lang]
-
-
-def _cell(value: Any, kind: Format, *, column: str = "", cls: str = "", style: str = "") -> dict[str, str]:
-    text = display(value, column, kind=kind)
-    if not cls:
-        cls = "txt" if kind == "text" or isinstance(value, str) else "num"
-    return {"text": text, "cls": cls, "style": style}
-
-
-def _text_cell(text: object, *, cls: str = "txt", style: str = "") -> dict[str, str]:
-    return {"text": str(text), "cls": cls, "style": style}
-
-
-def _table(
-    df: pd.DataFrame,
-    columns: Sequence[str],
-    lang: str,
-    *,
-    index_name: str | None = "period",
-    dates: np.ndarray | None = None,
-    caption: str = "",
-) -> dict[str, Any]:
-    """A display table: header labels and rows of formatted cells, the index first."""
-    cols = [c for c in columns if c in df.columns]
-    header: list[str] = []
-    if index_name is not None:
-        header.append(label(index_name, lang))
-    if dates is not None:
-        header.append(label("date", lang))
-    header += [label(c, lang) for c in cols]
-    rows: list[list[dict[str, str]]] = []
-    for idx, rec in zip(df.index, df[cols].itertuples(index=False, name=None), strict=True):
-        row: list[dict[str, str]] = []
-        if index_name is not None:
-            row.append(_cell(idx, fmt(index_name) if not isinstance(idx, str) else "text", column=index_name))
-        if dates is not None:
-            i = int(idx)
-            row.append(_cell(dates[i] if 0 <= i < len(dates) else None, "date"))
-        row += [_cell(v, fmt(c), column=c) for c, v in zip(cols, rec, strict=True)]
-        rows.append(row)
-    return {"header": header, "rows": rows, "caption": caption}
-
-
-def _kv_table(items: Iterable[tuple[str, str]], lang: str, *, key_title: str, value_title: str) -> dict[str, Any]:
-    rows = [[_text_cell(k), _text_cell(v)] for k, v in items]
-    return {"header": [key_title, value_title], "rows": rows, "caption": ""}
-
-
-def _periods(df: pd.DataFrame) -> np.ndarray:
-    return np.asarray(df.index, dtype=np.float64)
-
-
-def _col(df: pd.DataFrame, name: str) -> np.ndarray:
-    return np.asarray(df[name], dtype=np.float64) if name in df.columns else np.zeros(len(df))
-
-
-def _matching(triggers: Mapping[str, pd.DataFrame], words: Sequence[str]) -> dict[str, pd.DataFrame]:
-    return {n: df for n, df in triggers.items() if any(w in n.lower() for w in words)}
-
-
-def _svg(svg: str) -> Markup:
-    # Our own matplotlib output: text is XML-escaped by the SVG backend, URLs stripped by charts.
-    return Markup(svg)
-
-
-def _overview(result: Any, ui: Mapping[str, str], lang: str) -> dict[str, Any]:
-    pool: pd.DataFrame = result.pool
-    dates = np.asarray(result.dates)
-    T = len(pool.index) - 1
-    notes0 = sum(float(df["balance_begin"].iloc[0]) for df in result.tranches.values() if len(df))
-    checks = list(result.checks)
-    n_ok = sum(1 for c in checks if bool(c.passed))
-    last = pool.iloc[-1]
-    kpis = [
-        (
-            ui["kpi_pool"],
-            display(float(pool["closing_balance"].iloc[0]) if "closing_balance" in pool else None, "balance"),
-        ),
-        (ui["kpi_notes"], display(notes0, "balance")),
-        (ui["kpi_factor"], display(last.get("pool_factor"), "pool_factor")),
-        (ui["kpi_cdr"], display(last.get("cumulative_default_rate"), "cumulative_default_rate")),
-        (ui["kpi_cnl"], display(last.get("cumulative_net_loss_rate"), "cumulative_net_loss_rate")),
-        (ui["kpi_checks"], f"{n_ok} / {len(checks)}"),
-    ]
-    facts = [
-        (ui["currency"], str(result.deal.currency)),
-        (ui["cutoff"], display(np.datetime64(result.deal.cutoff_date, "D"), "date")),
-        (ui["periods"], str(T)),
-        (ui["last_date"], display(dates[-1] if len(dates) else None, "date")),
-        (ui["convention"], str(result.assumptions.convention)),
-    ]
-    return {
-        "name": str(result.deal.name),
-        "kpis": [{"label": k, "value": v} for k, v in kpis],
-        "facts": [{"label": k, "value": v} for k, v in facts],
-        "all_passed": n_ok == len(checks),
-    }
-
-
-def _pool_section(result: Any, ui: Mapping[str, str], lang: str) -> dict[str, Any]:
-    summary = result.pool_summary
-    stats: pd.Series = summary.stats
-    stats_rows = [[_text_cell(label(k, lang)), _cell(v, fmt(k), column=str(k))] for k, v in stats.items()]
-    strats = []
-    for name, df in summary.strats.items():
-        tbl = _table(df, list(df.columns), lang, index_name=None)
-        # the stratification key (band, term, product...) as first column
-        tbl["header"].insert(0, label(df.index.name or name, lang))
-        for row, idx in zip(tbl["rows"], df.index, strict=True):
-            row.insert(0, _text_cell(idx))
-        strats.append({"name": str(name), "title": f"{ui['strat']} {label(name, lang)}", "table": tbl})
-    pool = result.pool
-    x = _periods(pool)
-    series = [Series(label("closing_balance", lang), _col(pool, "closing_balance"))]
-    if "purchases" in pool.columns and float(np.nansum(_col(pool, "purchases"))) > 0:
-        series.append(Series(label("purchases", lang), _col(pool, "purchases"), step=True))
-    chart = line_chart(x, series, title=ui["pool_balance"], xlabel=ui["period_word"])
-    return {
-        "stats": {"header": [ui["pool_stats"], ui["value_word"]], "rows": stats_rows, "caption": ""},
-        "strats": strats,
-        "chart": _svg(chart),
-    }
-
-
-def _collections(result: Any, ui: Mapping[str, str], lang: str) -> dict[str, Any]:
-    pool: pd.DataFrame = result.pool.iloc[1:]
-    cols = [
-        "opening_balance",
-        "scheduled_principal",
-        "prepayment",
-        "principal_collections",
-        "fee_interest",
-        "prepayment_fee",
-        "recoveries",
-        "total_collections",
-        "purchases",
-        "cleanup_sale",
-        "defaults",
-        "closing_balance",
-        "count",
-    ]
-    x = _periods(pool)
-    chart = line_chart(
-        x,
-        [
-            Series(label(c, lang), _col(pool, c))
-            for c in ("scheduled_principal", "prepayment", "fee_interest", "recoveries", "purchases")
-            if c in pool.columns
-        ],
-        title=ui["collections"],
-        xlabel=ui["period_word"],
-    )
-    return {"table": _table(pool, cols, lang, dates=np.asarray(result.dates)), "chart": _svg(chart)}
-
-
-def _trigger_lines(triggers: Mapping[str, pd.DataFrame], lang: str) -> list[Series]:
-    """Each trigger's tested value (as the trigger measures it, e.g. over the initial pool plus
-    purchases) and its threshold: the chart compares like with like."""
-    out: list[Series] = []
-    for name, df in triggers.items():
-        if "value" in df.columns:
-            out.append(Series(f"{name}: {label('value', lang)}", _col(df, "value"), step=True, x=_periods(df)))
-        out.append(Series(f"{name}: {label('threshold', lang)}", _col(df, "threshold"), dashed=True, x=_periods(df)))
-    return out
-
-
-def _trigger_statement(triggers: Mapping[str, pd.DataFrame], ui: Mapping[str, str]) -> list[str]:
-    out = []
-    for name, df in triggers.items():
-        br = np.asarray(df["breached"], dtype=bool) if "breached" in df.columns else np.zeros(len(df), dtype=bool)
-        if br.any():
-            out.append(f"{name}: {ui['fail']} ({ui['first_breach']} {df.index[int(np.argmax(br))]})")
-        else:
-            out.append(f"{name}: {ui['pass']}")
-    return out
-
-
-def _delinquency(result: Any, ui: Mapping[str, str], lang: str) -> dict[str, Any]:
-    pool: pd.DataFrame = result.pool
-    buckets = [c for c in pool.columns if str(c).startswith("balance_m")]
-    cols = [*buckets, "delinquency_30p", "delinquency_60p", "delinquency_90p"]
-    trig = _matching(result.triggers, _DELINQ_WORDS)
-    series = [
-        Series(label(c, lang), _col(pool, c))
-        for c in ("delinquency_30p", "delinquency_60p", "delinquency_90p")
-        if c in pool.columns
-    ]
-    chart = line_chart(
-        _periods(pool),
-        series + _trigger_lines(trig, lang),
-        title=ui["delinquency"],
-        kind="rate",
-        xlabel=ui["period_word"],
-    )
-    return {
-        "table": _table(pool, cols, lang, dates=np.asarray(result.dates)),
-        "chart": _svg(chart),
-        "statement": _trigger_statement(trig, ui),
-    }
-
-
-def _losses(result: Any, ui: Mapping[str, str], lang: str) -> dict[str, Any]:
-    pool: pd.DataFrame = result.pool
-    trig = _matching(result.triggers, _LOSS_WORDS)
-    frame = pool[
-        [
-            c
-            for c in (
-                "defaults",
-                "recoveries",
-                "net_loss",
-                "mdr",
-                "cdr",
-                "cumulative_default_rate",
-                "cumulative_net_loss_rate",
-            )
-            if c in pool.columns
-        ]
-    ].copy()
-    extra: list[str] = []
-    for name, df in trig.items():
-        for col in ("value", "threshold"):
-            if col not in df.columns:
-                continue
-            key = f"{name} {label(col, lang)}"
-            frame[key] = pd.Series(np.asarray(df[col], dtype=np.float64), index=df.index).reindex(frame.index)
-            extra.append(key)
-    tbl = _table(frame, list(frame.columns), lang, dates=np.asarray(result.dates))
-    # threshold columns are rates though their (deal-given) names are not in the registry
-    n_fixed = len(frame.columns) - len(extra)
-    for row, (_, rec) in zip(tbl["rows"], frame[extra].iterrows(), strict=True):
-        for j, v in enumerate(rec):
-            row[2 + n_fixed + j] = _cell(v, "rate")
-    for j, key in enumerate(extra):
-        tbl["header"][2 + n_fixed + j] = key
-    series = [
-        Series(label(c, lang), _col(pool, c))
-        for c in ("cumulative_default_rate", "cumulative_net_loss_rate")
-        if c in pool.columns
-    ]
-    chart = line_chart(
-        _periods(pool), series + _trigger_lines(trig, lang), title=ui["losses"], kind="rate", xlabel=ui["period_word"]
-    )
-    return {"table": tbl, "chart": _svg(chart), "statement": _trigger_statement(trig, ui)}
-
-
-def excess_spread(result: Any) -> pd.DataFrame:
-    """Excess spread by period (1..T).
-
-    Defined as ``fee_interest + prepayment_fee − Σ fees paid − Σ interest paid to the senior and
-    mezzanine notes``; ``excess_spread_rate = 12 × excess_spread / opening_balance``.
-    """
-    pool: pd.DataFrame = result.pool.iloc[1:]
-    idx = pool.index
-    income = pd.Series(_col(pool, "fee_interest") + _col(pool, "prepayment_fee"), index=idx)
-    fees = pd.Series(0.0, index=idx)
-    for df in result.fees.values():
-        fees = fees.add(pd.Series(_col(df, "paid"), index=df.index).reindex(idx, fill_value=0.0), fill_value=0.0)
-    interest = pd.Series(0.0, index=idx)
-    for name, df in result.tranches.items():
-        if result.tranche_classes.get(name) == "subordinated":
-            continue
-        interest = interest.add(
-            pd.Series(_col(df, "interest_paid"), index=df.index).reindex(idx, fill_value=0.0), fill_value=0.0
-        )
-    es = income - fees - interest
-    opening = pd.Series(_col(pool, "opening_balance"), index=idx)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = np.where(opening > 0, 12.0 * es / opening.where(opening > 0, np.nan), np.nan)
-    return pd.DataFrame(
-        {
-            "fee_interest": _col(pool, "fee_interest"),
-            "prepayment_fee": _col(pool, "prepayment_fee"),
-            "paid": fees.to_numpy(),
-            "interest_paid": interest.to_numpy(),
-            "excess_spread": es.to_numpy(),
-            "excess_spread_rate": rate,
-        },
-        index=pd.Index(idx, name="period"),
-    )
-
-
-def _excess_spread(result: Any, ui: Mapping[str, str], lang: str) -> dict[str, Any]:
-    es = excess_spread(result)
-    tbl = _table(es, list(es.columns), lang, dates=np.asarray(result.dates))
-    tbl["header"][2 + list(es.columns).index("paid")] = label("fee", lang) + " " + label("paid", lang)
-    chart = line_chart(
-        _periods(es),
-        [Series(label("excess_spread_rate", lang), _col(es, "excess_spread_rate"))],
-        title=ui["excess-spread"],
-        kind="rate",
-        xlabel=ui["period_word"],
-    )
-    return {"table": tbl, "chart": _svg(chart), "note": ui["es_note"]}
-
-
-_TRANCHE_COLS = (
-    "balance_begin",
-    "interest_due",
-    "interest_paid",
-    "interest_shortfall",
-    "principal_paid",
-    "writedown",
-    "residual_paid",
-    "balance_end",
-    "factor",
-)
-
-
-def _summary_lookup(result: Any) -> dict[str, dict[str, Any]]:
-    try:
-        s = result.summary()
-    except Exception:  # the summary is optional decoration; the report stands without it
-        return {}
-    if "tranche" in s.columns:
-        s = s.set_index("tranche")
-    return {str(k): dict(v) for k, v in s.to_dict(orient="index").items()}
-
-
-def _tranches(result: Any, ui: Mapping[str, str], lang: str) -> dict[str, Any]:
-    extra = _summary_lookup(result)
-    header = [
-        label("tranche", lang),
-        label("class", lang),
-        label("coupon", lang),
-        label("original_balance", lang),
-        label("interest_due", lang),
-        label("interest_paid", lang),
-        label("interest_shortfall", lang),
-        label("principal_paid", lang),
-        label("writedown", lang),
-        label("balance_end", lang),
-        label("factor", lang),
-        label("wal_years", lang),
-        label("first_principal_period", lang),
-        label("last_principal_period", lang),
-    ]
-    rows = []
-    periods = []
-    stacks: dict[str, np.ndarray] = {}
-    x: np.ndarray = np.zeros(0)
-    for name, df in result.tranches.items():
-        cls = str(result.tranche_classes.get(name, ""))
-        e = extra.get(str(name), {})
-        orig = float(df["balance_begin"].iloc[0]) if len(df) else 0.0
-        end = float(df["balance_end"].iloc[-1]) if len(df) else 0.0
-        rows.append(
-            [
-                _text_cell(name),
-                _text_cell(label(cls, lang) if cls else "—"),
-                _cell(result.coupons.get(name), "rate"),
-                _cell(orig, "amount"),
-                _cell(float(df["interest_due"].sum()), "amount"),
-                _cell(float(df["interest_paid"].sum()), "amount"),
-                _cell(float(df["interest_shortfall"].sum()), "amount"),
-                _cell(float(df["principal_paid"].sum()), "amount"),
-                _cell(float(df["writedown"].sum()), "amount"),
-                _cell(end, "amount"),
-                _cell(end / orig if orig > 0 else None, "factor"),
-                _cell(e.get("wal_years"), "factor"),
-                _cell(e.get("first_principal_period"), "int"),
-                _cell(e.get("last_principal_period"), "int"),
-            ]
-        )
-        periods.append(
-            {
-                "name": str(name),
-                "cls": label(cls, lang) if cls else "",
-                "table": _table(df, list(_TRANCHE_COLS), lang, dates=np.asarray(result.dates)),
-            }
-        )
-        stacks[str(name)] = np.concatenate([[orig], _col(df, "balance_end")])
-        x = np.concatenate([[float(df.index[0]) - 1.0], _periods(df)]) if len(df) else x
-    chart = area_chart(x, stacks, title=ui["note_balances"], xlabel=ui["period_word"]) if stacks else ""
-    return {"summary": {"header": header, "rows": rows, "caption": ""}, "periods": periods, "chart": _svg(chart)}
-
-
-def _accounts(result: Any, ui: Mapping[str, str], lang: str) -> dict[str, Any]:
-    acc: pd.DataFrame | None = result.accounts
-    if acc is None or acc.empty:
-        return {
-            "present": False,
-            "table": {"header": [], "rows": [], "caption": ""},
-            "chart": _svg(""),
-            "note": ui["no_accounts"],
-        }
-    numeric = [c for c in acc.columns if pd.api.types.is_numeric_dtype(acc[c]) and c != "period"]
-    show = [c for c in ("reserve_end", "reserve_target", "pdl_end", "reserve", "pdl") if c in numeric] or numeric
-    chart = line_chart(
-        _periods(acc),
-        [Series(label(c, lang), _col(acc, c)) for c in show],
-        title=ui["accounts"],
-        xlabel=ui["period_word"],
-    )
-    acc = acc.copy()
-    if all(c in acc.columns for c in ("reserve_begin", "reserve_deposit", "reserve_draw", "reserve_end")):
-        # reconciliation: reserve_begin + deposit − draw − reserve_end (0 when the account reconciles)
-        acc["reserve_check"] = acc["reserve_begin"] + acc["reserve_deposit"] - acc["reserve_draw"] - acc["reserve_end"]
-    if all(c in acc.columns for c in ("pdl_debit", "pdl_credit", "pdl_end")):
-        # PDL(t−1) + debit − credit − PDL(t)
-        acc["pdl_check"] = (
-            acc["pdl_end"].shift(1, fill_value=0.0) + acc["pdl_debit"] - acc["pdl_credit"] - acc["pdl_end"]
-        )
-    return {
-        "present": True,
-        "table": _table(acc, [c for c in acc.columns if c != "period"], lang, dates=np.asarray(result.dates)),
-        "chart": _svg(chart),
-        "note": "",
-    }
-
-
-def _triggers(result: Any, ui: Mapping[str, str], lang: str) -> dict[str, Any]:
-    trig: Mapping[str, pd.DataFrame] = result.triggers
-    if not trig:
-        empty = {"header": [], "rows": [], "caption": ""}
-        return {"present": False, "summary": empty, "table": empty, "note": ui["no_triggers"]}
-    srows = []
-    for name, df in trig.items():
-        br = np.asarray(df["breached"], dtype=bool)
-        first = df.index[int(np.argmax(br))] if br.any() else None
-        srows.append(
-            [
-                _text_cell(name),
-                _text_cell(first if first is not None else ui["never"]),
-                _cell(int(br.sum()), "int"),
-                _cell(df["value"].iloc[-1] if len(df) else None, "rate"),
-                _cell(df["threshold"].iloc[-1] if len(df) else None, "rate"),
-                _text_cell(ui["fail"] if br.any() else ui["pass"], cls="fail" if br.any() else "pass"),
-            ]
-        )
-    summary = {
-        "header": [
-            label("trigger", lang),
-            ui["first_breach"],
-            ui["periods_breached"],
-            ui["final_value"],
-            ui["final_threshold"],
-            ui["status_word"],
-        ],
-        "rows": srows,
-        "caption": "",
-    }
-    index = sorted(set().union(*(set(df.index) for df in trig.values())))
-    dates = np.asarray(result.dates)
-    header = [label("period", lang), label("date", lang)]
-    for name in trig:
-        header += [f"{name}: {ui['value_word']}", f"{name}: {ui['threshold_word']}", f"{name}: {ui['status_word']}"]
-    rows = []
-    for p in index:
-        row = [_cell(p, "int"), _cell(dates[int(p)] if 0 <= int(p) < len(dates) else None, "date")]
-        for df in trig.values():
-            if p in df.index:
-                r = df.loc[p]
-                b = bool(r["breached"])
-                row += [
-                    _cell(r["value"], "rate"),
-                    _cell(r["threshold"], "rate"),
-                    _text_cell(ui["fail"] if b else ui["pass"], cls="fail" if b else "pass"),
-                ]
-            else:
-                row += [_text_cell("—"), _text_cell("—"), _text_cell("—")]
-        rows.append(row)
-    return {"present": True, "summary": summary, "table": {"header": header, "rows": rows, "caption": ""}, "note": ""}
-
-
-def _heat_style(v: float, lo: float, hi: float) -> str:
-    if not np.isfinite(v) or not np.isfinite(lo) or not np.isfinite(hi) or hi <= lo:
-        return ""
-    t = (v - lo) / (hi - lo)
-    # white → amber → red
-    r, g, b = 255, round(255 - 135 * t), round(255 - 215 * t)
-    return f"background-color: rgb({r}, {g}, {b})"
-
-
-def _sweep_tables(sweep: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
-    """Heat-map tables from a tidy sweep: parameter columns, an optional ``tranche`` column, metrics.
-
-    Parameters are the columns before ``tranche`` (or, without one, the non-float columns); each
-    numeric metric becomes one table per tranche: rows = the first parameter(s), columns = the
-    last parameter.
-    """
-    cols = list(sweep.columns)
-    if "tranche" in cols:
-        params = cols[: cols.index("tranche")]
-        metrics = [c for c in cols[cols.index("tranche") + 1 :] if pd.api.types.is_numeric_dtype(sweep[c])]
-        groups: list[tuple[str, pd.DataFrame]] = [(str(k), g) for k, g in sweep.groupby("tranche", sort=False)]
-    else:
-        params = [c for c in cols if not pd.api.types.is_float_dtype(sweep[c])]
-        metrics = [c for c in cols if c not in params and pd.api.types.is_numeric_dtype(sweep[c])]
-        groups = [("", sweep)]
-    if not params:
-        params = ["scenario"]
-        sweep = sweep.reset_index(names="scenario")
-        groups = [(k, g.reset_index(names="scenario")) for k, g in groups]
-    out = []
-    for tranche, g in groups:
-        for m in metrics:
-            if len(params) == 1:
-                row_key, col_key = params[0], None
-                piv = g.set_index(params[0])[[m]]
-            else:
-                row_key, col_key = params[:-1], params[-1]
-                piv = g.pivot_table(index=row_key, columns=col_key, values=m, aggfunc="first", sort=False)
-            vals = piv.to_numpy(dtype=np.float64)
-            finite = vals[np.isfinite(vals)]
-            lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (np.nan, np.nan)
-            kind = fmt(m)
-            rk = [row_key] if isinstance(row_key, str) else list(row_key)
-            header = [" / ".join(label(k, lang) for k in rk) + (f" \\ {label(col_key, lang)}" if col_key else "")]
-            header += [display(c, col_key or m) if col_key else label(m, lang) for c in piv.columns]
-            rows = []
-            for idx, rec in zip(piv.index, vals, strict=True):
-                key = " / ".join(
-                    display(i, k) for i, k in zip(idx if isinstance(idx, tuple) else (idx,), rk, strict=True)
-                )
-                rows.append([_text_cell(key)] + [_cell(v, kind, style=_heat_style(float(v), lo, hi)) for v in rec])
-            title = f"{tranche}: {label(m, lang)}" if tranche else label(m, lang)
-            out.append({"title": title, "table": {"header": header, "rows": rows, "caption": ""}})
-    return out
-
-
-def _scenarios(
-    sweep: pd.DataFrame | None,
-    breakeven: pd.DataFrame | None,
-    ui: Mapping[str, str],
-    lang: str,
-    strategies: pd.DataFrame | None = None,
-) -> dict[str, Any]:
-    present = any(df is not None and not df.empty for df in (sweep, breakeven, strategies))
-    be = None
-    if breakeven is not None and not breakeven.empty:
-        df = breakeven.reset_index(drop=isinstance(breakeven.index, pd.RangeIndex))
-        be = _table(df, list(df.columns), lang, index_name=None)
-    st_table = None
-    st_chart = ""
-    if strategies is not None and not strategies.empty:
-        df = strategies.reset_index()
-        st_table = _table(df, list(df.columns), lang, index_name=None)
-        names = [str(s) for s in strategies.index]
-        st_chart = bar_chart(
-            names,
-            {
-                label("net_loss_rate", lang): strategies["net_loss_rate"].to_numpy(),
-                label("cumulative_default_rate", lang): strategies["cumulative_default_rate"].to_numpy(),
-                label("peak_delinquency_30p", lang): strategies["peak_delinquency_30p"].to_numpy(),
-            },
-            title=ui["strategies"],
-            kind="rate",
-        )
-    return {
-        "present": present,
-        "sweep": _sweep_tables(sweep, lang) if sweep is not None and not sweep.empty else [],
-        "breakeven": be,
-        "strategies": st_table,
-        "strategies_chart": Markup(st_chart),
-        "note": "" if present else ui["no_scenarios"],
-    }
-
-
-def _assumptions(result: Any, ui: Mapping[str, str], lang: str) -> dict[str, Any]:
-    desc = result.assumptions.describe()
-    conv = str(result.assumptions.convention)
-    return {
-        "convention": conv,
-        "convention_text": ui.get(conv, conv),
-        "table": _kv_table(
-            ((label(k, lang), str(v)) for k, v in desc.items()),
-            lang,
-            key_title=label("assumption", lang),
-            value_title=ui["value_word"],
-        ),
-    }
-
-
-def _integrity(result: Any, ui: Mapping[str, str], lang: str) -> dict[str, Any]:
-    checks = list(result.checks)
-    rows = [
-        [
-            _text_cell(c.name),
-            _text_cell(f"{float(c.max_abs_error):.3g}", cls="num"),
-            _text_cell(f"{float(c.tolerance):.3g}", cls="num"),
-            _text_cell("✓" if c.passed else "✗", cls="pass" if c.passed else "fail"),
-        ]
-        for c in checks
-    ]
-    hashes = result.input_hashes() if hasattr(result, "input_hashes") else []
-    inputs = {
-        "header": [ui["input_file"], "SHA-256"],
-        "rows": [[_text_cell(f), _text_cell(h, cls="mono")] for f, h in hashes],
-        "caption": "",
-    }
-    passed = [str(c.name) for c in checks if c.passed]
-    failed = [str(c.name) for c in checks if not c.passed]
-    return {
-        "all_passed": not failed,
-        "statement": ui["all_passed"] if not failed else ui["some_failed"],
-        "passed": passed,
-        "failed": failed,
-        "inputs": inputs if hashes else None,
-        "table": {
-            "header": [
-                label("check", lang),
-                label("max_abs_error", lang),
-                label("tolerance", lang),
-                label("passed", lang),
-            ],
-            "rows": rows,
-            "caption": "",
-        },
-    }
-
 
 def build_context(
-    result: Any,
+    result: DealResult,
     *,
     lang: str = "en",
     sweep: pd.DataFrame | None = None,
     breakeven: pd.DataFrame | None = None,
     strategies: pd.DataFrame | None = None,
+    today: np.datetime64 | None = None,
 ) -> dict[str, Any]:
     """Everything the report template shows, as display-ready strings, tables and SVG.
 
-    Keys: ``lang``, ``ui`` (fixed strings), ``title``, ``sections`` (``id`` and title, in page
+    Keys: ``lang``, ``ui`` (fixed phrases), ``title``, ``sections`` (``id`` and title, in page
     order — exactly :data:`SECTION_IDS`), one key per section id (``excess-spread`` is stored as
     ``excess_spread``) and ``footer``. A table is ``{"header": [...], "rows": [[cell, ...]],
-    "caption": str}`` with cells ``{"text", "cls", "style"}``.
+    "caption": str}`` with cells ``{"text", "cls", "style"}``. ``today`` is the report date
+    (default: :func:`~abs_model.output.report_deal.report_date`).
     """
-    ui = _ui(lang)
+    if lang not in LANGS:
+        raise ValueError(f"lang: must be one of {list(LANGS)}; got {lang!r}")
+    losses = losses_section(result, lang)
+    tranches = tranches_section(result, lang)
+    pool = pool_section(result, lang)
     ctx: dict[str, Any] = {
         "lang": lang,
-        "ui": dict(ui),
-        "title": f"{result.deal.name} — {ui['report']}",
-        "sections": [{"id": s, "title": ui[s]} for s in SECTION_IDS],
-        "overview": _overview(result, ui, lang),
-        "pool": _pool_section(result, ui, lang),
-        "collections": _collections(result, ui, lang),
-        "delinquency": _delinquency(result, ui, lang),
-        "losses": _losses(result, ui, lang),
-        "excess_spread": _excess_spread(result, ui, lang),
-        "tranches": _tranches(result, ui, lang),
-        "accounts": _accounts(result, ui, lang),
-        "triggers": _triggers(result, ui, lang),
-        "scenarios": _scenarios(sweep, breakeven, ui, lang, strategies),
-        "assumptions": _assumptions(result, ui, lang),
-        "integrity": _integrity(result, ui, lang),
-        "footer": {"version": importlib.metadata.version("abs-model"), "generated": ui["generated"], "disclaimer": ui["disclaimer"]},
+        "ui": phrases(lang),
+        "title": f"{result.deal.name} — {phrase('report', lang)}",
+        "sections": [{"id": s, "title": phrase(s, lang)} for s in SECTION_IDS],
+        "overview": overview_section(result, lang, charts=[tranches["chart"], losses["chart"]]),
+        "deal": deal_section(result, lang, today=report_date() if today is None else today),
+        "pool": pool,
+        "collections": collections_section(result, lang),
+        "delinquency": delinquency_section(result, lang),
+        "losses": losses,
+        "excess_spread": excess_spread_section(result, lang),
+        "tranches": tranches,
+        "distribution": distribution_section(result, lang),
+        "accounts": accounts_section(result, lang),
+        "triggers": triggers_section(result, lang),
+        "scenarios": scenarios_section(result, sweep, breakeven, strategies, lang),
+        "assumptions": assumptions_section(result, lang),
+        "integrity": integrity_section(result, lang),
+        "footer": {
+            "version": importlib.metadata.version("abs-model"),
+            "generated": phrase("generated", lang),
+            "disclaimer": phrase("disclaimer", lang),
+        },
     }
     return ctx
 
@@ -848,21 +130,22 @@ def _environment() -> jinja2.Environment:
 
 
 def render_report(
-    result: Any,
+    result: DealResult,
     path: str | os.PathLike[str] | None = None,
     *,
     lang: str = "en",
     sweep: pd.DataFrame | None = None,
     breakeven: pd.DataFrame | None = None,
     strategies: pd.DataFrame | None = None,
+    today: np.datetime64 | None = None,
 ) -> str:
     """Render the investor report as one self-contained HTML page and return it.
 
     When ``path`` is given the page is also written there atomically (UTF-8): a failed render
     never leaves a half-written file. ``lang`` is ``"en"`` or ``"zh"``; ``sweep`` (tidy: scenario
-    parameters, ``tranche``, metrics) and ``breakeven`` add the scenario section.
+    parameters, ``tranche``, metrics), ``breakeven`` and ``strategies`` add the scenario section.
     """
-    ctx = build_context(result, lang=lang, sweep=sweep, breakeven=breakeven, strategies=strategies)
+    ctx = build_context(result, lang=lang, sweep=sweep, breakeven=breakeven, strategies=strategies, today=today)
     html = _environment().get_template("report.html.j2").render(**ctx)
     if path is not None:
         with atomic_write(path, "w") as fh:

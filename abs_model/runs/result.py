@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,8 +75,9 @@ class DealResult:
     def pool(self) -> pd.DataFrame:
         return self.pool_cf.frame
 
-    @property
+    @functools.cached_property
     def pool_summary(self) -> PoolSummary:
+        """The pool's summary at cut-off, computed once per result (report and workbook share it)."""
         return self.deal.pool.summary()
 
     def input_hashes(self) -> list[tuple[str, str]]:

@@ -49,3 +49,54 @@ def test_a_failed_run_leaves_the_previous_outputs_intact(tmp_path: Path) -> None
     good.write_text("previous good report", encoding="utf-8")
     assert main(["run", str(tmp_path / "missing.yaml"), "--out", str(tmp_path)]) == 2
     assert good.read_text(encoding="utf-8") == "previous good report"
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    import abs_model as am
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"abs-model {am.__version__}"
+
+
+@pytest.mark.parametrize("command", ["demo", "run", "validate", "sweep", "breakeven"])
+def test_every_option_is_documented_in_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from abs_model.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = capsys.readouterr().out
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices[command]  # type: ignore[union-attr]
+    for action in sub._actions:
+        assert action.help, f"{command}: {action.option_strings or action.dest} has no help text"
+        assert (action.option_strings or [action.dest])[0] in text
+
+
+def test_debug_is_accepted_after_the_subcommand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\n", encoding="utf-8")
+    assert main(["validate", str(bad), "--debug"]) == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_implausible_values_are_warned_about(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (EXAMPLES / "baitiao_revolving.yaml").read_text(encoding="utf-8")
+    deal = tmp_path / "deal.yaml"
+    deal.write_text(text.replace("coupon: 0.073", "coupon: 0.51").replace("synthetic: {n: 500000", "synthetic: {n: 2000"), encoding="utf-8")
+    assert main(["validate", str(deal)]) == 0
+    err = capsys.readouterr().err
+    assert "abs-model: warning: tranches['Senior B'].coupon: 51.00% a year is implausible" in err
+
+
+def test_a_closed_pipe_ends_quietly(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """``abs-model validate … | head``, the reader gone: no traceback, no error line, exit 141."""
+    import io
+
+    class ClosedPipe(io.StringIO):
+        def write(self, _s: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr("sys.stdout", ClosedPipe())
+    assert main(["validate", str(EXAMPLES / "us_auto_static.yaml")]) == 141
+    assert capsys.readouterr().err == ""

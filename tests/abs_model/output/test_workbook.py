@@ -16,23 +16,25 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from abs_model.output.labels import excel_format, label
 from abs_model.output.workbook import write_workbook
-from tests.abs_model.output.test_report import fake_breakeven, fake_sweep, get_result
+
+from .conftest import result as deal_result
+from .conftest import small_breakeven, small_sweep
 
 CENT = 0.005
 
 REQUIRED = ("Summary", "Assumptions", "Pool_CF", "Waterfall", "Tranches", "Fees", "Accounts", "Triggers", "Revolving")
 
 
-@pytest.fixture(scope="module", params=["real", "fake"])
-def result(request: pytest.FixtureRequest) -> Any:
-    """The shipped example deal run by the engine, and the small hand-built result."""
-    return get_result(request.param)
+@pytest.fixture(scope="module", params=[1.0, 3.0])
+def result(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The shipped example deal (on a smaller pool) as run and with defaults × 3 (a trigger breaches)."""
+    return deal_result(str(tmp_path_factory.mktemp("deal")), stress=request.param)
 
 
 @pytest.fixture(scope="module")
 def book_path(tmp_path_factory: pytest.TempPathFactory, result: Any) -> Path:
     out = tmp_path_factory.mktemp("wb") / "deal.xlsx"
-    assert write_workbook(result, out, sweep=fake_sweep(), breakeven=fake_breakeven()) == out
+    assert write_workbook(result, out, sweep=small_sweep(), breakeven=small_breakeven()) == out
     return out
 
 
