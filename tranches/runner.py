@@ -43,6 +43,7 @@ def run_liabilities(
     purchase_capacity: npt.ArrayLike = np.inf,
     n_scenarios: int | None = None,
     start_date: npt.ArrayLike | None = None,
+    ends_at_legal_final: bool = False,
 ) -> LiabilityResult:
     """Run a structure on given collection vectors (static deals, tests).
 
@@ -50,6 +51,7 @@ def run_liabilities(
     ``pool_balance_begin`` defaults to the previous period's ``pool_balance_end`` (the initial pool
     balance for period 1). N is taken from the 2-D inputs or ``initial_pool_balance`` unless given.
     Purchases are reported, not added to the pool (the caller's pool vectors are used as given).
+    ``ends_at_legal_final``: see :class:`~tranches.engine.Engine`.
     """
     T = int(np.asarray(period_end_dates).size)
     if n_scenarios is None:
@@ -76,6 +78,7 @@ def run_liabilities(
         period_end_dates=period_end_dates,
         initial_pool_balance=initial_pool_balance,
         start_date=start_date,
+        ends_at_legal_final=ends_at_legal_final,
     )
     ic = _periodic("interest_collected", interest_collected, n, T)
     pc = _periodic("principal_collected", principal_collected, n, T)

@@ -93,9 +93,8 @@ def run_paths(deal: Deal, assumptions: Assumptions, mults: np.ndarray) -> dict[s
     (pool measures) or shape (k, C) (per class, C classes, most senior first).
     """
     m = np.asarray(mults, dtype=np.float64)
-    arrays, purchases, _sale, liab = run_arrays(
-        deal, assumptions, default_mult=m[:, 0], prepay_mult=m[:, 1], recovery_mult=m[:, 2]
-    )
+    ra = run_arrays(deal, assumptions, default_mult=m[:, 0], prepay_mult=m[:, 1], recovery_mult=m[:, 2])
+    arrays, purchases, liab = ra.pool, ra.purchases, ra.liabilities
     denom = liab.initial_pool_balance + purchases[:, 1:].sum(axis=1)
     names = liab.tranche_names
     k = m.shape[0]

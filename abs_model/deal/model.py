@@ -23,9 +23,9 @@ import tranches as tr
 from abs_model.assumptions.assumptions import Assumptions, RollRates
 from abs_model.collateral.pool import Pool
 from abs_model.core.products import Product
+from abs_model.deal.compressed import CompressedPool
 from abs_model.deal.schema import SCHEMA, STEP_SCHEMAS
 from abs_model.errors import AbsModelError, DealError
-from abs_model.projection.replines import rep_lines
 
 #: Relative tolerance when tranche sizes are compared with the pool balance.
 SIZE_RTOL = 1e-6
@@ -74,9 +74,9 @@ class Deal:
     tranche_labels_zh: Mapping[str, str] = field(default_factory=dict)
     input_files: tuple[str, ...] = ()
     #: The pool compressed into rep-lines for the deal's own assumptions (built by
-    #: :func:`deal_from_document`); :func:`abs_model.run` uses them whenever the assumptions it is
-    #: given compress the same way (same segment overrides and default convention).
-    pool_lines: Any = field(default=None, compare=False, repr=False)
+    #: :func:`deal_from_document`); :func:`abs_model.run` uses them only for this very pool and
+    #: assumptions that compress the same way (see :mod:`abs_model.deal.compressed`).
+    pool_lines: CompressedPool | None = field(default=None, compare=False, repr=False)
 
     @property
     def period_end_dates(self) -> np.ndarray:
@@ -520,7 +520,7 @@ def deal_from_document(doc: dict[str, Any], *, base_dir: Path = Path("."), sourc
         source=source,
         tranche_labels_zh=labels_zh,
         input_files=tuple(inputs),
-        pool_lines=rep_lines(pool, assumptions if assumptions is not None else Assumptions.make()),
+        pool_lines=CompressedPool.of(pool, assumptions if assumptions is not None else Assumptions.make()),
     )
 
 

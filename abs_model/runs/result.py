@@ -6,7 +6,8 @@
 - ``fees[name]``, ``accounts`` (collection account, reserve, PDL), ``triggers[name]``
   (value, threshold, breached), ``revolving`` (phase, payment date, purchases), ``ledger``
   (every cash movement: period, source, step, target, amount);
-- ``checks``: every invariant that was verified on this run (a failed one raises instead).
+- ``checks``: every invariant verified on this run, each a named check with its worst value
+  (:mod:`abs_model.runs.checks`); a broken one is a failed check (``failed_checks``), never a pass.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from abs_model.collateral.pool import PoolSummary
 from abs_model.core.yields import wal
 from abs_model.errors import ConservationError
 from abs_model.projection.cashflows import CheckResult, PoolCashflows
+from abs_model.runs.checks import deal_checks, money_tolerance
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class DealResult:
             assumptions=assumptions,
             pool_cf=pool_cf,
             liabilities=liabilities,
-            dates=np.concatenate([[deal.cutoff_date], deal.period_end_dates]).astype("datetime64[D]"),
+            dates=np.concatenate([[deal.cutoff_date], liabilities.period_end_dates]).astype("datetime64[D]"),
             tranches=tranches,
             fees=fees,
             accounts=liabilities.account_frame(),
@@ -93,8 +95,14 @@ class DealResult:
     def summary(self) -> pd.DataFrame:
         """One row per tranche: original balance, WAL (years, 12 periods a year, principal paid
         at period ends), first and last principal period, interest, principal, writedown (loss)
-        and loss as a share of the original balance."""
+        and loss as a share of the original balance, and ``paid_in_full``.
+
+        The run reaches the legal final (:func:`abs_model.runs.runner.horizon`), where principal
+        still owed is written down, so ``loss`` counts every unpaid yuan. ``paid_in_full``: no
+        writedown, no interest shortfall left and no balance outstanding at the end (each within
+        the money tolerance)."""
         rows = []
+        tol = money_tolerance(self)
         for name, f in self.tranches.items():
             prin = f["principal_paid"].to_numpy()
             paid = np.flatnonzero(prin > 1e-9)
@@ -114,30 +122,31 @@ class DealResult:
                     "loss": float(f["writedown"].sum()),
                     "loss_pct": float(f["writedown"].sum() / orig) if orig else 0.0,
                     "ending_balance": float(f["balance_end"].iloc[-1]),
+                    "paid_in_full": bool(
+                        f["writedown"].sum() <= tol
+                        and f["interest_shortfall"].iloc[-1] <= tol
+                        and f["balance_end"].iloc[-1] <= tol
+                    ),
                 }
             )
         return pd.DataFrame(rows).set_index("tranche")
 
     def _check(self) -> tuple[CheckResult, ...]:
-        """Cross-checks between the pool and the notes (the engine checks its own conservation
-        every period and the pool its roll-forward; both raise on violation)."""
-        tol = 1e-6 * max(1.0, self.deal.pool.balance)
-        out = list(self.pool_cf.checks)
-        worst = 0.0
-        for f in self.tranches.values():
-            gap = f["balance_begin"] - f["principal_paid"] - f["writedown"] - f["balance_end"]
-            worst = max(worst, float(gap.abs().max()))
-            if (f["balance_end"] < -tol).any():
-                raise ConservationError("tranche balance went negative")
-        out.append(CheckResult("notes: beginning − principal − writedown = ending, every tranche", worst, tol))
-        pool_cash = (self.pool["principal_collections"] + self.pool["fee_interest"] + self.pool["prepayment_fee"] + self.pool["recoveries"] - self.pool["collection_costs_paid"]).iloc[1:].sum()
-        led = self.ledger
-        into_deal = float(led.loc[led["source"] == "pool", "amount"].sum())
-        out.append(CheckResult("collections into the waterfall = pool collections − collection costs paid", abs(into_deal - float(pool_cash)), tol * 10))
-        for c in out:
-            if not c.passed:
-                raise ConservationError(f"deal {self.deal.name!r}: {c.name} violated by {c.max_abs_error:.6g}")
-        return tuple(out)
+        """The pool's checks and the deal-life checks (:mod:`abs_model.runs.checks`). A failed
+        check is returned as failed, not raised: see :attr:`failed_checks`."""
+        return (*self.pool_cf.checks, *deal_checks(self))
+
+    @property
+    def failed_checks(self) -> tuple[CheckResult, ...]:
+        """The checks that failed (empty when every invariant holds)."""
+        return tuple(c for c in self.checks if not c.passed)
+
+    def raise_on_failed_checks(self) -> None:
+        """Raise :class:`~abs_model.errors.ConservationError` naming every failed check."""
+        bad = self.failed_checks
+        if bad:
+            detail = "; ".join(f"{c.name} (worst {c.max_abs_error:.6g}, tolerance {c.tolerance:.3g})" for c in bad)
+            raise ConservationError(f"deal {self.deal.name!r}: {len(bad)} check(s) failed: {detail}")
 
     def _repr_html_(self) -> str:
         s = self.summary()
