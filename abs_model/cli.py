@@ -133,7 +133,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     extra = tuple(f for f in (args.tape, args.assumptions) if f)
     if extra:
         deal = dataclasses.replace(deal, input_files=deal.input_files + extra)
-    a = am.load_assumptions(args.assumptions) if args.assumptions else None
+    a = _assumptions(args, deal)
     result = am.run(deal, a)
     written = _write_outputs(result, Path(args.out), lang=args.lang)
     _print_summary(result)
@@ -141,6 +141,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     for p in written:
         print(f"  {p}")
     return _checks_exit(result, args)
+
+
+def _assumptions(args: argparse.Namespace, deal: Any) -> Any:
+    """``--assumptions FILE`` merged over the deal's assumptions, the merge stated on stdout."""
+    if not args.assumptions:
+        return None
+    from abs_model.runs.overrides import merged_assumptions
+
+    merged = merged_assumptions(deal, args.assumptions)
+    for note in merged.notes:
+        print(note)
+    return merged.assumptions
 
 
 def _checks_exit(result: Any, args: argparse.Namespace) -> int:
@@ -204,7 +216,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     pool = am.Pool.from_tape(am.read_tape(args.tape)) if args.tape else None
     deal = am.load_deal(args.deal, pool=pool)
-    a = am.load_assumptions(args.assumptions) if args.assumptions else None
+    a = _assumptions(args, deal)
     grid = _parse_grid(args.grid) if args.grid else {"prepay": [0.5, 1.0, 1.5], "default": [1.0, 2.0, 3.0]}
     df = sweep(deal, grid, assumptions=a, chunk=args.chunk, progress=False if args.quiet else None)
     out = Path(args.out)
@@ -225,7 +237,7 @@ def cmd_breakeven(args: argparse.Namespace) -> int:
 
     pool = am.Pool.from_tape(am.read_tape(args.tape)) if args.tape else None
     deal = am.load_deal(args.deal, pool=pool)
-    a = am.load_assumptions(args.assumptions) if args.assumptions else None
+    a = _assumptions(args, deal)
     res = breakeven(deal, assumptions=a, upper=args.upper, unbracketed="nan")
     s = res.summary
     print(f"{deal.name}: breakeven default multiples (临界违约率), minimum over {res.frame['scenario'].nunique()} stress scenarios")
