@@ -129,7 +129,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     pool = am.Pool.from_tape(am.read_tape(args.tape)) if args.tape else None
-    deal = am.load_deal(args.deal, pool=pool)
+    deal = _load_deal(args, pool)
     extra = tuple(f for f in (args.tape, args.assumptions) if f)
     if extra:
         deal = dataclasses.replace(deal, input_files=deal.input_files + extra)
@@ -141,6 +141,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     for p in written:
         print(f"  {p}")
     return _checks_exit(result, args)
+
+
+def _load_deal(args: argparse.Namespace, pool: Any) -> Any:
+    """The deal with the ``--tape`` pool, scaled only on ``--scale-tape``; the choice is stated."""
+    deal = am.load_deal(args.deal, pool=pool, scale_pool=bool(getattr(args, "scale_tape", False)))
+    if pool is not None:
+        if deal.pool_scale != 1.0:
+            print(f"pool: tape {args.tape} scaled ×{deal.pool_scale:.9g} to the deal's scale_to ({deal.pool.balance:,.2f} {deal.currency})")
+        else:
+            print(f"pool: tape {args.tape} used at its own balance {deal.pool.balance:,.2f} {deal.currency} (--scale-tape scales it to the deal's scale_to)")
+    return deal
 
 
 def _assumptions(args: argparse.Namespace, deal: Any) -> Any:
@@ -171,7 +182,7 @@ def _checks_exit(result: Any, args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     pool = am.Pool.from_tape(am.read_tape(args.tape)) if args.tape else None
-    deal = am.load_deal(args.deal, pool=pool)
+    deal = _load_deal(args, pool)
     print(f"{args.deal}: valid — {len(deal.tranche_names)} tranches, pool of {deal.pool.n:,} receivables, balance {deal.pool.balance:,.2f} {deal.currency}")
     return 0
 
@@ -215,7 +226,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from abs_model.output.atomic import atomic_write
 
     pool = am.Pool.from_tape(am.read_tape(args.tape)) if args.tape else None
-    deal = am.load_deal(args.deal, pool=pool)
+    deal = _load_deal(args, pool)
     a = _assumptions(args, deal)
     grid = _parse_grid(args.grid) if args.grid else {"prepay": [0.5, 1.0, 1.5], "default": [1.0, 2.0, 3.0]}
     df = sweep(deal, grid, assumptions=a, chunk=args.chunk, progress=False if args.quiet else None)
@@ -236,7 +247,7 @@ def cmd_breakeven(args: argparse.Namespace) -> int:
     from abs_model.output.atomic import atomic_write
 
     pool = am.Pool.from_tape(am.read_tape(args.tape)) if args.tape else None
-    deal = am.load_deal(args.deal, pool=pool)
+    deal = _load_deal(args, pool)
     a = _assumptions(args, deal)
     res = breakeven(deal, assumptions=a, upper=args.upper, unbracketed="nan")
     s = res.summary
@@ -277,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a deal file")
     r.add_argument("deal")
     r.add_argument("--tape")
+    r.add_argument("--scale-tape", action="store_true", help="scale the tape to the deal file's pool.scale_to (default: the tape's own balance)")
     r.add_argument("--assumptions")
     r.add_argument("--out", required=True)
     r.add_argument("--lang", default="en", choices=["en", "zh"])
@@ -285,11 +297,13 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a deal file (and a tape) without running it")
     v.add_argument("deal")
     v.add_argument("--tape")
+    v.add_argument("--scale-tape", action="store_true", help="scale the tape to the deal file's pool.scale_to (default: the tape's own balance)")
     v.set_defaults(func=cmd_validate)
     sw = sub.add_parser("sweep", help="run a grid of stress scenarios (one vectorised batch per chunk)")
     sw.add_argument("deal")
     sw.add_argument("--grid", action="append", default=[], help='NAME=V1,V2,... (repeat; Cartesian product), e.g. "prepay=0.5,1,1.5"')
     sw.add_argument("--tape")
+    sw.add_argument("--scale-tape", action="store_true", help="scale the tape to the deal file's pool.scale_to (default: the tape's own balance)")
     sw.add_argument("--assumptions")
     sw.add_argument("--chunk", type=int, default=1000, help="scenarios per batch (default 1000)")
     sw.add_argument("--out", required=True)
@@ -298,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     be = sub.add_parser("breakeven", help="breakeven default multiples per class across the stress scenarios")
     be.add_argument("deal")
     be.add_argument("--tape")
+    be.add_argument("--scale-tape", action="store_true", help="scale the tape to the deal file's pool.scale_to (default: the tape's own balance)")
     be.add_argument("--assumptions")
     be.add_argument("--upper", type=float, default=50.0, help="highest default multiple searched (default 50)")
     be.add_argument("--out")

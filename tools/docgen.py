@@ -47,7 +47,7 @@ DESCRIPTIONS: dict[str, str] = {
     "pool.synthetic": "A synthetic Baitiao-like pool (`am.synthetic_pool`), deterministic by seed.",
     "pool.synthetic.n": "Number of receivables.",
     "pool.synthetic.seed": "Random seed. Default 0.",
-    "pool.scale_to": "Scale every balance so the pool totals this amount (keeps the mix, e.g. to size a demo pool).",
+    "pool.scale_to": "Scale every balance so the pool totals this amount (keeps the mix, e.g. to size a demo pool); recorded as `Deal.pool_scale`. A tape given with `--tape` keeps its own balance unless `--scale-tape`.",
     "assumptions": "Base projection assumptions: the keyword options of `Assumptions.make` (table below). Optional; `run(deal, assumptions)` may pass others.",
     "advance_rate": "Notes ÷ pool at closing. When given, tranche sizes must add up to `advance_rate × pool balance`; without it they may not exceed the pool.",
     "tranches": "Classes of notes, most senior first; the last one is the most junior class and takes the residual.",

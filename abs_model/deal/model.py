@@ -77,6 +77,9 @@ class Deal:
     #: :func:`deal_from_document`); :func:`abs_model.run` uses them only for this very pool and
     #: assumptions that compress the same way (see :mod:`abs_model.deal.compressed`).
     pool_lines: CompressedPool | None = field(default=None, compare=False, repr=False)
+    #: Factor every balance of the pool was multiplied by to reach the deal file's ``scale_to``
+    #: (1.0 when not scaled); a pool passed in (a tape) is scaled only with ``scale_pool=True``.
+    pool_scale: float = 1.0
 
     @property
     def period_end_dates(self) -> np.ndarray:
@@ -333,10 +336,12 @@ def _closest(name: str, options: Sequence[Any]) -> str:
     return f" (did you mean {folded[m[0]]!r}?)" if m else ""
 
 
-def load_deal(path: str | Path, *, pool: Pool | None = None) -> Deal:
+def load_deal(path: str | Path, *, pool: Pool | None = None, scale_pool: bool = False) -> Deal:
     """Read, validate and build a deal from a YAML file (see module doc).
 
-    ``pool`` overrides the pool named in the file (e.g. a tape read separately).
+    ``pool`` overrides the pool named in the file (e.g. a tape read separately); it keeps its own
+    balance unless ``scale_pool`` scales it to the file's ``pool.scale_to`` (recorded in
+    ``Deal.pool_scale``).
     """
     p = Path(path)
     try:
@@ -355,7 +360,7 @@ def load_deal(path: str | Path, *, pool: Pool | None = None) -> Deal:
         raise DealError(f"{p}: not valid YAML: {exc}") from None
     doc = _dates_as_text(doc)
     validate_document(doc, source=str(p))
-    return deal_from_document(doc, base_dir=p.parent, source=str(p), pool=pool)
+    return deal_from_document(doc, base_dir=p.parent, source=str(p), pool=pool, scale_pool=scale_pool)
 
 
 def _tag_message(exc: yaml.constructor.ConstructorError) -> str:
@@ -385,20 +390,25 @@ def _dates_as_text(node: Any) -> Any:
     return node
 
 
-def deal_from_document(doc: dict[str, Any], *, base_dir: Path = Path("."), source: str = "<deal>", pool: Pool | None = None) -> Deal:
+def deal_from_document(
+    doc: dict[str, Any], *, base_dir: Path = Path("."), source: str = "<deal>", pool: Pool | None = None, scale_pool: bool = False
+) -> Deal:
     """Build a :class:`Deal` from a validated document (dates, pool, tranches, waterfalls)."""
     validate_document(doc, source=source)
     dates = doc["dates"]
     cutoff = np.datetime64(str(dates["cutoff"]), "D")
     inputs = [source] if Path(source).is_file() else []
+    own_pool = pool is None
     if pool is None:
         pool = _pool_from_spec(doc.get("pool") or {}, base_dir=base_dir, source=source, cutoff=cutoff)
         tape = (doc.get("pool") or {}).get("tape")
         if tape:
             inputs.append(str(Path(tape) if Path(tape).is_absolute() else base_dir / tape))
     scale = (doc.get("pool") or {}).get("scale_to")
-    if scale:
-        pool = _scaled(pool, float(scale) / pool.balance)
+    pool_scale = 1.0
+    if scale and (own_pool or scale_pool):
+        pool_scale = float(scale) / pool.balance
+        pool = _scaled(pool, pool_scale)
     pool_balance = pool.balance
     tranche_objs = []
     labels_zh: dict[str, str] = {}
@@ -521,6 +531,7 @@ def deal_from_document(doc: dict[str, Any], *, base_dir: Path = Path("."), sourc
         tranche_labels_zh=labels_zh,
         input_files=tuple(inputs),
         pool_lines=CompressedPool.of(pool, assumptions if assumptions is not None else Assumptions.make()),
+        pool_scale=pool_scale,
     )
 
 
