@@ -27,7 +27,7 @@ CENT = 0.005
 @pytest.fixture(scope="module")
 def deal() -> am.Deal:
     pool = am.synthetic_pool(2_000, seed=11)
-    return am.load_deal(BAITIAO, pool=pool)
+    return am.load_deal(BAITIAO, pool=pool, scale_pool=True)
 
 
 def _scaled(pool: am.Pool, target: float) -> am.Pool:
@@ -96,7 +96,7 @@ def test_cash_left_in_an_account_is_a_failed_named_check(deal: am.Deal) -> None:
 # ---------------------------------------------------------------- defect 3: unpaid notes
 def test_horizon_reaches_legal_final() -> None:
     # cut-off 2026-06-30, legal final 2028-09-26: the last collection period ends 2028-08-31
-    d = am.load_deal(BAITIAO, pool=am.synthetic_pool(200, seed=1))
+    d = am.load_deal(BAITIAO, pool=am.synthetic_pool(200, seed=1), scale_pool=True)
     assert horizon(d, collateral_periods=0) == 26
     ra = run_arrays(d, d.assumptions or am.Assumptions.make())
     assert ra.n_periods == 26 and str(ra.period_end_dates[-1]) == "2028-08-31"

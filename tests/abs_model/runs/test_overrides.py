@@ -19,7 +19,7 @@ BAITIAO = ROOT / "examples" / "baitiao_revolving.yaml"
 
 @pytest.fixture(scope="module")
 def deal() -> am.Deal:
-    return am.load_deal(BAITIAO, pool=am.synthetic_pool(300, seed=5))
+    return am.load_deal(BAITIAO, pool=am.synthetic_pool(300, seed=5), scale_pool=True)
 
 
 def test_a_file_naming_only_cpr_keeps_the_deals_other_assumptions(deal: am.Deal, tmp_path: Path) -> None:
