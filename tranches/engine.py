@@ -271,6 +271,9 @@ class Engine:
             "bal_end": ((T, k, n), f8),
             "fee_accrued": ((T, f, n), f8),
             "pdl_debit": ((T, n), f8),
+            "xs": ((T, n), f8),
+            "xs_rate": ((T, n), f8),
+            "note_accrued": ((T, n), f8),
             "pdl_end": ((T, n), f8),
             "cash_int": ((T, n), f8),
             "cash_prin": ((T, n), f8),
@@ -341,8 +344,14 @@ class Engine:
             state.fee_paid[...] = 0.0
         self._collect(state, k, L, ic, pc, rec, nd)
         notes_begin, note_accr, fee_accr = self._accrue(state, k, ic, pb, livef)
+        fees_total = rowsum(fee_accr) if len(fee_accr) else np.zeros(self.n)
+        notes_accr = rowsum(note_accr)
+        state.buf["note_accrued"][k] = notes_accr
+        xs, xs_rate = kernels.excess_spread(ic, notes_accr, fees_total, pb)
+        state.buf["xs"][k] = xs
+        state.buf["xs_rate"][k] = xs_rate
         if self.metric_idx:
-            self._test_metric_triggers(state, k, ic, pb, pe, dq, note_accr, fee_accr)
+            self._test_metric_triggers(state, k, pe, dq, xs_rate)
         eff = self._effects(state)
         phase = self._phase(state, t, eff)
         pay = self._payment_dates(state, t, phase, live)
@@ -625,15 +634,7 @@ class Engine:
             state.trig_state[j] |= breached
 
     def _test_metric_triggers(
-        self,
-        state: EngineState,
-        k: int,
-        ic: FloatArray,
-        pb: FloatArray,
-        pe: FloatArray,
-        dq: FloatArray,
-        note_accr: FloatArray,
-        fee_accr: FloatArray,
+        self, state: EngineState, k: int, pe: FloatArray, dq: FloatArray, xs_rate: FloatArray
     ) -> None:
         live = ~state.called
         for j in self.metric_idx:
@@ -642,11 +643,8 @@ class Engine:
                 value = state.cum_defaults / (self.pool0 + state.cum_purchased)
             elif metric == "delinquency_ratio":
                 value = safe_div(dq, pe)
-            else:  # excess_spread
-                spread = ic - rowsum(note_accr)
-                if len(fee_accr):
-                    spread -= rowsum(fee_accr)
-                value = 12.0 * safe_div(spread, pb)
+            else:  # excess_spread (kernels.excess_spread: accrual basis, annualised)
+                value = xs_rate
             self._judge(state, k, j, value, live)
 
     def _test_event_triggers(

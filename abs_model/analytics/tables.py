@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from abs_model.assumptions.assumptions import Assumptions
-from abs_model.core.yields import Compounding, cash_flow_yield, principal_window, wal
+from abs_model.core.metrics import principal_windows, wal_years
+from abs_model.core.yields import Compounding, cash_flow_yield
 from abs_model.deal.model import Deal
 from abs_model.errors import DealError, SolverError, must
 from abs_model.runs.runner import month_ends, run_arrays
@@ -73,12 +74,9 @@ def _footer(t: object, sp: list[float]) -> pd.DataFrame:
         prin = t.principal_paid[s_i]  # type: ignore[attr-defined]
         orig = float(t.original_balance)  # type: ignore[attr-defined]
         loss = float(t.writedown[s_i].sum())  # type: ignore[attr-defined]
-        if prin.sum() > 0 and (prin > 0).any():
-            first, last = principal_window(prin)
-            w = wal(prin)
-        else:
-            first = last = 0
-            w = float("nan")
+        firsts, lasts = principal_windows(prin)
+        first, last = int(firsts[0]), int(lasts[0])
+        w = float(wal_years(prin)[0])
         cols[_speed_label(s)] = {
             "wal_years": w,
             "first_principal_period": first,

@@ -21,7 +21,7 @@ import pandas as pd
 import tranches as tr
 from abs_model.assumptions.assumptions import Assumptions
 from abs_model.collateral.pool import PoolSummary
-from abs_model.core.yields import wal
+from abs_model.core.metrics import principal_windows, wal_years
 from abs_model.errors import ConservationError
 from abs_model.projection.cashflows import CheckResult, PoolCashflows
 from abs_model.runs.checks import deal_checks, money_tolerance
@@ -76,6 +76,12 @@ class DealResult:
         return self.pool_cf.frame
 
     @property
+    def excess_spread(self) -> pd.DataFrame:
+        """Excess spread by period on the trigger's definition (:mod:`abs_model.core.metrics`:
+        accrual basis, monthly; annualised on the pool balance at the start of the period)."""
+        return self.liabilities.excess_spread_frame(0)
+
+    @property
     def pool_summary(self) -> PoolSummary:
         return self.deal.pool.summary()
 
@@ -105,7 +111,7 @@ class DealResult:
         tol = money_tolerance(self)
         for name, f in self.tranches.items():
             prin = f["principal_paid"].to_numpy()
-            paid = np.flatnonzero(prin > 1e-9)
+            first, last = principal_windows(prin)
             orig = float(f["balance_begin"].iloc[0])
             rows.append(
                 {
@@ -113,9 +119,9 @@ class DealResult:
                     "class": self.tranche_classes[name],
                     "original_balance": orig,
                     "coupon": self.coupons[name],
-                    "wal_years": float(wal(prin)) if prin.sum() > 0 else float("nan"),
-                    "first_principal_period": int(f.index[paid[0]]) if paid.size else 0,
-                    "last_principal_period": int(f.index[paid[-1]]) if paid.size else 0,
+                    "wal_years": float(wal_years(prin)[0]),
+                    "first_principal_period": int(first[0]),
+                    "last_principal_period": int(last[0]),
                     "interest_paid": float(f["interest_paid"].sum()),
                     "principal_paid": float(prin.sum()),
                     "residual_paid": float(f["residual_paid"].sum()),
