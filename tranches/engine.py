@@ -122,7 +122,11 @@ class Engine:
     ``initial_pool_balance``: scalar or (N,);
     ``ends_at_legal_final``: the last period is the deal's legal final, so every note balance still
     owed after its waterfall is written down as a loss (off by default: a run may be a window of a
-    longer deal; :func:`abs_model.run` always sets it, its horizon reaching legal final).
+    longer deal; :func:`abs_model.run` always sets it, its horizon reaching legal final);
+    ``accrual_dates``: (T + 1,) ends of the note interest accrual periods, ``[closing, payment
+    date of period 1, …]``: class interest of period t accrues over ``(d_{t−1}, d_t]`` in its day
+    count (default: the collection period dates, cut-off to month-ends). Fees keep the collection
+    periods.
     """
 
     def __init__(
@@ -134,6 +138,7 @@ class Engine:
         initial_pool_balance: npt.ArrayLike,
         start_date: npt.ArrayLike | None = None,
         ends_at_legal_final: bool = False,
+        accrual_dates: npt.ArrayLike | None = None,
     ) -> None:
         if not isinstance(structure, Structure):
             raise must("structure", "must be a tranches.Structure", structure)
@@ -155,8 +160,13 @@ class Engine:
             for dc in ("30/360", "ACT/365F")
         }
         self.accrual = fracs
+        self.note_dates = self.dates if accrual_dates is None else self._note_dates(accrual_dates)
+        note_fracs = fracs if accrual_dates is None else {
+            dc: accrual_fractions(self.note_dates[1:], day_count=dc, start_date=self.note_dates[0])
+            for dc in ("30/360", "ACT/365F")
+        }
         # coupon × accrual per tranche and period, (K, T)
-        self.coupon_frac = np.stack([schedule_array(t.coupons, T) * fracs[t.day_count] for t in self.tranches])
+        self.coupon_frac = np.stack([schedule_array(t.coupons, T) * note_fracs[t.day_count] for t in self.tranches])
         self.ios = np.array([float(t.interest_on_shortfall) for t in self.tranches])[:, None]
         self.senior_idx = np.array(
             [i for i, t in enumerate(self.tranches) if t.tranche_class == "senior"], dtype=np.int64
@@ -189,6 +199,12 @@ class Engine:
         self._prefix: dict[tuple[int, ...], int] = {}
         scale = max(float(self.pool0.max()), float(self.note0.sum()))
         self.tolerance = CONSERVATION_TOL + 1e-12 * scale
+
+    def _note_dates(self, accrual_dates: npt.ArrayLike) -> npt.NDArray[np.datetime64]:
+        d = np.asarray(accrual_dates, dtype="datetime64[D]").reshape(-1)
+        if d.size != self.T + 1:
+            raise must("accrual_dates", f"must hold T + 1 = {self.T + 1} dates", d.size)
+        return period_dates(d[1:], start_date=d[0])
 
     # ------------------------------------------------------------------ compile
     def _pots(self, source: str) -> tuple[int, ...]:

@@ -333,7 +333,8 @@ class LiabilityResult:
         )
 
     def revolving_frame(self, scenario: int = 0) -> pd.DataFrame:
-        """Phase, payment date, revolving purchases (par, cash spent), cash not reinvested."""
+        """Phase, payment date (``payment_date``: notes paid this period; ``payment_day``: the date
+        they are paid, NaT otherwise), revolving purchases (par, cash spent), cash not reinvested."""
         s = self._scenario(scenario)
         a = self.arrays
         df = pd.DataFrame(
@@ -341,6 +342,7 @@ class LiabilityResult:
                 "period_end": self.period_end_dates,
                 "phase": [PHASE_NAMES[p] for p in a["phase"][s]],
                 "payment_date": a["pay"][s],
+                "payment_day": np.where(a["pay"][s], self._engine.note_dates[1 : self._T + 1], np.datetime64("NaT")),
                 "purchased": a["purchased"][s],
                 "spent": a["spent"][s],
                 "unreinvested": a["unreinvested"][s],

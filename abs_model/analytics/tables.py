@@ -27,7 +27,8 @@ from abs_model.core.metrics import principal_windows, wal_years
 from abs_model.core.yields import Compounding, cash_flow_yield
 from abs_model.deal.model import Deal
 from abs_model.errors import DealError, SolverError, must
-from abs_model.runs.runner import month_ends, run_arrays
+from abs_model.runs.dates import month_ends
+from abs_model.runs.runner import run_arrays
 
 __all__ = ["DEFAULT_PRICES", "DEFAULT_SPEEDS", "ClassTable", "decrement_table", "price_yield_table"]
 

@@ -67,6 +67,7 @@ class Deal:
     periods: int
     currency: str = "CNY"
     closing_date: np.datetime64 | None = None
+    first_payment: np.datetime64 | None = None
     legal_final: np.datetime64 | None = None
     revolving: Revolving = field(default_factory=Revolving)
     assumptions: Assumptions | None = None
@@ -524,6 +525,7 @@ def deal_from_document(
         periods=int(dates["periods"]),
         currency=str(doc.get("currency", "CNY")),
         closing_date=np.datetime64(str(dates["closing"]), "D") if "closing" in dates else None,
+        first_payment=np.datetime64(str(dates["first_payment"]), "D") if "first_payment" in dates else None,
         legal_final=np.datetime64(str(dates["legal_final"]), "D") if "legal_final" in dates else None,
         revolving=revolving,
         assumptions=assumptions,

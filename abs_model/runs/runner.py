@@ -34,6 +34,7 @@ from abs_model.errors import AssumptionError, DealError
 from abs_model.projection.cashflows import FIELDS, STOCK_FIELDS, PoolCashflows
 from abs_model.projection.engine import project_lines
 from abs_model.projection.replines import Lines, loan_lines, rep_lines
+from abs_model.runs.dates import accrual_dates, month_ends
 from abs_model.runs.result import DealResult
 
 
@@ -47,7 +48,8 @@ class RunArrays:
     - ``cleanup_sale``: pool balance sold by the clean-up call, (S, T + 1);
     - ``liabilities``: the waterfall's result for every scenario;
     - ``period_end_dates``: (T,) end dates of the collection periods run (the horizon, see
-      :func:`horizon`).
+      :func:`horizon`); note interest accrues between payment dates
+      (:mod:`abs_model.runs.dates`).
     """
 
     pool: dict[str, np.ndarray]
@@ -112,13 +114,6 @@ def horizon(deal: Deal, *, collateral_periods: int) -> int:
     return max(T, int(collateral_periods))
 
 
-def month_ends(cutoff: np.datetime64, periods: int) -> np.ndarray:
-    """The ``periods`` month-ends after the cut-off (datetime64[D]), one per collection period."""
-    start = np.asarray(cutoff, dtype="datetime64[D]").astype("datetime64[M]")
-    months = start + np.arange(1, periods + 1)
-    return (months + 1).astype("datetime64[D]") - 1
-
-
 def run_arrays(
     deal: Deal,
     a: Assumptions,
@@ -159,6 +154,7 @@ def run_arrays(
         initial_pool_balance=deal.pool.balance,
         start_date=deal.cutoff_date,
         ends_at_legal_final=True,
+        accrual_dates=accrual_dates(deal.cutoff_date, T, closing=deal.closing_date, first_payment=deal.first_payment),
     )
     purchases, sale, costs_paid, liab = _run_periods(deal, a, engine, arrays, profile)
     arrays["collection_costs_paid"] = costs_paid

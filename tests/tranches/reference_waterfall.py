@@ -76,8 +76,11 @@ class Out:
 class Reference:
     """One scenario of one structure, run period by period with :meth:`period`."""
 
-    def __init__(self, st: Structure, dates: list[dt.date], pool0: float, *, ends_at_legal_final: bool) -> None:
+    def __init__(
+        self, st: Structure, dates: list[dt.date], pool0: float, *, ends_at_legal_final: bool, note_dates: list[dt.date] | None = None
+    ) -> None:
         self.st, self.dates, self.pool0 = st, dates, pool0
+        self.note_dates = note_dates if note_dates is not None else dates
         self.T = len(dates) - 1
         self.final = ends_at_legal_final
         self.names = [t.name for t in st.tranches]
@@ -154,8 +157,9 @@ class Reference:
         start, end = self.dates[t - 1], self.dates[t]
         notes_begin = sum(self.bal.values())
         note_accr = 0.0
+        n_start, n_end = self.note_dates[t - 1], self.note_dates[t]
         for tr in st.tranches:
-            c = _at(tr.coupons, t) * year_fraction(start, end, tr.day_count)
+            c = _at(tr.coupons, t) * year_fraction(n_start, n_end, tr.day_count)
             a = self.bal[tr.name] * c + (self.short[tr.name] * c if tr.interest_on_shortfall else 0.0)
             self.accrued[tr.name] += a
             note_accr += a
@@ -328,6 +332,26 @@ class Reference:
         o.principal_account_end.append(self.cash[PRIN])
         o.purchased.append(bought)
         o.called.append(called_now)
+
+
+def note_payment_dates(cutoff: dt.date, periods: int, *, closing: dt.date | None, first_payment: dt.date | None) -> list[dt.date]:
+    """``[closing, payment date of period 1, …]`` as the deal-file reference states it: collection
+    period t (the t-th calendar month after the cut-off) is paid in the following month on the day
+    of ``first_payment`` (clipped to the month), moved to the next weekday; without
+    ``first_payment``, on the period's last day."""
+    out = [closing or cutoff]
+    y, m = cutoff.year, cutoff.month
+    for _ in range(periods):
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)  # the collection month
+        if first_payment is None:
+            out.append(dt.date(y, m, calendar.monthrange(y, m)[1]))
+            continue
+        py, pm = (y + 1, 1) if m == 12 else (y, m + 1)
+        d = dt.date(py, pm, min(first_payment.day, calendar.monthrange(py, pm)[1]))
+        while d.weekday() >= 5:
+            d += dt.timedelta(days=1)
+        out.append(d)
+    return out
 
 
 def as_dates(values: Any) -> list[dt.date]:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import abs_model as am
-from tests.tranches.reference_waterfall import Reference, as_dates, compare
+from tests.tranches.reference_waterfall import Reference, as_dates, compare, note_payment_dates
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -37,7 +37,12 @@ def test_engine_equals_reference_on_example_deal(deal: am.Deal, prepay: float, d
     pe = (p["closing_balance"] + p["cleanup_sale"] - p["purchases"]).to_numpy()
     dq = sum(p[f"balance_m{j}"].to_numpy() for j in range(2, 7))
     cap = deal.revolving.capacity if deal.revolving.active else 0.0
-    ref = Reference(deal.structure, as_dates(r.dates), deal.pool.balance, ends_at_legal_final=True)
+    dates = as_dates(r.dates)
+    one = as_dates([d for d in (deal.closing_date, deal.first_payment) if d is not None])
+    closing = one[0] if deal.closing_date is not None else None
+    first = one[-1] if deal.first_payment is not None else None
+    notes = note_payment_dates(dates[0], len(dates) - 1, closing=closing, first_payment=first)
+    ref = Reference(deal.structure, dates, deal.pool.balance, ends_at_legal_final=True, note_dates=notes)
     for t in range(1, len(p) + 1):
         k = t - 1
         ref.period(
