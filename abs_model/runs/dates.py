@@ -52,7 +52,7 @@ def payment_dates(
         return ends
     if business_day not in BUSINESS_DAY_RULES:
         raise ValueError(f"business_day: must be one of {BUSINESS_DAY_RULES}; got {business_day!r}")
-    fp = np.datetime64(first_payment, "D")
+    fp = np.asarray(first_payment, dtype="datetime64[D]")
     day = int((fp - fp.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64))  # 0-based
     months = ends.astype("datetime64[M]") + 1
     month_len = ((months + 1).astype("datetime64[D]") - months.astype("datetime64[D]")).astype(np.int64)
@@ -75,5 +75,5 @@ def accrual_dates(
     """(periods + 1,) ``[d_0, d_1, …]``: closing (or the cut-off), then each period's payment
     date — the ends of the note interest accrual periods."""
     pay = payment_dates(cutoff, periods, first_payment=first_payment, business_day=business_day, holidays=holidays)
-    start = np.datetime64(closing if closing is not None else cutoff, "D")
+    start = np.asarray(closing if closing is not None else cutoff, dtype="datetime64[D]")
     return np.concatenate([[start], pay]).astype("datetime64[D]")
