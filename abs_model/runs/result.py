@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +21,7 @@ import tranches as tr
 from abs_model.assumptions.assumptions import Assumptions
 from abs_model.collateral.pool import PoolSummary
 from abs_model.core.metrics import principal_windows, wal_years
+from abs_model.deal.model import Deal
 from abs_model.errors import ConservationError
 from abs_model.projection.cashflows import CheckResult, PoolCashflows
 from abs_model.runs.checks import deal_checks, money_tolerance
@@ -31,7 +31,7 @@ from abs_model.runs.checks import deal_checks, money_tolerance
 class DealResult:
     """The result of :func:`abs_model.run` (see module doc)."""
 
-    deal: Any
+    deal: Deal
     assumptions: Assumptions
     pool_cf: PoolCashflows
     liabilities: tr.LiabilityResult
@@ -47,7 +47,7 @@ class DealResult:
     checks: tuple[CheckResult, ...] = field(default=())
 
     @classmethod
-    def build(cls, *, deal: Any, assumptions: Assumptions, pool_cf: PoolCashflows, liabilities: tr.LiabilityResult) -> DealResult:
+    def build(cls, *, deal: Deal, assumptions: Assumptions, pool_cf: PoolCashflows, liabilities: tr.LiabilityResult) -> DealResult:
         names = [t.name for t in deal.structure.tranches]
         tranches = {n: liabilities.tranche_frame(n) for n in names}
         fees = {f.name: liabilities.fee_frame(f.name) for f in deal.structure.fees}
