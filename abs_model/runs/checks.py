@@ -29,7 +29,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from abs_model.projection.cashflows import CheckResult
 from tranches.ledger import POTS, RESERVE
@@ -72,15 +71,19 @@ def deal_checks(result: DealResult) -> tuple[CheckResult, ...]:
 def _ledger(result: DealResult, tol: float) -> CheckResult:
     led, acc = result.ledger, result.accounts
     T = len(acc)
-    src_in = ~led["source"].map(_is_pot) & (led["source"] != RESERVE)
-    dst_out = ~led["target"].map(_is_pot) & (led["target"] != RESERVE)
-    periods = pd.RangeIndex(1, T + 1)
-    cash_in = led.loc[src_in, "amount"].groupby(led.loc[src_in, "period"]).sum().reindex(periods, fill_value=0.0)
-    cash_out = led.loc[dst_out, "amount"].groupby(led.loc[dst_out, "period"]).sum().reindex(periods, fill_value=0.0)
-    held = (acc["interest_account_end"] + acc["principal_account_end"] + acc["reserve_end"]).to_numpy()
+    src = led["source"].to_numpy()
+    dst = led["target"].to_numpy()
+    inside = {label: _is_pot(label) or label == RESERVE for label in {*src, *dst}}
+    src_in = np.array([not inside[x] for x in src], dtype=bool)
+    dst_out = np.array([not inside[x] for x in dst], dtype=bool)
+    period = led["period"].to_numpy(dtype=np.int64) - 1
+    amount = led["amount"].to_numpy(dtype=np.float64)
+    cash_in = np.bincount(period[src_in], weights=amount[src_in], minlength=T)[:T]
+    cash_out = np.bincount(period[dst_out], weights=amount[dst_out], minlength=T)[:T]
+    held = (acc["interest_account_end"].to_numpy() + acc["principal_account_end"].to_numpy() + acc["reserve_end"].to_numpy())
     reserve = result.deal.structure.reserve
     before = np.concatenate([[reserve.initial if reserve is not None else 0.0], held[:-1]])
-    gap = cash_in.to_numpy() - cash_out.to_numpy() - (held - before)
+    gap = cash_in - cash_out - (held - before)
     return CheckResult("ledger: cash in = cash out + change in account balances, every period", _worst(gap), tol)
 
 
@@ -131,8 +134,9 @@ def _cleanup_and_purchases(result: DealResult, tol: float) -> tuple[CheckResult,
         if restr is not None and not restr.eligible and "balance_restructured" in p:
             called = sold > 0
             sold = sold - p["balance_restructured"].to_numpy()[1:] * called
-        proceeds = led.loc[led["source"] == "cleanup_call"].groupby("period")["amount"].sum()
-        paid = proceeds.reindex(pd.RangeIndex(1, len(sold) + 1), fill_value=0.0).to_numpy()
+        call = (led["source"] == "cleanup_call").to_numpy()
+        rows = led["period"].to_numpy(dtype=np.int64)[call] - 1
+        paid = np.bincount(rows, weights=led["amount"].to_numpy(dtype=np.float64)[call], minlength=len(sold))[: len(sold)]
         out.append(CheckResult("clean-up: proceeds = call price × pool balance sold", _worst(paid - cl.price * sold), tol))
     if result.deal.revolving.active:
         bought = result.revolving["purchased"].to_numpy()
