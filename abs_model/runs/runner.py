@@ -95,6 +95,10 @@ def run(
     return DealResult.build(deal=deal, assumptions=a, pool_cf=pool_cf, liabilities=ra.liabilities)
 
 
+MAX_PERIODS = 600
+"""Longest run in monthly periods (50 years, as ``dates.periods``)."""
+
+
 def horizon(deal: Deal, *, collateral_periods: int) -> int:
     """Number of monthly periods a run covers: the deal's ``periods``, extended so that no note
     is left unpaid merely because the projection stopped.
@@ -110,8 +114,14 @@ def horizon(deal: Deal, *, collateral_periods: int) -> int:
     if deal.legal_final is not None:
         lf = deal.legal_final.astype("datetime64[M]").astype(np.int64)
         cut = deal.cutoff_date.astype("datetime64[M]").astype(np.int64)
-        return max(T, int(lf - cut) - 1)
-    return max(T, int(collateral_periods))
+        T = max(T, int(lf - cut) - 1)
+        if T > MAX_PERIODS:
+            raise DealError(
+                f"{deal.source}: dates.legal_final: the run would cover {T} monthly periods from the cut-off "
+                f"{deal.cutoff_date} to {deal.legal_final}; at most {MAX_PERIODS} (50 years) are run — check the date"
+            )
+        return T
+    return max(T, min(int(collateral_periods), MAX_PERIODS))
 
 
 def run_arrays(
