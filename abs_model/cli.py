@@ -7,7 +7,8 @@ Parquet; prints where they are.
 ``abs-model run DEAL.yaml [--tape FILE] [--assumptions FILE] --out DIR [--lang zh]``,
 ``abs-model validate DEAL.yaml [--tape FILE]``.
 
-Errors are one clear message and exit code 2 (no traceback unless ``--debug``). Outputs are
+A failed integrity check (``DealResult.checks``) exits 4 after writing the outputs, unless
+``--allow-failed-checks``. Errors are one clear message and exit code 2 (no traceback unless ``--debug``). Outputs are
 written atomically: a failed run leaves no half-written file and never replaces a good one.
 """
 
@@ -128,16 +129,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("\nWrote:")
     for p in written:
         print(f"  {p}")
-    return 0
+    return _checks_exit(result, args)
 
 
 def _load_deal(args: argparse.Namespace) -> Any:
     """The deal of ``args.deal``; ``--tape`` replaces its tape, read with the deal's cut-off checks
-    and the tape options (``--encoding``, ``--sheet``, ``--decimal``)."""
+    and the tape options (``--encoding``, ``--sheet``, ``--decimal``). A tape keeps its own balance
+    unless ``--scale-tape`` scales it to the deal file's ``pool.scale_to``; the choice is stated."""
     options: dict[str, Any] = {"encoding": args.encoding, "decimal": args.decimal}
     if args.sheet is not None:
         options["sheet"] = int(args.sheet) if args.sheet.isdigit() else args.sheet
-    return am.load_deal(args.deal, tape=args.tape, tape_options=options)
+    scale = bool(getattr(args, "scale_tape", False))
+    deal = am.load_deal(args.deal, tape=args.tape, tape_options=options, scale_pool=scale)
+    if args.tape:
+        if deal.pool_scale != 1.0:
+            print(f"pool: tape {args.tape} scaled ×{deal.pool_scale:.9g} to the deal's scale_to ({deal.pool.balance:,.2f} {deal.currency})")
+        else:
+            print(f"pool: tape {args.tape} used at its own balance {deal.pool.balance:,.2f} {deal.currency} (--scale-tape scales it to the deal's scale_to)")
+    return deal
 
 
 def _add_tape_options(p: argparse.ArgumentParser) -> None:
@@ -157,7 +166,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     extra = tuple(f for f in (args.assumptions,) if f)
     if extra:
         deal = dataclasses.replace(deal, input_files=deal.input_files + extra)
-    a = am.load_assumptions(args.assumptions) if args.assumptions else None
+    a = _assumptions(args, deal)
     from abs_model.output.atomic import check_output_folder
 
     check_output_folder(args.out)
@@ -167,14 +176,40 @@ def cmd_run(args: argparse.Namespace) -> int:
     print("\nWrote:")
     for p in written:
         print(f"  {p}")
-    return 0
+    return _checks_exit(result, args)
+
+
+def _assumptions(args: argparse.Namespace, deal: Any) -> Any:
+    """``--assumptions FILE`` merged over the deal's assumptions, the merge stated on stdout."""
+    if not args.assumptions:
+        return None
+    from abs_model.runs.overrides import merged_assumptions
+
+    merged = merged_assumptions(deal, args.assumptions)
+    for note in merged.notes:
+        print(note)
+    return merged.assumptions
+
+
+def _checks_exit(result: Any, args: argparse.Namespace) -> int:
+    """Exit code 4 when a check failed (the outputs are written, marked failed), unless
+    ``--allow-failed-checks``."""
+    failed = result.failed_checks
+    if not failed:
+        return 0
+    names = "; ".join(f"{c.name} (worst {c.max_abs_error:.6g})" for c in failed)
+    if args.allow_failed_checks:
+        print(f"abs-model: warning: {len(failed)} check(s) failed (allowed): {names}", file=sys.stderr)
+        return 0
+    print(f"abs-model: error: {len(failed)} check(s) failed: {names}; the outputs are written but must not be relied on (--allow-failed-checks to exit 0)", file=sys.stderr)
+    return 4
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Everything ``run`` would refuse, without writing anything: the deal, its tape, the
     assumptions file, the output folder, and the model itself (one run, whose checks must pass)."""
     deal = _warn(_load_deal(args))
-    a = am.load_assumptions(args.assumptions) if args.assumptions else None
+    a = _assumptions(args, deal)
     if args.out is not None:
         from abs_model.output.atomic import check_output_folder
 
@@ -200,6 +235,8 @@ def _print_summary(result: am.DealResult) -> None:
     from abs_model.output.console import deal_summary
 
     print(deal_summary(result))
+    for c in result.failed_checks:
+        print(f"  FAILED check: {c.name}: worst {c.max_abs_error:.3g} (tolerance {c.tolerance:.3g})")
 
 
 def _parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
@@ -226,7 +263,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from abs_model.output.atomic import atomic_write, check_output_folder, prepare_output_folder
 
     deal = _warn(_load_deal(args))
-    a = am.load_assumptions(args.assumptions) if args.assumptions else None
+    a = _assumptions(args, deal)
     grid = _parse_grid(args.grid) if args.grid else {"prepay": [0.5, 1.0, 1.5], "default": [1.0, 2.0, 3.0]}
     check_output_folder(args.out)
     df = sweep(deal, grid, assumptions=a, chunk=args.chunk, progress=False if args.quiet else None)
@@ -248,7 +285,7 @@ def cmd_breakeven(args: argparse.Namespace) -> int:
     from abs_model.output.atomic import atomic_write
 
     deal = _warn(_load_deal(args))
-    a = am.load_assumptions(args.assumptions) if args.assumptions else None
+    a = _assumptions(args, deal)
     if args.out:
         from abs_model.output.atomic import check_output_folder
 
@@ -304,6 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     d = add("demo", "run the embedded Baitiao revolving example end to end")
     d.add_argument("--out", default="out/demo", type=_out_folder, help="output folder (default out/demo)")
     d.add_argument("--lang", **lang)  # type: ignore[arg-type]
+    d.add_argument("--allow-failed-checks", action="store_true", help="exit 0 even when an integrity check fails (the outputs are written either way)")
     d.set_defaults(func=cmd_demo)
     r = add("run", "run a deal file and write the report, workbook and cash flows")
     r.add_argument("deal", help="deal file (YAML)")
@@ -311,11 +349,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--assumptions", help=assumptions)
     r.add_argument("--out", required=True, type=_out_folder, help="output folder (created if missing)")
     r.add_argument("--lang", **lang)  # type: ignore[arg-type]
+    r.add_argument("--allow-failed-checks", action="store_true", help="exit 0 even when an integrity check fails (the outputs are written either way)")
+    r.add_argument("--scale-tape", action="store_true", help="scale the tape to the deal file's pool.scale_to (default: the tape's own balance)")
     _add_tape_options(r)
     r.set_defaults(func=cmd_run)
     v = add("validate", "check a deal file, its tape and assumptions: everything run would refuse, writing nothing")
     v.add_argument("deal", help="deal file (YAML)")
     v.add_argument("--tape", help=tape)
+    v.add_argument("--scale-tape", action="store_true", help="scale the tape to the deal file's pool.scale_to (default: the tape's own balance)")
     v.add_argument("--assumptions", help=assumptions)
     v.add_argument("--out", type=_out_folder, help="also check that this output folder can be written")
     _add_tape_options(v)
@@ -325,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--grid", action="append", default=[], help='NAME=V1,V2,... (repeat; Cartesian product), e.g. "prepay=0.5,1,1.5"')
     sw.add_argument("--tape", help=tape)
     sw.add_argument("--assumptions", help=assumptions)
+    sw.add_argument("--scale-tape", action="store_true", help="scale the tape to the deal file's pool.scale_to (default: the tape's own balance)")
     sw.add_argument("--chunk", type=int, default=1000, help="scenarios per batch (default 1000)")
     sw.add_argument("--out", required=True, type=_out_folder, help="output folder for sweep.csv")
     sw.add_argument("--quiet", action="store_true", help="no progress bar (it is off anyway when stderr is not a terminal)")
@@ -334,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("deal", help="deal file (YAML)")
     be.add_argument("--tape", help=tape)
     be.add_argument("--assumptions", help=assumptions)
+    be.add_argument("--scale-tape", action="store_true", help="scale the tape to the deal file's pool.scale_to (default: the tape's own balance)")
     be.add_argument("--upper", type=float, default=50.0, help="highest default multiple searched (default 50)")
     be.add_argument("--out", type=_out_folder, help="output folder for breakeven.csv and breakeven_summary.csv (optional)")
     _add_tape_options(be)

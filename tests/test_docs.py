@@ -94,7 +94,11 @@ def _yaml_deals() -> list[tuple[str, int, dict[str, object]]]:
 @pytest.mark.parametrize(("page", "line", "doc"), _yaml_deals(), ids=lambda v: v if isinstance(v, str | int) else "")
 def test_yaml_deals_in_the_docs_build_and_run(page: str, line: int, doc: dict[str, object]) -> None:
     deal = deal_from_document(
-        _dates_as_text(doc), base_dir=EXAMPLES, source=f"docs/{page}:{line}", pool=am.synthetic_pool(300, seed=1)
+        _dates_as_text(doc),
+        base_dir=EXAMPLES,
+        source=f"docs/{page}:{line}",
+        pool=am.synthetic_pool(300, seed=1),
+        scale_pool=True,  # a small stand-in pool, sized like the documented one
     )
     res = am.run(deal)
     assert res.checks and all(c.passed for c in res.checks)

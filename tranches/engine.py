@@ -9,12 +9,19 @@ Order of events in period t (per scenario):
 1. collections of the month go to the collection account (interest → interest pot; principal and
    recoveries → principal pot); the PDL is debited with new defaults;
 2. note interest and fees accrue (interest on the period's beginning balance);
-3. metric triggers are tested; phase and payment date are decided; a clean-up call is exercised
-   (its proceeds go to the principal pot);
-4. on a payment date the phase's waterfall runs; in other months only BuyReceivables runs
-   (revolving) and collections are carried;
-5. unpaid note interest becomes a shortfall; losses are written down junior first;
+3. metric triggers are tested; phase and payment date are decided; on a payment date after
+   revolving has ended a clean-up call may be exercised (its proceeds, price × pool balance, go to
+   the principal pot); the reserve target is set (0 in the last period and on a call);
+4. on a payment date the reserve above its target is released into the interest pot and the
+   phase's waterfall runs; in other months only BuyReceivables runs (revolving) and collections
+   are carried;
+5. unpaid note interest becomes a shortfall; losses are written down junior first — on a
+   clean-up call, and in the last period when it is the legal final (``ends_at_legal_final``),
+   every note balance still outstanding is a loss;
 6. event triggers are tested (they act from the next period); conservation is checked.
+
+In the last period every account is released through the waterfall (the reserve target is 0), so
+a run ends with no cash in any account when its waterfall pays the residual.
 """
 
 from __future__ import annotations
@@ -37,7 +44,9 @@ from tranches.steps import (
     EXTRA_STEP_TYPES,
     BuyReceivables,
     CoverPDL,
+    DrawLiquidityReserve,
     DrawReserve,
+    FundLiquidityReserve,
     FundReserve,
     PayFee,
     PayInterest,
@@ -113,7 +122,14 @@ class Engine:
 
     ``period_end_dates``: (T,) ``datetime64[D]`` end dates of the monthly collection periods;
     ``start_date``: the cut-off (default one month before the first end date);
-    ``initial_pool_balance``: scalar or (N,).
+    ``initial_pool_balance``: scalar or (N,);
+    ``ends_at_legal_final``: the last period is the deal's legal final, so every note balance still
+    owed after its waterfall is written down as a loss (off by default: a run may be a window of a
+    longer deal; :func:`abs_model.run` always sets it, its horizon reaching legal final);
+    ``accrual_dates``: (T + 1,) ends of the note interest accrual periods, ``[closing, payment
+    date of period 1, …]``: class interest of period t accrues over ``(d_{t−1}, d_t]`` in its day
+    count (default: the collection period dates, cut-off to month-ends). Fees keep the collection
+    periods.
     """
 
     def __init__(
@@ -124,6 +140,8 @@ class Engine:
         period_end_dates: npt.ArrayLike,
         initial_pool_balance: npt.ArrayLike,
         start_date: npt.ArrayLike | None = None,
+        ends_at_legal_final: bool = False,
+        accrual_dates: npt.ArrayLike | None = None,
     ) -> None:
         if not isinstance(structure, Structure):
             raise must("structure", "must be a tranches.Structure", structure)
@@ -131,6 +149,7 @@ class Engine:
             raise must("n_scenarios", "must be an integer >= 1", n_scenarios)
         self.structure = structure
         self.n = n_scenarios
+        self.ends_at_legal_final = bool(ends_at_legal_final)
         self.dates = period_dates(period_end_dates, start_date=start_date)
         self.T = int(self.dates.size - 1)
         self.pool0 = scenario_vector("initial_pool_balance", initial_pool_balance, self.n)
@@ -144,8 +163,13 @@ class Engine:
             for dc in ("30/360", "ACT/365F")
         }
         self.accrual = fracs
+        self.note_dates = self.dates if accrual_dates is None else self._note_dates(accrual_dates)
+        note_fracs = fracs if accrual_dates is None else {
+            dc: accrual_fractions(self.note_dates[1:], day_count=dc, start_date=self.note_dates[0])
+            for dc in ("30/360", "ACT/365F")
+        }
         # coupon × accrual per tranche and period, (K, T)
-        self.coupon_frac = np.stack([schedule_array(t.coupons, T) * fracs[t.day_count] for t in self.tranches])
+        self.coupon_frac = np.stack([schedule_array(t.coupons, T) * note_fracs[t.day_count] for t in self.tranches])
         self.ios = np.array([float(t.interest_on_shortfall) for t in self.tranches])[:, None]
         self.senior_idx = np.array(
             [i for i, t in enumerate(self.tranches) if t.tranche_class == "senior"], dtype=np.int64
@@ -164,12 +188,17 @@ class Engine:
         self.monthly = bool((self.every == 1).all())
         self.any_ios = bool(self.ios.any())
         self.any_cap = any(e.cap is not None for e in self.expenses)
+        #: the reserve is a liquidity reserve managed by the waterfall's own steps (tranches.liquidity)
+        self.liquidity_managed = any(
+            isinstance(s, DrawLiquidityReserve | FundLiquidityReserve) for wf in structure.waterfalls.values() for s in wf.steps
+        )
         self.layout = LedgerLayout()
         lay = self.layout
         self.row_ci = lay.row("pool", "collect_interest", "interest_account")
         self.row_cp = lay.row("pool", "collect_principal", "principal_account")
         self.row_cr = lay.row("pool", "collect_recoveries", "principal_account")
         self.row_call = lay.row("cleanup_call", "cleanup_proceeds", "principal_account")
+        self.row_release = lay.row(RESERVE, "release_reserve", "interest_account") if structure.reserve is not None else -1
         self.programs: dict[int, list[Compiled]] = {
             PHASES.index(p): [self._compile(s) for s in wf.steps] for p, wf in structure.waterfalls.items()
         }
@@ -178,6 +207,12 @@ class Engine:
         self._prefix: dict[tuple[int, ...], int] = {}
         scale = max(float(self.pool0.max()), float(self.note0.sum()))
         self.tolerance = CONSERVATION_TOL + 1e-12 * scale
+
+    def _note_dates(self, accrual_dates: npt.ArrayLike) -> npt.NDArray[np.datetime64]:
+        d = np.asarray(accrual_dates, dtype="datetime64[D]").reshape(-1)
+        if d.size != self.T + 1:
+            raise must("accrual_dates", f"must hold T + 1 = {self.T + 1} dates", d.size)
+        return period_dates(d[1:], start_date=d[0])
 
     # ------------------------------------------------------------------ compile
     def _pots(self, source: str) -> tuple[int, ...]:
@@ -262,6 +297,9 @@ class Engine:
             "bal_end": ((T, k, n), f8),
             "fee_accrued": ((T, f, n), f8),
             "pdl_debit": ((T, n), f8),
+            "xs": ((T, n), f8),
+            "xs_rate": ((T, n), f8),
+            "note_accrued": ((T, n), f8),
             "pdl_end": ((T, n), f8),
             "cash_int": ((T, n), f8),
             "cash_prin": ((T, n), f8),
@@ -310,46 +348,90 @@ class Engine:
         return tuple(out)
 
     def step(self, state: EngineState, t: int, inputs: PeriodInputs) -> StepOutput:
-        """Run period ``t`` (1-based, consecutive) for all scenarios; returns purchases and calls."""
+        """Run period ``t`` (1-based, consecutive) for all scenarios; returns purchases and calls.
+
+        The six stages of the module doc, each a method of its own: collect, accrue, decide
+        (phase, payment date, clean-up call, reserve target), pay (reserve release and the
+        waterfalls), close (shortfalls, writedowns), then event triggers and the checks.
+        """
         if t != state.t + 1 or t > self.T:
             raise must("t", f"must be the next period {state.t + 1} (of {self.T})", t)
-        n, k = self.n, t - 1
+        k = t - 1
         ic, pc, rec, nd, pb, pe, dq, cap = self._inputs(inputs)
         live = ~state.called
-        any_done = not bool(live.all())
-        livef = live.astype(np.float64) if any_done else None
+        livef = None if live.all() else live.astype(np.float64)
         if livef is not None:
             ic, pc, rec, nd, pe, dq = (x * livef for x in (ic, pc, rec, nd, pe, dq))
-        buf = state.buf
-        L = buf["ledger"][k]
-        cash = state.cash
-        cash_begin = cash[0] + cash[1]
+        L = state.buf["ledger"][k]
+        cash_begin = state.cash[0] + state.cash[1]
         res_begin = state.reserve.copy()
-        bal = state.bal
         state.int_paid[...] = 0.0
         if self.any_cap:
             state.fee_paid[...] = 0.0
+        self._collect(state, k, L, ic, pc, rec, nd)
+        support.on_collections(self, state, k, inputs, pe)  # commingling loss, serious-delinquency ratios
+        notes_begin, note_accr, fee_accr = self._accrue(state, k, ic, pb, livef)
+        fees_total = rowsum(fee_accr) if len(fee_accr) else np.zeros(self.n)
+        notes_accr = rowsum(note_accr)
+        state.buf["note_accrued"][k] = notes_accr
+        xs, xs_rate = kernels.excess_spread(ic, notes_accr, fees_total, pb)
+        state.buf["xs"][k] = xs
+        state.buf["xs_rate"][k] = xs_rate
+        if self.metric_idx:
+            self._test_metric_triggers(state, k, pe, dq, xs_rate)
+        eff = self._effects(state)
+        phase = self._phase(state, t, eff)
+        pay = self._payment_dates(state, t, phase, live)
+        called_now = self._cleanup(t, L, state, phase, pay, pe)
+        target_now = self._reserve_target(state, k, t, notes_begin, pe, pay, called_now)
+        int_due = state.int_due
+        np.add(state.accrued, state.shortfall, out=int_due)
+        payf = pay.astype(np.float64)
+        all_pay = bool(pay.all())
+        if not all_pay:
+            int_due *= payf
+        ctx = Ctx(state, state.buf, k, L, pay, payf, all_pay, pe, cap, target_now, eff.get("sequential"), self)
+        self._release_reserve(ctx, ending=called_now | (t == self.T))
+        self._pay(ctx, phase, live)
+        self._close_interest(state, pay, payf, all_pay)
+        self._write_down(state, k, t, pay, live, called_now, pe)
+        if self.event_idx:
+            self._test_event_triggers(state, k, phase, pay, live)
+        state.called |= called_now
+        self._check(state, t, L, cash_begin, res_begin)
+        self._record(state, k, phase, pay, called_now)
+        state.t = t
+        purchased = state.buf["purchased"][k].copy() if "purchased" in state.buf else np.zeros(self.n)
+        return StepOutput(purchased=purchased, called=called_now, payment_date=pay, phase=phase)
 
-        # 1. collections, PDL debit
+    # ------------------------------------------------------------------ stages of a period
+    def _collect(
+        self, state: EngineState, k: int, L: FloatArray, ic: FloatArray, pc: FloatArray, rec: FloatArray, nd: FloatArray
+    ) -> None:
+        """Stage 1: collections into the collection account's pots; the PDL debited with defaults."""
         L[self.row_ci] = ic
         L[self.row_cp] = pc
         L[self.row_cr] = rec
+        cash = state.cash
         cash[INTEREST] += ic
         cash[PRINCIPAL] += pc
         cash[PRINCIPAL] += rec
         state.pdl += nd
-        buf["pdl_debit"][k] = nd
+        state.buf["pdl_debit"][k] = nd
         state.cum_defaults += nd
-        support.on_collections(self, state, k, inputs, pe)
 
-        # 2. accruals
-        notes_begin = rowsum(bal)
+    def _accrue(
+        self, state: EngineState, k: int, ic: FloatArray, pb: FloatArray, livef: FloatArray | None
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Stage 2: note interest (on the beginning balance, plus interest on shortfalls where the
+        class says so) and fees accrue. Returns the notes' beginning balance and both accruals."""
+        notes_begin = rowsum(state.bal)
         cf = self.coupon_frac[:, k : k + 1]
-        note_accr = bal * cf
+        note_accr = state.bal * cf
         if self.any_ios:
             note_accr += (state.shortfall * cf) * self.ios
         state.accrued += note_accr
-        fee_accr = buf["fee_accrued"][k]
+        fee_accr = state.buf["fee_accrued"][k]
         for j, e in enumerate(self.expenses):
             if isinstance(e, Tax):
                 np.multiply(ic, e.rate, out=fee_accr[j])
@@ -361,97 +443,126 @@ class Engine:
         if livef is not None and self.expenses:
             fee_accr *= livef
         state.fee_due += fee_accr
+        return notes_begin, note_accr, fee_accr
 
-        # 3. metric triggers, effects, clean-up, phase, payment date
-        if self.metric_idx:
-            self._test_metric_triggers(state, k, ic, pb, pe, dq, note_accr, fee_accr)
-        eff = self._effects(state)
+    def _phase(self, state: EngineState, t: int, eff: dict[str, BoolArray]) -> npt.NDArray[np.int8]:
+        """Stage 3a: the phase of each scenario (revolving ends at its period or on a trigger;
+        acceleration and default override it)."""
         accel, dflt = eff.get("accelerate"), eff.get("default")
-        ended = eff.get("end_revolving")
-        for flag in (ended, accel, dflt):
+        for flag in (eff.get("end_revolving"), accel, dflt):
             if flag is not None:
                 state.rev_ended |= flag
-        phase = np.full(n, AMORTISING, dtype=np.int8)
+        phase = np.full(self.n, AMORTISING, dtype=np.int8)
         if t <= self.structure.revolving_periods:
             phase -= (~state.rev_ended).view(np.int8)  # REVOLVING = AMORTISING - 1
         if accel is not None:
             np.putmask(phase, accel, ACCELERATED)
         if dflt is not None:
             np.putmask(phase, dflt, DEFAULT)
-        called_now = np.zeros(n, dtype=bool)
-        cl = self.structure.cleanup
-        if cl is not None:
-            called_now = live & (pe <= cl.threshold * self.pool0) & (pe > 0.0)
-            if called_now.any():
-                proceeds = pe * cl.price * called_now
-                L[self.row_call] = proceeds
-                cash[PRINCIPAL] += proceeds
-                if CLEANUP in self.programs:
-                    np.putmask(phase, called_now, CLEANUP)
-        if t == self.T:
-            pay = live.copy()
-        elif self.monthly:
-            pay = live | called_now
-        else:
-            pay = live & ((state.months_since_pay + 1 >= self.every[phase]) | called_now)
+        return phase
+
+    def _payment_dates(self, state: EngineState, t: int, phase: npt.NDArray[np.int8], live: BoolArray) -> BoolArray:
+        """Stage 3b: note payment dates — every ``payment_every[phase]`` months, and the last period."""
+        due = t == self.T or self.monthly
+        pay = live.copy() if due else live & (state.months_since_pay + 1 >= self.every[phase])
         state.months_since_pay += 1
         state.months_since_pay *= ~pay
-        payf = pay.astype(np.float64)
-        all_pay = bool(pay.all())
+        return pay
 
-        # reserve target on payment dates
+    def _cleanup(
+        self, t: int, L: FloatArray, state: EngineState, phase: npt.NDArray[np.int8], pay: BoolArray, pe: FloatArray
+    ) -> BoolArray:
+        """Stage 3c: the clean-up call, tested only on payment dates after revolving has ended
+        (a pool that pays down while revolving is replenished, not called).
+
+        Exercised where ``0 < pool_balance_end ≤ threshold · initial_pool``; the proceeds, defined as
+        ``price · pool_balance_end``, go to the principal pot."""
+        cl = self.structure.cleanup
+        if cl is None:
+            return np.zeros(self.n, dtype=bool)
+        called_now = pay & (phase != REVOLVING) & (pe <= cl.threshold * self.pool0) & (pe > 0.0)
+        if called_now.any():
+            proceeds = pe * cl.price * called_now
+            L[self.row_call] = proceeds
+            state.cash[PRINCIPAL] += proceeds
+            if CLEANUP in self.programs:
+                np.putmask(phase, called_now, CLEANUP)
+        return called_now
+
+    def _reserve_target(
+        self,
+        state: EngineState,
+        k: int,
+        t: int,
+        notes_begin: FloatArray,
+        pe: FloatArray,
+        pay: BoolArray,
+        called_now: BoolArray,
+    ) -> FloatArray:
+        """Stage 3d: the reserve target in force this period (set on payment dates); capped at the
+        notes' balance, and 0 in the last period and on a clean-up call, so the reserve is
+        released when the notes are paid or the deal ends."""
         rs = self.structure.reserve
-        if rs is not None:
-            if rs.basis == "fixed":
-                tgt = np.full(n, max(rs.amount, rs.floor))
-            else:
-                tgt = rs.rate * (notes_begin if rs.basis == "note_balance" else pe)
-                np.maximum(tgt, rs.floor, out=tgt)
-            if not rs.step_down:
-                np.maximum(tgt, state.reserve_target, out=tgt)
-            if all_pay:
-                state.reserve_target = tgt
-            else:
-                state.reserve_target = tgt * payf + state.reserve_target * (1.0 - payf)
-            if t == self.T:
-                target_now = np.zeros(n)
-            else:
-                target_now = np.minimum(state.reserve_target, notes_begin)
-                if cl is not None:
-                    target_now *= ~called_now
-            buf["res_target"][k] = target_now
+        if rs is None:
+            return np.zeros(self.n)
+        if rs.basis == "fixed":
+            tgt = np.full(self.n, max(rs.amount, rs.floor))
         else:
-            target_now = np.zeros(n)
+            tgt = rs.rate * (notes_begin if rs.basis == "note_balance" else pe)
+            np.maximum(tgt, rs.floor, out=tgt)
+        if not rs.step_down:
+            np.maximum(tgt, state.reserve_target, out=tgt)
+        state.reserve_target = np.where(pay, tgt, state.reserve_target)
+        last = t == self.T
+        target_now = np.zeros(self.n) if last else np.minimum(state.reserve_target, notes_begin) * ~called_now
+        state.buf["res_target"][k] = target_now
+        return target_now
 
-        # 4. waterfalls
-        int_due = state.int_due
-        np.add(state.accrued, state.shortfall, out=int_due)
-        if not all_pay:
-            int_due *= payf
-        ctx = Ctx(state, buf, k, L, pay, payf, all_pay, pe, cap, target_now, eff.get("sequential"), self)
+    def _release_reserve(self, ctx: Ctx, *, ending: BoolArray) -> None:
+        """Stage 4a: on a payment date the reserve above its target is released into the interest
+        pot, ahead of the waterfall. Defined as ``release = max(reserve − target, 0)``.
+
+        A liquidity reserve (sized by the waterfall's ``fund_liquidity_reserve`` step, drawn and
+        released by its own steps) is released here only where the deal ends (last period or a
+        clean-up call), so that no cash is left in it."""
+        if self.structure.reserve is None or not ctx.pay.any():
+            return
+        st = ctx.state
+        x = np.maximum(st.reserve - ctx.reserve_target, 0.0) * ctx.payf
+        if self.liquidity_managed:
+            x *= ending
+        st.reserve -= x
+        st.cash[INTEREST] += x
+        ctx.L[self.row_release] += x
+
+    def _pay(self, ctx: Ctx, phase: npt.NDArray[np.int8], live: BoolArray) -> None:
+        """Stage 4b: each phase's waterfall for its scenarios (revolving purchases every month,
+        everything else on payment dates); leading steps shared by all present phases run once."""
+        any_done = not bool(live.all())
+        pay, payf, all_pay = ctx.pay, ctx.payf, ctx.all_pay
         counts = np.bincount(phase[live] if any_done else phase, minlength=5)
         phases = tuple(p for p in range(5) if counts[p] and p in self.programs)
         if len(phases) == 1 and not any_done:
-            self._run_program(
-                ctx, self.programs[phases[0]], None, None if all_pay else payf, all_pay or bool(pay.any())
-            )
-        else:
-            masks = [live & (phase == p) for p in phases]
-            shared = self._shared_prefix(phases)
-            if shared:  # steps every present phase starts with: run once for all of them
-                union = masks[0].copy()
-                for mb in masks[1:]:
-                    union |= mb
-                up = union & pay
-                if up.any():
-                    self._run_program(ctx, self.programs[phases[0]][:shared], union, up.astype(np.float64), True)
-            for p, mb in zip(phases, masks, strict=True):
-                mp = mb & pay
-                self._run_program(ctx, self.programs[p][shared:], mb, mp.astype(np.float64), bool(mp.any()))
+            self._run_program(ctx, self.programs[phases[0]], None, None if all_pay else payf, all_pay or bool(pay.any()))
+            return
+        masks = [live & (phase == p) for p in phases]
+        shared = self._shared_prefix(phases)
+        if shared:  # steps every present phase starts with: run once for all of them
+            union = masks[0].copy()
+            for mb in masks[1:]:
+                union |= mb
+            up = union & pay
+            if up.any():
+                self._run_program(ctx, self.programs[phases[0]][:shared], union, up.astype(np.float64), True)
+        for p, mb in zip(phases, masks, strict=True):
+            mp = mb & pay
+            self._run_program(ctx, self.programs[p][shared:], mb, mp.astype(np.float64), bool(mp.any()))
 
-        # 5. shortfalls, writedowns
-        int_paid = state.int_paid
-        new_sf = np.maximum(int_due - int_paid, 0.0)
+    @staticmethod
+    def _close_interest(state: EngineState, pay: BoolArray, payf: FloatArray, all_pay: bool) -> None:
+        """Stage 5a: on a payment date unpaid note interest becomes the carried shortfall and the
+        accrual restarts; elsewhere both carry."""
+        new_sf = np.maximum(state.int_due - state.int_paid, 0.0)
         if all_pay:
             state.shortfall = new_sf
             state.accrued[...] = 0.0
@@ -459,35 +570,39 @@ class Engine:
             keep = 1.0 - payf
             state.shortfall = new_sf * payf + state.shortfall * keep
             state.accrued *= keep
-        wd_when = pay if self.structure.writedown == "period" else live & (t == self.T)
-        if cl is not None:
-            wd_when = wd_when | called_now
-        if wd_when.any():
-            cover = pe + cash[PRINCIPAL]
-            if self.structure.collection_account == "combined":
-                cover += cash[INTEREST]
-            notes = rowsum(bal)
-            excess = np.maximum(notes - cover, 0.0) * wd_when
-            if cl is not None and called_now.any():
-                excess = np.where(called_now, notes, excess)
-            wd = buf["writedown"][k]
-            for j in range(len(self.tranches) - 1, -1, -1):
-                if not excess.max() > 0.0:  # nothing (left) to write down
-                    break
-                x = np.minimum(bal[j], excess)
-                wd[j] = x
-                bal[j] -= x
-                excess -= x
 
-        # 6. event triggers
-        if self.event_idx:
-            self._test_event_triggers(state, k, phase, pay, live)
-        state.called |= called_now
-        self._check(state, t, L, cash_begin, res_begin)
-        self._record(state, k, phase, pay, called_now)
-        state.t = t
-        purchased = buf["purchased"][k].copy() if "purchased" in buf else np.zeros(n)
-        return StepOutput(purchased=purchased, called=called_now, payment_date=pay, phase=phase)
+    def _write_down(
+        self, state: EngineState, k: int, t: int, pay: BoolArray, live: BoolArray, called_now: BoolArray, pe: FloatArray
+    ) -> None:
+        """Stage 5b: losses written down junior first.
+
+        Defined as ``excess = max(notes − (pool_balance_end + principal cash), 0)`` on payment dates
+        (``writedown="period"``) or in the last period only (``"legal_final"``); and ``excess = notes``
+        on a clean-up call (the deal ends) and, with ``ends_at_legal_final``, in the last period
+        (principal still owed at legal final is a loss, whatever the mode).
+        """
+        last = live & (t == self.T)
+        wd_when = pay if self.structure.writedown == "period" else last
+        wd_when = wd_when | called_now
+        if not wd_when.any():
+            return
+        bal, cash = state.bal, state.cash
+        notes = rowsum(bal)
+        cover = pe + cash[PRINCIPAL]
+        if self.structure.collection_account == "combined":
+            cover += cash[INTEREST]
+        excess = np.maximum(notes - cover, 0.0) * wd_when
+        ends = (last & self.ends_at_legal_final) | called_now
+        if ends.any():
+            excess = np.where(ends, notes, excess)
+        wd = state.buf["writedown"][k]
+        for j in range(len(self.tranches) - 1, -1, -1):
+            if not excess.max() > 0.0:  # nothing (left) to write down
+                break
+            x = np.minimum(bal[j], excess)
+            wd[j] = x
+            bal[j] -= x
+            excess -= x
 
     @staticmethod
     def _run_program(
@@ -552,15 +667,7 @@ class Engine:
             state.trig_state[j] |= breached
 
     def _test_metric_triggers(
-        self,
-        state: EngineState,
-        k: int,
-        ic: FloatArray,
-        pb: FloatArray,
-        pe: FloatArray,
-        dq: FloatArray,
-        note_accr: FloatArray,
-        fee_accr: FloatArray,
+        self, state: EngineState, k: int, pe: FloatArray, dq: FloatArray, xs_rate: FloatArray
     ) -> None:
         live = ~state.called
         for j in self.metric_idx:
@@ -569,11 +676,8 @@ class Engine:
                 value = state.cum_defaults / (self.pool0 + state.cum_purchased)
             elif metric == "delinquency_ratio":
                 value = safe_div(dq, pe)
-            elif metric == "excess_spread":
-                spread = ic - rowsum(note_accr)
-                if len(fee_accr):
-                    spread -= rowsum(fee_accr)
-                value = 12.0 * safe_div(spread, pb)
+            elif metric == "excess_spread":  # kernels.excess_spread: accrual basis, annualised
+                value = xs_rate
             else:
                 value = support.metric_value(self, state, k, j)
             self._judge(state, k, j, value, live)

@@ -240,6 +240,20 @@ def rowsum(a: FloatArray) -> FloatArray:
     return listsum(list(a))
 
 
+def excess_spread(
+    interest_collected: FloatArray, note_interest_accrued: FloatArray, fees_accrued: FloatArray, pool_balance_begin: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Excess spread of a period, on an accrual basis, monthly — the one definition used by the
+    ``excess_spread`` trigger, the report and the workbook.
+
+    Defined as ``excess_spread = interest collected (net of collection costs) − taxes and fees
+    accrued − note interest accrued (every class)`` and, annualised,
+    ``excess_spread_rate = 12 · excess_spread / pool_balance_begin`` (0 for an empty pool).
+    """
+    amount = interest_collected - note_interest_accrued - fees_accrued
+    return amount, 12.0 * safe_div(amount, pool_balance_begin)
+
+
 def safe_div(a: FloatArray, b: FloatArray) -> FloatArray:
     """``a / b`` where ``b > 0``, else 0."""
     out = np.zeros(np.broadcast(a, b).shape)

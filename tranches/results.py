@@ -320,8 +320,27 @@ class LiabilityResult:
         df = pd.DataFrame({nm: a[c][s] for nm, c in zip(names, cols, strict=True)}, index=self._index())
         return df
 
+    def excess_spread_frame(self, scenario: int = 0) -> pd.DataFrame:
+        """Excess spread of one scenario, a row per period, as the ``excess_spread`` trigger
+        tests it (:func:`tranches.kernels.excess_spread`: accrual basis, monthly): interest
+        collected, taxes and fees accrued, note interest accrued, ``excess_spread`` and the
+        annualised ``excess_spread_rate`` (12 × excess spread ÷ pool balance at the start)."""
+        s = self._scenario(scenario)
+        fees = self._buf["fee_accrued"][: self._T, :, s].sum(axis=1) if self.fee_names else np.zeros(self._T)
+        return pd.DataFrame(
+            {
+                "interest_collected": self.flows(lambda key: key[1] == "collect_interest")[s],
+                "fees_accrued": fees,
+                "note_interest_accrued": self._nt("note_accrued")[s],
+                "excess_spread": self._nt("xs")[s],
+                "excess_spread_rate": self._nt("xs_rate")[s],
+            },
+            index=self._index(),
+        )
+
     def revolving_frame(self, scenario: int = 0) -> pd.DataFrame:
-        """Phase, payment date, revolving purchases (par, cash spent), cash not reinvested."""
+        """Phase, payment date (``payment_date``: notes paid this period; ``payment_day``: the date
+        they are paid, NaT otherwise), revolving purchases (par, cash spent), cash not reinvested."""
         s = self._scenario(scenario)
         a = self.arrays
         df = pd.DataFrame(
@@ -329,6 +348,7 @@ class LiabilityResult:
                 "period_end": self.period_end_dates,
                 "phase": [PHASE_NAMES[p] for p in a["phase"][s]],
                 "payment_date": a["pay"][s],
+                "payment_day": np.where(a["pay"][s], self._engine.note_dates[1 : self._T + 1], np.datetime64("NaT")),
                 "purchased": a["purchased"][s],
                 "spent": a["spent"][s],
                 "unreinvested": a["unreinvested"][s],

@@ -44,6 +44,7 @@ def run_liabilities(
     n_scenarios: int | None = None,
     start_date: npt.ArrayLike | None = None,
     delinquent_by_bucket: npt.ArrayLike | None = None,
+    ends_at_legal_final: bool = False,
 ) -> LiabilityResult:
     """Run a structure on given collection vectors (static deals, tests).
 
@@ -52,6 +53,7 @@ def run_liabilities(
     balance for period 1). N is taken from the 2-D inputs or ``initial_pool_balance`` unless given.
     Purchases are reported, not added to the pool (the caller's pool vectors are used as given).
     ``delinquent_by_bucket`` (bucket-window triggers): (B, T) for every scenario or (N, B, T).
+    ``ends_at_legal_final``: see :class:`~tranches.engine.Engine`.
     """
     T = int(np.asarray(period_end_dates).size)
     if n_scenarios is None:
@@ -78,6 +80,7 @@ def run_liabilities(
         period_end_dates=period_end_dates,
         initial_pool_balance=initial_pool_balance,
         start_date=start_date,
+        ends_at_legal_final=ends_at_legal_final,
     )
     ic = _periodic("interest_collected", interest_collected, n, T)
     pc = _periodic("principal_collected", principal_collected, n, T)

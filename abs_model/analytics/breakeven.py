@@ -103,7 +103,7 @@ def _survival(
         rows = np.array([r for r, k in enumerate(keys) if k == key], dtype=np.int64)
         d, av = variant(deal, a, timing=key[0], spread_bp=key[1])
         sc = [scen[i] for i in s_idx[rows]]
-        arrays, _, _, liab = run_arrays(
+        ra = run_arrays(
             d,
             av,
             prepay_mult=np.array([s.prepay_mult for s in sc]),
@@ -111,9 +111,9 @@ def _survival(
             recovery_mult=np.array([s.recovery_mult for s in sc]),
             lines=lines,
         )
-        cdr[rows] = arrays["defaults"][:, 1:].sum(axis=1) / deal.pool.balance
+        cdr[rows] = ra.pool["defaults"][:, 1:].sum(axis=1) / deal.pool.balance
         for j, nm in enumerate(names):
-            t = liab.tranche(nm)
+            t = ra.liabilities.tranche(nm)
             eps = LOSS_RTOL * max(float(t.original_balance), 1.0)
             no_loss = t.writedown.sum(axis=1) <= eps
             pl[rows, j] = no_loss

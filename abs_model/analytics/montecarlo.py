@@ -38,6 +38,7 @@ import pandas as pd
 
 from abs_model.analytics.executors import ChunkRun, map_chunks
 from abs_model.assumptions.assumptions import Assumptions
+from abs_model.core.metrics import wal_years
 from abs_model.deal.model import Deal
 from abs_model.errors import AssumptionError, DealError
 from abs_model.runs.runner import run_arrays
@@ -93,9 +94,8 @@ def run_paths(deal: Deal, assumptions: Assumptions, mults: np.ndarray) -> dict[s
     (pool measures) or shape (k, C) (per class, C classes, most senior first).
     """
     m = np.asarray(mults, dtype=np.float64)
-    arrays, purchases, _sale, liab = run_arrays(
-        deal, assumptions, default_mult=m[:, 0], prepay_mult=m[:, 1], recovery_mult=m[:, 2]
-    )
+    ra = run_arrays(deal, assumptions, default_mult=m[:, 0], prepay_mult=m[:, 1], recovery_mult=m[:, 2])
+    arrays, purchases, liab = ra.pool, ra.purchases, ra.liabilities
     denom = liab.initial_pool_balance + purchases[:, 1:].sum(axis=1)
     names = liab.tranche_names
     k = m.shape[0]
@@ -109,10 +109,7 @@ def run_paths(deal: Deal, assumptions: Assumptions, mults: np.ndarray) -> dict[s
         paid = pp.sum(axis=1)
         loss[:, c] = np.maximum(0.0, t.original_balance - paid)
         loss_rate[:, c] = loss[:, c] / t.original_balance if t.original_balance > 0 else 0.0
-        periods = np.arange(1, pp.shape[1] + 1, dtype=np.float64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            # row-wise sums, not a matrix product: BLAS summation order may depend on the batch size
-            wal[:, c] = np.where(paid > 0, (pp * periods).sum(axis=1) / np.where(paid > 0, paid, 1.0) / 12.0, np.nan)
+        wal[:, c] = wal_years(pp)
         shortfall[:, c] = t.interest_shortfall[:, -1]
     return {
         "pool_cumulative_default": arrays["defaults"][:, 1:].sum(axis=1) / denom,

@@ -320,7 +320,7 @@ def evaluate_chunk(deal: Deal, assumptions: Assumptions, chunk_frame: pd.DataFra
     for key in dict.fromkeys(keys):
         idx = np.array([i for i, k in enumerate(keys) if k == key], dtype=np.int64)
         d, a = variant(deal, assumptions, timing=str(key[0]), spread_bp=float(key[1]))
-        arrays, _, _, liab = run_arrays(
+        ra = run_arrays(
             d,
             a,
             prepay_mult=cols["prepay_mult"][idx],
@@ -328,9 +328,9 @@ def evaluate_chunk(deal: Deal, assumptions: Assumptions, chunk_frame: pd.DataFra
             recovery_mult=cols["recovery_mult"][idx],
             lines=lines,
         )
-        cdr = arrays["defaults"][:, 1:].sum(axis=1) / deal.pool.balance if deal.pool.balance > 0 else np.zeros(idx.size)
+        cdr = ra.pool["defaults"][:, 1:].sum(axis=1) / deal.pool.balance if deal.pool.balance > 0 else np.zeros(idx.size)
         for nm in names:
-            m = tranche_metrics(liab, nm)
+            m = tranche_metrics(ra.liabilities, nm)
             m["cumulative_default_rate"] = cdr
             for k2, v in m.items():
                 metric_arrays[nm][k2][idx] = v

@@ -23,9 +23,11 @@ import numpy as np
 import pandas as pd
 
 from abs_model.assumptions.assumptions import Assumptions
-from abs_model.core.yields import Compounding, cash_flow_yield, principal_window, wal
+from abs_model.core.metrics import principal_windows, wal_years
+from abs_model.core.yields import Compounding, cash_flow_yield
 from abs_model.deal.model import Deal
 from abs_model.errors import DealError, SolverError, must
+from abs_model.runs.dates import month_ends
 from abs_model.runs.runner import run_arrays
 
 __all__ = ["DEFAULT_PRICES", "DEFAULT_SPEEDS", "ClassTable", "decrement_table", "price_yield_table"]
@@ -61,10 +63,10 @@ def _run_speeds(
     if not sp or any(not np.isfinite(s) or s < 0 for s in sp):
         raise must("speeds", "must be one or more prepayment multiples ≥ 0", list(speeds))
     a = assumptions if assumptions is not None else (deal.assumptions or Assumptions.make())
-    _, _, _, liab = run_arrays(
+    ra = run_arrays(
         deal, a, prepay_mult=np.array(sp), default_mult=np.full(len(sp), float(default_mult)), recovery_mult=np.ones(len(sp))
     )
-    return liab.tranche(tranche), sp
+    return ra.liabilities.tranche(tranche), sp
 
 
 def _footer(t: object, sp: list[float]) -> pd.DataFrame:
@@ -73,12 +75,9 @@ def _footer(t: object, sp: list[float]) -> pd.DataFrame:
         prin = t.principal_paid[s_i]  # type: ignore[attr-defined]
         orig = float(t.original_balance)  # type: ignore[attr-defined]
         loss = float(t.writedown[s_i].sum())  # type: ignore[attr-defined]
-        if prin.sum() > 0 and (prin > 0).any():
-            first, last = principal_window(prin)
-            w = wal(prin)
-        else:
-            first = last = 0
-            w = float("nan")
+        firsts, lasts = principal_windows(prin)
+        first, last = int(firsts[0]), int(lasts[0])
+        w = float(wal_years(prin)[0])
         cols[_speed_label(s)] = {
             "wal_years": w,
             "first_principal_period": first,
@@ -109,7 +108,7 @@ def decrement_table(
         {_speed_label(s): np.concatenate([[1.0], end[i] / orig if orig > 0 else np.zeros(T)]) for i, s in enumerate(sp)},
         index=pd.RangeIndex(0, T + 1, name="period"),
     )
-    dates = np.concatenate([[deal.cutoff_date], deal.period_end_dates[:T]]).astype("datetime64[D]")
+    dates = np.concatenate([[deal.cutoff_date], month_ends(deal.cutoff_date, T)]).astype("datetime64[D]")
     frame.insert(0, "date", dates)
     return ClassTable(tranche=tranche, frame=frame, footer=_footer(t, sp))
 

@@ -21,12 +21,12 @@ from abs_model.collateral.pool import Pool
 from abs_model.collateral.synthetic import synthetic_pool
 from abs_model.collateral.tape import read_tape
 from abs_model.deal.checks import assumption_size_problems, plain_document, validate_document
+from abs_model.deal.compressed import CompressedPool
 from abs_model.deal.disclosure import disclosure_from_document
 from abs_model.deal.eligibility import eligibility_from_document
 from abs_model.deal.model import SIZE_RTOL, Deal, ReplenishmentLine, Revolving
 from abs_model.deal.structures import EXTRA_STEP_KINDS, build_extra_step, trigger_options
 from abs_model.errors import AbsModelError, DealError
-from abs_model.projection.replines import rep_lines
 
 __all__ = ["assumptions_from_document", "deal_from_document"]
 
@@ -39,6 +39,7 @@ def deal_from_document(
     pool: Pool | None = None,
     tape: str | Path | None = None,
     tape_options: Mapping[str, Any] | None = None,
+    scale_pool: bool = False,
 ) -> Deal:
     """Build a :class:`Deal` from a deal document (dates, pool, tranches, waterfalls).
 
@@ -47,13 +48,16 @@ def deal_from_document(
     tape named in ``pool.tape`` is resolved relative to ``base_dir`` (the deal file's folder);
     ``tape`` (a path as given, e.g. on the command line) replaces it, read with ``tape_options``
     (``encoding``, ``sheet``, ``decimal``, ``columns`` of :func:`read_tape`). Whichever way the
-    pool arrives (file, ``tape``, ``pool``), no receivable may originate after the cut-off.
+    pool arrives (file, ``tape``, ``pool``), no receivable may originate after the cut-off. The deal
+    file's own pool is scaled to ``pool.scale_to``; a pool or tape passed in keeps its own balance
+    unless ``scale_pool`` (the factor is recorded in ``Deal.pool_scale``).
     """
     doc = plain_document(dict(doc) if isinstance(doc, Mapping) else doc)
     validate_document(doc, source=source)
     dates = doc["dates"]
     cutoff = _date(dates, "cutoff", source)
     inputs = [source] if Path(source).is_file() else []
+    own_pool = pool is None and tape is None
     if pool is None:
         spec = dict(doc.get("pool") or {})
         if tape is not None:
@@ -63,7 +67,8 @@ def deal_from_document(
         inputs += [tape_path] if tape_path else []
     _check_origination(pool, cutoff, source=source)
     pool, eligibility = eligibility_from_document(doc, pool, source=source)
-    pool = _pool_scaled_to(pool, (doc.get("pool") or {}).get("scale_to"), source=source)
+    scale_to = (doc.get("pool") or {}).get("scale_to") if (own_pool or scale_pool) else None
+    pool, pool_scale = _pool_scaled_to(pool, scale_to, source=source)
     tranche_objs, labels_zh = _tranches(doc, pool.balance, source=source)
     revolving = _revolving(doc.get("revolving") or {}, source=source)
     structure = _structure(doc, tranche_objs, revolving, source=source)
@@ -76,13 +81,15 @@ def deal_from_document(
         periods=int(dates["periods"]),
         currency=str(doc.get("currency", "CNY")),
         closing_date=_date(dates, "closing", source) if "closing" in dates else None,
+        first_payment=_date(dates, "first_payment", source) if "first_payment" in dates else None,
         legal_final=_date(dates, "legal_final", source) if "legal_final" in dates else None,
         revolving=revolving,
         assumptions=assumptions,
         source=source,
         tranche_labels_zh=labels_zh,
         input_files=tuple(inputs),
-        pool_lines=rep_lines(pool, assumptions if assumptions is not None else Assumptions.make()),
+        pool_lines=CompressedPool.of(pool, assumptions if assumptions is not None else Assumptions.make()),
+        pool_scale=pool_scale,
         eligibility=eligibility,
         disclosure=disclosure_from_document(doc),
     )
@@ -109,13 +116,15 @@ def _date(dates: Mapping[str, Any], key: str, source: str) -> np.datetime64:
         raise DealError(f"{source}: dates.{key}: must be a date (YYYY-MM-DD); got {dates[key]!r} ({exc})") from None
 
 
-def _pool_scaled_to(pool: Pool, scale: Any, *, source: str) -> Pool:
-    """The pool with every balance multiplied so that its total is ``pool.scale_to`` (if given)."""
+def _pool_scaled_to(pool: Pool, scale: Any, *, source: str) -> tuple[Pool, float]:
+    """The pool with every balance multiplied so that its total is ``pool.scale_to`` (if given),
+    and the factor used (1.0 when not scaled)."""
     if not scale:
-        return pool
+        return pool, 1.0
     if pool.balance <= 0:
         raise DealError(f"{source}: pool.scale_to: the pool has no balance to scale; got balance {pool.balance!r}")
-    return _scaled(pool, float(scale) / pool.balance)
+    factor = float(scale) / pool.balance
+    return _scaled(pool, factor), factor
 
 
 def _tranches(doc: Mapping[str, Any], pool_balance: float, *, source: str) -> tuple[tuple[tr.Tranche, ...], dict[str, str]]:

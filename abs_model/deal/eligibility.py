@@ -191,13 +191,16 @@ class PurchasePlan:
 def purchase_plan(
     deal: Any,
     line_profile: Callable[[Any], dict[str, np.ndarray]],
+    *,
+    periods: int | None = None,
 ) -> PurchasePlan:
     """The plan for ``deal`` (which has ``deal.eligibility``); ``line_profile(line)`` projects one
-    unit of one replenishment line (the runner's projection of a purchase)."""
+    unit of one replenishment line (the runner's projection of a purchase). ``periods``: the
+    periods the run covers (the deal's, extended to its legal final; default ``deal.periods``)."""
     e: Eligibility | None = deal.eligibility
     lines = deal.revolving.replenishment
     maturity = e.expected_maturity_period if e is not None and e.expected_maturity_period else deal.periods
-    w = purchase_weights(lines, e, periods=deal.periods, revolving=deal.revolving.periods, maturity=maturity)
+    w = purchase_weights(lines, e, periods=periods or deal.periods, revolving=deal.revolving.periods, maturity=maturity)
     per_line = [line_profile(ln) for ln in lines]
     profiles = {f: np.stack([p[f] for p in per_line]) for f in per_line[0]}
     return PurchasePlan(weights=w, profiles=profiles, supply=None if e is None else e.supply)

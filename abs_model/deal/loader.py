@@ -138,17 +138,19 @@ def load_deal(
     pool: Pool | None = None,
     tape: str | Path | None = None,
     tape_options: Mapping[str, Any] | None = None,
+    scale_pool: bool = False,
 ) -> Deal:
     """Read, validate and build a deal from a YAML file (see module doc).
 
     ``pool`` overrides the pool named in the file (e.g. a tape read separately); ``tape`` replaces
     the file's tape by another one, read with the deal's cut-off checks and ``tape_options``
     (``encoding``, ``sheet``, ``decimal``, ``columns``). A tape named in the file is resolved
-    relative to the deal file's folder.
+    relative to the deal file's folder. A pool or tape passed in keeps its own balance unless
+    ``scale_pool`` scales it to the file's ``pool.scale_to`` (recorded in ``Deal.pool_scale``).
     """
     p = Path(path)
     doc = read_document(p, what="deal file")
-    return deal_from_document(doc, base_dir=p.parent, source=str(p), pool=pool, tape=tape, tape_options=tape_options)
+    return deal_from_document(doc, base_dir=p.parent, source=str(p), pool=pool, tape=tape, tape_options=tape_options, scale_pool=scale_pool)
 
 
 def load_assumptions(path: str | Path) -> Assumptions:

@@ -28,6 +28,7 @@ from abs_model.assumptions.assumptions import Assumptions
 from abs_model.collateral.pool import Pool
 from abs_model.core.limits import RESERVED_TRANCHE_NAMES, name_problem
 from abs_model.core.products import Product
+from abs_model.deal.compressed import CompressedPool
 from abs_model.deal.disclosure import Disclosure
 from abs_model.errors import DealError
 
@@ -71,17 +72,20 @@ class Deal:
     periods: int
     currency: str = "CNY"
     closing_date: np.datetime64 | None = None
+    first_payment: np.datetime64 | None = None
     legal_final: np.datetime64 | None = None
     revolving: Revolving = field(default_factory=Revolving)
     assumptions: Assumptions | None = None
     source: str = "<python>"
     tranche_labels_zh: Mapping[str, str] = field(default_factory=dict)
     input_files: tuple[str, ...] = ()
-    disclosure: Disclosure = field(default_factory=Disclosure)
     #: The pool compressed into rep-lines for the deal's own assumptions (built by
-    #: :func:`deal_from_document`); :func:`abs_model.run` uses them whenever the assumptions it is
-    #: given compress the same way (same segment overrides and default convention).
-    pool_lines: Any = field(default=None, compare=False, repr=False)
+    #: :func:`deal_from_document`); :func:`abs_model.run` uses them only for this very pool and
+    #: assumptions that compress the same way (see :mod:`abs_model.deal.compressed`).
+    pool_lines: CompressedPool | None = field(default=None, compare=False, repr=False)
+    #: Factor every balance of the pool was multiplied by to reach the deal file's ``scale_to``
+    #: (1.0 when not scaled); a pool passed in (a tape) is scaled only with ``scale_pool=True``.
+    pool_scale: float = 1.0
     #: Eligibility criteria (合格标准) and the cut-off screen's statement (:mod:`abs_model.deal.eligibility`).
     eligibility: Any = None
     #: Parties and ratings as the offering documents state them (:mod:`abs_model.deal.disclosure`).

@@ -6,14 +6,14 @@
 - ``fees[name]``, ``accounts`` (collection account, reserve, PDL), ``triggers[name]``
   (value, threshold, breached), ``revolving`` (phase, payment date, purchases), ``ledger``
   (every cash movement: period, source, step, target, amount);
-- ``checks``: every invariant that was verified on this run (a failed one raises instead).
+- ``checks``: every invariant verified on this run, each a named check with its worst value
+  (:mod:`abs_model.runs.checks`); a broken one is a failed check (``failed_checks``), never a pass.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,17 +21,18 @@ import pandas as pd
 import tranches as tr
 from abs_model.assumptions.assumptions import Assumptions
 from abs_model.collateral.pool import PoolSummary
-from abs_model.core.yields import wal
+from abs_model.core.metrics import principal_windows, wal_years
+from abs_model.deal.model import Deal
 from abs_model.errors import ConservationError
 from abs_model.projection.cashflows import CheckResult, PoolCashflows
-from abs_model.projection.engine import trust_late_fees
+from abs_model.runs.checks import deal_checks, money_tolerance
 
 
 @dataclass(frozen=True)
 class DealResult:
     """The result of :func:`abs_model.run` (see module doc)."""
 
-    deal: Any
+    deal: Deal
     assumptions: Assumptions
     pool_cf: PoolCashflows
     liabilities: tr.LiabilityResult
@@ -47,7 +48,7 @@ class DealResult:
     checks: tuple[CheckResult, ...] = field(default=())
 
     @classmethod
-    def build(cls, *, deal: Any, assumptions: Assumptions, pool_cf: PoolCashflows, liabilities: tr.LiabilityResult) -> DealResult:
+    def build(cls, *, deal: Deal, assumptions: Assumptions, pool_cf: PoolCashflows, liabilities: tr.LiabilityResult) -> DealResult:
         names = [t.name for t in deal.structure.tranches]
         tranches = {n: liabilities.tranche_frame(n) for n in names}
         fees = {f.name: liabilities.fee_frame(f.name) for f in deal.structure.fees}
@@ -57,7 +58,7 @@ class DealResult:
             assumptions=assumptions,
             pool_cf=pool_cf,
             liabilities=liabilities,
-            dates=np.concatenate([[deal.cutoff_date], deal.period_end_dates]).astype("datetime64[D]"),
+            dates=np.concatenate([[deal.cutoff_date], liabilities.period_end_dates]).astype("datetime64[D]"),
             tranches=tranches,
             fees=fees,
             accounts=liabilities.account_frame(),
@@ -74,6 +75,12 @@ class DealResult:
     @property
     def pool(self) -> pd.DataFrame:
         return self.pool_cf.frame
+
+    @property
+    def excess_spread(self) -> pd.DataFrame:
+        """Excess spread by period on the trigger's definition (:mod:`abs_model.core.metrics`:
+        accrual basis, monthly; annualised on the pool balance at the start of the period)."""
+        return self.liabilities.excess_spread_frame(0)
 
     @functools.cached_property
     def pool_summary(self) -> PoolSummary:
@@ -96,11 +103,17 @@ class DealResult:
     def summary(self) -> pd.DataFrame:
         """One row per tranche: original balance, WAL (years, 12 periods a year, principal paid
         at period ends), first and last principal period, interest, principal, writedown (loss)
-        and loss as a share of the original balance."""
+        and loss as a share of the original balance, and ``paid_in_full``.
+
+        The run reaches the legal final (:func:`abs_model.runs.runner.horizon`), where principal
+        still owed is written down, so ``loss`` counts every unpaid yuan. ``paid_in_full``: no
+        writedown, no interest shortfall left and no balance outstanding at the end (each within
+        the money tolerance)."""
         rows = []
+        tol = money_tolerance(self)
         for name, f in self.tranches.items():
             prin = f["principal_paid"].to_numpy()
-            paid = np.flatnonzero(prin > 1e-9)
+            first, last = principal_windows(prin)
             orig = float(f["balance_begin"].iloc[0])
             rows.append(
                 {
@@ -108,40 +121,40 @@ class DealResult:
                     "class": self.tranche_classes[name],
                     "original_balance": orig,
                     "coupon": self.coupons[name],
-                    "wal_years": float(wal(prin)) if prin.sum() > 0 else float("nan"),
-                    "first_principal_period": int(f.index[paid[0]]) if paid.size else 0,
-                    "last_principal_period": int(f.index[paid[-1]]) if paid.size else 0,
+                    "wal_years": float(wal_years(prin)[0]),
+                    "first_principal_period": int(first[0]),
+                    "last_principal_period": int(last[0]),
                     "interest_paid": float(f["interest_paid"].sum()),
                     "principal_paid": float(prin.sum()),
                     "residual_paid": float(f["residual_paid"].sum()),
                     "loss": float(f["writedown"].sum()),
                     "loss_pct": float(f["writedown"].sum() / orig) if orig else 0.0,
                     "ending_balance": float(f["balance_end"].iloc[-1]),
+                    "paid_in_full": bool(
+                        f["writedown"].sum() <= tol
+                        and f["interest_shortfall"].iloc[-1] <= tol
+                        and f["balance_end"].iloc[-1] <= tol
+                    ),
                 }
             )
         return pd.DataFrame(rows).set_index("tranche")
 
     def _check(self) -> tuple[CheckResult, ...]:
-        """Cross-checks between the pool and the notes (the engine checks its own conservation
-        every period and the pool its roll-forward; both raise on violation)."""
-        tol = 1e-6 * max(1.0, self.deal.pool.balance)
-        out = list(self.pool_cf.checks)
-        worst = 0.0
-        for f in self.tranches.values():
-            gap = f["balance_begin"] - f["principal_paid"] - f["writedown"] - f["balance_end"]
-            worst = max(worst, float(gap.abs().max()))
-            if (f["balance_end"] < -tol).any():
-                raise ConservationError("tranche balance went negative")
-        out.append(CheckResult("notes: beginning − principal − writedown = ending, every tranche", worst, tol))
-        pool_cash = (self.pool["principal_collections"] + self.pool["fee_interest"] + self.pool["prepayment_fee"] + self.pool["recoveries"] - self.pool["collection_costs_paid"]).iloc[1:].sum()
-        pool_cash += float(trust_late_fees({"late_fees": self.pool["late_fees"].to_numpy()}, self.assumptions)[1:].sum())
-        led = self.ledger
-        into_deal = float(led.loc[led["source"] == "pool", "amount"].sum())
-        out.append(CheckResult("collections into the waterfall = pool collections − collection costs paid", abs(into_deal - float(pool_cash)), tol * 10))
-        for c in out:
-            if not c.passed:
-                raise ConservationError(f"deal {self.deal.name!r}: {c.name} violated by {c.max_abs_error:.6g}")
-        return tuple(out)
+        """The pool's checks and the deal-life checks (:mod:`abs_model.runs.checks`). A failed
+        check is returned as failed, not raised: see :attr:`failed_checks`."""
+        return (*self.pool_cf.checks, *deal_checks(self))
+
+    @property
+    def failed_checks(self) -> tuple[CheckResult, ...]:
+        """The checks that failed (empty when every invariant holds)."""
+        return tuple(c for c in self.checks if not c.passed)
+
+    def raise_on_failed_checks(self) -> None:
+        """Raise :class:`~abs_model.errors.ConservationError` naming every failed check."""
+        bad = self.failed_checks
+        if bad:
+            detail = "; ".join(f"{c.name} (worst {c.max_abs_error:.6g}, tolerance {c.tolerance:.3g})" for c in bad)
+            raise ConservationError(f"deal {self.deal.name!r}: {len(bad)} check(s) failed: {detail}")
 
     def _repr_html_(self) -> str:
         s = self.summary()

@@ -8,8 +8,13 @@ the projected profile of one unit of the mix and ``A_τ`` the par amount the wat
 ``buy_receivables`` step bought. The runner keeps the pool columns as arrays over scenarios and
 adds each period's purchases into the future rows; only periods are looped.
 
-Clean-up call (清仓回购): when the engine exercises it, the remaining pool is sold at the call
-price; the pool's later rows are zero and the sale shows in ``cleanup_sale``.
+Clean-up call (清仓回购): the engine tests it on payment dates after revolving has ended; when
+exercised the remaining pool is sold (the waterfall receives ``price × balance``); the pool's later
+rows are zero and the balance sold shows in ``cleanup_sale``.
+
+Horizon: a run covers the deal's periods extended to its legal final (or, without one, until the
+collateral is exhausted), and the engine writes down every note balance still owed in the last
+period (:func:`horizon`): unpaid principal at the end is a loss, never a 0 % loss.
 
 Pool-side roll-forward with purchases and the call:
 ``opening + purchases = scheduled principal + prepayment + defaults + cleanup_sale + closing``.
@@ -19,19 +24,47 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 import tranches as tr
 from abs_model.assumptions.assumptions import Assumptions
-from abs_model.deal.eligibility import purchase_plan
+from abs_model.deal.eligibility import PurchasePlan, purchase_plan
 from abs_model.deal.model import Deal, ReplenishmentLine, replenishment_pool
 from abs_model.errors import AssumptionError, DealError
 from abs_model.projection.cashflows import FIELDS, STOCK_FIELDS, PoolCashflows
 from abs_model.projection.engine import horizon_for, project_lines, trust_late_fees
 from abs_model.projection.replines import Lines, loan_lines, rep_lines
+from abs_model.runs.dates import accrual_dates, month_ends
 from abs_model.runs.result import DealResult
+
+
+@dataclass(frozen=True, slots=True)
+class RunArrays:
+    """What :func:`run_arrays` produced for S scenarios over T periods (column 0 is the cut-off).
+
+    - ``pool``: pool columns (:data:`~abs_model.projection.cashflows.FIELDS`, revolving purchases
+      added), each (S, T + 1), plus ``collection_costs_paid``;
+    - ``purchases``: par amount of receivables bought, (S, T + 1);
+    - ``cleanup_sale``: pool balance sold by the clean-up call, (S, T + 1);
+    - ``liabilities``: the waterfall's result for every scenario;
+    - ``period_end_dates``: (T,) end dates of the collection periods run (the horizon, see
+      :func:`horizon`); note interest accrues between payment dates
+      (:mod:`abs_model.runs.dates`).
+    """
+
+    pool: dict[str, np.ndarray]
+    purchases: np.ndarray
+    cleanup_sale: np.ndarray
+    liabilities: tr.LiabilityResult
+    period_end_dates: np.ndarray
+
+    @property
+    def n_periods(self) -> int:
+        """T, the number of periods run."""
+        return int(self.period_end_dates.size)
 
 
 def run(
@@ -50,10 +83,10 @@ def run(
     a = assumptions if assumptions is not None else (deal.assumptions or Assumptions.make())
     if not isinstance(a, Assumptions):
         raise AssumptionError(f"assumptions: must be an abs_model.Assumptions; got {type(a).__name__}")
-    arrays, purchases, sale, liab = run_arrays(deal, a, prepay_mult=prepay_mult, default_mult=default_mult, recovery_mult=recovery_mult)
-    first = {k: v[0] for k, v in arrays.items()}
-    first["purchases"] = purchases[0]
-    first["cleanup_sale"] = sale[0]
+    ra = run_arrays(deal, a, prepay_mult=prepay_mult, default_mult=default_mult, recovery_mult=recovery_mult)
+    first = {k: v[0] for k, v in ra.pool.items()}
+    first["purchases"] = ra.purchases[0]
+    first["cleanup_sale"] = ra.cleanup_sale[0]
     pool_cf = PoolCashflows.from_arrays(
         first,
         convention=a.convention,
@@ -62,7 +95,36 @@ def run(
         assumptions=a,
     )
     pool_cf.check()
-    return DealResult.build(deal=deal, assumptions=a, pool_cf=pool_cf, liabilities=liab)
+    return DealResult.build(deal=deal, assumptions=a, pool_cf=pool_cf, liabilities=ra.liabilities)
+
+
+MAX_PERIODS = 600
+"""Longest run in monthly periods (50 years, as ``dates.periods``)."""
+
+
+def horizon(deal: Deal, *, collateral_periods: int) -> int:
+    """Number of monthly periods a run covers: the deal's ``periods``, extended so that no note
+    is left unpaid merely because the projection stopped.
+
+    With a legal final date: up to the last collection period before it, defined as the months
+    from the cut-off month to the legal final's month, less one (a payment date falls in the month
+    after its collection period ends; e.g. cut-off 2026-06-30, legal final 2028-09-26 → periods
+    ending 2026-07-31 … 2028-08-31, 26 periods). Without one: until the collateral (the pool and
+    every receivable bought while revolving) is exhausted, ``collateral_periods``. Never fewer
+    than ``deal.periods``. Principal still owed in the last period is written down as a loss.
+    """
+    T = int(deal.periods)
+    if deal.legal_final is not None:
+        lf = deal.legal_final.astype("datetime64[M]").astype(np.int64)
+        cut = deal.cutoff_date.astype("datetime64[M]").astype(np.int64)
+        T = max(T, int(lf - cut) - 1)
+        if T > MAX_PERIODS:
+            raise DealError(
+                f"{deal.source}: dates.legal_final: the run would cover {T} monthly periods from the cut-off "
+                f"{deal.cutoff_date} to {deal.legal_final}; at most {MAX_PERIODS} (50 years) are run — check the date"
+            )
+        return T
+    return max(T, min(int(collateral_periods), MAX_PERIODS))
 
 
 def run_arrays(
@@ -74,9 +136,9 @@ def run_arrays(
     recovery_mult: np.ndarray | float | None = None,
     lines: Lines | None = None,
     on_period: Callable[[int, dict[str, np.ndarray]], None] | None = None,
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, tr.LiabilityResult]:
-    """The vectorised core of :func:`run`: pool columns (S, T + 1), purchases, clean-up sales and
-    the liability result for all S scenarios.
+) -> RunArrays:
+    """The vectorised core of :func:`run`: pool columns, purchases, clean-up sales and the
+    liability result for all S scenarios (see :class:`RunArrays`).
 
     ``lines``: the pool's rep-lines (``rep_lines(deal.pool, a)``), when the caller runs many
     batches on one pool — they depend only on the pool, the segment overrides and whether the
@@ -84,13 +146,11 @@ def run_arrays(
     ``on_period(t, arrays)``: called at the start of every period with the pool columns (see
     :func:`abs_model.analytics.surveillance.reproject`).
     """
-    T = deal.periods
     mults = {"prepay_mult": prepay_mult, "default_mult": default_mult, "recovery_mult": recovery_mult}
     pool_lines = lines if lines is not None else _deal_lines(deal, a)
     base = project_lines(pool_lines, a, horizon=None, **mults)  # type: ignore[arg-type]
-    arrays = {f: _fit(base.totals[f], T, stock=f in STOCK_FIELDS) for f in FIELDS if f in base.totals}
-    S = arrays["closing_balance"].shape[0]
-    profile: dict[str, np.ndarray] | None = None
+    unit = None
+    collateral = base.totals["closing_balance"].shape[1] - 1
     if deal.revolving.active:
         # one line per replenishment entry; its count is receivables per unit bought
         # (share / average balance), so counts and per-account costs scale with purchases
@@ -98,22 +158,52 @@ def run_arrays(
         per_unit = np.array([ln.share / ln.average_balance for ln in deal.revolving.replenishment])
         unit_lines = dataclasses.replace(unit_lines, count=per_unit)
         unit = project_lines(unit_lines, a, horizon=None, **mults)  # type: ignore[arg-type]
-        profile = {f: _fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
-    plan = purchase_plan(deal, lambda ln: _line_profile(ln, deal, a, T, mults, arrays)) if profile is not None and deal.eligibility is not None else None
+        collateral = max(collateral, deal.revolving.periods + unit.totals["closing_balance"].shape[1] - 1)
+    T = horizon(deal, collateral_periods=collateral)
+    arrays = {f: _fit(base.totals[f], T, stock=f in STOCK_FIELDS) for f in FIELDS if f in base.totals}
+    profile = None if unit is None else {f: _fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
+    dates = month_ends(deal.cutoff_date, T)
+    plan = (
+        purchase_plan(deal, lambda ln: _line_profile(ln, deal, a, T, mults, arrays), periods=T)
+        if profile is not None and deal.eligibility is not None
+        else None
+    )
     engine = tr.Engine(
         deal.structure,
-        n_scenarios=S,
-        period_end_dates=deal.period_end_dates,
+        n_scenarios=arrays["closing_balance"].shape[0],
+        period_end_dates=dates,
         initial_pool_balance=deal.pool.balance,
         start_date=deal.cutoff_date,
+        ends_at_legal_final=True,
+        accrual_dates=accrual_dates(deal.cutoff_date, T, closing=deal.closing_date, first_payment=deal.first_payment),
     )
+    purchases, sale, costs_paid, liab = _run_periods(deal, a, engine, arrays, profile, plan=plan, on_period=on_period)
+    arrays["collection_costs_paid"] = costs_paid
+    return RunArrays(pool=arrays, purchases=purchases, cleanup_sale=sale, liabilities=liab, period_end_dates=dates)
+
+
+def _run_periods(
+    deal: Deal,
+    a: Assumptions,
+    engine: tr.Engine,
+    arrays: dict[str, np.ndarray],
+    profile: dict[str, np.ndarray] | None,
+    *,
+    plan: PurchasePlan | None = None,
+    on_period: Callable[[int, dict[str, np.ndarray]], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tr.LiabilityResult]:
+    """The period loop: hand each period's collections to the engine, add what it bought to the
+    pool's future rows, and take a called pool out at its balance. Returns purchases, clean-up
+    sales, collection costs paid and the liability result. ``plan`` (eligibility and concentration
+    limits) sets each period's capacity and purchase mix; late fees the trust receives are interest
+    collections, repurchases principal collections."""
+    S, T = arrays["closing_balance"].shape[0], engine.T
     state = engine.start()
     purchases = np.zeros((S, T + 1))
     sale = np.zeros((S, T + 1))
-    capacity = deal.revolving.capacity
     costs_paid = np.zeros((S, T + 1))
+    capacity = deal.revolving.capacity if profile is not None else 0.0
     strategy = a.collections
-    restr = strategy.rules if strategy is not None else None
     cost_rank = strategy.cost_rank if strategy is not None else "senior"
     late_fees = trust_late_fees(arrays, a)  # 违约金: the trust's interest collections when the deal says so
     for t in range(1, T + 1):
@@ -126,29 +216,8 @@ def run_arrays(
             arrays["collection_costs"][:, t],
             rank=cost_rank,
         )
-        pb_begin = arrays["opening_balance"][:, t]
-        pb_end = arrays["closing_balance"][:, t]
-        delinquent = sum(arrays[f"balance_m{j}"][:, t] for j in range(2, 7))
-        new_defaults = arrays["defaults"][:, t]
-        if restr is not None:
-            if restr.delinquent:
-                delinquent = delinquent + arrays["balance_restructured"][:, t]
-            if restr.counts_as_default:
-                new_defaults = new_defaults + arrays["restructured_entries"][:, t]
-            if not restr.eligible:  # restructured receivables are not eligible collateral
-                pb_begin = pb_begin - arrays["balance_restructured"][:, t - 1]
-                pb_end = pb_end - arrays["balance_restructured"][:, t]
-        inputs = tr.PeriodInputs(
-            interest_collected=interest,
-            principal_collected=principal,
-            recoveries=recoveries,
-            new_defaults=new_defaults,
-            pool_balance_begin=pb_begin,
-            pool_balance_end=pb_end,
-            delinquent_balance=delinquent,
-            purchase_capacity=(capacity if plan is None else plan.capacity(t, capacity)) if profile is not None else 0.0,
-            delinquent_by_bucket=np.stack([arrays[f"balance_m{j}"][:, t] for j in range(7)]),
-        )
+        cap = capacity if plan is None or profile is None else plan.capacity(t, capacity)
+        inputs = _period_inputs(arrays, t, a, interest=interest, principal=principal, recoveries=recoveries, capacity=cap)
         out = engine.step(state, t, inputs)
         bought = np.asarray(out.purchased, dtype=np.float64)
         if profile is not None and np.any(bought > 0):
@@ -164,11 +233,51 @@ def run_arrays(
                     arrays[f][called, t:] = 0.0
                 else:
                     arrays[f][called, t + 1 :] = 0.0
-    arrays["collection_costs_paid"] = costs_paid
-    return arrays, purchases, sale, engine.finish(state)
+    return purchases, sale, costs_paid, engine.finish(state)
 
 
-def _line_profile(line: ReplenishmentLine, deal: Deal, a: Assumptions, T: int, mults: dict[str, Any], arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _period_inputs(
+    arrays: dict[str, np.ndarray],
+    t: int,
+    a: Assumptions,
+    *,
+    interest: np.ndarray,
+    principal: np.ndarray,
+    recoveries: np.ndarray,
+    capacity: float,
+) -> tr.PeriodInputs:
+    """What the engine sees of the pool in period ``t``: collections net of costs, new defaults,
+    eligible pool balances and the 31–180 dpd (M2–M6) balance; restructured receivables count as
+    delinquent, defaulted or ineligible as the collection strategy says."""
+    pb_begin = arrays["opening_balance"][:, t]
+    pb_end = arrays["closing_balance"][:, t]
+    delinquent = sum(arrays[f"balance_m{j}"][:, t] for j in range(2, 7))
+    new_defaults = arrays["defaults"][:, t]
+    restr = a.collections.rules if a.collections is not None else None
+    if restr is not None:
+        if restr.delinquent:
+            delinquent = delinquent + arrays["balance_restructured"][:, t]
+        if restr.counts_as_default:
+            new_defaults = new_defaults + arrays["restructured_entries"][:, t]
+        if not restr.eligible:  # restructured receivables are not eligible collateral
+            pb_begin = pb_begin - arrays["balance_restructured"][:, t - 1]
+            pb_end = pb_end - arrays["balance_restructured"][:, t]
+    return tr.PeriodInputs(
+        interest_collected=interest,
+        principal_collected=principal,
+        recoveries=recoveries,
+        new_defaults=new_defaults,
+        pool_balance_begin=pb_begin,
+        pool_balance_end=pb_end,
+        delinquent_balance=delinquent,
+        purchase_capacity=capacity,
+        delinquent_by_bucket=np.stack([arrays[f"balance_m{j}"][:, t] for j in range(7)]),
+    )
+
+
+def _line_profile(
+    line: ReplenishmentLine, deal: Deal, a: Assumptions, T: int, mults: dict[str, Any], arrays: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
     """Pool columns of one unit of one replenishment line (as the mix's profile, for one line)."""
     one = dataclasses.replace(deal.revolving, replenishment=(dataclasses.replace(line, share=1.0),))
     lines = dataclasses.replace(loan_lines(replenishment_pool(one), a), count=np.array([1.0 / line.average_balance]))
@@ -212,16 +321,8 @@ def _net_of_costs(
 
 
 def _deal_lines(deal: Deal, a: Assumptions) -> Lines:
-    """The deal's precompressed rep-lines when ``a`` compresses the pool the same way (same
-    segment overrides, same default convention), else a fresh compression."""
-    own = deal.assumptions if deal.assumptions is not None else Assumptions.make()
-    lines = deal.pool_lines
-    same = (
-        isinstance(lines, Lines)
-        and (a.segment_overrides is own.segment_overrides or not (a.segment_overrides or own.segment_overrides))
-        and (a.roll_rates is None) == (own.roll_rates is None)
-        # guard against a deal whose pool was replaced after loading (dataclasses.replace)
-        and float(lines.count.sum()) == float(deal.pool.n)
-        and abs(float(lines.balance.sum()) - deal.pool.balance) <= 1e-9 * max(1.0, deal.pool.balance)
-    )
-    return lines if same else rep_lines(deal.pool, a)
+    """The deal's precompressed rep-lines when they were made from this very pool and ``a``
+    compresses it the same way (:class:`~abs_model.deal.compressed.CompressedPool`), else a fresh
+    compression."""
+    cached = deal.pool_lines.lines_for(deal.pool, a) if deal.pool_lines is not None else None
+    return cached if cached is not None else rep_lines(deal.pool, a)

@@ -112,13 +112,14 @@ def test_each_path_equals_a_single_run_with_its_multiples(deal: am.Deal, result:
     assert a is not None
     for k in (0, 17, 119):
         row = result.paths.loc[k]
-        arrays, purchases, _, liab = run_arrays(
+        ra = run_arrays(
             deal,
             a,
             default_mult=np.array([row.default_mult]),
             prepay_mult=np.array([row.prepay_mult]),
             recovery_mult=np.array([row.recovery_mult]),
         )
+        arrays, purchases, liab = ra.pool, ra.purchases, ra.liabilities
         pool0 = deal.pool.balance + purchases[0, 1:].sum()
         assert row.pool_cumulative_default == pytest.approx(arrays["defaults"][0, 1:].sum() / pool0, rel=1e-9)
         assert row.pool_cumulative_net_loss == pytest.approx(arrays["net_loss"][0, 1:].sum() / pool0, rel=1e-9)

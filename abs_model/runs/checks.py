@@ -1,0 +1,189 @@
+"""The deal-life checks of a :class:`~abs_model.runs.result.DealResult`, recomputed from its frames.
+
+Each check is a named :class:`~abs_model.projection.cashflows.CheckResult` holding its worst value
+(the largest violation over the periods, tranches or triggers it covers) and its tolerance. A
+broken invariant is a failed check, never a pass and never silently dropped: the report and the
+workbook list every check, and the CLI exits non-zero on a failed one. Every check reads the
+result's frames (scenario 0), not the engine's internals, so it would catch an engine that
+moved cash into no account.
+
+- ``ledger``: cash in = cash out + change in account balances, every period. Defined as
+  ``Σ into the deal (pool collections, clean-up proceeds) − Σ out of it (notes, fees, taxes,
+  purchases) = Δ(interest account + principal account + reserve)``, the reserve starting at its
+  pre-funded balance.
+- ``accounts at the end``: interest account + principal account + reserve after the last period
+  (legal final, clean-up or pool exhausted) — every account is released through the waterfall.
+- ``notes paid or written down``: ``original = Σ principal paid + Σ writedown``, every class.
+- ``notes roll-forward``: ``beginning − principal − writedown = ending``, every period and class;
+  no balance negative.
+- ``collections``: collections into the waterfall = pool collections − collection costs paid.
+- ``clean-up``: proceeds in the ledger = call price × pool balance sold; ``purchases``: par
+  bought by the waterfall = purchases added to the pool.
+- ``triggers``: each cumulative-default and delinquency trigger's value recomputed from the pool
+  frame (cumulative defaults / (initial pool + purchases before the period); M2–M6 balance /
+  pool balance).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from abs_model.projection.cashflows import CheckResult
+from abs_model.projection.engine import trust_late_fees
+from tranches.ledger import POTS, RESERVE
+
+if TYPE_CHECKING:
+    from abs_model.runs.result import DealResult
+
+CENT = 0.005
+"""Smallest tolerance of a money check (half a cent)."""
+
+
+def _is_pot(label: str) -> bool:
+    return all(part in POTS for part in label.split("+"))
+
+
+def money_tolerance(result: DealResult) -> float:
+    """Tolerance of the money checks: ``max(CENT, 1e-9 × deal size)`` (float rounding over a
+    deal of billions)."""
+    notes = sum(t.balance for t in result.deal.structure.tranches)
+    return max(CENT, 1e-9 * max(result.deal.pool.balance, notes))
+
+
+def deal_checks(result: DealResult) -> tuple[CheckResult, ...]:
+    """Every deal-life check of the module doc, in order."""
+    tol = money_tolerance(result)
+    out = [
+        _ledger(result, tol),
+        _accounts_at_end(result, tol),
+        _notes_settled(result, tol),
+        *_notes_roll_forward(result, tol),
+        _collections(result, tol),
+        *_cleanup_and_purchases(result, tol),
+    ]
+    trig = _triggers(result)
+    if trig is not None:
+        out.append(trig)
+    return tuple(out)
+
+
+def _ledger(result: DealResult, tol: float) -> CheckResult:
+    led, acc = result.ledger, result.accounts
+    T = len(acc)
+    src = led["source"].to_numpy()
+    dst = led["target"].to_numpy()
+    inside = {label: _is_pot(label) or label == RESERVE for label in {*src, *dst}}
+    src_in = np.array([not inside[x] for x in src], dtype=bool)
+    dst_out = np.array([not inside[x] for x in dst], dtype=bool)
+    period = led["period"].to_numpy(dtype=np.int64) - 1
+    amount = led["amount"].to_numpy(dtype=np.float64)
+    cash_in = np.bincount(period[src_in], weights=amount[src_in], minlength=T)[:T]
+    cash_out = np.bincount(period[dst_out], weights=amount[dst_out], minlength=T)[:T]
+    held = (acc["interest_account_end"].to_numpy() + acc["principal_account_end"].to_numpy() + acc["reserve_end"].to_numpy())
+    reserve = result.deal.structure.reserve
+    before = np.concatenate([[reserve.initial if reserve is not None else 0.0], held[:-1]])
+    gap = cash_in - cash_out - (held - before)
+    return CheckResult("ledger: cash in = cash out + change in account balances, every period", _worst(gap), tol)
+
+
+def _accounts_at_end(result: DealResult, tol: float) -> CheckResult:
+    acc = result.accounts
+    if acc.empty:
+        return CheckResult("accounts: no cash left in any account at the end", 0.0, tol)
+    last = acc.iloc[-1]
+    left = float(last["interest_account_end"] + last["principal_account_end"] + last["reserve_end"])
+    return CheckResult("accounts: no cash left in any account at the end", abs(left), tol)
+
+
+def _notes_settled(result: DealResult, tol: float) -> CheckResult:
+    worst = 0.0
+    for t in result.deal.structure.tranches:
+        f = result.tranches[t.name]
+        worst = max(worst, abs(t.balance - float(f["principal_paid"].sum()) - float(f["writedown"].sum())))
+    return CheckResult("notes: original balance = principal paid + written down, every class", worst, tol)
+
+
+def _notes_roll_forward(result: DealResult, tol: float) -> tuple[CheckResult, CheckResult]:
+    worst, negative = 0.0, 0.0
+    for f in result.tranches.values():
+        gap = f["balance_begin"] - f["principal_paid"] - f["writedown"] - f["balance_end"]
+        worst = max(worst, _worst(gap.to_numpy()))
+        negative = max(negative, -float(np.min(f["balance_end"].to_numpy(), initial=0.0)))
+    return (
+        CheckResult("notes: beginning − principal − writedown = ending, every tranche", worst, tol),
+        CheckResult("notes: no balance below zero", negative, tol),
+    )
+
+
+def _collections(result: DealResult, tol: float) -> CheckResult:
+    p = result.pool
+    pool_cash = (p["principal_collections"] + p["fee_interest"] + p["prepayment_fee"] + p["recoveries"] - p["collection_costs_paid"]).iloc[1:].sum()
+    pool_cash += float(trust_late_fees({"late_fees": p["late_fees"].to_numpy()}, result.assumptions)[1:].sum())  # 违约金 the trust receives
+    led = result.ledger
+    into_deal = float(led.loc[led["source"] == "pool", "amount"].sum())
+    return CheckResult("collections into the waterfall = pool collections − collection costs paid", abs(into_deal - float(pool_cash)), tol)
+
+
+def _cleanup_and_purchases(result: DealResult, tol: float) -> tuple[CheckResult, ...]:
+    out = []
+    p, led = result.pool, result.ledger
+    cl = result.deal.structure.cleanup
+    if cl is not None:
+        sold = p["cleanup_sale"].to_numpy()[1:] if "cleanup_sale" in p else np.zeros(len(p) - 1)
+        restr = result.assumptions.collections.rules if result.assumptions.collections is not None else None
+        if restr is not None and not restr.eligible and "balance_restructured" in p:
+            called = sold > 0
+            sold = sold - p["balance_restructured"].to_numpy()[1:] * called
+        call = (led["source"] == "cleanup_call").to_numpy()
+        rows = led["period"].to_numpy(dtype=np.int64)[call] - 1
+        paid = np.bincount(rows, weights=led["amount"].to_numpy(dtype=np.float64)[call], minlength=len(sold))[: len(sold)]
+        out.append(CheckResult("clean-up: proceeds = call price × pool balance sold", _worst(paid - cl.price * sold), tol))
+    if result.deal.revolving.active:
+        bought = result.revolving["purchased"].to_numpy()
+        added = p["purchases"].to_numpy()[1:] if "purchases" in p else np.zeros(len(bought))
+        out.append(CheckResult("purchases: receivables bought by the waterfall = purchases added to the pool", _worst(bought - added), tol))
+    return tuple(out)
+
+
+def _triggers(result: DealResult) -> CheckResult | None:
+    """Worst relative difference between each trigger's reported value and its value recomputed
+    from the pool frame (only the metrics a pool frame determines)."""
+    p = result.pool.iloc[1:]
+    restr = result.assumptions.collections.rules if result.assumptions.collections is not None else None
+    defaults = p["defaults"].to_numpy()
+    delinquent = sum(p[f"balance_m{j}"].to_numpy() for j in range(2, 7))
+    pool_end = p["closing_balance"].to_numpy()
+    if restr is not None:
+        if restr.counts_as_default:
+            defaults = defaults + p["restructured_entries"].to_numpy()
+        if restr.delinquent:
+            delinquent = delinquent + p["balance_restructured"].to_numpy()
+        if not restr.eligible:
+            pool_end = pool_end - p["balance_restructured"].to_numpy()
+    bought = result.revolving["purchased"].to_numpy()
+    denom = result.deal.pool.balance + np.concatenate([[0.0], np.cumsum(bought)[:-1]])
+    expected = {
+        "cumulative_default_rate": np.cumsum(defaults) / denom,
+        "delinquency_ratio": np.divide(delinquent, pool_end, out=np.zeros_like(pool_end), where=pool_end > 0),
+    }
+    worst, n = 0.0, 0
+    for g in result.deal.structure.triggers:
+        if g.metric not in expected:
+            continue
+        got = result.triggers[g.name]["value"].to_numpy()
+        want = expected[g.metric]
+        worst = max(worst, _worst((got - want) / np.maximum(np.abs(want), 1.0)))
+        n += 1
+    if n == 0:
+        return None
+    return CheckResult("triggers: values recomputed from the pool frame (cumulative default, delinquency)", worst, 1e-9)
+
+
+def _worst(gap: np.ndarray) -> float:
+    """Largest absolute value (NaN counts as infinitely wrong; 0 for no values)."""
+    a = np.abs(np.asarray(gap, dtype=np.float64))
+    if a.size == 0:
+        return 0.0
+    return float("inf") if np.isnan(a).any() else float(a.max())

@@ -1,0 +1,113 @@
+"""``--assumptions FILE``: a file of assumption overrides merged over the deal's own assumptions.
+
+The file names the keys it changes (the keys of :meth:`Assumptions.make`, at the top level or
+under a nested ``assumptions:`` mapping, as in a deal file); every other key keeps the deal's
+value. Keys that state the same thing in different ways replace each other as a group: naming
+any prepayment key (``cpr``, ``smm``, ``psa``, ``abs_speed``, ``cpr_by_term``) drops the deal's
+prepayment keys, naming any default key (``cdr``, ``mdr``, ``sda``, ``cumulative_default`` with
+its ``default_timing`` / ``timing_unit``, ``roll_rates``) drops the deal's default keys. A change
+of default convention (roll-rate ↔ SIFMA) is stated in the notes the CLI prints, never silent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from abs_model.assumptions.assumptions import Assumptions
+from abs_model.deal.model import Deal, assumptions_from_document
+from abs_model.errors import DealError
+
+PREPAYMENT_KEYS: tuple[str, ...] = ("cpr", "smm", "psa", "abs_speed", "cpr_by_term")
+DEFAULT_KEYS: tuple[str, ...] = ("cdr", "mdr", "sda", "cumulative_default", "default_timing", "timing_unit", "roll_rates")
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe YAML that refuses a key given twice in one mapping (naming both lines)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise DealError(f"duplicate key {key!r} on lines {seen[key]} and {line}")
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+@dataclass(frozen=True, slots=True)
+class MergedAssumptions:
+    """The merged assumptions and what the merge did, in words (for the CLI to print)."""
+
+    assumptions: Assumptions
+    notes: tuple[str, ...]
+
+
+def read_mapping(path: str | Path, *, what: str) -> dict[str, Any]:
+    """A YAML file's top-level mapping; a DealError naming the file otherwise."""
+    p = Path(path)
+    try:
+        doc = yaml.load(p.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+    except FileNotFoundError:
+        raise DealError(f"{p}: no such {what} file") from None
+    except DealError as exc:
+        raise DealError(f"{p}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise DealError(f"{p}: not valid YAML: {exc}") from None
+    if not isinstance(doc, Mapping):
+        raise DealError(f"{p}: must be a mapping of assumption names to values; got {type(doc).__name__}")
+    return {str(k): v for k, v in doc.items()}
+
+
+def override_document(path: str | Path) -> dict[str, Any]:
+    """The overrides in an assumptions file: its top-level mapping, or the mapping under its
+    ``assumptions:`` key when that is the file's only key (a deal-file style block)."""
+    doc = read_mapping(path, what="assumptions")
+    if set(doc) == {"assumptions"}:
+        inner = doc["assumptions"]
+        if not isinstance(inner, Mapping):
+            raise DealError(f"{path}: assumptions: must be a mapping of assumption names to values; got {type(inner).__name__}")
+        return {str(k): v for k, v in inner.items()}
+    return doc
+
+
+def merge_documents(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``override``'s keys on top; a group of alternative keys named in
+    ``override`` replaces the whole group in ``base`` (see module doc)."""
+    out = dict(base)
+    for group in (PREPAYMENT_KEYS, DEFAULT_KEYS):
+        if any(k in override for k in group):
+            for k in group:
+                out.pop(k, None)
+    out.update(override)
+    return out
+
+
+def deal_assumptions_document(deal: Deal) -> dict[str, Any]:
+    """The ``assumptions:`` block of the file the deal was loaded from ({} for none)."""
+    src = Path(deal.source)
+    if not src.is_file():
+        return {}
+    block = read_mapping(src, what="deal").get("assumptions") or {}
+    return {str(k): v for k, v in block.items()} if isinstance(block, Mapping) else {}
+
+
+def merged_assumptions(deal: Deal, path: str | Path) -> MergedAssumptions:
+    """The deal's assumptions with the file's overrides merged in (see module doc)."""
+    override = override_document(path)
+    base = deal_assumptions_document(deal)
+    merged = assumptions_from_document(merge_documents(base, override), source=str(path))
+    own = deal.assumptions if deal.assumptions is not None else Assumptions.make()
+    kept = sorted(k for k in merge_documents(base, override) if k not in override)
+    notes = [f"assumptions: {path} overrides {', '.join(sorted(override)) or 'nothing'}; keeps the deal's {', '.join(kept) or 'nothing else'}"]
+    if not base and deal.assumptions is not None:
+        notes.append(f"assumptions: the deal's assumptions are not in a file ({deal.source}); {path} is used alone")
+    if merged.convention != own.convention:
+        why = ", ".join(k for k in DEFAULT_KEYS if k in override) or "its keys"
+        notes.append(f"assumptions: the default convention changes from {own.convention} (deal) to {merged.convention} because {path} names {why}")
+    return MergedAssumptions(assumptions=merged, notes=tuple(notes))

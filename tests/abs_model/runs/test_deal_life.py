@@ -1,0 +1,170 @@
+"""The deal's whole life balances (issue 10, defects 1–3; issue 17, item 5).
+
+Worked on the Baitiao example with a small synthetic pool (2,000 receivables, scaled to the
+deal's RMB 1.2bn): every yuan collected ends in a note, a fee, a purchase or the residual; no
+account holds cash after the last period; principal still owed at the end is a loss everywhere a
+loss is reported; a clean-up call never fires while the deal is revolving.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import abs_model as am
+import tranches as tr
+from abs_model.deal.compressed import CompressedPool
+from abs_model.runs.runner import horizon, run_arrays
+
+ROOT = Path(__file__).resolve().parents[3]
+BAITIAO = ROOT / "examples" / "baitiao_revolving.yaml"
+CENT = 0.005
+
+
+@pytest.fixture(scope="module")
+def deal() -> am.Deal:
+    pool = am.synthetic_pool(2_000, seed=11)
+    return am.load_deal(BAITIAO, pool=pool, scale_pool=True)
+
+
+def _scaled(pool: am.Pool, target: float) -> am.Pool:
+    k = target / pool.balance
+    return dataclasses.replace(
+        pool, original_principal=pool.original_principal * k, current_principal=pool.current_principal * k
+    )
+
+
+# ---------------------------------------------------------------- defect 1: stale rep-lines
+def test_replaced_pool_of_same_count_and_balance_is_projected_afresh(deal: am.Deal) -> None:
+    # another pool with the same loan count and the same balance: the old code matched on
+    # (count, balance) and silently projected the deal's own pool instead
+    other = _scaled(am.synthetic_pool(deal.pool.n, seed=99), deal.pool.balance)
+    assert other.n == deal.pool.n and other.balance == pytest.approx(deal.pool.balance, rel=1e-12)
+    replaced = dataclasses.replace(deal, pool=other)
+    got = am.run(replaced).pool["closing_balance"].to_numpy()
+    fresh = am.run(dataclasses.replace(replaced, pool_lines=None)).pool["closing_balance"].to_numpy()
+    own = am.run(deal).pool["closing_balance"].to_numpy()
+    np.testing.assert_allclose(got, fresh, rtol=1e-12)
+    assert np.abs(got - own).max() > 1.0  # the two pools really differ
+
+
+def test_cache_is_keyed_on_the_compression_keys(deal: am.Deal) -> None:
+    cache = deal.pool_lines
+    assert isinstance(cache, CompressedPool)
+    a = deal.assumptions
+    assert a is not None
+    assert cache.lines_for(deal.pool, a) is cache.lines
+    assert cache.lines_for(deal.pool, a.stressed(default=2.0)) is cache.lines  # same compression
+    assert cache.lines_for(deal.pool, am.Assumptions.make(cpr=0.2, cdr=0.02)) is None  # SIFMA: no missed instalments
+    copy = dataclasses.replace(deal.pool)
+    assert cache.lines_for(copy, a) is None  # another object: never trusted
+
+
+# ---------------------------------------------------------------- defect 2: cash left in accounts
+def test_reserve_is_funded_then_released_and_no_account_holds_cash_at_the_end(deal: am.Deal) -> None:
+    r = am.run(deal)
+    acc = r.accounts
+    # the example's liquidity reserve (流动性储备) is funded up to its target (the next payment
+    # date's taxes, senior fees and senior interest) while the seniors are outstanding ...
+    assert acc["reserve_end"].max() > 0.0
+    assert acc["reserve_end"].max() == pytest.approx(acc["reserve_target"].max(), rel=1e-9)
+    # ... and released through the waterfall by the end (the old engine kept the 12m for ever)
+    last = acc.iloc[-1]
+    assert last["reserve_end"] == pytest.approx(0.0, abs=CENT)
+    assert last["interest_account_end"] + last["principal_account_end"] == pytest.approx(0.0, abs=CENT)
+    assert not r.failed_checks, [c.name for c in r.failed_checks]
+    names = [c.name for c in r.checks]
+    for expected in ("ledger:", "accounts:", "notes: original", "notes: beginning", "triggers:", "clean-up:", "purchases:"):
+        assert any(n.startswith(expected) for n in names), expected
+
+
+def test_cash_left_in_an_account_is_a_failed_named_check(deal: am.Deal) -> None:
+    # drop every pay_residual step: the excess spread stays in the interest account
+    st = deal.structure
+    wfs = {p: tr.Waterfall([s for s in wf.steps if not isinstance(s, tr.steps.PayResidual)]) for p, wf in st.waterfalls.items()}
+    broken = dataclasses.replace(deal, structure=dataclasses.replace(st, waterfalls=wfs))
+    r = am.run(broken)  # does not raise: reported
+    failed = {c.name: c.max_abs_error for c in r.failed_checks}
+    left = r.accounts.iloc[-1][["interest_account_end", "principal_account_end", "reserve_end"]].sum()
+    assert left > 1_000.0
+    assert failed == {"accounts: no cash left in any account at the end": pytest.approx(left)}
+    with pytest.raises(am.errors.ConservationError, match="no cash left"):
+        r.raise_on_failed_checks()
+
+
+# ---------------------------------------------------------------- defect 3: unpaid notes
+def test_horizon_reaches_legal_final() -> None:
+    # cut-off 2026-06-30, legal final 2028-09-26: the last collection period ends 2028-08-31
+    d = am.load_deal(BAITIAO, pool=am.synthetic_pool(200, seed=1), scale_pool=True)
+    assert horizon(d, collateral_periods=0) == 26
+    ra = run_arrays(d, d.assumptions or am.Assumptions.make())
+    assert ra.n_periods == 26 and str(ra.period_end_dates[-1]) == "2028-08-31"
+    assert horizon(dataclasses.replace(d, legal_final=None), collateral_periods=40) == 40
+    assert horizon(dataclasses.replace(d, legal_final=None), collateral_periods=3) == 24  # never below periods
+    assert horizon(dataclasses.replace(d, legal_final=np.datetime64("2020-01-01")), collateral_periods=0) == 24
+    with pytest.raises(am.errors.DealError, match=r"dates.legal_final: the run would cover 1\d{4} monthly periods"):
+        horizon(dataclasses.replace(d, legal_final=np.datetime64("3026-01-01")), collateral_periods=0)
+
+
+def test_principal_owed_at_legal_final_is_a_loss_everywhere(deal: am.Deal) -> None:
+    # legal final after 8 months: the pool cannot have repaid the notes; the old code showed 0 %
+    early = dataclasses.replace(deal, legal_final=np.datetime64("2027-03-20"), periods=6)
+    r = am.run(early, prepay_mult=0.5)
+    s = r.summary()
+    assert len(r.pool) - 1 == 8  # periods ending 2026-07-31 … 2027-02-28
+    for name, f in r.tranches.items():
+        orig = float(f["balance_begin"].iloc[0])
+        owed = orig - float(f["principal_paid"].sum())
+        assert s.loc[name, "loss"] == pytest.approx(owed, abs=CENT)
+        assert s.loc[name, "ending_balance"] == pytest.approx(0.0, abs=CENT)
+        assert bool(s.loc[name, "paid_in_full"]) == (owed <= CENT)
+    assert s.loc["Subordinated", "loss_pct"] > 0.5 and not s.loc["Subordinated", "paid_in_full"]
+    # the sweep reports the same loss for the same scenario
+    sw = am.sweep(early, {"prepay": [0.5]}, progress=False).set_index("tranche")
+    for name in r.tranches:
+        assert sw.loc[name, "loss"] == pytest.approx(s.loc[name, "loss"], rel=1e-9, abs=CENT)
+        assert bool(sw.loc[name, "paid_in_full"]) == bool(s.loc[name, "paid_in_full"])
+
+
+def test_slow_prepayment_is_run_to_legal_final_not_cut_at_period_24(deal: am.Deal) -> None:
+    r = am.run(deal, prepay_mult=0.5)
+    s = r.summary()
+    # every class ends paid or written down: loss = original − principal paid, nothing left owing
+    for name, f in r.tranches.items():
+        assert s.loc[name, "loss"] == pytest.approx(float(f["balance_begin"].iloc[0] - f["principal_paid"].sum()), abs=CENT)
+    assert "paid_in_full" in s.columns
+    assert not r.failed_checks
+
+
+# ---------------------------------------------------------------- issue 17.5: clean-up while revolving
+def test_pool_paid_down_while_revolving_is_replenished_not_called(deal: am.Deal) -> None:
+    # CPR 20 % × 5 = 100 %: every current receivable prepays in period 1, a few delinquent ones
+    # stay (pool factor ≈ 2 %, below the 10 % clean-up threshold). The old engine called the pool
+    # there, bought RMB 1.2bn of receivables with the collections, sold them all for the price of
+    # the delinquent remainder and wrote every class down 100 %.
+    r = am.run(deal, prepay_mult=5.0)
+    rev = r.revolving
+    assert not rev.loc[rev["phase"] == "revolving", "called"].any()
+    assert r.pool["purchases"].iloc[1] > 0.9 * deal.pool.balance  # collections bought new receivables
+    assert r.tranches["Senior A"]["writedown"].iloc[0] == 0.0
+    assert r.summary().loc["Senior A", "loss"] == pytest.approx(0.0, abs=CENT)
+    assert not r.failed_checks, [c.name for c in r.failed_checks]
+
+
+def test_no_loss_cliff_between_nearby_prepayment_speeds(deal: am.Deal) -> None:
+    sw = am.sweep(deal, {"prepay": [4.99, 5.0]}, progress=False)
+    senior = sw[sw["tranche"] == "Senior A"]["loss_pct"].to_numpy()
+    assert senior == pytest.approx([0.0, 0.0], abs=1e-12)
+
+
+def test_cleanup_price_is_paid_on_the_pool_balance_sold(deal: am.Deal) -> None:
+    r = am.run(deal)
+    called = r.revolving.index[r.revolving["called"]]
+    assert called.size == 1
+    t = int(called[0])
+    assert r.revolving.loc[t, "phase"] != "revolving" and bool(r.revolving.loc[t, "payment_date"])
+    sold = float(r.pool.loc[t, "cleanup_sale"])
+    assert r.accounts.loc[t, "cleanup_proceeds"] == pytest.approx(1.0 * sold, abs=CENT)

@@ -1,0 +1,114 @@
+"""The end of a deal's life in the engine: the reserve is released above its target and in the
+last period, principal still owed at legal final is written down, and a clean-up call waits for a
+payment date after the revolving period. Numbers worked by hand in the comments."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.tranches.conftest import month_ends
+from tranches import CleanupCall, ReserveAccount, Structure, Tranche, Waterfall, run_liabilities, steps
+
+CENT = 0.005
+
+
+def with_reserve(reserve: ReserveAccount) -> Structure:
+    return Structure(
+        tranches=(Tranche("A", 100_000.0), Tranche("Sub", 20_000.0, tranche_class="subordinated")),
+        reserve=reserve,
+        waterfalls={
+            "amortising": Waterfall(
+                [steps.FundReserve(), steps.PayPrincipal(("A", "Sub")), steps.PayResidual()]
+            )
+        },
+    )
+
+
+def test_reserve_above_target_is_released_and_emptied_in_the_last_period() -> None:
+    # fixed target 3,000, pre-funded 5,000, no draw step: period 1 releases the 2,000 above the
+    # target into the interest pot (with 100 of interest: 2,100 of residual); period 2 keeps
+    # 3,000; period 3 is the last: target 0, the 3,000 is released (residual 3,100)
+    r = run_liabilities(
+        with_reserve(ReserveAccount(basis="fixed", amount=3_000.0, initial=5_000.0)),
+        period_end_dates=month_ends(3),
+        initial_pool_balance=120_000.0,
+        interest_collected=100.0,
+        principal_collected=1_000.0,
+        pool_balance_end=[119_000.0, 118_000.0, 117_000.0],
+    )
+    acc = r.account_frame(0)
+    assert acc["reserve_end"].tolist() == pytest.approx([3_000.0, 3_000.0, 0.0], abs=CENT)
+    assert acc["reserve_draw"].tolist() == pytest.approx([2_000.0, 0.0, 3_000.0], abs=CENT)
+    assert r.tranche("Sub").residual_paid[0].tolist() == pytest.approx([2_100.0, 100.0, 3_100.0], abs=CENT)
+    assert acc["interest_account_end"].iloc[-1] + acc["principal_account_end"].iloc[-1] == pytest.approx(0.0, abs=CENT)
+
+
+def test_reserve_target_follows_the_notes_down_to_zero() -> None:
+    # target 10 % of the notes at the start of the period, no step-down floor: notes 120,000 →
+    # target 12,000 funded from interest 15,000 (3,000 residual); then principal 60,000 pays A,
+    # notes 60,000 → target 6,000: 6,000 released into interest (15,000 + 6,000 − 0 → residual)
+    r = run_liabilities(
+        with_reserve(ReserveAccount(basis="note_balance", rate=0.10)),
+        period_end_dates=month_ends(3),
+        initial_pool_balance=120_000.0,
+        interest_collected=15_000.0,
+        principal_collected=[60_000.0, 0.0, 0.0],
+        pool_balance_end=[60_000.0, 60_000.0, 60_000.0],
+    )
+    acc = r.account_frame(0)
+    assert acc["reserve_target"].tolist() == pytest.approx([12_000.0, 6_000.0, 0.0], abs=CENT)
+    assert acc["reserve_end"].tolist() == pytest.approx([12_000.0, 6_000.0, 0.0], abs=CENT)
+    assert r.tranche("Sub").residual_paid[0].tolist() == pytest.approx([3_000.0, 21_000.0, 21_000.0], abs=CENT)
+
+
+def two_class(**kw: object) -> Structure:
+    wf = Waterfall([steps.PayPrincipal(("A", "Sub")), steps.PayResidual()])
+    return Structure(
+        tranches=(Tranche("A", 100_000.0), Tranche("Sub", 20_000.0, tranche_class="subordinated")),
+        waterfalls={"amortising": wf, "revolving": Waterfall([steps.BuyReceivables(), steps.PayResidual()])},
+        **kw,
+    )  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("writedown", ["period", "legal_final"])
+def test_principal_owed_at_legal_final_is_written_down(writedown: str) -> None:
+    # pool 120,000 pays 10,000 a month for 3 months: A is owed 70,000 at the end. As a window of
+    # a longer deal nothing is lost; at legal final the 70,000 + Sub's 20,000 are losses
+    kw = dict(
+        period_end_dates=month_ends(3),
+        initial_pool_balance=120_000.0,
+        interest_collected=0.0,
+        principal_collected=10_000.0,
+        pool_balance_end=[110_000.0, 100_000.0, 90_000.0],
+    )
+    st = two_class(writedown=writedown)
+    window = run_liabilities(st, **kw)  # type: ignore[arg-type]
+    assert window.tranche("A").writedown.sum() == 0.0 and window.tranche("A").balance_end[0, -1] == pytest.approx(70_000.0)
+    final = run_liabilities(st, ends_at_legal_final=True, **kw)  # type: ignore[arg-type]
+    assert final.tranche("A").writedown[0].tolist() == pytest.approx([0.0, 0.0, 70_000.0], abs=CENT)
+    assert final.tranche("Sub").writedown[0].tolist() == pytest.approx([0.0, 0.0, 20_000.0], abs=CENT)
+    assert final.tranche("A").balance_end[0, -1] == 0.0 and final.tranche("Sub").balance_end[0, -1] == 0.0
+
+
+def test_cleanup_waits_for_the_end_of_revolving_and_a_payment_date() -> None:
+    # pool factor 5 % from period 1 (below the 10 % threshold); revolving 2 periods, then
+    # quarterly payments: the call can't fire in periods 1–2 (revolving) nor 3–4 (no payment
+    # date); period 5 is the first quarterly payment date after revolving
+    st = two_class(
+        revolving_periods=2,
+        cleanup=CleanupCall(threshold=0.10, price=1.0),
+        payment_every={"revolving": 1, "amortising": 3},
+    )
+    r = run_liabilities(
+        st,
+        period_end_dates=month_ends(8),
+        initial_pool_balance=120_000.0,
+        interest_collected=0.0,
+        principal_collected=0.0,
+        pool_balance_end=6_000.0,
+        purchase_capacity=0.0,
+    )
+    assert r.called[0].tolist() == [False, False, False, False, True, False, False, False]
+    assert r.account_frame(0)["cleanup_proceeds"].iloc[4] == pytest.approx(6_000.0)
+    assert np.asarray(r.revolving_frame(0)["payment_date"])[4]
