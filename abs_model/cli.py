@@ -188,7 +188,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     deal = am.load_deal(args.deal, pool=pool)
     a = am.load_assumptions(args.assumptions) if args.assumptions else None
     grid = _parse_grid(args.grid) if args.grid else {"prepay": [0.5, 1.0, 1.5], "default": [1.0, 2.0, 3.0]}
-    df = sweep(deal, grid, assumptions=a, chunk=args.chunk, progress=False if args.quiet else None)
+    with _executor(args) as ex:
+        df = sweep(deal, grid, assumptions=a, chunk=args.chunk, progress=False if args.quiet else None, executor=ex)
+    _report_lost(df.attrs.get("lost_workers", ()))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     p = out / "sweep.csv"
@@ -208,7 +210,9 @@ def cmd_breakeven(args: argparse.Namespace) -> int:
     pool = am.Pool.from_tape(am.read_tape(args.tape)) if args.tape else None
     deal = am.load_deal(args.deal, pool=pool)
     a = am.load_assumptions(args.assumptions) if args.assumptions else None
-    res = breakeven(deal, assumptions=a, upper=args.upper, unbracketed="nan")
+    with _executor(args) as ex:
+        res = breakeven(deal, assumptions=a, upper=args.upper, unbracketed="nan", executor=ex, progress=False if args.quiet else None)
+    _report_lost(res.lost_workers)
     s = res.summary
     print(f"{deal.name}: breakeven default multiples (临界违约率), minimum over {res.frame['scenario'].nunique()} stress scenarios")
     print(f"base cumulative default rate {res.base_default_rate:.4%}; targets: " + ", ".join(f"{r} {v:.2%}" for r, v in res.target_rates.items()))
@@ -232,6 +236,52 @@ def cmd_breakeven(args: argparse.Namespace) -> int:
         print("\nWrote:")
         for p in written:
             print(f"  {p}")
+    return 0
+
+
+def _add_scale_out(p: argparse.ArgumentParser) -> None:
+    """The options of every command that runs many scenarios: where they run, and quiet."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--scheduler", metavar="ADDRESS", help="run on a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (docs/cluster.md)")
+    g.add_argument("--workers", type=int, metavar="N", help="start a local Dask cluster of N worker processes on 127.0.0.1 for this run")
+    if not any(a.dest == "quiet" for a in p._actions):
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _executor(args: argparse.Namespace) -> Any:
+    from abs_model.analytics.executors import cluster_executor
+
+    return cluster_executor(scheduler=args.scheduler, workers=args.workers)
+
+
+def _report_lost(workers: Sequence[str]) -> None:
+    if workers:
+        print(f"abs-model: {len(workers)} worker(s) lost during the run ({', '.join(workers)}); their chunks were re-run", file=sys.stderr)
+
+
+def cmd_montecarlo(args: argparse.Namespace) -> int:
+    from abs_model.analytics.montecarlo import monte_carlo
+    from abs_model.output.atomic import atomic_write
+
+    pool = am.Pool.from_tape(am.read_tape(args.tape)) if args.tape else None
+    deal = am.load_deal(args.deal, pool=pool)
+    a = am.load_assumptions(args.assumptions) if args.assumptions else None
+    with _executor(args) as ex:
+        mc = monte_carlo(deal, n_paths=args.paths, seed=args.seed, sigma=args.sigma, assumptions=a, chunk=args.chunk,
+                         executor=ex, progress=False if args.quiet else None)
+    _report_lost(mc.lost_workers)
+    if not mc.complete:
+        why = "; ".join(f"chunk {i}: {e}" for i, e in list(mc.errors.items())[:5])
+        raise am.AbsModelError(f"montecarlo: {len(mc.missing_chunks)} chunk(s) of {args.chunk} paths failed after their retries: {why}")
+    print(f"{deal.name}: {mc.n_paths:,} paths, seed {mc.seed}, default-multiple volatility {args.sigma:g}")
+    print(mc.summary().to_string(float_format=lambda v: f"{v:,.6f}"))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        p = out / "montecarlo_summary.csv"
+        with atomic_write(p, "w") as fh:
+            mc.summary().to_csv(fh)
+        print(f"\nWrote:\n  {p}")
     return 0
 
 
@@ -270,6 +320,18 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--upper", type=float, default=50.0, help="highest default multiple searched (default 50)")
     be.add_argument("--out")
     be.set_defaults(func=cmd_breakeven)
+    mc = sub.add_parser("montecarlo", help="Monte Carlo over a one-factor default shock: loss and WAL distribution per class")
+    mc.add_argument("deal")
+    mc.add_argument("--tape")
+    mc.add_argument("--assumptions")
+    mc.add_argument("--paths", type=int, default=10_000, help="number of paths (default 10000)")
+    mc.add_argument("--seed", type=int, default=0)
+    mc.add_argument("--sigma", type=float, default=0.4, help="volatility of the log default multiple (default 0.4)")
+    mc.add_argument("--chunk", type=int, default=1000, help="paths per batch (default 1000)")
+    mc.add_argument("--out")
+    mc.set_defaults(func=cmd_montecarlo)
+    for cmd in (sw, be, mc):
+        _add_scale_out(cmd)
     return p
 
 

@@ -34,12 +34,13 @@ that survives its rating's stress, by bisection on the size.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from abs_model.analytics.executors import cluster_client, map_chunks
 from abs_model.analytics.scenarios import RATING_MULTIPLES, TARGET_DEFAULT_MULTIPLES, Scenario, scenario_set, variant
 from abs_model.assumptions.assumptions import Assumptions
 from abs_model.core.solve import bisect_predicate, first_positive
@@ -78,6 +79,8 @@ class BreakevenResult:
     ``breakeven_mult``), bracket ("" or why the pair could not be bracketed, then NaN), passes
     (solver passes, the first grid included).
 
+    ``lost_workers``: workers lost from the cluster during the run (their chunks were re-run).
+
     ``summary`` columns: tranche, class, variant, breakeven_mult (minimum over scenarios),
     binding_scenario (the scenario with the lowest breakeven_default_rate),
     breakeven_default_rate (the minimum — 临界违约率), base_default_rate, coverage
@@ -91,6 +94,7 @@ class BreakevenResult:
     summary: pd.DataFrame
     base_default_rate: float
     target_rates: Mapping[str, float]
+    lost_workers: tuple[str, ...] = ()
 
 
 def _losses(
@@ -132,6 +136,51 @@ def _losses(
     return fd, pl, cdr
 
 
+def _loss_chunk(
+    deal: Deal, a: Assumptions, scen: Sequence[Scenario], rows: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_losses` of one chunk of rows ``(scenario indices, multiples)``: a pure top-level
+    function, so a Dask worker can run it."""
+    return _losses(deal, a, scen, rows[0], rows[1])
+
+
+@dataclass
+class _Runner:
+    """Evaluates rows of (scenario, multiple) in this process or on an executor, one chunk per
+    ``(timing, spread_bp)`` group — the batches :func:`_losses` runs in process, so the numbers are
+    identical — and remembers the workers lost along the way."""
+
+    deal: Deal
+    a: Assumptions
+    scen: Sequence[Scenario]
+    executor: Any = None
+    timeout: float | None = None
+    progress: bool | None = None
+    lost: set[str] = field(default_factory=set)
+
+    def __call__(self, s_idx: np.ndarray, mult: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self.executor is None:
+            return _losses(self.deal, self.a, self.scen, s_idx, mult)
+        keys = [(self.scen[i].timing, self.scen[i].spread_bp) for i in s_idx]
+        groups = [np.array([r for r, k in enumerate(keys) if k == key], dtype=np.int64) for key in dict.fromkeys(keys)]
+        run = map_chunks(
+            _loss_chunk,
+            [(s_idx[g], mult[g]) for g in groups],
+            shared=(self.deal, self.a, tuple(self.scen)),
+            executor=self.executor,
+            timeout=self.timeout,
+            progress=self.progress,
+            desc="breakeven",
+        )
+        self.lost.update(run.lost_workers)
+        parts = run.require_complete()
+        n = len(self.deal.tranche_names)
+        fd, pl, cdr = np.zeros((s_idx.size, n)), np.zeros((s_idx.size, n)), np.zeros(s_idx.size)
+        for g, (f, p, c) in zip(groups, parts, strict=True):
+            fd[g], pl[g], cdr[g] = f, p, c
+        return fd, pl, cdr
+
+
 def _survival(
     deal: Deal, a: Assumptions, scen: Sequence[Scenario], s_idx: np.ndarray, mult: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -142,7 +191,7 @@ def _survival(
 
 def _solve(
     deal: Deal,
-    a: Assumptions,
+    runner: _Runner,
     scen: Sequence[Scenario],
     pairs: list[tuple[int, int, int]],
     *,
@@ -163,7 +212,7 @@ def _solve(
         key = np.stack([si[owner].astype(np.float64), m.ravel()])
         uniq, inv = np.unique(key, axis=1, return_inverse=True)
         inv = inv.ravel()
-        fd, pl, cdr = _losses(deal, a, scen, uniq[0].astype(np.int64), uniq[1])
+        fd, pl, cdr = runner(uniq[0].astype(np.int64), uniq[1])
         value = np.where(vi[owner] == 0, fd[inv, tj[owner]], pl[inv, tj[owner]])
         return value.reshape(m.shape), cdr[inv].reshape(m.shape)
 
@@ -196,6 +245,9 @@ def breakeven(
     target_rates: Mapping[str, float] | None = None,
     ratings: Mapping[str, str] | None = None,
     unbracketed: Literal["raise", "nan"] = "raise",
+    executor: Any = None,
+    timeout: float | None = None,
+    progress: bool | None = None,
 ) -> BreakevenResult:
     """Breakeven default multiples and 临界违约率 for every tranche × scenario × variant.
 
@@ -207,13 +259,18 @@ def breakeven(
     or ``target_rates`` (absolute, per rating) give the rating targets; ``ratings`` maps tranche →
     target rating. ``unbracketed="raise"`` (default) raises :class:`SolverError` for a class that
     cannot be bracketed; ``"nan"`` reports NaN for it with the reason in the ``bracket`` column.
-    See the module doc.
+    ``executor`` (see :func:`abs_model.analytics.executors.map_chunks`) runs each pass's batches
+    on a cluster, with the same numbers as in process; a chunk still failing after its retries
+    raises :class:`~abs_model.analytics.executors.IncompleteRunError`. See the module doc.
     """
     a, scen, pairs = _checked(deal, assumptions, scenarios, variants, tranches, upper, tol, points, unbracketed)
     names = deal.tranche_names
-    lo, hi, lo_cdr, status, passes = _solve(
-        deal, a, scen, pairs, upper=float(upper), tol=float(tol), points=points, raise_unbracketed=unbracketed == "raise"
-    )
+    runner = _Runner(deal, a, scen, executor=executor, timeout=timeout, progress=progress)
+    with cluster_client(executor) as client:
+        runner.executor = client
+        lo, hi, lo_cdr, status, passes = _solve(
+            deal, runner, scen, pairs, upper=float(upper), tol=float(tol), points=points, raise_unbracketed=unbracketed == "raise"
+        )
     classes = {t.name: t.tranche_class for t in deal.structure.tranches}
     frame = pd.DataFrame(
         {
@@ -232,7 +289,9 @@ def breakeven(
     base_rate = float(base_cdr[0])
     rates = dict(target_rates) if target_rates is not None else {r: float(m) * base_rate for r, m in targets.items()}
     summary = _summary(frame, classes, base_rate, rates, ratings)
-    return BreakevenResult(frame=frame, summary=summary, base_default_rate=base_rate, target_rates=rates)
+    return BreakevenResult(
+        frame=frame, summary=summary, base_default_rate=base_rate, target_rates=rates, lost_workers=tuple(sorted(runner.lost))
+    )
 
 
 def _checked(

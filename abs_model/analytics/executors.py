@@ -51,6 +51,7 @@ __all__ = [
     "ChunkRun",
     "IncompleteRunError",
     "MissingExtraError",
+    "cluster_client",
     "cluster_executor",
     "distributed_module",
     "is_dask_client",
@@ -73,8 +74,9 @@ class IncompleteRunError(RuntimeError):
     """A distributed run finished with chunks missing and the caller asked for a complete one."""
 
 
-class MissingExtraError(ImportError):
-    """A feature needs an optional extra that is not installed; the message names the extra."""
+class MissingExtraError(AbsModelError, ImportError):
+    """A feature needs an optional extra that is not installed; the message names the extra. An
+    ``ImportError`` (what it is) and an :class:`AbsModelError` (the CLI prints it as one line)."""
 
 
 def distributed_module() -> Any:
@@ -168,7 +170,8 @@ def cluster_executor(*, scheduler: str | None = None, workers: int | None = None
     - ``scheduler``: a client of the running scheduler at that address (``tcp://host:8786``),
       closed on exit (the cluster keeps running);
     - ``workers``: a ``LocalCluster`` of ``N`` worker processes with one thread each, listening
-      on 127.0.0.1 only, without a dashboard; the client and the cluster stop on exit.
+      on 127.0.0.1 only (the scheduler's HTTP server on a free loopback port); the client and
+      the cluster stop on exit.
     """
     if scheduler is not None and workers is not None:
         raise AbsModelError(f"--scheduler and --workers: give one of them; got {scheduler!r} and {workers!r}")
@@ -184,7 +187,7 @@ def cluster_executor(*, scheduler: str | None = None, workers: int | None = None
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",  # the scheduler's HTTP routes: loopback, any free port
             timeout=CONNECT_TIMEOUT_S,
         )
         try:
@@ -198,12 +201,14 @@ def cluster_executor(*, scheduler: str | None = None, workers: int | None = None
         return
     if not isinstance(scheduler, str) or "://" not in scheduler:
         raise AbsModelError(f"--scheduler: an address must name its protocol, e.g. 'tcp://10.0.0.5:8786'; got {scheduler!r}")
-    with _client_for(scheduler) as client:
+    with cluster_client(scheduler) as client:
         yield client
 
 
 @contextmanager
-def _client_for(executor: Any) -> Iterator[Any]:
+def cluster_client(executor: Any) -> Iterator[Any]:
+    """The executor resolved for a block of several runs: an address is connected once (and the
+    client closed on exit); ``None``, a client or a ``concurrent.futures`` executor as given."""
     client, owned = resolve_executor(executor)
     try:
         yield client
@@ -237,7 +242,7 @@ def map_chunks(
         raise AbsModelError(f"timeout: must be a number of seconds > 0 or None; got {timeout!r}")
     items = list(chunks)
     seen: Callable[[int, R], None] = on_result if on_result is not None else (lambda i, r: None)
-    with _client_for(executor) as client:
+    with cluster_client(executor) as client:
         if client is None:
             out: list[R | None] = []
             with progress_bar(len(items), desc=desc, progress=progress) as bar:

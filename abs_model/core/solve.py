@@ -19,7 +19,9 @@ evaluates in one batch (a) the secant estimate of ``x*`` from the two lowest poi
 (``d = x₁ − x_s``), and (b) ``k`` equally spaced points of the bracket, which bound the worst case
 (the bracket shrinks at least ``k + 1``-fold a pass whatever the curve does). A smooth curve is
 solved in a few passes; a kink (a trigger that starts to bind) costs k-section passes until the
-secant points lie on one smooth piece again.
+secant points lie on one smooth piece again. A pass costs about the same for few rows as for
+many (one batched call each), so when rows drop out the others get more points: each pass may
+evaluate ``n × (points + 2)`` points in all, as the first grid did.
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ FloatArray = npt.NDArray[np.float64]
 SCALAR_XTOL = 1e-15
 #: Most iterations of :func:`root_scalar`.
 SCALAR_MAX_ITER = 300
+#: Most points spread over the bracket in one pass of :func:`first_positive`.
+MAX_SPREAD_POINTS = 1024
+#: Distances either side of the secant estimate, as fractions of its extrapolation distance ``d``.
+SECANT_LADDER = np.array([1e-1, 1e-3])
+#: Points around the secant estimate in one pass: the ladder either side, ±½ tolerance and itself.
+NEAR_POINTS = 2 * SECANT_LADDER.size + 3
 
 
 def root_scalar(f: Callable[[float], float], lo: float, hi: float) -> float | None:
@@ -184,11 +192,12 @@ def first_positive(
     x2 = np.where(nxt > first, grid[nxt], np.nan)
     v2 = np.where(nxt > first, v[r, nxt], np.nan)
     passes = 1
-    k_sect = max(points - 7, 1)
+    budget = n * (points + 2)  # points a pass may spend: a pass costs about the same for fewer rows
     while passes < max_passes:
         active = np.flatnonzero(ok & (b - a > np.maximum(rtol * b, atol)))
         if active.size == 0:
             break
+        k_sect = int(np.clip(budget // active.size - NEAR_POINTS, max(points - NEAR_POINTS, 4), MAX_SPREAD_POINTS))
         cand = _candidates(a[active], b[active], x1[active], v1[active], x2[active], v2[active], rtol, atol, k_sect)
         cv, cp = g(active, cand)
         passes += 1
@@ -224,14 +233,15 @@ def _candidates(
     a: FloatArray, b: FloatArray, x1: FloatArray, v1: FloatArray, x2: FloatArray, v2: FloatArray,
     rtol: float, atol: float, k: int,
 ) -> FloatArray:
-    """The points of one pass of :func:`first_positive`, shape ``(R, 7 + k)``, all inside ``(a, b)``."""
+    """The points of one pass of :func:`first_positive`, shape ``(R, NEAR_POINTS + k)``, all inside ``(a, b)``."""
     with np.errstate(invalid="ignore", divide="ignore"):
         slope_ok = np.isfinite(x2) & (v2 > v1)
         xs = np.where(slope_ok, x1 - v1 * (x2 - x1) / (v2 - v1), 0.5 * (a + b))
     xs = np.where(np.isfinite(xs) & (xs > a) & (xs < b), xs, 0.5 * (a + b))
     d = np.maximum(x1 - xs, 0.0)
     half = 0.5 * np.maximum(rtol * xs, atol)
-    offsets = np.stack([-0.1 * d, -1e-3 * d, -half, np.zeros_like(d), half, 1e-3 * d, 0.1 * d], axis=1)
+    ladder = d[:, None] * SECANT_LADDER[None, :]
+    offsets = np.concatenate([-ladder, -half[:, None], np.zeros((d.size, 1)), half[:, None], ladder], axis=1)
     near = xs[:, None] + offsets
     inner = np.arange(1, k + 1) / (k + 1)
     spread = a[:, None] + (b - a)[:, None] * inner[None, :]

@@ -92,6 +92,49 @@ def test_sweep_on_dask_equals_in_process(client: Any, deal: am.Deal) -> None:
     pd.testing.assert_frame_equal(remote, local)
 
 
+def test_breakeven_on_dask_equals_in_process(client: Any, deal: am.Deal) -> None:
+    from abs_model.analytics.breakeven import breakeven
+
+    kw: dict[str, Any] = {"tranches": ["Subordinated"], "variants": ("principal",), "tol": 1e-6}
+    local = breakeven(deal, **kw)
+    remote = breakeven(deal, executor=client, timeout=RUN_TIMEOUT_S, **kw)
+    pd.testing.assert_frame_equal(remote.frame, local.frame)
+    pd.testing.assert_frame_equal(remote.summary, local.summary)
+    assert remote.lost_workers == ()
+
+
+def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    from abs_model.cli import main
+
+    rc = main(args)
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    return out.out
+
+
+def test_cli_sweep_on_its_own_local_cluster_equals_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--workers 2`` starts a LocalCluster on 127.0.0.1 for the run and stops it after: the
+    CSV is byte-for-byte the in-process one."""
+    grid = ["--grid", "default=0.5,1,2,4,6", "--grid", "prepay=0.5,1.5", "--chunk", "3", "--quiet"]
+    _cli(["sweep", str(DEAL), *grid, "--out", str(tmp_path / "local")], capsys)
+    _cli(["sweep", str(DEAL), *grid, "--workers", "2", "--out", str(tmp_path / "cluster")], capsys)
+    assert (tmp_path / "cluster" / "sweep.csv").read_bytes() == (tmp_path / "local" / "sweep.csv").read_bytes()
+
+
+def test_cli_breakeven_and_montecarlo_on_a_scheduler_equal_in_process(
+    cluster: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    address = cluster.scheduler_address
+    for cmd, extra, name in (
+        ("breakeven", ["--quiet"], "breakeven.csv"),
+        ("montecarlo", ["--paths", "300", "--chunk", "70", "--seed", "3", "--quiet"], "montecarlo_summary.csv"),
+    ):
+        _cli([cmd, str(DEAL), *extra, "--out", str(tmp_path / cmd / "local")], capsys)
+        _cli([cmd, str(DEAL), *extra, "--scheduler", address, "--out", str(tmp_path / cmd / "cluster")], capsys)
+        local = (tmp_path / cmd / "local" / name).read_bytes()
+        assert (tmp_path / cmd / "cluster" / name).read_bytes() == local, cmd
+
+
 def test_results_come_back_in_submission_order(client: Any) -> None:
     def slow_first(base: int, x: int) -> int:
         time.sleep(0.3 if x == 0 else 0.0)
@@ -167,6 +210,7 @@ def test_worker_dies_mid_run_and_the_chunk_is_rerun(client: Any, deal: am.Deal, 
         assert marker.exists()
         assert run.complete, run.errors
         assert run.results == tuple(range(1, 9))
+        assert len(run.lost_workers) == 1  # reported, though its chunk was re-run elsewhere
     finally:
         _wait_for_two_workers(client)
 
