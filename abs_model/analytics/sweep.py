@@ -36,7 +36,7 @@ writedown, carried interest shortfall, ending balance by period ``k = 1 … T``)
   (0 when none); ``principal_window = last − first + 1`` months (0 when none);
 - ``yield_at_par``: the bond-equivalent cash-flow yield ``y`` with
   ``original balance = Σ (I_k + P_k + R_k) / (1 + y/2)^(2k/12)`` (:func:`abs_model.core.yields.cash_flow_yield`
-  at price 1.0, no delay), solved for all rows at once by bisection; NaN where no ``y`` in
+  at price 1.0, no delay), solved for all rows at once (Illinois regula falsi); NaN where no ``y`` in
   [−99 %, 1000 %] exists;
 - ``complete``: the class is retired within the deal's periods, ``B_T ≤ 10⁻⁶ × original balance``;
   ``paid_in_full``: complete, no loss and no interest left unpaid (each ``≤ 10⁻⁶ ×`` original);
@@ -56,11 +56,11 @@ import pandas as pd
 from abs_model.analytics.executors import ChunkRun, map_chunks
 from abs_model.analytics.scenarios import TIMINGS, scenario_set, variant
 from abs_model.assumptions.assumptions import Assumptions
-from abs_model.core.solve import bisect_rows
+from abs_model.core.solve import root_rows
 from abs_model.core.yields import YIELD_HIGH, YIELD_LOW
 from abs_model.deal.model import Deal
 from abs_model.errors import AssumptionError, DealError, must
-from abs_model.projection.replines import rep_lines
+from abs_model.runs.runner import _deal_lines as deal_lines
 from abs_model.runs.runner import run_arrays
 
 __all__ = [
@@ -99,7 +99,7 @@ SCENARIO_COLUMNS: tuple[str, ...] = ("prepay_mult", "default_mult", "recovery_mu
 PAID_RTOL = 1e-6
 #: Principal below this is not a principal payment when finding the window (as DealResult.summary).
 PRINCIPAL_EPS = 1e-9
-#: Bracket width at which the yields at par stop (bisection on the yield).
+#: Step (or bracket width) at which the yields at par stop.
 PAR_YIELD_XTOL = 1e-13
 
 _ALIASES = {
@@ -219,7 +219,8 @@ def scenario_grid(grid: Mapping[str, Sequence[Any]] | pd.DataFrame, assumptions:
 
 # ------------------------------------------------------------------------------------ metrics
 def _par_yields(cf: np.ndarray, balance: float) -> np.ndarray:
-    """Bond-equivalent yields at par for each row of ``cf`` (S, T), by bisection (see module doc)."""
+    """Bond-equivalent yields at par for each row of ``cf`` (S, T) (see module doc), solved for all
+    rows at once (:func:`abs_model.core.solve.root_rows`)."""
     S, T = cf.shape
     if balance <= 0 or S == 0:
         return np.full(S, np.nan)
@@ -229,7 +230,7 @@ def _par_yields(cf: np.ndarray, balance: float) -> np.ndarray:
         c = cf if rows.size == S else cf[rows]
         return (c * (1.0 + y[:, None] / 2.0) ** expo).sum(axis=1) - balance
 
-    return bisect_rows(f, YIELD_LOW, YIELD_HIGH, S, xtol=PAR_YIELD_XTOL)
+    return root_rows(f, YIELD_LOW, YIELD_HIGH, S, xtol=PAR_YIELD_XTOL)
 
 
 def tranche_metrics(liab: Any, name: str, *, yields: bool = True) -> dict[str, np.ndarray]:
@@ -300,7 +301,7 @@ def evaluate_chunk(deal: Deal, assumptions: Assumptions, chunk_frame: pd.DataFra
         nm: {m: np.empty(n, dtype=np.float64) for m in METRICS} for nm in names
     }
     keys = list(zip(cols["timing"], cols["spread_bp"], strict=True))
-    lines = rep_lines(deal.pool, assumptions)  # shared by every batch of the chunk
+    lines = deal_lines(deal, assumptions)  # shared by every batch of the chunk (the deal's own when they fit)
     for key in dict.fromkeys(keys):
         idx = np.array([i for i, k in enumerate(keys) if k == key], dtype=np.int64)
         d, a = variant(deal, assumptions, timing=str(key[0]), spread_bp=float(key[1]))
@@ -318,24 +319,35 @@ def evaluate_chunk(deal: Deal, assumptions: Assumptions, chunk_frame: pd.DataFra
             m["cumulative_default_rate"] = cdr
             for k2, v in m.items():
                 metric_arrays[nm][k2][idx] = v
-    base = chunk_frame.reset_index(drop=True)
-    parts = []
     orig = {t.name: float(t.balance) for t in deal.structure.tranches}
-    for nm in names:
-        part = base.copy()
-        part["tranche"] = nm
-        part["class"] = classes[nm]
-        part["original_balance"] = orig[nm]
-        for metric, values in metric_arrays[nm].items():
-            part[metric] = values
-        part["_order"] = np.arange(n) * len(names) + names.index(nm)
-        parts.append(part)
-    out = pd.concat(parts, ignore_index=True).sort_values("_order", kind="stable").drop(columns="_order")
+    return _rows_frame(chunk_frame, names, classes, orig, metric_arrays)
+
+
+def _rows_frame(
+    chunk_frame: pd.DataFrame,
+    names: Sequence[str],
+    classes: Mapping[str, str],
+    orig: Mapping[str, float],
+    metric_arrays: Mapping[str, Mapping[str, np.ndarray]],
+) -> pd.DataFrame:
+    """The chunk's rows, scenario-major (row ``i·C + j`` = scenario ``i``, tranche ``j``): the
+    chunk's columns repeated per tranche (dtypes kept), then tranche, class, original balance and
+    the metrics — built column-wise in one frame (inserting columns one by one is slow)."""
+    n, C = len(chunk_frame), len(names)
+    base = chunk_frame.iloc[np.repeat(np.arange(n), C)].reset_index(drop=True)
+    new: dict[str, Any] = {
+        "tranche": np.tile(np.array(names, dtype=object), n),
+        "class": np.tile(np.array([classes[nm] for nm in names], dtype=object), n),
+        "original_balance": np.tile(np.array([orig[nm] for nm in names], dtype=np.float64), n),
+    }
+    for metric in METRICS:
+        new[metric] = np.stack([metric_arrays[nm][metric] for nm in names], axis=1).reshape(-1)
+    extra = pd.DataFrame(new)
     for c in ("first_principal_period", "last_principal_period", "principal_window"):
-        out[c] = out[c].astype(np.int64)
+        extra[c] = extra[c].astype(np.int64)
     for c in ("complete", "paid_in_full"):
-        out[c] = out[c].astype(bool)
-    return out.reset_index(drop=True)
+        extra[c] = extra[c].astype(bool)
+    return pd.concat([base.drop(columns=[c for c in extra.columns if c in base.columns]), extra], axis=1)
 
 
 # ------------------------------------------------------------------------------------ execution

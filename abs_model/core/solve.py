@@ -3,9 +3,9 @@
 - :func:`root_scalar` — a root of a continuous ``f`` on a bracket ``[lo, hi]`` with
   ``f(lo)·f(hi) ≤ 0``: regula falsi with the Illinois modification, falling back to bisection
   when the secant step leaves the bracket. Used by the yield, spread and price solvers.
-- :func:`bisect_rows` — the same problem for many independent rows at once (``f`` maps an array
-  of ``x``, one per row, to an array of values): plain bisection, every row in one vectorised
-  call per step. Used by the sweep's yields at par.
+- :func:`root_rows` — the same problem for many independent rows at once (``f`` maps an array
+  of ``x``, one per row, to an array of values): the same Illinois steps, every row still
+  searched in one vectorised call per step. Used by the sweep's yields at par.
 - :func:`bisect_predicate` — the largest ``x`` in ``[lo, hi]`` at which a monotone predicate
   still holds (``ok(lo)`` true, ``ok(hi)`` false). Used by tranche sizing.
 - :func:`first_positive` — for many rows at once, the point ``x*`` where a nondecreasing,
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["FirstPositive", "bisect_predicate", "bisect_rows", "first_positive", "root_scalar"]
+__all__ = ["FirstPositive", "bisect_predicate", "first_positive", "root_rows", "root_scalar"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -82,43 +82,54 @@ def root_scalar(f: Callable[[float], float], lo: float, hi: float) -> float | No
     return 0.5 * (lo + hi)
 
 
-def bisect_rows(
+def root_rows(
     f: Callable[[npt.NDArray[np.int64], FloatArray], FloatArray],
     lo: float,
     hi: float,
     n: int,
     *,
     xtol: float = 1e-13,
-    max_iter: int = 64,
+    max_iter: int = 200,
 ) -> FloatArray:
-    """Roots of ``n`` independent functions on ``[lo, hi]`` by bisection, all rows at once.
+    """Roots of ``n`` independent continuous functions on ``[lo, hi]``, all rows at once: the
+    Illinois regula falsi of :func:`root_scalar`, one vectorised evaluation per step.
 
     ``f(rows, x)`` evaluates rows ``rows`` (indices, shape ``(m,)``) at ``x`` (shape ``(m,)``).
-    Returns the midpoint of each final bracket (width ≤ ``xtol``, or after ``max_iter``
-    halvings); NaN for a row whose values at ``lo`` and ``hi`` have the same sign.
+    A row stops when its bracket is narrower than ``xtol``, its step moves ``x`` by less than
+    ``xtol / 2`` or ``f(x) = 0``; every row stops after ``max_iter`` steps (bisection alone would
+    need ``log₂((hi − lo)/xtol)``). NaN for a row whose values at ``lo`` and ``hi`` have the same
+    sign.
     """
     out = np.full(n, np.nan)
     if n == 0:
         return out
     every = np.arange(n, dtype=np.int64)
-    f_lo = f(every, np.full(n, lo))
-    f_hi = f(every, np.full(n, hi))
-    ok = np.sign(f_lo) * np.sign(f_hi) <= 0
-    if not ok.any():
-        return out
-    rows = every[ok]
-    a = np.full(rows.size, lo)
-    b = np.full(rows.size, hi)
-    fa = f_lo[ok]
+    fa = f(every, np.full(n, lo))
+    fb = f(every, np.full(n, hi))
+    out[fa == 0] = lo
+    out[(fb == 0) & (fa != 0)] = hi
+    rows = every[(np.sign(fa) * np.sign(fb) < 0)]
+    a, b = np.full(rows.size, lo), np.full(rows.size, hi)
+    fa, fb = fa[rows], fb[rows]
+    side = np.zeros(rows.size, dtype=np.int8)
+    x_prev = np.full(rows.size, np.nan)
     for _ in range(max_iter):
-        mid = 0.5 * (a + b)
-        fm = f(rows, mid)
-        same = np.sign(fm) == np.sign(fa)
-        a = np.where(same, mid, a)
-        fa = np.where(same, fm, fa)
-        b = np.where(same, b, mid)
-        if float(np.max(b - a)) < xtol:
+        if rows.size == 0:
             break
+        with np.errstate(invalid="ignore", divide="ignore"):
+            x = (a * fb - b * fa) / (fb - fa)
+        x = np.where((x > a) & (x < b), x, 0.5 * (a + b))
+        fx = f(rows, x)
+        left = np.sign(fx) == np.sign(fa)  # the root lies in [x, b]: x becomes a
+        fb = np.where(left & (side == -1), 0.5 * fb, fb)
+        fa = np.where(~left & (side == 1), 0.5 * fa, fa)
+        a, fa = np.where(left, x, a), np.where(left, fx, fa)
+        b, fb = np.where(left, b, x), np.where(left, fb, fx)
+        side = np.where(left, -1, 1).astype(np.int8)
+        done = (fx == 0) | (b - a < xtol) | (np.abs(x - x_prev) < 0.5 * xtol)
+        out[rows[done]] = x[done]
+        keep = ~done
+        rows, a, b, fa, fb, side, x_prev = rows[keep], a[keep], b[keep], fa[keep], fb[keep], side[keep], x[keep]
     out[rows] = 0.5 * (a + b)
     return out
 

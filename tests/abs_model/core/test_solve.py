@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from abs_model.core.solve import bisect_predicate, bisect_rows, first_positive, root_scalar
+from abs_model.core.solve import bisect_predicate, first_positive, root_rows, root_scalar
 
 
 def test_root_scalar_finds_sqrt2_and_says_none_without_a_sign_change() -> None:
@@ -16,7 +16,7 @@ def test_root_scalar_finds_sqrt2_and_says_none_without_a_sign_change() -> None:
     assert root_scalar(lambda x: x - 1.0, 1.0, 3.0) == 1.0  # a root at the end is returned as is
 
 
-def test_bisect_rows_solves_each_row_and_gives_nan_without_a_bracket() -> None:
+def test_root_rows_solves_each_row_and_gives_nan_without_a_bracket() -> None:
     # rows: x³ = t for t = 1, 8, 27 (roots 1, 2, 3) and one row x² + 1 (no root)
     targets = np.array([1.0, 8.0, 27.0, np.nan])
 
@@ -24,7 +24,7 @@ def test_bisect_rows_solves_each_row_and_gives_nan_without_a_bracket() -> None:
         t = targets[rows]
         return np.where(np.isnan(t), x * x + 1.0, x**3 - t)
 
-    got = bisect_rows(f, 0.0, 5.0, 4, xtol=1e-13)
+    got = root_rows(f, 0.0, 5.0, 4, xtol=1e-13)
     assert got[:3] == pytest.approx([1.0, 2.0, 3.0], abs=1e-12)
     assert np.isnan(got[3])
 
