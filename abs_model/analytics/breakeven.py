@@ -46,7 +46,7 @@ from abs_model.assumptions.assumptions import Assumptions
 from abs_model.core.solve import bisect_predicate, first_positive
 from abs_model.deal.model import Deal
 from abs_model.errors import DealError, SolverError, must
-from abs_model.projection.replines import rep_lines
+from abs_model.runs.runner import _deal_lines as deal_lines
 from abs_model.runs.runner import run_arrays
 
 __all__ = [
@@ -113,7 +113,7 @@ def _losses(
     pl = np.zeros((R, len(names)))
     cdr = np.zeros(R)
     keys = [(scen[i].timing, scen[i].spread_bp) for i in s_idx]
-    lines = rep_lines(deal.pool, a)  # shared by every batch: variants keep segments and convention
+    lines = deal_lines(deal, a)  # the deal's own when they fit; shared by every batch (variants keep segments and convention)
     for key in dict.fromkeys(keys):
         rows = np.array([r for r, k in enumerate(keys) if k == key], dtype=np.int64)
         d, av = variant(deal, a, timing=key[0], spread_bp=key[1])

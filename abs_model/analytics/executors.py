@@ -70,8 +70,9 @@ CONNECT_TIMEOUT_S = 30.0
 MAX_LOCAL_WORKERS = 256
 
 
-class IncompleteRunError(RuntimeError):
-    """A distributed run finished with chunks missing and the caller asked for a complete one."""
+class IncompleteRunError(AbsModelError, RuntimeError):
+    """A distributed run finished with chunks missing and the caller asked for a complete one
+    (an :class:`AbsModelError`, so the CLI prints it as one line naming the chunks)."""
 
 
 class MissingExtraError(AbsModelError, ImportError):
