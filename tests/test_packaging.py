@@ -4,6 +4,7 @@ tree): build it, install it into a temporary folder, render the demo report from
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -17,9 +18,13 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # build from a copy: an in-tree build would leave build/ and *.egg-info in the source tree
+    src = tmp_path_factory.mktemp("src") / "abs-model"
+    skip = shutil.ignore_patterns(".git", ".venv*", "build", "dist", "out", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis")
+    shutil.copytree(ROOT, src, ignore=skip)
     try:
         subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(src)],
             check=True, capture_output=True, text=True, timeout=300,
         )
     except subprocess.CalledProcessError as exc:  # pragma: no cover - environment without setuptools

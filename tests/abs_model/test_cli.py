@@ -49,3 +49,29 @@ def test_a_failed_run_leaves_the_previous_outputs_intact(tmp_path: Path) -> None
     good.write_text("previous good report", encoding="utf-8")
     assert main(["run", str(tmp_path / "missing.yaml"), "--out", str(tmp_path)]) == 2
     assert good.read_text(encoding="utf-8") == "previous good report"
+
+
+def test_montecarlo_command_writes_the_summary_of_the_python_api(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import abs_model as am
+    from abs_model.analytics.montecarlo import monte_carlo
+
+    deal_path = EXAMPLES / "baitiao_revolving.yaml"
+    args = ["montecarlo", str(deal_path), "--paths", "120", "--seed", "5", "--sigma", "0.8", "--chunk", "50", "--quiet"]
+    assert main([*args, "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "120 paths, seed 5" in out
+    got = pd.read_csv(tmp_path / "montecarlo_summary.csv", index_col=0)
+    want = monte_carlo(am.load_deal(deal_path), n_paths=120, seed=5, sigma=0.8, progress=False).summary()
+    assert list(got.index) == list(want.index)
+    assert got.to_numpy(dtype=float) == pytest.approx(want.to_numpy(dtype=float), rel=1e-12, nan_ok=True)
+
+
+def test_scale_out_options_are_checked_before_any_scenario_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    deal = str(EXAMPLES / "baitiao_revolving.yaml")
+    assert main(["montecarlo", deal, "--paths", "10", "--workers", "0"]) == 2
+    assert "--workers: must be a whole number of worker processes in 1..256; got 0" in capsys.readouterr().err
+    assert main(["breakeven", deal, "--scheduler", "10.0.0.5:8786"]) == 2
+    assert "--scheduler: an address must name its protocol" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # argparse: not allowed with each other
+        main(["sweep", deal, "--out", "x", "--workers", "2", "--scheduler", "tcp://127.0.0.1:8786"])
+    assert "not allowed with argument" in capsys.readouterr().err
