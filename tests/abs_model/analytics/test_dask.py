@@ -21,6 +21,7 @@ import pytest
 import abs_model as am
 from abs_model.analytics.executors import IncompleteRunError, map_chunks
 from abs_model.analytics.montecarlo import monte_carlo
+from abs_model.analytics.sweep import sweep as sweep_fn
 
 distributed = pytest.importorskip("distributed")
 dask = pytest.importorskip("dask")
@@ -40,7 +41,7 @@ def cluster() -> Iterator[Any]:
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",
             timeout=30,
         )
     try:
@@ -91,6 +92,19 @@ def test_sweep_on_dask_equals_in_process(client: Any, deal: am.Deal) -> None:
     local = sweep(deal, grid, chunk=3, progress=False)
     remote = sweep(deal, grid, chunk=3, executor=client, progress=False)
     pd.testing.assert_frame_equal(remote, local)
+
+
+def test_a_sweep_chunk_that_keeps_failing_is_raised_or_reported(client: Any, deal: am.Deal) -> None:
+    """Scenario 2's spread compression (10⁹ bp) is refused by the waterfall in every try: the
+    sweep names its chunk (``missing="raise"``) or returns the other rows and lists it."""
+    grid = pd.DataFrame({"default": [1.0, 2.0, 3.0], "spread_bp": [0.0, 0.0, 1e9]})
+    with pytest.raises(IncompleteRunError, match=r"got 1 missing of 2 \(chunks \[1\]\).*spread_compression"):
+        sweep_fn(deal, grid, chunk=2, executor=client, progress=False, timeout=RUN_TIMEOUT_S)
+    part = sweep_fn(deal, grid, chunk=2, executor=client, progress=False, timeout=RUN_TIMEOUT_S, missing="report")
+    assert part.attrs["complete"] is False and part.attrs["missing_scenarios"] == [2]
+    assert "spread_compression" in part.attrs["errors"][1]
+    whole = sweep_fn(deal, grid.iloc[:2], chunk=2, progress=False)
+    pd.testing.assert_frame_equal(part, whole)  # the rows that came back are the in-process ones
 
 
 def test_breakeven_on_dask_equals_in_process(client: Any, deal: am.Deal) -> None:
