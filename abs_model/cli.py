@@ -266,7 +266,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     a = _assumptions(args, deal)
     grid = _parse_grid(args.grid) if args.grid else {"prepay": [0.5, 1.0, 1.5], "default": [1.0, 2.0, 3.0]}
     check_output_folder(args.out)
-    df = sweep(deal, grid, assumptions=a, chunk=args.chunk, progress=False if args.quiet else None)
+    with _executor(args) as ex:
+        df = sweep(deal, grid, assumptions=a, chunk=args.chunk, progress=False if args.quiet else None, executor=ex)
+    _report_lost(df.attrs.get("lost_workers", ()))
     out = prepare_output_folder(args.out)
     p = out / "sweep.csv"
     with atomic_write(p, "w") as fh:
@@ -290,7 +292,9 @@ def cmd_breakeven(args: argparse.Namespace) -> int:
         from abs_model.output.atomic import check_output_folder
 
         check_output_folder(args.out)
-    res = breakeven(deal, assumptions=a, upper=args.upper, unbracketed="nan")
+    with _executor(args) as ex:
+        res = breakeven(deal, assumptions=a, upper=args.upper, unbracketed="nan", executor=ex, progress=False if args.quiet else None)
+    _report_lost(res.lost_workers)
     s = res.summary
     print(f"{deal.name}: breakeven default multiples (临界违约率), minimum over {res.frame['scenario'].nunique()} stress scenarios")
     print(f"base cumulative default rate {res.base_default_rate:.4%}; targets: " + ", ".join(f"{r} {v:.2%}" for r, v in res.target_rates.items()))
@@ -319,6 +323,51 @@ def cmd_breakeven(args: argparse.Namespace) -> int:
         print("\nWrote:")
         for p in written:
             print(f"  {p}")
+    return 0
+
+
+def _add_scale_out(p: argparse.ArgumentParser) -> None:
+    """The options of every command that runs many scenarios: where they run, and quiet."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--scheduler", metavar="ADDRESS", help="run on a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (docs/cluster.md)")
+    g.add_argument("--workers", type=int, metavar="N", help="start a local Dask cluster of N worker processes on 127.0.0.1 for this run")
+    if not any(a.dest == "quiet" for a in p._actions):
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _executor(args: argparse.Namespace) -> Any:
+    from abs_model.analytics.executors import cluster_executor
+
+    return cluster_executor(scheduler=args.scheduler, workers=args.workers)
+
+
+def _report_lost(workers: Sequence[str]) -> None:
+    if workers:
+        print(f"abs-model: {len(workers)} worker(s) lost during the run ({', '.join(workers)}); their chunks were re-run", file=sys.stderr)
+
+
+def cmd_montecarlo(args: argparse.Namespace) -> int:
+    from abs_model.analytics.montecarlo import monte_carlo
+    from abs_model.output.atomic import atomic_write
+
+    deal = _warn(_load_deal(args))
+    a = _assumptions(args, deal)
+    with _executor(args) as ex:
+        mc = monte_carlo(deal, n_paths=args.paths, seed=args.seed, sigma=args.sigma, assumptions=a, chunk=args.chunk,
+                         executor=ex, progress=False if args.quiet else None)
+    _report_lost(mc.lost_workers)
+    if not mc.complete:
+        why = "; ".join(f"chunk {i}: {e}" for i, e in list(mc.errors.items())[:5])
+        raise am.AbsModelError(f"montecarlo: {len(mc.missing_chunks)} chunk(s) of {args.chunk} paths failed after their retries: {why}")
+    print(f"{deal.name}: {mc.n_paths:,} paths, seed {mc.seed}, default-multiple volatility {args.sigma:g}")
+    print(mc.summary().to_string(float_format=lambda v: f"{v:,.6f}"))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        p = out / "montecarlo_summary.csv"
+        with atomic_write(p, "w") as fh:
+            mc.summary().to_csv(fh)
+        print(f"\nWrote:\n  {p}")
     return 0
 
 
@@ -383,6 +432,20 @@ def build_parser() -> argparse.ArgumentParser:
     be.set_defaults(func=cmd_breakeven)
     add_surveil_parser(sub)
     add_compare_command(sub)  # compare-strategies (abs_model.analytics.strategies)
+    mc = add("montecarlo", "Monte Carlo over a one-factor default shock: loss and WAL distribution per class")
+    mc.add_argument("deal", help="deal file (YAML)")
+    mc.add_argument("--tape", help=tape)
+    mc.add_argument("--scale-tape", action="store_true", help="scale the tape to the deal file's pool.scale_to (default: the tape's own balance)")
+    mc.add_argument("--assumptions", help=assumptions)
+    mc.add_argument("--paths", type=int, default=10_000, help="number of paths (default 10000)")
+    mc.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    mc.add_argument("--sigma", type=float, default=0.4, help="volatility of the log default multiple (default 0.4)")
+    mc.add_argument("--chunk", type=int, default=1000, help="paths per batch (default 1000)")
+    mc.add_argument("--out", type=_out_folder, help="output folder for montecarlo.csv (optional)")
+    _add_tape_options(mc)
+    mc.set_defaults(func=cmd_montecarlo)
+    for cmd in (sw, be, mc):
+        _add_scale_out(cmd)
     return p
 
 

@@ -1,23 +1,28 @@
 """Breakeven default multiples (临界违约率) and tranche sizing.
 
-For each tranche and each stress scenario, :func:`breakeven` finds the highest multiple ``m`` of
-the base default rate at which the class still receives all interest and principal:
+For each tranche and each stress scenario, :func:`breakeven` finds the first-loss point: the
+multiple ``m*`` of the base default rate up to which the class still receives all it is owed and
+beyond which it does not. With ``L(m)`` the class's loss at multiple ``m`` — a nondecreasing curve,
+0 up to ``m*`` and positive beyond:
 
-- ``"first_dollar"``: fails when ``Σ writedown > ε`` or the carried interest shortfall exceeds
-  ``ε`` in any period;
-- ``"principal"``: fails when ``Σ writedown > ε``;
+- ``"first_dollar"``: ``L = Σ writedown + max_t carried interest shortfall``;
+- ``"principal"``: ``L = Σ writedown``;
 
-with ``ε = 10⁻⁶ × original balance`` (:data:`LOSS_RTOL`). The multiple is also reported as the
-implied cumulative default rate of the initial pool at that multiple, ``Σ_t defaults_t / initial
-pool balance`` (purchased receivables' defaults included) — the Chinese 临界违约率.
+and "positive" means above the noise floor ``ε = 10⁻¹² × max(original balance, 1)``
+(:data:`LOSS_RTOL`: float64 sums of the waterfall's flows carry errors near 10⁻¹⁵ of the balance;
+a loss of a millionth of the balance is a loss). The multiple is also reported as the implied
+cumulative default rate of the initial pool at that multiple, ``Σ_t defaults_t / initial pool
+balance`` (purchased receivables' defaults included) — the Chinese 临界违约率.
 
-Solver: a vectorised k-section (bisection with ``points`` interior points per pass). Every pass
-evaluates all tranches × scenarios × variants at once — one batched
-:func:`~abs_model.runs.runner.run_arrays` call per ``(timing, spread_bp)`` group of scenarios — and
-narrows each bracket ``[lo, hi]`` (``lo`` survives, ``hi`` fails) to the sub-interval before its
-first failing point, until ``hi − lo ≤ tol``. Pass 0 evaluates ``0 … upper``; a class that loses
-even at multiple 0, or survives at ``upper``, raises :class:`~abs_model.errors.SolverError`
-("cannot bracket", naming which) instead of returning a bound.
+Solver: :func:`abs_model.core.solve.first_positive`, vectorised over every tranche × scenario ×
+variant: pass 0 evaluates a grid ``0 … upper``; each later pass evaluates, in one batched
+:func:`~abs_model.runs.runner.run_arrays` call per ``(timing, spread_bp)`` group of scenarios, the
+secant estimate of ``m*`` from the two lowest losing multiples seen (exact where ``L`` is linear
+just above ``m*``) with points close either side of it, and a few points spread over the bracket
+(the safeguard); rows already solved are not run again, and a (scenario, multiple) row serves
+every tranche and variant. It stops when ``upper_mult − breakeven_mult ≤ tol × upper_mult``
+(default ``tol`` 10⁻⁹). A class that loses even at multiple 0, or survives at ``upper``, raises
+:class:`~abs_model.errors.SolverError` ("cannot bracket", naming which) instead of returning a bound.
 
 Ratings: the summary takes the minimum across scenarios and compares it with a target default
 rate per rating, ``target_rate[r] = targets[r] × base cumulative default rate`` (the base case's
@@ -29,20 +34,23 @@ that survives its rating's stress, by bisection on the size.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from abs_model.analytics.executors import cluster_client, map_chunks
 from abs_model.analytics.scenarios import RATING_MULTIPLES, TARGET_DEFAULT_MULTIPLES, Scenario, scenario_set, variant
 from abs_model.assumptions.assumptions import Assumptions
+from abs_model.core.solve import bisect_predicate, first_positive
 from abs_model.deal.model import Deal
 from abs_model.errors import DealError, SolverError, must
-from abs_model.projection.replines import rep_lines
+from abs_model.runs.runner import _deal_lines as deal_lines
 from abs_model.runs.runner import run_arrays
 
 __all__ = [
+    "BREAKEVEN_RTOL",
     "LOSS_RTOL",
     "BreakevenResult",
     "Variant",
@@ -53,8 +61,11 @@ __all__ = [
 Variant = Literal["first_dollar", "principal"]
 VARIANTS: tuple[str, ...] = ("first_dollar", "principal")
 
-#: A class "loses" when a writedown (or a shortfall) exceeds this share of its original balance.
-LOSS_RTOL = 1e-6
+#: A class "loses" when its loss (writedowns, plus the shortfall for first-dollar) exceeds this
+#: share of its original balance: a noise floor for float64 sums, not a tolerance on the answer.
+LOSS_RTOL = 1e-12
+#: The default solver tolerance: ``upper_mult − breakeven_mult ≤ tol × upper_mult``.
+BREAKEVEN_RTOL = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +75,11 @@ class BreakevenResult:
 
     ``frame`` columns: tranche, class, scenario, variant, breakeven_mult (the highest multiple
     found to survive), upper_mult (the lowest found to fail; ``upper_mult − breakeven_mult ≤
-    tol``), breakeven_default_rate (implied cumulative default rate at ``breakeven_mult``),
-    bracket ("" or why the pair could not be bracketed, then NaN), passes (k-section passes).
+    tol × upper_mult``), breakeven_default_rate (implied cumulative default rate at
+    ``breakeven_mult``), bracket ("" or why the pair could not be bracketed, then NaN), passes
+    (solver passes, the first grid included).
+
+    ``lost_workers``: workers lost from the cluster during the run (their chunks were re-run).
 
     ``summary`` columns: tranche, class, variant, breakeven_mult (minimum over scenarios),
     binding_scenario (the scenario with the lowest breakeven_default_rate),
@@ -80,25 +94,26 @@ class BreakevenResult:
     summary: pd.DataFrame
     base_default_rate: float
     target_rates: Mapping[str, float]
+    lost_workers: tuple[str, ...] = ()
 
 
-def _survival(
+def _losses(
     deal: Deal,
     a: Assumptions,
     scen: Sequence[Scenario],
     s_idx: np.ndarray,
     mult: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Run rows ``(scenario s_idx[r], default multiple mult[r])``; return, per row and tranche,
-    first-dollar survival and principal survival (R, n_tranches) and the realised cumulative
-    default rate (R,)."""
+    """Run rows ``(scenario s_idx[r], default multiple mult[r])``; return, per row and tranche
+    (R, n_tranches), the first-dollar and the principal loss above the noise floor (``L − ε``,
+    see the module doc; ``> 0``: the class loses) and the realised cumulative default rate (R,)."""
     names = deal.tranche_names
     R = s_idx.size
-    fd = np.zeros((R, len(names)), dtype=bool)
-    pl = np.zeros((R, len(names)), dtype=bool)
+    fd = np.zeros((R, len(names)))
+    pl = np.zeros((R, len(names)))
     cdr = np.zeros(R)
     keys = [(scen[i].timing, scen[i].spread_bp) for i in s_idx]
-    lines = rep_lines(deal.pool, a)  # shared by every batch: variants keep segments and convention
+    lines = deal_lines(deal, a)  # the deal's own when they fit; shared by every batch (variants keep segments and convention)
     for key in dict.fromkeys(keys):
         rows = np.array([r for r, k in enumerate(keys) if k == key], dtype=np.int64)
         d, av = variant(deal, a, timing=key[0], spread_bp=key[1])
@@ -115,15 +130,68 @@ def _survival(
         for j, nm in enumerate(names):
             t = ra.liabilities.tranche(nm)
             eps = LOSS_RTOL * max(float(t.original_balance), 1.0)
-            no_loss = t.writedown.sum(axis=1) <= eps
-            pl[rows, j] = no_loss
-            fd[rows, j] = no_loss & (t.interest_shortfall.max(axis=1, initial=0.0) <= eps)
+            loss = t.writedown.sum(axis=1)
+            pl[rows, j] = loss - eps
+            fd[rows, j] = loss + t.interest_shortfall.max(axis=1, initial=0.0) - eps
     return fd, pl, cdr
+
+
+def _loss_chunk(
+    deal: Deal, a: Assumptions, scen: Sequence[Scenario], rows: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_losses` of one chunk of rows ``(scenario indices, multiples)``: a pure top-level
+    function, so a Dask worker can run it."""
+    return _losses(deal, a, scen, rows[0], rows[1])
+
+
+@dataclass
+class _Runner:
+    """Evaluates rows of (scenario, multiple) in this process or on an executor, one chunk per
+    ``(timing, spread_bp)`` group — the batches :func:`_losses` runs in process, so the numbers are
+    identical — and remembers the workers lost along the way."""
+
+    deal: Deal
+    a: Assumptions
+    scen: Sequence[Scenario]
+    executor: Any = None
+    timeout: float | None = None
+    progress: bool | None = None
+    lost: set[str] = field(default_factory=set)
+
+    def __call__(self, s_idx: np.ndarray, mult: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self.executor is None:
+            return _losses(self.deal, self.a, self.scen, s_idx, mult)
+        keys = [(self.scen[i].timing, self.scen[i].spread_bp) for i in s_idx]
+        groups = [np.array([r for r, k in enumerate(keys) if k == key], dtype=np.int64) for key in dict.fromkeys(keys)]
+        run = map_chunks(
+            _loss_chunk,
+            [(s_idx[g], mult[g]) for g in groups],
+            shared=(self.deal, self.a, tuple(self.scen)),
+            executor=self.executor,
+            timeout=self.timeout,
+            progress=self.progress,
+            desc="breakeven",
+        )
+        self.lost.update(run.lost_workers)
+        parts = run.require_complete()
+        n = len(self.deal.tranche_names)
+        fd, pl, cdr = np.zeros((s_idx.size, n)), np.zeros((s_idx.size, n)), np.zeros(s_idx.size)
+        for g, (f, p, c) in zip(groups, parts, strict=True):
+            fd[g], pl[g], cdr[g] = f, p, c
+        return fd, pl, cdr
+
+
+def _survival(
+    deal: Deal, a: Assumptions, scen: Sequence[Scenario], s_idx: np.ndarray, mult: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """As :func:`_losses`, as booleans: first-dollar and principal survival, and the default rate."""
+    fd, pl, cdr = _losses(deal, a, scen, s_idx, mult)
+    return fd <= 0, pl <= 0, cdr
 
 
 def _solve(
     deal: Deal,
-    a: Assumptions,
+    runner: _Runner,
     scen: Sequence[Scenario],
     pairs: list[tuple[int, int, int]],
     *,
@@ -132,67 +200,35 @@ def _solve(
     points: int,
     raise_unbracketed: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """k-section over ``pairs`` of (tranche index, scenario index, variant index)."""
-    P = len(pairs)
+    """The first-loss multiple of every pair of (tranche index, scenario index, variant index)."""
     tj = np.array([p[0] for p in pairs])
     si = np.array([p[1] for p in pairs])
     vi = np.array([p[2] for p in pairs])
     names = deal.tranche_names
 
-    def fails(rows_s: np.ndarray, rows_m: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def loss(rows: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # deduplicate (scenario, multiple) rows: one run serves every tranche and variant
-        key = np.stack([rows_s.astype(np.float64), rows_m])
+        owner = np.repeat(rows, m.shape[1])
+        key = np.stack([si[owner].astype(np.float64), m.ravel()])
         uniq, inv = np.unique(key, axis=1, return_inverse=True)
-        fd, pl, cdr = _survival(deal, a, scen, uniq[0].astype(np.int64), uniq[1])
-        surv = np.where(vi[owner] == 0, fd[inv, tj[owner]], pl[inv, tj[owner]])
-        return ~surv, cdr[inv]
+        inv = inv.ravel()
+        fd, pl, cdr = runner(uniq[0].astype(np.int64), uniq[1])
+        value = np.where(vi[owner] == 0, fd[inv, tj[owner]], pl[inv, tj[owner]])
+        return value.reshape(m.shape), cdr[inv].reshape(m.shape)
 
-    # pass 0: 0 … upper on one grid shared by every pair
-    grid = np.linspace(0.0, upper, points + 2)
-    G = grid.size
-    owner = np.repeat(np.arange(P), G)
-    f, c = fails(si[owner], np.tile(grid, P), owner)
-    f = f.reshape(P, G)
-    c = c.reshape(P, G)
-    bad0 = f[:, 0]
-    bad_up = ~f[:, -1]
-    status = np.full(P, "", dtype=object)
-    status[bad0] = "loses at 0"
-    status[bad_up & ~bad0] = f"survives at {upper:g}"
-    if raise_unbracketed and (bad0 | bad_up).any():
-        p = int(np.flatnonzero(bad0 | bad_up)[0])
+    res = first_positive(loss, len(pairs), 0.0, upper, points=points, rtol=tol)
+    status = np.where(res.status == "positive at lo", "loses at 0", res.status)
+    status = np.where(status == "not positive at hi", f"survives at {upper:g}", status).astype(object)
+    if raise_unbracketed and (status != "").any():
+        p = int(np.flatnonzero(status != "")[0])
         where = f"tranche {names[tj[p]]!r}, scenario {scen[si[p]].name!r}, variant {VARIANTS[vi[p]]!r}"
-        if bad0[p]:
+        if status[p] == "loses at 0":
             raise SolverError(f"breakeven: cannot bracket — {where} loses even at default multiple 0")
         raise SolverError(
             f"breakeven: cannot bracket — {where} survives at the upper bound, default multiple {upper:g} "
             "(raise upper=, or pass unbracketed='nan')"
         )
-    ok = ~(bad0 | bad_up)
-    first = np.where(ok, f.argmax(axis=1), 1)
-    lo = np.where(ok, grid[first - 1], 0.0)
-    hi = np.where(ok, grid[first], 0.0)
-    lo_cdr = np.where(ok, c[np.arange(P), first - 1], np.nan)
-    passes = 1
-    inner = np.arange(1, points + 1) / (points + 1)
-    while float(np.max(hi - lo)) > tol:  # unbracketed pairs sit at [0, 0] and cost one row each
-        m = lo[:, None] + (hi - lo)[:, None] * inner[None, :]  # (P, points)
-        owner = np.repeat(np.arange(P), points)
-        f, c = fails(si[owner], m.ravel(), owner)
-        f = f.reshape(P, points)
-        c = c.reshape(P, points)
-        anyf = f.any(axis=1)
-        k = np.where(anyf, f.argmax(axis=1), points)  # first failing interior point (points: none)
-        new_hi = np.where(anyf, m[np.arange(P), np.minimum(k, points - 1)], hi)
-        has_lo = k > 0
-        new_lo = np.where(has_lo, m[np.arange(P), np.maximum(k - 1, 0)], lo)
-        lo_cdr = np.where(has_lo, c[np.arange(P), np.maximum(k - 1, 0)], lo_cdr)
-        lo, hi = new_lo, new_hi
-        passes += 1
-    lo = np.where(ok, lo, np.nan)
-    hi = np.where(ok, hi, np.nan)
-    lo_cdr = np.where(ok, lo_cdr, np.nan)
-    return lo, hi, lo_cdr, status, passes
+    return res.lo, res.hi, res.payload, status, res.passes
 
 
 def breakeven(
@@ -203,50 +239,38 @@ def breakeven(
     variants: Sequence[Variant] = ("first_dollar", "principal"),
     tranches: Sequence[str] | None = None,
     upper: float = 50.0,
-    tol: float = 1e-6,
+    tol: float = BREAKEVEN_RTOL,
     points: int = 15,
     targets: Mapping[str, float] = TARGET_DEFAULT_MULTIPLES,
     target_rates: Mapping[str, float] | None = None,
     ratings: Mapping[str, str] | None = None,
     unbracketed: Literal["raise", "nan"] = "raise",
+    executor: Any = None,
+    timeout: float | None = None,
+    progress: bool | None = None,
 ) -> BreakevenResult:
     """Breakeven default multiples and 临界违约率 for every tranche × scenario × variant.
 
     ``scenarios``: a set name or scenarios (:func:`abs_model.analytics.scenarios.scenario_set`; default the
     six stress scenarios); their default multiples multiply the solved one. ``upper`` bounds the
-    search, ``tol`` is the bracket width on the multiple, ``points`` the interior points per pass.
-    ``targets`` (multiples of the base cumulative default rate per rating) or ``target_rates``
-    (absolute, per rating) give the rating targets; ``ratings`` maps tranche → target rating.
-    ``unbracketed="raise"`` (default) raises :class:`SolverError` for a class that cannot be
-    bracketed; ``"nan"`` reports NaN for it with the reason in the ``bracket`` column. See the
-    module doc.
+    search, ``tol`` is the bracket width relative to the multiple (``upper_mult − breakeven_mult
+    ≤ tol × upper_mult``), ``points`` the grid's interior points in the first pass (and the
+    points per later pass). ``targets`` (multiples of the base cumulative default rate per rating)
+    or ``target_rates`` (absolute, per rating) give the rating targets; ``ratings`` maps tranche →
+    target rating. ``unbracketed="raise"`` (default) raises :class:`SolverError` for a class that
+    cannot be bracketed; ``"nan"`` reports NaN for it with the reason in the ``bracket`` column.
+    ``executor`` (see :func:`abs_model.analytics.executors.map_chunks`) runs each pass's batches
+    on a cluster, with the same numbers as in process; a chunk still failing after its retries
+    raises :class:`~abs_model.analytics.executors.IncompleteRunError`. See the module doc.
     """
-    if not isinstance(deal, Deal):
-        raise DealError(f"deal: must be an abs_model.Deal (use load_deal(path)); got {type(deal).__name__}")
-    a = assumptions if assumptions is not None else (deal.assumptions or Assumptions.make())
-    if not isinstance(a, Assumptions):
-        raise must("assumptions", "must be an abs_model.Assumptions", type(a).__name__)
-    if not (np.isfinite(upper) and upper > 0):
-        raise must("upper", "must be a finite default multiple > 0", upper)
-    if not (np.isfinite(tol) and 0 < tol < upper):
-        raise must("tol", f"must be > 0 and < upper ({upper:g})", tol)
-    if isinstance(points, bool) or not isinstance(points, int) or points < 1:
-        raise must("points", "must be a whole number ≥ 1", points)
-    bad = [v for v in variants if v not in VARIANTS]
-    if bad or not variants:
-        raise must("variants", f"must be a non-empty selection of {list(VARIANTS)}", list(variants))
+    a, scen, pairs = _checked(deal, assumptions, scenarios, variants, tranches, upper, tol, points, unbracketed)
     names = deal.tranche_names
-    chosen = list(names) if tranches is None else list(tranches)
-    unknown = [t for t in chosen if t not in names]
-    if unknown or not chosen:
-        raise must("tranches", f"must name tranches of the deal ({list(names)})", unknown or chosen)
-    scen = scenario_set(scenarios)
-    pairs = [(names.index(t), s, VARIANTS.index(v)) for t in chosen for s in range(len(scen)) for v in variants]
-    if unbracketed not in ("raise", "nan"):
-        raise must("unbracketed", "must be 'raise' or 'nan'", unbracketed)
-    lo, hi, lo_cdr, status, passes = _solve(
-        deal, a, scen, pairs, upper=float(upper), tol=float(tol), points=points, raise_unbracketed=unbracketed == "raise"
-    )
+    runner = _Runner(deal, a, scen, executor=executor, timeout=timeout, progress=progress)
+    with cluster_client(executor) as client:
+        runner.executor = client
+        lo, hi, lo_cdr, status, passes = _solve(
+            deal, runner, scen, pairs, upper=float(upper), tol=float(tol), points=points, raise_unbracketed=unbracketed == "raise"
+        )
     classes = {t.name: t.tranche_class for t in deal.structure.tranches}
     frame = pd.DataFrame(
         {
@@ -264,6 +288,59 @@ def breakeven(
     _, _, base_cdr = _survival(deal, a, (Scenario("base"),), np.array([0]), np.array([1.0]))
     base_rate = float(base_cdr[0])
     rates = dict(target_rates) if target_rates is not None else {r: float(m) * base_rate for r, m in targets.items()}
+    summary = _summary(frame, classes, base_rate, rates, ratings)
+    return BreakevenResult(
+        frame=frame, summary=summary, base_default_rate=base_rate, target_rates=rates, lost_workers=tuple(sorted(runner.lost))
+    )
+
+
+def _checked(
+    deal: Deal,
+    assumptions: Assumptions | None,
+    scenarios: str | Iterable[str | Scenario],
+    variants: Sequence[Variant],
+    tranches: Sequence[str] | None,
+    upper: float,
+    tol: float,
+    points: int,
+    unbracketed: str,
+) -> tuple[Assumptions, tuple[Scenario, ...], list[tuple[int, int, int]]]:
+    """:func:`breakeven`'s options checked: the assumptions, the scenarios and the (tranche,
+    scenario, variant) index triples to solve."""
+    if not isinstance(deal, Deal):
+        raise DealError(f"deal: must be an abs_model.Deal (use load_deal(path)); got {type(deal).__name__}")
+    a = assumptions if assumptions is not None else (deal.assumptions or Assumptions.make())
+    if not isinstance(a, Assumptions):
+        raise must("assumptions", "must be an abs_model.Assumptions", type(a).__name__)
+    if not (np.isfinite(upper) and upper > 0):
+        raise must("upper", "must be a finite default multiple > 0", upper)
+    if not (np.isfinite(tol) and 0 < tol < 1):
+        raise must("tol", "must be a relative bracket width > 0 and < 1", tol)
+    if isinstance(points, bool) or not isinstance(points, int) or points < 1:
+        raise must("points", "must be a whole number ≥ 1", points)
+    bad = [v for v in variants if v not in VARIANTS]
+    if bad or not variants:
+        raise must("variants", f"must be a non-empty selection of {list(VARIANTS)}", list(variants))
+    names = deal.tranche_names
+    chosen = list(names) if tranches is None else list(tranches)
+    unknown = [t for t in chosen if t not in names]
+    if unknown or not chosen:
+        raise must("tranches", f"must name tranches of the deal ({list(names)})", unknown or chosen)
+    if unbracketed not in ("raise", "nan"):
+        raise must("unbracketed", "must be 'raise' or 'nan'", unbracketed)
+    scen = tuple(scenario_set(scenarios))
+    pairs = [(names.index(t), s, VARIANTS.index(v)) for t in chosen for s in range(len(scen)) for v in variants]
+    return a, scen, pairs
+
+
+def _summary(
+    frame: pd.DataFrame,
+    classes: Mapping[str, str],
+    base_rate: float,
+    rates: Mapping[str, float],
+    ratings: Mapping[str, str] | None,
+) -> pd.DataFrame:
+    """One row per tranche and variant: the minimum over scenarios against the rating targets."""
     order = sorted(rates, key=lambda r: rates[r], reverse=True)
     rows = []
     for (tname, var), g in frame.groupby(["tranche", "variant"], sort=False):
@@ -293,7 +370,7 @@ def breakeven(
             row["target_default_rate"] = float("nan") if tr_rate is None else tr_rate
             row["passes_target"] = bool(tr_rate is not None and rate >= tr_rate)
         rows.append(row)
-    return BreakevenResult(frame=frame, summary=pd.DataFrame(rows), base_default_rate=base_rate, target_rates=rates)
+    return pd.DataFrame(rows)
 
 
 # ------------------------------------------------------------------------------------ sizing
@@ -372,12 +449,7 @@ def size_tranches(
                 f"size_tranches: cannot bracket — {tname!r} survives its {ratings[tname]} stress ({m:g}×) at the "
                 f"upper bound {hi:.6f} of the pool (the junior class {junior!r} is used up)"
             )
-        while hi - lo > tol:
-            mid = 0.5 * (lo + hi)
-            if survives(mid):
-                lo = mid
-            else:
-                hi = mid
+        lo = bisect_predicate(survives, lo, hi, tol=float(tol))
         sizes[tname] = lo * pool
         rows.append(
             {

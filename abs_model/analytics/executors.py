@@ -18,7 +18,16 @@ dies is re-scheduled by the scheduler. A chunk that still fails, or is not done 
 is reported — ``ChunkRun.complete`` is ``False`` and ``ChunkRun.missing`` lists the chunk
 indices with the reason in ``ChunkRun.errors`` — never dropped silently.
 
-``distributed`` is imported only when a cluster is used, so in-process runs need no Dask.
+``on_result(i, result)`` (optional) sees each chunk's result as it arrives (in completion order
+on a cluster), e.g. to write rows as they come.
+
+For the command line, :func:`cluster_executor` turns ``--scheduler ADDRESS`` / ``--workers N``
+into an executor: a client connected to a running scheduler, or a ``LocalCluster`` of ``N``
+single-threaded worker processes on 127.0.0.1 started for the run and stopped after it.
+
+``distributed`` is imported only when a cluster is used, so in-process runs need no Dask; it is
+the optional extra ``dask`` (``pip install 'abs-model[dask]'``), and using a cluster without it
+raises :class:`MissingExtraError` naming the extra.
 """
 
 from __future__ import annotations
@@ -38,18 +47,56 @@ from tqdm.auto import tqdm
 
 from abs_model.errors import AbsModelError
 
-__all__ = ["ChunkRun", "IncompleteRunError", "map_chunks", "progress_bar", "resolve_executor"]
+__all__ = [
+    "ChunkRun",
+    "IncompleteRunError",
+    "MissingExtraError",
+    "cluster_client",
+    "cluster_executor",
+    "distributed_module",
+    "is_dask_client",
+    "map_chunks",
+    "progress_bar",
+    "resolve_executor",
+]
 
 R = TypeVar("R")
 
 #: Default number of re-runs of a failed chunk on a cluster (``client.submit(..., retries=2)``).
 DEFAULT_RETRIES = 2
-#: Seconds allowed to connect to a scheduler given by address.
+#: Seconds allowed to connect to a scheduler given by address (or to start a local cluster).
 CONNECT_TIMEOUT_S = 30.0
+#: Most worker processes ``--workers`` starts on this machine.
+MAX_LOCAL_WORKERS = 256
 
 
-class IncompleteRunError(RuntimeError):
-    """A distributed run finished with chunks missing and the caller asked for a complete one."""
+class IncompleteRunError(AbsModelError, RuntimeError):
+    """A distributed run finished with chunks missing and the caller asked for a complete one
+    (an :class:`AbsModelError`, so the CLI prints it as one line naming the chunks)."""
+
+
+class MissingExtraError(AbsModelError, ImportError):
+    """A feature needs an optional extra that is not installed; the message names the extra. An
+    ``ImportError`` (what it is) and an :class:`AbsModelError` (the CLI prints it as one line)."""
+
+
+def distributed_module() -> Any:
+    """``dask.distributed``'s package, or :class:`MissingExtraError` naming the extra to install."""
+    try:
+        import distributed
+    except ImportError as exc:
+        raise MissingExtraError(
+            "running on a Dask cluster (executor=, --scheduler, --workers) needs the optional extra "
+            f"'dask': pip install 'abs-model[dask]' (import failed: {exc})"
+        ) from exc
+    return distributed
+
+
+def is_dask_client(obj: Any) -> bool:
+    """``True`` for a ``distributed.Client`` (checked by type; one can exist only once
+    ``distributed`` is imported, so this never imports it)."""
+    mod = sys.modules.get("distributed")
+    return mod is not None and isinstance(obj, mod.Client)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +105,15 @@ class ChunkRun(Generic[R]):
 
     ``results[i]`` is chunk ``i``'s return value, or ``None`` when ``i`` is in ``missing``;
     ``errors[i]`` says why chunk ``i`` is missing; ``where`` is ``"in-process"`` or the
-    scheduler's address.
+    scheduler's address; ``lost_workers`` the workers that left the cluster during the run (their
+    chunks were re-run elsewhere by the scheduler, or are in ``missing``).
     """
 
     results: tuple[R | None, ...]
     missing: tuple[int, ...] = ()
     errors: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
     where: str = "in-process"
+    lost_workers: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -103,14 +152,9 @@ def resolve_executor(executor: Any) -> tuple[Any, bool]:
             raise AbsModelError(
                 f"executor: an address must name its protocol, e.g. 'tcp://127.0.0.1:8786'; got {executor!r}"
             )
-        from distributed import Client
-
-        return Client(executor, timeout=CONNECT_TIMEOUT_S), True
-    if _is_dask(executor):
-        from distributed import Client
-
-        if isinstance(executor, Client):
-            return executor, False
+        return distributed_module().Client(executor, timeout=CONNECT_TIMEOUT_S), True
+    if is_dask_client(executor):
+        return executor, False
     if isinstance(executor, Executor):
         return executor, False
     raise AbsModelError(
@@ -120,7 +164,52 @@ def resolve_executor(executor: Any) -> tuple[Any, bool]:
 
 
 @contextmanager
-def _client_for(executor: Any) -> Iterator[Any]:
+def cluster_executor(*, scheduler: str | None = None, workers: int | None = None) -> Iterator[Any]:
+    """The executor for ``--scheduler ADDRESS`` / ``--workers N`` (at most one of them).
+
+    - neither: ``None`` (in this process);
+    - ``scheduler``: a client of the running scheduler at that address (``tcp://host:8786``),
+      closed on exit (the cluster keeps running);
+    - ``workers``: a ``LocalCluster`` of ``N`` worker processes with one thread each, listening
+      on 127.0.0.1 only (the scheduler's HTTP server on a free loopback port); the client and
+      the cluster stop on exit.
+    """
+    if scheduler is not None and workers is not None:
+        raise AbsModelError(f"--scheduler and --workers: give one of them; got {scheduler!r} and {workers!r}")
+    if scheduler is None and workers is None:
+        yield None
+        return
+    if workers is not None:
+        if isinstance(workers, bool) or int(workers) != workers or not 1 <= workers <= MAX_LOCAL_WORKERS:
+            raise AbsModelError(f"--workers: must be a whole number of worker processes in 1..{MAX_LOCAL_WORKERS}; got {workers!r}")
+        dist = distributed_module()
+        cluster = dist.LocalCluster(
+            n_workers=int(workers),
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",  # the scheduler's HTTP routes: loopback, any free port
+            timeout=CONNECT_TIMEOUT_S,
+        )
+        try:
+            client = dist.Client(cluster, timeout=CONNECT_TIMEOUT_S)
+            try:
+                yield client
+            finally:
+                client.close()
+        finally:
+            cluster.close()
+        return
+    if not isinstance(scheduler, str) or "://" not in scheduler:
+        raise AbsModelError(f"--scheduler: an address must name its protocol, e.g. 'tcp://10.0.0.5:8786'; got {scheduler!r}")
+    with cluster_client(scheduler) as client:
+        yield client
+
+
+@contextmanager
+def cluster_client(executor: Any) -> Iterator[Any]:
+    """The executor resolved for a block of several runs: an address is connected once (and the
+    client closed on exit); ``None``, a client or a ``concurrent.futures`` executor as given."""
     client, owned = resolve_executor(executor)
     try:
         yield client
@@ -139,36 +228,41 @@ def map_chunks(
     timeout: float | None = None,
     progress: bool | None = None,
     desc: str = "chunks",
+    on_result: Callable[[int, R], None] | None = None,
 ) -> ChunkRun[R]:
     """Run ``fn(*shared, chunk)`` for every chunk; results in submission order.
 
     ``fn`` must be a top-level (picklable) function without side effects: a chunk may run more
     than once on a cluster. ``timeout`` (seconds, cluster only) bounds the whole run; chunks not
-    done by then are cancelled and reported missing.
+    done by then are cancelled and reported missing. ``on_result(i, result)`` is called as each
+    chunk's result arrives.
     """
     if int(retries) != retries or retries < 0:
         raise AbsModelError(f"retries: must be a whole number ≥ 0; got {retries!r}")
     if timeout is not None and not timeout > 0:
         raise AbsModelError(f"timeout: must be a number of seconds > 0 or None; got {timeout!r}")
     items = list(chunks)
-    with _client_for(executor) as client:
+    seen: Callable[[int, R], None] = on_result if on_result is not None else (lambda i, r: None)
+    with cluster_client(executor) as client:
         if client is None:
             out: list[R | None] = []
             with progress_bar(len(items), desc=desc, progress=progress) as bar:
-                for c in items:
+                for i, c in enumerate(items):
                     out.append(fn(*shared, c))
+                    seen(i, cast(R, out[-1]))
                     bar.update(1)
             return ChunkRun(results=tuple(out))
-        if isinstance(client, Executor) and not _is_dask(client):
+        if not is_dask_client(client):  # a concurrent.futures.Executor
             with progress_bar(len(items), desc=desc, progress=progress) as bar:
                 pending = [client.submit(fn, *shared, c) for c in items]
                 got: list[R | None] = []
-                for f in pending:
+                for i, f in enumerate(pending):
                     got.append(f.result())
+                    seen(i, cast(R, got[-1]))
                     bar.update(1)
             return ChunkRun(results=tuple(got), where=type(client).__name__)
         return _map_on_cluster(
-            fn, items, shared, client, retries=int(retries), timeout=timeout, progress=progress, desc=desc
+            fn, items, shared, client, retries=int(retries), timeout=timeout, progress=progress, desc=desc, on_result=seen
         )
 
 
@@ -178,24 +272,15 @@ def _hold(obj: Any) -> Any:
     return obj
 
 
-def _is_dask(obj: Any) -> bool:
-    return type(obj).__module__.startswith("distributed")
+def _workers(client: Any) -> set[str]:
+    try:
+        return set(client.scheduler_info()["workers"])
+    except Exception:  # a scheduler that cannot answer: nothing to compare
+        return set()
 
 
-def _map_on_cluster(
-    fn: Callable[..., R],
-    items: list[Any],
-    shared: Sequence[Any],
-    client: Any,
-    *,
-    retries: int,
-    timeout: float | None,
-    progress: bool | None,
-    desc: str,
-) -> ChunkRun[R]:
-    from distributed import as_completed
-
-    where = str(getattr(client.scheduler, "address", None) or "dask cluster")
+def _submit_all(fn: Callable[..., Any], items: list[Any], shared: Sequence[Any], client: Any, retries: int) -> tuple[list[Any], list[Any]]:
+    """Submit the shared objects (once, as :func:`_hold` tasks) and one task per chunk."""
     token = uuid.uuid4().hex[:12]
     name = getattr(fn, "__name__", "chunk")
     with warnings.catch_warnings():
@@ -209,6 +294,25 @@ def _map_on_cluster(
         client.submit(fn, *shared_futures, c, key=f"{name}-{token}-{i}", retries=retries, pure=False)
         for i, c in enumerate(items)
     ]
+    return shared_futures, futures
+
+
+def _map_on_cluster(
+    fn: Callable[..., R],
+    items: list[Any],
+    shared: Sequence[Any],
+    client: Any,
+    *,
+    retries: int,
+    timeout: float | None,
+    progress: bool | None,
+    desc: str,
+    on_result: Callable[[int, R], None],
+) -> ChunkRun[R]:
+    as_completed = distributed_module().as_completed
+    where = str(getattr(client.scheduler, "address", None) or "dask cluster")
+    workers_before = _workers(client)
+    shared_futures, futures = _submit_all(fn, items, shared, client, retries)
     position = {f.key: i for i, f in enumerate(futures)}
     results: list[R | None] = [None] * len(items)
     errors: dict[int, str] = {}
@@ -224,6 +328,7 @@ def _map_on_cluster(
                         try:
                             results[i] = fut.result(timeout=left)
                             finished.add(i)
+                            on_result(i, cast(R, results[i]))
                         except Exception as exc:  # lost between completion and transfer
                             errors[i] = f"{type(exc).__name__}: {exc}"
                     elif fut.status == "error":
@@ -250,4 +355,5 @@ def _map_on_cluster(
         missing=missing,
         errors=MappingProxyType({i: errors[i] for i in missing}),
         where=where,
+        lost_workers=tuple(sorted(workers_before - _workers(client))),
     )

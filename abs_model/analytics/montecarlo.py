@@ -129,7 +129,8 @@ class MonteCarloResult:
     ``eps_recovery``, the multiples ``default_mult``, ``prepay_mult``, ``recovery_mult`` and the
     pool measures. ``frame`` is tidy: one row per path and class. When a distributed run lost
     chunks, ``complete`` is ``False``, ``missing_chunks`` lists them and every statistic is over
-    the completed paths only (``n_completed`` of ``n_paths``).
+    the completed paths only (``n_completed`` of ``n_paths``). ``lost_workers`` names workers
+    that left the cluster during the run (their chunks were re-run, or are missing).
     """
 
     paths: pd.DataFrame
@@ -142,6 +143,7 @@ class MonteCarloResult:
     complete: bool = True
     missing_chunks: tuple[int, ...] = ()
     errors: dict[int, str] = field(default_factory=dict)
+    lost_workers: tuple[str, ...] = ()
 
     @property
     def n_completed(self) -> int:
@@ -290,13 +292,38 @@ def monte_carlo(
         timeout=timeout,
         desc="Monte Carlo",
     )
+    names = tuple(t.name for t in deal.structure.tranches)
+    paths, frame = _frames(run, starts, pieces, normals, mults, names)
+    return MonteCarloResult(
+        paths=paths,
+        frame=frame,
+        tranche_names=names,
+        n_paths=int(n_paths),
+        seed=int(seed),
+        chunk=int(chunk),
+        shocks=shocks,
+        complete=run.complete,
+        missing_chunks=run.missing,
+        errors=dict(run.errors),
+        lost_workers=run.lost_workers,
+    )
+
+
+def _frames(
+    run: ChunkRun[dict[str, np.ndarray]],
+    starts: list[int],
+    pieces: list[np.ndarray],
+    normals: np.ndarray,
+    mults: np.ndarray,
+    names: tuple[str, ...],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:class:`MonteCarloResult`'s ``paths`` and ``frame`` from the chunks that returned."""
     done = run.done()
     idx = (
         np.concatenate([np.arange(starts[i], starts[i] + len(pieces[i])) for i, _ in done])
         if done
         else np.zeros(0, int)
     )
-    names = tuple(t.name for t in deal.structure.tranches)
 
     def cat(key: str, width: int | None = None) -> np.ndarray:
         if done:
@@ -329,18 +356,7 @@ def monte_carlo(
             **{key: v.reshape(-1) for key, v in per_class.items()},
         }
     )
-    return MonteCarloResult(
-        paths=paths,
-        frame=frame,
-        tranche_names=names,
-        n_paths=int(n_paths),
-        seed=int(seed),
-        chunk=int(chunk),
-        shocks=shocks,
-        complete=run.complete,
-        missing_chunks=run.missing,
-        errors=dict(run.errors),
-    )
+    return paths, frame
 
 
 def _whole(name: str, v: Any) -> None:

@@ -36,7 +36,7 @@ writedown, carried interest shortfall, ending balance by period ``k = 1 … T``)
   (0 when none); ``principal_window = last − first + 1`` months (0 when none);
 - ``yield_at_par``: the bond-equivalent cash-flow yield ``y`` with
   ``original balance = Σ (I_k + P_k + R_k) / (1 + y/2)^(2k/12)`` (:func:`abs_model.core.yields.cash_flow_yield`
-  at price 1.0, no delay), solved for all rows at once by bisection; NaN where no ``y`` in
+  at price 1.0, no delay), solved for all rows at once (Illinois regula falsi); NaN where no ``y`` in
   [−99 %, 1000 %] exists;
 - ``complete``: the class is retired within the deal's periods, ``B_T ≤ 10⁻⁶ × original balance``;
   ``paid_in_full``: complete, no loss and no interest left unpaid (each ``≤ 10⁻⁶ ×`` original);
@@ -47,19 +47,20 @@ writedown, carried interest shortfall, ending balance by period ``k = 1 … T``)
 from __future__ import annotations
 
 import itertools
-import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from abs_model.analytics.executors import ChunkRun, map_chunks
 from abs_model.analytics.scenarios import TIMINGS, scenario_set, variant
 from abs_model.assumptions.assumptions import Assumptions
+from abs_model.core.solve import root_rows
 from abs_model.core.yields import YIELD_HIGH, YIELD_LOW
 from abs_model.deal.model import Deal
 from abs_model.errors import AssumptionError, DealError, must
-from abs_model.projection.replines import rep_lines
+from abs_model.runs.runner import _deal_lines as deal_lines
 from abs_model.runs.runner import run_arrays
 
 __all__ = [
@@ -98,6 +99,8 @@ SCENARIO_COLUMNS: tuple[str, ...] = ("prepay_mult", "default_mult", "recovery_mu
 PAID_RTOL = 1e-6
 #: Principal below this is not a principal payment when finding the window (as DealResult.summary).
 PRINCIPAL_EPS = 1e-9
+#: Step (or bracket width) at which the yields at par stop.
+PAR_YIELD_XTOL = 1e-13
 
 _ALIASES = {
     "prepay": "prepay_mult",
@@ -216,36 +219,18 @@ def scenario_grid(grid: Mapping[str, Sequence[Any]] | pd.DataFrame, assumptions:
 
 # ------------------------------------------------------------------------------------ metrics
 def _par_yields(cf: np.ndarray, balance: float) -> np.ndarray:
-    """Bond-equivalent yields at par for each row of ``cf`` (S, T), by bisection (see module doc)."""
+    """Bond-equivalent yields at par for each row of ``cf`` (S, T) (see module doc), solved for all
+    rows at once (:func:`abs_model.core.solve.root_rows`)."""
     S, T = cf.shape
-    out = np.full(S, np.nan)
     if balance <= 0 or S == 0:
-        return out
+        return np.full(S, np.nan)
     expo = -2.0 * np.arange(1, T + 1) / 12.0
 
-    def f(y: np.ndarray) -> np.ndarray:
-        return (cf * (1.0 + y[:, None] / 2.0) ** expo).sum(axis=1) - balance
+    def f(rows: np.ndarray, y: np.ndarray) -> np.ndarray:
+        c = cf if rows.size == S else cf[rows]
+        return (c * (1.0 + y[:, None] / 2.0) ** expo).sum(axis=1) - balance
 
-    lo = np.full(S, YIELD_LOW)
-    hi = np.full(S, YIELD_HIGH)
-    f_lo = f(lo)
-    f_hi = f(hi)
-    ok = np.sign(f_lo) * np.sign(f_hi) <= 0
-    if not ok.any():
-        return out
-    lo, hi, f_lo = lo[ok], hi[ok], f_lo[ok]
-    c = cf[ok]
-    for _ in range(64):
-        mid = 0.5 * (lo + hi)
-        fm = (c * (1.0 + mid[:, None] / 2.0) ** expo).sum(axis=1) - balance
-        same = np.sign(fm) == np.sign(f_lo)
-        lo = np.where(same, mid, lo)
-        f_lo = np.where(same, fm, f_lo)
-        hi = np.where(same, hi, mid)
-        if float(np.max(hi - lo)) < 1e-13:
-            break
-    out[ok] = 0.5 * (lo + hi)
-    return out
+    return root_rows(f, YIELD_LOW, YIELD_HIGH, S, xtol=PAR_YIELD_XTOL)
 
 
 def tranche_metrics(liab: Any, name: str, *, yields: bool = True) -> dict[str, np.ndarray]:
@@ -316,7 +301,7 @@ def evaluate_chunk(deal: Deal, assumptions: Assumptions, chunk_frame: pd.DataFra
         nm: {m: np.empty(n, dtype=np.float64) for m in METRICS} for nm in names
     }
     keys = list(zip(cols["timing"], cols["spread_bp"], strict=True))
-    lines = rep_lines(deal.pool, assumptions)  # shared by every batch of the chunk
+    lines = deal_lines(deal, assumptions)  # shared by every batch of the chunk (the deal's own when they fit)
     for key in dict.fromkeys(keys):
         idx = np.array([i for i, k in enumerate(keys) if k == key], dtype=np.int64)
         d, a = variant(deal, assumptions, timing=str(key[0]), spread_bp=float(key[1]))
@@ -334,48 +319,40 @@ def evaluate_chunk(deal: Deal, assumptions: Assumptions, chunk_frame: pd.DataFra
             m["cumulative_default_rate"] = cdr
             for k2, v in m.items():
                 metric_arrays[nm][k2][idx] = v
-    base = chunk_frame.reset_index(drop=True)
-    parts = []
     orig = {t.name: float(t.balance) for t in deal.structure.tranches}
-    for nm in names:
-        part = base.copy()
-        part["tranche"] = nm
-        part["class"] = classes[nm]
-        part["original_balance"] = orig[nm]
-        for metric, values in metric_arrays[nm].items():
-            part[metric] = values
-        part["_order"] = np.arange(n) * len(names) + names.index(nm)
-        parts.append(part)
-    out = pd.concat(parts, ignore_index=True).sort_values("_order", kind="stable").drop(columns="_order")
+    return _rows_frame(chunk_frame, names, classes, orig, metric_arrays)
+
+
+def _rows_frame(
+    chunk_frame: pd.DataFrame,
+    names: Sequence[str],
+    classes: Mapping[str, str],
+    orig: Mapping[str, float],
+    metric_arrays: Mapping[str, Mapping[str, np.ndarray]],
+) -> pd.DataFrame:
+    """The chunk's rows, scenario-major (row ``i·C + j`` = scenario ``i``, tranche ``j``): the
+    chunk's columns repeated per tranche (dtypes kept), then tranche, class, original balance and
+    the metrics — built column-wise in one frame (inserting columns one by one is slow)."""
+    n, C = len(chunk_frame), len(names)
+    base = chunk_frame.iloc[np.repeat(np.arange(n), C)].reset_index(drop=True)
+    new: dict[str, Any] = {
+        "tranche": np.tile(np.array(names, dtype=object), n),
+        "class": np.tile(np.array([classes[nm] for nm in names], dtype=object), n),
+        "original_balance": np.tile(np.array([orig[nm] for nm in names], dtype=np.float64), n),
+    }
+    for metric in METRICS:
+        new[metric] = np.stack([metric_arrays[nm][metric] for nm in names], axis=1).reshape(-1)
+    extra = pd.DataFrame(new)
     for c in ("first_principal_period", "last_principal_period", "principal_window"):
-        out[c] = out[c].astype(np.int64)
+        extra[c] = extra[c].astype(np.int64)
     for c in ("complete", "paid_in_full"):
-        out[c] = out[c].astype(bool)
-    return out.reset_index(drop=True)
+        extra[c] = extra[c].astype(bool)
+    return pd.concat([base.drop(columns=[c for c in extra.columns if c in base.columns]), extra], axis=1)
 
 
 # ------------------------------------------------------------------------------------ execution
-def _run_chunks(executor: Any, deal: Deal, a: Assumptions, frames: list[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    if executor is None:
-        for f in frames:
-            yield evaluate_chunk(deal, a, f)
-    elif hasattr(executor, "submit") and hasattr(executor, "gather"):  # a dask.distributed.Client
-        futures = [executor.submit(evaluate_chunk, deal, a, f) for f in frames]
-        for fut in futures:
-            yield fut.result()
-    elif hasattr(executor, "map"):
-        yield from executor.map(evaluate_chunk, itertools.repeat(deal), itertools.repeat(a), frames)
-    else:
-        raise must("executor", "must be None, an object with map(fn, *iterables) or a dask.distributed.Client", type(executor).__name__)
-
-
-def _progress(progress: bool | None, total: int) -> Any:
-    show = sys.stderr.isatty() if progress is None else bool(progress)
-    if not show:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit="scenario", desc="sweep", file=sys.stderr)
+def _missing_scenarios(run: ChunkRun[pd.DataFrame], frames: list[pd.DataFrame]) -> list[int]:
+    return [int(x) for i in run.missing for x in frames[i]["scenario_id"]]
 
 
 def sweep(
@@ -388,6 +365,8 @@ def sweep(
     chunk: int = 1_000,
     progress: bool | None = None,
     on_chunk: Callable[[pd.DataFrame], None] | None = None,
+    timeout: float | None = None,
+    missing: Literal["raise", "report"] = "raise",
 ) -> pd.DataFrame:
     """Run every scenario of ``grid`` on ``deal``; one row per scenario × tranche.
 
@@ -395,10 +374,17 @@ def sweep(
     ``tranche``, ``class``, ``original_balance`` and the requested ``metrics`` (see the module
     doc). Scenarios run ``chunk`` at a time, each chunk one vectorised batch per
     ``(timing, spread_bp)`` group, in process (``executor=None``), through ``executor.map`` or
-    on a ``dask.distributed.Client`` (chunks submitted, gathered in order). A tqdm progress bar
-    shows when ``progress=True``, or when ``progress=None`` and stderr is a terminal.
-    ``on_chunk`` (optional) sees each chunk's rows as they arrive.
+    on a ``dask.distributed.Client`` or a scheduler address (:func:`abs_model.analytics.executors.map_chunks`:
+    shared objects sent once, chunks retried, results in order). A tqdm progress bar of completed
+    chunks shows when ``progress=True``, or when ``progress=None`` and stderr is a terminal.
+    ``on_chunk`` (optional) sees each chunk's rows as they arrive. ``timeout`` bounds a cluster
+    run. A chunk still failing after its retries raises :class:`~abs_model.analytics.executors.IncompleteRunError`
+    naming it (``missing="raise"``), or (``missing="report"``) its rows are left out and listed in
+    ``out.attrs["missing_scenarios"]`` (``attrs["complete"]`` is ``False``, ``attrs["errors"]``
+    says why per chunk). ``attrs["lost_workers"]`` names workers lost during the run.
     """
+    if missing not in ("raise", "report"):
+        raise must("missing", "must be 'raise' or 'report'", missing)
     if not isinstance(deal, Deal):
         raise DealError(f"deal: must be an abs_model.Deal (use load_deal(path)); got {type(deal).__name__}")
     a = assumptions if assumptions is not None else (deal.assumptions or Assumptions.make())
@@ -412,18 +398,19 @@ def sweep(
         raise must("chunk", "must be a whole number of scenarios ≥ 1", chunk)
     frame = scenario_grid(grid, a)
     frames = [frame.iloc[i : i + int(chunk)] for i in range(0, len(frame), int(chunk))]
-    bar = _progress(progress, len(frame))
-    parts = []
-    try:
-        for f, part in zip(frames, _run_chunks(executor, deal, a, frames), strict=True):
-            parts.append(part)
-            if on_chunk is not None:
-                on_chunk(part)
-            if bar is not None:
-                bar.update(len(f))
-    finally:
-        if bar is not None:
-            bar.close()
-    out = pd.concat(parts, ignore_index=True)
-    drop = [m for m in METRICS if m not in wanted]
-    return out.drop(columns=drop)
+    seen = (lambda i, part: on_chunk(part)) if on_chunk is not None else None
+    run = map_chunks(
+        evaluate_chunk, frames, shared=(deal, a), executor=executor, progress=progress, timeout=timeout, desc="sweep", on_result=seen
+    )
+    if not run.complete and missing == "raise":
+        run.require_complete()
+    parts = [part for _, part in run.done()]
+    empty = pd.DataFrame(columns=[*frame.columns, "tranche", "class", "original_balance", *METRICS])
+    out = pd.concat(parts, ignore_index=True) if parts else empty
+    out = out.drop(columns=[m for m in METRICS if m not in wanted])
+    out.attrs["complete"] = run.complete
+    out.attrs["missing_scenarios"] = _missing_scenarios(run, frames)
+    out.attrs["errors"] = {int(i): e for i, e in run.errors.items()}
+    out.attrs["lost_workers"] = list(run.lost_workers)
+    out.attrs["where"] = run.where
+    return out

@@ -21,13 +21,13 @@ Conventions (SF-44 §E, SF-48 §G.1):
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 import numpy_financial as npf
 
+from abs_model.core.solve import root_scalar
 from abs_model.errors import SolverError, must
 
 __all__ = [
@@ -217,38 +217,6 @@ def present_value(
     return float(np.dot(cf, _discount(float(yield_), t, _frequency(compounding))))
 
 
-def _solve(f: Callable[[float], float], lo: float, hi: float) -> float | None:
-    """A root of ``f`` in ``[lo, hi]`` by bisection with a secant step (Illinois), or None."""
-    f_lo, f_hi = f(lo), f(hi)
-    if f_lo == 0:
-        return lo
-    if f_hi == 0:
-        return hi
-    if np.sign(f_lo) == np.sign(f_hi):
-        return None
-    side = 0
-    for _ in range(300):
-        x = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
-        if not lo < x < hi:
-            x = 0.5 * (lo + hi)
-        fx = f(x)
-        if fx == 0 or hi - lo < 1e-15 * max(1.0, abs(x)):
-            return x
-        if np.sign(fx) == np.sign(f_lo):
-            lo, f_lo = x, fx
-            if side == -1:
-                f_hi /= 2
-            side = -1
-        else:
-            hi, f_hi = x, fx
-            if side == 1:
-                f_lo /= 2
-            side = 1
-        if hi - lo < 1e-15 * max(1.0, abs(lo)):
-            return 0.5 * (lo + hi)
-    return 0.5 * (lo + hi)
-
-
 def yield_from_times(
     price: float, cashflows: Any, times: Any, *, compounding: Compounding = "bond_equivalent"
 ) -> float:
@@ -269,7 +237,7 @@ def yield_from_times(
     def f(y: float) -> float:
         return float(np.dot(cf, _discount(y, t, m))) - target
 
-    root = _solve(f, lo, YIELD_HIGH)
+    root = root_scalar(f, lo, YIELD_HIGH)
     if root is None:
         raise SolverError(
             f"no yield in [{lo:.0%}, {YIELD_HIGH:.0%}] reproduces price {target!r} for these "
@@ -469,7 +437,7 @@ def spread_to_curve(
             return float("inf")
         return float(np.dot(cf, base ** (-m * t))) - target
 
-    root = _solve(f, lo, YIELD_HIGH)
+    root = root_scalar(f, lo, YIELD_HIGH)
     if root is None:
         raise SolverError(
             f"no spread in [{lo:.0%}, {YIELD_HIGH:.0%}] over this curve reproduces price "

@@ -83,7 +83,7 @@ def test_debug_is_accepted_after_the_subcommand(tmp_path: Path, capsys: pytest.C
 def test_implausible_values_are_warned_about(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = (EXAMPLES / "baitiao_revolving.yaml").read_text(encoding="utf-8")
     deal = tmp_path / "deal.yaml"
-    deal.write_text(text.replace("coupon: 0.073", "coupon: 0.51").replace("synthetic: {n: 500000", "synthetic: {n: 2000"), encoding="utf-8")
+    deal.write_text(text.replace("coupon: 0.028", "coupon: 0.51").replace("synthetic: {n: 500000", "synthetic: {n: 2000"), encoding="utf-8")
     assert main(["validate", str(deal)]) == 0
     err = capsys.readouterr().err
     assert "abs-model: warning: tranches['Senior B'].coupon: 51.00% a year is implausible" in err
@@ -100,3 +100,29 @@ def test_a_closed_pipe_ends_quietly(monkeypatch: pytest.MonkeyPatch, capsys: pyt
     monkeypatch.setattr("sys.stdout", ClosedPipe())
     assert main(["validate", str(EXAMPLES / "us_auto_static.yaml")]) == 141
     assert capsys.readouterr().err == ""
+
+
+def test_montecarlo_command_writes_the_summary_of_the_python_api(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import abs_model as am
+    from abs_model.analytics.montecarlo import monte_carlo
+
+    deal_path = EXAMPLES / "baitiao_revolving.yaml"
+    args = ["montecarlo", str(deal_path), "--paths", "120", "--seed", "5", "--sigma", "0.8", "--chunk", "50", "--quiet"]
+    assert main([*args, "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "120 paths, seed 5" in out
+    got = pd.read_csv(tmp_path / "montecarlo_summary.csv", index_col=0)
+    want = monte_carlo(am.load_deal(deal_path), n_paths=120, seed=5, sigma=0.8, progress=False).summary()
+    assert list(got.index) == list(want.index)
+    assert got.to_numpy(dtype=float) == pytest.approx(want.to_numpy(dtype=float), rel=1e-12, nan_ok=True)
+
+
+def test_scale_out_options_are_checked_before_any_scenario_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    deal = str(EXAMPLES / "baitiao_revolving.yaml")
+    assert main(["montecarlo", deal, "--paths", "10", "--workers", "0"]) == 2
+    assert "--workers: must be a whole number of worker processes in 1..256; got 0" in capsys.readouterr().err
+    assert main(["breakeven", deal, "--scheduler", "10.0.0.5:8786"]) == 2
+    assert "--scheduler: an address must name its protocol" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # argparse: not allowed with each other
+        main(["sweep", deal, "--out", "x", "--workers", "2", "--scheduler", "tcp://127.0.0.1:8786"])
+    assert "not allowed with argument" in capsys.readouterr().err

@@ -12,10 +12,11 @@ Worked case, derived by hand (``tiny_deal``): a pool of zero-fee bullet receivab
 - The senior has no interest, so first-dollar and principal loss coincide; it is written down by
   ``max(0, s·B − B (1 − d)^t)`` — the binding period is the last one, where the pool is smallest.
   Its loss is therefore ``B · max(0, s − 1 + m·c)``.
-- The solver's rule is "loss ≤ ε = 10⁻⁶ × s·B", i.e. ``s − 1 + m·c ≤ 10⁻⁶ s``, so
-  ``m_be = (1 − s + 10⁻⁶ s) / c`` (exactly ``(1 − s)/c`` for a zero tolerance), and the implied
-  cumulative default rate at ``m_be`` is ``1 − (1 − d)^N = m_be·c``.
-- With ``s = 0.8`` and ``c = 0.05``: ``m_be = (0.2 + 8·10⁻⁷) / 0.05 = 4.000016``, rate 20.00008 %.
+- The first-loss point is where that loss becomes positive: ``m* = (1 − s) / c``, and the
+  implied cumulative default rate there is ``1 − (1 − d)^N = m*·c = 1 − s``. The solver counts a
+  loss above a noise floor of ``10⁻¹² × s·B``, which moves ``m*`` by ``10⁻¹² s / c`` — far inside
+  its relative tolerance of ``10⁻⁹``.
+- With ``s = 0.8`` and ``c = 0.05``: ``m* = 0.2 / 0.05 = 4`` exactly, rate 20 %.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import tranches as tr
 from abs_model.analytics.breakeven import breakeven, size_tranches
 from abs_model.analytics.scenarios import Scenario
 
-TOL = 1e-6  # the solver tolerance on the multiple
+TOL = 1e-9  # the solver tolerance on the multiple, relative
 EXAMPLE = "examples/baitiao_revolving.yaml"
 
 
@@ -71,23 +72,35 @@ def tiny_deal(*, senior: float = 0.8, cdr: float = 0.05, balance: float = 1_000.
 
 def test_closed_form_breakeven_hit_within_tolerance() -> None:
     s, c = 0.8, 0.05
-    m_be = (1.0 - s + 1e-6 * s) / c
+    m_be = (1.0 - s) / c  # 4: the first-loss point itself, no tolerance added
     res = breakeven(tiny_deal(senior=s, cdr=c), scenarios=[Scenario("base")], tranches=["Senior"], tol=TOL)
     for _, row in res.frame.iterrows():  # both variants coincide for a zero-coupon class
-        assert m_be - TOL <= row["breakeven_mult"] <= m_be + 1e-12
-        assert row["upper_mult"] - row["breakeven_mult"] <= TOL
+        assert abs(row["breakeven_mult"] - m_be) <= TOL * m_be
+        assert abs(row["upper_mult"] - m_be) <= TOL * m_be
+        assert row["breakeven_mult"] <= row["upper_mult"] <= row["breakeven_mult"] * (1 + TOL)
         assert row["breakeven_default_rate"] == pytest.approx(row["breakeven_mult"] * c, abs=1e-12)
-    assert res.summary["breakeven_default_rate"].iloc[0] == pytest.approx(m_be * c, abs=TOL * c)
+    assert res.summary["breakeven_default_rate"].iloc[0] == pytest.approx(1.0 - s, rel=TOL)
+
+
+@pytest.mark.parametrize(("s", "c"), [(0.8, 0.05), (0.9, 0.03), (0.55, 0.2)])
+def test_first_loss_point_to_1e9_relative_by_default(s: float, c: float) -> None:
+    """Loss ``B·max(0, s − 1 + m·c)`` (module doc): the default tolerance finds ``m* = (1 − s)/c``
+    to 10⁻⁹ relative; a class losing a millionth of its balance has lost (no 10⁻⁶ allowance)."""
+    m_be = (1.0 - s) / c
+    res = breakeven(tiny_deal(senior=s, cdr=c), scenarios="base", tranches=["Senior"], variants=("principal",))
+    got = float(res.frame["breakeven_mult"].iloc[0])
+    assert abs(got - m_be) <= 1e-9 * m_be
+    assert res.frame["passes"].iloc[0] < 12  # a secant on the straight loss line, not 1e-9 by bisection
     # base cumulative default rate: 1 − (1 − d)^12 = c
     assert res.base_default_rate == pytest.approx(c, abs=1e-12)
 
 
 def test_closed_form_sizing() -> None:
-    # AAA = 4.5× c = 22.5 % defaults: the senior survives while s ≤ 1 − 0.225 (1 + 1e-6 s)
+    # AAA = 4.5× c = 22.5 % defaults: the senior survives while its loss B·(s − 1 + 0.225) ≤ 0
     c = 0.05
     out = size_tranches(tiny_deal(senior=0.5, cdr=c), {"Senior": "AAA"}, tol=1e-7)
-    s_max = (1 - 4.5 * c) / (1 - 1e-6)
-    assert out["size"].iloc[0] == pytest.approx(s_max, abs=1e-6)
+    s_max = 1 - 4.5 * c
+    assert s_max - 1e-7 <= out["size"].iloc[0] <= s_max + 1e-12
 
 
 def test_cannot_bracket_says_which() -> None:
@@ -133,7 +146,7 @@ def test_frame_and_summary_shape_and_ratings() -> None:
     deal = am.load_deal(EXAMPLE)
     res = breakeven(deal, ratings={"Senior A": "AAA"}, tol=1e-4)
     assert len(res.frame) == 3 * 6 * 2
-    assert (res.frame["upper_mult"] - res.frame["breakeven_mult"] <= 1e-4).all()
+    assert (res.frame["upper_mult"] - res.frame["breakeven_mult"] <= 1e-4 * res.frame["upper_mult"]).all()
     s = res.summary
     assert len(s) == 3 * 2
     senior = s[(s["tranche"] == "Senior A") & (s["variant"] == "principal")].iloc[0]

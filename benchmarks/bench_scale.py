@@ -1,0 +1,87 @@
+"""The issue-16 targets measured in one process: a 10,000-scenario sweep of the Baitiao deal on a
+1M-receivable pool, in process, and breakeven of every class × the 6 stress scenarios.
+
+Run: .venv/bin/python benchmarks/bench_scale.py [--repeat 3] [--workers 1,2,4]
+
+Prints medians of ``--repeat`` runs, and the ratio to one scenario at a time (``run_arrays``
+with S = 1, median of 5) measured in the same run. ``--workers`` also times the same sweep on a
+``LocalCluster`` of N single-threaded worker processes (127.0.0.1), the cluster started before
+the timing and stopped after (docs/cluster.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import abs_model as am
+from abs_model.runs.runner import run_arrays
+
+DEAL = Path(__file__).resolve().parents[1] / "examples" / "baitiao_revolving.yaml"
+GRID = {
+    "prepay": list(np.linspace(0.5, 1.5, 10)),
+    "default": list(np.linspace(0.5, 4.0, 100)),
+    "recovery": list(np.linspace(0.5, 1.0, 10)),
+}
+
+
+def median_time(fn: Callable[[], Any], repeat: int) -> tuple[float, list[float]]:
+    ts = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return statistics.median(ts), ts
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--workers", default="", help="comma-separated worker counts for LocalCluster runs")
+    p.add_argument("--skip-breakeven", action="store_true")
+    p.add_argument("--skip-in-process", action="store_true", help="time only the cluster runs (the ratio is then omitted)")
+    args = p.parse_args()
+    deal = am.load_deal(DEAL, pool=am.synthetic_pool(1_000_000, seed=1))
+    a = deal.assumptions
+    assert a is not None
+    print(f"deal: {deal.name}, {deal.pool.n:,} receivables, {deal.periods} periods; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+    one, _ = median_time(lambda: run_arrays(deal, a, prepay_mult=np.ones(1), default_mult=np.ones(1), recovery_mult=np.ones(1)), 5)
+    print(f"one scenario at a time (run_arrays, S = 1): {one * 1000:.1f} ms")
+    t = float("nan")
+    if not args.skip_in_process:
+        am.sweep(deal, GRID, progress=False)  # warm
+        t, ts = median_time(lambda: am.sweep(deal, GRID, progress=False), args.repeat)
+        print(f"sweep 10,000 scenarios in process: median {t:.2f} s of {[round(x, 2) for x in ts]}; {one * 10_000 / t:.0f}x one at a time")
+    if not args.skip_breakeven:
+        tb, tbs = median_time(lambda: am.breakeven(deal), args.repeat)
+        res = am.breakeven(deal)
+        print(f"breakeven 3 classes x 6 stresses x 2 variants, tol 1e-9 relative: median {tb:.2f} s of {[round(x, 2) for x in tbs]}, "
+              f"{int(res.frame['passes'].iloc[0])} passes; = {tb / one:.0f} single-scenario runs")
+    for n in [int(w) for w in args.workers.split(",") if w]:
+        from distributed import Client, LocalCluster
+
+        with LocalCluster(n_workers=n, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0") as cl, Client(cl) as c:
+            am.sweep(deal, GRID, progress=False, executor=c)  # warm: ships the deal once per worker
+            tw, tws = median_time(lambda c=c: am.sweep(deal, GRID, progress=False, executor=c), args.repeat)
+            rss = c.run(_rss)
+        peak = max(rss.values()) / 2**20
+        print(f"sweep 10,000 scenarios on {n} local worker(s): median {tw:.2f} s of {[round(x, 2) for x in tws]}; "
+              f"in process / cluster = {t / tw:.2f}; worker peak RSS {peak:,.0f} MiB")
+
+
+def _rss() -> int:
+    """Peak resident memory of this process, bytes (Linux ru_maxrss is in KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+if __name__ == "__main__":
+    main()
