@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 import abs_model as am
+from abs_model.output.safe_text import csv_safe
 
 
 def _demo_deal_path() -> Path:
@@ -66,12 +67,12 @@ def _write_staged(
     pool = result.pool
     p = out / "pool_cashflows.csv"
     with atomic_write(p, "w") as fh:
-        pool.to_csv(fh)
+        csv_safe(pool).to_csv(fh)
     written.append(p)
     tranches = pd.concat({k: v for k, v in result.tranches.items()}, names=["tranche", "period"]).reset_index()
     p = out / "tranche_cashflows.csv"
     with atomic_write(p, "w") as fh:
-        tranches.to_csv(fh, index=False)
+        csv_safe(tranches).to_csv(fh, index=False)
     written.append(p)
     p = out / "cashflows.parquet"
     with atomic_write(p, "wb") as fh:
@@ -193,7 +194,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     p = out / "sweep.csv"
     with atomic_write(p, "w") as fh:
-        df.to_csv(fh, index=False)
+        csv_safe(df).to_csv(fh, index=False)
     print(f"{deal.name}: {df['scenario_id'].nunique():,} scenarios × {len(deal.tranche_names)} tranches")
     print("\nLoss % of original balance:")
     print(df.pivot_table(index=list(grid), columns="tranche", values="loss_pct", sort=False).to_string(float_format=lambda v: f"{v:.2%}"))
@@ -227,7 +228,7 @@ def cmd_breakeven(args: argparse.Namespace) -> int:
         for name, frame in (("breakeven.csv", res.frame), ("breakeven_summary.csv", s)):
             p = out / name
             with atomic_write(p, "w") as fh:
-                frame.to_csv(fh, index=False)
+                csv_safe(frame).to_csv(fh, index=False)
             written.append(p)
         print("\nWrote:")
         for p in written:

@@ -45,6 +45,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from abs_model.output.atomic import atomic_write
 from abs_model.output.labels import EXCEL_FORMATS, excel_format, label
+from abs_model.output.safe_text import is_formula_like
 
 __all__ = ["POTS", "write_workbook"]
 
@@ -68,6 +69,16 @@ class _Check:
     key: str
     formula: Callable[[int], str | None]
     model: np.ndarray
+
+
+def tranche_label(result: Any, name: str, lang: str) -> str:
+    """A tranche's display name: its ``label_zh`` in Chinese workbooks (when the deal gives one),
+    else its name."""
+    if lang == "zh":
+        zh = getattr(result.deal, "tranche_labels_zh", None) or {}
+        if name in zh:
+            return str(zh[name])
+    return str(name)
 
 
 def _is_pot(name: str) -> bool:
@@ -108,11 +119,11 @@ def _width(text: str) -> float:
     return sum(2.0 if ord(ch) > 0x2E80 else 1.0 for ch in text)
 
 
-def _unique_headers(keys: Sequence[str], lang: str) -> list[str]:
+def _unique_headers(keys: Sequence[str], lang: str, override: Mapping[str, str]) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
     for k in keys:
-        h = label(k, lang).strip() or k
+        h = (override[k] if k in override else label(k, lang)).strip() or k
         if h in seen:
             h = f"{h} ({k})"
         n = 2
@@ -134,6 +145,28 @@ class _Book:
             self.wb.remove(ws)
         self.lang = lang
         self.table_names: set[str] = set()
+        self.formulas: set[tuple[str, int, int]] = set()
+
+    def formula(self, ws: Worksheet, row: int, col: int, text: str | None) -> Any:
+        """Write a formula of ours (the only cells allowed to hold one; see :meth:`defuse`)."""
+        cell = ws.cell(row=row, column=col, value=text)
+        if text is not None:
+            self.formulas.add((ws.title, row, col))
+        return cell
+
+    def defuse(self) -> int:
+        """Store every formula-like text that is not one of our formulas as text with Excel's quote
+        prefix (a name ``=2+3`` shows ``=2+3``, never 5); returns how many cells were changed."""
+        n = 0
+        for ws in self.wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    v = cell.value
+                    if is_formula_like(v) and (ws.title, cell.row, cell.column) not in self.formulas:
+                        cell.data_type = "s"
+                        cell.quotePrefix = True
+                        n += 1
+        return n
 
     def sheet(self, title: str) -> Worksheet:
         return self.wb.create_sheet(title)
@@ -160,16 +193,18 @@ class _Book:
         formats: Mapping[str, str] | None = None,
         checks: Sequence[_Check] = (),
         inputs: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> dict[str, int]:
         """Write ``df`` (its columns, not its index) as an Excel table with header labels from the
-        registry at (``row``, ``col``); append live check columns. Returns column key → column number."""
+        registry at (``row``, ``col``) (``headers``: key → text overrides, e.g. tranche names); append
+        live check columns. Returns column key → column number."""
         keys = [str(c) for c in df.columns] + [c.key for c in checks] + [f"{c.key}_model" for c in checks]
-        headers = _unique_headers(keys, self.lang)
+        heads = _unique_headers(keys, self.lang, headers or {})
         for i in range(len(checks)):
-            headers[len(df.columns) + len(checks) + i] = f"{headers[len(df.columns) + i]} (model)"
+            heads[len(df.columns) + len(checks) + i] = f"{heads[len(df.columns) + i]} (model)"
         cols = {k: col + j for j, k in enumerate(keys)}
-        widths = [_width(h) + 2 for h in headers]
-        for j, h in enumerate(headers):
+        widths = [_width(h) + 2 for h in heads]
+        for j, h in enumerate(heads):
             cell = ws.cell(row=row, column=col + j, value=h)
             cell.fill = _HEADER_FILL
             cell.font = _HEADER_FONT
@@ -198,7 +233,7 @@ class _Book:
                     cell.font = _INPUT_FONT
                     cell.border = _INPUT_BORDER
             for k, chk in enumerate(checks):
-                fc = ws.cell(row=r, column=col + len(df.columns) + k, value=chk.formula(r))
+                fc = self.formula(ws, r, col + len(df.columns) + k, chk.formula(r))
                 fc.number_format = EXCEL_FORMATS["amount"]
                 fc.fill = _CHECK_FILL
                 mc = ws.cell(row=r, column=col + len(df.columns) + len(checks) + k, value=_xl(chk.model[i]))
@@ -297,6 +332,7 @@ def _summary(book: _Book, result: Any) -> None:
         s = s.reset_index(names="tranche") if s.index.name in (None, "tranche") else s.reset_index()
     if "class" in s.columns:
         s["class"] = [label(c, lang) for c in s["class"]]
+    s["tranche"] = [tranche_label(result, n, lang) for n in s["tranche"]]
     top = len(facts) + 3
     book.write_table(ws, s, name="Summary", row=top)
     ws.freeze_panes = ws.cell(row=top + 1, column=2)
@@ -428,7 +464,7 @@ def _tranches(book: _Book, result: Any) -> None:
     frames = []
     for name, f in result.tranches.items():
         g = _with_period(f, np.asarray(result.dates))
-        g.insert(0, "tranche", str(name))
+        g.insert(0, "tranche", tranche_label(result, name, book.lang))
         frames.append(g)
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["tranche", "period"])
     checks: list[_Check] = []
@@ -449,13 +485,19 @@ def _tranches(book: _Book, result: Any) -> None:
     book.write_table(ws, df, name="Tranches", checks=checks)
     ws.freeze_panes = "C2"
     # side by side balances + native chart
-    wide = pd.DataFrame({str(n): f["balance_end"] for n, f in result.tranches.items()})
+    # keyed by position, not by name: a tranche called "period" or "date" must not collide
+    keys = {f"note_balance_{i}": str(n) for i, n in enumerate(result.tranches)}
+    wide = pd.DataFrame({k: result.tranches[n]["balance_end"] for k, n in keys.items()})
     if wide.empty:
         return
     ws2 = book.sheet("Note_Balances")
     wide = _with_period(wide.rename_axis("period"), np.asarray(result.dates))
     cols = book.write_table(
-        ws2, wide, name="Note_Balances", formats={str(n): EXCEL_FORMATS["amount"] for n in result.tranches}
+        ws2,
+        wide,
+        name="Note_Balances",
+        formats={k: EXCEL_FORMATS["amount"] for k in keys},
+        headers={k: tranche_label(result, n, book.lang) for k, n in keys.items()},
     )
     ws2.freeze_panes = "B2"
     ch = _line_chart(
@@ -463,7 +505,7 @@ def _tranches(book: _Book, result: Any) -> None:
         str(result.deal.currency),
         ws2,
         x_col=cols["period"],
-        series=[(ws2, cols[str(n)]) for n in result.tranches],
+        series=[(ws2, cols[k]) for k in keys],
         first_row=2,
         last_row=len(wide) + 1,
     )
@@ -630,6 +672,7 @@ def write_workbook(
         _frame_sheet(book, "Breakeven", breakeven, None)
     if strategies is not None and len(strategies):
         _frame_sheet(book, "Strategies", strategies.reset_index(), None)
+    book.defuse()
     out = Path(path)
     with atomic_write(out, "wb") as fh:
         book.wb.save(fh)
