@@ -637,6 +637,26 @@ def _strats(book: _Book, result: Any) -> None:
         row += len(t) + 4
 
 
+def _live_model(book: _Book, result: Any) -> None:
+    """The live formula model, or the reason it is not there (on the Summary sheet)."""
+    from abs_model.output.workbook_model import LiveModelError, build_live_model
+
+    ws = book.wb["Summary"]
+    try:
+        book.formulas |= build_live_model(book.wb, result, lang=book.lang)
+    except LiveModelError as exc:
+        ws.cell(row=1, column=4, value=_LIVE_NOTE[book.lang][1]).font = Font(bold=True)
+        ws.cell(row=1, column=5, value=str(exc))
+        return
+    ws.cell(row=1, column=4, value=_LIVE_NOTE[book.lang][0]).font = Font(bold=True)
+
+
+_LIVE_NOTE = {
+    "en": ("Live model: sheets Inputs → Model → Outputs (edit the yellow inputs)", "Live model not built:"),
+    "zh": ("动态模型：输入 → 计算 → 输出（修改黄色输入单元格）", "未生成动态模型："),
+}
+
+
 def write_workbook(
     result: Any,
     path: str | os.PathLike[str],
@@ -645,12 +665,15 @@ def write_workbook(
     sweep: pd.DataFrame | None = None,
     breakeven: pd.DataFrame | None = None,
     strategies: pd.DataFrame | None = None,
+    live_model: bool = True,
 ) -> Path:
     """Write the deal run as an ``.xlsx`` workbook at ``path`` (atomically) and return the path.
 
     ``lang`` (``"en"``/``"zh"``) picks the header labels; sheet and table names stay English so
     formulas and scripts can rely on them. ``sweep`` and ``breakeven`` add the ``Sensitivity`` and
-    ``Breakeven`` sheets.
+    ``Breakeven`` sheets. ``live_model`` adds the ``Inputs`` / ``Model`` / ``Outputs`` sheets:
+    the waterfall as live formulas (:mod:`abs_model.output.workbook_model`); a structure the
+    formulas can't express gets the values-only workbook and the reason on the Summary sheet.
     """
     if lang not in ("en", "zh"):
         raise ValueError(f"lang: must be 'en' or 'zh'; got {lang!r}")
@@ -672,6 +695,8 @@ def write_workbook(
         _frame_sheet(book, "Breakeven", breakeven, None)
     if strategies is not None and len(strategies):
         _frame_sheet(book, "Strategies", strategies.reset_index(), None)
+    if live_model:
+        _live_model(book, result)
     book.defuse()
     out = Path(path)
     with atomic_write(out, "wb") as fh:
