@@ -46,6 +46,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from abs_model.output.atomic import atomic_write
 from abs_model.output.labels import EXCEL_FORMATS, excel_format, label
 from abs_model.output.safe_text import is_formula_like
+from abs_model.output.workbook_print import print_setup
 
 __all__ = ["POTS", "write_workbook"]
 
@@ -300,6 +301,8 @@ def _line_chart(
     ch.y_axis.title = y_title
     ch.x_axis.title = label("period", "en")
     ch.y_axis.numFmt = number_format
+    ch.x_axis.delete = False  # openpyxl 3.1 hides both axes unless told otherwise
+    ch.y_axis.delete = False
     ch.height = 8
     ch.width = 18
     for sheet, c in series:
@@ -651,6 +654,8 @@ def _live_model(book: _Book, result: Any) -> None:
     ws.cell(row=1, column=4, value=_LIVE_NOTE[book.lang][0]).font = Font(bold=True)
 
 
+_HEADER_ROWS = {"Summary": 8}  # the tranche table's header (below the deal facts)
+
 _LIVE_NOTE = {
     "en": ("Live model: sheets Inputs → Model → Outputs (edit the yellow inputs)", "Live model not built:"),
     "zh": ("动态模型：输入 → 计算 → 输出（修改黄色输入单元格）", "未生成动态模型："),
@@ -697,6 +702,8 @@ def write_workbook(
         _frame_sheet(book, "Strategies", strategies.reset_index(), None)
     if live_model:
         _live_model(book, result)
+    for ws in book.wb.worksheets:
+        print_setup(ws, header_row=_HEADER_ROWS.get(ws.title, 1))
     book.defuse()
     out = Path(path)
     with atomic_write(out, "wb") as fh:

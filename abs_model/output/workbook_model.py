@@ -30,7 +30,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.workbook import Workbook
 
 import tranches as tr
-from abs_model.output.labels import label
+from abs_model.output.labels import LABELS, label
 from abs_model.output.workbook_pool import LiveModelError, PoolBasis, pool_basis
 from tranches.normalise import schedule_array
 from tranches.schedule import accrual_fractions
@@ -77,6 +77,11 @@ class _Model:
     where: dict[str, tuple[str, int]] = field(default_factory=dict)
     sheets: dict[str, list[_Row | str]] = field(default_factory=lambda: {s: [] for s in SHEETS})
     names: dict[str, str] = field(default_factory=dict)
+    lang: str = "en"
+    display: dict[str, str] = field(default_factory=dict)
+
+    def say(self, text: str) -> str:
+        return say(text, self.lang, self.display)
 
     def add(self, sheet: str, row: _Row) -> str:
         if row.key in self.where:  # pragma: no cover - keys are built unique
@@ -123,7 +128,8 @@ class _Builder:
         self.r = result
         self.s: tr.Structure = result.deal.structure
         self.T = int(result.deal.periods)
-        self.m = _Model(self.T)
+        zh = dict(getattr(result.deal, "tranche_labels_zh", None) or {}) if lang == "zh" else {}
+        self.m = _Model(self.T, lang=lang, display=zh)
         self.basis = basis
         self.lang = lang
         self.pot: dict[str, str] = {}
@@ -205,7 +211,7 @@ class _Builder:
         self.inp("pool0", "Initial pool balance", float(r.deal.pool.balance))
         self.inp("revolving_periods", "Revolving periods", float(s.revolving_periods), FLAG)
         for ph in tr.PHASES:
-            self.inp(f"every_{ph}", f"Months between payment dates ({ph})", float(s.payment_every.get(ph, 1)), FLAG)
+            self.inp(f"every_{ph}", f"Months between payment dates: {ph}", float(s.payment_every.get(ph, 1)), FLAG)
         if self.basis.unit is not None:
             cap = self.basis.capacity
             self.inp("capacity", "Purchase capacity per period (par)", BIG if not np.isfinite(cap) else cap)
@@ -221,7 +227,7 @@ class _Builder:
             elif e.basis == "fixed":
                 self.inp(f"fee_amount_{j}", f"{e.name}: amount per year", e.amount)
             else:
-                self.inp(f"fee_rate_{j}", f"{e.name}: rate per year on the {e.basis.replace('_', ' ')}", e.rate, RATE)
+                self.inp(f"fee_rate_{j}", f"{e.name}: rate per year on the {e.basis}", e.rate, RATE)
             if e.cap is not None:
                 self.inp(f"fee_cap_{j}", f"{e.name}: cap per payment date", e.cap)
         if s.reserve is not None:
@@ -231,12 +237,12 @@ class _Builder:
             if rs.basis == "fixed":
                 self.inp("res_amount", "Reserve: target amount", rs.amount)
             else:
-                self.inp("res_rate", f"Reserve: target rate of the {rs.basis.replace('_', ' ')}", rs.rate, RATE)
+                self.inp("res_rate", f"Reserve: target rate of the {rs.basis}", rs.rate, RATE)
             self.inp("res_floor", "Reserve: floor", rs.floor)
         if s.triggers:
             self.section("Inputs", "Triggers (thresholds)")
         for j, g in enumerate(s.triggers):
-            self.inp(f"thr_{j}", f"{g.name}: threshold ({g.metric}, breached {g.breach_when})", g.thresholds, RATE if g.metric in ("cumulative_default_rate", "delinquency_ratio", "excess_spread") else AMOUNT)
+            self.inp(f"thr_{j}", f"{g.name}: threshold (breached {g.breach_when})", g.thresholds, RATE if g.metric in ("cumulative_default_rate", "delinquency_ratio", "excess_spread") else AMOUNT)
             if g.is_event:
                 self.inp(f"tol_{j}", f"{g.name}: tolerance", g.tolerance)
         if s.cleanup is not None:
@@ -252,18 +258,18 @@ class _Builder:
         self.vals("last", "Last period (1 yes)", (np.arange(T + 1) == T).astype(float), FLAG)
         for dc in tr.schedule.DAY_COUNTS:
             fr = accrual_fractions(dates[1:], day_count=dc, start_date=dates[0])
-            self.vals(_dc(dc), f"Accrual fraction {dc}", np.r_[np.nan, fr], "0.000000")
+            self.vals(_dc(dc), f"Accrual fraction: {dc}", np.r_[np.nan, fr], "0.000000")
         self.row("rev_window", "Within the revolving period (1 yes)", "IF({period}<={$revolving_periods},1,0)", fmt=FLAG)
 
     def collections(self) -> None:
         b = self.basis
         self.section("Model", "Pool inputs (values from the projection, without revolving purchases)")
         for k, v in b.base.items():
-            self.vals(f"base.{k}", f"Base: {k.replace('_', ' ')}", v)
+            self.vals(f"base.{k}", f"Base: {k}", v)
         if b.unit is not None:
             self.section("Model", "One unit purchased: profile by age, reversed (age T first)")
             for k, u in b.unit.items():
-                self.vals(f"unit.{k}", f"Unit profile reversed: {k.replace('_', ' ')}", np.r_[np.nan, u[self.T : 0 : -1]])
+                self.vals(f"unit.{k}", f"Unit profile reversed: {k}", np.r_[np.nan, u[self.T : 0 : -1]], "0.000000")
         self.section("Model", "Collections")
         self.row("live", "Deal live (not called before this period)", "1-{called_cum@p}", fmt=FLAG)
         T = self.T
@@ -273,7 +279,7 @@ class _Builder:
                 conv = "" if b.unit is None or t < 2 else f"+SUMPRODUCT({{purchased#1:{t - 1}}},{{unit.{k}#{T - t + 2}:{T}}})"
                 return f"({{base.{k}}}{conv})*{{live}}"
 
-            self.row(k, label(k, "en") if k in ("recoveries",) else k.replace("_", " ").capitalize(), f)
+            self.row(k, k, f)
         self.row("cum_defaults", "Cumulative defaults", "{cum_defaults@p}+{new_defaults}", init=0.0)
 
     def accruals(self) -> None:
@@ -332,7 +338,7 @@ class _Builder:
             if not idx:
                 continue
             parts = [f"{{trig_state_{j}@p}}" if s.triggers[j].is_event else f"{{trig_state_{j}}}" for j in idx]
-            self.row(f"eff_{eff}", f"Effect in force: {eff.replace('_', ' ')}", f"MAX({','.join(parts)})", fmt=FLAG)
+            self.row(f"eff_{eff}", f"Effect in force: {eff}", f"MAX({','.join(parts)})", fmt=FLAG)
         ends = [f"{{eff_{e}}}" for e in ("end_revolving", "accelerate", "default") if f"eff_{e}" in self.m.where]
         self.row("rev_ended", "Revolving ended (1 yes)", f"MAX({{rev_ended@p}}{''.join(',' + x for x in ends)})", fmt=FLAG, init=0.0)
         ph = "IF(AND({rev_window}=1,{rev_ended}=0),0,1)"
@@ -352,8 +358,8 @@ class _Builder:
         self.row("msp", "Months since the last payment date", "IF({pay}=1,0,{msp@p}+1)", fmt=FLAG, init=0.0)
         for p in s.waterfalls:
             c = PHASE_CODES[p]
-            self.row(f"in_{p}", f"In phase {p} (1 yes)", f"IF({{phase}}={c},1,0)", fmt=FLAG)
-            self.row(f"pay_{p}", f"Payment date in phase {p} (1 yes)", f"{{in_{p}}}*{{pay}}", fmt=FLAG)
+            self.row(f"in_{p}", f"In phase (1 yes): {p}", f"IF({{phase}}={c},1,0)", fmt=FLAG)
+            self.row(f"pay_{p}", f"Payment date in phase (1 yes): {p}", f"{{in_{p}}}*{{pay}}", fmt=FLAG)
         rs = s.reserve
         if rs is not None:
             if rs.basis == "fixed":
@@ -391,7 +397,7 @@ class _Builder:
 
     def waterfalls(self) -> None:
         for phase, wf in self.s.waterfalls.items():
-            self.section("Model", f"Waterfall: {phase} (active in that phase)")
+            self.section("Model", f"Waterfall (active in its phase): {phase}")
             for i, step in enumerate(wf.steps):
                 tag = f"{phase}.{i + 1}"
                 text = f"{phase} {i + 1} {step.label}"
@@ -486,7 +492,7 @@ class _Builder:
         cap = self.row(f"{tag}.cap", f"{text}: capacity left (cash)", f"MIN(MAX({{$capacity}}-{self.v('purchased')},0)*{{${key}}},{BIG:.0E})")
         on = f"{{in_{phase}}}"
         x1 = self.draw(f"{tag}.pay", f"{text} (payment date)", f"{{{cap}}}*{on}*{{pay}}", self.pots(st.source))
-        x2 = self.draw(f"{tag}.month", f"{text} (other months: principal only)", f"{{{cap}}}*{on}*(1-{{pay}})", (POT_P,))
+        x2 = self.draw(f"{tag}.month", f"{text} (other months, principal only)", f"{{{cap}}}*{on}*(1-{{pay}})", (POT_P,))
         spent = self.flow("spent", self.row(f"{tag}.spent", f"{text}: cash spent", f"{{{x1}}}+{{{x2}}}"))
         self.update("purchased", tag, "Purchased so far this period (par)", f"{self.v('purchased')}+{{{spent}}}/{{${key}}}")
 
@@ -562,7 +568,7 @@ class _Builder:
             out(f"out.{k}.principal_paid", f"{name}: {label('principal_paid', self.lang)}", self.flows.get(f"principal_{k}", []))
             out(f"out.{k}.residual_paid", f"{name}: {label('residual_paid', self.lang)}", self.flows.get(f"residual_{k}", []))
             out(f"out.{k}.writedown", f"{name}: {label('writedown', self.lang)}", [f"wd_{k}"])
-            out(f"out.{k}.shortfall", f"{name}: {label('shortfall', self.lang)}", [f"sf_{k}"])
+            out(f"out.{k}.shortfall", f"{name}: {label('interest_shortfall', self.lang)}", [f"sf_{k}"])
             out(f"out.{k}.balance_end", f"{name}: {label('balance_end', self.lang)}", [f"bal_end_{k}"])
         self.section("Outputs", "Fees and taxes")
         for j, e in enumerate(self.s.fees):
@@ -585,6 +591,31 @@ class _Builder:
 
 
 _POT = {POT_I: "interest", POT_P: "principal"}
+
+
+_STEP_TEXT = re.compile(r"^(revolving|amortising|accelerated|default|cleanup) (\d+) ([a-z_]+)(?::(\S.*?))?(?: \((.+)\))?$")
+
+
+def say(text: str, lang: str, names: dict[str, str]) -> str:
+    """A row label in ``lang``: phrases from the label registry (keys ``model:<English>``),
+    ``subject: phrase`` translated part by part, tranche names by their display name (``label_zh``),
+    step texts (``<phase> <n> <step>:<classes>``) word by word; anything else as given."""
+    hit = LABELS.get("model:" + text)
+    if hit is not None:
+        return hit.text(lang)
+    if text in names:
+        return names[text]
+    if ": " in text:
+        subject, phrase = text.rsplit(": ", 1)
+        return say(subject, lang, names) + ("：" if lang == "zh" else ": ") + say(phrase, lang, names)
+    m = _STEP_TEXT.match(text)
+    if m is None or lang != "zh":
+        return text
+    phase, n, kind, who, note = m.groups()
+    out = f"{say(phase, lang, names)} {LABELS['model:step'].zh.format(n)} {say(kind, lang, names)}"
+    if who:
+        out += "：" + "、".join(names.get(w, w) for w in who.split(","))
+    return out + (f"（{say(note, lang, names)}）" if note else "")
 
 
 def _snake(name: str) -> str:
@@ -631,10 +662,10 @@ def _write(wb: Workbook, m: _Model, dates: np.ndarray) -> set[tuple[str, int, in
     heads = {"Inputs": "Input", "Model": "Line item", "Outputs": "Output"}
     for title in SHEETS:
         ws = wb.create_sheet(title)
-        ws.cell(row=1, column=1, value="key").font = _KEY_FONT
-        ws.cell(row=1, column=2, value=heads[title]).font = Font(bold=True)
-        ws.cell(row=1, column=3, value="Value" if title == "Inputs" else None)
-        ws.cell(row=2, column=2, value="Period end").font = Font(bold=True)
+        ws.cell(row=1, column=1, value=m.say("key")).font = _KEY_FONT
+        ws.cell(row=1, column=2, value=m.say(heads[title])).font = Font(bold=True)
+        ws.cell(row=1, column=3, value=m.say("Value") if title == "Inputs" else None)
+        ws.cell(row=2, column=2, value=m.say("Period end")).font = Font(bold=True)
         for t in range(m.T + 1):
             c = ws.cell(row=1, column=FIRST_COL + t, value=t)
             c.font = Font(bold=True)
@@ -643,10 +674,10 @@ def _write(wb: Workbook, m: _Model, dates: np.ndarray) -> set[tuple[str, int, in
         for i, row in enumerate(m.sheets[title]):
             r = i + 3
             if isinstance(row, str):
-                ws.cell(row=r, column=2, value=row).font = _SECTION_FONT
+                ws.cell(row=r, column=2, value=m.say(row)).font = _SECTION_FONT
                 continue
             ws.cell(row=r, column=1, value=row.key).font = _KEY_FONT
-            ws.cell(row=r, column=2, value=row.label)
+            ws.cell(row=r, column=2, value=m.say(row.label))
             cells = []
             if row.const is not None:
                 cells.append(ws.cell(row=r, column=3, value=row.const))

@@ -165,3 +165,28 @@ def test_libreoffice_recalculation_equals_engine(books: dict[str, Path], tmp_pat
         changed = _run(case, bump=BUMP)
         assert not np.allclose(base.tranches[next(iter(base.tranches))]["interest_paid"], changed.tranches[next(iter(changed.tranches))]["interest_paid"])
         assert _compare(ws, changed) >= 10, case
+
+
+def test_chinese_workbook_labels_are_chinese(tmp_path: Path) -> None:
+    """``lang="zh"``: every row label of the live sheets is Chinese, but for the names the deal file
+    gives (fees, triggers) and day-count codes; tranches appear by their ``label_zh``."""
+    res = _run("baitiao")
+    wb = openpyxl.load_workbook(write_workbook(res, tmp_path / "zh.xlsx", lang="zh"))
+    given = [f.name for f in res.deal.structure.fees] + [g.name for g in res.deal.structure.triggers]
+    n = 0
+    for title in ("Inputs", "Model", "Outputs"):
+        ws = wb[title]
+        for r in range(1, ws.max_row + 1):
+            text = ws.cell(row=r, column=2).value
+            if not isinstance(text, str):
+                continue
+            n += 1
+            for name in sorted(given, key=len, reverse=True):
+                text = text.replace(name, "")
+            text = re.sub(r"ACT/365F|30/360|OC", "", text)
+            assert not re.search(r"[A-Za-z]{3,}", text), (title, r, ws.cell(row=r, column=2).value)
+    assert n > 200
+    labels = {str(ws.cell(row=r, column=2).value) for ws in (wb["Outputs"],) for r in range(1, ws.max_row + 1)}
+    assert any(v.startswith("优先A级：") for v in labels), "tranches by label_zh"
+    summary = {str(c.value) for row in wb["Summary"].iter_rows() for c in row if c.value is not None}
+    assert "优先A级" in summary and "Senior A" not in summary
