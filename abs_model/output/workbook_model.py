@@ -14,112 +14,51 @@ triggers → effects, phase, clean-up call, payment date, reserve target → the
 active only in its phase and, but for revolving purchases, on payment dates) → shortfalls,
 writedowns (junior first) → event triggers. A step draws ``min(want, cash)`` from its pots in
 order: one row per pot drawn and one per pot balance after, so every unit of cash can be traced.
+
+Engine behaviours mirrored here (edit the named method when the engine's accounting changes;
+the recalculation test then says whether they agree):
+
+- pool inputs, revolving purchases fed back, clean-up zeroing: :mod:`~abs_model.output.workbook_pool`;
+- accruals (note interest on shortfall, fee bases, taxes on interest): :meth:`_Builder.accruals`;
+- trigger metrics, curable / non-curable states, event triggers acting next period:
+  :meth:`_Builder.metric_triggers`, :meth:`_Builder.events`;
+- phase, payment dates, clean-up call (price × pool balance, tested every period), reserve
+  target (none in the last period or on the call): :meth:`_Builder.phase`;
+- one method per step type (``step_<snake name>``), as :mod:`tranches.kernels`;
+- shortfalls, writedowns (each payment date or only at legal final; everything on the call),
+  junior first: :meth:`_Builder.after`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.workbook import Workbook
 
 import tranches as tr
-from abs_model.output.labels import LABELS, label
+from abs_model.output.labels import label
+from abs_model.output.workbook_grid import (
+    AMOUNT,
+    BIG,
+    FLAG,
+    PHASE_CODES,
+    POT_I,
+    POT_NAMES,
+    POT_P,
+    RATE,
+    Grid,
+    Row,
+    Template,
+    sum_of,
+    write_grid,
+)
 from abs_model.output.workbook_pool import LiveModelError, PoolBasis, pool_basis
 from tranches.normalise import schedule_array
 from tranches.schedule import accrual_fractions
 
 __all__ = ["LiveModelError", "build_live_model"]
-
-_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-_INPUT_FONT = Font(color="0000FF")
-_VALUE_FILL = PatternFill("solid", fgColor="DDEBF7")  # values from the projection
-_SECTION_FONT = Font(bold=True, size=12)
-_KEY_FONT = Font(color="808080", size=8)
-AMOUNT, RATE, FLAG = "#,##0.00", "0.0000%", "0"
-BIG = 1e300  # an unlimited purchase capacity, as the engine's kernels.BIG
-PHASE_CODES = {p: i for i, p in enumerate(tr.PHASES)}
-FIRST_COL = 4  # column D: period 0
-POT_I, POT_P = "I", "P"
-SHEETS = ("Inputs", "Model", "Outputs")
-_TOKEN = re.compile(r"\{([^{}]+)\}")
-
-Template = str | Callable[[int], str]
-
-
-@dataclass(slots=True)
-class _Row:
-    key: str
-    label: str
-    fmt: str = AMOUNT
-    formula: Template | None = None  # periods 1..T
-    values: tuple[float, ...] | None = None  # periods 0..T
-    init: str | float | None = None  # period 0 (a template or a value)
-    const: float | None = None  # column C: a scalar input
-
-
-@dataclass(slots=True)
-class _Model:
-    """Rows of the three sheets; formulas are templates rendered once every row is placed.
-
-    Template tokens: ``{key}`` this period's cell of row ``key``, ``{key@p}`` the previous
-    period's, ``{key#a:b}`` periods a..b of the row (absolute), ``{$name}`` an input (its defined
-    name, or its schedule row's cell in this period).
-    """
-
-    T: int
-    where: dict[str, tuple[str, int]] = field(default_factory=dict)
-    sheets: dict[str, list[_Row | str]] = field(default_factory=lambda: {s: [] for s in SHEETS})
-    names: dict[str, str] = field(default_factory=dict)
-    lang: str = "en"
-    display: dict[str, str] = field(default_factory=dict)
-
-    def say(self, text: str) -> str:
-        return say(text, self.lang, self.display)
-
-    def add(self, sheet: str, row: _Row) -> str:
-        if row.key in self.where:  # pragma: no cover - keys are built unique
-            raise KeyError(f"live model: duplicate row {row.key!r}")
-        rows = self.sheets[sheet]
-        rows.append(row)
-        self.where[row.key] = (sheet, len(rows) + 2)
-        return row.key
-
-    def col(self, t: int) -> str:
-        return get_column_letter(FIRST_COL + t)
-
-    def _cell(self, key: str, t: int, sheet: str, absolute: bool = False) -> str:
-        title, row = self.where[key]
-        ref = f"${self.col(t)}${row}" if absolute else f"{self.col(t)}{row}"
-        return ref if title == sheet else f"{title}!{ref}"
-
-    def render(self, template: str, t: int, sheet: str) -> str:
-        def one(m: re.Match[str]) -> str:
-            tok = m.group(1)
-            if tok.startswith("$"):
-                name = tok[1:]
-                return self.names[name] if name in self.names else self._cell(name, t, sheet)
-            if "#" in tok:
-                key, span = tok.split("#")
-                a, b = (int(x) for x in span.split(":"))
-                right = self._cell(key, b, sheet, True).split("!")[-1]
-                return f"{self._cell(key, a, sheet, True)}:{right}"
-            if tok.endswith("@p"):
-                return self._cell(tok[:-2], t - 1, sheet)
-            return self._cell(tok, t, sheet)
-
-        return "=" + _TOKEN.sub(one, template)
-
-
-def _sum(keys: list[str]) -> str:
-    return "+".join(f"{{{k}}}" for k in keys) if keys else "0"
-
 
 class _Builder:
     """Lays out one deal's Inputs, Model and Outputs rows (see module doc)."""
@@ -129,7 +68,7 @@ class _Builder:
         self.s: tr.Structure = result.deal.structure
         self.T = int(result.deal.periods)
         zh = dict(getattr(result.deal, "tranche_labels_zh", None) or {}) if lang == "zh" else {}
-        self.m = _Model(self.T, lang=lang, display=zh)
+        self.m = Grid(self.T, lang=lang, display=zh)
         self.basis = basis
         self.lang = lang
         self.pot: dict[str, str] = {}
@@ -143,17 +82,17 @@ class _Builder:
         """An input: a scalar (defined name ``in_<key>``) or a schedule by period (a row)."""
         vals = tuple(float(v) for v in value) if isinstance(value, tuple) else (float(value),)
         if len(set(vals)) == 1:
-            self.m.add("Inputs", _Row(key, text, fmt, const=vals[0]))
+            self.m.add("Inputs", Row(key, text, fmt, const=vals[0]))
             self.m.names[key] = f"in_{key}"
         else:
             full = schedule_array(vals, self.T)
-            self.m.add("Inputs", _Row(key, text, fmt, values=(float("nan"), *full)))
+            self.m.add("Inputs", Row(key, text, fmt, values=(float("nan"), *full)))
 
     def row(self, key: str, text: str, formula: Template, *, fmt: str = AMOUNT, init: str | float | None = None) -> str:
-        return self.m.add("Model", _Row(key, text, fmt, formula=formula, init=init))
+        return self.m.add("Model", Row(key, text, fmt, formula=formula, init=init))
 
     def vals(self, key: str, text: str, values: np.ndarray, fmt: str = AMOUNT) -> str:
-        return self.m.add("Model", _Row(key, text, fmt, values=tuple(float(v) for v in values)))
+        return self.m.add("Model", Row(key, text, fmt, values=tuple(float(v) for v in values)))
 
     def section(self, sheet: str, title: str) -> None:
         self.m.sheets[sheet].append(title)
@@ -170,12 +109,12 @@ class _Builder:
         for p in pots:
             before = self.pot[p]
             prior = "".join(f"-{{{g}}}" for g in got)
-            g = self.row(f"{tag}.from_{p}", f"{text}: from the {_POT[p]} pot", f"MIN({{{w}}}{prior},{{{before}}})")
+            g = self.row(f"{tag}.from_{p}", f"{text}: from the {POT_NAMES[p]} pot", f"MIN({{{w}}}{prior},{{{before}}})")
             got.append(g)
-            self.pot[p] = self.row(f"{tag}.pot_{p}", f"{_POT[p].capitalize()} pot after", f"{{{before}}}-{{{g}}}")
+            self.pot[p] = self.row(f"{tag}.pot_{p}", f"{POT_NAMES[p].capitalize()} pot after", f"{{{before}}}-{{{g}}}")
         if len(got) == 1:
             return got[0]
-        return self.row(f"{tag}.paid", f"{text}: drawn", _sum(got))
+        return self.row(f"{tag}.paid", f"{text}: drawn", sum_of(got))
 
     def pots(self, source: str) -> tuple[str, ...]:
         base = {
@@ -193,7 +132,7 @@ class _Builder:
         return self.cur[var]
 
     # ------------------------------------------------------------------ build
-    def build(self) -> _Model:
+    def build(self) -> Grid:
         self.inputs()
         self.timeline()
         self.collections()
@@ -285,7 +224,7 @@ class _Builder:
     def accruals(self) -> None:
         s = self.s
         self.section("Model", "Accruals")
-        self.row("notes_begin", "Note balance at the start", _sum([f"bal_end_{k}@p" for k in range(len(self.tn))]))
+        self.row("notes_begin", "Note balance at the start", sum_of([f"bal_end_{k}@p" for k in range(len(self.tn))]))
         for k, t in enumerate(s.tranches):
             cf = f"{{$coupon_{k}}}*{{{_dc(t.day_count)}}}"
             self.row(f"accr_{k}", f"{t.name}: interest accrued", f"({{bal_end_{k}@p}}+{{$ios_{k}}}*{{sf_{k}@p}})*{cf}")
@@ -316,8 +255,8 @@ class _Builder:
             elif g.metric == "delinquency_ratio":
                 v = "IF({pool_balance_end}>0,{delinquent_balance}/{pool_balance_end},0)"
             elif g.metric == "excess_spread":
-                spread = "{interest_collected}-(" + _sum([f"accr_{k}" for k in range(len(self.tn))])
-                spread += ")-(" + _sum([f"fee_accr_{i}" for i in range(len(self.s.fees))]) + ")"
+                spread = "{interest_collected}-(" + sum_of([f"accr_{k}" for k in range(len(self.tn))])
+                spread += ")-(" + sum_of([f"fee_accr_{i}" for i in range(len(self.s.fees))]) + ")"
                 v = f"12*IF({{pool_balance_begin}}>0,({spread})/{{pool_balance_begin}},0)"
             else:  # pragma: no cover - checked in build_live_model
                 raise LiveModelError(f"live model: trigger metric {g.metric!r} not expressible")
@@ -410,7 +349,7 @@ class _Builder:
         x = self.flow("reserve_draw", self.row(f"{tag}.draw", f"{text}: drawn", f"{self.v('res')}*{mask}"))
         self.update("res", tag, "Reserve after", f"{self.v('res')}-{{{x}}}")
         p = POT_I if st.to == "interest" else POT_P
-        self.pot[p] = self.row(f"{tag}.pot_{p}", f"{_POT[p].capitalize()} pot after", f"{{{self.pot[p]}}}+{{{x}}}")
+        self.pot[p] = self.row(f"{tag}.pot_{p}", f"{POT_NAMES[p].capitalize()} pot after", f"{{{self.pot[p]}}}+{{{x}}}")
 
     def _fee(self, name: str, tag: str, text: str, mask: str, source: str, capped: bool) -> None:
         j = [e.name for e in self.s.fees].index(name)
@@ -437,7 +376,7 @@ class _Builder:
                 self.row(f"{tag}.owed_{k}", f"{self.tn[k]}: interest owed", f"MAX({{int_due_{k}}}-{self.v(f'int_paid_{k}')},0)")
                 for k in idx
             ]
-            total = self.row(f"{tag}.total", f"{text}: owed in all", f"({_sum(owed)})*{mask}")
+            total = self.row(f"{tag}.total", f"{text}: owed in all", f"({sum_of(owed)})*{mask}")
             x = self.draw(tag, text, f"{{{total}}}", pots)
             for k, o in zip(idx, owed, strict=True):
                 y = self.row(f"{tag}.to_{k}", f"{self.tn[k]}: interest paid (pro rata)", f"IF({{{total}}}>0,{{{o}}}*{{{x}}}/{{{total}}},0)")
@@ -525,7 +464,7 @@ class _Builder:
         called = s.cleanup is not None
         if called:
             when = f"MAX({when},{{called_now}})"
-        self.row("notes_paid", "Note balance after principal", _sum([f"bal_paid_{k}" for k in range(K)]))
+        self.row("notes_paid", "Note balance after principal", sum_of([f"bal_paid_{k}" for k in range(K)]))
         cover = "{pool_balance_end}+{pot_P_end}" + ("+{pot_I_end}" if self.combined else "")
         excess = f"MAX({{notes_paid}}-({cover}),0)*{when}"
         if called:
@@ -560,7 +499,7 @@ class _Builder:
     # ------------------------------------------------------------------ outputs
     def outputs(self) -> None:
         def out(key: str, text: str, terms: list[str], fmt: str = AMOUNT) -> None:
-            self.m.add("Outputs", _Row(key, text, fmt, formula=_sum(terms)))
+            self.m.add("Outputs", Row(key, text, fmt, formula=sum_of(terms)))
 
         for k, name in enumerate(self.tn):
             self.section("Outputs", name)
@@ -588,34 +527,6 @@ class _Builder:
             out("out.purchased", label("purchased", self.lang), ["purchased"])
         out("out.phase", label("phase", self.lang), ["phase"], FLAG)
         out("out.payment_date", label("payment_date", self.lang), ["pay"], FLAG)
-
-
-_POT = {POT_I: "interest", POT_P: "principal"}
-
-
-_STEP_TEXT = re.compile(r"^(revolving|amortising|accelerated|default|cleanup) (\d+) ([a-z_]+)(?::(\S.*?))?(?: \((.+)\))?$")
-
-
-def say(text: str, lang: str, names: dict[str, str]) -> str:
-    """A row label in ``lang``: phrases from the label registry (keys ``model:<English>``),
-    ``subject: phrase`` translated part by part, tranche names by their display name (``label_zh``),
-    step texts (``<phase> <n> <step>:<classes>``) word by word; anything else as given."""
-    hit = LABELS.get("model:" + text)
-    if hit is not None:
-        return hit.text(lang)
-    if text in names:
-        return names[text]
-    if ": " in text:
-        subject, phrase = text.rsplit(": ", 1)
-        return say(subject, lang, names) + ("：" if lang == "zh" else ": ") + say(phrase, lang, names)
-    m = _STEP_TEXT.match(text)
-    if m is None or lang != "zh":
-        return text
-    phase, n, kind, who, note = m.groups()
-    out = f"{say(phase, lang, names)} {LABELS['model:step'].zh.format(n)} {say(kind, lang, names)}"
-    if who:
-        out += "：" + "、".join(names.get(w, w) for w in who.split(","))
-    return out + (f"（{say(note, lang, names)}）" if note else "")
 
 
 def _snake(name: str) -> str:
@@ -654,58 +565,5 @@ def build_live_model(wb: Workbook, result: Any, *, lang: str = "en") -> set[tupl
         raise LiveModelError("live model: the result carries no tranches.Structure (not a DealResult of abs_model.run)")
     check_expressible(structure)
     model = _Builder(result, pool_basis(result), lang).build()
-    return _write(wb, model, np.asarray(result.dates).astype("datetime64[D]"))
+    return write_grid(wb, model, np.asarray(result.dates).astype("datetime64[D]"))
 
-
-def _write(wb: Workbook, m: _Model, dates: np.ndarray) -> set[tuple[str, int, int]]:
-    formulas: set[tuple[str, int, int]] = set()
-    heads = {"Inputs": "Input", "Model": "Line item", "Outputs": "Output"}
-    for title in SHEETS:
-        ws = wb.create_sheet(title)
-        ws.cell(row=1, column=1, value=m.say("key")).font = _KEY_FONT
-        ws.cell(row=1, column=2, value=m.say(heads[title])).font = Font(bold=True)
-        ws.cell(row=1, column=3, value=m.say("Value") if title == "Inputs" else None)
-        ws.cell(row=2, column=2, value=m.say("Period end")).font = Font(bold=True)
-        for t in range(m.T + 1):
-            c = ws.cell(row=1, column=FIRST_COL + t, value=t)
-            c.font = Font(bold=True)
-            d = ws.cell(row=2, column=FIRST_COL + t, value=dates[t].astype(object))
-            d.number_format = "yyyy-mm-dd"
-        for i, row in enumerate(m.sheets[title]):
-            r = i + 3
-            if isinstance(row, str):
-                ws.cell(row=r, column=2, value=m.say(row)).font = _SECTION_FONT
-                continue
-            ws.cell(row=r, column=1, value=row.key).font = _KEY_FONT
-            ws.cell(row=r, column=2, value=m.say(row.label))
-            cells = []
-            if row.const is not None:
-                cells.append(ws.cell(row=r, column=3, value=row.const))
-                wb.defined_names[m.names[row.key]] = DefinedName(m.names[row.key], attr_text=f"{title}!$C${r}")
-            if row.values is not None:
-                for t, v in enumerate(row.values):
-                    if np.isfinite(v):
-                        cells.append(ws.cell(row=r, column=FIRST_COL + t, value=v))
-            if row.init is not None:
-                init = m.render(row.init, 0, title) if isinstance(row.init, str) else row.init
-                cells.append(ws.cell(row=r, column=FIRST_COL, value=init))
-                if isinstance(row.init, str):
-                    formulas.add((title, r, FIRST_COL))
-            if row.formula is not None:
-                for t in range(1, m.T + 1):
-                    tpl = row.formula(t) if callable(row.formula) else row.formula
-                    cells.append(ws.cell(row=r, column=FIRST_COL + t, value=m.render(tpl, t, title)))
-                    formulas.add((title, r, FIRST_COL + t))
-            for c in cells:
-                c.number_format = row.fmt
-                if title == "Inputs":
-                    c.fill, c.font = _INPUT_FILL, _INPUT_FONT
-                elif row.values is not None:
-                    c.fill = _VALUE_FILL
-        ws.column_dimensions["A"].width = 12
-        ws.column_dimensions["B"].width = 58
-        ws.column_dimensions["C"].width = 16
-        for t in range(m.T + 1):
-            ws.column_dimensions[get_column_letter(FIRST_COL + t)].width = 16
-        ws.freeze_panes = "D3"
-    return formulas
