@@ -303,6 +303,8 @@ def _line_chart(
     ch.y_axis.numFmt = number_format
     ch.x_axis.delete = False  # openpyxl 3.1 hides both axes unless told otherwise
     ch.y_axis.delete = False
+    ch.y_axis.tickLblPos = "low"
+    ch.x_axis.tickLblPos = "low"
     ch.height = 8
     ch.width = 18
     for sheet, c in series:

@@ -153,7 +153,7 @@ class _Builder:
             self.inp(f"every_{ph}", f"Months between payment dates: {ph}", float(s.payment_every.get(ph, 1)), FLAG)
         if self.basis.unit is not None:
             cap = self.basis.capacity
-            self.inp("capacity", "Purchase capacity per period (par)", BIG if not np.isfinite(cap) else cap)
+            self.inp("capacity", "Purchase capacity per period (par)", BIG if not np.isfinite(cap) else cap, "0.0E+00" if not np.isfinite(cap) else AMOUNT)
         self.section("Inputs", "Tranches (most senior first)")
         for k, t in enumerate(s.tranches):
             self.inp(f"balance_{k}", f"{t.name}: original balance", t.balance)
