@@ -10,19 +10,30 @@ values come from deal files and tapes, so every writer passes its text through h
 - Workbook: :func:`is_formula_like` tells the workbook writer which text cells to store as text
   with Excel's quote prefix (the cell shows ``=2+3``; it is never evaluated).
 
-Numbers are left alone (``-1.5`` as a float is a number, not text).
+Numbers are left alone (``-1.5`` as a float is a number, not text). Control characters (``\x01``,
+ESC), which an ``.xlsx`` cannot hold, are written visibly as ``\x01`` by :func:`printable`
+instead of failing the whole write after the model has run.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["FORMULA_STARTS", "csv_safe", "csv_text", "is_formula_like"]
+__all__ = ["FORMULA_STARTS", "csv_safe", "csv_text", "is_formula_like", "printable"]
 
 #: First characters that make a spreadsheet read text as a formula (OWASP CSV injection).
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what XML 1.0 (so .xlsx) cannot hold
+
+
+def printable(text: str) -> str:
+    """``text`` with each control character an ``.xlsx`` cannot hold spelled ``\\xNN``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def is_formula_like(value: Any) -> bool:

@@ -45,7 +45,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from abs_model.output.atomic import atomic_write
 from abs_model.output.labels import EXCEL_FORMATS, excel_format, label
-from abs_model.output.safe_text import is_formula_like
+from abs_model.output.safe_text import is_formula_like, printable
 from abs_model.output.workbook_print import print_setup
 
 __all__ = ["POTS", "write_workbook"]
@@ -105,14 +105,16 @@ def _xl(value: Any) -> Any:
     if isinstance(value, float | np.floating):
         x = float(value)
         return x if math.isfinite(x) else None
-    if isinstance(value, _dt.date | int | str):
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, _dt.date | int):
         return value
     try:
         if pd.isna(value):
             return None
     except (TypeError, ValueError):
         pass
-    return str(value)
+    return printable(str(value))
 
 
 def _width(text: str) -> float:
@@ -124,7 +126,7 @@ def _unique_headers(keys: Sequence[str], lang: str, override: Mapping[str, str])
     out: list[str] = []
     seen: set[str] = set()
     for k in keys:
-        h = (override[k] if k in override else label(k, lang)).strip() or k
+        h = printable((override[k] if k in override else label(k, lang)).strip() or k)
         if h in seen:
             h = f"{h} ({k})"
         n = 2
@@ -297,8 +299,8 @@ def _line_chart(
     number_format: str = "#,##0",
 ) -> LineChart:
     ch = LineChart()
-    ch.title = title
-    ch.y_axis.title = y_title
+    ch.title = printable(title)
+    ch.y_axis.title = printable(y_title)
     ch.x_axis.title = label("period", "en")
     ch.y_axis.numFmt = number_format
     ch.x_axis.delete = False  # openpyxl 3.1 hides both axes unless told otherwise
@@ -320,8 +322,8 @@ def _summary(book: _Book, result: Any) -> None:
     ws = book.sheet("Summary")
     lang = book.lang
     facts = [
-        ("Deal" if lang == "en" else "交易名称", str(result.deal.name)),
-        (label("currency", lang) if lang == "zh" else "Currency", str(result.deal.currency)),
+        ("Deal" if lang == "en" else "交易名称", printable(str(result.deal.name))),
+        (label("currency", lang) if lang == "zh" else "Currency", printable(str(result.deal.currency))),
         (label("cutoff_date", lang), pd.Timestamp(np.datetime64(result.deal.cutoff_date, "D")).date()),
         ("Collection periods" if lang == "en" else "收款期间数", len(result.pool) - 1),
         (label("convention", lang), str(result.assumptions.convention)),

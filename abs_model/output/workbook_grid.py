@@ -19,6 +19,7 @@ from openpyxl.workbook.workbook import Workbook
 
 import tranches as tr
 from abs_model.output.labels import LABELS
+from abs_model.output.safe_text import printable
 
 __all__ = ["Grid", "Row", "say", "sum_of", "write_grid"]
 
@@ -66,7 +67,7 @@ class Grid:
     display: dict[str, str] = field(default_factory=dict)
 
     def say(self, text: str) -> str:
-        return say(text, self.lang, self.display)
+        return printable(say(text, self.lang, self.display))
 
     def add(self, sheet: str, row: Row) -> str:
         if row.key in self.where:  # pragma: no cover - keys are built unique
@@ -155,7 +156,7 @@ def write_grid(wb: Workbook, m: Grid, dates: np.ndarray) -> set[tuple[str, int, 
             if isinstance(row, str):
                 ws.cell(row=r, column=2, value=m.say(row)).font = _SECTION_FONT
                 continue
-            ws.cell(row=r, column=1, value=row.key).font = _KEY_FONT
+            ws.cell(row=r, column=1, value=printable(row.key)).font = _KEY_FONT
             ws.cell(row=r, column=2, value=m.say(row.label))
             cells = []
             if row.const is not None:

@@ -156,3 +156,33 @@ def test_tranche_named_like_a_column_keeps_sheets_whole(tmp_path: Path, name: st
     assert periods == list(range(1, len(periods) + 1)), periods
     last = ws.cell(row=ws.max_row, column=len(header)).value
     assert last == pytest.approx(float(res.tranches[name]["balance_end"].iloc[-1]), abs=0.005)
+
+
+def test_control_characters_are_written_visibly_not_fatally(tmp_path: Path) -> None:
+    """Item 10 (the writer's part): a name holding ``\\x01`` or ESC, which an .xlsx cannot hold,
+    is written as ``\\x01`` / ``\\x1b`` instead of failing the workbook after the whole run."""
+    import dataclasses
+
+    import abs_model as am
+    from abs_model.output.safe_text import printable
+    from abs_model.output.workbook import write_workbook
+
+    assert printable("A\x01B\x1b[31m\tC\n") == "A\\x01B\\x1b[31m\tC\n"  # tab and newline are legal
+    res = am.run(am.load_deal(BAITIAO))
+    first = next(iter(res.tranches))
+
+    def ren(name: str) -> str:
+        return "Bad\x1b[31m" if name == first else name
+
+    hostile = dataclasses.replace(
+        res,
+        deal=dataclasses.replace(res.deal, name="Deal\x01", currency="C\x1bNY"),
+        tranches={ren(k): v for k, v in res.tranches.items()},
+        tranche_classes={ren(k): v for k, v in res.tranche_classes.items()},
+        coupons={ren(k): v for k, v in res.coupons.items()},
+        fees={f"{k}\x07": v for k, v in res.fees.items()},
+        triggers={f"{k}\x02": v for k, v in res.triggers.items()},
+    )
+    path = write_workbook(hostile, tmp_path / "ctl.xlsx")
+    texts = {str(c.value) for ws in openpyxl.load_workbook(path).worksheets for row in ws.iter_rows() for c in row if c.value}
+    assert {"Deal\\x01", "C\\x1bNY", "Bad\\x1b[31m"} <= texts
