@@ -31,6 +31,7 @@ import pandas as pd
 import abs_model as am
 from abs_model.analytics.strategies import add_compare_command
 from abs_model.cli_surveil import add_surveil_parser
+from abs_model.output.safe_text import csv_safe
 
 
 def _demo_deal_path() -> Path:
@@ -68,12 +69,12 @@ def _write_staged(
     pool = result.pool
     p = out / "pool_cashflows.csv"
     with atomic_write(p, "w") as fh:
-        pool.to_csv(fh)
+        csv_safe(pool).to_csv(fh)
     written.append(p)
     tranches = pd.concat({k: v for k, v in result.tranches.items()}, names=["tranche", "period"]).reset_index()
     p = out / "tranche_cashflows.csv"
     with atomic_write(p, "w") as fh:
-        tranches.to_csv(fh, index=False)
+        csv_safe(tranches).to_csv(fh, index=False)
     written.append(p)
     from abs_model.core.optional import available
 
@@ -272,7 +273,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out = prepare_output_folder(args.out)
     p = out / "sweep.csv"
     with atomic_write(p, "w") as fh:
-        df.to_csv(fh, index=False)
+        csv_safe(df).to_csv(fh, index=False)
     print(f"{deal.name}: {df['scenario_id'].nunique():,} scenarios × {len(deal.tranche_names)} tranches")
     from abs_model.output.console import sweep_table
 
@@ -315,7 +316,7 @@ def cmd_breakeven(args: argparse.Namespace) -> int:
             staged = []
             for name, frame in (("breakeven.csv", res.frame), ("breakeven_summary.csv", s)):
                 with atomic_write(staging / name, "w") as fh:
-                    frame.to_csv(fh, index=False)
+                    csv_safe(frame).to_csv(fh, index=False)
                 staged.append(staging / name)
             written = replace_all(staged, out)
         finally:
@@ -366,7 +367,7 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
         p = out / "montecarlo_summary.csv"
         with atomic_write(p, "w") as fh:
-            mc.summary().to_csv(fh)
+            csv_safe(mc.summary().reset_index()).to_csv(fh, index=False)
         print(f"\nWrote:\n  {p}")
     return 0
 

@@ -45,6 +45,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from abs_model.output.atomic import atomic_write
 from abs_model.output.labels import EXCEL_FORMATS, excel_format, label
+from abs_model.output.safe_text import is_formula_like, printable
+from abs_model.output.workbook_print import print_setup
 
 __all__ = ["POTS", "write_workbook"]
 
@@ -70,6 +72,16 @@ class _Check:
     model: np.ndarray
 
 
+def tranche_label(result: Any, name: str, lang: str) -> str:
+    """A tranche's display name: its ``label_zh`` in Chinese workbooks (when the deal gives one),
+    else its name."""
+    if lang == "zh":
+        zh = getattr(result.deal, "tranche_labels_zh", None) or {}
+        if name in zh:
+            return str(zh[name])
+    return str(name)
+
+
 def _is_pot(name: str) -> bool:
     return all(part in POTS for part in str(name).split("+"))
 
@@ -93,14 +105,16 @@ def _xl(value: Any) -> Any:
     if isinstance(value, float | np.floating):
         x = float(value)
         return x if math.isfinite(x) else None
-    if isinstance(value, _dt.date | int | str):
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, _dt.date | int):
         return value
     try:
         if pd.isna(value):
             return None
     except (TypeError, ValueError):
         pass
-    return str(value)
+    return printable(str(value))
 
 
 def _width(text: str) -> float:
@@ -108,11 +122,11 @@ def _width(text: str) -> float:
     return sum(2.0 if ord(ch) > 0x2E80 else 1.0 for ch in text)
 
 
-def _unique_headers(keys: Sequence[str], lang: str) -> list[str]:
+def _unique_headers(keys: Sequence[str], lang: str, override: Mapping[str, str]) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
     for k in keys:
-        h = label(k, lang).strip() or k
+        h = printable((override[k] if k in override else label(k, lang)).strip() or k)
         if h in seen:
             h = f"{h} ({k})"
         n = 2
@@ -134,6 +148,28 @@ class _Book:
             self.wb.remove(ws)
         self.lang = lang
         self.table_names: set[str] = set()
+        self.formulas: set[tuple[str, int, int]] = set()
+
+    def formula(self, ws: Worksheet, row: int, col: int, text: str | None) -> Any:
+        """Write a formula of ours (the only cells allowed to hold one; see :meth:`defuse`)."""
+        cell = ws.cell(row=row, column=col, value=text)
+        if text is not None:
+            self.formulas.add((ws.title, row, col))
+        return cell
+
+    def defuse(self) -> int:
+        """Store every formula-like text that is not one of our formulas as text with Excel's quote
+        prefix (a name ``=2+3`` shows ``=2+3``, never 5); returns how many cells were changed."""
+        n = 0
+        for ws in self.wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    v = cell.value
+                    if is_formula_like(v) and (ws.title, cell.row, cell.column) not in self.formulas:
+                        cell.data_type = "s"
+                        cell.quotePrefix = True
+                        n += 1
+        return n
 
     def sheet(self, title: str) -> Worksheet:
         return self.wb.create_sheet(title)
@@ -160,16 +196,18 @@ class _Book:
         formats: Mapping[str, str] | None = None,
         checks: Sequence[_Check] = (),
         inputs: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> dict[str, int]:
         """Write ``df`` (its columns, not its index) as an Excel table with header labels from the
-        registry at (``row``, ``col``); append live check columns. Returns column key → column number."""
+        registry at (``row``, ``col``) (``headers``: key → text overrides, e.g. tranche names); append
+        live check columns. Returns column key → column number."""
         keys = [str(c) for c in df.columns] + [c.key for c in checks] + [f"{c.key}_model" for c in checks]
-        headers = _unique_headers(keys, self.lang)
+        heads = _unique_headers(keys, self.lang, headers or {})
         for i in range(len(checks)):
-            headers[len(df.columns) + len(checks) + i] = f"{headers[len(df.columns) + i]} (model)"
+            heads[len(df.columns) + len(checks) + i] = f"{heads[len(df.columns) + i]} (model)"
         cols = {k: col + j for j, k in enumerate(keys)}
-        widths = [_width(h) + 2 for h in headers]
-        for j, h in enumerate(headers):
+        widths = [_width(h) + 2 for h in heads]
+        for j, h in enumerate(heads):
             cell = ws.cell(row=row, column=col + j, value=h)
             cell.fill = _HEADER_FILL
             cell.font = _HEADER_FONT
@@ -198,7 +236,7 @@ class _Book:
                     cell.font = _INPUT_FONT
                     cell.border = _INPUT_BORDER
             for k, chk in enumerate(checks):
-                fc = ws.cell(row=r, column=col + len(df.columns) + k, value=chk.formula(r))
+                fc = self.formula(ws, r, col + len(df.columns) + k, chk.formula(r))
                 fc.number_format = EXCEL_FORMATS["amount"]
                 fc.fill = _CHECK_FILL
                 mc = ws.cell(row=r, column=col + len(df.columns) + len(checks) + k, value=_xl(chk.model[i]))
@@ -261,10 +299,14 @@ def _line_chart(
     number_format: str = "#,##0",
 ) -> LineChart:
     ch = LineChart()
-    ch.title = title
-    ch.y_axis.title = y_title
+    ch.title = printable(title)
+    ch.y_axis.title = printable(y_title)
     ch.x_axis.title = label("period", "en")
     ch.y_axis.numFmt = number_format
+    ch.x_axis.delete = False  # openpyxl 3.1 hides both axes unless told otherwise
+    ch.y_axis.delete = False
+    ch.y_axis.tickLblPos = "low"
+    ch.x_axis.tickLblPos = "low"
     ch.height = 8
     ch.width = 18
     for sheet, c in series:
@@ -280,8 +322,8 @@ def _summary(book: _Book, result: Any) -> None:
     ws = book.sheet("Summary")
     lang = book.lang
     facts = [
-        ("Deal" if lang == "en" else "交易名称", str(result.deal.name)),
-        (label("currency", lang) if lang == "zh" else "Currency", str(result.deal.currency)),
+        ("Deal" if lang == "en" else "交易名称", printable(str(result.deal.name))),
+        (label("currency", lang) if lang == "zh" else "Currency", printable(str(result.deal.currency))),
         (label("cutoff_date", lang), pd.Timestamp(np.datetime64(result.deal.cutoff_date, "D")).date()),
         ("Collection periods" if lang == "en" else "收款期间数", len(result.pool) - 1),
         (label("convention", lang), str(result.assumptions.convention)),
@@ -297,6 +339,7 @@ def _summary(book: _Book, result: Any) -> None:
         s = s.reset_index(names="tranche") if s.index.name in (None, "tranche") else s.reset_index()
     if "class" in s.columns:
         s["class"] = [label(c, lang) for c in s["class"]]
+    s["tranche"] = [tranche_label(result, n, lang) for n in s["tranche"]]
     top = len(facts) + 3
     book.write_table(ws, s, name="Summary", row=top)
     ws.freeze_panes = ws.cell(row=top + 1, column=2)
@@ -428,7 +471,7 @@ def _tranches(book: _Book, result: Any) -> None:
     frames = []
     for name, f in result.tranches.items():
         g = _with_period(f, np.asarray(result.dates))
-        g.insert(0, "tranche", str(name))
+        g.insert(0, "tranche", tranche_label(result, name, book.lang))
         frames.append(g)
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["tranche", "period"])
     checks: list[_Check] = []
@@ -449,13 +492,19 @@ def _tranches(book: _Book, result: Any) -> None:
     book.write_table(ws, df, name="Tranches", checks=checks)
     ws.freeze_panes = "C2"
     # side by side balances + native chart
-    wide = pd.DataFrame({str(n): f["balance_end"] for n, f in result.tranches.items()})
+    # keyed by position, not by name: a tranche called "period" or "date" must not collide
+    keys = {f"note_balance_{i}": str(n) for i, n in enumerate(result.tranches)}
+    wide = pd.DataFrame({k: result.tranches[n]["balance_end"] for k, n in keys.items()})
     if wide.empty:
         return
     ws2 = book.sheet("Note_Balances")
     wide = _with_period(wide.rename_axis("period"), np.asarray(result.dates))
     cols = book.write_table(
-        ws2, wide, name="Note_Balances", formats={str(n): EXCEL_FORMATS["amount"] for n in result.tranches}
+        ws2,
+        wide,
+        name="Note_Balances",
+        formats={k: EXCEL_FORMATS["amount"] for k in keys},
+        headers={k: tranche_label(result, n, book.lang) for k, n in keys.items()},
     )
     ws2.freeze_panes = "B2"
     ch = _line_chart(
@@ -463,7 +512,7 @@ def _tranches(book: _Book, result: Any) -> None:
         str(result.deal.currency),
         ws2,
         x_col=cols["period"],
-        series=[(ws2, cols[str(n)]) for n in result.tranches],
+        series=[(ws2, cols[k]) for k in keys],
         first_row=2,
         last_row=len(wide) + 1,
     )
@@ -595,6 +644,28 @@ def _strats(book: _Book, result: Any) -> None:
         row += len(t) + 4
 
 
+def _live_model(book: _Book, result: Any) -> None:
+    """The live formula model, or the reason it is not there (on the Summary sheet)."""
+    from abs_model.output.workbook_model import LiveModelError, build_live_model
+
+    ws = book.wb["Summary"]
+    try:
+        book.formulas |= build_live_model(book.wb, result, lang=book.lang)
+    except LiveModelError as exc:
+        ws.cell(row=1, column=4, value=_LIVE_NOTE[book.lang][1]).font = Font(bold=True)
+        ws.cell(row=1, column=5, value=str(exc))
+        return
+    ws.cell(row=1, column=4, value=_LIVE_NOTE[book.lang][0]).font = Font(bold=True)
+
+
+_HEADER_ROWS = {"Summary": 8}  # the tranche table's header (below the deal facts)
+
+_LIVE_NOTE = {
+    "en": ("Live model: sheets Inputs → Model → Outputs (edit the yellow inputs)", "Live model not built:"),
+    "zh": ("动态模型：输入 → 计算 → 输出（修改黄色输入单元格）", "未生成动态模型："),
+}
+
+
 def write_workbook(
     result: Any,
     path: str | os.PathLike[str],
@@ -603,12 +674,15 @@ def write_workbook(
     sweep: pd.DataFrame | None = None,
     breakeven: pd.DataFrame | None = None,
     strategies: pd.DataFrame | None = None,
+    live_model: bool = True,
 ) -> Path:
     """Write the deal run as an ``.xlsx`` workbook at ``path`` (atomically) and return the path.
 
     ``lang`` (``"en"``/``"zh"``) picks the header labels; sheet and table names stay English so
     formulas and scripts can rely on them. ``sweep`` and ``breakeven`` add the ``Sensitivity`` and
-    ``Breakeven`` sheets.
+    ``Breakeven`` sheets. ``live_model`` adds the ``Inputs`` / ``Model`` / ``Outputs`` sheets:
+    the waterfall as live formulas (:mod:`abs_model.output.workbook_model`); a structure the
+    formulas can't express gets the values-only workbook and the reason on the Summary sheet.
     """
     if lang not in ("en", "zh"):
         raise ValueError(f"lang: must be 'en' or 'zh'; got {lang!r}")
@@ -630,6 +704,11 @@ def write_workbook(
         _frame_sheet(book, "Breakeven", breakeven, None)
     if strategies is not None and len(strategies):
         _frame_sheet(book, "Strategies", strategies.reset_index(), None)
+    if live_model:
+        _live_model(book, result)
+    for ws in book.wb.worksheets:
+        print_setup(ws, header_row=_HEADER_ROWS.get(ws.title, 1))
+    book.defuse()
     out = Path(path)
     with atomic_write(out, "wb") as fh:
         book.wb.save(fh)

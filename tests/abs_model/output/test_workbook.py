@@ -22,6 +22,7 @@ from .conftest import small_breakeven, small_sweep
 
 CENT = 0.005
 
+LIVE_SHEETS = ("Inputs", "Model", "Outputs")
 REQUIRED = ("Summary", "Assumptions", "Pool_CF", "Waterfall", "Tranches", "Fees", "Accounts", "Triggers", "Revolving")
 
 
@@ -187,6 +188,8 @@ def test_libreoffice_recalculation_matches_model(book_path: Path, tmp_path: Path
     values = openpyxl.load_workbook(outdir / "in.xlsx", data_only=True)
     n_checked = 0
     for ws in formulas.worksheets:
+        if ws.title in LIVE_SHEETS:  # the live model is checked against the engine in test_workbook_model
+            continue
         hdr = {c.column: str(c.value) for c in ws[1] if c.value is not None}
         for row in ws.iter_rows():
             for cell in row:
@@ -237,6 +240,8 @@ def test_recalculation_by_hand(book_path: Path) -> None:
     wb = openpyxl.load_workbook(book_path)
     n = 0
     for ws in wb.worksheets:
+        if ws.title in LIVE_SHEETS:
+            continue
         for row in ws.iter_rows():
             for cell in row:
                 v = cell.value

@@ -1,0 +1,191 @@
+"""The grid of the live workbook model: rows of three sheets sharing one timeline, formula
+templates rendered into A1 references, labels in English or Chinese, and the writer.
+
+Rows are placed first and rendered last, so a formula may name any row (a previous period's
+value of a row placed further down, as state carried from one period to the next).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.workbook.workbook import Workbook
+
+import tranches as tr
+from abs_model.output.labels import LABELS
+from abs_model.output.safe_text import printable
+
+__all__ = ["Grid", "Row", "say", "sum_of", "write_grid"]
+
+_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+_INPUT_FONT = Font(color="0000FF")
+_VALUE_FILL = PatternFill("solid", fgColor="DDEBF7")  # values from the projection
+_SECTION_FONT = Font(bold=True, size=12)
+_KEY_FONT = Font(color="808080", size=8)
+AMOUNT, RATE, FLAG = "#,##0.00", "0.0000%", "0"
+BIG = 1e300  # an unlimited purchase capacity, as the engine's kernels.BIG
+PHASE_CODES = {p: i for i, p in enumerate(tr.PHASES)}
+FIRST_COL = 4  # column D: period 0
+POT_I, POT_P = "I", "P"
+SHEETS = ("Inputs", "Model", "Outputs")
+_TOKEN = re.compile(r"\{([^{}]+)\}")
+
+Template = str | Callable[[int], str]
+
+
+@dataclass(slots=True)
+class Row:
+    key: str
+    label: str
+    fmt: str = AMOUNT
+    formula: Template | None = None  # periods 1..T
+    values: tuple[float, ...] | None = None  # periods 0..T
+    init: str | float | None = None  # period 0 (a template or a value)
+    const: float | None = None  # column C: a scalar input
+
+
+@dataclass(slots=True)
+class Grid:
+    """Rows of the three sheets; formulas are templates rendered once every row is placed.
+
+    Template tokens: ``{key}`` this period's cell of row ``key``, ``{key@p}`` the previous
+    period's, ``{key#a:b}`` periods a..b of the row (absolute), ``{$name}`` an input (its defined
+    name, or its schedule row's cell in this period).
+    """
+
+    T: int
+    where: dict[str, tuple[str, int]] = field(default_factory=dict)
+    sheets: dict[str, list[Row | str]] = field(default_factory=lambda: {s: [] for s in SHEETS})
+    names: dict[str, str] = field(default_factory=dict)
+    lang: str = "en"
+    display: dict[str, str] = field(default_factory=dict)
+
+    def say(self, text: str) -> str:
+        return printable(say(text, self.lang, self.display))
+
+    def add(self, sheet: str, row: Row) -> str:
+        if row.key in self.where:  # pragma: no cover - keys are built unique
+            raise KeyError(f"live model: duplicate row {row.key!r}")
+        rows = self.sheets[sheet]
+        rows.append(row)
+        self.where[row.key] = (sheet, len(rows) + 2)
+        return row.key
+
+    def col(self, t: int) -> str:
+        return get_column_letter(FIRST_COL + t)
+
+    def _cell(self, key: str, t: int, sheet: str, absolute: bool = False) -> str:
+        title, row = self.where[key]
+        ref = f"${self.col(t)}${row}" if absolute else f"{self.col(t)}{row}"
+        return ref if title == sheet else f"{title}!{ref}"
+
+    def render(self, template: str, t: int, sheet: str) -> str:
+        def one(m: re.Match[str]) -> str:
+            tok = m.group(1)
+            if tok.startswith("$"):
+                name = tok[1:]
+                return self.names[name] if name in self.names else self._cell(name, t, sheet)
+            if "#" in tok:
+                key, span = tok.split("#")
+                a, b = (int(x) for x in span.split(":"))
+                right = self._cell(key, b, sheet, True).split("!")[-1]
+                return f"{self._cell(key, a, sheet, True)}:{right}"
+            if tok.endswith("@p"):
+                return self._cell(tok[:-2], t - 1, sheet)
+            return self._cell(tok, t, sheet)
+
+        return "=" + _TOKEN.sub(one, template)
+
+
+def sum_of(keys: list[str]) -> str:
+    return "+".join(f"{{{k}}}" for k in keys) if keys else "0"
+
+
+
+POT_NAMES = {POT_I: "interest", POT_P: "principal"}
+
+
+_STEP_TEXT = re.compile(r"^(revolving|amortising|accelerated|default|cleanup) (\d+) ([a-z_]+)(?::(\S.*?))?(?: \((.+)\))?$")
+
+
+def say(text: str, lang: str, names: dict[str, str]) -> str:
+    """A row label in ``lang``: phrases from the label registry (keys ``model:<English>``),
+    ``subject: phrase`` translated part by part, tranche names by their display name (``label_zh``),
+    step texts (``<phase> <n> <step>:<classes>``) word by word; anything else as given."""
+    hit = LABELS.get("model:" + text)
+    if hit is not None:
+        return hit.text(lang)
+    if text in names:
+        return names[text]
+    if ": " in text:
+        subject, phrase = text.rsplit(": ", 1)
+        return say(subject, lang, names) + ("：" if lang == "zh" else ": ") + say(phrase, lang, names)
+    m = _STEP_TEXT.match(text)
+    if m is None or lang != "zh":
+        return text
+    phase, n, kind, who, note = m.groups()
+    out = f"{say(phase, lang, names)} {LABELS['model:step'].zh.format(n)} {say(kind, lang, names)}"
+    if who:
+        out += "：" + "、".join(names.get(w, w) for w in who.split(","))
+    return out + (f"（{say(note, lang, names)}）" if note else "")
+
+
+
+def write_grid(wb: Workbook, m: Grid, dates: np.ndarray) -> set[tuple[str, int, int]]:
+    formulas: set[tuple[str, int, int]] = set()
+    heads = {"Inputs": "Input", "Model": "Line item", "Outputs": "Output"}
+    for title in SHEETS:
+        ws = wb.create_sheet(title)
+        ws.cell(row=1, column=1, value=m.say("key")).font = _KEY_FONT
+        ws.cell(row=1, column=2, value=m.say(heads[title])).font = Font(bold=True)
+        ws.cell(row=1, column=3, value=m.say("Value") if title == "Inputs" else None)
+        ws.cell(row=2, column=2, value=m.say("Period end")).font = Font(bold=True)
+        for t in range(m.T + 1):
+            c = ws.cell(row=1, column=FIRST_COL + t, value=t)
+            c.font = Font(bold=True)
+            d = ws.cell(row=2, column=FIRST_COL + t, value=dates[t].astype(object))
+            d.number_format = "yyyy-mm-dd"
+        for i, row in enumerate(m.sheets[title]):
+            r = i + 3
+            if isinstance(row, str):
+                ws.cell(row=r, column=2, value=m.say(row)).font = _SECTION_FONT
+                continue
+            ws.cell(row=r, column=1, value=printable(row.key)).font = _KEY_FONT
+            ws.cell(row=r, column=2, value=m.say(row.label))
+            cells = []
+            if row.const is not None:
+                cells.append(ws.cell(row=r, column=3, value=row.const))
+                wb.defined_names[m.names[row.key]] = DefinedName(m.names[row.key], attr_text=f"{title}!$C${r}")
+            if row.values is not None:
+                for t, v in enumerate(row.values):
+                    if np.isfinite(v):
+                        cells.append(ws.cell(row=r, column=FIRST_COL + t, value=v))
+            if row.init is not None:
+                init = m.render(row.init, 0, title) if isinstance(row.init, str) else row.init
+                cells.append(ws.cell(row=r, column=FIRST_COL, value=init))
+                if isinstance(row.init, str):
+                    formulas.add((title, r, FIRST_COL))
+            if row.formula is not None:
+                for t in range(1, m.T + 1):
+                    tpl = row.formula(t) if callable(row.formula) else row.formula
+                    cells.append(ws.cell(row=r, column=FIRST_COL + t, value=m.render(tpl, t, title)))
+                    formulas.add((title, r, FIRST_COL + t))
+            for c in cells:
+                c.number_format = row.fmt
+                if title == "Inputs":
+                    c.fill, c.font = _INPUT_FILL, _INPUT_FONT
+                elif row.values is not None:
+                    c.fill = _VALUE_FILL
+        ws.column_dimensions["A"].width = 12
+        ws.column_dimensions["B"].width = 58
+        ws.column_dimensions["C"].width = 16
+        for t in range(m.T + 1):
+            ws.column_dimensions[get_column_letter(FIRST_COL + t)].width = 16
+        ws.freeze_panes = "D3"
+    return formulas

@@ -1,0 +1,193 @@
+"""The live workbook model: the waterfall as formulas, recalculated by LibreOffice, equals the
+Python engine to a cent — for both example deals, stressed runs (phase switches, triggers,
+writedowns), and after an input cell is edited (senior coupon + 1 %), where it must equal a
+Python run with that change. Without LibreOffice only the layout rules are checked."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import openpyxl
+import pytest
+
+import abs_model as am
+from abs_model.output.workbook import write_workbook
+
+CENT = 0.005
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+CASES = {
+    "baitiao": ("baitiao_revolving.yaml", 1.0),
+    "us_auto": ("us_auto_static.yaml", 1.0),
+    "baitiao_stressed": ("baitiao_revolving.yaml", 4.0),  # CDR trigger → accelerated, writedowns
+    "us_auto_stressed": ("us_auto_static.yaml", 4.0),  # CNL trigger → sequential
+    "baitiao_default": ("baitiao_revolving.yaml", 15.0),  # missed senior interest → event-of-default waterfall
+}
+BUMP = 0.01
+
+
+def _run(case: str, *, bump: float = 0.0) -> Any:
+    fname, mult = CASES[case]
+    deal = am.load_deal(EXAMPLES / fname)
+    if bump:
+        ts = list(deal.structure.tranches)
+        ts[0] = dataclasses.replace(ts[0], coupon=float(ts[0].coupons[0]) + bump)
+        deal = dataclasses.replace(deal, structure=dataclasses.replace(deal.structure, tranches=tuple(ts)))
+    a = deal.assumptions
+    if mult != 1.0:
+        a = dataclasses.replace(a, default_multiplier=mult)
+    return am.run(deal, a)
+
+
+def _keys(ws: Any) -> dict[str, int]:
+    return {str(ws.cell(row=r, column=1).value): r for r in range(3, ws.max_row + 1) if ws.cell(row=r, column=1).value}
+
+
+def _expected(res: Any) -> dict[str, np.ndarray]:
+    """Output row key → the engine's per-period values (periods 1..T)."""
+    out: dict[str, np.ndarray] = {}
+    for k, f in enumerate(res.tranches.values()):
+        for col in ("interest_paid", "principal_paid", "residual_paid", "writedown", "balance_end"):
+            out[f"out.{k}.{col}"] = f[col].to_numpy(dtype=float)
+    for j, f in enumerate(res.fees.values()):
+        out[f"out.fee.{j}.paid"] = f["paid"].to_numpy(dtype=float)
+    for col in ("interest_account_end", "principal_account_end", "pdl_credit", "pdl_end", "reserve_deposit", "reserve_draw", "reserve_end", "cleanup_proceeds"):
+        out[f"out.{col}"] = res.accounts[col].to_numpy(dtype=float)
+    if res.deal.revolving.active:
+        out["out.purchased"] = res.revolving["purchased"].to_numpy(dtype=float)
+    return out
+
+
+def _compare(ws: Any, res: Any) -> int:
+    rows = _keys(ws)
+    T = len(res.pool) - 1
+    n = 0
+    for key, want in _expected(res).items():
+        if key not in rows:
+            assert not np.any(want), key  # a row the model leaves out must be all zero in the run
+            continue
+        got = np.array([ws.cell(row=rows[key], column=5 + t).value for t in range(T)], dtype=float)
+        bad = np.flatnonzero(~(np.abs(got - want) <= CENT))
+        assert bad.size == 0, (key, int(bad[0]) + 1, got[bad[0]], want[bad[0]])
+        n += 1
+    return n
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("live")
+    out = {}
+    for case in CASES:
+        out[case] = write_workbook(_run(case), folder / f"{case}.xlsx")
+    return out
+
+
+def test_every_deal_gets_a_live_model(books: dict[str, Path]) -> None:
+    for case, path in books.items():
+        wb = openpyxl.load_workbook(path)
+        assert {"Inputs", "Model", "Outputs"} <= set(wb.sheetnames), case
+        assert "in_coupon_0" in wb.defined_names, case
+        assert str(wb["Summary"]["D1"].value).startswith("Live model:"), case
+
+
+_ALLOWED = {"0", "1", "2", "3", "4", "12", "1E+300"}
+
+
+def test_formulas_follow_the_layout_rules(books: dict[str, Path]) -> None:
+    """One formula per row (the same after removing column letters), inputs only from the Inputs
+    sheet, and no number typed in a formula besides 0, 1, the phase codes, 12 and 'unlimited'."""
+    wb = openpyxl.load_workbook(books["baitiao"])
+    ws = wb["Model"]
+    T = ws.max_column - 4
+    n_rows = 0
+    for r in range(3, ws.max_row + 1):
+        cells = [ws.cell(row=r, column=5 + t).value for t in range(T)]
+        if not isinstance(cells[0], str) or not cells[0].startswith("="):
+            continue
+        n_rows += 1
+        shape = {re.sub(r"\$?[A-Z]{1,3}\$?(\d+)", r"R\1", c) for c in cells if "SUMPRODUCT" not in c}
+        assert len(shape) <= 1, (ws.cell(row=r, column=1).value, shape)
+        body = re.sub(r"(Inputs!)?\$?[A-Z]{1,3}\$?\d+|in_\w+", "", cells[-1])
+        for num in re.findall(r"(?<![A-Za-z_])\d+(?:\.\d+)?(?:E[+-]?\d+)?", body):
+            assert num in _ALLOWED, (ws.cell(row=r, column=1).value, cells[-1], num)
+    assert n_rows > 100
+    for cell in wb["Inputs"]["C"][2:]:
+        if cell.value is not None:
+            assert cell.fill.fgColor.rgb.endswith("FFF2CC"), cell.coordinate
+
+
+def test_refused_structure_keeps_values_only_workbook(tmp_path: Path) -> None:
+    """A run with scenario multipliers can't be rebuilt from the deal file: the workbook is written
+    without the live sheets and says why."""
+    deal = am.load_deal(EXAMPLES / "us_auto_static.yaml")
+    res = am.run(deal, prepay_mult=2.0)
+    wb = openpyxl.load_workbook(write_workbook(res, tmp_path / "x.xlsx"))
+    assert "Model" not in wb.sheetnames and "Tranches" in wb.sheetnames
+    assert "not built" in str(wb["Summary"]["D1"].value)
+    assert "differs from the run" in str(wb["Summary"]["E1"].value)
+
+
+def _recalc(paths: list[Path], tmp: Path) -> Path:
+    out = tmp / "recalc"
+    subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp / 'profile'}", "--convert-to", "xlsx",
+         "--outdir", str(out), *map(str, paths)],
+        check=True, capture_output=True, timeout=600,
+    )
+    return out
+
+
+def _bumped(path: Path, dest: Path) -> Path:
+    """The workbook with the senior coupon input (``in_coupon_0``) raised by 1 %."""
+    wb = openpyxl.load_workbook(path)
+    sheet, ref = next(iter(wb.defined_names["in_coupon_0"].destinations))
+    cell = wb[sheet][ref.replace("$", "")]
+    cell.value = float(cell.value) + BUMP
+    wb.save(dest)
+    return dest
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed: cannot recalculate the live model")
+def test_libreoffice_recalculation_equals_engine(books: dict[str, Path], tmp_path: Path) -> None:
+    bumped = {c: _bumped(p, tmp_path / f"{c}_bumped.xlsx") for c, p in books.items() if c in ("baitiao", "us_auto")}
+    out = _recalc([*books.values(), *bumped.values()], tmp_path)
+    for case, path in books.items():
+        ws = openpyxl.load_workbook(out / path.name, data_only=True)["Outputs"]
+        assert _compare(ws, _run(case)) >= 10, case
+    for case, path in bumped.items():
+        ws = openpyxl.load_workbook(out / path.name, data_only=True)["Outputs"]
+        base = _run(case)
+        changed = _run(case, bump=BUMP)
+        assert not np.allclose(base.tranches[next(iter(base.tranches))]["interest_paid"], changed.tranches[next(iter(changed.tranches))]["interest_paid"])
+        assert _compare(ws, changed) >= 10, case
+
+
+def test_chinese_workbook_labels_are_chinese(tmp_path: Path) -> None:
+    """``lang="zh"``: every row label of the live sheets is Chinese, but for the names the deal file
+    gives (fees, triggers) and day-count codes; tranches appear by their ``label_zh``."""
+    res = _run("baitiao")
+    wb = openpyxl.load_workbook(write_workbook(res, tmp_path / "zh.xlsx", lang="zh"))
+    given = [f.name for f in res.deal.structure.fees] + [g.name for g in res.deal.structure.triggers]
+    n = 0
+    for title in ("Inputs", "Model", "Outputs"):
+        ws = wb[title]
+        for r in range(1, ws.max_row + 1):
+            text = ws.cell(row=r, column=2).value
+            if not isinstance(text, str):
+                continue
+            n += 1
+            for name in sorted(given, key=len, reverse=True):
+                text = text.replace(name, "")
+            text = re.sub(r"ACT/365F|30/360|OC", "", text)
+            assert not re.search(r"[A-Za-z]{3,}", text), (title, r, ws.cell(row=r, column=2).value)
+    assert n > 200
+    labels = {str(ws.cell(row=r, column=2).value) for ws in (wb["Outputs"],) for r in range(1, ws.max_row + 1)}
+    assert any(v.startswith("优先A级：") for v in labels), "tranches by label_zh"
+    summary = {str(c.value) for row in wb["Summary"].iter_rows() for c in row if c.value is not None}
+    assert "优先A级" in summary and "Senior A" not in summary
