@@ -778,6 +778,13 @@ CHECK_NAMES_ZH: Mapping[str, str] = MappingProxyType(
         "cumulative recoveries ≤ cumulative defaults": "累计回收 ≤ 累计违约",
         "notes: beginning − principal − writedown = ending, every tranche": "证券：期初 − 本金 − 核销 = 期末（各档）",
         "collections into the waterfall = pool collections − collection costs paid": "进入分配的回收款 = 资产池回收款 − 已付催收费用",
+        "ledger: cash in = cash out + change in account balances, every period": "台账：各期现金流入 = 现金流出 + 账户余额变动",
+        "accounts: no cash left in any account at the end": "账户：终止时各账户无剩余现金",
+        "notes: original balance = principal paid + written down, every class": "证券：初始本金 = 已偿本金 + 核销（各档）",
+        "notes: no balance below zero": "证券：余额不为负",
+        "clean-up: proceeds = call price × pool balance sold": "清仓回购：价款 = 回购价格 × 出售资产池余额",
+        "purchases: receivables bought by the waterfall = purchases added to the pool": "循环购买：分配中购买金额 = 计入资产池的购买金额",
+        "triggers: values recomputed from the pool frame (cumulative default, delinquency)": "触发事件：由资产池数据重算的指标值一致（累计违约率、逾期率）",
     }
 )
 

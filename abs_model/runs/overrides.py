@@ -24,6 +24,9 @@ from abs_model.errors import DealError
 
 PREPAYMENT_KEYS: tuple[str, ...] = ("cpr", "smm", "psa", "abs_speed", "cpr_by_term")
 DEFAULT_KEYS: tuple[str, ...] = ("cdr", "mdr", "sda", "cumulative_default", "default_timing", "timing_unit", "roll_rates")
+#: Keys that only mean something under the roll-rate convention (delinquency states): dropped from
+#: the deal's keys when the override switches the defaults to a SIFMA-style rate.
+ROLL_RATE_ONLY_KEYS: tuple[str, ...] = ("collections", "late_fees", "default_threshold_days")
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -84,8 +87,16 @@ def merge_documents(base: Mapping[str, Any], override: Mapping[str, Any]) -> dic
         if any(k in override for k in group):
             for k in group:
                 out.pop(k, None)
+    if _leaves_roll_rates(override):
+        for k in ROLL_RATE_ONLY_KEYS:
+            out.pop(k, None)
     out.update(override)
     return out
+
+
+def _leaves_roll_rates(override: Mapping[str, Any]) -> bool:
+    """The override names a default key other than ``roll_rates``: the roll-rate convention ends."""
+    return any(k in override for k in DEFAULT_KEYS) and "roll_rates" not in override
 
 
 def deal_assumptions_document(deal: Deal) -> dict[str, Any]:
@@ -110,4 +121,7 @@ def merged_assumptions(deal: Deal, path: str | Path) -> MergedAssumptions:
     if merged.convention != own.convention:
         why = ", ".join(k for k in DEFAULT_KEYS if k in override) or "its keys"
         notes.append(f"assumptions: the default convention changes from {own.convention} (deal) to {merged.convention} because {path} names {why}")
+    dropped = sorted(k for k in ROLL_RATE_ONLY_KEYS if k in base and k not in override and _leaves_roll_rates(override))
+    if dropped:
+        notes.append(f"assumptions: the deal's {', '.join(dropped)} apply to the roll-rate convention only and are dropped")
     return MergedAssumptions(assumptions=merged, notes=tuple(notes))

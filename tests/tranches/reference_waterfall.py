@@ -14,10 +14,22 @@ Rules, in the order of a period (the deal-file reference's "Order of events"):
 3. metric triggers are tested; phase; payment date; the clean-up call (payment dates after
    revolving, ``0 < pool end ≤ threshold × initial pool``, proceeds ``price × pool end``); the
    reserve target (0 in the last period and on a call, never above the notes);
-4. on a payment date the reserve above its target is released into the interest pot and the
-   phase's steps run in order; in other months only ``buy_receivables`` runs, from principal;
+4. on a payment date the reserve above its target is released into the interest pot (a liquidity
+   reserve — one the waterfall's ``draw``/``fund_liquidity_reserve`` steps manage — only in the last
+   period and on a call) and the phase's steps run in order; in other months only
+   ``buy_receivables`` runs, from principal;
 5. unpaid interest becomes the shortfall (payment dates); writedowns junior first;
 6. event triggers are tested.
+
+Chinese consumer-ABS steps and triggers (deal-file reference, "Waterfall steps" and "triggers"):
+the liquidity target is the next ``months`` periods' (those left in the deal) senior interest
+(senior balance × coupon × accrual), senior fees (amount × accrual, rate × pool end × accrual or
+rate × notes × accrual) and taxes (rate × this period's interest collected × periods), 0 in the
+last period and on a call; the period return is ``rate × balance × months since the last payment
+date / 12``; the shortfall undertaking and the default cover count what they paid over the deal's
+life against their ``limit``; serious delinquency is the mean over the last ``average_periods``
+periods of Σ bucket balances / pool end; a servicer event is 1 from its period, and in that period
+``commingling_loss`` × each pot's collections is lost.
 """
 
 from __future__ import annotations
@@ -99,6 +111,12 @@ class Reference:
         self.since_pay = 0
         self.trig = {g.name: False for g in st.triggers}
         self.unable = 0.0
+        self.last_pay = 0  # the period of the last payment date (0: none yet)
+        self.support_paid: dict[str, float] = {}  # what each supporter (by step label) paid so far
+        self.sdq = {g.name: [] for g in st.triggers}  # serious-delinquency ratio of each period
+        self.liquidity = any(
+            isinstance(s, steps.DrawLiquidityReserve | steps.FundLiquidityReserve) for wf in st.waterfalls.values() for s in wf.steps
+        )
         self.out = Out()
         for d in (self.out.interest_paid, self.out.principal_paid, self.out.residual_paid, self.out.writedown,
                   self.out.balance_end, self.out.shortfall):
@@ -113,6 +131,39 @@ class Reference:
         if self.st.collection_account == "combined" and len(base) == 1:
             base = [base[0], 1 - base[0]]
         return base
+
+    def senior_need(self, names: tuple[str, ...], due: dict[str, float], paid_i: dict[str, float]) -> float:
+        """Taxes and senior-ranked fees due now + interest still due to ``names`` (default: the
+        classes of class "senior")."""
+        names = names or tuple(tr.name for tr in self.st.tranches if tr.tranche_class == "senior")
+        need = sum(self.fee_due[f.name] for f in self.st.fees if f.rank == "senior")
+        return need + sum(max(due[n] - paid_i[n], 0.0) for n in names)
+
+    def liquidity_target(self, t: int, months: int, names: tuple[str, ...], ic: float, pe: float, ending: bool) -> float:
+        """The next ``months`` periods' (those left) senior interest, senior fees and taxes."""
+        periods = [u for u in range(t + 1, t + months + 1) if u <= self.T]
+        if not periods or ending:
+            return 0.0
+        names = names or tuple(tr.name for tr in self.st.tranches if tr.tranche_class == "senior")
+        target = 0.0
+        for tr in self.st.tranches:
+            if tr.name in names:
+                for u in periods:
+                    target += self.bal[tr.name] * _at(tr.coupons, u) * year_fraction(self.note_dates[u - 1], self.note_dates[u], tr.day_count)
+        notes = sum(self.bal.values())
+        for f in self.st.fees:
+            if f.rank != "senior":
+                continue
+            if isinstance(f, Tax):
+                target += f.rate * ic * len(periods)
+                continue
+            for u in periods:
+                yf = year_fraction(self.dates[u - 1], self.dates[u], f.day_count)
+                if f.basis == "fixed":
+                    target += f.amount * yf
+                else:
+                    target += f.rate * yf * (pe if f.basis == "pool_balance" else notes)
+        return target
 
     def take(self, pots: list[int], want: float) -> float:
         """Take up to ``want`` from the pots in order."""
@@ -137,7 +188,12 @@ class Reference:
             self.trig[g.name] = True
 
     # ------------------------------------------------------------------ one period
-    def period(self, t: int, *, ic: float, pc: float, rec: float, nd: float, pb: float, pe: float, dq: float, cap: float) -> None:
+    def period(
+        self, t: int, *, ic: float, pc: float, rec: float, nd: float, pb: float, pe: float, dq: float, cap: float,
+        buckets: list[float] | None = None,
+    ) -> None:
+        """``buckets``: the pool's balances by delinquency bucket M0 … M6 at the period's end (needed
+        by ``serious_delinquency`` triggers)."""
         st = self.st
         live = not self.called
         if not live:
@@ -153,6 +209,10 @@ class Reference:
         self.cash[PRIN] += pc + rec
         self.pdl += nd
         self.cum_def += nd
+        for g in st.triggers:  # a servicer event: part of the period's collections lost with the servicer
+            if g.metric == "servicer_event" and g.event_period == t and g.commingling_loss > 0.0:
+                for p, inflow in ((INT, ic), (PRIN, pc + rec)):
+                    self.cash[p] -= min(g.commingling_loss * inflow, self.cash[p])
         # 2. accruals
         start, end = self.dates[t - 1], self.dates[t]
         notes_begin = sum(self.bal.values())
@@ -182,6 +242,15 @@ class Reference:
                 self.judge(g, t, dq / pe if pe > 0 else 0.0, live)
             elif g.metric == "excess_spread":
                 self.judge(g, t, 12.0 * (ic - note_accr - fee_accr) / pb if pb > 0 else 0.0, live)
+            elif g.metric == "serious_delinquency":
+                if buckets is None:
+                    raise ValueError(f"reference waterfall: trigger {g.name!r} needs the bucket balances")
+                lo, hi = g.buckets
+                self.sdq[g.name].append(sum(buckets[lo : hi + 1]) / pe if pe > 0 else 0.0)
+                window = self.sdq[g.name][-g.average_periods :]
+                self.judge(g, t, sum(window) / len(window), live)
+            elif g.metric == "servicer_event":
+                self.judge(g, t, 1.0 if (g.event_period is not None and t >= g.event_period) else 0.0, live)
         if self.in_force("end_revolving") or self.in_force("accelerate") or self.in_force("default"):
             self.rev_ended = True
         phase = "revolving" if (t <= st.revolving_periods and not self.rev_ended) else "amortising"
@@ -218,7 +287,7 @@ class Reference:
             target_now = 0.0 if (t == self.T or called_now) else min(self.target, notes_begin)
         due = {n: (self.accrued[n] + self.short[n]) if pay else 0.0 for n in self.names}
         # 4. reserve release and the waterfall
-        if rs is not None and pay:
+        if rs is not None and pay and (not self.liquidity or t == self.T or called_now):
             x = max(self.reserve - target_now, 0.0)
             self.reserve -= x
             self.cash[INT] += x
@@ -285,6 +354,54 @@ class Reference:
                 room = min(max(cap - bought, 0.0) * s.price, 1e300)
                 x = self.take(self.pots(s.source) if pay else [PRIN], room)
                 bought += x / s.price
+            elif isinstance(s, steps.DrawLiquidityReserve):
+                to = INT if s.to == "interest" else PRIN
+                cash = self.cash[INT] + self.cash[PRIN] if st.collection_account == "combined" else self.cash[to]
+                x = min(self.reserve, max(self.senior_need(s.tranches, due, paid_i) - cash, 0.0))
+                self.reserve -= x
+                self.cash[to] += x
+            elif isinstance(s, steps.FundLiquidityReserve):
+                tgt = self.liquidity_target(t, s.months, s.tranches, ic, pe, called_now)
+                x = self.take(self.pots(s.source), max(tgt - self.reserve, 0.0))
+                self.reserve += x
+            elif isinstance(s, steps.ReleaseReserve):
+                tgt = self.liquidity_target(t, s.months, s.tranches, ic, pe, called_now) if s.liquidity else target_now
+                x = max(self.reserve - tgt, 0.0)
+                self.reserve -= x
+                self.cash[INT if s.to == "interest" else PRIN] += x
+            elif isinstance(s, steps.PayPeriodReturn):
+                pots = self.pots(s.source)
+                months = t - self.last_pay
+                x = self.take(pots, s.rate * self.bal[s.tranche] * months / 12.0)
+                resid[s.tranche] += x
+                for n in s.turbo:
+                    x = self.take(pots, min(self.bal[n], sum(self.cash[p] for p in pots)))
+                    paid_p[n] += x
+                    self.bal[n] -= x
+            elif isinstance(s, steps.ShortfallSupport):
+                if s.provider_default_period is not None and t >= s.provider_default_period:
+                    continue
+                room = max(s.limit - self.support_paid.get(s.label, 0.0), 0.0)
+                need_int = self.senior_need(s.tranches, due, paid_i)
+                at_maturity = t >= (s.principal_from if s.principal_from is not None else self.T)
+                need_prin = sum(self.bal[n] for n in s.tranches) if (at_maturity or called_now) else 0.0
+                if st.collection_account == "combined":
+                    short_int = max(need_int + need_prin - self.cash[INT] - self.cash[PRIN], 0.0)
+                    short_prin = 0.0
+                else:
+                    short_int = max(need_int - self.cash[INT], 0.0)
+                    short_prin = max(need_prin - self.cash[PRIN], 0.0)
+                x_int = min(short_int, room)
+                x_prin = min(short_prin, room - x_int)
+                self.cash[INT] += x_int
+                self.cash[PRIN] += x_prin
+                self.support_paid[s.label] = self.support_paid.get(s.label, 0.0) + x_int + x_prin
+            elif isinstance(s, steps.DefaultCover):
+                before = self.support_paid.get(s.label, 0.0)
+                x = max(min(s.price * s.share * self.cum_def - before, s.limit - before), 0.0)
+                self.cash[PRIN] += x
+                self.pdl -= min(self.pdl, x)
+                self.support_paid[s.label] = before + x
             elif isinstance(s, steps.PayResidual):
                 pots = self.pots(s.source)
                 x = self.take(pots, sum(self.cash[p] for p in pots))
@@ -317,6 +434,8 @@ class Reference:
                 self.unable = self.unable + 1.0 if (phase == "revolving" and self.cash[PRIN] > g.tolerance) else 0.0
                 self.judge(g, t, self.unable, live)
         self.called = self.called or called_now
+        if pay:
+            self.last_pay = t
         o = self.out
         for n in self.names:
             o.interest_paid[n].append(paid_i[n])

@@ -1,17 +1,20 @@
 """Differential test on every example deal: the deal run end to end (projection, revolving
 purchases, waterfall), and the plain reference loop of :mod:`tests.tranches.reference_waterfall`
-fed with the same collections read off the result's pool frame; every tranche, fee and account
+fed with the collections the engine was handed (recorded, and checked against the result's pool
+frame: the pool's collections less the collection costs paid); every tranche, fee and account
 flow agrees to a cent in every period. Run under the base case and two stresses (slow
 prepayment; defaults × 4, which trips the acceleration trigger of the Baitiao deal)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import abs_model as am
+import tranches as tr
 from tests.tranches.reference_waterfall import Reference, as_dates, compare, note_payment_dates
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -25,36 +28,55 @@ def deal(request: pytest.FixtureRequest) -> am.Deal:
 
 
 @pytest.mark.parametrize(("prepay", "default"), [(1.0, 1.0), (0.5, 1.0), (1.0, 4.0)])
-def test_engine_equals_reference_on_example_deal(deal: am.Deal, prepay: float, default: float) -> None:
+def test_engine_equals_reference_on_example_deal(
+    deal: am.Deal, prepay: float, default: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tr.PeriodInputs] = []  # what the engine is handed each period (collections net of costs)
+    step = tr.Engine.step
+
+    def recording(self: tr.Engine, state: tr.EngineState, t: int, inputs: tr.PeriodInputs) -> tr.StepOutput:
+        # a copy: the runner's inputs are views of pool arrays that its purchases change afterwards
+        seen.append(dataclasses.replace(inputs, **{f.name: np.array(getattr(inputs, f.name), copy=True) for f in dataclasses.fields(inputs)}))
+        return step(self, state, t, inputs)
+
+    monkeypatch.setattr(tr.Engine, "step", recording)
     r = am.run(deal, prepay_mult=prepay, default_mult=default)
     p = r.pool.iloc[1:]
-    assert float(p["collection_costs_paid"].abs().sum()) == 0.0  # collections reach the waterfall whole
-    restr = r.assumptions.collections.restructuring if r.assumptions.collections is not None else None
-    assert restr is None
-    ic = (p["fee_interest"] + p["prepayment_fee"]).to_numpy()
-    pc = (p["scheduled_principal"] + p["prepayment"]).to_numpy()
+    assert len(seen) == len(p)
+
+    def one(x: object) -> float:
+        return float(np.asarray(x, dtype=np.float64).reshape(-1)[0])
+
+    # the engine's collections are the pool frame's, less the collection costs paid
+    lf = r.assumptions.late_fees
+    late = p["late_fees"] if lf is not None and lf.to_trust else 0.0  # 违约金 the trust receives
+    gross = (p["fee_interest"] + p["prepayment_fee"] + late + p["principal_collections"] + p["recoveries"]).to_numpy()
+    fed = np.array([one(i.interest_collected) + one(i.principal_collected) + one(i.recoveries) for i in seen])
+    assert np.allclose(fed + p["collection_costs_paid"].to_numpy(), gross, rtol=0.0, atol=CENT)
     # the engine sees the pool before this period's purchases join it and before a call sells it
     pe = (p["closing_balance"] + p["cleanup_sale"] - p["purchases"]).to_numpy()
-    dq = sum(p[f"balance_m{j}"].to_numpy() for j in range(2, 7))
-    cap = deal.revolving.capacity if deal.revolving.active else 0.0
+    restr = r.assumptions.collections.rules if r.assumptions.collections is not None else None
+    if restr is None or restr.eligible:
+        assert np.allclose([one(i.pool_balance_end) for i in seen], pe, atol=CENT)
     dates = as_dates(r.dates)
-    one = as_dates([d for d in (deal.closing_date, deal.first_payment) if d is not None])
-    closing = one[0] if deal.closing_date is not None else None
-    first = one[-1] if deal.first_payment is not None else None
+    one_date = as_dates([d for d in (deal.closing_date, deal.first_payment) if d is not None])
+    closing = one_date[0] if deal.closing_date is not None else None
+    first = one_date[-1] if deal.first_payment is not None else None
     notes = note_payment_dates(dates[0], len(dates) - 1, closing=closing, first_payment=first)
     ref = Reference(deal.structure, dates, deal.pool.balance, ends_at_legal_final=True, note_dates=notes)
-    for t in range(1, len(p) + 1):
-        k = t - 1
+    for t, i in enumerate(seen, start=1):
+        by_bucket = np.asarray(i.delinquent_by_bucket, dtype=np.float64)
         ref.period(
             t,
-            ic=float(ic[k]),
-            pc=float(pc[k]),
-            rec=float(p["recoveries"].iloc[k]),
-            nd=float(p["defaults"].iloc[k]),
-            pb=float(p["opening_balance"].iloc[k]),
-            pe=float(pe[k]),
-            dq=float(dq[k]),
-            cap=float(cap),
+            ic=one(i.interest_collected),
+            pc=one(i.principal_collected),
+            rec=one(i.recoveries),
+            nd=one(i.new_defaults),
+            pb=one(i.pool_balance_begin),
+            pe=one(i.pool_balance_end),
+            dq=one(i.delinquent_balance),
+            cap=one(i.purchase_capacity),
+            buckets=[float(b.reshape(-1)[0]) for b in by_bucket],
         )
     worst = compare(r.liabilities, ref.out, 0, tol=CENT)
     assert worst <= CENT
