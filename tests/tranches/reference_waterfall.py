@@ -113,7 +113,7 @@ class Reference:
         self.unable = 0.0
         self.last_pay = 0  # the period of the last payment date (0: none yet)
         self.support_paid: dict[str, float] = {}  # what each supporter (by step label) paid so far
-        self.sdq = {g.name: [] for g in st.triggers}  # serious-delinquency ratio of each period
+        self.sdq: dict[str, list[float]] = {g.name: [] for g in st.triggers}  # serious-delinquency ratio of each period
         self.liquidity = any(
             isinstance(s, steps.DrawLiquidityReserve | steps.FundLiquidityReserve) for wf in st.waterfalls.values() for s in wf.steps
         )
