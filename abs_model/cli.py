@@ -236,8 +236,9 @@ def _print_summary(result: am.DealResult) -> None:
     from abs_model.output.console import deal_summary
 
     print(deal_summary(result))
-    for c in result.failed_checks:
-        print(f"  FAILED check: {c.name}: worst {c.max_abs_error:.3g} (tolerance {c.tolerance:.3g})")
+    failed = {c.name for c in result.failed_checks}
+    for c in result.checks:
+        print(f"  [{'FAIL' if c.name in failed else 'ok'}] {c.name}: worst {c.max_abs_error:.3g} (tolerance {c.tolerance:.3g})")
 
 
 def _parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:

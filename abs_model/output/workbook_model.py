@@ -4,15 +4,16 @@ FAST layout: ``Inputs`` (every number the formulas use, in one coloured style; e
 defined name such as ``in_coupon_1``, each schedule a row by period) → ``Model`` (the pool inputs
 by period as values, then one line item per row with one formula across the period columns) →
 ``Outputs`` (each tranche's, fee's and account's cash flows, referring to Model rows). Time runs
-across: column D is the cut-off (period 0: opening states), E… are periods 1…T; column A holds
-each row's key. Formulas type no numbers besides structural ones (0, 1, phase codes, 12 months).
+across: column D is the cut-off (period 0: opening states), E… are periods 1…T, the periods the
+run covers (the deal's, extended to the last collection period before its legal final); column A
+holds each row's key. Formulas type no numbers besides structural ones (0, 1, phase codes, 12 months).
 
 Every line mirrors the liability engine (:mod:`tranches.engine`, :mod:`tranches.kernels`): the
 mapping lives here, one method per step type of :class:`_Builder`, so a change of the engine's
 accounting is one edit here. Period t, as in the engine: collections → accruals → metric
-triggers → effects, phase, clean-up call, payment date, reserve target → the phase's steps (each
-active only in its phase and, but for revolving purchases, on payment dates) → shortfalls,
-writedowns (junior first) → event triggers. A step draws ``min(want, cash)`` from its pots in
+triggers → effects, phase, payment date, clean-up call, reserve target → reserve release → the
+phase's steps (each active only in its phase and, but for revolving purchases, on payment dates)
+→ shortfalls, writedowns (junior first) → event triggers. A step draws ``min(want, cash)`` from its pots in
 order: one row per pot drawn and one per pot balance after, so every unit of cash can be traced.
 
 Engine behaviours mirrored here (edit the named method when the engine's accounting changes;
@@ -20,13 +21,20 @@ the recalculation test then says whether they agree):
 
 - pool inputs, revolving purchases fed back, clean-up zeroing: :mod:`~abs_model.output.workbook_pool`;
 - accruals (note interest on shortfall, fee bases, taxes on interest): :meth:`_Builder.accruals`;
+  note interest accrues by each class's day count from closing to the first payment date, then
+  between payment dates (:func:`abs_model.runs.dates.accrual_dates`, as the runner passes the
+  engine; values in the Timeline, :meth:`_Builder.timeline`), fees over the collection periods;
 - trigger metrics, curable / non-curable states, event triggers acting next period:
   :meth:`_Builder.metric_triggers`, :meth:`_Builder.events`;
-- phase, payment dates, clean-up call (price × pool balance, tested every period), reserve
-  target (none in the last period or on the call): :meth:`_Builder.phase`;
+- phase, payment dates (from the phase before the call), clean-up call (price × pool balance,
+  tested only on payment dates after revolving has ended), reserve target (none in the last
+  period or on the call), the reserve above its target released into the interest pot on payment
+  dates before the waterfall (counted as a reserve draw, as the run reports it):
+  :meth:`_Builder.phase`;
 - one method per step type (``step_<snake name>``), as :mod:`tranches.kernels`;
-- shortfalls, writedowns (each payment date or only at legal final; everything on the call),
-  junior first: :meth:`_Builder.after`.
+- shortfalls, writedowns (each payment date or only at legal final; everything still owed on the
+  call and in the last period, the legal final — ``ends_at_legal_final``), junior first:
+  :meth:`_Builder.after`.
 """
 
 from __future__ import annotations
@@ -55,10 +63,22 @@ from abs_model.output.workbook_grid import (
     write_grid,
 )
 from abs_model.output.workbook_pool import LiveModelError, PoolBasis, pool_basis
+from abs_model.runs.dates import accrual_dates
 from tranches.normalise import schedule_array
 from tranches.schedule import accrual_fractions
 
 __all__ = ["LiveModelError", "build_live_model"]
+
+#: Chinese labels of rows added since the label registry (:mod:`abs_model.output.labels`) was
+#: written; they belong there (``model:<English>``) and are kept here until they move.
+_ZH = {
+    "Accrual fraction (fees, collection periods)": "计息期年化比例（费用，按收款期间）",
+    "Note accrual fraction (closing, then payment dates)": "证券计息期年化比例（起息日至首个兑付日，其后兑付日之间）",
+    "Phase before the clean-up call (0 revolving, 1 amortising, 2 accelerated, 3 default)": "清仓回购前阶段（0 循环购买，1 摊还，2 加速清偿，3 违约事件）",
+    "Reserve above its target, released to the interest pot (payment dates)": "超出目标的储备释放至收入分账户（兑付日）",
+    "Reserve after the release": "释放后储备账户余额",
+    "Interest pot after the reserve release": "储备释放后收入分账户余额",
+}
 
 class _Builder:
     """Lays out one deal's Inputs, Model and Outputs rows (see module doc)."""
@@ -66,8 +86,8 @@ class _Builder:
     def __init__(self, result: Any, basis: PoolBasis, lang: str) -> None:
         self.r = result
         self.s: tr.Structure = result.deal.structure
-        self.T = int(result.deal.periods)
-        zh = dict(getattr(result.deal, "tranche_labels_zh", None) or {}) if lang == "zh" else {}
+        self.T = len(result.pool) - 1  # the periods run (to the legal final)
+        zh = {**_ZH, **dict(getattr(result.deal, "tranche_labels_zh", None) or {})} if lang == "zh" else {}
         self.m = Grid(self.T, lang=lang, display=zh)
         self.basis = basis
         self.lang = lang
@@ -197,7 +217,12 @@ class _Builder:
         self.vals("last", "Last period (1 yes)", (np.arange(T + 1) == T).astype(float), FLAG)
         for dc in tr.schedule.DAY_COUNTS:
             fr = accrual_fractions(dates[1:], day_count=dc, start_date=dates[0])
-            self.vals(_dc(dc), f"Accrual fraction: {dc}", np.r_[np.nan, fr], "0.000000")
+            self.vals(_dc(dc), f"Accrual fraction (fees, collection periods): {dc}", np.r_[np.nan, fr], "0.000000")
+        d = self.r.deal
+        nd = accrual_dates(d.cutoff_date, T, closing=d.closing_date, first_payment=d.first_payment)
+        for dc in sorted({t.day_count for t in self.s.tranches}):
+            fr = accrual_fractions(nd[1:], day_count=dc, start_date=nd[0])
+            self.vals(_ndc(dc), f"Note accrual fraction (closing, then payment dates): {dc}", np.r_[np.nan, fr], "0.000000")
         self.row("rev_window", "Within the revolving period (1 yes)", "IF({period}<={$revolving_periods},1,0)", fmt=FLAG)
 
     def collections(self) -> None:
@@ -226,7 +251,7 @@ class _Builder:
         self.section("Model", "Accruals")
         self.row("notes_begin", "Note balance at the start", sum_of([f"bal_end_{k}@p" for k in range(len(self.tn))]))
         for k, t in enumerate(s.tranches):
-            cf = f"{{$coupon_{k}}}*{{{_dc(t.day_count)}}}"
+            cf = f"{{$coupon_{k}}}*{{{_ndc(t.day_count)}}}"
             self.row(f"accr_{k}", f"{t.name}: interest accrued", f"({{bal_end_{k}@p}}+{{$ios_{k}}}*{{sf_{k}@p}})*{cf}")
             self.row(f"acc_{k}", f"{t.name}: interest accrued since the last payment date", f"{{acc_after_{k}@p}}+{{accr_{k}}}")
         for j, e in enumerate(s.fees):
@@ -285,16 +310,23 @@ class _Builder:
             ph = f"IF({{eff_accelerate}}=1,{PHASE_CODES['accelerated']},{ph})"
         if "eff_default" in self.m.where:
             ph = f"IF({{eff_default}}=1,{PHASE_CODES['default']},{ph})"
-        if s.cleanup is not None:
-            self.row("called_now", "Clean-up call exercised (1 yes)", "{live}*IF({pool_balance_end}<={$cleanup_threshold}*{$pool0},1,0)*IF({pool_balance_end}>0,1,0)", fmt=FLAG)
+        self.row("phase_pre", "Phase before the clean-up call (0 revolving, 1 amortising, 2 accelerated, 3 default)", ph, fmt=FLAG)
+        every = "CHOOSE({phase_pre}+1," + ",".join(f"{{$every_{p}}}" for p in tr.PHASES) + ")"
+        self.row("pay", "Payment date (1 yes)", f"IF({{last}}=1,{{live}},{{live}}*IF({{msp@p}}+1>={every},1,0))", fmt=FLAG)
+        self.row("msp", "Months since the last payment date", "IF({pay}=1,0,{msp@p}+1)", fmt=FLAG, init=0.0)
+        ph = "{phase_pre}"
+        if s.cleanup is not None:  # tested on payment dates after revolving has ended
+            rev = PHASE_CODES["revolving"]
+            self.row(
+                "called_now",
+                "Clean-up call exercised (1 yes)",
+                f"{{pay}}*IF({{phase_pre}}<>{rev},1,0)*IF({{pool_balance_end}}<={{$cleanup_threshold}}*{{$pool0}},1,0)*IF({{pool_balance_end}}>0,1,0)",
+                fmt=FLAG,
+            )
             self.row("cleanup_proceeds", "Clean-up call proceeds", "{pool_balance_end}*{$cleanup_price}*{called_now}")
             if "cleanup" in s.waterfalls:
                 ph = f"IF({{called_now}}=1,{PHASE_CODES['cleanup']},{ph})"
         self.row("phase", "Phase (0 revolving, 1 amortising, 2 accelerated, 3 default, 4 clean-up)", ph, fmt=FLAG)
-        every = "CHOOSE({phase}+1," + ",".join(f"{{$every_{p}}}" for p in tr.PHASES) + ")"
-        called = "{called_now}" if s.cleanup is not None else "0"
-        self.row("pay", "Payment date (1 yes)", f"IF({{last}}=1,{{live}},{{live}}*IF(OR({{msp@p}}+1>={every},{called}=1),1,0))", fmt=FLAG)
-        self.row("msp", "Months since the last payment date", "IF({pay}=1,0,{msp@p}+1)", fmt=FLAG, init=0.0)
         for p in s.waterfalls:
             c = PHASE_CODES[p]
             self.row(f"in_{p}", f"In phase (1 yes): {p}", f"IF({{phase}}={c},1,0)", fmt=FLAG)
@@ -318,6 +350,9 @@ class _Builder:
         self.cur["pdl"] = self.row("pdl0", "PDL: carried + new defaults", "{pdl_end@p}+{new_defaults}", init=0.0)
         if rs is not None:
             self.cur["res"] = self.row("res0", "Reserve at the start", "{res_end@p}")
+            x = self.flow("reserve_draw", self.row("res_release", "Reserve above its target, released to the interest pot (payment dates)", "MAX({res0}-{target_now},0)*{pay}"))
+            self.update("res", "release", "Reserve after the release", f"{self.v('res')}-{{{x}}}")
+            self.pot[POT_I] = self.row("pot_I_release", "Interest pot after the reserve release", f"{{{self.pot[POT_I]}}}+{{{x}}}")
         for k, name in enumerate(self.tn):
             self.row(f"int_due_{k}", f"{name}: interest due", f"({{acc_{k}}}+{{sf_{k}@p}})*{{pay}}")
             self.cur[f"int_paid_{k}"] = ""
@@ -464,11 +499,11 @@ class _Builder:
         called = s.cleanup is not None
         if called:
             when = f"MAX({when},{{called_now}})"
+        ends = "{live}*{last}" + ("+{called_now}" if called else "")  # the deal ends: everything owed is lost
         self.row("notes_paid", "Note balance after principal", sum_of([f"bal_paid_{k}" for k in range(K)]))
         cover = "{pool_balance_end}+{pot_P_end}" + ("+{pot_I_end}" if self.combined else "")
         excess = f"MAX({{notes_paid}}-({cover}),0)*{when}"
-        if called:
-            excess = f"IF({{called_now}}=1,{{notes_paid}},{excess})"
+        excess = f"IF({ends}>0,{{notes_paid}},{excess})"
         left = self.row("wd_total", "Notes not covered by the pool and principal cash: written down", excess)
         for k in range(K - 1, -1, -1):
             self.row(f"wd_{k}", f"{self.tn[k]}: written down", f"MIN({{bal_paid_{k}}},{{{left}}})")
@@ -536,6 +571,10 @@ def _snake(name: str) -> str:
 
 def _dc(day_count: str) -> str:
     return "acc_" + re.sub(r"\W", "_", day_count).lower()
+
+
+def _ndc(day_count: str) -> str:
+    return "note_acc_" + re.sub(r"\W", "_", day_count).lower()
 
 
 #: Step types, trigger metrics and fee bases the formulas express (others are refused).

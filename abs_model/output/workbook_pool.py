@@ -76,7 +76,7 @@ def pool_basis(result: Any) -> PoolBasis:
     pool = result.pool
     if "collection_costs" in pool.columns and float(pool["collection_costs"].abs().sum()) > 0.0:
         raise LiveModelError("live model: collection costs are netted from collections; not expressible")
-    T = int(deal.periods)
+    T = len(result.pool) - 1  # the periods run: the deal's, extended to its legal final
     proj = project_lines(_deal_lines(deal, a), a, horizon=None)
     base = _inputs({f: _fit(proj.totals[f], T, stock=f in STOCK_FIELDS)[0] for f in _needed()})
     unit = None

