@@ -406,8 +406,9 @@ def _prepayment(*, cpr: Any, smm: Any, psa: float | None, abs_speed: float | Non
         return Curve(np.minimum(1.0, rates.psa_to_cpr(psa, ages)), "age")
     if abs_speed is not None:
         _decimals("abs_speed", np.asarray([abs_speed]))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            s = np.clip(np.nan_to_num(_abs_smm(abs_speed, ages), nan=1.0, posinf=1.0), 0, 1)
+        # the one ABS → SMM formula (rates.abs_to_smm): SMM 1 once every loan has prepaid under
+        # the model (speed × (age − 1) ≥ 1), never the negative value past the formula's pole
+        s = np.asarray(rates.abs_to_smm(abs_speed, ages), dtype=np.float64)
         return Curve(rates.smm_to_cpr(s), "age")
     return as_curve(0.0 if cpr is None else cpr, "cpr")
 
@@ -574,11 +575,6 @@ def _checked_override(i: int, o: SegmentOverride) -> SegmentOverride:
 def _nonneg(name: str, x: float) -> None:
     if not np.isfinite(x) or x < 0:
         raise AssumptionError(f"{name}: must be a finite number ≥ 0; got {x!r}")
-
-
-def _abs_smm(speed: float, ages: np.ndarray) -> np.ndarray:
-    """ABS speed to SMM by age: ``SMM = ABS / (1 − ABS × (age − 1))``."""
-    return speed / (1.0 - speed * (ages - 1))
 
 
 def _timing(timing: Sequence[float], unit: str) -> Curve:

@@ -121,6 +121,9 @@ _REGISTRY: dict[str, Label] = {
     "peak_delinquency_30p": _l("Peak delinquent 30+", "最高逾期30天以上", "rate"),
     "excess_spread": _l("Excess spread", "超额利差"),
     "excess_spread_rate": _l("Excess spread (annualised)", "年化超额利差", "rate"),
+    "interest_collected": _l("Interest collected", "收入回收款"),
+    "fees_accrued": _l("Taxes and fees accrued", "应计税费"),
+    "note_interest_accrued": _l("Note interest accrued", "应计证券利息"),
     # tranches
     "tranche": _l("Class", "证券档次", "text"),
     "class": _l("Seniority", "优先级", "text"),
@@ -557,9 +560,10 @@ _PHRASES: dict[str, Label] = {
         "text",
     ),
     "es_note": _l(
-        "Excess spread = fee/interest collections + prepayment fees − fees paid − interest paid to the "
-        "rated notes; annualised as 12 × excess spread ÷ opening pool balance.",
-        "超额利差 = 利息（费用）回收 + 提前还款手续费 − 已付费用 − 已付优先级及次优先级证券利息；"
+        "Excess spread (the trigger's definition, accrual basis, monthly) = interest collected − taxes and "
+        "fees accrued − note interest accrued; annualised as 12 × excess spread ÷ pool balance at the start "
+        "of the period.",
+        "超额利差（与触发事件同一定义，权责发生制，按月）= 收入回收款 − 应计税费 − 应计证券利息；"
         "年化超额利差 = 12 × 超额利差 ÷ 期初资产池余额。",
         "text",
     ),

@@ -184,45 +184,16 @@ def losses_section(result: DealResult, lang: str) -> dict[str, Any]:
 
 
 def excess_spread(result: DealResult) -> pd.DataFrame:
-    """Excess spread by period (1..T).
-
-    Defined as ``fee_interest + prepayment_fee − Σ fees paid − Σ interest paid to the senior and
-    mezzanine notes``; ``excess_spread_rate = 12 × excess_spread / opening_balance``.
-    """
-    pool: pd.DataFrame = result.pool.iloc[1:]
-    idx = pool.index
-    income = pd.Series(col(pool, "fee_interest") + col(pool, "prepayment_fee"), index=idx)
-    fees = pd.Series(0.0, index=idx)
-    for df in result.fees.values():
-        fees = fees.add(pd.Series(col(df, "paid"), index=df.index).reindex(idx, fill_value=0.0), fill_value=0.0)
-    interest = pd.Series(0.0, index=idx)
-    for name, df in result.tranches.items():
-        if result.tranche_classes.get(name) == "subordinated":
-            continue
-        interest = interest.add(
-            pd.Series(col(df, "interest_paid"), index=df.index).reindex(idx, fill_value=0.0), fill_value=0.0
-        )
-    es = income - fees - interest
-    opening = pd.Series(col(pool, "opening_balance"), index=idx)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = np.where(opening > 0, 12.0 * es / opening.where(opening > 0, np.nan), np.nan)
-    return pd.DataFrame(
-        {
-            "fee_interest": col(pool, "fee_interest"),
-            "prepayment_fee": col(pool, "prepayment_fee"),
-            "paid": fees.to_numpy(),
-            "interest_paid": interest.to_numpy(),
-            "excess_spread": es.to_numpy(),
-            "excess_spread_rate": rate,
-        },
-        index=pd.Index(idx, name="period"),
-    )
+    """Excess spread by period (1..T), on the one definition the trigger uses
+    (:meth:`tranches.LiabilityResult.excess_spread_frame`: accrual basis, monthly). Defined as
+    ``interest_collected − fees_accrued − note_interest_accrued``; ``excess_spread_rate = 12 ×
+    excess_spread / pool balance at the start of the period``."""
+    return result.excess_spread
 
 
 def excess_spread_section(result: DealResult, lang: str) -> dict[str, Any]:
     es = excess_spread(result)
     tbl = table(es, list(es.columns), lang, dates=np.asarray(result.dates))
-    tbl["header"][2 + list(es.columns).index("paid")] = label("fee", lang) + " " + label("paid", lang)
     trig = triggers_by_metric(result, "excess_spread")
     chart = line_chart(
         periods(es),

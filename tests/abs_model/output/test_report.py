@@ -80,18 +80,24 @@ def test_collections_match_pool(base: am.DealResult) -> None:
 
 
 def test_excess_spread_definition(base: am.DealResult) -> None:
+    """The report shows the trigger's excess spread (accrual basis, monthly), worked out here from
+    the frames in an amortising month, where every class is paid monthly and its interest due is
+    exactly that month's accrual: interest collected − fees accrued − note interest due."""
     from abs_model.output.report import excess_spread
 
     es = excess_spread(base)
-    t = 3
+    rev = base.revolving
+    t = int(rev.index[(rev["phase"] == "amortising") & rev["payment_date"]][1])
+    assert not any(df["interest_shortfall"].loc[t - 1] for df in base.tranches.values())
     expected = (
-        base.pool["fee_interest"].loc[t]
-        + base.pool["prepayment_fee"].loc[t]
-        - sum(f["paid"].loc[t] for f in base.fees.values())
-        - sum(df["interest_paid"].loc[t] for n, df in base.tranches.items() if base.tranche_classes[n] != "subordinated")
+        es["interest_collected"].loc[t]
+        - sum(f["accrued"].loc[t] for f in base.fees.values())
+        - sum(df["interest_due"].loc[t] for df in base.tranches.values())
     )
-    assert es["excess_spread"].loc[t] == pytest.approx(expected, abs=1e-9)
-    assert es["excess_spread_rate"].loc[t] == pytest.approx(12 * expected / base.pool["opening_balance"].loc[t])
+    assert es["excess_spread"].loc[t] == pytest.approx(expected, abs=CENT)
+    assert es["excess_spread"].loc[t] == pytest.approx(base.excess_spread["excess_spread"].loc[t], abs=1e-9)
+    ctx = build_context(base)["excess_spread"]
+    assert "accrual basis" in ctx["note"]
 
 
 def test_reserve_and_pdl_reconcile(stressed: am.DealResult) -> None:
