@@ -34,6 +34,7 @@ import numpy as np
 
 from abs_model.assumptions.servicing import CollectionStrategy, LateFees, strategy_from_mapping
 from abs_model.core import rates
+from abs_model.core.limits import MAX_PERIODS, MAX_RECOVERY_LAG
 from abs_model.errors import AssumptionError
 from tranches.frozen import FrozenMap
 
@@ -304,6 +305,8 @@ class Assumptions:
         late = _late_fees(late_fees, roll=rr is not None)
         if horizon is not None and (not np.isfinite(horizon) or int(horizon) != horizon or horizon < 1):
             raise AssumptionError(f"horizon: must be a whole number of periods ≥ 1; got {horizon!r}")
+        if horizon is not None and horizon > MAX_PERIODS:
+            raise AssumptionError(f"horizon: must be at most {MAX_PERIODS} periods (50 years of months); got {horizon!r}")
         return cls(
             cpr=pre,
             cdr=cdr_curve,
@@ -487,6 +490,8 @@ def _recovery(rate: float, lag: int, timing: Sequence[float] | None) -> np.ndarr
     else:
         if not np.isfinite(lag) or int(lag) != lag or lag < 0:
             raise AssumptionError(f"recovery_lag: must be a whole number of months ≥ 0; got {lag!r}")
+        if lag > MAX_RECOVERY_LAG:
+            raise AssumptionError(f"recovery_lag: must be at most {MAX_RECOVERY_LAG} months (50 years); got {lag!r}")
         rt = np.zeros(int(lag) + 1)
         rt[-1] = 1.0
     rt.setflags(write=False)

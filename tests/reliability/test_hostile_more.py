@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+import abs_model as am
 from abs_model.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -171,3 +172,16 @@ def test_breakeven_outputs_are_one_set(tmp_path: Path, monkeypatch: pytest.Monke
     assert "Permission denied" in error(["breakeven", small, "--upper", "4", "--out", str(out)], capsys)
     assert sorted(p.name for p in out.iterdir()) == ["breakeven.csv", "breakeven_summary.csv"]
     assert {p.read_text(encoding="utf-8") for p in out.iterdir()} == {"old"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"recovery_lag": 1e9}, "recovery_lag: must be at most 600 months"),
+        ({"horizon": 100_000_000}, "horizon: must be at most 600 periods"),
+    ],
+)
+def test_the_python_api_bounds_sizes_like_the_files(kwargs: dict[str, float], message: str) -> None:
+    """``Assumptions.make`` refuses the sizes a deal file refuses, before allocating anything."""
+    with pytest.raises(am.AssumptionError, match=message):
+        am.Assumptions.make(cpr=0.1, **kwargs)
