@@ -108,7 +108,8 @@ def deal_summary(result: DealResult) -> str:
         f"defaults {millions(tot['defaults'].sum())}, recoveries {millions(tot['recoveries'].sum())}, "
         f"revolving purchases {millions(tot['purchases'].sum() if 'purchases' in tot else 0.0)}; "
         f"cumulative default rate {percent(pool['cumulative_default_rate'].iloc[-1])}, "
-        f"cumulative net loss rate {percent(pool['cumulative_net_loss_rate'].iloc[-1])}",
+        f"cumulative net loss rate {percent(pool['cumulative_net_loss_rate'].iloc[-1])} (both on the initial pool; "
+        "a trigger states its own denominator)",
     ]
     lines += [f"Trigger {name!r}: " + _breach(df) for name, df in result.triggers.items()]
     passed = sum(1 for c in result.checks if c.passed)

@@ -102,7 +102,9 @@ def trigger_lines(result: DealResult, triggers: Mapping[str, pd.DataFrame], lang
     for name, df in triggers.items():
         shown = trigger_label(result, name, lang)
         if "value" in df.columns:
-            out.append(Series(f"{shown}: {label('value', lang)}", col(df, "value"), step=True, x=periods(df)))
+            metric = next((g.metric for g in result.deal.structure.triggers if g.name == name), None)
+            den = f" ({phrase(f'den_{metric}', lang)})" if metric is not None else ""
+            out.append(Series(f"{shown}: {label('value', lang)}{den}", col(df, "value"), step=True, x=periods(df)))
         out.append(Series(f"{shown}: {label('threshold', lang)}", col(df, "threshold"), dashed=True, x=periods(df)))
     return out
 
@@ -167,10 +169,13 @@ def losses_section(result: DealResult, lang: str) -> dict[str, Any]:
             row[2 + n_fixed + j] = cell(v, "rate")
     for j, key in enumerate(extra):
         tbl["header"][2 + n_fixed + j] = key
+    # one definition per line on a chart: with a cumulative-default trigger the chart compares the
+    # trigger's own value (its denominator: initial pool + purchases) with its threshold only; the
+    # pool's rates on the initial pool stay in the table (issue 10, defect 8)
     series = [
         Series(label(c, lang), col(pool, c))
         for c in ("cumulative_default_rate", "cumulative_net_loss_rate")
-        if c in pool.columns
+        if c in pool.columns and not trig
     ]
     chart = line_chart(
         periods(pool),
