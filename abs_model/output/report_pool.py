@@ -102,9 +102,7 @@ def trigger_lines(result: DealResult, triggers: Mapping[str, pd.DataFrame], lang
     for name, df in triggers.items():
         shown = trigger_label(result, name, lang)
         if "value" in df.columns:
-            metric = next((g.metric for g in result.deal.structure.triggers if g.name == name), None)
-            den = f" ({phrase(f'den_{metric}', lang)})" if metric is not None else ""
-            out.append(Series(f"{shown}: {label('value', lang)}{den}", col(df, "value"), step=True, x=periods(df)))
+            out.append(Series(f"{shown}: {label('value', lang)}", col(df, "value"), step=True, x=periods(df)))
         out.append(Series(f"{shown}: {label('threshold', lang)}", col(df, "threshold"), dashed=True, x=periods(df)))
     return out
 
