@@ -28,6 +28,24 @@ def _periodic(path: str, value: npt.ArrayLike, n: int, T: int, *, allow_inf: boo
     return arr
 
 
+def _n_scenarios(inputs: tuple[npt.ArrayLike | None, ...], initial_pool_balance: npt.ArrayLike) -> int:
+    """N from the 2-D inputs (N, T) or the initial pool balance, whichever is largest."""
+    ns = [np.shape(x)[0] for x in inputs if x is not None and len(np.shape(x)) == 2]
+    return max([*ns, int(np.size(initial_pool_balance))])
+
+
+def _buckets(delinquent_by_bucket: npt.ArrayLike | None, n: int, T: int) -> np.ndarray | None:
+    """Balances by delinquency bucket as (N, B, T), from (B, T) for every scenario or (N, B, T)."""
+    if delinquent_by_bucket is None:
+        return None
+    buckets = np.asarray(delinquent_by_bucket, dtype=np.float64)
+    if buckets.ndim == 2:
+        buckets = np.broadcast_to(buckets, (n, *buckets.shape))
+    if buckets.ndim != 3 or buckets.shape[0] != n or buckets.shape[2] != T:
+        raise must("delinquent_by_bucket", f"must be (B, {T}) or ({n}, B, {T})", buckets.shape)
+    return buckets
+
+
 def run_liabilities(
     structure: Structure,
     *,
@@ -56,24 +74,9 @@ def run_liabilities(
     ``ends_at_legal_final``: see :class:`~tranches.engine.Engine`.
     """
     T = int(np.asarray(period_end_dates).size)
-    if n_scenarios is None:
-        shapes = [
-            np.shape(x)
-            for x in (
-                interest_collected,
-                principal_collected,
-                pool_balance_end,
-                recoveries,
-                new_defaults,
-                delinquent_balance,
-                purchase_capacity,
-                pool_balance_begin,
-            )
-            if x is not None
-        ]
-        ns = [s[0] for s in shapes if len(s) == 2] + [int(np.size(initial_pool_balance))]
-        n_scenarios = max(ns)
-    n = n_scenarios
+    inputs = (interest_collected, principal_collected, pool_balance_end, recoveries, new_defaults,
+              delinquent_balance, purchase_capacity, pool_balance_begin)  # fmt: skip
+    n = n_scenarios if n_scenarios is not None else _n_scenarios(inputs, initial_pool_balance)
     engine = Engine(
         structure,
         n_scenarios=n,
@@ -93,11 +96,7 @@ def run_liabilities(
         pb = np.concatenate([engine.pool0[:, None], pe[:, :-1]], axis=1)
     else:
         pb = _periodic("pool_balance_begin", pool_balance_begin, n, T)
-    buckets = None if delinquent_by_bucket is None else np.asarray(delinquent_by_bucket, dtype=np.float64)
-    if buckets is not None and buckets.ndim == 2:
-        buckets = np.broadcast_to(buckets, (n, *buckets.shape))
-    if buckets is not None and (buckets.ndim != 3 or buckets.shape[0] != n or buckets.shape[2] != T):
-        raise must("delinquent_by_bucket", f"must be (B, {T}) or ({n}, B, {T})", buckets.shape)
+    buckets = _buckets(delinquent_by_bucket, n, T)
     state = engine.start()
     for t in range(1, T + 1):
         c = t - 1

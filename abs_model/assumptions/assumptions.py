@@ -303,10 +303,7 @@ class Assumptions:
         collections = _collections(collections, roll=rr is not None)
         _check_take_up(collections, default_threshold_days)
         late = _late_fees(late_fees, roll=rr is not None)
-        if horizon is not None and (not np.isfinite(horizon) or int(horizon) != horizon or horizon < 1):
-            raise AssumptionError(f"horizon: must be a whole number of periods ≥ 1; got {horizon!r}")
-        if horizon is not None and horizon > MAX_PERIODS:
-            raise AssumptionError(f"horizon: must be at most {MAX_PERIODS} periods (50 years of months); got {horizon!r}")
+        _horizon(horizon)
         return cls(
             cpr=pre,
             cdr=cdr_curve,
@@ -580,6 +577,16 @@ def _checked_override(i: int, o: SegmentOverride) -> SegmentOverride:
 def _nonneg(name: str, x: float) -> None:
     if not np.isfinite(x) or x < 0:
         raise AssumptionError(f"{name}: must be a finite number ≥ 0; got {x!r}")
+
+
+def _horizon(horizon: int | None) -> None:
+    """``horizon``: ``None`` or a whole number of periods in [1, MAX_PERIODS]."""
+    if horizon is None:
+        return
+    if not np.isfinite(horizon) or int(horizon) != horizon or horizon < 1:
+        raise AssumptionError(f"horizon: must be a whole number of periods ≥ 1; got {horizon!r}")
+    if horizon > MAX_PERIODS:
+        raise AssumptionError(f"horizon: must be at most {MAX_PERIODS} periods (50 years of months); got {horizon!r}")
 
 
 def _timing(timing: Sequence[float], unit: str) -> Curve:

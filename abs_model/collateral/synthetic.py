@@ -124,24 +124,61 @@ def _choice(rng: np.random.Generator, n: int, weights: tuple[float, ...]) -> np.
 
 
 def _generate(n: int, seed: int, cutoff_date: Any, delinquent_share: float, zero_fee_share: float) -> dict[str, Any]:
+    """Every field of ``n`` synthetic receivables. The draws are made in one fixed order (products,
+    fees, balances, segments, delinquency, origination day), so a seed gives the same pool."""
+    n = _check_generate(n, delinquent_share, zero_fee_share)
+    cutoff = np.datetime64(pd.Timestamp(cutoff_date).date(), "D")
+    rng = np.random.default_rng(seed)
+    terms, product = _terms_and_products(rng, n)
+    rate = _fees_and_rates(rng, n, terms, product, zero_fee_share)
+    median = np.asarray([BALANCE_MEDIAN[t] for t in TERMS])[np.searchsorted(TERMS, terms)]
+    original = np.clip(np.round(median * np.exp(BALANCE_SIGMA * rng.standard_normal(n))), 10, 50_000)
+    region = np.asarray(REGIONS)[_choice(rng, n, REGION_WEIGHTS)]
+    channel = np.asarray(CHANNELS)[_choice(rng, n, CHANNEL_WEIGHTS)]
+    score_idx = _choice(rng, n, SCORE_WEIGHTS)
+    bucket, age, dpd = _seasoning(rng, n, terms, score_idx, delinquent_share)
+    current = _current_principal(original, terms, product, rate, paid=(age - bucket).astype(np.float64))
+    days_back = age.astype(np.int64) * 30 + rng.integers(0, 30, n)
+    return {
+        "loan_id": _ids(n),
+        "original_principal": original.astype(np.float64),
+        "current_principal": current,
+        "original_term": terms,
+        "remaining_term": (terms - age).astype(np.int32),
+        "product": product,
+        "rate": rate,
+        "bucket": bucket,
+        "days_past_due": dpd,
+        "origination_date": cutoff - days_back.astype("timedelta64[D]"),
+        "segments": {"region": region, "channel": channel, "score_band": np.asarray(SCORE_BANDS)[score_idx]},
+        "cutoff_date": cutoff,
+    }
+
+
+def _check_generate(n: int, delinquent_share: float, zero_fee_share: float) -> int:
     if int(n) != n or n < 0:
         raise must("n", "must be a whole number of loans ≥ 0", n)
-    n = int(n)
     if not 0.0 <= delinquent_share < 1.0:
         raise must("delinquent_share", "must be a decimal in [0, 1)", delinquent_share)
     if not 0.0 <= zero_fee_share <= 1.0:
         raise must("zero_fee_share", "must be a decimal in [0, 1]", zero_fee_share)
-    cutoff = np.datetime64(pd.Timestamp(cutoff_date).date(), "D")
-    rng = np.random.default_rng(seed)
+    return int(n)
 
-    # terms and products ------------------------------------------------------------------
+
+def _terms_and_products(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Terms by weight; instalment products by weight, the 1-period term always a bullet."""
     terms = np.asarray(TERMS, dtype=np.int32)[_choice(rng, n, TERM_WEIGHTS)]
     inst_code = np.asarray([Product.FLAT_FEE, Product.LEVEL_PAYMENT, Product.EQUAL_PRINCIPAL], dtype=np.int8)[
         _choice(rng, n, PRODUCT_WEIGHTS)
     ]
-    product = np.where(terms == 1, np.int8(Product.BULLET), inst_code).astype(np.int8)
+    return terms, np.where(terms == 1, np.int8(Product.BULLET), inst_code).astype(np.int8)
 
-    # fees and rates ----------------------------------------------------------------------
+
+def _fees_and_rates(
+    rng: np.random.Generator, n: int, terms: np.ndarray, product: np.ndarray, zero_fee_share: float
+) -> np.ndarray:
+    """Fee per period for flat-fee plans (0 for promotions and bullets); interest-bearing products
+    carry the APR of the same flat fee (by IRR), so their cost matches the flat plan's."""
     fee = np.asarray(FEE_GRID)[_choice(rng, n, FEE_WEIGHTS)]
     promo = rng.random(n) < zero_fee_share
     flat = product == Product.FLAT_FEE
@@ -154,24 +191,19 @@ def _generate(n: int, seed: int, cutoff_date: Any, delinquent_share: float, zero
         uniq, inv = np.unique(keys, return_inverse=True)
         aprs = np.round([flat_fee_apr(int(k // len(FEE_GRID)), FEE_GRID[k % len(FEE_GRID)]) for k in uniq], 4)
         rate[interest] = aprs[inv]
+    return rate
 
-    # balances ----------------------------------------------------------------------------
-    median = np.asarray([BALANCE_MEDIAN[t] for t in TERMS])[np.searchsorted(TERMS, terms)]
-    original = np.clip(np.round(median * np.exp(BALANCE_SIGMA * rng.standard_normal(n))), 10, 50_000)
 
-    # segments ----------------------------------------------------------------------------
-    region = np.asarray(REGIONS)[_choice(rng, n, REGION_WEIGHTS)]
-    channel = np.asarray(CHANNELS)[_choice(rng, n, CHANNEL_WEIGHTS)]
-    score_idx = _choice(rng, n, SCORE_WEIGHTS)
-    score = np.asarray(SCORE_BANDS)[score_idx]
-
-    # seasoning and delinquency -------------------------------------------------------------
+def _seasoning(
+    rng: np.random.Generator, n: int, terms: np.ndarray, score_idx: np.ndarray, delinquent_share: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cut-off bucket, age and days past due: delinquency by score risk, M1..M6 with declining
+    weights truncated to M(term − 1) so that age ≥ bucket fits the term."""
     u_age = rng.random(n)
     risk = np.asarray(SCORE_RISK)[score_idx] * (terms > 1)
     total = risk.sum()
     p_del = np.minimum(delinquent_share * n * risk / total, 1.0) if total > 0 else np.zeros(n)
     delinquent = rng.random(n) < p_del
-    # M1..M6 with declining weights, truncated to M(term − 1) so that age ≥ bucket fits the term.
     cum = np.cumsum(BUCKET_WEIGHTS) / np.sum(BUCKET_WEIGHTS)
     top = cum[np.clip(terms - 2, 0, len(cum) - 1)]
     drawn = 1 + np.searchsorted(cum, rng.random(n) * top, side="right")
@@ -179,10 +211,13 @@ def _generate(n: int, seed: int, cutoff_date: Any, delinquent_share: float, zero
     age = (bucket + np.floor(u_age * (terms - bucket))).astype(np.int32)
     b64 = bucket.astype(np.int64)
     dpd = np.where(b64 > 0, 30 * (b64 - 1) + 1 + rng.integers(0, 30, n), 0).astype(np.int32)
-    remaining = (terms - age).astype(np.int32)
-    paid = (age - bucket).astype(np.float64)
+    return bucket, age, dpd
 
-    # current principal on the contractual schedule ----------------------------------------
+
+def _current_principal(original: np.ndarray, terms: np.ndarray, product: np.ndarray, rate: np.ndarray, *, paid: np.ndarray) -> np.ndarray:
+    """Current principal on the contractual schedule after ``paid`` instalments: equal principal
+    ``(n − paid)/n``; level payment the annuity balance factor ``((1+r)^n − (1+r)^paid)/((1+r)^n − 1)``;
+    a bullet all of it (never below a cent)."""
     share = (terms - paid) / terms
     level = product == Product.LEVEL_PAYMENT
     r = np.where(level, rate / 12.0, 0.0)
@@ -191,25 +226,7 @@ def _generate(n: int, seed: int, cutoff_date: Any, delinquent_share: float, zero
         annuity = np.where(r > 0, (g - np.power(1.0 + r, paid)) / (g - 1.0), share)
     share = np.where(level, annuity, share)
     share = np.where(product == Product.BULLET, 1.0, share)
-    current = np.maximum(np.round(original * share, 2), 0.01)
-
-    days_back = age.astype(np.int64) * 30 + rng.integers(0, 30, n)
-    origination = cutoff - days_back.astype("timedelta64[D]")
-
-    return {
-        "loan_id": _ids(n),
-        "original_principal": original.astype(np.float64),
-        "current_principal": current,
-        "original_term": terms,
-        "remaining_term": remaining,
-        "product": product,
-        "rate": rate,
-        "bucket": bucket,
-        "days_past_due": dpd,
-        "origination_date": origination,
-        "segments": {"region": region, "channel": channel, "score_band": score},
-        "cutoff_date": cutoff,
-    }
+    return np.maximum(np.round(original * share, 2), 0.01)
 
 
 def synthetic_pool(
