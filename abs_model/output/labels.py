@@ -14,47 +14,30 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["EXCEL_FORMATS", "LABELS", "Format", "Label", "display", "excel_format", "fmt", "label"]
+__all__ = [
+    "CHECK_NAMES_ZH",
+    "EXCEL_FORMATS",
+    "LABELS",
+    "PHRASES",
+    "Format",
+    "Label",
+    "check_name",
+    "display",
+    "excel_format",
+    "fmt",
+    "label",
+    "phrase",
+    "phrases",
+]
 
-Format = Literal["amount", "rate", "factor", "int", "date", "text"]
-Lang = Literal["en", "zh"]
-
-#: Excel number format per display format.
-EXCEL_FORMATS: Mapping[str, str] = MappingProxyType(
-    {
-        "amount": "#,##0.00",
-        "rate": "0.00%",
-        "factor": "0.0000000",
-        "int": "#,##0",
-        "date": "yyyy-mm-dd",
-        "text": "@",
-    }
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Label:
-    """Display label of one column: English, Chinese and number format."""
-
-    en: str
-    zh: str
-    fmt: Format = "amount"
-
-    def text(self, lang: str = "en") -> str:
-        """The label in ``lang`` (``"en"`` or ``"zh"``)."""
-        return self.zh if lang == "zh" else self.en
-
-
-def _l(en: str, zh: str, fmt: Format = "amount") -> Label:
-    return Label(en, zh, fmt)
-
+from abs_model.output.label_types import EXCEL_FORMATS, Format, Label, Lang, _l  # noqa: F401 (re-exported)
+from abs_model.output.phrases import CHECK_NAMES_ZH, PHRASES, check_name, phrase, phrases
 
 _BUCKETS = {f"balance_m{i}": _l(f"Balance M{i}", f"M{i}余额") for i in range(7)}
 
@@ -480,238 +463,6 @@ def display(value: Any, column: object, *, kind: Format | None = None) -> str:
     return f"{round(x, 2) + 0.0:,.2f}"
 
 
-# ---------------------------------------------------------------------------- report phrases
-# Fixed wording of the HTML report and the console (section titles, sentences, units), in the
-# same registry as the column labels: one place for every displayed word, English and 中文.
-# Keys are phrase names, not columns; ``{…}`` fields are filled with ``str.format``.
-
-_PHRASES: dict[str, Label] = {
-    "report": _l("Investor report", "受托管理报告", "text"),
-    "overview": _l("Deal overview", "交易概况", "text"),
-    "deal": _l("Deal, parties and dates", "交易要素、参与机构及关键日期", "text"),
-    "pool": _l("Pool summary and stratification", "资产池概况及分布", "text"),
-    "collections": _l("Collections by period", "各收款期间回收款", "text"),
-    "delinquency": _l("Delinquency", "逾期情况", "text"),
-    "losses": _l("Cumulative default and net loss vs trigger", "累计违约率、累计净损失率与触发阈值", "text"),
-    "excess-spread": _l("Excess spread", "超额利差", "text"),
-    "tranches": _l("Notes", "证券兑付", "text"),
-    "distribution": _l("Distribution statements by payment date", "各兑付日证券兑付及资金分配", "text"),
-    "accounts": _l("Reserve account and principal deficiency ledger", "储备账户及本金亏损账", "text"),
-    "triggers": _l("Trigger definitions and status", "触发事件定义及状态", "text"),
-    "scenarios": _l("Scenario results", "情景分析结果", "text"),
-    "assumptions": _l("Assumptions and projection convention", "假设及现金流预测口径", "text"),
-    "integrity": _l("Data integrity", "数据校验", "text"),
-    "contents": _l("Contents", "目录", "text"),
-    "currency": _l("Currency", "币种", "text"),
-    "cutoff": _l("Cut-off date", "初始起算日", "text"),
-    "closing": _l("Closing date", "信托设立日（发行日）", "text"),
-    "first_payment": _l("First payment date", "首个兑付日", "text"),
-    "legal_final": _l("Legal final maturity", "法定到期日", "text"),
-    "report_date": _l("Report date", "报告日期", "text"),
-    "periods": _l("Collection periods", "收款期间数", "text"),
-    "last_date": _l("Final period end", "最后一期期末日", "text"),
-    "payment_frequency": _l("Payment dates", "兑付频率", "text"),
-    "revolving_periods": _l("Revolving period", "循环购买期", "text"),
-    "months": _l("{n} months", "{n}个月", "text"),
-    "every_n_months": _l("every {n} months while {phase}", "{phase}每{n}个月兑付一次", "text"),
-    "monthly_while": _l("monthly while {phase}", "{phase}按月兑付", "text"),
-    "phase_revolving": _l("revolving", "循环期", "text"),
-    "phase_amortising": _l("amortising", "摊还期", "text"),
-    "phase_accelerated": _l("accelerated", "加速清偿", "text"),
-    "phase_default": _l("event of default", "违约事件后", "text"),
-    "phase_cleanup": _l("clean-up", "清仓回购", "text"),
-    "convention": _l("Projection convention", "现金流预测口径", "text"),
-    "kpi_pool": _l("Initial pool balance", "初始资产池余额", "text"),
-    "kpi_factor": _l("Final pool factor", "期末资产池因子", "text"),
-    "kpi_cdr": _l("Cumulative default rate, on initial pool", "累计违约率（初始资产池）", "text"),
-    "kpi_cnl": _l("Cumulative net loss rate, on initial pool", "累计净损失率（初始资产池）", "text"),
-    "kpi_notes": _l("Original note balance", "证券初始本金", "text"),
-    "kpi_checks": _l("Integrity checks passed", "通过校验", "text"),
-    "kpi_senior_wal": _l("WAL of the most senior class, years", "最优先档加权平均期限（年）", "text"),
-    "pool_stats": _l("Pool statistics at cut-off", "初始起算日资产池统计", "text"),
-    "strat": _l("Stratification by", "资产池分布：", "text"),
-    "no_scenarios": _l("No scenario analysis was run for this report.", "本报告未进行情景分析。", "text"),
-    "sweep": _l("Sensitivity", "敏感性分析", "text"),
-    "strategies": _l("Collection strategies", "催收策略比较", "text"),
-    "input_file": _l("Input file (relative to the deal file)", "输入文件（相对交易文件路径）", "text"),
-    "inputs_title": _l(
-        "Inputs (to reproduce this report: same files, same package version)",
-        "输入文件（相同文件与相同版本可复现本报告）",
-        "text",
-    ),
-    "breakeven": _l("Breakeven", "临界值分析", "text"),
-    "pass": _l("Pass", "未触发", "text"),
-    "fail": _l("Breached", "已触发", "text"),
-    "all_passed": _l("All integrity checks passed.", "全部数据校验通过。", "text"),
-    "some_failed": _l(
-        "Some integrity checks FAILED — do not rely on this report.", "部分数据校验未通过——请勿依赖本报告。", "text"
-    ),
-    "no_triggers": _l("The deal has no triggers.", "本交易未设置触发事件。", "text"),
-    "no_accounts": _l("The deal has no reserve account or ledger.", "本交易未设置储备账户或本金亏损账。", "text"),
-    "first_breach": _l("First breach period", "首次触发期", "text"),
-    "periods_breached": _l("Periods breached", "触发期数", "text"),
-    "final_value": _l("Final value", "期末实际值", "text"),
-    "final_threshold": _l("Final threshold", "期末阈值", "text"),
-    "never": _l("never", "未触发", "text"),
-    "generated": _l("Generated by abs-model", "由 abs-model 生成", "text"),
-    "disclaimer": _l(
-        "Projected figures under the stated assumptions; not a forecast of actual performance.",
-        "以上为在所述假设下的预测数据，并非对实际表现的预测保证。",
-        "text",
-    ),
-    "es_note": _l(
-        "Excess spread (the trigger's definition, accrual basis, monthly) = interest collected − taxes and "
-        "fees accrued − note interest accrued; annualised as 12 × excess spread ÷ pool balance at the start "
-        "of the period.",
-        "超额利差（与触发事件同一定义，权责发生制，按月）= 收入回收款 − 应计税费 − 应计证券利息；"
-        "年化超额利差 = 12 × 超额利差 ÷ 期初资产池余额。",
-        "text",
-    ),
-    "period_word": _l("Period", "期间", "text"),
-    "value_word": _l("Value", "实际值", "text"),
-    "threshold_word": _l("Threshold", "阈值", "text"),
-    "status_word": _l("Status", "状态", "text"),
-    "roll_rate": _l(
-        "Roll-rate state machine (consumer receivables): balances move one delinquency bucket a "
-        "period; default is declared at the deal's threshold; recoveries follow after a lag.",
-        "滚动率状态机（消费类应收账款）：余额每期迁移一个逾期档；按交易约定的逾期天数认定违约；违约回收按滞后期实现。",
-        "text",
-    ),
-    "sifma": _l(
-        "SIFMA/BMA standard: defaults and voluntary prepayments are fractions of the prior performing "
-        "balance; SMM applied after scheduled amortisation.",
-        "SIFMA/BMA 标准口径：违约和自愿早偿均按上期正常余额的比例计算；月早偿率在计划摊还之后适用。",
-        "text",
-    ),
-    "convention_roll_rate": _l("roll-rate state machine", "滚动率状态机", "text"),
-    "convention_sifma": _l("SIFMA/BMA standard", "SIFMA/BMA 标准口径", "text"),
-    "balances": _l("Balances", "余额", "text"),
-    "rates": _l("Rates", "比率", "text"),
-    "trigger_statement": _l("Trigger statement", "触发事件说明", "text"),
-    "pool_balance": _l("Pool balance", "资产池余额", "text"),
-    "note_balances": _l("Note balances by class", "各档证券余额", "text"),
-    "amount_axis": _l("Amount, millions", "金额（亿元）", "text"),
-    "rate_axis": _l("Rate", "比率", "text"),
-    # deal parties and ratings
-    "parties": _l("Parties", "参与机构", "text"),
-    "role": _l("Role", "角色", "text"),
-    "party": _l("Party", "机构", "text"),
-    "rating": _l("Rating", "评级", "text"),
-    "not_rated": _l("not rated", "未评级", "text"),
-    "not_stated": _l("not stated in the deal file", "交易文件未载明", "text"),
-    # distribution statement and waterfall as paid
-    "payment_date_n": _l(
-        "Note payment for period {period} (collection period ending {date}, {phase})",
-        "第{period}期兑付（收款期间截至 {date}，{phase}）",
-        "text",
-    ),
-    "per_100": _l("Per 100 of original balance", "每百元面值", "text"),
-    "interest_per_100": _l("Interest per 100", "每百元利息", "text"),
-    "principal_per_100": _l("Principal per 100", "每百元本金", "text"),
-    "waterfall_as_paid": _l("Waterfall as paid", "资金分配（实际支付）", "text"),
-    "account_movements": _l("Account movements", "账户变动", "text"),
-    "no_payment_dates": _l("No payment date falls in the projection.", "预测期内无兑付日。", "text"),
-    "order": _l("Order", "顺序", "text"),
-    "from_account": _l("From", "资金来源", "text"),
-    # trigger definitions
-    "definition": _l("Definition", "定义", "text"),
-    "metric_word": _l("Metric", "指标", "text"),
-    "denominator": _l("Denominator", "分母", "text"),
-    "threshold_schedule": _l("Threshold schedule", "阈值安排", "text"),
-    "effect": _l("Effect when breached", "触发后果", "text"),
-    "curable": _l("Curable", "可恢复", "text"),
-    "yes": _l("yes", "是", "text"),
-    "no": _l("no", "否", "text"),
-    "breach_above": _l("breached when above", "高于阈值即触发", "text"),
-    "breach_below": _l("breached when below", "低于阈值即触发", "text"),
-    "breach_at_least": _l("breached when at least", "达到阈值即触发", "text"),
-    "from_period": _l("{value} from period {period}", "第{period}期起 {value}", "text"),
-    "metric_cumulative_default_rate": _l("Cumulative default rate", "累计违约率", "text"),
-    "metric_delinquency_ratio": _l("Delinquency ratio", "逾期率", "text"),
-    "metric_excess_spread": _l("Excess spread (annualised)", "年化超额利差", "text"),
-    "metric_missed_senior_interest": _l("Senior interest unpaid", "优先级利息未足额支付", "text"),
-    "metric_unable_to_revolve": _l("Periods unable to revolve", "无法循环购买的期数", "text"),
-    "metric_serious_delinquency": _l("Serious delinquency ratio (31–90 days past due)", "严重拖欠率（逾期31–90天）", "text"),
-    "metric_servicer_event": _l("Servicer / originator event (权利完善事件)", "权利完善事件", "text"),
-    "den_cumulative_default_rate": _l(
-        "initial pool + purchases before the period", "初始资产池余额 + 此前累计循环购买金额", "text"
-    ),
-    "den_delinquency_ratio": _l("pool balance at period end", "期末资产池余额", "text"),
-    "den_excess_spread": _l("opening pool balance (× 12)", "期初资产池余额（× 12 年化）", "text"),
-    "den_missed_senior_interest": _l("none: an amount", "无（金额）", "text"),
-    "den_unable_to_revolve": _l("none: a count of periods", "无（期数）", "text"),
-    "den_serious_delinquency": _l("pool balance at period end, averaged over the window", "期末资产池余额（按窗口平均）", "text"),
-    "den_servicer_event": _l("none: an event (1 from the event period on)", "无（事件，发生当期起为1）", "text"),
-    "effect_end_revolving": _l("ends the revolving period", "循环购买期提前结束", "text"),
-    "effect_accelerate": _l(
-        "acceleration: revolving ends, subordinated payments stop, seniors turbo-paid",
-        "加速清偿：循环购买结束，停止向次级分配，优先级证券加速偿付",
-        "text",
-    ),
-    "effect_default": _l(
-        "event of default: strictly sequential, interest then principal by seniority",
-        "违约事件：按优先顺序依次偿付利息和本金",
-        "text",
-    ),
-    "effect_sequential": _l("pro-rata principal becomes sequential", "本金由按比例改为顺序偿付", "text"),
-    # assumptions as a reader says them
-    "roll_rate_matrix": _l("Roll-rate matrix (share of each bucket a period later)", "滚动率矩阵（各逾期档次月迁移比例）", "text"),
-    "roll_rate_source": _l("Source: {source}", "来源：{source}", "text"),
-    "source_deal_file": _l("the deal file's assumptions ({file})", "交易文件中的假设（{file}）", "text"),
-    "source_python": _l(
-        "the assumptions given to this run (input files under Data integrity)",
-        "本次运行给定的假设（输入文件见数据校验）",
-        "text",
-    ),
-    "from_bucket": _l("From \\ to", "由 \\ 至", "text"),
-    "a_prepayment_const": _l("Borrowers prepay {cpr} of the performing balance a year (CPR), constant.",
-                             "借款人每年提前偿还正常余额的 {cpr}（年化早偿率），各期不变。", "text"),
-    "a_prepayment_curve": _l("Prepayment (CPR) by {index}: {values}.", "年化早偿率（按{index}）：{values}。", "text"),
-    "a_default_roll": _l(
-        "Delinquency follows the roll-rate matrix below; a receivable defaults at {days}+ days past due.",
-        "逾期按下表滚动率迁移；逾期 {days} 天以上认定为违约。",
-        "text",
-    ),
-    "a_default_cdr": _l("Defaults: CDR {cdr} of the performing balance a year.", "违约：年化违约率 {cdr}（按正常余额）。", "text"),
-    "a_default_cdr_curve": _l("Defaults (CDR) by {index}: {values}.", "年化违约率（按{index}）：{values}。", "text"),
-    "a_default_cumulative": _l(
-        "Cumulative defaults of {rate} of the initial pool, timed {timing} by period.",
-        "累计违约率为初始资产池的 {rate}，各期分布 {timing}。",
-        "text",
-    ),
-    "a_default_none": _l("No defaults assumed.", "假设无违约。", "text"),
-    "a_recovery": _l("{rate} of each default is recovered, {lag} months later.", "违约金额的 {rate} 在 {lag} 个月后回收。", "text"),
-    "a_unearned": _l("On prepayment the unearned fee is {how}.", "提前还款时未实现的分期手续费：{how}。", "text"),
-    "unearned_waived": _l("waived", "免收", "text"),
-    "unearned_charged": _l("charged in full", "全额收取", "text"),
-    "unearned_rebated": _l("rebated", "退还", "text"),
-    "a_servicing": _l("Servicing fee deducted from collections: {rate} a year.", "从回收款中扣除的资产服务费：每年 {rate}。", "text"),
-    "a_stress": _l("Stress: prepayments × {p}, defaults × {d}.", "压力情景：早偿 × {p}，违约 × {d}。", "text"),
-    "index_period": _l("period", "期数", "text"),
-    "index_age": _l("months on book", "账龄（月）", "text"),
-    "overview_charts": _l("At a glance", "概览", "text"),
-}
-
-#: Every report/console phrase, read-only.
-PHRASES: Mapping[str, Label] = MappingProxyType(_PHRASES)
-
-
-def phrase(key: str, lang: str = "en", **fields: object) -> str:
-    """The fixed phrase ``key`` in ``lang``, with ``{…}`` fields filled from ``fields``.
-
-    Raises ``KeyError`` naming the key for an unknown phrase (a programming error, never input).
-    """
-    entry = PHRASES.get(key)
-    if entry is None:
-        raise KeyError(f"phrase {key!r} is not in the label registry (abs_model.output.labels.PHRASES)")
-    text = entry.text(lang)
-    return text.format(**fields) if fields else text
-
-
-def phrases(lang: str = "en") -> dict[str, str]:
-    """Every phrase in ``lang`` (the report template's ``ui`` dict)."""
-    return {k: v.text(lang) for k, v in PHRASES.items()}
-
 # ---------------------------------------------------------------------------- values shown as text
 # Stratification keys and the categorical values in them (products, channels), waterfall step
 # kinds and ledger accounts: registered like columns so the Chinese report has no English left.
@@ -771,32 +522,6 @@ _REGISTRY.update(
     }
 )
 
-# ---------------------------------------------------------------------------- check names in Chinese
-#: The integrity checks a run reports, by their English name (the engine's wording).
-CHECK_NAMES_ZH: Mapping[str, str] = MappingProxyType(
-    {
-        "roll-forward: opening = scheduled + prepayment + defaults + repurchases + closing": "余额勾稽：期初 = 正常本金 + 早偿 + 违约 + 回购 + 期末",
-        "continuity: opening(t) = closing(t−1)": "连续性：本期期初 = 上期期末",
-        "buckets: Σ balance by bucket + restructured = closing balance": "逾期档：各档余额 + 重组余额 = 期末余额",
-        "no negative balance or flow": "无负余额或负现金流",
-        "cumulative recoveries ≤ cumulative defaults": "累计回收 ≤ 累计违约",
-        "notes: beginning − principal − writedown = ending, every tranche": "证券：期初 − 本金 − 核销 = 期末（各档）",
-        "collections into the waterfall = pool collections − collection costs paid": "进入分配的回收款 = 资产池回收款 − 已付催收费用",
-        "ledger: cash in = cash out + change in account balances, every period": "台账：各期现金流入 = 现金流出 + 账户余额变动",
-        "accounts: no cash left in any account at the end": "账户：终止时各账户无剩余现金",
-        "notes: original balance = principal paid + written down, every class": "证券：初始本金 = 已偿本金 + 核销（各档）",
-        "notes: no balance below zero": "证券：余额不为负",
-        "clean-up: proceeds = call price × pool balance sold": "清仓回购：价款 = 回购价格 × 出售资产池余额",
-        "purchases: receivables bought by the waterfall = purchases added to the pool": "循环购买：分配中购买金额 = 计入资产池的购买金额",
-        "triggers: values recomputed from the pool frame (cumulative default, delinquency)": "触发事件：由资产池数据重算的指标值一致（累计违约率、逾期率）",
-    }
-)
-
-
-def check_name(name: str, lang: str = "en") -> str:
-    """An integrity check's name in ``lang`` (the English name where no translation is registered)."""
-    return CHECK_NAMES_ZH.get(name, name) if lang == "zh" else name
-
 # ---------------------------------------------------------------------------- deal parties
 _REGISTRY.update(
     {
@@ -814,3 +539,4 @@ _REGISTRY.update(
         "rating": _l("Rating", "评级", "text"),
     }
 )
+
