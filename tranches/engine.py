@@ -31,15 +31,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tranches import kernels, support
+from tranches import kernels, support, trigger_tests
 from tranches.errors import ConservationError, must
 from tranches.fees import Tax
-from tranches.kernels import INTEREST, PRINCIPAL, Compiled, Ctx, rowsum, safe_div
+from tranches.kernels import INTEREST, PRINCIPAL, Compiled, Ctx, rowsum
 from tranches.ledger import RESERVE, LedgerLayout
 from tranches.normalise import scenario_vector, schedule_array
 from tranches.period import INPUT_NAMES, PeriodInputs, StepOutput
 from tranches.results import LiabilityResult
 from tranches.schedule import accrual_fractions, period_dates
+from tranches.state import EngineState
 from tranches.steps import (
     EXTRA_STEP_TYPES,
     BuyReceivables,
@@ -64,57 +65,6 @@ REVOLVING, AMORTISING, ACCELERATED, DEFAULT, CLEANUP = range(5)
 CONSERVATION_TOL = 1e-6
 """Absolute tolerance of the conservation check (plus 1e-12 × the deal size, for float rounding)."""
 NEGATIVE_TOL = 1e-6
-
-
-class EngineState:
-    """Mutable per-scenario state of one run (arrays over scenarios). Made by :meth:`Engine.start`."""
-
-    __slots__ = (
-        "accrued",
-        "bal",
-        "buf",
-        "called",
-        "cash",
-        "cum_defaults",
-        "cum_purchased",
-        "fee_due",
-        "fee_paid",
-        "int_due",
-        "int_paid",
-        "months_since_pay",
-        "pdl",
-        "reserve",
-        "reserve_target",
-        "rev_ended",
-        "shortfall",
-        "t",
-        "trig_state",
-        "unable_count",
-    )
-
-    def __init__(self, engine: Engine) -> None:
-        n, k, f, g = engine.n, len(engine.tranches), len(engine.expenses), len(engine.triggers)
-        s = engine.structure
-        self.t = 0
-        self.bal = np.repeat(engine.note0[:, None], n, axis=1)
-        self.accrued = np.zeros((k, n))
-        self.shortfall = np.zeros((k, n))
-        self.fee_due = np.zeros((f, n))
-        self.fee_paid = np.zeros((f, n))  # paid on the current payment date (cap), scratch
-        self.int_due = np.zeros((k, n))  # scratch of the current period
-        self.int_paid = np.zeros((k, n))
-        self.cash = np.zeros((2, n))
-        self.reserve = np.full(n, s.reserve.initial if s.reserve is not None else 0.0)
-        self.reserve_target = np.zeros(n)
-        self.pdl = np.zeros(n)
-        self.cum_defaults = np.zeros(n)
-        self.cum_purchased = np.zeros(n)
-        self.called = np.zeros(n, dtype=bool)
-        self.rev_ended = np.zeros(n, dtype=bool)
-        self.months_since_pay = np.zeros(n, dtype=np.int64)
-        self.trig_state = np.zeros((g, n), dtype=bool)
-        self.unable_count = np.zeros(n)
-        self.buf = engine.allocate()
 
 
 class Engine:
@@ -378,8 +328,8 @@ class Engine:
         state.buf["xs"][k] = xs
         state.buf["xs_rate"][k] = xs_rate
         if self.metric_idx:
-            self._test_metric_triggers(state, k, pe, dq, xs_rate)
-        eff = self._effects(state)
+            trigger_tests.metric_triggers(self, state, k, pe, dq, xs_rate)
+        eff = trigger_tests.effects(self, state)
         phase = self._phase(state, t, eff)
         pay = self._payment_dates(state, t, phase, live)
         called_now = self._cleanup(t, L, state, phase, pay, pe)
@@ -396,7 +346,7 @@ class Engine:
         self._close_interest(state, pay, payf, all_pay)
         self._write_down(state, k, t, pay, live, called_now, pe)
         if self.event_idx:
-            self._test_event_triggers(state, k, phase, pay, live)
+            trigger_tests.event_triggers(self, state, k, phase, pay, live)
         state.called |= called_now
         self._check(state, t, L, cash_begin, res_begin)
         self._record(state, k, phase, pay, called_now)
@@ -637,72 +587,6 @@ class Engine:
         return LiabilityResult.from_buffers(self, state.buf, state.t)
 
     # ------------------------------------------------------------------ triggers
-    def _effects(self, state: EngineState) -> dict[str, BoolArray]:
-        """Effect → scenarios where a trigger with that effect is in force (only effects in use)."""
-        out: dict[str, BoolArray] = {}
-        for eff, idx in self.effect_index.items():
-            arr = state.trig_state[idx[0]].copy()
-            for j in idx[1:]:
-                arr |= state.trig_state[j]
-            if arr.any():
-                out[eff] = arr
-        return out
-
-    def _judge(self, state: EngineState, k: int, j: int, value: FloatArray, live: BoolArray) -> None:
-        g = self.triggers[j]
-        thr = self.thresholds[j, k]
-        if g.breach_when == "above":
-            breached = value > thr
-        elif g.breach_when == "below":
-            breached = value < thr
-        else:
-            breached = value >= thr
-        breached &= live
-        buf = state.buf
-        buf["trig_value"][k, j] = value
-        buf["trig_breached"][k, j] = breached
-        if g.curable:
-            state.trig_state[j] = np.where(live, breached, state.trig_state[j])
-        else:
-            state.trig_state[j] |= breached
-
-    def _test_metric_triggers(
-        self, state: EngineState, k: int, pe: FloatArray, dq: FloatArray, xs_rate: FloatArray
-    ) -> None:
-        live = ~state.called
-        for j in self.metric_idx:
-            metric = self.triggers[j].metric
-            if metric == "cumulative_default_rate":
-                value = state.cum_defaults / (self.pool0 + state.cum_purchased)
-            elif metric == "delinquency_ratio":
-                value = safe_div(dq, pe)
-            elif metric == "excess_spread":  # kernels.excess_spread: accrual basis, annualised
-                value = xs_rate
-            else:
-                value = support.metric_value(self, state, k, j)
-            self._judge(state, k, j, value, live)
-
-    def _test_event_triggers(
-        self, state: EngineState, k: int, phase: npt.NDArray[np.int8], pay: BoolArray, live: BoolArray
-    ) -> None:
-        for j in self.event_idx:
-            g = self.triggers[j]
-            if g.metric == "missed_senior_interest":
-                if self.senior_idx.size == 0:
-                    value = np.zeros(self.n)
-                else:
-                    sf = state.int_due[self.senior_idx] - state.int_paid[self.senior_idx]
-                    value = rowsum(np.maximum(sf, 0.0)) * pay
-                    value *= value > g.tolerance
-                self._judge(state, k, j, value, live & pay)  # tested on payment dates only
-                continue
-            else:  # unable_to_revolve
-                rev = phase == REVOLVING
-                stuck = rev & (state.cash[PRINCIPAL] > g.tolerance)
-                state.unable_count = (state.unable_count + 1.0) * stuck
-                value = state.unable_count.copy()
-            self._judge(state, k, j, value, live)
-
     # ------------------------------------------------------------------ checks, records
     def _check(
         self,

@@ -1,0 +1,61 @@
+"""The mutable per-scenario state of one liability run (arrays over scenarios)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from tranches.engine import Engine
+
+
+class EngineState:
+    """Mutable per-scenario state of one run (arrays over scenarios). Made by :meth:`Engine.start`."""
+
+    __slots__ = (
+        "accrued",
+        "bal",
+        "buf",
+        "called",
+        "cash",
+        "cum_defaults",
+        "cum_purchased",
+        "fee_due",
+        "fee_paid",
+        "int_due",
+        "int_paid",
+        "months_since_pay",
+        "pdl",
+        "reserve",
+        "reserve_target",
+        "rev_ended",
+        "shortfall",
+        "t",
+        "trig_state",
+        "unable_count",
+    )
+
+    def __init__(self, engine: Engine) -> None:
+        n, k, f, g = engine.n, len(engine.tranches), len(engine.expenses), len(engine.triggers)
+        s = engine.structure
+        self.t = 0
+        self.bal = np.repeat(engine.note0[:, None], n, axis=1)
+        self.accrued = np.zeros((k, n))
+        self.shortfall = np.zeros((k, n))
+        self.fee_due = np.zeros((f, n))
+        self.fee_paid = np.zeros((f, n))  # paid on the current payment date (cap), scratch
+        self.int_due = np.zeros((k, n))  # scratch of the current period
+        self.int_paid = np.zeros((k, n))
+        self.cash = np.zeros((2, n))
+        self.reserve = np.full(n, s.reserve.initial if s.reserve is not None else 0.0)
+        self.reserve_target = np.zeros(n)
+        self.pdl = np.zeros(n)
+        self.cum_defaults = np.zeros(n)
+        self.cum_purchased = np.zeros(n)
+        self.called = np.zeros(n, dtype=bool)
+        self.rev_ended = np.zeros(n, dtype=bool)
+        self.months_since_pay = np.zeros(n, dtype=np.int64)
+        self.trig_state = np.zeros((g, n), dtype=bool)
+        self.unable_count = np.zeros(n)
+        self.buf = engine.allocate()

@@ -1,0 +1,92 @@
+"""Trigger tests of one period: each trigger's value against its threshold schedule, the breach
+recorded (curable triggers follow the value, others stay breached), and which effects are in force.
+
+Functions of the :class:`~tranches.engine.Engine` (its stage "triggers"), kept apart from the
+period loop so each reads as its definition.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from tranches import support
+from tranches.kernels import PRINCIPAL, rowsum, safe_div
+from tranches.structure import PHASES
+
+if TYPE_CHECKING:
+    from tranches.engine import Engine
+    from tranches.state import EngineState
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+_REVOLVING = PHASES.index("revolving")
+
+
+def effects(engine: Engine, state: EngineState) -> dict[str, BoolArray]:
+    """Effect → scenarios where a trigger with that effect is in force (only effects in use)."""
+    out: dict[str, BoolArray] = {}
+    for eff, idx in engine.effect_index.items():
+        arr = state.trig_state[idx[0]].copy()
+        for j in idx[1:]:
+            arr |= state.trig_state[j]
+        if arr.any():
+            out[eff] = arr
+    return out
+
+def judge(engine: Engine, state: EngineState, k: int, j: int, value: FloatArray, live: BoolArray) -> None:
+    g = engine.triggers[j]
+    thr = engine.thresholds[j, k]
+    if g.breach_when == "above":
+        breached = value > thr
+    elif g.breach_when == "below":
+        breached = value < thr
+    else:
+        breached = value >= thr
+    breached &= live
+    buf = state.buf
+    buf["trig_value"][k, j] = value
+    buf["trig_breached"][k, j] = breached
+    if g.curable:
+        state.trig_state[j] = np.where(live, breached, state.trig_state[j])
+    else:
+        state.trig_state[j] |= breached
+
+def metric_triggers(
+    engine: Engine, state: EngineState, k: int, pe: FloatArray, dq: FloatArray, xs_rate: FloatArray
+) -> None:
+    live = ~state.called
+    for j in engine.metric_idx:
+        metric = engine.triggers[j].metric
+        if metric == "cumulative_default_rate":
+            value = state.cum_defaults / (engine.pool0 + state.cum_purchased)
+        elif metric == "delinquency_ratio":
+            value = safe_div(dq, pe)
+        elif metric == "excess_spread":  # kernels.excess_spread: accrual basis, annualised
+            value = xs_rate
+        else:
+            value = support.metric_value(engine, state, k, j)
+        judge(engine, state, k, j, value, live)
+
+def event_triggers(
+    engine: Engine, state: EngineState, k: int, phase: npt.NDArray[np.int8], pay: BoolArray, live: BoolArray
+) -> None:
+    for j in engine.event_idx:
+        g = engine.triggers[j]
+        if g.metric == "missed_senior_interest":
+            if engine.senior_idx.size == 0:
+                value = np.zeros(engine.n)
+            else:
+                sf = state.int_due[engine.senior_idx] - state.int_paid[engine.senior_idx]
+                value = rowsum(np.maximum(sf, 0.0)) * pay
+                value *= value > g.tolerance
+            judge(engine, state, k, j, value, live & pay)  # tested on payment dates only
+            continue
+        else:  # unable_to_revolve
+            rev = phase == _REVOLVING
+            stuck = rev & (state.cash[PRINCIPAL] > g.tolerance)
+            state.unable_count = (state.unable_count + 1.0) * stuck
+            value = state.unable_count.copy()
+        judge(engine, state, k, j, value, live)
