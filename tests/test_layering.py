@@ -87,3 +87,22 @@ def test_every_layer_is_a_package_of_the_wheel() -> None:
         name for name in LAYERS if (ROOT / "abs_model" / name).is_dir() and f'"abs_model.{name}"' not in text
     ]
     assert missing == [], f"add to [tool.setuptools] packages: {missing}"
+
+
+def _function_imports(path: Path) -> list[tuple[int, str]]:
+    """Absolute ``abs_model`` imports made inside a function body (a cycle hidden from the top)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: list[tuple[int, str]] = []
+    for fn in ast.walk(tree):
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            for node in ast.walk(fn):
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("abs_model"):
+                    found.append((node.lineno, node.module or ""))
+    return found
+
+
+@pytest.mark.parametrize("path", _modules("abs_model/collateral"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_collateral_layer_imports_at_the_top(path: Path) -> None:
+    """pool ↔ tape and pool ↔ strats used to import each other inside functions; their shared names
+    live in ``collateral/fields.py`` and every import is at the top of the module."""
+    assert _function_imports(path) == [], f"{path.relative_to(ROOT)}: imports inside functions"

@@ -12,7 +12,8 @@ import numpy as np
 from abs_model.core.products import Product
 
 if TYPE_CHECKING:
-    from abs_model.collateral.pool import Pool, PoolSummary
+    from abs_model.collateral.pool import Pool
+    from abs_model.collateral.strats import PoolSummary
 
 __all__ = ["pool_lines", "pool_rows", "pool_title", "stat_text", "summary_lines", "summary_rows", "table_html"]
 

@@ -25,17 +25,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from abs_model.collateral.display import pool_lines, pool_rows, pool_title, table_html
+from abs_model.collateral.fields import BUCKET_NAMES, MAX_POOL_BUCKET, SEGMENT_COLUMNS
+from abs_model.collateral.strats import PoolSummary, summarise
+from abs_model.core.pricing import flat_fee_apr
 from abs_model.core.products import Product
 from abs_model.errors import AbsModelError
 from tranches.frozen import FrozenMap
-
-BUCKET_NAMES: tuple[str, ...] = ("M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7")
-MAX_POOL_BUCKET = 6
-
-#: Balance bands (RMB) used by the default stratification, upper edges inclusive.
-BALANCE_BANDS: tuple[float, ...] = (500.0, 1_000.0, 3_000.0, 5_000.0, 10_000.0, 50_000.0, np.inf)
-#: Fee/interest-rate bands used by the default stratification.
-RATE_BANDS: tuple[float, ...] = (0.0, 0.005, 0.008, 0.010, 0.012, 0.05, 0.10, 0.20, 0.36, 1.0)
 
 
 def dpd_to_bucket(dpd: np.ndarray) -> np.ndarray:
@@ -130,8 +126,6 @@ class Pool:
 
         A raw file or a lender's own headers go through :func:`abs_model.read_tape` first.
         """
-        from abs_model.collateral.tape import SEGMENT_COLUMNS
-
         if "bucket" in tape.columns:
             bucket: Any = tape["bucket"].to_numpy()
             dpd = None
@@ -211,8 +205,6 @@ class Pool:
         ``equal_principal``: the nominal annual rate itself. Computed once per distinct
         (product, term, rate) so it is cheap on large pools.
         """
-        from abs_model.core.pricing import flat_fee_apr
-
         out = self.rate.astype(np.float64).copy()
         flat = (self.product == Product.FLAT_FEE) | (self.product == Product.BULLET)
         if flat.any():
@@ -254,19 +246,13 @@ class Pool:
         return df
 
     def __repr__(self) -> str:
-        from abs_model.collateral.display import pool_lines
-
         return "\n".join(pool_lines(self))
 
     def _repr_html_(self) -> str:
-        from abs_model.collateral.display import pool_rows, pool_title, table_html
-
         return table_html(pool_rows(self), title=pool_title(self))
 
     def summary(self) -> PoolSummary:
         """Count, balance, weighted averages and stratification tables (see :class:`PoolSummary`)."""
-        from abs_model.collateral.strats import summarise
-
         return summarise(self)
 
     def subset(self, mask: np.ndarray) -> Pool:
@@ -285,31 +271,3 @@ class Pool:
             segments={k: v[m] for k, v in self.segments.items()},
             cutoff_date=self.cutoff_date,
         )
-
-
-@dataclass(frozen=True, slots=True)
-class PoolSummary:
-    """Pool statistics. Weighted averages are by current principal.
-
-    ``stats`` is a one-column table (count, balance, WA fee rate, WA APR, WA original / remaining
-    term, WA age, share delinquent); ``strats`` maps a stratification name (``term``, ``product``,
-    ``balance_band``, ``rate_band``, ``bucket`` and each segment) to a table with count, balance,
-    share of balance, WA rate and WA remaining term.
-    """
-
-    stats: pd.Series
-    strats: Mapping[str, pd.DataFrame]
-
-    @property
-    def frame(self) -> pd.DataFrame:
-        return self.stats.to_frame("value")
-
-    def __repr__(self) -> str:
-        from abs_model.collateral.display import summary_lines
-
-        return "\n".join(summary_lines(self))
-
-    def _repr_html_(self) -> str:
-        from abs_model.collateral.display import summary_rows, table_html
-
-        return table_html(summary_rows(self), title="Pool summary")

@@ -7,13 +7,19 @@ second (plus :meth:`Pool.apr`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from abs_model.collateral.pool import BALANCE_BANDS, BUCKET_NAMES, MAX_POOL_BUCKET, RATE_BANDS, Pool, PoolSummary
+from abs_model.collateral.display import summary_lines, summary_rows, table_html
+from abs_model.collateral.fields import BALANCE_BANDS, BUCKET_NAMES, MAX_POOL_BUCKET, RATE_BANDS
 from abs_model.core.products import Product
+
+if TYPE_CHECKING:
+    from abs_model.collateral.pool import Pool
 
 __all__ = ["STRAT_COLUMNS", "balance_band_labels", "rate_band_labels", "stratify", "summarise"]
 
@@ -171,3 +177,27 @@ def summarise(pool: Pool) -> PoolSummary:
         dtype=np.float64,
     )
     return PoolSummary(stats=stats, strats=stratify(pool, apr=apr))
+
+
+@dataclass(frozen=True, slots=True)
+class PoolSummary:
+    """Pool statistics. Weighted averages are by current principal.
+
+    ``stats`` is a one-column table (count, balance, WA fee rate, WA APR, WA original / remaining
+    term, WA age, share delinquent); ``strats`` maps a stratification name (``term``, ``product``,
+    ``balance_band``, ``rate_band``, ``bucket`` and each segment) to a table with count, balance,
+    share of balance, WA rate and WA remaining term.
+    """
+
+    stats: pd.Series
+    strats: Mapping[str, pd.DataFrame]
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.stats.to_frame("value")
+
+    def __repr__(self) -> str:
+        return "\n".join(summary_lines(self))
+
+    def _repr_html_(self) -> str:
+        return table_html(summary_rows(self), title="Pool summary")

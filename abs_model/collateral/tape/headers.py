@@ -9,10 +9,10 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from abs_model.collateral.fields import SEGMENT_COLUMNS
 from abs_model.core.products import PRODUCT_KEYS, PRODUCT_LABELS_ZH
 from abs_model.errors import RowProblem
 
-SEGMENT_COLUMNS: tuple[str, ...] = ("region", "channel", "score_band")
 #: Columns a tape must provide (``remaining_term`` may come as ``age``, ``bucket`` as
 #: ``days_past_due``).
 REQUIRED_COLUMNS: tuple[str, ...] = (

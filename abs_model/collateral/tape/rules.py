@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from abs_model.collateral.pool import BUCKET_NAMES, MAX_POOL_BUCKET
+from abs_model.collateral.fields import BUCKET_NAMES, MAX_POOL_BUCKET
 from abs_model.collateral.tape.headers import (
     _ALTERNATIVES,
     _BUCKET_VALUES,
