@@ -37,6 +37,7 @@ from tranches.accounts import ReserveAccount
 from tranches.engine import Engine, EngineState
 from tranches.errors import ConservationError, LiabilityError
 from tranches.fees import Fee, Tax
+from tranches.frozen import FrozenMap
 from tranches.period import PeriodInputs, StepOutput
 from tranches.results import FeeResult, LiabilityResult, TrancheResult, TriggerResult
 from tranches.runner import run_liabilities
@@ -54,6 +55,7 @@ __all__ = [
     "EngineState",
     "Fee",
     "FeeResult",
+    "FrozenMap",
     "LiabilityError",
     "LiabilityResult",
     "PeriodInputs",

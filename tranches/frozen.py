@@ -1,6 +1,9 @@
 """A read-only mapping that pickles (``types.MappingProxyType`` does not), so frozen value
 objects holding mappings — a deal's structure, a pool's segments — can travel to worker
-processes."""
+processes.
+
+Public (``tranches.FrozenMap``): the one small value type ``abs_model`` shares with the liability
+engine, which sits below it (``abs_model`` may import ``tranches``, never the reverse)."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ from abs_model.assumptions.servicing import CollectionStrategy, LateFees, strate
 from abs_model.core import rates
 from abs_model.core.limits import MAX_PERIODS, MAX_RECOVERY_LAG
 from abs_model.errors import AssumptionError
-from tranches.frozen import FrozenMap
+from tranches import FrozenMap
 
 Index = Literal["period", "age"]
 UnearnedFee = Literal["waived", "one_period", "full"]

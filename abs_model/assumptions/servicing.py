@@ -47,7 +47,7 @@ import numpy as np
 
 from abs_model.core.products import PRODUCT_KEYS
 from abs_model.errors import AssumptionError
-from tranches.frozen import FrozenMap
+from tranches import FrozenMap
 
 CostRank = Literal["senior", "netted_from_recoveries"]
 

@@ -31,7 +31,7 @@ from abs_model.collateral.strats import PoolSummary, summarise
 from abs_model.core.pricing import flat_fee_apr
 from abs_model.core.products import Product
 from abs_model.errors import AbsModelError
-from tranches.frozen import FrozenMap
+from tranches import FrozenMap
 
 
 def dpd_to_bucket(dpd: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tranches.frozen import FrozenMap
+from tranches import FrozenMap
 
 __all__ = ["PARTIES_SCHEMA", "RATING_SCHEMA", "ROLES", "Disclosure", "disclosure_from_document"]
 
