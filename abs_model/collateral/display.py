@@ -22,9 +22,9 @@ _STAT_WORDS: dict[str, str] = {
     "original_balance": "Original balance",
     "balance": "Balance",
     "average_balance": "Average balance",
-    "wa_fee_rate": "WA fee rate, a period",
-    "wa_interest_rate": "WA interest rate, a year",
-    "wa_apr": "WA APR",
+    "wa_fee_rate": "WA fee per period (flat-fee products)",
+    "wa_interest_rate": "WA annual interest rate (rate-based products)",
+    "wa_apr": "WA APR by IRR (all products)",
     "wa_original_term": "WA original term, months",
     "wa_remaining_term": "WA remaining term, months",
     "wa_age": "WA age, months",
@@ -63,9 +63,11 @@ def pool_rows(pool: Pool) -> list[tuple[str, str]]:
     if pool.cutoff_date is not None:
         rows.append(("Cut-off date", str(np.datetime_as_string(pool.cutoff_date, unit="D"))))
     if fee.any():
-        rows.append(("WA fee rate, a period (flat-fee and bullet)", f"{_weighted(pool.rate[fee], bal[fee]):.2%}"))
+        rows.append(("WA fee per period (flat-fee products)", f"{_weighted(pool.rate[fee], bal[fee]):.2%}"))
     if (~fee).any():
-        rows.append(("WA interest rate, a year (other products)", f"{_weighted(pool.rate[~fee], bal[~fee]):.2%}"))
+        rows.append(("WA annual interest rate (rate-based products)", f"{_weighted(pool.rate[~fee], bal[~fee]):.2%}"))
+    if pool.n:
+        rows.append(("WA APR by IRR (all products)", f"{_weighted(pool.apr(), bal):.2%}"))
     rows += [
         ("WA remaining term, months", f"{_weighted(pool.remaining_term, bal):.2f}"),
         ("Delinquent share (balance)", f"{float(bal[pool.bucket > 0].sum()) / total:.2%}" if total > 0 else "—"),

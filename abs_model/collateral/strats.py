@@ -3,6 +3,12 @@
 Every weighted average here is ``WA(x) = Σ cpᵢ xᵢ / Σ cpᵢ`` with ``cp`` the current principal,
 computed with ``np.bincount`` over integer group codes, so 1,000,000 loans take a fraction of a
 second (plus :meth:`Pool.apr`).
+
+The ``rate`` field means two things (see :mod:`abs_model.core.products`): a fee per period on the
+original principal for ``flat_fee`` and ``bullet`` (等本等费, 免息分期), an annual nominal interest
+rate for ``level_payment`` and ``equal_principal`` (等额本息, 等额本金). The two are never averaged
+together: every table has a column for each (each averaged over its own products only) and the
+APR by IRR, which is comparable across all products.
 """
 
 from __future__ import annotations
@@ -15,24 +21,39 @@ import numpy as np
 import pandas as pd
 
 from abs_model.collateral.display import summary_lines, summary_rows, table_html
-from abs_model.collateral.fields import BALANCE_BANDS, BUCKET_NAMES, MAX_POOL_BUCKET, RATE_BANDS
+from abs_model.collateral.fields import (
+    APR_BANDS,
+    BALANCE_BANDS,
+    BUCKET_NAMES,
+    FEE_BANDS,
+    INTEREST_BANDS,
+    MAX_POOL_BUCKET,
+)
 from abs_model.core.products import Product
 
 if TYPE_CHECKING:
     from abs_model.collateral.pool import Pool
 
-__all__ = ["STRAT_COLUMNS", "balance_band_labels", "rate_band_labels", "stratify", "summarise"]
+__all__ = ["STRAT_COLUMNS", "balance_band_labels", "fee_charging", "rate_band_labels", "stratify", "summarise"]
 
 #: Columns of every stratification table.
 STRAT_COLUMNS: tuple[str, ...] = (
     "count",
     "balance",
     "share",
-    "wa_rate",
+    "wa_fee_rate",
+    "wa_interest_rate",
     "wa_apr",
     "wa_remaining_term",
 )
 TOTAL = "total"
+
+
+def fee_charging(product: np.ndarray) -> np.ndarray:
+    """True for the products whose ``rate`` is a fee per period on the original principal
+    (``flat_fee``, ``bullet``); False for those whose ``rate`` is an annual interest rate."""
+    p = np.asarray(product)
+    return np.asarray((p == Product.FLAT_FEE) | (p == Product.BULLET), dtype=bool)
 
 
 def _wa(x: np.ndarray, w: np.ndarray) -> float:
@@ -49,8 +70,9 @@ def balance_band_labels(edges: Sequence[float] = BALANCE_BANDS) -> list[str]:
     return out
 
 
-def rate_band_labels(edges: Sequence[float] = RATE_BANDS) -> list[str]:
-    """Labels of the rate bands: ``"0.00%"`` for exactly 0, then ``"(lo, hi]"`` in percent."""
+def rate_band_labels(edges: Sequence[float]) -> list[str]:
+    """Labels of rate bands: ``"0.00%"`` for exactly 0, then ``"lo–hi"`` in percent (``(lo, hi]``);
+    the last band also holds anything above its upper edge."""
     out = []
     lo = None
     for hi in edges:
@@ -59,79 +81,122 @@ def rate_band_labels(edges: Sequence[float] = RATE_BANDS) -> list[str]:
     return out
 
 
-def _table(
-    codes: np.ndarray,
-    labels: Sequence[object],
-    w: dict[str, np.ndarray],
-    total_row: list[float],
-    *,
-    keep_empty: bool,
-    name: str,
-) -> pd.DataFrame:
+def _band_codes(values: np.ndarray, edges: Sequence[float]) -> np.ndarray:
+    return np.minimum(np.searchsorted(np.asarray(edges), values, side="left"), len(edges) - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Weights:
+    """Per-loan weights of one stratification: ``cp`` the current principal; ``fee_cp`` /
+    ``int_cp`` the current principal of fee-charging / interest-bearing loans (0 for the others);
+    the products ``fee_cp × rate``, ``int_cp × rate``, ``cp × apr`` and ``cp × remaining``."""
+
+    cp: np.ndarray
+    fee_cp: np.ndarray
+    int_cp: np.ndarray
+    fee: np.ndarray
+    interest: np.ndarray
+    apr: np.ndarray
+    rem: np.ndarray
+    pool_balance: float
+
+    def take(self, rows: np.ndarray) -> _Weights:
+        return _Weights(
+            self.cp[rows],
+            self.fee_cp[rows],
+            self.int_cp[rows],
+            self.fee[rows],
+            self.interest[rows],
+            self.apr[rows],
+            self.rem[rows],
+            self.pool_balance,
+        )
+
+    def row(self) -> list[float]:
+        """The ``total`` row over these loans."""
+        bal = float(self.cp.sum())
+        return [
+            float(len(self.cp)),
+            bal,
+            bal / self.pool_balance if self.pool_balance > 0 else np.nan,
+            *(float(n.sum()) / float(d.sum()) if d.sum() > 0 else np.nan for n, d in self._pairs()),
+        ]
+
+    def _pairs(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        return [(self.fee, self.fee_cp), (self.interest, self.int_cp), (self.apr, self.cp), (self.rem, self.cp)]
+
+
+def _table(codes: np.ndarray, labels: Sequence[object], w: _Weights, *, keep_empty: bool, name: str) -> pd.DataFrame:
     k = len(labels)
+
+    def per_group(x: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, weights=x, minlength=k)[:k]
+
     count = np.bincount(codes, minlength=k)[:k]
-    bal = np.bincount(codes, weights=w["cp"], minlength=k)[:k]
+    bal = per_group(w.cp)
     with np.errstate(invalid="ignore", divide="ignore"):
-        wa = {f: np.bincount(codes, weights=w[f], minlength=k)[:k] / bal for f in ("rate", "apr", "rem")}
-        share = bal / total_row[1]
+        wa = [per_group(n) / per_group(d) for n, d in w._pairs()]
+        share = bal / w.pool_balance
     df = pd.DataFrame(
-        {
-            "count": count.astype(np.int64),
-            "balance": bal,
-            "share": share,
-            "wa_rate": wa["rate"],
-            "wa_apr": wa["apr"],
-            "wa_remaining_term": wa["rem"],
-        },
+        dict(zip(STRAT_COLUMNS, [count.astype(np.int64), bal, share, *wa], strict=True)),
         index=pd.Index(list(labels), dtype=object, name=name),
     )
     if not keep_empty:
         df = df[df["count"] > 0]
-    df.loc[TOTAL] = total_row
+    df.loc[TOTAL] = w.row()
     df["count"] = df["count"].astype(np.int64)
     return df
 
 
 def stratify(pool: Pool, *, apr: np.ndarray | None = None) -> dict[str, pd.DataFrame]:
     """Stratification tables by ``term`` (original), ``product``, ``balance_band`` (current
-    principal, bands of :data:`~abs_model.collateral.pool.BALANCE_BANDS`, upper edges inclusive),
-    ``rate_band`` (:data:`~abs_model.collateral.pool.RATE_BANDS`), ``bucket`` (M0–M6) and each segment.
+    principal, bands of :data:`~abs_model.collateral.fields.BALANCE_BANDS`, upper edges inclusive),
+    ``fee_band``, ``interest_band``, ``apr_band``, ``bucket`` (M0–M6) and each segment.
 
-    Each table has :data:`STRAT_COLUMNS` and a final ``total`` row. ``share`` is the group's
-    balance over the pool balance; ``wa_rate`` is the WA of the ``rate`` field as stored (fee per
-    period or annual interest, per product); ``wa_apr`` is the WA of :meth:`Pool.apr`. Product and
-    bucket tables list every category (zero rows included); the others only non-empty groups.
+    Each table has :data:`STRAT_COLUMNS` and a final ``total`` row:
+
+    - ``share`` = the group's balance / the pool balance;
+    - ``wa_fee_rate`` = WA of ``rate`` over the group's ``flat_fee`` and ``bullet`` loans (a fee
+      per period on the original principal); NaN where the group has none;
+    - ``wa_interest_rate`` = WA of ``rate`` over the group's ``level_payment`` and
+      ``equal_principal`` loans (annual nominal); NaN where the group has none;
+    - ``wa_apr`` = WA of :meth:`Pool.apr` (12 × the IRR of the borrower's contractual flows), all loans;
+    - ``wa_remaining_term`` = WA of the remaining term (months).
+
+    Rate bands never mix the two meanings of ``rate``: ``fee_band`` holds only the fee-charging
+    loans, banded by fee per period (:data:`~abs_model.collateral.fields.FEE_BANDS`);
+    ``interest_band`` only the interest-bearing loans, banded by annual rate
+    (:data:`~abs_model.collateral.fields.INTEREST_BANDS`); ``apr_band`` every loan, banded by APR
+    (:data:`~abs_model.collateral.fields.APR_BANDS`). The ``total`` row of ``fee_band`` and
+    ``interest_band`` covers their own loans (its ``share`` is their share of the pool); either
+    table is left out when the pool has none of its loans. Product and bucket tables list every
+    category (zero rows included); the others only non-empty groups.
     """
     cp = np.asarray(pool.current_principal, dtype=np.float64)
     rate = np.asarray(pool.rate, dtype=np.float64)
-    rem = np.asarray(pool.remaining_term, dtype=np.float64)
     a = pool.apr() if apr is None else np.asarray(apr, dtype=np.float64)
-    w = {"cp": cp, "rate": cp * rate, "apr": cp * a, "rem": cp * rem}
-    total = float(cp.sum())
-    total_row = [
-        float(len(cp)),
-        total,
-        1.0 if total > 0 else np.nan,
-        _wa(rate, cp),
-        _wa(a, cp),
-        _wa(rem, cp),
-    ]
-
-    def table(codes: np.ndarray, labels: Sequence[object], name: str, keep: bool) -> pd.DataFrame:
-        return _table(codes, labels, w, total_row, keep_empty=keep, name=name)
+    fee = fee_charging(pool.product)
+    fee_cp, int_cp = np.where(fee, cp, 0.0), np.where(fee, 0.0, cp)
+    rem = np.asarray(pool.remaining_term, dtype=np.float64)
+    w = _Weights(cp, fee_cp, int_cp, fee_cp * rate, int_cp * rate, cp * a, cp * rem, float(cp.sum()))
 
     out: dict[str, pd.DataFrame] = {}
     term = np.asarray(pool.original_term, dtype=np.int64)
-    out["term"] = table(term, list(range(int(term.max(initial=0)) + 1)), "original_term", False)
-    out["product"] = table(pool.product.astype(np.int64), [p.key for p in Product], "product", True)
+    out["term"] = _table(term, list(range(int(term.max(initial=0)) + 1)), w, keep_empty=False, name="original_term")
+    out["product"] = _table(pool.product.astype(np.int64), [p.key for p in Product], w, keep_empty=True, name="product")
     bcodes = np.searchsorted(np.asarray(BALANCE_BANDS), cp, side="left")
-    out["balance_band"] = table(bcodes, balance_band_labels(), "balance_band", False)
-    rcodes = np.minimum(np.searchsorted(np.asarray(RATE_BANDS), rate, side="left"), len(RATE_BANDS) - 1)
-    out["rate_band"] = table(rcodes, rate_band_labels(), "rate_band", False)
-    out["bucket"] = table(pool.bucket.astype(np.int64), list(BUCKET_NAMES[: MAX_POOL_BUCKET + 1]), "bucket", True)
+    out["balance_band"] = _table(bcodes, balance_band_labels(), w, keep_empty=False, name="balance_band")
+    for key, rows, edges in (("fee_band", fee, FEE_BANDS), ("interest_band", ~fee, INTEREST_BANDS)):
+        if rows.any():
+            codes = _band_codes(rate[rows], edges)
+            out[key] = _table(codes, rate_band_labels(edges), w.take(rows), keep_empty=False, name=key)
+    out["apr_band"] = _table(_band_codes(a, APR_BANDS), rate_band_labels(APR_BANDS), w, keep_empty=False, name="apr_band")
+    out["bucket"] = _table(
+        pool.bucket.astype(np.int64), list(BUCKET_NAMES[: MAX_POOL_BUCKET + 1]), w, keep_empty=True, name="bucket"
+    )
     for seg, values in pool.segments.items():
         uniq, codes = np.unique(np.asarray(values), return_inverse=True)
-        out[seg] = table(codes.ravel(), [str(u) for u in uniq], seg, False)
+        out[seg] = _table(codes.ravel(), [str(u) for u in uniq], w, keep_empty=False, name=seg)
     return out
 
 
@@ -145,7 +210,7 @@ def summarise(pool: Pool) -> PoolSummary:
     - ``wa_fee_rate``: WA of ``rate`` over ``flat_fee`` and ``bullet`` loans (fee per period);
     - ``wa_interest_rate``: WA of ``rate`` over ``level_payment`` and ``equal_principal`` loans
       (annual nominal); NaN when the pool has none of that kind;
-    - ``wa_apr``: WA of :meth:`Pool.apr` (true annual rate, all loans);
+    - ``wa_apr``: WA of :meth:`Pool.apr` (APR by IRR: 12 × the IRR of the borrower's flows, all loans);
     - ``wa_original_term``, ``wa_remaining_term``, ``wa_age`` (months);
     - ``zero_fee_share``: balance share of loans with rate 0;
     - ``delinquent_share``: balance share in M1–M6; ``delinquent_count_share``: the same by count.
@@ -153,7 +218,7 @@ def summarise(pool: Pool) -> PoolSummary:
     cp = np.asarray(pool.current_principal, dtype=np.float64)
     rate = np.asarray(pool.rate, dtype=np.float64)
     apr = pool.apr()
-    fee_like = (pool.product == Product.FLAT_FEE) | (pool.product == Product.BULLET)
+    fee_like = fee_charging(pool.product)
     n = len(cp)
     bal = float(cp.sum())
     delinquent = pool.bucket > 0
@@ -183,10 +248,11 @@ def summarise(pool: Pool) -> PoolSummary:
 class PoolSummary:
     """Pool statistics. Weighted averages are by current principal.
 
-    ``stats`` is a one-column table (count, balance, WA fee rate, WA APR, WA original / remaining
-    term, WA age, share delinquent); ``strats`` maps a stratification name (``term``, ``product``,
-    ``balance_band``, ``rate_band``, ``bucket`` and each segment) to a table with count, balance,
-    share of balance, WA rate and WA remaining term.
+    ``stats`` is a one-column table (count, balance, WA fee per period, WA annual interest rate,
+    WA APR by IRR, WA original / remaining term, WA age, share delinquent); ``strats`` maps a stratification name (``term``, ``product``,
+    ``balance_band``, ``fee_band``, ``interest_band``, ``apr_band``, ``bucket`` and each segment)
+    to a table with :data:`STRAT_COLUMNS`: count, balance, share of balance, WA fee per period,
+    WA annual interest rate, WA APR by IRR and WA remaining term.
     """
 
     stats: pd.Series

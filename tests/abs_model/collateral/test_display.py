@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import numpy_financial as npf
 
 import abs_model as am
 
@@ -30,8 +31,13 @@ def test_print_pool_is_short_and_readable() -> None:
     lines = text.splitlines()
     assert lines[0] == "Pool of 3 receivables"
     assert "  Balance: 10,000.00" in lines
-    assert f"  WA fee rate, a period (flat-fee and bullet): {(1_000 * 0.005 + 3_000 * 0.008) / 4_000:.2%}" in lines
-    assert "  WA interest rate, a year (other products): 12.00%" in lines
+    assert f"  WA fee per period (flat-fee products): {(1_000 * 0.005 + 3_000 * 0.008) / 4_000:.2%}" in lines
+    assert "  WA annual interest rate (rate-based products): 12.00%" in lines
+    # APR by IRR: 12 × IRR of (−1, 12 × (1/12 + 0.5 %)) for a, of (−1, 6 × (1/6 + 0.8 %)) for b,
+    # the nominal 12 % for c (an annuity's IRR is its monthly rate)
+    apr_a = 12 * npf.rate(12, 1 / 12 + 0.005, -1, 0)
+    apr_b = 12 * npf.rate(6, 1 / 6 + 0.008, -1, 0)
+    assert f"  WA APR by IRR (all products): {(1_000 * apr_a + 3_000 * apr_b + 6_000 * 0.12) / 10_000:.2%}" in lines
     # (1,000 × 10 + 3,000 × 6 + 6,000 × 12) / 10,000 = 10.00 months
     assert "  WA remaining term, months: 10.00" in lines
     assert "  Delinquent share (balance): 60.00%" in lines

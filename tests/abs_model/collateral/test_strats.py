@@ -16,6 +16,7 @@ L5    equal_principal     1,200      600    12          6  12 %    M1      华�
 from __future__ import annotations
 
 import numpy as np
+import numpy_financial as npf
 import pandas as pd
 import pytest
 
@@ -73,8 +74,12 @@ def test_strat_by_original_term(five: Pool) -> None:
     assert list(t["count"]) == [1, 1, 2, 1, 5]
     assert list(t["balance"]) == pytest.approx([300, 600, 1600, 1500, 4000])
     assert list(t["share"]) == pytest.approx([0.075, 0.15, 0.4, 0.375, 1.0])
-    # term 12: (1000·0.5 % + 600·12 %) / 1600; remaining (1000·10 + 600·6) / 1600
-    assert t.loc[12, "wa_rate"] == pytest.approx(77 / 1600, abs=TIGHT)
+    # term 12 holds L1 (flat fee 0.5 % a period) and L5 (12 % a year): never averaged together.
+    assert t.loc[12, "wa_fee_rate"] == pytest.approx(0.005, abs=TIGHT)
+    assert t.loc[12, "wa_interest_rate"] == pytest.approx(0.12, abs=TIGHT)
+    # APR by IRR: (1000·APR(L1) + 600·12 %) / 1600; remaining (1000·10 + 600·6) / 1600
+    assert t.loc[12, "wa_apr"] == pytest.approx((1000 * 12 * npf.rate(12, 1 / 12 + 0.005, -1, 0) + 72) / 1600, abs=1e-9)
+    assert np.isnan(t.loc[24, "wa_fee_rate"])  # L4 alone: no fee-charging loan, no fee average
     assert t.loc[12, "wa_remaining_term"] == pytest.approx(13600 / 1600, abs=TIGHT)
     assert t.loc["total", "wa_remaining_term"] == pytest.approx(11.125, abs=TIGHT)
 
@@ -94,11 +99,72 @@ def test_balance_bands_have_inclusive_upper_edges(five: Pool) -> None:
     assert list(t["balance"]) == pytest.approx([300, 2200, 1500, 4000])
 
 
-def test_rate_bands_separate_zero_fee_plans(five: Pool) -> None:
-    t = summarise(five).strats["rate_band"]
-    assert list(t.index) == ["0.00%", "0.00%–0.50%", "10.00%–20.00%", "total"]
-    assert list(t["count"]) == [2, 1, 2, 5]
-    assert list(t["balance"]) == pytest.approx([900, 1000, 2100, 4000])
+def test_fee_bands_hold_only_fee_charging_loans(five: Pool) -> None:
+    t = summarise(five).strats["fee_band"]
+    # L2 and L3 charge no fee (900), L1 0.5 % a period (1,000); L4 and L5 are not in this table.
+    assert list(t.index) == ["0.00%", "0.30%–0.50%", "total"]
+    assert list(t["count"]) == [2, 1, 3]
+    assert list(t["balance"]) == pytest.approx([900, 1000, 1900])
+    assert t.loc["total", "share"] == pytest.approx(1900 / 4000, abs=TIGHT)
+    assert t.loc["total", "wa_fee_rate"] == pytest.approx(1000 * 0.005 / 1900, abs=TIGHT)
+    assert np.isnan(t.loc["total", "wa_interest_rate"])
+
+
+def test_interest_bands_hold_only_rate_based_loans(five: Pool) -> None:
+    t = summarise(five).strats["interest_band"]
+    assert list(t.index) == ["10.00%–15.00%", "total"]
+    assert list(t["count"]) == [2, 2]
+    assert list(t["balance"]) == pytest.approx([2100, 2100])
+    assert t.loc["total", "wa_interest_rate"] == pytest.approx(0.12, abs=TIGHT)
+    assert np.isnan(t.loc["total", "wa_fee_rate"])
+
+
+def test_apr_bands_cover_every_loan_on_one_annual_scale(five: Pool) -> None:
+    t = summarise(five).strats["apr_band"]
+    # APR: L2, L3 0; L1 12 × IRR ≈ 10.90 %; L4, L5 12 % → three loans in 10–15 %.
+    assert list(t.index) == ["0.00%", "10.00%–15.00%", "total"]
+    assert list(t["count"]) == [2, 3, 5]
+    assert list(t["balance"]) == pytest.approx([900, 3100, 4000])
+
+
+def test_a_flat_fee_receivable_at_0_6_percent_a_period() -> None:
+    """12 periods of 等本等费 at 0.6 % a period on P = 12,000: the borrower gets P and pays
+    12 × (P/12 + 0.6 % P) = 12 × 1,072. The fee column is the fee itself (0.6 %); the APR is
+    12 × the IRR of those flows (numpy-financial ``rate``), about 13.0 % — not 12 × 0.6 % = 7.2 %."""
+    p = 12_000.0
+    pool = Pool.from_arrays(
+        loan_id=["F"],
+        original_principal=[p],
+        current_principal=[p],
+        original_term=[12],
+        remaining_term=[12],
+        product=["flat_fee"],
+        rate=[0.006],
+    )
+    apr = 12 * npf.rate(12, p / 12 + 0.006 * p, -p, 0)
+    summary = summarise(pool)
+    for t in summary.strats.values():
+        row = t.loc["total"]
+        assert row["wa_fee_rate"] == pytest.approx(0.006, abs=TIGHT)
+        assert np.isnan(row["wa_interest_rate"])
+        assert row["wa_apr"] == pytest.approx(apr, abs=1e-9)
+    assert summary.stats["wa_fee_rate"] == pytest.approx(0.006, abs=TIGHT)
+    assert summary.stats["wa_apr"] == pytest.approx(apr, abs=1e-9)
+    assert "interest_band" not in summary.strats  # no rate-based loan, no annual-rate bands
+    assert list(summary.strats["apr_band"].index) == ["10.00%–15.00%", "total"]
+
+
+def test_no_table_averages_a_fee_with_an_annual_rate() -> None:
+    pool = synthetic_pool(5_000, seed=11)
+    df = pool.to_frame()
+    fee = df["product"].isin(["flat_fee", "bullet"])
+    for name, t in summarise(pool).strats.items():
+        body = t.drop(index="total")
+        assert (body["wa_fee_rate"].dropna() < 0.05).all(), name  # a per-period fee, never 10 %+
+        if name == "fee_band":
+            assert body["count"].sum() == int(fee.sum())
+        if name == "interest_band":
+            assert body["count"].sum() == int((~fee).sum())
 
 
 def test_bucket_table_shows_m0_to_m6(five: Pool) -> None:
@@ -106,7 +172,7 @@ def test_bucket_table_shows_m0_to_m6(five: Pool) -> None:
     assert list(t.index) == ["M0", "M1", "M2", "M3", "M4", "M5", "M6", "total"]
     assert list(t["count"]) == [3, 1, 1, 0, 0, 0, 0, 5]
     assert list(t["balance"]) == pytest.approx([1900, 600, 1500, 0, 0, 0, 0, 4000])
-    assert np.isnan(t.loc["M3", "wa_rate"])  # no balance, no average
+    assert np.isnan(t.loc["M3", "wa_apr"])  # no balance, no average
 
 
 def test_segment_table(five: Pool) -> None:
@@ -131,17 +197,22 @@ def test_strats_equal_a_pandas_groupby_on_a_synthetic_pool() -> None:
             {
                 "count": g.size(),
                 "balance": g["current_principal"].sum(),
-                "wa_rate": (df["rate"] * cp).groupby(df[col]).sum() / g["current_principal"].sum(),
+                "wa_apr": (df["apr"] * cp).groupby(df[col]).sum() / g["current_principal"].sum(),
             }
         )
         got = summary.strats[name].drop(index="total")
         assert list(got.index) == list(want.index)
         assert list(got["count"]) == list(want["count"])
         np.testing.assert_allclose(got["balance"], want["balance"], rtol=1e-12)
-        np.testing.assert_allclose(got["wa_rate"], want["wa_rate"], rtol=1e-12)
-    for t in summary.strats.values():
-        assert t["balance"].drop("total").sum() == pytest.approx(pool.balance, rel=1e-12)
-        assert t.loc["total", "count"] == pool.n
+        np.testing.assert_allclose(got["wa_apr"], want["wa_apr"], rtol=1e-12)
+    for name, t in summary.strats.items():
+        assert t["balance"].drop("total").sum() == pytest.approx(t.loc["total", "balance"], rel=1e-12)
+        if name not in ("fee_band", "interest_band"):  # these two hold one kind of product each
+            assert t.loc["total", "balance"] == pytest.approx(pool.balance, rel=1e-12)
+            assert t.loc["total", "count"] == pool.n
+    bands = summary.strats["fee_band"].loc["total"], summary.strats["interest_band"].loc["total"]
+    assert sum(b["balance"] for b in bands) == pytest.approx(pool.balance, rel=1e-12)
+    assert sum(b["count"] for b in bands) == pool.n
 
 
 def test_empty_pool_gives_nan_averages_not_errors() -> None:

@@ -412,3 +412,16 @@ def test_overview_prints_on_the_first_page(base: am.DealResult, tmp_path: Path) 
                   "Note balances by class", "Cumulative default and net loss vs trigger"):
         assert words in first, words
     assert text(2).lstrip().startswith("Deal, parties and dates")
+
+
+def test_pool_section_keeps_fees_per_period_apart_from_annual_rates(base: am.DealResult) -> None:
+    """Every stratification shows a fee-per-period column, an annual-interest column and an APR
+    column, each labelled with its basis; the rate bands are per kind of product."""
+    for lang, words in (("en", ("per period", "annual", "APR by IRR")), ("zh", ("每期手续费率", "年利率", "内部收益率"))):
+        strats = build_context(base, lang=lang)["pool"]["strats"]
+        names = [s["name"] for s in strats]
+        assert "rate_band" not in names and {"fee_band", "apr_band"} <= set(names)
+        for s in strats:
+            header = " ".join(s["table"]["header"])
+            for w in words:
+                assert w in header, (lang, s["name"], w)

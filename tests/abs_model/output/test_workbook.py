@@ -260,3 +260,18 @@ def test_recalculation_by_hand(book_path: Path) -> None:
                 n += 1
     assert n > 0
     assert np.isfinite(n)
+
+
+def test_strats_sheet_has_a_column_per_rate_basis(book_path: Path, result: Any) -> None:
+    """The Strats sheet: fee per period, annual interest rate and APR by IRR in their own columns
+    (as % cells), and rate bands per kind of product; the pool's fee-band total equals the stats."""
+    ws = openpyxl.load_workbook(book_path)["Strats"]
+    titles = [str(c.value) for c in ws["A"] if c.value is not None]
+    assert label("fee_band", "en") in titles and label("apr_band", "en") in titles
+    assert label("rate_band", "en") not in titles
+    for key in ("wa_fee_rate", "wa_interest_rate", "wa_apr"):
+        hits = [c for row in ws.iter_rows() for c in row if c.value == label(key, "en")]
+        assert hits, key
+        below = [ws.cell(row=h.row + 1, column=h.column) for h in hits]
+        filled = [c for c in below if isinstance(c.value, float)]  # an empty cell: no loan of that kind
+        assert filled and all("%" in c.number_format for c in filled), key
