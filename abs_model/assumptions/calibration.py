@@ -45,9 +45,9 @@ import numpy as np
 import pandas as pd
 
 from abs_model.assumptions.assumptions import N_BUCKETS, Assumptions, Curve, RollRates
-from abs_model.assumptions.history import bucket_of_dpd
 from abs_model.assumptions.servicing import CollectionStrategy, Restructuring
 from abs_model.core import rates
+from abs_model.core.delinquency import bucket_of_dpd
 from abs_model.errors import AssumptionError
 
 __all__ = ["REQUIRED_COLUMNS", "Calibration", "ChainLadder", "calibrate", "chain_ladder"]

@@ -40,6 +40,7 @@ import pandas as pd
 
 from abs_model.assumptions.assumptions import RollRates
 from abs_model.core import rates
+from abs_model.core.delinquency import bucket_of_dpd
 from abs_model.errors import AssumptionError
 
 __all__ = ["HISTORY_COLUMNS", "bucket_of_dpd", "synthetic_history"]
@@ -58,13 +59,6 @@ HISTORY_COLUMNS: tuple[str, ...] = (
     "prepaid",
     "defaulted",
 )
-
-
-def bucket_of_dpd(dpd: Any) -> np.ndarray:
-    """Delinquency bucket of days past due: ``0`` for 0 dpd, else ``min(7, ⌈dpd / 30⌉)``
-    (M1 1–30, …, M6 151–180, M7 180+)."""
-    d = np.asarray(dpd, dtype=np.int64)
-    return np.minimum(7, (d + 29) // 30).astype(np.int8)
 
 
 def synthetic_history(

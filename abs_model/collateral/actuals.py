@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from abs_model.core.delinquency import bucket_of_dpd
 from abs_model.errors import ActualsError, RowProblem, TapeError
 
 
@@ -363,7 +364,8 @@ def pool_history_from_loans(panel: pd.DataFrame) -> pd.DataFrame:
     # defaulted in an earlier month: the running count of default months before this row
     earlier = p.assign(_d=(defaulted > 0).astype(np.int64)).groupby("loan_id", sort=False)["_d"].cumsum().to_numpy() - (defaulted > 0)
     in_pool = earlier == 0
-    bucket = np.minimum(6, (p["days_past_due"].to_numpy(dtype=np.int64) + 29) // 30)
+    # M6 holds everything past 150 days here (a defaulted receivable has left the pool)
+    bucket = np.minimum(6, bucket_of_dpd(p["days_past_due"].to_numpy()))
     closing = np.where(in_pool & (defaulted <= 0), p["balance"].to_numpy(dtype=np.float64), 0.0)
     paid = p["scheduled_paid"].to_numpy(dtype=np.float64) + p["prepaid"].to_numpy(dtype=np.float64)
     frame = pd.DataFrame({

@@ -28,6 +28,7 @@ import pandas as pd
 from abs_model.collateral.display import pool_lines, pool_rows, pool_title, table_html
 from abs_model.collateral.fields import BUCKET_NAMES, MAX_POOL_BUCKET, SEGMENT_COLUMNS
 from abs_model.collateral.strats import PoolSummary, summarise
+from abs_model.core.delinquency import bucket_of_dpd
 from abs_model.core.pricing import flat_fee_apr
 from abs_model.core.products import Product
 from abs_model.errors import AbsModelError
@@ -35,13 +36,9 @@ from tranches import FrozenMap
 
 
 def dpd_to_bucket(dpd: np.ndarray) -> np.ndarray:
-    """Delinquency bucket from days past due.
-
-    Defined as ``0`` for ``dpd == 0`` and ``ceil(dpd / 30)`` capped at 7 otherwise
-    (M1 = 1–30, M2 = 31–60, …, M6 = 151–180, M7 = 180+).
-    """
-    d = np.asarray(dpd, dtype=np.int64)
-    return np.minimum(np.ceil(d / 30.0), 7).astype(np.int8)
+    """Delinquency bucket from days past due: :func:`abs_model.core.delinquency.bucket_of_dpd`
+    (``0`` for 0 dpd, else ``min(7, ⌈dpd / 30⌉)``)."""
+    return bucket_of_dpd(dpd)
 
 
 def _frozen(a: Any, dtype: Any = None) -> np.ndarray:

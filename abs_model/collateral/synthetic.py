@@ -37,6 +37,7 @@ import pandas as pd
 from abs_model.collateral.pool import Pool
 from abs_model.core.pricing import flat_fee_apr
 from abs_model.core.products import PRODUCT_KEYS, PRODUCT_LABELS_ZH, Product
+from abs_model.core.rates import annuity_balance_factor
 from abs_model.errors import must
 
 __all__ = [
@@ -216,15 +217,12 @@ def _seasoning(
 
 def _current_principal(original: np.ndarray, terms: np.ndarray, product: np.ndarray, rate: np.ndarray, *, paid: np.ndarray) -> np.ndarray:
     """Current principal on the contractual schedule after ``paid`` instalments: equal principal
-    ``(n − paid)/n``; level payment the annuity balance factor ``((1+r)^n − (1+r)^paid)/((1+r)^n − 1)``;
+    ``(n − paid)/n``; level payment :func:`abs_model.core.rates.annuity_balance_factor`;
     a bullet all of it (never below a cent)."""
     share = (terms - paid) / terms
     level = product == Product.LEVEL_PAYMENT
     r = np.where(level, rate / 12.0, 0.0)
-    g = np.power(1.0 + r, terms)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        annuity = np.where(r > 0, (g - np.power(1.0 + r, paid)) / (g - 1.0), share)
-    share = np.where(level, annuity, share)
+    share = np.where(level, annuity_balance_factor(r, terms, paid), share)
     share = np.where(product == Product.BULLET, 1.0, share)
     return np.maximum(np.round(original * share, 2), 0.01)
 

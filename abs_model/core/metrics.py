@@ -43,9 +43,13 @@ def _rows(principal: npt.ArrayLike) -> FloatArray:
 
 
 def wal_years(principal: npt.ArrayLike, *, periods_per_year: int = 12) -> FloatArray:
-    """WAL in years per row of ``principal`` ((T,) or (S, T), period 1 first); NaN for a row
-    with no principal. Row-wise sums (not a matrix product), so a scenario's WAL does not depend
-    on the batch it ran in."""
+    """WAL in years per row of ``principal`` ((T,) or (S, T), period 1 first): the one
+    implementation (``core.yields.wal``, the report, the summary tables and Monte Carlo call it).
+
+    Defined as ``Σ_k k · P_k / Σ_k P_k / periods_per_year``. 0/NaN rules: negative principal is
+    included (it nets); a row whose principal sums to ``≤ 0`` has no average life and gives NaN
+    (never 0, never an error); a NaN in a row gives NaN. Row-wise sums (not a matrix product),
+    so a scenario's WAL does not depend on the batch it ran in."""
     p = _rows(principal)
     k = np.arange(1, p.shape[1] + 1, dtype=np.float64)
     total = p.sum(axis=1)
@@ -55,7 +59,10 @@ def wal_years(principal: npt.ArrayLike, *, periods_per_year: int = 12) -> FloatA
 
 
 def principal_windows(principal: npt.ArrayLike, *, eps: float = PRINCIPAL_EPS) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """First and last 1-based period with principal ``> eps``, per row; 0 and 0 where none."""
+    """First and last 1-based period with principal ``> eps``, per row: the one implementation
+    (``core.yields.principal_window`` calls it). 0/NaN rules: ``(0, 0)`` for a row where no
+    period pays more than ``eps`` (:data:`PRINCIPAL_EPS` = 1e-9 by default); NaN and negative
+    amounts never count as paid."""
     paid = _rows(principal) > eps
     T = paid.shape[1]
     anyp = paid.any(axis=1)

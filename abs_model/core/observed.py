@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from abs_model.core.rates import cpr_to_smm, psa_to_cpr, smm_to_cpr
+from abs_model.core.rates import annual_from_monthly, cpr_to_smm, psa_to_cpr, smm_to_cpr
 from abs_model.errors import SolverError, must
 
 __all__ = [
@@ -159,7 +159,7 @@ def factor_split(f_prev: Any, f_curr: Any, *, bal_prev: Any, bal_curr: Any) -> F
         amortization=_out(f1 - fs, *args),
         prepayments=_out(fs - f2, *args),
         smm=_out(smm, *args),
-        cpr=_out(1.0 - (1.0 - smm) ** 12, *args),
+        cpr=_out(annual_from_monthly(smm), *args),
     )
 
 

@@ -24,9 +24,12 @@ __all__ = [
     "SDA_MIN_TERM",
     "abs_from_factors",
     "abs_to_smm",
+    "annual_from_monthly",
+    "annuity_balance_factor",
     "cdr_to_mdr",
     "cpr_to_smm",
     "mdr_to_cdr",
+    "monthly_from_annual",
     "psa_to_cpr",
     "psa_to_smm",
     "scheduled_balance",
@@ -106,16 +109,46 @@ def _is_scalar(*values: Any) -> bool:
     return all(np.ndim(v) == 0 for v in values)
 
 
-def _to_monthly(annual: FloatArray) -> FloatArray:
-    """``1 − (1 − annual) ** (1/12)``, via log1p/expm1 so small rates keep full precision."""
-    with np.errstate(divide="ignore"):
-        return np.asarray(-np.expm1(np.log1p(-annual) / 12.0), dtype=np.float64)
+def monthly_from_annual(annual: Any) -> FloatArray:
+    """The one annual → monthly conversion (CPR → SMM, CDR → MDR), unvalidated, for hot loops.
+
+    Defined as ``1 − (1 − annual) ** (1/12)``, computed as ``−expm1(log1p(−annual) / 12)`` so a
+    small rate keeps full precision (``1 − (1 − 1e-10) ** (1/12)`` loses 7 digits).
+    0/NaN rules: ``annual = 0`` gives 0, ``annual = 1`` gives 1 (everything goes in a month);
+    ``annual > 1`` or NaN gives NaN — callers validate (:func:`cpr_to_smm` raises instead).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(-np.expm1(np.log1p(-np.asarray(annual, dtype=np.float64)) / 12.0), dtype=np.float64)
 
 
-def _to_annual(monthly: FloatArray) -> FloatArray:
-    """``1 − (1 − monthly) ** 12``, via log1p/expm1."""
-    with np.errstate(divide="ignore"):
-        return np.asarray(-np.expm1(np.log1p(-monthly) * 12.0), dtype=np.float64)
+def annual_from_monthly(monthly: Any) -> FloatArray:
+    """The one monthly → annual conversion (SMM → CPR, MDR → CDR), unvalidated.
+
+    Defined as ``1 − (1 − monthly) ** 12``, computed as ``−expm1(12 × log1p(−monthly))``.
+    0/NaN rules: 0 gives 0, 1 gives 1; a negative monthly rate (e.g. an observed SMM with more
+    balance than scheduled) gives the negative annual rate of the same formula; ``> 1`` or NaN
+    gives NaN.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(-np.expm1(np.log1p(-np.asarray(monthly, dtype=np.float64)) * 12.0), dtype=np.float64)
+
+
+def annuity_balance_factor(monthly_rate: Any, n: Any, k: Any) -> FloatArray:
+    """The one annuity (level-payment, 等额本息) balance factor, unvalidated, broadcasting.
+
+    The balance left after ``k`` of ``n`` level instalments, per unit of the balance before the
+    first: ``S(k) = ((1 + r)^n − (1 + r)^k) / ((1 + r)^n − 1)`` with ``r`` the monthly rate
+    (equivalently ``(1 − (1 + r)^−(n−k)) / (1 − (1 + r)^−n)``, SF-4 §B.1).
+    0/NaN rules: ``r = 0`` gives the linear ``1 − k/n``; ``k = 0`` gives 1 and ``k = n`` gives 0;
+    ``k`` is not clipped (callers clip to ``[0, n]``); ``n = 0`` gives NaN.
+    """
+    r = np.asarray(monthly_rate, dtype=np.float64)
+    nn = np.asarray(n, dtype=np.float64)
+    kk = np.asarray(k, dtype=np.float64)
+    g = 1.0 + r
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gn = g**nn
+        return np.asarray(np.where(r != 0.0, (gn - g**kk) / (gn - 1.0), 1.0 - kk / nn), dtype=np.float64)
 
 
 # --------------------------------------------------------------------------------------------
@@ -129,7 +162,7 @@ def cpr_to_smm(cpr: Any) -> Any:
     Defined as ``smm = 1 − (1 − cpr) ** (1/12)``; ``cpr = 1`` gives ``smm = 1``.
     """
     c = _rate("cpr", cpr)
-    return _out(_to_monthly(c), _is_scalar(cpr))
+    return _out(monthly_from_annual(c), _is_scalar(cpr))
 
 
 def smm_to_cpr(smm: Any) -> Any:
@@ -138,7 +171,7 @@ def smm_to_cpr(smm: Any) -> Any:
     Defined as ``cpr = 1 − (1 − smm) ** 12``.
     """
     s = _rate("smm", smm)
-    return _out(_to_annual(s), _is_scalar(smm))
+    return _out(annual_from_monthly(s), _is_scalar(smm))
 
 
 def cdr_to_mdr(cdr: Any) -> Any:
@@ -147,7 +180,7 @@ def cdr_to_mdr(cdr: Any) -> Any:
     Defined as ``mdr = 1 − (1 − cdr) ** (1/12)``.
     """
     c = _rate("cdr", cdr)
-    return _out(_to_monthly(c), _is_scalar(cdr))
+    return _out(monthly_from_annual(c), _is_scalar(cdr))
 
 
 def mdr_to_cdr(mdr: Any) -> Any:
@@ -156,7 +189,7 @@ def mdr_to_cdr(mdr: Any) -> Any:
     Defined as ``cdr = 1 − (1 − mdr) ** 12``.
     """
     m = _rate("mdr", mdr)
-    return _out(_to_annual(m), _is_scalar(mdr))
+    return _out(annual_from_monthly(m), _is_scalar(mdr))
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,7 +217,7 @@ def psa_to_smm(psa: Any, month: Any) -> Any:
     Defined as ``cpr_to_smm(psa_to_cpr(psa, month))`` (the SF-10 conversion table).
     """
     cpr = np.asarray(psa_to_cpr(psa, month), dtype=np.float64)
-    return _out(_to_monthly(cpr), _is_scalar(psa, month))
+    return _out(monthly_from_annual(cpr), _is_scalar(psa, month))
 
 
 def abs_to_smm(speed: Any, month: Any) -> Any:
@@ -265,7 +298,8 @@ def scheduled_balance(wac: Any, original_term: Any, remaining_term: Any) -> Any:
     """Amortised balance of a level-payment loan as a fraction of par (SF-4, §B.1).
 
     Defined as ``bal = (1 − (1 + wac/12) ** −remaining) / (1 − (1 + wac/12) ** −original)``
-    (``remaining / original`` when ``wac = 0``). ``wac`` is the gross coupon as a decimal.
+    (``remaining / original`` when ``wac = 0``): :func:`annuity_balance_factor` after
+    ``original − remaining`` instalments. ``wac`` is the gross coupon as a decimal.
     """
     c = _rate("wac", wac)
     n0 = _months("original_term", original_term)
@@ -274,14 +308,7 @@ def scheduled_balance(wac: Any, original_term: Any, remaining_term: Any) -> Any:
         raise must(
             "remaining_term", "must not exceed original_term", _show(n.astype(np.float64), n > n0)
         )
-    r = c / 12.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        bal = np.where(
-            r > 0,
-            (1.0 - (1.0 + r) ** (-n.astype(np.float64)))
-            / (1.0 - (1.0 + r) ** (-n0.astype(np.float64))),
-            n / n0,
-        )
+    bal = annuity_balance_factor(c / 12.0, n0, n0 - n)
     return _out(np.asarray(bal, dtype=np.float64), _is_scalar(wac, original_term, remaining_term))
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from abs_model.core.products import Product
+from abs_model.core.rates import annuity_balance_factor
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +84,7 @@ class ScheduleShape:
             s[rows] = (kc[rows] < n[rows]).astype(np.float64)
         if level.size:
             rows = level
-            g = 1.0 + self.monthly_rate[rows].reshape(n[rows].shape)
-            gn = g ** n[rows]
-            s[rows] = (gn - g ** kc[rows]) / (gn - 1.0)
+            s[rows] = annuity_balance_factor(self.monthly_rate[rows].reshape(n[rows].shape), n[rows], kc[rows])
         return s
 
     def fee_cumulative(self, k: np.ndarray, s: np.ndarray | None = None, *, clipped: bool = False) -> np.ndarray:

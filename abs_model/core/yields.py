@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import numpy_financial as npf
 
+from abs_model.core.metrics import PRINCIPAL_EPS, principal_windows, wal_years
 from abs_model.core.solve import root_scalar
 from abs_model.errors import SolverError, must
 
@@ -155,24 +156,28 @@ def wal(
     total = float(p.sum())
     if total <= 0:
         raise must("principal", "must sum to more than 0 (no principal, no average life)", total)
-    t = _times(p.size, periods_per_year, delay_days, settle_days)
-    return float(np.dot(t, p) / total)
+    ppy = _ppy(periods_per_year)
+    shift = (_days("delay_days", delay_days) - _days("settle_days", settle_days)) / 360.0
+    # Σ (k/ppy + shift) P_k / Σ P_k = the one WAL (core.metrics.wal_years) + shift
+    return float(wal_years(p, periods_per_year=ppy)[0]) + shift
 
 
 def principal_window(principal: Any) -> tuple[int, int]:
-    """First and last 1-based period in which principal is paid (``> 0``).
+    """First and last 1-based period in which principal is paid (``> PRINCIPAL_EPS``, 1e-9).
 
-    Defined as ``(min{k: P_k > 0}, max{k: P_k > 0})``. Raises when no period pays principal.
+    Defined as ``(min{k: P_k > ε}, max{k: P_k > ε})`` by the one implementation,
+    :func:`abs_model.core.metrics.principal_windows`. Raises when no period pays principal
+    (where that function returns ``(0, 0)``).
     """
     p = _vector("principal", principal)
-    paid = np.flatnonzero(p > 0)
-    if paid.size == 0:
+    first, last = principal_windows(p)
+    if int(first[0]) == 0:
         raise must(
             "principal",
-            "no period pays principal > 0, so there is no window",
+            f"no period pays principal > {PRINCIPAL_EPS:g}, so there is no window",
             f"{p.size} periods, max {float(p.max())!r}",
         )
-    return int(paid[0]) + 1, int(paid[-1]) + 1
+    return int(first[0]), int(last[0])
 
 
 # --------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from abs_model.collateral.tape.headers import (
     SEGMENT_COLUMNS,
 )
 from abs_model.core import limits
+from abs_model.core.delinquency import bucket_of_dpd
 from abs_model.core.limits import MAX_NAME_LENGTH
 from abs_model.core.pricing import MAX_TERM
 from abs_model.core.products import PRODUCT_KEYS, PRODUCT_LABELS_ZH
@@ -371,7 +372,7 @@ def _delinquency(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, 
         ok &= (d >= 0) & (d <= MAX_DAYS_PAST_DUE)
         dd = np.where(ok, d, 0)
         out["days_past_due"] = dd
-        bucket = np.ceil(dd / 30.0)
+        bucket = bucket_of_dpd(dd)
     if "bucket" in cols:
         s = df["bucket"]
         if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
@@ -391,7 +392,7 @@ def _delinquency(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, 
                 (b >= 0) & (b <= MAX_POOL_BUCKET) & (bucket != b),
                 "bucket",
                 raw,
-                "must agree with days_past_due (bucket = ceil(dpd / 30))",
+                "must agree with days_past_due (bucket = ⌈dpd / 30⌉, abs_model.core.delinquency.bucket_of_dpd)",
             )
         bucket = b
     if bucket is not None:
