@@ -118,7 +118,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     sweep = stress_sweep(deal)
     from abs_model.analytics.strategies import compare_strategies
 
-    strategies = compare_strategies(deal)
+    strategies = compare_strategies(deal, as_run=True)  # the deal as run first, then the baseline (no strategy)
     written = _write_outputs(result, Path(args.out), lang=args.lang, sweep=sweep, strategies=strategies)
     from abs_model.output import console
 

@@ -1,14 +1,20 @@
 """Compare collection strategies on the same deal (issue: delinquency management).
 
 ``compare_strategies(deal, {"name": CollectionStrategy, ...})`` runs the deal once per strategy
-(and once with none, as ``"baseline"`` unless ``baseline=False``) and returns one row per
-strategy with:
+(and once with no collection strategy at all, as ``"baseline"``, unless ``baseline=False``; with
+``as_run=True`` also once as the deal itself runs, under its own ``collections:`` strategy, as
+``"as run (<its name>)"``, first) and returns one row per strategy with:
 
 - ``npv_collections``: net present value of what the pool pays the deal after collection costs,
   ``Σ_t (principal + fee/interest + prepayment fee + recoveries + late fees to the trust − costs
   paid)_t / (1 + r/12)^t`` at the annual ``discount_rate`` (monthly compounding, period-end cash);
-- ``collection_costs``, ``recoveries``, ``defaults``, ``cumulative_default_rate`` (of the initial
-  pool), ``net_loss_rate``, ``avg_delinquency_30p`` and ``peak_delinquency_30p`` (30+ dpd balance
+- ``collection_costs``, ``recoveries``, ``defaults``; ``cumulative_default_rate`` = Σ defaults over
+  the whole projection / the initial pool balance and ``net_loss_rate`` = Σ net loss / the initial
+  pool balance: the pool's own definitions (:func:`abs_model.core.metrics.cdr_initial_pool`, the
+  last value of the pool frame's columns of the same names, "on initial pool"), so the row of the
+  deal as run equals the pool's figures. The ``baseline`` differs from them only because it drops
+  the deal's own collection strategy (a deal whose strategy restructures arrears defaults less);
+  ``avg_delinquency_30p`` and ``peak_delinquency_30p`` (30+ dpd balance
   over the pool balance; restructured plans are reported apart), ``restructured_entries``,
   ``restructured_redefaults``, ``late_fees`` (collected);
 - ``first_breach_<trigger>``: the first period each trigger is breached (0 if never);
@@ -43,6 +49,7 @@ from abs_model.assumptions.servicing import (
     Restructuring,
     strategy_from_mapping,
 )
+from abs_model.core.metrics import cdr_initial_pool
 from abs_model.deal.model import Deal
 from abs_model.errors import AssumptionError
 from abs_model.projection.engine import trust_late_fees
@@ -78,10 +85,14 @@ def compare_strategies(
     assumptions: Assumptions | None = None,
     discount_rate: float = 0.10,
     baseline: bool = True,
+    as_run: bool = False,
 ) -> pd.DataFrame:
-    """One row per strategy (see module doc for every column)."""
+    """One row per strategy (see module doc for every column); ``as_run=True`` adds the deal as
+    it runs (its own collection strategy) first, when it has one."""
     base = assumptions if assumptions is not None else (deal.assumptions or Assumptions.make())
     runs: dict[str, Assumptions] = {}
+    if as_run and base.collections is not None:
+        runs[f"as run ({base.collections.name})"] = base
     if baseline:
         runs["baseline"] = dataclasses.replace(base, collections=None)
     for name, s in (strategies if strategies is not None else default_strategies()).items():
@@ -105,8 +116,8 @@ def compare_strategies(
             "collection_costs": float(f["collection_costs"].sum()),
             "recoveries": float(f["recoveries"].sum()),
             "defaults": float(f["defaults"].sum()),
-            "cumulative_default_rate": float(f["defaults"].sum() / initial),
-            "net_loss_rate": float(f["net_loss"].sum() / initial),
+            "cumulative_default_rate": float(cdr_initial_pool(f["defaults"].to_numpy(), initial)[-1]),
+            "net_loss_rate": float(cdr_initial_pool(f["net_loss"].to_numpy(), initial)[-1]),
             "avg_delinquency_30p": float(d30[live].mean()) if live.any() else 0.0,
             "peak_delinquency_30p": float(d30.max(initial=0.0)),
             "restructured_entries": float(f["restructured_entries"].sum()),

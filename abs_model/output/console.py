@@ -146,8 +146,8 @@ def sweep_table(sweep: pd.DataFrame, params: Sequence[str], *, metric: str = "lo
 _STRATEGY_COLUMNS: Sequence[tuple[str, str, Callable[[Any], str]]] = (
     ("npv_collections", "NPV after costs, millions", millions),
     ("collection_costs", "Costs, millions", millions),
-    ("cumulative_default_rate", "Cumulative default rate", percent),
-    ("net_loss_rate", "Net loss rate", percent),
+    ("cumulative_default_rate", "Cumulative default rate, on initial pool", percent),
+    ("net_loss_rate", "Net loss rate, on initial pool", percent),
     ("peak_delinquency_30p", "Peak 30+ delinquency", percent),
 )
 
@@ -156,5 +156,10 @@ def strategies_table(strategies: pd.DataFrame) -> str:
     """Collection strategies compared: money in millions, rates as percentages."""
     cols = [c for c in _STRATEGY_COLUMNS if c[0] in strategies.columns]
     header = ["Strategy"] + [h for _, h, _ in cols]
-    rows = [[str(name)] + [f(r[c]) for c, _, f in cols] for name, r in strategies.iterrows()]
+    rows = [[_strategy_name(name)] + [f(r[c]) for c, _, f in cols] for name, r in strategies.iterrows()]
     return text_table(header, rows)
+
+
+def _strategy_name(name: Any) -> str:
+    """The row's name; the baseline says what it is (no collection strategy, not the deal as run)."""
+    return "baseline (no collection strategy)" if str(name) == "baseline" else str(name)

@@ -99,7 +99,7 @@ _REGISTRY: dict[str, Label] = {
     "balance_re_age": _l("Re-aged plans balance", "重新分期余额"),
     "balance_freeze": _l("Frozen plans balance (停息挂账)", "停息挂账余额"),
     "npv_collections": _l("NPV of collections after costs", "扣除费用后回收现值"),
-    "net_loss_rate": _l("Net loss rate", "净损失率", "rate"),
+    "net_loss_rate": _l("Net loss rate (on initial pool)", "净损失率（以初始资产池为分母）", "rate"),
     "avg_delinquency_30p": _l("Average delinquent 30+", "平均逾期30天以上", "rate"),
     "peak_delinquency_30p": _l("Peak delinquent 30+", "最高逾期30天以上", "rate"),
     "excess_spread": _l("Excess spread", "超额利差"),
