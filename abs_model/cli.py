@@ -31,6 +31,7 @@ import pandas as pd
 import abs_model as am
 from abs_model.analytics.strategies import add_compare_command
 from abs_model.cli_surveil import add_surveil_parser
+from abs_model.collateral.tape.mapping import COLUMNS_HELP, column_mapping
 from abs_model.output.safe_text import csv_safe
 
 
@@ -140,6 +141,8 @@ def _load_deal(args: argparse.Namespace) -> Any:
     options: dict[str, Any] = {"encoding": args.encoding, "decimal": args.decimal}
     if args.sheet is not None:
         options["sheet"] = int(args.sheet) if args.sheet.isdigit() else args.sheet
+    if getattr(args, "columns", None):
+        options["columns"] = column_mapping(args.columns, option="--columns")  # abs_model.collateral.tape.mapping
     scale = bool(getattr(args, "scale_tape", False))
     deal = am.load_deal(args.deal, tape=args.tape, tape_options=options, scale_pool=scale)
     if args.tape:
@@ -154,6 +157,7 @@ def _add_tape_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--encoding", help="text encoding of a CSV tape, e.g. gbk (default UTF-8; UTF-16 is recognised)")
     p.add_argument("--sheet", help="XLSX tape: sheet name or 0-based index (default the first sheet)")
     p.add_argument("--decimal", default=".", choices=[".", ","], help="decimal mark of numbers written as text in the tape (default .)")
+    p.add_argument("--columns", metavar="MAPPING", help=COLUMNS_HELP)
 
 
 def _out_folder(value: str) -> str:

@@ -18,6 +18,7 @@ __all__ = [
     "AbsModelError",
     "ActualsError",
     "AssumptionError",
+    "ColumnMappingError",
     "ConservationError",
     "DealError",
     "LiabilityError",
@@ -40,6 +41,11 @@ class AssumptionError(AbsModelError):
 
 class DealError(AbsModelError):
     """A deal definition (YAML or Python objects) is invalid; the message names the path."""
+
+
+class ColumnMappingError(AbsModelError):
+    """A tape column mapping (``--columns``, the deal file's ``pool.columns``) names an unknown
+    field or is malformed; the message names the option and the value received."""
 
 
 class SolverError(AbsModelError):

@@ -48,6 +48,7 @@ DESCRIPTIONS: dict[str, str] = {
     "pool.synthetic": "A synthetic Baitiao-like pool (`am.synthetic_pool`), deterministic by seed.",
     "pool.synthetic.n": "Number of receivables.",
     "pool.synthetic.seed": "Random seed. Default 0.",
+    "pool.columns": "The tape's own column names for the canonical fields, `FIELD: COLUMN` (e.g. `balance: 剩余本金`, `loan_id: 合同编号`); fields are the tape's canonical columns or `balance`, `term`, `dpd`. The CLI's `--columns` overrides it field by field.",
     "pool.scale_to": "Scale every balance so the pool totals this amount (keeps the mix, e.g. to size a demo pool); recorded as `Deal.pool_scale`. A tape given with `--tape` keeps its own balance unless `--scale-tape`.",
     "assumptions": "Base projection assumptions: the keyword options of `Assumptions.make` (table below). Optional; `run(deal, assumptions)` may pass others.",
     "advance_rate": "Notes ÷ pool at closing. When given, tranche sizes must add up to `advance_rate × pool balance`; without it they may not exceed the pool.",

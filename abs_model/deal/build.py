@@ -20,6 +20,7 @@ from abs_model.assumptions.assumptions import Assumptions, RollRates
 from abs_model.collateral.pool import Pool
 from abs_model.collateral.synthetic import synthetic_pool
 from abs_model.collateral.tape import read_tape
+from abs_model.collateral.tape.mapping import column_mapping, merge_column_maps
 from abs_model.deal.checks import assumption_size_problems, plain_document, validate_document
 from abs_model.deal.compressed import CompressedPool
 from abs_model.deal.disclosure import disclosure_from_document
@@ -375,6 +376,9 @@ def _pool_from_spec(
         tape_path = Path(spec["tape"])
         if not tape_path.is_absolute():
             tape_path = base_dir / tape_path
+        if spec.get("columns"):  # the file's mapping; --columns (in options) wins field by field
+            own = column_mapping(spec["columns"], option=f"{source}: pool.columns", base_dir=base_dir)
+            options = {**options, "columns": merge_column_maps(own, options.get("columns"))}
         frame = read_tape(tape_path, cutoff_date=str(cutoff), **options)
         return Pool.from_tape(frame, cutoff_date=cutoff), str(tape_path)
     if "synthetic" in spec:

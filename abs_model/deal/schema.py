@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from abs_model.collateral.tape.mapping import COLUMNS_SCHEMA
 from abs_model.deal.disclosure import PARTIES_SCHEMA, RATING_SCHEMA
 from abs_model.deal.structure_schema import EXTRA_METRICS, EXTRA_PROPERTIES, EXTRA_STEP_SCHEMAS, TRIGGER_PROPERTIES
 
@@ -98,6 +99,7 @@ SCHEMA: dict[str, Any] = {
                     "properties": {"n": {"type": "integer", "minimum": 1}, "seed": {"type": "integer"}},
                 },
                 "scale_to": {"type": "number", "exclusiveMinimum": 0},
+                "columns": COLUMNS_SCHEMA,
             },
         },
         "assumptions": {"type": "object"},

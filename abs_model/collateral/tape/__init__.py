@@ -87,7 +87,9 @@ def read_tape(
     ``source`` is a CSV/TSV/Parquet/XLSX path, a DataFrame, or — with ``query=`` — a SQLAlchemy
     URL (``"sqlite:///tape.db"``; a bare path is taken as a SQLite file) or a DBAPI connection.
     ``columns`` maps the lender's headers to canonical names (Chinese headers in
-    :data:`ZH_COLUMNS` are mapped automatically); ``sheet`` picks an XLSX sheet (name or 0-based
+    :data:`ZH_COLUMNS` are mapped automatically; a header it names that the tape lacks is a
+    problem; :func:`~abs_model.collateral.tape.mapping.column_mapping` builds it from the CLI's
+    ``--columns FIELD=COLUMN,...`` or a YAML file); ``sheet`` picks an XLSX sheet (name or 0-based
     index; default the first); ``encoding`` is the CSV text encoding (default UTF-8, with or
     without BOM, or UTF-16 with its byte-order mark; GBK tapes need ``encoding="gbk"``).
     ``decimal`` is the decimal mark of numbers written as text: ``"."`` (default; ``1,234.5``

@@ -119,6 +119,12 @@ def _rename(df: pd.DataFrame, columns: Mapping[str, str] | None, problems: list[
     for k, v in user.items():
         if v not in allowed:
             problems.append(RowProblem(None, k, v, f"columns= maps to an unknown column; use one of {COLUMNS}"))
+    present = {str(col).strip().lstrip("\ufeff") for col in df.columns}
+    given = getattr(columns, "given", {})
+    for h, v in user.items():
+        if h not in present:
+            shown = ", ".join(sorted(present))
+            problems.append(RowProblem(None, h, given.get(h, v), f"no such column in the tape (its columns: {shown})"))
     new = [_target(str(col), user) for col in df.columns]
     seen: dict[str, str] = {}
     for orig, name in zip(df.columns, new, strict=True):
