@@ -11,7 +11,7 @@ from typing import Literal
 
 __all__ = ["EXCEL_FORMATS", "Format", "Label", "Lang"]
 
-Format = Literal["amount", "rate", "factor", "int", "date", "text"]
+Format = Literal["amount", "rate", "factor", "int", "date", "text", "years"]
 Lang = Literal["en", "zh"]
 
 #: Excel number format per display format.
@@ -19,10 +19,11 @@ EXCEL_FORMATS: Mapping[str, str] = MappingProxyType(
     {
         "amount": "#,##0.00",
         "rate": "0.00%",
-        "factor": "0.0000000",
+        "factor": "0.0000",
         "int": "#,##0",
         "date": "yyyy-mm-dd",
         "text": "@",
+        "years": "0.00",
     }
 )
 

@@ -126,7 +126,7 @@ _REGISTRY: dict[str, Label] = {
     "note_payments": _l("Note payments", "证券兑付", "amount"),
     # per-tranche summary
     "original_balance": _l("Original balance", "初始余额"),
-    "wal_years": _l("WAL (years)", "加权平均期限（年）", "factor"),
+    "wal_years": _l("WAL (years)", "加权平均期限（年）", "years"),
     "first_principal_period": _l("First principal period", "首次还本期", "int"),
     "last_principal_period": _l("Last principal period", "末次还本期", "int"),
     "total_interest": _l("Total interest", "利息合计"),
@@ -135,6 +135,7 @@ _REGISTRY: dict[str, Label] = {
     "interest": _l("Interest", "利息"),
     "loss": _l("Loss", "损失"),
     "loss_pct": _l("Loss %", "损失比例", "rate"),
+    "first_breach": _l("First breach period (0 = never)", "首次触发期次（0 = 未触发）", "int"),
     # fees and accounts
     "fee": _l("Fee", "费用", "text"),
     "accrued": _l("Accrued", "应付"),
@@ -204,7 +205,7 @@ _REGISTRY: dict[str, Label] = {
     "multiple": _l("Coverage multiple", "覆盖倍数", "factor"),
     "yield": _l("Yield", "收益率", "rate"),
     "price": _l("Price", "价格", "factor"),
-    "wal": _l("WAL (years)", "加权平均期限（年）", "factor"),
+    "wal": _l("WAL (years)", "加权平均期限（年）", "years"),
     "cdr_multiple": _l("Default multiple", "违约倍数", "factor"),
     "cpr_multiple": _l("Prepayment multiple", "早偿倍数", "factor"),
     "assumption": _l("Assumption", "假设", "text"),
@@ -387,8 +388,25 @@ _RATE_HINT = re.compile(r"(_rate|_pct|_share|^cpr|^cdr|^smm|^mdr|^yield)", re.IG
 _INT_HINT = re.compile(r"(^count$|_count$|_period$|^period)", re.IGNORECASE)
 
 
+#: Registered keys that prefix a per-class or per-trigger column (``wal_Senior A``,
+#: ``loss_pct_Senior A``, ``first_breach_<trigger>``): the column takes the key's format, and its
+#: label is the key's label followed by the rest of the name.
+_PREFIXES: tuple[str, ...] = ("first_breach", "loss_pct", "wal")
+
+
+def _prefixed(column: object) -> tuple[Label, str] | None:
+    name = str(column)
+    for p in _PREFIXES:
+        if name.startswith(p + "_") and len(name) > len(p) + 1 and p in LABELS:
+            return LABELS[p], name[len(p) + 1 :]
+    return None
+
+
 def _lookup(column: object) -> Label | None:
-    return LABELS.get(str(column))
+    entry = LABELS.get(str(column))
+    if entry is None and (pre := _prefixed(column)) is not None:
+        return Label(f"{pre[0].en}: {pre[1]}", f"{pre[0].zh}：{pre[1]}", pre[0].fmt)
+    return entry
 
 
 def label(column: object, lang: str = "en") -> str:
@@ -416,8 +434,8 @@ def fmt(column: object) -> Format:
 
 
 def excel_format(column: object) -> str:
-    """Excel number format of ``column`` (amount ``#,##0.00``, rate ``0.00%``, factor ``0.0000000``,
-    int ``#,##0``, date ``yyyy-mm-dd``, text ``@``)."""
+    """Excel number format of ``column`` (amount ``#,##0.00``, rate ``0.00%``, factor ``0.0000``,
+    years ``0.00``, int ``#,##0``, date ``yyyy-mm-dd``, text ``@``)."""
     return EXCEL_FORMATS[fmt(column)]
 
 
@@ -433,7 +451,8 @@ def _is_missing(value: Any) -> bool:
 def display(value: Any, column: object, *, kind: Format | None = None) -> str:
     """``value`` formatted for HTML as ``column``'s format says (or as ``kind`` when given).
 
-    amount ``1,234.56``; rate ``12.34%``; factor ``0.9876543``; int ``1,234``; date ``2025-01-31``;
+    amount ``1,234.56``; rate ``12.34%``; factor ``0.9876543``; years ``2.35``; int ``1,234``;
+    date ``2025-01-31``;
     missing values (None/NaN/NaT) show as an em dash; booleans as ✓ / ✗.
     """
     if _is_missing(value):
@@ -457,6 +476,8 @@ def display(value: Any, column: object, *, kind: Format | None = None) -> str:
         return f"{round(x, 4) + 0.0:.2%}"
     if f == "factor":
         return f"{round(x, 7) + 0.0:.7f}"
+    if f == "years":
+        return f"{round(x, 2) + 0.0:.2f}"
     if f == "int":
         return f"{round(x):,d}"
     return f"{round(x, 2) + 0.0:,.2f}"

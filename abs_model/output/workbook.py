@@ -74,6 +74,8 @@ def _summary(book: _Book, result: Any) -> None:
         c = ws.cell(row=i, column=2, value=v)
         if isinstance(v, _dt.date):
             c.number_format = EXCEL_FORMATS["date"]
+        elif isinstance(v, int):
+            c.number_format = EXCEL_FORMATS["int"]
     ws.column_dimensions["A"].width = 24
     s = result.summary()
     if "tranche" not in s.columns:

@@ -233,7 +233,9 @@ def _cell_width(v: Any, f: str) -> float:
         if f == EXCEL_FORMATS["rate"]:
             return len(f"{v:.2%}") + 2
         if f == EXCEL_FORMATS["factor"]:
-            return len(f"{v:.7f}") + 2
+            return len(f"{v:.4f}") + 2
+        if f == EXCEL_FORMATS["years"]:
+            return len(f"{v:.2f}") + 2
         return len(f"{v:,.2f}") + 2
     if isinstance(v, int):
         return len(f"{v:,d}") + 2

@@ -56,7 +56,10 @@ def test_fallback_and_guessed_formats() -> None:
 def test_excel_formats() -> None:
     assert excel_format("closing_balance") == "#,##0.00"
     assert excel_format("cpr") == "0.00%"
-    assert excel_format("factor") == "0.0000000"
+    assert excel_format("factor") == "0.0000"
+    assert excel_format("wal_years") == "0.00" and excel_format("wal_Senior A") == "0.00"
+    assert excel_format("first_breach_Cumulative default") == "#,##0"
+    assert label("loss_pct_Senior A", "zh") == "损失比例：Senior A"
     assert excel_format("count") == "#,##0"
     assert excel_format("date") == "yyyy-mm-dd"
 

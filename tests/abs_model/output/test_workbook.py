@@ -84,7 +84,8 @@ def test_freeze_panes_and_formats(book_path: Path, result: Any) -> None:
         assert ws.cell(row=3, column=c).number_format == excel_format(col), col
     assert excel_format("opening_balance") == "#,##0.00"
     assert excel_format("cpr") == "0.00%"
-    assert excel_format("pool_factor") == "0.0000000"
+    assert excel_format("pool_factor") == "0.0000"  # factors to 4 decimals, WAL to 2
+    assert excel_format("wal_years") == "0.00"
     assert ws.cell(row=2, column=2).number_format == "yyyy-mm-dd"
     # values, not formulas, for model output
     c = h[label("closing_balance")]
@@ -93,7 +94,10 @@ def test_freeze_panes_and_formats(book_path: Path, result: Any) -> None:
     t = wb["Tranches"]
     assert t.freeze_panes == "C2"
     th = _headers(t)
-    assert t.cell(row=2, column=th[label("factor")]).number_format == "0.0000000"
+    assert t.cell(row=2, column=th[label("factor")]).number_format == "0.0000"
+    s = wb["Summary"]
+    wal = next(c for r in s.iter_rows() for c in r if c.value == label("wal_years"))
+    assert s.cell(row=wal.row + 1, column=wal.column).number_format == "0.00"
 
 
 def test_input_cells_styled_apart(book_path: Path) -> None:

@@ -5,6 +5,7 @@ issue's starting point: 86+ pages cut mid-table; 176 for the demo before this se
 from __future__ import annotations
 
 import math
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,6 +14,7 @@ import openpyxl
 import pytest
 
 from abs_model.cli import main
+from abs_model.output.labels import label
 from abs_model.output.workbook_print import CHARS_PER_PAGE, LIVE_SHEETS
 
 MAX_PAGES = 60  # measured 54 for the demo deal (24 periods, 16 sheets)
@@ -48,15 +50,46 @@ def test_pages_wide_by_hand(demo: Path) -> None:
     assert int(ws.page_setup.fitToWidth) == math.ceil(width / CHARS_PER_PAGE) + 1
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed: cannot print to PDF")
-@pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="poppler (pdfinfo) is not installed: cannot count pages")
-def test_demo_pdf_is_bounded(demo: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def demo_pdf(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo workbook printed to PDF by LibreOffice (once for the tests below)."""
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) is not installed: cannot print to PDF")
+    out = tmp_path_factory.mktemp("pdf")
     subprocess.run(
-        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--convert-to", "pdf",
-         "--outdir", str(tmp_path), str(demo)],
+        ["soffice", "--headless", f"-env:UserInstallation=file://{out / 'profile'}", "--convert-to", "pdf",
+         "--outdir", str(out), str(demo)],
         check=True, capture_output=True, timeout=600,
     )
-    info = subprocess.run(["pdfinfo", str(tmp_path / "model.pdf")], check=True, capture_output=True, text=True).stdout
+    return out / "model.pdf"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="poppler (pdfinfo) is not installed: cannot count pages")
+def test_demo_pdf_is_bounded(demo_pdf: Path) -> None:
+    info = subprocess.run(["pdfinfo", str(demo_pdf)], check=True, capture_output=True, text=True).stdout
     pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     assert 16 <= pages <= MAX_PAGES, pages
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler (pdftotext) is not installed: cannot read the PDF")
+def test_printed_numbers_read_as_numbers(demo: Path, demo_pdf: Path) -> None:
+    """As printed: WAL to 2 decimals, factors to 4, rates as %, amounts with thousands
+    separators, and no number anywhere with more than 4 decimals (the Summary showed WAL with 7)."""
+    text = subprocess.run(["pdftotext", "-layout", str(demo_pdf), "-"], check=True, capture_output=True, text=True).stdout
+    assert not re.findall(r"\d\.\d{5,}", text), re.findall(r".*\d\.\d{5,}.*", text)[:5]
+    ws = openpyxl.load_workbook(demo)["Summary"]
+    head = next(r for r in ws.iter_rows() if any(c.value == label("wal_years") for c in r))
+    col = {c.value: c.column for c in head}
+    first = head[0].row + 1
+    wal = ws.cell(row=first, column=col[label("wal_years")]).value
+    balance = ws.cell(row=first, column=col[label("original_balance")]).value
+    coupon = ws.cell(row=first, column=col[label("coupon")]).value
+    name = str(ws.cell(row=first, column=1).value)
+    line = next(ln for ln in text.splitlines() if ln.startswith(name) and f"{balance:,.2f}" in ln)
+    assert f" {wal:.2f} " in f"{line} " and f"{coupon:.2%}" in line, line
+    factors = openpyxl.load_workbook(demo)["Tranches"]
+    fcol = next(c.column for c in factors[1] if c.value == label("factor"))
+    f = factors.cell(row=2, column=fcol).value
+    assert re.search(rf"(?<![\d.]){f:.4f}(?!\d)", text), f
