@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from abs_model.assumptions.conventions import CONVENTION_NAMES, ROUNDINGS
 from abs_model.deal.disclosure import PARTIES_SCHEMA, RATING_SCHEMA
 from abs_model.deal.structure_schema import EXTRA_METRICS, EXTRA_PROPERTIES, EXTRA_STEP_SCHEMAS, TRIGGER_PROPERTIES
 
@@ -100,7 +101,10 @@ SCHEMA: dict[str, Any] = {
                 "scale_to": {"type": "number", "exclusiveMinimum": 0},
             },
         },
-        "assumptions": {"type": "object"},
+        "assumptions": {
+            "type": "object",
+            "properties": {"convention": {"enum": list(CONVENTION_NAMES)}, "rounding": {"enum": list(ROUNDINGS)}},
+        },
         "advance_rate": _rate_incl,
         "tranches": {
             "type": "array",

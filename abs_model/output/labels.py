@@ -486,6 +486,7 @@ _REGISTRY.update(
         "web": _l("Web", "网页", "text"),
         "roll_rate": _l("Roll-rate state machine", "滚动率状态机", "text"),
         "sifma": _l("SIFMA/BMA standard", "SIFMA/BMA 标准口径", "text"),
+        "absbox": _l("absbox / Hastructure order", "absbox / Hastructure 口径", "text"),
         "interest_per_100": _l("Interest per 100", "每百元利息", "factor"),
         "principal_per_100": _l("Principal per 100", "每百元本金", "factor"),
         "collect_interest": _l("Interest collections", "收入回收款", "text"),
