@@ -384,6 +384,8 @@ class Assumptions:
             d["default"] = "none"
         d["recovery"] = f"{self.recovery_rate:.2%} after {self.recovery_lag} month(s)"
         d["unearned_fee_on_prepayment"] = self.unearned_fee
+        if self.rounding == "cents":
+            d["schedule_rounding"] = "billed in cents: principal truncated per instalment, remainder in the last"
         d["servicing_fee"] = f"{self.servicing_fee:.4%} a year"
         d["stress"] = f"prepay ×{self.prepay_multiplier:g}, default ×{self.default_multiplier:g}"
         if self.collections is not None:

@@ -215,6 +215,7 @@ _REGISTRY: dict[str, Label] = {
     "recovery_rate": _l("Recovery rate", "回收率", "rate"),
     "recovery_lag": _l("Recovery lag (months)", "回收滞后（月）", "int"),
     "unearned_fee_on_prepayment": _l("Unearned fee on prepayment", "早偿未实现费用处理", "text"),
+    "schedule_rounding": _l("Instalment schedules", "还款计划取整", "text"),
     "servicing_fee": _l("Servicing fee", "资产服务费", "text"),
     "stress": _l("Stress", "压力情景", "text"),
     "segment_overrides": _l("Segment overrides", "分组假设", "text"),

@@ -135,6 +135,7 @@ def project_lines(
         flat_fee=lines.flat_fee[order],
         count=lines.count[order],
         group=lines.group[order],
+        billed=None if lines.billed is None else lines.billed.take(order),
     )
     out = _project_sorted(sorted_lines, assumptions, prepay_mult=prepay_mult, default_mult=default_mult,
                           recovery_mult=recovery_mult, keep_lines=keep_lines, horizon=horizon)

@@ -26,3 +26,9 @@ def test_cli_assumptions_file_switches_to_absbox(tmp_path: Path, capsys: pytest.
     assert main(["validate", str(DEAL), "--assumptions", str(over)]) == 0
     out = capsys.readouterr()
     assert "the default convention changes from roll_rate (deal) to absbox" in out.out + out.err
+
+
+def test_deal_file_assumptions_bill_in_cents() -> None:
+    a = assumptions_from_document({"cdr": 0.03, "rounding": "cents"}, source="deal.yaml")
+    assert a.rounding == "cents" and a.describe()["schedule_rounding"].startswith("billed in cents")
+    assert assumptions_from_document({"cdr": 0.03}, source="deal.yaml").rounding == "exact"

@@ -5,18 +5,25 @@ survivors, then the instalment's principal and fee scaled by the survival factor
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tests.abs_model.projection.reference_loop import instalments
+
+Schedule = Callable[[str, int, float, float, float], tuple[list[float], list[float]]]
 
 COLUMNS = ("opening_balance", "defaults", "prepayment", "prepay_base", "scheduled_principal", "fee_interest",
            "prepayment_fee", "closing_balance")
 
 
-def absbox_reference(loans: list[dict], *, smm: float, mdr: float, horizon: int, unearned_fee: str = "waived") -> dict[str, list[float]]:
-    """Pool totals per period 0..horizon (period 0 all zero but the closing balance)."""
+def absbox_reference(
+    loans: list[dict], *, smm: float, mdr: float, horizon: int, unearned_fee: str = "waived", schedule: Schedule = instalments
+) -> dict[str, list[float]]:
+    """Pool totals per period 0..horizon (period 0 all zero but the closing balance).
+    ``schedule(product, n, balance, original, rate)`` gives each loan's (principal, fee) lists."""
     tot = {c: [0.0] * (horizon + 1) for c in COLUMNS}
     for ln in loans:
         n = ln["remaining_term"]
-        prin, fee = instalments(ln["product"], n, ln["current_principal"], ln["original_principal"], ln["rate"])
+        prin, fee = schedule(ln["product"], n, ln["current_principal"], ln["original_principal"], ln["rate"])
         sched = [ln["current_principal"]]
         for p in prin:
             sched.append(sched[-1] - p)
@@ -32,7 +39,7 @@ def absbox_reference(loans: list[dict], *, smm: float, mdr: float, horizon: int,
             flat = ln["product"] in ("flat_fee", "bullet")
             unearned = sum(fee[t - 1 :]) if flat and t <= n else 0.0
             if unearned_fee == "one_period":
-                unearned = min(unearned, ln["rate"] * ln["original_principal"])
+                unearned = min(unearned, fee[0] if flat else 0.0)
             share = pp / sched[k - 1] if t <= n and sched[k - 1] > 0 else 0.0
             tot["opening_balance"][t] += pb
             tot["defaults"][t] += d
