@@ -39,7 +39,7 @@ from abs_model.core.products import PRODUCT_KEYS, Product
 from abs_model.core.schedule import ScheduleShape
 from abs_model.errors import must
 
-__all__ = ["BilledSchedules", "InstalmentSchedule", "billed_schedules", "instalment_schedule"]
+__all__ = ["BilledSchedules", "InstalmentSchedule", "billed_schedules", "instalment_schedule", "merge_billed"]
 
 _CENT = Decimal("0.01")
 
@@ -234,3 +234,25 @@ def billed_schedules(
         out_bal[:, k] = np.bincount(idx, weights=left, minlength=L)
         out_fee[:, k] = np.bincount(idx, weights=fee_cum / 100.0, minlength=L)
     return BilledSchedules(out_bal, out_fee, np.bincount(idx, weights=fee_c / 100.0, minlength=L))
+
+
+def merge_billed(parts: list[BilledSchedules | None], group: np.ndarray, groups: int) -> BilledSchedules | None:
+    """Lines of several sets merged into ``groups`` lines (``group``: the merged line of each
+    input line, in the order of the parts): their tables added (padded flat to the longest).
+    None when no part is billed in cents; a mix of billed and exact parts is refused."""
+    if all(p is None for p in parts):
+        return None
+    if any(p is None for p in parts):
+        raise must("rounding", "all sets of lines merged must be billed the same way (all 'cents' or all 'exact')", "a mix")
+    billed = [p for p in parts if p is not None]
+    width = max(p.balance.shape[1] for p in billed)
+
+    def pad(a: np.ndarray) -> np.ndarray:
+        return np.pad(a, ((0, 0), (0, width - a.shape[1])), mode="edge") if a.shape[1] < width else a
+
+    out_bal = np.zeros((groups, width))
+    out_fee = np.zeros((groups, width))
+    np.add.at(out_bal, group, np.concatenate([pad(p.balance) for p in billed]))
+    np.add.at(out_fee, group, np.concatenate([pad(p.fee) for p in billed]))
+    flat = np.bincount(group, weights=np.concatenate([p.flat for p in billed]), minlength=groups)
+    return BilledSchedules(out_bal, out_fee, flat)
