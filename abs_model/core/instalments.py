@@ -30,6 +30,7 @@ and ends at 0.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
@@ -184,6 +185,28 @@ class BilledSchedules:
         return np.where(self.flat > 0, self.fee[:, -1] - self.fee[rows, kk], 0.0)
 
 
+def _instalments(
+    prod: np.ndarray, p_c: np.ndarray, n: np.ndarray, r: np.ndarray, fee_c: np.ndarray, until: int
+) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+    """Instalments ``k = 1 … until`` of receivables of ``p_c`` cents over ``n`` (module doc):
+    yields ``k``, principal and fee/interest billed (cents, 0 past ``n``; the last instalment takes
+    all that is left) and the cents left after it."""
+    flat_p = (prod == Product.FLAT_FEE) | (prod == Product.BULLET)
+    level = prod == Product.LEVEL_PAYMENT
+    n_safe = np.maximum(n, 1).astype(np.float64)
+    part = np.where(prod == Product.BULLET, 0.0, _trunc(p_c / n_safe))
+    annuity = np.where(r > 0, r / (1.0 - (1.0 + np.where(r > 0, r, 1.0)) ** -n_safe), 1.0 / n_safe)
+    payment = _half_up(p_c * annuity)
+    left = p_c.copy()
+    for k in range(1, until + 1):
+        live = k <= n
+        interest = np.where(live, np.where(flat_p, fee_c, _half_up(r * left)), 0.0)
+        prin = np.where(level, np.minimum(payment - interest, left), part)
+        prin = np.where(k == n, left, np.where(live, prin, 0.0))
+        left = left - prin
+        yield k, prin, interest, left
+
+
 def billed_schedules(
     *,
     product: np.ndarray,
@@ -191,6 +214,8 @@ def billed_schedules(
     balance: np.ndarray,
     rate: np.ndarray,
     flat_fee: np.ndarray,
+    original_balance: np.ndarray | None = None,
+    original_term: np.ndarray | None = None,
     line: np.ndarray | None = None,
     lines: int | None = None,
 ) -> BilledSchedules:
@@ -200,7 +225,11 @@ def billed_schedules(
     ``rate``: the annual nominal rate of ``level_payment`` / ``equal_principal``; ``flat_fee``:
     the flat fee per instalment in money (``f × original principal``) of ``flat_fee`` / ``bullet``.
     Defined per receivable as in :func:`instalment_schedule` with ``cents=True``, except that the
-    last instalment repays the exact remaining balance (so the sum is the balance given).
+    last instalment repays the exact remaining balance (so the sum is the balance given). With
+    ``original_balance`` and ``original_term``, a seasoned receivable whose balance is its
+    original bill's balance after ``original_term − n`` instalments (to the cent) keeps billing
+    that original schedule (the lender's instalment, not one recomputed from the balance);
+    otherwise its ``n`` instalments are billed afresh on its balance.
     """
     prod = np.asarray(product, dtype=np.int64)
     n_i = np.asarray(n, dtype=np.int64)
@@ -210,29 +239,37 @@ def billed_schedules(
     L = N if lines is None else int(lines)
     K = int(n_i.max(initial=0))
     flat_p = (prod == Product.FLAT_FEE) | (prod == Product.BULLET)
-    level = prod == Product.LEVEL_PAYMENT
     r = np.where(flat_p, 0.0, np.asarray(rate, dtype=np.float64) / 12.0)
-    p_c = _half_up(bal * 100.0)
-    n_safe = np.maximum(n_i, 1).astype(np.float64)
-    part = np.where(prod == Product.BULLET, 0.0, _trunc(p_c / n_safe))
-    annuity = np.where(r > 0, r / (1.0 - (1.0 + np.where(r > 0, r, 1.0)) ** -n_safe), 1.0 / n_safe)
-    payment = _half_up(p_c * annuity)
     fee_c = np.where(flat_p, _half_up(np.asarray(flat_fee, dtype=np.float64) * 100.0), 0.0)
-    out_bal = np.zeros((L, K + 1))
-    out_fee = np.zeros((L, K + 1))
-    out_bal[:, 0] = np.bincount(idx, weights=bal, minlength=L)
-    left_c, paid_c, fee_cum = p_c.copy(), np.zeros(N), np.zeros(N)
-    for k in range(1, K + 1):
-        live = k <= n_i
-        interest = np.where(flat_p, fee_c, _half_up(r * left_c))
-        prin = np.where(level, np.minimum(payment - interest, left_c), part)
-        prin = np.where(live & (k < n_i), prin, 0.0)
-        left_c -= prin
-        paid_c += prin
-        fee_cum += np.where(live, interest, 0.0)
-        left = np.where(k >= n_i, 0.0, bal - paid_c / 100.0)
-        out_bal[:, k] = np.bincount(idx, weights=left, minlength=L)
-        out_fee[:, k] = np.bincount(idx, weights=fee_cum / 100.0, minlength=L)
+    b_c = _half_up(bal * 100.0)
+    p_c, terms, offset = b_c, n_i, np.zeros(N, dtype=np.int64)
+    if original_balance is not None and original_term is not None:
+        o_c = _half_up(np.asarray(original_balance, dtype=np.float64) * 100.0)
+        o_n = np.asarray(original_term, dtype=np.int64)
+        paid = o_n - n_i
+        at = np.where(paid == 0, o_c, np.nan)  # the original bill's balance after `paid` instalments
+        for k, _, _, left in _instalments(prod, o_c, o_n, r, fee_c, int(paid.max(initial=0))):
+            at = np.where(paid == k, left, at)
+        on_bill = (paid >= 0) & (np.abs(at - b_c) < 0.5)
+        p_c, terms, offset = np.where(on_bill, o_c, b_c), np.where(on_bill, o_n, n_i), np.where(on_bill, paid, 0)
+    prin_m = np.zeros(L * (K + 1))
+    fee_m = np.zeros(L * (K + 1))
+    paid_c = np.zeros(N)
+    for k, prin, interest, _ in _instalments(prod, p_c, terms, r, fee_c, int(terms.max(initial=0))):
+        j = k - offset  # the instalment's number from the cut-off
+        on = (j >= 1) & (j <= n_i)
+        if not on.any():
+            continue
+        money = np.where(j == n_i, bal - paid_c / 100.0, prin / 100.0)  # the last repays the exact balance
+        at_j = idx[on] * (K + 1) + j[on]
+        prin_m += np.bincount(at_j, weights=money[on], minlength=L * (K + 1))
+        fee_m += np.bincount(at_j, weights=interest[on] / 100.0, minlength=L * (K + 1))
+        paid_c += np.where(on, prin, 0.0)
+    out_bal = np.bincount(idx, weights=bal, minlength=L)[:, None] - np.cumsum(prin_m.reshape(L, K + 1), axis=1)
+    n_line = np.zeros(L, dtype=np.int64)
+    np.maximum.at(n_line, idx, n_i)
+    out_bal[np.arange(K + 1)[None, :] >= n_line[:, None]] = 0.0  # repaid by the line's longest n
+    out_fee = np.cumsum(fee_m.reshape(L, K + 1), axis=1)
     return BilledSchedules(out_bal, out_fee, np.bincount(idx, weights=fee_c / 100.0, minlength=L))
 
 

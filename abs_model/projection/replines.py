@@ -194,7 +194,8 @@ def _rep_lines_hashed(pool: Pool, assumptions: Assumptions) -> Lines:
 
 def _billed(pool: Pool, assumptions: Assumptions, line_of_loan: np.ndarray, lines: Lines) -> Lines:
     """Under ``rounding="cents"``, the lines with every receivable's schedule billed in cents
-    (:func:`abs_model.core.instalments.billed_schedules`) summed per line; else unchanged."""
+    (:func:`abs_model.core.instalments.billed_schedules`: a seasoned receivable still on its
+    original bill keeps it) summed per line; else unchanged."""
     if assumptions.rounding != "cents":
         return lines
     billed = billed_schedules(
@@ -203,6 +204,8 @@ def _billed(pool: Pool, assumptions: Assumptions, line_of_loan: np.ndarray, line
         balance=pool.current_principal,
         rate=pool.rate,
         flat_fee=_flat_fee(pool),
+        original_balance=pool.original_principal,
+        original_term=pool.original_term,
         line=line_of_loan,
         lines=len(lines),
     )

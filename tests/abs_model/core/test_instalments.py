@@ -132,3 +132,25 @@ def test_billed_schedules_equal_the_decimal_schedule_of_each_receivable_and_sum_
     for j in (0, 1):
         np.testing.assert_allclose(two.balance[j], b.balance[line == j].sum(0), rtol=1e-12, atol=1e-9)
         np.testing.assert_allclose(two.fee[j], b.fee[line == j].sum(0), rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("product", ["flat_fee", "level_payment", "equal_principal", "bullet"])
+def test_a_seasoned_receivable_on_its_bill_continues_the_original_schedule(product: str) -> None:
+    from abs_model.core.instalments import billed_schedules
+    from abs_model.core.products import Product
+
+    rate = 0.0075 if product in ("flat_fee", "bullet") else 0.18
+    for original, term, paid in ((100.0, 7, 4), (1234.56, 12, 5), (99_999.99, 24, 23), (0.05, 3, 1)):
+        bill = instalment_schedule(original, term, product, 0.0 if product in ("flat_fee", "bullet") else rate, cents=True)
+        current = float(bill.balance[paid - 1])
+        if current == 0.0:
+            continue
+        n = term - paid
+        flat = rate * original if product in ("flat_fee", "bullet") else 0.0
+        b = billed_schedules(product=np.array([int(Product.from_key(product))]), n=np.array([n]), balance=np.array([current]),
+                             rate=np.array([rate]), flat_fee=np.array([flat]), original_balance=np.array([original]),
+                             original_term=np.array([term]))
+        # the rest of the original bill, instalment by instalment
+        np.testing.assert_allclose(-np.diff(b.balance[0]), bill.principal[paid:], rtol=0, atol=1e-9)
+        if product not in ("flat_fee", "bullet"):
+            np.testing.assert_allclose(np.diff(b.fee[0]), bill.fee[paid:], rtol=0, atol=1e-9)

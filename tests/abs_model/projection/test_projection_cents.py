@@ -128,3 +128,26 @@ def test_repline_equals_loan_level_in_cents(loans: list[dict], convention: str, 
         np.testing.assert_allclose(loan.frame[col].to_numpy(), rep[col].to_numpy(), rtol=REL, atol=REL * scale, err_msg=col)
     # the loan-level closing balances add up to the pool's
     np.testing.assert_allclose(np.asarray(loan.line_balances).sum(0), rep["closing_balance"].to_numpy(), rtol=REL, atol=REL * scale)
+
+
+def seasoned(current: float) -> Pool:
+    return Pool.from_arrays(
+        loan_id=["s"],
+        original_principal=[100.0],
+        current_principal=[current],
+        original_term=[7],
+        remaining_term=[3],
+        product=["flat_fee"],
+        rate=[0.0],
+    )
+
+
+def test_a_seasoned_receivable_keeps_billing_its_original_instalment() -> None:
+    # RMB 100.00 over 7 is billed 14.28 six times and 14.32 last (100 − 6 × 14.28). After four
+    # instalments it owes 42.88 over 3: the lender goes on billing 14.28, 14.28, 14.32 — not
+    # 42.88 / 3 truncated (14.29, 14.29, 14.30).
+    f = project(seasoned(42.88), Assumptions.make(rounding="cents")).frame
+    assert f.loc[1:3, "scheduled_principal"].tolist() == pytest.approx([14.28, 14.28, 14.32], abs=1e-9)
+    # a balance off the original bill (42.00 after 4 of 7) is billed afresh: 42.00 / 3 = 14.00
+    f = project(seasoned(42.0), Assumptions.make(rounding="cents")).frame
+    assert f.loc[1:3, "scheduled_principal"].tolist() == pytest.approx([14.0, 14.0, 14.0], abs=1e-9)
