@@ -195,7 +195,11 @@ ASSUMPTION_DESCRIPTIONS: dict[str, str] = {
     "collections": "A collection strategy (stages, restructuring plans — `spread_arrears`, `re_age`, `freeze`, one mapping each in a list — charge-off path); a mapping in YAML, `am.CollectionStrategy` in Python. Needs `roll_rates`.",
     "max_age": "Longest loan age tabulated for age-indexed curves (PSA, ABS, SDA).",
     "late_fees": "Late fees / penalty interest (违约金): `daily_rate` on the amount due and unpaid, `grace_days`, `apr_cap`, `waived_share`, `to_trust`, `product_rates`; a mapping in YAML, `am.LateFees` in Python. Needs `roll_rates`.",
+    "convention": "Projection convention by name: `sifma` (default without `roll_rates`), `roll_rate` (with them) or `absbox` (the Hastructure order: defaults first on the performing balance, prepayment on the survivors before the instalment, scheduled principal and fee scaled by the survival factor; docs/coming_from_absbox.md).",
+    "rounding": "Instalment schedules: `exact` (closed forms) or `cents` (each receivable billed in cents as lenders bill: principal truncated to the cent per instalment, the remainder in the last one; fees and interest rounded half-up).",
 }
+DESCRIPTIONS["assumptions.convention"] = ASSUMPTION_DESCRIPTIONS["convention"]
+DESCRIPTIONS["assumptions.rounding"] = ASSUMPTION_DESCRIPTIONS["rounding"]
 
 _PHASES = tuple(SCHEMA["properties"]["waterfalls"]["properties"])
 #: The collection-account pots a step may draw on (the schema's ``source`` values).

@@ -32,6 +32,7 @@ from abs_model.analytics.executors import map_chunks
 from abs_model.assumptions.assumptions import Assumptions
 from abs_model.collateral.pool import Pool
 from abs_model.collateral.tape import read_tape
+from abs_model.core.instalments import merge_billed
 from abs_model.errors import AbsModelError, RowProblem, TapeError, must
 from abs_model.projection.cashflows import PoolCashflows
 from abs_model.projection.engine import project_lines
@@ -98,7 +99,9 @@ def merge_lines(parts: Sequence[Lines]) -> Lines:
     frame = pd.DataFrame(cols)
     summed = frame.groupby(list(KEY_FIELDS), sort=True, as_index=False)[list(SUM_FIELDS)].sum()
     dtypes = {f: parts[0].__getattribute__(f).dtype for f in (*KEY_FIELDS, *SUM_FIELDS)}
-    return Lines(**{f: summed[f].to_numpy().astype(dtypes[f]) for f in (*KEY_FIELDS, *SUM_FIELDS)})
+    group = frame.groupby(list(KEY_FIELDS), sort=True).ngroup().to_numpy()  # schedules billed in cents add up too
+    billed = merge_billed([p.billed for p in parts], group, len(summed))
+    return Lines(**{f: summed[f].to_numpy().astype(dtypes[f]) for f in (*KEY_FIELDS, *SUM_FIELDS)}, billed=billed)
 
 
 def _compress_partition(assumptions: Assumptions, cutoff_date: Any, path: str) -> _Part:

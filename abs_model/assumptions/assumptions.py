@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from abs_model.assumptions.conventions import check_convention, check_rounding
 from abs_model.assumptions.servicing import CollectionStrategy, LateFees, strategy_from_mapping
 from abs_model.core import rates
 from abs_model.core.limits import MAX_PERIODS, MAX_RECOVERY_LAG
@@ -241,6 +242,8 @@ class Assumptions:
     collections: CollectionStrategy | None = None
     labels: Mapping[str, str] = field(default_factory=FrozenMap)
     late_fees: LateFees | None = None
+    named_convention: str | None = None  # convention given by name (assumptions/conventions.py)
+    rounding: str = "exact"  # "cents": schedules billed in cents (core/instalments.py)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -272,6 +275,8 @@ class Assumptions:
         collections: CollectionStrategy | Mapping[str, Any] | None = None,
         max_age: int = 480,
         late_fees: LateFees | Mapping[str, Any] | None = None,
+        convention: str | None = None,
+        rounding: str = "exact",
     ) -> Assumptions:
         """Normalise any supported way of stating assumptions into one :class:`Assumptions`.
 
@@ -282,7 +287,9 @@ class Assumptions:
         performing balance), ``cumulative_default`` + ``default_timing`` (Chinese 累计违约率),
         or ``roll_rates`` (an 8×8 or (M, 8, 8) matrix, or a :class:`RollRates`).
         ``collections`` (a :class:`CollectionStrategy` or its mapping) and ``late_fees`` (a
-        :class:`LateFees` or its mapping) need the roll-rate convention.
+        :class:`LateFees` or its mapping) need the roll-rate convention. ``convention`` names one
+        (``"absbox"``, ``"sifma"``, ``"roll_rate"``) and ``rounding`` (``"exact"`` / ``"cents"``)
+        the schedules' billing (see :mod:`abs_model.assumptions.conventions`).
         """
         ages = np.arange(1, max_age + 1)
         pre = _prepayment(cpr=cpr, smm=smm, psa=psa, abs_speed=abs_speed, ages=ages)
@@ -321,13 +328,16 @@ class Assumptions:
             horizon=horizon,
             collections=collections,
             late_fees=late,
+            named_convention=check_convention(convention, roll=rr is not None),
+            rounding=check_rounding(rounding),
         )
 
     # ------------------------------------------------------------------ derived
     @property
     def convention(self) -> str:
-        """``"roll_rate"`` when a roll-rate matrix drives delinquency, else ``"sifma"``."""
-        return "roll_rate" if self.roll_rates is not None else "sifma"
+        """The convention named in ``make(convention=…)`` (e.g. ``"absbox"``), else ``"roll_rate"``
+        when a roll-rate matrix drives delinquency, else ``"sifma"``."""
+        return self.named_convention or ("roll_rate" if self.roll_rates is not None else "sifma")
 
     @property
     def default_bucket(self) -> int:
@@ -374,6 +384,8 @@ class Assumptions:
             d["default"] = "none"
         d["recovery"] = f"{self.recovery_rate:.2%} after {self.recovery_lag} month(s)"
         d["unearned_fee_on_prepayment"] = self.unearned_fee
+        if self.rounding == "cents":
+            d["schedule_rounding"] = "billed in cents: principal truncated per instalment, remainder in the last"
         d["servicing_fee"] = f"{self.servicing_fee:.4%} a year"
         d["stress"] = f"prepay ×{self.prepay_multiplier:g}, default ×{self.default_multiplier:g}"
         if self.collections is not None:

@@ -20,6 +20,10 @@ level_payment       ((1+r)^n − (1+r)^kc) / ((1+r)^n − 1)     B · (kc · A �
 
 ``B`` is the line's current principal. ``A`` is numpy-financial's ``pmt`` per unit of principal
 (``-npf.pmt(r, n, 1)``); with ``r = 0`` the level-payment line is the linear schedule.
+
+These are the exact (unrounded) schedules. Under ``Assumptions.make(rounding="cents")`` the
+projection uses each receivable's schedule as billed in cents instead, tabulated per line by
+:func:`abs_model.core.instalments.billed_schedules` (``Lines.billed``), in the same weights.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ def compression_key(assumptions: Assumptions) -> tuple[object, ...]:
     """What rep-line compression reads from the assumptions: the segment overrides' (column,
     value) pairs in order and whether the roll-rate convention is used."""
     overrides = tuple((o.column, repr(o.value)) for o in assumptions.segment_overrides)
-    return (overrides, assumptions.roll_rates is None)
+    return (overrides, assumptions.roll_rates is None, assumptions.rounding)
 
 
 @dataclass(frozen=True, slots=True)

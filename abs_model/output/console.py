@@ -118,7 +118,8 @@ def deal_summary(result: DealResult) -> str:
 
 
 def _convention(conv: str) -> str:
-    return {"roll_rate": "roll-rate convention", "sifma": "SIFMA/BMA standard convention"}.get(conv, conv)
+    return {"roll_rate": "roll-rate convention", "sifma": "SIFMA/BMA standard convention",
+            "absbox": "absbox (Hastructure) convention"}.get(conv, conv)
 
 
 def _breach(df: pd.DataFrame) -> str:

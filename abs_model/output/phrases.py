@@ -117,6 +117,13 @@ _PHRASES: dict[str, Label] = {
     ),
     "convention_roll_rate": _l("roll-rate state machine", "滚动率状态机", "text"),
     "convention_sifma": _l("SIFMA/BMA standard", "SIFMA/BMA 标准口径", "text"),
+    "absbox": _l(
+        "absbox / Hastructure order: defaults first on the performing balance, prepayment on the "
+        "survivors before the instalment, scheduled principal and fee scaled by the survival factor.",
+        "absbox / Hastructure 口径：先按正常余额计违约，再对存续余额计早偿（在当期还款之前），计划本金和费用按存续系数缩放。",
+        "text",
+    ),
+    "convention_absbox": _l("absbox / Hastructure order", "absbox / Hastructure 口径", "text"),
     "balances": _l("Balances", "余额", "text"),
     "rates": _l("Rates", "比率", "text"),
     "trigger_statement": _l("Trigger statement", "触发事件说明", "text"),

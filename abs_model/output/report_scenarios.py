@@ -186,14 +186,14 @@ def assumptions_section(result: DealResult, lang: str) -> dict[str, Any]:
         source = phrase("source_python", lang)
     return {
         "convention": phrase(f"convention_{conv}", lang) if f"convention_{conv}" in _CONVENTIONS else conv,
-        "convention_text": phrase(conv, lang) if conv in ("roll_rate", "sifma") else conv,
+        "convention_text": phrase(conv, lang) if conv in ("roll_rate", "sifma", "absbox") else conv,
         "sentences": assumption_sentences(a, lang),
         "roll_rates": _roll_matrix(result, lang),
         "roll_rate_source": phrase("roll_rate_source", lang, source=source),
     }
 
 
-_CONVENTIONS = frozenset({"convention_roll_rate", "convention_sifma"})
+_CONVENTIONS = frozenset({"convention_roll_rate", "convention_sifma", "convention_absbox"})
 
 
 def input_files(result: DealResult) -> list[tuple[str, str]]:

@@ -151,6 +151,7 @@ class PeriodStep:
     entering: np.ndarray | None
     entry_bal: np.ndarray
     late: LateFeeFlows | None = None
+    prepay_at: Weights | None = None  # weights the prepaid share is valued at (None: after the instalment)
 
 
 class Convention(Protocol):

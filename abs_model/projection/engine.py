@@ -31,7 +31,7 @@ from abs_model.assumptions.servicing import LateFees
 from abs_model.collateral.pool import Pool
 from abs_model.core.products import Product
 from abs_model.errors import AssumptionError
-from abs_model.projection import recoveries, roll_rate, sifma
+from abs_model.projection import absbox, recoveries, roll_rate, sifma
 from abs_model.projection.cashflows import FIELDS, PoolCashflows
 from abs_model.projection.context import Context, Convention, PeriodStep, make_context, scenario_multiples
 from abs_model.projection.groups import StateGroups, Weights, WeightTables, state_groups, weight_tables
@@ -135,6 +135,7 @@ def project_lines(
         flat_fee=lines.flat_fee[order],
         count=lines.count[order],
         group=lines.group[order],
+        billed=None if lines.billed is None else lines.billed.take(order),
     )
     out = _project_sorted(sorted_lines, assumptions, prepay_mult=prepay_mult, default_mult=default_mult,
                           recovery_mult=recovery_mult, keep_lines=keep_lines, horizon=horizon)
@@ -256,6 +257,7 @@ def _tables_and_plans(lines: Lines, groups: StateGroups, ctx: Context, *, keep_l
 CONVENTIONS: dict[str, Callable[[Context], Convention]] = {
     "roll_rate": roll_rate.build,
     "sifma": sifma.build,
+    "absbox": absbox.build,
 }
 
 
@@ -287,10 +289,11 @@ def _book(tot: dict[str, np.ndarray], t: int, step: PeriodStep, plan: PlanFlows 
         p_open, p_prin, p_fee, p_def = plan.opening, plan.principal, plan.fee, plan.defaults
     if step.late is not None:
         _book_late_fees(tot, t, step)
-    tot["prepayment_fee"][:, t] = (step.prepay_frac * wa.U).sum(-1)
+    pw = wa if step.prepay_at is None else step.prepay_at
+    tot["prepayment_fee"][:, t] = (step.prepay_frac * pw.U).sum(-1)
     tot["opening_balance"][:, t] = step.open_bal.sum(-1) + p_open
     tot["scheduled_principal"][:, t] = step.sched_prin.sum(-1) + p_prin
-    tot["prepayment"][:, t] += (step.prepay_frac * wa.S[0]).sum(-1)
+    tot["prepayment"][:, t] += (step.prepay_frac * pw.S[0]).sum(-1)
     tot["fee_interest"][:, t] = step.fee.sum(-1) + p_fee
     tot["defaults"][:, t] = step.default_bal.sum(-1) + p_def
     tot["prepay_base"][:, t] += step.prepay_base.sum(-1)

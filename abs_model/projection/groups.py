@@ -165,8 +165,11 @@ def weight_tables(
     ages = {N: _ReAgeBuilder(taus.size, G, horizon) for N in sorted(set(re_age))}
     for i_tau, tau in enumerate(taus):
         k = np.minimum(np.maximum(groups.b0_line + float(tau), 0.0), n_f)
-        s_l = sched.balance_factor(k, clipped=True)
-        phi = sched.fee_cumulative(k, s_l, clipped=True)
+        if lines.billed is None:
+            s_l = sched.balance_factor(k, clipped=True)
+            phi = sched.fee_cumulative(k, s_l, clipped=True)
+        else:  # billed in cents: the lines' own tables (core/instalments.py)
+            s_l, phi = lines.billed.at(k)
         WS[i_tau] = groups.sum(bal * s_l)
         WF[i_tau] = groups.sum(phi)
         if RS is not None and RF is not None and late_rate is not None:
@@ -177,8 +180,9 @@ def weight_tables(
         # receivables with a balance left; when every line is one receivable, the flags are the count
         WC[i_tau] = groups.sum(k < n_f) if unit_counts else groups.sum(lines.count * (k < n_f))
         if unearned_fee != "waived":
-            u = sched.fee_remaining(k)
-            WU[i_tau] = groups.sum(np.minimum(u, sched.flat_fee) if one_period else u)
+            u = sched.fee_remaining(k) if lines.billed is None else lines.billed.fee_remaining(k)
+            flat = sched.flat_fee if lines.billed is None else lines.billed.flat
+            WU[i_tau] = groups.sum(np.minimum(u, flat) if one_period else u)
         if keep_lines:
             keep[int(tau)] = s_l
     tables = {N: b.table() for N, b in ages.items()} if ages else None

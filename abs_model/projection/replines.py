@@ -13,6 +13,7 @@ a check: both paths give identical pool cash flows).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,7 @@ import pandas as pd
 
 from abs_model.assumptions.assumptions import Assumptions
 from abs_model.collateral.pool import Pool
+from abs_model.core.instalments import BilledSchedules, billed_schedules
 from abs_model.core.products import Product
 
 
@@ -37,6 +39,7 @@ class Lines:
     flat_fee: np.ndarray  # Σ fee × original principal (money per instalment)
     count: np.ndarray
     group: np.ndarray  # assumption segment code (bit mask of matching overrides)
+    billed: BilledSchedules | None = None  # schedules billed in cents (rounding="cents"), else None
 
     def __len__(self) -> int:
         return len(self.balance)
@@ -81,7 +84,7 @@ def _flat_fee(pool: Pool) -> np.ndarray:
 
 def loan_lines(pool: Pool, assumptions: Assumptions) -> Lines:
     """One line per receivable."""
-    return Lines(
+    return _billed(pool, assumptions, np.arange(pool.n), Lines(
         product=pool.product,
         original_term=pool.original_term,
         n=pool.remaining_term.astype(np.int64) + _missed(pool.bucket, assumptions),
@@ -92,7 +95,7 @@ def loan_lines(pool: Pool, assumptions: Assumptions) -> Lines:
         flat_fee=_flat_fee(pool),
         count=np.ones(pool.n),
         group=override_groups(pool, assumptions),
-    )
+    ))
 
 
 def rep_lines(pool: Pool, assumptions: Assumptions) -> Lines:
@@ -140,7 +143,7 @@ def rep_lines(pool: Pool, assumptions: Assumptions) -> Lines:
     rest, t_code = np.divmod(rest, n_terms)
     p_code, bucket = np.divmod(rest, 8)
     original_term = present[t_code] if present.size else np.ones_like(t_code)
-    return Lines(
+    return _billed(pool, assumptions, np.searchsorted(nz, key), Lines(
         product=p_code.astype(np.int8),
         original_term=original_term.astype(np.int32),
         n=remaining + _missed(bucket, assumptions),
@@ -151,7 +154,7 @@ def rep_lines(pool: Pool, assumptions: Assumptions) -> Lines:
         flat_fee=flat_fee,
         count=counts[nz].astype(np.float64),
         group=g.astype(np.int64),
-    )
+    ))
 
 
 def _rep_lines_hashed(pool: Pool, assumptions: Assumptions) -> Lines:
@@ -175,7 +178,7 @@ def _rep_lines_hashed(pool: Pool, assumptions: Assumptions) -> Lines:
     first = np.full(n_lines, -1, dtype=np.int64)
     # index of the first loan of each line (any representative gives the line's keys)
     first[inv[::-1]] = np.arange(pool.n - 1, -1, -1)
-    return Lines(
+    return _billed(pool, assumptions, np.asarray(inv, dtype=np.int64), Lines(
         product=pool.product[first],
         original_term=pool.original_term[first],
         n=pool.remaining_term[first].astype(np.int64) + _missed(pool.bucket[first], assumptions),
@@ -186,4 +189,24 @@ def _rep_lines_hashed(pool: Pool, assumptions: Assumptions) -> Lines:
         flat_fee=np.bincount(inv, weights=_flat_fee(pool), minlength=n_lines),
         count=np.bincount(inv, minlength=n_lines).astype(np.float64),
         group=group[first],
+    ))
+
+
+def _billed(pool: Pool, assumptions: Assumptions, line_of_loan: np.ndarray, lines: Lines) -> Lines:
+    """Under ``rounding="cents"``, the lines with every receivable's schedule billed in cents
+    (:func:`abs_model.core.instalments.billed_schedules`: a seasoned receivable still on its
+    original bill keeps it) summed per line; else unchanged."""
+    if assumptions.rounding != "cents":
+        return lines
+    billed = billed_schedules(
+        product=pool.product,
+        n=pool.remaining_term.astype(np.int64) + _missed(pool.bucket, assumptions),
+        balance=pool.current_principal,
+        rate=pool.rate,
+        flat_fee=_flat_fee(pool),
+        original_balance=pool.original_principal,
+        original_term=pool.original_term,
+        line=line_of_loan,
+        lines=len(lines),
     )
+    return dataclasses.replace(lines, billed=billed)

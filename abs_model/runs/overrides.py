@@ -6,7 +6,9 @@ value. Keys that state the same thing in different ways replace each other as a 
 any prepayment key (``cpr``, ``smm``, ``psa``, ``abs_speed``, ``cpr_by_term``) drops the deal's
 prepayment keys, naming any default key (``cdr``, ``mdr``, ``sda``, ``cumulative_default`` with
 its ``default_timing`` / ``timing_unit``, ``roll_rates``) drops the deal's default keys. A change
-of default convention (roll-rate ↔ SIFMA) is stated in the notes the CLI prints, never silent.
+of default convention (roll-rate ↔ SIFMA) is stated in the notes the CLI prints, never silent. A
+``convention`` the deal names is kept unless the override's default keys contradict it (naming
+``roll_rates`` drops a deal's ``absbox`` / ``sifma``; naming a rate drops a deal's ``roll_rate``).
 """
 
 from __future__ import annotations
@@ -90,6 +92,8 @@ def merge_documents(base: Mapping[str, Any], override: Mapping[str, Any]) -> dic
     if _leaves_roll_rates(override):
         for k in ROLL_RATE_ONLY_KEYS:
             out.pop(k, None)
+    if "convention" not in override and ("roll_rates" in override or (_leaves_roll_rates(override) and out.get("convention") == "roll_rate")):
+        out.pop("convention", None)  # the deal's named convention no longer fits the override's default keys
     out.update(override)
     return out
 

@@ -83,3 +83,74 @@ def test_bad_inputs_name_the_argument() -> None:
         instalment_schedule(100.0, 3, "flat_fee", 6.0)
     with pytest.raises(AbsModelError, match="n: must be"):
         instalment_schedule(100.0, 0, "flat_fee", 0.01)
+
+
+def one_by_one(product: str, n: int, principal: float, original: float, rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """(balance after k, cumulative fee) for k = 0..n from the decimal schedule of one receivable."""
+    s = instalment_schedule(principal, n, product, rate if product not in ("flat_fee", "bullet") else 0.0, cents=True)
+    fee = s.fee
+    if product in ("flat_fee", "bullet"):  # the flat fee is on the original principal
+        fee = np.full(n, float((Decimal(repr(rate)) * Decimal(repr(original))).quantize(Decimal("0.01"), ROUND_HALF_UP)))
+    return np.concatenate([[principal], s.balance]), np.concatenate([[0.0], np.cumsum(fee)])
+
+
+LOANS = [
+    # (product, n, current principal, original principal, rate)
+    ("flat_fee", 3, 1000.0, 1000.0, 0.005),
+    ("flat_fee", 7, 1234.57, 2000.0, 0.0075),
+    ("flat_fee", 12, 999.99, 999.99, 0.005),
+    ("level_payment", 12, 10_000.0, 10_000.0, 0.12),
+    ("level_payment", 24, 55_555.55, 60_000.0, 0.18),
+    ("level_payment", 5, 0.05, 0.05, 0.15),
+    ("level_payment", 6, 1000.0, 1000.0, 0.0),
+    ("equal_principal", 3, 1000.0, 1000.0, 0.12),
+    ("equal_principal", 11, 7777.77, 9000.0, 0.099),
+    ("bullet", 1, 600.0, 600.0, 0.0),
+    ("bullet", 3, 600.0, 600.0, 0.01),
+]
+
+
+def test_billed_schedules_equal_the_decimal_schedule_of_each_receivable_and_sum_per_line() -> None:
+    from abs_model.core.instalments import billed_schedules
+    from abs_model.core.products import Product
+
+    product = np.array([int(Product.from_key(p)) for p, *_ in LOANS])
+    n = np.array([ln[1] for ln in LOANS])
+    cur = np.array([ln[2] for ln in LOANS])
+    orig = np.array([ln[3] for ln in LOANS])
+    rate = np.array([ln[4] for ln in LOANS])
+    flat = np.where(np.isin(product, [int(Product.FLAT_FEE), int(Product.BULLET)]), rate * orig, 0.0)
+    b = billed_schedules(product=product, n=n, balance=cur, rate=rate, flat_fee=flat)
+    for i, (p, k, c, o, r) in enumerate(LOANS):
+        bal, fee = one_by_one(p, k, c, o, r)
+        np.testing.assert_allclose(b.balance[i, : k + 1], bal, rtol=0, atol=1e-9, err_msg=f"{p} balance")
+        np.testing.assert_allclose(b.fee[i, : k + 1], fee, rtol=0, atol=1e-9, err_msg=f"{p} fee")
+        assert np.all(b.balance[i, k:] == 0.0) and np.all(b.fee[i, k:] == b.fee[i, k])  # flat after n
+    # the same receivables summed into two lines: each line's table is the sum of its receivables'
+    line = np.arange(len(LOANS)) % 2
+    two = billed_schedules(product=product, n=n, balance=cur, rate=rate, flat_fee=flat, line=line, lines=2)
+    for j in (0, 1):
+        np.testing.assert_allclose(two.balance[j], b.balance[line == j].sum(0), rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(two.fee[j], b.fee[line == j].sum(0), rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("product", ["flat_fee", "level_payment", "equal_principal", "bullet"])
+def test_a_seasoned_receivable_on_its_bill_continues_the_original_schedule(product: str) -> None:
+    from abs_model.core.instalments import billed_schedules
+    from abs_model.core.products import Product
+
+    rate = 0.0075 if product in ("flat_fee", "bullet") else 0.18
+    for original, term, paid in ((100.0, 7, 4), (1234.56, 12, 5), (99_999.99, 24, 23), (0.05, 3, 1)):
+        bill = instalment_schedule(original, term, product, 0.0 if product in ("flat_fee", "bullet") else rate, cents=True)
+        current = float(bill.balance[paid - 1])
+        if current == 0.0:
+            continue
+        n = term - paid
+        flat = rate * original if product in ("flat_fee", "bullet") else 0.0
+        b = billed_schedules(product=np.array([int(Product.from_key(product))]), n=np.array([n]), balance=np.array([current]),
+                             rate=np.array([rate]), flat_fee=np.array([flat]), original_balance=np.array([original]),
+                             original_term=np.array([term]))
+        # the rest of the original bill, instalment by instalment
+        np.testing.assert_allclose(-np.diff(b.balance[0]), bill.principal[paid:], rtol=0, atol=1e-9)
+        if product not in ("flat_fee", "bullet"):
+            np.testing.assert_allclose(np.diff(b.fee[0]), bill.fee[paid:], rtol=0, atol=1e-9)
