@@ -42,7 +42,7 @@ from abs_model.deal.model import Deal, replenishment_pool
 from abs_model.errors import AbsModelError, DealError
 from abs_model.projection.cashflows import STOCK_FIELDS, PoolCashflows
 from abs_model.projection.engine import project_lines
-from abs_model.projection.replines import loan_lines
+from abs_model.projection.replines import profile_lines
 from abs_model.runs.result import DealResult
 from abs_model.runs.runner import run_arrays
 
@@ -308,7 +308,7 @@ def _unit_stock0(deal: Deal, a: Assumptions) -> dict[str, float]:
     the pool's stocks in the period it is bought), as the runner projects it."""
     if not deal.revolving.active:
         return {}
-    unit_lines = loan_lines(replenishment_pool(deal.revolving), a)
+    unit_lines = profile_lines(replenishment_pool(deal.revolving), a)
     per_unit = np.array([ln.share / ln.average_balance for ln in deal.revolving.replenishment])
     unit = project_lines(replace(unit_lines, count=per_unit), a, horizon=None)
     return {f: float(unit.totals[f][0, 0]) for f in STOCK_FIELDS if f in unit.totals}

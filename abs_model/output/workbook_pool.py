@@ -28,7 +28,7 @@ from abs_model.deal.model import replenishment_pool
 from abs_model.errors import DealError
 from abs_model.projection.cashflows import STOCK_FIELDS
 from abs_model.projection.engine import project_lines
-from abs_model.projection.replines import loan_lines
+from abs_model.projection.replines import profile_lines
 from abs_model.runs.runner import _deal_lines, _fit
 
 __all__ = ["ENGINE_INPUTS", "LiveModelError", "PoolBasis", "pool_basis"]
@@ -81,7 +81,7 @@ def pool_basis(result: Any) -> PoolBasis:
     base = _inputs({f: _fit(proj.totals[f], T, stock=f in STOCK_FIELDS)[0] for f in _needed()})
     unit = None
     if deal.revolving.active:
-        lines = loan_lines(replenishment_pool(deal.revolving), a)
+        lines = profile_lines(replenishment_pool(deal.revolving), a)
         per_unit = np.array([ln.share / ln.average_balance for ln in deal.revolving.replenishment])
         lines = dataclasses.replace(lines, count=per_unit)
         up = project_lines(lines, a, horizon=None)

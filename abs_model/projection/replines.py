@@ -98,6 +98,13 @@ def loan_lines(pool: Pool, assumptions: Assumptions) -> Lines:
     ))
 
 
+def profile_lines(pool: Pool, assumptions: Assumptions) -> Lines:
+    """One line per receivable of a *unit* pool (a cash-flow profile per unit of balance bought,
+    e.g. the replenishment mix): exact schedules always, since billing a balance of 1 in cents
+    would round away whole percents of it."""
+    return loan_lines(pool, dataclasses.replace(assumptions, rounding="exact"))
+
+
 def rep_lines(pool: Pool, assumptions: Assumptions) -> Lines:
     """Compress the pool into exact rep-lines (see module doc).
 

@@ -36,7 +36,7 @@ from abs_model.deal.model import Deal, ReplenishmentLine, replenishment_pool
 from abs_model.errors import AssumptionError, DealError
 from abs_model.projection.cashflows import FIELDS, STOCK_FIELDS, PoolCashflows
 from abs_model.projection.engine import horizon_for, project_lines, trust_late_fees
-from abs_model.projection.replines import Lines, loan_lines, rep_lines
+from abs_model.projection.replines import Lines, profile_lines, rep_lines
 from abs_model.runs.dates import accrual_dates, month_ends
 from abs_model.runs.result import DealResult
 
@@ -154,7 +154,7 @@ def run_arrays(
     if deal.revolving.active:
         # one line per replenishment entry; its count is receivables per unit bought
         # (share / average balance), so counts and per-account costs scale with purchases
-        unit_lines = loan_lines(replenishment_pool(deal.revolving), a)
+        unit_lines = profile_lines(replenishment_pool(deal.revolving), a)
         per_unit = np.array([ln.share / ln.average_balance for ln in deal.revolving.replenishment])
         unit_lines = dataclasses.replace(unit_lines, count=per_unit)
         unit = project_lines(unit_lines, a, horizon=None, **mults)  # type: ignore[arg-type]
@@ -280,7 +280,7 @@ def _line_profile(
 ) -> dict[str, np.ndarray]:
     """Pool columns of one unit of one replenishment line (as the mix's profile, for one line)."""
     one = dataclasses.replace(deal.revolving, replenishment=(dataclasses.replace(line, share=1.0),))
-    lines = dataclasses.replace(loan_lines(replenishment_pool(one), a), count=np.array([1.0 / line.average_balance]))
+    lines = dataclasses.replace(profile_lines(replenishment_pool(one), a), count=np.array([1.0 / line.average_balance]))
     # over the deal's whole life: one short line's own horizon would cut off restructured plans
     unit = project_lines(lines, a, horizon=max(T, horizon_for(lines, a)), **mults)
     return {f: _fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
