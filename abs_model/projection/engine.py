@@ -114,11 +114,14 @@ def project_lines(
     horizon: int | None = None,
 ) -> LineProjection:
     """The engine (see :func:`_project_sorted`). Lines are first ordered by (segment group,
-    cut-off bucket, age) so that every state group is a contiguous run of lines and the sums by
-    group are segment sums; loan-level balances come back in the caller's order."""
+    cut-off bucket, [instalments left under :func:`sifma.by_term`,] age) so that every state group
+    is a contiguous run of lines and the sums by group are segment sums; loan-level balances come
+    back in the caller's order."""
     age = lines.age.astype(np.int64)
     bucket = lines.bucket.astype(np.int64) if assumptions.roll_rates is not None else 0
-    key = (lines.group.astype(np.int64) * 8 + bucket) * (int(age.max(initial=0)) + 1) + age
+    term = lines.n.astype(np.int64) if sifma.by_term(assumptions) else np.zeros(len(lines), dtype=np.int64)
+    key = (lines.group.astype(np.int64) * 8 + bucket) * (int(term.max(initial=0)) + 1) + term
+    key = key * (int(age.max(initial=0)) + 1) + age
     small = key.max(initial=0) < np.iinfo(np.int16).max
     order = np.argsort(key.astype(np.int16) if small else key, kind="stable")
     if np.all(order[1:] > order[:-1]):
@@ -171,7 +174,7 @@ def _project_sorted(
     )
     conv = CONVENTIONS[assumptions.convention](ctx)
     by_age = bool(ctx.cpr_age.any() or conv.by_age)
-    groups = state_groups(lines, ctx.segments.of_line, roll=ctx.roll, by_age=by_age)
+    groups = state_groups(lines, ctx.segments.of_line, roll=ctx.roll, by_age=by_age, by_term=sifma.by_term(assumptions))
     strategy = assumptions.collections
     tables, plans = _tables_and_plans(lines, groups, ctx, keep_lines=keep_lines)
     tot = _cutoff_totals(lines, groups, ctx)

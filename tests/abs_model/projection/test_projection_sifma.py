@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import abs_model as am
 from abs_model.assumptions.assumptions import Curve
 from abs_model.core import rates
 from tests.abs_model.core.sifma_reference import CASH_FLOW_A, CASH_FLOW_B
+from tests.abs_model.projection.reference_loop import reference_project
 
 PRINTED = 1.0  # whole dollars as printed, rounding carried through the running balance
 
@@ -72,3 +75,91 @@ def test_realised_rates_equal_the_standard_curves() -> None:
     f = am.project(mortgage(s), am.Assumptions.make(psa=1.5)).frame
     t = np.arange(1, 61)
     assert f.loc[t, "smm"].to_numpy() == pytest.approx(rates.cpr_to_smm(rates.psa_to_cpr(1.5, t)), rel=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 10a: SF-20 §C.3.j — no new defaults in the last L months of each loan's term
+# --------------------------------------------------------------------------------------------
+
+
+def test_cash_flow_b_from_plain_sda_and_a_lag_stops_defaults_in_the_last_12_months() -> None:
+    """``sda=1.0`` is the unmasked 100 % SDA curve; the 12-month recovery lag alone must stop new
+    defaults in months 349–360 (printed 0 there, and the printed balances follow)."""
+    s = CASH_FLOW_B["setting"]
+    a = am.Assumptions.make(psa=s["psa"], sda=s["sda"], recovery_rate=1 - s["severity"], recovery_lag=s["liquidation_lag"])
+    frame = am.project(mortgage(s), a).frame
+    compare(frame, CASH_FLOW_B)
+    assert (frame.loc[349:360, "defaults"] == 0.0).all()
+
+
+def test_cash_flow_a_from_a_constant_mdr_and_a_lag() -> None:
+    s = CASH_FLOW_A["setting"]
+    a = am.Assumptions.make(smm=s["smm"], mdr=s["mdr"], recovery_rate=1 - s["severity"], recovery_lag=s["liquidation_lag"])
+    compare(am.project(mortgage(s), a).frame, CASH_FLOW_A)
+
+
+def two_loans() -> am.Pool:
+    """600 over 6 months and 400 over 4, both new, 0 % flat fee: 100 of principal a month each."""
+    return am.Pool.from_arrays(
+        loan_id=["a", "b"],
+        original_principal=[600.0, 400.0],
+        current_principal=[600.0, 400.0],
+        original_term=[6, 4],
+        remaining_term=[6, 4],
+        product=["flat_fee", "flat_fee"],
+        rate=[0.0, 0.0],
+    )
+
+
+def test_last_lag_months_masked_per_loan_by_hand() -> None:
+    """MDR 10 %, lag 2: loan a (6 months) defaults in months 1–4, loan b (4 months) in 1–2.
+
+    Loan a: opening 600, 450, 324, 218.7, then 65.61 twice — defaults 60, 45, 32.4, 21.87, 0, 0
+    (share 0.9^t while defaulting, then 0.6561 pays 2 × 65.61). Loan b: opening 400, 270, then
+    162 — defaults 40, 27, 0, 0 (share 0.81 pays 81 twice). Rep-lines and loans agree.
+    """
+    a = am.Assumptions.make(mdr=0.10, recovery_rate=0.5, recovery_lag=2)
+    for level in ("repline", "loan"):
+        f = am.project(two_loans(), a, level=level).frame  # type: ignore[arg-type]
+        t = np.arange(1, 7)
+        np.testing.assert_allclose(f.loc[t, "defaults"], [100.0, 72.0, 32.4, 21.87, 0.0, 0.0], atol=1e-9)
+        np.testing.assert_allclose(f.loc[t, "closing_balance"], [720.0, 486.0, 299.7, 131.22, 65.61, 0.0], atol=1e-9)
+        np.testing.assert_allclose(
+            f.loc[t, "scheduled_principal"], [180.0, 162.0, 153.9, 146.61, 65.61, 65.61], atol=1e-9
+        )
+
+
+def test_without_a_lag_defaults_run_to_maturity() -> None:
+    f = am.project(two_loans(), am.Assumptions.make(mdr=0.10)).frame
+    assert f.loc[6, "defaults"] == pytest.approx(0.1 * 600 * 0.9**5 / 6)
+
+
+@st.composite
+def seasoned_loans(draw: st.DrawFn) -> list[dict]:
+    loans = []
+    for i in range(draw(st.integers(1, 6))):
+        term = draw(st.sampled_from([3, 6, 12, 24]))
+        rem = draw(st.integers(1, term))
+        orig = float(draw(st.integers(100, 20000)))
+        product = draw(st.sampled_from(["flat_fee", "level_payment", "equal_principal"]))
+        rate = draw(st.sampled_from([0.0, 0.008])) if product == "flat_fee" else draw(st.sampled_from([0.0, 0.12]))
+        loans.append(dict(loan_id=str(i), original_principal=orig, current_principal=orig * rem / term,
+                          original_term=term, remaining_term=rem, product=product, rate=rate, bucket=0))
+    return loans
+
+
+@settings(max_examples=40, derandomize=True, deadline=None)
+@given(seasoned_loans(), st.floats(0, 0.5), st.floats(0, 0.6), st.integers(0, 4), st.booleans())
+def test_lag_mask_repline_equals_loan_equals_reference_loop(
+    loans: list[dict], cpr: float, cdr: float, lag: int, by_age: bool
+) -> None:
+    curve = Curve(np.linspace(cdr, cdr / 2, 30), "age" if by_age else "period")
+    a = am.Assumptions.make(cpr=cpr, cdr=curve, recovery_rate=0.4, recovery_lag=lag)
+    pool = am.Pool.from_arrays(**{k: [ln[k] for ln in loans] for k in loans[0]})
+    rep = am.project(pool, a).frame
+    loan = am.project(pool, a, level="loan").frame
+    horizon = len(rep) - len(a.recovery_timing)
+    ref = reference_project(loans, a, horizon)
+    for col in ("scheduled_principal", "prepayment", "fee_interest", "defaults", "closing_balance"):
+        for got in (rep, loan):
+            np.testing.assert_allclose(got[col].to_numpy()[1 : horizon + 1], ref[col][1:], rtol=1e-9, atol=1e-9 * pool.balance, err_msg=col)
