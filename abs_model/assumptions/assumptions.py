@@ -241,6 +241,7 @@ class Assumptions:
     collections: CollectionStrategy | None = None
     labels: Mapping[str, str] = field(default_factory=FrozenMap)
     late_fees: LateFees | None = None
+    advancing: bool = False  # SIFMA P&I advancing (projection/advancing.py)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -272,6 +273,7 @@ class Assumptions:
         collections: CollectionStrategy | Mapping[str, Any] | None = None,
         max_age: int = 480,
         late_fees: LateFees | Mapping[str, Any] | None = None,
+        advancing: bool = False,
     ) -> Assumptions:
         """Normalise any supported way of stating assumptions into one :class:`Assumptions`.
 
@@ -282,7 +284,9 @@ class Assumptions:
         performing balance), ``cumulative_default`` + ``default_timing`` (Chinese 累计违约率),
         or ``roll_rates`` (an 8×8 or (M, 8, 8) matrix, or a :class:`RollRates`).
         ``collections`` (a :class:`CollectionStrategy` or its mapping) and ``late_fees`` (a
-        :class:`LateFees` or its mapping) need the roll-rate convention.
+        :class:`LateFees` or its mapping) need the roll-rate convention. ``advancing``: the
+        servicer advances the scheduled principal and interest of defaulted loans until they
+        liquidate (SIFMA Standard Formulas §C; sifma convention only).
         """
         ages = np.arange(1, max_age + 1)
         pre = _prepayment(cpr=cpr, smm=smm, psa=psa, abs_speed=abs_speed, ages=ages)
@@ -304,6 +308,8 @@ class Assumptions:
         _check_take_up(collections, default_threshold_days)
         late = _late_fees(late_fees, roll=rr is not None)
         _horizon(horizon)
+        if not isinstance(advancing, bool) or (advancing and rr is not None):
+            raise AssumptionError(f"advancing: must be true or false, and true only without roll_rates (a sifma-convention option); got {advancing!r}")
         return cls(
             cpr=pre,
             cdr=cdr_curve,
@@ -321,6 +327,7 @@ class Assumptions:
             horizon=horizon,
             collections=collections,
             late_fees=late,
+            advancing=advancing,
         )
 
     # ------------------------------------------------------------------ derived
@@ -373,6 +380,8 @@ class Assumptions:
         else:
             d["default"] = "none"
         d["recovery"] = f"{self.recovery_rate:.2%} after {self.recovery_lag} month(s)"
+        if self.advancing:
+            d["advancing"] = "principal and interest of defaulted loans advanced until liquidation"
         d["unearned_fee_on_prepayment"] = self.unearned_fee
         d["servicing_fee"] = f"{self.servicing_fee:.4%} a year"
         d["stress"] = f"prepay ×{self.prepay_multiplier:g}, default ×{self.default_multiplier:g}"

@@ -31,7 +31,7 @@ from abs_model.assumptions.servicing import LateFees
 from abs_model.collateral.pool import Pool
 from abs_model.core.products import Product
 from abs_model.errors import AssumptionError
-from abs_model.projection import recoveries, roll_rate, sifma
+from abs_model.projection import advancing, recoveries, roll_rate, sifma
 from abs_model.projection.cashflows import FIELDS, PoolCashflows
 from abs_model.projection.context import Context, Convention, PeriodStep, make_context, scenario_multiples
 from abs_model.projection.groups import StateGroups, Weights, WeightTables, state_groups, weight_tables
@@ -187,6 +187,7 @@ def _project_sorted(
     x = conv.initial_state(groups)
     late = None
     pre_default = conv.pre_default(groups, lines.balance)
+    by_group = np.zeros((ctx.T + 1, ctx.S, groups.size)) if assumptions.advancing else None  # defaults, for advancing
     wb = tables.at(0)
     for t in range(1, ctx.T + 1):
         wa = tables.at(t)
@@ -205,6 +206,8 @@ def _project_sorted(
         recoverable[:, t] = recoveries.recoverable(
             step.default_bal, rate_g, ctx.rm, 0.0 if plan is None else plan.defaults, assumptions.recovery_rate
         )
+        if by_group is not None:
+            by_group[t] = step.default_bal
         x = step.x
         late = step.late.state if step.late is not None else None
         if line_closing is not None:
@@ -218,6 +221,8 @@ def _project_sorted(
         charge_off=strategy.charge_off if strategy is not None else None,
         rm=ctx.rm,
     )
+    if by_group is not None:
+        full = advancing.with_advancing(full, by_group, lines, groups, ctx)
     return LineProjection(full, line_closing)
 
 

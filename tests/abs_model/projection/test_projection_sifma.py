@@ -1,11 +1,13 @@
 """The ``sifma`` convention of the projection engine against the SIFMA/BMA Standard Formulas'
-printed default cash-flow tables (SF-22..SF-38, §C.6, Cash Flow A and B).
+printed default cash-flow tables (SF-22..SF-38, §C.6, Cash Flow A and B), transcribed in
+``tests/abs_model/core/sifma_reference.py`` (months 1–48 and 337–360, column totals, performing
+balance every 48 months).
 
-The engine has no P&I advancing, so it is compared on the columns advancing does not touch:
-performing balance, new defaults, voluntary prepayments, actual amortisation and actual interest
-(SF §C.3: NEW_DEF = PB(t−1)·MDR; ACT_AM = (PB(t−1) − NEW_DEF)(1 − q); VOL = PB(t−1)·q·SMM;
-ACT_INT = (PB(t−1) − NEW_DEF)·r/12). The tables print whole dollars, so the tolerance is half a
-dollar plus the table's own rounding carried through a running balance (one dollar).
+The first tests compare the columns advancing does not touch (performing balance, new defaults,
+voluntary prepayments, actual amortisation and interest: SF §C.3 NEW_DEF = PB(t−1)·MDR; ACT_AM =
+(PB(t−1) − NEW_DEF)(1 − q); VOL = PB(t−1)·q·SMM; ACT_INT = (PB(t−1) − NEW_DEF)·r/12) with a
+tolerance of one dollar. With ``advancing=True`` (the tables' own setting: P&I advanced, 12-month
+lag, 20 % severity) every printed column is reproduced to the printed dollar (half a dollar).
 """
 
 from __future__ import annotations
@@ -163,3 +165,74 @@ def test_lag_mask_repline_equals_loan_equals_reference_loop(
     for col in ("scheduled_principal", "prepayment", "fee_interest", "defaults", "closing_balance"):
         for got in (rep, loan):
             np.testing.assert_allclose(got[col].to_numpy()[1 : horizon + 1], ref[col][1:], rtol=1e-9, atol=1e-9 * pool.balance, err_msg=col)
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 15: P&I advancing — every printed column of Cash Flow A and B
+# --------------------------------------------------------------------------------------------
+
+DOLLAR = 0.5 + 1e-6  # printed rounded to the dollar
+
+#: printed column -> pool frame column
+SF_COLUMNS = {
+    "new_defaults": "defaults",
+    "in_foreclosure": "foreclosure_balance",
+    "expected_amortization": "expected_amortization",
+    "voluntary_prepayments": "prepayment",
+    "amort_from_defaults": "advanced_principal",
+    "actual_amortization": "scheduled_principal",
+    "expected_interest": "expected_interest",
+    "interest_lost": "interest_lost",
+    "actual_interest": "fee_interest",
+    "principal_recovery": "recoveries",
+    "principal_loss": "principal_loss",
+    "amortized_default_balance": "amortized_default_balance",
+}
+
+
+def advanced(table: dict):  # type: ignore[no-untyped-def]
+    s = table["setting"]
+    assert s["advancing"] and s["loan_age_start"] == 0
+    rates_kw = {"smm": s["smm"], "mdr": s["mdr"]} if "smm" in s else {"psa": s["psa"], "sda": s["sda"]}
+    a = am.Assumptions.make(**rates_kw, recovery_rate=1 - s["severity"], recovery_lag=s["liquidation_lag"], advancing=True)
+    return am.project(mortgage(s), a).frame
+
+
+@pytest.mark.parametrize("table", [CASH_FLOW_A, CASH_FLOW_B], ids=["A", "B"])
+def test_every_printed_column_with_advancing(table: dict) -> None:
+    f = advanced(table)
+    for part in ("first", "last"):
+        printed = table[part]
+        months = np.asarray(printed["months"])
+        for sf, col in SF_COLUMNS.items():
+            values = np.asarray(printed[sf])
+            at = months[-values.size :]  # recovery columns of "first" start at month 13
+            np.testing.assert_allclose(f.loc[at, col], values, rtol=0, atol=DOLLAR, err_msg=f"{part} {sf}")
+        pb = np.asarray(printed["performing_balance"])
+        at = np.concatenate([[months[0] - 1], months]) if pb.size > months.size else months
+        np.testing.assert_allclose(f.loc[at, "closing_balance"], pb, rtol=0, atol=DOLLAR, err_msg=f"{part} performing")
+    for month, pb in table["performing_balance_at"].items():
+        assert abs(f.loc[month, "closing_balance"] - pb) <= DOLLAR
+    for sf, total in table["totals"].items():
+        assert abs(f[SF_COLUMNS[sf]].sum() - total) <= DOLLAR, sf
+
+
+@pytest.mark.parametrize("table", [CASH_FLOW_A, CASH_FLOW_B], ids=["A", "B"])
+def test_advanced_cash_and_principal_conservation(table: dict) -> None:
+    """SF §C.1: principal to investors = EXP_AM + VOL + RECOV, interest = EXP_INT; every unit of
+    principal is paid, prepaid, advanced, recovered or lost (Σ = PB(0))."""
+    f = advanced(table)
+    paid = f["principal_collections"].sum() + f["recoveries"].sum()
+    assert paid + f["principal_loss"].sum() == pytest.approx(table["setting"]["balance"], rel=1e-12)
+    interest = f["total_collections"] - f["principal_collections"] - f["recoveries"]
+    np.testing.assert_allclose(interest, f["expected_interest"], rtol=1e-12, atol=1e-6)
+    np.testing.assert_allclose(
+        f["principal_collections"], f["expected_amortization"] + f["prepayment"], rtol=1e-12, atol=1e-6
+    )
+    np.testing.assert_allclose(f["advanced_interest"], f["interest_lost"], rtol=0, atol=0)
+    np.testing.assert_allclose(
+        f["defaults"].cumsum().iloc[-1],
+        (f["advanced_principal"] + f["recoveries"] + f["principal_loss"]).sum(),
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(f["net_loss"], f["principal_loss"], rtol=0, atol=0)
