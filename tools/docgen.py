@@ -183,7 +183,7 @@ ASSUMPTION_DESCRIPTIONS: dict[str, str] = {
     "roll_rates": "Roll-rate matrix (the `roll_rate` convention): an 8×8 matrix over M0…M7, a stack by months on book, or `{roll: [7 values], cure: [6 values]}` (`RollRates.simple`).",
     "default_threshold_days": "Days past due at which a receivable defaults: 30, 60, 90, 120, 150 or 180 (90 → entering M4).",
     "recovery_rate": "Share of the defaulted balance recovered (severity = 1 − recovery rate).",
-    "recovery_lag": "Months between default and recovery.",
+    "recovery_lag": "Months between default and recovery. Under the `sifma` convention with `cdr`/`mdr`/`sda`, no new defaults in the last `recovery_lag` months of each receivable's term (SF §C.3.j).",
     "recovery_timing": "Share of the recovery received 0, 1, 2, … months after default (sums to 1); replaces `recovery_lag`.",
     "servicing_fee": "Annual servicing fee, recorded with the assumptions and shown in reports; the projection does not deduct it (model the servicer as a deal fee in `fees`).",
     "unearned_fee": "Flat fees not yet earned when a receivable prepays: `waived`, `one_period` (one more period's fee) or `full` (all remaining fees).",
@@ -194,6 +194,7 @@ ASSUMPTION_DESCRIPTIONS: dict[str, str] = {
     "collections": "A collection strategy (stages, restructuring plans — `spread_arrears`, `re_age`, `freeze`, one mapping each in a list — charge-off path); a mapping in YAML, `am.CollectionStrategy` in Python. Needs `roll_rates`.",
     "max_age": "Longest loan age tabulated for age-indexed curves (PSA, ABS, SDA).",
     "late_fees": "Late fees / penalty interest (违约金): `daily_rate` on the amount due and unpaid, `grace_days`, `apr_cap`, `waived_share`, `to_trust`, `product_rates`; a mapping in YAML, `am.LateFees` in Python. Needs `roll_rates`.",
+    "advancing": "P&I advancing (`sifma` convention, SIFMA Standard Formulas §C): defaulted loans keep amortising while in foreclosure, their scheduled principal and interest are advanced to the trust, and they liquidate `recovery_lag` months later at the amortised balance with a loss of min(severity × balance at default, amortised balance). Adds the pool columns `expected_amortization`, `advanced_principal`, `expected_interest`, `interest_lost`, `advanced_interest`, `amortized_default_balance`, `foreclosure_balance`, `principal_loss`.",
 }
 
 _PHASES = tuple(SCHEMA["properties"]["waterfalls"]["properties"])
