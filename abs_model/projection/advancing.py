@@ -86,22 +86,23 @@ def with_advancing(
     before = WS[:T][:, None, :]
     d[1 : T + 1] = np.where(before > 0, defaults[1:] / np.where(before > 0, before, 1.0), 0.0)
     w = np.asarray(ctx.assumptions.recovery_timing, dtype=np.float64)
-    tail = np.cumsum(w[::-1])[::-1]  # P'(m) = Σ_{k ≥ m} w_k
-    A = np.zeros_like(d)  # in foreclosure at the month's end
-    A_int = np.zeros_like(d)  # interest lost this month
-    M = np.zeros_like(d)  # liquidated this month
-    for m in range(min(w.size, E + 1)):
+    tail = np.cumsum(w[::-1])[::-1]  # P'(m) = Σ_{k ≥ m} w_k; P(m) = P'(m + 1)
+    zero_row = np.zeros((1, G))
+    ws_prev = np.concatenate([zero_row, WS[:-1]])  # WS(i − 1) for month i
+    amort = ws_prev - np.concatenate([zero_row, WS[1:]])  # WS(i − 1) − WS(i)
+    accrued = np.concatenate([zero_row, WF[1:] - WF[:-1]])  # WF(i) − WF(i − 1)
+    fcl, adv, lost, adb = (np.zeros((S, E + 1)) for _ in range(4))
+    for m in range(min(w.size, E + 1)):  # defaults of month s reach month i = s + m
         head = d[: E + 1 - m]
-        A[m:] += head * (tail[m + 1] if m + 1 < w.size else 0.0)
-        A_int[m:] += head * tail[m]
-        M[m:] += head * w[m]
+        still = tail[m + 1] if m + 1 < w.size else 0.0
+        if still:
+            fcl[:, m:] += still * np.einsum("isg,ig->si", head, WS[m:])
+            adv[:, m:] += still * np.einsum("isg,ig->si", head, amort[m:])
+        if tail[m]:
+            lost[:, m:] += tail[m] * np.einsum("isg,ig->si", head, accrued[m:])
+        if w[m]:
+            adb[:, m:] += w[m] * np.einsum("isg,ig->si", head, ws_prev[m:])
     out = dict(full)
-    zero = np.zeros((S, E + 1))
-    fcl, adv, lost, adb = zero.copy(), zero.copy(), zero.copy(), zero.copy()
-    fcl[:, :] = np.einsum("isg,ig->si", A, WS)
-    adv[:, 1:] = np.einsum("isg,ig->si", A[1:], WS[:-1] - WS[1:])
-    lost[:, 1:] = np.einsum("isg,ig->si", A_int[1:], WF[1:] - WF[:-1])
-    adb[:, 1:] = np.einsum("isg,ig->si", M[1:], WS[:-1])
     loss = _principal_loss(d, w, s_line, lines, groups, ctx, T=T, E=E)
     out["foreclosure_balance"] = fcl
     out["advanced_principal"] = adv

@@ -20,7 +20,13 @@ from hypothesis import strategies as st
 import abs_model as am
 from abs_model.assumptions.assumptions import Curve
 from abs_model.core import rates
-from tests.abs_model.core.sifma_reference import CASH_FLOW_A, CASH_FLOW_B
+from tests.abs_model.core.sifma_reference import (
+    CASH_FLOW_A,
+    CASH_FLOW_B,
+    SDA_MATRIX_CUM_DEFAULT_PCT,
+    SDA_MATRIX_SDA_PCT,
+    SDA_MATRIX_SETTING,
+)
 from tests.abs_model.projection.reference_loop import reference_project
 
 PRINTED = 1.0  # whole dollars as printed, rounding carried through the running balance
@@ -236,3 +242,17 @@ def test_advanced_cash_and_principal_conservation(table: dict) -> None:
         rtol=1e-12,
     )
     np.testing.assert_allclose(f["net_loss"], f["principal_loss"], rtol=0, atol=0)
+
+
+def test_sf21_cumulative_defaults_by_psa_and_sda_through_the_engine() -> None:
+    """SF-21 §C.4: lifetime defaults (% of the original balance, printed to 0.01) of new 8 %
+    30-year loans by PSA (rows) and SDA (columns), 12 months to liquidation: plain ``psa=`` and
+    ``sda=`` with ``recovery_lag=12`` (the lag alone stops defaults in months 349–360)."""
+    s = SDA_MATRIX_SETTING
+    pool = mortgage({"balance": 100.0, "term": s["term"], "wac": s["wac"]})
+    for psa_pct, row in SDA_MATRIX_CUM_DEFAULT_PCT.items():
+        for sda_pct, printed in zip(SDA_MATRIX_SDA_PCT, row, strict=True):
+            a = am.Assumptions.make(psa=psa_pct / 100, sda=sda_pct / 100, recovery_rate=0.8,
+                                    recovery_lag=s["liquidation_lag"], advancing=True)
+            got = am.project(pool, a).frame["defaults"].sum()
+            assert abs(got - printed) <= 0.005 + 1e-9, (psa_pct, sda_pct, got, printed)
