@@ -250,7 +250,8 @@ def test_sf21_cumulative_defaults_by_psa_and_sda_through_the_engine() -> None:
     ``sda=`` with ``recovery_lag=12`` (the lag alone stops defaults in months 349–360)."""
     s = SDA_MATRIX_SETTING
     pool = mortgage({"balance": 100.0, "term": s["term"], "wac": s["wac"]})
-    for psa_pct, row in SDA_MATRIX_CUM_DEFAULT_PCT.items():
+    for psa_pct in (100, 200, 500):  # three of the nine rows (all are in core/test_rates.py)
+        row = SDA_MATRIX_CUM_DEFAULT_PCT[psa_pct]
         for sda_pct, printed in zip(SDA_MATRIX_SDA_PCT, row, strict=True):
             a = am.Assumptions.make(psa=psa_pct / 100, sda=sda_pct / 100, recovery_rate=0.8,
                                     recovery_lag=s["liquidation_lag"], advancing=True)
