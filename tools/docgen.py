@@ -184,7 +184,7 @@ ASSUMPTION_DESCRIPTIONS: dict[str, str] = {
     "roll_rates": "Roll-rate matrix (the `roll_rate` convention): an 8×8 matrix over M0…M7, a stack by months on book, or `{roll: [7 values], cure: [6 values]}` (`RollRates.simple`).",
     "default_threshold_days": "Days past due at which a receivable defaults: 30, 60, 90, 120, 150 or 180 (90 → entering M4).",
     "recovery_rate": "Share of the defaulted balance recovered (severity = 1 − recovery rate).",
-    "recovery_lag": "Months between default and recovery.",
+    "recovery_lag": "Months between default and recovery. Under the `sifma` convention with `cdr`/`mdr`/`sda`, no new defaults in the last `recovery_lag` months of each receivable's term (SF §C.3.j).",
     "recovery_timing": "Share of the recovery received 0, 1, 2, … months after default (sums to 1); replaces `recovery_lag`.",
     "servicing_fee": "Annual servicing fee, recorded with the assumptions and shown in reports; the projection does not deduct it (model the servicer as a deal fee in `fees`).",
     "unearned_fee": "Flat fees not yet earned when a receivable prepays: `waived`, `one_period` (one more period's fee) or `full` (all remaining fees).",
@@ -197,6 +197,7 @@ ASSUMPTION_DESCRIPTIONS: dict[str, str] = {
     "late_fees": "Late fees / penalty interest (违约金): `daily_rate` on the amount due and unpaid, `grace_days`, `apr_cap`, `waived_share`, `to_trust`, `product_rates`; a mapping in YAML, `am.LateFees` in Python. Needs `roll_rates`.",
     "convention": "Projection convention by name: `sifma` (default without `roll_rates`), `roll_rate` (with them) or `absbox` (the Hastructure order: defaults first on the performing balance, prepayment on the survivors before the instalment, scheduled principal and fee scaled by the survival factor; docs/coming_from_absbox.md).",
     "rounding": "Instalment schedules: `exact` (closed forms) or `cents` (each receivable billed in cents as lenders bill: principal truncated to the cent per instalment, the remainder in the last one; fees and interest rounded half-up).",
+    "advancing": "P&I advancing (`sifma` convention, SIFMA Standard Formulas §C): defaulted loans keep amortising while in foreclosure, their scheduled principal and interest are advanced to the trust, and they liquidate `recovery_lag` months later at the amortised balance with a loss of min(severity × balance at default, amortised balance). Adds the pool columns `expected_amortization`, `advanced_principal`, `expected_interest`, `interest_lost`, `advanced_interest`, `amortized_default_balance`, `foreclosure_balance`, `principal_loss`.",
 }
 DESCRIPTIONS["assumptions.convention"] = ASSUMPTION_DESCRIPTIONS["convention"]
 DESCRIPTIONS["assumptions.rounding"] = ASSUMPTION_DESCRIPTIONS["rounding"]

@@ -244,6 +244,7 @@ class Assumptions:
     late_fees: LateFees | None = None
     named_convention: str | None = None  # convention given by name (assumptions/conventions.py)
     rounding: str = "exact"  # "cents": schedules billed in cents (core/instalments.py)
+    advancing: bool = False  # SIFMA P&I advancing (projection/advancing.py)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -277,6 +278,7 @@ class Assumptions:
         late_fees: LateFees | Mapping[str, Any] | None = None,
         convention: str | None = None,
         rounding: str = "exact",
+        advancing: bool = False,
     ) -> Assumptions:
         """Normalise any supported way of stating assumptions into one :class:`Assumptions`.
 
@@ -289,7 +291,9 @@ class Assumptions:
         ``collections`` (a :class:`CollectionStrategy` or its mapping) and ``late_fees`` (a
         :class:`LateFees` or its mapping) need the roll-rate convention. ``convention`` names one
         (``"absbox"``, ``"sifma"``, ``"roll_rate"``) and ``rounding`` (``"exact"`` / ``"cents"``)
-        the schedules' billing (see :mod:`abs_model.assumptions.conventions`).
+        the schedules' billing (see :mod:`abs_model.assumptions.conventions`). ``advancing``: the
+        servicer advances the scheduled principal and interest of defaulted loans until they
+        liquidate (SIFMA Standard Formulas §C; sifma convention only).
         """
         ages = np.arange(1, max_age + 1)
         pre = _prepayment(cpr=cpr, smm=smm, psa=psa, abs_speed=abs_speed, ages=ages)
@@ -311,6 +315,10 @@ class Assumptions:
         _check_take_up(collections, default_threshold_days)
         late = _late_fees(late_fees, roll=rr is not None)
         _horizon(horizon)
+        if not isinstance(advancing, bool) or (advancing and rr is not None):
+            raise AssumptionError(f"advancing: must be true or false, and true only without roll_rates (a sifma-convention option); got {advancing!r}")
+        if advancing and convention not in (None, "sifma"):
+            raise AssumptionError(f"advancing: a sifma-convention option, not available under convention {convention!r}")
         return cls(
             cpr=pre,
             cdr=cdr_curve,
@@ -330,6 +338,7 @@ class Assumptions:
             late_fees=late,
             named_convention=check_convention(convention, roll=rr is not None),
             rounding=check_rounding(rounding),
+            advancing=advancing,
         )
 
     # ------------------------------------------------------------------ derived
@@ -383,6 +392,8 @@ class Assumptions:
         else:
             d["default"] = "none"
         d["recovery"] = f"{self.recovery_rate:.2%} after {self.recovery_lag} month(s)"
+        if self.advancing:
+            d["advancing"] = "principal and interest of defaulted loans advanced until liquidation"
         d["unearned_fee_on_prepayment"] = self.unearned_fee
         if self.rounding == "cents":
             d["schedule_rounding"] = "billed in cents: principal truncated per instalment, remainder in the last"

@@ -22,12 +22,18 @@ Columns of ``frame`` (money in the pool's currency, float64; period 0 is the cut
   ``late_fees_capitalised`` (into plans; repaid in their ``fee_interest``),
   ``late_fees_outstanding`` (stock); accrued = collected + waived + written off + capitalised +
   change in outstanding.
+- P&I advancing (``Assumptions.make(advancing=True)``, :mod:`abs_model.projection.advancing`):
+  ``expected_amortization``, ``advanced_principal``, ``expected_interest``, ``interest_lost``,
+  ``advanced_interest``, ``amortized_default_balance``, ``foreclosure_balance`` (stock),
+  ``principal_loss``; ``recoveries`` and ``net_loss`` (= principal loss) are then booked at
+  liquidation. Present only when advancing.
 - In a deal: ``purchases`` (revolving purchases at par, joining the pool at the period's end) and
   ``cleanup_sale`` (the balance sold by the clean-up call); the roll-forward becomes
   opening + purchases = scheduled + prepayment + defaults + cleanup_sale + closing.
 
-Derived: ``principal_collections`` = scheduled + prepayment + repurchases; ``total_collections`` =
-principal + fee/interest + prepayment fee + recoveries + late fees; ``smm`` = prepayment / prepay_base; ``cpr`` =
+Derived: ``principal_collections`` = scheduled + prepayment + repurchases (+ advanced principal);
+``total_collections`` = principal + fee/interest + prepayment fee + recoveries + late fees (+
+advanced interest); ``smm`` = prepayment / prepay_base; ``cpr`` =
 1 − (1 − smm)^12; ``mdr`` = defaults / opening; ``cdr`` = 1 − (1 − mdr)^12;
 ``cumulative_default_rate`` = Σ defaults / initial balance; ``pool_factor`` = closing / initial;
 ``delinquency_30p`` / ``60p`` / ``90p`` = balance in M2+ / M3+ / M4+ ÷ closing balance;
@@ -75,6 +81,17 @@ FIELDS: tuple[str, ...] = (
     "restructured_redefaults",
     *(f"balance_{p}" for p in PLAN_TYPES),
 )
+#: Columns added when P&I are advanced (:mod:`abs_model.projection.advancing`).
+ADVANCING_FIELDS: tuple[str, ...] = (
+    "expected_amortization",
+    "advanced_principal",
+    "expected_interest",
+    "interest_lost",
+    "advanced_interest",
+    "amortized_default_balance",
+    "foreclosure_balance",
+    "principal_loss",
+)
 #: Columns that are balances or counts at the period end (they carry forward, never sum).
 STOCK_FIELDS: tuple[str, ...] = (
     "closing_balance",
@@ -83,6 +100,7 @@ STOCK_FIELDS: tuple[str, ...] = (
     "count",
     "late_fees_outstanding",
     *(f"balance_{p}" for p in PLAN_TYPES),
+    "foreclosure_balance",
 )
 
 #: Relative tolerance of the books-balance checks (per unit of initial balance).
@@ -127,7 +145,7 @@ class PoolCashflows:
         line_balances: np.ndarray | None = None,
         n_lines: int = 0,
     ) -> PoolCashflows:
-        cols = {k: np.asarray(arrays[k], dtype=np.float64) for k in (*FIELDS, "purchases", "cleanup_sale", "collection_costs_paid") if k in arrays}
+        cols = {k: np.asarray(arrays[k], dtype=np.float64) for k in (*FIELDS, "purchases", "cleanup_sale", "collection_costs_paid", *ADVANCING_FIELDS) if k in arrays}
         cols.update(derived_columns(cols, initial_balance))
         df = pd.DataFrame(cols)
         df.index.name = "period"
@@ -207,7 +225,11 @@ def derived_columns(c: Mapping[str, np.ndarray], initial_balance: float) -> dict
     out["principal_collections"] = c["scheduled_principal"] + c["prepayment"]
     if "repurchases" in c:
         out["principal_collections"] = out["principal_collections"] + c["repurchases"]
+    if "advanced_principal" in c:
+        out["principal_collections"] = out["principal_collections"] + c["advanced_principal"]
     out["total_collections"] = out["principal_collections"] + c["fee_interest"] + c["prepayment_fee"] + c["recoveries"]
+    if "advanced_interest" in c:
+        out["total_collections"] = out["total_collections"] + c["advanced_interest"]
     if "late_fees" in c:
         out["total_collections"] = out["total_collections"] + c["late_fees"]
     close, opening = c["closing_balance"], c["opening_balance"]

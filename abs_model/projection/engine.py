@@ -31,7 +31,7 @@ from abs_model.assumptions.servicing import LateFees
 from abs_model.collateral.pool import Pool
 from abs_model.core.products import Product
 from abs_model.errors import AssumptionError
-from abs_model.projection import absbox, recoveries, roll_rate, sifma
+from abs_model.projection import absbox, advancing, recoveries, roll_rate, sifma
 from abs_model.projection.cashflows import FIELDS, PoolCashflows
 from abs_model.projection.context import Context, Convention, PeriodStep, make_context, scenario_multiples
 from abs_model.projection.groups import StateGroups, Weights, WeightTables, state_groups, weight_tables
@@ -114,11 +114,14 @@ def project_lines(
     horizon: int | None = None,
 ) -> LineProjection:
     """The engine (see :func:`_project_sorted`). Lines are first ordered by (segment group,
-    cut-off bucket, age) so that every state group is a contiguous run of lines and the sums by
-    group are segment sums; loan-level balances come back in the caller's order."""
+    cut-off bucket, [instalments left under :func:`sifma.by_term`,] age) so that every state group
+    is a contiguous run of lines and the sums by group are segment sums; loan-level balances come
+    back in the caller's order."""
     age = lines.age.astype(np.int64)
     bucket = lines.bucket.astype(np.int64) if assumptions.roll_rates is not None else 0
-    key = (lines.group.astype(np.int64) * 8 + bucket) * (int(age.max(initial=0)) + 1) + age
+    term = lines.n.astype(np.int64) if sifma.by_term(assumptions) else np.zeros(len(lines), dtype=np.int64)
+    key = (lines.group.astype(np.int64) * 8 + bucket) * (int(term.max(initial=0)) + 1) + term
+    key = key * (int(age.max(initial=0)) + 1) + age
     small = key.max(initial=0) < np.iinfo(np.int16).max
     order = np.argsort(key.astype(np.int16) if small else key, kind="stable")
     if np.all(order[1:] > order[:-1]):
@@ -172,7 +175,7 @@ def _project_sorted(
     )
     conv = CONVENTIONS[assumptions.convention](ctx)
     by_age = bool(ctx.cpr_age.any() or conv.by_age)
-    groups = state_groups(lines, ctx.segments.of_line, roll=ctx.roll, by_age=by_age)
+    groups = state_groups(lines, ctx.segments.of_line, roll=ctx.roll, by_age=by_age, by_term=sifma.by_term(assumptions))
     strategy = assumptions.collections
     tables, plans = _tables_and_plans(lines, groups, ctx, keep_lines=keep_lines)
     tot = _cutoff_totals(lines, groups, ctx)
@@ -185,6 +188,7 @@ def _project_sorted(
     x = conv.initial_state(groups)
     late = None
     pre_default = conv.pre_default(groups, lines.balance)
+    by_group = np.zeros((ctx.T + 1, ctx.S, groups.size)) if assumptions.advancing else None  # defaults, for advancing
     wb = tables.at(0)
     for t in range(1, ctx.T + 1):
         wa = tables.at(t)
@@ -203,6 +207,8 @@ def _project_sorted(
         recoverable[:, t] = recoveries.recoverable(
             step.default_bal, rate_g, ctx.rm, 0.0 if plan is None else plan.defaults, assumptions.recovery_rate
         )
+        if by_group is not None:
+            by_group[t] = step.default_bal
         x = step.x
         late = step.late.state if step.late is not None else None
         if line_closing is not None:
@@ -216,6 +222,8 @@ def _project_sorted(
         charge_off=strategy.charge_off if strategy is not None else None,
         rm=ctx.rm,
     )
+    if by_group is not None:
+        full = advancing.with_advancing(full, by_group, lines, groups, ctx)
     return LineProjection(full, line_closing)
 
 

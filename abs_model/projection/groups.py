@@ -28,8 +28,8 @@ from abs_model.projection.replines import Lines
 
 @dataclass(frozen=True, slots=True)
 class StateGroups:
-    """Lines grouped by (segment, cut-off bucket, age); lines arrive ordered so that each group is
-    one contiguous run starting at ``starts[g]``."""
+    """Lines grouped by (segment, cut-off bucket, [instalments left,] age); lines arrive ordered so
+    that each group is one contiguous run starting at ``starts[g]``."""
 
     line_group: np.ndarray  # (L,) group number of each line
     starts: np.ndarray  # (G,) first line of each group
@@ -37,6 +37,7 @@ class StateGroups:
     b0: np.ndarray  # (G,) cut-off bucket
     age: np.ndarray  # (G,) months on book at cut-off (0 unless something is age-indexed)
     b0_line: np.ndarray  # (L,) cut-off bucket of each line (0 under the sifma convention)
+    n: np.ndarray | None = None  # (G,) instalments left at cut-off, when groups key on it (by_term)
 
     @property
     def size(self) -> int:
@@ -49,12 +50,17 @@ class StateGroups:
         return np.add.reduceat(np.asarray(v, dtype=np.float64), self.starts)
 
 
-def state_groups(lines: Lines, segment: np.ndarray, *, roll: bool, by_age: bool) -> StateGroups:
-    """Group numbers from the small dense key (segment, cut-off bucket, age)."""
+def state_groups(lines: Lines, segment: np.ndarray, *, roll: bool, by_age: bool, by_term: bool = False) -> StateGroups:
+    """Group numbers from the small dense key (segment, cut-off bucket, age), and the instalments
+    left ``n`` when ``by_term`` (a rate that depends on the remaining term, e.g. the SIFMA rule of
+    no defaults in the last ``L`` months)."""
     L = len(lines)
     b0_line = lines.bucket.astype(np.int64) if roll else np.zeros(L, dtype=np.int64)
     age_line = lines.age.astype(np.int64) if by_age else np.zeros(L, dtype=np.int64)
-    skey = (segment * 8 + b0_line) * (int(age_line.max(initial=0)) + 1) + age_line
+    n_line = lines.n.astype(np.int64)
+    term_line = n_line if by_term else np.zeros(L, dtype=np.int64)
+    skey = (segment * 8 + b0_line) * (int(term_line.max(initial=0)) + 1) + term_line
+    skey = skey * (int(age_line.max(initial=0)) + 1) + age_line
     present = np.bincount(skey) > 0  # a small dense key: map it to group numbers directly
     code = np.cumsum(present) - 1
     sg = code[skey]
@@ -64,7 +70,7 @@ def state_groups(lines: Lines, segment: np.ndarray, *, roll: bool, by_age: bool)
     starts = np.flatnonzero(np.diff(sg, prepend=-1))
     if starts.size != G or np.any(np.diff(sg) < 0):  # pragma: no cover - guarded by project_lines
         raise RuntimeError("internal: lines must be ordered by state group (call project_lines)")
-    return StateGroups(sg, starts, segment[first], b0_line[first], age_line[first], b0_line)
+    return StateGroups(sg, starts, segment[first], b0_line[first], age_line[first], b0_line, n_line[first] if by_term else None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,9 @@ PB(t−1) × q`` with ``q = S(t)/S(t−1)`` (the prior performing balance after 
 amortisation, this period's defaults included), capped at the surviving balance.
 
 The MDR is the segment's CDR curve (``MDR = 1 − (1 − min(1, CDR × default multiple))^(1/12)``),
-or, under the Chinese cumulative default rate (累计违约率), the rate that makes the period's
+set to 0 in the last ``L`` months of each receivable's term (``t > n − L``, ``n`` its instalments
+left at cut-off, ``L`` the recovery lag; SF-20 §C.3.j: a loan defaulting later could not be
+liquidated before maturity), or, under the Chinese cumulative default rate (累计违约率), the rate that makes the period's
 defaults equal ``cumulative_default × default multiple × initial balance × timing[t]``, capped at
 the performing balance.
 """
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from abs_model.assumptions.assumptions import Curve
+from abs_model.assumptions.assumptions import Assumptions, Curve
 from abs_model.projection.context import Context, PeriodStep, curve_table
 from abs_model.projection.groups import StateGroups, Weights
 
@@ -31,6 +33,7 @@ class Sifma:
     mdr: np.ndarray | None
     mdr_age: np.ndarray  # (Gseg,) whether the segment's CDR curve is indexed by age
     cum_target: np.ndarray | None
+    lag: int = 0  # no CDR defaults in the last `lag` months of a term (state groups key on n)
 
     @property
     def by_age(self) -> bool:
@@ -50,7 +53,10 @@ class Sifma:
             return np.where(perf > 0, np.minimum(1.0, self.cum_target[:, t - 1] / safe), 0.0)[:, None]
         if self.mdr is not None:
             age = np.where(self.mdr_age[groups.seg], groups.age, 0)
-            return self.mdr[:, groups.seg, np.clip(age + t, 1, self.ctx.max_age) - 1]
+            mdr = self.mdr[:, groups.seg, np.clip(age + t, 1, self.ctx.max_age) - 1]
+            if self.lag and groups.n is not None:
+                mdr = np.where(t > groups.n - self.lag, 0.0, mdr)  # SF §C.3.j
+            return mdr
         return np.zeros((1, 1))
 
     def step(
@@ -102,4 +108,13 @@ def build(ctx: Context) -> Sifma:
     if a.cumulative_default is not None and a.default_timing is not None:
         w = a.default_timing.at(np.arange(1, ctx.T + 1))
         cum_target = a.cumulative_default * ctx.dm[:, None] * ctx.initial_balance * w[None, :]  # (S, T)
-    return Sifma(ctx, mdr, mdr_age, cum_target)
+    return Sifma(ctx, mdr, mdr_age, cum_target, a.recovery_lag if by_term(a) else 0)
+
+
+def by_term(a: Assumptions) -> bool:
+    """Whether the SIFMA rule "MDR = 0 in the last ``L`` months of the term" applies: the sifma
+    convention with CDR-type defaults (``cdr``, ``mdr``, ``sda``, pool-wide or by segment) and a
+    recovery lag ``L > 0``. The state groups then key on each line's instalments left."""
+    if a.convention != "sifma" or a.cumulative_default is not None or a.recovery_lag == 0:
+        return False
+    return a.cdr is not None or any(o.cdr is not None for o in a.segment_overrides)

@@ -121,6 +121,7 @@ def _collections(result: DealResult, tol: float) -> CheckResult:
     p = result.pool
     pool_cash = (p["principal_collections"] + p["fee_interest"] + p["prepayment_fee"] + p["recoveries"] - p["collection_costs_paid"]).iloc[1:].sum()
     pool_cash += float(trust_late_fees({"late_fees": p["late_fees"].to_numpy()}, result.assumptions)[1:].sum())  # 违约金 the trust receives
+    pool_cash += float(p["advanced_interest"].iloc[1:].sum()) if "advanced_interest" in p else 0.0  # P&I advancing
     led = result.ledger
     into_deal = float(led.loc[led["source"] == "pool", "amount"].sum())
     return CheckResult("collections into the waterfall = pool collections − collection costs paid", abs(into_deal - float(pool_cash)), tol)

@@ -34,7 +34,7 @@ from abs_model.assumptions.assumptions import Assumptions
 from abs_model.deal.eligibility import PurchasePlan, purchase_plan
 from abs_model.deal.model import Deal, ReplenishmentLine, replenishment_pool
 from abs_model.errors import AssumptionError, DealError
-from abs_model.projection.cashflows import FIELDS, STOCK_FIELDS, PoolCashflows
+from abs_model.projection.cashflows import ADVANCING_FIELDS, FIELDS, STOCK_FIELDS, PoolCashflows
 from abs_model.projection.engine import horizon_for, project_lines, trust_late_fees
 from abs_model.projection.replines import Lines, profile_lines, rep_lines
 from abs_model.runs.dates import accrual_dates, month_ends
@@ -160,7 +160,7 @@ def run_arrays(
         unit = project_lines(unit_lines, a, horizon=None, **mults)  # type: ignore[arg-type]
         collateral = max(collateral, deal.revolving.periods + unit.totals["closing_balance"].shape[1] - 1)
     T = horizon(deal, collateral_periods=collateral)
-    arrays = {f: _fit(base.totals[f], T, stock=f in STOCK_FIELDS) for f in FIELDS if f in base.totals}
+    arrays = {f: _fit(base.totals[f], T, stock=f in STOCK_FIELDS) for f in (*FIELDS, *ADVANCING_FIELDS) if f in base.totals}
     profile = None if unit is None else {f: _fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
     dates = month_ends(deal.cutoff_date, T)
     plan = (
@@ -206,12 +206,13 @@ def _run_periods(
     strategy = a.collections
     cost_rank = strategy.cost_rank if strategy is not None else "senior"
     late_fees = trust_late_fees(arrays, a)  # 违约金: the trust's interest collections when the deal says so
+    adv_int, adv_prin = (arrays.get(f, np.zeros_like(late_fees)) for f in ("advanced_interest", "advanced_principal"))  # P&I advancing
     for t in range(1, T + 1):
         if on_period is not None:  # surveillance: reported history, then the re-projection
             on_period(t, arrays)
         interest, principal, recoveries, costs_paid[:, t] = _net_of_costs(
-            arrays["fee_interest"][:, t] + arrays["prepayment_fee"][:, t] + late_fees[:, t],
-            arrays["scheduled_principal"][:, t] + arrays["prepayment"][:, t] + arrays["repurchases"][:, t],
+            arrays["fee_interest"][:, t] + arrays["prepayment_fee"][:, t] + late_fees[:, t] + adv_int[:, t],
+            arrays["scheduled_principal"][:, t] + arrays["prepayment"][:, t] + arrays["repurchases"][:, t] + adv_prin[:, t],
             arrays["recoveries"][:, t],
             arrays["collection_costs"][:, t],
             rank=cost_rank,

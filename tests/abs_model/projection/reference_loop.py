@@ -131,6 +131,8 @@ def reference_project(loans: list[dict], a: Assumptions, horizon: int) -> dict[s
                 if a.cdr is not None:
                     c = a.cdr.at([age + t])[0] if a.cdr.index == "age" else a.cdr.at([t])[0]
                     mdr = 1 - (1 - min(1.0, c * a.default_multiplier)) ** (1 / 12)
+                    if a.recovery_lag and t > n - a.recovery_lag:
+                        mdr = 0.0  # SF §C.3.j: no new defaults in the last L months of the term
                 else:
                     mdr = 0.0
                 d = share * mdr
