@@ -96,7 +96,14 @@ def test_without_advancing_no_advancing_columns() -> None:
     assert "advanced_principal" not in f and "foreclosure_balance" not in f
 
 
-@pytest.mark.parametrize("kw", [{"advancing": "yes"}, {"advancing": True, "roll_rates": am.RollRates.simple(roll=[0.05] * 7)}])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"advancing": "yes"},
+        {"advancing": True, "roll_rates": am.RollRates.simple(roll=[0.05] * 7)},
+        {"advancing": True, "cdr": 0.05, "convention": "absbox"},
+    ],
+)
 def test_advancing_is_a_sifma_switch(kw: dict) -> None:
     with pytest.raises(AssumptionError, match="advancing"):
         am.Assumptions.make(cpr=0.1, **kw)
