@@ -168,3 +168,30 @@ def test_cleanup_price_is_paid_on_the_pool_balance_sold(deal: am.Deal) -> None:
     assert r.revolving.loc[t, "phase"] != "revolving" and bool(r.revolving.loc[t, "payment_date"])
     sold = float(r.pool.loc[t, "cleanup_sale"])
     assert r.accounts.loc[t, "cleanup_proceeds"] == pytest.approx(1.0 * sold, abs=CENT)
+
+
+# ---------------------------------------------------------------- issue 11 §1: the late-fee line
+def test_late_fees_are_a_line_of_available_funds_of_their_own(deal: am.Deal) -> None:
+    """The Baitiao example's trust receives 违约金: the ledger carries them on their own line
+    (pool → interest account), equal to the pool frame's late fees less any collection costs
+    that reached them; interest collections carry none; the named check passes. With
+    ``to_trust: false`` the line is absent and the cash goes to the originator."""
+    r = am.run(deal, default_mult=2.0)
+    p = r.pool.iloc[1:]
+    led = r.ledger
+    late = led[led["step"] == "collect_late_fees"]
+    assert set(late["source"]) == {"pool"} and set(late["target"]) == {"interest_account"}
+    by_period = late.groupby("period")["amount"].sum().reindex(p.index, fill_value=0.0)
+    no_costs = p["collection_costs_paid"].to_numpy() == 0.0
+    assert float(p["late_fees"].sum()) > 0.0
+    np.testing.assert_allclose(by_period.to_numpy()[no_costs], p["late_fees"].to_numpy()[no_costs], atol=CENT)
+    interest = led[led["step"] == "collect_interest"].groupby("period")["amount"].sum().reindex(p.index, fill_value=0.0)
+    income = (p["fee_interest"] + p["prepayment_fee"]).to_numpy()
+    np.testing.assert_allclose(interest.to_numpy()[no_costs], income[no_costs], atol=CENT)
+    check = [c for c in r.checks if c.name.startswith("late fees:")]
+    assert len(check) == 1 and check[0].passed
+    assert r.liabilities.late_fees_collected[0].sum() == pytest.approx(float(by_period.sum()), abs=CENT)
+    kept = dataclasses.replace(r.assumptions, late_fees=dataclasses.replace(r.assumptions.late_fees, to_trust=False))
+    r2 = am.run(deal, kept, default_mult=2.0)
+    assert "collect_late_fees" not in set(r2.ledger["step"])
+    assert not r2.failed_checks, [c.name for c in r2.failed_checks]
