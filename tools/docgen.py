@@ -194,6 +194,7 @@ ASSUMPTION_DESCRIPTIONS: dict[str, str] = {
     "collections": "A collection strategy (stages, restructuring plans — `spread_arrears`, `re_age`, `freeze`, one mapping each in a list — charge-off path); a mapping in YAML, `am.CollectionStrategy` in Python. Needs `roll_rates`.",
     "max_age": "Longest loan age tabulated for age-indexed curves (PSA, ABS, SDA).",
     "late_fees": "Late fees / penalty interest (违约金): `daily_rate` on the amount due and unpaid, `grace_days`, `apr_cap`, `waived_share`, `to_trust`, `product_rates`; a mapping in YAML, `am.LateFees` in Python. Needs `roll_rates`.",
+    "buy_back": "Originator buy-back (赎回): `ineligible_rate`, the monthly share of the performing balance found ineligible and bought back (beside prepayment, on the same base), and `price` per unit of balance of every buy-back, ineligible or restructured (`restructuring[].buy_back`), 1.0 = par; proceeds `price × balance` are principal collections, a discount below par is a loss to the pool (`repurchase_loss`). A mapping in YAML, `BuyBack` in Python.",
 }
 
 _PHASES = tuple(SCHEMA["properties"]["waterfalls"]["properties"])

@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from abs_model.assumptions.buyback import BuyBack, buy_back_from
 from abs_model.assumptions.servicing import CollectionStrategy, LateFees, strategy_from_mapping
 from abs_model.core import rates
 from abs_model.core.limits import MAX_PERIODS, MAX_RECOVERY_LAG
@@ -241,6 +242,7 @@ class Assumptions:
     collections: CollectionStrategy | None = None
     labels: Mapping[str, str] = field(default_factory=FrozenMap)
     late_fees: LateFees | None = None
+    buy_back: BuyBack | None = None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -272,6 +274,7 @@ class Assumptions:
         collections: CollectionStrategy | Mapping[str, Any] | None = None,
         max_age: int = 480,
         late_fees: LateFees | Mapping[str, Any] | None = None,
+        buy_back: BuyBack | Mapping[str, Any] | None = None,
     ) -> Assumptions:
         """Normalise any supported way of stating assumptions into one :class:`Assumptions`.
 
@@ -282,7 +285,9 @@ class Assumptions:
         performing balance), ``cumulative_default`` + ``default_timing`` (Chinese 累计违约率),
         or ``roll_rates`` (an 8×8 or (M, 8, 8) matrix, or a :class:`RollRates`).
         ``collections`` (a :class:`CollectionStrategy` or its mapping) and ``late_fees`` (a
-        :class:`LateFees` or its mapping) need the roll-rate convention.
+        :class:`LateFees` or its mapping) need the roll-rate convention. ``buy_back`` (a
+        :class:`~abs_model.assumptions.buyback.BuyBack` or its mapping): the originator's buy-back
+        (赎回) of ineligible receivables and the price of every buy-back.
         """
         ages = np.arange(1, max_age + 1)
         pre = _prepayment(cpr=cpr, smm=smm, psa=psa, abs_speed=abs_speed, ages=ages)
@@ -321,6 +326,7 @@ class Assumptions:
             horizon=horizon,
             collections=collections,
             late_fees=late,
+            buy_back=buy_back_from(buy_back),
         )
 
     # ------------------------------------------------------------------ derived
@@ -384,6 +390,9 @@ class Assumptions:
                 f"{lf.daily_rate:.3%} a day on overdue amounts, {lf.grace_days} grace day(s), "
                 f"{lf.waived_share:.0%} waived, {'to the trust' if lf.to_trust else 'kept by the originator'}"
             )
+        if self.buy_back is not None:
+            bb = self.buy_back
+            d["buy_back"] = f"{bb.ineligible_rate:.3%} a month found ineligible and bought back, at {bb.price:.2%} of the balance"
         if self.segment_overrides:
             d["segment_overrides"] = ", ".join(f"{o.column}={o.value}" for o in self.segment_overrides)
         return d

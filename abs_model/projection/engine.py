@@ -15,11 +15,13 @@ This module keeps the period loop and the books; each piece of the model has its
   and net loss ``= defaults − recoveries`` booked at default.
 
 Both conventions: prepayment ``= SMM × S(k_0)`` share of the current balance after its
-instalment; unearned fees charged on it per the deal option (``unearned_fee``).
+instalment; unearned fees charged on it per the deal option (``unearned_fee``). The originator's
+buy-back of ineligible receivables (:mod:`abs_model.assumptions.buyback`) leaves beside it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -180,6 +182,7 @@ def _project_sorted(
     if line_closing is not None:
         line_closing[:, 0] = lines.balance
     rate_g = ctx.segments.recovery_rate[groups.seg]
+    buy_back = assumptions.buy_back if assumptions.buy_back is not None and assumptions.buy_back.ineligible_rate > 0.0 else None
     cpr_age = np.where(ctx.cpr_age[groups.seg], groups.age, 0)
     x = conv.initial_state(groups)
     late = None
@@ -188,12 +191,15 @@ def _project_sorted(
     for t in range(1, ctx.T + 1):
         wa = tables.at(t)
         smm = ctx.smm[:, groups.seg, np.clip(cpr_age + t, 1, ctx.max_age) - 1]  # (S, G)
-        step = conv.step(groups, x, t, wb, wa, smm, pre_default=pre_default if t == 1 else None, late=late)
+        leaving, prepaid = buy_back.split(smm) if buy_back is not None else (smm, None)
+        step = conv.step(groups, x, t, wb, wa, leaving, pre_default=pre_default if t == 1 else None, late=late)
+        if prepaid is not None:  # 赎回: the ineligible share leaves beside prepayment, on the same base
+            step = _book_ineligible(tot, t, step, prepaid, wa)
         plan = None
         if plans is not None:
             bought, waived, capitalised = plans.enter(t, x, late, wb)
             plan = plans.step(t, wb, wa, entries=step.entry_bal.sum(-1))
-            tot["repurchases"][:, t] = bought
+            tot["repurchases"][:, t] += bought
             tot["late_fees_waived"][:, t] += waived
             tot["late_fees_capitalised"][:, t] = capitalised
             if plan.completed is not None:
@@ -208,6 +214,9 @@ def _project_sorted(
             s_lines = tables.line_factors(t)
             line_closing[:, t] = sum(x[j][0][groups.line_group] * s_lines[j] for j in range(ctx.B)) * lines.balance
         wb = wa
+    price = assumptions.buy_back.price if assumptions.buy_back is not None else 1.0
+    tot["repurchase_proceeds"] = price * tot["repurchases"]
+    tot["repurchase_loss"] = tot["repurchases"] - tot["repurchase_proceeds"]
     full = recoveries.with_recoveries(
         tot,
         recoverable,
@@ -317,6 +326,18 @@ def _book_plans(tot: dict[str, np.ndarray], t: int, plan: PlanFlows) -> None:
         tot["prepay_base"][:, t] = plan.prepay_base
     for kind, bal in plan.by_type.items():
         tot[f"balance_{kind}"][:, t] = bal
+
+
+def _book_ineligible(tot: dict[str, np.ndarray], t: int, step: PeriodStep, prepaid: np.ndarray, wa: Weights) -> PeriodStep:
+    """Split the share that left the performing balance (prepayment and ineligible buy-back,
+    :mod:`abs_model.assumptions.buyback`) into its two parts: ``prepaid`` of it is prepayment (the
+    step keeps it, with its unearned fees), the rest is bought back at its balance after the
+    instalment, ``S(k_0)``. Returns the step with the prepayment part only."""
+    bought = step.prepay_frac * (1.0 - prepaid)
+    amount = (bought * wa.S[0]).sum(-1)
+    tot["repurchases"][:, t] += amount
+    tot["repurchases_ineligible"][:, t] = amount
+    return dataclasses.replace(step, prepay_frac=step.prepay_frac * prepaid)
 
 
 def _book_late_fees(tot: dict[str, np.ndarray], t: int, step: PeriodStep) -> None:

@@ -196,8 +196,8 @@ def _run_periods(
     pool's future rows, and take a called pool out at its balance. Returns purchases, clean-up
     sales, collection costs paid and the liability result. ``plan`` (eligibility and concentration
     limits) sets each period's capacity and purchase mix; late fees the trust receives are a line
-    of available funds of their own (never inside interest collections), repurchases principal
-    collections."""
+    of available funds of their own (never inside interest collections), buy-back proceeds (price ×
+    balance bought back) principal collections."""
     S, T = arrays["closing_balance"].shape[0], engine.T
     state = engine.start()
     purchases = np.zeros((S, T + 1))
@@ -213,7 +213,7 @@ def _run_periods(
         interest, late_fees, principal, recoveries, costs_paid[:, t] = _net_of_costs(
             arrays["fee_interest"][:, t] + arrays["prepayment_fee"][:, t],
             late_fees,
-            arrays["scheduled_principal"][:, t] + arrays["prepayment"][:, t] + arrays["repurchases"][:, t],
+            arrays["scheduled_principal"][:, t] + arrays["prepayment"][:, t] + arrays["repurchase_proceeds"][:, t],
             arrays["recoveries"][:, t],
             arrays["collection_costs"][:, t],
             rank=cost_rank,

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from abs_model.assumptions.assumptions import Assumptions, Curve, RollRates
+from abs_model.assumptions.buyback import BuyBack
 from abs_model.collateral.pool import Pool
 from abs_model.errors import AssumptionError
 from abs_model.projection.engine import project
@@ -185,6 +186,7 @@ def to_pool(loans: list[dict]) -> Pool:
 def assumption_sets(draw: st.DrawFn) -> Assumptions:
     cpr = draw(st.floats(0, 0.6))
     fee = draw(st.sampled_from(["waived", "one_period", "full"]))
+    buy_back = draw(st.sampled_from([None, BuyBack(ineligible_rate=0.01, price=0.97), BuyBack(ineligible_rate=0.2)]))  # 赎回
     if draw(st.booleans()):
         roll = [draw(st.floats(0, 1)) for _ in range(7)]
         cure = [draw(st.floats(0, 1 - r)) for r in roll[1:]]
@@ -196,9 +198,10 @@ def assumption_sets(draw: st.DrawFn) -> Assumptions:
             recovery_rate=0.1,
             recovery_lag=2,
             default_multiplier=draw(st.floats(0.5, 2)),
+            buy_back=buy_back,
         )
     return Assumptions.make(
-        cpr=cpr, cdr=draw(st.floats(0, 0.5)), unearned_fee=fee, prepay_multiplier=draw(st.floats(0.5, 2))
+        cpr=cpr, cdr=draw(st.floats(0, 0.5)), unearned_fee=fee, prepay_multiplier=draw(st.floats(0.5, 2)), buy_back=buy_back
     )
 
 
@@ -259,6 +262,7 @@ def mechanics_sets(draw: st.DrawFn) -> Assumptions:
         default_multiplier=draw(st.floats(0.5, 2)),
         collections=CollectionStrategy("s", restructuring=tuple(plans)),
         late_fees=late,
+        buy_back=draw(st.sampled_from([None, BuyBack(ineligible_rate=0.02, price=0.9)])),
     )
 
 
@@ -291,8 +295,8 @@ def test_books_balance_and_rates_are_realised(loans: list[dict], a: Assumptions)
     mask = f["prepay_base"] > 1e-6
     expected = 1 - (1 - min(1.0, float(a.cpr.values[0]) * a.prepay_multiplier)) ** (1 / 12)
     np.testing.assert_allclose(f.loc[mask, "smm"], expected, rtol=1e-9)
-    # every unit of principal ends up collected, defaulted or still outstanding
-    total = f["scheduled_principal"].sum() + f["prepayment"].sum() + f["defaults"].sum() + f["closing_balance"].iloc[-1]
+    # every unit of principal ends up collected, defaulted, bought back or still outstanding
+    total = f["scheduled_principal"].sum() + f["prepayment"].sum() + f["defaults"].sum() + f["repurchases"].sum() + f["closing_balance"].iloc[-1]
     assert total == pytest.approx(cf.initial_balance, rel=1e-9)
 
 
