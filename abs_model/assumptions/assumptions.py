@@ -33,7 +33,13 @@ from typing import Any, Literal
 import numpy as np
 
 from abs_model.assumptions.buyback import BuyBack, buy_back_from
-from abs_model.assumptions.servicing import CollectionStrategy, LateFees, strategy_from_mapping
+from abs_model.assumptions.servicing import (
+    CollectionStrategy,
+    LateFees,
+    check_segment_take_up,
+    segment_take_up,
+    strategy_from_mapping,
+)
 from abs_model.core import rates
 from abs_model.core.limits import MAX_PERIODS, MAX_RECOVERY_LAG
 from abs_model.errors import AssumptionError
@@ -207,7 +213,9 @@ class SegmentOverride:
     """Assumptions for the receivables whose ``column`` equals ``value`` (e.g. score band "E").
 
     ``column`` is a segment column or one of ``"product"`` / ``"original_term"``; any field left
-    ``None`` falls back to the pool-wide assumption.
+    ``None`` falls back to the pool-wide assumption. ``take_up``: restructuring take-up of these
+    receivables by plan type and bucket, e.g. ``{"re_age": {2: 0.3}}``, replacing that plan's
+    ``take_up`` for them (a later matching override wins per plan type).
     """
 
     column: str
@@ -216,6 +224,7 @@ class SegmentOverride:
     cdr: Curve | None = None
     roll_rates: RollRates | None = None
     recovery_rate: float | None = None
+    take_up: Mapping[str, Mapping[int, float]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +316,7 @@ class Assumptions:
         overrides = _overrides(segment_overrides, cpr_by_term)
         collections = _collections(collections, roll=rr is not None)
         _check_take_up(collections, default_threshold_days)
+        check_segment_take_up(overrides, collections, default_threshold_days)
         late = _late_fees(late_fees, roll=rr is not None)
         _horizon(horizon)
         return cls(
@@ -580,7 +590,7 @@ def _checked_override(i: int, o: SegmentOverride) -> SegmentOverride:
         _decimals(f"{path}.recovery_rate", np.asarray([o.recovery_rate], dtype=np.float64))
     if o.roll_rates is not None and not isinstance(o.roll_rates, RollRates):
         raise AssumptionError(f"{path}.roll_rates: must be an abs_model.RollRates; got {type(o.roll_rates).__name__}")
-    return replace(o, cpr=cpr, cdr=cdr)
+    return replace(o, cpr=cpr, cdr=cdr, take_up=segment_take_up(f"{path}.take_up", o.take_up))
 
 
 def _nonneg(name: str, x: float) -> None:

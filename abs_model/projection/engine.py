@@ -38,7 +38,7 @@ from abs_model.projection.cashflows import FIELDS, PoolCashflows
 from abs_model.projection.context import Context, Convention, PeriodStep, make_context, scenario_multiples
 from abs_model.projection.groups import StateGroups, Weights, WeightTables, state_groups, weight_tables
 from abs_model.projection.replines import Lines, loan_lines, rep_lines
-from abs_model.projection.restructuring import PlanBook, PlanFlows
+from abs_model.projection.restructuring import PlanBook, PlanFlows, take_up
 
 Level = Literal["repline", "loan"]
 
@@ -258,7 +258,8 @@ def _tables_and_plans(lines: Lines, groups: StateGroups, ctx: Context, *, keep_l
     )
     if not plan_terms:
         return tables, None
-    return tables, PlanBook.start(plan_terms, tables=tables, scenarios=ctx.S, groups=groups.size, horizon=ctx.T)
+    rho = take_up(plan_terms, ctx.B, ctx.segments.take_up)[:, :, groups.seg]  # (P, B, G): by each group's segment
+    return tables, PlanBook.start(plan_terms, tables=tables, scenarios=ctx.S, groups=groups.size, horizon=ctx.T, rho=rho)
 
 
 #: The default-timing conventions by name: each builds its tables from the run's context.

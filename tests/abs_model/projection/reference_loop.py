@@ -87,12 +87,22 @@ def reference_project(loans: list[dict], a: Assumptions, horizon: int) -> dict[s
         late = {j: 0.0 for j in range(B)}
         book: list[dict] = []  # this loan's plans, one entry per (plan, entry period, bucket)
         rate = late_terms.rate_of(ln["product"]) if late_terms is not None else 0.0
+        # restructuring take-up of this loan: each plan's own, unless a segment override it
+        # matches names the plan's type (a later matching override wins)
+        matching = [o.take_up for o in a.segment_overrides if o.take_up and ln.get(o.column) == o.value]
+        take_ups = []
+        for p in plans:
+            tu = dict(p.take_up)
+            for m in matching:
+                if p.plan in m:
+                    tu = dict(m[p.plan])
+            take_ups.append(tu)
         if b0 >= B:
             tot["defaults"][1] += ln["current_principal"]
         age = ln["original_term"] - ln["remaining_term"]
         for t in range(1, horizon + 1):
             if plans:
-                _enter_plans(plans, state, late, book, t, b0, n, bal_after, fee_upto, tot)
+                _enter_plans(plans, take_ups, state, late, book, t, b0, n, bal_after, fee_upto, tot)
                 back = _run_plans(book, t, b0, bal_after, fee_upto, tot)
             else:
                 back = 0.0
@@ -185,11 +195,11 @@ def reference_project(loans: list[dict], a: Assumptions, horizon: int) -> dict[s
     return tot
 
 
-def _enter_plans(plans, state, late, book, t, b0, n, bal_after, fee_upto, tot) -> None:  # type: ignore[no-untyped-def]
+def _enter_plans(plans, take_ups, state, late, book, t, b0, n, bal_after, fee_upto, tot) -> None:  # type: ignore[no-untyped-def]
     """Shares taken up at the start of period t, one plan entry per (plan, bucket)."""
     taken: dict[int, float] = {}
-    for p in plans:
-        for j, rho in p.take_up.items():
+    for p, tu in zip(plans, take_ups, strict=True):
+        for j, rho in tu.items():
             share = state.get(j, 0.0) * rho
             if j not in state or (not share and not late.get(j, 0.0)):
                 continue

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from abs_model.assumptions.assumptions import Assumptions, Curve, RollRates
+from abs_model.assumptions.assumptions import Assumptions, Curve, RollRates, SegmentOverride
 from abs_model.assumptions.buyback import BuyBack
 from abs_model.collateral.pool import Pool
 from abs_model.errors import AssumptionError
@@ -263,7 +263,18 @@ def mechanics_sets(draw: st.DrawFn) -> Assumptions:
         collections=CollectionStrategy("s", restructuring=tuple(plans)),
         late_fees=late,
         buy_back=draw(st.sampled_from([None, BuyBack(ineligible_rate=0.02, price=0.9)])),
+        segment_overrides=_take_up_overrides(draw, [p.plan for p in plans]),
     )
+
+
+def _take_up_overrides(draw: st.DrawFn, kinds: list[str]) -> tuple[SegmentOverride, ...]:
+    """Take-up by segment (issue 11): the flat-fee receivables, and those of original term 12,
+    restructure at their own rates for one plan type each (the later override wins)."""
+    if not draw(st.booleans()):
+        return ()
+    first = {kinds[0]: {1: draw(st.floats(0, 0.3)), 2: 0.5 / len(kinds)}}
+    last = {kinds[-1]: {b: draw(st.floats(0, 1.0 / len(kinds))) for b in (1, 2, 3)}}
+    return (SegmentOverride("product", "flat_fee", take_up=first), SegmentOverride("original_term", 12, take_up=last))
 
 
 @settings(max_examples=60, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
