@@ -30,8 +30,9 @@ Definitions (period t, monthly; every rate a decimal):
 - **Charge-off path**: a defaulted balance D is split into a debt sale (``sale_share``, received
   at once at ``sale_price``), legal action (``legal_share``; ``legal_cost_per_case`` per defaulted
   account; recovers ``legal_success_rate × legal_recovery_rate × D`` spread by ``legal_curve`` over
-  the months after charge-off) and the rest written off with nothing more. It replaces
-  ``recovery_rate`` / ``recovery_lag`` when given.
+  the months after charge-off; only on receivables of at least ``legal_min_balance``, the
+  legal share of smaller ones is written off) and the rest written off with nothing more. It
+  replaces ``recovery_rate`` / ``recovery_lag`` when given.
 - **Cost rank**: ``"senior"`` costs are paid out of collections ahead of every fee and note
   (interest collections first, then principal); ``"netted_from_recoveries"`` costs are taken from
   recoveries first, any excess from interest collections.
@@ -234,9 +235,14 @@ class ChargeOffPath:
     legal_success_rate: float = 0.0
     legal_recovery_rate: float = 1.0
     legal_curve: tuple[float, ...] = (1.0,)
+    legal_min_balance: float = 0.0
+    """Legal action only on receivables whose balance (at cut-off, or at purchase) is at least
+    this (small debts are not worth suing); below it the ``legal_share`` is written off with no
+    recovery and no legal cost. 0: every receivable. Rep-lines split by it exactly."""
 
     def __post_init__(self) -> None:
         _rate("charge_off.sale_share", self.sale_share)
+        _money("charge_off.legal_min_balance", self.legal_min_balance)
         _rate("charge_off.sale_price", self.sale_price)
         _rate("charge_off.legal_share", self.legal_share)
         if self.sale_share + self.legal_share > 1 + 1e-12:

@@ -37,7 +37,7 @@ from abs_model.projection import recoveries, roll_rate, sifma
 from abs_model.projection.cashflows import FIELDS, PoolCashflows
 from abs_model.projection.context import Context, Convention, PeriodStep, make_context, scenario_multiples
 from abs_model.projection.groups import StateGroups, Weights, WeightTables, state_groups, weight_tables
-from abs_model.projection.replines import Lines, loan_lines, rep_lines
+from abs_model.projection.replines import Lines, legal_min_balance, loan_lines, rep_lines
 from abs_model.projection.restructuring import PlanBook, PlanFlows, take_up
 
 Level = Literal["repline", "loan"]
@@ -117,7 +117,11 @@ def project_lines(
 ) -> LineProjection:
     """The engine (see :func:`_project_sorted`). Lines are first ordered by (segment group,
     cut-off bucket, age) so that every state group is a contiguous run of lines and the sums by
-    group are segment sums; loan-level balances come back in the caller's order."""
+    group are segment sums; loan-level balances come back in the caller's order. With a legal
+    threshold the lines at or above it and those below run apart (:func:`_legal_split`)."""
+    if legal_min_balance(assumptions) > 0:
+        return _legal_split(lines, assumptions, prepay_mult=prepay_mult, default_mult=default_mult,
+                            recovery_mult=recovery_mult, keep_lines=keep_lines, horizon=horizon)
     age = lines.age.astype(np.int64)
     bucket = lines.bucket.astype(np.int64) if assumptions.roll_rates is not None else 0
     key = (lines.group.astype(np.int64) * 8 + bucket) * (int(age.max(initial=0)) + 1) + age
@@ -145,6 +149,38 @@ def project_lines(
     back = np.empty_like(out.line_closing)
     back[order] = out.line_closing
     return LineProjection(out.totals, back)
+
+
+def _legal_split(lines: Lines, assumptions: Assumptions, *, horizon: int | None, keep_lines: bool, **mults: np.ndarray | None) -> LineProjection:
+    """Legal action only above a balance: the lines at or above ``legal_min_balance`` (their
+    group's legal bit, :func:`~abs_model.projection.replines.override_groups`) run under the
+    charge-off path as given, the others under it with ``legal_share = 0`` (written off: no legal
+    recovery, no legal cost). The projection is linear in lines, so the totals are the sums of
+    the two runs, over the same horizon; loan-level balances come back in the caller's order."""
+    strategy = assumptions.collections
+    if strategy is None or strategy.charge_off is None:  # pragma: no cover - legal_min_balance > 0 implies a path
+        raise AssumptionError("collections.charge_off: a legal threshold needs a charge-off path; got none")
+    path = strategy.charge_off
+    big = ((lines.group >> len(assumptions.segment_overrides)) & 1).astype(bool)
+    h = horizon if horizon is not None else horizon_for(lines, assumptions)
+    out_totals: dict[str, np.ndarray] = {}
+    closing = np.zeros((len(lines), h + 1)) if keep_lines else None
+    for side, terms in ((big, dataclasses.replace(path, legal_min_balance=0.0)),
+                        (~big, dataclasses.replace(path, legal_share=0.0, legal_min_balance=0.0))):
+        if not side.any():
+            continue
+        a = dataclasses.replace(assumptions, collections=dataclasses.replace(strategy, charge_off=terms))
+        part = project_lines(_subset(lines, side), a, horizon=h, keep_lines=keep_lines, **mults)
+        for f, v in part.totals.items():
+            out_totals[f] = out_totals[f] + v if f in out_totals else v
+        if closing is not None and part.line_closing is not None:
+            closing[side] = part.line_closing[:, : h + 1]
+    return LineProjection(out_totals, closing)
+
+
+def _subset(lines: Lines, mask: np.ndarray) -> Lines:
+    """The lines where ``mask`` holds."""
+    return Lines(**{f: getattr(lines, f)[mask] for f in Lines.__dataclass_fields__})
 
 
 def _project_sorted(
