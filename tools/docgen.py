@@ -207,8 +207,8 @@ def _walk(node: dict[str, Any], path: str, required: bool) -> Iterator[tuple[str
     """Yield ``(path, node, required)`` for every key under ``node`` (depth first, schema order)."""
     if path:
         yield path, node, required
-    if path.startswith("waterfalls."):
-        return  # step lists are documented in their own section
+    if path.startswith("waterfalls.") or path == "assumptions":
+        return  # step lists and assumption keys are documented in their own sections
     if node.get("type") == "object" and "properties" in node:
         req = set(node.get("required", ()))
         for key, child in node["properties"].items():

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from abs_model.deal.assumptions_schema import ASSUMPTIONS_SCHEMA
 from abs_model.deal.disclosure import PARTIES_SCHEMA, RATING_SCHEMA
 from abs_model.deal.structure_schema import EXTRA_METRICS, EXTRA_PROPERTIES, EXTRA_STEP_SCHEMAS, TRIGGER_PROPERTIES
 
@@ -100,7 +101,7 @@ SCHEMA: dict[str, Any] = {
                 "scale_to": {"type": "number", "exclusiveMinimum": 0},
             },
         },
-        "assumptions": {"type": "object"},
+        "assumptions": ASSUMPTIONS_SCHEMA,
         "advance_rate": _rate_incl,
         "tranches": {
             "type": "array",
