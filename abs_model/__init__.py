@@ -14,6 +14,7 @@ from abs_model.analytics.surveillance import actual_vs_expected, reproject
 from abs_model.analytics.sweep import evaluate_chunk, sweep
 from abs_model.analytics.tables import decrement_table, price_yield_table
 from abs_model.assumptions.assumptions import Assumptions, Curve, RollRates, SegmentOverride
+from abs_model.assumptions.buyback import BuyBack
 from abs_model.assumptions.calibration import Calibration, calibrate
 from abs_model.assumptions.history import synthetic_history
 from abs_model.assumptions.servicing import ChargeOffPath, CollectionStage, CollectionStrategy, LateFees, Restructuring
@@ -48,6 +49,7 @@ __all__ = [
     "AssumptionError",
     "Assumptions",
     "BreakevenResult",
+    "BuyBack",
     "Calibration",
     "ChargeOffPath",
     "ChunkRun",

@@ -198,6 +198,7 @@ ASSUMPTION_DESCRIPTIONS: dict[str, str] = {
     "convention": "Projection convention by name: `sifma` (default without `roll_rates`), `roll_rate` (with them) or `absbox` (the Hastructure order: defaults first on the performing balance, prepayment on the survivors before the instalment, scheduled principal and fee scaled by the survival factor; docs/coming_from_absbox.md).",
     "rounding": "Instalment schedules: `exact` (closed forms) or `cents` (each receivable billed in cents as lenders bill: principal truncated to the cent per instalment, the remainder in the last one; fees and interest rounded half-up).",
     "advancing": "P&I advancing (`sifma` convention, SIFMA Standard Formulas §C): defaulted loans keep amortising while in foreclosure, their scheduled principal and interest are advanced to the trust, and they liquidate `recovery_lag` months later at the amortised balance with a loss of min(severity × balance at default, amortised balance). Adds the pool columns `expected_amortization`, `advanced_principal`, `expected_interest`, `interest_lost`, `advanced_interest`, `amortized_default_balance`, `foreclosure_balance`, `principal_loss`.",
+    "buy_back": "Originator buy-back (赎回): `ineligible_rate`, the monthly share of the performing balance found ineligible and bought back (beside prepayment, on the same base), and `price` per unit of balance of every buy-back, ineligible or restructured (`restructuring[].buy_back`), 1.0 = par; proceeds `price × balance` are principal collections, a discount below par is a loss to the pool (`repurchase_loss`). A mapping in YAML, `BuyBack` in Python.",
 }
 DESCRIPTIONS["assumptions.convention"] = ASSUMPTION_DESCRIPTIONS["convention"]
 DESCRIPTIONS["assumptions.rounding"] = ASSUMPTION_DESCRIPTIONS["rounding"]
@@ -212,8 +213,8 @@ def _walk(node: dict[str, Any], path: str, required: bool) -> Iterator[tuple[str
     """Yield ``(path, node, required)`` for every key under ``node`` (depth first, schema order)."""
     if path:
         yield path, node, required
-    if path.startswith("waterfalls."):
-        return  # step lists are documented in their own section
+    if path.startswith("waterfalls.") or path == "assumptions":
+        return  # step lists and assumption keys are documented in their own sections
     if node.get("type") == "object" and "properties" in node:
         req = set(node.get("required", ()))
         for key, child in node["properties"].items():

@@ -6,8 +6,9 @@ conservation and raises :class:`~tranches.errors.ConservationError` on a violati
 
 Order of events in period t (per scenario):
 
-1. collections of the month go to the collection account (interest → interest pot; principal and
-   recoveries → principal pot); the PDL is debited with new defaults;
+1. collections of the month go to the collection account (interest and late fees, each a line of
+   its own → interest pot; principal and recoveries → principal pot); the PDL is debited with new
+   defaults;
 2. note interest and fees accrue (interest on the period's beginning balance);
 3. metric triggers are tested; phase and payment date are decided; on a payment date after
    revolving has ended a clean-up call may be exercised (its proceeds, price × pool balance, go to
@@ -147,6 +148,7 @@ class Engine:
         self.row_ci = lay.row("pool", "collect_interest", "interest_account")
         self.row_cp = lay.row("pool", "collect_principal", "principal_account")
         self.row_cr = lay.row("pool", "collect_recoveries", "principal_account")
+        self.row_lf = lay.row("pool", "collect_late_fees", "interest_account")  # 违约金: its own line
         self.row_call = lay.row("cleanup_call", "cleanup_proceeds", "principal_account")
         self.row_release = lay.row(RESERVE, "release_reserve", "interest_account") if structure.reserve is not None else -1
         self.programs: dict[int, list[Compiled]] = {
@@ -307,11 +309,11 @@ class Engine:
         if t != state.t + 1 or t > self.T:
             raise must("t", f"must be the next period {state.t + 1} (of {self.T})", t)
         k = t - 1
-        ic, pc, rec, nd, pb, pe, dq, cap = self._inputs(inputs)
+        ic, pc, rec, nd, pb, pe, dq, cap, lf = self._inputs(inputs)
         live = ~state.called
         livef = None if live.all() else live.astype(np.float64)
         if livef is not None:
-            ic, pc, rec, nd, pe, dq = (x * livef for x in (ic, pc, rec, nd, pe, dq))
+            ic, pc, rec, nd, pe, dq, lf = (x * livef for x in (ic, pc, rec, nd, pe, dq, lf))
         L = state.buf["ledger"][k]
         cash_begin = state.cash[0] + state.cash[1]
         res_begin = state.reserve.copy()
@@ -319,6 +321,10 @@ class Engine:
         if self.any_cap:
             state.fee_paid[...] = 0.0
         self._collect(state, k, L, ic, pc, rec, nd)
+        if lf.any():  # late fees: a line of available funds of their own, into the interest pot
+            L[self.row_lf] = lf
+            state.cash[INTEREST] += lf
+            ic = ic + lf  # income: the base of taxes and excess spread (the ledger keeps both lines)
         support.on_collections(self, state, k, inputs, pe)  # commingling loss, serious-delinquency ratios
         notes_begin, note_accr, fee_accr = self._accrue(state, k, ic, pb, livef)
         fees_total = rowsum(fee_accr) if len(fee_accr) else np.zeros(self.n)

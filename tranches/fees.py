@@ -58,7 +58,9 @@ class Fee:
 class Tax:
     """A VAT-style tax on interest (and fee) collections, e.g. 3.26 %.
 
-    Accrued in period t, defined as ``rate · interest_collected_t`` (not annualised).
+    Accrued in period t, defined as ``rate · (interest_collected_t + late_fees_t)`` (not
+    annualised): late fees (违约金) are a line of their own in available funds, but income charged
+    with the loan (价外费用) and taxed like interest.
     """
 
     name: str

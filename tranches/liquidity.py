@@ -44,7 +44,7 @@ def liquidity_target(ctx: Ctx, months: int, tranche_idx: tuple[int, ...] | None 
         ends = ctx.L[eng.row_call] > 0.0
     for i in eng.senior_idx if tranche_idx is None else tranche_idx:
         target += st.bal[i] * float(eng.coupon_frac[i, lo:hi].sum())
-    interest_collected = ctx.L[eng.row_ci]
+    interest_collected = ctx.L[eng.row_ci] + ctx.L[eng.row_lf]  # income: interest and late fees
     notes = rowsum(st.bal)
     for e in eng.expenses:
         if e.rank != "senior":

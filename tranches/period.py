@@ -19,6 +19,7 @@ INPUT_NAMES = (
     "pool_balance_end",
     "delinquent_balance",
     "purchase_capacity",
+    "late_fees",
 )
 
 
@@ -27,7 +28,10 @@ class PeriodInputs:
     """What the collateral side hands the engine for one monthly period; each (N,) or a scalar.
 
     ``principal_collected`` is scheduled plus prepaid principal. ``purchase_capacity`` is the par
-    amount of eligible receivables available to buy this period (may be ``inf``).
+    amount of eligible receivables available to buy this period (may be ``inf``). ``late_fees``:
+    the late fees (违约金 / 罚息) the trust collects, a line of available funds of its own that
+    joins the interest pot beside ``interest_collected`` (never inside it); like interest income
+    it is the base of taxes (VAT on 价外费用) and counts in excess spread.
     """
 
     interest_collected: npt.ArrayLike
@@ -40,6 +44,7 @@ class PeriodInputs:
     purchase_capacity: npt.ArrayLike = np.inf
     delinquent_by_bucket: npt.ArrayLike | None = None
     """(B, N) or (B,) balances by delinquency bucket M0 … M(B−1), for bucket-window triggers."""
+    late_fees: npt.ArrayLike = 0.0
 
 
 @dataclass(frozen=True, slots=True)

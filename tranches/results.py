@@ -323,13 +323,16 @@ class LiabilityResult:
     def excess_spread_frame(self, scenario: int = 0) -> pd.DataFrame:
         """Excess spread of one scenario, a row per period, as the ``excess_spread`` trigger
         tests it (:func:`tranches.kernels.excess_spread`: accrual basis, monthly): interest
-        collected, taxes and fees accrued, note interest accrued, ``excess_spread`` and the
-        annualised ``excess_spread_rate`` (12 × excess spread ÷ pool balance at the start)."""
+        collected, late fees collected (违约金, a line of their own; income like interest), taxes
+        and fees accrued, note interest accrued, ``excess_spread`` (interest + late fees − fees −
+        note interest) and the annualised ``excess_spread_rate`` (12 × excess spread ÷ pool
+        balance at the start)."""
         s = self._scenario(scenario)
         fees = self._buf["fee_accrued"][: self._T, :, s].sum(axis=1) if self.fee_names else np.zeros(self._T)
         return pd.DataFrame(
             {
                 "interest_collected": self.flows(lambda key: key[1] == "collect_interest")[s],
+                "late_fees_collected": self.late_fees_collected[s],
                 "fees_accrued": fees,
                 "note_interest_accrued": self._nt("note_accrued")[s],
                 "excess_spread": self._nt("xs")[s],
@@ -375,6 +378,11 @@ class LiabilityResult:
         )
 
     @property
+    def late_fees_collected(self) -> FloatArray:
+        """Late fees (违约金) the trust collected, (N, T): their own line of available funds."""
+        return self.flows(lambda key: key[1] == "collect_late_fees")
+
+    @property
     def purchased(self) -> FloatArray:
         """Par amount of receivables bought, (N, T)."""
         return self._nt("purchased") if "purchased" in self._buf else np.zeros((self._engine.n, self._T))
@@ -387,13 +395,15 @@ class LiabilityResult:
         return np.zeros((self._engine.n, self._T), dtype=bool)
 
     def frame(self, scenario: int = 0) -> pd.DataFrame:
-        """One wide row per period for ``scenario``: phase, payment date, available funds, each
+        """One wide row per period for ``scenario``: phase, payment date, available funds (and the
+        late fees in them, ``late_fees_collected``), each
         tranche's interest / principal / writedown / residual / ending balance, each fee paid,
         reserve, PDL and revolving purchases (columns ``<tranche>_<field>``, ``<fee>_paid``)."""
         s = self._scenario(scenario)
         cols: dict[str, Any] = dict(self.revolving_frame(s)[["period_end", "phase", "payment_date"]])
         arrays = self.arrays
         cols["available_funds"] = arrays["available"][s]
+        cols["late_fees_collected"] = self.late_fees_collected[s]
         for name in self.tranche_names:
             tr = self.tranche(name)
             for field in ("interest_paid", "principal_paid", "writedown", "residual_paid", "balance_end"):

@@ -63,6 +63,7 @@ def run_liabilities(
     start_date: npt.ArrayLike | None = None,
     delinquent_by_bucket: npt.ArrayLike | None = None,
     ends_at_legal_final: bool = False,
+    late_fees: npt.ArrayLike = 0.0,
 ) -> LiabilityResult:
     """Run a structure on given collection vectors (static deals, tests).
 
@@ -71,11 +72,12 @@ def run_liabilities(
     balance for period 1). N is taken from the 2-D inputs or ``initial_pool_balance`` unless given.
     Purchases are reported, not added to the pool (the caller's pool vectors are used as given).
     ``delinquent_by_bucket`` (bucket-window triggers): (B, T) for every scenario or (N, B, T).
-    ``ends_at_legal_final``: see :class:`~tranches.engine.Engine`.
+    ``ends_at_legal_final``: see :class:`~tranches.engine.Engine`. ``late_fees``: late fees (违约金)
+    collected, a line of available funds of their own (:class:`~tranches.period.PeriodInputs`).
     """
     T = int(np.asarray(period_end_dates).size)
     inputs = (interest_collected, principal_collected, pool_balance_end, recoveries, new_defaults,
-              delinquent_balance, purchase_capacity, pool_balance_begin)  # fmt: skip
+              delinquent_balance, purchase_capacity, pool_balance_begin, late_fees)  # fmt: skip
     n = n_scenarios if n_scenarios is not None else _n_scenarios(inputs, initial_pool_balance)
     engine = Engine(
         structure,
@@ -92,6 +94,7 @@ def run_liabilities(
     nd = _periodic("new_defaults", new_defaults, n, T)
     dq = _periodic("delinquent_balance", delinquent_balance, n, T)
     cp = _periodic("purchase_capacity", purchase_capacity, n, T, allow_inf=True)
+    lf = _periodic("late_fees", late_fees, n, T)
     if pool_balance_begin is None:
         pb = np.concatenate([engine.pool0[:, None], pe[:, :-1]], axis=1)
     else:
@@ -113,6 +116,7 @@ def run_liabilities(
                 delinquent_balance=dq[:, c],
                 purchase_capacity=cp[:, c],
                 delinquent_by_bucket=None if buckets is None else buckets[:, :, c].T,
+                late_fees=lf[:, c],
             ),
         )
     return engine.finish(state)

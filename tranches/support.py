@@ -175,7 +175,7 @@ def _commingle(engine: Engine, state: EngineState, k: int, g: Any) -> None:
         return
     L = state.buf["ledger"][k]
     lay = engine.layout
-    inflow = (L[engine.row_ci], L[engine.row_cp] + L[engine.row_cr])
+    inflow = (L[engine.row_ci] + L[engine.row_lf], L[engine.row_cp] + L[engine.row_cr])
     for pot, name in enumerate(_POT_NAME):
         x = np.minimum(g.commingling_loss * inflow[pot], state.cash[pot])
         state.cash[pot] -= x

@@ -41,7 +41,14 @@ import numpy as np
 import pandas as pd
 
 from abs_model.analytics.executors import cluster_client, map_chunks
-from abs_model.analytics.scenarios import RATING_MULTIPLES, TARGET_DEFAULT_MULTIPLES, Scenario, scenario_set, variant
+from abs_model.analytics.scenarios import (
+    RATING_MULTIPLES,
+    TARGET_DEFAULT_MULTIPLES,
+    Scenario,
+    scenario_set,
+    variant_key,
+    variant_of,
+)
 from abs_model.assumptions.assumptions import Assumptions
 from abs_model.core.solve import bisect_predicate, first_positive
 from abs_model.deal.model import Deal
@@ -112,11 +119,11 @@ def _losses(
     fd = np.zeros((R, len(names)))
     pl = np.zeros((R, len(names)))
     cdr = np.zeros(R)
-    keys = [(scen[i].timing, scen[i].spread_bp) for i in s_idx]
+    keys = [variant_key(scen[i]) for i in s_idx]
     lines = deal_lines(deal, a)  # the deal's own when they fit; shared by every batch (variants keep segments and convention)
     for key in dict.fromkeys(keys):
         rows = np.array([r for r, k in enumerate(keys) if k == key], dtype=np.int64)
-        d, av = variant(deal, a, timing=key[0], spread_bp=key[1])
+        d, av = variant_of(deal, a, key)
         sc = [scen[i] for i in s_idx[rows]]
         ra = run_arrays(
             d,
@@ -161,7 +168,7 @@ class _Runner:
     def __call__(self, s_idx: np.ndarray, mult: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.executor is None:
             return _losses(self.deal, self.a, self.scen, s_idx, mult)
-        keys = [(self.scen[i].timing, self.scen[i].spread_bp) for i in s_idx]
+        keys = [variant_key(self.scen[i]) for i in s_idx]
         groups = [np.array([r for r, k in enumerate(keys) if k == key], dtype=np.int64) for key in dict.fromkeys(keys)]
         run = map_chunks(
             _loss_chunk,

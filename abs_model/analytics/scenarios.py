@@ -9,9 +9,14 @@ A :class:`Scenario` is a set of multipliers on the base assumptions plus two sha
   or late periods (see :func:`timing_shape`).
 - ``spread_bp``: spread compression — the pool's yield cut by ``spread_bp`` basis points a year
   (see :func:`with_spread_compression`).
+- event stresses (:func:`with_events`): ``support_default_period`` — the originator providing the
+  shortfall undertaking (差额支付承诺) has itself defaulted from that period and pays nothing more;
+  ``servicer_event_period`` (and ``commingling_loss``) — servicer termination / originator
+  insolvency → 权利完善事件 at that period, with that share of the period's collections lost
+  with the servicer (commingling).
 
-Scenarios that share ``(timing, spread_bp)`` run in the same batch; each distinct pair is one
-deal/assumption variant (:func:`variant`).
+Scenarios that share ``(timing, spread_bp)`` and their event stresses (:func:`variant_key`) run in
+the same batch; each distinct key is one deal/assumption variant (:func:`variant`).
 
 Rating stresses follow the US agency practice of multiples of the base-case default rate per
 target rating (:data:`RATING_MULTIPLES`, editable by passing your own mapping); Chinese practice
@@ -34,6 +39,7 @@ from abs_model.deal.model import Deal
 from abs_model.errors import AssumptionError, must
 
 __all__ = [
+    "EVENT_SCENARIOS",
     "RATING_MULTIPLES",
     "SCENARIO_SETS",
     "SPREAD_FEE",
@@ -47,6 +53,9 @@ __all__ = [
     "scenario_set",
     "timing_shape",
     "variant",
+    "variant_key",
+    "variant_of",
+    "with_events",
     "with_spread_compression",
     "with_timing",
 ]
@@ -86,6 +95,9 @@ class Scenario:
     timing: Timing = "base"
     spread_bp: float = 0.0
     description: str = ""
+    support_default_period: int | None = None
+    servicer_event_period: int | None = None
+    commingling_loss: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -97,6 +109,13 @@ class Scenario:
             object.__setattr__(self, f, float(v))
         if self.timing not in TIMINGS:
             raise must(f"scenarios[{self.name!r}].timing", f"must be one of {list(TIMINGS)}", self.timing)
+        for f in ("support_default_period", "servicer_event_period"):
+            v = getattr(self, f)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+                raise must(f"scenarios[{self.name!r}].{f}", "must be a period ≥ 1 or None (no event)", v)
+        c = self.commingling_loss
+        if c is not None and (isinstance(c, bool) or not isinstance(c, int | float) or not 0.0 <= c <= 1.0):
+            raise must(f"scenarios[{self.name!r}].commingling_loss", "must be a decimal share in [0, 1] or None (the deal's own)", c)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -117,6 +136,19 @@ STRESS_SCENARIOS: tuple[Scenario, ...] = (
     Scenario("prepay_up", prepay_mult=1.5, description="prepayment +50 %"),
     Scenario("prepay_down", prepay_mult=0.5, description="prepayment −50 %"),
     Scenario("recovery_haircut", recovery_mult=0.5, description="recovery rate −50 %"),
+)
+
+#: The period at which the named event scenarios strike (half a year after closing).
+EVENT_PERIOD = 6
+
+#: Event stresses (issue 12, credit support and servicer events), by name and in the set "events".
+EVENT_SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("support_default", support_default_period=1,
+             description="the 差额支付 provider has defaulted: the shortfall undertaking pays nothing"),
+    Scenario("servicer_event", servicer_event_period=EVENT_PERIOD,
+             description=f"servicer termination / 权利完善事件 in period {EVENT_PERIOD}, commingling loss as the deal states"),
+    Scenario("originator_default", support_default_period=EVENT_PERIOD, servicer_event_period=EVENT_PERIOD,
+             description=f"originator (provider and servicer) insolvent in period {EVENT_PERIOD}: no more 差额支付, 权利完善事件 with commingling loss"),
 )
 
 #: Further scenarios available by name (not in the default breakeven set).
@@ -141,12 +173,13 @@ SCENARIO_SETS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "stress": tuple(s.name for s in STRESS_SCENARIOS),
         "rating": tuple(RATING_MULTIPLES),
         "all": (*(s.name for s in STRESS_SCENARIOS), *(s.name for s in EXTRA_SCENARIOS), *RATING_MULTIPLES),
+        "events": tuple(s.name for s in EVENT_SCENARIOS),
     }
 )
 
 
 def _registry(multiples: Mapping[str, float]) -> dict[str, Scenario]:
-    return {s.name: s for s in (*STRESS_SCENARIOS, *EXTRA_SCENARIOS, *rating_scenarios(multiples))}
+    return {s.name: s for s in (*STRESS_SCENARIOS, *EXTRA_SCENARIOS, *EVENT_SCENARIOS, *rating_scenarios(multiples))}
 
 
 def scenario_set(
@@ -154,7 +187,7 @@ def scenario_set(
     *,
     multiples: Mapping[str, float] = RATING_MULTIPLES,
 ) -> tuple[Scenario, ...]:
-    """Scenarios by set name (``"base"``, ``"stress"``, ``"rating"``, ``"all"``), by scenario
+    """Scenarios by set name (``"base"``, ``"stress"``, ``"rating"``, ``"all"``, ``"events"``), by scenario
     name, or given as :class:`Scenario` objects (passed through)."""
     reg = _registry(multiples)
     if isinstance(names, str):
@@ -269,6 +302,91 @@ def with_spread_compression(deal: Deal, spread_bp: float) -> Deal:
     return replace(deal, structure=structure)
 
 
-def variant(deal: Deal, a: Assumptions, *, timing: str = "base", spread_bp: float = 0.0) -> tuple[Deal, Assumptions]:
-    """The deal and assumptions of one ``(timing, spread_bp)`` group (see module doc)."""
-    return with_spread_compression(deal, spread_bp), with_timing(a, timing, periods=deal.periods)
+#: The scenario fields of the event stresses (columns of a sweep's grid when named scenarios use them).
+EVENT_COLUMNS: tuple[str, ...] = ("support_default_period", "servicer_event_period", "commingling_loss")
+
+VariantKey = tuple[str, float, "int | None", "int | None", "float | None"]
+
+
+def variant_key(s: Scenario) -> VariantKey:
+    """What makes a scenario's deal/assumption variant: ``(timing, spread_bp,
+    support_default_period, servicer_event_period, commingling_loss)``; scenarios with equal keys
+    run in one batch."""
+    return (s.timing, s.spread_bp, s.support_default_period, s.servicer_event_period, s.commingling_loss)
+
+
+def with_events(
+    deal: Deal,
+    *,
+    support_default_period: int | None = None,
+    servicer_event_period: int | None = None,
+    commingling_loss: float | None = None,
+) -> Deal:
+    """A copy of ``deal`` under the event stresses of the module doc.
+
+    - ``support_default_period``: every shortfall-undertaking step (差额支付) gets
+      ``provider_default_period = min(its own, support_default_period)``; a deal without one is
+      unchanged (no support to lose).
+    - ``servicer_event_period``: every ``servicer_event`` trigger fires at that period, losing
+      ``commingling_loss`` (None: the trigger's own share) of the period's collections; a deal
+      that states no such trigger gets one, ``servicer_event_stress`` (threshold 1, effect
+      ``end_revolving``: a terminated servicer buys no more receivables), losing
+      ``commingling_loss`` (None: 0).
+    """
+    if support_default_period is None and servicer_event_period is None:
+        return deal
+    s = deal.structure
+    waterfalls = dict(s.waterfalls)
+    triggers = tuple(s.triggers)
+    if support_default_period is not None:
+        p = int(support_default_period)
+
+        def fail(step: object) -> object:
+            if not isinstance(step, tr.steps.ShortfallSupport):
+                return step
+            own = step.provider_default_period
+            return replace(step, provider_default_period=p if own is None else min(own, p))
+
+        waterfalls = {ph: tr.Waterfall(tuple(fail(st) for st in w.steps)) for ph, w in waterfalls.items()}  # type: ignore[misc]
+    if servicer_event_period is not None:
+        q = int(servicer_event_period)
+        ours = [g for g in triggers if g.metric == "servicer_event"]
+        if ours:
+            triggers = tuple(
+                replace(g, event_period=q, commingling_loss=g.commingling_loss if commingling_loss is None else float(commingling_loss))
+                if g.metric == "servicer_event" else g
+                for g in triggers
+            )
+        else:
+            loss = 0.0 if commingling_loss is None else float(commingling_loss)
+            triggers = (*triggers, tr.Trigger("servicer_event_stress", "servicer_event", 1.0, "end_revolving", event_period=q, commingling_loss=loss))
+    return replace(deal, structure=replace(s, waterfalls=waterfalls, triggers=triggers))
+
+
+def variant(
+    deal: Deal,
+    a: Assumptions,
+    *,
+    timing: str = "base",
+    spread_bp: float = 0.0,
+    support_default_period: int | None = None,
+    servicer_event_period: int | None = None,
+    commingling_loss: float | None = None,
+) -> tuple[Deal, Assumptions]:
+    """The deal and assumptions of one variant key (see module doc and :func:`variant_key`)."""
+    d = with_events(
+        with_spread_compression(deal, spread_bp),
+        support_default_period=support_default_period,
+        servicer_event_period=servicer_event_period,
+        commingling_loss=commingling_loss,
+    )
+    return d, with_timing(a, timing, periods=deal.periods)
+
+
+def variant_of(deal: Deal, a: Assumptions, key: VariantKey) -> tuple[Deal, Assumptions]:
+    """:func:`variant` for a :func:`variant_key`."""
+    timing, spread_bp, support, servicer, loss = key
+    return variant(
+        deal, a, timing=str(timing), spread_bp=float(spread_bp),
+        support_default_period=support, servicer_event_period=servicer, commingling_loss=loss,
+    )

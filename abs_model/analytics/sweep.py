@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from abs_model.analytics.executors import ChunkRun, map_chunks
-from abs_model.analytics.scenarios import TIMINGS, scenario_set, variant
+from abs_model.analytics.scenarios import EVENT_COLUMNS, TIMINGS, scenario_set, variant_of
 from abs_model.assumptions.assumptions import Assumptions
 from abs_model.core.solve import root_rows
 from abs_model.core.yields import YIELD_HIGH, YIELD_LOW
@@ -191,6 +191,7 @@ def scenario_grid(grid: Mapping[str, Sequence[Any]] | pd.DataFrame, assumptions:
         mult[target] = v
     timing = np.full(n, "base", dtype=object)
     spread = np.zeros(n)
+    events: dict[str, list[Any]] = {}
     if "scenario" in frame.columns:
         named = {s.name: s for s in scenario_set(sorted(set(map(str, frame["scenario"]))))}
         sc = [named[str(x)] for x in frame["scenario"]]
@@ -199,6 +200,7 @@ def scenario_grid(grid: Mapping[str, Sequence[Any]] | pd.DataFrame, assumptions:
         mult["recovery_mult"] = mult["recovery_mult"] * np.array([s.recovery_mult for s in sc])
         timing = np.array([s.timing for s in sc], dtype=object)
         spread = np.array([s.spread_bp for s in sc])
+        events = {c: [getattr(s, c) for s in sc] for c in EVENT_COLUMNS} if any(getattr(s, c) is not None for s in sc for c in EVENT_COLUMNS) else {}
     if "timing" in frame.columns:
         timing = frame["timing"].astype(str).to_numpy(dtype=object)
         bad = sorted(set(timing) - set(TIMINGS))
@@ -214,6 +216,8 @@ def scenario_grid(grid: Mapping[str, Sequence[Any]] | pd.DataFrame, assumptions:
         out[k] = v
     out["timing"] = timing
     out["spread_bp"] = spread
+    for c, v in events.items():  # event stresses of named scenarios (差额支付 provider default, servicer event)
+        out[c] = pd.Series(v, dtype=object)
     return out
 
 
@@ -272,6 +276,11 @@ def tranche_metrics(liab: Any, name: str, *, yields: bool = True) -> dict[str, n
     }
 
 
+def _event(v: Any) -> Any:
+    """An event-stress cell: None (no event; NaN after a DataFrame round trip) or its value."""
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+
+
 def _chunk_columns(chunk: pd.DataFrame) -> dict[str, np.ndarray]:
     n = len(chunk)
     cols: dict[str, np.ndarray] = {}
@@ -279,6 +288,8 @@ def _chunk_columns(chunk: pd.DataFrame) -> dict[str, np.ndarray]:
         cols[c] = chunk[c].to_numpy(dtype=np.float64) if c in chunk.columns else np.ones(n)
     cols["timing"] = chunk["timing"].astype(str).to_numpy(dtype=object) if "timing" in chunk.columns else np.full(n, "base", dtype=object)
     cols["spread_bp"] = chunk["spread_bp"].to_numpy(dtype=np.float64) if "spread_bp" in chunk.columns else np.zeros(n)
+    for c in EVENT_COLUMNS:
+        cols[c] = chunk[c].to_numpy(dtype=object) if c in chunk.columns else np.full(n, None, dtype=object)
     return cols
 
 
@@ -300,11 +311,11 @@ def evaluate_chunk(deal: Deal, assumptions: Assumptions, chunk_frame: pd.DataFra
     metric_arrays: dict[str, dict[str, np.ndarray]] = {
         nm: {m: np.empty(n, dtype=np.float64) for m in METRICS} for nm in names
     }
-    keys = list(zip(cols["timing"], cols["spread_bp"], strict=True))
+    keys = [(str(t), float(b), *(_event(cols[c][i]) for c in EVENT_COLUMNS)) for i, (t, b) in enumerate(zip(cols["timing"], cols["spread_bp"], strict=True))]
     lines = deal_lines(deal, assumptions)  # shared by every batch of the chunk (the deal's own when they fit)
     for key in dict.fromkeys(keys):
         idx = np.array([i for i, k in enumerate(keys) if k == key], dtype=np.int64)
-        d, a = variant(deal, assumptions, timing=str(key[0]), spread_bp=float(key[1]))
+        d, a = variant_of(deal, assumptions, key)
         ra = run_arrays(
             d,
             a,

@@ -32,8 +32,15 @@ from typing import Any, Literal
 
 import numpy as np
 
+from abs_model.assumptions.buyback import BuyBack, buy_back_from
 from abs_model.assumptions.conventions import check_convention, check_rounding
-from abs_model.assumptions.servicing import CollectionStrategy, LateFees, strategy_from_mapping
+from abs_model.assumptions.servicing import (
+    CollectionStrategy,
+    LateFees,
+    check_segment_take_up,
+    segment_take_up,
+    strategy_from_mapping,
+)
 from abs_model.core import rates
 from abs_model.core.limits import MAX_PERIODS, MAX_RECOVERY_LAG
 from abs_model.errors import AssumptionError
@@ -207,7 +214,9 @@ class SegmentOverride:
     """Assumptions for the receivables whose ``column`` equals ``value`` (e.g. score band "E").
 
     ``column`` is a segment column or one of ``"product"`` / ``"original_term"``; any field left
-    ``None`` falls back to the pool-wide assumption.
+    ``None`` falls back to the pool-wide assumption. ``take_up``: restructuring take-up of these
+    receivables by plan type and bucket, e.g. ``{"re_age": {2: 0.3}}``, replacing that plan's
+    ``take_up`` for them (a later matching override wins per plan type).
     """
 
     column: str
@@ -216,6 +225,7 @@ class SegmentOverride:
     cdr: Curve | None = None
     roll_rates: RollRates | None = None
     recovery_rate: float | None = None
+    take_up: Mapping[str, Mapping[int, float]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +255,7 @@ class Assumptions:
     named_convention: str | None = None  # convention given by name (assumptions/conventions.py)
     rounding: str = "exact"  # "cents": schedules billed in cents (core/instalments.py)
     advancing: bool = False  # SIFMA P&I advancing (projection/advancing.py)
+    buy_back: BuyBack | None = None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -279,6 +290,7 @@ class Assumptions:
         convention: str | None = None,
         rounding: str = "exact",
         advancing: bool = False,
+        buy_back: BuyBack | Mapping[str, Any] | None = None,
     ) -> Assumptions:
         """Normalise any supported way of stating assumptions into one :class:`Assumptions`.
 
@@ -293,7 +305,9 @@ class Assumptions:
         (``"absbox"``, ``"sifma"``, ``"roll_rate"``) and ``rounding`` (``"exact"`` / ``"cents"``)
         the schedules' billing (see :mod:`abs_model.assumptions.conventions`). ``advancing``: the
         servicer advances the scheduled principal and interest of defaulted loans until they
-        liquidate (SIFMA Standard Formulas §C; sifma convention only).
+        liquidate (SIFMA Standard Formulas §C; sifma convention only). ``buy_back`` (a
+        :class:`~abs_model.assumptions.buyback.BuyBack` or its mapping): the originator's buy-back
+        (赎回) of ineligible receivables and the price of every buy-back.
         """
         ages = np.arange(1, max_age + 1)
         pre = _prepayment(cpr=cpr, smm=smm, psa=psa, abs_speed=abs_speed, ages=ages)
@@ -313,6 +327,7 @@ class Assumptions:
         overrides = _overrides(segment_overrides, cpr_by_term)
         collections = _collections(collections, roll=rr is not None)
         _check_take_up(collections, default_threshold_days)
+        check_segment_take_up(overrides, collections, default_threshold_days)
         late = _late_fees(late_fees, roll=rr is not None)
         _horizon(horizon)
         if not isinstance(advancing, bool) or (advancing and rr is not None):
@@ -339,6 +354,7 @@ class Assumptions:
             named_convention=check_convention(convention, roll=rr is not None),
             rounding=check_rounding(rounding),
             advancing=advancing,
+            buy_back=buy_back_from(buy_back),
         )
 
     # ------------------------------------------------------------------ derived
@@ -407,6 +423,9 @@ class Assumptions:
                 f"{lf.daily_rate:.3%} a day on overdue amounts, {lf.grace_days} grace day(s), "
                 f"{lf.waived_share:.0%} waived, {'to the trust' if lf.to_trust else 'kept by the originator'}"
             )
+        if self.buy_back is not None:
+            bb = self.buy_back
+            d["buy_back"] = f"{bb.ineligible_rate:.3%} a month found ineligible and bought back, at {bb.price:.2%} of the balance"
         if self.segment_overrides:
             d["segment_overrides"] = ", ".join(f"{o.column}={o.value}" for o in self.segment_overrides)
         return d
@@ -594,7 +613,7 @@ def _checked_override(i: int, o: SegmentOverride) -> SegmentOverride:
         _decimals(f"{path}.recovery_rate", np.asarray([o.recovery_rate], dtype=np.float64))
     if o.roll_rates is not None and not isinstance(o.roll_rates, RollRates):
         raise AssumptionError(f"{path}.roll_rates: must be an abs_model.RollRates; got {type(o.roll_rates).__name__}")
-    return replace(o, cpr=cpr, cdr=cdr)
+    return replace(o, cpr=cpr, cdr=cdr, take_up=segment_take_up(f"{path}.take_up", o.take_up))
 
 
 def _nonneg(name: str, x: float) -> None:

@@ -30,8 +30,9 @@ Definitions (period t, monthly; every rate a decimal):
 - **Charge-off path**: a defaulted balance D is split into a debt sale (``sale_share``, received
   at once at ``sale_price``), legal action (``legal_share``; ``legal_cost_per_case`` per defaulted
   account; recovers ``legal_success_rate × legal_recovery_rate × D`` spread by ``legal_curve`` over
-  the months after charge-off) and the rest written off with nothing more. It replaces
-  ``recovery_rate`` / ``recovery_lag`` when given.
+  the months after charge-off; only on receivables of at least ``legal_min_balance``, the
+  legal share of smaller ones is written off) and the rest written off with nothing more. It
+  replaces ``recovery_rate`` / ``recovery_lag`` when given.
 - **Cost rank**: ``"senior"`` costs are paid out of collections ahead of every fee and note
   (interest collections first, then principal); ``"netted_from_recoveries"`` costs are taken from
   recoveries first, any excess from interest collections.
@@ -234,9 +235,14 @@ class ChargeOffPath:
     legal_success_rate: float = 0.0
     legal_recovery_rate: float = 1.0
     legal_curve: tuple[float, ...] = (1.0,)
+    legal_min_balance: float = 0.0
+    """Legal action only on receivables whose balance (at cut-off, or at purchase) is at least
+    this (small debts are not worth suing); below it the ``legal_share`` is written off with no
+    recovery and no legal cost. 0: every receivable. Rep-lines split by it exactly."""
 
     def __post_init__(self) -> None:
         _rate("charge_off.sale_share", self.sale_share)
+        _money("charge_off.legal_min_balance", self.legal_min_balance)
         _rate("charge_off.sale_price", self.sale_price)
         _rate("charge_off.legal_share", self.legal_share)
         if self.sale_share + self.legal_share > 1 + 1e-12:
@@ -402,3 +408,62 @@ def strategy_from_mapping(d: Mapping[str, Any]) -> CollectionStrategy:
 def _charge_off(co: Mapping[str, Any]) -> ChargeOffPath:
     kw: dict[str, Any] = {k: (tuple(v) if isinstance(v, Sequence) and not isinstance(v, str) else v) for k, v in co.items()}
     return ChargeOffPath(**kw)
+
+
+def segment_take_up(path: str, value: Any) -> Mapping[str, Mapping[int, float]] | None:
+    """A segment override's restructuring take-up, ``{plan type: {bucket: share}}``, validated
+    like a plan's own (plan types of :data:`PLAN_TYPES`, buckets 1…6, shares in [0, 1])."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise AssumptionError(f"{path}: must map plan types to {{bucket: share}}; got {type(value).__name__}")
+    out: dict[str, FrozenMap[int, float]] = {}
+    for kind, tu in value.items():
+        if kind not in PLAN_TYPES:
+            raise AssumptionError(f"{path}: keys must be plan types {list(PLAN_TYPES)}; got {kind!r}")
+        if not isinstance(tu, Mapping):
+            raise AssumptionError(f"{path}[{kind!r}]: must map buckets 1…6 to shares; got {tu!r}")
+        shares: dict[int, float] = {}
+        for k, v in tu.items():
+            if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= int(k) <= 6:
+                raise AssumptionError(f"{path}[{kind!r}]: keys must be buckets 1…6 (M1–M6); got {k!r}")
+            shares[int(k)] = _rate(f"{path}[{kind!r}][{k}]", v)
+        out[str(kind)] = FrozenMap(shares)
+    return FrozenMap(out)
+
+
+def check_segment_take_up(overrides: Sequence[Any], strategy: CollectionStrategy | None, threshold_days: int) -> None:
+    """Each override's take-up names plan types of the strategy, restructures live buckets only,
+    and with the plans it leaves alone takes at most the whole of a bucket."""
+    default_bucket = threshold_days // 30 + 1
+    plans = strategy.plans if strategy is not None else ()
+    kinds = {p.plan for p in plans}
+    for i, o in enumerate(overrides):
+        tu = getattr(o, "take_up", None)
+        if not tu:
+            continue
+        path = f"segment_overrides[{i}].take_up"
+        missing = sorted(set(tu) - kinds)
+        if missing:
+            raise AssumptionError(f"{path}: plan type(s) {missing} are not restructuring plans of the collection strategy; plans: {sorted(kinds)}")
+        for kind, shares in tu.items():
+            late = [b for b, v in shares.items() if b >= default_bucket and v > 0]
+            if late:
+                raise AssumptionError(f"{path}[{kind!r}]: bucket M{late[0]} is at or past the default bucket M{default_bucket}; got {dict(shares)}")
+        for b in range(1, 7):
+            total = sum(tu[p.plan].get(b, 0.0) if p.plan in tu else p.take_up.get(b, 0.0) for p in plans)
+            if total > 1 + 1e-12:
+                raise AssumptionError(f"{path}: take-up of M{b} over all plans must be ≤ 1; got {total!r}")
+
+
+def take_up_by_plan(plans: Sequence[Restructuring], overrides: Sequence[Mapping[str, Mapping[int, float]]]) -> list[Mapping[int, float]]:
+    """Each plan's take-up for receivables matching ``overrides`` (in order; a later one wins per
+    plan type): the plan's own ``take_up`` where none names its type."""
+    out = []
+    for p in plans:
+        tu: Mapping[int, float] = p.take_up
+        for o in overrides:
+            if p.plan in o:
+                tu = o[p.plan]
+        out.append(tu)
+    return out

@@ -21,6 +21,7 @@ from abs_model.collateral.pool import Pool
 from abs_model.collateral.synthetic import synthetic_pool
 from abs_model.collateral.tape import read_tape
 from abs_model.collateral.tape.mapping import column_mapping, merge_column_maps
+from abs_model.deal.assumptions_schema import assumptions_problems
 from abs_model.deal.checks import assumption_size_problems, plain_document, validate_document
 from abs_model.deal.compressed import CompressedPool
 from abs_model.deal.disclosure import disclosure_from_document
@@ -339,6 +340,9 @@ def assumptions_from_document(a: Mapping[str, Any], *, source: str = "<deal>") -
     sizes = assumption_size_problems(kw)
     if sizes:
         raise DealError(f"{source}: " + "; ".join(sizes))
+    shape = assumptions_problems(kw)  # the assumptions block's JSON-Schema fragment, every problem by its path
+    if shape:
+        raise DealError(f"{source}: " + "; ".join(shape))
     if isinstance(kw.get("collections"), Mapping):
         from abs_model.assumptions.servicing import strategy_from_mapping
 

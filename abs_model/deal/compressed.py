@@ -15,14 +15,15 @@ from dataclasses import dataclass
 
 from abs_model.assumptions.assumptions import Assumptions
 from abs_model.collateral.pool import Pool
-from abs_model.projection.replines import Lines, rep_lines
+from abs_model.projection.replines import Lines, legal_min_balance, rep_lines
 
 
 def compression_key(assumptions: Assumptions) -> tuple[object, ...]:
     """What rep-line compression reads from the assumptions: the segment overrides' (column,
-    value) pairs in order and whether the roll-rate convention is used."""
+    value) pairs in order, whether the roll-rate convention is used and the charge-off path's
+    legal threshold."""
     overrides = tuple((o.column, repr(o.value)) for o in assumptions.segment_overrides)
-    return (overrides, assumptions.roll_rates is None, assumptions.rounding)
+    return (overrides, assumptions.roll_rates is None, assumptions.rounding, legal_min_balance(assumptions))  # lines split by the legal threshold
 
 
 @dataclass(frozen=True, slots=True)

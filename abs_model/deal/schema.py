@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from abs_model.assumptions.conventions import CONVENTION_NAMES, ROUNDINGS
 from abs_model.collateral.tape.mapping import COLUMNS_SCHEMA
+from abs_model.deal.assumptions_schema import ASSUMPTIONS_SCHEMA
 from abs_model.deal.disclosure import PARTIES_SCHEMA, RATING_SCHEMA
 from abs_model.deal.structure_schema import EXTRA_METRICS, EXTRA_PROPERTIES, EXTRA_STEP_SCHEMAS, TRIGGER_PROPERTIES
 
@@ -103,10 +103,7 @@ SCHEMA: dict[str, Any] = {
                 "columns": COLUMNS_SCHEMA,
             },
         },
-        "assumptions": {
-            "type": "object",
-            "properties": {"convention": {"enum": list(CONVENTION_NAMES)}, "rounding": {"enum": list(ROUNDINGS)}},
-        },
+        "assumptions": ASSUMPTIONS_SCHEMA,
         "advance_rate": _rate_incl,
         "tranches": {
             "type": "array",

@@ -262,6 +262,7 @@ CHECK_NAMES_ZH: Mapping[str, str] = MappingProxyType(
         "cumulative recoveries ≤ cumulative defaults": "累计回收 ≤ 累计违约",
         "notes: beginning − principal − writedown = ending, every tranche": "证券：期初 − 本金 − 核销 = 期末（各档）",
         "collections into the waterfall = pool collections − collection costs paid": "进入分配的回收款 = 资产池回收款 − 已付催收费用",
+        "late fees: a line of available funds of their own, interest collections without them": "违约金：单列为可分配资金一项，收入回收款不含违约金",
         "ledger: cash in = cash out + change in account balances, every period": "台账：各期现金流入 = 现金流出 + 账户余额变动",
         "accounts: no cash left in any account at the end": "账户：终止时各账户无剩余现金",
         "notes: original balance = principal paid + written down, every class": "证券：初始本金 = 已偿本金 + 核销（各档）",

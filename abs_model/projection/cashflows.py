@@ -15,8 +15,10 @@ Columns of ``frame`` (money in the pool's currency, float64; period 0 is the cut
 - Restructured plans (:mod:`abs_model.projection.restructuring`): ``balance_restructured`` (all
   plans) and ``balance_spread_arrears`` / ``balance_re_age`` / ``balance_freeze`` by plan type;
   ``restructured_entries`` (balance entering), ``restructured_redefaults`` (plan balance
-  defaulting, inside ``defaults``); ``repurchases``: receivables bought back by the originator at
-  par instead of a plan (principal collected).
+  defaulting, inside ``defaults``); ``repurchases``: balance bought back by the originator (赎回:
+  restructured receivables by the deal rule, ineligible ones found, ``repurchases_ineligible``);
+  ``repurchase_proceeds`` = price × repurchases (principal collected); ``repurchase_loss`` = the
+  discount below par, a loss to the pool (:mod:`abs_model.assumptions.buyback`).
 - Late fees (违约金, :mod:`abs_model.projection.late_fees`): ``late_fees`` collected (cash),
   ``late_fees_accrued``, ``late_fees_waived``, ``late_fees_written_off`` (at default),
   ``late_fees_capitalised`` (into plans; repaid in their ``fee_interest``),
@@ -31,9 +33,9 @@ Columns of ``frame`` (money in the pool's currency, float64; period 0 is the cut
   ``cleanup_sale`` (the balance sold by the clean-up call); the roll-forward becomes
   opening + purchases = scheduled + prepayment + defaults + cleanup_sale + closing.
 
-Derived: ``principal_collections`` = scheduled + prepayment + repurchases (+ advanced principal);
-``total_collections`` = principal + fee/interest + prepayment fee + recoveries + late fees (+
-advanced interest); ``smm`` = prepayment / prepay_base; ``cpr`` =
+Derived: ``principal_collections`` = scheduled + prepayment + repurchase proceeds (+ advanced
+principal); ``total_collections`` = principal + fee/interest + prepayment fee + recoveries + late
+fees (+ advanced interest); ``smm`` = prepayment / prepay_base; ``cpr`` =
 1 − (1 − smm)^12; ``mdr`` = defaults / opening; ``cdr`` = 1 − (1 − mdr)^12;
 ``cumulative_default_rate`` = Σ defaults / initial balance; ``pool_factor`` = closing / initial;
 ``delinquency_30p`` / ``60p`` / ``90p`` = balance in M2+ / M3+ / M4+ ÷ closing balance;
@@ -80,6 +82,9 @@ FIELDS: tuple[str, ...] = (
     "repurchases",
     "restructured_redefaults",
     *(f"balance_{p}" for p in PLAN_TYPES),
+    "repurchases_ineligible",
+    "repurchase_proceeds",
+    "repurchase_loss",
 )
 #: Columns added when P&I are advanced (:mod:`abs_model.projection.advancing`).
 ADVANCING_FIELDS: tuple[str, ...] = (
@@ -223,7 +228,9 @@ def derived_columns(c: Mapping[str, np.ndarray], initial_balance: float) -> dict
 
     out: dict[str, np.ndarray] = {}
     out["principal_collections"] = c["scheduled_principal"] + c["prepayment"]
-    if "repurchases" in c:
+    if "repurchase_proceeds" in c:
+        out["principal_collections"] = out["principal_collections"] + c["repurchase_proceeds"]
+    elif "repurchases" in c:
         out["principal_collections"] = out["principal_collections"] + c["repurchases"]
     if "advanced_principal" in c:
         out["principal_collections"] = out["principal_collections"] + c["advanced_principal"]

@@ -8,7 +8,8 @@ live bucket, scenario, group) and moves it one period; the engine books the mone
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -28,6 +29,8 @@ class Segments:
     rolls: list[np.ndarray | None]
     recovery_rate: np.ndarray  # (Gseg,)
     of_line: np.ndarray  # (L,) segment index of each line
+    take_up: list[tuple[Mapping[str, Mapping[int, float]], ...]] = field(default_factory=list)
+    """Per segment group, the restructuring take-ups of its matching overrides, in order."""
 
 
 def resolve_segments(lines: Lines, assumptions: Assumptions) -> Segments:
@@ -38,6 +41,7 @@ def resolve_segments(lines: Lines, assumptions: Assumptions) -> Segments:
     cdrs: list[Curve | None] = []
     rolls: list[np.ndarray | None] = []
     recs = np.empty(len(ugroups))
+    take_ups: list[tuple[Mapping[str, Mapping[int, float]], ...]] = []
     for gi, g in enumerate(ugroups):
         cpr, cdr = assumptions.cpr, assumptions.cdr
         rr = assumptions.roll_rates.matrix if assumptions.roll_rates is not None else None
@@ -52,7 +56,8 @@ def resolve_segments(lines: Lines, assumptions: Assumptions) -> Segments:
         cdrs.append(cdr)
         rolls.append(rr)
         recs[gi] = rec
-    return Segments(cprs, cdrs, rolls, recs, ginv.astype(np.int64))
+        take_ups.append(tuple(o.take_up for i, o in enumerate(assumptions.segment_overrides) if (int(g) >> i) & 1 and o.take_up))
+    return Segments(cprs, cdrs, rolls, recs, ginv.astype(np.int64), take_ups)
 
 
 def curve_table(curves: list[Curve], length: int) -> tuple[np.ndarray, np.ndarray]:

@@ -15,11 +15,13 @@ This module keeps the period loop and the books; each piece of the model has its
   and net loss ``= defaults − recoveries`` booked at default.
 
 Both conventions: prepayment ``= SMM × S(k_0)`` share of the current balance after its
-instalment; unearned fees charged on it per the deal option (``unearned_fee``).
+instalment; unearned fees charged on it per the deal option (``unearned_fee``). The originator's
+buy-back of ineligible receivables (:mod:`abs_model.assumptions.buyback`) leaves beside it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -35,8 +37,8 @@ from abs_model.projection import absbox, advancing, recoveries, roll_rate, sifma
 from abs_model.projection.cashflows import FIELDS, PoolCashflows
 from abs_model.projection.context import Context, Convention, PeriodStep, make_context, scenario_multiples
 from abs_model.projection.groups import StateGroups, Weights, WeightTables, state_groups, weight_tables
-from abs_model.projection.replines import Lines, loan_lines, rep_lines
-from abs_model.projection.restructuring import PlanBook, PlanFlows
+from abs_model.projection.replines import Lines, legal_min_balance, loan_lines, rep_lines
+from abs_model.projection.restructuring import PlanBook, PlanFlows, take_up
 
 Level = Literal["repline", "loan"]
 
@@ -116,7 +118,11 @@ def project_lines(
     """The engine (see :func:`_project_sorted`). Lines are first ordered by (segment group,
     cut-off bucket, [instalments left under :func:`sifma.by_term`,] age) so that every state group
     is a contiguous run of lines and the sums by group are segment sums; loan-level balances come
-    back in the caller's order."""
+    back in the caller's order. With a legal threshold the lines at or above it and those below
+    run apart (:func:`_legal_split`)."""
+    if legal_min_balance(assumptions) > 0:
+        return _legal_split(lines, assumptions, prepay_mult=prepay_mult, default_mult=default_mult,
+                            recovery_mult=recovery_mult, keep_lines=keep_lines, horizon=horizon)
     age = lines.age.astype(np.int64)
     bucket = lines.bucket.astype(np.int64) if assumptions.roll_rates is not None else 0
     term = lines.n.astype(np.int64) if sifma.by_term(assumptions) else np.zeros(len(lines), dtype=np.int64)
@@ -147,6 +153,40 @@ def project_lines(
     back = np.empty_like(out.line_closing)
     back[order] = out.line_closing
     return LineProjection(out.totals, back)
+
+
+def _legal_split(lines: Lines, assumptions: Assumptions, *, horizon: int | None, keep_lines: bool, **mults: np.ndarray | None) -> LineProjection:
+    """Legal action only above a balance: the lines at or above ``legal_min_balance`` (their
+    group's legal bit, :func:`~abs_model.projection.replines.override_groups`) run under the
+    charge-off path as given, the others under it with ``legal_share = 0`` (written off: no legal
+    recovery, no legal cost). The projection is linear in lines, so the totals are the sums of
+    the two runs, over the same horizon; loan-level balances come back in the caller's order."""
+    strategy = assumptions.collections
+    if strategy is None or strategy.charge_off is None:  # pragma: no cover - legal_min_balance > 0 implies a path
+        raise AssumptionError("collections.charge_off: a legal threshold needs a charge-off path; got none")
+    path = strategy.charge_off
+    big = ((lines.group >> len(assumptions.segment_overrides)) & 1).astype(bool)
+    h = horizon if horizon is not None else horizon_for(lines, assumptions)
+    out_totals: dict[str, np.ndarray] = {}
+    closing = np.zeros((len(lines), h + 1)) if keep_lines else None
+    for side, terms in ((big, dataclasses.replace(path, legal_min_balance=0.0)),
+                        (~big, dataclasses.replace(path, legal_share=0.0, legal_min_balance=0.0))):
+        if not side.any():
+            continue
+        a = dataclasses.replace(assumptions, collections=dataclasses.replace(strategy, charge_off=terms))
+        part = project_lines(_subset(lines, side), a, horizon=h, keep_lines=keep_lines, **mults)
+        for f, v in part.totals.items():
+            out_totals[f] = out_totals[f] + v if f in out_totals else v
+        if closing is not None and part.line_closing is not None:
+            closing[side] = part.line_closing[:, : h + 1]
+    return LineProjection(out_totals, closing)
+
+
+def _subset(lines: Lines, mask: np.ndarray) -> Lines:
+    """The lines where ``mask`` holds (their cents schedules too, when billed)."""
+    idx = np.flatnonzero(mask)
+    parts = {f: getattr(lines, f)[idx] for f in Lines.__dataclass_fields__ if f != "billed"}
+    return Lines(**parts, billed=None if lines.billed is None else lines.billed.take(idx))
 
 
 def _project_sorted(
@@ -184,6 +224,7 @@ def _project_sorted(
     if line_closing is not None:
         line_closing[:, 0] = lines.balance
     rate_g = ctx.segments.recovery_rate[groups.seg]
+    buy_back = assumptions.buy_back if assumptions.buy_back is not None and assumptions.buy_back.ineligible_rate > 0.0 else None
     cpr_age = np.where(ctx.cpr_age[groups.seg], groups.age, 0)
     x = conv.initial_state(groups)
     late = None
@@ -193,12 +234,15 @@ def _project_sorted(
     for t in range(1, ctx.T + 1):
         wa = tables.at(t)
         smm = ctx.smm[:, groups.seg, np.clip(cpr_age + t, 1, ctx.max_age) - 1]  # (S, G)
-        step = conv.step(groups, x, t, wb, wa, smm, pre_default=pre_default if t == 1 else None, late=late)
+        leaving, prepaid = buy_back.split(smm) if buy_back is not None else (smm, None)
+        step = conv.step(groups, x, t, wb, wa, leaving, pre_default=pre_default if t == 1 else None, late=late)
+        if prepaid is not None:  # 赎回: the ineligible share leaves beside prepayment, on the same base
+            step = _book_ineligible(tot, t, step, prepaid, wa)
         plan = None
         if plans is not None:
             bought, waived, capitalised = plans.enter(t, x, late, wb)
             plan = plans.step(t, wb, wa, entries=step.entry_bal.sum(-1))
-            tot["repurchases"][:, t] = bought
+            tot["repurchases"][:, t] += bought
             tot["late_fees_waived"][:, t] += waived
             tot["late_fees_capitalised"][:, t] = capitalised
             if plan.completed is not None:
@@ -215,6 +259,9 @@ def _project_sorted(
             s_lines = tables.line_factors(t)
             line_closing[:, t] = sum(x[j][0][groups.line_group] * s_lines[j] for j in range(ctx.B)) * lines.balance
         wb = wa
+    price = assumptions.buy_back.price if assumptions.buy_back is not None else 1.0
+    tot["repurchase_proceeds"] = price * tot["repurchases"]
+    tot["repurchase_loss"] = tot["repurchases"] - tot["repurchase_proceeds"]
     full = recoveries.with_recoveries(
         tot,
         recoverable,
@@ -258,7 +305,8 @@ def _tables_and_plans(lines: Lines, groups: StateGroups, ctx: Context, *, keep_l
     )
     if not plan_terms:
         return tables, None
-    return tables, PlanBook.start(plan_terms, tables=tables, scenarios=ctx.S, groups=groups.size, horizon=ctx.T)
+    rho = take_up(plan_terms, ctx.B, ctx.segments.take_up)[:, :, groups.seg]  # (P, B, G): by each group's segment
+    return tables, PlanBook.start(plan_terms, tables=tables, scenarios=ctx.S, groups=groups.size, horizon=ctx.T, rho=rho)
 
 
 #: The default-timing conventions by name: each builds its tables from the run's context.
@@ -328,6 +376,18 @@ def _book_plans(tot: dict[str, np.ndarray], t: int, plan: PlanFlows) -> None:
         tot["prepay_base"][:, t] = plan.prepay_base
     for kind, bal in plan.by_type.items():
         tot[f"balance_{kind}"][:, t] = bal
+
+
+def _book_ineligible(tot: dict[str, np.ndarray], t: int, step: PeriodStep, prepaid: np.ndarray, wa: Weights) -> PeriodStep:
+    """Split the share that left the performing balance (prepayment and ineligible buy-back,
+    :mod:`abs_model.assumptions.buyback`) into its two parts: ``prepaid`` of it is prepayment (the
+    step keeps it, with its unearned fees), the rest is bought back at its balance after the
+    instalment, ``S(k_0)``. Returns the step with the prepayment part only."""
+    bought = step.prepay_frac * (1.0 - prepaid)
+    amount = (bought * wa.S[0]).sum(-1)
+    tot["repurchases"][:, t] += amount
+    tot["repurchases_ineligible"][:, t] = amount
+    return dataclasses.replace(step, prepay_frac=step.prepay_frac * prepaid)
 
 
 def _book_late_fees(tot: dict[str, np.ndarray], t: int, step: PeriodStep) -> None:

@@ -45,9 +45,28 @@ class Lines:
         return len(self.balance)
 
 
+def legal_min_balance(assumptions: Assumptions) -> float:
+    """The balance from which legal action is taken (the charge-off path's
+    ``legal_min_balance``), 0 when every receivable (or none) is sued."""
+    strategy = assumptions.collections
+    path = strategy.charge_off if strategy is not None else None
+    return float(path.legal_min_balance) if path is not None and path.legal_share > 0 else 0.0
+
+
+def group_bits(assumptions: Assumptions) -> int:
+    """Bits of the group code: one per segment override, and one more (the highest) for
+    "balance at least ``legal_min_balance``" when that threshold is set."""
+    return len(assumptions.segment_overrides) + (1 if legal_min_balance(assumptions) > 0 else 0)
+
+
 def override_groups(pool: Pool, assumptions: Assumptions) -> np.ndarray:
-    """Bit mask per loan: bit i set when the loan matches ``segment_overrides[i]``."""
+    """Bit mask per loan: bit i set when the loan matches ``segment_overrides[i]``; with a legal
+    threshold, bit ``len(segment_overrides)`` set when its balance is at least the threshold
+    (legal action pays only above a balance: lines never mix the two sides)."""
     g = np.zeros(pool.n, dtype=np.int64)
+    threshold = legal_min_balance(assumptions)
+    if threshold > 0:
+        g |= (pool.current_principal >= threshold).astype(np.int64) << len(assumptions.segment_overrides)
     for i, o in enumerate(assumptions.segment_overrides):
         value: object
         if o.column == "product":
@@ -109,7 +128,8 @@ def rep_lines(pool: Pool, assumptions: Assumptions) -> Lines:
     """Compress the pool into exact rep-lines (see module doc).
 
     The key (product, cut-off bucket, original term, remaining term, interest rate of
-    interest-bearing products, assumption segment) is dense and small, so the lines come from
+    interest-bearing products, assumption segment, and with a legal threshold whether the balance
+    reaches it) is dense and small, so the lines come from
     weighted ``bincount`` passes over it rather than from a hash or a sort of the loans.
     """
     prod = pool.product.astype(np.int64)
@@ -129,8 +149,8 @@ def rep_lines(pool: Pool, assumptions: Assumptions) -> Lines:
     term_code[present] = np.arange(present.size)
     n_terms = max(1, present.size)
     max_rem = int(pool.remaining_term.max(initial=0)) + 1
-    n_groups = 1 << len(assumptions.segment_overrides)
-    group = override_groups(pool, assumptions) if assumptions.segment_overrides else 0
+    n_groups = 1 << group_bits(assumptions)
+    group = override_groups(pool, assumptions) if n_groups > 1 else 0
     space = 4 * 8 * n_terms * max_rem * n_rates * n_groups
     if space > 20_000_000:  # an unusually wide key: fall back to hashing the loans
         return _rep_lines_hashed(pool, assumptions)
@@ -178,8 +198,8 @@ def _rep_lines_hashed(pool: Pool, assumptions: Assumptions) -> Lines:
     key = key * 1024 + pool.remaining_term
     key = key * 8 + pool.bucket
     key = (key << 20) + rate_code
-    if assumptions.segment_overrides:
-        key = key * (1 << len(assumptions.segment_overrides)) + group
+    if group_bits(assumptions):
+        key = key * (1 << group_bits(assumptions)) + group
     inv, uniq = pd.factorize(key, sort=False)
     n_lines = len(uniq)
     first = np.full(n_lines, -1, dtype=np.int64)

@@ -1,6 +1,7 @@
 """Restructured plans (逾期分期 / 协商还款 / 停息挂账): a state of their own, one per plan type.
 
-Entry. At the start of period ``t`` a share ``take_up[j]`` of bucket ``j`` (``k = b0 + t − 1 − j``
+Entry. At the start of period ``t`` a share ``take_up[j]`` (the plan's own, or its segment's:
+``SegmentOverride.take_up``) of bucket ``j`` (``k = b0 + t − 1 − j``
 instalments paid, ``j`` missed) leaves the roll-rate machine with its accrued late fees ``L``:
 
 - ``spread_arrears`` (N months): the continuing schedule stays with the receivable (it pays its
@@ -23,11 +24,12 @@ spread plans' continuing schedules are fractions of each state group by months i
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from abs_model.assumptions.servicing import Restructuring
+from abs_model.assumptions.servicing import Restructuring, take_up_by_plan
 from abs_model.projection.groups import Weights, WeightTables
 
 
@@ -64,13 +66,18 @@ class _Cohorts:
     y: np.ndarray | None
 
 
-def take_up(plans: tuple[Restructuring, ...], B: int) -> np.ndarray:
-    """(P, B): each plan's take-up by live bucket."""
-    rho = np.zeros((len(plans), B))
-    for i, p in enumerate(plans):
-        for j, v in p.take_up.items():
-            if j < B:
-                rho[i, j] = v
+def take_up(
+    plans: tuple[Restructuring, ...], B: int, segments: Sequence[tuple[Mapping[str, Mapping[int, float]], ...]] = ((),)
+) -> np.ndarray:
+    """(P, B, Gseg): each plan's take-up by live bucket for each segment group, its own
+    ``take_up`` unless a matching segment override states one for its plan type
+    (:func:`~abs_model.assumptions.servicing.take_up_by_plan`)."""
+    rho = np.zeros((len(plans), B, max(len(segments), 1)))
+    for g, overrides in enumerate(segments or ((),)):
+        for i, tu in enumerate(take_up_by_plan(plans, overrides)):
+            for j, v in tu.items():
+                if j < B:
+                    rho[i, j, g] = v
     return rho
 
 
@@ -83,7 +90,10 @@ class PlanBook:
     tables: WeightTables
 
     @classmethod
-    def start(cls, plans: tuple[Restructuring, ...], *, tables: WeightTables, scenarios: int, groups: int, horizon: int) -> PlanBook:
+    def start(
+        cls, plans: tuple[Restructuring, ...], *, tables: WeightTables, scenarios: int, groups: int, horizon: int, rho: np.ndarray | None = None
+    ) -> PlanBook:
+        """``rho``: (P, B, G) take-up per state group (default: each plan's own, every group)."""
         shape = (scenarios, horizon + 1, horizon + 1)
         cohorts = tuple(
             _Cohorts(
@@ -97,12 +107,12 @@ class PlanBook:
             )
             for p in plans
         )
-        return cls(cohorts, take_up(plans, tables.B), tables)
+        return cls(cohorts, take_up(plans, tables.B) if rho is None else rho, tables)
 
     @property
     def keep(self) -> np.ndarray:
-        """(B, 1, 1): share of each bucket not restructured."""
-        return (1.0 - self.rho.sum(axis=0))[:, None, None]
+        """(B, 1, G) (or (B, 1, 1)): share of each bucket not restructured."""
+        return (1.0 - self.rho.sum(axis=0))[:, None, :]
 
     def enter(self, t: int, x: np.ndarray, L: np.ndarray | None, wb: Weights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Record period ``t``'s entries from the state ``x`` (B, S, G) at its start and the late
@@ -112,9 +122,9 @@ class PlanBook:
         waived = np.zeros(S)
         capitalised_late = np.zeros(S)
         for c, rho in zip(self.cohorts, self.rho, strict=True):
-            share = x * rho[:, None, None]  # (B, S, G) entering this plan
+            share = x * rho[:, None, :]  # (B, S, G) entering this plan; rho (B, G) or (B, 1)
             E = sum((share[j] * wb.S[j]).sum(-1) for j in range(1, x.shape[0]))
-            late = np.zeros(S) if L is None else (L * rho[:, None, None]).sum(axis=(0, 2))
+            late = np.zeros(S) if L is None else (L * rho[:, None, :]).sum(axis=(0, 2))
             fees = sum((share[j] * (wb.F[0] - wb.F[j])).sum(-1) for j in range(1, x.shape[0]))
             p = c.terms
             if p.buy_back:

@@ -35,8 +35,8 @@ class RollRate:
     """The roll-rate convention's tables for one run.
 
     ``P``: (S, Gseg, M, B, B + 1) — live buckets and one default column, per scenario, segment
-    and month on book; ``used``: the (from, to) pairs with any positive entry; ``keep``: (B, 1, 1)
-    share of each bucket not restructured (None without restructuring).
+    and month on book; ``used``: the (from, to) pairs with any positive entry; ``keep``: (B, 1, Gseg)
+    share of each bucket not restructured, by segment group (None without restructuring).
     """
 
     ctx: Context
@@ -77,7 +77,8 @@ class RollRate:
         B = self.ctx.B
         mob = np.clip(groups.age + t, 1, self.depth) - 1
         coef = np.moveaxis(self.P[:, groups.seg, mob], 1, -1)  # (S, B, B+1, G)
-        xk = x * self.keep if self.keep is not None else x  # the part of each bucket not restructured
+        keep = self.keep[:, :, groups.seg] if self.keep is not None else None  # (B, 1, G)
+        xk = x * keep if keep is not None else x  # the part of each bucket not restructured
         new = np.zeros((B + 1, self.ctx.S, groups.size))
         for j, c in self.used:
             new[c] += xk[j] * coef[:, j, c]
@@ -105,7 +106,7 @@ class RollRate:
         fees = None
         if terms is not None:
             L = np.zeros_like(x) if late is None else late
-            fees = late_fee_step(terms, L * self.keep if self.keep is not None else L, xk, coef, self.used, wb)
+            fees = late_fee_step(terms, L * keep if keep is not None else L, xk, coef, self.used, wb)
         return PeriodStep(
             x=xn,
             open_bal=open_bal,
@@ -143,8 +144,8 @@ def build(ctx: Context) -> RollRate:
     used = tuple((j, c) for j in range(B) for c in range(B + 1) if np.any(P[..., j, c] > 0))
     plans = strategy.plans if strategy is not None else ()
     keep = None
-    if plans:
-        keep = (1.0 - take_up(plans, B).sum(axis=0))[:, None, None]  # (B, 1, 1): share of each bucket not restructured
+    if plans:  # (B, 1, Gseg): share of each bucket not restructured, by segment group
+        keep = (1.0 - take_up(plans, B, ctx.segments.take_up).sum(axis=0))[:, None, :]
     stages = strategy.stages if strategy is not None else ()
     return RollRate(ctx, P, depth, used, keep, stages)
 

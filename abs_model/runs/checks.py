@@ -17,6 +17,12 @@ moved cash into no account.
 - ``notes roll-forward``: ``beginning − principal − writedown = ending``, every period and class;
   no balance negative.
 - ``collections``: collections into the waterfall = pool collections − collection costs paid.
+- ``late fees``: the waterfall's late-fee line (违约金, a line of available funds of its own) =
+  the late fees the trust receives less the collection costs left after the pots netted first
+  (recoveries when costs are ``netted_from_recoveries``, then interest collections), and the
+  interest line = interest collections less the costs netted from them: defined per period as
+  ``c = costs paid − min(costs paid, recoveries)`` (that rank only), ``interest line = income −
+  min(income, c)``, ``late-fee line = lf − min(lf, max(c − income, 0))``.
 - ``clean-up``: proceeds in the ledger = call price × pool balance sold; ``purchases``: par
   bought by the waterfall = purchases added to the pool.
 - ``triggers``: each cumulative-default and delinquency trigger's value recomputed from the pool
@@ -61,6 +67,7 @@ def deal_checks(result: DealResult) -> tuple[CheckResult, ...]:
         _notes_settled(result, tol),
         *_notes_roll_forward(result, tol),
         _collections(result, tol),
+        _late_fee_line(result, tol),
         *_cleanup_and_purchases(result, tol),
     ]
     trig = _triggers(result)
@@ -125,6 +132,30 @@ def _collections(result: DealResult, tol: float) -> CheckResult:
     led = result.ledger
     into_deal = float(led.loc[led["source"] == "pool", "amount"].sum())
     return CheckResult("collections into the waterfall = pool collections − collection costs paid", abs(into_deal - float(pool_cash)), tol)
+
+
+def _late_fee_line(result: DealResult, tol: float) -> CheckResult:
+    p = result.pool.iloc[1:]
+    costs = p["collection_costs_paid"].to_numpy(dtype=np.float64)
+    strategy = result.assumptions.collections
+    if strategy is not None and strategy.cost_rank == "netted_from_recoveries":
+        costs = costs - np.minimum(costs, p["recoveries"].to_numpy(dtype=np.float64))
+    income = (p["fee_interest"] + p["prepayment_fee"]).to_numpy(dtype=np.float64)
+    if "advanced_interest" in p:  # P&I advancing: advanced interest is interest collections
+        income = income + p["advanced_interest"].to_numpy(dtype=np.float64)
+    lf = trust_late_fees({"late_fees": p["late_fees"].to_numpy(dtype=np.float64)}, result.assumptions)
+    want_int = income - np.minimum(income, costs)
+    want_lf = lf - np.minimum(lf, np.maximum(costs - income, 0.0))
+    led = result.ledger
+    T = len(p)
+    rows = led["period"].to_numpy(dtype=np.int64) - 1
+    amount = led["amount"].to_numpy(dtype=np.float64)
+    got = {}
+    for step in ("collect_interest", "collect_late_fees"):
+        pick = (led["source"] == "pool").to_numpy() & (led["step"] == step).to_numpy()
+        got[step] = np.bincount(rows[pick], weights=amount[pick], minlength=T)[:T]
+    gap = np.maximum(np.abs(got["collect_interest"] - want_int), np.abs(got["collect_late_fees"] - want_lf))
+    return CheckResult("late fees: a line of available funds of their own, interest collections without them", _worst(gap), tol)
 
 
 def _cleanup_and_purchases(result: DealResult, tol: float) -> tuple[CheckResult, ...]:

@@ -195,8 +195,9 @@ def _run_periods(
     """The period loop: hand each period's collections to the engine, add what it bought to the
     pool's future rows, and take a called pool out at its balance. Returns purchases, clean-up
     sales, collection costs paid and the liability result. ``plan`` (eligibility and concentration
-    limits) sets each period's capacity and purchase mix; late fees the trust receives are interest
-    collections, repurchases principal collections."""
+    limits) sets each period's capacity and purchase mix; late fees the trust receives are a line
+    of available funds of their own (never inside interest collections), buy-back proceeds (price ×
+    balance bought back) principal collections."""
     S, T = arrays["closing_balance"].shape[0], engine.T
     state = engine.start()
     purchases = np.zeros((S, T + 1))
@@ -205,20 +206,22 @@ def _run_periods(
     capacity = deal.revolving.capacity if profile is not None else 0.0
     strategy = a.collections
     cost_rank = strategy.cost_rank if strategy is not None else "senior"
-    late_fees = trust_late_fees(arrays, a)  # 违约金: the trust's interest collections when the deal says so
-    adv_int, adv_prin = (arrays.get(f, np.zeros_like(late_fees)) for f in ("advanced_interest", "advanced_principal"))  # P&I advancing
+    adv_int, adv_prin = (arrays.get(f, np.zeros_like(arrays["fee_interest"])) for f in ("advanced_interest", "advanced_principal"))  # P&I advancing
     for t in range(1, T + 1):
         if on_period is not None:  # surveillance: reported history, then the re-projection
             on_period(t, arrays)
-        interest, principal, recoveries, costs_paid[:, t] = _net_of_costs(
-            arrays["fee_interest"][:, t] + arrays["prepayment_fee"][:, t] + late_fees[:, t] + adv_int[:, t],
-            arrays["scheduled_principal"][:, t] + arrays["prepayment"][:, t] + arrays["repurchases"][:, t] + adv_prin[:, t],
+        late_fees = trust_late_fees({"late_fees": arrays["late_fees"][:, t]}, a)  # 违约金, when the trust receives them
+        interest, late_fees, principal, recoveries, costs_paid[:, t] = _net_of_costs(
+            arrays["fee_interest"][:, t] + arrays["prepayment_fee"][:, t] + adv_int[:, t],
+            late_fees,
+            arrays["scheduled_principal"][:, t] + arrays["prepayment"][:, t] + arrays["repurchase_proceeds"][:, t] + adv_prin[:, t],
             arrays["recoveries"][:, t],
             arrays["collection_costs"][:, t],
             rank=cost_rank,
         )
         cap = capacity if plan is None or profile is None else plan.capacity(t, capacity)
         inputs = _period_inputs(arrays, t, a, interest=interest, principal=principal, recoveries=recoveries, capacity=cap)
+        inputs = dataclasses.replace(inputs, late_fees=late_fees)
         out = engine.step(state, t, inputs)
         bought = np.asarray(out.purchased, dtype=np.float64)
         if profile is not None and np.any(bought > 0):
@@ -296,29 +299,29 @@ def _fit(a: np.ndarray, T: int, *, stock: bool) -> np.ndarray:
 
 
 def _net_of_costs(
-    interest: np.ndarray, principal: np.ndarray, recoveries: np.ndarray, costs: np.ndarray, *, rank: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    interest: np.ndarray, late_fees: np.ndarray, principal: np.ndarray, recoveries: np.ndarray, costs: np.ndarray, *, rank: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Collections handed to the waterfall after collection costs, and the costs paid.
 
-    ``senior``: costs come out of interest collections, any excess out of principal — ahead of
-    every fee and note. ``netted_from_recoveries``: out of recoveries first, then interest, then
-    principal. Defined so that interest + principal + recoveries falls by exactly the costs
-    (capped at the cash there is).
+    ``senior``: costs come out of interest collections, then late fees, any excess out of
+    principal — ahead of every fee and note. ``netted_from_recoveries``: out of recoveries first,
+    then interest, then late fees, then principal. Defined so that interest + late fees +
+    principal + recoveries falls by exactly the costs (capped at the cash there is).
     """
     if not np.any(costs):
-        return interest, principal, recoveries, np.zeros_like(costs)
+        return interest, late_fees, principal, recoveries, np.zeros_like(costs)
     rest = costs.copy()
-    if rank == "netted_from_recoveries":
-        take = np.minimum(recoveries, rest)
-        recoveries = recoveries - take
+    pots = [recoveries, interest, late_fees, principal] if rank == "netted_from_recoveries" else [interest, late_fees, principal]
+    out = []
+    for pot in pots:
+        take = np.minimum(pot, rest)
+        out.append(pot - take)
         rest = rest - take
-    take = np.minimum(interest, rest)
-    interest = interest - take
-    rest = rest - take
-    take = np.minimum(principal, rest)
-    principal = principal - take
-    rest = rest - take
-    return interest, principal, recoveries, costs - rest
+    if rank == "netted_from_recoveries":
+        recoveries, interest, late_fees, principal = out
+    else:
+        interest, late_fees, principal = out
+    return interest, late_fees, principal, recoveries, costs - rest
 
 
 def _deal_lines(deal: Deal, a: Assumptions) -> Lines:

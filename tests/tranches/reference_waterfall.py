@@ -6,10 +6,10 @@ It is slow and obvious on purpose: the differential tests run the engine and thi
 same collections and require every tranche, fee and account flow to agree to a cent.
 
 Rules, in the order of a period (the deal-file reference's "Order of events"):
-1. interest collections go to the interest pot, principal collections and recoveries to the
-   principal pot; the PDL is debited with new defaults;
+1. interest collections and late fees (违约金, a line of their own) go to the interest pot,
+   principal collections and recoveries to the principal pot; the PDL is debited with new defaults;
 2. each class accrues ``balance × coupon × year fraction`` (+ the same on its carried shortfall
-   when ``interest_on_shortfall``); fees accrue (tax: rate × interest collected; fixed: amount ×
+   when ``interest_on_shortfall``); fees accrue (tax: rate × (interest collected + late fees); fixed: amount ×
    year fraction; otherwise rate × basis balance × year fraction);
 3. metric triggers are tested; phase; payment date; the clean-up call (payment dates after
    revolving, ``0 < pool end ≤ threshold × initial pool``, proceeds ``price × pool end``); the
@@ -190,14 +190,15 @@ class Reference:
     # ------------------------------------------------------------------ one period
     def period(
         self, t: int, *, ic: float, pc: float, rec: float, nd: float, pb: float, pe: float, dq: float, cap: float,
-        buckets: list[float] | None = None,
+        buckets: list[float] | None = None, lf: float = 0.0,
     ) -> None:
         """``buckets``: the pool's balances by delinquency bucket M0 … M6 at the period's end (needed
-        by ``serious_delinquency`` triggers)."""
+        by ``serious_delinquency`` triggers); ``lf``: late fees collected (income like interest:
+        taxed, in excess spread and the liquidity target's taxes; lost with interest on commingling)."""
         st = self.st
         live = not self.called
         if not live:
-            ic = pc = rec = nd = pe = dq = 0.0
+            ic = pc = rec = nd = pe = dq = lf = 0.0
         paid_i = dict.fromkeys(self.names, 0.0)
         paid_p = dict.fromkeys(self.names, 0.0)
         resid = dict.fromkeys(self.names, 0.0)
@@ -205,13 +206,14 @@ class Reference:
         fee_paid = {f.name: 0.0 for f in st.fees}
         bought = 0.0
         # 1. collections
-        self.cash[INT] += ic
+        self.cash[INT] += ic + lf
         self.cash[PRIN] += pc + rec
+        income = ic + lf
         self.pdl += nd
         self.cum_def += nd
         for g in st.triggers:  # a servicer event: part of the period's collections lost with the servicer
             if g.metric == "servicer_event" and g.event_period == t and g.commingling_loss > 0.0:
-                for p, inflow in ((INT, ic), (PRIN, pc + rec)):
+                for p, inflow in ((INT, income), (PRIN, pc + rec)):
                     self.cash[p] -= min(g.commingling_loss * inflow, self.cash[p])
         # 2. accruals
         start, end = self.dates[t - 1], self.dates[t]
@@ -226,7 +228,7 @@ class Reference:
         fee_accr = 0.0
         for f in st.fees:
             if isinstance(f, Tax):
-                a = f.rate * ic
+                a = f.rate * income
             elif f.basis == "fixed":
                 a = f.amount * year_fraction(start, end, f.day_count)
             else:
@@ -241,7 +243,7 @@ class Reference:
             elif g.metric == "delinquency_ratio":
                 self.judge(g, t, dq / pe if pe > 0 else 0.0, live)
             elif g.metric == "excess_spread":
-                self.judge(g, t, 12.0 * (ic - note_accr - fee_accr) / pb if pb > 0 else 0.0, live)
+                self.judge(g, t, 12.0 * (income - note_accr - fee_accr) / pb if pb > 0 else 0.0, live)
             elif g.metric == "serious_delinquency":
                 if buckets is None:
                     raise ValueError(f"reference waterfall: trigger {g.name!r} needs the bucket balances")
@@ -361,11 +363,11 @@ class Reference:
                 self.reserve -= x
                 self.cash[to] += x
             elif isinstance(s, steps.FundLiquidityReserve):
-                tgt = self.liquidity_target(t, s.months, s.tranches, ic, pe, called_now)
+                tgt = self.liquidity_target(t, s.months, s.tranches, income, pe, called_now)
                 x = self.take(self.pots(s.source), max(tgt - self.reserve, 0.0))
                 self.reserve += x
             elif isinstance(s, steps.ReleaseReserve):
-                tgt = self.liquidity_target(t, s.months, s.tranches, ic, pe, called_now) if s.liquidity else target_now
+                tgt = self.liquidity_target(t, s.months, s.tranches, income, pe, called_now) if s.liquidity else target_now
                 x = max(self.reserve - tgt, 0.0)
                 self.reserve -= x
                 self.cash[INT if s.to == "interest" else PRIN] += x

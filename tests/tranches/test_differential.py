@@ -129,15 +129,17 @@ def deals(draw: st.DrawFn) -> Structure:
 
 
 def paths(seed: int, n: int, T: int, pool0: float) -> dict[str, np.ndarray]:
-    """Random but plausible collections: defaults, principal and interest out of the balance."""
+    """Random but plausible collections: defaults, principal and interest out of the balance; late
+    fees (their own line of available funds) in about half the months."""
     rng = np.random.default_rng(seed)
     bal = np.full(n, pool0)
-    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("ic", "pc", "rc", "nd", "pb", "pe", "dq", "cap")}
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("ic", "pc", "rc", "nd", "pb", "pe", "dq", "cap", "lf")}
     for _ in range(T):
         nd = bal * rng.uniform(0, 0.08, n)
         pc = (bal - nd) * rng.uniform(0, 0.35, n)
         cols["pb"].append(bal.copy())
         cols["ic"].append(bal * rng.uniform(0, 0.03, n))
+        cols["lf"].append(np.where(rng.uniform(size=n) < 0.5, 0.0, bal * rng.uniform(0, 0.002, n)))  # 违约金, some months none
         cols["pc"].append(pc)
         cols["nd"].append(nd)
         cols["rc"].append(nd * rng.uniform(0, 0.3, n))
@@ -166,6 +168,7 @@ def test_engine_equals_the_reference_loop(structure: Structure, seed: int, n: in
         pool_balance_end=c["pe"],
         delinquent_balance=c["dq"],
         purchase_capacity=c["cap"],
+        late_fees=c["lf"],
         ends_at_legal_final=final,
         start_date=np.datetime64("2025-11-30"),
     )
@@ -185,5 +188,6 @@ def test_engine_equals_the_reference_loop(structure: Structure, seed: int, n: in
                 pe=float(c["pe"][s, k]),
                 dq=float(c["dq"][s, k]),
                 cap=float(c["cap"][s, k]),
+                lf=float(c["lf"][s, k]),
             )
         compare(r, ref.out, s, tol=CENT)

@@ -16,7 +16,7 @@ DEAL = Path(__file__).resolve().parents[3] / "examples" / "huabei_style_static.y
 def test_deal_file_assumptions_name_the_absbox_convention() -> None:
     a = assumptions_from_document({"cpr": 0.15, "cdr": 0.03, "convention": "absbox"}, source="deal.yaml")
     assert a.convention == "absbox"
-    with pytest.raises(DealError, match=r"deal.yaml: assumptions.convention: must be one of"):
+    with pytest.raises(DealError, match=r"deal.yaml: convention: must be one of \['roll_rate', 'sifma', 'absbox'\]; got 'hastructure'"):
         assumptions_from_document({"cdr": 0.03, "convention": "hastructure"}, source="deal.yaml")
 
 

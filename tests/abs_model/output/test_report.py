@@ -82,7 +82,8 @@ def test_collections_match_pool(base: am.DealResult) -> None:
 def test_excess_spread_definition(base: am.DealResult) -> None:
     """The report shows the trigger's excess spread (accrual basis, monthly), worked out here from
     the frames in an amortising month, where every class is paid monthly and its interest due is
-    exactly that month's accrual: interest collected − fees accrued − note interest due."""
+    exactly that month's accrual: interest collected + late fees collected (违约金, their own line)
+    − fees accrued − note interest due."""
     from abs_model.output.report import excess_spread
 
     es = excess_spread(base)
@@ -91,6 +92,7 @@ def test_excess_spread_definition(base: am.DealResult) -> None:
     assert not any(df["interest_shortfall"].loc[t - 1] for df in base.tranches.values())
     expected = (
         es["interest_collected"].loc[t]
+        + es["late_fees_collected"].loc[t]
         - sum(f["accrued"].loc[t] for f in base.fees.values())
         - sum(df["interest_due"].loc[t] for df in base.tranches.values())
     )

@@ -61,8 +61,11 @@ def reference_project(loans: list[dict], a: Assumptions, horizon: int) -> dict[s
             "late_fees",
             "balance_restructured",
             "repurchases",
+            "repurchase_proceeds",
         )
     }
+    bb = a.buy_back
+    r_in = bb.ineligible_rate if bb is not None else 0.0  # 赎回: share of the performing balance found ineligible
     roll = a.roll_rates is not None
     strategy = a.collections
     plans = strategy.plans if strategy is not None and roll else ()
@@ -84,12 +87,22 @@ def reference_project(loans: list[dict], a: Assumptions, horizon: int) -> dict[s
         late = {j: 0.0 for j in range(B)}
         book: list[dict] = []  # this loan's plans, one entry per (plan, entry period, bucket)
         rate = late_terms.rate_of(ln["product"]) if late_terms is not None else 0.0
+        # restructuring take-up of this loan: each plan's own, unless a segment override it
+        # matches names the plan's type (a later matching override wins)
+        matching = [o.take_up for o in a.segment_overrides if o.take_up and ln.get(o.column) == o.value]
+        take_ups = []
+        for p in plans:
+            tu = dict(p.take_up)
+            for m in matching:
+                if p.plan in m:
+                    tu = dict(m[p.plan])
+            take_ups.append(tu)
         if b0 >= B:
             tot["defaults"][1] += ln["current_principal"]
         age = ln["original_term"] - ln["remaining_term"]
         for t in range(1, horizon + 1):
             if plans:
-                _enter_plans(plans, state, late, book, t, b0, n, bal_after, fee_upto, tot)
+                _enter_plans(plans, take_ups, state, late, book, t, b0, n, bal_after, fee_upto, tot)
                 back = _run_plans(book, t, b0, bal_after, fee_upto, tot)
             else:
                 back = 0.0
@@ -97,6 +110,7 @@ def reference_project(loans: list[dict], a: Assumptions, horizon: int) -> dict[s
             cpr_i = min(1.0, cpr_i * a.prepay_multiplier)
             smm = 1 - (1 - cpr_i) ** (1 / 12)
             new: dict[int, float] = {}
+            r_now = r_in
             if roll:
                 m = P[min(age + t, P.shape[0]) - 1]
                 new_late: dict[int, float] = {}
@@ -140,21 +154,29 @@ def reference_project(loans: list[dict], a: Assumptions, horizon: int) -> dict[s
                 surv = share - d
                 tot["scheduled_principal"][t] += surv * (bal_after(k_before) - bal_after(k_after))
                 tot["fee_interest"][t] += surv * (fee_upto(k_after) - fee_upto(k_before))
-                # SF §C.2: prepayment on the prior performing share (defaults included), capped
-                pre = min(share * smm, surv)
+                # SF §C.2: prepayment on the prior performing share (defaults included), capped;
+                # the ineligible share leaves beside it: 1 − (1 − smm)(1 − r) in all, smm of it prepaid
+                leave = 1 - (1 - smm) * (1 - r_in)
+                out = min(share * leave, surv)
+                pre = out * smm / leave if leave > 0 else 0.0
                 k_after = t
+                tot["repurchases"][t] += (out - pre) * bal_after(k_after)
                 tot["prepayment"][t] += pre * bal_after(k_after)
                 remaining_fees = sum(fee[min(k_after, n) :]) if ln["product"] in ("flat_fee", "bullet") else 0.0
                 if a.unearned_fee == "full":
                     tot["prepayment_fee"][t] += pre * remaining_fees
                 elif a.unearned_fee == "one_period":
                     tot["prepayment_fee"][t] += pre * min(remaining_fees, ln["rate"] * ln["original_principal"])
-                new = {0: surv - pre}
+                new = {0: surv - out}
                 smm = 0.0  # already applied
-            # prepayment of the current share after its instalment
-            if 0 in new and smm > 0:
+                r_now = 0.0
+            # prepayment (and the ineligible buy-back) of the current share after its instalment
+            if 0 in new and (smm > 0 or r_now > 0):
                 k_after = b0 + t if roll else t
                 pre = new[0] * smm
+                back_in = new[0] * (1 - smm) * r_now
+                tot["repurchases"][t] += back_in * bal_after(k_after)
+                new[0] -= back_in
                 tot["prepayment"][t] += pre * bal_after(k_after)
                 remaining_fees = sum(fee[min(k_after, n) :]) if ln["product"] in ("flat_fee", "bullet") else 0.0
                 if a.unearned_fee == "full":
@@ -170,14 +192,16 @@ def reference_project(loans: list[dict], a: Assumptions, horizon: int) -> dict[s
             for j, share in state.items():
                 k = (b0 + t - j) if roll else t
                 tot["closing_balance"][t] += share * bal_after(k)
+    price = bb.price if bb is not None else 1.0
+    tot["repurchase_proceeds"] = [price * v for v in tot["repurchases"]]
     return tot
 
 
-def _enter_plans(plans, state, late, book, t, b0, n, bal_after, fee_upto, tot) -> None:  # type: ignore[no-untyped-def]
+def _enter_plans(plans, take_ups, state, late, book, t, b0, n, bal_after, fee_upto, tot) -> None:  # type: ignore[no-untyped-def]
     """Shares taken up at the start of period t, one plan entry per (plan, bucket)."""
     taken: dict[int, float] = {}
-    for p in plans:
-        for j, rho in p.take_up.items():
+    for p, tu in zip(plans, take_ups, strict=True):
+        for j, rho in tu.items():
             share = state.get(j, 0.0) * rho
             if j not in state or (not share and not late.get(j, 0.0)):
                 continue

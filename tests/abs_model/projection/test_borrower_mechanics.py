@@ -161,3 +161,37 @@ def test_late_fee_and_plan_terms_are_validated() -> None:
         Restructuring(take_up={2: 0.1}, plan="freeze", fee_rate=0.01)
     with pytest.raises(AssumptionError, match="take-up of M2 over all plans must be ≤ 1"):
         CollectionStrategy("x", restructuring=(Restructuring(take_up={2: 0.6}), Restructuring(take_up={2: 0.6}, plan="freeze")))
+
+
+def test_take_up_by_segment_overrides_the_plans_own() -> None:
+    """Two receivables as above, score bands A and E. The re_age plan takes all of M2 by default;
+    band A's override takes none (it rolls on, M2 → M3 …), band E's keeps the plan. Band A's
+    receivable therefore pays nothing more, band E's pays the re_age months of the worked
+    example: 1,000 / 12 + 16.008 / 12 + 6.00 from period 4. Rep-lines keep the bands apart, so
+    the rep-line projection equals the loan-level one."""
+    two = Pool.from_arrays(
+        loan_id=["a", "e"], original_principal=[1200.0] * 2, current_principal=[1000.0] * 2, original_term=[12] * 2,
+        remaining_term=[10] * 2, product=["flat_fee"] * 2, rate=[0.006] * 2, segments={"score_band": ["A", "E"]},
+    )
+    overrides = (am.SegmentOverride("score_band", "A", take_up={"re_age": {2: 0.0}}),)
+    a = Assumptions.make(
+        roll_rates=path(cure_at_m2=False), late_fees=LATE, collections=plan("re_age", 12, fee_rate=0.006), segment_overrides=overrides
+    )
+    rep = am.project(two, a)
+    assert all(c.passed for c in rep.checks)
+    month = 1000 / 12 + 16.008 / 12 + 6.0
+    assert rep.frame.loc[4:15, "total_collections"].tolist() == pytest.approx([month] * 12, abs=CENT)
+    assert rep.frame.loc[3, "restructured_entries"] == pytest.approx(1000.0, abs=CENT)  # band E only
+    loan = am.project(two, a, level="loan").frame
+    np.testing.assert_allclose(loan.to_numpy(dtype=float), rep.frame.to_numpy(dtype=float), rtol=1e-9, atol=1e-9)
+    # a take-up that names a plan type the strategy lacks, or over 1 with the other plans, is refused
+    with pytest.raises(AssumptionError, match=r"segment_overrides\[0\]\.take_up: plan type\(s\) \['freeze'\] are not restructuring plans"):
+        Assumptions.make(roll_rates=path(cure_at_m2=False), collections=plan("re_age", 12),
+                         segment_overrides=(am.SegmentOverride("score_band", "A", take_up={"freeze": {2: 0.5}}),))
+    both = CollectionStrategy("two", restructuring=(Restructuring(take_up={2: 0.5}, plan="re_age"), Restructuring(take_up={2: 0.5}, plan="freeze")))
+    with pytest.raises(AssumptionError, match=r"take_up: take-up of M2 over all plans must be ≤ 1; got 1\.4"):
+        Assumptions.make(roll_rates=path(cure_at_m2=False), collections=both,
+                         segment_overrides=(am.SegmentOverride("score_band", "A", take_up={"freeze": {2: 0.9}}),))
+    with pytest.raises(AssumptionError, match=r"take_up\['re_age'\]: keys must be buckets 1…6"):
+        Assumptions.make(roll_rates=path(cure_at_m2=False), collections=plan("re_age", 12),
+                         segment_overrides=(am.SegmentOverride("score_band", "A", take_up={"re_age": {9: 0.5}}),))

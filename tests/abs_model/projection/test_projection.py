@@ -7,7 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from abs_model.assumptions.assumptions import Assumptions, Curve, RollRates
+from abs_model.assumptions.assumptions import Assumptions, Curve, RollRates, SegmentOverride
+from abs_model.assumptions.buyback import BuyBack
 from abs_model.collateral.pool import Pool
 from abs_model.errors import AssumptionError
 from abs_model.projection.engine import project
@@ -185,6 +186,7 @@ def to_pool(loans: list[dict]) -> Pool:
 def assumption_sets(draw: st.DrawFn) -> Assumptions:
     cpr = draw(st.floats(0, 0.6))
     fee = draw(st.sampled_from(["waived", "one_period", "full"]))
+    buy_back = draw(st.sampled_from([None, BuyBack(ineligible_rate=0.01, price=0.97), BuyBack(ineligible_rate=0.2)]))  # 赎回
     if draw(st.booleans()):
         roll = [draw(st.floats(0, 1)) for _ in range(7)]
         cure = [draw(st.floats(0, 1 - r)) for r in roll[1:]]
@@ -196,9 +198,10 @@ def assumption_sets(draw: st.DrawFn) -> Assumptions:
             recovery_rate=0.1,
             recovery_lag=2,
             default_multiplier=draw(st.floats(0.5, 2)),
+            buy_back=buy_back,
         )
     return Assumptions.make(
-        cpr=cpr, cdr=draw(st.floats(0, 0.5)), unearned_fee=fee, prepay_multiplier=draw(st.floats(0.5, 2))
+        cpr=cpr, cdr=draw(st.floats(0, 0.5)), unearned_fee=fee, prepay_multiplier=draw(st.floats(0.5, 2)), buy_back=buy_back
     )
 
 
@@ -259,7 +262,19 @@ def mechanics_sets(draw: st.DrawFn) -> Assumptions:
         default_multiplier=draw(st.floats(0.5, 2)),
         collections=CollectionStrategy("s", restructuring=tuple(plans)),
         late_fees=late,
+        buy_back=draw(st.sampled_from([None, BuyBack(ineligible_rate=0.02, price=0.9)])),
+        segment_overrides=_take_up_overrides(draw, [p.plan for p in plans]),
     )
+
+
+def _take_up_overrides(draw: st.DrawFn, kinds: list[str]) -> tuple[SegmentOverride, ...]:
+    """Take-up by segment (issue 11): the flat-fee receivables, and those of original term 12,
+    restructure at their own rates for one plan type each (the later override wins)."""
+    if not draw(st.booleans()):
+        return ()
+    first = {kinds[0]: {1: draw(st.floats(0, 0.3)), 2: 0.5 / len(kinds)}}
+    last = {kinds[-1]: {b: draw(st.floats(0, 1.0 / len(kinds))) for b in (1, 2, 3)}}
+    return (SegmentOverride("product", "flat_fee", take_up=first), SegmentOverride("original_term", 12, take_up=last))
 
 
 @settings(max_examples=60, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -291,8 +306,8 @@ def test_books_balance_and_rates_are_realised(loans: list[dict], a: Assumptions)
     mask = f["prepay_base"] > 1e-6
     expected = 1 - (1 - min(1.0, float(a.cpr.values[0]) * a.prepay_multiplier)) ** (1 / 12)
     np.testing.assert_allclose(f.loc[mask, "smm"], expected, rtol=1e-9)
-    # every unit of principal ends up collected, defaulted or still outstanding
-    total = f["scheduled_principal"].sum() + f["prepayment"].sum() + f["defaults"].sum() + f["closing_balance"].iloc[-1]
+    # every unit of principal ends up collected, defaulted, bought back or still outstanding
+    total = f["scheduled_principal"].sum() + f["prepayment"].sum() + f["defaults"].sum() + f["repurchases"].sum() + f["closing_balance"].iloc[-1]
     assert total == pytest.approx(cf.initial_balance, rel=1e-9)
 
 

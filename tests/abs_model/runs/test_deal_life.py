@@ -168,3 +168,57 @@ def test_cleanup_price_is_paid_on_the_pool_balance_sold(deal: am.Deal) -> None:
     assert r.revolving.loc[t, "phase"] != "revolving" and bool(r.revolving.loc[t, "payment_date"])
     sold = float(r.pool.loc[t, "cleanup_sale"])
     assert r.accounts.loc[t, "cleanup_proceeds"] == pytest.approx(1.0 * sold, abs=CENT)
+
+
+# ---------------------------------------------------------------- issue 11 §1: the late-fee line
+def test_late_fees_are_a_line_of_available_funds_of_their_own(deal: am.Deal) -> None:
+    """The Baitiao example's trust receives 违约金: the ledger carries them on their own line
+    (pool → interest account), equal to the pool frame's late fees less any collection costs
+    that reached them; interest collections carry none; the named check passes. With
+    ``to_trust: false`` the line is absent and the cash goes to the originator."""
+    r = am.run(deal, default_mult=2.0)
+    p = r.pool.iloc[1:]
+    led = r.ledger
+    late = led[led["step"] == "collect_late_fees"]
+    assert set(late["source"]) == {"pool"} and set(late["target"]) == {"interest_account"}
+    by_period = late.groupby("period")["amount"].sum().reindex(p.index, fill_value=0.0)
+    no_costs = p["collection_costs_paid"].to_numpy() == 0.0
+    assert float(p["late_fees"].sum()) > 0.0
+    np.testing.assert_allclose(by_period.to_numpy()[no_costs], p["late_fees"].to_numpy()[no_costs], atol=CENT)
+    interest = led[led["step"] == "collect_interest"].groupby("period")["amount"].sum().reindex(p.index, fill_value=0.0)
+    income = (p["fee_interest"] + p["prepayment_fee"]).to_numpy()
+    np.testing.assert_allclose(interest.to_numpy()[no_costs], income[no_costs], atol=CENT)
+    check = [c for c in r.checks if c.name.startswith("late fees:")]
+    assert len(check) == 1 and check[0].passed
+    assert r.liabilities.late_fees_collected[0].sum() == pytest.approx(float(by_period.sum()), abs=CENT)
+    kept = dataclasses.replace(r.assumptions, late_fees=dataclasses.replace(r.assumptions.late_fees, to_trust=False))
+    r2 = am.run(deal, kept, default_mult=2.0)
+    assert "collect_late_fees" not in set(r2.ledger["step"])
+    assert not r2.failed_checks, [c.name for c in r2.failed_checks]
+
+
+# ---------------------------------------------------------------- issue 12: originator buy-back
+def test_buy_back_proceeds_are_principal_collections_and_the_deal_balances(deal: am.Deal) -> None:
+    """0.5 % a month of the performing balance found ineligible, bought back at 97 %: the pool
+    frame states the balance bought back, the proceeds (price × balance) and the discount; the
+    waterfall's principal collections carry the proceeds; every deal-life check passes; the
+    notes are paid less than without it (the discount is a loss to the pool)."""
+    from abs_model.assumptions.buyback import BuyBack
+
+    base = am.run(deal)
+    a = dataclasses.replace(base.assumptions, buy_back=BuyBack(ineligible_rate=0.005, price=0.97))
+    r = am.run(deal, a)
+    assert not r.failed_checks, [c.name for c in r.failed_checks]
+    p = r.pool.iloc[1:]
+    assert float(p["repurchases_ineligible"].sum()) > 0.0
+    np.testing.assert_allclose(p["repurchase_proceeds"], 0.97 * p["repurchases"], atol=1e-9)
+    np.testing.assert_allclose(p["repurchase_loss"], 0.03 * p["repurchases"], atol=1e-9)
+    led = r.ledger
+    into = led[led["step"] == "collect_principal"].groupby("period")["amount"].sum().reindex(p.index, fill_value=0.0)
+    want = p["scheduled_principal"] + p["prepayment"] + p["repurchase_proceeds"]
+    no_costs = (p["collection_costs_paid"] == 0.0).to_numpy()
+    np.testing.assert_allclose(into.to_numpy()[no_costs], want.to_numpy()[no_costs], atol=CENT)
+    sub = deal.structure.tranches[-1].name
+    got_sub = float(r.tranches[sub]["residual_paid"].sum() + r.tranches[sub]["principal_paid"].sum())
+    base_sub = float(base.tranches[sub]["residual_paid"].sum() + base.tranches[sub]["principal_paid"].sum())
+    assert got_sub < base_sub

@@ -47,11 +47,16 @@ def test_engine_equals_reference_on_example_deal(
     def one(x: object) -> float:
         return float(np.asarray(x, dtype=np.float64).reshape(-1)[0])
 
-    # the engine's collections are the pool frame's, less the collection costs paid
+    # the engine's collections are the pool frame's, less the collection costs paid; late fees (违约金)
+    # the trust receives are a line of their own, never inside interest collections
     lf = r.assumptions.late_fees
     late = p["late_fees"] if lf is not None and lf.to_trust else 0.0  # 违约金 the trust receives
     gross = (p["fee_interest"] + p["prepayment_fee"] + late + p["principal_collections"] + p["recoveries"]).to_numpy()
-    fed = np.array([one(i.interest_collected) + one(i.principal_collected) + one(i.recoveries) for i in seen])
+    fed = np.array([one(i.interest_collected) + one(i.late_fees) + one(i.principal_collected) + one(i.recoveries) for i in seen])
+    costs = p["collection_costs_paid"].to_numpy()
+    late_fed = np.array([one(i.late_fees) for i in seen])
+    late_trust = np.broadcast_to(np.asarray(late, dtype=np.float64), late_fed.shape)
+    assert np.allclose(late_fed[costs == 0.0], late_trust[costs == 0.0], rtol=0.0, atol=CENT)  # no cost to net: all of them
     assert np.allclose(fed + p["collection_costs_paid"].to_numpy(), gross, rtol=0.0, atol=CENT)
     # the engine sees the pool before this period's purchases join it and before a call sells it
     pe = (p["closing_balance"] + p["cleanup_sale"] - p["purchases"]).to_numpy()
@@ -77,6 +82,7 @@ def test_engine_equals_reference_on_example_deal(
             dq=one(i.delinquent_balance),
             cap=one(i.purchase_capacity),
             buckets=[float(b.reshape(-1)[0]) for b in by_bucket],
+            lf=one(i.late_fees),
         )
     worst = compare(r.liabilities, ref.out, 0, tol=CENT)
     assert worst <= CENT
