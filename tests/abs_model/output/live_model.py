@@ -3,6 +3,7 @@ must equal, the comparison to a cent, LibreOffice recalculation and editing an i
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -82,3 +83,31 @@ def set_input(path: Path, dest: Path, name: str, value: float | None = None, *, 
     cell.value = float(value) if value is not None else float(cell.value) + add
     wb.save(dest)
     return dest
+
+
+_ALLOWED = {"0", "1", "2", "3", "4", "12", "1E+300"}
+
+
+def check_layout(path: Path) -> int:
+    """Assert the Model sheet's layout rules and return the number of formula rows: one formula
+    per row (the same after removing column letters), inputs only from the Inputs sheet (in the
+    input style), and no number typed in a formula besides 0, 1, the phase codes, 12 and
+    'unlimited'."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Model"]
+    T = ws.max_column - 4
+    n_rows = 0
+    for r in range(3, ws.max_row + 1):
+        cells = [ws.cell(row=r, column=5 + t).value for t in range(T)]
+        if not isinstance(cells[0], str) or not cells[0].startswith("="):
+            continue
+        n_rows += 1
+        shape = {re.sub(r"\$?[A-Z]{1,3}\$?(\d+)", r"R\1", c) for c in cells if "SUMPRODUCT" not in c}
+        assert len(shape) <= 1, (ws.cell(row=r, column=1).value, shape)
+        body = re.sub(r"(Inputs!)?\$?[A-Z]{1,3}\$?\d+|in_\w+", "", cells[-1])
+        for num in re.findall(r"(?<![A-Za-z_])\d+(?:\.\d+)?(?:E[+-]?\d+)?", body):
+            assert num in _ALLOWED, (ws.cell(row=r, column=1).value, cells[-1], num)
+    for cell in wb["Inputs"]["C"][2:]:
+        if cell.value is not None:
+            assert cell.fill.fgColor.rgb.endswith("FFF2CC"), cell.coordinate
+    return n_rows

@@ -23,7 +23,7 @@ import abs_model as am
 import tranches as tr
 from abs_model.output.workbook import write_workbook
 from tests.abs_model.output.conftest import example_text
-from tests.abs_model.output.live_model import compare, keys, recalc, set_input
+from tests.abs_model.output.live_model import check_layout, compare, keys, recalc, set_input
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 BUMP = 0.01
@@ -138,6 +138,12 @@ def test_both_examples_get_a_live_model(books: dict[str, Path], runs: dict[str, 
     base = runs["baitiao"]
     assert base.tranches["Subordinated"]["residual_paid"].iloc[:12].sum() > 0  # the period return is paid
     assert base.accounts["reserve_deposit"].sum() > 0 and base.pool["collection_costs_paid"].sum() > 0
+
+
+def test_formulas_follow_the_layout_rules(books: dict[str, Path]) -> None:
+    """The rows added for these structures keep the rules: one formula per row, no typed numbers."""
+    for case in ("baitiao", "huabei"):
+        assert check_layout(books[case]) > 300, case
 
 
 def _differs(a: am.DealResult, b: am.DealResult) -> bool:
