@@ -19,10 +19,14 @@ order: one row per pot drawn and one per pot balance after, so every unit of cas
 Engine behaviours mirrored here (edit the named method when the engine's accounting changes;
 the recalculation test then says whether they agree):
 
-- pool inputs, revolving purchases fed back, clean-up zeroing: :mod:`~abs_model.output.workbook_pool`;
+- pool columns (one named value row each; collections net of costs, restructuring rules),
+  revolving purchases fed back through the eligibility mix, clean-up zeroing:
+  :mod:`~abs_model.output.workbook_pool` (the mapping) and
+  :mod:`~abs_model.output.workbook_model_pool` (the rows), with the servicer event's
+  commingling loss and the serious-delinquency ratios;
 - accruals (note interest on shortfall, fee bases, taxes on interest): :meth:`_Builder.accruals`;
   note interest accrues by each class's day count from closing to the first payment date, then
-  between payment dates (:func:`abs_model.runs.dates.accrual_dates`, as the runner passes the
+  between payment dates (the run's ``liabilities.accrual_dates``, as the runner passed the
   engine; values in the Timeline, :meth:`_Builder.timeline`), fees over the collection periods;
 - trigger metrics, curable / non-curable states, event triggers acting next period:
   :meth:`_Builder.metric_triggers`, :meth:`_Builder.events`;
@@ -31,7 +35,11 @@ the recalculation test then says whether they agree):
   period or on the call), the reserve above its target released into the interest pot on payment
   dates before the waterfall (counted as a reserve draw, as the run reports it):
   :meth:`_Builder.phase`;
-- one method per step type (``step_<snake name>``), as :mod:`tranches.kernels`;
+- one method per step type (``step_<snake name>``), as :mod:`tranches.kernels`
+  (:mod:`~abs_model.output.workbook_model_steps`) and :mod:`tranches.liquidity` /
+  :mod:`tranches.support` (:mod:`~abs_model.output.workbook_model_support`: liquidity reserve,
+  period return, shortfall undertaking, default cover); a liquidity reserve is released ahead of
+  the waterfall only where the deal ends;
 - shortfalls, writedowns (each payment date or only at legal final; everything still owed on the
   call and in the last period, the legal final — ``ends_at_legal_final``), junior first:
   :meth:`_Builder.after`.

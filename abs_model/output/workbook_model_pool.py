@@ -53,7 +53,7 @@ class PoolRows(ModelBase):
         self.section("Model", "Collections")
         self.row("live", "Deal live (not called before this period)", "1-{called_cum@p}", fmt=FLAG)
         if self.revolving:
-            self.row("capacity_now", "Purchase capacity this period (par)", "MIN({$capacity},{supply})")
+            self.row("capacity_now", "Purchase capacity this period (par)", "MIN({$capacity},{supply})", fmt="0.00E+00")
             if len(b.units) > 1:
                 for lane in range(len(b.units)):
                     self.row(f"bought_{lane}", f"Receivables purchased (par): {lane + 1}", f"{{purchased}}*{{w_{lane}}}")
