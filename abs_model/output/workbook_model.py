@@ -380,6 +380,11 @@ class _Builder(StepRows, SupportRows, PoolRows):
         self.section("Outputs", "Fees and taxes")
         for j, e in enumerate(self.s.fees):
             out(f"out.fee.{j}.paid", f"{e.name}: {label('paid', self.lang)}", self.flows.get(f"fee_{j}", []))
+        if self.s.triggers:
+            self.section("Outputs", "Triggers (thresholds)")
+        for j, g in enumerate(self.s.triggers):
+            out(f"out.trig.{j}.value", f"{g.name}: {label('value', self.lang)}", [f"trig_value_{j}"], RATE if g.metric in _RATE_METRICS else AMOUNT)
+            out(f"out.trig.{j}.breached", f"{g.name}: {label('breached', self.lang)}", [f"trig_breach_{j}"], FLAG)
         self.section("Outputs", "Accounts")
         out("out.interest_account_end", label("interest_account_end", self.lang), ["pot_I_end"])
         out("out.principal_account_end", label("principal_account_end", self.lang), ["pot_P_end"])

@@ -12,6 +12,8 @@ import numpy as np
 import openpyxl
 
 CENT = 0.005
+RATIO_TOL = 1e-9
+"""Trigger values (ratios such as the cumulative default rate) agree to 1e-9 (relative above 1)."""
 SUPPORTERS = ("originator", "guarantor")
 
 
@@ -35,6 +37,9 @@ def expected(res: Any) -> dict[str, np.ndarray]:
         out[f"out.{col}"] = res.accounts[col].to_numpy(dtype=float)
     if res.deal.revolving.active:
         out["out.purchased"] = res.revolving["purchased"].to_numpy(dtype=float)
+    for j, f in enumerate(res.triggers.values()):
+        out[f"out.trig.{j}.value"] = f["value"].to_numpy(dtype=float)
+        out[f"out.trig.{j}.breached"] = f["breached"].to_numpy(dtype=float)
     led = res.ledger
 
     def per_period(mask: Any) -> np.ndarray:
@@ -58,7 +63,8 @@ def compare(ws: Any, res: Any) -> int:
             assert not np.any(want), key  # a row the model leaves out must be all zero in the run
             continue
         got = np.array([ws.cell(row=rows[key], column=5 + t).value or 0.0 for t in range(T)], dtype=float)
-        bad = np.flatnonzero(~(np.abs(got - want) <= CENT))
+        tol = RATIO_TOL * np.maximum(1.0, np.abs(want)) if key.endswith(".value") else CENT  # trigger values: ratios
+        bad = np.flatnonzero(~(np.abs(got - want) <= tol))
         assert bad.size == 0, (key, int(bad[0]) + 1, got[bad[0]], want[bad[0]])
         n += 1
     return n
