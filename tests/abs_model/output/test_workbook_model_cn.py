@@ -10,6 +10,7 @@ run with that change."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -167,3 +168,27 @@ def test_libreoffice_recalculation_equals_engine(books: dict[str, Path], runs: d
     assert servicer.ledger["step"].str.startswith("commingling_loss").any(), "the commingling loss is exercised"
     paid = servicer.ledger.loc[servicer.ledger["source"] == "originator", "amount"].sum()
     assert abs(paid - SUPPORT_LIMIT) <= 0.005, "the undertaking pays up to its limit"
+
+
+def test_chinese_live_model_is_chinese_throughout(runs: dict[str, am.DealResult], folder: Path) -> None:
+    """``lang="zh"``: every row label of Inputs, Model and Outputs is Chinese — the rows of this
+    round's structures and the pool columns too — but for the names the deal file gives (fees,
+    triggers) and day-count codes; tranches appear by their ``label_zh``."""
+    for case in ("baitiao", "huabei"):
+        res = runs[case]
+        wb = openpyxl.load_workbook(write_workbook(res, folder / f"{case}_zh.xlsx", lang="zh"))
+        given = sorted([f.name for f in res.deal.structure.fees] + [g.name for g in res.deal.structure.triggers], key=len, reverse=True)
+        n = 0
+        for title in ("Inputs", "Model", "Outputs"):
+            ws = wb[title]
+            for r in range(1, ws.max_row + 1):
+                text = ws.cell(row=r, column=2).value
+                if not isinstance(text, str):
+                    continue
+                n += 1
+                for name in given:
+                    text = text.replace(name, "")
+                assert not re.search(r"[A-Za-z]{3,}", re.sub(r"ACT/365F|30/360", "", text)), (case, title, r, ws.cell(row=r, column=2).value)
+        assert n > 300, case
+        labels = {str(wb["Outputs"].cell(row=r, column=2).value) for r in range(1, wb["Outputs"].max_row + 1)}
+        assert any(v.startswith("优先A级：") for v in labels) and not any("Senior A" in v for v in labels), case
