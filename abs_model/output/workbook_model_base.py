@@ -34,6 +34,7 @@ class ModelBase:
         self.combined = self.s.collection_account == "combined"
         self.tn = [t.name for t in self.s.tranches]
         self.revolving = bool(basis.units)
+        self.shared_keys: dict[tuple[object, ...], str] = {}
 
     # ------------------------------------------------------------------ rows
     def inp(self, key: str, text: str, value: float | tuple[float, ...], fmt: str = AMOUNT) -> None:
@@ -45,6 +46,14 @@ class ModelBase:
         else:
             full = schedule_array(vals, self.T)
             self.m.add("Inputs", Row(key, text, fmt, values=(float("nan"), *full)))
+
+    def shared_inp(self, key: str, ident: tuple[object, ...], text: str, value: float, fmt: str = AMOUNT) -> str:
+        """An input shared by the equal steps of several phases (one cell to edit, as the deal
+        file states it once per phase); ``ident`` says what makes them equal. Returns its key."""
+        if ident not in self.shared_keys:
+            self.shared_keys[ident] = key
+            self.inp(key, text, value, fmt)
+        return self.shared_keys[ident]
 
     def row(self, key: str, text: str, formula: Template, *, fmt: str = AMOUNT, init: str | float | None = None) -> str:
         return self.m.add("Model", Row(key, text, fmt, formula=formula, init=init))

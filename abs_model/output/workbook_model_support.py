@@ -93,8 +93,7 @@ class SupportRows(ModelBase):
     def step_pay_period_return(self, st: tr.steps.PayPeriodReturn, tag: str, text: str, mask: str, phase: str) -> None:
         """``paid = min(rate · balance · months since the last payment date / 12, cash)`` as the
         class's residual; with ``turbo`` the cash left pays those classes' principal in order."""
-        key = f"pr_rate_{self._key(tag)}"
-        self.inp(key, f"{text}: period return cap (annual)", st.rate, RATE)
+        key = self.shared_inp(f"pr_rate_{self._key(tag)}", ("pr", st.tranche, st.rate), f"{st.tranche}: period return cap (annual)", st.rate, RATE)
         i = self.tn.index(st.tranche)
         pots = self.pots(st.source)
         cap = self.row(f"{tag}.cap", f"{text}: cap", f"{{${key}}}*{self.v(f'bal_{i}')}*({{msp@p}}+1)/12")
@@ -108,13 +107,13 @@ class SupportRows(ModelBase):
     def step_shortfall_support(self, st: tr.steps.ShortfallSupport, tag: str, text: str, mask: str, phase: str) -> None:
         """``paid = min(max(0, need − cash), limit − paid before)``, interest part first
         (:func:`tranches.support.shortfall_support`)."""
-        key = f"sup_{self._key(tag)}"
-        self.inp(f"{key}_limit", f"{text}: limit over the life", min(st.limit, BIG))
         pdp = st.provider_default_period
-        self.inp(f"{key}_default", f"{text}: provider defaults from period (1E+300 never)", float(pdp) if pdp is not None else BIG, FLAG)
+        ident = ("sup", st.tranches, st.limit, pdp, st.principal_from)
+        key = self.shared_inp(f"sup_{self._key(tag)}_limit", ident, f"{st.label}: limit over the life", min(st.limit, BIG))[: -len("_limit")]
+        self.shared_inp(f"{key}_default", (*ident, "default"), f"{st.label}: provider defaults from period (1E+300 never)", float(pdp) if pdp is not None else BIG, FLAG)
         final = "{last}"
         if st.principal_from is not None:
-            self.inp(f"{key}_from", f"{text}: notes' principal covered from period", float(st.principal_from), FLAG)
+            self.shared_inp(f"{key}_from", (*ident, "from"), f"{st.label}: notes' principal covered from period", float(st.principal_from), FLAG)
             final = f"IF({{period}}>={{${key}_from}},1,0)"
         idx = self.classes(st.tranches)
         need = self.senior_due(tag, text, idx)
@@ -139,10 +138,10 @@ class SupportRows(ModelBase):
     def step_default_cover(self, st: tr.steps.DefaultCover, tag: str, text: str, mask: str, phase: str) -> None:
         """``paid = min(price · share · cumulative defaults − paid before, limit − paid before)``,
         into the principal pot; the PDL falls by it (:func:`tranches.support.default_cover`)."""
-        key = f"cover_{self._key(tag)}"
-        self.inp(f"{key}_share", f"{text}: share of defaults covered", st.share, RATE)
-        self.inp(f"{key}_price", f"{text}: price (share of par)", st.price, RATE)
-        self.inp(f"{key}_limit", f"{text}: limit over the life", min(st.limit, BIG))
+        ident = ("cover", st.provider, st.share, st.price, st.limit)
+        key = self.shared_inp(f"cover_{self._key(tag)}_share", ident, f"{st.label}: share of defaults covered", st.share, RATE)[: -len("_share")]
+        self.shared_inp(f"{key}_price", (*ident, "price"), f"{st.label}: price (share of par)", st.price, RATE)
+        self.shared_inp(f"{key}_limit", (*ident, "limit"), f"{st.label}: limit over the life", min(st.limit, BIG))
         var = paid_var(st.label)
         before = self.v(var)
         owed = f"{{${key}_price}}*{{${key}_share}}*{{cum_defaults}}-{before}"
