@@ -45,10 +45,12 @@ from abs_model.runs.runner import _deal_lines, _fit, _line_profile
 
 __all__ = ["INTEREST_FIELDS", "PRINCIPAL_FIELDS", "LiveModelError", "PoolBasis", "pool_basis"]
 
-#: Pool columns that are interest collections of the trust (late fees only when the trust gets them).
-INTEREST_FIELDS: tuple[str, ...] = ("fee_interest", "prepayment_fee", "late_fees")
-#: Pool columns that are principal collections.
-PRINCIPAL_FIELDS: tuple[str, ...] = ("scheduled_principal", "prepayment", "repurchases")
+#: Pool columns that are interest collections of the trust (late fees only when the trust gets
+#: them; P&I advances where the projection makes them). A column the projection lacks is skipped.
+INTEREST_FIELDS: tuple[str, ...] = ("fee_interest", "prepayment_fee", "late_fees", "advanced_interest")
+#: Pool columns that are principal collections (buy-back proceeds in place of the balance bought
+#: back where the projection prices them).
+PRINCIPAL_FIELDS: tuple[str, ...] = ("scheduled_principal", "prepayment", "repurchases", "repurchase_proceeds", "advanced_principal")
 #: Further pool columns the engine's inputs are made of.
 OTHER_FIELDS: tuple[str, ...] = (
     "recoveries",
@@ -97,7 +99,7 @@ class PoolBasis:
 
 def _project(lines: Any, a: Any, T: int) -> dict[str, np.ndarray]:
     proj = project_lines(lines, a, horizon=None)
-    return {f: _fit(proj.totals[f], T, stock=f in STOCK_FIELDS)[0] for f in FIELDS if f in proj.totals}
+    return {f: _fit(proj.totals[f], T, stock=f in STOCK_FIELDS)[0] for f in (*FIELDS, *proj.totals) if f in proj.totals}
 
 
 def pool_basis(result: Any) -> PoolBasis:
@@ -144,7 +146,7 @@ def _used_fields(base: dict[str, np.ndarray], units: list[dict[str, np.ndarray]]
     """The columns written: the core ones, and the others where they are not all zero."""
     out = []
     for f in (*INTEREST_FIELDS, *PRINCIPAL_FIELDS, *OTHER_FIELDS):
-        if f == "late_fees" and not late:
+        if f not in base or (f == "late_fees" and not late) or (f == "repurchases" and "repurchase_proceeds" in base):
             continue
         nonzero = bool(np.any(base[f])) or any(bool(np.any(u[f])) for u in units)
         if f in CORE_FIELDS or nonzero:
@@ -165,6 +167,39 @@ def rebuilt(basis: PoolBasis, purchased: np.ndarray, live: np.ndarray) -> dict[s
                 x[s - 1] += float(np.dot(bought[: s - 1, lane], u[f][s - 1 : 0 : -1]))
         out[f] = x * live
     return out
+
+
+def collections(basis: PoolBasis, cols: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(interest, principal + recoveries) handed to the waterfall, net of collection costs: the
+    workbook's formulas (:meth:`abs_model.output.workbook_model_pool.PoolRows.collections`) in numpy."""
+    interest = sum((cols[f] for f in INTEREST_FIELDS if f in cols), np.zeros_like(cols["closing_balance"]))
+    principal = sum((cols[f] for f in PRINCIPAL_FIELDS if f in cols), np.zeros_like(interest))
+    recoveries = cols["recoveries"]
+    if basis.cost_rank is not None:
+        left = cols["collection_costs"]
+        if basis.cost_rank == "netted_from_recoveries":
+            take = np.minimum(recoveries, left)
+            recoveries, left = recoveries - take, left - take
+        take = np.minimum(interest, left)
+        interest = interest - take
+        principal = principal - np.minimum(principal, left - take)
+    return interest, principal + recoveries
+
+
+def _check_collections(basis: PoolBasis, result: Any, got: dict[str, np.ndarray]) -> None:
+    """The cash the run handed the waterfall (ledger rows from the pool into each pot) equals the
+    workbook's collections: a collections line the workbook does not know is refused, not dropped."""
+    led = result.ledger
+    T = len(result.pool) - 1
+    ran = led[led["source"] == "pool"]
+    for pot, mine in zip(("interest_account", "principal_account"), collections(basis, got), strict=True):
+        theirs = ran[ran["target"] == pot].groupby("period")["amount"].sum().reindex(range(1, T + 1), fill_value=0.0).to_numpy()
+        gap = float(np.max(np.abs(mine - theirs))) if T else 0.0
+        if not gap <= CENT:
+            raise LiveModelError(
+                f"live model: the collections into the {pot} differ from the run by {gap:.6g} (a collections line or "
+                "netting the formulas do not know, see abs_model.output.workbook_pool); not expressible"
+            )
 
 
 def _check_against_run(basis: PoolBasis, result: Any) -> None:
@@ -192,3 +227,4 @@ def _check_against_run(basis: PoolBasis, result: Any) -> None:
                 f"live model: the pool column {f!r} rebuilt from the deal and assumptions differs from the run "
                 f"by {gap:.6g} (a run with scenario multipliers or a replaced pool); not expressible"
             )
+    _check_collections(basis, result, got)

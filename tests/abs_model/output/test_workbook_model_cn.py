@@ -192,3 +192,17 @@ def test_chinese_live_model_is_chinese_throughout(runs: dict[str, am.DealResult]
         assert n > 300, case
         labels = {str(wb["Outputs"].cell(row=r, column=2).value) for r in range(1, wb["Outputs"].max_row + 1)}
         assert any(v.startswith("优先A级：") for v in labels) and not any("Senior A" in v for v in labels), case
+
+
+def test_unknown_collections_line_is_refused_not_dropped(runs: dict[str, am.DealResult], folder: Path) -> None:
+    """Cash the run handed the waterfall that the formulas' collection rows do not produce (here
+    RMB 1 more interest in period 3, as a collections line the workbook does not know would be)
+    refuses the live model with the reason; the values-only workbook is still written."""
+    res = runs["huabei"]
+    led = res.ledger.copy()
+    hit = (led["period"] == 3) & (led["step"] == "collect_interest")
+    led.loc[hit, "amount"] += 1.0
+    wb = openpyxl.load_workbook(write_workbook(dataclasses.replace(res, ledger=led), folder / "refused.xlsx"))
+    assert "Model" not in wb.sheetnames and "Tranches" in wb.sheetnames
+    assert "not built" in str(wb["Summary"]["D1"].value)
+    assert "collections into the interest_account differ from the run by 1" in str(wb["Summary"]["E1"].value)
