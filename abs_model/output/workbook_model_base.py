@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 import tranches as tr
-from abs_model.output.workbook_grid import AMOUNT, POT_I, POT_NAMES, POT_P, Grid, Row, Template, sum_of
+from abs_model.output.workbook_grid import AMOUNT, BIG, POT_I, POT_NAMES, POT_P, Grid, Row, Template, sum_of
 from abs_model.output.workbook_pool import PoolBasis
 from tranches.normalise import schedule_array
 
@@ -40,6 +40,8 @@ class ModelBase:
     def inp(self, key: str, text: str, value: float | tuple[float, ...], fmt: str = AMOUNT) -> None:
         """An input: a scalar (defined name ``in_<key>``) or a schedule by period (a row)."""
         vals = tuple(float(v) for v in value) if isinstance(value, tuple) else (float(value),)
+        if max(vals) >= BIG:  # "unlimited" / "never": shown as 1.0E+300, not ###
+            fmt = "0.0E+00"
         if len(set(vals)) == 1:
             self.m.add("Inputs", Row(key, text, fmt, const=vals[0]))
             self.m.names[key] = f"in_{key}"
