@@ -131,6 +131,8 @@ class LiabilityResult:
         self._T = t_done
         self.ledger_rows: list[tuple[str, str, str]] = list(engine.layout.rows)
         self.period_end_dates = engine.dates[1 : t_done + 1]
+        #: (T + 1,) ends of the note interest accrual periods, ``[closing, payment date of period 1, …]``
+        self.accrual_dates = engine.note_dates[: t_done + 1]
         self.initial_pool_balance = engine.pool0
         self.tranche_names: tuple[str, ...] = tuple(t.name for t in engine.tranches)
         self.fee_names: tuple[str, ...] = tuple(e.name for e in engine.expenses)

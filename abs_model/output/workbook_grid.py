@@ -55,8 +55,10 @@ class Grid:
     """Rows of the three sheets; formulas are templates rendered once every row is placed.
 
     Template tokens: ``{key}`` this period's cell of row ``key``, ``{key@p}`` the previous
-    period's, ``{key#a:b}`` periods a..b of the row (absolute), ``{$name}`` an input (its defined
-    name, or its schedule row's cell in this period).
+    period's, ``{key@+j}`` the cell j periods later (empty beyond the last period, so 0),
+    ``{key#a:b}`` periods a..b of the row (absolute), ``{key#a}`` period a's cell (absolute),
+    ``{$name}`` an input (its defined name, or its schedule row's cell in this period;
+    ``{$name@+j}`` j periods later).
     """
 
     T: int
@@ -88,9 +90,17 @@ class Grid:
     def render(self, template: str, t: int, sheet: str) -> str:
         def one(m: re.Match[str]) -> str:
             tok = m.group(1)
+            if "@+" in tok:  # a later period's cell (empty, so 0, beyond the last period)
+                key, ahead = tok.split("@+")
+                if key.startswith("$") and key[1:] in self.names:
+                    return self.names[key[1:]]
+                return self._cell(key.lstrip("$"), t + int(ahead), sheet)
             if tok.startswith("$"):
                 name = tok[1:]
                 return self.names[name] if name in self.names else self._cell(name, t, sheet)
+            if "#" in tok and ":" not in tok:  # one cell, absolute
+                key, at = tok.split("#")
+                return self._cell(key, int(at), sheet, True)
             if "#" in tok:
                 key, span = tok.split("#")
                 a, b = (int(x) for x in span.split(":"))
@@ -118,7 +128,7 @@ def say(text: str, lang: str, names: dict[str, str]) -> str:
     """A row label in ``lang``: phrases from the label registry (keys ``model:<English>``),
     ``subject: phrase`` translated part by part, tranche names by their display name (``label_zh``),
     step texts (``<phase> <n> <step>:<classes>``) word by word; anything else as given."""
-    hit = LABELS.get("model:" + text)
+    hit = LABELS.get("model:" + text) or LABELS.get(text)  # a phrase, or a column name (fee_interest)
     if hit is not None:
         return hit.text(lang)
     if text in names:
@@ -132,7 +142,7 @@ def say(text: str, lang: str, names: dict[str, str]) -> str:
     phase, n, kind, who, note = m.groups()
     out = f"{say(phase, lang, names)} {LABELS['model:step'].zh.format(n)} {say(kind, lang, names)}"
     if who:
-        out += "：" + "、".join(names.get(w, w) for w in who.split(","))
+        out += "：" + "、".join(names.get(w) or say(w, lang, names) for w in who.split(","))
     return out + (f"（{say(note, lang, names)}）" if note else "")
 
 

@@ -19,10 +19,14 @@ order: one row per pot drawn and one per pot balance after, so every unit of cas
 Engine behaviours mirrored here (edit the named method when the engine's accounting changes;
 the recalculation test then says whether they agree):
 
-- pool inputs, revolving purchases fed back, clean-up zeroing: :mod:`~abs_model.output.workbook_pool`;
+- pool columns (one named value row each; collections net of costs, restructuring rules),
+  revolving purchases fed back through the eligibility mix, clean-up zeroing:
+  :mod:`~abs_model.output.workbook_pool` (the mapping) and
+  :mod:`~abs_model.output.workbook_model_pool` (the rows), with the servicer event's
+  commingling loss and the serious-delinquency ratios;
 - accruals (note interest on shortfall, fee bases, taxes on interest): :meth:`_Builder.accruals`;
   note interest accrues by each class's day count from closing to the first payment date, then
-  between payment dates (:func:`abs_model.runs.dates.accrual_dates`, as the runner passes the
+  between payment dates (the run's ``liabilities.accrual_dates``, as the runner passed the
   engine; values in the Timeline, :meth:`_Builder.timeline`), fees over the collection periods;
 - trigger metrics, curable / non-curable states, event triggers acting next period:
   :meth:`_Builder.metric_triggers`, :meth:`_Builder.events`;
@@ -31,7 +35,11 @@ the recalculation test then says whether they agree):
   period or on the call), the reserve above its target released into the interest pot on payment
   dates before the waterfall (counted as a reserve draw, as the run reports it):
   :meth:`_Builder.phase`;
-- one method per step type (``step_<snake name>``), as :mod:`tranches.kernels`;
+- one method per step type (``step_<snake name>``), as :mod:`tranches.kernels`
+  (:mod:`~abs_model.output.workbook_model_steps`) and :mod:`tranches.liquidity` /
+  :mod:`tranches.support` (:mod:`~abs_model.output.workbook_model_support`: liquidity reserve,
+  period return, shortfall undertaking, default cover); a liquidity reserve is released ahead of
+  the waterfall only where the deal ends;
 - shortfalls, writedowns (each payment date or only at legal final; everything still owed on the
   call and in the last period, the legal final — ``ends_at_legal_final``), junior first:
   :meth:`_Builder.after`.
@@ -39,7 +47,6 @@ the recalculation test then says whether they agree):
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -53,108 +60,42 @@ from abs_model.output.workbook_grid import (
     FLAG,
     PHASE_CODES,
     POT_I,
-    POT_NAMES,
     POT_P,
     RATE,
     Grid,
     Row,
-    Template,
     sum_of,
     write_grid,
 )
-from abs_model.output.workbook_pool import LiveModelError, PoolBasis, pool_basis
-from abs_model.runs.dates import accrual_dates
-from tranches.normalise import schedule_array
+from abs_model.output.workbook_model_base import dc_key, ndc_key, snake
+from abs_model.output.workbook_model_pool import PoolRows
+from abs_model.output.workbook_model_steps import StepRows
+from abs_model.output.workbook_model_support import SUPPORT_STEPS, SupportRows, paid_var
+from abs_model.output.workbook_pool import LiveModelError, pool_basis
 from tranches.schedule import accrual_fractions
 
 __all__ = ["LiveModelError", "build_live_model"]
 
-#: Chinese labels of rows added since the label registry (:mod:`abs_model.output.labels`) was
-#: written; they belong there (``model:<English>``) and are kept here until they move.
-_ZH = {
-    "Accrual fraction (fees, collection periods)": "计息期年化比例（费用，按收款期间）",
-    "Note accrual fraction (closing, then payment dates)": "证券计息期年化比例（起息日至首个兑付日，其后兑付日之间）",
-    "Phase before the clean-up call (0 revolving, 1 amortising, 2 accelerated, 3 default)": "清仓回购前阶段（0 循环购买，1 摊还，2 加速清偿，3 违约事件）",
-    "Reserve above its target, released to the interest pot (payment dates)": "超出目标的储备释放至收入分账户（兑付日）",
-    "Reserve after the release": "释放后储备账户余额",
-    "Interest pot after the reserve release": "储备释放后收入分账户余额",
-}
-
-class _Builder:
+class _Builder(StepRows, SupportRows, PoolRows):
     """Lays out one deal's Inputs, Model and Outputs rows (see module doc)."""
 
-    def __init__(self, result: Any, basis: PoolBasis, lang: str) -> None:
-        self.r = result
-        self.s: tr.Structure = result.deal.structure
-        self.T = len(result.pool) - 1  # the periods run (to the legal final)
-        zh = {**_ZH, **dict(getattr(result.deal, "tranche_labels_zh", None) or {})} if lang == "zh" else {}
-        self.m = Grid(self.T, lang=lang, display=zh)
-        self.basis = basis
-        self.lang = lang
-        self.pot: dict[str, str] = {}
-        self.cur: dict[str, str] = {}
-        self.flows: dict[str, list[str]] = {}
-        self.combined = self.s.collection_account == "combined"
-        self.tn = [t.name for t in self.s.tranches]
-
-    # ------------------------------------------------------------------ rows
-    def inp(self, key: str, text: str, value: float | tuple[float, ...], fmt: str = AMOUNT) -> None:
-        """An input: a scalar (defined name ``in_<key>``) or a schedule by period (a row)."""
-        vals = tuple(float(v) for v in value) if isinstance(value, tuple) else (float(value),)
-        if len(set(vals)) == 1:
-            self.m.add("Inputs", Row(key, text, fmt, const=vals[0]))
-            self.m.names[key] = f"in_{key}"
-        else:
-            full = schedule_array(vals, self.T)
-            self.m.add("Inputs", Row(key, text, fmt, values=(float("nan"), *full)))
-
-    def row(self, key: str, text: str, formula: Template, *, fmt: str = AMOUNT, init: str | float | None = None) -> str:
-        return self.m.add("Model", Row(key, text, fmt, formula=formula, init=init))
-
-    def vals(self, key: str, text: str, values: np.ndarray, fmt: str = AMOUNT) -> str:
-        return self.m.add("Model", Row(key, text, fmt, values=tuple(float(v) for v in values)))
-
-    def section(self, sheet: str, title: str) -> None:
-        self.m.sheets[sheet].append(title)
-
-    def flow(self, out: str, key: str) -> str:
-        self.flows.setdefault(out, []).append(key)
-        return key
-
-    def draw(self, tag: str, text: str, want: str, pots: tuple[str, ...]) -> str:
-        """Defined as ``got_1 = min(want, pot_1)``, ``got_2 = min(want − got_1, pot_2)``; the pots
-        fall by what was drawn. Returns the row of the amount drawn."""
-        w = self.row(f"{tag}.want", f"{text}: wanted", want)
-        got: list[str] = []
-        for p in pots:
-            before = self.pot[p]
-            prior = "".join(f"-{{{g}}}" for g in got)
-            g = self.row(f"{tag}.from_{p}", f"{text}: from the {POT_NAMES[p]} pot", f"MIN({{{w}}}{prior},{{{before}}})")
-            got.append(g)
-            self.pot[p] = self.row(f"{tag}.pot_{p}", f"{POT_NAMES[p].capitalize()} pot after", f"{{{before}}}-{{{g}}}")
-        if len(got) == 1:
-            return got[0]
-        return self.row(f"{tag}.paid", f"{text}: drawn", sum_of(got))
-
-    def pots(self, source: str) -> tuple[str, ...]:
-        base = {
-            "interest": (POT_I,),
-            "principal": (POT_P,),
-            "interest_then_principal": (POT_I, POT_P),
-            "principal_then_interest": (POT_P, POT_I),
-        }[source]
-        if self.combined and len(base) == 1:
-            base = (base[0], POT_P if base[0] == POT_I else POT_I)
-        return base
-
-    def update(self, var: str, tag: str, text: str, formula: str, *, fmt: str = AMOUNT) -> str:
-        self.cur[var] = self.row(f"{tag}.{var}", text, formula, fmt=fmt)
-        return self.cur[var]
-
     # ------------------------------------------------------------------ build
+    @property
+    def support_labels(self) -> list[str]:
+        """Labels of the supporters' steps (each one's payments counted over the life)."""
+        labs = {st.label for wf in self.s.waterfalls.values() for st in wf.steps if isinstance(st, SUPPORT_STEPS)}
+        return sorted(labs)
+
+    @property
+    def liquidity_managed(self) -> bool:
+        """The reserve is a liquidity reserve drawn and released by the waterfall's own steps."""
+        kinds = (tr.steps.DrawLiquidityReserve, tr.steps.FundLiquidityReserve)
+        return any(isinstance(st, kinds) for wf in self.s.waterfalls.values() for st in wf.steps)
+
     def build(self) -> Grid:
         self.inputs()
         self.timeline()
+        self.pool_values()
         self.collections()
         self.accruals()
         self.metric_triggers()
@@ -171,9 +112,9 @@ class _Builder:
         self.inp("revolving_periods", "Revolving periods", float(s.revolving_periods), FLAG)
         for ph in tr.PHASES:
             self.inp(f"every_{ph}", f"Months between payment dates: {ph}", float(s.payment_every.get(ph, 1)), FLAG)
-        if self.basis.unit is not None:
+        if self.revolving:
             cap = self.basis.capacity
-            self.inp("capacity", "Purchase capacity per period (par)", BIG if not np.isfinite(cap) else cap, "0.0E+00" if not np.isfinite(cap) else AMOUNT)
+            self.inp("capacity", "Purchase capacity per period (par)", cap, "0.0E+00" if cap >= BIG else AMOUNT)
         self.section("Inputs", "Tranches (most senior first)")
         for k, t in enumerate(s.tranches):
             self.inp(f"balance_{k}", f"{t.name}: original balance", t.balance)
@@ -201,9 +142,12 @@ class _Builder:
         if s.triggers:
             self.section("Inputs", "Triggers (thresholds)")
         for j, g in enumerate(s.triggers):
-            self.inp(f"thr_{j}", f"{g.name}: threshold (breached {g.breach_when})", g.thresholds, RATE if g.metric in ("cumulative_default_rate", "delinquency_ratio", "excess_spread") else AMOUNT)
+            self.inp(f"thr_{j}", f"{g.name}: threshold (breached {g.breach_when})", g.thresholds, RATE if g.metric in _RATE_METRICS else AMOUNT)
             if g.is_event:
                 self.inp(f"tol_{j}", f"{g.name}: tolerance", g.tolerance)
+            if g.metric == "servicer_event":  # a scenario input: the period of the event, if any
+                self.inp(f"event_{j}", f"{g.name}: event period (1E+300 none)", float(g.event_period) if g.event_period is not None else BIG, FLAG)
+                self.inp(f"loss_{j}", f"{g.name}: commingling loss (share of the period's collections)", g.commingling_loss, RATE)
         if s.cleanup is not None:
             self.section("Inputs", "Clean-up call")
             self.inp("cleanup_threshold", "Clean-up call: pool factor threshold", s.cleanup.threshold, RATE)
@@ -215,53 +159,32 @@ class _Builder:
         self.section("Model", "Timeline")
         self.vals("period", "Period", np.arange(T + 1, dtype=float), FLAG)
         self.vals("last", "Last period (1 yes)", (np.arange(T + 1) == T).astype(float), FLAG)
+        self.vals("in_run", "Period of the run (1 yes; empty after the last)", (np.arange(T + 1) > 0).astype(float), FLAG)
         for dc in tr.schedule.DAY_COUNTS:
             fr = accrual_fractions(dates[1:], day_count=dc, start_date=dates[0])
-            self.vals(_dc(dc), f"Accrual fraction (fees, collection periods): {dc}", np.r_[np.nan, fr], "0.000000")
-        d = self.r.deal
-        nd = accrual_dates(d.cutoff_date, T, closing=d.closing_date, first_payment=d.first_payment)
+            self.vals(dc_key(dc), f"Accrual fraction (fees, collection periods): {dc}", np.r_[np.nan, fr], "0.000000")
+        nd = np.asarray(self.r.liabilities.accrual_dates).astype("datetime64[D]")  # as the run accrued
         for dc in sorted({t.day_count for t in self.s.tranches}):
             fr = accrual_fractions(nd[1:], day_count=dc, start_date=nd[0])
-            self.vals(_ndc(dc), f"Note accrual fraction (closing, then payment dates): {dc}", np.r_[np.nan, fr], "0.000000")
+            self.vals(ndc_key(dc), f"Note accrual fraction (closing, then payment dates): {dc}", np.r_[np.nan, fr], "0.000000")
         self.row("rev_window", "Within the revolving period (1 yes)", "IF({period}<={$revolving_periods},1,0)", fmt=FLAG)
-
-    def collections(self) -> None:
-        b = self.basis
-        self.section("Model", "Pool inputs (values from the projection, without revolving purchases)")
-        for k, v in b.base.items():
-            self.vals(f"base.{k}", f"Base: {k}", v)
-        if b.unit is not None:
-            self.section("Model", "One unit purchased: profile by age, reversed (age T first)")
-            for k, u in b.unit.items():
-                self.vals(f"unit.{k}", f"Unit profile reversed: {k}", np.r_[np.nan, u[self.T : 0 : -1]], "0.000000")
-        self.section("Model", "Collections")
-        self.row("live", "Deal live (not called before this period)", "1-{called_cum@p}", fmt=FLAG)
-        T = self.T
-        for k in b.base:
-
-            def f(t: int, k: str = k) -> str:
-                conv = "" if b.unit is None or t < 2 else f"+SUMPRODUCT({{purchased#1:{t - 1}}},{{unit.{k}#{T - t + 2}:{T}}})"
-                return f"({{base.{k}}}{conv})*{{live}}"
-
-            self.row(k, k, f)
-        self.row("cum_defaults", "Cumulative defaults", "{cum_defaults@p}+{new_defaults}", init=0.0)
 
     def accruals(self) -> None:
         s = self.s
         self.section("Model", "Accruals")
         self.row("notes_begin", "Note balance at the start", sum_of([f"bal_end_{k}@p" for k in range(len(self.tn))]))
         for k, t in enumerate(s.tranches):
-            cf = f"{{$coupon_{k}}}*{{{_ndc(t.day_count)}}}"
+            cf = f"{{$coupon_{k}}}*{{{ndc_key(t.day_count)}}}"
             self.row(f"accr_{k}", f"{t.name}: interest accrued", f"({{bal_end_{k}@p}}+{{$ios_{k}}}*{{sf_{k}@p}})*{cf}")
             self.row(f"acc_{k}", f"{t.name}: interest accrued since the last payment date", f"{{acc_after_{k}@p}}+{{accr_{k}}}")
         for j, e in enumerate(s.fees):
             if isinstance(e, tr.Tax):
                 x = f"{{$fee_rate_{j}}}*{{interest_collected}}"
             elif e.basis == "fixed":
-                x = f"{{$fee_amount_{j}}}*{{{_dc(e.day_count)}}}"
+                x = f"{{$fee_amount_{j}}}*{{{dc_key(e.day_count)}}}"
             else:
                 base = "pool_balance_begin" if e.basis == "pool_balance" else "notes_begin"
-                x = f"{{$fee_rate_{j}}}*{{{base}}}*{{{_dc(e.day_count)}}}"
+                x = f"{{$fee_rate_{j}}}*{{{base}}}*{{{dc_key(e.day_count)}}}"
             self.row(f"fee_accr_{j}", f"{e.name}: accrued", f"{x}*{{live}}")
             self.cur[f"fee_due_{j}"] = self.row(f"fee_due0_{j}", f"{e.name}: due", f"{{fee_due_end_{j}@p}}+{{fee_accr_{j}}}")
 
@@ -269,16 +192,20 @@ class _Builder:
         if not self.s.triggers:
             return
         self.section("Model", "Performance triggers (tested before the waterfall)")
-        if self.basis.unit is not None:
+        if self.revolving:
             self.row("cum_purchased_before", "Purchases before this period", "{cum_purchased@p}")
         for j, g in enumerate(self.s.triggers):
             if g.is_event:
                 continue
             if g.metric == "cumulative_default_rate":
-                den = "{$pool0}" + ("+{cum_purchased_before}" if self.basis.unit is not None else "")
+                den = "{$pool0}" + ("+{cum_purchased_before}" if self.revolving else "")
                 v = f"{{cum_defaults}}/({den})"
             elif g.metric == "delinquency_ratio":
                 v = "IF({pool_balance_end}>0,{delinquent_balance}/{pool_balance_end},0)"
+            elif g.metric == "serious_delinquency":
+                v = f"{{{self.serious_delinquency(j, *g.buckets, g.average_periods)}}}"
+            elif g.metric == "servicer_event":
+                v = f"IF({{period}}>={{$event_{j}}},1,0)"
             elif g.metric == "excess_spread":
                 spread = "{interest_collected}-(" + sum_of([f"accr_{k}" for k in range(len(self.tn))])
                 spread += ")-(" + sum_of([f"fee_accr_{i}" for i in range(len(self.s.fees))]) + ")"
@@ -324,6 +251,7 @@ class _Builder:
                 fmt=FLAG,
             )
             self.row("cleanup_proceeds", "Clean-up call proceeds", "{pool_balance_end}*{$cleanup_price}*{called_now}")
+            self.row("call_paid", "Clean-up call proceeds paid in (1 yes)", "IF({cleanup_proceeds}>0,1,0)", fmt=FLAG)
             if "cleanup" in s.waterfalls:
                 ph = f"IF({{called_now}}=1,{PHASE_CODES['cleanup']},{ph})"
         self.row("phase", "Phase (0 revolving, 1 amortising, 2 accelerated, 3 default, 4 clean-up)", ph, fmt=FLAG)
@@ -347,133 +275,36 @@ class _Builder:
         proceeds = "+{cleanup_proceeds}" if s.cleanup is not None else ""
         self.pot[POT_I] = self.row("pot_I0", "Interest pot: carried + collected", "{pot_I_end@p}+{interest_collected}", init=0.0)
         self.pot[POT_P] = self.row("pot_P0", "Principal pot: carried + collected + recoveries + call proceeds", f"{{pot_P_end@p}}+{{principal_collected}}+{{recoveries}}{proceeds}", init=0.0)
+        self.commingling()
         self.cur["pdl"] = self.row("pdl0", "PDL: carried + new defaults", "{pdl_end@p}+{new_defaults}", init=0.0)
         if rs is not None:
             self.cur["res"] = self.row("res0", "Reserve at the start", "{res_end@p}")
-            x = self.flow("reserve_draw", self.row("res_release", "Reserve above its target, released to the interest pot (payment dates)", "MAX({res0}-{target_now},0)*{pay}"))
+            when = "{pay}"
+            if self.liquidity_managed:  # released here only where the deal ends
+                when += "*MAX({last},{called_now})" if s.cleanup is not None else "*{last}"
+            x = self.flow("reserve_draw", self.row("res_release", "Reserve above its target, released to the interest pot (payment dates)", f"MAX({{res0}}-{{target_now}},0)*{when}"))
             self.update("res", "release", "Reserve after the release", f"{self.v('res')}-{{{x}}}")
             self.pot[POT_I] = self.row("pot_I_release", "Interest pot after the reserve release", f"{{{self.pot[POT_I]}}}+{{{x}}}")
         for k, name in enumerate(self.tn):
             self.row(f"int_due_{k}", f"{name}: interest due", f"({{acc_{k}}}+{{sf_{k}@p}})*{{pay}}")
             self.cur[f"int_paid_{k}"] = ""
             self.cur[f"bal_{k}"] = f"bal_end_{k}@p"
-        if self.basis.unit is not None:
+        if self.revolving:
             self.cur["purchased"] = ""
+        for lab in self.support_labels:
+            self.cur[paid_var(lab)] = f"{paid_var(lab)}_end@p"
 
     # ------------------------------------------------------------------ waterfall steps
-    def v(self, var: str) -> str:
-        """The current value of a state variable as a template term ("0" before any step)."""
-        key = self.cur.get(var, "")
-        return f"{{{key}}}" if key else "0"
-
-    def add_to(self, var: str, tag: str, text: str, amount: str) -> None:
-        self.update(var, tag, text, f"{self.v(var)}+{{{amount}}}")
-
     def waterfalls(self) -> None:
         for phase, wf in self.s.waterfalls.items():
             self.section("Model", f"Waterfall (active in its phase): {phase}")
             for i, step in enumerate(wf.steps):
                 tag = f"{phase}.{i + 1}"
                 text = f"{phase} {i + 1} {step.label}"
-                method = getattr(self, f"step_{_snake(type(step).__name__)}", None)
+                method = getattr(self, f"step_{snake(type(step).__name__)}", None)
                 if method is None:  # pragma: no cover - checked in build_live_model
                     raise LiveModelError(f"live model: waterfall step {type(step).__name__} not expressible")
                 method(step, tag, text, f"{{pay_{phase}}}", phase)
-
-    def step_draw_reserve(self, st: tr.steps.DrawReserve, tag: str, text: str, mask: str, phase: str) -> None:
-        x = self.flow("reserve_draw", self.row(f"{tag}.draw", f"{text}: drawn", f"{self.v('res')}*{mask}"))
-        self.update("res", tag, "Reserve after", f"{self.v('res')}-{{{x}}}")
-        p = POT_I if st.to == "interest" else POT_P
-        self.pot[p] = self.row(f"{tag}.pot_{p}", f"{POT_NAMES[p].capitalize()} pot after", f"{{{self.pot[p]}}}+{{{x}}}")
-
-    def _fee(self, name: str, tag: str, text: str, mask: str, source: str, capped: bool) -> None:
-        j = [e.name for e in self.s.fees].index(name)
-        e = self.s.fees[j]
-        want = self.v(f"fee_due_{j}")
-        if capped and e.cap is not None:
-            want = f"MIN({want},MAX({{$fee_cap_{j}}}-{self.v(f'fee_paid_{j}')},0))"
-        x = self.flow(f"fee_{j}", self.draw(tag, text, f"{want}*{mask}", self.pots(source)))
-        self.update(f"fee_due_{j}", tag, f"{name}: still due", f"{self.v(f'fee_due_{j}')}-{{{x}}}")
-        if e.cap is not None:
-            self.add_to(f"fee_paid_{j}", tag, f"{name}: paid on this payment date", x)
-
-    def step_pay_tax(self, st: tr.steps.PayTax, tag: str, text: str, mask: str, phase: str) -> None:
-        self._fee(st.tax, tag, text, mask, st.source, True)
-
-    def step_pay_fee(self, st: tr.steps.PayFee, tag: str, text: str, mask: str, phase: str) -> None:
-        self._fee(st.fee, tag, text, mask, st.source, st.capped)
-
-    def step_pay_interest(self, st: tr.steps.PayInterest, tag: str, text: str, mask: str, phase: str) -> None:
-        idx = [self.tn.index(n) for n in st.tranches]
-        pots = self.pots(st.source)
-        if st.mode == "pro_rata" and len(idx) > 1:
-            owed = [
-                self.row(f"{tag}.owed_{k}", f"{self.tn[k]}: interest owed", f"MAX({{int_due_{k}}}-{self.v(f'int_paid_{k}')},0)")
-                for k in idx
-            ]
-            total = self.row(f"{tag}.total", f"{text}: owed in all", f"({sum_of(owed)})*{mask}")
-            x = self.draw(tag, text, f"{{{total}}}", pots)
-            for k, o in zip(idx, owed, strict=True):
-                y = self.row(f"{tag}.to_{k}", f"{self.tn[k]}: interest paid (pro rata)", f"IF({{{total}}}>0,{{{o}}}*{{{x}}}/{{{total}}},0)")
-                self.add_to(f"int_paid_{k}", f"{tag}.{k}", f"{self.tn[k]}: interest paid so far", y)
-            return
-        for k in idx:
-            want = f"({{int_due_{k}}}-{self.v(f'int_paid_{k}')})*{mask}"
-            x = self.draw(f"{tag}.{k}", f"{self.tn[k]}: interest", want, pots)
-            self.add_to(f"int_paid_{k}", f"{tag}.{k}", f"{self.tn[k]}: interest paid so far", x)
-
-    def step_pay_principal(self, st: tr.steps.PayPrincipal, tag: str, text: str, mask: str, phase: str) -> None:
-        idx = [self.tn.index(n) for n in st.tranches]
-        pots = self.pots(st.source)
-        group = self.row(f"{tag}.group", f"{text}: balance of the classes named", "+".join(self.v(f"bal_{k}") for k in idx))
-        limit = f"{{{group}}}"
-        if st.advance_rate is not None:
-            key = f"adv_{phase}_{tag.split('.')[1]}"
-            self.inp(key, f"{text}: advance rate (1 − target OC)", st.advance_rate, RATE)
-            senior = "+".join(self.v(f"bal_{k}") for k in range(min(idx))) or "0"
-            limit = f"MIN(MAX({{{group}}}+{senior}-{{${key}}}*{{pool_balance_end}},0),{{{group}}})"
-        lim = self.row(f"{tag}.limit", f"{text}: principal payable", limit)
-        seq = "{eff_sequential}" if "eff_sequential" in self.m.where else None
-        if st.mode == "pro_rata" and len(idx) > 1:
-            pro_mask = mask if seq is None else f"{mask}*(1-{seq})"
-            x = self.draw(f"{tag}.pro", f"{text} (pro rata)", f"{{{lim}}}*{pro_mask}", pots)
-            share = self.row(f"{tag}.share", f"{text}: share of each balance paid", f"IF({{{group}}}>0,{{{x}}}/{{{group}}},0)", fmt=RATE)
-            for k in idx:
-                y = self.flow(f"principal_{k}", self.row(f"{tag}.pro_{k}", f"{self.tn[k]}: principal (pro rata)", f"{self.v(f'bal_{k}')}*{{{share}}}"))
-                self.update(f"bal_{k}", f"{tag}.pro_{k}", f"{self.tn[k]}: balance after", f"MAX({self.v(f'bal_{k}')}-{{{y}}},0)")
-            if seq is None:
-                return
-            mask = f"{mask}*{seq}"
-        left = self.row(f"{tag}.left", f"{text}: payable left", f"{{{lim}}}*{mask}")
-        for n, k in enumerate(idx):
-            x = self.flow(f"principal_{k}", self.draw(f"{tag}.{k}", f"{self.tn[k]}: principal", f"MIN({self.v(f'bal_{k}')},{{{left}}})", pots))
-            self.update(f"bal_{k}", f"{tag}.{k}", f"{self.tn[k]}: balance after", f"{self.v(f'bal_{k}')}-{{{x}}}")
-            if n < len(idx) - 1:
-                left = self.row(f"{tag}.{k}.left", f"{text}: payable left", f"{{{left}}}-{{{x}}}")
-
-    def step_fund_reserve(self, st: tr.steps.FundReserve, tag: str, text: str, mask: str, phase: str) -> None:
-        x = self.flow("reserve_deposit", self.draw(tag, text, f"MAX({{target_now}}-{self.v('res')},0)*{mask}", self.pots(st.source)))
-        self.update("res", tag, "Reserve after", f"{self.v('res')}+{{{x}}}")
-
-    def step_cover_pdl(self, st: tr.steps.CoverPDL, tag: str, text: str, mask: str, phase: str) -> None:
-        x = self.flow("pdl_credit", self.draw(tag, text, f"{self.v('pdl')}*{mask}", self.pots(st.source)))
-        self.update("pdl", tag, "PDL after", f"{self.v('pdl')}-{{{x}}}")
-        self.pot[POT_P] = self.row(f"{tag}.pot_P_in", "Principal pot after the PDL credit", f"{{{self.pot[POT_P]}}}+{{{x}}}")
-
-    def step_buy_receivables(self, st: tr.steps.BuyReceivables, tag: str, text: str, mask: str, phase: str) -> None:
-        key = f"price_{tag.replace('.', '_')}"
-        self.inp(key, f"{text}: purchase price (par = 1)", st.price, RATE)
-        cap = self.row(f"{tag}.cap", f"{text}: capacity left (cash)", f"MIN(MAX({{$capacity}}-{self.v('purchased')},0)*{{${key}}},{BIG:.0E})")
-        on = f"{{in_{phase}}}"
-        x1 = self.draw(f"{tag}.pay", f"{text} (payment date)", f"{{{cap}}}*{on}*{{pay}}", self.pots(st.source))
-        x2 = self.draw(f"{tag}.month", f"{text} (other months, principal only)", f"{{{cap}}}*{on}*(1-{{pay}})", (POT_P,))
-        spent = self.flow("spent", self.row(f"{tag}.spent", f"{text}: cash spent", f"{{{x1}}}+{{{x2}}}"))
-        self.update("purchased", tag, "Purchased so far this period (par)", f"{self.v('purchased')}+{{{spent}}}/{{${key}}}")
-
-    def step_pay_residual(self, st: tr.steps.PayResidual, tag: str, text: str, mask: str, phase: str) -> None:
-        pots = self.pots(st.source)
-        want = "(" + "+".join(f"{{{self.pot[p]}}}" for p in pots) + f")*{mask}"
-        self.flow(f"residual_{len(self.tn) - 1}", self.draw(tag, text, want, pots))
 
     # ------------------------------------------------------------------ after the waterfall
     def after(self) -> None:
@@ -492,7 +323,9 @@ class _Builder:
         self.row("pdl_end", "PDL at the end", self.v("pdl"), init=0.0)
         if s.reserve is not None:
             self.row("res_end", "Reserve at the end", self.v("res"), init="{$res_initial}")
-        if self.basis.unit is not None:
+        for lab in self.support_labels:
+            self.row(f"{paid_var(lab)}_end", "Paid in by the supporter so far", self.v(paid_var(lab)), init=0.0)
+        if self.revolving:
             self.row("purchased", "Receivables purchased (par)", self.v("purchased"))
             self.row("cum_purchased", "Purchases to date (par)", "{cum_purchased@p}+{purchased}", init=0.0)
         when = "{pay}" if s.writedown == "period" else "{live}*{last}"
@@ -547,6 +380,11 @@ class _Builder:
         self.section("Outputs", "Fees and taxes")
         for j, e in enumerate(self.s.fees):
             out(f"out.fee.{j}.paid", f"{e.name}: {label('paid', self.lang)}", self.flows.get(f"fee_{j}", []))
+        if self.s.triggers:
+            self.section("Outputs", "Triggers (thresholds)")
+        for j, g in enumerate(self.s.triggers):
+            out(f"out.trig.{j}.value", f"{g.name}: {label('value', self.lang)}", [f"trig_value_{j}"], RATE if g.metric in _RATE_METRICS else AMOUNT)
+            out(f"out.trig.{j}.breached", f"{g.name}: {label('breached', self.lang)}", [f"trig_breach_{j}"], FLAG)
         self.section("Outputs", "Accounts")
         out("out.interest_account_end", label("interest_account_end", self.lang), ["pot_I_end"])
         out("out.principal_account_end", label("principal_account_end", self.lang), ["pot_P_end"])
@@ -558,27 +396,21 @@ class _Builder:
             out("out.reserve_end", label("reserve_end", self.lang), ["res_end"])
         if self.s.cleanup is not None:
             out("out.cleanup_proceeds", label("cleanup_proceeds", self.lang), ["cleanup_proceeds"])
-        if self.basis.unit is not None:
+        if self.revolving:
             out("out.purchased", label("purchased", self.lang), ["purchased"])
+        for lab in self.support_labels:
+            out(f"out.support.{lab}", f"{label('support_paid', self.lang)}: {lab}", self.flows.get(f"support:{lab}", []))
+        if "commingling" in self.flows:
+            out("out.commingling", label("commingling_loss", self.lang), self.flows["commingling"])
+        if "costs_paid" in self.m.where:
+            out("out.collection_costs_paid", label("collection_costs_paid", self.lang), ["costs_paid"])
         out("out.phase", label("phase", self.lang), ["phase"], FLAG)
         out("out.payment_date", label("payment_date", self.lang), ["pay"], FLAG)
 
 
-def _snake(name: str) -> str:
-    """``PayPrincipal`` → ``pay_principal``, ``CoverPDL`` → ``cover_pdl``."""
-    return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", name).lower()
-
-
-def _dc(day_count: str) -> str:
-    return "acc_" + re.sub(r"\W", "_", day_count).lower()
-
-
-def _ndc(day_count: str) -> str:
-    return "note_acc_" + re.sub(r"\W", "_", day_count).lower()
-
-
-#: Step types, trigger metrics and fee bases the formulas express (others are refused).
-STEPS = ("DrawReserve", "PayTax", "PayFee", "PayInterest", "PayPrincipal", "FundReserve", "CoverPDL", "BuyReceivables", "PayResidual")
+_RATE_METRICS = ("cumulative_default_rate", "delinquency_ratio", "excess_spread", "serious_delinquency")
+#: Step types the formulas express (a ``step_<snake name>`` method each; others are refused).
+STEPS = tuple(t.__name__ for t in tr.steps.STEP_TYPES if hasattr(_Builder, f"step_{snake(t.__name__)}"))
 
 
 def check_expressible(structure: tr.Structure) -> None:

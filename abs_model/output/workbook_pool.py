@@ -1,19 +1,30 @@
 """The pool side of the live workbook model: what the waterfall is fed each period, as values.
 
 The liability engine is fed, each period t (see :class:`tranches.PeriodInputs` and
-:func:`abs_model.runs.runner.run_arrays`, whose mapping this mirrors):
+:func:`abs_model.runs.runner.run_arrays`, whose mapping this mirrors, one pool column a row):
 
-- ``interest_collected`` = fee_interest + prepayment_fee;
-- ``principal_collected`` = scheduled_principal + prepayment; ``recoveries``;
-- ``new_defaults`` = defaults; ``pool_balance_begin`` = opening_balance;
-  ``pool_balance_end`` = closing_balance; ``delinquent_balance`` = Σ balance_m2 … balance_m6.
+- collections: interest (:data:`INTEREST_FIELDS`: fee interest, prepayment fees, late fees the
+  trust receives), principal (:data:`PRINCIPAL_FIELDS`: scheduled, prepaid, repurchased),
+  recoveries, each net of collection costs (senior: out of interest, then principal; or netted
+  from recoveries first — ``_net_of_costs`` of the runner);
+- ``new_defaults`` = defaults (+ restructured entries where they count as defaults);
+- ``pool_balance_begin`` / ``pool_balance_end`` = opening / closing balance (less restructured
+  receivables where they are not eligible collateral);
+- ``delinquent_balance`` = Σ balance_m2 … balance_m6 (+ restructured where they count as
+  delinquent); the bucket balances for the serious-delinquency triggers.
+
+Adding a collections line (e.g. another component of interest collections) is one entry in
+:data:`INTEREST_FIELDS` or :data:`PRINCIPAL_FIELDS`: the workbook writes it as its own named value
+row and adds it to the pot.
 
 Revolving purchases make the pool depend on the waterfall: one unit bought at the end of period τ
-adds ``u[s − τ]`` to every column in period s, where ``u`` is the projected profile of one unit of
-the replenishment mix. So each input of period s, defined as
-``base_s + Σ_{τ<s} purchased_τ · u[s − τ]``, is linear in the purchases; the workbook keeps
-``base`` (the pool without purchases) and ``u`` as values and the sum as a formula on the
-waterfall's purchases. A clean-up call stops every input from the next period on.
+adds ``Σ_l w[τ, l] · u_l[s − τ]`` to every column in period s, where ``u_l`` is the projected
+profile of one unit of replenishment line l and ``w[τ, l]`` its share in period τ's purchase (the
+eligibility plan, :class:`abs_model.deal.eligibility.PurchasePlan`; without one a single line,
+the mix, with weight 1). So each column of period s, defined as
+``base_s + Σ_l Σ_{τ<s} purchased_τ · w[τ, l] · u_l[s − τ]``, is linear in the purchases; the
+workbook keeps ``base`` (the pool without purchases), ``w`` and ``u_l`` as values and the sums as
+formulas on the waterfall's purchases. A clean-up call stops every column from the next period on.
 """
 
 from __future__ import annotations
@@ -24,26 +35,37 @@ from typing import Any
 
 import numpy as np
 
+from abs_model.deal.eligibility import purchase_plan
 from abs_model.deal.model import replenishment_pool
 from abs_model.errors import DealError
-from abs_model.projection.cashflows import STOCK_FIELDS
+from abs_model.projection.cashflows import FIELDS, STOCK_FIELDS
 from abs_model.projection.engine import project_lines
 from abs_model.projection.replines import profile_lines
-from abs_model.runs.runner import _deal_lines, _fit
+from abs_model.runs.runner import _deal_lines, _fit, _line_profile
 
-__all__ = ["ENGINE_INPUTS", "LiveModelError", "PoolBasis", "pool_basis"]
+__all__ = ["INTEREST_FIELDS", "PRINCIPAL_FIELDS", "LiveModelError", "PoolBasis", "pool_basis"]
 
-#: Engine input → (pool columns summed). One place for the mapping (mirrors the runner).
-ENGINE_INPUTS: dict[str, tuple[str, ...]] = {
-    "interest_collected": ("fee_interest", "prepayment_fee"),
-    "principal_collected": ("scheduled_principal", "prepayment"),
-    "recoveries": ("recoveries",),
-    "new_defaults": ("defaults",),
-    "pool_balance_begin": ("opening_balance",),
-    "pool_balance_end": ("closing_balance",),
-    "delinquent_balance": tuple(f"balance_m{j}" for j in range(2, 7)),
-}
+#: Pool columns that are interest collections of the trust (late fees only when the trust gets
+#: them; P&I advances where the projection makes them). A column the projection lacks is skipped.
+INTEREST_FIELDS: tuple[str, ...] = ("fee_interest", "prepayment_fee", "late_fees", "advanced_interest")
+#: Pool columns that are principal collections (buy-back proceeds in place of the balance bought
+#: back where the projection prices them).
+PRINCIPAL_FIELDS: tuple[str, ...] = ("scheduled_principal", "prepayment", "repurchases", "repurchase_proceeds", "advanced_principal")
+#: Further pool columns the engine's inputs are made of.
+OTHER_FIELDS: tuple[str, ...] = (
+    "recoveries",
+    "collection_costs",
+    "defaults",
+    "restructured_entries",
+    "opening_balance",
+    "closing_balance",
+    *(f"balance_m{j}" for j in range(1, 7)),
+    "balance_restructured",
+)
+#: Columns always written (even when zero): the engine's core inputs.
+CORE_FIELDS: tuple[str, ...] = ("fee_interest", "scheduled_principal", "prepayment", "recoveries", "defaults", "opening_balance", "closing_balance")
 CENT = 0.005
+BIG = 1e300
 
 
 class LiveModelError(DealError):
@@ -53,61 +75,131 @@ class LiveModelError(DealError):
 
 @dataclass(frozen=True, slots=True)
 class PoolBasis:
-    """``base[input]``: (T + 1,) without purchases; ``unit[input]``: (T + 1,) profile of one unit
-    bought (None for a static deal); ``capacity``: par purchase capacity per period."""
+    """``base[field]``: (T + 1,) without purchases; ``units``: per replenishment line, field →
+    (T + 1,) profile of one unit bought (empty for a static deal); ``weights``: (T + 1, L) share of
+    each line in period τ's purchase; ``supply``: (T + 1,) par that can be bought in period τ (0
+    where nothing is eligible, :data:`BIG` unlimited); ``capacity``: the deal's purchase capacity;
+    ``late_fees``: the trust receives late fees; ``cost_rank``: how collection costs are paid
+    (None: no costs); ``rules``: (delinquent, counts_as_default, eligible) of restructured
+    receivables, or None."""
 
     base: dict[str, np.ndarray]
-    unit: dict[str, np.ndarray] | None
+    units: tuple[dict[str, np.ndarray], ...]
+    weights: np.ndarray
+    supply: np.ndarray
     capacity: float
+    late_fees: bool
+    cost_rank: str | None
+    rules: tuple[bool, bool, bool] | None
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(self.base)
 
 
-def _inputs(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    return {k: sum((arrays[f] for f in fields), np.zeros_like(arrays["closing_balance"])) for k, fields in ENGINE_INPUTS.items()}
+def _project(lines: Any, a: Any, T: int) -> dict[str, np.ndarray]:
+    proj = project_lines(lines, a, horizon=None)
+    return {f: _fit(proj.totals[f], T, stock=f in STOCK_FIELDS)[0] for f in (*FIELDS, *proj.totals) if f in proj.totals}
 
 
 def pool_basis(result: Any) -> PoolBasis:
-    """The pool inputs of ``result``'s deal, rebuilt from the deal and assumptions as the runner
+    """The pool columns of ``result``'s deal, rebuilt from the deal and assumptions as the runner
     builds them, and checked against the run to a cent (so that a run with scenario multipliers
     or another pool is refused rather than modelled wrongly)."""
     deal, a = result.deal, result.assumptions
-    strategy = a.collections
-    if strategy is not None and strategy.restructuring is not None:
-        raise LiveModelError("live model: restructured receivables (逾期分期) change the pool inputs; not expressible")
-    pool = result.pool
-    if "collection_costs" in pool.columns and float(pool["collection_costs"].abs().sum()) > 0.0:
-        raise LiveModelError("live model: collection costs are netted from collections; not expressible")
     T = len(result.pool) - 1  # the periods run: the deal's, extended to its legal final
-    proj = project_lines(_deal_lines(deal, a), a, horizon=None)
-    base = _inputs({f: _fit(proj.totals[f], T, stock=f in STOCK_FIELDS)[0] for f in _needed()})
-    unit = None
+    base = _project(_deal_lines(deal, a), a, T)
+    units: list[dict[str, np.ndarray]] = []
+    weights = np.zeros((T + 1, 0))
+    supply = np.zeros(T + 1)
     if deal.revolving.active:
-        lines = profile_lines(replenishment_pool(deal.revolving), a)
-        per_unit = np.array([ln.share / ln.average_balance for ln in deal.revolving.replenishment])
-        lines = dataclasses.replace(lines, count=per_unit)
-        up = project_lines(lines, a, horizon=None)
-        unit = _inputs({f: _fit(up.totals[f], T, stock=f in STOCK_FIELDS)[0] for f in _needed()})
-    basis = PoolBasis(base=base, unit=unit, capacity=float(deal.revolving.capacity))
+        if deal.eligibility is not None:
+            plan = purchase_plan(deal, lambda ln: _line_profile(ln, deal, a, T, {}, base), periods=T)
+            units = [{f: p[i, 0] for f, p in plan.profiles.items()} for i in range(plan.weights.shape[1])]
+            weights = np.asarray(plan.weights[: T + 1], dtype=np.float64)
+            supply = np.array([0.0] + [plan.capacity(t, BIG) for t in range(1, T + 1)])
+        else:
+            lines = profile_lines(replenishment_pool(deal.revolving), a)
+            per_unit = np.array([ln.share / ln.average_balance for ln in deal.revolving.replenishment])
+            units = [_project(dataclasses.replace(lines, count=per_unit), a, T)]
+            weights = np.ones((T + 1, 1))
+            supply = np.full(T + 1, BIG)
+    lf = a.late_fees
+    strategy = a.collections
+    rules = strategy.rules if strategy is not None else None
+    keep = _used_fields(base, units, late=lf is not None and lf.to_trust)
+    basis = PoolBasis(
+        base={f: base[f] for f in keep},
+        units=tuple({f: u[f] for f in keep} for u in units),
+        weights=weights,
+        supply=np.minimum(supply, BIG),
+        capacity=float(min(deal.revolving.capacity, BIG)),
+        late_fees=lf is not None and lf.to_trust,
+        cost_rank=(strategy.cost_rank if strategy is not None else "senior") if "collection_costs" in keep else None,
+        rules=None if rules is None else (bool(rules.delinquent), bool(rules.counts_as_default), bool(rules.eligible)),
+    )
     _check_against_run(basis, result)
     return basis
 
 
-def _needed() -> set[str]:
-    return {f for fields in ENGINE_INPUTS.values() for f in fields}
+def _used_fields(base: dict[str, np.ndarray], units: list[dict[str, np.ndarray]], *, late: bool) -> list[str]:
+    """The columns written: the core ones, and the others where they are not all zero."""
+    out = []
+    for f in (*INTEREST_FIELDS, *PRINCIPAL_FIELDS, *OTHER_FIELDS):
+        if f not in base or (f == "late_fees" and not late) or (f == "repurchases" and "repurchase_proceeds" in base):
+            continue
+        nonzero = bool(np.any(base[f])) or any(bool(np.any(u[f])) for u in units)
+        if f in CORE_FIELDS or nonzero:
+            out.append(f)
+    return out
 
 
 def rebuilt(basis: PoolBasis, purchased: np.ndarray, live: np.ndarray) -> dict[str, np.ndarray]:
-    """The inputs per period 1..T for given purchases (T,) and live flags (T,): the formula the
+    """Each column per period 1..T for given purchases (T,) and live flags (T,): the formula the
     workbook writes, in numpy (used to check the basis against the run)."""
     out = {}
     T = purchased.size
-    for k, b in basis.base.items():
+    bought = purchased[:, None] * basis.weights[1 : T + 1] if basis.units else np.zeros((T, 0))
+    for f, b in basis.base.items():
         x = b[1:].copy()
-        if basis.unit is not None:
-            u = basis.unit[k]
-            for s in range(1, T + 1):
-                x[s - 1] += float(np.dot(purchased[: s - 1], u[s - 1 : 0 : -1])) if s > 1 else 0.0
-        out[k] = x * live
+        for lane, u in enumerate(basis.units):
+            for s in range(2, T + 1):
+                x[s - 1] += float(np.dot(bought[: s - 1, lane], u[f][s - 1 : 0 : -1]))
+        out[f] = x * live
     return out
+
+
+def collections(basis: PoolBasis, cols: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(interest, principal + recoveries) handed to the waterfall, net of collection costs: the
+    workbook's formulas (:meth:`abs_model.output.workbook_model_pool.PoolRows.collections`) in numpy."""
+    interest = sum((cols[f] for f in INTEREST_FIELDS if f in cols), np.zeros_like(cols["closing_balance"]))
+    principal = sum((cols[f] for f in PRINCIPAL_FIELDS if f in cols), np.zeros_like(interest))
+    recoveries = cols["recoveries"]
+    if basis.cost_rank is not None:
+        left = cols["collection_costs"]
+        if basis.cost_rank == "netted_from_recoveries":
+            take = np.minimum(recoveries, left)
+            recoveries, left = recoveries - take, left - take
+        take = np.minimum(interest, left)
+        interest = interest - take
+        principal = principal - np.minimum(principal, left - take)
+    return interest, principal + recoveries
+
+
+def _check_collections(basis: PoolBasis, result: Any, got: dict[str, np.ndarray]) -> None:
+    """The cash the run handed the waterfall (ledger rows from the pool into each pot) equals the
+    workbook's collections: a collections line the workbook does not know is refused, not dropped."""
+    led = result.ledger
+    T = len(result.pool) - 1
+    ran = led[led["source"] == "pool"]
+    for pot, mine in zip(("interest_account", "principal_account"), collections(basis, got), strict=True):
+        theirs = ran[ran["target"] == pot].groupby("period")["amount"].sum().reindex(range(1, T + 1), fill_value=0.0).to_numpy()
+        gap = float(np.max(np.abs(mine - theirs))) if T else 0.0
+        if not gap <= CENT:
+            raise LiveModelError(
+                f"live model: the collections into the {pot} differ from the run by {gap:.6g} (a collections line or "
+                "netting the formulas do not know, see abs_model.output.workbook_pool); not expressible"
+            )
 
 
 def _check_against_run(basis: PoolBasis, result: Any) -> None:
@@ -118,20 +210,21 @@ def _check_against_run(basis: PoolBasis, result: Any) -> None:
     live = 1.0 - np.r_[0.0, np.cumsum(called)[:-1] > 0]
     got = rebuilt(basis, purchased, live)
     pool = result.pool
-    ran = _inputs({f: pool[f].to_numpy(dtype=np.float64) for f in _needed()})
-    for k, v in got.items():
-        want = ran[k][1:] * live
-        if basis.unit is not None:  # the run's pool includes period s's own purchase; the engine's input does not
-            want = want - purchased * basis.unit[k][0] * live
-        if k in ("pool_balance_end", "delinquent_balance"):  # stocks are zeroed from the call period on
-            v = np.where(called, 0.0, v)
+    own = purchased[:, None] * basis.weights[1 : T + 1] if basis.units else np.zeros((T, 0))
+    for f, v in got.items():
+        want = pool[f].to_numpy(dtype=np.float64)[1:] * live
+        for lane, u in enumerate(basis.units):  # the run's pool includes period s's own purchase; the engine's input does not
+            want = want - own[:, lane] * u[f][0] * live
+        if f in STOCK_FIELDS:  # stocks are zeroed from the call period on; the sale keeps the balance
+            extra = np.zeros_like(v)
+            if f == "closing_balance" and "cleanup_sale" in pool.columns:
+                extra = np.abs(v - pool["cleanup_sale"].to_numpy(dtype=np.float64)[1:]) * called
+            v = np.where(called, 0.0, v) + extra
             want = np.where(called, 0.0, want)
-            if k == "pool_balance_end" and "cleanup_sale" in pool.columns:  # … the sale keeps the balance
-                gap_sale = np.abs(got[k] - pool["cleanup_sale"].to_numpy(dtype=np.float64)[1:]) * called
-                v = v + gap_sale
         gap = float(np.max(np.abs(v - want))) if v.size else 0.0
         if not gap <= CENT:
             raise LiveModelError(
-                f"live model: the pool input {k!r} rebuilt from the deal and assumptions differs from the run "
+                f"live model: the pool column {f!r} rebuilt from the deal and assumptions differs from the run "
                 f"by {gap:.6g} (a run with scenario multipliers or a replaced pool); not expressible"
             )
+    _check_collections(basis, result, got)

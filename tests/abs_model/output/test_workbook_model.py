@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,8 @@ import pytest
 
 import abs_model as am
 from abs_model.output.workbook import write_workbook
+from tests.abs_model.output.live_model import check_layout, compare, recalc, set_input
 
-CENT = 0.005
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 DECKS = Path(__file__).resolve().parent / "decks"
 CASES = {
@@ -52,40 +51,6 @@ def _run(case: str, *, bump: float = 0.0) -> Any:
     return am.run(deal, a)
 
 
-def _keys(ws: Any) -> dict[str, int]:
-    return {str(ws.cell(row=r, column=1).value): r for r in range(3, ws.max_row + 1) if ws.cell(row=r, column=1).value}
-
-
-def _expected(res: Any) -> dict[str, np.ndarray]:
-    """Output row key → the engine's per-period values (periods 1..T)."""
-    out: dict[str, np.ndarray] = {}
-    for k, f in enumerate(res.tranches.values()):
-        for col in ("interest_paid", "principal_paid", "residual_paid", "writedown", "balance_end"):
-            out[f"out.{k}.{col}"] = f[col].to_numpy(dtype=float)
-    for j, f in enumerate(res.fees.values()):
-        out[f"out.fee.{j}.paid"] = f["paid"].to_numpy(dtype=float)
-    for col in ("interest_account_end", "principal_account_end", "pdl_credit", "pdl_end", "reserve_deposit", "reserve_draw", "reserve_end", "cleanup_proceeds"):
-        out[f"out.{col}"] = res.accounts[col].to_numpy(dtype=float)
-    if res.deal.revolving.active:
-        out["out.purchased"] = res.revolving["purchased"].to_numpy(dtype=float)
-    return out
-
-
-def _compare(ws: Any, res: Any) -> int:
-    rows = _keys(ws)
-    T = len(res.pool) - 1
-    n = 0
-    for key, want in _expected(res).items():
-        if key not in rows:
-            assert not np.any(want), key  # a row the model leaves out must be all zero in the run
-            continue
-        got = np.array([ws.cell(row=rows[key], column=5 + t).value for t in range(T)], dtype=float)
-        bad = np.flatnonzero(~(np.abs(got - want) <= CENT))
-        assert bad.size == 0, (key, int(bad[0]) + 1, got[bad[0]], want[bad[0]])
-        n += 1
-    return n
-
-
 @pytest.fixture(scope="module")
 def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("live")
@@ -103,30 +68,10 @@ def test_every_deal_gets_a_live_model(books: dict[str, Path]) -> None:
         assert str(wb["Summary"]["D1"].value).startswith("Live model:"), case
 
 
-_ALLOWED = {"0", "1", "2", "3", "4", "12", "1E+300"}
-
-
 def test_formulas_follow_the_layout_rules(books: dict[str, Path]) -> None:
-    """One formula per row (the same after removing column letters), inputs only from the Inputs
-    sheet, and no number typed in a formula besides 0, 1, the phase codes, 12 and 'unlimited'."""
-    wb = openpyxl.load_workbook(books["baitiao"])
-    ws = wb["Model"]
-    T = ws.max_column - 4
-    n_rows = 0
-    for r in range(3, ws.max_row + 1):
-        cells = [ws.cell(row=r, column=5 + t).value for t in range(T)]
-        if not isinstance(cells[0], str) or not cells[0].startswith("="):
-            continue
-        n_rows += 1
-        shape = {re.sub(r"\$?[A-Z]{1,3}\$?(\d+)", r"R\1", c) for c in cells if "SUMPRODUCT" not in c}
-        assert len(shape) <= 1, (ws.cell(row=r, column=1).value, shape)
-        body = re.sub(r"(Inputs!)?\$?[A-Z]{1,3}\$?\d+|in_\w+", "", cells[-1])
-        for num in re.findall(r"(?<![A-Za-z_])\d+(?:\.\d+)?(?:E[+-]?\d+)?", body):
-            assert num in _ALLOWED, (ws.cell(row=r, column=1).value, cells[-1], num)
-    assert n_rows > 100
-    for cell in wb["Inputs"]["C"][2:]:
-        if cell.value is not None:
-            assert cell.fill.fgColor.rgb.endswith("FFF2CC"), cell.coordinate
+    """One formula per row, inputs only from the Inputs sheet, no number typed in a formula
+    besides 0, 1, the phase codes, 12 and 'unlimited' (:func:`live_model.check_layout`)."""
+    assert check_layout(books["baitiao"]) > 100
 
 
 def test_refused_structure_keeps_values_only_workbook(tmp_path: Path) -> None:
@@ -140,35 +85,20 @@ def test_refused_structure_keeps_values_only_workbook(tmp_path: Path) -> None:
     assert "differs from the run" in str(wb["Summary"]["E1"].value)
 
 
-def _recalc(paths: list[Path], tmp: Path) -> Path:
-    out = tmp / "recalc"
-    subprocess.run(
-        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp / 'profile'}", "--convert-to", "xlsx",
-         "--outdir", str(out), *map(str, paths)],
-        check=True, capture_output=True, timeout=600,
-    )
-    return out
-
-
 def _bumped(path: Path, dest: Path) -> Path:
     """The workbook with the senior coupon input (``in_coupon_0``) raised by 1 %."""
-    wb = openpyxl.load_workbook(path)
-    sheet, ref = next(iter(wb.defined_names["in_coupon_0"].destinations))
-    cell = wb[sheet][ref.replace("$", "")]
-    cell.value = float(cell.value) + BUMP
-    wb.save(dest)
-    return dest
+    return set_input(path, dest, "in_coupon_0", add=BUMP)
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed: cannot recalculate the live model")
 def test_libreoffice_recalculation_equals_engine(books: dict[str, Path], tmp_path: Path) -> None:
     bumped = {c: _bumped(p, tmp_path / f"{c}_bumped.xlsx") for c, p in books.items() if c in ("baitiao", "us_auto")}
-    out = _recalc([*books.values(), *bumped.values()], tmp_path)
+    out = recalc([*books.values(), *bumped.values()], tmp_path)
     for case, path in books.items():
         ws = openpyxl.load_workbook(out / path.name, data_only=True)["Outputs"]
         res = _run(case)
-        assert _compare(ws, res) >= 10, case
+        assert compare(ws, res) >= 10, case
         if case in LEGAL_FINAL:  # the case does reach the legal final with notes owed
             assert sum(float(f["writedown"].iloc[-1]) for f in res.tranches.values()) > 0.0, case
     for case, path in bumped.items():
@@ -176,7 +106,7 @@ def test_libreoffice_recalculation_equals_engine(books: dict[str, Path], tmp_pat
         base = _run(case)
         changed = _run(case, bump=BUMP)
         assert not np.allclose(base.tranches[next(iter(base.tranches))]["interest_paid"], changed.tranches[next(iter(changed.tranches))]["interest_paid"])
-        assert _compare(ws, changed) >= 10, case
+        assert compare(ws, changed) >= 10, case
 
 
 def test_chinese_workbook_labels_are_chinese(tmp_path: Path) -> None:
