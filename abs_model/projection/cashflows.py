@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from abs_model.assumptions.servicing import PLAN_TYPES
+from abs_model.core import metrics, rates
 from abs_model.errors import ConservationError
 
 BUCKET_FIELDS: tuple[str, ...] = tuple(f"balance_m{j}" for j in range(7))
@@ -182,8 +183,10 @@ class PoolCashflows:
         """Totals over the projection: collections by kind, defaults, losses, WAL of principal."""
         f = self.frame
         prin = f["principal_collections"].to_numpy()
-        periods = f.index.to_numpy()
-        wal = float((periods * prin).sum() / prin.sum() / 12.0) if prin.sum() > 0 else 0.0
+        periods = f.index.to_numpy().astype(np.int64)
+        by_period = np.zeros(max(int(periods.max(initial=0)), 1))
+        np.add.at(by_period, periods[periods >= 1] - 1, prin[periods >= 1])
+        wal = float(metrics.wal_years(by_period)[0])  # NaN when no principal is collected
         return pd.Series(
             {
                 "initial_balance": self.initial_balance,
@@ -247,9 +250,9 @@ def derived_columns(c: Mapping[str, np.ndarray], initial_balance: float) -> dict
     smm = ratio(c["prepayment"], c["prepay_base"])
     mdr = ratio(c["defaults"], opening)
     out["smm"] = smm
-    out["cpr"] = 1.0 - (1.0 - smm) ** 12
+    out["cpr"] = rates.annual_from_monthly(smm)
     out["mdr"] = mdr
-    out["cdr"] = 1.0 - (1.0 - mdr) ** 12
+    out["cdr"] = rates.annual_from_monthly(mdr)
     out["payment_rate"] = ratio(out["total_collections"], opening)
     out["pool_yield"] = ratio(12.0 * (c["fee_interest"] + c["prepayment_fee"]), opening)
     base = initial_balance if initial_balance else 1.0

@@ -15,6 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from abs_model.assumptions.assumptions import N_BUCKETS, Assumptions, Curve
+from abs_model.core import rates
 from abs_model.projection.groups import StateGroups, Weights
 from abs_model.projection.late_fees import LateFeeFlows
 from abs_model.projection.replines import Lines
@@ -119,7 +120,7 @@ def make_context(
     cpr_tab, cpr_age = curve_table(segments.cpr, max_age)
     roll = assumptions.roll_rates is not None
     B = min(assumptions.default_bucket, N_BUCKETS - 1) if roll else 1
-    smm = 1.0 - (1.0 - np.minimum(1.0, cpr_tab[None] * pm[:, None, None])) ** (1.0 / 12.0)  # (S, Gseg, A)
+    smm = rates.monthly_from_annual(np.minimum(1.0, cpr_tab[None] * pm[:, None, None]))  # (S, Gseg, A)
     return Context(
         assumptions=assumptions,
         S=pm.size,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from abs_model.assumptions.assumptions import Assumptions, Curve
+from abs_model.core import rates
 from abs_model.projection.context import Context, PeriodStep, curve_table
 from abs_model.projection.groups import StateGroups, Weights
 
@@ -103,7 +104,7 @@ def build(ctx: Context) -> Sifma:
     mdr_age = np.zeros(len(ctx.segments.cpr), dtype=bool)
     if a.cumulative_default is None and any(c is not None for c in cdrs):
         cdr_tab, mdr_age = curve_table([c if c is not None else Curve(np.zeros(1)) for c in cdrs], ctx.max_age)
-        mdr = 1.0 - (1.0 - np.minimum(1.0, cdr_tab[None] * ctx.dm[:, None, None])) ** (1.0 / 12.0)
+        mdr = rates.monthly_from_annual(np.minimum(1.0, cdr_tab[None] * ctx.dm[:, None, None]))
     cum_target = None
     if a.cumulative_default is not None and a.default_timing is not None:
         w = a.default_timing.at(np.arange(1, ctx.T + 1))

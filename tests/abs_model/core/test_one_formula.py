@@ -126,10 +126,6 @@ COPIES: dict[str, tuple[str, str]] = {
 #: Copies in modules other helpers own this round (the lead replaces each by a call to the one
 #: implementation when merging, then deletes its entry here; the last test fails on a stale entry).
 OWNED_ELSEWHERE: dict[tuple[str, str], str] = {
-    ("abs_model/projection/context.py", "CPR → SMM"): "rates.monthly_from_annual(np.minimum(1.0, cpr_tab[None] * pm[:, None, None]))",
-    ("abs_model/projection/sifma.py", "CPR → SMM"): "rates.monthly_from_annual(np.minimum(1.0, cdr_tab[None] * ctx.dm[:, None, None]))",
-    ("abs_model/projection/cashflows.py", "SMM → CPR"): "rates.annual_from_monthly(smm), rates.annual_from_monthly(mdr)",
-    ("abs_model/projection/cashflows.py", "WAL"): "metrics.wal_years(prin)[0] (NaN, not 0, with no principal)",
     ("abs_model/analytics/sweep.py", "WAL"): "metrics.wal_years(P)",
     ("abs_model/analytics/sweep.py", "principal window"): "metrics.principal_windows(P)",
 }
