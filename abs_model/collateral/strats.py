@@ -16,6 +16,7 @@ import pandas as pd
 
 from abs_model.collateral.display import summary_lines, summary_rows, table_html
 from abs_model.collateral.fields import BALANCE_BANDS, BUCKET_NAMES, MAX_POOL_BUCKET, RATE_BANDS
+from abs_model.core.codes import unique_inverse
 from abs_model.core.products import Product
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ def stratify(pool: Pool, *, apr: np.ndarray | None = None) -> dict[str, pd.DataF
     out["rate_band"] = table(rcodes, rate_band_labels(), "rate_band", False)
     out["bucket"] = table(pool.bucket.astype(np.int64), list(BUCKET_NAMES[: MAX_POOL_BUCKET + 1]), "bucket", True)
     for seg, values in pool.segments.items():
-        uniq, codes = np.unique(np.asarray(values), return_inverse=True)
+        uniq, codes = unique_inverse(np.asarray(values))  # = np.unique(..., return_inverse=True), hashed
         out[seg] = table(codes.ravel(), [str(u) for u in uniq], seg, False)
     return out
 
