@@ -51,7 +51,15 @@ def stages(runs: int) -> dict[str, list[float]]:
         sweep = rec("stress sweep (12 scenarios)", stress_sweep, deal)
         strategies = rec("collection strategies", compare_strategies, deal)
         with tempfile.TemporaryDirectory() as tmp:
-            rec("outputs: CSV + Parquet + report + workbook", _write_outputs, result, Path(tmp), lang="en", sweep=sweep, strategies=strategies)
+            rec(
+                "outputs: CSV + Parquet + report + workbook",
+                _write_outputs,
+                result,
+                Path(tmp),
+                lang="en",
+                sweep=sweep,
+                strategies=strategies,
+            )
     return out
 
 
