@@ -5,7 +5,13 @@ prepayment and recoveries: time from a Pool holding the receivables to the pool 
 rep-line compression included (median of several runs). Also: the loan-level path, scaling from
 10k to 1M loans, and 24 vs 60 periods.
 
-Run: .venv/bin/python benchmarks/bench_projection.py [--quick]
+``--vs-plain`` (issue 16): in one process, alternating, ``am.project`` of the 1M pool × 24 periods
+(compression included) against a plain numpy loan-level projection of a *simpler* roll-rate model
+(:func:`plain_projection`: one (loans × 8 states) matrix times the 8 × 8 roll matrix a period,
+scheduled principal, prepayment and fee of the current state, no recoveries, fees or restructuring);
+the ratio is the figure to read on a shared machine.
+
+Run: .venv/bin/python benchmarks/bench_projection.py [--quick] [--runs 7] [--vs-plain]
 """
 
 from __future__ import annotations
@@ -15,13 +21,75 @@ import resource
 import statistics
 import time
 
+import numpy as np
+
 import abs_model as am
 from abs_model.assumptions.assumptions import RollRates
+from abs_model.projection.replines import rep_lines
 
 
 def assumptions(horizon: int) -> am.Assumptions:
     rr = RollRates.simple(roll=[0.01, 0.40, 0.55, 0.70, 0.85, 0.90, 1.0], cure=[0.40, 0.25, 0.10, 0.05, 0.03, 0.0])
     return am.Assumptions.make(cpr=0.20, roll_rates=rr, recovery_rate=0.10, recovery_lag=6, horizon=horizon)
+
+
+def plain_projection(pool: am.Pool, a: am.Assumptions, periods: int) -> dict[str, np.ndarray]:
+    """The reference: a plain numpy loan-level roll-rate projection (expected values). State per
+    loan: balance in each delinquency bucket M0…M6 and defaulted (8 columns). Each period the
+    current balance pays its scheduled principal (balance / remaining term) and prepays at the
+    SMM; then the whole state rolls through the roll matrix; the fee is ``rate × current balance``
+    of the current bucket. Pool totals per period: principal, prepayment, fee, default."""
+    assert a.roll_rates is not None
+    P = np.asarray(a.roll_rates.matrix, dtype=np.float64).reshape(-1, 8, 8)[0]  # one matrix for every age
+    smm = 1.0 - (1.0 - float(a.cpr.values[0])) ** (1.0 / 12.0)
+    k = P.shape[0]
+    state = np.zeros((k, pool.n))  # one row per state: contiguous columns of loans
+    state[pool.bucket.astype(np.int64), np.arange(pool.n)] = pool.current_principal
+    rem = pool.remaining_term.astype(np.float64)
+    out = {f: np.zeros(periods) for f in ("principal", "prepayment", "fee", "default")}
+    for t in range(periods):
+        cur = state[0]
+        sched = np.where(rem > 0, cur / np.maximum(rem, 1.0), cur)
+        prepay = (cur - sched) * smm
+        out["principal"][t] = sched.sum()
+        out["prepayment"][t] = prepay.sum()
+        out["fee"][t] = float((pool.rate * cur).sum())
+        state[0] = cur - sched - prepay
+        new = np.empty_like(state)  # balances move at most one bucket a period: a banded matrix
+        new[0] = state[0] * P[0, 0]
+        for i in range(1, k):
+            new[0] += state[i] * P[i, 0]
+        for j in range(1, k):
+            new[j] = state[j] * P[j, j] + state[j - 1] * P[j - 1, j]
+        out["default"][t] = new[-1].sum() - state[-1].sum()
+        state = new
+        rem = np.maximum(rem - 1.0, 0.0)
+    return out
+
+
+def vs_plain(runs: int) -> None:
+    """``am.project`` (compression included) against :func:`plain_projection`, 1M × 24, alternating."""
+    import os
+
+    pool = am.synthetic_pool(1_000_000, seed=1)
+    a = assumptions(24)
+    am.project(pool, a)
+    plain_projection(pool, a, 24)
+    ours, plain, comp = [], [], []
+    for _ in range(runs):
+        for fn, acc in (
+            (lambda: am.project(pool, a), ours),
+            (lambda: plain_projection(pool, a, 24), plain),
+            (lambda: rep_lines(pool, a), comp),
+        ):
+            t0 = time.perf_counter()
+            fn()
+            acc.append(time.perf_counter() - t0)
+    m_ours, m_plain, m_comp = (1000 * statistics.median(x) for x in (ours, plain, comp))
+    print(f"1,000,000 receivables x 24 periods, median of {runs} alternating runs, load average {os.getloadavg()[0]:.2f}")
+    print(f"  am.project (compression included)    {m_ours:8.1f} ms  (of which rep-line compression {m_comp:.1f} ms)")
+    print(f"  plain numpy loan-level roll-rate     {m_plain:8.1f} ms")
+    print(f"  ratio plain / ours                   {m_plain / m_ours:8.1f}x  (target >= 40x, ours <= 20 ms)")
 
 
 def median_time(fn: object, runs: int) -> float:
@@ -37,7 +105,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     ap.add_argument("--loan-level", action="store_true", help="also time the loan-level path on 1M loans")
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--vs-plain", action="store_true", help="only the 1M x 24 ratio against a plain numpy loan-level projection")
     args = ap.parse_args()
+    if args.vs_plain:
+        vs_plain(args.runs)
+        return
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
     a24, a60 = assumptions(24), assumptions(60)
     print(f"{'loans':>10} {'periods':>7} {'rep-lines':>9} {'median ms':>10}")
@@ -45,7 +118,7 @@ def main() -> None:
         pool = am.synthetic_pool(n, seed=1)
         am.project(pool, a24)  # warm-up
         for a, T in ((a24, 24), (a60, 60)):
-            ms = 1000 * median_time(lambda a=a, pool=pool: am.project(pool, a), 7)
+            ms = 1000 * median_time(lambda a=a, pool=pool: am.project(pool, a), args.runs)
             lines = am.project(pool, a).n_lines
             print(f"{n:>10,} {T:>7} {lines:>9,} {ms:>10.1f}")
     if args.loan_level:

@@ -29,6 +29,7 @@ from abs_model.collateral.fields import (
     INTEREST_BANDS,
     MAX_POOL_BUCKET,
 )
+from abs_model.core.codes import unique_inverse
 from abs_model.core.products import Product
 
 if TYPE_CHECKING:
@@ -195,7 +196,7 @@ def stratify(pool: Pool, *, apr: np.ndarray | None = None) -> dict[str, pd.DataF
         pool.bucket.astype(np.int64), list(BUCKET_NAMES[: MAX_POOL_BUCKET + 1]), w, keep_empty=True, name="bucket"
     )
     for seg, values in pool.segments.items():
-        uniq, codes = np.unique(np.asarray(values), return_inverse=True)
+        uniq, codes = unique_inverse(np.asarray(values))  # = np.unique(..., return_inverse=True), hashed
         out[seg] = _table(codes.ravel(), [str(u) for u in uniq], w, keep_empty=False, name=seg)
     return out
 

@@ -154,16 +154,25 @@ def rep_lines(pool: Pool, assumptions: Assumptions) -> Lines:
     space = 4 * 8 * n_terms * max_rem * n_rates * n_groups
     if space > 20_000_000:  # an unusually wide key: fall back to hashing the loans
         return _rep_lines_hashed(pool, assumptions)
-    key = prod * 8 + pool.bucket
-    key = key * n_terms + term_code[term]
-    key = key * max_rem + pool.remaining_term
-    key = key * n_rates + rate_code
-    key = key * n_groups + group
+    # the key in place, one int64 buffer (no temporary per step)
+    key = prod * 8
+    key += pool.bucket
+    key *= n_terms
+    key += term_code[term]
+    key *= max_rem
+    key += pool.remaining_term
+    key *= n_rates
+    key += rate_code
+    if n_groups > 1:
+        key *= n_groups
+        key += group
     counts = np.bincount(key, minlength=space)
     nz = np.flatnonzero(counts)
     flat = (prod == Product.FLAT_FEE) | (prod == Product.BULLET)
     balance = np.bincount(key, weights=pool.current_principal, minlength=space)[nz]
-    flat_fee = np.bincount(key, weights=pool.rate * pool.original_principal * flat, minlength=space)[nz]
+    fee_weight = pool.rate * pool.original_principal
+    fee_weight *= flat
+    flat_fee = np.bincount(key, weights=fee_weight, minlength=space)[nz]
     rest, g = np.divmod(nz, n_groups)
     rest, r_code = np.divmod(rest, n_rates)
     rest, remaining = np.divmod(rest, max_rem)

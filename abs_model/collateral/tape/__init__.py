@@ -43,7 +43,7 @@ from typing import Any
 
 import pandas as pd
 
-from abs_model.collateral.tape import readers
+from abs_model.collateral.tape import dataset, readers
 from abs_model.collateral.tape.headers import (
     _INPUT_ONLY,
     COLUMNS,
@@ -84,7 +84,9 @@ def read_tape(
 ) -> pd.DataFrame:
     """Read a loan tape and return it validated, with canonical columns and dtypes.
 
-    ``source`` is a CSV/TSV/Parquet/XLSX path, a DataFrame, or — with ``query=`` — a SQLAlchemy
+    ``source`` is a CSV/TSV/Parquet/XLSX path, a partitioned tape (a folder of Parquet files or a
+    glob pattern; every partition validated, all problems reported together with rows counted per
+    file: :mod:`abs_model.collateral.tape.dataset`), a DataFrame, or — with ``query=`` — a SQLAlchemy
     URL (``"sqlite:///tape.db"``; a bare path is taken as a SQLite file) or a DBAPI connection.
     ``columns`` maps the lender's headers to canonical names (Chinese headers in
     :data:`ZH_COLUMNS` are mapped automatically; a header it names that the tape lacks is a
@@ -105,6 +107,9 @@ each problem also gives the file line, or sheet row, and the loan_id). On
     """
     if decimal not in (".", ","):
         raise AbsModelError(f"decimal: must be '.' or ','; got {decimal!r}")
+    if query is None and dataset.is_dataset(source):  # a folder or glob: each partition read as a tape
+        opts = {"columns": columns, "sheet": sheet, "encoding": encoding, "cutoff_date": cutoff_date, "decimal": decimal}
+        return dataset.read_dataset(source, lambda f: read_tape(f, **opts))
     cutoff = _cutoff(cutoff_date)
     raw, name = readers._load(source, sheet, query, encoding, columns, decimal)
     problems: list[RowProblem] = []

@@ -222,7 +222,9 @@ def _ids(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) ->
         ck.flag(blank, "loan_id", s, "missing value")
         ids = s.astype(str).str.strip()
         _flag_names(ids, "loan_id", ck)
-        dup = ids.duplicated(keep=False).to_numpy() & ~blank
+        # every id distinct (one hash count): no duplicate to name; else find each one
+        distinct = ids.nunique(dropna=False) == len(ids)
+        dup = np.zeros(len(ids), dtype=bool) if distinct else ids.duplicated(keep=False).to_numpy() & ~blank
         if dup.any():
             pos = np.flatnonzero(dup)
             dup_ids = ids.to_numpy(dtype=object)[pos]
@@ -463,11 +465,36 @@ def _control_and_length(text: pd.Series) -> tuple[np.ndarray | None, np.ndarray 
         too_long = max(map(len, uniq), default=0) > MAX_NAME_LENGTH
         return bad, (text.str.len() > MAX_NAME_LENGTH).to_numpy(dtype=bool, na_value=False) if too_long else None
     arr = pa.array(text.astype(str), type=pa.large_string(), from_pandas=True)
-    hits = pc.fill_null(pc.match_substring_regex(arr, _CONTROL_RE2), False)
+    bad = None
+    if _may_hold_control(arr):  # else no cell can match: skip the regex over every cell
+        hits = pc.fill_null(pc.match_substring_regex(arr, _CONTROL_RE2), False)
+        bad = hits.to_numpy(zero_copy_only=False) if pc.any(hits).as_py() else None
     lengths = pc.fill_null(pc.utf8_length(arr), 0)
-    bad = hits.to_numpy(zero_copy_only=False) if pc.any(hits).as_py() else None
     long = pc.greater(lengths, MAX_NAME_LENGTH)
     return bad, (long.to_numpy(zero_copy_only=False) if pc.any(long).as_py() else None)
+
+
+def _may_hold_control(arr: Any) -> bool:
+    """False only when no string of the Arrow array ``arr`` can hold a character of
+    :data:`_CONTROL_RE`: one pass over its UTF-8 bytes, looking for a byte below 0x20 or 0x7f, a
+    C1 control (C2 80–9F), a lead E2 80/E2 81 (U+2000–U+207F: the bidirectional controls' block) or
+    EF BF (U+FFC0–U+FFFF). Conservative: True sends the caller to the exact regex."""
+    chunks = arr.chunks if hasattr(arr, "chunks") else [arr]
+    for chunk in chunks:
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        b = np.frombuffer(data, dtype=np.uint8)
+        seen = np.bincount(b, minlength=256)
+        if seen[:0x20].any() or seen[0x7F]:
+            return True
+        if not (seen[0xC2] or seen[0xE2] or seen[0xEF]):  # no lead byte of a control above 0x7f
+            continue
+        lead, nxt = b[:-1], b[1:]
+        c1 = (lead == 0xC2) & (nxt >= 0x80) & (nxt <= 0x9F)
+        if (c1 | ((lead == 0xE2) & ((nxt == 0x80) | (nxt == 0x81))) | ((lead == 0xEF) & (nxt == 0xBF))).any():
+            return True
+    return False
 
 
 def _clean_frame(out: dict[str, Any]) -> pd.DataFrame:
