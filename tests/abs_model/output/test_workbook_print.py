@@ -15,9 +15,9 @@ import pytest
 from abs_model.cli import main
 from abs_model.output.workbook_print import CHARS_PER_PAGE, LIVE_SHEETS
 
-#: measured 54 for the demo deal (24 periods, 16 sheets) when its live model was the pre-round
-#: structure; 77 since the live model expresses the example's liquidity reserve, support, triggers
-#: and pool columns (Model ≈ 590 rows × 27 periods: 27 whole pages, titles and labels repeated).
+#: measured 54 for the demo deal (24 periods) when set up; 77 now that the demo's live model is
+#: built for the current example (liquidity reserve, support, triggers, pool columns: Model ≈ 590
+#: rows × 27 periods, 27 whole pages with header rows and labels repeated).
 MAX_PAGES = 85
 
 
