@@ -40,3 +40,34 @@ def test_buy_back_under_the_absbox_convention_is_valued_before_the_instalment() 
     assert f.loc[1, "repurchase_proceeds"] == pytest.approx(9.604, abs=1e-9)
     assert f.loc[1, "repurchase_loss"] == pytest.approx(0.196, abs=1e-9)
     assert f.loc[1:3, "smm"].tolist() == pytest.approx([0.02] * 3, abs=1e-12)
+
+
+@pytest.mark.parametrize("price", [0, 0.0])
+def test_buy_back_at_price_zero_is_refused(price: float) -> None:
+    """A buy-back at price 0 gives the receivables away; the deal file's schema and the Python
+    object both refuse it (it was accepted, the whole balance booked as a 'discount')."""
+    with pytest.raises(am.AssumptionError, match=r"buy_back\.price: .*\(0, 2\].*got 0"):
+        BuyBack(ineligible_rate=0.01, price=price)
+    from abs_model.deal.assumptions_schema import assumptions_problems
+
+    problems = assumptions_problems({"buy_back": {"ineligible_rate": 0.01, "price": price}})
+    assert problems and problems[0].startswith("buy_back.price: ")
+
+
+def test_buy_back_price_that_applies_to_nothing_is_refused() -> None:
+    """``buy_back: {price: 0.9}`` with no ineligible rate and no plan that buys back was accepted
+    and changed nothing; now refused, naming the key, the rule and the value."""
+    with pytest.raises(am.AssumptionError, match=r"buy_back\.price: applies to no buy-back .*got price=0\.9"):
+        Assumptions.make(smm=0.02, buy_back={"price": 0.9})
+    Assumptions.make(smm=0.02, buy_back={"ineligible_rate": 0.01, "price": 0.9})  # used: accepted
+    Assumptions.make(smm=0.02, buy_back={"ineligible_rate": 0.0, "price": 1.0})  # par: a no-op, accepted
+
+
+def test_legal_threshold_without_legal_action_is_refused() -> None:
+    """``legal_min_balance`` limits legal action to large debts; with ``legal_share`` 0 nobody is
+    sued and the threshold was silently ignored."""
+    from abs_model.assumptions.servicing import ChargeOffPath
+
+    with pytest.raises(am.AssumptionError, match=r"charge_off\.legal_min_balance: .*legal_share is 0.*got legal_min_balance=500"):
+        ChargeOffPath(sale_share=0.3, sale_price=0.1, legal_min_balance=500)
+    ChargeOffPath(legal_share=0.5, legal_min_balance=500)  # used: accepted
