@@ -180,7 +180,8 @@ def assumptions_section(result: DealResult, lang: str) -> dict[str, Any]:
     a = result.assumptions
     conv = str(a.convention)
     files = input_files(result)
-    if result.deal.assumptions is not None and a == result.deal.assumptions and files:
+    own = result.deal.assumptions  # identity, not ==: Assumptions hold numpy arrays
+    if own is not None and a.roll_rates is not None and a.roll_rates is own.roll_rates and files:
         source = phrase("source_deal_file", lang, file=files[0][0])
     else:
         source = phrase("source_python", lang)

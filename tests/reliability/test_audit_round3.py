@@ -5,6 +5,8 @@ the frames (never copied from our own output)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import abs_model as am
@@ -13,6 +15,7 @@ from abs_model.assumptions.buyback import BuyBack
 from abs_model.collateral.pool import Pool
 
 CENT = 0.005
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def receivable() -> Pool:
@@ -71,3 +74,20 @@ def test_legal_threshold_without_legal_action_is_refused() -> None:
     with pytest.raises(am.AssumptionError, match=r"charge_off\.legal_min_balance: .*legal_share is 0.*got legal_min_balance=500"):
         ChargeOffPath(sale_share=0.3, sale_price=0.1, legal_min_balance=500)
     ChargeOffPath(legal_share=0.5, legal_min_balance=500)  # used: accepted
+
+
+def test_report_of_a_run_with_merged_assumptions_renders() -> None:
+    """``abs-model run DEAL --assumptions FILE`` crashed in the report ("The truth value of an
+    array ... is ambiguous"): the report compared two Assumptions with ``==``, whose numpy fields
+    can't be compared that way. The roll-rate matrix's source is the deal file when the run kept
+    the deal's own matrix."""
+    import dataclasses
+
+    from abs_model.output.report_scenarios import assumptions_section
+
+    deal = am.load_deal(ROOT / "examples" / "huabei_style_static.yaml")
+    merged = dataclasses.replace(deal.assumptions, buy_back=BuyBack(ineligible_rate=0.01, price=0.9))
+    result = am.run(deal, merged)
+    section = assumptions_section(result, "en")
+    assert "huabei_style_static.yaml" in section["roll_rate_source"]
+    assert section["sentences"]
