@@ -413,7 +413,7 @@ class Assumptions:
         d["unearned_fee_on_prepayment"] = self.unearned_fee
         if self.rounding == "cents":
             d["schedule_rounding"] = "billed in cents: principal truncated per instalment, remainder in the last"
-        d["servicing_fee"] = f"{self.servicing_fee:.4%} a year"
+        d["servicing_fee"] = _pct(self.servicing_fee) + " a year" if self.servicing_fee else "none"
         d["stress"] = f"prepay ×{self.prepay_multiplier:g}, default ×{self.default_multiplier:g}"
         if self.collections is not None:
             d["collections"] = self.collections.describe()
@@ -429,6 +429,13 @@ class Assumptions:
         if self.segment_overrides:
             d["segment_overrides"] = ", ".join(f"{o.column}={o.value}" for o in self.segment_overrides)
         return d
+
+
+def _pct(rate: float) -> str:
+    """A rate as a percentage with 2 to 4 decimals (``0.50%``, ``0.125%``), no trailing zeros past 2."""
+    text = f"{rate * 100:.4f}".rstrip("0")
+    whole, _, dec = text.partition(".")
+    return f"{whole}.{dec.ljust(2, '0')}%"
 
 
 # ---------------------------------------------------------------------- normalisers of make()

@@ -91,3 +91,89 @@ def test_report_of_a_run_with_merged_assumptions_renders() -> None:
     section = assumptions_section(result, "en")
     assert "huabei_style_static.yaml" in section["roll_rate_source"]
     assert section["sentences"]
+
+
+def _headers(ws: object) -> dict[str, int]:
+    return {str(c.value): c.column for c in ws[1] if c.value is not None}  # type: ignore[index]
+
+
+@pytest.fixture(scope="module")
+def bought_back(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Path]:
+    """The static Chinese example with 1 % a month found ineligible and bought back at 90 %, and
+    its values workbook."""
+    import dataclasses
+
+    from abs_model.output.workbook import write_workbook
+
+    deal = am.load_deal(ROOT / "examples" / "huabei_style_static.yaml")
+    result = am.run(deal, dataclasses.replace(deal.assumptions, buy_back=BuyBack(ineligible_rate=0.01, price=0.9)))
+    out = tmp_path_factory.mktemp("bb") / "values.xlsx"
+    return result, write_workbook(result, out)
+
+
+def test_workbook_roll_forward_check_counts_buy_backs(bought_back: tuple[object, Path]) -> None:
+    """Pool_CF's live check ``closing = opening − scheduled − prepayment − defaults − bought back
+    + purchases − clean-up sale`` left the buy-back out: with 1 % a month bought back every row's
+    check (and its model value) showed the amount bought back instead of 0. Recomputed here by hand
+    from the frame: the model column must be the roll-forward's residual, 0 to a cent."""
+    import openpyxl
+
+    from abs_model.output.labels import label
+
+    result, path = bought_back
+    pool = result.pool  # type: ignore[attr-defined]
+    assert pool["repurchases"].sum() > 1e6  # the stress does buy back
+    ws = openpyxl.load_workbook(path)["Pool_CF"]
+    h = _headers(ws)
+    model = [ws.cell(row=r, column=h[label("check_roll_forward") + " (model)"]).value for r in range(3, ws.max_row + 1)]
+    assert max(abs(float(v)) for v in model if v is not None) < CENT
+    formula = str(ws.cell(row=3, column=h[label("check_roll_forward")]).value)
+    from openpyxl.utils import get_column_letter
+
+    assert f"-{get_column_letter(h[label('repurchases')])}3" in formula
+
+
+def test_every_summary_and_revolving_column_has_a_label() -> None:
+    """The Summary's ``paid_in_full`` and the revolving frame's ``payment_day`` fell back to the
+    title-cased name ("Paid In Full", in English in a zh workbook too)."""
+    from abs_model.output.labels import _lookup
+
+    result = am.run(am.load_deal(ROOT / "examples" / "baitiao_revolving.yaml"))
+    columns = [*result.summary().columns, *result.revolving.columns]
+    assert [c for c in columns if _lookup(c) is None] == []
+
+
+def test_trigger_values_are_formatted_by_metric(tmp_path: Path) -> None:
+    """Every trigger's value and threshold were formatted as % in the workbook (and the servicer
+    event's threshold 1 read "100.00%" in the report): money for missed senior interest, a
+    count/flag for events, % for ratios."""
+    import openpyxl
+
+    from abs_model.output.labels import EXCEL_FORMATS, display, trigger_format
+    from abs_model.output.workbook import write_workbook
+
+    assert trigger_format("missed_senior_interest") == "amount"
+    assert trigger_format("servicer_event") == "int"
+    assert trigger_format("serious_delinquency") == "rate"
+    assert display(1.0, "", kind=trigger_format("servicer_event")) == "1"
+    result = am.run(am.load_deal(ROOT / "examples" / "baitiao_revolving.yaml"))
+    ws = openpyxl.load_workbook(write_workbook(result, tmp_path / "v.xlsx"))["Triggers"]
+    h = _headers(ws)
+    kinds = {str(t.name): trigger_format(t.metric) for t in result.deal.structure.triggers}
+    key = next(c for c in h if c.lower().startswith("trigger"))
+    seen = set()
+    for r in range(2, ws.max_row + 1):
+        name = ws.cell(row=r, column=h[key]).value
+        if name is None:
+            continue
+        for col in ("Value", "Threshold"):
+            assert ws.cell(row=r, column=h[col]).number_format == EXCEL_FORMATS[kinds[str(name)]], (name, col)
+        seen.add(kinds[str(name)])
+    assert seen == {"rate", "amount", "int"}
+
+
+def test_a_zero_servicing_fee_is_not_written_with_four_decimals() -> None:
+    """The Assumptions sheet read "Servicing fee 0.0000% a year"."""
+    text = Assumptions.make(cpr=0.1).describe()
+    assert text.get("servicing_fee", "none") in ("none", "0.00 % a year")
+    assert Assumptions.make(cpr=0.1, servicing_fee=0.005).describe()["servicing_fee"] == "0.50% a year"
