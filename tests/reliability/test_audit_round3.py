@@ -177,3 +177,46 @@ def test_a_zero_servicing_fee_is_not_written_with_four_decimals() -> None:
     text = Assumptions.make(cpr=0.1).describe()
     assert text.get("servicing_fee", "none") in ("none", "0.00 % a year")
     assert Assumptions.make(cpr=0.1, servicing_fee=0.005).describe()["servicing_fee"] == "0.50% a year"
+
+
+def _every_option() -> list[Assumptions]:
+    """Assumptions with every option of this round on: late fees kept by the originator,
+    collections, buy-back at a discount, cents; and advancing under sifma."""
+    import dataclasses
+
+    a = am.load_deal(ROOT / "examples" / "baitiao_revolving.yaml").assumptions
+    assert a is not None
+    late = dataclasses.replace(a.late_fees, to_trust=False)
+    a = dataclasses.replace(a, buy_back=BuyBack(ineligible_rate=0.01, price=0.9), rounding="cents",
+                            unearned_fee="one_period", late_fees=late)
+    b = Assumptions.make(cdr=0.02, cpr=0.1, advancing=True, servicing_fee=0.01, unearned_fee="full")
+    return [a, b]
+
+
+def test_every_stated_assumption_has_a_label() -> None:
+    """The Assumptions sheet's row names: ``buy_back``, ``collections`` and ``advancing`` fell
+    back to "Buy Back", "Collections", "Advancing" (English in a zh workbook)."""
+    from abs_model.output.labels import _lookup
+
+    for a in _every_option():
+        assert [k for k in a.describe() if _lookup(k) is None] == []
+
+
+def test_report_states_every_option_in_words() -> None:
+    """The report's assumptions in sentences left out late fees, collections, buy-back,
+    advancing and cents billing (a reader of a buy-back-at-90 % run saw none of it), and wrote the
+    unearned-fee rule ``one_period`` / ``full`` raw, in English, in the zh report."""
+    import re
+
+    from abs_model.output.report_scenarios import assumption_sentences
+
+    a, b = _every_option()
+    en = " ".join(assumption_sentences(a, "en"))
+    assert "0.050% a day" in en and "kept by the originator" in en
+    assert "1.00% a month" in en and "90.00% of the balance" in en
+    assert "billed in cents" in en and "charged for one period" in en
+    assert "Collection strategy: ladder with arrears plans." in en
+    assert "advances scheduled principal and interest" in " ".join(assumption_sentences(b, "en"))
+    for x in (a, b):
+        zh = " ".join(s.replace(str(x.collections.name) if x.collections else "\0", "") for s in assumption_sentences(x, "zh"))
+        assert re.findall(r"[A-Za-z]{3,}", zh) == ["SIFMA"] * ("SIFMA" in zh)
