@@ -220,3 +220,21 @@ def test_report_states_every_option_in_words() -> None:
     for x in (a, b):
         zh = " ".join(s.replace(str(x.collections.name) if x.collections else "\0", "") for s in assumption_sentences(x, "zh"))
         assert re.findall(r"[A-Za-z]{3,}", zh) == ["SIFMA"] * ("SIFMA" in zh)
+
+
+def test_compare_strategies_prints_money_to_the_cent_and_rates_as_percentages(capsys: pytest.CaptureFixture[str]) -> None:
+    """``abs-model compare-strategies`` printed every number with 4 decimals: money as
+    ``918,141,415.5746`` and the cumulative default rate as ``0.0038`` (0.38 %), read as a
+    percentage by anyone who expects the console's rules. The rates here are recomputed from the
+    comparison table itself."""
+    import re
+
+    from abs_model.analytics.strategies import compare_strategies
+    from abs_model.cli import main
+
+    deal_path = ROOT / "examples" / "huabei_style_static.yaml"
+    assert main(["compare-strategies", str(deal_path)]) == 0
+    out = capsys.readouterr().out
+    assert not re.search(r"\d\.\d{3,}\b", out), out  # no amount or ratio with 3+ decimals
+    table = compare_strategies(am.load_deal(deal_path))
+    assert f"{table['cumulative_default_rate'].iloc[0]:.2%}" in out
