@@ -238,3 +238,28 @@ def test_compare_strategies_prints_money_to_the_cent_and_rates_as_percentages(ca
     assert not re.search(r"\d\.\d{3,}\b", out), out  # no amount or ratio with 3+ decimals
     table = compare_strategies(am.load_deal(deal_path))
     assert f"{table['cumulative_default_rate'].iloc[0]:.2%}" in out
+
+
+def test_commingled_principal_is_a_principal_loss_that_traps_excess_interest() -> None:
+    """A servicer event that loses a period's principal collections (权利完善事件, commingling)
+    left the PDL untouched: in the static Chinese example with everything lost in period 3, the
+    subordinated class kept receiving residual interest every period while the senior classes
+    ended short at the clean-up call (written down in the period it was paid a residual). Lost
+    principal is a principal loss: the PDL is debited by it, so ``cover_pdl`` traps the excess
+    interest, and no residual is paid in a period in which a senior class is written down."""
+    from abs_model.analytics.scenarios import with_events
+
+    deal = am.load_deal(ROOT / "examples" / "huabei_style_static.yaml")
+    r = am.run(with_events(deal, servicer_event_period=3, commingling_loss=1.0), deal.assumptions)
+    assert not r.failed_checks
+    led = r.ledger
+    lost_principal = float(led[(led.target == "commingling_loss") & (led.source == "principal_account")].amount.sum())
+    assert lost_principal > 1e6
+    assert float(r.accounts.loc[3, "pdl_debit"]) >= lost_principal - CENT  # the defaults of period 3 and the loss
+    senior_wd = sum(r.tranches[n].writedown for n in ("Senior A", "Senior B"))
+    residual = r.tranches["Subordinated"].residual_paid
+    assert float(residual[senior_wd > CENT].sum()) == pytest.approx(0.0, abs=CENT)
+    # from the event on, residual only once the seniors are whole
+    after = residual.loc[4:]
+    owed = sum(r.tranches[n].balance_end for n in ("Senior A", "Senior B")).loc[4:]
+    assert float(after[owed > CENT].sum()) == pytest.approx(0.0, abs=CENT)
