@@ -263,3 +263,19 @@ def test_commingled_principal_is_a_principal_loss_that_traps_excess_interest() -
     after = residual.loc[4:]
     owed = sum(r.tranches[n].balance_end for n in ("Senior A", "Senior B")).loc[4:]
     assert float(after[owed > CENT].sum()) == pytest.approx(0.0, abs=CENT)
+
+
+def test_console_summary_states_the_buy_back_and_its_discount() -> None:
+    """The console's pool line listed collections, defaults, recoveries and purchases but not
+    the originator's buy-back: a run at 90 % showed a subordinated loss with nothing to explain
+    it. The amounts are recomputed here from the pool frame (price × balance)."""
+    import dataclasses
+
+    from abs_model.output.console import deal_summary, millions
+
+    deal = am.load_deal(ROOT / "examples" / "huabei_style_static.yaml")
+    r = am.run(deal, dataclasses.replace(deal.assumptions, buy_back=BuyBack(ineligible_rate=0.01, price=0.9)))
+    rep = float(r.pool["repurchases"].iloc[1:].sum())
+    text = deal_summary(r)
+    assert f"bought back by the originator {millions(rep)} for {millions(0.9 * rep)} (discount {millions(0.1 * rep)})" in text
+    assert "bought back" not in deal_summary(am.run(deal))
