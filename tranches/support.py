@@ -170,7 +170,9 @@ def prepare(engine: Engine) -> None:
 
 
 def _commingle(engine: Engine, state: EngineState, k: int, g: Any) -> None:
-    """In the event period, lose ``commingling_loss`` × the period's collections (from each pot)."""
+    """In the event period, lose ``commingling_loss`` × the period's collections (from each pot).
+    Lost principal is a principal loss: the PDL is debited by it (like a default), so excess
+    interest covers it before any residual is paid."""
     if g.event_period != k + 1 or g.commingling_loss <= 0.0:
         return
     L = state.buf["ledger"][k]
@@ -180,6 +182,9 @@ def _commingle(engine: Engine, state: EngineState, k: int, g: Any) -> None:
         x = np.minimum(g.commingling_loss * inflow[pot], state.cash[pot])
         state.cash[pot] -= x
         L[lay.index[(name, f"{COMMINGLING}:{g.name}", COMMINGLING)]] += x
+        if pot == PRINCIPAL:
+            state.pdl += x
+            state.buf["pdl_debit"][k] += x
 
 
 def on_collections(engine: Engine, state: EngineState, k: int, inputs: PeriodInputs, pool_end: FloatArray) -> None:

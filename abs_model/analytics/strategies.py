@@ -189,8 +189,10 @@ def cmd_compare_strategies(args: argparse.Namespace) -> int:
         path = Path(args.strategies)
         strategies = strategies_from_document(yaml.safe_load(path.read_text(encoding="utf-8")), source=str(path))
     table = compare_strategies(deal, strategies, discount_rate=args.discount_rate)
-    cols = ["npv_collections", "collection_costs", "late_fees", "restructured_entries", "cumulative_default_rate", "net_loss_rate"]
-    print(table[cols].to_string(float_format=lambda v: f"{v:,.4f}"))
+    money = ["npv_collections", "collection_costs", "late_fees", "restructured_entries"]
+    ratios = ["cumulative_default_rate", "net_loss_rate"]  # on the initial pool: shown as percentages
+    fmt = {c: (lambda v: f"{v:,.2f}") for c in money} | {c: (lambda v: f"{v:.2%}") for c in ratios}
+    print(table[money + ratios].to_string(formatters=fmt))
     if args.out:
         # text from inputs stays text: a name starting a formula gets a leading apostrophe
         safe = table.rename(index=lambda v: f"'{v}" if str(v)[:1] in ("=", "+", "-", "@") else v)

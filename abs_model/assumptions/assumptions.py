@@ -354,7 +354,7 @@ class Assumptions:
             named_convention=check_convention(convention, roll=rr is not None),
             rounding=check_rounding(rounding),
             advancing=advancing,
-            buy_back=buy_back_from(buy_back),
+            buy_back=_buy_back_used(buy_back_from(buy_back), collections),
         )
 
     # ------------------------------------------------------------------ derived
@@ -413,7 +413,7 @@ class Assumptions:
         d["unearned_fee_on_prepayment"] = self.unearned_fee
         if self.rounding == "cents":
             d["schedule_rounding"] = "billed in cents: principal truncated per instalment, remainder in the last"
-        d["servicing_fee"] = f"{self.servicing_fee:.4%} a year"
+        d["servicing_fee"] = _pct(self.servicing_fee) + " a year" if self.servicing_fee else "none"
         d["stress"] = f"prepay ×{self.prepay_multiplier:g}, default ×{self.default_multiplier:g}"
         if self.collections is not None:
             d["collections"] = self.collections.describe()
@@ -431,7 +431,30 @@ class Assumptions:
         return d
 
 
+def _pct(rate: float) -> str:
+    """A rate as a percentage with 2 to 4 decimals (``0.50%``, ``0.125%``), no trailing zeros past 2."""
+    text = f"{rate * 100:.4f}".rstrip("0")
+    whole, _, dec = text.partition(".")
+    return f"{whole}.{dec.ljust(2, '0')}%"
+
+
 # ---------------------------------------------------------------------- normalisers of make()
+def _buy_back_used(bb: BuyBack | None, collections: CollectionStrategy | None) -> BuyBack | None:
+    """The buy-back, refused when its price applies to nothing: a price other than par with no
+    ineligible receivables found (``ineligible_rate`` 0) and no restructuring plan that buys
+    back (a key accepted but never used would silently change nothing)."""
+    if bb is None or bb.price == 1.0 or bb.ineligible_rate > 0.0:
+        return bb
+    plans = collections.restructuring if collections is not None else None
+    plans = plans if isinstance(plans, tuple) else (plans,) if plans is not None else ()
+    if any(p.buy_back for p in plans):
+        return bb
+    raise AssumptionError(
+        f"buy_back.price: applies to no buy-back (ineligible_rate is 0 and no restructuring plan has buy_back: true); "
+        f"give an ineligible_rate or a plan that buys back, or drop the price; got price={bb.price!r}"
+    )
+
+
 def _prepayment(*, cpr: Any, smm: Any, psa: float | None, abs_speed: float | None, ages: np.ndarray) -> Curve:
     """One CPR curve from exactly one of ``cpr`` / ``smm`` / ``psa`` / ``abs_speed`` (0 if none).
 

@@ -52,8 +52,8 @@ class BuyBack:
             hint = " — rates are decimals (0.2 % a month is 0.002)" if isinstance(r, int | float) and r > 1 else ""
             raise AssumptionError(f"buy_back.ineligible_rate: must be a monthly share in [0, 1]; got {r!r}{hint}")
         p = self.price
-        if isinstance(p, bool) or not isinstance(p, int | float) or not math.isfinite(p) or not 0.0 <= p <= 2.0:
-            raise AssumptionError(f"buy_back.price: must be a price per unit of balance in [0, 2] (1.0 = par); got {p!r}")
+        if isinstance(p, bool) or not isinstance(p, int | float) or not math.isfinite(p) or not 0.0 < p <= 2.0:
+            raise AssumptionError(f"buy_back.price: must be a price per unit of balance in (0, 2] (1.0 = par); got {p!r}")
         object.__setattr__(self, "ineligible_rate", float(r))
         object.__setattr__(self, "price", float(p))
 

@@ -245,6 +245,11 @@ class ChargeOffPath:
         _money("charge_off.legal_min_balance", self.legal_min_balance)
         _rate("charge_off.sale_price", self.sale_price)
         _rate("charge_off.legal_share", self.legal_share)
+        if self.legal_min_balance > 0 and self.legal_share == 0:
+            raise AssumptionError(
+                "charge_off.legal_min_balance: a threshold for legal action, but legal_share is 0 (no receivable "
+                f"is sued); give a legal_share or drop the threshold; got legal_min_balance={self.legal_min_balance!r}"
+            )
         if self.sale_share + self.legal_share > 1 + 1e-12:
             raise AssumptionError(
                 f"charge_off: sale_share + legal_share must be ≤ 1; got {self.sale_share + self.legal_share!r}"

@@ -109,7 +109,7 @@ LATE_FEES_SCHEMA = _object(
         "days_per_period": {"type": "integer", "minimum": 0, "maximum": 31},
     }
 )
-BUY_BACK_SCHEMA = _object({"ineligible_rate": _rate, "price": {"type": "number", "minimum": 0, "maximum": 2}})
+BUY_BACK_SCHEMA = _object({"ineligible_rate": _rate, "price": {"type": "number", "exclusiveMinimum": 0, "maximum": 2}})
 
 ASSUMPTIONS_SCHEMA: dict[str, Any] = _object(
     {

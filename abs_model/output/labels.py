@@ -34,6 +34,7 @@ __all__ = [
     "label",
     "phrase",
     "phrases",
+    "trigger_format",
 ]
 
 from abs_model.output.label_types import EXCEL_FORMATS, Format, Label, Lang, _l  # noqa: F401 (re-exported)
@@ -166,6 +167,11 @@ _REGISTRY: dict[str, Label] = {
     "cleanup_proceeds": _l("Clean-up call proceeds", "清仓回购价款"),
     "phase": _l("Phase", "阶段", "text"),
     "ending_balance": _l("Ending balance", "期末余额"),
+    "paid_in_full": _l("Paid in full", "是否足额兑付", "text"),
+    "payment_day": _l("Date paid", "兑付日期", "date"),
+    "collections": _l("Collection strategy", "催收策略", "text"),
+    "buy_back": _l("Originator buy-back", "原始权益人赎回", "text"),
+    "advancing": _l("P&I advancing", "本息垫付", "text"),
     "reserve": _l("Reserve account", "储备账户"),
     "reserve_target": _l("Reserve target", "储备目标金额"),
     "reserve_deposit": _l("Reserve deposit", "储备账户存入"),
@@ -445,6 +451,19 @@ def fmt(column: object) -> Format:
     if _INT_HINT.search(name):
         return "int"
     return "amount"
+
+
+#: Display format of a trigger's value and threshold by its metric (rates unless listed): money for
+#: missed senior interest, a count / flag for events. Read by the report and the workbook alike.
+TRIGGER_METRIC_FORMATS: Mapping[str, Format] = MappingProxyType(
+    {"missed_senior_interest": "amount", "unable_to_revolve": "int", "servicer_event": "int"}
+)
+
+
+def trigger_format(metric: object) -> Format:
+    """Display format of the value and threshold of a trigger on ``metric``
+    (:data:`TRIGGER_METRIC_FORMATS`, else ``rate``)."""
+    return TRIGGER_METRIC_FORMATS.get(str(metric), "rate")
 
 
 def excel_format(column: object) -> str:

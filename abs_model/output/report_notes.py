@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from abs_model.output.charts import Series, area_chart, line_chart
-from abs_model.output.labels import display, label, phrase
+from abs_model.output.labels import display, label, phrase, trigger_format
 from abs_model.output.report_tables import (
     Cell,
     Table,
@@ -251,14 +251,6 @@ def accounts_section(result: DealResult, lang: str) -> dict[str, Any]:
     }
 
 
-#: Display format of each trigger metric's value and threshold.
-_METRIC_FORMAT = {
-    "cumulative_default_rate": "rate",
-    "delinquency_ratio": "rate",
-    "excess_spread": "rate",
-    "missed_senior_interest": "amount",
-    "unable_to_revolve": "int",
-}
 
 
 def _schedule_text(values: tuple[float, ...], kind: Any, lang: str) -> str:
@@ -275,7 +267,7 @@ def _schedule_text(values: tuple[float, ...], kind: Any, lang: str) -> str:
 def _definitions(result: DealResult, lang: str) -> Table:
     rows = []
     for t in result.deal.structure.triggers:
-        kind = _METRIC_FORMAT.get(str(t.metric), "rate")
+        kind = trigger_format(t.metric)
         rows.append(
             [
                 text_cell(trigger_label(result, t.name, lang)),
@@ -310,7 +302,7 @@ def triggers_section(result: DealResult, lang: str) -> dict[str, Any]:
     srows = []
     for name, df in trig.items():
         br = np.asarray(df["breached"], dtype=bool)
-        kind: Any = _METRIC_FORMAT.get(metrics.get(name, ""), "rate")
+        kind: Any = trigger_format(metrics.get(name, ""))
         srows.append(
             [
                 text_cell(trigger_label(result, name, lang)),
@@ -345,7 +337,7 @@ def _trigger_periods(result: DealResult, metrics: dict[str, str], lang: str) -> 
     for p in index:
         row = [cell(p, "int"), cell(dates[int(p)] if 0 <= int(p) < len(dates) else None, "date")]
         for name, df in trig.items():
-            kind: Any = _METRIC_FORMAT.get(metrics.get(name, ""), "rate")
+            kind: Any = trigger_format(metrics.get(name, ""))
             if p in df.index:
                 r = df.loc[p]
                 row += [cell(r["value"], kind), cell(r["threshold"], kind), _status_cell(bool(r["breached"]), lang)]

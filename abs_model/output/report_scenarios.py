@@ -158,10 +158,33 @@ def assumption_sentences(a: Assumptions, lang: str) -> list[str]:
         out.append(phrase("a_servicing", lang, rate=display(a.servicing_fee, "", kind="rate")))
     if a.prepay_multiplier != 1.0 or a.default_multiplier != 1.0:
         out.append(phrase("a_stress", lang, p=f"{a.prepay_multiplier:g}", d=f"{a.default_multiplier:g}"))
+    return out + _feature_sentences(a, lang)
+
+
+def _feature_sentences(a: Assumptions, lang: str) -> list[str]:
+    """The options a run can't be read without: collections, late fees, buy-back, advancing,
+    schedules billed in cents (each stated when it is on)."""
+    out = []
+    if a.collections is not None:
+        out.append(phrase("a_collections", lang, name=a.collections.name))
+    lf = a.late_fees
+    if lf is not None:
+        dest = phrase("late_fees_to_trust" if lf.to_trust else "late_fees_kept", lang)
+        out.append(phrase("a_late_fees", lang, rate=f"{lf.daily_rate:.3%}", grace=lf.grace_days,  # a day: 3 decimals
+                          waived=display(lf.waived_share, "", kind="rate"), dest=dest))
+    bb = a.buy_back
+    if bb is not None and bb.ineligible_rate > 0.0:
+        out.append(phrase("a_buy_back", lang, rate=display(bb.ineligible_rate, "", kind="rate"), price=display(bb.price, "", kind="rate")))
+    elif bb is not None and bb.price != 1.0:
+        out.append(phrase("a_buy_back_price", lang, price=display(bb.price, "", kind="rate")))
+    if a.advancing:
+        out.append(phrase("a_advancing", lang))
+    if a.rounding == "cents":
+        out.append(phrase("a_cents", lang))
     return out
 
 
-_UNEARNED = frozenset({"unearned_waived", "unearned_charged", "unearned_rebated"})
+_UNEARNED = frozenset({"unearned_waived", "unearned_charged", "unearned_rebated", "unearned_one_period", "unearned_full"})
 _BUCKET_NAMES = tuple(f"M{i}" for i in range(8))
 
 
@@ -180,7 +203,8 @@ def assumptions_section(result: DealResult, lang: str) -> dict[str, Any]:
     a = result.assumptions
     conv = str(a.convention)
     files = input_files(result)
-    if result.deal.assumptions is not None and a == result.deal.assumptions and files:
+    own = result.deal.assumptions  # identity, not ==: Assumptions hold numpy arrays
+    if own is not None and a.roll_rates is not None and a.roll_rates is own.roll_rates and files:
         source = phrase("source_deal_file", lang, file=files[0][0])
     else:
         source = phrase("source_python", lang)

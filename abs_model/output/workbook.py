@@ -39,7 +39,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from abs_model.output.atomic import atomic_write
-from abs_model.output.labels import EXCEL_FORMATS, label
+from abs_model.output.labels import EXCEL_FORMATS, label, trigger_format
 from abs_model.output.safe_text import printable
 from abs_model.output.workbook_book import (
     _INPUT_BORDER,
@@ -111,9 +111,9 @@ def _pool_cf(book: _Book, result: Any) -> None:
     checks: list[_Check] = []
     if len(parts) == 5:
         pos = {k: get_column_letter(1 + i) for i, k in enumerate(df.columns)}
-        # closing = opening − scheduled − prepayment − defaults + purchases − clean-up sale
+        # closing = opening − scheduled − prepayment − defaults − bought back + purchases − clean-up sale
         terms = [("+", "opening_balance"), ("-", "scheduled_principal"), ("-", "prepayment"), ("-", "defaults")]
-        terms += [(sg, k) for sg, k in (("+", "purchases"), ("-", "cleanup_sale")) if k in have]
+        terms += [(sg, k) for sg, k in (("-", "repurchases"), ("+", "purchases"), ("-", "cleanup_sale")) if k in have]
         terms.append(("-", "closing_balance"))
         period = df["period"].to_numpy()
 
@@ -339,9 +339,15 @@ def _triggers(book: _Book, result: Any) -> None:
     row = 2
     anchor = get_column_letter(max(cols.values()) + 2)
     k = 0
+    metrics = {str(t.name): str(t.metric) for t in result.deal.structure.triggers}
     for name, f in result.triggers.items():
         n = len(f)
-        if n and any(w in str(name).lower() for w in _LOSS_WORDS) and "value" in cols and "threshold" in cols:
+        kind = trigger_format(metrics.get(str(name), ""))
+        if kind != "rate":  # money or a count/flag, not a % (the column's default format)
+            for c in ("value", "threshold"):
+                for r in range(row, row + n) if c in cols else ():
+                    ws.cell(row=r, column=cols[c]).number_format = EXCEL_FORMATS[kind]
+        if n and kind == "rate" and any(w in str(name).lower() for w in _LOSS_WORDS) and "value" in cols and "threshold" in cols:
             ch = _line_chart(
                 f"{name}: {label('value', book.lang)} / {label('threshold', book.lang)}",
                 "%",

@@ -382,9 +382,11 @@ def _book_ineligible(tot: dict[str, np.ndarray], t: int, step: PeriodStep, prepa
     """Split the share that left the performing balance (prepayment and ineligible buy-back,
     :mod:`abs_model.assumptions.buyback`) into its two parts: ``prepaid`` of it is prepayment (the
     step keeps it, with its unearned fees), the rest is bought back at its balance after the
-    instalment, ``S(k_0)``. Returns the step with the prepayment part only."""
+    instalment, ``S(k_0)`` (before it, ``S(k_0 − 1)``, where the convention prepays there:
+    ``step.prepay_at``, absbox). Returns the step with the prepayment part only."""
     bought = step.prepay_frac * (1.0 - prepaid)
-    amount = (bought * wa.S[0]).sum(-1)
+    at = wa if step.prepay_at is None else step.prepay_at
+    amount = (bought * at.S[0]).sum(-1)
     tot["repurchases"][:, t] += amount
     tot["repurchases_ineligible"][:, t] = amount
     return dataclasses.replace(step, prepay_frac=step.prepay_frac * prepaid)

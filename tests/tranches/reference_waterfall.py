@@ -214,7 +214,10 @@ class Reference:
         for g in st.triggers:  # a servicer event: part of the period's collections lost with the servicer
             if g.metric == "servicer_event" and g.event_period == t and g.commingling_loss > 0.0:
                 for p, inflow in ((INT, income), (PRIN, pc + rec)):
-                    self.cash[p] -= min(g.commingling_loss * inflow, self.cash[p])
+                    lost = min(g.commingling_loss * inflow, self.cash[p])
+                    self.cash[p] -= lost
+                    if p == PRIN:  # lost principal is a principal loss: the PDL is debited by it
+                        self.pdl += lost
         # 2. accruals
         start, end = self.dates[t - 1], self.dates[t]
         notes_begin = sum(self.bal.values())

@@ -227,7 +227,8 @@ def test_chinese_report_has_no_english(base: am.DealResult) -> None:
     html = render_report(base, lang="zh", sweep=small_sweep())
     text = visible_text(html)
     own = [str(base.deal.name), *(f.name for f in base.deal.structure.fees), "deal.yaml", am.__version__,
-           *base.deal.disclosure.parties.values(), *base.deal.disclosure.ratings.values()]
+           *base.deal.disclosure.parties.values(), *base.deal.disclosure.ratings.values(),
+           *([base.assumptions.collections.name] if base.assumptions.collections else [])]  # the strategy's own name
     for s in sorted(own, key=len, reverse=True):  # longest first: a fee named 'Rating' inside 'Demo Ratings'
         text = text.replace(s, " ")
     text = re.sub(r"\b[0-9a-f]{64}\b", " ", text)  # SHA-256 digests
