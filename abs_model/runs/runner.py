@@ -345,7 +345,7 @@ class _ProfileCache:
 
     def put(self, key: bytes, value: dict[str, np.ndarray]) -> None:
         size = sum(v.nbytes for v in value.values())
-        if size > self.max_bytes // 4:
+        if size > self.max_bytes // 16:
             return
         with self._lock:
             if key in self._items:
@@ -365,8 +365,9 @@ class _ProfileCache:
         return len(self._items)
 
 
-_PROFILES = _ProfileCache(64 * 2**20)
-"""Unit profiles of replenishment lines already projected in this process (64 MiB at most)."""
+_PROFILES = _ProfileCache(32 * 2**20)
+"""Unit profiles of replenishment lines already projected in this process (32 MiB at most, 2 MiB
+an entry: about 100 scenarios over 40 periods; a sweep's chunks of 1,000 are not kept)."""
 
 
 def _fit(a: np.ndarray, T: int, *, stock: bool) -> np.ndarray:

@@ -110,9 +110,9 @@ def test_a_changed_input_never_gets_a_stale_profile(deal: am.Deal) -> None:
 
 
 def test_the_cache_is_bounded_in_bytes() -> None:
-    cache = runner._ProfileCache(4_000)
-    for i in range(10):
-        cache.put(bytes([i]), {"x": np.zeros(100)})  # 800 bytes each: 5 fit
-    assert len(cache) == 5 and cache.get(bytes([0])) is None and cache.get(bytes([9])) is not None
-    cache.put(b"big", {"x": np.zeros(1_000)})  # over a quarter of the budget: not kept
+    cache = runner._ProfileCache(16_000)
+    for i in range(30):
+        cache.put(bytes([i]), {"x": np.zeros(100)})  # 800 bytes each: 20 fit
+    assert len(cache) == 20 and cache.get(bytes([9])) is None and cache.get(bytes([10])) is not None
+    cache.put(b"big", {"x": np.zeros(126)})  # over a sixteenth of the budget (1,000 bytes): not kept
     assert cache.get(b"big") is None

@@ -1,0 +1,77 @@
+"""The replenishment lines' unit profiles (eligibility purchase plan): the cached runner against
+the plain per-line projection it replaced, alternating in one process (issue 16, third round).
+
+Run: .venv/bin/python benchmarks/bench_profiles.py [--runs 3] [--pool 1000000]
+
+Two workloads on the Baitiao revolving example: (1) breakeven of every class × the 6 stresses
+(every run_arrays call has new scenario multiples, so the cache only adds its key cost); (2) what
+the demo does with one result: ``run`` and then the workbook's pool basis, which re-plans the
+purchases of the same run (served from the cache). Each timed round starts with an empty cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import abs_model as am
+import abs_model.runs.runner as runner
+from abs_model.deal.model import replenishment_pool
+from abs_model.output.workbook_pool import pool_basis
+from abs_model.projection.cashflows import STOCK_FIELDS
+from abs_model.projection.engine import horizon_for, project_lines
+from abs_model.projection.replines import profile_lines
+
+DEAL = Path(__file__).resolve().parents[1] / "examples" / "baitiao_revolving.yaml"
+CACHED = runner._line_profile
+
+
+def per_line(line: Any, deal: Any, a: Any, T: int, mults: dict[str, Any], arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The runner's profile before the cache: one line projected on its own, every call."""
+    one = dataclasses.replace(deal.revolving, replenishment=(dataclasses.replace(line, share=1.0),))
+    lines = dataclasses.replace(profile_lines(replenishment_pool(one), a), count=np.array([1.0 / line.average_balance]))
+    unit = project_lines(lines, a, horizon=max(T, horizon_for(lines, a)), **mults)
+    return {f: runner._fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
+
+
+def timed(fn: Callable[[], Any], *, cached: bool) -> float:
+    runner._line_profile = CACHED if cached else per_line  # type: ignore[assignment]
+    runner._PROFILES.clear()
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--pool", type=int, default=1_000_000)
+    args = ap.parse_args()
+    deal = am.load_deal(DEAL, pool=am.synthetic_pool(args.pool, seed=1))
+    print(f"deal: {deal.name}, {deal.pool.n:,} receivables; load average {os.getloadavg()[0]:.2f}; median of {args.runs}, alternating")
+    work: dict[str, Callable[[], Any]] = {
+        "breakeven (3 classes x 6 stresses x 2)": lambda: am.breakeven(deal),
+        "run + workbook pool basis (demo)": lambda: pool_basis(am.run(deal)),
+    }
+    for name, fn in work.items():
+        timed(fn, cached=True)  # warm both paths
+        times: dict[bool, list[float]] = {False: [], True: []}
+        for _ in range(args.runs):
+            for cached in (False, True):
+                times[cached].append(timed(fn, cached=cached))
+        old, new = statistics.median(times[False]), statistics.median(times[True])
+        print(f"  {name:42s} per-line {old:7.3f} s   cached {new:7.3f} s   ratio {new / old:.2f}")
+    runner._line_profile = CACHED  # type: ignore[assignment]
+    print(f"load average {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
