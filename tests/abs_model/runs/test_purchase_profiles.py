@@ -15,6 +15,7 @@ import pytest
 
 import abs_model as am
 import abs_model.runs.runner as runner
+from abs_model.deal.eligibility import purchase_plan
 from abs_model.deal.model import replenishment_pool
 from abs_model.projection.cashflows import STOCK_FIELDS
 from abs_model.projection.engine import horizon_for, project_lines
@@ -116,3 +117,20 @@ def test_the_cache_is_bounded_in_bytes() -> None:
     assert len(cache) == 20 and cache.get(bytes([9])) is None and cache.get(bytes([10])) is not None
     cache.put(b"big", {"x": np.zeros(126)})  # over a sixteenth of the budget (1,000 bytes): not kept
     assert cache.get(b"big") is None
+
+
+def test_the_plan_profile_of_a_period_is_its_weighted_sum_of_line_profiles(deal: am.Deal) -> None:
+    """``PurchasePlan.profile(t)`` = Σ_l weights[t, l] · profile_l, every period, also when
+    periods with equal weights share one computed profile."""
+    a = deal.assumptions
+    assert a is not None
+    T = 40
+    fields = {"closing_balance": np.zeros(1), "recoveries": np.zeros(1)}
+    plan = purchase_plan(deal, lambda ln: reference_line_profile(ln, deal, a, T, {}, fields), periods=T)
+    rows = {plan.weights[t].tobytes() for t in range(1, T + 1)}
+    assert 1 < len(rows) < T  # some periods share weights, and the mix changes (lines drop out)
+    for t in range(1, T + 1):
+        got = plan.profile(t)
+        for f, p in plan.profiles.items():
+            want = sum(plan.weights[t, i] * p[i] for i in range(p.shape[0]))
+            np.testing.assert_allclose(got[f], want, rtol=RTOL, atol=0.0, err_msg=f"period {t}: {f}")
