@@ -40,7 +40,7 @@ from abs_model.deal.model import Deal, ReplenishmentLine, replenishment_pool
 from abs_model.errors import AssumptionError, DealError
 from abs_model.projection.cashflows import ADVANCING_FIELDS, FIELDS, STOCK_FIELDS, PoolCashflows
 from abs_model.projection.context import scenario_multiples
-from abs_model.projection.engine import horizon_for, project_lines, trust_late_fees
+from abs_model.projection.engine import LineProjection, horizon_for, project_lines, trust_late_fees
 from abs_model.projection.replines import Lines, profile_lines, rep_lines
 from abs_model.runs.dates import accrual_dates, month_ends
 from abs_model.runs.result import DealResult
@@ -157,16 +157,13 @@ def run_arrays(
     unit = None
     collateral = base.totals["closing_balance"].shape[1] - 1
     if deal.revolving.active:
-        # one line per replenishment entry; its count is receivables per unit bought
-        # (share / average balance), so counts and per-account costs scale with purchases
-        unit_lines = profile_lines(replenishment_pool(deal.revolving), a)
-        per_unit = np.array([ln.share / ln.average_balance for ln in deal.revolving.replenishment])
-        unit_lines = dataclasses.replace(unit_lines, count=per_unit)
-        unit = project_lines(unit_lines, a, horizon=None, **mults)  # type: ignore[arg-type]
-        collateral = max(collateral, deal.revolving.periods + unit.totals["closing_balance"].shape[1] - 1)
+        unit, unit_periods = _purchase_unit(deal, a, mults)
+        collateral = max(collateral, deal.revolving.periods + unit_periods)
     T = horizon(deal, collateral_periods=collateral)
     arrays = {f: _fit(base.totals[f], T, stock=f in STOCK_FIELDS) for f in (*FIELDS, *ADVANCING_FIELDS) if f in base.totals}
     profile = None if unit is None else {f: _fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
+    if profile is None and deal.revolving.active:
+        profile = {}  # with eligibility: the purchase plan's per-line profiles serve every period
     dates = month_ends(deal.cutoff_date, T)
     plan = (
         purchase_plan(deal, lambda ln: _line_profile(ln, deal, a, T, mults, arrays), periods=T)
@@ -282,6 +279,36 @@ def _period_inputs(
         purchase_capacity=capacity,
         delinquent_by_bucket=np.stack([arrays[f"balance_m{j}"][:, t] for j in range(7)]),
     )
+
+
+def _purchase_unit(deal: Deal, a: Assumptions, mults: dict[str, Any]) -> tuple[LineProjection | None, int]:
+    """One unit of the replenishment mix, projected, and its periods (columns − 1). One line per
+    replenishment entry; its count is receivables per unit bought (share / average balance), so
+    counts and per-account costs scale with purchases.
+
+    With eligibility the purchase plan projects each line (:func:`_line_profile`) and the mix
+    only sets the run's horizon: its periods depend on the lines and the assumptions (the
+    longest schedule, the delinquency pipeline, the plans, the recovery tail), never on the
+    scenario multiples, so they are taken from :data:`_MIX_PERIODS` (keyed by content) or from a
+    projection without multiples, and no projection is returned."""
+    unit_lines = profile_lines(replenishment_pool(deal.revolving), a)
+    per_unit = np.array([ln.share / ln.average_balance for ln in deal.revolving.replenishment])
+    unit_lines = dataclasses.replace(unit_lines, count=per_unit)
+    if deal.eligibility is None:
+        unit = project_lines(unit_lines, a, horizon=None, **mults)
+        return unit, unit.totals["closing_balance"].shape[1] - 1
+    key = hashlib.blake2b(pickle.dumps((deal.revolving, a), protocol=pickle.HIGHEST_PROTOCOL), digest_size=32).digest()
+    n = _MIX_PERIODS.get(key)
+    if n is None:
+        n = project_lines(unit_lines, a, horizon=None).totals["closing_balance"].shape[1] - 1
+        if len(_MIX_PERIODS) >= 1_024:
+            _MIX_PERIODS.clear()
+        _MIX_PERIODS[key] = n
+    return None, n
+
+
+_MIX_PERIODS: dict[bytes, int] = {}
+"""Periods of the replenishment mix's projection by content of (revolving terms, assumptions)."""
 
 
 def _line_profile(

@@ -35,6 +35,19 @@ def reference_line_profile(line: Any, deal: Any, a: Any, T: int, mults: dict[str
     return {f: runner._fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
 
 
+def reference_purchase_unit(deal: Any, a: Any, mults: dict[str, Any]) -> tuple[Any, int]:
+    """The mix of one unit, projected under the run's multiples every call (as before)."""
+    unit_lines = profile_lines(replenishment_pool(deal.revolving), a)
+    per_unit = np.array([ln.share / ln.average_balance for ln in deal.revolving.replenishment])
+    unit = project_lines(dataclasses.replace(unit_lines, count=per_unit), a, horizon=None, **mults)
+    return unit, unit.totals["closing_balance"].shape[1] - 1
+
+
+def _as_before(m: pytest.MonkeyPatch) -> None:
+    m.setattr(runner, "_line_profile", reference_line_profile)
+    m.setattr(runner, "_purchase_unit", reference_purchase_unit)
+
+
 @pytest.fixture(scope="module")
 def deal() -> am.Deal:
     d = am.load_deal(BAITIAO, pool=am.synthetic_pool(2_000, seed=5), scale_pool=True)
@@ -50,11 +63,12 @@ def _frames(r: Any) -> dict[str, pd.DataFrame]:
 
 def test_cached_run_frames_equal_the_per_line_reference(deal: am.Deal, monkeypatch: pytest.MonkeyPatch) -> None:
     runner._PROFILES.clear()
+    runner._MIX_PERIODS.clear()
     first = runner.run(deal)
     cached = runner.run(deal)  # every profile from the cache now
     assert len(runner._PROFILES) == 4
     with monkeypatch.context() as m:
-        m.setattr(runner, "_line_profile", reference_line_profile)
+        _as_before(m)
         ref = runner.run(deal)
     for name, frame in _frames(ref).items():
         for got in (first, cached):
@@ -68,7 +82,7 @@ def test_cached_stressed_batch_equals_the_per_line_reference(deal: am.Deal, monk
     runner._PROFILES.clear()
     got = [runner.run_arrays(deal, a, **mults) for _ in range(2)]  # the second from the cache
     with monkeypatch.context() as m:
-        m.setattr(runner, "_line_profile", reference_line_profile)
+        _as_before(m)
         ref = runner.run_arrays(deal, a, **mults)
     for g in got:
         for f, v in ref.pool.items():
@@ -134,3 +148,19 @@ def test_the_plan_profile_of_a_period_is_its_weighted_sum_of_line_profiles(deal:
         for f, p in plan.profiles.items():
             want = sum(plan.weights[t, i] * p[i] for i in range(p.shape[0]))
             np.testing.assert_allclose(got[f], want, rtol=RTOL, atol=0.0, err_msg=f"period {t}: {f}")
+
+
+def test_the_mix_periods_do_not_depend_on_the_multiples_and_follow_the_assumptions(deal: am.Deal) -> None:
+    """The run's horizon takes the mix's periods without projecting it under the multiples: they
+    equal the projection's under every stress, and a change to the assumptions is seen."""
+    a = deal.assumptions
+    assert a is not None
+    runner._MIX_PERIODS.clear()
+    stresses = [{}, {"prepay_mult": np.array([0.0, 3.0]), "default_mult": np.array([0.0, 8.0]), "recovery_mult": np.array([0.0, 1.5])}]
+    longer = dataclasses.replace(a, horizon=77)
+    for aa in (a, longer):
+        for mults in stresses:
+            got = runner._purchase_unit(deal, aa, mults)
+            assert got[0] is None
+            assert got[1] == reference_purchase_unit(deal, aa, mults)[1]
+    assert runner._purchase_unit(deal, longer, {})[1] != runner._purchase_unit(deal, a, {})[1]
