@@ -5,11 +5,12 @@ projections it replaced, alternating in one process. The plan's shared profiles 
 
 Run: .venv/bin/python benchmarks/bench_profiles.py [--runs 3] [--pool 1000000]
 
-Three workloads on the Baitiao revolving example: (1) breakeven of every class × the 6 stresses
+Four workloads on the Baitiao revolving example: (1) breakeven of every class × the 6 stresses
 (every run_arrays call has new scenario multiples, so the cache only adds its key cost); (2) what
 the demo does with one result: ``run`` and then the workbook's pool basis, which re-plans the
 purchases of the same run (served from the cache); (3) a sweep of 1,000 scenarios (one chunk of
-benchmarks/bench_scale.py's 10,000: its profiles are too large to keep). Each timed round starts with an empty cache.
+benchmarks/bench_scale.py's 10,000: its profiles are too large to keep); (4) the demo's
+collection strategies (six runs under different assumptions). Each timed round starts with an empty cache.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np
 
 import abs_model as am
 import abs_model.runs.runner as runner
+from abs_model.analytics.strategies import compare_strategies
 from abs_model.deal.model import replenishment_pool
 from abs_model.output.workbook_pool import pool_basis
 from abs_model.projection.cashflows import STOCK_FIELDS
@@ -80,6 +82,7 @@ def main() -> None:
         "breakeven (3 classes x 6 stresses x 2)": lambda: am.breakeven(deal),
         "run + workbook pool basis (demo)": lambda: pool_basis(am.run(deal)),
         "sweep 1,000 scenarios (one chunk)": lambda: am.sweep(deal, GRID, progress=False),
+        "compare_strategies (demo)": lambda: compare_strategies(deal),
     }
     for name, fn in work.items():
         timed(fn, cached=True)  # warm both paths
