@@ -45,7 +45,10 @@ def stages(runs: int) -> dict[str, list[float]]:
         out.setdefault(name, []).append(dt)
         return v
 
+    from abs_model.runs.runner import _PROFILES
+
     for _ in range(runs):
+        _PROFILES.clear()  # a fresh command has no unit profiles yet (within a round they are reused, as in the demo)
         deal = rec("load_deal (500k synthetic pool)", am.load_deal, _demo_deal_path())
         result = rec("run", am.run, deal)
         sweep = rec("stress sweep (12 scenarios)", stress_sweep, deal)

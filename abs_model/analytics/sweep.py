@@ -56,6 +56,7 @@ import pandas as pd
 from abs_model.analytics.executors import ChunkRun, map_chunks
 from abs_model.analytics.scenarios import EVENT_COLUMNS, TIMINGS, scenario_set, variant_of
 from abs_model.assumptions.assumptions import Assumptions
+from abs_model.core.metrics import principal_windows, wal_years
 from abs_model.core.solve import root_rows
 from abs_model.core.yields import YIELD_HIGH, YIELD_LOW
 from abs_model.deal.model import Deal
@@ -247,13 +248,9 @@ def tranche_metrics(liab: Any, name: str, *, yields: bool = True) -> dict[str, n
     tol = PAID_RTOL * max(orig, 1.0)
     loss = W.sum(axis=1)
     prin = P.sum(axis=1)
-    k = np.arange(1, T + 1, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        wal = np.where(prin > 0, (P * k).sum(axis=1) / np.where(prin > 0, prin, 1.0) / 12.0, np.nan)
-    paid = P > PRINCIPAL_EPS
-    anyp = paid.any(axis=1)
-    first = np.where(anyp, paid.argmax(axis=1) + 1, 0)
-    last = np.where(anyp, T - paid[:, ::-1].argmax(axis=1), 0)
+    wal = wal_years(P)  # NaN where no principal is paid
+    first, last = principal_windows(P, eps=PRINCIPAL_EPS)  # (0, 0) where none is paid
+    anyp = first > 0
     short_end = SF[:, -1] if T else np.zeros(S)
     end = B[:, -1] if T else np.full(S, orig)
     complete = end <= tol

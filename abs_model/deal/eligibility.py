@@ -172,11 +172,20 @@ class PurchasePlan:
     weights: np.ndarray
     profiles: dict[str, np.ndarray]  # field -> (L, S, T + 1)
     supply: tuple[float, ...] | None = None
+    _by_weights: dict[bytes, dict[str, np.ndarray]] = field(default_factory=dict, compare=False, repr=False)
 
     def profile(self, t: int) -> dict[str, np.ndarray]:
-        """Field → (S, T + 1) profile of one unit bought at the end of period t."""
+        """Field → (S, T + 1) profile of one unit bought at the end of period t (read-only; the
+        periods whose weights are equal share one, computed once)."""
         w = self.weights[t]
-        return {f: np.tensordot(w, p, axes=1) for f, p in self.profiles.items()}
+        key = np.ascontiguousarray(w, dtype=np.float64).tobytes()
+        out = self._by_weights.get(key)
+        if out is None:
+            out = {f: np.tensordot(w, p, axes=1) for f, p in self.profiles.items()}
+            for v in out.values():
+                v.setflags(write=False)
+            self._by_weights[key] = out
+        return out
 
     def capacity(self, t: int, base: float) -> float:
         """Par amount that can be bought in period t: ``min(base, supply_t)`` when something is

@@ -23,6 +23,10 @@ Pool-side roll-forward with purchases and the call:
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import pickle
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +39,8 @@ from abs_model.deal.eligibility import PurchasePlan, purchase_plan
 from abs_model.deal.model import Deal, ReplenishmentLine, replenishment_pool
 from abs_model.errors import AssumptionError, DealError
 from abs_model.projection.cashflows import ADVANCING_FIELDS, FIELDS, STOCK_FIELDS, PoolCashflows
-from abs_model.projection.engine import horizon_for, project_lines, trust_late_fees
+from abs_model.projection.context import scenario_multiples
+from abs_model.projection.engine import LineProjection, horizon_for, project_lines, trust_late_fees
 from abs_model.projection.replines import Lines, profile_lines, rep_lines
 from abs_model.runs.dates import accrual_dates, month_ends
 from abs_model.runs.result import DealResult
@@ -152,16 +157,13 @@ def run_arrays(
     unit = None
     collateral = base.totals["closing_balance"].shape[1] - 1
     if deal.revolving.active:
-        # one line per replenishment entry; its count is receivables per unit bought
-        # (share / average balance), so counts and per-account costs scale with purchases
-        unit_lines = profile_lines(replenishment_pool(deal.revolving), a)
-        per_unit = np.array([ln.share / ln.average_balance for ln in deal.revolving.replenishment])
-        unit_lines = dataclasses.replace(unit_lines, count=per_unit)
-        unit = project_lines(unit_lines, a, horizon=None, **mults)  # type: ignore[arg-type]
-        collateral = max(collateral, deal.revolving.periods + unit.totals["closing_balance"].shape[1] - 1)
+        unit, unit_periods = _purchase_unit(deal, a, mults)
+        collateral = max(collateral, deal.revolving.periods + unit_periods)
     T = horizon(deal, collateral_periods=collateral)
     arrays = {f: _fit(base.totals[f], T, stock=f in STOCK_FIELDS) for f in (*FIELDS, *ADVANCING_FIELDS) if f in base.totals}
     profile = None if unit is None else {f: _fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
+    if profile is None and deal.revolving.active:
+        profile = {}  # with eligibility: the purchase plan's per-line profiles serve every period
     dates = month_ends(deal.cutoff_date, T)
     plan = (
         purchase_plan(deal, lambda ln: _line_profile(ln, deal, a, T, mults, arrays), periods=T)
@@ -279,15 +281,120 @@ def _period_inputs(
     )
 
 
+def _purchase_unit(deal: Deal, a: Assumptions, mults: dict[str, Any]) -> tuple[LineProjection | None, int]:
+    """One unit of the replenishment mix, projected, and its periods (columns − 1). One line per
+    replenishment entry; its count is receivables per unit bought (share / average balance), so
+    counts and per-account costs scale with purchases.
+
+    With eligibility the purchase plan projects each line (:func:`_line_profile`) and the mix
+    only sets the run's horizon: its periods depend on the lines and the assumptions (the
+    longest schedule, the delinquency pipeline, the plans, the recovery tail), never on the
+    scenario multiples, so they are taken from :data:`_MIX_PERIODS` (keyed by content) or from a
+    projection without multiples, and no projection is returned."""
+    unit_lines = profile_lines(replenishment_pool(deal.revolving), a)
+    per_unit = np.array([ln.share / ln.average_balance for ln in deal.revolving.replenishment])
+    unit_lines = dataclasses.replace(unit_lines, count=per_unit)
+    if deal.eligibility is None:
+        unit = project_lines(unit_lines, a, horizon=None, **mults)
+        return unit, unit.totals["closing_balance"].shape[1] - 1
+    key = hashlib.blake2b(pickle.dumps((deal.revolving, a), protocol=pickle.HIGHEST_PROTOCOL), digest_size=32).digest()
+    n = _MIX_PERIODS.get(key)
+    if n is None:
+        n = project_lines(unit_lines, a, horizon=None).totals["closing_balance"].shape[1] - 1
+        if len(_MIX_PERIODS) >= 1_024:
+            _MIX_PERIODS.clear()
+        _MIX_PERIODS[key] = n
+    return None, n
+
+
+_MIX_PERIODS: dict[bytes, int] = {}
+"""Periods of the replenishment mix's projection by content of (revolving terms, assumptions)."""
+
+
 def _line_profile(
     line: ReplenishmentLine, deal: Deal, a: Assumptions, T: int, mults: dict[str, Any], arrays: dict[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
-    """Pool columns of one unit of one replenishment line (as the mix's profile, for one line)."""
+    """Pool columns of one unit of one replenishment line (as the mix's profile, for one line),
+    for the fields of ``arrays``; served from :data:`_PROFILES` when exactly this projection was
+    made before (see :func:`_profile_key`). The arrays returned are read-only."""
+    pm, dm, rm = scenario_multiples(mults.get("prepay_mult"), mults.get("default_mult"), mults.get("recovery_mult"))
+    fields = tuple(arrays)
+    key = _profile_key(line, deal.revolving, a, T, (pm, dm, rm), fields)
+    hit = _PROFILES.get(key)
+    if hit is not None:
+        return dict(hit)
     one = dataclasses.replace(deal.revolving, replenishment=(dataclasses.replace(line, share=1.0),))
     lines = dataclasses.replace(profile_lines(replenishment_pool(one), a), count=np.array([1.0 / line.average_balance]))
     # over the deal's whole life: one short line's own horizon would cut off restructured plans
-    unit = project_lines(lines, a, horizon=max(T, horizon_for(lines, a)), **mults)
-    return {f: _fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
+    unit = project_lines(lines, a, horizon=max(T, horizon_for(lines, a)), prepay_mult=pm, default_mult=dm, recovery_mult=rm)
+    out = {f: _fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in fields}
+    for v in out.values():
+        v.setflags(write=False)
+    _PROFILES.put(key, out)
+    return dict(out)
+
+
+def _profile_key(
+    line: ReplenishmentLine, revolving: Any, a: Assumptions, T: int, mults: tuple[np.ndarray, ...], fields: tuple[str, ...]
+) -> bytes:
+    """Digest of everything :func:`_line_profile` depends on, by content (never by identity): the
+    line, the rest of the revolving terms it is projected under (a pickled copy with this line
+    alone, share 1), the assumptions, T, the scenario multiples (values and shape) and the
+    fields. Equal content gives equal keys; a changed value anywhere gives another key."""
+    one = dataclasses.replace(revolving, replenishment=(dataclasses.replace(line, share=1.0),))
+    h = hashlib.blake2b(digest_size=32)
+    h.update(pickle.dumps((one, a, int(T), fields), protocol=pickle.HIGHEST_PROTOCOL))
+    for m in mults:
+        arr = np.ascontiguousarray(m, dtype=np.float64)
+        h.update(repr(arr.shape).encode())
+        h.update(arr.tobytes())
+    return h.digest()
+
+
+class _ProfileCache:
+    """A small least-recently-used store of unit profiles, bounded in bytes (a profile over many
+    scenarios is not kept: its arrays would crowd out the rest, and batches of many scenarios
+    rarely repeat). Thread-safe; :meth:`clear` empties it."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[bytes, tuple[dict[str, np.ndarray], int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> dict[str, np.ndarray] | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
+
+    def put(self, key: bytes, value: dict[str, np.ndarray]) -> None:
+        size = sum(v.nbytes for v in value.values())
+        if size > self.max_bytes // 16:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = (value, size)
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, (_, n) = self._items.popitem(last=False)
+                self._bytes -= n
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+_PROFILES = _ProfileCache(32 * 2**20)
+"""Unit profiles of replenishment lines already projected in this process (32 MiB at most, 2 MiB
+an entry: about 100 scenarios over 40 periods; a sweep's chunks of 1,000 are not kept)."""
 
 
 def _fit(a: np.ndarray, T: int, *, stock: bool) -> np.ndarray:
