@@ -284,6 +284,7 @@ _REGISTRY: dict[str, Label] = {
     "model:carried + collected + recoveries + call proceeds": _l('carried + collected + recoveries + call proceeds', '结转 + 本期回收 + 违约回收 + 清仓回购价款', "text"),
     "model:PDL": _l('PDL', '本金亏损账', "text"),
     "model:carried + new defaults": _l('carried + new defaults', '结转 + 新增违约', "text"),
+    "model:carried + new defaults + commingled principal": _l('carried + new defaults + commingled principal', '结转 + 新增违约 + 混同损失的本金', "text"),
     "model:Reserve": _l('Reserve', '储备账户', "text"),
     "model:Reserve at the start": _l('Reserve at the start', '期初储备账户余额', "text"),
     "model:Waterfall (active in its phase)": _l('Waterfall (active in its phase)', '分配顺序（仅在该阶段生效）', "text"),

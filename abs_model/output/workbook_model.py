@@ -276,7 +276,9 @@ class _Builder(StepRows, SupportRows, PoolRows):
         self.pot[POT_I] = self.row("pot_I0", "Interest pot: carried + collected", "{pot_I_end@p}+{interest_collected}", init=0.0)
         self.pot[POT_P] = self.row("pot_P0", "Principal pot: carried + collected + recoveries + call proceeds", f"{{pot_P_end@p}}+{{principal_collected}}+{{recoveries}}{proceeds}", init=0.0)
         self.commingling()
-        self.cur["pdl"] = self.row("pdl0", "PDL: carried + new defaults", "{pdl_end@p}+{new_defaults}", init=0.0)
+        lost = "".join(f"+{{{k}}}" for k in self.commingled_principal)  # commingled principal, a principal loss
+        text = "PDL: carried + new defaults" + (" + commingled principal" if lost else "")
+        self.cur["pdl"] = self.row("pdl0", text, "{pdl_end@p}+{new_defaults}" + lost, init=0.0)
         if rs is not None:
             self.cur["res"] = self.row("res0", "Reserve at the start", "{res_end@p}")
             when = "{pay}"

@@ -34,7 +34,7 @@ class PoolRows(ModelBase):
         self.section("Model", "One unit purchased: profile by age, reversed (age T first)")
         for lane, u in enumerate(b.units):
             for f in b.base:
-                self.vals(f"unit.{lane}.{f}", f"Unit profile reversed: {f}: {lane + 1}", np.r_[np.nan, u[f][T:0:-1]], "0.000000")
+                self.vals(f"unit.{lane}.{f}", f"Unit profile reversed: {f}: {lane + 1}", np.r_[np.nan, u[f][T:0:-1]], "0.0000%")  # per unit of balance bought, as a % of it
 
     def _column(self, f: str) -> Callable[[int], str]:
         """Period t of column f: ``(base + Σ_l SUMPRODUCT(bought_l[1..t−1], u_l reversed)) · live``."""
@@ -96,7 +96,9 @@ class PoolRows(ModelBase):
 
     def commingling(self) -> None:
         """A servicer event's commingling loss (权利完善事件): in the event period a share of that
-        period's collections is lost from each pot (:func:`tranches.support.on_collections`)."""
+        period's collections is lost from each pot (:func:`tranches.support.on_collections`);
+        the principal lost debits the PDL (``commingled_principal``, added to the PDL row)."""
+        self.commingled_principal: list[str] = []
         for j, g in enumerate(self.s.triggers):
             if g.metric != "servicer_event" or g.commingling_loss <= 0.0:
                 continue
@@ -104,6 +106,8 @@ class PoolRows(ModelBase):
             inflow = {POT_I: "{interest_collected}", POT_P: "({principal_collected}+{recoveries})"}
             for p, flow in inflow.items():
                 x = self.flow("commingling", self.row(f"comm_{j}.{p}", f"{g.name}: commingling loss", f"MIN({{$loss_{j}}}*{flow}*{{{hit}}},{{{self.pot[p]}}})"))
+                if p == POT_P:  # lost principal is a principal loss: it debits the PDL like a default
+                    self.commingled_principal.append(x)
                 self.pot[p] = self.row(f"comm_{j}.pot_{p}", f"{'Interest' if p == POT_I else 'Principal'} pot after", f"{{{self.pot[p]}}}-{{{x}}}")
 
     def serious_delinquency(self, j: int, lo: int, hi: int, n: int) -> str:

@@ -304,7 +304,9 @@ def test_books_balance_and_rates_are_realised(loans: list[dict], a: Assumptions)
     f = cf.frame
     # realised SMM equals the input wherever there was a balance to prepay
     mask = f["prepay_base"] > 1e-6
-    expected = 1 - (1 - min(1.0, float(a.cpr.values[0]) * a.prepay_multiplier)) ** (1 / 12)
+    # 1 − (1 − CPR)^(1/12), written as −expm1(log1p(−CPR)/12) so a tiny CPR keeps its digits
+    # (in plain floats 1 − (1 − 2.2e-16)^(1/12) is 0, not 1.85e-17)
+    expected = -np.expm1(np.log1p(-min(1.0, float(a.cpr.values[0]) * a.prepay_multiplier)) / 12)
     np.testing.assert_allclose(f.loc[mask, "smm"], expected, rtol=1e-9)
     # every unit of principal ends up collected, defaulted, bought back or still outstanding
     total = f["scheduled_principal"].sum() + f["prepayment"].sum() + f["defaults"].sum() + f["repurchases"].sum() + f["closing_balance"].iloc[-1]
