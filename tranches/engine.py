@@ -309,11 +309,11 @@ class Engine:
         if t != state.t + 1 or t > self.T:
             raise must("t", f"must be the next period {state.t + 1} (of {self.T})", t)
         k = t - 1
-        ic, pc, rec, nd, pb, pe, dq, cap, lf = self._inputs(inputs)
+        ic, pc, rec, nd, pb, pe, dq, cap, lf, pl = self._inputs(inputs)
         live = ~state.called
         livef = None if live.all() else live.astype(np.float64)
         if livef is not None:
-            ic, pc, rec, nd, pe, dq, lf = (x * livef for x in (ic, pc, rec, nd, pe, dq, lf))
+            ic, pc, rec, nd, pe, dq, lf, pl = (x * livef for x in (ic, pc, rec, nd, pe, dq, lf, pl))
         L = state.buf["ledger"][k]
         cash_begin = state.cash[0] + state.cash[1]
         res_begin = state.reserve.copy()
@@ -321,6 +321,9 @@ class Engine:
         if self.any_cap:
             state.fee_paid[...] = 0.0
         self._collect(state, k, L, ic, pc, rec, nd)
+        if pl.any():  # principal lost other than by default (buy-back discount): a PDL debit, not a default
+            state.pdl += pl
+            state.buf["pdl_debit"][k] += pl
         if lf.any():  # late fees: a line of available funds of their own, into the interest pot
             L[self.row_lf] = lf
             state.cash[INTEREST] += lf

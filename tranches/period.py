@@ -20,6 +20,7 @@ INPUT_NAMES = (
     "delinquent_balance",
     "purchase_capacity",
     "late_fees",
+    "principal_losses",
 )
 
 
@@ -31,7 +32,10 @@ class PeriodInputs:
     amount of eligible receivables available to buy this period (may be ``inf``). ``late_fees``:
     the late fees (违约金 / 罚息) the trust collects, a line of available funds of its own that
     joins the interest pot beside ``interest_collected`` (never inside it); like interest income
-    it is the base of taxes (VAT on 价外费用) and counts in excess spread.
+    it is the base of taxes (VAT on 价外费用) and counts in excess spread. ``principal_losses``:
+    pool principal lost other than by default (e.g. the discount when the originator buys
+    receivables back below par): it debits the PDL like a default, so excess interest covers it
+    before any residual, but it is not a default (cumulative-default triggers do not count it).
     """
 
     interest_collected: npt.ArrayLike
@@ -45,6 +49,7 @@ class PeriodInputs:
     delinquent_by_bucket: npt.ArrayLike | None = None
     """(B, N) or (B,) balances by delinquency bucket M0 … M(B−1), for bucket-window triggers."""
     late_fees: npt.ArrayLike = 0.0
+    principal_losses: npt.ArrayLike = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -285,6 +285,8 @@ _REGISTRY: dict[str, Label] = {
     "model:PDL": _l('PDL', '本金亏损账', "text"),
     "model:carried + new defaults": _l('carried + new defaults', '结转 + 新增违约', "text"),
     "model:carried + new defaults + commingled principal": _l('carried + new defaults + commingled principal', '结转 + 新增违约 + 混同损失的本金', "text"),
+    "model:carried + new defaults + buy-back discount": _l('carried + new defaults + buy-back discount', '结转 + 新增违约 + 赎回折价', "text"),
+    "model:carried + new defaults + commingled principal + buy-back discount": _l('carried + new defaults + commingled principal + buy-back discount', '结转 + 新增违约 + 混同损失的本金 + 赎回折价', "text"),
     "model:Reserve": _l('Reserve', '储备账户', "text"),
     "model:Reserve at the start": _l('Reserve at the start', '期初储备账户余额', "text"),
     "model:Waterfall (active in its phase)": _l('Waterfall (active in its phase)', '分配顺序（仅在该阶段生效）', "text"),

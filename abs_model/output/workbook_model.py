@@ -278,6 +278,9 @@ class _Builder(StepRows, SupportRows, PoolRows):
         self.commingling()
         lost = "".join(f"+{{{k}}}" for k in self.commingled_principal)  # commingled principal, a principal loss
         text = "PDL: carried + new defaults" + (" + commingled principal" if lost else "")
+        if "repurchase_loss" in self.basis.base:  # the buy-back discount, principal lost (not a default)
+            lost += "+{pool.repurchase_loss}"
+            text += " + buy-back discount"
         self.cur["pdl"] = self.row("pdl0", text, "{pdl_end@p}+{new_defaults}" + lost, init=0.0)
         if rs is not None:
             self.cur["res"] = self.row("res0", "Reserve at the start", "{res_end@p}")

@@ -61,6 +61,7 @@ OTHER_FIELDS: tuple[str, ...] = (
     "closing_balance",
     *(f"balance_m{j}" for j in range(1, 7)),
     "balance_restructured",
+    "repurchase_loss",  # the buy-back discount: principal lost, a PDL debit
 )
 #: Columns always written (even when zero): the engine's core inputs.
 CORE_FIELDS: tuple[str, ...] = ("fee_interest", "scheduled_principal", "prepayment", "recoveries", "defaults", "opening_balance", "closing_balance")

@@ -223,7 +223,8 @@ def _run_periods(
         )
         cap = capacity if plan is None or profile is None else plan.capacity(t, capacity)
         inputs = _period_inputs(arrays, t, a, interest=interest, principal=principal, recoveries=recoveries, capacity=cap)
-        inputs = dataclasses.replace(inputs, late_fees=late_fees)
+        # the buy-back discount ((1 − price) × balance bought back) is principal lost: a PDL debit
+        inputs = dataclasses.replace(inputs, late_fees=late_fees, principal_losses=arrays["repurchase_loss"][:, t])
         out = engine.step(state, t, inputs)
         bought = np.asarray(out.purchased, dtype=np.float64)
         if profile is not None and np.any(bought > 0):

@@ -190,15 +190,16 @@ class Reference:
     # ------------------------------------------------------------------ one period
     def period(
         self, t: int, *, ic: float, pc: float, rec: float, nd: float, pb: float, pe: float, dq: float, cap: float,
-        buckets: list[float] | None = None, lf: float = 0.0,
+        buckets: list[float] | None = None, lf: float = 0.0, pl: float = 0.0,
     ) -> None:
         """``buckets``: the pool's balances by delinquency bucket M0 … M6 at the period's end (needed
         by ``serious_delinquency`` triggers); ``lf``: late fees collected (income like interest:
-        taxed, in excess spread and the liquidity target's taxes; lost with interest on commingling)."""
+        taxed, in excess spread and the liquidity target's taxes; lost with interest on commingling);
+        ``pl``: principal lost other than by default (a buy-back discount): a PDL debit, not a default."""
         st = self.st
         live = not self.called
         if not live:
-            ic = pc = rec = nd = pe = dq = lf = 0.0
+            ic = pc = rec = nd = pe = dq = lf = pl = 0.0
         paid_i = dict.fromkeys(self.names, 0.0)
         paid_p = dict.fromkeys(self.names, 0.0)
         resid = dict.fromkeys(self.names, 0.0)
@@ -209,7 +210,7 @@ class Reference:
         self.cash[INT] += ic + lf
         self.cash[PRIN] += pc + rec
         income = ic + lf
-        self.pdl += nd
+        self.pdl += nd + pl
         self.cum_def += nd
         for g in st.triggers:  # a servicer event: part of the period's collections lost with the servicer
             if g.metric == "servicer_event" and g.event_period == t and g.commingling_loss > 0.0:

@@ -133,17 +133,19 @@ def paths(seed: int, n: int, T: int, pool0: float) -> dict[str, np.ndarray]:
     fees (their own line of available funds) in about half the months."""
     rng = np.random.default_rng(seed)
     bal = np.full(n, pool0)
-    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("ic", "pc", "rc", "nd", "pb", "pe", "dq", "cap", "lf")}
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("ic", "pc", "rc", "nd", "pb", "pe", "dq", "cap", "lf", "pl")}
     for _ in range(T):
         nd = bal * rng.uniform(0, 0.08, n)
         pc = (bal - nd) * rng.uniform(0, 0.35, n)
+        pl = np.where(rng.uniform(size=n) < 0.3, (bal - nd - pc) * rng.uniform(0, 0.01, n), 0.0)  # buy-back discount
+        cols["pl"].append(pl)
         cols["pb"].append(bal.copy())
         cols["ic"].append(bal * rng.uniform(0, 0.03, n))
         cols["lf"].append(np.where(rng.uniform(size=n) < 0.5, 0.0, bal * rng.uniform(0, 0.002, n)))  # 违约金, some months none
         cols["pc"].append(pc)
         cols["nd"].append(nd)
         cols["rc"].append(nd * rng.uniform(0, 0.3, n))
-        bal = bal - nd - pc
+        bal = bal - nd - pc - pl
         cols["pe"].append(bal.copy())
         cols["dq"].append(bal * rng.uniform(0, 0.15, n))
         cols["cap"].append(np.where(rng.uniform(size=n) < 0.3, np.inf, rng.uniform(0, pool0 * 0.2, n)))
@@ -169,6 +171,7 @@ def test_engine_equals_the_reference_loop(structure: Structure, seed: int, n: in
         delinquent_balance=c["dq"],
         purchase_capacity=c["cap"],
         late_fees=c["lf"],
+        principal_losses=c["pl"],
         ends_at_legal_final=final,
         start_date=np.datetime64("2025-11-30"),
     )
@@ -189,5 +192,6 @@ def test_engine_equals_the_reference_loop(structure: Structure, seed: int, n: in
                 dq=float(c["dq"][s, k]),
                 cap=float(c["cap"][s, k]),
                 lf=float(c["lf"][s, k]),
+                pl=float(c["pl"][s, k]),
             )
         compare(r, ref.out, s, tol=CENT)

@@ -70,9 +70,11 @@ def _changed(deal: am.Deal, edit: str) -> am.Deal:
     return _with_steps(deal, lambda st: dataclasses.replace(st, limit=SUPPORT_LIMIT) if isinstance(st, tr.steps.ShortfallSupport) else st)
 
 
-def _run(deal: am.Deal, mult: float = 1.0) -> am.DealResult:
+def _run(deal: am.Deal, mult: float = 1.0, *, buy_back: float | None = None) -> am.DealResult:
     a = deal.assumptions
     assert a is not None
+    if buy_back is not None:  # the originator buys 2 % a month back below par: the discount debits the PDL
+        a = dataclasses.replace(a, buy_back=am.BuyBack(ineligible_rate=0.02, price=buy_back))
     return am.run(deal, dataclasses.replace(a, default_multiplier=mult) if mult != 1.0 else a)
 
 
@@ -92,7 +94,15 @@ def _edit_book(path: Path, dest: Path, deal: am.Deal, edit: str) -> Path:
 
 
 #: case → (deal, default multiple)
-CASES = {"baitiao": ("baitiao", 1.0), "baitiao_stressed": ("baitiao", 4.0), "huabei": ("huabei", 1.0), "huabei_stressed": ("huabei", 4.0)}
+CASES = {
+    "baitiao": ("baitiao", 1.0),
+    "baitiao_stressed": ("baitiao", 4.0),
+    "huabei": ("huabei", 1.0),
+    "huabei_stressed": ("huabei", 4.0),
+    "huabei_buyback": ("huabei", 1.0),
+}
+#: case → buy-back price (of 2 % of the performing balance a month)
+BUY_BACK = {"huabei_buyback": 0.6}
 #: edited case → (base case, edit)
 EDITS = {
     "baitiao_coupon": ("baitiao", "coupon"),
@@ -110,7 +120,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def runs(folder: Path) -> dict[str, am.DealResult]:
-    out = {case: _run(_deal(name, folder), mult) for case, (name, mult) in CASES.items()}
+    out = {case: _run(_deal(name, folder), mult, buy_back=BUY_BACK.get(case)) for case, (name, mult) in CASES.items()}
     for case, (base, edit) in EDITS.items():
         name, mult = CASES[base]
         out[case] = _run(_changed(_deal(name, folder), edit), mult)
@@ -164,6 +174,8 @@ def test_libreoffice_recalculation_equals_engine(books: dict[str, Path], runs: d
     assert "accelerated" in set(runs["baitiao_stressed"].revolving["phase"]), "stress reaches the accelerated waterfall"
     assert "accelerated" in set(runs["baitiao_threshold"].revolving["phase"]), "the lower threshold ends revolving"
     assert runs["huabei_threshold"].triggers[runs["huabei"].deal.structure.triggers[_serious(runs["huabei"].deal)].name]["breached"].any()
+    bb = runs["huabei_buyback"]
+    assert bb.pool["repurchase_loss"].sum() > 0 and "pool.repurchase_loss" in keys(openpyxl.load_workbook(books["huabei_buyback"])["Model"])
     servicer = runs["baitiao_servicer"]
     assert servicer.ledger["step"].str.startswith("commingling_loss").any(), "the commingling loss is exercised"
     paid = servicer.ledger.loc[servicer.ledger["source"] == "originator", "amount"].sum()

@@ -3,7 +3,9 @@ purchases, waterfall), and the plain reference loop of :mod:`tests.tranches.refe
 fed with the collections the engine was handed (recorded, and checked against the result's pool
 frame: the pool's collections less the collection costs paid); every tranche, fee and account
 flow agrees to a cent in every period. Run under the base case and two stresses (slow
-prepayment; defaults × 4, which trips the acceleration trigger of the Baitiao deal)."""
+prepayment; defaults × 4, which trips the acceleration trigger of the Baitiao deal), and with
+the originator buying 2 % a month back at 60 % of par (the discount is principal lost: a PDL
+debit the reference books by hand)."""
 
 from __future__ import annotations
 
@@ -27,9 +29,9 @@ def deal(request: pytest.FixtureRequest) -> am.Deal:
     return am.load_deal(request.param)
 
 
-@pytest.mark.parametrize(("prepay", "default"), [(1.0, 1.0), (0.5, 1.0), (1.0, 4.0)])
+@pytest.mark.parametrize(("prepay", "default", "buy_back"), [(1.0, 1.0, None), (0.5, 1.0, None), (1.0, 4.0, None), (1.0, 1.0, 0.6)])
 def test_engine_equals_reference_on_example_deal(
-    deal: am.Deal, prepay: float, default: float, monkeypatch: pytest.MonkeyPatch
+    deal: am.Deal, prepay: float, default: float, buy_back: float | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[tr.PeriodInputs] = []  # what the engine is handed each period (collections net of costs)
     step = tr.Engine.step
@@ -40,7 +42,11 @@ def test_engine_equals_reference_on_example_deal(
         return step(self, state, t, inputs)
 
     monkeypatch.setattr(tr.Engine, "step", recording)
-    r = am.run(deal, prepay_mult=prepay, default_mult=default)
+    a = deal.assumptions
+    if buy_back is not None:
+        assert a is not None
+        a = dataclasses.replace(a, buy_back=am.BuyBack(ineligible_rate=0.02, price=buy_back))
+    r = am.run(deal, a, prepay_mult=prepay, default_mult=default)
     p = r.pool.iloc[1:]
     assert len(seen) == len(p)
 
@@ -83,10 +89,15 @@ def test_engine_equals_reference_on_example_deal(
             cap=one(i.purchase_capacity),
             buckets=[float(b.reshape(-1)[0]) for b in by_bucket],
             lf=one(i.late_fees),
+            pl=one(i.principal_losses),
         )
     worst = compare(r.liabilities, ref.out, 0, tol=CENT)
     assert worst <= CENT
     assert not r.failed_checks, [c.name for c in r.failed_checks]
+    lost = np.array([one(i.principal_losses) for i in seen])  # the buy-back discount, handed as a PDL debit
+    assert np.allclose(lost, p["repurchase_loss"].to_numpy(), rtol=0.0, atol=CENT)
+    if buy_back is not None:  # (1 − price) × balance bought back, every period
+        assert lost.sum() > 0 and np.allclose(lost, (1 - buy_back) * p["repurchases_ineligible"].to_numpy(), rtol=1e-12, atol=CENT)
     if default == 4.0 and deal.revolving.active:  # the stress really reaches the accelerated waterfall
         assert (r.revolving["phase"] == "accelerated").any()
     assert np.isfinite(worst)
