@@ -109,6 +109,7 @@ class Engine:
         self.triggers = structure.triggers
         self.note0 = np.array([t.balance for t in self.tranches], dtype=np.float64)
         T = self.T
+        self._check_event_periods()
         fracs = {
             dc: accrual_fractions(self.dates[1:], day_count=dc, start_date=self.dates[0])
             for dc in ("30/360", "ACT/365F")
@@ -282,6 +283,18 @@ class Engine:
     def start(self) -> EngineState:
         """A fresh state at the cut-off (period 0)."""
         return EngineState(self)
+
+    def _check_event_periods(self) -> None:
+        """An event stated for a period after the run's last would silently never happen: refused."""
+        for j, g in enumerate(self.triggers):
+            if g.event_period is not None and g.event_period > self.T:
+                raise must(f"triggers[{j}].event_period", f"must fall within the run's {self.T} periods (later, the event never happens)", g.event_period)
+        for phase, wf in self.structure.waterfalls.items():
+            for i, st in enumerate(wf.steps):
+                v = getattr(st, "provider_default_period", None)
+                if v is not None and v > self.T:
+                    raise must(f"waterfalls[{phase!r}].steps[{i}].provider_default_period",
+                               f"must fall within the run's {self.T} periods (later, the provider never defaults)", v)
 
     def _inputs(self, inputs: PeriodInputs) -> tuple[FloatArray, ...]:
         n = self.n

@@ -628,6 +628,8 @@ def _curve_text(name: str, c: Curve) -> str:
 def _checked_override(i: int, o: SegmentOverride) -> SegmentOverride:
     """A segment override with its curves and recovery rate validated like the pool-wide ones."""
     path = f"segment_overrides[{i}]"
+    if isinstance(o, Mapping):  # a deal or assumptions file states it as a mapping
+        o = _override_from_mapping(path, o)
     if not isinstance(o, SegmentOverride):
         raise AssumptionError(f"{path}: must be an abs_model.SegmentOverride; got {type(o).__name__}")
     cpr = None if o.cpr is None else as_curve(o.cpr, f"{path}.cpr")
@@ -637,6 +639,29 @@ def _checked_override(i: int, o: SegmentOverride) -> SegmentOverride:
     if o.roll_rates is not None and not isinstance(o.roll_rates, RollRates):
         raise AssumptionError(f"{path}.roll_rates: must be an abs_model.RollRates; got {type(o.roll_rates).__name__}")
     return replace(o, cpr=cpr, cdr=cdr, take_up=segment_take_up(f"{path}.take_up", o.take_up))
+
+
+_OVERRIDE_KEYS = ("column", "value", "cpr", "cdr", "roll_rates", "recovery_rate", "take_up")
+
+
+def _override_from_mapping(path: str, o: Mapping[str, Any]) -> SegmentOverride:
+    """A :class:`SegmentOverride` from its file form, e.g. ``{column: score_band, value: E, cdr:
+    0.08, take_up: {re_age: {2: 0.3}}}``; ``roll_rates`` as ``{roll: [...], cure: [...]}``."""
+    unknown = sorted(str(k) for k in o if k not in _OVERRIDE_KEYS)
+    if unknown:
+        raise AssumptionError(f"{path}: unknown key(s) {unknown}; allowed: {list(_OVERRIDE_KEYS)}")
+    missing = [k for k in ("column", "value") if k not in o]
+    if missing:
+        raise AssumptionError(f"{path}: needs {missing} (which receivables it applies to); got keys {sorted(map(str, o))}")
+    kw = dict(o)
+    rr = kw.get("roll_rates")
+    if isinstance(rr, Mapping):
+        if "roll" not in rr:
+            raise AssumptionError(f"{path}.roll_rates: needs 'roll' (7 values) and optionally 'cure' (6); got {sorted(map(str, rr))}")
+        kw["roll_rates"] = RollRates.simple(roll=rr["roll"], cure=rr.get("cure"))
+    elif rr is not None:
+        kw["roll_rates"] = RollRates(np.asarray(rr, dtype=np.float64))
+    return SegmentOverride(**kw)
 
 
 def _nonneg(name: str, x: float) -> None:

@@ -137,7 +137,25 @@ ASSUMPTIONS_SCHEMA: dict[str, Any] = _object(
         "unearned_fee": {"enum": ["waived", "one_period", "full"]},
         "prepay_multiplier": _multiple,
         "default_multiplier": _multiple,
-        "segment_overrides": {"type": "array"},
+        "segment_overrides": {
+            "type": "array",
+            "items": _object(
+                {
+                    "column": {"type": "string", "minLength": 1},
+                    "value": {"type": ["string", "number", "integer", "boolean"]},
+                    "cpr": _curve,
+                    "cdr": _curve,
+                    "roll_rates": {
+                        **_object({"roll": {"type": "array", "items": _rate}, "cure": {"type": "array", "items": _rate}}, required=("roll",)),
+                        "type": ["array", "object"],
+                        "minItems": 1,
+                    },
+                    "recovery_rate": _rate,
+                    "take_up": {"type": "object", "propertyNames": {"enum": _PLAN_TYPES}, "additionalProperties": _bucket_shares},
+                },
+                required=("column", "value"),
+            ),
+        },
         "horizon": {"type": "integer", "minimum": 1},
         "collections": STRATEGY_SCHEMA,
         "max_age": {"type": "integer", "minimum": 1},

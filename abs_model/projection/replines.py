@@ -179,7 +179,7 @@ def rep_lines(pool: Pool, assumptions: Assumptions) -> Lines:
     rest, t_code = np.divmod(rest, n_terms)
     p_code, bucket = np.divmod(rest, 8)
     original_term = present[t_code] if present.size else np.ones_like(t_code)
-    return _billed(pool, assumptions, np.searchsorted(nz, key), Lines(
+    lines = Lines(
         product=p_code.astype(np.int8),
         original_term=original_term.astype(np.int32),
         n=remaining + _missed(bucket, assumptions),
@@ -190,7 +190,10 @@ def rep_lines(pool: Pool, assumptions: Assumptions) -> Lines:
         flat_fee=flat_fee,
         count=counts[nz].astype(np.float64),
         group=g.astype(np.int64),
-    ))
+    )
+    if assumptions.rounding != "cents":  # the loans' lines are only needed to bill them in cents
+        return lines
+    return _billed(pool, assumptions, np.searchsorted(nz, key), lines)
 
 
 def _rep_lines_hashed(pool: Pool, assumptions: Assumptions) -> Lines:

@@ -389,6 +389,19 @@ def test_servicer_event_loses_a_share_of_one_periods_collections() -> None:
         Trigger("s", "servicer_event", 1.0, "sequential", commingling_loss=50.0)
 
 
+def test_an_event_after_the_last_period_is_refused() -> None:
+    # a servicer event in period 5 of a 3-period run would silently never happen: refused, named
+    g = Trigger("servicer", "servicer_event", 1.0, "sequential", event_period=5, commingling_loss=0.5)
+    st = Structure(
+        tranches=(A, SUB),
+        waterfalls={"amortising": Waterfall([steps.PayInterest(("A",)), steps.PayPrincipal(("A",)), steps.PayResidual()])},
+        triggers=(g,),
+    )
+    with pytest.raises(LiabilityError, match=r"triggers\[0\]\.event_period: must fall within the run's 3 periods.*5"):
+        run_liabilities(st, period_end_dates=month_ends(3), initial_pool_balance=1_000_000.0, interest_collected=1_000.0,
+                        principal_collected=10_000.0, pool_balance_end=1_000_000.0)  # fmt: skip
+
+
 def test_liquidity_reserve_is_released_when_the_cleanup_call_ends_the_deal() -> None:
     # the pool falls to 50,000 (5 % of 1,000,000 ≤ the 10 % call) in period 2 of 4: the deal
     # ends there, so the liquidity target is 0 and the reserve (1,826 after period 1) is released
