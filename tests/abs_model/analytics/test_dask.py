@@ -27,14 +27,15 @@ dask = pytest.importorskip("dask")
 
 DEAL = Path(__file__).resolve().parents[3] / "examples" / "baitiao_revolving.yaml"
 RUN_TIMEOUT_S = 60.0  # a hung cluster fails the test instead of hanging the suite
-WORKER_RESTART_TIMEOUT_S = 180.0  # a killed worker restarting on a loaded machine
+WORKER_RESTART_TIMEOUT_S = 180.0  # a worker that never comes back fails the test
 
 
-def _local_cluster() -> Any:
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Any]:
     # one worker death is tolerated per task, the second marks it failed (KilledWorker): keeps the
     # always-crashing test short; the scheduler runs in this process, so the setting reaches it
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-        return distributed.LocalCluster(
+        c = distributed.LocalCluster(
             n_workers=2,
             threads_per_worker=1,
             processes=True,
@@ -42,28 +43,9 @@ def _local_cluster() -> Any:
             dashboard_address="127.0.0.1:0",
             timeout=30,
         )
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Any]:
-    c = _local_cluster()
     try:
         yield c
     finally:
-        c.close(timeout=20)
-
-
-@pytest.fixture()
-def dying_client() -> Iterator[Any]:
-    """A cluster of its own for a test that kills workers, closed afterwards instead of waiting for
-    the nanny to restart them (which can take minutes on a loaded 2-core machine): the shared
-    cluster of the other tests never sees a death."""
-    c = _local_cluster()
-    cl = distributed.Client(c, timeout=30)
-    try:
-        yield cl
-    finally:
-        cl.close(timeout=20)
         c.close(timeout=20)
 
 
@@ -219,7 +201,12 @@ def test_a_run_past_its_timeout_reports_the_unfinished_chunks(client: Any) -> No
     time.sleep(1.0)  # let the cancelled sleeper finish before the next test
 
 
-def test_worker_dies_mid_run_and_the_chunk_is_rerun(dying_client: Any, deal: am.Deal, tmp_path: Path) -> None:
+def _wait_for_two_workers(client: Any) -> None:
+    # the nanny restarts a killed worker; on a loaded 2-core machine that can take over 30 s
+    client.wait_for_workers(2, timeout=WORKER_RESTART_TIMEOUT_S)
+
+
+def test_worker_dies_mid_run_and_the_chunk_is_rerun(client: Any, deal: am.Deal, tmp_path: Path) -> None:
     """The worker running chunk 3 dies (os._exit) on the first attempt; the scheduler re-runs the
     chunk on a live worker and the result equals the in-process one."""
     marker = tmp_path / "died-once"
@@ -231,19 +218,22 @@ def test_worker_dies_mid_run_and_the_chunk_is_rerun(dying_client: Any, deal: am.
         time.sleep(0.05)
         return x + 1
 
-    run = map_chunks(dies_once, list(range(8)), executor=dying_client, timeout=RUN_TIMEOUT_S)
-    assert marker.exists()
-    assert run.complete, run.errors
-    assert run.results == tuple(range(1, 9))
-    assert len(run.lost_workers) == 1  # reported, though its chunk was re-run elsewhere
+    try:
+        run = map_chunks(dies_once, list(range(8)), executor=client, timeout=RUN_TIMEOUT_S)
+        assert marker.exists()
+        assert run.complete, run.errors
+        assert run.results == tuple(range(1, 9))
+        assert len(run.lost_workers) == 1  # reported, though its chunk was re-run elsewhere
+    finally:
+        _wait_for_two_workers(client)
 
 
-def test_worker_killed_from_outside_mid_monte_carlo(dying_client: Any, deal: am.Deal) -> None:
+def test_worker_killed_from_outside_mid_monte_carlo(client: Any, deal: am.Deal) -> None:
     """Kill one worker (client.run → os._exit) while a Monte Carlo run is in flight: it either
     completes with the in-process numbers or says which chunks are missing — never silently short."""
     n, chunk = 240, 12
     local = monte_carlo(deal, n_paths=n, seed=5, chunk=chunk, sigma=1.0, progress=False)
-    victim = sorted(dying_client.scheduler_info()["workers"])[0]
+    victim = sorted(client.scheduler_info()["workers"])[0]
     killed = threading.Event()
 
     async def die() -> None:  # wait=False needs a coroutine function
@@ -252,29 +242,32 @@ def test_worker_killed_from_outside_mid_monte_carlo(dying_client: Any, deal: am.
     def kill_soon() -> None:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:  # kill once the first chunk result is on a worker
-            keys = [k for ks in dying_client.has_what().values() for k in ks]
+            keys = [k for ks in client.has_what().values() for k in ks]
             if any(str(k).startswith("run_paths") for k in keys):
                 break
             time.sleep(0.01)
-        dying_client.run(die, workers=[victim], wait=False)
+        client.run(die, workers=[victim], wait=False)
         killed.set()
 
     killer = threading.Thread(target=kill_soon, daemon=True)
     killer.start()
-    r = monte_carlo(deal, n_paths=n, seed=5, chunk=chunk, sigma=1.0, executor=dying_client, timeout=RUN_TIMEOUT_S)
-    killer.join(timeout=25)
-    assert killed.is_set()
-    if r.complete:
-        assert np.array_equal(_numbers(r), _numbers(local), equal_nan=True)
-    else:
-        assert r.missing_chunks and set(r.errors) == set(r.missing_chunks)
-        assert r.n_completed == n - chunk * len(r.missing_chunks)
-        kept = r.paths.index.to_numpy()
-        pd.testing.assert_frame_equal(r.paths, local.paths.loc[kept])
-        assert r.summary().attrs["complete"] is False
+    try:
+        r = monte_carlo(deal, n_paths=n, seed=5, chunk=chunk, sigma=1.0, executor=client, timeout=RUN_TIMEOUT_S)
+        killer.join(timeout=25)
+        assert killed.is_set()
+        if r.complete:
+            assert np.array_equal(_numbers(r), _numbers(local), equal_nan=True)
+        else:
+            assert r.missing_chunks and set(r.errors) == set(r.missing_chunks)
+            assert r.n_completed == n - chunk * len(r.missing_chunks)
+            kept = r.paths.index.to_numpy()
+            pd.testing.assert_frame_equal(r.paths, local.paths.loc[kept])
+            assert r.summary().attrs["complete"] is False
+    finally:
+        _wait_for_two_workers(client)
 
 
-def test_a_chunk_whose_worker_always_dies_is_reported(dying_client: Any, tmp_path: Path) -> None:
+def test_a_chunk_whose_worker_always_dies_is_reported(client: Any, tmp_path: Path) -> None:
     """With allowed-failures = 1 the scheduler gives up after the second death (KilledWorker):
     the run reports the chunk missing instead of hanging or dropping it."""
 
@@ -283,10 +276,13 @@ def test_a_chunk_whose_worker_always_dies_is_reported(dying_client: Any, tmp_pat
             os._exit(1)
         return x
 
-    # two deaths and two nanny restarts: allow for a slow restart on a loaded machine
-    run = map_chunks(always_dies, [0, 1, 2], executor=dying_client, timeout=2 * WORKER_RESTART_TIMEOUT_S)
-    assert not run.complete and 1 in run.missing
-    assert "KilledWorker" in run.errors[1]
-    # a chunk queued on a dying worker can be counted as a suspect too; whatever came back is right
-    for i in (0, 2):
-        assert run.results[i] == i if i not in run.missing else run.results[i] is None
+    try:
+        # two deaths and two nanny restarts: allow for a slow restart on a loaded machine
+        run = map_chunks(always_dies, [0, 1, 2], executor=client, timeout=2 * WORKER_RESTART_TIMEOUT_S)
+        assert not run.complete and 1 in run.missing
+        assert "KilledWorker" in run.errors[1]
+        # a chunk queued on a dying worker can be counted as a suspect too; whatever came back is right
+        for i in (0, 2):
+            assert run.results[i] == i if i not in run.missing else run.results[i] is None
+    finally:
+        _wait_for_two_workers(client)
