@@ -127,6 +127,18 @@ def _assumptions(book: _Book, result: Any) -> None:
         c.font = _INPUT_FONT
         c.border = _INPUT_BORDER
     ws.freeze_panes = "B2"
+    rr = result.assumptions.roll_rates
+    if book.lang == "zh" and rr is not None:  # the matrix the sentence names ("按下表"), below it
+        m = np.asarray(rr.matrix, dtype=np.float64)
+        m = m[0] if m.ndim == 3 else m
+        names = [f"M{i}" for i in range(m.shape[1])]
+        mat = pd.DataFrame(m, columns=names).astype(np.float64)
+        mat.insert(0, "from_bucket", [f"M{i}" for i in range(m.shape[0])])
+        book.write_table(
+            ws, mat, name="Roll_Rates", row=len(df) + 4,
+            formats=dict.fromkeys(names, EXCEL_FORMATS["rate"]) | {"from_bucket": "@"},
+            headers={"from_bucket": phrase("from_bucket", book.lang)},
+        )  # fmt: skip
 
 
 def _pool_cf(book: _Book, result: Any) -> None:

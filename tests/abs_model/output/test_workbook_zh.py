@@ -118,3 +118,21 @@ def test_zh_check_formulas_recalculate_to_the_model(tmp_path: Path) -> None:
                 assert got == pytest.approx(model, abs=CENT), (ws.title, cell.coordinate, cell.value, got, model)
                 n += 1
     assert n > 0
+
+
+def test_zh_assumptions_show_the_roll_rate_matrix_they_name(tmp_path: Path) -> None:
+    """The Chinese roll-rate sentence reads "按下表" (per the table below): the matrix is there, each
+    row the deal's input row (from-bucket → to-bucket shares, summing to 1)."""
+    import numpy as np
+
+    res = deal_result(str(tmp_path))
+    ws = openpyxl.load_workbook(write_workbook(res, tmp_path / "zh.xlsx", lang="zh", live_model=False))["Assumptions"]
+    assert "Roll_Rates" in ws.tables
+    top = ws[ws.tables["Roll_Rates"].ref.split(":")[0]].row
+    m = np.asarray(res.assumptions.roll_rates.matrix, dtype=np.float64)
+    m = m[0] if m.ndim == 3 else m
+    for i in range(m.shape[0]):
+        row = [ws.cell(row=top + 1 + i, column=1 + j).value for j in range(m.shape[1] + 1)]
+        assert row[0] == f"M{i}"
+        assert row[1:] == pytest.approx(list(m[i]))
+        assert sum(row[1:]) == pytest.approx(1.0)
