@@ -259,6 +259,13 @@ _PHRASES: dict[str, Label] = {
     "index_period": _l("period", "期数", "text"),
     "index_age": _l("months on book", "账龄（月）", "text"),
     "overview_charts": _l("At a glance", "概览", "text"),
+    # the values workbook (abs_model.output.workbook): numbered assumptions, the model's column of
+    # a live check, ledger directions
+    "assumption_item": _l("Assumption {n}", "假设 {n}", "text"),
+    "model_column": _l("{head} (model)", "{head}（模型值）", "text"),
+    "direction_in": _l("in", "流入", "text"),
+    "direction_out": _l("out", "流出", "text"),
+    "direction_internal": _l("internal", "内部划转", "text"),
 }
 
 #: Every report/console phrase, read-only.

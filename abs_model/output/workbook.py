@@ -39,7 +39,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from abs_model.output.atomic import atomic_write
-from abs_model.output.labels import EXCEL_FORMATS, label, trigger_format
+from abs_model.output.labels import EXCEL_FORMATS, LABELS, PHRASES, label, phrase, trigger_format
+from abs_model.output.report_notes import _ledger_name
+from abs_model.output.report_scenarios import assumption_sentences
 from abs_model.output.safe_text import printable
 from abs_model.output.workbook_book import (
     _INPUT_BORDER,
@@ -64,10 +66,10 @@ def _summary(book: _Book, result: Any) -> None:
     lang = book.lang
     facts = [
         ("Deal" if lang == "en" else "交易名称", printable(str(result.deal.name))),
-        (label("currency", lang) if lang == "zh" else "Currency", printable(str(result.deal.currency))),
+        (phrase("currency", lang), printable(str(result.deal.currency))),
         (label("cutoff_date", lang), pd.Timestamp(np.datetime64(result.deal.cutoff_date, "D")).date()),
         ("Collection periods" if lang == "en" else "收款期间数", len(result.pool) - 1),
-        (label("convention", lang), str(result.assumptions.convention)),
+        (label("convention", lang), _convention(result, lang)),
     ]
     for i, (k, v) in enumerate(facts, start=1):
         ws.cell(row=i, column=1, value=k).font = Font(bold=True)
@@ -88,10 +90,36 @@ def _summary(book: _Book, result: Any) -> None:
     ws.freeze_panes = ws.cell(row=top + 1, column=2)
 
 
+def _convention(result: Any, lang: str) -> str:
+    """The projection convention: its code in English workbooks, its name in Chinese ones."""
+    code = str(result.assumptions.convention)
+    if lang == "zh" and f"convention_{code}" in PHRASES:
+        return phrase(f"convention_{code}", lang)
+    return code
+
+
+def _assumption_frame(result: Any, lang: str) -> pd.DataFrame:
+    """The assumptions, one row each: ``Assumptions.describe()`` in English workbooks; in Chinese
+    ones the sentences of the HTML report (:func:`assumption_sentences`), numbered, after the
+    projection convention, and the segment overrides (column = value, as the deal file gives them)."""
+    a = result.assumptions
+    if lang != "zh":
+        desc = a.describe()
+        return pd.DataFrame({"assumption": [label(k, lang) for k in desc], "value": [str(v) for v in desc.values()]})
+    keys = [label("convention", lang)]
+    values = [_convention(result, lang)]
+    for i, sentence in enumerate(assumption_sentences(a, lang), start=1):
+        keys.append(phrase("assumption_item", lang, n=i))
+        values.append(sentence)
+    if a.segment_overrides:
+        keys.append(label("segment_overrides", lang))
+        values.append(", ".join(f"{o.column}={o.value}" for o in a.segment_overrides))
+    return pd.DataFrame({"assumption": keys, "value": values})
+
+
 def _assumptions(book: _Book, result: Any) -> None:
     ws = book.sheet("Assumptions")
-    desc = result.assumptions.describe()
-    df = pd.DataFrame({"assumption": [label(k, book.lang) for k in desc], "value": [str(v) for v in desc.values()]})
+    df = _assumption_frame(result, book.lang)
     cols = book.write_table(ws, df, name="Assumptions", formats={"value": "@"})
     for r in range(2, len(df) + 2):  # the input column, styled apart from outputs
         c = ws.cell(row=r, column=cols["value"])
@@ -99,6 +127,18 @@ def _assumptions(book: _Book, result: Any) -> None:
         c.font = _INPUT_FONT
         c.border = _INPUT_BORDER
     ws.freeze_panes = "B2"
+    rr = result.assumptions.roll_rates
+    if book.lang == "zh" and rr is not None:  # the matrix the sentence names ("按下表"), below it
+        m = np.asarray(rr.matrix, dtype=np.float64)
+        m = m[0] if m.ndim == 3 else m
+        names = [f"M{i}" for i in range(m.shape[1])]
+        mat = pd.DataFrame(m, columns=names).astype(np.float64)
+        mat.insert(0, "from_bucket", [f"M{i}" for i in range(m.shape[0])])
+        book.write_table(
+            ws, mat, name="Roll_Rates", row=len(df) + 4,
+            formats=dict.fromkeys(names, EXCEL_FORMATS["rate"]) | {"from_bucket": "@"},
+            headers={"from_bucket": phrase("from_bucket", book.lang)},
+        )  # fmt: skip
 
 
 def _pool_cf(book: _Book, result: Any) -> None:
@@ -140,6 +180,7 @@ def _pool_cf(book: _Book, result: Any) -> None:
             series=[(ws, cols["closing_balance"])],
             first_row=2,
             last_row=n + 1,
+            lang=book.lang,
         )
         ws.add_chart(ch, f"{anchor}2")
     dq = [cols[k] for k in ("delinquency_30p", "delinquency_60p", "delinquency_90p") if k in cols]
@@ -153,6 +194,7 @@ def _pool_cf(book: _Book, result: Any) -> None:
             first_row=2,
             last_row=n + 1,
             number_format="0.0%",
+            lang=book.lang,
         )
         ws.add_chart(ch, f"{anchor}20")
 
@@ -162,10 +204,15 @@ def _waterfall(book: _Book, result: Any) -> None:
     led = result.ledger.copy()
     if "period" not in led.columns:
         led = led.reset_index()
+    way = {d: phrase(f"direction_{d}", book.lang) for d in ("in", "out", "internal")}
     led["direction"] = [
-        "in" if (_is_pot(t) and not _is_pot(s)) else "out" if (_is_pot(s) and not _is_pot(t)) else "internal"
+        way["in"] if (_is_pot(t) and not _is_pot(s)) else way["out"] if (_is_pot(s) and not _is_pot(t)) else way["internal"]
         for s, t in zip(led["source"], led["target"], strict=True)
     ]
+    if book.lang == "zh":  # step ids and accounts in words (names from the deal file stay as given)
+        for c in ("source", "step", "target"):
+            if c in led.columns:
+                led[c] = [_ledger_name(result, str(v), book.lang) for v in led[c]]
     cols = book.write_table(ws, led, name="Ledger")
     ws.freeze_panes = "B2"
     n = len(led)
@@ -174,8 +221,8 @@ def _waterfall(book: _Book, result: Any) -> None:
     amt = led["amount"].to_numpy(dtype=np.float64)
     per = led["period"].to_numpy()
     d = led["direction"].to_numpy()
-    inflow = np.array([amt[(per == p) & (d == "in")].sum() for p in periods])
-    outflow = np.array([amt[(per == p) & (d == "out")].sum() for p in periods])
+    inflow = np.array([amt[(per == p) & (d == way["in"])].sum() for p in periods])
+    outflow = np.array([amt[(per == p) & (d == way["out"])].sum() for p in periods])
     pots = np.zeros(len(periods))
     acc = result.accounts
     pot_cols = [
@@ -191,12 +238,13 @@ def _waterfall(book: _Book, result: Any) -> None:
     Lp, La, Ld = _letter(cols, "period"), _letter(cols, "amount"), _letter(cols, "direction")
     last = n + 1
     c0 = {k: get_column_letter(start + j) for j, k in enumerate(su.columns)}
+    w_in, w_out = way["in"], way["out"]
 
     def in_f(r: int) -> str:
-        return f'=SUMIFS(${La}$2:${La}${last},${Lp}$2:${Lp}${last},{c0["period"]}{r},${Ld}$2:${Ld}${last},"in")'
+        return f'=SUMIFS(${La}$2:${La}${last},${Lp}$2:${Lp}${last},{c0["period"]}{r},${Ld}$2:${Ld}${last},"{w_in}")'
 
     def out_f(r: int) -> str:
-        return f'=SUMIFS(${La}$2:${La}${last},${Lp}$2:${Lp}${last},{c0["period"]}{r},${Ld}$2:${Ld}${last},"out")'
+        return f'=SUMIFS(${La}$2:${La}${last},${Lp}$2:${Lp}${last},{c0["period"]}{r},${Ld}$2:${Ld}${last},"{w_out}")'
 
     def bal_f(r: int) -> str:
         return f"={c0['inflow']}{r}-{c0['outflow']}{r}-{c0['pot_change']}{r}"
@@ -258,6 +306,7 @@ def _tranches(book: _Book, result: Any) -> None:
         series=[(ws2, cols[k]) for k in keys],
         first_row=2,
         last_row=len(wide) + 1,
+        lang=book.lang,
     )
     ws2.add_chart(ch, f"{get_column_letter(max(cols.values()) + 2)}2")
 
@@ -327,6 +376,7 @@ def _accounts(book: _Book, result: Any) -> None:
             series=[(ws, cols[k]) for k in show],
             first_row=2,
             last_row=len(df) + 1,
+            lang=book.lang,
         )
         ws.add_chart(ch, f"{get_column_letter(max(cols.values()) + 2)}2")
 
@@ -357,6 +407,7 @@ def _triggers(book: _Book, result: Any) -> None:
                 first_row=row,
                 last_row=row + n - 1,
                 number_format="0.0%",
+                lang=book.lang,
             )
             for c in ("value", "threshold"):
                 ch.add_data(Reference(ws, min_col=cols[c], min_row=row, max_row=row + n - 1), titles_from_data=False)
@@ -377,6 +428,19 @@ def _frame_sheet(book: _Book, title: str, df: pd.DataFrame | None, dates: np.nda
     ws.freeze_panes = "B2"
 
 
+_PHASES = frozenset(f"phase_{p}" for p in ("revolving", "amortising", "accelerated", "default", "cleanup"))
+
+
+def _phases_in_words(df: pd.DataFrame | None, lang: str) -> pd.DataFrame | None:
+    """``df`` with its ``phase`` column (``revolving``, ``amortising``, …) in ``lang``'s words
+    (English workbooks keep the codes)."""
+    if df is None or lang != "zh" or "phase" not in df.columns:
+        return df
+    out = df.copy()
+    out["phase"] = [phrase(f"phase_{v}", lang) if f"phase_{v}" in _PHASES else v for v in out["phase"]]
+    return out
+
+
 def _strats(book: _Book, result: Any) -> None:
     strats = getattr(result.pool_summary, "strats", {}) or {}
     if not strats:
@@ -388,6 +452,8 @@ def _strats(book: _Book, result: Any) -> None:
         key = str(df.index.name or name)
         t = df.copy()
         t.index = t.index.astype(str)
+        if book.lang == "zh":  # products, channels, "total": registered values in words; the rest as given
+            t.index = [label(v, book.lang) if v in LABELS else v for v in t.index]
         t = t.reset_index(names=key)
         book.write_table(ws, t, name=f"Strat_{name}", row=row + 1, formats={key: "@"})
         row += len(t) + 4
@@ -445,7 +511,7 @@ def write_workbook(
     _long(book, "Fees", result.fees, "fee", dates)
     _accounts(book, result)
     _triggers(book, result)
-    _frame_sheet(book, "Revolving", result.revolving, dates)
+    _frame_sheet(book, "Revolving", _phases_in_words(result.revolving, lang), dates)
     _strats(book, result)
     if sweep is not None and len(sweep):
         _frame_sheet(book, "Sensitivity", sweep, None)

@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from abs_model.output.labels import EXCEL_FORMATS, excel_format, label
+from abs_model.output.labels import EXCEL_FORMATS, excel_format, label, phrase
 from abs_model.output.safe_text import is_formula_like, printable
 
 __all__ = ["POTS", "tranche_label"]
@@ -101,7 +101,7 @@ def _unique_headers(keys: Sequence[str], lang: str, override: Mapping[str, str])
     seen: set[str] = set()
     for k in keys:
         h = printable((override[k] if k in override else label(k, lang)).strip() or k)
-        if h in seen:
+        if h in seen and lang != "zh":  # the key, in English; a Chinese header is numbered instead
             h = f"{h} ({k})"
         n = 2
         base = h
@@ -178,7 +178,7 @@ class _Book:
         keys = [str(c) for c in df.columns] + [c.key for c in checks] + [f"{c.key}_model" for c in checks]
         heads = _unique_headers(keys, self.lang, headers or {})
         for i in range(len(checks)):
-            heads[len(df.columns) + len(checks) + i] = f"{heads[len(df.columns) + i]} (model)"
+            heads[len(df.columns) + len(checks) + i] = phrase("model_column", self.lang, head=heads[len(df.columns) + i])
         cols = {k: col + j for j, k in enumerate(keys)}
         widths = [_width(h) + 2 for h in heads]
         for j, h in enumerate(heads):
@@ -273,11 +273,12 @@ def _line_chart(
     first_row: int,
     last_row: int,
     number_format: str = "#,##0",
+    lang: str = "en",
 ) -> LineChart:
     ch = LineChart()
     ch.title = printable(title)
     ch.y_axis.title = printable(y_title)
-    ch.x_axis.title = label("period", "en")
+    ch.x_axis.title = label("period", lang)
     ch.y_axis.numFmt = number_format
     ch.x_axis.delete = False  # openpyxl 3.1 hides both axes unless told otherwise
     ch.y_axis.delete = False
