@@ -308,6 +308,10 @@ class Assumptions:
         liquidate (SIFMA Standard Formulas §C; sifma convention only). ``buy_back`` (a
         :class:`~abs_model.assumptions.buyback.BuyBack` or its mapping): the originator's buy-back
         (赎回) of ineligible receivables and the price of every buy-back.
+
+        Long on purpose: the signature lists every keyword option, one per line, and the body
+        hands each to its own checker (the ``_`` helpers below hold the rules), then builds the
+        object; splitting it would only scatter that one list.
         """
         ages = np.arange(1, max_age + 1)
         pre = _prepayment(cpr=cpr, smm=smm, psa=psa, abs_speed=abs_speed, ages=ages)
@@ -330,10 +334,7 @@ class Assumptions:
         check_segment_take_up(overrides, collections, default_threshold_days)
         late = _late_fees(late_fees, roll=rr is not None)
         _horizon(horizon)
-        if not isinstance(advancing, bool) or (advancing and rr is not None):
-            raise AssumptionError(f"advancing: must be true or false, and true only without roll_rates (a sifma-convention option); got {advancing!r}")
-        if advancing and convention not in (None, "sifma"):
-            raise AssumptionError(f"advancing: a sifma-convention option, not available under convention {convention!r}")
+        _advancing(advancing, roll=rr is not None, convention=convention)
         return cls(
             cpr=pre,
             cdr=cdr_curve,
@@ -662,6 +663,15 @@ def _override_from_mapping(path: str, o: Mapping[str, Any]) -> SegmentOverride:
     elif rr is not None:
         kw["roll_rates"] = RollRates(np.asarray(rr, dtype=np.float64))
     return SegmentOverride(**kw)
+
+
+def _advancing(advancing: object, *, roll: bool, convention: str | None) -> None:
+    """``advancing``: a bool, and true only under the sifma convention (no roll rates, no other
+    named convention)."""
+    if not isinstance(advancing, bool) or (advancing and roll):
+        raise AssumptionError(f"advancing: must be true or false, and true only without roll_rates (a sifma-convention option); got {advancing!r}")
+    if advancing and convention not in (None, "sifma"):
+        raise AssumptionError(f"advancing: a sifma-convention option, not available under convention {convention!r}")
 
 
 def _nonneg(name: str, x: float) -> None:

@@ -216,7 +216,6 @@ def _project_sorted(
     conv = CONVENTIONS[assumptions.convention](ctx)
     by_age = bool(ctx.cpr_age.any() or conv.by_age)
     groups = state_groups(lines, ctx.segments.of_line, roll=ctx.roll, by_age=by_age, by_term=sifma.by_term(assumptions))
-    strategy = assumptions.collections
     tables, plans = _tables_and_plans(lines, groups, ctx, keep_lines=keep_lines)
     tot = _cutoff_totals(lines, groups, ctx)
     recoverable = np.zeros((ctx.S, ctx.T + 1))  # recovery money to be received from defaults of t
@@ -238,15 +237,7 @@ def _project_sorted(
         step = conv.step(groups, x, t, wb, wa, leaving, pre_default=pre_default if t == 1 else None, late=late)
         if prepaid is not None:  # 赎回: the ineligible share leaves beside prepayment, on the same base
             step = _book_ineligible(tot, t, step, prepaid, wa)
-        plan = None
-        if plans is not None:
-            bought, waived, capitalised = plans.enter(t, x, late, wb)
-            plan = plans.step(t, wb, wa, entries=step.entry_bal.sum(-1))
-            tot["repurchases"][:, t] += bought
-            tot["late_fees_waived"][:, t] += waived
-            tot["late_fees_capitalised"][:, t] = capitalised
-            if plan.completed is not None:
-                step.x[0] += plan.completed  # spread plans whose arrears are paid are current again
+        plan = None if plans is None else _step_plans(plans, tot, t, step, x, late, wb, wa)
         _book(tot, t, step, plan, wa)
         recoverable[:, t] = recoveries.recoverable(
             step.default_bal, rate_g, ctx.rm, 0.0 if plan is None else plan.defaults, assumptions.recovery_rate
@@ -259,19 +250,45 @@ def _project_sorted(
             s_lines = tables.line_factors(t)
             line_closing[:, t] = sum(x[j][0][groups.line_group] * s_lines[j] for j in range(ctx.B)) * lines.balance
         wb = wa
-    price = assumptions.buy_back.price if assumptions.buy_back is not None else 1.0
+    return LineProjection(_finish(tot, recoverable, by_group, lines, groups, ctx), line_closing)
+
+
+def _step_plans(
+    plans: PlanBook, tot: dict[str, np.ndarray], t: int, step: PeriodStep, x: np.ndarray, late: np.ndarray | None, wb: Weights, wa: Weights
+) -> PlanFlows:
+    """Period ``t`` of the restructuring plans: receivables enter them (bought back, late fees
+    waived or capitalised, as the plans say), the plans run, and spread plans whose arrears are
+    paid return their balance to current."""
+    bought, waived, capitalised = plans.enter(t, x, late, wb)
+    plan = plans.step(t, wb, wa, entries=step.entry_bal.sum(-1))
+    tot["repurchases"][:, t] += bought
+    tot["late_fees_waived"][:, t] += waived
+    tot["late_fees_capitalised"][:, t] = capitalised
+    if plan.completed is not None:
+        step.x[0] += plan.completed  # spread plans whose arrears are paid are current again
+    return plan
+
+
+def _finish(
+    tot: dict[str, np.ndarray], recoverable: np.ndarray, by_group: np.ndarray | None, lines: Lines, groups: StateGroups, ctx: Context
+) -> dict[str, np.ndarray]:
+    """After the period loop: buy-backs priced (proceeds = price × balance, the discount a loss),
+    recoveries received on their timing (and the charge-off path), and the advancing columns."""
+    a = ctx.assumptions
+    price = a.buy_back.price if a.buy_back is not None else 1.0
     tot["repurchase_proceeds"] = price * tot["repurchases"]
     tot["repurchase_loss"] = tot["repurchases"] - tot["repurchase_proceeds"]
+    strategy = a.collections
     full = recoveries.with_recoveries(
         tot,
         recoverable,
-        timing=assumptions.recovery_timing,
+        timing=a.recovery_timing,
         charge_off=strategy.charge_off if strategy is not None else None,
         rm=ctx.rm,
     )
     if by_group is not None:
         full = advancing.with_advancing(full, by_group, lines, groups, ctx)
-    return LineProjection(full, line_closing)
+    return full
 
 
 def trust_late_fees(arrays: dict[str, np.ndarray], assumptions: Assumptions) -> np.ndarray:
