@@ -19,7 +19,6 @@ name), and a loan id that appears in two partitions is refused as on a single ta
 
 from __future__ import annotations
 
-import glob
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +31,9 @@ from abs_model.analytics.executors import map_chunks
 from abs_model.assumptions.assumptions import Assumptions
 from abs_model.collateral.pool import Pool
 from abs_model.collateral.tape import read_tape
+from abs_model.collateral.tape.dataset import dataset_files
 from abs_model.core.instalments import merge_billed
-from abs_model.errors import AbsModelError, RowProblem, TapeError, must
+from abs_model.errors import RowProblem, TapeError, must
 from abs_model.projection.cashflows import PoolCashflows
 from abs_model.projection.engine import project_lines
 from abs_model.projection.replines import Lines, rep_lines
@@ -72,22 +72,12 @@ class _Part:
 
 
 def dataset_partitions(source: str | Path) -> tuple[Path, ...]:
-    """The Parquet files of a dataset: every ``*.parquet`` below a folder (recursively, so Hive
-    partitions ``region=east/part-0.parquet`` count), or the files a glob pattern matches; sorted
-    by path so the merge order, and hence the result, is the same on every run."""
-    text = str(source)
-    p = Path(text)
-    if p.is_dir():
-        files = sorted(f for f in p.rglob("*.parquet") if f.is_file())
-    elif any(ch in text for ch in "*?["):
-        files = sorted(Path(f) for f in glob.glob(text, recursive=True) if Path(f).is_file())
-    elif p.is_file():
-        files = [p]
-    else:
-        raise must("source", "must be a folder of Parquet files, a glob pattern or a Parquet file", text, error=AbsModelError)
-    if not files:
-        raise must("source", "matches no Parquet file", text, error=AbsModelError)
-    return tuple(files)
+    """The Parquet files of a dataset, as the tape reader finds them
+    (:func:`abs_model.collateral.tape.dataset.dataset_files`): every ``*.parquet`` below a folder
+    (recursively, so Hive partitions ``region=east/part-0.parquet`` count), or the files a glob
+    pattern matches; sorted by path so the merge order, and hence the result, is the same on
+    every run."""
+    return dataset_files(source)
 
 
 def merge_lines(parts: Sequence[Lines]) -> Lines:

@@ -59,7 +59,7 @@ def dataset_files(source: str | os.PathLike[str]) -> tuple[Path, ...]:
         raise must("source", "must be a folder of Parquet files, a glob pattern or a Parquet file", text, error=AbsModelError)
     if not files:
         rule = (
-            "is a folder, not a loan tape file (a partitioned tape is a folder of .parquet files; it holds none)"
+            "is a folder, not a loan tape file, and it matches no Parquet file (a partitioned tape is a folder of .parquet files)"
             if p.is_dir()
             else "matches no file (a partitioned tape is a glob pattern of tape files)"
         )
