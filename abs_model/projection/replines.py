@@ -14,7 +14,7 @@ a check: both paths give identical pool cash flows).
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -127,108 +127,244 @@ def profile_lines(pool: Pool, assumptions: Assumptions) -> Lines:
 def rep_lines(pool: Pool, assumptions: Assumptions) -> Lines:
     """Compress the pool into exact rep-lines (see module doc).
 
-    The key (product, cut-off bucket, original term, remaining term, interest rate of
-    interest-bearing products, assumption segment, and with a legal threshold whether the balance
-    reaches it) is dense and small, so the lines come from
-    weighted ``bincount`` passes over it rather than from a hash or a sort of the loans.
+    The key is (product, cut-off bucket, original term, remaining term, interest rate of
+    interest-bearing products), then the assumption segment and, with a legal threshold, whether
+    the balance reaches it. The first part depends on the loans alone: it is compressed once per
+    pool (:func:`pool_lines`, kept by :meth:`Pool.derived`); the segment part, when there is one,
+    splits those lines by weighted ``bincount`` passes over (line, segment). Lines come in the
+    order of the key (product, bucket, original term, remaining term, rate in order of first
+    appearance, segment), and every sum adds the loans in tape order, whatever the path.
     """
-    prod = pool.product.astype(np.int64)
-    interest = (prod == Product.LEVEL_PAYMENT) | (prod == Product.EQUAL_PRINCIPAL)
-    n_rates = 1
-    rate_code: np.ndarray | int = 0
-    rate_values = np.zeros(1)
-    if interest.any():
-        codes, uniq = pd.factorize(pool.rate[interest])
-        rc = np.zeros(pool.n, dtype=np.int64)
-        rc[interest] = codes + 1
-        rate_code, n_rates = rc, len(uniq) + 1
-        rate_values = np.concatenate([[0.0], np.asarray(uniq, dtype=np.float64)])
-    term = pool.original_term.astype(np.int64)
-    present = np.flatnonzero(np.bincount(term))
-    term_code = np.zeros(int(present[-1]) + 1 if present.size else 1, dtype=np.int64)
-    term_code[present] = np.arange(present.size)
-    n_terms = max(1, present.size)
-    max_rem = int(pool.remaining_term.max(initial=0)) + 1
+    base = pool_lines(pool)
     n_groups = 1 << group_bits(assumptions)
-    group = override_groups(pool, assumptions) if n_groups > 1 else 0
-    space = 4 * 8 * n_terms * max_rem * n_rates * n_groups
-    if space > 20_000_000:  # an unusually wide key: fall back to hashing the loans
-        return _rep_lines_hashed(pool, assumptions)
-    # the key in place, one int64 buffer (no temporary per step)
-    key = prod * 8
-    key += pool.bucket
-    key *= n_terms
-    key += term_code[term]
-    key *= max_rem
-    key += pool.remaining_term
-    key *= n_rates
-    key += rate_code
-    if n_groups > 1:
-        key *= n_groups
-        key += group
-    counts = np.bincount(key, minlength=space)
+    if n_groups == 1:
+        lines = base.lines(np.zeros(len(base), dtype=np.int64), assumptions)
+        if assumptions.rounding != "cents":  # the loans' lines are only needed to bill them in cents
+            return lines
+        return _billed(pool, assumptions, line_of_loan(pool), lines)
+    key = line_of_loan(pool) * n_groups
+    key += override_groups(pool, assumptions)
+    counts = np.bincount(key, minlength=len(base) * n_groups)
     nz = np.flatnonzero(counts)
-    flat = (prod == Product.FLAT_FEE) | (prod == Product.BULLET)
-    balance = np.bincount(key, weights=pool.current_principal, minlength=space)[nz]
-    fee_weight = pool.rate * pool.original_principal
-    fee_weight *= flat
-    flat_fee = np.bincount(key, weights=fee_weight, minlength=space)[nz]
-    rest, g = np.divmod(nz, n_groups)
-    rest, r_code = np.divmod(rest, n_rates)
-    rest, remaining = np.divmod(rest, max_rem)
-    rest, t_code = np.divmod(rest, n_terms)
-    p_code, bucket = np.divmod(rest, 8)
-    original_term = present[t_code] if present.size else np.ones_like(t_code)
-    lines = Lines(
-        product=p_code.astype(np.int8),
-        original_term=original_term.astype(np.int32),
-        n=remaining + _missed(bucket, assumptions),
-        bucket=bucket.astype(np.int8),
-        age=(original_term - remaining).astype(np.int64),
-        rate=rate_values[r_code],
-        balance=balance,
-        flat_fee=flat_fee,
+    line, group = np.divmod(nz, n_groups)
+    fee = np.bincount(key, weights=_fee_weight(pool), minlength=counts.size)[nz]
+    lines = dataclasses.replace(
+        base.take(line).lines(group, assumptions),
+        balance=np.bincount(key, weights=pool.current_principal, minlength=counts.size)[nz],
+        flat_fee=np.where(_is_flat(base.product[line]), fee, 0.0),
         count=counts[nz].astype(np.float64),
-        group=g.astype(np.int64),
     )
-    if assumptions.rounding != "cents":  # the loans' lines are only needed to bill them in cents
+    if assumptions.rounding != "cents":
         return lines
-    return _billed(pool, assumptions, np.searchsorted(nz, key), lines)
+    code = np.empty(counts.size, dtype=np.int64)
+    code[nz] = np.arange(nz.size)
+    return _billed(pool, assumptions, code[key], lines)
 
 
-def _rep_lines_hashed(pool: Pool, assumptions: Assumptions) -> Lines:
-    """The same compression through a hash of the composite key (for very wide keys)."""
+def _is_flat(product: np.ndarray) -> np.ndarray:
+    return (product == Product.FLAT_FEE) | (product == Product.BULLET)
+
+
+def _fee_weight(pool: Pool) -> np.ndarray:
+    """``rate × original principal`` of every loan: the flat fee per instalment of a flat-fee or
+    bullet loan (lines of interest-bearing products, keyed apart by product, drop their sums)."""
+    return pool.rate * pool.original_principal
+
+
+@dataclass(frozen=True, slots=True)
+class PoolLines:
+    """The pool compressed on the assumption-free part of the rep-line key: line arrays (length
+    L, read-only) in the key's order, and what gives each loan its line (:func:`line_of_loan`):
+    ``code[loan_key]``, with ``loan_key`` each loan's key and ``code`` the line of each key (after a
+    hashed compression the key is the line itself). Both are empty on a :meth:`take`."""
+
+    product: np.ndarray
+    original_term: np.ndarray
+    remaining: np.ndarray
+    bucket: np.ndarray
+    rate: np.ndarray
+    balance: np.ndarray
+    flat_fee: np.ndarray
+    count: np.ndarray
+    loan_key: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    code: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.balance)
+
+    def take(self, idx: np.ndarray) -> PoolLines:
+        """The lines ``idx`` (line arrays only)."""
+        return PoolLines(*(getattr(self, f)[idx] for f in _LINE_FIELDS))
+
+    def lines(self, group: np.ndarray, assumptions: Assumptions) -> Lines:
+        """As :class:`Lines` of segment ``group`` under ``assumptions`` (missed instalments owed
+        only under the roll-rate convention)."""
+        return Lines(
+            product=self.product,
+            original_term=self.original_term,
+            n=self.remaining + _missed(self.bucket, assumptions),
+            bucket=self.bucket,
+            age=self.original_term - self.remaining,
+            rate=self.rate,
+            balance=self.balance,
+            flat_fee=self.flat_fee,
+            count=self.count,
+            group=group,
+        )
+
+
+_LINE_FIELDS = ("product", "original_term", "remaining", "bucket", "rate", "balance", "flat_fee", "count")
+#: Largest dense key space (bins) compressed by ``bincount``; a wider key is hashed.
+DENSE_BINS = 1 << 21
+#: Largest dense key space that keeps the original term as it is (no term code to look up).
+RAW_TERM_BINS = 1 << 18
+
+
+def pool_lines(pool: Pool) -> PoolLines:
+    """The pool's assumption-free compression, computed once per pool (:meth:`Pool.derived`)."""
+    return pool.derived("replines.pool_lines", _compress)
+
+
+def line_of_loan(pool: Pool) -> np.ndarray:
+    """Each loan's line of :func:`pool_lines` (int64), computed once per pool."""
+
+    def make(p: Pool) -> np.ndarray:
+        base = pool_lines(p)
+        return _read_only(base.code[base.loan_key])
+
+    return pool.derived("replines.line_of_loan", make)
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+def _compress(pool: Pool, *, dense_bins: int = DENSE_BINS, raw_term_bins: int = RAW_TERM_BINS) -> PoolLines:
+    """Dense compression when the key (product, bucket, original term, remaining term) is small
+    and non-negative, with the interest rate of interest-bearing loans folded in as a second
+    block of keys (one per distinct (key, rate) among them); else hashed (:func:`_hashed`)."""
+    if pool.n == 0:
+        return _hashed(pool)
+    p_max, b_max = int(pool.product.max()), int(pool.bucket.max())
+    t_max, r_max = int(pool.original_term.max()), int(pool.remaining_term.max())
+    if min(int(pool.product.min()), int(pool.bucket.min()), int(pool.original_term.min()), int(pool.remaining_term.min())) < 0:
+        return _hashed(pool)
+    n_p, n_b, n_r = p_max + 1, b_max + 1, r_max + 1
+    terms: np.ndarray | None = None  # distinct original terms, when keyed by their rank
+    if n_p * n_b * (t_max + 1) * n_r <= raw_term_bins:
+        key = np.multiply(pool.original_term, n_r, dtype=np.int64)
+        n_t = t_max + 1
+    else:
+        if t_max >= dense_bins:  # terms are looked up in a table of t_max + 1 entries
+            return _hashed(pool)
+        terms = np.flatnonzero(np.bincount(pool.original_term))
+        if n_p * n_b * terms.size * n_r > dense_bins:
+            return _hashed(pool)
+        rank = np.zeros(t_max + 1, dtype=np.int64)
+        rank[terms] = np.arange(terms.size)
+        key = rank[pool.original_term]
+        key *= n_r
+        n_t = terms.size
+    # the key in place, one int64 buffer: (term · R + remaining) · NB·NP + (bucket · NP + product),
+    # the last digit pair in int16 (NB·NP ≤ 8 · 4 for any valid pool; the dense key bounds it)
+    key += pool.remaining_term
+    low = pool.bucket.astype(np.int16)
+    low *= n_p
+    low += pool.product
+    key *= n_b * n_p
+    key += low
+    space = n_t * n_r * n_b * n_p
+    pairs, rates = _interest_block(pool, key, space)
+    counts = np.bincount(key)
+    nz = np.flatnonzero(counts)
+    balance = np.bincount(key, weights=pool.current_principal)[nz]
+    fee = np.bincount(key, weights=_fee_weight(pool))[nz]
+    base, r_code = nz.copy(), np.zeros(nz.size, dtype=np.int64)
+    folded = nz >= space  # interest-bearing lines: their (key, rate code) pair
+    base[folded], r_code[folded] = np.divmod(pairs[nz[folded] - space], rates.size + 1)
+    rest, product = np.divmod(base, n_p)
+    rest, bucket = np.divmod(rest, n_b)
+    t_digit, remaining = np.divmod(rest, n_r)
+    term = t_digit if terms is None else terms[t_digit]
+    order = np.lexsort((r_code, remaining, term, bucket, product))
+    code = np.empty(counts.size, dtype=np.int64)
+    code[nz[order]] = np.arange(nz.size)
+    lines = _lines(product, term, remaining, bucket, np.concatenate([[0.0], rates])[r_code], balance, fee, counts[nz], order)
+    return dataclasses.replace(lines, loan_key=_read_only(key), code=_read_only(code))
+
+
+def _interest_block(pool: Pool, key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fold the rate of interest-bearing loans into their key, in place: such a loan's key becomes
+    ``space + i``, ``i`` the rank (in order of first appearance) of its (key, rate code) pair.
+    Returns the pairs ``key · (R + 1) + rate code`` (codes from 1) and the distinct rates ``R``
+    in order of first appearance."""
+    idx = np.flatnonzero((pool.product == Product.LEVEL_PAYMENT) | (pool.product == Product.EQUAL_PRINCIPAL))
+    if not idx.size:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    codes, rates = pd.factorize(pool.rate[idx])
+    pair = key[idx] * (rates.size + 1) + (codes + 1)
+    ids, pairs = pd.factorize(pair)
+    key[idx] = space + ids
+    return np.asarray(pairs, dtype=np.int64), np.asarray(rates, dtype=np.float64)
+
+
+def _lines(product: np.ndarray, term: np.ndarray, remaining: np.ndarray, bucket: np.ndarray, rate: np.ndarray,
+           balance: np.ndarray, fee: np.ndarray, count: np.ndarray, order: np.ndarray) -> PoolLines:
+    """Line arrays in ``order``, read-only, with the flat fee only on flat-fee and bullet lines."""
+    product = product[order].astype(np.int8)
+    return PoolLines(
+        product=_read_only(product),
+        original_term=_read_only(term[order].astype(np.int32)),
+        remaining=_read_only(remaining[order].astype(np.int64)),
+        bucket=_read_only(bucket[order].astype(np.int8)),
+        rate=_read_only(rate[order]),
+        balance=_read_only(balance[order]),
+        flat_fee=_read_only(np.where(_is_flat(product), fee[order], 0.0)),
+        count=_read_only(count[order].astype(np.float64)),
+    )
+
+
+def _hashed(pool: Pool) -> PoolLines:
+    """The same compression through hashing (any key width, any values): the key columns are
+    combined one at a time by ``pd.factorize``, so the running key stays below n²."""
     prod = pool.product.astype(np.int64)
     interest = (prod == Product.LEVEL_PAYMENT) | (prod == Product.EQUAL_PRINCIPAL)
     rate_code = np.zeros(pool.n, dtype=np.int64)
+    rates = np.zeros(0)
     if interest.any():
-        codes, _ = pd.factorize(pool.rate[interest])
+        codes, uniq = pd.factorize(pool.rate[interest])
         rate_code[interest] = codes + 1
-    group = override_groups(pool, assumptions)
-    key = prod
-    key = key * 1024 + pool.original_term
-    key = key * 1024 + pool.remaining_term
-    key = key * 8 + pool.bucket
-    key = (key << 20) + rate_code
-    if group_bits(assumptions):
-        key = key * (1 << group_bits(assumptions)) + group
-    inv, uniq = pd.factorize(key, sort=False)
-    n_lines = len(uniq)
-    first = np.full(n_lines, -1, dtype=np.int64)
-    # index of the first loan of each line (any representative gives the line's keys)
-    first[inv[::-1]] = np.arange(pool.n - 1, -1, -1)
-    return _billed(pool, assumptions, np.asarray(inv, dtype=np.int64), Lines(
-        product=pool.product[first],
-        original_term=pool.original_term[first],
-        n=pool.remaining_term[first].astype(np.int64) + _missed(pool.bucket[first], assumptions),
-        bucket=pool.bucket[first],
-        age=pool.age[first].astype(np.int64),
-        rate=np.where(interest[first], pool.rate[first], 0.0),
-        balance=np.bincount(inv, weights=pool.current_principal, minlength=n_lines),
-        flat_fee=np.bincount(inv, weights=_flat_fee(pool), minlength=n_lines),
-        count=np.bincount(inv, minlength=n_lines).astype(np.float64),
-        group=group[first],
-    ))
+        rates = np.asarray(uniq, dtype=np.float64)
+    key = np.zeros(pool.n, dtype=np.int64)
+    width = 1
+    for col in (prod, pool.bucket, pool.original_term, pool.remaining_term, rate_code):
+        codes_c, uniq_c = pd.factorize(col)
+        key, uniq_k = pd.factorize(key * len(uniq_c) + codes_c)
+        width = len(uniq_k)
+    inv = np.asarray(key, dtype=np.int64)
+    first = np.full(width if pool.n else 0, -1, dtype=np.int64)
+    first[inv[::-1]] = np.arange(pool.n - 1, -1, -1)  # the first loan of each line gives its keys
+    product, term, remaining = prod[first], pool.original_term[first], pool.remaining_term[first]
+    bucket, r_code = pool.bucket[first], rate_code[first]
+    order = np.lexsort((r_code, remaining, term, bucket, product))
+    position = np.empty(first.size, dtype=np.int64)
+    position[order] = np.arange(first.size)
+    lines = _lines(
+        product, term, remaining, bucket, np.concatenate([[0.0], rates])[r_code],
+        np.bincount(inv, weights=pool.current_principal, minlength=first.size),
+        np.bincount(inv, weights=_fee_weight(pool), minlength=first.size),
+        np.bincount(inv, minlength=first.size), order,
+    )
+    return dataclasses.replace(lines, loan_key=_read_only(position[inv]), code=_read_only(np.arange(first.size)))
+
+
+def _rep_lines_hashed(pool: Pool, assumptions: Assumptions) -> Lines:
+    """:func:`rep_lines` through the hashed compression (the path of very wide keys), on a copy
+    of the pool that keeps nothing: for tests comparing the two paths."""
+    fresh = dataclasses.replace(pool)
+    fresh.derived("replines.pool_lines", _hashed)
+    return rep_lines(fresh, assumptions)
 
 
 def _billed(pool: Pool, assumptions: Assumptions, line_of_loan: np.ndarray, lines: Lines) -> Lines:
