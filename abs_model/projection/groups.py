@@ -228,8 +228,8 @@ class _ReAgeBuilder:
 
 
 def bsum(x: np.ndarray, f: np.ndarray) -> np.ndarray:
-    """``Σ_j x[j] · f[j]`` over the bucket axis: x (B, S, G), f (B, G) → (S, G)."""
-    out = x[0] * f[0]
-    for j in range(1, x.shape[0]):
-        out += x[j] * f[j]
-    return out
+    """``Σ_j x[j] · f[j]`` over the bucket axis: x (B, S, G), f (B, G) → (S, G).
+
+    One product and one reduction over the leading axis, which numpy adds row after row
+    (``((x₀f₀ + x₁f₁) + x₂f₂) + …``, the order of a loop over ``j``)."""
+    return np.multiply(x, f[: x.shape[0], None, :]).sum(axis=0)
