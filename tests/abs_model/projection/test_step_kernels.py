@@ -65,3 +65,19 @@ def test_roll_transition_equals_the_loop_over_used_pairs() -> None:
         # the coefficients are P at each group's month on book, capped at the stack's depth
         mob = np.clip(groups.age + t, 1, conv.depth) - 1
         np.testing.assert_array_equal(coef, np.moveaxis(conv.P[:, groups.seg, mob], 1, -1))
+
+
+@settings(max_examples=40, derandomize=True, deadline=None)
+@given(st.integers(1, 400), st.integers(1, 12), st.integers(1, 30), st.integers(0, 2**32 - 1))
+def test_group_sums_of_every_row_equal_row_by_row(L: int, G: int, R: int, seed: int) -> None:
+    from abs_model.projection.groups import StateGroups
+
+    rng = np.random.default_rng(seed)
+    line_group = np.sort(rng.integers(0, G, L))
+    line_group = np.unique(line_group, return_inverse=True)[1]  # groups 0 … G' − 1, each present
+    starts = np.flatnonzero(np.diff(line_group, prepend=-1))
+    size = starts.size
+    groups = StateGroups(line_group, starts, np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64),
+                         np.zeros(size, dtype=np.int64), np.zeros(L, dtype=np.int64))
+    m = rng.random((R, L)) * 10.0 ** rng.integers(-6, 6, (R, L))
+    np.testing.assert_array_equal(groups.sum_rows(m), np.stack([groups.sum(row) for row in m]))
