@@ -3,6 +3,8 @@
 - :func:`~abs_model.projection.groups.bsum`: ``Σ_j x[j] · f[j]`` as one product and one
   reduction over the bucket axis equals the loop ``out = x[0] f[0]; out += x[j] f[j]`` exactly
   (numpy adds the rows of a leading-axis reduction one after another).
+- :func:`~abs_model.projection.cashflows.float_frame` and ``column_reader``: the frame pandas
+  builds from the same columns, and its columns as pandas reads them.
 - The roll-rate transition: ``x'_c = Σ_j x_j P[j, c]`` over every live source bucket equals the
   loop over the (from, to) pairs with a positive entry only (a zero entry adds +0.0, which
   changes no sum of non-negative terms).
@@ -11,14 +13,19 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from abs_model.assumptions.assumptions import Assumptions, RollRates
 from abs_model.collateral.synthetic import synthetic_pool
+from abs_model.errors import ConservationError
 from abs_model.projection import roll_rate
+from abs_model.projection.cashflows import check_frame, column_reader, float_frame
 from abs_model.projection.context import make_context, scenario_multiples
-from abs_model.projection.groups import bsum, state_groups
+from abs_model.projection.engine import project
+from abs_model.projection.groups import StateGroups, bsum, state_groups
 from abs_model.projection.replines import rep_lines
 
 
@@ -70,8 +77,6 @@ def test_roll_transition_equals_the_loop_over_used_pairs() -> None:
 @settings(max_examples=40, derandomize=True, deadline=None)
 @given(st.integers(1, 400), st.integers(1, 12), st.integers(1, 30), st.integers(0, 2**32 - 1))
 def test_group_sums_of_every_row_equal_row_by_row(L: int, G: int, R: int, seed: int) -> None:
-    from abs_model.projection.groups import StateGroups
-
     rng = np.random.default_rng(seed)
     line_group = np.sort(rng.integers(0, G, L))
     line_group = np.unique(line_group, return_inverse=True)[1]  # groups 0 … G' − 1, each present
@@ -81,3 +86,28 @@ def test_group_sums_of_every_row_equal_row_by_row(L: int, G: int, R: int, seed: 
                          np.zeros(size, dtype=np.int64), np.zeros(L, dtype=np.int64))
     m = rng.random((R, L)) * 10.0 ** rng.integers(-6, 6, (R, L))
     np.testing.assert_array_equal(groups.sum_rows(m), np.stack([groups.sum(row) for row in m]))
+
+
+def test_float_frame_and_its_column_reader_equal_pandas_own() -> None:
+    rng = np.random.default_rng(3)
+    cols = {name: rng.random(13) for name in ("opening_balance", "b", "c", "=d")}
+    frame = float_frame(cols)
+    pd.testing.assert_frame_equal(frame, pd.DataFrame(cols), check_exact=True)
+    read = column_reader(frame)
+    for name, v in cols.items():
+        np.testing.assert_array_equal(read(name), v)
+    mixed = frame.assign(label="x")  # a text column: read through pandas column by column
+    np.testing.assert_array_equal(column_reader(mixed)("b"), cols["b"])
+
+
+def test_a_broken_roll_forward_still_raises_through_the_fast_reader() -> None:
+    pool = synthetic_pool(300, seed=1)
+    cf = project(pool, Assumptions.make(cpr=0.2))
+    broken = cf.frame.copy()
+    broken.loc[3, "prepayment"] += 1.0
+    with pytest.raises(ConservationError, match="roll-forward"):
+        check_frame(broken, cf.initial_balance)
+    broken = cf.frame.copy()
+    broken.loc[2, "recoveries"] += 1e9
+    with pytest.raises(ConservationError):
+        check_frame(broken, cf.initial_balance)
