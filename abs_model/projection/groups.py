@@ -125,10 +125,12 @@ class WeightTables:
 
     def at(self, t: int) -> Weights:
         """Rows for buckets j = 0 … B − 1 at period t (τ = t − j)."""
-        rows = t - np.arange(self.B) + (self.B - 1)
+        if not 0 <= t <= self.S.shape[0] - self.B:
+            raise IndexError(f"weight tables: period {t} is outside 0 … {self.S.shape[0] - self.B}")
+        rows = slice(t + self.B - 1, t - 1 if t > 0 else None, -1)  # rows t + B − 1, …, t (read-only views)
         RS = self.RS[rows] if self.RS is not None else self.S[rows]
         RF = self.RF[rows] if self.RF is not None else self.F[rows]
-        return Weights(self.S[rows], self.F[rows], self.C[rows], self.U[rows[0]], RS, RF)
+        return Weights(self.S[rows], self.F[rows], self.C[rows], self.U[t + self.B - 1], RS, RF)
 
     def row(self, tau: int) -> int:
         """Row of ``τ`` in the tables."""
@@ -189,6 +191,9 @@ def weight_tables(
             builder.add(i_tau, groups, n_f - k, bal * s_all[i_tau], lines.count * (k < n_f), N)
     keep = {int(tau): s_all[i] for i, tau in enumerate(taus)} if keep_lines else {}
     tables = {N: b.table() for N, b in ages.items()} if ages else None
+    for w in (WS, WF, WC, WU, RS, RF):
+        if w is not None:
+            w.setflags(write=False)  # :meth:`WeightTables.at` hands out views of them
     return WeightTables(WS, WF, WC, WU, B, keep, RS, RF, tables)
 
 
