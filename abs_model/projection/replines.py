@@ -14,7 +14,7 @@ a check: both paths give identical pool cash flows).
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -142,7 +142,8 @@ def rep_lines(pool: Pool, assumptions: Assumptions) -> Lines:
         if assumptions.rounding != "cents":  # the loans' lines are only needed to bill them in cents
             return lines
         return _billed(pool, assumptions, line_of_loan(pool), lines)
-    key = line_of_loan(pool) * n_groups
+    key = line_of_loan(pool).astype(np.int64)
+    key *= n_groups
     key += override_groups(pool, assumptions)
     counts = np.bincount(key, minlength=len(base) * n_groups)
     nz = np.flatnonzero(counts)
@@ -175,8 +176,9 @@ def _fee_weight(pool: Pool) -> np.ndarray:
 class PoolLines:
     """The pool compressed on the assumption-free part of the rep-line key: line arrays (length
     L, read-only) in the key's order, and what gives each loan its line (:func:`line_of_loan`):
-    ``code[loan_key]``, with ``loan_key`` each loan's key and ``code`` the line of each key (after a
-    hashed compression the key is the line itself). Both are empty on a :meth:`take`."""
+    after a dense compression, ``keying`` (how the key was built, to build it again) and ``code``
+    (the line of each key); after a hashed one, ``loan_line`` (each loan's line). Nothing is kept
+    per loan by a dense compression: only lines and the key table. None of them on a :meth:`take`."""
 
     product: np.ndarray
     original_term: np.ndarray
@@ -186,8 +188,9 @@ class PoolLines:
     balance: np.ndarray
     flat_fee: np.ndarray
     count: np.ndarray
-    loan_key: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    code: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    keying: Keying | None = None
+    code: np.ndarray | None = None
+    loan_line: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.balance)
@@ -226,13 +229,74 @@ def pool_lines(pool: Pool) -> PoolLines:
 
 
 def line_of_loan(pool: Pool) -> np.ndarray:
-    """Each loan's line of :func:`pool_lines` (int64), computed once per pool."""
+    """Each loan's line of :func:`pool_lines` (int32), computed once per pool when asked for
+    (segment overrides, cents billing): the dense key built again and looked up."""
 
     def make(p: Pool) -> np.ndarray:
         base = pool_lines(p)
-        return _read_only(base.code[base.loan_key])
+        if base.loan_line is not None:
+            return base.loan_line
+        if base.keying is None or base.code is None:  # pragma: no cover - pool_lines sets one or the other
+            raise RuntimeError("internal: pool lines without a key or a line per loan")
+        key = base.keying.key(p)
+        _interest_block(p, key, base.keying.space)
+        return _read_only(base.code[key])
 
     return pool.derived("replines.line_of_loan", make)
+
+
+@dataclass(frozen=True, slots=True)
+class Keying:
+    """How a pool's dense key is built: the number of values of each digit and, when the original
+    terms are keyed by rank, the distinct terms. The key, in place in one int64 buffer:
+    ``(term · R + remaining) · NB·NP + (bucket · NP + product)``, the last digit pair in int16
+    (``NB·NP`` ≤ 127 · 127 for int8 columns)."""
+
+    n_p: int
+    n_b: int
+    n_r: int
+    n_t: int
+    terms: np.ndarray | None
+
+    @property
+    def space(self) -> int:
+        return self.n_t * self.n_r * self.n_b * self.n_p
+
+    def key(self, pool: Pool) -> np.ndarray:
+        """Each loan's key (before :func:`_interest_block` folds in the rates)."""
+        if self.terms is None:
+            key = np.multiply(pool.original_term, self.n_r, dtype=np.int64)
+        else:
+            rank = np.zeros(int(self.terms[-1]) + 1, dtype=np.int64)
+            rank[self.terms] = np.arange(self.terms.size)
+            key = rank[pool.original_term]
+            key *= self.n_r
+        key += pool.remaining_term
+        low = pool.bucket.astype(np.int16)
+        low *= self.n_p
+        low += pool.product
+        key *= self.n_b * self.n_p
+        key += low
+        return key
+
+
+def _keying(pool: Pool, dense_bins: int, raw_term_bins: int) -> Keying | None:
+    """The dense key of this pool, or None when a column is negative or the key too wide."""
+    if pool.n == 0:
+        return None
+    p_max, b_max = int(pool.product.max()), int(pool.bucket.max())
+    t_max, r_max = int(pool.original_term.max()), int(pool.remaining_term.max())
+    if min(int(pool.product.min()), int(pool.bucket.min()), int(pool.original_term.min()), int(pool.remaining_term.min())) < 0:
+        return None
+    n_p, n_b, n_r = p_max + 1, b_max + 1, r_max + 1
+    if n_p * n_b * (t_max + 1) * n_r <= raw_term_bins:
+        return Keying(n_p, n_b, n_r, t_max + 1, None)
+    if t_max >= dense_bins:  # terms are ranked through a table of t_max + 1 entries
+        return None
+    terms = np.flatnonzero(np.bincount(pool.original_term))
+    if n_p * n_b * terms.size * n_r > dense_bins:
+        return None
+    return Keying(n_p, n_b, n_r, terms.size, terms)
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:
@@ -244,37 +308,11 @@ def _compress(pool: Pool, *, dense_bins: int = DENSE_BINS, raw_term_bins: int = 
     """Dense compression when the key (product, bucket, original term, remaining term) is small
     and non-negative, with the interest rate of interest-bearing loans folded in as a second
     block of keys (one per distinct (key, rate) among them); else hashed (:func:`_hashed`)."""
-    if pool.n == 0:
+    keying = _keying(pool, dense_bins, raw_term_bins)
+    if keying is None:
         return _hashed(pool)
-    p_max, b_max = int(pool.product.max()), int(pool.bucket.max())
-    t_max, r_max = int(pool.original_term.max()), int(pool.remaining_term.max())
-    if min(int(pool.product.min()), int(pool.bucket.min()), int(pool.original_term.min()), int(pool.remaining_term.min())) < 0:
-        return _hashed(pool)
-    n_p, n_b, n_r = p_max + 1, b_max + 1, r_max + 1
-    terms: np.ndarray | None = None  # distinct original terms, when keyed by their rank
-    if n_p * n_b * (t_max + 1) * n_r <= raw_term_bins:
-        key = np.multiply(pool.original_term, n_r, dtype=np.int64)
-        n_t = t_max + 1
-    else:
-        if t_max >= dense_bins:  # terms are looked up in a table of t_max + 1 entries
-            return _hashed(pool)
-        terms = np.flatnonzero(np.bincount(pool.original_term))
-        if n_p * n_b * terms.size * n_r > dense_bins:
-            return _hashed(pool)
-        rank = np.zeros(t_max + 1, dtype=np.int64)
-        rank[terms] = np.arange(terms.size)
-        key = rank[pool.original_term]
-        key *= n_r
-        n_t = terms.size
-    # the key in place, one int64 buffer: (term · R + remaining) · NB·NP + (bucket · NP + product),
-    # the last digit pair in int16 (NB·NP ≤ 8 · 4 for any valid pool; the dense key bounds it)
-    key += pool.remaining_term
-    low = pool.bucket.astype(np.int16)
-    low *= n_p
-    low += pool.product
-    key *= n_b * n_p
-    key += low
-    space = n_t * n_r * n_b * n_p
+    key = keying.key(pool)
+    space = keying.space
     pairs, rates = _interest_block(pool, key, space)
     counts = np.bincount(key)
     nz = np.flatnonzero(counts)
@@ -283,15 +321,15 @@ def _compress(pool: Pool, *, dense_bins: int = DENSE_BINS, raw_term_bins: int = 
     base, r_code = nz.copy(), np.zeros(nz.size, dtype=np.int64)
     folded = nz >= space  # interest-bearing lines: their (key, rate code) pair
     base[folded], r_code[folded] = np.divmod(pairs[nz[folded] - space], rates.size + 1)
-    rest, product = np.divmod(base, n_p)
-    rest, bucket = np.divmod(rest, n_b)
-    t_digit, remaining = np.divmod(rest, n_r)
-    term = t_digit if terms is None else terms[t_digit]
+    rest, product = np.divmod(base, keying.n_p)
+    rest, bucket = np.divmod(rest, keying.n_b)
+    t_digit, remaining = np.divmod(rest, keying.n_r)
+    term = t_digit if keying.terms is None else keying.terms[t_digit]
     order = np.lexsort((r_code, remaining, term, bucket, product))
-    code = np.empty(counts.size, dtype=np.int64)
-    code[nz[order]] = np.arange(nz.size)
+    code = np.empty(counts.size, dtype=np.int32)
+    code[nz[order]] = np.arange(nz.size, dtype=np.int32)
     lines = _lines(product, term, remaining, bucket, np.concatenate([[0.0], rates])[r_code], balance, fee, counts[nz], order)
-    return dataclasses.replace(lines, loan_key=_read_only(key), code=_read_only(code))
+    return dataclasses.replace(lines, keying=keying, code=_read_only(code))
 
 
 def _interest_block(pool: Pool, key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
@@ -356,7 +394,7 @@ def _hashed(pool: Pool) -> PoolLines:
         np.bincount(inv, weights=_fee_weight(pool), minlength=first.size),
         np.bincount(inv, minlength=first.size), order,
     )
-    return dataclasses.replace(lines, loan_key=_read_only(position[inv]), code=_read_only(np.arange(first.size)))
+    return dataclasses.replace(lines, loan_line=_read_only(position[inv].astype(np.int32)))
 
 
 def _rep_lines_hashed(pool: Pool, assumptions: Assumptions) -> Lines:

@@ -233,6 +233,11 @@ def test_what_the_pool_keeps_is_read_only_and_not_shared() -> None:
     with pytest.raises(ValueError, match="read-only"):
         lines.balance[0] = 1.0
     assert rep_lines(pool, a).balance is lines.balance  # computed once for the pool
+    # without segment overrides or cents billing, nothing is kept per loan (only lines and the key table)
+    assert set(pool._derived) == {"replines.pool_lines"}
+    assert replines.pool_lines(pool).loan_line is None
+    rep_lines(pool, Assumptions.make(cpr=0.2, segment_overrides=[SegmentOverride(column="product", value="flat_fee", cpr=0.1)]))
+    assert line_of_loan(pool).dtype == np.int32 and line_of_loan(pool).size == pool.n
     assert "replines.pool_lines" not in dataclasses.replace(pool)._derived
     assert pickle.loads(pickle.dumps(pool))._derived == {}
     # another pool with other loans compresses afresh
