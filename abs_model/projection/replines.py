@@ -9,6 +9,11 @@ schedule depends on it non-linearly; flat-fee receivables do not (their fee is a
 
 ``level="loan"`` makes one line per receivable (the slow path, kept for loan-level output and as
 a check: both paths give identical pool cash flows).
+
+The part of the key that depends on the loans alone is compressed once per :class:`Pool` object
+(:func:`pool_lines`, kept by :meth:`Pool.derived`; a pool's arrays are read-only) by ``bincount``
+over a small dense integer key, or by hashing when the key is wide; the lines' arrays are
+read-only. Every later projection of the same pool starts from those lines.
 """
 
 from __future__ import annotations
