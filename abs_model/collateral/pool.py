@@ -18,9 +18,9 @@ Field conventions
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,8 @@ from abs_model.core.pricing import flat_fee_apr
 from abs_model.core.products import Product
 from abs_model.errors import AbsModelError
 from tranches import FrozenMap
+
+T = TypeVar("T")
 
 
 def dpd_to_bucket(dpd: np.ndarray) -> np.ndarray:
@@ -62,6 +64,7 @@ class Pool:
     origination_date: np.ndarray
     segments: Mapping[str, np.ndarray] = field(default_factory=FrozenMap)
     cutoff_date: np.datetime64 | None = None
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -172,6 +175,29 @@ class Pool:
             )
 
     # ------------------------------------------------------------------ derived fields
+    def derived(self, name: str, make: Callable[[Pool], T]) -> T:
+        """``make(self)``, computed on the first call for ``name`` and kept on this pool object.
+
+        Only for values that are a property of the loans alone (e.g. the assumption-free part of
+        the rep-line compression, :func:`abs_model.projection.replines.rep_lines`): a pool's arrays
+        are read-only, so such a value stays true for the pool's life. A pool made by
+        ``dataclasses.replace``, :meth:`subset` or unpickling starts with none kept.
+        """
+        got = self._derived.get(name)
+        if got is None:
+            got = make(self)
+            self._derived[name] = got
+        return got
+
+    def __getstate__(self) -> list[Any]:
+        """Pickled without the values kept by :meth:`derived` (the receiver recomputes them)."""
+        return [getattr(self, f.name) for f in fields(self) if f.name != "_derived"]
+
+    def __setstate__(self, state: list[Any]) -> None:
+        for f, value in zip((f for f in fields(self) if f.name != "_derived"), state, strict=True):
+            object.__setattr__(self, f.name, value)
+        object.__setattr__(self, "_derived", {})
+
     def __len__(self) -> int:
         return len(self.current_principal)
 

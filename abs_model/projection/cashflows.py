@@ -45,7 +45,7 @@ fees (+ advanced interest); ``smm`` = prepayment / prepay_base; ``cpr`` =
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,7 +153,7 @@ class PoolCashflows:
     ) -> PoolCashflows:
         cols = {k: np.asarray(arrays[k], dtype=np.float64) for k in (*FIELDS, "purchases", "cleanup_sale", "collection_costs_paid", *ADVANCING_FIELDS) if k in arrays}
         cols.update(derived_columns(cols, initial_balance))
-        df = pd.DataFrame(cols)
+        df = float_frame(cols)
         df.index.name = "period"
         return cls(
             frame=df,
@@ -222,6 +222,16 @@ class PoolCashflows:
         return f"PoolCashflows(convention={self.convention!r}, periods={len(self.frame) - 1}, initial_balance={self.initial_balance:,.2f})"
 
 
+def float_frame(cols: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """A DataFrame of equal-length float64 columns in the given order, built as the one float64
+    block pandas consolidates such columns into (without its per-column checks)."""
+    values = list(cols.values())
+    block = np.empty((len(values), len(values[0]) if values else 0))
+    for i, v in enumerate(values):
+        block[i] = v
+    return pd.DataFrame(block.T, columns=list(cols))
+
+
 def derived_columns(c: Mapping[str, np.ndarray], initial_balance: float) -> dict[str, np.ndarray]:
     """The derived columns (module doc) from arrays holding :data:`FIELDS`, in numpy."""
 
@@ -265,22 +275,21 @@ def derived_columns(c: Mapping[str, np.ndarray], initial_balance: float) -> dict
 def check_frame(f: pd.DataFrame, initial_balance: float) -> tuple[CheckResult, ...]:
     """The invariants of :meth:`PoolCashflows.check` on a frame; raises on violation."""
     tol = CHECK_RTOL * max(1.0, initial_balance)
-    o = f["opening_balance"].to_numpy()[1:]
-    c = f["closing_balance"].to_numpy()
-    extra_in = f["purchases"].to_numpy()[1:] if "purchases" in f else 0.0
-    extra_out = f["cleanup_sale"].to_numpy()[1:] if "cleanup_sale" in f else 0.0
+    col = column_reader(f)
+    o = col("opening_balance")[1:]
+    c = col("closing_balance")
+    extra_in = col("purchases")[1:] if "purchases" in f else 0.0
+    extra_out = col("cleanup_sale")[1:] if "cleanup_sale" in f else 0.0
     if "repurchases" in f:
-        extra_out = extra_out + f["repurchases"].to_numpy()[1:]
-    roll = o + extra_in - extra_out - (
-        f["scheduled_principal"].to_numpy()[1:] + f["prepayment"].to_numpy()[1:] + f["defaults"].to_numpy()[1:] + c[1:]
-    )
+        extra_out = extra_out + col("repurchases")[1:]
+    roll = o + extra_in - extra_out - (col("scheduled_principal")[1:] + col("prepayment")[1:] + col("defaults")[1:] + c[1:])
     # continuity only over the projected rows (the recovery tail repeats the closing balance)
     cont = o - c[:-1]
-    restructured = f["balance_restructured"].to_numpy() if "balance_restructured" in f else 0.0
-    buckets = c - sum(f[b].to_numpy() for b in BUCKET_FIELDS) - restructured
+    restructured = col("balance_restructured") if "balance_restructured" in f else 0.0
+    buckets = c - sum(col(b) for b in BUCKET_FIELDS) - restructured
     flows = np.concatenate(
         [
-            f[k].to_numpy()
+            col(k)
             for k in (
                 "scheduled_principal",
                 "prepayment",
@@ -293,7 +302,7 @@ def check_frame(f: pd.DataFrame, initial_balance: float) -> tuple[CheckResult, .
         ]
     )
     negative = float(max(0.0, -flows.min(initial=0.0)))
-    over = float(max(0.0, (f["recoveries"].cumsum() - f["defaults"].cumsum()).max()))
+    over = float(max(0.0, (np.cumsum(col("recoveries")) - np.cumsum(col("defaults"))).max(initial=-np.inf)))
     results = (
         CheckResult(
             "roll-forward: opening = scheduled + prepayment + defaults + repurchases + closing",
@@ -311,3 +320,15 @@ def check_frame(f: pd.DataFrame, initial_balance: float) -> tuple[CheckResult, .
                 f"pool cash flows: {r.name} violated by {r.max_abs_error:.6g} (tolerance {r.tolerance:.3g})"
             )
     return results
+
+
+def column_reader(frame: pd.DataFrame) -> Callable[[str], np.ndarray]:
+    """``read(name)`` = ``frame[name].to_numpy()``; from one ``to_numpy`` of the frame when it is
+    all float64 with distinct names (as :meth:`PoolCashflows.from_arrays` builds it), without
+    pandas' cost per column lookup."""
+    names = list(frame.columns)
+    if len(set(names)) != len(names) or not all(d == np.float64 for d in frame.dtypes):
+        return lambda name: np.asarray(frame[name].to_numpy())
+    values = frame.to_numpy()
+    where = {name: i for i, name in enumerate(names)}
+    return lambda name: values[:, where[name]]

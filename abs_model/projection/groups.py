@@ -49,6 +49,13 @@ class StateGroups:
             return np.zeros(self.size)
         return np.add.reduceat(np.asarray(v, dtype=np.float64), self.starts)
 
+    def sum_rows(self, m: np.ndarray) -> np.ndarray:
+        """Per-group sums of each row of a (R, L) array → (R, G): row by row as :meth:`sum`
+        (each group's run of a row is added as one contiguous segment, the same additions)."""
+        if not self.line_group.size:
+            return np.zeros((m.shape[0], self.size))
+        return np.add.reduceat(np.ascontiguousarray(m, dtype=np.float64), self.starts, axis=1)
+
 
 def state_groups(lines: Lines, segment: np.ndarray, *, roll: bool, by_age: bool, by_term: bool = False) -> StateGroups:
     """Group numbers from the small dense key (segment, cut-off bucket, age), and the instalments
@@ -118,10 +125,12 @@ class WeightTables:
 
     def at(self, t: int) -> Weights:
         """Rows for buckets j = 0 … B − 1 at period t (τ = t − j)."""
-        rows = t - np.arange(self.B) + (self.B - 1)
+        if not 0 <= t <= self.S.shape[0] - self.B:
+            raise IndexError(f"weight tables: period {t} is outside 0 … {self.S.shape[0] - self.B}")
+        rows = slice(t + self.B - 1, t - 1 if t > 0 else None, -1)  # rows t + B − 1, …, t (read-only views)
         RS = self.RS[rows] if self.RS is not None else self.S[rows]
         RF = self.RF[rows] if self.RF is not None else self.F[rows]
-        return Weights(self.S[rows], self.F[rows], self.C[rows], self.U[rows[0]], RS, RF)
+        return Weights(self.S[rows], self.F[rows], self.C[rows], self.U[t + self.B - 1], RS, RF)
 
     def row(self, tau: int) -> int:
         """Row of ``τ`` in the tables."""
@@ -156,43 +165,53 @@ def weight_tables(
     )
     bal = lines.balance
     B = buckets
-    G = groups.size
     one_period = unearned_fee == "one_period"
     taus = np.arange(-(B - 1), horizon + 1)
-    WS = np.empty((taus.size, G))
-    WF = np.empty((taus.size, G))
-    WC = np.empty((taus.size, G))
-    WU = np.zeros((taus.size, G))
-    keep: dict[int, np.ndarray] = {}
     n_f = lines.n.astype(np.float64)
-    unit_counts = bool(np.all(lines.count == 1.0))
-    RS = np.empty((taus.size, G)) if late_rate is not None else None
-    RF = np.empty((taus.size, G)) if late_rate is not None else None
-    ages = {N: _ReAgeBuilder(taus.size, G, horizon) for N in sorted(set(re_age))}
-    for i_tau, tau in enumerate(taus):
-        k = np.minimum(np.maximum(groups.b0_line + float(tau), 0.0), n_f)
-        if lines.billed is None:
-            s_l = sched.balance_factor(k, clipped=True)
-            phi = sched.fee_cumulative(k, s_l, clipped=True)
-        else:  # billed in cents: the lines' own tables (core/instalments.py)
-            s_l, phi = lines.billed.at(k)
-        WS[i_tau] = groups.sum(bal * s_l)
-        WF[i_tau] = groups.sum(phi)
-        if RS is not None and RF is not None and late_rate is not None:
-            RS[i_tau] = groups.sum(late_rate * bal * s_l)
-            RF[i_tau] = groups.sum(late_rate * phi)
-        for N, builder in ages.items():
-            builder.add(i_tau, groups, n_f - k, bal * s_l, lines.count * (k < n_f), N)
-        # receivables with a balance left; when every line is one receivable, the flags are the count
-        WC[i_tau] = groups.sum(k < n_f) if unit_counts else groups.sum(lines.count * (k < n_f))
-        if unearned_fee != "waived":
-            u = sched.fee_remaining(k) if lines.billed is None else lines.billed.fee_remaining(k)
-            flat = sched.flat_fee if lines.billed is None else lines.billed.flat
-            WU[i_tau] = groups.sum(np.minimum(u, flat) if one_period else u)
-        if keep_lines:
-            keep[int(tau)] = s_l
+    # instalments paid by each line at each τ (rows), k = min(max(b0 + τ, 0), n)
+    paid = np.minimum(np.maximum(groups.b0_line[:, None] + taus[None, :].astype(np.float64), 0.0), n_f[:, None])
+    s_all, phi_all, u_all = _schedules(lines, sched, paid, fee=unearned_fee != "waived")
+    WS = groups.sum_rows(bal * s_all)
+    WF = groups.sum_rows(phi_all)
+    alive = n_f > paid.T  # (taus, L): a balance left after k instalments
+    # receivables with a balance left; when every line is one receivable, the flags are the count
+    WC = groups.sum_rows(alive if bool(np.all(lines.count == 1.0)) else lines.count * alive)
+    WU = np.zeros((taus.size, groups.size))
+    if u_all is not None:
+        flat = sched.flat_fee if lines.billed is None else lines.billed.flat
+        WU = groups.sum_rows(np.minimum(u_all, flat) if one_period else u_all)
+    RS = RF = None
+    if late_rate is not None:
+        RS = groups.sum_rows(late_rate * bal * s_all)
+        RF = groups.sum_rows(late_rate * phi_all)
+    ages = {N: _ReAgeBuilder(taus.size, groups.size, horizon) for N in sorted(set(re_age))}
+    for N, builder in ages.items():
+        for i_tau in range(taus.size):
+            k = paid[:, i_tau]
+            builder.add(i_tau, groups, n_f - k, bal * s_all[i_tau], lines.count * (k < n_f), N)
+    keep = {int(tau): s_all[i] for i, tau in enumerate(taus)} if keep_lines else {}
     tables = {N: b.table() for N, b in ages.items()} if ages else None
+    for w in (WS, WF, WC, WU, RS, RF):
+        if w is not None:
+            w.setflags(write=False)  # :meth:`WeightTables.at` hands out views of them
     return WeightTables(WS, WF, WC, WU, B, keep, RS, RF, tables)
+
+
+def _schedules(lines: Lines, sched: ScheduleShape, paid: np.ndarray, *, fee: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Balance factors ``S_ℓ(k)``, cumulative fees ``Φ_ℓ(k)`` and (``fee``) flat fees still to
+    bill after ``k``, each (taus, L) for ``paid`` (L, taus): the closed forms over every τ at
+    once, or the lines' cents tables (``lines.billed``) one τ at a time."""
+    if lines.billed is None:
+        s = sched.balance_factor(paid, clipped=True)
+        phi = sched.fee_cumulative(paid, s, clipped=True)
+        u = sched.fee_remaining(paid) if fee else None
+        return np.ascontiguousarray(s.T), np.ascontiguousarray(phi.T), None if u is None else np.ascontiguousarray(u.T)
+    billed = lines.billed
+    rows = [billed.at(paid[:, i]) for i in range(paid.shape[1])]
+    s_all = np.stack([r[0] for r in rows])
+    phi_all = np.stack([r[1] for r in rows])
+    u_all = np.stack([billed.fee_remaining(paid[:, i]) for i in range(paid.shape[1])]) if fee else None
+    return s_all, phi_all, u_all
 
 
 class _ReAgeBuilder:
@@ -228,8 +247,8 @@ class _ReAgeBuilder:
 
 
 def bsum(x: np.ndarray, f: np.ndarray) -> np.ndarray:
-    """``Σ_j x[j] · f[j]`` over the bucket axis: x (B, S, G), f (B, G) → (S, G)."""
-    out = x[0] * f[0]
-    for j in range(1, x.shape[0]):
-        out += x[j] * f[j]
-    return out
+    """``Σ_j x[j] · f[j]`` over the bucket axis: x (B, S, G), f (B, G) → (S, G).
+
+    One product and one reduction over the leading axis, which numpy adds row after row
+    (``((x₀f₀ + x₁f₁) + x₂f₂) + …``, the order of a loop over ``j``)."""
+    return np.multiply(x, f[: x.shape[0], None, :]).sum(axis=0)

@@ -9,6 +9,11 @@ schedule depends on it non-linearly; flat-fee receivables do not (their fee is a
 
 ``level="loan"`` makes one line per receivable (the slow path, kept for loan-level output and as
 a check: both paths give identical pool cash flows).
+
+The part of the key that depends on the loans alone is compressed once per :class:`Pool` object
+(:func:`pool_lines`, kept by :meth:`Pool.derived`; a pool's arrays are read-only) by ``bincount``
+over a small dense integer key, or by hashing when the key is wide; the lines' arrays are
+read-only. Every later projection of the same pool starts from those lines.
 """
 
 from __future__ import annotations
@@ -127,108 +132,282 @@ def profile_lines(pool: Pool, assumptions: Assumptions) -> Lines:
 def rep_lines(pool: Pool, assumptions: Assumptions) -> Lines:
     """Compress the pool into exact rep-lines (see module doc).
 
-    The key (product, cut-off bucket, original term, remaining term, interest rate of
-    interest-bearing products, assumption segment, and with a legal threshold whether the balance
-    reaches it) is dense and small, so the lines come from
-    weighted ``bincount`` passes over it rather than from a hash or a sort of the loans.
+    The key is (product, cut-off bucket, original term, remaining term, interest rate of
+    interest-bearing products), then the assumption segment and, with a legal threshold, whether
+    the balance reaches it. The first part depends on the loans alone: it is compressed once per
+    pool (:func:`pool_lines`, kept by :meth:`Pool.derived`); the segment part, when there is one,
+    splits those lines by weighted ``bincount`` passes over (line, segment). Lines come in the
+    order of the key (product, bucket, original term, remaining term, rate in order of first
+    appearance, segment), and every sum adds the loans in tape order, whatever the path.
     """
-    prod = pool.product.astype(np.int64)
-    interest = (prod == Product.LEVEL_PAYMENT) | (prod == Product.EQUAL_PRINCIPAL)
-    n_rates = 1
-    rate_code: np.ndarray | int = 0
-    rate_values = np.zeros(1)
-    if interest.any():
-        codes, uniq = pd.factorize(pool.rate[interest])
-        rc = np.zeros(pool.n, dtype=np.int64)
-        rc[interest] = codes + 1
-        rate_code, n_rates = rc, len(uniq) + 1
-        rate_values = np.concatenate([[0.0], np.asarray(uniq, dtype=np.float64)])
-    term = pool.original_term.astype(np.int64)
-    present = np.flatnonzero(np.bincount(term))
-    term_code = np.zeros(int(present[-1]) + 1 if present.size else 1, dtype=np.int64)
-    term_code[present] = np.arange(present.size)
-    n_terms = max(1, present.size)
-    max_rem = int(pool.remaining_term.max(initial=0)) + 1
+    base = pool_lines(pool)
     n_groups = 1 << group_bits(assumptions)
-    group = override_groups(pool, assumptions) if n_groups > 1 else 0
-    space = 4 * 8 * n_terms * max_rem * n_rates * n_groups
-    if space > 20_000_000:  # an unusually wide key: fall back to hashing the loans
-        return _rep_lines_hashed(pool, assumptions)
-    # the key in place, one int64 buffer (no temporary per step)
-    key = prod * 8
-    key += pool.bucket
-    key *= n_terms
-    key += term_code[term]
-    key *= max_rem
-    key += pool.remaining_term
-    key *= n_rates
-    key += rate_code
-    if n_groups > 1:
-        key *= n_groups
-        key += group
-    counts = np.bincount(key, minlength=space)
+    if n_groups == 1:
+        lines = base.lines(np.zeros(len(base), dtype=np.int64), assumptions)
+        if assumptions.rounding != "cents":  # the loans' lines are only needed to bill them in cents
+            return lines
+        return _billed(pool, assumptions, line_of_loan(pool), lines)
+    key = line_of_loan(pool).astype(np.int64)
+    key *= n_groups
+    key += override_groups(pool, assumptions)
+    counts = np.bincount(key, minlength=len(base) * n_groups)
     nz = np.flatnonzero(counts)
-    flat = (prod == Product.FLAT_FEE) | (prod == Product.BULLET)
-    balance = np.bincount(key, weights=pool.current_principal, minlength=space)[nz]
-    fee_weight = pool.rate * pool.original_principal
-    fee_weight *= flat
-    flat_fee = np.bincount(key, weights=fee_weight, minlength=space)[nz]
-    rest, g = np.divmod(nz, n_groups)
-    rest, r_code = np.divmod(rest, n_rates)
-    rest, remaining = np.divmod(rest, max_rem)
-    rest, t_code = np.divmod(rest, n_terms)
-    p_code, bucket = np.divmod(rest, 8)
-    original_term = present[t_code] if present.size else np.ones_like(t_code)
-    lines = Lines(
-        product=p_code.astype(np.int8),
-        original_term=original_term.astype(np.int32),
-        n=remaining + _missed(bucket, assumptions),
-        bucket=bucket.astype(np.int8),
-        age=(original_term - remaining).astype(np.int64),
-        rate=rate_values[r_code],
-        balance=balance,
-        flat_fee=flat_fee,
+    line, group = np.divmod(nz, n_groups)
+    fee = np.bincount(key, weights=_fee_weight(pool), minlength=counts.size)[nz]
+    lines = dataclasses.replace(
+        base.take(line).lines(group, assumptions),
+        balance=np.bincount(key, weights=pool.current_principal, minlength=counts.size)[nz],
+        flat_fee=np.where(_is_flat(base.product[line]), fee, 0.0),
         count=counts[nz].astype(np.float64),
-        group=g.astype(np.int64),
     )
-    if assumptions.rounding != "cents":  # the loans' lines are only needed to bill them in cents
+    if assumptions.rounding != "cents":
         return lines
-    return _billed(pool, assumptions, np.searchsorted(nz, key), lines)
+    code = np.empty(counts.size, dtype=np.int64)
+    code[nz] = np.arange(nz.size)
+    return _billed(pool, assumptions, code[key], lines)
 
 
-def _rep_lines_hashed(pool: Pool, assumptions: Assumptions) -> Lines:
-    """The same compression through a hash of the composite key (for very wide keys)."""
+def _is_flat(product: np.ndarray) -> np.ndarray:
+    return (product == Product.FLAT_FEE) | (product == Product.BULLET)
+
+
+def _fee_weight(pool: Pool) -> np.ndarray:
+    """``rate × original principal`` of every loan: the flat fee per instalment of a flat-fee or
+    bullet loan (lines of interest-bearing products, keyed apart by product, drop their sums)."""
+    return pool.rate * pool.original_principal
+
+
+@dataclass(frozen=True, slots=True)
+class PoolLines:
+    """The pool compressed on the assumption-free part of the rep-line key: line arrays (length
+    L, read-only) in the key's order, and what gives each loan its line (:func:`line_of_loan`):
+    after a dense compression, ``keying`` (how the key was built, to build it again) and ``code``
+    (the line of each key); after a hashed one, ``loan_line`` (each loan's line). Nothing is kept
+    per loan by a dense compression: only lines and the key table. None of them on a :meth:`take`."""
+
+    product: np.ndarray
+    original_term: np.ndarray
+    remaining: np.ndarray
+    bucket: np.ndarray
+    rate: np.ndarray
+    balance: np.ndarray
+    flat_fee: np.ndarray
+    count: np.ndarray
+    keying: Keying | None = None
+    code: np.ndarray | None = None
+    loan_line: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.balance)
+
+    def take(self, idx: np.ndarray) -> PoolLines:
+        """The lines ``idx`` (line arrays only)."""
+        return PoolLines(*(getattr(self, f)[idx] for f in _LINE_FIELDS))
+
+    def lines(self, group: np.ndarray, assumptions: Assumptions) -> Lines:
+        """As :class:`Lines` of segment ``group`` under ``assumptions`` (missed instalments owed
+        only under the roll-rate convention)."""
+        return Lines(
+            product=self.product,
+            original_term=self.original_term,
+            n=self.remaining + _missed(self.bucket, assumptions),
+            bucket=self.bucket,
+            age=self.original_term - self.remaining,
+            rate=self.rate,
+            balance=self.balance,
+            flat_fee=self.flat_fee,
+            count=self.count,
+            group=group,
+        )
+
+
+_LINE_FIELDS = ("product", "original_term", "remaining", "bucket", "rate", "balance", "flat_fee", "count")
+#: Largest dense key space (bins) compressed by ``bincount``; a wider key is hashed.
+DENSE_BINS = 1 << 21
+#: Largest dense key space that keeps the original term as it is (no term code to look up).
+RAW_TERM_BINS = 1 << 18
+
+
+def pool_lines(pool: Pool) -> PoolLines:
+    """The pool's assumption-free compression, computed once per pool (:meth:`Pool.derived`)."""
+    return pool.derived("replines.pool_lines", _compress)
+
+
+def line_of_loan(pool: Pool) -> np.ndarray:
+    """Each loan's line of :func:`pool_lines` (int32), computed once per pool when asked for
+    (segment overrides, cents billing): the dense key built again and looked up."""
+
+    def make(p: Pool) -> np.ndarray:
+        base = pool_lines(p)
+        if base.loan_line is not None:
+            return base.loan_line
+        if base.keying is None or base.code is None:  # pragma: no cover - pool_lines sets one or the other
+            raise RuntimeError("internal: pool lines without a key or a line per loan")
+        key = base.keying.key(p)
+        _interest_block(p, key, base.keying.space)
+        return _read_only(base.code[key])
+
+    return pool.derived("replines.line_of_loan", make)
+
+
+@dataclass(frozen=True, slots=True)
+class Keying:
+    """How a pool's dense key is built: the number of values of each digit and, when the original
+    terms are keyed by rank, the distinct terms. The key, in place in one int64 buffer:
+    ``(term · R + remaining) · NB·NP + (bucket · NP + product)``, the last digit pair in int16
+    (``NB·NP`` ≤ 127 · 127 for int8 columns)."""
+
+    n_p: int
+    n_b: int
+    n_r: int
+    n_t: int
+    terms: np.ndarray | None
+
+    @property
+    def space(self) -> int:
+        return self.n_t * self.n_r * self.n_b * self.n_p
+
+    def key(self, pool: Pool) -> np.ndarray:
+        """Each loan's key (before :func:`_interest_block` folds in the rates)."""
+        if self.terms is None:
+            key = np.multiply(pool.original_term, self.n_r, dtype=np.int64)
+        else:
+            rank = np.zeros(int(self.terms[-1]) + 1, dtype=np.int64)
+            rank[self.terms] = np.arange(self.terms.size)
+            key = rank[pool.original_term]
+            key *= self.n_r
+        key += pool.remaining_term
+        low = pool.bucket.astype(np.int16)
+        low *= self.n_p
+        low += pool.product
+        key *= self.n_b * self.n_p
+        key += low
+        return key
+
+
+def _keying(pool: Pool, dense_bins: int, raw_term_bins: int) -> Keying | None:
+    """The dense key of this pool, or None when a column is negative or the key too wide."""
+    if pool.n == 0:
+        return None
+    p_max, b_max = int(pool.product.max()), int(pool.bucket.max())
+    t_max, r_max = int(pool.original_term.max()), int(pool.remaining_term.max())
+    if min(int(pool.product.min()), int(pool.bucket.min()), int(pool.original_term.min()), int(pool.remaining_term.min())) < 0:
+        return None
+    n_p, n_b, n_r = p_max + 1, b_max + 1, r_max + 1
+    if n_p * n_b * (t_max + 1) * n_r <= raw_term_bins:
+        return Keying(n_p, n_b, n_r, t_max + 1, None)
+    if t_max >= dense_bins:  # terms are ranked through a table of t_max + 1 entries
+        return None
+    terms = np.flatnonzero(np.bincount(pool.original_term))
+    if n_p * n_b * terms.size * n_r > dense_bins:
+        return None
+    return Keying(n_p, n_b, n_r, terms.size, terms)
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+def _compress(pool: Pool, *, dense_bins: int = DENSE_BINS, raw_term_bins: int = RAW_TERM_BINS) -> PoolLines:
+    """Dense compression when the key (product, bucket, original term, remaining term) is small
+    and non-negative, with the interest rate of interest-bearing loans folded in as a second
+    block of keys (one per distinct (key, rate) among them); else hashed (:func:`_hashed`)."""
+    keying = _keying(pool, dense_bins, raw_term_bins)
+    if keying is None:
+        return _hashed(pool)
+    key = keying.key(pool)
+    space = keying.space
+    pairs, rates = _interest_block(pool, key, space)
+    counts = np.bincount(key)
+    nz = np.flatnonzero(counts)
+    balance = np.bincount(key, weights=pool.current_principal)[nz]
+    fee = np.bincount(key, weights=_fee_weight(pool))[nz]
+    base, r_code = nz.copy(), np.zeros(nz.size, dtype=np.int64)
+    folded = nz >= space  # interest-bearing lines: their (key, rate code) pair
+    base[folded], r_code[folded] = np.divmod(pairs[nz[folded] - space], rates.size + 1)
+    rest, product = np.divmod(base, keying.n_p)
+    rest, bucket = np.divmod(rest, keying.n_b)
+    t_digit, remaining = np.divmod(rest, keying.n_r)
+    term = t_digit if keying.terms is None else keying.terms[t_digit]
+    order = np.lexsort((r_code, remaining, term, bucket, product))
+    code = np.empty(counts.size, dtype=np.int32)
+    code[nz[order]] = np.arange(nz.size, dtype=np.int32)
+    lines = _lines(product, term, remaining, bucket, np.concatenate([[0.0], rates])[r_code], balance, fee, counts[nz], order)
+    return dataclasses.replace(lines, keying=keying, code=_read_only(code))
+
+
+def _interest_block(pool: Pool, key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fold the rate of interest-bearing loans into their key, in place: such a loan's key becomes
+    ``space + i``, ``i`` the rank (in order of first appearance) of its (key, rate code) pair.
+    Returns the pairs ``key · (R + 1) + rate code`` (codes from 1) and the distinct rates ``R``
+    in order of first appearance."""
+    idx = np.flatnonzero((pool.product == Product.LEVEL_PAYMENT) | (pool.product == Product.EQUAL_PRINCIPAL))
+    if not idx.size:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    codes, rates = pd.factorize(pool.rate[idx])
+    pair = key[idx] * (rates.size + 1) + (codes + 1)
+    ids, pairs = pd.factorize(pair)
+    key[idx] = space + ids
+    return np.asarray(pairs, dtype=np.int64), np.asarray(rates, dtype=np.float64)
+
+
+def _lines(product: np.ndarray, term: np.ndarray, remaining: np.ndarray, bucket: np.ndarray, rate: np.ndarray,
+           balance: np.ndarray, fee: np.ndarray, count: np.ndarray, order: np.ndarray) -> PoolLines:
+    """Line arrays in ``order``, read-only, with the flat fee only on flat-fee and bullet lines."""
+    product = product[order].astype(np.int8)
+    return PoolLines(
+        product=_read_only(product),
+        original_term=_read_only(term[order].astype(np.int32)),
+        remaining=_read_only(remaining[order].astype(np.int64)),
+        bucket=_read_only(bucket[order].astype(np.int8)),
+        rate=_read_only(rate[order]),
+        balance=_read_only(balance[order]),
+        flat_fee=_read_only(np.where(_is_flat(product), fee[order], 0.0)),
+        count=_read_only(count[order].astype(np.float64)),
+    )
+
+
+def _hashed(pool: Pool) -> PoolLines:
+    """The same compression through hashing (any key width, any values): the key columns are
+    combined one at a time by ``pd.factorize``, so the running key stays below n²."""
     prod = pool.product.astype(np.int64)
     interest = (prod == Product.LEVEL_PAYMENT) | (prod == Product.EQUAL_PRINCIPAL)
     rate_code = np.zeros(pool.n, dtype=np.int64)
+    rates = np.zeros(0)
     if interest.any():
-        codes, _ = pd.factorize(pool.rate[interest])
+        codes, uniq = pd.factorize(pool.rate[interest])
         rate_code[interest] = codes + 1
-    group = override_groups(pool, assumptions)
-    key = prod
-    key = key * 1024 + pool.original_term
-    key = key * 1024 + pool.remaining_term
-    key = key * 8 + pool.bucket
-    key = (key << 20) + rate_code
-    if group_bits(assumptions):
-        key = key * (1 << group_bits(assumptions)) + group
-    inv, uniq = pd.factorize(key, sort=False)
-    n_lines = len(uniq)
-    first = np.full(n_lines, -1, dtype=np.int64)
-    # index of the first loan of each line (any representative gives the line's keys)
-    first[inv[::-1]] = np.arange(pool.n - 1, -1, -1)
-    return _billed(pool, assumptions, np.asarray(inv, dtype=np.int64), Lines(
-        product=pool.product[first],
-        original_term=pool.original_term[first],
-        n=pool.remaining_term[first].astype(np.int64) + _missed(pool.bucket[first], assumptions),
-        bucket=pool.bucket[first],
-        age=pool.age[first].astype(np.int64),
-        rate=np.where(interest[first], pool.rate[first], 0.0),
-        balance=np.bincount(inv, weights=pool.current_principal, minlength=n_lines),
-        flat_fee=np.bincount(inv, weights=_flat_fee(pool), minlength=n_lines),
-        count=np.bincount(inv, minlength=n_lines).astype(np.float64),
-        group=group[first],
-    ))
+        rates = np.asarray(uniq, dtype=np.float64)
+    key = np.zeros(pool.n, dtype=np.int64)
+    width = 1
+    for col in (prod, pool.bucket, pool.original_term, pool.remaining_term, rate_code):
+        codes_c, uniq_c = pd.factorize(col)
+        key, uniq_k = pd.factorize(key * len(uniq_c) + codes_c)
+        width = len(uniq_k)
+    inv = np.asarray(key, dtype=np.int64)
+    first = np.full(width if pool.n else 0, -1, dtype=np.int64)
+    first[inv[::-1]] = np.arange(pool.n - 1, -1, -1)  # the first loan of each line gives its keys
+    product, term, remaining = prod[first], pool.original_term[first], pool.remaining_term[first]
+    bucket, r_code = pool.bucket[first], rate_code[first]
+    order = np.lexsort((r_code, remaining, term, bucket, product))
+    position = np.empty(first.size, dtype=np.int64)
+    position[order] = np.arange(first.size)
+    lines = _lines(
+        product, term, remaining, bucket, np.concatenate([[0.0], rates])[r_code],
+        np.bincount(inv, weights=pool.current_principal, minlength=first.size),
+        np.bincount(inv, weights=_fee_weight(pool), minlength=first.size),
+        np.bincount(inv, minlength=first.size), order,
+    )
+    return dataclasses.replace(lines, loan_line=_read_only(position[inv].astype(np.int32)))
+
+
+def _rep_lines_hashed(pool: Pool, assumptions: Assumptions) -> Lines:
+    """:func:`rep_lines` through the hashed compression (the path of very wide keys), on a copy
+    of the pool that keeps nothing: for tests comparing the two paths."""
+    fresh = dataclasses.replace(pool)
+    fresh.derived("replines.pool_lines", _hashed)
+    return rep_lines(fresh, assumptions)
 
 
 def _billed(pool: Pool, assumptions: Assumptions, line_of_loan: np.ndarray, lines: Lines) -> Lines:

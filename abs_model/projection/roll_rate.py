@@ -18,7 +18,7 @@ cut-off bucket):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -46,9 +46,30 @@ class RollRate:
     keep: np.ndarray | None
     stages: tuple[CollectionStage, ...]
 
+    _coefficients: dict[tuple[bytes, bytes], tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
     @property
     def by_age(self) -> bool:
         return self.depth > 1
+
+    def coefficients(self, groups: StateGroups, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The period's roll coefficients per group: ``coef`` (S, B, B + 1, G), as ``P[s, seg,
+        mob, j, c]`` with ``mob`` each group's month on book (capped at the matrix stack's depth);
+        ``live`` (B, B, S, G) = ``coef[:, j, c]`` for the live buckets ``c``, by source ``j``;
+        ``to_default`` (B, S, G) = ``coef[:, j, B]``. Kept per (segments, months on book): with
+        one matrix for every age, they are computed once per run."""
+        mob = np.minimum(np.maximum(groups.age + t, 1), self.depth) - 1  # np.clip, without its overhead
+        key = (groups.seg.tobytes(), mob.tobytes())
+        got = self._coefficients.get(key)
+        if got is None:
+            B = self.ctx.B
+            coef = np.moveaxis(self.P[:, groups.seg, mob], 1, -1)
+            live = np.ascontiguousarray(coef[:, :, :B].transpose(1, 2, 0, 3))
+            got = (coef, live, np.moveaxis(coef[:, :, B], 1, 0))
+            self._coefficients[key] = got
+        return got
 
     def initial_state(self, groups: StateGroups) -> np.ndarray:
         x = np.zeros((self.ctx.B, self.ctx.S, groups.size))
@@ -75,14 +96,14 @@ class RollRate:
         balance past the default bucket at cut-off, defaulted now; ``late`` the late fees accrued
         and unpaid by bucket (:mod:`abs_model.projection.late_fees`)."""
         B = self.ctx.B
-        mob = np.clip(groups.age + t, 1, self.depth) - 1
-        coef = np.moveaxis(self.P[:, groups.seg, mob], 1, -1)  # (S, B, B+1, G)
+        coef, live, to_default = self.coefficients(groups, t)
         keep = self.keep[:, :, groups.seg] if self.keep is not None else None  # (B, 1, G)
         xk = x * keep if keep is not None else x  # the part of each bucket not restructured
-        new = np.zeros((B + 1, self.ctx.S, groups.size))
-        for j, c in self.used:
-            new[c] += xk[j] * coef[:, j, c]
-        dshare = xk * np.moveaxis(coef[:, :, B], 1, 0)  # (B, S, G) default share by source
+        # x'_c = Σ_j xk_j P[j, c] over the live buckets c, added in the order of j
+        xn = xk[0] * live[0]
+        for j in range(1, B):
+            xn += xk[j] * live[j]
+        dshare = xk * to_default  # (B, S, G) default share by source
         open_bal = bsum(x, wb.S)
         default_bal = bsum(dshare, wb.S)
         entering = None if self.keep is None else x - xk  # restructured this period, at their full balance
@@ -94,7 +115,6 @@ class RollRate:
         if pre_default is not None:
             default_bal = default_bal + pre_default
             open_bal = open_bal + pre_default
-        xn = new[:B]
         # a receivable ending in bucket j' has paid b0 + t − j' instalments: weights of j'
         after_bal = bsum(xn, wa.S)
         fee = bsum(xn, wa.F) - bsum(xk - dshare, wb.F)

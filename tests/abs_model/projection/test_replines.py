@@ -1,0 +1,270 @@
+"""Rep-line compression against a plain reference: a pandas ``groupby`` of the loans on the
+rep-line key, with each line's sums added loan by loan in tape order.
+
+The key (module doc of :mod:`abs_model.projection.replines`): product, cut-off bucket, original
+term, remaining term, the interest rate of interest-bearing products (level payment, equal
+principal; flat-fee and bullet loans key on 0), the segment bits (one per matching override) and,
+with a legal threshold, whether the balance reaches it. Per line: the balance, the flat fee
+``Σ rate × original principal`` (flat-fee and bullet lines only; 0 on interest-bearing lines) and
+the count. Sums are compared bit for bit (the reference adds the loans in the same order); the
+``groupby`` sums, whose order may differ, to 1e-12 relative.
+
+Example (worked by hand): three flat-fee loans, 12 instalments, 10 left, current, fee 0.6 % a
+period; two of them (balances 1,000 and 500, original 1,200 and 600) share a line: balance 1,500,
+flat fee 0.006 × 1,800 = 10.80, count 2. Two level-payment loans with the same terms at 10 % and
+18 % a year make two lines (the rate is in the key); at 10 % both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from abs_model.assumptions.assumptions import Assumptions, RollRates, SegmentOverride
+from abs_model.assumptions.servicing import ChargeOffPath, CollectionStrategy
+from abs_model.collateral.pool import Pool
+from abs_model.projection import replines
+from abs_model.projection.engine import project
+from abs_model.projection.replines import Lines, line_of_loan, rep_lines
+
+REL = 1e-12
+INTEREST = ("level_payment", "equal_principal")
+KEY = ["product", "bucket", "original_term", "remaining_term", "rate_key", "group"]
+
+
+def reference_rep_lines(pool: Pool, a: Assumptions, *, per_loan: bool = False) -> pd.DataFrame:
+    """One row per rep-line, by ``groupby`` on the key, sorted by (product, bucket, original term,
+    remaining term, rank of the rate among interest-bearing loans by first appearance, group);
+    ``balance``, ``flat_fee``, ``count`` added loan by loan in tape order (``*_groupby``: pandas'
+    own sums). ``per_loan``: the loans' keys instead, one row per loan."""
+    product = pool.product.astype(np.int64)
+    interest = np.isin(product, [1, 2])  # level payment, equal principal
+    flat = ~interest
+    group = np.zeros(pool.n, dtype=np.int64)
+    for i, o in enumerate(a.segment_overrides):
+        if o.column == "product":
+            col: np.ndarray = np.array(["flat_fee", "level_payment", "equal_principal", "bullet"])[product]
+        elif o.column == "original_term":
+            col = pool.original_term
+        else:
+            col = pool.segments[o.column]
+        group += (col == o.value).astype(np.int64) << i
+    path = a.collections.charge_off if a.collections is not None else None
+    if path is not None and path.legal_share > 0 and path.legal_min_balance > 0:
+        group += (pool.current_principal >= path.legal_min_balance).astype(np.int64) << len(a.segment_overrides)
+    rates_seen = list(dict.fromkeys(pool.rate[interest].tolist()))  # distinct rates, first appearance first
+    df = pd.DataFrame({
+        "product": product,
+        "bucket": pool.bucket.astype(np.int64),
+        "original_term": pool.original_term.astype(np.int64),
+        "remaining_term": pool.remaining_term.astype(np.int64),
+        "rate_key": np.where(interest, pool.rate, 0.0),
+        "rate_rank": [rates_seen.index(r) + 1 if i else 0 for r, i in zip(pool.rate.tolist(), interest, strict=True)],
+        "group": group,
+        "balance": pool.current_principal,
+        "fee": np.where(flat, pool.rate * pool.original_principal, 0.0),
+    })
+    if per_loan:
+        return df
+    by = df.groupby(KEY, sort=True)
+    out = by.agg(rate_rank=("rate_rank", "first"), balance_groupby=("balance", "sum"), flat_fee_groupby=("fee", "sum"),
+                 count=("balance", "size")).reset_index()
+    line = by.ngroup().to_numpy()
+    balance = np.zeros(len(out))
+    flat_fee = np.zeros(len(out))
+    for i in range(pool.n):  # plain sums, loan by loan in tape order
+        balance[line[i]] += pool.current_principal[i]
+        flat_fee[line[i]] += df["fee"].iat[i]
+    out["balance"], out["flat_fee"] = balance, flat_fee
+    order = ["product", "bucket", "original_term", "remaining_term", "rate_rank", "group"]
+    return out.sort_values(order, kind="stable").reset_index(drop=True)
+
+
+def assert_lines_equal_reference(lines: Lines, ref: pd.DataFrame, a: Assumptions) -> None:
+    assert len(lines) == len(ref)
+    roll = a.roll_rates is not None
+    np.testing.assert_array_equal(lines.product, ref["product"])
+    np.testing.assert_array_equal(lines.bucket, ref["bucket"])
+    np.testing.assert_array_equal(lines.original_term, ref["original_term"])
+    np.testing.assert_array_equal(lines.n, ref["remaining_term"] + (ref["bucket"] if roll else 0))
+    np.testing.assert_array_equal(lines.age, ref["original_term"] - ref["remaining_term"])
+    np.testing.assert_array_equal(lines.rate, ref["rate_key"])
+    np.testing.assert_array_equal(lines.group, ref["group"])
+    np.testing.assert_array_equal(lines.count, ref["count"].astype(np.float64))
+    # bit for bit against the sums added in tape order
+    np.testing.assert_array_equal(lines.balance, ref["balance"])
+    np.testing.assert_array_equal(lines.flat_fee, ref["flat_fee"])
+    np.testing.assert_allclose(lines.balance, ref["balance_groupby"], rtol=REL, atol=0)
+    np.testing.assert_allclose(lines.flat_fee, ref["flat_fee_groupby"], rtol=REL, atol=0)
+
+
+def pool_of(rows: list[dict[str, object]]) -> Pool:
+    return Pool.from_arrays(**{k: [r[k] for r in rows] for k in rows[0]})  # type: ignore[arg-type]
+
+
+def test_worked_example_by_hand() -> None:
+    rows = [
+        dict(loan_id="a", original_principal=1200.0, current_principal=1000.0, original_term=12, remaining_term=10,
+             product="flat_fee", rate=0.006),
+        dict(loan_id="b", original_principal=1200.0, current_principal=800.0, original_term=12, remaining_term=8,
+             product="flat_fee", rate=0.006),
+        dict(loan_id="c", original_principal=600.0, current_principal=500.0, original_term=12, remaining_term=10,
+             product="flat_fee", rate=0.006),
+        dict(loan_id="d", original_principal=1200.0, current_principal=1000.0, original_term=12, remaining_term=10,
+             product="level_payment", rate=0.18),
+        dict(loan_id="e", original_principal=1200.0, current_principal=1000.0, original_term=12, remaining_term=10,
+             product="level_payment", rate=0.10),
+        dict(loan_id="f", original_principal=2400.0, current_principal=2000.0, original_term=12, remaining_term=10,
+             product="level_payment", rate=0.10),
+    ]
+    lines = rep_lines(pool_of(rows), Assumptions.make(cpr=0.1))
+    # flat fee (remaining 8, then 10), then level payment at 18 % (first seen), then at 10 %
+    assert lines.product.tolist() == [0, 0, 1, 1]
+    assert lines.n.tolist() == [8, 10, 10, 10]
+    assert lines.rate.tolist() == [0.0, 0.0, 0.18, 0.10]
+    assert lines.balance.tolist() == [800.0, 1500.0, 1000.0, 3000.0]
+    assert lines.flat_fee.tolist() == pytest.approx([0.006 * 1200, 0.006 * 1800, 0.0, 0.0], rel=REL)
+    assert lines.count.tolist() == [1.0, 2.0, 1.0, 2.0]
+
+
+@st.composite
+def pools(draw: st.DrawFn) -> Pool:
+    n = draw(st.integers(1, 60))
+    long_terms = draw(st.booleans())  # terms up to 360: the key ranks the original terms instead
+    terms = [1, 3, 6, 12, 24, 360] if long_terms else [1, 3, 6, 12, 24]
+    rows = []
+    for i in range(n):
+        term = draw(st.sampled_from(terms))
+        product = draw(st.sampled_from(["flat_fee", "level_payment", "equal_principal", "bullet"]))
+        rates = [0.0, 0.005, 0.008] if product in ("flat_fee", "bullet") else [0.0, 0.1, 0.18, 0.2400000001]
+        orig = float(draw(st.integers(100, 20000))) + draw(st.sampled_from([0.0, 0.01, 0.37]))
+        rem = draw(st.integers(1, term))
+        rows.append(dict(
+            loan_id=str(i), original_principal=orig, current_principal=orig * rem / term, original_term=term,
+            remaining_term=rem, product=product, rate=draw(st.sampled_from(rates)), bucket=draw(st.integers(0, 6)),
+        ))
+    region = [draw(st.sampled_from(["east", "west"])) for _ in range(n)]
+    cols = {k: [r[k] for r in rows] for k in rows[0]}
+    return Pool.from_arrays(**cols, segments={"region": region})  # type: ignore[arg-type]
+
+
+@st.composite
+def assumption_sets(draw: st.DrawFn) -> Assumptions:
+    overrides = []
+    if draw(st.booleans()):
+        overrides.append(SegmentOverride(column="region", value="east", cpr=0.3))
+    if draw(st.booleans()):
+        overrides.append(SegmentOverride(column="product", value="flat_fee", cpr=0.05))
+    if draw(st.booleans()):
+        overrides.append(SegmentOverride(column="original_term", value=12, cpr=0.05))
+    kw: dict[str, object] = {}
+    if draw(st.booleans()):
+        path = ChargeOffPath(legal_share=0.5, legal_success_rate=0.6, legal_curve=(0.0, 1.0),
+                             legal_min_balance=draw(st.sampled_from([0.0, 500.0, 5000.0])))
+        kw["collections"] = CollectionStrategy("ladder", charge_off=path)
+    roll = RollRates.simple(roll=[0.02, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0]) if draw(st.booleans()) else None
+    return Assumptions.make(cpr=0.2, roll_rates=roll, segment_overrides=overrides,
+                            rounding=draw(st.sampled_from(["exact", "cents"])), **kw)  # type: ignore[arg-type]
+
+
+def compress_with(pool: Pool, path: str) -> Pool:
+    """A copy of ``pool`` (nothing kept) whose assumption-free compression took ``path``."""
+    fresh = dataclasses.replace(pool)
+    if path == "ranked terms":  # the dense key with original terms ranked, as for long terms
+        fresh.derived("replines.pool_lines", lambda p: replines._compress(p, raw_term_bins=0))
+    elif path == "hashed":
+        fresh.derived("replines.pool_lines", replines._hashed)
+    return fresh
+
+
+@settings(max_examples=80, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pools(), assumption_sets(), st.sampled_from(["dense", "ranked terms", "hashed"]))
+def test_compression_equals_the_groupby_reference(pool: Pool, a: Assumptions, path: str) -> None:
+    fresh = compress_with(pool, path)
+    ref = reference_rep_lines(pool, a)
+    lines = rep_lines(fresh, a)
+    assert_lines_equal_reference(lines, ref, a)
+    assert_lines_equal_reference(rep_lines(fresh, a), ref, a)  # the second call, from what the pool keeps
+    # each loan's line holds it: its keys are the line's
+    lol = line_of_loan(fresh)
+    np.testing.assert_array_equal(pool.remaining_term, fresh.derived("replines.pool_lines", replines._compress).remaining[lol])
+    if a.rounding == "cents":  # the cents schedules of each line: its loans' schedules summed
+        assert lines.billed is not None
+        loans = replines.loan_lines(pool, a).billed
+        assert loans is not None
+        where = reference_line_of_loan(pool, a, ref)
+        for part in ("balance", "fee", "flat"):
+            per_loan = getattr(loans, part)
+            summed = np.zeros((len(ref), *per_loan.shape[1:]))
+            for i in range(pool.n):
+                summed[where[i]] += per_loan[i]
+            np.testing.assert_allclose(getattr(lines.billed, part), summed, rtol=REL, atol=1e-9, err_msg=part)
+
+
+def reference_line_of_loan(pool: Pool, a: Assumptions, ref: pd.DataFrame) -> np.ndarray:
+    """Each loan's row of ``ref``, found by its key."""
+    keys = reference_rep_lines(pool, a, per_loan=True)
+    return pd.MultiIndex.from_frame(ref[KEY]).get_indexer(pd.MultiIndex.from_frame(keys[KEY]))
+
+
+def test_one_million_loan_pool_compresses_as_the_reference() -> None:
+    from abs_model.collateral.synthetic import synthetic_pool
+
+    pool = synthetic_pool(200_000, seed=3)
+    a = Assumptions.make(cpr=0.2, roll_rates=RollRates.simple(roll=[0.02, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0]),
+                         segment_overrides=[SegmentOverride(column="region", value=str(pool.segments["region"][0]), cpr=0.3)])
+    ref = reference_rep_lines(pool, a)
+    for path in ("dense", "ranked terms", "hashed"):
+        assert_lines_equal_reference(rep_lines(compress_with(pool, path), a), ref, a)
+
+
+def test_what_the_pool_keeps_is_read_only_and_not_shared() -> None:
+    from abs_model.collateral.synthetic import synthetic_pool
+
+    pool = synthetic_pool(500, seed=4)
+    a = Assumptions.make(cpr=0.2)
+    lines = rep_lines(pool, a)
+    with pytest.raises(ValueError, match="read-only"):
+        lines.balance[0] = 1.0
+    assert rep_lines(pool, a).balance is lines.balance  # computed once for the pool
+    # without segment overrides or cents billing, nothing is kept per loan (only lines and the key table)
+    assert set(pool._derived) == {"replines.pool_lines"}
+    assert replines.pool_lines(pool).loan_line is None
+    rep_lines(pool, Assumptions.make(cpr=0.2, segment_overrides=[SegmentOverride(column="product", value="flat_fee", cpr=0.1)]))
+    assert line_of_loan(pool).dtype == np.int32 and line_of_loan(pool).size == pool.n
+    assert "replines.pool_lines" not in dataclasses.replace(pool)._derived
+    assert pickle.loads(pickle.dumps(pool))._derived == {}
+    # another pool with other loans compresses afresh
+    other = pool.subset(np.arange(pool.n) % 2 == 0)
+    assert rep_lines(other, a).count.sum() == other.n
+
+
+def test_negative_or_huge_keys_take_the_hashed_path() -> None:
+    # remaining terms outside the dense range (a pool built without read_tape's checks) still
+    # compress exactly
+    rows = [
+        dict(loan_id=str(i), original_principal=100.0, current_principal=50.0, original_term=t, remaining_term=r,
+             product="flat_fee", rate=0.005)
+        for i, (t, r) in enumerate([(12, 6), (10_000_000, 6), (12, 6), (10_000_000, 6)])
+    ]
+    pool = pool_of(rows)
+    a = Assumptions.make(cpr=0.1)
+    assert_lines_equal_reference(rep_lines(pool, a), reference_rep_lines(pool, a), a)
+
+
+def test_projection_from_the_kept_lines_equals_a_fresh_one() -> None:
+    from abs_model.collateral.synthetic import synthetic_pool
+
+    pool = synthetic_pool(2000, seed=6)
+    a = Assumptions.make(cpr=0.15, roll_rates=RollRates.simple(roll=[0.02, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0]), recovery_rate=0.1)
+    first = project(pool, a).frame
+    again = project(pool, a).frame
+    fresh = project(dataclasses.replace(pool), a).frame
+    pd.testing.assert_frame_equal(first, again, check_exact=True)
+    pd.testing.assert_frame_equal(first, fresh, check_exact=True)
