@@ -205,13 +205,33 @@ def purchase_plan(
 ) -> PurchasePlan:
     """The plan for ``deal`` (which has ``deal.eligibility``); ``line_profile(line)`` projects one
     unit of one replenishment line (the runner's projection of a purchase). ``periods``: the
-    periods the run covers (the deal's, extended to its legal final; default ``deal.periods``)."""
+    periods the run covers (the deal's, extended to its legal final; default ``deal.periods``).
+    As :func:`purchase_plan_of`, one line at a time."""
+    return purchase_plan_of(deal, lambda lines: [line_profile(ln) for ln in lines], periods=periods)
+
+
+def purchase_plan_of(
+    deal: Any,
+    line_profiles: Callable[[Sequence[Any]], list[dict[str, np.ndarray]]],
+    *,
+    periods: int | None = None,
+) -> PurchasePlan:
+    """The plan for ``deal``; ``line_profiles(lines)`` projects one unit of each of the given
+    replenishment lines in one call (the runner projects them together). Only the lines bought
+    in some period (a positive weight) are projected: a line never bought adds ``0 × profile``
+    to every purchase, so its profile is all zeros here, and with no line bought there are none."""
     e: Eligibility | None = deal.eligibility
     lines = deal.revolving.replenishment
     maturity = e.expected_maturity_period if e is not None and e.expected_maturity_period else deal.periods
     w = purchase_weights(lines, e, periods=periods or deal.periods, revolving=deal.revolving.periods, maturity=maturity)
-    per_line = [line_profile(ln) for ln in lines]
-    profiles = {f: np.stack([p[f] for p in per_line]) for f in per_line[0]}
+    bought = np.flatnonzero((w > 0).any(axis=0))
+    made = line_profiles([lines[i] for i in bought]) if bought.size else []
+    profiles: dict[str, np.ndarray] = {}
+    if made:
+        profiles = {f: np.zeros((len(lines), *made[0][f].shape)) for f in made[0]}
+        for i, p in zip(bought, made, strict=True):
+            for f, v in p.items():
+                profiles[f][i] = v
     return PurchasePlan(weights=w, profiles=profiles, supply=None if e is None else e.supply)
 
 

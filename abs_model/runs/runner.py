@@ -27,7 +27,7 @@ import hashlib
 import pickle
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,12 +35,12 @@ import numpy as np
 
 import tranches as tr
 from abs_model.assumptions.assumptions import Assumptions
-from abs_model.deal.eligibility import PurchasePlan, purchase_plan
+from abs_model.deal.eligibility import PurchasePlan, purchase_plan_of
 from abs_model.deal.model import Deal, ReplenishmentLine, replenishment_pool
 from abs_model.errors import AssumptionError, DealError
 from abs_model.projection.cashflows import ADVANCING_FIELDS, FIELDS, STOCK_FIELDS, PoolCashflows
 from abs_model.projection.context import scenario_multiples
-from abs_model.projection.engine import LineProjection, horizon_for, project_lines, trust_late_fees
+from abs_model.projection.engine import LineProjection, horizon_for, project_lines, project_parts, trust_late_fees
 from abs_model.projection.replines import Lines, profile_lines, rep_lines
 from abs_model.runs.dates import accrual_dates, month_ends
 from abs_model.runs.result import DealResult
@@ -166,7 +166,7 @@ def run_arrays(
         profile = {}  # with eligibility: the purchase plan's per-line profiles serve every period
     dates = month_ends(deal.cutoff_date, T)
     plan = (
-        purchase_plan(deal, lambda ln: _line_profile(ln, deal, a, T, mults, arrays), periods=T)
+        purchase_plan_of(deal, lambda lns: _line_profiles(lns, deal, a, T, mults, arrays), periods=T)
         if profile is not None and deal.eligibility is not None
         else None
     )
@@ -316,23 +316,56 @@ def _line_profile(
     line: ReplenishmentLine, deal: Deal, a: Assumptions, T: int, mults: dict[str, Any], arrays: dict[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
     """Pool columns of one unit of one replenishment line (as the mix's profile, for one line),
-    for the fields of ``arrays``; served from :data:`_PROFILES` when exactly this projection was
-    made before (see :func:`_profile_key`). The arrays returned are read-only."""
+    for the fields of ``arrays``: :func:`_line_profiles` of this line alone."""
+    return _line_profiles((line,), deal, a, T, mults, arrays)[0]
+
+
+def _line_profiles(
+    lines: Sequence[ReplenishmentLine], deal: Deal, a: Assumptions, T: int, mults: dict[str, Any], arrays: dict[str, np.ndarray]
+) -> list[dict[str, np.ndarray]]:
+    """Pool columns of one unit of each replenishment line, for the fields of ``arrays``: each
+    line alone at share 1, projected over the deal's whole life (one short line's own horizon
+    would cut off restructured plans), ``max(T, horizon_for(line))`` periods, cut to ``T``.
+
+    Profiles made before come from :data:`_PROFILES` (see :func:`_profile_key`); the others are
+    projected together in one run of the engine, one part per distinct line
+    (:func:`~abs_model.projection.engine.project_parts`, over the longest of their horizons — a
+    projection's first ``T + 1`` columns do not depend on how far past ``T`` it runs). The
+    arrays returned are read-only."""
     pm, dm, rm = scenario_multiples(mults.get("prepay_mult"), mults.get("default_mult"), mults.get("recovery_mult"))
     fields = tuple(arrays)
-    key = _profile_key(line, deal.revolving, a, T, (pm, dm, rm), fields)
-    hit = _PROFILES.get(key)
-    if hit is not None:
-        return dict(hit)
+    keys = [_profile_key(ln, deal.revolving, a, T, (pm, dm, rm), fields) for ln in lines]
+    found: dict[bytes, dict[str, np.ndarray]] = {}
+    for k in keys:
+        hit = _PROFILES.get(k)
+        if hit is not None:
+            found[k] = hit
+    todo = {k: ln for k, ln in zip(keys, lines, strict=True) if k not in found}  # lines equal but for share: one
+    if todo:
+        units = [_unit_line(ln, deal, a) for ln in todo.values()]
+        both = _concat_lines(units)
+        h = max(T, horizon_for(both, a))
+        run = project_parts(both, a, np.arange(len(units)), horizon=h, prepay_mult=pm, default_mult=dm, recovery_mult=rm)
+        for i, k in enumerate(todo):
+            out = {f: _fit(run.totals[f][i], T, stock=f in STOCK_FIELDS) for f in fields}
+            for v in out.values():
+                v.setflags(write=False)
+            _PROFILES.put(k, out)
+            found[k] = out
+    return [dict(found[k]) for k in keys]
+
+
+def _unit_line(line: ReplenishmentLine, deal: Deal, a: Assumptions) -> Lines:
+    """The projection line of one unit of ``line`` alone (share 1): one receivable per average
+    balance bought."""
     one = dataclasses.replace(deal.revolving, replenishment=(dataclasses.replace(line, share=1.0),))
-    lines = dataclasses.replace(profile_lines(replenishment_pool(one), a), count=np.array([1.0 / line.average_balance]))
-    # over the deal's whole life: one short line's own horizon would cut off restructured plans
-    unit = project_lines(lines, a, horizon=max(T, horizon_for(lines, a)), prepay_mult=pm, default_mult=dm, recovery_mult=rm)
-    out = {f: _fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in fields}
-    for v in out.values():
-        v.setflags(write=False)
-    _PROFILES.put(key, out)
-    return dict(out)
+    return dataclasses.replace(profile_lines(replenishment_pool(one), a), count=np.array([1.0 / line.average_balance]))
+
+
+def _concat_lines(parts: Sequence[Lines]) -> Lines:
+    """Lines end to end (unit profile lines: exact schedules, never billed in cents)."""
+    names = [f for f in Lines.__dataclass_fields__ if f != "billed"]
+    return Lines(**{f: np.concatenate([getattr(p, f) for p in parts]) for f in names}, billed=None)
 
 
 def _profile_key(

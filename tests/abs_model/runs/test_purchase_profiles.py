@@ -15,7 +15,7 @@ import pytest
 
 import abs_model as am
 import abs_model.runs.runner as runner
-from abs_model.deal.eligibility import purchase_plan
+from abs_model.deal.eligibility import PurchasePlan, purchase_plan, purchase_weights
 from abs_model.deal.model import replenishment_pool
 from abs_model.projection.cashflows import STOCK_FIELDS
 from abs_model.projection.engine import horizon_for, project_lines
@@ -43,8 +43,25 @@ def reference_purchase_unit(deal: Any, a: Any, mults: dict[str, Any]) -> tuple[A
     return unit, unit.totals["closing_balance"].shape[1] - 1
 
 
+def reference_line_profiles(lines: Any, deal: Any, a: Any, T: int, mults: dict[str, Any], arrays: dict[str, np.ndarray]) -> list[dict[str, np.ndarray]]:
+    """Each line projected on its own (as the runner did before it projected them together)."""
+    return [reference_line_profile(ln, deal, a, T, mults, arrays) for ln in lines]
+
+
+def reference_plan(deal: Any, line_profiles: Any, *, periods: int | None = None) -> PurchasePlan:
+    """The purchase plan as before: every replenishment line's profile, bought or not."""
+    e = deal.eligibility
+    maturity = e.expected_maturity_period if e is not None and e.expected_maturity_period else deal.periods
+    lines = deal.revolving.replenishment
+    w = purchase_weights(lines, e, periods=periods or deal.periods, revolving=deal.revolving.periods, maturity=maturity)
+    per_line = line_profiles(lines)
+    profiles = {f: np.stack([p[f] for p in per_line]) for f in per_line[0]}
+    return PurchasePlan(weights=w, profiles=profiles, supply=None if e is None else e.supply)
+
+
 def _as_before(m: pytest.MonkeyPatch) -> None:
-    m.setattr(runner, "_line_profile", reference_line_profile)
+    m.setattr(runner, "_line_profiles", reference_line_profiles)
+    m.setattr(runner, "purchase_plan_of", reference_plan)
     m.setattr(runner, "_purchase_unit", reference_purchase_unit)
 
 
@@ -66,7 +83,10 @@ def test_cached_run_frames_equal_the_per_line_reference(deal: am.Deal, monkeypat
     runner._MIX_PERIODS.clear()
     first = runner.run(deal)
     cached = runner.run(deal)  # every profile from the cache now
-    assert len(runner._PROFILES) == 4
+    # three lines are bought: the 24-period line never is (term within maturity: 24 > 24 − t for
+    # every revolving period t ≥ 1), so its profile is never projected
+    assert [ln.term for ln in deal.revolving.replenishment] == [3, 6, 12, 24]
+    assert len(runner._PROFILES) == 3
     with monkeypatch.context() as m:
         _as_before(m)
         ref = runner.run(deal)
