@@ -153,7 +153,7 @@ def run_arrays(
     """
     mults = {"prepay_mult": prepay_mult, "default_mult": default_mult, "recovery_mult": recovery_mult}
     pool_lines = lines if lines is not None else _deal_lines(deal, a)
-    base = project_lines(pool_lines, a, horizon=None, **mults)  # type: ignore[arg-type]
+    base = project_lines(pool_lines, a, horizon=_pool_horizon(deal, pool_lines, a), **mults)  # type: ignore[arg-type]
     unit = None
     collateral = base.totals["closing_balance"].shape[1] - 1
     if deal.revolving.active:
@@ -182,6 +182,18 @@ def run_arrays(
     purchases, sale, costs_paid, liab = _run_periods(deal, a, engine, arrays, profile, plan=plan, on_period=on_period)
     arrays["collection_costs_paid"] = costs_paid
     return RunArrays(pool=arrays, purchases=purchases, cleanup_sale=sale, liabilities=liab, period_end_dates=dates)
+
+
+def _pool_horizon(deal: Deal, lines: Lines, a: Assumptions) -> int | None:
+    """Periods to project the pool over: its own horizon (None), cut to the run's ``T`` when a
+    legal final date fixes ``T`` before the projection (:func:`horizon`) and ``T`` is shorter —
+    the run keeps columns ``0 … T`` only, and a projection's first ``T + 1`` columns do not
+    depend on how far past ``T`` it runs (every period depends on the earlier ones alone)."""
+    if deal.legal_final is None:
+        return None
+    T = horizon(deal, collateral_periods=0)
+    own = horizon_for(lines, a)
+    return T if T < own else None
 
 
 def _run_periods(
@@ -324,14 +336,13 @@ def _line_profiles(
     lines: Sequence[ReplenishmentLine], deal: Deal, a: Assumptions, T: int, mults: dict[str, Any], arrays: dict[str, np.ndarray]
 ) -> list[dict[str, np.ndarray]]:
     """Pool columns of one unit of each replenishment line, for the fields of ``arrays``: each
-    line alone at share 1, projected over the deal's whole life (one short line's own horizon
-    would cut off restructured plans), ``max(T, horizon_for(line))`` periods, cut to ``T``.
+    line alone at share 1, projected over the deal's ``T`` periods (its whole life: a short
+    line's own horizon would cut off restructured plans, and a projection's first ``T + 1``
+    columns do not depend on how far past ``T`` it runs).
 
     Profiles made before come from :data:`_PROFILES` (see :func:`_profile_key`); the others are
     projected together in one run of the engine, one part per distinct line
-    (:func:`~abs_model.projection.engine.project_parts`, over the longest of their horizons — a
-    projection's first ``T + 1`` columns do not depend on how far past ``T`` it runs). The
-    arrays returned are read-only."""
+    (:func:`~abs_model.projection.engine.project_parts`). The arrays returned are read-only."""
     pm, dm, rm = scenario_multiples(mults.get("prepay_mult"), mults.get("default_mult"), mults.get("recovery_mult"))
     fields = tuple(arrays)
     keys = [_profile_key(ln, deal.revolving, a, T, (pm, dm, rm), fields) for ln in lines]
@@ -343,9 +354,7 @@ def _line_profiles(
     todo = {k: ln for k, ln in zip(keys, lines, strict=True) if k not in found}  # lines equal but for share: one
     if todo:
         units = [_unit_line(ln, deal, a) for ln in todo.values()]
-        both = _concat_lines(units)
-        h = max(T, horizon_for(both, a))
-        run = project_parts(both, a, np.arange(len(units)), horizon=h, prepay_mult=pm, default_mult=dm, recovery_mult=rm)
+        run = project_parts(_concat_lines(units), a, np.arange(len(units)), horizon=T, prepay_mult=pm, default_mult=dm, recovery_mult=rm)
         for i, k in enumerate(todo):
             out = {f: _fit(run.totals[f][i], T, stock=f in STOCK_FIELDS) for f in fields}
             for v in out.values():
