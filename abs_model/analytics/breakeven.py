@@ -164,8 +164,20 @@ class _Runner:
     timeout: float | None = None
     progress: bool | None = None
     lost: set[str] = field(default_factory=set)
+    base_row: int | None = None
+    base_cdr: float | None = None
 
     def __call__(self, s_idx: np.ndarray, mult: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Losses and default rates of the rows; the first call also runs the base case (scenario
+        ``base_row`` at multiple 1, when given) among them and keeps its default rate in
+        ``base_cdr`` — in the batch of its ``(timing, spread_bp)`` group, no run of its own."""
+        if self.base_row is None or self.base_cdr is not None:
+            return self._rows(s_idx, mult)
+        fd, pl, cdr = self._rows(np.append(s_idx, self.base_row), np.append(mult, 1.0))
+        self.base_cdr = float(cdr[-1])
+        return fd[:-1], pl[:-1], cdr[:-1]
+
+    def _rows(self, s_idx: np.ndarray, mult: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.executor is None:
             return _losses(self.deal, self.a, self.scen, s_idx, mult)
         keys = [variant_key(self.scen[i]) for i in s_idx]
@@ -272,7 +284,8 @@ def breakeven(
     """
     a, scen, pairs = _checked(deal, assumptions, scenarios, variants, tranches, upper, tol, points, unbracketed)
     names = deal.tranche_names
-    runner = _Runner(deal, a, scen, executor=executor, timeout=timeout, progress=progress)
+    # the base case (its default rate, the rating targets' base) runs with the first pass
+    runner = _Runner(deal, a, (*scen, Scenario("base")), executor=executor, timeout=timeout, progress=progress, base_row=len(scen))
     with cluster_client(executor) as client:
         runner.executor = client
         lo, hi, lo_cdr, status, passes = _solve(
@@ -292,8 +305,9 @@ def breakeven(
             "passes": passes,
         }
     )
-    _, _, base_cdr = _survival(deal, a, (Scenario("base"),), np.array([0]), np.array([1.0]))
-    base_rate = float(base_cdr[0])
+    base_rate = runner.base_cdr
+    if base_rate is None:  # pragma: no cover - the first pass always runs
+        base_rate = float(_survival(deal, a, (Scenario("base"),), np.array([0]), np.array([1.0]))[2][0])
     rates = dict(target_rates) if target_rates is not None else {r: float(m) * base_rate for r, m in targets.items()}
     summary = _summary(frame, classes, base_rate, rates, ratings)
     return BreakevenResult(

@@ -173,6 +173,7 @@ class PurchasePlan:
     profiles: dict[str, np.ndarray]  # field -> (L, S, T + 1)
     supply: tuple[float, ...] | None = None
     _by_weights: dict[bytes, dict[str, np.ndarray]] = field(default_factory=dict, compare=False, repr=False)
+    _stacks: dict[bytes, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     def profile(self, t: int) -> dict[str, np.ndarray]:
         """Field → (S, T + 1) profile of one unit bought at the end of period t (read-only; the
@@ -185,6 +186,21 @@ class PurchasePlan:
             for v in out.values():
                 v.setflags(write=False)
             self._by_weights[key] = out
+        return out
+
+    def profile_stack(self, t: int, fields: Sequence[str]) -> np.ndarray | None:
+        """:meth:`profile` as one (F, S, T + 1) array in the order of ``fields`` (read-only; None
+        when the plan holds no profiles: no line is ever bought)."""
+        if not self.profiles:
+            return None
+        w = self.weights[t]
+        key = np.ascontiguousarray(w, dtype=np.float64).tobytes() + repr(tuple(fields)).encode()
+        out = self._stacks.get(key)
+        if out is None:
+            one = self.profile(t)
+            out = np.stack([one[f] for f in fields])
+            out.setflags(write=False)
+            self._stacks[key] = out
         return out
 
     def capacity(self, t: int, base: float) -> float:

@@ -193,7 +193,7 @@ def _pool_horizon(deal: Deal, lines: Lines, a: Assumptions) -> int | None:
         return None
     T = horizon(deal, collateral_periods=0)
     own = horizon_for(lines, a)
-    return T if T < own else None
+    return T if own > T else None
 
 
 def _run_periods(
@@ -213,6 +213,11 @@ def _run_periods(
     of available funds of their own (never inside interest collections), buy-back proceeds (price ×
     balance bought back) principal collections."""
     S, T = arrays["closing_balance"].shape[0], engine.T
+    names = list(arrays)
+    stack = np.stack([arrays[f] for f in names])  # (F, S, T + 1): a purchase adds to every column in one step
+    arrays.update({f: stack[i] for i, f in enumerate(names)})  # the columns are views of it
+    stock = np.flatnonzero([f in STOCK_FIELDS for f in names])
+    unit = np.stack([profile[f] for f in names]) if profile and plan is None else None
     state = engine.start()
     purchases = np.zeros((S, T + 1))
     sale = np.zeros((S, T + 1))
@@ -241,17 +246,15 @@ def _run_periods(
         bought = np.asarray(out.purchased, dtype=np.float64)
         if profile is not None and np.any(bought > 0):
             purchases[:, t] = bought
-            n_left = T - t + 1
-            for f, prof in (profile if plan is None else plan.profile(t)).items():
-                arrays[f][:, t:] += bought[:, None] * prof[:, :n_left]
+            prof = unit if plan is None else plan.profile_stack(t, names)
+            if prof is not None:
+                stack[:, :, t:] += bought[None, :, None] * prof[:, :, : T - t + 1]
         called = np.asarray(out.called, dtype=bool)
         if called.any():
             sale[called, t] = arrays["closing_balance"][called, t]
-            for f in arrays:
-                if f in STOCK_FIELDS:
-                    arrays[f][called, t:] = 0.0
-                else:
-                    arrays[f][called, t + 1 :] = 0.0
+            rows = np.flatnonzero(called)
+            stack[:, rows, t + 1 :] = 0.0  # every column after t; stocks (balances, counts) from t
+            stack[stock[:, None], rows[None, :], t] = 0.0
     return purchases, sale, costs_paid, engine.finish(state)
 
 

@@ -15,48 +15,17 @@ import pytest
 
 import abs_model as am
 import abs_model.runs.runner as runner
-from abs_model.deal.eligibility import PurchasePlan, purchase_plan, purchase_weights
-from abs_model.deal.model import replenishment_pool
-from abs_model.projection.cashflows import STOCK_FIELDS
-from abs_model.projection.engine import horizon_for, project_lines
-from abs_model.projection.replines import profile_lines
+from abs_model.deal.eligibility import purchase_plan
+from tests.abs_model.runs.reference_runner import (
+    reference_line_profile,
+    reference_line_profiles,
+    reference_plan,
+    reference_purchase_unit,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 BAITIAO = ROOT / "examples" / "baitiao_revolving.yaml"
 RTOL = 1e-12
-
-
-def reference_line_profile(line: Any, deal: Any, a: Any, T: int, mults: dict[str, Any], arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The plain per-line projection, as the runner made it before the cache: one unit of one
-    line, projected on its own over the deal's whole life, every call."""
-    one = dataclasses.replace(deal.revolving, replenishment=(dataclasses.replace(line, share=1.0),))
-    lines = dataclasses.replace(profile_lines(replenishment_pool(one), a), count=np.array([1.0 / line.average_balance]))
-    unit = project_lines(lines, a, horizon=max(T, horizon_for(lines, a)), **mults)
-    return {f: runner._fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
-
-
-def reference_purchase_unit(deal: Any, a: Any, mults: dict[str, Any]) -> tuple[Any, int]:
-    """The mix of one unit, projected under the run's multiples every call (as before)."""
-    unit_lines = profile_lines(replenishment_pool(deal.revolving), a)
-    per_unit = np.array([ln.share / ln.average_balance for ln in deal.revolving.replenishment])
-    unit = project_lines(dataclasses.replace(unit_lines, count=per_unit), a, horizon=None, **mults)
-    return unit, unit.totals["closing_balance"].shape[1] - 1
-
-
-def reference_line_profiles(lines: Any, deal: Any, a: Any, T: int, mults: dict[str, Any], arrays: dict[str, np.ndarray]) -> list[dict[str, np.ndarray]]:
-    """Each line projected on its own (as the runner did before it projected them together)."""
-    return [reference_line_profile(ln, deal, a, T, mults, arrays) for ln in lines]
-
-
-def reference_plan(deal: Any, line_profiles: Any, *, periods: int | None = None) -> PurchasePlan:
-    """The purchase plan as before: every replenishment line's profile, bought or not."""
-    e = deal.eligibility
-    maturity = e.expected_maturity_period if e is not None and e.expected_maturity_period else deal.periods
-    lines = deal.revolving.replenishment
-    w = purchase_weights(lines, e, periods=periods or deal.periods, revolving=deal.revolving.periods, maturity=maturity)
-    per_line = line_profiles(lines)
-    profiles = {f: np.stack([p[f] for p in per_line]) for f in per_line[0]}
-    return PurchasePlan(weights=w, profiles=profiles, supply=None if e is None else e.supply)
 
 
 def _as_before(m: pytest.MonkeyPatch) -> None:
