@@ -1,9 +1,12 @@
-"""Issue 16, fourth round: breakeven and the sweep with the replenishment lines projected together
-(one engine run, a block of scenario rows per line), scenarios sharing (prepay, default) multiples
-sharing one state path, the pool projected over the run's T, and (breakeven) the base case run
-with the first pass — against the paths of d219d15 (each line projected on its own, every
-scenario its own state path, the pool over its own horizon, the base case a run of its own),
-alternating in one process. Every timed round starts with empty profile caches.
+"""Issue 16, fourth round: breakeven and the sweep with the replenishment lines bought projected
+together (one engine run, a block of scenario rows per line), scenarios sharing (prepay,
+default) multiples sharing one state path, the pool projected over the run's T, purchases added
+to every column in one step and (breakeven) the base case run with the first pass and two points
+spread over a converging bracket — against the paths of d219d15 (each line projected on its own,
+bought or not, every scenario its own state path, the pool over its own horizon, purchases added
+column by column, the base case a run of its own, every bracket its full share of points;
+:mod:`tests.abs_model.runs.reference_runner`), alternating in one process. Every timed round
+starts with empty profile caches.
 
 Run: .venv/bin/python benchmarks/bench_profiles.py [--runs 3] [--pool 1000000] [--skip-sweep]
 
@@ -16,9 +19,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,38 +31,16 @@ import numpy as np
 
 import abs_model as am
 import abs_model.analytics.breakeven as breakeven_mod
+import abs_model.core.solve as solve
 import abs_model.projection.engine as engine
 import abs_model.runs.runner as runner
-from abs_model.deal.eligibility import PurchasePlan, purchase_weights
-from abs_model.deal.model import replenishment_pool
-from abs_model.projection.cashflows import STOCK_FIELDS
-from abs_model.projection.engine import horizon_for, project_lines
-from abs_model.projection.replines import profile_lines
 from abs_model.projection.rows import scenario_rows
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the d219d15 paths, kept for the tests
+from tests.abs_model.runs.reference_runner import reference_line_profiles, reference_plan, reference_run_periods
 
 DEAL = Path(__file__).resolve().parents[1] / "examples" / "baitiao_revolving.yaml"
 GRID = {"prepay": list(np.linspace(0.5, 1.5, 10)), "default": list(np.linspace(0.5, 4.0, 10)), "recovery": list(np.linspace(0.5, 1.0, 10))}
-
-
-def old_line_profiles(lines: Any, deal: Any, a: Any, T: int, mults: dict[str, Any], arrays: dict[str, np.ndarray]) -> list[dict[str, np.ndarray]]:
-    """d219d15: each line projected on its own over max(T, its own horizon)."""
-    out = []
-    for line in lines:
-        one = dataclasses.replace(deal.revolving, replenishment=(dataclasses.replace(line, share=1.0),))
-        ln = dataclasses.replace(profile_lines(replenishment_pool(one), a), count=np.array([1.0 / line.average_balance]))
-        unit = project_lines(ln, a, horizon=max(T, horizon_for(ln, a)), **mults)
-        out.append({f: runner._fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays})
-    return out
-
-
-def old_plan(deal: Any, line_profiles: Any, *, periods: int | None = None) -> PurchasePlan:
-    """d219d15: every replenishment line's profile, bought or not."""
-    e = deal.eligibility
-    maturity = e.expected_maturity_period if e is not None and e.expected_maturity_period else deal.periods
-    lines = deal.revolving.replenishment
-    w = purchase_weights(lines, e, periods=periods or deal.periods, revolving=deal.revolving.periods, maturity=maturity)
-    per_line = line_profiles(lines)
-    return PurchasePlan(weights=w, profiles={f: np.stack([p[f] for p in per_line]) for f in per_line[0]}, supply=None if e is None else e.supply)
 
 
 def every_row(multiples: Any, *, parts: int = 1, share: bool = True) -> Any:
@@ -76,17 +57,21 @@ class OldRunner(breakeven_mod._Runner):
 
 @contextlib.contextmanager
 def old_paths(on: bool) -> Iterator[None]:
-    saved = (runner._line_profiles, runner.purchase_plan_of, runner._pool_horizon, engine.scenario_rows, breakeven_mod._Runner)
+    saved = (runner._line_profiles, runner.purchase_plan_of, runner._pool_horizon, engine.scenario_rows, breakeven_mod._Runner,
+             runner._run_periods, solve.CONVERGING_SHRINK)
     if on:
-        runner._line_profiles = old_line_profiles  # type: ignore[assignment]
-        runner.purchase_plan_of = old_plan  # type: ignore[assignment]
+        runner._line_profiles = reference_line_profiles  # type: ignore[assignment]
+        runner.purchase_plan_of = reference_plan  # type: ignore[assignment]
         runner._pool_horizon = lambda deal, lines, a: None  # type: ignore[assignment]
         engine.scenario_rows = every_row  # type: ignore[assignment]
         breakeven_mod._Runner = OldRunner  # type: ignore[misc]
+        runner._run_periods = reference_run_periods  # type: ignore[assignment]
+        solve.CONVERGING_SHRINK = -1.0
     try:
         yield
     finally:
-        (runner._line_profiles, runner.purchase_plan_of, runner._pool_horizon, engine.scenario_rows, breakeven_mod._Runner) = saved
+        (runner._line_profiles, runner.purchase_plan_of, runner._pool_horizon, engine.scenario_rows, breakeven_mod._Runner,
+         runner._run_periods, solve.CONVERGING_SHRINK) = saved
 
 
 def timed(fn: Callable[[], Any], *, old: bool) -> float:

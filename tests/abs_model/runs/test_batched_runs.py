@@ -6,7 +6,9 @@ plain references (:mod:`tests.abs_model.runs.reference_runner`):
   is projected over the run's T when a legal final fixes it, and the period loop adds a purchase
   to every column in one step;
 - before each line was projected on its own (every line, bought or not), every scenario had its
-  own state path, the pool ran over its own horizon and purchases were added column by column.
+  own state path, the pool ran over its own horizon and purchases were added column by column;
+- breakeven's solver now spreads two points over a converging row's bracket (before: its share
+  of the pass's budget, as every other row).
 
 ``run_arrays`` must give the same pool columns, purchases, clean-up sales and tranche arrays to
 ``RTOL = 1e-12`` relative (to each array's largest magnitude), with and without eligibility,
@@ -26,6 +28,7 @@ import pytest
 
 import abs_model as am
 import abs_model.analytics.breakeven as breakeven_mod
+import abs_model.core.solve as solve
 import abs_model.projection.engine as engine
 import abs_model.runs.runner as runner
 from abs_model.projection.rows import scenario_rows
@@ -64,6 +67,7 @@ def _as_before(m: pytest.MonkeyPatch) -> None:
     m.setattr(runner, "_run_periods", reference_run_periods)
     m.setattr(engine, "scenario_rows", _every_row_its_own)
     m.setattr(breakeven_mod, "_Runner", _BaseAlone)
+    m.setattr(solve, "CONVERGING_SHRINK", -1.0)  # the solver of d219d15: every pass spreads its full share
 
 
 @pytest.fixture(scope="module")
