@@ -106,6 +106,18 @@ def horizon_for(lines: Lines, assumptions: Assumptions) -> int:
     return longest + extra + plan_months
 
 
+def projected_periods(lines: Lines, assumptions: Assumptions, *, horizon: int | None = None) -> int:
+    """Periods (columns − 1) of :func:`project_lines`' totals, without projecting: the horizon
+    (``horizon`` or :func:`horizon_for`) plus the recovery tail, ``len(timing) − 1`` with the
+    recovery timing or the charge-off path's recovery vector
+    (:func:`~abs_model.projection.recoveries.with_recoveries`)."""
+    h = horizon if horizon is not None else horizon_for(lines, assumptions)
+    strategy = assumptions.collections
+    path = strategy.charge_off if strategy is not None else None
+    timing = path.recovery_vector() if path is not None else assumptions.recovery_timing
+    return int(h) + len(timing) - 1
+
+
 def project_lines(
     lines: Lines,
     assumptions: Assumptions,

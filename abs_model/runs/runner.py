@@ -40,7 +40,14 @@ from abs_model.deal.model import Deal, ReplenishmentLine, replenishment_pool
 from abs_model.errors import AssumptionError, DealError
 from abs_model.projection.cashflows import ADVANCING_FIELDS, FIELDS, STOCK_FIELDS, PoolCashflows
 from abs_model.projection.context import scenario_multiples
-from abs_model.projection.engine import LineProjection, horizon_for, project_lines, project_parts, trust_late_fees
+from abs_model.projection.engine import (
+    LineProjection,
+    horizon_for,
+    project_lines,
+    project_parts,
+    projected_periods,
+    trust_late_fees,
+)
 from abs_model.projection.replines import Lines, profile_lines, rep_lines
 from abs_model.runs.dates import accrual_dates, month_ends
 from abs_model.runs.result import DealResult
@@ -305,8 +312,8 @@ def _purchase_unit(deal: Deal, a: Assumptions, mults: dict[str, Any]) -> tuple[L
     With eligibility the purchase plan projects each line (:func:`_line_profile`) and the mix
     only sets the run's horizon: its periods depend on the lines and the assumptions (the
     longest schedule, the delinquency pipeline, the plans, the recovery tail), never on the
-    scenario multiples, so they are taken from :data:`_MIX_PERIODS` (keyed by content) or from a
-    projection without multiples, and no projection is returned."""
+    scenario multiples, so they are taken from :data:`_MIX_PERIODS` (keyed by content) or counted
+    (:func:`~abs_model.projection.engine.projected_periods`), and no projection is returned."""
     unit_lines = profile_lines(replenishment_pool(deal.revolving), a)
     per_unit = np.array([ln.share / ln.average_balance for ln in deal.revolving.replenishment])
     unit_lines = dataclasses.replace(unit_lines, count=per_unit)
@@ -316,7 +323,7 @@ def _purchase_unit(deal: Deal, a: Assumptions, mults: dict[str, Any]) -> tuple[L
     key = hashlib.blake2b(pickle.dumps((deal.revolving, a), protocol=pickle.HIGHEST_PROTOCOL), digest_size=32).digest()
     n = _MIX_PERIODS.get(key)
     if n is None:
-        n = project_lines(unit_lines, a, horizon=None).totals["closing_balance"].shape[1] - 1
+        n = projected_periods(unit_lines, a)
         if len(_MIX_PERIODS) >= 1_024:
             _MIX_PERIODS.clear()
         _MIX_PERIODS[key] = n

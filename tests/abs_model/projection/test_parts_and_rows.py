@@ -1,4 +1,4 @@
-"""Three exact economies of the period engine, each checked against the plain way of computing
+"""Exact economies of the period engine, each checked against the plain way of computing
 the same numbers:
 
 - ``project_parts`` (parts of the lines projected side by side in one run, a block of scenario
@@ -6,7 +6,8 @@ the same numbers:
 - scenarios sharing their prepayment and default multiples share one state path: a batch with
   repeated (prepay, default) pairs and different recovery multiples gives each scenario's totals
   as its own one-scenario projection;
-- a projection's first ``T + 1`` columns do not depend on how far past ``T`` it runs.
+- a projection's first ``T + 1`` columns do not depend on how far past ``T`` it runs, and its
+  number of columns is known without projecting (``projected_periods``).
 
 Every column of the totals is compared to ``RTOL = 1e-12`` relative to the column's largest
 magnitude (a column holds exact zeros and float64 noise around them, which a pure relative test
@@ -29,7 +30,7 @@ from abs_model.assumptions.assumptions import Assumptions, RollRates
 from abs_model.assumptions.servicing import ChargeOffPath, CollectionStrategy, LateFees, Restructuring
 from abs_model.deal.model import replenishment_pool
 from abs_model.errors import AssumptionError
-from abs_model.projection.engine import _subset, horizon_for, project_lines, project_parts
+from abs_model.projection.engine import _subset, horizon_for, project_lines, project_parts, projected_periods
 from abs_model.projection.replines import Lines, profile_lines, rep_lines
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -148,3 +149,11 @@ def test_parts_must_number_every_line_and_use_every_number() -> None:
         project_parts(lines, a, np.zeros(len(lines)))  # floats
     with pytest.raises(AssumptionError, match="must use every part number"):
         project_parts(lines, a, np.full(len(lines), 2, dtype=np.int64))
+
+
+@pytest.mark.parametrize("name", list(SETS))
+def test_projected_periods_count_the_columns_without_projecting(name: str) -> None:
+    a = SETS[name]
+    lines = rep_lines(POOL, a)
+    for h in (None, 7, 40):
+        assert projected_periods(lines, a, horizon=h) == project_lines(lines, a, horizon=h).totals["closing_balance"].shape[1] - 1
