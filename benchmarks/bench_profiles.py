@@ -1,10 +1,11 @@
 """Issue 16, fourth round: breakeven and the sweep with the replenishment lines bought projected
 together (one engine run, a block of scenario rows per line), scenarios sharing (prepay,
 default) multiples sharing one state path, the pool projected over the run's T, purchases added
-to every column in one step and (breakeven) the base case run with the first pass and two points
-spread over a converging bracket — against the paths of d219d15 (each line projected on its own,
+to every column in one step and (breakeven) the base case run with the first pass, two points
+spread over a converging bracket and the default-timing variants in one waterfall run — against the paths of d219d15 (each line projected on its own,
 bought or not, every scenario its own state path, the pool over its own horizon, purchases added
-column by column, the base case a run of its own, every bracket its full share of points;
+column by column, the base case a run of its own, every bracket its full share of points, a waterfall run
+per timing variant;
 :mod:`tests.abs_model.runs.reference_runner`), alternating in one process. Every timed round
 starts with empty profile caches.
 
@@ -55,10 +56,15 @@ class OldRunner(breakeven_mod._Runner):
         self.base_row = None
 
 
+def each_batch_alone(deal: Any, batches: Any, *, lines: Any = None) -> list[tuple[np.ndarray, Any]]:
+    """d219d15: every default-timing variant its own waterfall run."""
+    return [(np.array([i]), runner.run_arrays(deal, a, lines=lines, **m)) for i, (a, m) in enumerate(batches)]
+
+
 @contextlib.contextmanager
 def old_paths(on: bool) -> Iterator[None]:
     saved = (runner._line_profiles, runner.purchase_plan_of, runner._pool_horizon, engine.scenario_rows, breakeven_mod._Runner,
-             runner._run_periods, solve.CONVERGING_SHRINK)
+             runner._run_periods, solve.CONVERGING_SHRINK, breakeven_mod.run_arrays_batches)
     if on:
         runner._line_profiles = reference_line_profiles  # type: ignore[assignment]
         runner.purchase_plan_of = reference_plan  # type: ignore[assignment]
@@ -67,11 +73,12 @@ def old_paths(on: bool) -> Iterator[None]:
         breakeven_mod._Runner = OldRunner  # type: ignore[misc]
         runner._run_periods = reference_run_periods  # type: ignore[assignment]
         solve.CONVERGING_SHRINK = -1.0
+        breakeven_mod.run_arrays_batches = each_batch_alone  # type: ignore[assignment]
     try:
         yield
     finally:
         (runner._line_profiles, runner.purchase_plan_of, runner._pool_horizon, engine.scenario_rows, breakeven_mod._Runner,
-         runner._run_periods, solve.CONVERGING_SHRINK) = saved
+         runner._run_periods, solve.CONVERGING_SHRINK, breakeven_mod.run_arrays_batches) = saved
 
 
 def timed(fn: Callable[[], Any], *, old: bool) -> float:

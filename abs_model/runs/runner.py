@@ -159,8 +159,54 @@ def run_arrays(
     :func:`abs_model.analytics.surveillance.reproject`).
     """
     mults = {"prepay_mult": prepay_mult, "default_mult": default_mult, "recovery_mult": recovery_mult}
-    pool_lines = lines if lines is not None else _deal_lines(deal, a)
-    base = project_lines(pool_lines, a, horizon=_pool_horizon(deal, pool_lines, a), **mults)  # type: ignore[arg-type]
+    c = _collateral(deal, a, mults, lines if lines is not None else _deal_lines(deal, a))
+    return _liabilities(deal, a, c, on_period=on_period)
+
+
+def run_arrays_batches(
+    deal: Deal, batches: Sequence[tuple[Assumptions, dict[str, Any]]], *, lines: Lines | None = None
+) -> list[tuple[np.ndarray, RunArrays]]:
+    """Several batches of scenarios on one deal, each under its own assumptions (e.g. the
+    default-timing variants of a stress set) and multiples (``{"prepay_mult": …, …}`` as
+    :func:`run_arrays` takes them): each batch's collateral is projected on its own, and batches
+    that can share one period loop run the waterfall together, their scenarios end to end.
+    Returns ``(batch indices, run)`` pairs covering every batch once, each run's scenarios the
+    listed batches' in that order — the numbers of :func:`run_arrays` for each batch (the
+    waterfall treats every scenario on its own).
+
+    Batches share a period loop when their runs cover the same periods ``T`` with the same pool
+    columns and purchase plan weights, and the loop's rules from the assumptions (the collection
+    strategy: costs' rank and restructured receivables; the late fees) are the same objects."""
+    parts = [_collateral(deal, a, m, lines if lines is not None else _deal_lines(deal, a)) for a, m in batches]
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i, ((a, _), c) in enumerate(zip(batches, parts, strict=True)):
+        plan_key = None if c.plan is None else (c.plan.weights.tobytes(), c.plan.supply, tuple(c.plan.profiles))
+        profile_key = None if c.profile is None else tuple(c.profile)
+        key = (c.T, tuple(c.arrays), profile_key, plan_key, id(a.collections), id(a.late_fees))
+        groups.setdefault(key, []).append(i)
+    out = []
+    for idx in groups.values():
+        first = parts[idx[0]]
+        joined = first if len(idx) == 1 else _joined([parts[i] for i in idx])
+        out.append((np.array(idx, dtype=np.int64), _liabilities(deal, batches[idx[0]][0], joined, on_period=None)))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Collateral:
+    """The pool side of one batch: the pool columns over the run's ``T`` periods, the unit mix's
+    profile (``{}`` when a purchase plan holds per-line profiles; None without revolving) and
+    the purchase plan (eligibility)."""
+
+    arrays: dict[str, np.ndarray]
+    profile: dict[str, np.ndarray] | None
+    plan: PurchasePlan | None
+    T: int
+
+
+def _collateral(deal: Deal, a: Assumptions, mults: dict[str, Any], pool_lines: Lines) -> _Collateral:
+    """Project the pool and the purchases of one batch (see :func:`run_arrays`)."""
+    base = project_lines(pool_lines, a, horizon=_pool_horizon(deal, pool_lines, a), **mults)
     unit = None
     collateral = base.totals["closing_balance"].shape[1] - 1
     if deal.revolving.active:
@@ -171,12 +217,33 @@ def run_arrays(
     profile = None if unit is None else {f: _fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
     if profile is None and deal.revolving.active:
         profile = {}  # with eligibility: the purchase plan's per-line profiles serve every period
-    dates = month_ends(deal.cutoff_date, T)
     plan = (
         purchase_plan_of(deal, lambda lns: _line_profiles(lns, deal, a, T, mults, arrays), periods=T)
         if profile is not None and deal.eligibility is not None
         else None
     )
+    return _Collateral(arrays, profile, plan, T)
+
+
+def _joined(parts: Sequence[_Collateral]) -> _Collateral:
+    """Batches' collateral end to end along the scenario axis (same T, columns and plan weights)."""
+    first = parts[0]
+    arrays = {f: np.concatenate([c.arrays[f] for c in parts]) for f in first.arrays}
+    profile = None if first.profile is None else {f: np.concatenate([c.profile[f] for c in parts if c.profile is not None]) for f in first.profile}
+    plan = None
+    if first.plan is not None:
+        plans = [c.plan for c in parts if c.plan is not None]
+        profiles = {f: np.concatenate([p.profiles[f] for p in plans], axis=1) for f in first.plan.profiles}
+        plan = PurchasePlan(weights=first.plan.weights, profiles=profiles, supply=first.plan.supply)
+    return _Collateral(arrays, profile, plan, first.T)
+
+
+def _liabilities(
+    deal: Deal, a: Assumptions, c: _Collateral, *, on_period: Callable[[int, dict[str, np.ndarray]], None] | None
+) -> RunArrays:
+    """The waterfall over the collateral's scenarios, period by period (:func:`_run_periods`)."""
+    T, arrays = c.T, c.arrays
+    dates = month_ends(deal.cutoff_date, T)
     engine = tr.Engine(
         deal.structure,
         n_scenarios=arrays["closing_balance"].shape[0],
@@ -186,7 +253,7 @@ def run_arrays(
         ends_at_legal_final=True,
         accrual_dates=accrual_dates(deal.cutoff_date, T, closing=deal.closing_date, first_payment=deal.first_payment),
     )
-    purchases, sale, costs_paid, liab = _run_periods(deal, a, engine, arrays, profile, plan=plan, on_period=on_period)
+    purchases, sale, costs_paid, liab = _run_periods(deal, a, engine, arrays, c.profile, plan=c.plan, on_period=on_period)
     arrays["collection_costs_paid"] = costs_paid
     return RunArrays(pool=arrays, purchases=purchases, cleanup_sale=sale, liabilities=liab, period_end_dates=dates)
 

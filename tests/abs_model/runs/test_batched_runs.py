@@ -7,6 +7,8 @@ plain references (:mod:`tests.abs_model.runs.reference_runner`):
   to every column in one step;
 - before each line was projected on its own (every line, bought or not), every scenario had its
   own state path, the pool ran over its own horizon and purchases were added column by column;
+- breakeven runs the default-timing variants of one deal variant through one waterfall run
+  (``run_arrays_batches``; before: a run each);
 - breakeven's solver now spreads two points over a converging row's bracket (before: its share
   of the pass's budget, as every other row).
 
@@ -59,6 +61,11 @@ class _BaseAlone(breakeven_mod._Runner):
         self.base_row = None
 
 
+def _each_batch_alone(deal: am.Deal, batches: Any, *, lines: Any = None) -> list[tuple[np.ndarray, runner.RunArrays]]:
+    """Every batch its own waterfall run (as before)."""
+    return [(np.array([i]), runner.run_arrays(deal, a, lines=lines, **m)) for i, (a, m) in enumerate(batches)]
+
+
 def _as_before(m: pytest.MonkeyPatch) -> None:
     m.setattr(runner, "_line_profiles", reference_line_profiles)
     m.setattr(runner, "purchase_plan_of", reference_plan)
@@ -67,6 +74,7 @@ def _as_before(m: pytest.MonkeyPatch) -> None:
     m.setattr(runner, "_run_periods", reference_run_periods)
     m.setattr(engine, "scenario_rows", _every_row_its_own)
     m.setattr(breakeven_mod, "_Runner", _BaseAlone)
+    m.setattr(breakeven_mod, "run_arrays_batches", _each_batch_alone)
     m.setattr(solve, "CONVERGING_SHRINK", -1.0)  # the solver of d219d15: every pass spreads its full share
 
 
@@ -129,3 +137,29 @@ def test_breakeven_equals_the_per_line_path_to_the_solver_tolerance(deal: am.Dea
     assert got.base_default_rate == pytest.approx(want.base_default_rate, rel=RTOL)
     cols = ["tranche", "variant", "binding_scenario", "implied_rating"]
     assert got.summary[cols].equals(want.summary[cols])
+
+
+def test_timing_variants_in_one_waterfall_run_equal_each_run_alone(deal: am.Deal) -> None:
+    """The three default timings of the stress set: their collateral projected apart, one period
+    loop for the three batches; each batch as ``run_arrays`` alone gives it."""
+    from abs_model.analytics.scenarios import variant
+
+    a = deal.assumptions
+    assert a is not None
+    batches = []
+    for i, timing in enumerate(("base", "front", "back")):
+        d, av = variant(deal, a, timing=timing)
+        batches.append((av, {k: v[i : i + 4] for k, v in STRESS.items()}))
+    runs = runner.run_arrays_batches(d, batches)
+    assert len(runs) == 1 and list(runs[0][0]) == [0, 1, 2]  # one waterfall run for the three
+    joined = runs[0][1]
+    for i, (av, mults) in enumerate(batches):
+        alone = runner.run_arrays(d, av, **mults)
+        rows = slice(4 * i, 4 * i + 4)
+        for f, v in alone.pool.items():
+            _close(joined.pool[f][rows], v, f"batch {i}: {f}")
+        _close(joined.purchases[rows], alone.purchases, f"batch {i}: purchases")
+        for nm in d.tranche_names:
+            t, r = joined.liabilities.tranche(nm), alone.liabilities.tranche(nm)
+            for arr in ("principal_paid", "interest_paid", "writedown", "interest_shortfall", "balance_end"):
+                _close(getattr(t, arr)[rows], getattr(r, arr), f"batch {i}: {nm} {arr}")
