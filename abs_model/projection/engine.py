@@ -22,7 +22,9 @@ buy-back of ineligible receivables (:mod:`abs_model.assumptions.buyback`) leaves
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import hashlib
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -391,20 +393,62 @@ def _tables_and_plans(lines: Lines, groups: StateGroups, ctx: Context, *, keep_l
     a = ctx.assumptions
     plan_terms = a.collections.plans if a.collections is not None and ctx.roll else ()
     late_terms = a.late_fees if ctx.roll else None
-    tables = weight_tables(
-        lines,
-        groups,
-        buckets=ctx.B,
-        horizon=ctx.T,
-        unearned_fee=a.unearned_fee,
-        keep_lines=keep_lines,
-        late_rate=None if late_terms is None else late_rates(lines, late_terms),
-        re_age=tuple(p.periods for p in plan_terms if p.plan == "re_age" and not p.buy_back),
-    )
+    options = {
+        "buckets": ctx.B,
+        "horizon": ctx.T,
+        "unearned_fee": a.unearned_fee,
+        "keep_lines": keep_lines,
+        "late_rate": None if late_terms is None else late_rates(lines, late_terms),
+        "re_age": tuple(p.periods for p in plan_terms if p.plan == "re_age" and not p.buy_back),
+    }
+    key = None if keep_lines or lines.billed is not None else _tables_key(lines, groups, options)
+    tables = None if key is None else _TABLES.get(key)
+    if tables is None:
+        tables = weight_tables(lines, groups, **options)  # type: ignore[arg-type]
+        if key is not None:
+            _keep_tables(key, tables)
     if not plan_terms:
         return tables, None
     rho = take_up(plan_terms, ctx.B, ctx.segments.take_up)[:, :, groups.seg]  # (P, B, G): by each group's segment
     return tables, PlanBook.start(plan_terms, tables=tables, scenarios=ctx.S, groups=groups.size, horizon=ctx.T, rho=rho)
+
+
+def _tables_key(lines: Lines, groups: StateGroups, options: Mapping[str, object]) -> bytes:
+    """Digest of everything :func:`~abs_model.projection.groups.weight_tables` reads, by content:
+    the lines, their state groups and the options (the tables are scenario-free, so every run on
+    the same lines — a sweep's chunks, breakeven's passes — can share them)."""
+    h = hashlib.blake2b(digest_size=32)
+    for f in Lines.__dataclass_fields__:
+        if f != "billed":
+            arr = np.ascontiguousarray(getattr(lines, f))
+            h.update(f"{f}:{arr.dtype.str}:{arr.shape}".encode())
+            h.update(arr.tobytes())
+    for arr in (groups.line_group, groups.starts, groups.b0_line):
+        h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes())
+    for k, v in options.items():
+        h.update(k.encode())
+        h.update(np.ascontiguousarray(v).tobytes() if isinstance(v, np.ndarray) else repr(v).encode())
+    return h.digest()
+
+
+def _keep_tables(key: bytes, tables: WeightTables) -> None:
+    """Keep ``tables`` (read-only from now on) in :data:`_TABLES`, the oldest out past its bound."""
+    for arr in (tables.S, tables.F, tables.C, tables.U, tables.RS, tables.RF):
+        if arr is not None:
+            arr.setflags(write=False)
+    for t in (tables.re_age or {}).values():
+        for arr in (t.balance, t.amount, t.count):
+            arr.setflags(write=False)
+    with _TABLES_LOCK:
+        _TABLES[key] = tables
+        while len(_TABLES) > _TABLES_MAX:
+            _TABLES.pop(next(iter(_TABLES)))
+
+
+_TABLES: dict[bytes, WeightTables] = {}
+"""Weight tables made in this process, by content (:func:`_tables_key`); at most :data:`_TABLES_MAX`."""
+_TABLES_MAX = 64
+_TABLES_LOCK = threading.Lock()
 
 
 #: The default-timing conventions by name: each builds its tables from the run's context.
