@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 
 import abs_model as am
+import abs_model.projection.engine as engine
 from abs_model.assumptions.assumptions import Assumptions, RollRates
 from abs_model.assumptions.servicing import ChargeOffPath, CollectionStrategy, LateFees, Restructuring
 from abs_model.deal.model import replenishment_pool
@@ -157,3 +158,24 @@ def test_projected_periods_count_the_columns_without_projecting(name: str) -> No
     lines = rep_lines(POOL, a)
     for h in (None, 7, 40):
         assert projected_periods(lines, a, horizon=h) == project_lines(lines, a, horizon=h).totals["closing_balance"].shape[1] - 1
+
+
+def test_weight_tables_are_shared_by_content_and_read_only() -> None:
+    """The scenario-free weight tables are kept by content: a second run on equal lines (a new
+    object) is served from them with the same totals, a change to the lines or the horizon makes
+    new ones, and the kept tables cannot be written."""
+    a = SETS["baitiao (roll rates, late fees, arrears plans)"]
+    lines = rep_lines(POOL, a)
+    engine._TABLES.clear()
+    first = project_lines(lines, a, **STRESS).totals
+    assert len(engine._TABLES) == 1
+    again = project_lines(dataclasses.replace(lines, balance=lines.balance.copy()), a, **STRESS).totals
+    assert len(engine._TABLES) == 1
+    for f, v in first.items():
+        np.testing.assert_array_equal(again[f], v, err_msg=f)
+    project_lines(dataclasses.replace(lines, balance=lines.balance * 2.0), a)
+    project_lines(lines, a, horizon=9)
+    assert len(engine._TABLES) == 3
+    tables = next(iter(engine._TABLES.values()))
+    with pytest.raises(ValueError, match="read-only"):
+        tables.S[0, 0] = 1.0
