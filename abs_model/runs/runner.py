@@ -287,11 +287,16 @@ def _run_periods(
     of available funds of their own (never inside interest collections), buy-back proceeds (price ×
     balance bought back) principal collections."""
     S, T = arrays["closing_balance"].shape[0], engine.T
-    names = list(arrays)
-    stack = np.stack([arrays[f] for f in names])  # (F, S, T + 1): a purchase adds to every column in one step
+    # (F, S, T + 1), the columns a purchase moves first (a profile not all zeros): a purchase adds
+    # to them in one step, and adding zeros to the others would change nothing
+    moving = _moving_fields(arrays, profile, plan)
+    names = moving + [f for f in arrays if f not in moving]
+    stack = np.stack([arrays[f] for f in names])
     arrays.update({f: stack[i] for i, f in enumerate(names)})  # the columns are views of it
     stock = np.flatnonzero([f in STOCK_FIELDS for f in names])
-    unit = np.stack([profile[f] for f in names]) if profile and plan is None else None
+    k = len(moving)
+    unit = np.stack([profile[f] for f in moving]) if profile and plan is None and k else None
+    buffer = np.empty_like(stack[:k])
     state = engine.start()
     purchases = np.zeros((S, T + 1))
     sale = np.zeros((S, T + 1))
@@ -320,9 +325,10 @@ def _run_periods(
         bought = np.asarray(out.purchased, dtype=np.float64)
         if profile is not None and np.any(bought > 0):
             purchases[:, t] = bought
-            prof = unit if plan is None else plan.profile_stack(t, names)
-            if prof is not None:
-                stack[:, :, t:] += bought[None, :, None] * prof[:, :, : T - t + 1]
+            prof = unit if plan is None else plan.profile_stack(t, moving)
+            if prof is not None and k:  # bought × profile, then added (into a buffer: no new array each period)
+                added = np.multiply(bought[None, :, None], prof[:, :, : T - t + 1], out=buffer[:, :, : T - t + 1])
+                stack[:k, :, t:] += added
         called = np.asarray(out.called, dtype=bool)
         if called.any():
             sale[called, t] = arrays["closing_balance"][called, t]
@@ -330,6 +336,15 @@ def _run_periods(
             stack[:, rows, t + 1 :] = 0.0  # every column after t; stocks (balances, counts) from t
             stack[stock[:, None], rows[None, :], t] = 0.0
     return purchases, sale, costs_paid, engine.finish(state)
+
+
+def _moving_fields(arrays: dict[str, np.ndarray], profile: dict[str, np.ndarray] | None, plan: PurchasePlan | None) -> list[str]:
+    """The pool columns a purchase adds to: those whose unit profile (the mix's, or any line's of
+    the plan) is not all zeros, in the order of ``arrays``."""
+    if profile is None:
+        return []
+    source = plan.profiles if plan is not None else profile
+    return [f for f in arrays if f in source and bool(np.any(source[f]))]
 
 
 def _period_inputs(
