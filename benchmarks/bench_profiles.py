@@ -2,10 +2,11 @@
 together (one engine run, a block of scenario rows per line), scenarios sharing (prepay,
 default) multiples sharing one state path, the pool projected over the run's T, purchases added
 to every column in one step and (breakeven) the base case run with the first pass, two points
-spread over a converging bracket and the default-timing variants in one waterfall run — against the paths of d219d15 (each line projected on its own,
+spread over a converging bracket and the default-timing variants in one waterfall run, and
+weight tables kept across runs — against the paths of d219d15 (each line projected on its own,
 bought or not, every scenario its own state path, the pool over its own horizon, purchases added
 column by column, the base case a run of its own, every bracket its full share of points, a waterfall run
-per timing variant;
+per timing variant, weight tables made for every run;
 :mod:`tests.abs_model.runs.reference_runner`), alternating in one process. Every timed round
 starts with empty profile caches.
 
@@ -64,7 +65,7 @@ def each_batch_alone(deal: Any, batches: Any, *, lines: Any = None) -> list[tupl
 @contextlib.contextmanager
 def old_paths(on: bool) -> Iterator[None]:
     saved = (runner._line_profiles, runner.purchase_plan_of, runner._pool_horizon, engine.scenario_rows, breakeven_mod._Runner,
-             runner._run_periods, solve.CONVERGING_SHRINK, breakeven_mod.run_arrays_batches)
+             runner._run_periods, solve.CONVERGING_SHRINK, breakeven_mod.run_arrays_batches, engine._TABLES_MAX)
     if on:
         runner._line_profiles = reference_line_profiles  # type: ignore[assignment]
         runner.purchase_plan_of = reference_plan  # type: ignore[assignment]
@@ -74,17 +75,19 @@ def old_paths(on: bool) -> Iterator[None]:
         runner._run_periods = reference_run_periods  # type: ignore[assignment]
         solve.CONVERGING_SHRINK = -1.0
         breakeven_mod.run_arrays_batches = each_batch_alone  # type: ignore[assignment]
+        engine._TABLES_MAX = 0  # weight tables made for every run
     try:
         yield
     finally:
         (runner._line_profiles, runner.purchase_plan_of, runner._pool_horizon, engine.scenario_rows, breakeven_mod._Runner,
-         runner._run_periods, solve.CONVERGING_SHRINK, breakeven_mod.run_arrays_batches) = saved
+         runner._run_periods, solve.CONVERGING_SHRINK, breakeven_mod.run_arrays_batches, engine._TABLES_MAX) = saved
 
 
 def timed(fn: Callable[[], Any], *, old: bool) -> float:
     with old_paths(old):
         runner._PROFILES.clear()
         runner._MIX_PERIODS.clear()
+        engine._TABLES.clear()
         t0 = time.perf_counter()
         fn()
         return time.perf_counter() - t0

@@ -17,6 +17,11 @@ This module keeps the period loop and the books; each piece of the model has its
 Both conventions: prepayment ``= SMM × S(k_0)`` share of the current balance after its
 instalment; unearned fees charged on it per the deal option (``unearned_fee``). The originator's
 buy-back of ineligible receivables (:mod:`abs_model.assumptions.buyback`) leaves beside it.
+
+Exact economies (issue 16): the loop runs each distinct (prepay, default) multiple pair once and
+:func:`project_parts` projects parts of the lines side by side, each part's totals apart
+(:mod:`abs_model.projection.rows`); the scenario-free weight tables are kept by content across
+runs (:data:`_TABLES`).
 """
 
 from __future__ import annotations

@@ -8,6 +8,11 @@ the projected profile of one unit of the mix and ``A_τ`` the par amount the wat
 ``buy_receivables`` step bought. The runner keeps the pool columns as arrays over scenarios and
 adds each period's purchases into the future rows; only periods are looped.
 
+With eligibility (合格标准) each replenishment line bought has a unit profile of its own, all of them
+projected in one run of the engine (:func:`_line_profiles`); several batches of scenarios on one
+deal under different assumptions (default-timing variants) can share one waterfall run
+(:func:`run_arrays_batches`).
+
 Clean-up call (清仓回购): the engine tests it on payment dates after revolving has ended; when
 exercised the remaining pool is sold (the waterfall receives ``price × balance``); the pool's later
 rows are zero and the balance sold shows in ``cleanup_sale``.
