@@ -1,98 +1,119 @@
-"""The replenishment lines' unit profiles (eligibility purchase plan): the runner after issue 16's
-third round (profiles cached by content, the mix not projected under the multiples when the plan
-projects each line, equal-weight periods sharing one plan profile) against the per-line
-projections it replaced, alternating in one process. The plan's shared profiles are in both.
+"""Issue 16, fourth round: breakeven and the sweep with the replenishment lines bought projected
+together (one engine run, a block of scenario rows per line), scenarios sharing (prepay,
+default) multiples sharing one state path, the pool projected over the run's T, purchases added
+to every column in one step and (breakeven) the base case run with the first pass, two points
+spread over a converging bracket and the default-timing variants in one waterfall run, and
+weight tables kept across runs — against the paths of d219d15 (each line projected on its own,
+bought or not, every scenario its own state path, the pool over its own horizon, purchases added
+column by column, the base case a run of its own, every bracket its full share of points, a waterfall run
+per timing variant, weight tables made for every run;
+:mod:`tests.abs_model.runs.reference_runner`), alternating in one process. Every timed round
+starts with empty profile caches.
 
-Run: .venv/bin/python benchmarks/bench_profiles.py [--runs 3] [--pool 1000000]
+Run: .venv/bin/python benchmarks/bench_profiles.py [--runs 3] [--pool 1000000] [--skip-sweep]
 
-Four workloads on the Baitiao revolving example: (1) breakeven of every class × the 6 stresses
-(every run_arrays call has new scenario multiples, so the cache only adds its key cost); (2) what
-the demo does with one result: ``run`` and then the workbook's pool basis, which re-plans the
-purchases of the same run (served from the cache); (3) a sweep of 1,000 scenarios (one chunk of
-benchmarks/bench_scale.py's 10,000: its profiles are too large to keep); (4) the demo's
-collection strategies (six runs under different assumptions). Each timed round starts with an empty cache.
+Workloads on the Baitiao revolving example: breakeven of every class × the 6 stresses; a sweep
+of 1,000 scenarios (one chunk of benchmarks/bench_scale.py's 10,000: prepay 10 × default 10 ×
+recovery 10); ``run`` of the demo deal (one scenario).
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import contextlib
 import os
 import statistics
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import abs_model as am
+import abs_model.analytics.breakeven as breakeven_mod
+import abs_model.core.solve as solve
+import abs_model.projection.engine as engine
 import abs_model.runs.runner as runner
-from abs_model.analytics.strategies import compare_strategies
-from abs_model.deal.model import replenishment_pool
-from abs_model.output.workbook_pool import pool_basis
-from abs_model.projection.cashflows import STOCK_FIELDS
-from abs_model.projection.engine import horizon_for, project_lines
-from abs_model.projection.replines import profile_lines
+from abs_model.projection.rows import scenario_rows
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the d219d15 paths, kept for the tests
+from tests.abs_model.runs.reference_runner import reference_line_profiles, reference_plan, reference_run_periods
 
 DEAL = Path(__file__).resolve().parents[1] / "examples" / "baitiao_revolving.yaml"
 GRID = {"prepay": list(np.linspace(0.5, 1.5, 10)), "default": list(np.linspace(0.5, 4.0, 10)), "recovery": list(np.linspace(0.5, 1.0, 10))}
-CACHED = runner._line_profile
-NEW_UNIT = runner._purchase_unit
 
 
-def per_line(line: Any, deal: Any, a: Any, T: int, mults: dict[str, Any], arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The runner's profile before the cache: one line projected on its own, every call."""
-    one = dataclasses.replace(deal.revolving, replenishment=(dataclasses.replace(line, share=1.0),))
-    lines = dataclasses.replace(profile_lines(replenishment_pool(one), a), count=np.array([1.0 / line.average_balance]))
-    unit = project_lines(lines, a, horizon=max(T, horizon_for(lines, a)), **mults)
-    return {f: runner._fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
+def every_row(multiples: Any, *, parts: int = 1, share: bool = True) -> Any:
+    """d219d15: every scenario its own state path."""
+    return scenario_rows(multiples, parts=parts, share=False)
 
 
-def mix_unit(deal: Any, a: Any, mults: dict[str, Any]) -> tuple[Any, int]:
-    """The runner's mix before: one unit of the mix projected under the run's multiples, every call."""
-    unit_lines = profile_lines(replenishment_pool(deal.revolving), a)
-    per_unit = np.array([ln.share / ln.average_balance for ln in deal.revolving.replenishment])
-    unit = project_lines(dataclasses.replace(unit_lines, count=per_unit), a, horizon=None, **mults)
-    return unit, unit.totals["closing_balance"].shape[1] - 1
+class OldRunner(breakeven_mod._Runner):
+    """d219d15: the base case a run of its own, after the solve."""
+
+    def __post_init__(self) -> None:
+        self.base_row = None
 
 
-def use(new: bool) -> None:
-    runner._line_profile = CACHED if new else per_line  # type: ignore[assignment]
-    runner._purchase_unit = NEW_UNIT if new else mix_unit  # type: ignore[assignment]
+def each_batch_alone(deal: Any, batches: Any, *, lines: Any = None) -> list[tuple[np.ndarray, Any]]:
+    """d219d15: every default-timing variant its own waterfall run."""
+    return [(np.array([i]), runner.run_arrays(deal, a, lines=lines, **m)) for i, (a, m) in enumerate(batches)]
 
 
-def timed(fn: Callable[[], Any], *, cached: bool) -> float:
-    use(cached)
-    runner._PROFILES.clear()
-    runner._MIX_PERIODS.clear()
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
+@contextlib.contextmanager
+def old_paths(on: bool) -> Iterator[None]:
+    saved = (runner._line_profiles, runner.purchase_plan_of, runner._pool_horizon, engine.scenario_rows, breakeven_mod._Runner,
+             runner._run_periods, solve.CONVERGING_SHRINK, breakeven_mod.run_arrays_batches, engine._TABLES_MAX)
+    if on:
+        runner._line_profiles = reference_line_profiles  # type: ignore[assignment]
+        runner.purchase_plan_of = reference_plan  # type: ignore[assignment]
+        runner._pool_horizon = lambda deal, lines, a: None  # type: ignore[assignment]
+        engine.scenario_rows = every_row  # type: ignore[assignment]
+        breakeven_mod._Runner = OldRunner  # type: ignore[misc]
+        runner._run_periods = reference_run_periods  # type: ignore[assignment]
+        solve.CONVERGING_SHRINK = -1.0
+        breakeven_mod.run_arrays_batches = each_batch_alone  # type: ignore[assignment]
+        engine._TABLES_MAX = 0  # weight tables made for every run
+    try:
+        yield
+    finally:
+        (runner._line_profiles, runner.purchase_plan_of, runner._pool_horizon, engine.scenario_rows, breakeven_mod._Runner,
+         runner._run_periods, solve.CONVERGING_SHRINK, breakeven_mod.run_arrays_batches, engine._TABLES_MAX) = saved
+
+
+def timed(fn: Callable[[], Any], *, old: bool) -> float:
+    with old_paths(old):
+        runner._PROFILES.clear()
+        runner._MIX_PERIODS.clear()
+        engine._TABLES.clear()
+        t0 = time.perf_counter()
+        fn()
+        return time.perf_counter() - t0
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--pool", type=int, default=1_000_000)
+    ap.add_argument("--skip-sweep", action="store_true")
     args = ap.parse_args()
     deal = am.load_deal(DEAL, pool=am.synthetic_pool(args.pool, seed=1))
     print(f"deal: {deal.name}, {deal.pool.n:,} receivables; load average {os.getloadavg()[0]:.2f}; median of {args.runs}, alternating")
-    work: dict[str, Callable[[], Any]] = {
-        "breakeven (3 classes x 6 stresses x 2)": lambda: am.breakeven(deal),
-        "run + workbook pool basis (demo)": lambda: pool_basis(am.run(deal)),
-        "sweep 1,000 scenarios (one chunk)": lambda: am.sweep(deal, GRID, progress=False),
-        "compare_strategies (demo)": lambda: compare_strategies(deal),
-    }
+    work: dict[str, Callable[[], Any]] = {"breakeven (3 classes x 6 stresses x 2)": lambda: am.breakeven(deal)}
+    if not args.skip_sweep:
+        work["sweep 1,000 scenarios (one chunk)"] = lambda: am.sweep(deal, GRID, progress=False)
+    work["run (demo deal, one scenario)"] = lambda: am.run(deal)
     for name, fn in work.items():
-        timed(fn, cached=True)  # warm both paths
+        timed(fn, old=False)  # warm both paths
+        timed(fn, old=True)
         times: dict[bool, list[float]] = {False: [], True: []}
         for _ in range(args.runs):
-            for cached in (False, True):
-                times[cached].append(timed(fn, cached=cached))
-        old, new = statistics.median(times[False]), statistics.median(times[True])
-        print(f"  {name:42s} before {old:7.3f} s   after {new:7.3f} s   ratio {new / old:.2f}")
-    use(True)
+            for old in (True, False):
+                times[old].append(timed(fn, old=old))
+        before, after = statistics.median(times[True]), statistics.median(times[False])
+        print(f"  {name:42s} before {before:7.3f} s   after {after:7.3f} s   ratio {after / before:.2f}")
     print(f"load average {os.getloadavg()[0]:.2f}")
 
 

@@ -15,8 +15,9 @@ cumulative default rate of the initial pool at that multiple, ``Σ_t defaults_t 
 balance`` (purchased receivables' defaults included) — the Chinese 临界违约率.
 
 Solver: :func:`abs_model.core.solve.first_positive`, vectorised over every tranche × scenario ×
-variant: pass 0 evaluates a grid ``0 … upper``; each later pass evaluates, in one batched
-:func:`~abs_model.runs.runner.run_arrays` call per ``(timing, spread_bp)`` group of scenarios, the
+variant: pass 0 evaluates a grid ``0 … upper``; each later pass evaluates, in one batched run
+per deal variant (spread compression and event stresses; its default-timing variants' collateral
+projected apart, one waterfall for all: :func:`~abs_model.runs.runner.run_arrays_batches`), the
 secant estimate of ``m*`` from the two lowest losing multiples seen (exact where ``L`` is linear
 just above ``m*``) with points close either side of it, and a few points spread over the bracket
 (the safeguard); rows already solved are not run again, and a (scenario, multiple) row serves
@@ -45,6 +46,7 @@ from abs_model.analytics.scenarios import (
     RATING_MULTIPLES,
     TARGET_DEFAULT_MULTIPLES,
     Scenario,
+    VariantKey,
     scenario_set,
     variant_key,
     variant_of,
@@ -54,7 +56,7 @@ from abs_model.core.solve import bisect_predicate, first_positive
 from abs_model.deal.model import Deal
 from abs_model.errors import DealError, SolverError, must
 from abs_model.runs.runner import _deal_lines as deal_lines
-from abs_model.runs.runner import run_arrays
+from abs_model.runs.runner import run_arrays_batches
 
 __all__ = [
     "BREAKEVEN_RTOL",
@@ -113,7 +115,8 @@ def _losses(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Run rows ``(scenario s_idx[r], default multiple mult[r])``; return, per row and tranche
     (R, n_tranches), the first-dollar and the principal loss above the noise floor (``L − ε``,
-    see the module doc; ``> 0``: the class loses) and the realised cumulative default rate (R,)."""
+    see the module doc; ``> 0``: the class loses) and the realised cumulative default rate (R,).
+    One batch per variant key, the batches of one deal variant in one waterfall run."""
     names = deal.tranche_names
     R = s_idx.size
     fd = np.zeros((R, len(names)))
@@ -121,26 +124,35 @@ def _losses(
     cdr = np.zeros(R)
     keys = [variant_key(scen[i]) for i in s_idx]
     lines = deal_lines(deal, a)  # the deal's own when they fit; shared by every batch (variants keep segments and convention)
-    for key in dict.fromkeys(keys):
-        rows = np.array([r for r, k in enumerate(keys) if k == key], dtype=np.int64)
-        d, av = variant_of(deal, a, key)
-        sc = [scen[i] for i in s_idx[rows]]
-        ra = run_arrays(
-            d,
-            av,
-            prepay_mult=np.array([s.prepay_mult for s in sc]),
-            default_mult=mult[rows] * np.array([s.default_mult for s in sc]),
-            recovery_mult=np.array([s.recovery_mult for s in sc]),
-            lines=lines,
-        )
-        cdr[rows] = ra.pool["defaults"][:, 1:].sum(axis=1) / deal.pool.balance
-        for j, nm in enumerate(names):
-            t = ra.liabilities.tranche(nm)
-            eps = LOSS_RTOL * max(float(t.original_balance), 1.0)
-            loss = t.writedown.sum(axis=1)
-            pl[rows, j] = loss - eps
-            fd[rows, j] = loss + t.interest_shortfall.max(axis=1, initial=0.0) - eps
+    for group in dict.fromkeys(_batch_key(k) for k in keys):  # variants of one deal: one waterfall run
+        vkeys = [k for k in dict.fromkeys(keys) if _batch_key(k) == group]
+        rows_of = [np.array([r for r, k in enumerate(keys) if k == key], dtype=np.int64) for key in vkeys]
+        batches = []
+        for key, rows in zip(vkeys, rows_of, strict=True):
+            d, av = variant_of(deal, a, key)
+            sc = [scen[i] for i in s_idx[rows]]
+            mults = {
+                "prepay_mult": np.array([s.prepay_mult for s in sc]),
+                "default_mult": mult[rows] * np.array([s.default_mult for s in sc]),
+                "recovery_mult": np.array([s.recovery_mult for s in sc]),
+            }
+            batches.append((av, mults))
+        for which, ra in run_arrays_batches(d, batches, lines=lines):
+            rows = np.concatenate([rows_of[i] for i in which])
+            cdr[rows] = ra.pool["defaults"][:, 1:].sum(axis=1) / deal.pool.balance
+            for j, nm in enumerate(names):
+                t = ra.liabilities.tranche(nm)
+                eps = LOSS_RTOL * max(float(t.original_balance), 1.0)
+                loss = t.writedown.sum(axis=1)
+                pl[rows, j] = loss - eps
+                fd[rows, j] = loss + t.interest_shortfall.max(axis=1, initial=0.0) - eps
     return fd, pl, cdr
+
+
+def _batch_key(key: VariantKey) -> tuple[object, ...]:
+    """What of a variant key changes the deal (spread, event stresses): variants equal in it but
+    their default timing run one waterfall together (:func:`~abs_model.runs.runner.run_arrays_batches`)."""
+    return tuple(key[1:])
 
 
 def _loss_chunk(
@@ -154,8 +166,8 @@ def _loss_chunk(
 @dataclass
 class _Runner:
     """Evaluates rows of (scenario, multiple) in this process or on an executor, one chunk per
-    ``(timing, spread_bp)`` group — the batches :func:`_losses` runs in process, so the numbers are
-    identical — and remembers the workers lost along the way."""
+    deal variant (:func:`_batch_key`) — the runs :func:`_losses` makes in process, so the numbers
+    are identical — and remembers the workers lost along the way."""
 
     deal: Deal
     a: Assumptions
@@ -164,11 +176,23 @@ class _Runner:
     timeout: float | None = None
     progress: bool | None = None
     lost: set[str] = field(default_factory=set)
+    base_row: int | None = None
+    base_cdr: float | None = None
 
     def __call__(self, s_idx: np.ndarray, mult: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Losses and default rates of the rows; the first call also runs the base case (scenario
+        ``base_row`` at multiple 1, when given) among them and keeps its default rate in
+        ``base_cdr`` — in the run of its deal variant, no run of its own."""
+        if self.base_row is None or self.base_cdr is not None:
+            return self._rows(s_idx, mult)
+        fd, pl, cdr = self._rows(np.append(s_idx, self.base_row), np.append(mult, 1.0))
+        self.base_cdr = float(cdr[-1])
+        return fd[:-1], pl[:-1], cdr[:-1]
+
+    def _rows(self, s_idx: np.ndarray, mult: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.executor is None:
             return _losses(self.deal, self.a, self.scen, s_idx, mult)
-        keys = [variant_key(self.scen[i]) for i in s_idx]
+        keys = [_batch_key(variant_key(self.scen[i])) for i in s_idx]
         groups = [np.array([r for r, k in enumerate(keys) if k == key], dtype=np.int64) for key in dict.fromkeys(keys)]
         run = map_chunks(
             _loss_chunk,
@@ -272,7 +296,8 @@ def breakeven(
     """
     a, scen, pairs = _checked(deal, assumptions, scenarios, variants, tranches, upper, tol, points, unbracketed)
     names = deal.tranche_names
-    runner = _Runner(deal, a, scen, executor=executor, timeout=timeout, progress=progress)
+    # the base case (its default rate, the rating targets' base) runs with the first pass
+    runner = _Runner(deal, a, (*scen, Scenario("base")), executor=executor, timeout=timeout, progress=progress, base_row=len(scen))
     with cluster_client(executor) as client:
         runner.executor = client
         lo, hi, lo_cdr, status, passes = _solve(
@@ -292,8 +317,9 @@ def breakeven(
             "passes": passes,
         }
     )
-    _, _, base_cdr = _survival(deal, a, (Scenario("base"),), np.array([0]), np.array([1.0]))
-    base_rate = float(base_cdr[0])
+    base_rate = runner.base_cdr
+    if base_rate is None:  # pragma: no cover - the first pass always runs
+        base_rate = float(_survival(deal, a, (Scenario("base"),), np.array([0]), np.array([1.0]))[2][0])
     rates = dict(target_rates) if target_rates is not None else {r: float(m) * base_rate for r, m in targets.items()}
     summary = _summary(frame, classes, base_rate, rates, ratings)
     return BreakevenResult(

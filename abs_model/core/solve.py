@@ -19,9 +19,11 @@ evaluates in one batch (a) the secant estimate of ``x*`` from the two lowest poi
 (``d = x₁ − x_s``), and (b) ``k`` equally spaced points of the bracket, which bound the worst case
 (the bracket shrinks at least ``k + 1``-fold a pass whatever the curve does). A smooth curve is
 solved in a few passes; a kink (a trigger that starts to bind) costs k-section passes until the
-secant points lie on one smooth piece again. A pass costs about the same for few rows as for
-many (one batched call each), so when rows drop out the others get more points: each pass may
-evaluate ``n × (points + 2)`` points in all, as the first grid did.
+secant points lie on one smooth piece again. When rows drop out the others get more points:
+each pass may evaluate ``n × (points + 2)`` points in all, as the first grid did. A row whose
+last pass shrank its bracket a hundredfold or more (the secant is converging) spreads only two
+points over its bracket in the next (:data:`CONVERGING_SPREAD`; its bracket still shrinks at
+least threefold), since every point evaluated costs its share of a batch.
 """
 
 from __future__ import annotations
@@ -46,6 +48,11 @@ MAX_SPREAD_POINTS = 1024
 SECANT_LADDER = np.array([1e-1, 1e-3])
 #: Points around the secant estimate in one pass: the ladder either side, ±½ tolerance and itself.
 NEAR_POINTS = 2 * SECANT_LADDER.size + 3
+#: A row whose last pass shrank its bracket to this share or less is converging on the secant's
+#: side: its next pass spreads only :data:`CONVERGING_SPREAD` points over the bracket.
+CONVERGING_SHRINK = 1e-2
+#: Points spread over the bracket by a converging row (the others: the pass's share of the budget).
+CONVERGING_SPREAD = 2
 
 
 def root_scalar(f: Callable[[float], float], lo: float, hi: float) -> float | None:
@@ -204,12 +211,15 @@ def first_positive(
     v2 = np.where(nxt > first, v[r, nxt], np.nan)
     passes = 1
     budget = n * (points + 2)  # points a pass may spend: a pass costs about the same for fewer rows
+    width = b - a
+    converging = np.zeros(n, dtype=bool)  # the last pass shrank the bracket by CONVERGING_SHRINK or more
     while passes < max_passes:
         active = np.flatnonzero(ok & (b - a > np.maximum(rtol * b, atol)))
         if active.size == 0:
             break
         k_sect = int(np.clip(budget // active.size - NEAR_POINTS, max(points - NEAR_POINTS, 4), MAX_SPREAD_POINTS))
-        cand = _candidates(a[active], b[active], x1[active], v1[active], x2[active], v2[active], rtol, atol, k_sect)
+        k_rows = np.where(converging[active], min(k_sect, CONVERGING_SPREAD), k_sect)
+        cand = _candidates(a[active], b[active], x1[active], v1[active], x2[active], v2[active], rtol, atol, k_rows)
         cv, cp = g(active, cand)
         passes += 1
         order = np.argsort(cand, axis=1, kind="stable")
@@ -234,6 +244,8 @@ def first_positive(
         v1[active] = np.take_along_axis(vs, two[:, :1], axis=1)[:, 0]
         x2[active] = np.take_along_axis(xs, two[:, 1:], axis=1)[:, 0]
         v2[active] = np.take_along_axis(vs, two[:, 1:], axis=1)[:, 0]
+        converging[active] = b[active] - a[active] <= CONVERGING_SHRINK * width[active]
+        width[active] = b[active] - a[active]
     nan = np.full(n, np.nan)
     return FirstPositive(
         lo=np.where(ok, a, nan), hi=np.where(ok, b, nan), payload=np.where(ok, pay_a, nan), status=status, passes=passes
@@ -242,9 +254,11 @@ def first_positive(
 
 def _candidates(
     a: FloatArray, b: FloatArray, x1: FloatArray, v1: FloatArray, x2: FloatArray, v2: FloatArray,
-    rtol: float, atol: float, k: int,
+    rtol: float, atol: float, k: npt.NDArray[np.int64],
 ) -> FloatArray:
-    """The points of one pass of :func:`first_positive`, shape ``(R, NEAR_POINTS + k)``, all inside ``(a, b)``."""
+    """The points of one pass of :func:`first_positive`, shape ``(R, NEAR_POINTS + max k)``, all
+    inside ``(a, b)``: row ``r`` spreads ``k[r]`` points over its bracket, and its remaining
+    columns repeat the secant estimate (a caller may evaluate a repeated point once)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         slope_ok = np.isfinite(x2) & (v2 > v1)
         xs = np.where(slope_ok, x1 - v1 * (x2 - x1) / (v2 - v1), 0.5 * (a + b))
@@ -254,8 +268,10 @@ def _candidates(
     ladder = d[:, None] * SECANT_LADDER[None, :]
     offsets = np.concatenate([-ladder, -half[:, None], np.zeros((d.size, 1)), half[:, None], ladder], axis=1)
     near = xs[:, None] + offsets
-    inner = np.arange(1, k + 1) / (k + 1)
-    spread = a[:, None] + (b - a)[:, None] * inner[None, :]
+    k = np.asarray(k, dtype=np.int64)
+    j = np.arange(1, int(k.max(initial=0)) + 1)[None, :]
+    inner = j / (k[:, None] + 1.0)
+    spread = np.where(j <= k[:, None], a[:, None] + (b - a)[:, None] * inner, xs[:, None])
     out = np.concatenate([near, spread], axis=1)
     lo_in = np.nextafter(a, b)[:, None]
     hi_in = np.nextafter(b, a)[:, None]

@@ -173,6 +173,7 @@ class PurchasePlan:
     profiles: dict[str, np.ndarray]  # field -> (L, S, T + 1)
     supply: tuple[float, ...] | None = None
     _by_weights: dict[bytes, dict[str, np.ndarray]] = field(default_factory=dict, compare=False, repr=False)
+    _stacks: dict[bytes, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     def profile(self, t: int) -> dict[str, np.ndarray]:
         """Field → (S, T + 1) profile of one unit bought at the end of period t (read-only; the
@@ -185,6 +186,21 @@ class PurchasePlan:
             for v in out.values():
                 v.setflags(write=False)
             self._by_weights[key] = out
+        return out
+
+    def profile_stack(self, t: int, fields: Sequence[str]) -> np.ndarray | None:
+        """:meth:`profile` as one (F, S, T + 1) array in the order of ``fields`` (read-only; None
+        when the plan holds no profiles: no line is ever bought)."""
+        if not self.profiles:
+            return None
+        w = self.weights[t]
+        key = np.ascontiguousarray(w, dtype=np.float64).tobytes() + repr(tuple(fields)).encode()
+        out = self._stacks.get(key)
+        if out is None:
+            one = self.profile(t)
+            out = np.stack([one[f] for f in fields])
+            out.setflags(write=False)
+            self._stacks[key] = out
         return out
 
     def capacity(self, t: int, base: float) -> float:
@@ -205,13 +221,33 @@ def purchase_plan(
 ) -> PurchasePlan:
     """The plan for ``deal`` (which has ``deal.eligibility``); ``line_profile(line)`` projects one
     unit of one replenishment line (the runner's projection of a purchase). ``periods``: the
-    periods the run covers (the deal's, extended to its legal final; default ``deal.periods``)."""
+    periods the run covers (the deal's, extended to its legal final; default ``deal.periods``).
+    As :func:`purchase_plan_of`, one line at a time."""
+    return purchase_plan_of(deal, lambda lines: [line_profile(ln) for ln in lines], periods=periods)
+
+
+def purchase_plan_of(
+    deal: Any,
+    line_profiles: Callable[[Sequence[Any]], list[dict[str, np.ndarray]]],
+    *,
+    periods: int | None = None,
+) -> PurchasePlan:
+    """The plan for ``deal``; ``line_profiles(lines)`` projects one unit of each of the given
+    replenishment lines in one call (the runner projects them together). Only the lines bought
+    in some period (a positive weight) are projected: a line never bought adds ``0 × profile``
+    to every purchase, so its profile is all zeros here, and with no line bought there are none."""
     e: Eligibility | None = deal.eligibility
     lines = deal.revolving.replenishment
     maturity = e.expected_maturity_period if e is not None and e.expected_maturity_period else deal.periods
     w = purchase_weights(lines, e, periods=periods or deal.periods, revolving=deal.revolving.periods, maturity=maturity)
-    per_line = [line_profile(ln) for ln in lines]
-    profiles = {f: np.stack([p[f] for p in per_line]) for f in per_line[0]}
+    bought = np.flatnonzero((w > 0).any(axis=0))
+    made = line_profiles([lines[i] for i in bought]) if bought.size else []
+    profiles: dict[str, np.ndarray] = {}
+    if made:
+        profiles = {f: np.zeros((len(lines), *made[0][f].shape)) for f in made[0]}
+        for i, p in zip(bought, made, strict=True):
+            for f, v in p.items():
+                profiles[f][i] = v
     return PurchasePlan(weights=w, profiles=profiles, supply=None if e is None else e.supply)
 
 

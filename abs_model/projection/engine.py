@@ -17,12 +17,19 @@ This module keeps the period loop and the books; each piece of the model has its
 Both conventions: prepayment ``= SMM × S(k_0)`` share of the current balance after its
 instalment; unearned fees charged on it per the deal option (``unearned_fee``). The originator's
 buy-back of ineligible receivables (:mod:`abs_model.assumptions.buyback`) leaves beside it.
+
+Exact economies (issue 16): the loop runs each distinct (prepay, default) multiple pair once and
+:func:`project_parts` projects parts of the lines side by side, each part's totals apart
+(:mod:`abs_model.projection.rows`); the scenario-free weight tables are kept by content across
+runs (:data:`_TABLES`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import hashlib
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -39,6 +46,7 @@ from abs_model.projection.context import Context, Convention, PeriodStep, make_c
 from abs_model.projection.groups import StateGroups, Weights, WeightTables, state_groups, weight_tables
 from abs_model.projection.replines import Lines, legal_min_balance, loan_lines, rep_lines
 from abs_model.projection.restructuring import PlanBook, PlanFlows, take_up
+from abs_model.projection.rows import ScenarioRows, scenario_rows
 
 Level = Literal["repline", "loan"]
 
@@ -105,6 +113,18 @@ def horizon_for(lines: Lines, assumptions: Assumptions) -> int:
     return longest + extra + plan_months
 
 
+def projected_periods(lines: Lines, assumptions: Assumptions, *, horizon: int | None = None) -> int:
+    """Periods (columns − 1) of :func:`project_lines`' totals, without projecting: the horizon
+    (``horizon`` or :func:`horizon_for`) plus the recovery tail, ``len(timing) − 1`` with the
+    recovery timing or the charge-off path's recovery vector
+    (:func:`~abs_model.projection.recoveries.with_recoveries`)."""
+    h = horizon if horizon is not None else horizon_for(lines, assumptions)
+    strategy = assumptions.collections
+    path = strategy.charge_off if strategy is not None else None
+    timing = path.recovery_vector() if path is not None else assumptions.recovery_timing
+    return int(h) + len(timing) - 1
+
+
 def project_lines(
     lines: Lines,
     assumptions: Assumptions,
@@ -133,19 +153,7 @@ def project_lines(
     if np.all(order[1:] > order[:-1]):
         return _project_sorted(lines, assumptions, prepay_mult=prepay_mult, default_mult=default_mult,
                                recovery_mult=recovery_mult, keep_lines=keep_lines, horizon=horizon)
-    sorted_lines = Lines(
-        product=lines.product[order],
-        original_term=lines.original_term[order],
-        n=lines.n[order],
-        bucket=lines.bucket[order],
-        age=lines.age[order],
-        rate=lines.rate[order],
-        balance=lines.balance[order],
-        flat_fee=lines.flat_fee[order],
-        count=lines.count[order],
-        group=lines.group[order],
-        billed=None if lines.billed is None else lines.billed.take(order),
-    )
+    sorted_lines = _ordered(lines, order)
     out = _project_sorted(sorted_lines, assumptions, prepay_mult=prepay_mult, default_mult=default_mult,
                           recovery_mult=recovery_mult, keep_lines=keep_lines, horizon=horizon)
     if out.line_closing is None:
@@ -153,6 +161,58 @@ def project_lines(
     back = np.empty_like(out.line_closing)
     back[order] = out.line_closing
     return LineProjection(out.totals, back)
+
+
+@dataclass(frozen=True, slots=True)
+class PartProjection:
+    """Totals per part of the lines: ``totals[field]`` of shape (K, S, T + 1), part ``k``'s equal to
+    :func:`project_lines` of that part's lines alone over the same horizon."""
+
+    totals: dict[str, np.ndarray]
+
+    def part(self, k: int) -> dict[str, np.ndarray]:
+        """Part ``k``'s totals, each (S, T + 1)."""
+        return {f: v[k] for f, v in self.totals.items()}
+
+
+def project_parts(
+    lines: Lines,
+    assumptions: Assumptions,
+    parts: np.ndarray,
+    *,
+    prepay_mult: np.ndarray | None = None,
+    default_mult: np.ndarray | None = None,
+    recovery_mult: np.ndarray | None = None,
+    horizon: int | None = None,
+) -> PartProjection:
+    """Project the parts of ``lines`` (``parts[ℓ]`` = line ℓ's part, ``0 … K − 1``, each used) in
+    one run of the engine, each part's totals apart: defined as ``project_lines(part k's lines,
+    horizon=h)`` for every ``k``, ``h`` = ``horizon`` or the horizon of all the lines.
+
+    One run serves every part (:mod:`abs_model.projection.rows`: a block of scenario rows per
+    part); where the convention couples the lines of a run (the SIFMA / absbox cumulative default
+    rate, a share of the run's initial balance) or a legal threshold splits them, each part is
+    projected on its own instead — the same definition, K runs."""
+    parts = np.asarray(parts)
+    if parts.shape != (len(lines),) or parts.dtype.kind not in "iu" or (parts.size and parts.min() < 0):
+        raise AssumptionError(f"parts: must give each of the {len(lines)} lines a part number ≥ 0; got {parts!r}")
+    K = int(parts.max(initial=-1)) + 1
+    used = np.bincount(parts, minlength=K) > 0 if K else np.zeros(0, dtype=bool)
+    if K == 0 or not used.all():
+        raise AssumptionError(f"parts: must use every part number 0 … K − 1; got parts {sorted(set(parts.tolist()))}")
+    h = horizon if horizon is not None else horizon_for(lines, assumptions)
+    mults = {"prepay_mult": prepay_mult, "default_mult": default_mult, "recovery_mult": recovery_mult}
+    coupled = assumptions.convention in ("sifma", "absbox") and assumptions.cumulative_default is not None
+    if coupled or legal_min_balance(assumptions) > 0:
+        each = [project_lines(_subset(lines, parts == k), assumptions, horizon=h, **mults).totals for k in range(K)]  # type: ignore[arg-type]
+        return PartProjection({f: np.stack([e[f] for e in each]) for f in each[0]})
+    age = lines.age.astype(np.int64)
+    bucket = lines.bucket.astype(np.int64) if assumptions.roll_rates is not None else 0
+    term = lines.n.astype(np.int64) if sifma.by_term(assumptions) else np.zeros(len(lines), dtype=np.int64)
+    key = ((parts.astype(np.int64) * (int(lines.group.max(initial=0)) + 1) + lines.group) * 8 + bucket) * (int(term.max(initial=0)) + 1) + term
+    order = np.argsort(key * (int(age.max(initial=0)) + 1) + age, kind="stable")
+    out = _project_sorted(_ordered(lines, order), assumptions, horizon=h, parts=parts[order], **mults)  # type: ignore[arg-type]
+    return PartProjection({f: v.reshape(K, -1, v.shape[1]) for f, v in out.totals.items()})
 
 
 def _legal_split(lines: Lines, assumptions: Assumptions, *, horizon: int | None, keep_lines: bool, **mults: np.ndarray | None) -> LineProjection:
@@ -182,6 +242,12 @@ def _legal_split(lines: Lines, assumptions: Assumptions, *, horizon: int | None,
     return LineProjection(out_totals, closing)
 
 
+def _ordered(lines: Lines, order: np.ndarray) -> Lines:
+    """The lines in the order ``order`` (their cents schedules too, when billed)."""
+    parts = {f: getattr(lines, f)[order] for f in Lines.__dataclass_fields__ if f != "billed"}
+    return Lines(**parts, billed=None if lines.billed is None else lines.billed.take(order))
+
+
 def _subset(lines: Lines, mask: np.ndarray) -> Lines:
     """The lines where ``mask`` holds (their cents schedules too, when billed)."""
     idx = np.flatnonzero(mask)
@@ -198,6 +264,7 @@ def _project_sorted(
     recovery_mult: np.ndarray | None = None,
     keep_lines: bool = False,
     horizon: int | None = None,
+    parts: np.ndarray | None = None,
 ) -> LineProjection:
     """The engine on lines ordered by (segment group, cut-off bucket, age). Scenario multipliers
     (arrays of shape (S,)) stress CPR, the default rate (CDR / cumulative default / roll-forward
@@ -205,20 +272,20 @@ def _project_sorted(
 
     The state is kept per state group and scenario (:mod:`abs_model.projection.groups`); the
     convention named by ``assumptions.convention`` (:data:`CONVENTIONS`) moves it each period, the
-    plans run beside it, and :func:`_book` writes the period's money.
+    plans run beside it, and :func:`_book` writes the period's money. The loop runs the rows of
+    :func:`~abs_model.projection.rows.scenario_rows` (scenarios sharing their state path once;
+    with ``parts`` (each line's part, lines ordered by part first) one block of rows per part,
+    see :func:`project_parts`); the totals come back per scenario (part-major with parts).
     """
-    ctx = make_context(
-        lines,
-        assumptions,
-        multiples=scenario_multiples(prepay_mult, default_mult, recovery_mult),
-        horizon=horizon if horizon is not None else horizon_for(lines, assumptions),
-    )
+    K = 1 if parts is None else int(parts.max(initial=0)) + 1
+    rows = scenario_rows(scenario_multiples(prepay_mult, default_mult, recovery_mult), parts=K, share=not keep_lines)
+    ctx = make_context(lines, assumptions, multiples=rows.loop, horizon=horizon if horizon is not None else horizon_for(lines, assumptions))
     conv = CONVENTIONS[assumptions.convention](ctx)
     by_age = bool(ctx.cpr_age.any() or conv.by_age)
-    groups = state_groups(lines, ctx.segments.of_line, roll=ctx.roll, by_age=by_age, by_term=sifma.by_term(assumptions))
+    groups = _state_groups(lines, ctx, by_age=by_age, parts=parts)
     tables, plans = _tables_and_plans(lines, groups, ctx, keep_lines=keep_lines)
-    tot = _cutoff_totals(lines, groups, ctx)
-    recoverable = np.zeros((ctx.S, ctx.T + 1))  # recovery money to be received from defaults of t
+    tot = _cutoff_totals(lines, groups, ctx, parts=parts, rows=rows)
+    recoverable = np.zeros((rows.final[0].size, ctx.T + 1))  # recovery money to be received from defaults of t
     line_closing = np.zeros((len(lines), ctx.T + 1)) if keep_lines else None
     if line_closing is not None:
         line_closing[:, 0] = lines.balance
@@ -228,6 +295,9 @@ def _project_sorted(
     x = conv.initial_state(groups)
     late = None
     pre_default = conv.pre_default(groups, lines.balance)
+    if parts is not None:  # block k carries part k alone (rows module doc)
+        mask = rows.block_mask(parts[groups.starts])
+        x, pre_default = x * mask, pre_default * mask
     by_group = np.zeros((ctx.T + 1, ctx.S, groups.size)) if assumptions.advancing else None  # defaults, for advancing
     wb = tables.at(0)
     for t in range(1, ctx.T + 1):
@@ -239,8 +309,9 @@ def _project_sorted(
             step = _book_ineligible(tot, t, step, prepaid, wa)
         plan = None if plans is None else _step_plans(plans, tot, t, step, x, late, wb, wa)
         _book(tot, t, step, plan, wa)
+        plan_defaults = 0.0 if plan is None else rows.expand(plan.defaults)
         recoverable[:, t] = recoveries.recoverable(
-            step.default_bal, rate_g, ctx.rm, 0.0 if plan is None else plan.defaults, assumptions.recovery_rate
+            rows.expand(step.default_bal), rate_g, rows.final[2], plan_defaults, assumptions.recovery_rate
         )
         if by_group is not None:
             by_group[t] = step.default_bal
@@ -250,7 +321,24 @@ def _project_sorted(
             s_lines = tables.line_factors(t)
             line_closing[:, t] = sum(x[j][0][groups.line_group] * s_lines[j] for j in range(ctx.B)) * lines.balance
         wb = wa
+    if rows.take is not None:  # back to the scenarios asked for: every row its own recovery multiple
+        tot = {f: rows.expand(v) for f, v in tot.items()}
+        by_group = None if by_group is None else by_group[:, rows.take]
+        pm, dm, rm = rows.final
+        ctx = dataclasses.replace(ctx, S=pm.size, pm=pm * assumptions.prepay_multiplier, dm=dm * assumptions.default_multiplier, rm=rm)
     return LineProjection(_finish(tot, recoverable, by_group, lines, groups, ctx), line_closing)
+
+
+def _state_groups(lines: Lines, ctx: Context, *, by_age: bool, parts: np.ndarray | None) -> StateGroups:
+    """The state groups; with ``parts``, no group spans two parts (the part leads the segment in
+    the groups' key, then the segment index is restored)."""
+    by_term = sifma.by_term(ctx.assumptions)
+    seg = ctx.segments.of_line
+    if parts is None:
+        return state_groups(lines, seg, roll=ctx.roll, by_age=by_age, by_term=by_term)
+    n_seg = int(seg.max(initial=0)) + 1
+    groups = state_groups(lines, parts.astype(np.int64) * n_seg + seg, roll=ctx.roll, by_age=by_age, by_term=by_term)
+    return dataclasses.replace(groups, seg=groups.seg % n_seg)
 
 
 def _step_plans(
@@ -310,20 +398,62 @@ def _tables_and_plans(lines: Lines, groups: StateGroups, ctx: Context, *, keep_l
     a = ctx.assumptions
     plan_terms = a.collections.plans if a.collections is not None and ctx.roll else ()
     late_terms = a.late_fees if ctx.roll else None
-    tables = weight_tables(
-        lines,
-        groups,
-        buckets=ctx.B,
-        horizon=ctx.T,
-        unearned_fee=a.unearned_fee,
-        keep_lines=keep_lines,
-        late_rate=None if late_terms is None else late_rates(lines, late_terms),
-        re_age=tuple(p.periods for p in plan_terms if p.plan == "re_age" and not p.buy_back),
-    )
+    options = {
+        "buckets": ctx.B,
+        "horizon": ctx.T,
+        "unearned_fee": a.unearned_fee,
+        "keep_lines": keep_lines,
+        "late_rate": None if late_terms is None else late_rates(lines, late_terms),
+        "re_age": tuple(p.periods for p in plan_terms if p.plan == "re_age" and not p.buy_back),
+    }
+    key = None if keep_lines or lines.billed is not None else _tables_key(lines, groups, options)
+    tables = None if key is None else _TABLES.get(key)
+    if tables is None:
+        tables = weight_tables(lines, groups, **options)  # type: ignore[arg-type]
+        if key is not None:
+            _keep_tables(key, tables)
     if not plan_terms:
         return tables, None
     rho = take_up(plan_terms, ctx.B, ctx.segments.take_up)[:, :, groups.seg]  # (P, B, G): by each group's segment
     return tables, PlanBook.start(plan_terms, tables=tables, scenarios=ctx.S, groups=groups.size, horizon=ctx.T, rho=rho)
+
+
+def _tables_key(lines: Lines, groups: StateGroups, options: Mapping[str, object]) -> bytes:
+    """Digest of everything :func:`~abs_model.projection.groups.weight_tables` reads, by content:
+    the lines, their state groups and the options (the tables are scenario-free, so every run on
+    the same lines — a sweep's chunks, breakeven's passes — can share them)."""
+    h = hashlib.blake2b(digest_size=32)
+    for f in Lines.__dataclass_fields__:
+        if f != "billed":
+            arr = np.ascontiguousarray(getattr(lines, f))
+            h.update(f"{f}:{arr.dtype.str}:{arr.shape}".encode())
+            h.update(arr.tobytes())
+    for arr in (groups.line_group, groups.starts, groups.b0_line):
+        h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes())
+    for k, v in options.items():
+        h.update(k.encode())
+        h.update(np.ascontiguousarray(v).tobytes() if isinstance(v, np.ndarray) else repr(v).encode())
+    return h.digest()
+
+
+def _keep_tables(key: bytes, tables: WeightTables) -> None:
+    """Keep ``tables`` (read-only from now on) in :data:`_TABLES`, the oldest out past its bound."""
+    for arr in (tables.S, tables.F, tables.C, tables.U, tables.RS, tables.RF):
+        if arr is not None:
+            arr.setflags(write=False)
+    for t in (tables.re_age or {}).values():
+        for arr in (t.balance, t.amount, t.count):
+            arr.setflags(write=False)
+    with _TABLES_LOCK:
+        _TABLES[key] = tables
+        while len(_TABLES) > _TABLES_MAX:
+            _TABLES.pop(next(iter(_TABLES)))
+
+
+_TABLES: dict[bytes, WeightTables] = {}
+"""Weight tables made in this process, by content (:func:`_tables_key`); at most :data:`_TABLES_MAX`."""
+_TABLES_MAX = 64
+_TABLES_LOCK = threading.Lock()
 
 
 #: The default-timing conventions by name: each builds its tables from the run's context.
@@ -334,13 +464,21 @@ CONVENTIONS: dict[str, Callable[[Context], Convention]] = {
 }
 
 
-def _cutoff_totals(lines: Lines, groups: StateGroups, ctx: Context) -> dict[str, np.ndarray]:
-    """Totals of every field, (S, T + 1), with the cut-off row (period 0) filled in."""
+def _cutoff_totals(
+    lines: Lines, groups: StateGroups, ctx: Context, *, parts: np.ndarray | None = None, rows: ScenarioRows | None = None
+) -> dict[str, np.ndarray]:
+    """Totals of every field, (S, T + 1), with the cut-off row (period 0) filled in; with
+    ``parts``, each block of rows with its own part's cut-off (rows module doc)."""
     tot = {f: np.zeros((ctx.S, ctx.T + 1)) for f in FIELDS}
-    tot["closing_balance"][:, 0] = lines.balance.sum()
-    tot["count"][:, 0] = lines.count.sum()
-    for j in range(N_BUCKETS - 1):
-        tot[f"balance_m{j}"][:, 0] = lines.balance[groups.b0_line == j].sum()
+    K = 1 if parts is None else int(parts.max(initial=0)) + 1
+    for k in range(K):
+        mine = slice(None) if parts is None or rows is None else slice(k * rows.distinct, (k + 1) * rows.distinct)
+        ln = lines if parts is None else _subset(lines, parts == k)
+        b0 = groups.b0_line if parts is None else groups.b0_line[parts == k]
+        tot["closing_balance"][mine, 0] = ln.balance.sum()
+        tot["count"][mine, 0] = ln.count.sum()
+        for j in range(N_BUCKETS - 1):
+            tot[f"balance_m{j}"][mine, 0] = ln.balance[b0 == j].sum()
     return tot
 
 

@@ -8,6 +8,11 @@ the projected profile of one unit of the mix and ``A_τ`` the par amount the wat
 ``buy_receivables`` step bought. The runner keeps the pool columns as arrays over scenarios and
 adds each period's purchases into the future rows; only periods are looped.
 
+With eligibility (合格标准) each replenishment line bought has a unit profile of its own, all of them
+projected in one run of the engine (:func:`_line_profiles`); several batches of scenarios on one
+deal under different assumptions (default-timing variants) can share one waterfall run
+(:func:`run_arrays_batches`).
+
 Clean-up call (清仓回购): the engine tests it on payment dates after revolving has ended; when
 exercised the remaining pool is sold (the waterfall receives ``price × balance``); the pool's later
 rows are zero and the balance sold shows in ``cleanup_sale``.
@@ -27,7 +32,7 @@ import hashlib
 import pickle
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,12 +40,19 @@ import numpy as np
 
 import tranches as tr
 from abs_model.assumptions.assumptions import Assumptions
-from abs_model.deal.eligibility import PurchasePlan, purchase_plan
+from abs_model.deal.eligibility import PurchasePlan, purchase_plan_of
 from abs_model.deal.model import Deal, ReplenishmentLine, replenishment_pool
 from abs_model.errors import AssumptionError, DealError
 from abs_model.projection.cashflows import ADVANCING_FIELDS, FIELDS, STOCK_FIELDS, PoolCashflows
 from abs_model.projection.context import scenario_multiples
-from abs_model.projection.engine import LineProjection, horizon_for, project_lines, trust_late_fees
+from abs_model.projection.engine import (
+    LineProjection,
+    horizon_for,
+    project_lines,
+    project_parts,
+    projected_periods,
+    trust_late_fees,
+)
 from abs_model.projection.replines import Lines, profile_lines, rep_lines
 from abs_model.runs.dates import accrual_dates, month_ends
 from abs_model.runs.result import DealResult
@@ -152,8 +164,54 @@ def run_arrays(
     :func:`abs_model.analytics.surveillance.reproject`).
     """
     mults = {"prepay_mult": prepay_mult, "default_mult": default_mult, "recovery_mult": recovery_mult}
-    pool_lines = lines if lines is not None else _deal_lines(deal, a)
-    base = project_lines(pool_lines, a, horizon=None, **mults)  # type: ignore[arg-type]
+    c = _collateral(deal, a, mults, lines if lines is not None else _deal_lines(deal, a))
+    return _liabilities(deal, a, c, on_period=on_period)
+
+
+def run_arrays_batches(
+    deal: Deal, batches: Sequence[tuple[Assumptions, dict[str, Any]]], *, lines: Lines | None = None
+) -> list[tuple[np.ndarray, RunArrays]]:
+    """Several batches of scenarios on one deal, each under its own assumptions (e.g. the
+    default-timing variants of a stress set) and multiples (``{"prepay_mult": …, …}`` as
+    :func:`run_arrays` takes them): each batch's collateral is projected on its own, and batches
+    that can share one period loop run the waterfall together, their scenarios end to end.
+    Returns ``(batch indices, run)`` pairs covering every batch once, each run's scenarios the
+    listed batches' in that order — the numbers of :func:`run_arrays` for each batch (the
+    waterfall treats every scenario on its own).
+
+    Batches share a period loop when their runs cover the same periods ``T`` with the same pool
+    columns and purchase plan weights, and the loop's rules from the assumptions (the collection
+    strategy: costs' rank and restructured receivables; the late fees) are the same objects."""
+    parts = [_collateral(deal, a, m, lines if lines is not None else _deal_lines(deal, a)) for a, m in batches]
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i, ((a, _), c) in enumerate(zip(batches, parts, strict=True)):
+        plan_key = None if c.plan is None else (c.plan.weights.tobytes(), c.plan.supply, tuple(c.plan.profiles))
+        profile_key = None if c.profile is None else tuple(c.profile)
+        key = (c.T, tuple(c.arrays), profile_key, plan_key, id(a.collections), id(a.late_fees))
+        groups.setdefault(key, []).append(i)
+    out = []
+    for idx in groups.values():
+        first = parts[idx[0]]
+        joined = first if len(idx) == 1 else _joined([parts[i] for i in idx])
+        out.append((np.array(idx, dtype=np.int64), _liabilities(deal, batches[idx[0]][0], joined, on_period=None)))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Collateral:
+    """The pool side of one batch: the pool columns over the run's ``T`` periods, the unit mix's
+    profile (``{}`` when a purchase plan holds per-line profiles; None without revolving) and
+    the purchase plan (eligibility)."""
+
+    arrays: dict[str, np.ndarray]
+    profile: dict[str, np.ndarray] | None
+    plan: PurchasePlan | None
+    T: int
+
+
+def _collateral(deal: Deal, a: Assumptions, mults: dict[str, Any], pool_lines: Lines) -> _Collateral:
+    """Project the pool and the purchases of one batch (see :func:`run_arrays`)."""
+    base = project_lines(pool_lines, a, horizon=_pool_horizon(deal, pool_lines, a), **mults)
     unit = None
     collateral = base.totals["closing_balance"].shape[1] - 1
     if deal.revolving.active:
@@ -164,12 +222,33 @@ def run_arrays(
     profile = None if unit is None else {f: _fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
     if profile is None and deal.revolving.active:
         profile = {}  # with eligibility: the purchase plan's per-line profiles serve every period
-    dates = month_ends(deal.cutoff_date, T)
     plan = (
-        purchase_plan(deal, lambda ln: _line_profile(ln, deal, a, T, mults, arrays), periods=T)
+        purchase_plan_of(deal, lambda lns: _line_profiles(lns, deal, a, T, mults, arrays), periods=T)
         if profile is not None and deal.eligibility is not None
         else None
     )
+    return _Collateral(arrays, profile, plan, T)
+
+
+def _joined(parts: Sequence[_Collateral]) -> _Collateral:
+    """Batches' collateral end to end along the scenario axis (same T, columns and plan weights)."""
+    first = parts[0]
+    arrays = {f: np.concatenate([c.arrays[f] for c in parts]) for f in first.arrays}
+    profile = None if first.profile is None else {f: np.concatenate([c.profile[f] for c in parts if c.profile is not None]) for f in first.profile}
+    plan = None
+    if first.plan is not None:
+        plans = [c.plan for c in parts if c.plan is not None]
+        profiles = {f: np.concatenate([p.profiles[f] for p in plans], axis=1) for f in first.plan.profiles}
+        plan = PurchasePlan(weights=first.plan.weights, profiles=profiles, supply=first.plan.supply)
+    return _Collateral(arrays, profile, plan, first.T)
+
+
+def _liabilities(
+    deal: Deal, a: Assumptions, c: _Collateral, *, on_period: Callable[[int, dict[str, np.ndarray]], None] | None
+) -> RunArrays:
+    """The waterfall over the collateral's scenarios, period by period (:func:`_run_periods`)."""
+    T, arrays = c.T, c.arrays
+    dates = month_ends(deal.cutoff_date, T)
     engine = tr.Engine(
         deal.structure,
         n_scenarios=arrays["closing_balance"].shape[0],
@@ -179,9 +258,21 @@ def run_arrays(
         ends_at_legal_final=True,
         accrual_dates=accrual_dates(deal.cutoff_date, T, closing=deal.closing_date, first_payment=deal.first_payment),
     )
-    purchases, sale, costs_paid, liab = _run_periods(deal, a, engine, arrays, profile, plan=plan, on_period=on_period)
+    purchases, sale, costs_paid, liab = _run_periods(deal, a, engine, arrays, c.profile, plan=c.plan, on_period=on_period)
     arrays["collection_costs_paid"] = costs_paid
     return RunArrays(pool=arrays, purchases=purchases, cleanup_sale=sale, liabilities=liab, period_end_dates=dates)
+
+
+def _pool_horizon(deal: Deal, lines: Lines, a: Assumptions) -> int | None:
+    """Periods to project the pool over: its own horizon (None), cut to the run's ``T`` when a
+    legal final date fixes ``T`` before the projection (:func:`horizon`) and ``T`` is shorter —
+    the run keeps columns ``0 … T`` only, and a projection's first ``T + 1`` columns do not
+    depend on how far past ``T`` it runs (every period depends on the earlier ones alone)."""
+    if deal.legal_final is None:
+        return None
+    T = horizon(deal, collateral_periods=0)
+    own = horizon_for(lines, a)
+    return T if own > T else None
 
 
 def _run_periods(
@@ -201,6 +292,16 @@ def _run_periods(
     of available funds of their own (never inside interest collections), buy-back proceeds (price ×
     balance bought back) principal collections."""
     S, T = arrays["closing_balance"].shape[0], engine.T
+    # (F, S, T + 1), the columns a purchase moves first (a profile not all zeros): a purchase adds
+    # to them in one step, and adding zeros to the others would change nothing
+    moving = _moving_fields(arrays, profile, plan)
+    names = moving + [f for f in arrays if f not in moving]
+    stack = np.stack([arrays[f] for f in names])
+    arrays.update({f: stack[i] for i, f in enumerate(names)})  # the columns are views of it
+    stock = np.flatnonzero([f in STOCK_FIELDS for f in names])
+    k = len(moving)
+    unit = np.stack([profile[f] for f in moving]) if profile and plan is None and k else None
+    buffer = np.empty_like(stack[:k])
     state = engine.start()
     purchases = np.zeros((S, T + 1))
     sale = np.zeros((S, T + 1))
@@ -229,18 +330,26 @@ def _run_periods(
         bought = np.asarray(out.purchased, dtype=np.float64)
         if profile is not None and np.any(bought > 0):
             purchases[:, t] = bought
-            n_left = T - t + 1
-            for f, prof in (profile if plan is None else plan.profile(t)).items():
-                arrays[f][:, t:] += bought[:, None] * prof[:, :n_left]
+            prof = unit if plan is None else plan.profile_stack(t, moving)
+            if prof is not None and k:  # bought × profile, then added (into a buffer: no new array each period)
+                added = np.multiply(bought[None, :, None], prof[:, :, : T - t + 1], out=buffer[:, :, : T - t + 1])
+                stack[:k, :, t:] += added
         called = np.asarray(out.called, dtype=bool)
         if called.any():
             sale[called, t] = arrays["closing_balance"][called, t]
-            for f in arrays:
-                if f in STOCK_FIELDS:
-                    arrays[f][called, t:] = 0.0
-                else:
-                    arrays[f][called, t + 1 :] = 0.0
+            rows = np.flatnonzero(called)
+            stack[:, rows, t + 1 :] = 0.0  # every column after t; stocks (balances, counts) from t
+            stack[stock[:, None], rows[None, :], t] = 0.0
     return purchases, sale, costs_paid, engine.finish(state)
+
+
+def _moving_fields(arrays: dict[str, np.ndarray], profile: dict[str, np.ndarray] | None, plan: PurchasePlan | None) -> list[str]:
+    """The pool columns a purchase adds to: those whose unit profile (the mix's, or any line's of
+    the plan) is not all zeros, in the order of ``arrays``."""
+    if profile is None:
+        return []
+    source = plan.profiles if plan is not None else profile
+    return [f for f in arrays if f in source and bool(np.any(source[f]))]
 
 
 def _period_inputs(
@@ -290,8 +399,8 @@ def _purchase_unit(deal: Deal, a: Assumptions, mults: dict[str, Any]) -> tuple[L
     With eligibility the purchase plan projects each line (:func:`_line_profile`) and the mix
     only sets the run's horizon: its periods depend on the lines and the assumptions (the
     longest schedule, the delinquency pipeline, the plans, the recovery tail), never on the
-    scenario multiples, so they are taken from :data:`_MIX_PERIODS` (keyed by content) or from a
-    projection without multiples, and no projection is returned."""
+    scenario multiples, so they are taken from :data:`_MIX_PERIODS` (keyed by content) or counted
+    (:func:`~abs_model.projection.engine.projected_periods`), and no projection is returned."""
     unit_lines = profile_lines(replenishment_pool(deal.revolving), a)
     per_unit = np.array([ln.share / ln.average_balance for ln in deal.revolving.replenishment])
     unit_lines = dataclasses.replace(unit_lines, count=per_unit)
@@ -301,7 +410,7 @@ def _purchase_unit(deal: Deal, a: Assumptions, mults: dict[str, Any]) -> tuple[L
     key = hashlib.blake2b(pickle.dumps((deal.revolving, a), protocol=pickle.HIGHEST_PROTOCOL), digest_size=32).digest()
     n = _MIX_PERIODS.get(key)
     if n is None:
-        n = project_lines(unit_lines, a, horizon=None).totals["closing_balance"].shape[1] - 1
+        n = projected_periods(unit_lines, a)
         if len(_MIX_PERIODS) >= 1_024:
             _MIX_PERIODS.clear()
         _MIX_PERIODS[key] = n
@@ -316,23 +425,53 @@ def _line_profile(
     line: ReplenishmentLine, deal: Deal, a: Assumptions, T: int, mults: dict[str, Any], arrays: dict[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
     """Pool columns of one unit of one replenishment line (as the mix's profile, for one line),
-    for the fields of ``arrays``; served from :data:`_PROFILES` when exactly this projection was
-    made before (see :func:`_profile_key`). The arrays returned are read-only."""
+    for the fields of ``arrays``: :func:`_line_profiles` of this line alone."""
+    return _line_profiles((line,), deal, a, T, mults, arrays)[0]
+
+
+def _line_profiles(
+    lines: Sequence[ReplenishmentLine], deal: Deal, a: Assumptions, T: int, mults: dict[str, Any], arrays: dict[str, np.ndarray]
+) -> list[dict[str, np.ndarray]]:
+    """Pool columns of one unit of each replenishment line, for the fields of ``arrays``: each
+    line alone at share 1, projected over the deal's ``T`` periods (its whole life: a short
+    line's own horizon would cut off restructured plans, and a projection's first ``T + 1``
+    columns do not depend on how far past ``T`` it runs).
+
+    Profiles made before come from :data:`_PROFILES` (see :func:`_profile_key`); the others are
+    projected together in one run of the engine, one part per distinct line
+    (:func:`~abs_model.projection.engine.project_parts`). The arrays returned are read-only."""
     pm, dm, rm = scenario_multiples(mults.get("prepay_mult"), mults.get("default_mult"), mults.get("recovery_mult"))
     fields = tuple(arrays)
-    key = _profile_key(line, deal.revolving, a, T, (pm, dm, rm), fields)
-    hit = _PROFILES.get(key)
-    if hit is not None:
-        return dict(hit)
+    keys = [_profile_key(ln, deal.revolving, a, T, (pm, dm, rm), fields) for ln in lines]
+    found: dict[bytes, dict[str, np.ndarray]] = {}
+    for k in keys:
+        hit = _PROFILES.get(k)
+        if hit is not None:
+            found[k] = hit
+    todo = {k: ln for k, ln in zip(keys, lines, strict=True) if k not in found}  # lines equal but for share: one
+    if todo:
+        units = [_unit_line(ln, deal, a) for ln in todo.values()]
+        run = project_parts(_concat_lines(units), a, np.arange(len(units)), horizon=T, prepay_mult=pm, default_mult=dm, recovery_mult=rm)
+        for i, k in enumerate(todo):
+            out = {f: _fit(run.totals[f][i], T, stock=f in STOCK_FIELDS) for f in fields}
+            for v in out.values():
+                v.setflags(write=False)
+            _PROFILES.put(k, out)
+            found[k] = out
+    return [dict(found[k]) for k in keys]
+
+
+def _unit_line(line: ReplenishmentLine, deal: Deal, a: Assumptions) -> Lines:
+    """The projection line of one unit of ``line`` alone (share 1): one receivable per average
+    balance bought."""
     one = dataclasses.replace(deal.revolving, replenishment=(dataclasses.replace(line, share=1.0),))
-    lines = dataclasses.replace(profile_lines(replenishment_pool(one), a), count=np.array([1.0 / line.average_balance]))
-    # over the deal's whole life: one short line's own horizon would cut off restructured plans
-    unit = project_lines(lines, a, horizon=max(T, horizon_for(lines, a)), prepay_mult=pm, default_mult=dm, recovery_mult=rm)
-    out = {f: _fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in fields}
-    for v in out.values():
-        v.setflags(write=False)
-    _PROFILES.put(key, out)
-    return dict(out)
+    return dataclasses.replace(profile_lines(replenishment_pool(one), a), count=np.array([1.0 / line.average_balance]))
+
+
+def _concat_lines(parts: Sequence[Lines]) -> Lines:
+    """Lines end to end (unit profile lines: exact schedules, never billed in cents)."""
+    names = [f for f in Lines.__dataclass_fields__ if f != "billed"]
+    return Lines(**{f: np.concatenate([getattr(p, f) for p in parts]) for f in names}, billed=None)
 
 
 def _profile_key(

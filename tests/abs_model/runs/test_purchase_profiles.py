@@ -16,35 +16,21 @@ import pytest
 import abs_model as am
 import abs_model.runs.runner as runner
 from abs_model.deal.eligibility import purchase_plan
-from abs_model.deal.model import replenishment_pool
-from abs_model.projection.cashflows import STOCK_FIELDS
-from abs_model.projection.engine import horizon_for, project_lines
-from abs_model.projection.replines import profile_lines
+from tests.abs_model.runs.reference_runner import (
+    reference_line_profile,
+    reference_line_profiles,
+    reference_plan,
+    reference_purchase_unit,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 BAITIAO = ROOT / "examples" / "baitiao_revolving.yaml"
 RTOL = 1e-12
 
 
-def reference_line_profile(line: Any, deal: Any, a: Any, T: int, mults: dict[str, Any], arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The plain per-line projection, as the runner made it before the cache: one unit of one
-    line, projected on its own over the deal's whole life, every call."""
-    one = dataclasses.replace(deal.revolving, replenishment=(dataclasses.replace(line, share=1.0),))
-    lines = dataclasses.replace(profile_lines(replenishment_pool(one), a), count=np.array([1.0 / line.average_balance]))
-    unit = project_lines(lines, a, horizon=max(T, horizon_for(lines, a)), **mults)
-    return {f: runner._fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
-
-
-def reference_purchase_unit(deal: Any, a: Any, mults: dict[str, Any]) -> tuple[Any, int]:
-    """The mix of one unit, projected under the run's multiples every call (as before)."""
-    unit_lines = profile_lines(replenishment_pool(deal.revolving), a)
-    per_unit = np.array([ln.share / ln.average_balance for ln in deal.revolving.replenishment])
-    unit = project_lines(dataclasses.replace(unit_lines, count=per_unit), a, horizon=None, **mults)
-    return unit, unit.totals["closing_balance"].shape[1] - 1
-
-
 def _as_before(m: pytest.MonkeyPatch) -> None:
-    m.setattr(runner, "_line_profile", reference_line_profile)
+    m.setattr(runner, "_line_profiles", reference_line_profiles)
+    m.setattr(runner, "purchase_plan_of", reference_plan)
     m.setattr(runner, "_purchase_unit", reference_purchase_unit)
 
 
@@ -66,7 +52,10 @@ def test_cached_run_frames_equal_the_per_line_reference(deal: am.Deal, monkeypat
     runner._MIX_PERIODS.clear()
     first = runner.run(deal)
     cached = runner.run(deal)  # every profile from the cache now
-    assert len(runner._PROFILES) == 4
+    # three lines are bought: the 24-period line never is (term within maturity: 24 > 24 − t for
+    # every revolving period t ≥ 1), so its profile is never projected
+    assert [ln.term for ln in deal.revolving.replenishment] == [3, 6, 12, 24]
+    assert len(runner._PROFILES) == 3
     with monkeypatch.context() as m:
         _as_before(m)
         ref = runner.run(deal)
