@@ -15,7 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from abs_model.collateral.tape.headers import _OTHER_SEPARATORS, _TEXT_COLUMNS, COLUMNS, _target, _user_map
+from abs_model.collateral.tape import fastcsv
+from abs_model.collateral.tape.headers import _INPUT_ONLY, _OTHER_SEPARATORS, _TEXT_COLUMNS, COLUMNS, _target, _user_map
 from abs_model.core.optional import require
 from abs_model.errors import AbsModelError, RowProblem, TapeError
 
@@ -24,6 +25,9 @@ MAX_XLSX_UNCOMPRESSED = 1 << 30
 #: ... or a member larger than 10 MB that claims to compress better than this ratio (real sheet
 #: XML compresses about 10:1; a zip bomb compresses hundreds to thousands to one).
 MAX_XLSX_RATIO = 100
+#: Read CSV/TSV tapes with pyarrow's reader when it gives pandas' table exactly (:mod:`.fastcsv`);
+#: False reads every CSV with pandas (the tests compare both).
+FAST_CSV = True
 
 def _file_problem(source: str, what: str, value: Any, rule: str) -> TapeError:
     return TapeError(source, [RowProblem(None, what, value, rule)])
@@ -51,7 +55,9 @@ def _read_csv(
         user = _user_map(columns)
         header = pd.read_csv(path, nrows=0, **opts).columns
         text_cols: Any = str if decimal != "." else {h: str for h in header if _target(str(h), user) in _TEXT_COLUMNS}
-        df = pd.read_csv(path, dtype=text_cols, keep_default_na=False, na_values=[""], low_memory=False, **opts)
+        df = _read_csv_fast(path, enc, sep, raw_header, user) if FAST_CSV and decimal == "." else None
+        if df is None:
+            df = pd.read_csv(path, dtype=text_cols, keep_default_na=False, na_values=[""], low_memory=False, **opts)
     except UnicodeError as exc:
         hint = (
             'Chinese tapes are often GBK-encoded: pass encoding="gbk" (CLI: --encoding gbk)'
@@ -70,6 +76,15 @@ def _read_csv(
         df.columns = pd.Index([str(h) for h in raw_header])  # pandas renames a duplicate "rate" to "rate.1"
     df.attrs["lines"] = _LineCounter(path, enc, sep)
     return df
+
+
+def _read_csv_fast(path: Path, enc: str, sep: str, raw_header: list[Any], user: Mapping[str, str]) -> pd.DataFrame | None:
+    """pyarrow's reading of the file when it gives pandas' table exactly (:mod:`.fastcsv`), else None.
+    Columns mapped to a canonical number column are numbers; text and unknown columns are text
+    (unknown columns are dropped by validation, only their names are used)."""
+    numbers = set(COLUMNS) - set(_TEXT_COLUMNS) | set(_INPUT_ONLY)
+    numeric = [_target(str(h), user) in numbers for h in raw_header]
+    return fastcsv.read_csv_arrow(path, enc, sep, [str(h) for h in raw_header], numeric)
 
 
 class _LineCounter:

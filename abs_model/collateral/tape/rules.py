@@ -71,6 +71,31 @@ def _is_blank(s: pd.Series) -> np.ndarray:
     return np.asarray(blank, dtype=bool)
 
 
+class _Distinct:
+    """A text column as its distinct values: ``t = s.astype(str)`` factorized once (``codes``,
+    -1 where missing; ``uniques`` as a Series of ``t``'s dtype), so that a rule that looks at one
+    cell at a time is computed once per distinct value and spread back with :meth:`spread`."""
+
+    def __init__(self, s: pd.Series) -> None:
+        self.s = s
+        self.text = s.astype(str)
+        codes, uniques = pd.factorize(self.text, use_na_sentinel=True)
+        self.codes = np.asarray(codes, dtype=np.intp)
+        self.uniques = pd.Series(uniques)
+        self.missing = self.codes < 0
+
+    def spread(self, per_unique: np.ndarray, missing: Any) -> np.ndarray:
+        """``per_unique[code]`` for each cell, ``missing`` where the cell is missing."""
+        return np.append(np.asarray(per_unique), np.asarray([missing], dtype=np.asarray(per_unique).dtype))[self.codes]
+
+    def blank(self, stripped: pd.Series) -> np.ndarray:
+        """:func:`_is_blank` of the column, from the distinct values stripped (``stripped``)."""
+        blank = self.s.isna().to_numpy(copy=True)
+        if self.s.dtype == object or pd.api.types.is_string_dtype(self.s.dtype):
+            blank |= self.spread((stripped == "").to_numpy(dtype=bool), False)
+        return np.asarray(blank, dtype=bool)
+
+
 def _numeric(s: pd.Series, name: str, ck: _Checker) -> tuple[np.ndarray, np.ndarray]:
     """Float values and a mask of usable cells; flags blanks and text."""
     raw = s
@@ -151,6 +176,8 @@ def _to_datetime(s: pd.Series) -> pd.Series:
         s = s.dt.tz_localize(None)
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         out = s.astype("datetime64[us]")
+    elif _arrow_text(s):
+        out = _text_dates(s)
     else:
         is_number = s.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool)).to_numpy(dtype=bool)
         days = pd.to_numeric(s.where(is_number, None), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
@@ -164,6 +191,58 @@ def _to_datetime(s: pd.Series) -> pd.Series:
         out = parsed.astype("datetime64[us]").where(~is_number, serial)
     inside = (out >= EARLIEST_DATE) & (out <= LATEST_DATE)
     return out.where(inside)
+
+
+def _arrow_text(s: pd.Series) -> bool:
+    """Whether ``s`` has pandas' Arrow-backed ``str`` dtype (every cell a ``str`` or missing)."""
+    return isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"
+
+
+def _text_dates(s: pd.Series) -> pd.Series:
+    """:func:`_to_datetime` of a ``str`` column, without a Python step per cell: no cell is a
+    number (a missing one is NaT) and :func:`_naive_text` leaves text as it is, so the dates are
+    ``pd.to_datetime(s, format="mixed")``; when every cell is a valid ``YYYY-MM-DD`` they are
+    computed from the digits (:func:`_iso_dates`), which is what that parse gives."""
+    iso = _iso_dates(s)
+    if iso is not None:
+        return pd.Series(iso, index=s.index)
+    parsed = pd.to_datetime(s, errors="coerce", format="mixed")
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        parsed = parsed.dt.tz_localize(None)
+    return parsed.astype("datetime64[us]").where(~s.isna().to_numpy(), pd.NaT)
+
+
+def _iso_dates(s: pd.Series) -> np.ndarray | None:
+    """datetime64[us] dates (NaT where missing) when every present cell of the ``str`` column
+    ``s`` is exactly ``YYYY-MM-DD`` (ten ASCII characters) naming a real calendar day; else None."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = s.array.__arrow_array__()  # type: ignore[union-attr]
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    present = arr.drop_null()
+    if not len(present) or pc.min_max(pc.binary_length(present)).as_py() != {"min": 10, "max": 10}:
+        return None
+    offsets = np.frombuffer(present.buffers()[1], dtype=np.int64 if pa.types.is_large_string(present.type) else np.int32)
+    start = int(offsets[present.offset])
+    raw = np.frombuffer(present.buffers()[2], dtype=np.uint8)[start : start + 10 * len(present)].reshape(-1, 10)
+    digits = raw[:, [0, 1, 2, 3, 5, 6, 8, 9]].astype(np.int64) - 0x30
+    if (raw[:, 4] != 0x2D).any() or (raw[:, 7] != 0x2D).any() or (digits < 0).any() or (digits > 9).any():
+        return None
+    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    month = digits[:, 4] * 10 + digits[:, 5]
+    day = digits[:, 6] * 10 + digits[:, 7]
+    if (month < 1).any() or (month > 12).any() or (day < 1).any():
+        return None
+    first = (year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (month - 1).astype("timedelta64[M]")
+    length = ((first + np.timedelta64(1, "M")).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(np.int64)
+    if (day > length).any():
+        return None
+    dates = (first.astype("datetime64[D]") + (day - 1).astype("timedelta64[D]")).astype("datetime64[us]")
+    out = np.full(len(arr), np.datetime64("NaT"), dtype="datetime64[us]")
+    out[~arr.is_null().to_numpy(zero_copy_only=False)] = dates
+    return out
 
 
 def _naive_text(v: Any) -> Any:
@@ -218,12 +297,15 @@ def _ids(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) ->
     """loan_id: non-empty and unique (every duplicate row named with its twins)."""
     if "loan_id" in cols:
         s = df["loan_id"]
-        blank = _is_blank(s)
-        ck.flag(blank, "loan_id", s, "missing value")
         ids = s.astype(str).str.strip()
+        blank = s.isna().to_numpy(copy=True)  # _is_blank(s), stripping once
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            blank |= (ids == "").to_numpy()
+        blank = np.asarray(blank, dtype=bool)
+        ck.flag(blank, "loan_id", s, "missing value")
         _flag_names(ids, "loan_id", ck)
-        # every id distinct (one hash count): no duplicate to name; else find each one
-        distinct = ids.nunique(dropna=False) == len(ids)
+        # every id distinct (ids in increasing order, or one hash count): no duplicate to name; else find each one
+        distinct = _increasing(ids) or ids.nunique(dropna=False) == len(ids)
         dup = np.zeros(len(ids), dtype=bool) if distinct else ids.duplicated(keep=False).to_numpy() & ~blank
         if dup.any():
             pos = np.flatnonzero(dup)
@@ -238,6 +320,17 @@ def _ids(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) ->
             ck.bad[pos] = True
         out["loan_id"] = ids.reset_index(drop=True)
 
+
+
+def _increasing(text: pd.Series) -> bool:
+    """True when the ``str`` column ``text`` has no missing cell and each value sorts strictly
+    after the one before (byte order): then no two are equal. False says nothing."""
+    if len(text) < 2 or not _arrow_text(text) or text.hasnans:
+        return False
+    import pyarrow.compute as pc
+
+    arr = text.array.__arrow_array__()  # type: ignore[union-attr]
+    return bool(pc.all(pc.less(arr.slice(0, len(arr) - 1), arr.slice(1))).as_py())
 
 
 def _money(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) -> None:
@@ -326,10 +419,11 @@ def _product(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]
     """product: one of the product keys or their Chinese names."""
     if "product" in cols:
         s = df["product"]
-        codes, uniq = pd.factorize(s.astype(str).str.strip().str.lower(), use_na_sentinel=True)
-        mapped = np.array([PRODUCT_ALIASES.get(str(u).replace("-", "_"), "") for u in uniq] + [""], dtype=object)
-        keys = mapped[codes]  # code -1 (NaN) picks the trailing ""
-        blank = _is_blank(s)
+        d = _Distinct(s)  # strip, lower and look up each distinct spelling once
+        stripped = d.uniques.str.strip()
+        mapped = np.array([PRODUCT_ALIASES.get(str(u).replace("-", "_"), "") for u in stripped.str.lower()], dtype=object)
+        keys = d.spread(mapped, "")  # a missing cell (code -1) is ""
+        blank = d.blank(stripped)
         allowed = ", ".join(PRODUCT_KEYS) + " (or " + ", ".join(PRODUCT_LABELS_ZH.values()) + ")"
         ck.flag(blank, "product", s, "missing value")
         ck.flag(
@@ -436,16 +530,42 @@ def _segments(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any
     report and the workbook), at most MAX_NAME_LENGTH characters."""
     for c in SEGMENT_COLUMNS:
         if c in cols:
-            s = df[c]
-            text = s.astype(str).str.strip().where(~pd.Series(_is_blank(s), index=s.index), "")
-            _flag_names(text, c, ck)
+            d = _Distinct(df[c])  # strip and check each distinct value once
+            stripped = d.uniques.str.strip()
+            blank = d.blank(stripped)
+            text = _spread_text(d, stripped, blank)
+            _flag_names(text, c, ck, distinct=(d, stripped, blank))
             out[c] = text
 
 
-def _flag_names(text: pd.Series, column: str, ck: _Checker) -> None:
+def _spread_text(d: _Distinct, values: pd.Series, blank: np.ndarray) -> pd.Series:
+    """The column whose cell ``i`` is ``values[code i]``, or ``""`` where ``blank``: the same
+    Series as ``d.text.str.strip().where(~blank, "")``."""
+    full = pd.concat([values, pd.Series([""], dtype=values.dtype)], ignore_index=True)
+    taken = full.array.take(np.where(d.missing, len(values), d.codes))
+    text = pd.Series(taken, index=d.s.index)
+    extra = blank & ~d.missing
+    if extra.any() and (values.iloc[d.codes[extra]] != "").any():  # a blank cell whose text is not "" (a non-text dtype)
+        text = text.where(~extra, "")
+    return text
+
+
+def _flag_names(
+    text: pd.Series, column: str, ck: _Checker, *, distinct: tuple[_Distinct, pd.Series, np.ndarray] | None = None
+) -> None:
     """Flag cells holding control characters or longer than MAX_NAME_LENGTH (vectorised with
-    pyarrow's regex engine when it is installed, else one scan of the distinct values)."""
-    bad, long = _control_and_length(text)
+    pyarrow's regex engine when it is installed, else one scan of the distinct values).
+    ``distinct``: the column's factorization, the text of each distinct value and the blank
+    cells (whose text is "", never flagged), so the masks are computed once per distinct value."""
+    if distinct is None:
+        bad, long = _control_and_length(text)
+    else:
+        d, per_unique, blank = distinct
+        bad_u, long_u = _control_and_length(per_unique)
+        bad = None if bad_u is None else d.spread(bad_u, False) & ~blank
+        long = None if long_u is None else d.spread(long_u, False) & ~blank
+        bad = None if bad is None or not bad.any() else bad
+        long = None if long is None or not long.any() else long
     if bad is not None:
         ck.flag(bad, column, text, "must not contain control or invisible characters (e.g. ESC, \\x01, a line break)")
     if long is not None:
@@ -485,6 +605,8 @@ def _may_hold_control(arr: Any) -> bool:
         if data is None:
             continue
         b = np.frombuffer(data, dtype=np.uint8)
+        if not len(b) or (b.min() >= 0x20 and b.max() < 0x7F):  # printable ASCII only (e.g. loan ids): no control
+            continue
         seen = np.bincount(b, minlength=256)
         if seen[:0x20].any() or seen[0x7F]:
             return True
