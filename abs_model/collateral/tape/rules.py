@@ -8,6 +8,7 @@ table with canonical dtypes.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -76,12 +77,21 @@ class _Distinct:
     -1 where missing; ``uniques`` as a Series of ``t``'s dtype), so that a rule that looks at one
     cell at a time is computed once per distinct value and spread back with :meth:`spread`."""
 
-    def __init__(self, s: pd.Series) -> None:
+    def __init__(self, s: pd.Series, known: tuple[np.ndarray, pd.Series] | None = None) -> None:
         self.s = s
         self.text = s.astype(str)
-        codes, uniques = pd.factorize(self.text, use_na_sentinel=True)
-        self.codes = np.asarray(codes, dtype=np.intp)
-        self.uniques = pd.Series(uniques)
+        if known is not None and _arrow_text(s):  # the reader's factorization of s (= s.astype(str))
+            self.codes, self.uniques = known
+        elif _arrow_text(self.text):  # pyarrow's hash encoding (pd.factorize's, without its extra passes)
+            import pyarrow.compute as pc
+
+            enc = pc.dictionary_encode(self.text.array.__arrow_array__().combine_chunks())
+            self.codes = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), dtype=np.intp)
+            self.uniques = pd.Series(enc.dictionary, dtype=self.text.dtype)
+        else:
+            codes, uniques = pd.factorize(self.text, use_na_sentinel=True)
+            self.codes = np.asarray(codes, dtype=np.intp)
+            self.uniques = pd.Series(uniques)
         self.missing = self.codes < 0
 
     def spread(self, per_unique: np.ndarray, missing: Any) -> np.ndarray:
@@ -218,7 +228,7 @@ def _iso_dates(s: pd.Series) -> np.ndarray | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = s.array.__arrow_array__()  # type: ignore[union-attr]
+    arr = s.array.__arrow_array__()
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     present = arr.drop_null()
@@ -235,14 +245,28 @@ def _iso_dates(s: pd.Series) -> np.ndarray | None:
     day = digits[:, 6] * 10 + digits[:, 7]
     if (month < 1).any() or (month > 12).any() or (day < 1).any():
         return None
-    first = (year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (month - 1).astype("timedelta64[M]")
-    length = ((first + np.timedelta64(1, "M")).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(np.int64)
-    if (day > length).any():
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    if (day > _MONTH_DAYS[month - 1] + (leap & (month == 2))).any():
         return None
-    dates = (first.astype("datetime64[D]") + (day - 1).astype("timedelta64[D]")).astype("datetime64[us]")
+    dates = (_days_from_civil(year, month, day) * 86_400_000_000).view("datetime64[us]")
     out = np.full(len(arr), np.datetime64("NaT"), dtype="datetime64[us]")
     out[~arr.is_null().to_numpy(zero_copy_only=False)] = dates
     return out
+
+
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def _days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of proleptic Gregorian dates (H. Hinnant's ``days_from_civil``):
+    years counted from March, so the leap day ends the year. Defined as
+    ``era·146097 + 365·yoe + ⌊yoe/4⌋ − ⌊yoe/100⌋ + doy − 719468`` with ``y = year − (month ≤ 2)``,
+    ``era = ⌊y / 400⌋``, ``yoe = y − 400·era`` and ``doy = ⌊(153·((month + 9) mod 12) + 2) / 5⌋ + day − 1``."""
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    return era * 146_097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719_468
 
 
 def _naive_text(v: Any) -> Any:
@@ -253,9 +277,16 @@ def _naive_text(v: Any) -> Any:
 
 
 def _validate(
-    df: pd.DataFrame, source: str, cutoff: pd.Timestamp | None, problems: list[RowProblem], *, decimal: str = "."
+    df: pd.DataFrame,
+    source: str,
+    cutoff: pd.Timestamp | None,
+    problems: list[RowProblem],
+    *,
+    decimal: str = ".",
+    distinct: Mapping[str, tuple[np.ndarray, pd.Series]] | None = None,
 ) -> pd.DataFrame:
-    """Check every rule of the module table; raise one :class:`TapeError` or return the clean table."""
+    """Check every rule of the module table; raise one :class:`TapeError` or return the clean table.
+    ``distinct``: a reader's factorization of text columns (codes, distinct values) by column."""
     n = len(df)
     ck = _Checker(n, problems, decimal=decimal)
     cols = set(df.columns)
@@ -283,11 +314,11 @@ def _validate(
     _ids(df, cols, ck, out)
     _money(df, cols, ck, out)
     _terms(df, cols, ck, out)
-    _product(df, cols, ck, out)
+    _product(df, cols, ck, out, distinct or {})
     _rate(df, cols, ck, out)
     _delinquency(df, cols, ck, out)
     _origination(df, cols, ck, out, cutoff)
-    _segments(df, cols, ck, out)
+    _segments(df, cols, ck, out, distinct or {})
     if problems:
         raise TapeError(source, sorted(problems, key=_order))
     return _clean_frame(out)
@@ -329,7 +360,7 @@ def _increasing(text: pd.Series) -> bool:
         return False
     import pyarrow.compute as pc
 
-    arr = text.array.__arrow_array__()  # type: ignore[union-attr]
+    arr = text.array.__arrow_array__()
     return bool(pc.all(pc.less(arr.slice(0, len(arr) - 1), arr.slice(1))).as_py())
 
 
@@ -415,11 +446,11 @@ def _terms(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) 
 
 
 
-def _product(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) -> None:
+def _product(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any], distinct: Mapping[str, Any]) -> None:
     """product: one of the product keys or their Chinese names."""
     if "product" in cols:
         s = df["product"]
-        d = _Distinct(s)  # strip, lower and look up each distinct spelling once
+        d = _Distinct(s, distinct.get("product"))  # strip, lower and look up each distinct spelling once
         stripped = d.uniques.str.strip()
         mapped = np.array([PRODUCT_ALIASES.get(str(u).replace("-", "_"), "") for u in stripped.str.lower()], dtype=object)
         keys = d.spread(mapped, "")  # a missing cell (code -1) is ""
@@ -525,15 +556,17 @@ _CONTROL_RE2 = r"[\x00-\x1f\x7f-\x9f\x{202a}-\x{202e}\x{2066}-\x{2069}\x{fffe}\x
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
 
 
-def _segments(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) -> None:
+def _segments(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any], distinct: Mapping[str, Any]) -> None:
     """Segments: text, stripped; blanks become ""; no control characters (they end up in the
     report and the workbook), at most MAX_NAME_LENGTH characters."""
     for c in SEGMENT_COLUMNS:
         if c in cols:
-            d = _Distinct(df[c])  # strip and check each distinct value once
+            d = _Distinct(df[c], distinct.get(c))  # strip and check each distinct value once
             stripped = d.uniques.str.strip()
             blank = d.blank(stripped)
-            text = _spread_text(d, stripped, blank)
+            # no blank and nothing to strip (the usual tape): the column is its own text
+            same = not blank.any() and bool((stripped == d.uniques).all())
+            text = d.text if same else _spread_text(d, stripped, blank)
             _flag_names(text, c, ck, distinct=(d, stripped, blank))
             out[c] = text
 
