@@ -204,8 +204,15 @@ def _to_datetime(s: pd.Series) -> pd.Series:
 
 
 def _arrow_text(s: pd.Series) -> bool:
-    """Whether ``s`` has pandas' Arrow-backed ``str`` dtype (every cell a ``str`` or missing)."""
-    return isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"
+    """Whether ``s`` has pandas' Arrow-backed ``str`` dtype (every cell a ``str`` or missing) and
+    pyarrow can be imported here (the fast paths that use it are skipped otherwise)."""
+    if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"):
+        return False
+    try:
+        import pyarrow.compute  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _text_dates(s: pd.Series) -> pd.Series:
