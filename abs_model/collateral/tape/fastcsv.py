@@ -24,14 +24,16 @@ A column with a ``.`` is float64, one without is int64, as pandas infers them.
 from __future__ import annotations
 
 import codecs
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["read_csv_arrow"]
+__all__ = ["CODED", "NUMBER", "TEXT", "read_csv_arrow"]
 
 #: Byte range of the characters a number may hold here: ``-`` (0x2d), ``.``, ``/``, ``0``–``9``
 #: (a ``/`` is refused by pyarrow's conversion).
@@ -40,13 +42,20 @@ _LOW, _HIGH, _DOT = 0x2D, 0x39, 0x2E
 _MAX_FLOAT_CHARS, _MAX_INT_CHARS = 16, 18
 
 
+#: How :func:`read_csv_arrow` reads a column: numbers, text, or text with few distinct values
+#: (read as a dictionary; its factorization is handed to validation).
+NUMBER, TEXT, CODED = "number", "text", "coded"
+
+
 def read_csv_arrow(
-    path: Path, encoding: str, sep: str, header: Sequence[str], numeric: Sequence[bool]
+    path: Path, encoding: str, sep: str, header: Sequence[str], kinds: Sequence[str], distinct: dict[str, Any] | None = None
 ) -> pd.DataFrame | None:
     """The table of ``path`` as pandas reads it (see the module doc), or ``None``.
 
-    ``header`` is the header row as pandas reads it; ``numeric[i]`` says whether column ``i`` is
-    read as numbers (pandas infers its dtype) rather than as text.
+    ``header`` is the header row as pandas reads it; ``kinds[i]`` says how column ``i`` is read:
+    :data:`NUMBER` (pandas infers int64 or float64), :data:`TEXT` or :data:`CODED` (``str``).
+    ``distinct`` (when given) receives, per CODED column, its codes (-1 where missing) and
+    distinct values as a ``str`` Series, as :func:`abs_model.collateral.tape.readers._read_parquet` gives them.
     """
     try:
         import pyarrow as pa
@@ -65,7 +74,10 @@ def read_csv_arrow(
             pa.BufferReader(data),
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=b'"' in data),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
+                column_types={
+                    n: pa.dictionary(pa.int32(), pa.string()) if k == CODED else pa.string()
+                    for n, k in zip(names, kinds, strict=True)
+                },
                 null_values=[""],
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
@@ -75,22 +87,43 @@ def read_csv_arrow(
         return None
     if table.column_names != names or table.num_rows == 0:
         return None
-    columns: dict[str, Any] = {}
-    text = [n for n, num in zip(names, numeric, strict=True) if not num]
-    for name, num in zip(names, numeric, strict=True):
+    return _frame(table, names, kinds, text_dtype, distinct)
+
+
+def _frame(table: Any, names: list[str], kinds: Sequence[str], text_dtype: Any, distinct: dict[str, Any] | None) -> pd.DataFrame | None:
+    """The pandas table of the pyarrow one (None when a cell forbids it, see the module doc):
+    numbers converted on all cores, dictionaries decoded back to ``str``."""
+    import pyarrow as pa
+
+    table = table.unify_dictionaries()
+    numbers = [n for n, k in zip(names, kinds, strict=True) if k == NUMBER]
+    with ThreadPoolExecutor(max_workers=max(1, min(len(numbers), os.cpu_count() or 1))) as pool:
+        converted = dict(zip(numbers, pool.map(lambda n: _numbers(table.column(n)), numbers), strict=True))
+    if any(v is None for v in converted.values()):
+        return None
+    factorized: dict[str, tuple[Any, Any]] = {}
+    for i, (name, kind) in enumerate(zip(names, kinds, strict=True)):
         col = table.column(name)
-        if num:
-            values = _numbers(col)
-            if values is None:
+        if kind == CODED:
+            dictionary = col.chunk(0).dictionary if col.num_chunks else pa.array([], pa.string())
+            if _starts_with_space(dictionary):
                 return None
-            columns[name] = values
-        elif _starts_with_space(col):
+            indices = pa.chunked_array([c.indices for c in col.chunks], pa.int32()).combine_chunks()
+            factorized[name] = (indices, dictionary)
+            table = table.set_column(i, name, col.cast(pa.string()))
+        elif kind == TEXT and _starts_with_space(col):
             return None
+    text = [n for n, k in zip(names, kinds, strict=True) if k != NUMBER]
     frame = table.select(text).to_pandas() if text else pd.DataFrame(index=pd.RangeIndex(table.num_rows))
+    columns: dict[str, Any] = dict(converted)
     for name in text:
         if frame[name].dtype != text_dtype:
             return None
         columns[name] = frame[name]
+    if distinct is not None:
+        for name, (indices, dictionary) in factorized.items():
+            codes = np.asarray(indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.intp)
+            distinct[name] = (codes, pd.Series(dictionary, dtype=text_dtype))
     return pd.DataFrame({n: columns[n] for n in names}, copy=False)
 
 

@@ -30,13 +30,21 @@ MAX_XLSX_RATIO = 100
 #: Read CSV/TSV tapes with pyarrow's reader when it gives pandas' table exactly (:mod:`.fastcsv`);
 #: False reads every CSV with pandas (the tests compare both).
 FAST_CSV = True
+#: Canonical text columns with few distinct values, read as dictionaries from Parquet and by the
+#: fast CSV reader (their factorization then serves validation); () turns that off.
+_CODED: tuple[str, ...] = ("product", "bucket", *SEGMENT_COLUMNS)
 
 def _file_problem(source: str, what: str, value: Any, rule: str) -> TapeError:
     return TapeError(source, [RowProblem(None, what, value, rule)])
 
 
 def _read_csv(
-    path: Path, encoding: str | None, sep: str, columns: Mapping[str, str] | None, decimal: str = "."
+    path: Path,
+    encoding: str | None,
+    sep: str,
+    columns: Mapping[str, str] | None,
+    decimal: str = ".",
+    distinct: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Read a CSV letting pandas parse numbers natively (fast); ids stay text (leading zeros).
 
@@ -44,6 +52,8 @@ def _read_csv(
     text, and validation then names each offending cell. With ``decimal=","`` every column is
     read as text and numbers are parsed by the validation rules. A UTF-16 file (with a byte-order
     mark) is recognised; duplicated headers are kept as they are (validation refuses them).
+    pyarrow's reader is used when it gives this table exactly (:data:`FAST_CSV`, :mod:`.fastcsv`;
+    ``distinct`` then receives the factorization of product, bucket and segment columns).
     """
     enc = encoding or _sniff_encoding(path)
     opts: dict[str, Any] = {"sep": sep, "encoding": enc, "skipinitialspace": True}
@@ -57,7 +67,7 @@ def _read_csv(
         user = _user_map(columns)
         header = pd.read_csv(path, nrows=0, **opts).columns
         text_cols: Any = str if decimal != "." else {h: str for h in header if _target(str(h), user) in _TEXT_COLUMNS}
-        df = _read_csv_fast(path, enc, sep, raw_header, user) if FAST_CSV and decimal == "." else None
+        df = _read_csv_fast(path, enc, sep, raw_header, user, distinct) if FAST_CSV and decimal == "." else None
         if df is None:
             df = pd.read_csv(path, dtype=text_cols, keep_default_na=False, na_values=[""], low_memory=False, **opts)
     except UnicodeError as exc:
@@ -80,13 +90,17 @@ def _read_csv(
     return df
 
 
-def _read_csv_fast(path: Path, enc: str, sep: str, raw_header: list[Any], user: Mapping[str, str]) -> pd.DataFrame | None:
+def _read_csv_fast(
+    path: Path, enc: str, sep: str, raw_header: list[Any], user: Mapping[str, str], distinct: dict[str, Any] | None = None
+) -> pd.DataFrame | None:
     """pyarrow's reading of the file when it gives pandas' table exactly (:mod:`.fastcsv`), else None.
-    Columns mapped to a canonical number column are numbers; text and unknown columns are text
-    (unknown columns are dropped by validation, only their names are used)."""
+    Columns mapped to a canonical number column are numbers; the others are text (unknown
+    columns are dropped by validation, only their names are used), product, bucket and segment
+    columns read as dictionaries whose factorization goes to ``distinct``."""
     numbers = set(COLUMNS) - set(_TEXT_COLUMNS) | set(_INPUT_ONLY)
-    numeric = [_target(str(h), user) in numbers for h in raw_header]
-    return fastcsv.read_csv_arrow(path, enc, sep, [str(h) for h in raw_header], numeric)
+    targets = [_target(str(h), user) for h in raw_header]
+    kinds = [fastcsv.NUMBER if t in numbers else fastcsv.CODED if t in _CODED else fastcsv.TEXT for t in targets]
+    return fastcsv.read_csv_arrow(path, enc, sep, [str(h) for h in raw_header], kinds, distinct)
 
 
 class _LineCounter:
@@ -372,10 +386,6 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-#: Canonical text columns with few distinct values, read from Parquet as dictionaries (see _read_parquet).
-_CODED = ("product", "bucket", *SEGMENT_COLUMNS)
-
-
 def _read_parquet(path: Path, columns: Mapping[str, str] | None, distinct: dict[str, Any] | None) -> pd.DataFrame:
     """``pd.read_parquet(path)``, the same table, read faster: the string columns of
     :data:`_CODED` are read as dictionaries (Parquet stores them so: no string is decoded twice)
@@ -442,9 +452,9 @@ def _load(
     if not path.is_file():
         raise _file_problem(str(path), "(file)", str(path), "is not a regular file (a device or a pipe); give a tape file")
     if suffix in (".csv", ".txt"):
-        return _read_csv(path, encoding, ",", columns, decimal), str(path)
+        return _read_csv(path, encoding, ",", columns, decimal, distinct), str(path)
     if suffix == ".tsv":
-        return _read_csv(path, encoding, "\t", columns, decimal), str(path)
+        return _read_csv(path, encoding, "\t", columns, decimal, distinct), str(path)
     if suffix in (".parquet", ".pq"):
         require("pyarrow", feature="reading a Parquet tape")
         _check_parquet_columns(path)

@@ -231,19 +231,19 @@ def _text_dates(s: pd.Series) -> pd.Series:
 
 def _iso_dates(s: pd.Series) -> np.ndarray | None:
     """datetime64[us] dates (NaT where missing) when every present cell of the ``str`` column
-    ``s`` is exactly ``YYYY-MM-DD`` (ten ASCII characters) naming a real calendar day; else None."""
+    ``s`` is exactly ``YYYY-MM-DD`` (ten ASCII characters) naming a real calendar day; else None.
+    Each distinct text is read once."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     arr = s.array.__arrow_array__()
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    present = arr.drop_null()
-    if not len(present) or pc.min_max(pc.binary_length(present)).as_py() != {"min": 10, "max": 10}:
+    enc = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
+    texts = enc.dictionary  # the distinct texts, no missing one
+    if not len(texts) or pc.min_max(pc.binary_length(texts)).as_py() != {"min": 10, "max": 10}:
         return None
-    offsets = np.frombuffer(present.buffers()[1], dtype=np.int64 if pa.types.is_large_string(present.type) else np.int32)
-    start = int(offsets[present.offset])
-    raw = np.frombuffer(present.buffers()[2], dtype=np.uint8)[start : start + 10 * len(present)].reshape(-1, 10)
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64 if pa.types.is_large_string(texts.type) else np.int32)
+    start = int(offsets[texts.offset])
+    raw = np.frombuffer(texts.buffers()[2], dtype=np.uint8)[start : start + 10 * len(texts)].reshape(-1, 10)
     digits = raw[:, [0, 1, 2, 3, 5, 6, 8, 9]].astype(np.int64) - 0x30
     if (raw[:, 4] != 0x2D).any() or (raw[:, 7] != 0x2D).any() or (digits < 0).any() or (digits > 9).any():
         return None
@@ -256,9 +256,8 @@ def _iso_dates(s: pd.Series) -> np.ndarray | None:
     if (day > _MONTH_DAYS[month - 1] + (leap & (month == 2))).any():
         return None
     dates = (_days_from_civil(year, month, day) * 86_400_000_000).view("datetime64[us]")
-    out = np.full(len(arr), np.datetime64("NaT"), dtype="datetime64[us]")
-    out[~arr.is_null().to_numpy(zero_copy_only=False)] = dates
-    return out
+    codes = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), dtype=np.intp)
+    return np.append(dates, np.datetime64("NaT", "us"))[codes]  # code -1 (missing) picks NaT
 
 
 _MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)

@@ -237,6 +237,14 @@ def test_a_synthetic_tape_reads_alike_and_takes_the_fast_path(tmp_path: Path, mo
     fast_raw, plain_raw = raw_tables(path, monkeypatch)
     pd.testing.assert_frame_equal(fast_raw, plain_raw, check_exact=True)
     assert_same_reading(path, monkeypatch, cutoff_date="2026-06-30")
+    monkeypatch.undo()  # the dictionary reading back on
+    distinct: dict[str, Any] = {}
+    header = list(pd.read_csv(path, nrows=0).columns)
+    got = readers._read_csv_fast(path, "utf-8-sig", ",", header, {}, distinct)
+    assert got is not None and set(distinct) == {"product", "region", "channel", "score_band"}
+    for c, (codes, uniques) in distinct.items():  # the factorization handed to validation is the column's
+        assert uniques.dtype == got[c].dtype
+        assert list(np.append(uniques.to_numpy(dtype=object), [None])[codes]) == [None if pd.isna(v) else v for v in got[c]]
 
 
 def test_random_decimals_are_read_bit_for_bit_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -266,7 +274,7 @@ def test_without_pyarrow_a_csv_tape_reads_the_same(tmp_path: Path, monkeypatch: 
     with_arrow = am.read_tape(path)
     monkeypatch.setitem(sys.modules, "pyarrow.csv", None)  # import pyarrow.csv now raises ImportError
     assert (
-        fastcsv.read_csv_arrow(path, "utf-8-sig", ",", list(with_arrow.columns), [False] * len(with_arrow.columns))
+        fastcsv.read_csv_arrow(path, "utf-8-sig", ",", list(with_arrow.columns), [fastcsv.TEXT] * len(with_arrow.columns))
         is None
     )
     pd.testing.assert_frame_equal(am.read_tape(path), with_arrow, check_exact=True)
