@@ -341,9 +341,7 @@ def _ids(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) ->
         blank = np.asarray(blank, dtype=bool)
         ck.flag(blank, "loan_id", s, "missing value")
         _flag_names(ids, "loan_id", ck)
-        # every id distinct (ids in increasing order, or one hash count): no duplicate to name; else find each one
-        distinct = _increasing(ids) or ids.nunique(dropna=False) == len(ids)
-        dup = np.zeros(len(ids), dtype=bool) if distinct else ids.duplicated(keep=False).to_numpy() & ~blank
+        dup = _repeated(ids) & ~blank
         if dup.any():
             pos = np.flatnonzero(dup)
             dup_ids = ids.to_numpy(dtype=object)[pos]
@@ -357,6 +355,23 @@ def _ids(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) ->
             ck.bad[pos] = True
         out["loan_id"] = ids.reset_index(drop=True)
 
+
+
+def _repeated(ids: pd.Series) -> np.ndarray:
+    """``ids.duplicated(keep=False)``: every cell whose value (missing counted as one value)
+    occurs more than once. Ids in increasing order have none; otherwise one hash count."""
+    if _increasing(ids):
+        return np.zeros(len(ids), dtype=bool)
+    if _arrow_text(ids):
+        import pyarrow.compute as pc
+
+        enc = pc.dictionary_encode(ids.array.__arrow_array__().combine_chunks())
+        none = len(enc.dictionary)  # the code of a missing id
+        codes = np.asarray(pc.fill_null(enc.indices, none).to_numpy(zero_copy_only=False), dtype=np.intp)
+        return np.asarray(np.bincount(codes, minlength=none + 1)[codes] > 1)
+    if ids.nunique(dropna=False) == len(ids):  # one hash count: nothing to find
+        return np.zeros(len(ids), dtype=bool)
+    return np.asarray(ids.duplicated(keep=False).to_numpy(), dtype=bool)
 
 
 def _increasing(text: pd.Series) -> bool:

@@ -25,6 +25,7 @@ import abs_model as am
 from abs_model.collateral.pool import Pool
 from abs_model.collateral.synthetic import synthetic_tape
 from abs_model.collateral.tape import fastcsv, readers, rules
+from abs_model.collateral.tape.arrays import text_array
 from abs_model.core.delinquency import bucket_of_dpd
 from abs_model.errors import TapeError
 
@@ -436,3 +437,24 @@ def test_ids_in_increasing_order_are_distinct(ids: list[str | None], increasing:
     assert rules._increasing(s) is increasing
     if increasing:
         assert s.nunique(dropna=False) == len(s)
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [["A1", "A2", "A1", None, None, "B", " A1"], ["A3", "A2", "A1"], ["A1", None, "A2"], ["x"] * 4, [None, "a", None], ["A1", "A1"]],
+)
+@pytest.mark.parametrize("dtype", [str, object])
+def test_repeated_ids_are_pandas_duplicated(ids: list[str | None], dtype: Any) -> None:
+    s = pd.Series(ids, dtype=dtype)
+    assert rules._repeated(s).tolist() == s.duplicated(keep=False).tolist()
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [["华东", "华南", "华东", "West Coast", ""], ["", ""], ["a", None, "bb"], ["x" * 300, "y"], []],
+)
+@pytest.mark.parametrize("dtype", [str, object])
+def test_segment_arrays_for_the_pool_are_converted_once_per_distinct_value(cells: list[str | None], dtype: Any) -> None:
+    s = pd.Series(cells, dtype=dtype)
+    got, expected = text_array(s), np.asarray(s.to_numpy()).astype(str)
+    assert got.dtype == expected.dtype and np.array_equal(got, expected)
