@@ -129,6 +129,9 @@ CASES: dict[str, tuple[str, str, bool]] = {
     "trailing spaces in text": (f"{HEADER},region\nA1  ,1200,1000,12,10,flat_fee ,0.006,M0 ,华东 \n", "utf-8", True),
     "leading spaces": (f"{HEADER},region\nA1, 1200,1000,12,10, flat_fee,0.006,M0, 华东\n", "utf-8", False),
     "space before a quote": (f'{HEADER},notes,region\nA1,1200,1000,12,10,flat_fee,0.006,M0, "x,y"\n', "utf-8", False),
+    "cr line endings": (f"{HEADER}\r" + rows().replace("\n", "\r"), "utf-8", True),
+    "tab-led text": (f"{HEADER},region\n\tA1,1200,1000,12,10,\tflat_fee,0.006,M0,\t华东\n", "utf-8", True),
+    "tab-led number": (f"{HEADER}\nA1,\t1200,1000,12,10,flat_fee,0.006,M0\n", "utf-8", False),
     "crlf and blank lines": (f"{HEADER}\r\n\r\n" + rows().replace("\n", "\r\n") + "\r\n", "utf-8", True),
     "numbers .5 1. 007 -0": (
         f"{HEADER},days_past_due\nA1,1200.,1000.,012,10,flat_fee,.006,M0,-0\nA2,600,600,6,006,bullet,0.01,M1,30\n",
