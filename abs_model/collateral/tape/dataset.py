@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from abs_model.collateral.tape.readers import _file_problem
-from abs_model.collateral.tape.rules import _repeated
+from abs_model.collateral.tape.shortcuts import _repeated
 from abs_model.errors import AbsModelError, RowProblem, TapeError, must
 
 __all__ = ["dataset_files", "is_dataset", "partition_label", "read_dataset"]

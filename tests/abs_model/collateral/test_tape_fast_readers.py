@@ -24,7 +24,7 @@ import pytest
 import abs_model as am
 from abs_model.collateral.pool import Pool
 from abs_model.collateral.synthetic import synthetic_tape
-from abs_model.collateral.tape import fastcsv, readers, rules
+from abs_model.collateral.tape import fastcsv, readers, rules, shortcuts
 from abs_model.collateral.tape.arrays import text_array
 from abs_model.core.delinquency import bucket_of_dpd
 from abs_model.errors import TapeError
@@ -379,7 +379,7 @@ def test_text_dates_match_the_per_cell_rule(cell: str | None) -> None:
 def test_every_calendar_day_from_1900_to_2200_is_read_from_its_digits() -> None:
     days = pd.date_range("1900-01-01", "2200-12-31", freq="D")
     s = pd.Series(days.strftime("%Y-%m-%d"), dtype=str)
-    got = rules._iso_dates(s)
+    got = shortcuts._iso_dates(s)
     assert got is not None and np.array_equal(got, days.to_numpy().astype("datetime64[us]"))
 
 
@@ -437,7 +437,7 @@ def test_segments_and_products_once_per_distinct_value_match_the_per_cell_rule(k
 )
 def test_ids_in_increasing_order_are_distinct(ids: list[str | None], increasing: bool) -> None:
     s = pd.Series(ids, dtype=str)
-    assert rules._increasing(s) is increasing
+    assert shortcuts._increasing(s) is increasing
     if increasing:
         assert s.nunique(dropna=False) == len(s)
 
@@ -449,7 +449,7 @@ def test_ids_in_increasing_order_are_distinct(ids: list[str | None], increasing:
 @pytest.mark.parametrize("dtype", [str, object])
 def test_repeated_ids_are_pandas_duplicated(ids: list[str | None], dtype: Any) -> None:
     s = pd.Series(ids, dtype=dtype)
-    assert rules._repeated(s).tolist() == s.duplicated(keep=False).tolist()
+    assert shortcuts._repeated(s).tolist() == s.duplicated(keep=False).tolist()
 
 
 @pytest.mark.parametrize(
