@@ -28,6 +28,7 @@ import pandas as pd
 from abs_model.collateral.display import pool_lines, pool_rows, pool_title, table_html
 from abs_model.collateral.fields import BUCKET_NAMES, MAX_POOL_BUCKET, SEGMENT_COLUMNS
 from abs_model.collateral.strats import PoolSummary, summarise
+from abs_model.collateral.tape.arrays import text_array
 from abs_model.core.delinquency import bucket_of_dpd
 from abs_model.core.pricing import flat_fee_apr
 from abs_model.core.products import Product
@@ -131,7 +132,7 @@ class Pool:
             dpd = None
         else:
             bucket, dpd = None, tape["days_past_due"].to_numpy()
-        segs = {c: tape[c].to_numpy() for c in tape.columns if c in SEGMENT_COLUMNS}
+        segs = {c: text_array(tape[c]) for c in tape.columns if c in SEGMENT_COLUMNS}
         return cls.from_arrays(
             loan_id=tape["loan_id"].astype(str).to_numpy(),
             original_principal=tape["original_principal"].to_numpy(),

@@ -31,8 +31,10 @@ column                  dtype     rule
 
 The package: :mod:`.headers` (canonical columns, the Chinese header map, renaming),
 :mod:`.readers` (CSV/TSV, Parquet, XLSX, SQL: raw tables, no validation) and :mod:`.rules`
-(the vectorised checks above). Parquet needs the ``parquet`` extra, a database URL the ``sql``
-extra.
+(the vectorised checks above; :mod:`.shortcuts` their exact per-column shortcuts),
+:mod:`.fastcsv` (pyarrow's CSV reader, used only where it gives pandas' table exactly) and
+:mod:`.arrays` (segment arrays for the Pool). Parquet needs the ``parquet`` extra, a database
+URL the ``sql`` extra; without pyarrow a CSV is read by pandas alone, with the same result.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ from abs_model.collateral.tape.headers import (
     SEGMENT_COLUMNS,
     ZH_COLUMNS,
     _rename,
+    _target,
+    _user_map,
 )
 from abs_model.collateral.tape.readers import MAX_XLSX_UNCOMPRESSED
 from abs_model.collateral.tape.rules import _cutoff, _validate
@@ -111,19 +115,36 @@ each problem also gives the file line, or sheet row, and the loan_id). On
         opts = {"columns": columns, "sheet": sheet, "encoding": encoding, "cutoff_date": cutoff_date, "decimal": decimal}
         return dataset.read_dataset(source, lambda f: read_tape(f, **opts))
     cutoff = _cutoff(cutoff_date)
-    raw, name = readers._load(source, sheet, query, encoding, columns, decimal)
+    distinct: dict[str, Any] = {}
+    raw, name = readers._load(source, sheet, query, encoding, columns, decimal, distinct)
     problems: list[RowProblem] = []
     renamed = _rename(raw, columns, problems)
     known = set(COLUMNS) | set(_INPUT_ONLY)
     ignored = [str(c) for c in renamed.columns if c not in known]
     try:
-        clean = _validate(renamed, name, cutoff, problems, decimal=decimal)
+        clean = _validate(renamed, name, cutoff, problems, decimal=decimal, distinct=_by_target(distinct, raw, columns))
     except TapeError as exc:
         raise TapeError(exc.source, _located(exc.problems, renamed, raw.attrs.get("lines"))) from None
     clean.attrs["source"] = name
     clean.attrs["cutoff_date"] = None if cutoff is None else cutoff.date()
     clean.attrs["ignored_columns"] = ignored
     return clean
+
+
+def _by_target(distinct: Mapping[str, Any], raw: pd.DataFrame, columns: Mapping[str, str] | None) -> dict[str, Any]:
+    """The readers' factorizations keyed by canonical column: each canonical column is the first
+    raw column renamed to it (as :func:`_rename` keeps it)."""
+    if not distinct:
+        return {}
+    user = _user_map(columns)
+    out: dict[str, Any] = {}
+    seen: set[str] = set()
+    for c in raw.columns:
+        target = _target(str(c), user)
+        if target not in seen and c in distinct:
+            out[target] = distinct[c]
+        seen.add(target)
+    return out
 
 
 def _located(problems: tuple[RowProblem, ...], df: pd.DataFrame, lines: Any) -> list[RowProblem]:

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from abs_model.collateral.tape.readers import _file_problem
+from abs_model.collateral.tape.shortcuts import _repeated
 from abs_model.errors import AbsModelError, RowProblem, TapeError, must
 
 __all__ = ["dataset_files", "is_dataset", "partition_label", "read_dataset"]
@@ -85,7 +86,7 @@ def _cross_duplicates(labels: list[str], frames: list[pd.DataFrame]) -> list[Row
     sizes = [len(f) for f in frames]
     part = pd.Series(np.repeat(np.arange(len(frames)), sizes))
     row = pd.Series(np.concatenate([np.arange(1, n + 1) for n in sizes]))
-    dup = ids.duplicated(keep=False).to_numpy()
+    dup = _repeated(ids)  # ids.duplicated(keep=False), without a hash when the ids increase across the partitions
     if not dup.any():
         return []
     owners = pd.DataFrame({"id": ids[dup], "part": part[dup]}).groupby("id")["part"].agg(lambda s: sorted(set(s)))

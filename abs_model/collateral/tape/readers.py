@@ -13,9 +13,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from abs_model.collateral.tape.headers import _OTHER_SEPARATORS, _TEXT_COLUMNS, COLUMNS, _target, _user_map
+from abs_model.collateral.fields import SEGMENT_COLUMNS
+from abs_model.collateral.tape import fastcsv
+from abs_model.collateral.tape.headers import _INPUT_ONLY, _OTHER_SEPARATORS, _TEXT_COLUMNS, COLUMNS, _target, _user_map
 from abs_model.core.optional import require
 from abs_model.errors import AbsModelError, RowProblem, TapeError
 
@@ -24,13 +27,24 @@ MAX_XLSX_UNCOMPRESSED = 1 << 30
 #: ... or a member larger than 10 MB that claims to compress better than this ratio (real sheet
 #: XML compresses about 10:1; a zip bomb compresses hundreds to thousands to one).
 MAX_XLSX_RATIO = 100
+#: Read CSV/TSV tapes with pyarrow's reader when it gives pandas' table exactly (:mod:`.fastcsv`);
+#: False reads every CSV with pandas (the tests compare both).
+FAST_CSV = True
+#: Canonical text columns with few distinct values, read as dictionaries from Parquet and by the
+#: fast CSV reader (their factorization then serves validation); () turns that off.
+_CODED: tuple[str, ...] = ("product", "bucket", *SEGMENT_COLUMNS)
 
 def _file_problem(source: str, what: str, value: Any, rule: str) -> TapeError:
     return TapeError(source, [RowProblem(None, what, value, rule)])
 
 
 def _read_csv(
-    path: Path, encoding: str | None, sep: str, columns: Mapping[str, str] | None, decimal: str = "."
+    path: Path,
+    encoding: str | None,
+    sep: str,
+    columns: Mapping[str, str] | None,
+    decimal: str = ".",
+    distinct: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Read a CSV letting pandas parse numbers natively (fast); ids stay text (leading zeros).
 
@@ -38,6 +52,8 @@ def _read_csv(
     text, and validation then names each offending cell. With ``decimal=","`` every column is
     read as text and numbers are parsed by the validation rules. A UTF-16 file (with a byte-order
     mark) is recognised; duplicated headers are kept as they are (validation refuses them).
+    pyarrow's reader is used when it gives this table exactly (:data:`FAST_CSV`, :mod:`.fastcsv`;
+    ``distinct`` then receives the factorization of product, bucket and segment columns).
     """
     enc = encoding or _sniff_encoding(path)
     opts: dict[str, Any] = {"sep": sep, "encoding": enc, "skipinitialspace": True}
@@ -51,7 +67,9 @@ def _read_csv(
         user = _user_map(columns)
         header = pd.read_csv(path, nrows=0, **opts).columns
         text_cols: Any = str if decimal != "." else {h: str for h in header if _target(str(h), user) in _TEXT_COLUMNS}
-        df = pd.read_csv(path, dtype=text_cols, keep_default_na=False, na_values=[""], low_memory=False, **opts)
+        df = _read_csv_fast(path, enc, sep, raw_header, user, distinct) if FAST_CSV and decimal == "." else None
+        if df is None:
+            df = pd.read_csv(path, dtype=text_cols, keep_default_na=False, na_values=[""], low_memory=False, **opts)
     except UnicodeError as exc:
         hint = (
             'Chinese tapes are often GBK-encoded: pass encoding="gbk" (CLI: --encoding gbk)'
@@ -70,6 +88,19 @@ def _read_csv(
         df.columns = pd.Index([str(h) for h in raw_header])  # pandas renames a duplicate "rate" to "rate.1"
     df.attrs["lines"] = _LineCounter(path, enc, sep)
     return df
+
+
+def _read_csv_fast(
+    path: Path, enc: str, sep: str, raw_header: list[Any], user: Mapping[str, str], distinct: dict[str, Any] | None = None
+) -> pd.DataFrame | None:
+    """pyarrow's reading of the file when it gives pandas' table exactly (:mod:`.fastcsv`), else None.
+    Columns mapped to a canonical number column are numbers; the others are text (unknown
+    columns are dropped by validation, only their names are used), product, bucket and segment
+    columns read as dictionaries whose factorization goes to ``distinct``."""
+    numbers = set(COLUMNS) - set(_TEXT_COLUMNS) | set(_INPUT_ONLY)
+    targets = [_target(str(h), user) for h in raw_header]
+    kinds = [fastcsv.NUMBER if t in numbers else fastcsv.CODED if t in _CODED else fastcsv.TEXT for t in targets]
+    return fastcsv.read_csv_arrow(path, enc, sep, [str(h) for h in raw_header], kinds, distinct)
 
 
 class _LineCounter:
@@ -355,6 +386,43 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def _read_parquet(path: Path, columns: Mapping[str, str] | None, distinct: dict[str, Any] | None) -> pd.DataFrame:
+    """``pd.read_parquet(path)``, the same table, read faster: the string columns of
+    :data:`_CODED` are read as dictionaries (Parquet stores them so: no string is decoded twice)
+    and turned back into ``str`` columns by one take from their distinct values. ``distinct``
+    (when given) receives, per such column, its factorization: codes (-1 where missing) and the
+    distinct values as a ``str`` Series, which validation then uses instead of hashing the
+    column again. Only where pandas' ``str`` dtype is Arrow-backed (pandas 3); else plain."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    user = _user_map(columns)
+    text_dtype = pd.Series([""], dtype=str).dtype
+    coded = [
+        f.name
+        for f in pq.read_schema(path)
+        if (pa.types.is_string(f.type) or pa.types.is_large_string(f.type)) and _target(f.name, user) in _CODED
+    ]
+    if not coded or getattr(text_dtype, "storage", None) != "pyarrow":
+        return pd.read_parquet(path)
+    df = pd.read_parquet(path, read_dictionary=coded)
+    if not all(c in df.columns and isinstance(df[c].dtype, pd.CategoricalDtype) for c in coded):
+        return pd.read_parquet(path)
+    decoded: dict[str, tuple[np.ndarray, pd.Series]] = {}
+    for c in coded:
+        cat = df[c].array
+        uniques = cat.categories.array
+        if uniques.dtype != text_dtype:
+            return pd.read_parquet(path)
+        codes = np.asarray(cat.codes, dtype=np.intp)
+        decoded[c] = (codes, pd.Series(uniques))
+    for c, (codes, uniques) in decoded.items():
+        df[c] = pd.Series(uniques.array.take(codes, allow_fill=True), index=df.index)
+    if distinct is not None:
+        distinct.update(decoded)
+    return df
+
+
 def _load(
     source: Any,
     sheet: str | int | None,
@@ -362,7 +430,10 @@ def _load(
     encoding: str | None,
     columns: Mapping[str, str] | None,
     decimal: str = ".",
+    distinct: dict[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, str]:
+    """The raw table of ``source`` and a name for it. ``distinct``, when given, receives the
+    factorization of the raw columns a reader already has (see :func:`_read_parquet`)."""
     if query is not None:
         return _read_sql(source, query)
     if isinstance(source, pd.DataFrame):
@@ -381,14 +452,14 @@ def _load(
     if not path.is_file():
         raise _file_problem(str(path), "(file)", str(path), "is not a regular file (a device or a pipe); give a tape file")
     if suffix in (".csv", ".txt"):
-        return _read_csv(path, encoding, ",", columns, decimal), str(path)
+        return _read_csv(path, encoding, ",", columns, decimal, distinct), str(path)
     if suffix == ".tsv":
-        return _read_csv(path, encoding, "\t", columns, decimal), str(path)
+        return _read_csv(path, encoding, "\t", columns, decimal, distinct), str(path)
     if suffix in (".parquet", ".pq"):
         require("pyarrow", feature="reading a Parquet tape")
         _check_parquet_columns(path)
         try:
-            return pd.read_parquet(path), str(path)
+            return _read_parquet(path, columns, distinct), str(path)
         except (ValueError, OSError) as exc:  # pyarrow's ArrowInvalid is a ValueError
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise _file_problem(

@@ -8,6 +8,7 @@ table with canonical dtypes.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from abs_model.collateral.tape.headers import (
     REQUIRED_COLUMNS,
     SEGMENT_COLUMNS,
 )
+from abs_model.collateral.tape.shortcuts import _arrow_text, _Distinct, _iso_dates, _repeated, _spread_text
 from abs_model.core import limits
 from abs_model.core.delinquency import bucket_of_dpd
 from abs_model.core.limits import MAX_NAME_LENGTH
@@ -151,6 +153,8 @@ def _to_datetime(s: pd.Series) -> pd.Series:
         s = s.dt.tz_localize(None)
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         out = s.astype("datetime64[us]")
+    elif _arrow_text(s):
+        out = _text_dates(s)
     else:
         is_number = s.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool)).to_numpy(dtype=bool)
         days = pd.to_numeric(s.where(is_number, None), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
@@ -166,6 +170,20 @@ def _to_datetime(s: pd.Series) -> pd.Series:
     return out.where(inside)
 
 
+def _text_dates(s: pd.Series) -> pd.Series:
+    """:func:`_to_datetime` of a ``str`` column, without a Python step per cell: no cell is a
+    number (a missing one is NaT) and :func:`_naive_text` leaves text as it is, so the dates are
+    ``pd.to_datetime(s, format="mixed")``; when every cell is a valid ``YYYY-MM-DD`` they are
+    computed from the digits (:func:`_iso_dates`), which is what that parse gives."""
+    iso = _iso_dates(s)
+    if iso is not None:
+        return pd.Series(iso, index=s.index)
+    parsed = pd.to_datetime(s, errors="coerce", format="mixed")
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        parsed = parsed.dt.tz_localize(None)
+    return parsed.astype("datetime64[us]").where(~s.isna().to_numpy(), pd.NaT)
+
+
 def _naive_text(v: Any) -> Any:
     """A date cell as text for parsing (``datetime``/``date`` objects from XLSX pass through)."""
     if v is None or (isinstance(v, float) and np.isnan(v)):
@@ -174,9 +192,16 @@ def _naive_text(v: Any) -> Any:
 
 
 def _validate(
-    df: pd.DataFrame, source: str, cutoff: pd.Timestamp | None, problems: list[RowProblem], *, decimal: str = "."
+    df: pd.DataFrame,
+    source: str,
+    cutoff: pd.Timestamp | None,
+    problems: list[RowProblem],
+    *,
+    decimal: str = ".",
+    distinct: Mapping[str, tuple[np.ndarray, pd.Series]] | None = None,
 ) -> pd.DataFrame:
-    """Check every rule of the module table; raise one :class:`TapeError` or return the clean table."""
+    """Check every rule of the module table; raise one :class:`TapeError` or return the clean table.
+    ``distinct``: a reader's factorization of text columns (codes, distinct values) by column."""
     n = len(df)
     ck = _Checker(n, problems, decimal=decimal)
     cols = set(df.columns)
@@ -204,11 +229,11 @@ def _validate(
     _ids(df, cols, ck, out)
     _money(df, cols, ck, out)
     _terms(df, cols, ck, out)
-    _product(df, cols, ck, out)
+    _product(df, cols, ck, out, distinct or {})
     _rate(df, cols, ck, out)
     _delinquency(df, cols, ck, out)
     _origination(df, cols, ck, out, cutoff)
-    _segments(df, cols, ck, out)
+    _segments(df, cols, ck, out, distinct or {})
     if problems:
         raise TapeError(source, sorted(problems, key=_order))
     return _clean_frame(out)
@@ -218,13 +243,14 @@ def _ids(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) ->
     """loan_id: non-empty and unique (every duplicate row named with its twins)."""
     if "loan_id" in cols:
         s = df["loan_id"]
-        blank = _is_blank(s)
-        ck.flag(blank, "loan_id", s, "missing value")
         ids = s.astype(str).str.strip()
+        blank = s.isna().to_numpy(copy=True)  # _is_blank(s), stripping once
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            blank |= (ids == "").to_numpy()
+        blank = np.asarray(blank, dtype=bool)
+        ck.flag(blank, "loan_id", s, "missing value")
         _flag_names(ids, "loan_id", ck)
-        # every id distinct (one hash count): no duplicate to name; else find each one
-        distinct = ids.nunique(dropna=False) == len(ids)
-        dup = np.zeros(len(ids), dtype=bool) if distinct else ids.duplicated(keep=False).to_numpy() & ~blank
+        dup = _repeated(ids) & ~blank
         if dup.any():
             pos = np.flatnonzero(dup)
             dup_ids = ids.to_numpy(dtype=object)[pos]
@@ -322,14 +348,15 @@ def _terms(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) 
 
 
 
-def _product(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) -> None:
+def _product(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any], distinct: Mapping[str, Any]) -> None:
     """product: one of the product keys or their Chinese names."""
     if "product" in cols:
         s = df["product"]
-        codes, uniq = pd.factorize(s.astype(str).str.strip().str.lower(), use_na_sentinel=True)
-        mapped = np.array([PRODUCT_ALIASES.get(str(u).replace("-", "_"), "") for u in uniq] + [""], dtype=object)
-        keys = mapped[codes]  # code -1 (NaN) picks the trailing ""
-        blank = _is_blank(s)
+        d = _Distinct(s, distinct.get("product"))  # strip, lower and look up each distinct spelling once
+        stripped = d.uniques.str.strip()
+        mapped = np.array([PRODUCT_ALIASES.get(str(u).replace("-", "_"), "") for u in stripped.str.lower()], dtype=object)
+        keys = d.spread(mapped, "")  # a missing cell (code -1) is ""
+        blank = d.blank(stripped)
         allowed = ", ".join(PRODUCT_KEYS) + " (or " + ", ".join(PRODUCT_LABELS_ZH.values()) + ")"
         ck.flag(blank, "product", s, "missing value")
         ck.flag(
@@ -431,21 +458,37 @@ _CONTROL_RE2 = r"[\x00-\x1f\x7f-\x9f\x{202a}-\x{202e}\x{2066}-\x{2069}\x{fffe}\x
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
 
 
-def _segments(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) -> None:
+def _segments(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any], distinct: Mapping[str, Any]) -> None:
     """Segments: text, stripped; blanks become ""; no control characters (they end up in the
     report and the workbook), at most MAX_NAME_LENGTH characters."""
     for c in SEGMENT_COLUMNS:
         if c in cols:
-            s = df[c]
-            text = s.astype(str).str.strip().where(~pd.Series(_is_blank(s), index=s.index), "")
-            _flag_names(text, c, ck)
+            d = _Distinct(df[c], distinct.get(c))  # strip and check each distinct value once
+            stripped = d.uniques.str.strip()
+            blank = d.blank(stripped)
+            # no blank and nothing to strip (the usual tape): the column is its own text
+            same = not blank.any() and bool((stripped == d.uniques).all())
+            text = d.text if same else _spread_text(d, stripped, blank)
+            _flag_names(text, c, ck, distinct=(d, stripped, blank))
             out[c] = text
 
 
-def _flag_names(text: pd.Series, column: str, ck: _Checker) -> None:
+def _flag_names(
+    text: pd.Series, column: str, ck: _Checker, *, distinct: tuple[_Distinct, pd.Series, np.ndarray] | None = None
+) -> None:
     """Flag cells holding control characters or longer than MAX_NAME_LENGTH (vectorised with
-    pyarrow's regex engine when it is installed, else one scan of the distinct values)."""
-    bad, long = _control_and_length(text)
+    pyarrow's regex engine when it is installed, else one scan of the distinct values).
+    ``distinct``: the column's factorization, the text of each distinct value and the blank
+    cells (whose text is "", never flagged), so the masks are computed once per distinct value."""
+    if distinct is None:
+        bad, long = _control_and_length(text)
+    else:
+        d, per_unique, blank = distinct
+        bad_u, long_u = _control_and_length(per_unique)
+        bad = None if bad_u is None else d.spread(bad_u, False) & ~blank
+        long = None if long_u is None else d.spread(long_u, False) & ~blank
+        bad = None if bad is None or not bad.any() else bad
+        long = None if long is None or not long.any() else long
     if bad is not None:
         ck.flag(bad, column, text, "must not contain control or invisible characters (e.g. ESC, \\x01, a line break)")
     if long is not None:
@@ -485,6 +528,8 @@ def _may_hold_control(arr: Any) -> bool:
         if data is None:
             continue
         b = np.frombuffer(data, dtype=np.uint8)
+        if not len(b) or (b.min() >= 0x20 and b.max() < 0x7F):  # printable ASCII only (e.g. loan ids): no control
+            continue
         seen = np.bincount(b, minlength=256)
         if seen[:0x20].any() or seen[0x7F]:
             return True
