@@ -162,9 +162,7 @@ def _to_datetime(s: pd.Series) -> pd.Series:
         serial = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
         serial[ok] = (_EXCEL_EPOCH + pd.to_timedelta(np.floor(days[ok]), unit="D")).to_numpy()
         texts = s.where(~is_number, None)
-        parsed = pd.to_datetime(texts.map(_naive_text), errors="coerce", format="mixed")
-        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-            parsed = parsed.dt.tz_localize(None)
+        parsed = _parse_dates(texts.map(_naive_text))
         out = parsed.astype("datetime64[us]").where(~is_number, serial)
     inside = (out >= EARLIEST_DATE) & (out <= LATEST_DATE)
     return out.where(inside)
@@ -178,10 +176,35 @@ def _text_dates(s: pd.Series) -> pd.Series:
     iso = _iso_dates(s)
     if iso is not None:
         return pd.Series(iso, index=s.index)
-    parsed = pd.to_datetime(s, errors="coerce", format="mixed")
+    parsed = _parse_dates(s)
+    return parsed.astype("datetime64[us]").where(~s.isna().to_numpy(), pd.NaT)
+
+
+def _parse_dates(texts: pd.Series) -> pd.Series:
+    """Text dates as naive timestamps, each keeping its own local calendar day; unparseable → NaT.
+    ``pd.to_datetime`` refuses a column mixing time zones (or zoned and plain dates) with a bare
+    ``ValueError``; such a column is parsed once per distinct text instead, each zone dropped."""
+    try:
+        parsed = pd.to_datetime(texts, errors="coerce", format="mixed")
+    except (ValueError, TypeError):
+        distinct = pd.unique(texts.dropna())
+        by_text = {v: _one_date(v) for v in distinct}
+        return pd.Series([by_text.get(v, pd.NaT) if v is not None and v == v else pd.NaT for v in texts],
+                         index=texts.index, dtype="datetime64[us]")
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         parsed = parsed.dt.tz_localize(None)
-    return parsed.astype("datetime64[us]").where(~s.isna().to_numpy(), pd.NaT)
+    return parsed
+
+
+def _one_date(v: Any) -> Any:
+    """One cell of :func:`_parse_dates`' slow path: its timestamp without zone, or NaT."""
+    try:
+        ts = pd.Timestamp(v)
+    except (ValueError, TypeError, OverflowError):
+        return pd.NaT
+    if ts is pd.NaT:
+        return pd.NaT
+    return ts.tz_localize(None) if ts.tzinfo is not None else ts
 
 
 def _naive_text(v: Any) -> Any:

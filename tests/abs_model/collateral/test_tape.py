@@ -384,3 +384,21 @@ def test_csv_ids_keep_their_leading_zeros(tmp_path: Path) -> None:
     src["loan_id"] = ["007", "010", "100"]
     src.to_csv(path, index=False)
     assert read_tape(path)["loan_id"].tolist() == ["007", "010", "100"]
+
+
+def test_dates_mixing_time_zones_keep_each_local_day(tmp_path: Path) -> None:
+    """A CSV whose date column mixes zones (+08:00, Z) and plain dates — pandas refuses such a
+    column outright — reads each cell's own calendar day; a cell that is no date in that same
+    column is still reported by row, not as a bare pandas error."""
+    src = three_loans()
+    src["origination_date"] = ["2026-04-15T00:30:00+08:00", "2026-06-01", "2026-06-20T23:00:00Z"]
+    path = tmp_path / "zones.csv"
+    src.to_csv(path, index=False)
+    tape = read_tape(path)
+    assert [str(d)[:10] for d in tape["origination_date"]] == ["2026-04-15", "2026-06-01", "2026-06-20"]
+    assert [str(d)[:10] for d in read_tape(src)["origination_date"]] == ["2026-04-15", "2026-06-01", "2026-06-20"]
+    src["origination_date"] = ["2026-04-15T00:30:00+08:00", "someday", "2026-06-20"]
+    src.to_csv(path, index=False)
+    with pytest.raises(TapeError, match="must be a date") as exc:
+        read_tape(path)
+    assert problems_of(exc) == {(2, "origination_date")}
