@@ -27,6 +27,7 @@ a run ends with no cash in any account when its waterfall pays the residual.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,7 @@ import numpy.typing as npt
 from tranches import kernels, support, trigger_tests
 from tranches.errors import ConservationError, must
 from tranches.fees import Tax
-from tranches.kernels import INTEREST, PRINCIPAL, Compiled, Ctx, rowsum
+from tranches.kernels import INTEREST, PRINCIPAL, Compiled, Ctx, rows_sum
 from tranches.ledger import RESERVE, LedgerLayout
 from tranches.normalise import scenario_vector, schedule_array
 from tranches.period import INPUT_NAMES, PeriodInputs, StepOutput
@@ -82,6 +83,10 @@ class Engine:
     count (default: the collection period dates, cut-off to month-ends). Fees keep the collection
     periods.
     """
+
+    _detect = True
+    """Skip work that cannot change a number (inputs 0 everywhere, masks true everywhere, classes
+    without coupon, fees without rate); False runs every stage in full (the tests compare)."""
 
     def __init__(
         self,
@@ -158,8 +163,39 @@ class Engine:
         support.prepare(self)
         self.signs = lay.signs()
         self._prefix: dict[tuple[int, ...], int] = {}
+        self._static_facts()
         scale = max(float(self.pool0.max()), float(self.note0.sum()))
         self.tolerance = CONSERVATION_TOL + 1e-12 * scale
+
+    def _static_facts(self) -> None:
+        """What the structure alone says is inactive for a whole run, and constant arrays.
+
+        ``no_coupon[i]``: class i has a zero coupon in every period, so its interest due (accrual
+        plus shortfall) is always 0 and paying it moves nothing; ``fee_zero[j]``: expense j accrues
+        0 in every period (rate or amount 0), so nothing is ever due. Steps skip them."""
+        detect = self._detect
+        self.no_coupon = [detect and not bool(row.any()) for row in self.coupon_frac]
+        zero_fee = []
+        for e in self.expenses:
+            if isinstance(e, Tax):
+                coef = np.array([e.rate])
+            else:
+                coef = (e.amount if e.basis == "fixed" else e.rate) * self.accrual[e.day_count]
+            zero_fee.append(detect and not bool(coef.any()))
+        self.fee_zero = zero_fee
+        buys = any(isinstance(c.step, BuyReceivables) for prog in self.programs.values() for c in prog)
+        #: the cumulative default rate's denominator ``initial pool + purchases`` when nothing is
+        #: ever bought (None: computed each period)
+        self.cdr_denominator = self.pool0 + 0.0 if detect and not buys else None
+        self.all_tranches = tuple(range(len(self.tranches)))
+        self.all_expenses = tuple(range(len(self.expenses)))
+        self._consts: dict[float, FloatArray] = {}
+        self._zeros = self._const(0.0)
+        self._ones = self._const(1.0)
+        self._true = np.ones(self.n, dtype=bool)
+        self._false = np.zeros(self.n, dtype=bool)
+        for a in (self._true, self._false):
+            a.flags.writeable = False
 
     def _note_dates(self, accrual_dates: npt.ArrayLike) -> npt.NDArray[np.datetime64]:
         d = np.asarray(accrual_dates, dtype="datetime64[D]").reshape(-1)
@@ -296,21 +332,46 @@ class Engine:
                     raise must(f"waterfalls[{phase!r}].steps[{i}].provider_default_period",
                                f"must fall within the run's {self.T} periods (later, the provider never defaults)", v)
 
-    def _inputs(self, inputs: PeriodInputs) -> tuple[FloatArray, ...]:
+    def _const(self, value: float) -> FloatArray:
+        """A read-only (N,) array of ``value`` (scalar inputs: built once per engine, not per period)."""
+        arr = self._consts.get(value)
+        if arr is None:
+            arr = np.full(self.n, value)
+            arr.flags.writeable = False
+            self._consts[value] = arr
+        return arr
+
+    def _inputs(self, inputs: PeriodInputs) -> tuple[list[FloatArray], list[bool], float]:
+        """The period's inputs as (N,) arrays (a scalar as a read-only constant array), whether each
+        is 0 in every scenario, and the smallest ``pool_balance_begin``; refused where negative,
+        NaN or (but ``purchase_capacity``) infinite."""
         n = self.n
-        out = []
+        out: list[FloatArray] = []
+        zero: list[bool] = []
+        pb_min = 0.0
         for name in INPUT_NAMES:
-            arr = np.asarray(getattr(inputs, name), dtype=np.float64)
-            if arr.ndim == 0:
-                arr = np.full(n, float(arr))
+            raw = getattr(inputs, name)
+            arr = raw if isinstance(raw, float) else np.asarray(raw, dtype=np.float64)
+            if isinstance(arr, float) or arr.ndim == 0:
+                v = float(arr)
+                if not (v >= 0.0 and (name == "purchase_capacity" or math.isfinite(v))):
+                    scenario_vector(name, v, n, allow_inf=name == "purchase_capacity")
+                lo, is_zero, arr = v, v == 0.0, self._const(v)
             elif arr.shape != (n,):
                 raise must(name, f"must be a scalar or shape ({n},)", arr.shape)
-            # one reduction each: NaN fails `>= 0`; inf makes the sum non-finite
-            ok = arr.min() >= 0.0 and (name == "purchase_capacity" or np.isfinite(arr.sum()))
-            if not ok:
-                scenario_vector(name, arr, n, allow_inf=name == "purchase_capacity")
+            else:
+                # one reduction each: NaN fails `>= 0`; inf makes the sum non-finite; amounts >= 0
+                # that sum to 0 are all 0
+                lo = arr.min()
+                total = np.inf if name == "purchase_capacity" else arr.sum()
+                if not (lo >= 0.0 and (name == "purchase_capacity" or np.isfinite(total))):
+                    scenario_vector(name, arr, n, allow_inf=name == "purchase_capacity")
+                is_zero = bool(total == 0.0)
+            if name == "pool_balance_begin":
+                pb_min = float(lo)
             out.append(arr)
-        return tuple(out)
+            zero.append(is_zero)
+        return out, zero, pb_min
 
     def step(self, state: EngineState, t: int, inputs: PeriodInputs) -> StepOutput:
         """Run period ``t`` (1-based, consecutive) for all scenarios; returns purchases and calls.
@@ -318,89 +379,111 @@ class Engine:
         The six stages of the module doc, each a method of its own: collect, accrue, decide
         (phase, payment date, clean-up call, reserve target), pay (reserve release and the
         waterfalls), close (shortfalls, writedowns), then event triggers and the checks.
+
+        Work that cannot change a number this period is skipped (an input that is 0 everywhere,
+        a mask that holds for every scenario); ``Engine._detect = False`` turns the skipping off
+        (the tests compare both ways bit for bit).
         """
         if t != state.t + 1 or t > self.T:
             raise must("t", f"must be the next period {state.t + 1} (of {self.T})", t)
         k = t - 1
-        ic, pc, rec, nd, pb, pe, dq, cap, lf, pl = self._inputs(inputs)
-        live = ~state.called
-        livef = None if live.all() else live.astype(np.float64)
+        arrays, zero, pb_min = self._inputs(inputs)
+        ic, pc, rec, nd, pb, pe, dq, cap, lf, pl = arrays
+        detect = self._detect
+        all_live = detect and not state.any_called
+        live = self._true if all_live else ~state.called
+        livef = None if all_live or live.all() else live.astype(np.float64)
         if livef is not None:
             ic, pc, rec, nd, pe, dq, lf, pl = (x * livef for x in (ic, pc, rec, nd, pe, dq, lf, pl))
-        L = state.buf["ledger"][k]
-        cash_begin = state.cash[0] + state.cash[1]
-        res_begin = state.reserve.copy()
-        state.int_paid[...] = 0.0
+        if not detect:
+            zero = [False] * len(zero)
+        z = dict(zip(INPUT_NAMES, zero, strict=True))
+        buf = state.buf
+        L = buf["ledger"][k]
+        w = state.scratch
+        cash_begin, res_begin = w[3], w[4]
+        np.add(state.cash[0], state.cash[1], out=cash_begin)
+        np.copyto(res_begin, state.reserve)
+        state.int_paid.fill(0.0)
         if self.any_cap:
-            state.fee_paid[...] = 0.0
-        self._collect(state, k, L, ic, pc, rec, nd)
-        if pl.any():  # principal lost other than by default (buy-back discount): a PDL debit, not a default
+            state.fee_paid.fill(0.0)
+        self._collect(state, k, L, ic, pc, rec, nd, z)
+        if not z["principal_losses"]:  # principal lost other than by default (buy-back discount): a PDL debit, not a default
             state.pdl += pl
-            state.buf["pdl_debit"][k] += pl
-        if lf.any():  # late fees: a line of available funds of their own, into the interest pot
+            buf["pdl_debit"][k] += pl
+        if not z["late_fees"]:  # late fees: a line of available funds of their own, into the interest pot
             L[self.row_lf] = lf
             state.cash[INTEREST] += lf
             ic = ic + lf  # income: the base of taxes and excess spread (the ledger keeps both lines)
         support.on_collections(self, state, k, inputs, pe)  # commingling loss, serious-delinquency ratios
         notes_begin, note_accr, fee_accr = self._accrue(state, k, ic, pb, livef)
-        fees_total = rowsum(fee_accr) if len(fee_accr) else np.zeros(self.n)
-        notes_accr = rowsum(note_accr)
-        state.buf["note_accrued"][k] = notes_accr
-        xs, xs_rate = kernels.excess_spread(ic, notes_accr, fees_total, pb)
-        state.buf["xs"][k] = xs
-        state.buf["xs_rate"][k] = xs_rate
+        xs_rate = self._excess_spread(state, k, ic, pb, pb_min, note_accr, fee_accr)
         if self.metric_idx:
-            trigger_tests.metric_triggers(self, state, k, pe, dq, xs_rate)
+            trigger_tests.metric_triggers(self, state, k, pe, dq, xs_rate, live, all_live)
         eff = trigger_tests.effects(self, state)
         phase = self._phase(state, t, eff)
-        pay = self._payment_dates(state, t, phase, live)
+        pay = self._payment_dates(state, t, phase, live, all_live)
         called_now = self._cleanup(t, L, state, phase, pay, pe)
-        target_now = self._reserve_target(state, k, t, notes_begin, pe, pay, called_now)
+        all_pay = bool(pay.all())
+        target_now = self._reserve_target(state, k, t, notes_begin, pe, pay, all_pay and detect, called_now)
         int_due = state.int_due
         np.add(state.accrued, state.shortfall, out=int_due)
-        payf = pay.astype(np.float64)
-        all_pay = bool(pay.all())
+        payf = self._ones if all_pay and detect else pay.astype(np.float64)
         if not all_pay:
             int_due *= payf
-        ctx = Ctx(state, state.buf, k, L, pay, payf, all_pay, pe, cap, target_now, eff.get("sequential"), self)
+        ctx = Ctx(state, buf, k, L, pay, payf, all_pay, pe, cap, target_now, eff.get("sequential"), self)
         self._release_reserve(ctx, ending=called_now | (t == self.T))
         self._pay(ctx, phase, live)
-        self._close_interest(state, pay, payf, all_pay)
-        self._write_down(state, k, t, pay, live, called_now, pe)
+        self._close_interest(state, k, pay, payf, all_pay)
+        self._write_down(state, k, t, pay, live, called_now, pe, detect and all_pay)
         if self.event_idx:
             trigger_tests.event_triggers(self, state, k, phase, pay, live)
-        state.called |= called_now
+        if self.structure.cleanup is not None:
+            state.called |= called_now
+            state.any_called = state.any_called or bool(called_now.any())
         self._check(state, t, L, cash_begin, res_begin)
         self._record(state, k, phase, pay, called_now)
         state.t = t
-        purchased = state.buf["purchased"][k].copy() if "purchased" in state.buf else np.zeros(self.n)
-        return StepOutput(purchased=purchased, called=called_now, payment_date=pay, phase=phase)
+        purchased = buf["purchased"][k].copy() if "purchased" in buf else np.zeros(self.n)
+        return StepOutput(purchased=purchased, called=called_now.copy(), payment_date=pay, phase=phase)
 
     # ------------------------------------------------------------------ stages of a period
     def _collect(
-        self, state: EngineState, k: int, L: FloatArray, ic: FloatArray, pc: FloatArray, rec: FloatArray, nd: FloatArray
+        self,
+        state: EngineState,
+        k: int,
+        L: FloatArray,
+        ic: FloatArray,
+        pc: FloatArray,
+        rec: FloatArray,
+        nd: FloatArray,
+        zero: dict[str, bool],
     ) -> None:
-        """Stage 1: collections into the collection account's pots; the PDL debited with defaults."""
-        L[self.row_ci] = ic
-        L[self.row_cp] = pc
-        L[self.row_cr] = rec
+        """Stage 1: collections into the collection account's pots; the PDL debited with defaults.
+        (An input that is 0 in every scenario adds nothing: skipped; its ledger row stays 0.)"""
         cash = state.cash
+        L[self.row_ci] = ic
         cash[INTEREST] += ic
+        L[self.row_cp] = pc
         cash[PRINCIPAL] += pc
-        cash[PRINCIPAL] += rec
-        state.pdl += nd
-        state.buf["pdl_debit"][k] = nd
-        state.cum_defaults += nd
+        if not zero["recoveries"]:
+            L[self.row_cr] = rec
+            cash[PRINCIPAL] += rec
+        if not zero["new_defaults"]:
+            state.pdl += nd
+            state.buf["pdl_debit"][k] = nd
+            state.cum_defaults += nd
 
     def _accrue(
         self, state: EngineState, k: int, ic: FloatArray, pb: FloatArray, livef: FloatArray | None
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Stage 2: note interest (on the beginning balance, plus interest on shortfalls where the
         class says so) and fees accrue. Returns the notes' beginning balance and both accruals."""
-        notes_begin = rowsum(state.bal)
+        w = state.scratch
+        notes_begin = rows_sum(state.bal, self.all_tranches, w[5])
         cf = self.coupon_frac[:, k : k + 1]
-        note_accr = state.bal * cf
-        if self.any_ios:
+        note_accr = np.multiply(state.bal, cf, out=state.note_accr)
+        if self.any_ios and (state.has_shortfall or not self._detect):
             note_accr += (state.shortfall * cf) * self.ios
         state.accrued += note_accr
         fee_accr = state.buf["fee_accrued"][k]
@@ -416,6 +499,31 @@ class Engine:
             fee_accr *= livef
         state.fee_due += fee_accr
         return notes_begin, note_accr, fee_accr
+
+    def _excess_spread(
+        self,
+        state: EngineState,
+        k: int,
+        ic: FloatArray,
+        pb: FloatArray,
+        pb_min: float,
+        note_accr: FloatArray,
+        fee_accr: FloatArray,
+    ) -> FloatArray:
+        """Stage 2b: the notes' accrued interest and the excess spread
+        (:func:`tranches.kernels.excess_spread`, the same arithmetic) recorded; returns its rate."""
+        buf = state.buf
+        notes_accr = rows_sum(note_accr, self.all_tranches, buf["note_accrued"][k])
+        xs = np.subtract(ic, notes_accr, out=buf["xs"][k])
+        if self.expenses:  # x − 0 is x: without fees nothing to take off
+            xs -= rows_sum(fee_accr, self.all_expenses, state.scratch[6])
+        xs_rate = buf["xs_rate"][k]
+        if pb_min > 0.0 and self._detect:
+            np.divide(xs, pb, out=xs_rate)
+        else:  # safe_div: 0 where the pool is empty (the buffer holds 0 there)
+            np.divide(xs, pb, out=xs_rate, where=pb > 0)
+        xs_rate *= 12.0
+        return xs_rate
 
     def _phase(self, state: EngineState, t: int, eff: dict[str, BoolArray]) -> npt.NDArray[np.int8]:
         """Stage 3a: the phase of each scenario (revolving ends at its period or on a trigger;
@@ -433,12 +541,17 @@ class Engine:
             np.putmask(phase, dflt, DEFAULT)
         return phase
 
-    def _payment_dates(self, state: EngineState, t: int, phase: npt.NDArray[np.int8], live: BoolArray) -> BoolArray:
+    def _payment_dates(
+        self, state: EngineState, t: int, phase: npt.NDArray[np.int8], live: BoolArray, all_live: bool
+    ) -> BoolArray:
         """Stage 3b: note payment dates — every ``payment_every[phase]`` months, and the last period."""
         due = t == self.T or self.monthly
         pay = live.copy() if due else live & (state.months_since_pay + 1 >= self.every[phase])
-        state.months_since_pay += 1
-        state.months_since_pay *= ~pay
+        if due and all_live:  # every scenario pays: (months + 1) · 0
+            state.months_since_pay.fill(0)
+        else:
+            state.months_since_pay += 1
+            state.months_since_pay *= ~pay
         return pay
 
     def _cleanup(
@@ -451,7 +564,7 @@ class Engine:
         ``price · pool_balance_end``, go to the principal pot."""
         cl = self.structure.cleanup
         if cl is None:
-            return np.zeros(self.n, dtype=bool)
+            return self._false
         called_now = pay & (phase != REVOLVING) & (pe <= cl.threshold * self.pool0) & (pe > 0.0)
         if called_now.any():
             proceeds = pe * cl.price * called_now
@@ -469,6 +582,7 @@ class Engine:
         notes_begin: FloatArray,
         pe: FloatArray,
         pay: BoolArray,
+        every_pays: bool,
         called_now: BoolArray,
     ) -> FloatArray:
         """Stage 3d: the reserve target in force this period (set on payment dates); capped at the
@@ -476,19 +590,24 @@ class Engine:
         released when the notes are paid or the deal ends."""
         rs = self.structure.reserve
         if rs is None:
-            return np.zeros(self.n)
+            return self._zeros
+        tgt = state.scratch[6]
         if rs.basis == "fixed":
-            tgt = np.full(self.n, max(rs.amount, rs.floor))
+            tgt.fill(max(rs.amount, rs.floor))
         else:
-            tgt = rs.rate * (notes_begin if rs.basis == "note_balance" else pe)
+            np.multiply(notes_begin if rs.basis == "note_balance" else pe, rs.rate, out=tgt)
             np.maximum(tgt, rs.floor, out=tgt)
         if not rs.step_down:
             np.maximum(tgt, state.reserve_target, out=tgt)
-        state.reserve_target = np.where(pay, tgt, state.reserve_target)
-        last = t == self.T
-        target_now = np.zeros(self.n) if last else np.minimum(state.reserve_target, notes_begin) * ~called_now
-        state.buf["res_target"][k] = target_now
-        return target_now
+        np.copyto(state.reserve_target, tgt, where=True if every_pays else pay)  # np.where(pay, tgt, target)
+        target_now: FloatArray = state.buf["res_target"][k]
+        if t == self.T:  # 0: the buffer holds it
+            return target_now
+        np.minimum(state.reserve_target, notes_begin, out=target_now)
+        if self.structure.cleanup is not None:
+            target_now *= ~called_now
+        # a liquidity reserve's funding step records its own target in the buffer
+        return target_now.copy() if self.liquidity_managed else target_now
 
     def _release_reserve(self, ctx: Ctx, *, ending: BoolArray) -> None:
         """Stage 4a: on a payment date the reserve above its target is released into the interest
@@ -497,15 +616,20 @@ class Engine:
         A liquidity reserve (sized by the waterfall's ``fund_liquidity_reserve`` step, drawn and
         released by its own steps) is released here only where the deal ends (last period or a
         clean-up call), so that no cash is left in it."""
-        if self.structure.reserve is None or not ctx.pay.any():
+        if self.structure.reserve is None or not (ctx.all_pay or ctx.pay.any()):
             return
         st = ctx.state
-        x = np.maximum(st.reserve - ctx.reserve_target, 0.0) * ctx.payf
+        d = ctx.dest(self.row_release)
+        x = np.subtract(st.reserve, ctx.reserve_target, out=d)
+        np.maximum(x, 0.0, out=x)
+        if ctx.payf is not self._ones:
+            x *= ctx.payf
         if self.liquidity_managed:
             x *= ending
         st.reserve -= x
         st.cash[INTEREST] += x
-        ctx.L[self.row_release] += x
+        if d is None:
+            ctx.book(self.row_release, x)
 
     def _pay(self, ctx: Ctx, phase: npt.NDArray[np.int8], live: BoolArray) -> None:
         """Stage 4b: each phase's waterfall for its scenarios (revolving purchases every month,
@@ -530,21 +654,33 @@ class Engine:
             mp = mb & pay
             self._run_program(ctx, self.programs[p][shared:], mb, mp.astype(np.float64), bool(mp.any()))
 
-    @staticmethod
-    def _close_interest(state: EngineState, pay: BoolArray, payf: FloatArray, all_pay: bool) -> None:
+    def _close_interest(self, state: EngineState, k: int, pay: BoolArray, payf: FloatArray, all_pay: bool) -> None:
         """Stage 5a: on a payment date unpaid note interest becomes the carried shortfall and the
-        accrual restarts; elsewhere both carry."""
-        new_sf = np.maximum(state.int_due - state.int_paid, 0.0)
+        accrual restarts; elsewhere both carry. (The shortfall is computed in its result buffer.)"""
+        new_sf: FloatArray = state.buf["shortfall"][k]
+        np.subtract(state.int_due, state.int_paid, out=new_sf)
+        np.maximum(new_sf, 0.0, out=new_sf)
         if all_pay:
-            state.shortfall = new_sf
-            state.accrued[...] = 0.0
+            state.accrued.fill(0.0)
         else:
             keep = 1.0 - payf
-            state.shortfall = new_sf * payf + state.shortfall * keep
+            new_sf *= payf
+            new_sf += state.shortfall * keep
             state.accrued *= keep
+        state.shortfall = new_sf
+        if self.any_ios:
+            state.has_shortfall = bool(new_sf.any())
 
     def _write_down(
-        self, state: EngineState, k: int, t: int, pay: BoolArray, live: BoolArray, called_now: BoolArray, pe: FloatArray
+        self,
+        state: EngineState,
+        k: int,
+        t: int,
+        pay: BoolArray,
+        live: BoolArray,
+        called_now: BoolArray,
+        pe: FloatArray,
+        every_pays: bool,
     ) -> None:
         """Stage 5b: losses written down junior first.
 
@@ -554,16 +690,22 @@ class Engine:
         (principal still owed at legal final is a loss, whatever the mode).
         """
         last = live & (t == self.T)
-        wd_when = pay if self.structure.writedown == "period" else last
-        wd_when = wd_when | called_now
-        if not wd_when.any():
-            return
-        bal, cash = state.bal, state.cash
-        notes = rowsum(bal)
-        cover = pe + cash[PRINCIPAL]
+        period_mode = self.structure.writedown == "period"
+        every = every_pays and period_mode  # every scenario is written down (× 1 skipped)
+        if not every:
+            wd_when = pay if period_mode else last
+            wd_when = wd_when | called_now
+            if not wd_when.any():
+                return
+        bal, cash, w = state.bal, state.cash, state.scratch
+        notes = rows_sum(bal, self.all_tranches, w[5])
+        cover = np.add(pe, cash[PRINCIPAL], out=w[6])
         if self.structure.collection_account == "combined":
             cover += cash[INTEREST]
-        excess = np.maximum(notes - cover, 0.0) * wd_when
+        excess = np.subtract(notes, cover, out=w[7])
+        np.maximum(excess, 0.0, out=excess)
+        if not every:
+            excess *= wd_when
         ends = (last & self.ends_at_legal_final) | called_now
         if ends.any():
             excess = np.where(ends, notes, excess)
@@ -571,8 +713,7 @@ class Engine:
         for j in range(len(self.tranches) - 1, -1, -1):
             if not excess.max() > 0.0:  # nothing (left) to write down
                 break
-            x = np.minimum(bal[j], excess)
-            wd[j] = x
+            x = np.minimum(bal[j], excess, out=wd[j])
             bal[j] -= x
             excess -= x
 
@@ -619,14 +760,17 @@ class Engine:
         res_begin: FloatArray,
     ) -> None:
         net = self.signs @ L
-        cash_end = state.cash[0] + state.cash[1]
+        w = state.scratch
+        cash_end = np.add(state.cash[0], state.cash[1], out=w[5])
         tol = self.tolerance
-        gap = cash_end - cash_begin
+        gap = np.subtract(cash_end, cash_begin, out=w[6])
         gap -= net[0]
         np.abs(gap, out=gap)
         worst = float(gap.max())
         if self.structure.reserve is not None:
-            gap_res = np.abs(state.reserve - res_begin - net[1])
+            gap_res = np.subtract(state.reserve, res_begin, out=w[7])
+            gap_res -= net[1]
+            np.abs(gap_res, out=gap_res)
             worst = max(worst, float(gap_res.max()))
         else:
             gap_res = np.zeros(1)
@@ -653,8 +797,9 @@ class Engine:
     def _record(
         self, state: EngineState, k: int, phase: npt.NDArray[np.int8], pay: BoolArray, called_now: BoolArray
     ) -> None:
+        """Copy the state at the period's end into the result buffers (the shortfall is already
+        there: :meth:`_close_interest` computes it in place)."""
         buf = state.buf
-        buf["shortfall"][k] = state.shortfall
         buf["bal_end"][k] = state.bal
         buf["pdl_end"][k] = state.pdl
         buf["cash_int"][k] = state.cash[INTEREST]

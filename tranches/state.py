@@ -15,6 +15,7 @@ class EngineState:
 
     __slots__ = (
         "accrued",
+        "any_called",
         "bal",
         "buf",
         "called",
@@ -23,13 +24,16 @@ class EngineState:
         "cum_purchased",
         "fee_due",
         "fee_paid",
+        "has_shortfall",
         "int_due",
         "int_paid",
         "months_since_pay",
+        "note_accr",
         "pdl",
         "reserve",
         "reserve_target",
         "rev_ended",
+        "scratch",
         "shortfall",
         "t",
         "trig_state",
@@ -47,6 +51,7 @@ class EngineState:
         self.fee_paid = np.zeros((f, n))  # paid on the current payment date (cap), scratch
         self.int_due = np.zeros((k, n))  # scratch of the current period
         self.int_paid = np.zeros((k, n))
+        self.note_accr = np.zeros((k, n))  # scratch of the current period
         self.cash = np.zeros((2, n))
         self.reserve = np.full(n, s.reserve.initial if s.reserve is not None else 0.0)
         self.reserve_target = np.zeros(n)
@@ -59,3 +64,9 @@ class EngineState:
         self.trig_state = np.zeros((g, n), dtype=bool)
         self.unable_count = np.zeros(n)
         self.buf = engine.allocate()
+        #: whether any scenario's clean-up call was exercised / any class carries unpaid interest
+        self.any_called = False
+        self.has_shortfall = False
+        #: (8, N) work arrays reused every period (nothing in them survives a period): rows 0-2 are
+        #: the kernels' (``Ctx.a/b/c``), the others the engine's stages'
+        self.scratch = np.zeros((8, n))
