@@ -162,7 +162,7 @@ class Engine:
         }
         support.prepare(self)
         self.signs = lay.signs()
-        self._prefix: dict[tuple[int, ...], int] = {}
+        self._prefix: dict[tuple[int, ...], tuple[int, int]] = {}
         self._static_facts()
         scale = max(float(self.pool0.max()), float(self.note0.sum()))
         self.tolerance = CONSERVATION_TOL + 1e-12 * scale
@@ -433,7 +433,7 @@ class Engine:
             int_due *= payf
         ctx = Ctx(state, buf, k, L, pay, payf, all_pay, pe, cap, target_now, eff.get("sequential"), self)
         self._release_reserve(ctx, ending=called_now | (t == self.T))
-        self._pay(ctx, phase, live)
+        self._pay(ctx, phase, live, all_live)
         self._close_interest(state, k, pay, payf, all_pay)
         self._write_down(state, k, t, pay, live, called_now, pe, detect and all_pay)
         if self.event_idx:
@@ -482,10 +482,12 @@ class Engine:
         w = state.scratch
         notes_begin = rows_sum(state.bal, self.all_tranches, w[5])
         cf = self.coupon_frac[:, k : k + 1]
-        note_accr = np.multiply(state.bal, cf, out=state.note_accr)
+        clear = state.accrued_clear and self._detect  # accrued = 0 + accrual: the accrual itself
+        note_accr = np.multiply(state.bal, cf, out=state.accrued if clear else state.note_accr)
         if self.any_ios and (state.has_shortfall or not self._detect):
             note_accr += (state.shortfall * cf) * self.ios
-        state.accrued += note_accr
+        if not clear:
+            state.accrued += note_accr
         fee_accr = state.buf["fee_accrued"][k]
         for j, e in enumerate(self.expenses):
             if isinstance(e, Tax):
@@ -532,11 +534,15 @@ class Engine:
         for flag in (eff.get("end_revolving"), accel, dflt):
             if flag is not None:
                 state.rev_ended |= flag
-        phase = np.full(self.n, AMORTISING, dtype=np.int8)
-        if t <= self.structure.revolving_periods:
-            phase -= (~state.rev_ended).view(np.int8)  # REVOLVING = AMORTISING - 1
-        if accel is not None:
-            np.putmask(phase, accel, ACCELERATED)
+        revolving = t <= self.structure.revolving_periods
+        if accel is not None and not revolving and self._detect:  # ACCELERATED = AMORTISING + 1
+            phase = np.add(accel.view(np.int8), np.int8(AMORTISING))
+        else:
+            phase = np.full(self.n, AMORTISING, dtype=np.int8)
+            if revolving:
+                phase -= (~state.rev_ended).view(np.int8)  # REVOLVING = AMORTISING - 1
+            if accel is not None:
+                np.putmask(phase, accel, ACCELERATED)
         if dflt is not None:
             np.putmask(phase, dflt, DEFAULT)
         return phase
@@ -631,45 +637,67 @@ class Engine:
         if d is None:
             ctx.book(self.row_release, x)
 
-    def _pay(self, ctx: Ctx, phase: npt.NDArray[np.int8], live: BoolArray) -> None:
+    def _pay(self, ctx: Ctx, phase: npt.NDArray[np.int8], live: BoolArray, all_live: bool) -> None:
         """Stage 4b: each phase's waterfall for its scenarios (revolving purchases every month,
-        everything else on payment dates); leading steps shared by all present phases run once."""
-        any_done = not bool(live.all())
+        everything else on payment dates). Steps that every present phase starts with, or ends
+        with, run once for all of them: scenarios are independent, so each still sees its own
+        phase's steps in order."""
+        detect = self._detect
+        any_done = not all_live and not bool(live.all())
         pay, payf, all_pay = ctx.pay, ctx.payf, ctx.all_pay
         counts = np.bincount(phase[live] if any_done else phase, minlength=5)
         phases = tuple(p for p in range(5) if counts[p] and p in self.programs)
         if len(phases) == 1 and not any_done:
             self._run_program(ctx, self.programs[phases[0]], None, None if all_pay else payf, all_pay or bool(pay.any()))
             return
-        masks = [live & (phase == p) for p in phases]
-        shared = self._shared_prefix(phases)
-        if shared:  # steps every present phase starts with: run once for all of them
+        if not phases:
+            return
+        # every scenario is in one of the phases run: their masks' union is everyone
+        every = detect and not any_done and sum(int(counts[p]) for p in phases) == self.n
+        masks = [phase == p if detect and not any_done else live & (phase == p) for p in phases]
+        head, tail = self._shared(phases)
+        union: BoolArray | None = None
+        up: FloatArray | None = None if all_pay else payf
+        run_shared = all_pay or bool(pay.any())
+        if (head or tail) and not every:
             union = masks[0].copy()
             for mb in masks[1:]:
                 union |= mb
-            up = union & pay
-            if up.any():
-                self._run_program(ctx, self.programs[phases[0]][:shared], union, up.astype(np.float64), True)
+            up_b = union & pay
+            run_shared = bool(up_b.any())
+            up = up_b.astype(np.float64)
+        first = self.programs[phases[0]]
+        if head and run_shared:
+            self._run_program(ctx, first[:head], union, up, True)
         for p, mb in zip(phases, masks, strict=True):
-            mp = mb & pay
-            self._run_program(ctx, self.programs[p][shared:], mb, mp.astype(np.float64), bool(mp.any()))
+            prog = self.programs[p]
+            mp = mb if all_pay and detect else mb & pay
+            self._run_program(ctx, prog[head : len(prog) - tail], mb, mp.astype(np.float64), (all_pay and detect) or bool(mp.any()))
+        if tail and run_shared:
+            self._run_program(ctx, first[len(first) - tail :], union, up, True)
 
     def _close_interest(self, state: EngineState, k: int, pay: BoolArray, payf: FloatArray, all_pay: bool) -> None:
         """Stage 5a: on a payment date unpaid note interest becomes the carried shortfall and the
-        accrual restarts; elsewhere both carry. (The shortfall is computed in its result buffer.)"""
-        new_sf: FloatArray = state.buf["shortfall"][k]
+        accrual restarts; elsewhere both carry. (Two shortfall arrays take turns; the result
+        buffer is written only where some class is short: it holds 0 otherwise.)"""
+        new_sf = state.shortfall_spare
         np.subtract(state.int_due, state.int_paid, out=new_sf)
         np.maximum(new_sf, 0.0, out=new_sf)
         if all_pay:
-            state.accrued.fill(0.0)
+            if self._detect:  # the next accrual overwrites it
+                state.accrued_clear = True
+            else:
+                state.accrued.fill(0.0)
         else:
             keep = 1.0 - payf
             new_sf *= payf
             new_sf += state.shortfall * keep
             state.accrued *= keep
-        state.shortfall = new_sf
-        if self.any_ios:
-            state.has_shortfall = bool(new_sf.any())
+            state.accrued_clear = False
+        state.shortfall_spare, state.shortfall = state.shortfall, new_sf
+        state.has_shortfall = bool(new_sf.any()) or not self._detect
+        if state.has_shortfall:
+            state.buf["shortfall"][k] = new_sf
 
     def _write_down(
         self,
@@ -728,21 +756,28 @@ class Engine:
             elif any_pay:
                 c.run(ctx, c, mpf)
 
-    def _shared_prefix(self, phases: tuple[int, ...]) -> int:
-        """Number of leading payment-date steps that the phases' waterfalls have in common."""
+    def _shared(self, phases: tuple[int, ...]) -> tuple[int, int]:
+        """Numbers of leading and of trailing payment-date steps that the phases' waterfalls have
+        in common (the same step, pots and ledger rows)."""
         if len(phases) < 2:
-            return 0
+            return 0, 0
         if phases not in self._prefix:
             progs = [self.programs[p] for p in phases]
-            n = 0
-            for column in zip(*progs, strict=False):
-                first = column[0]
-                if first.monthly or any(
-                    c.step != first.step or c.pots != first.pots or c.rows != first.rows for c in column[1:]
-                ):
-                    break
-                n += 1
-            self._prefix[phases] = n
+
+            def common(columns: Any) -> int:
+                n = 0
+                for column in columns:
+                    first = column[0]
+                    if first.monthly or any(
+                        c.step != first.step or c.pots != first.pots or c.rows != first.rows for c in column[1:]
+                    ):
+                        break
+                    n += 1
+                return n
+
+            head = common(zip(*progs, strict=False))
+            tail = common(zip(*(reversed(p[head:]) for p in progs), strict=False))
+            self._prefix[phases] = (head, tail)
         return self._prefix[phases]
 
     def finish(self, state: EngineState) -> LiabilityResult:
@@ -759,7 +794,7 @@ class Engine:
         cash_begin: FloatArray,
         res_begin: FloatArray,
     ) -> None:
-        net = self.signs @ L
+        net = np.matmul(self.signs, L, out=state.net)
         w = state.scratch
         cash_end = np.add(state.cash[0], state.cash[1], out=w[5])
         tol = self.tolerance

@@ -15,6 +15,7 @@ class EngineState:
 
     __slots__ = (
         "accrued",
+        "accrued_clear",
         "any_called",
         "bal",
         "buf",
@@ -28,6 +29,7 @@ class EngineState:
         "int_due",
         "int_paid",
         "months_since_pay",
+        "net",
         "note_accr",
         "pdl",
         "reserve",
@@ -35,6 +37,7 @@ class EngineState:
         "rev_ended",
         "scratch",
         "shortfall",
+        "shortfall_spare",
         "t",
         "trig_state",
         "unable_count",
@@ -47,6 +50,8 @@ class EngineState:
         self.bal = np.repeat(engine.note0[:, None], n, axis=1)
         self.accrued = np.zeros((k, n))
         self.shortfall = np.zeros((k, n))
+        self.shortfall_spare = np.zeros((k, n))  # the next period's shortfall is computed here
+        self.accrued_clear = True  # nothing accrued and unpaid: the next accrual may overwrite
         self.fee_due = np.zeros((f, n))
         self.fee_paid = np.zeros((f, n))  # paid on the current payment date (cap), scratch
         self.int_due = np.zeros((k, n))  # scratch of the current period
@@ -70,3 +75,4 @@ class EngineState:
         #: (8, N) work arrays reused every period (nothing in them survives a period): rows 0-2 are
         #: the kernels' (``Ctx.a/b/c``), the others the engine's stages'
         self.scratch = np.zeros((8, n))
+        self.net = np.zeros((2, n))  # the conservation check's ledger totals

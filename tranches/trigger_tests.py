@@ -37,11 +37,19 @@ def effects(engine: Engine, state: EngineState) -> dict[str, BoolArray]:
     return out
 
 def judge(
-    engine: Engine, state: EngineState, k: int, j: int, value: FloatArray, live: BoolArray, *, every_live: bool = False
+    engine: Engine,
+    state: EngineState,
+    k: int,
+    j: int,
+    value: FloatArray,
+    live: BoolArray,
+    *,
+    every_live: bool = False,
+    stored: bool = False,
 ) -> None:
     """Record trigger j's value and breach of period k and update its state. ``every_live``: no
-    scenario has ended (``live`` is all true), so the masking with it is skipped. ``value`` may
-    be the value buffer's own row."""
+    scenario has ended (``live`` is all true), so the masking with it is skipped; ``stored``:
+    ``value`` is already the value buffer's row."""
     g = engine.triggers[j]
     thr = engine.thresholds[j, k]
     buf = state.buf
@@ -54,7 +62,8 @@ def judge(
         np.greater_equal(value, thr, out=breached)
     if not every_live:
         breached &= live
-    buf["trig_value"][k, j] = value
+    if not stored:
+        buf["trig_value"][k, j] = value
     if g.curable:
         state.trig_state[j] = breached if every_live else np.where(live, breached, state.trig_state[j])
     else:
@@ -73,7 +82,8 @@ def metric_triggers(
 ) -> None:
     for j in engine.metric_idx:
         metric = engine.triggers[j].metric
-        if metric == "cumulative_default_rate":
+        stored = metric == "cumulative_default_rate"
+        if stored:
             den = engine.cdr_denominator if engine.cdr_denominator is not None else engine.pool0 + state.cum_purchased
             value = np.divide(state.cum_defaults, den, out=state.buf["trig_value"][k, j])
         elif metric == "delinquency_ratio":
@@ -82,7 +92,7 @@ def metric_triggers(
             value = xs_rate
         else:
             value = support.metric_value(engine, state, k, j)
-        judge(engine, state, k, j, value, live, every_live=every_live)
+        judge(engine, state, k, j, value, live, every_live=every_live, stored=stored)
 
 
 def event_triggers(
