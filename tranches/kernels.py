@@ -114,15 +114,20 @@ def interest(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
         for r, i, o in zip(c.rows, c.idx, owed, strict=True):
             y = o * share
             paid[i] += y
+            ctx.paid_classes.add(i)
             ctx.book(r, y)
         return
     no_coupon = ctx.engine.no_coupon
     for r, i in zip(c.rows, c.idx, strict=True):
         if no_coupon[i]:  # no coupon in any period: nothing is ever due
             continue
-        want = np.subtract(due[i], paid[i], out=ctx.a)  # paid <= due
-        if mf is not None:
-            want *= mf
+        if i in ctx.paid_classes:
+            want = np.subtract(due[i], paid[i], out=ctx.a)  # paid <= due
+            if mf is not None:
+                want *= mf
+        else:  # nothing paid to the class yet this period: due − 0 is due
+            want = due[i] if mf is None else np.multiply(due[i], mf, out=ctx.a)
+            ctx.paid_classes.add(i)
         d = ctx.dest(r)
         x = draw(st.cash, c.pots, want, out=d)
         paid[i] += x
@@ -137,6 +142,15 @@ def principal(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
         return
     idx = c.idx
     bal = st.bal
+    plain = step.advance_rate is None and (step.mode == "sequential" or len(idx) == 1) and ctx.engine._detect
+    if plain and len(idx) == 1:  # the group is the class: min(balance, balance · mask) = balance · mask
+        i, r = idx[0], c.rows[0]
+        d = ctx.dest(r)
+        x = draw(st.cash, c.pots, bal[i] if mf is None else np.multiply(bal[i], mf, out=ctx.a), out=d)
+        bal[i] -= x
+        if d is None:
+            ctx.book(r, x)
+        return
     group = rows_sum(bal, idx, ctx.b)
     limit = group
     if step.advance_rate is not None:
@@ -160,7 +174,11 @@ def principal(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
     last = len(idx) - 1
     for pos, (r, i) in enumerate(zip(c.rows, idx, strict=True)):
         d = ctx.dest(r)
-        x = draw(st.cash, c.pots, np.minimum(bal[i], left, out=ctx.a), out=d)
+        if pos == 0 and plain:  # left = group · mask and group >= the first balance (all >= 0)
+            want = bal[i] if mf is None else np.multiply(bal[i], mf, out=ctx.a)
+        else:
+            want = np.minimum(bal[i], left, out=ctx.a)
+        x = draw(st.cash, c.pots, want, out=d)
         if pos < last:
             left -= x
         bal[i] -= x
@@ -223,7 +241,8 @@ class Ctx:
     """Per-period context handed to the step functions.
 
     ``a``, ``b``, ``c``: (N,) scratch arrays a kernel may overwrite (never holding anything across
-    kernels); ``touched``: ledger rows written so far in the period (see :meth:`dest`)."""
+    kernels); ``touched``: ledger rows written so far in the period (see :meth:`dest`);
+    ``paid_classes``: classes paid interest so far in the period."""
 
     __slots__ = (
         "L",
@@ -235,6 +254,7 @@ class Ctx:
         "capacity",
         "engine",
         "k",
+        "paid_classes",
         "pay",
         "payf",
         "pool_end",
@@ -273,6 +293,8 @@ class Ctx:
         self.engine = engine
         self.a, self.b, self.c = state.scratch[0], state.scratch[1], state.scratch[2]
         self.touched: set[int] = set()
+        #: classes paid interest so far this period (the others' ``int_paid`` is still 0)
+        self.paid_classes: set[int] = set() if engine._detect else set(range(len(engine.tranches)))
 
     def dest(self, r: int) -> FloatArray | None:
         """The ledger row ``r`` itself when nothing was written to it yet this period (it holds 0,
