@@ -283,22 +283,18 @@ class Engine:
             "ledger": ((T, len(self.layout.rows), n), f8),
             "shortfall": ((T, k, n), f8),
             "writedown": ((T, k, n), f8),
-            "bal_end": ((T, k, n), f8),
+            "end": ((T, 4 + k, n), f8),  # cash (2), class balances, reserve, PDL: one copy a period
             "fee_accrued": ((T, f, n), f8),
             "pdl_debit": ((T, n), f8),
             "xs": ((T, n), f8),
             "xs_rate": ((T, n), f8),
             "note_accrued": ((T, n), f8),
-            "pdl_end": ((T, n), f8),
-            "cash_int": ((T, n), f8),
-            "cash_prin": ((T, n), f8),
             "trig_value": ((T, g, n), f8),
             "phase": ((T, n), i1),
             "pay": ((T, n), b1),
             "trig_breached": ((T, g, n), b1),
         }
         if self.structure.reserve is not None:
-            specs["res_end"] = ((T, n), f8)
             specs["res_target"] = ((T, n), f8)
         if REVOLVING in self.programs:
             specs["purchased"] = ((T, n), f8)
@@ -313,6 +309,12 @@ class Engine:
             size = sizes[key]
             buf[key] = block[offset : offset + size].view(dt).reshape(shape)
             offset += (size + 63) // 64 * 64
+        end = buf.pop("end")  # the state's block (EngineState.nonneg) as it stands at each period's end
+        buf["cash_int"], buf["cash_prin"], buf["bal_end"] = end[:, INTEREST], end[:, PRINCIPAL], end[:, 2 : 2 + k]
+        buf["pdl_end"] = end[:, 3 + k]
+        buf["end"] = end
+        if self.structure.reserve is not None:
+            buf["res_end"] = end[:, 2 + k]
         return buf
 
     # ------------------------------------------------------------------ public
@@ -400,10 +402,6 @@ class Engine:
         z = dict(zip(INPUT_NAMES, zero, strict=True))
         buf = state.buf
         L = buf["ledger"][k]
-        w = state.scratch
-        cash_begin, res_begin = w[3], w[4]
-        np.add(state.cash[0], state.cash[1], out=cash_begin)
-        np.copyto(res_begin, state.reserve)
         state.int_paid.fill(0.0)
         if self.any_cap:
             state.fee_paid.fill(0.0)
@@ -441,7 +439,7 @@ class Engine:
         if self.structure.cleanup is not None:
             state.called |= called_now
             state.any_called = state.any_called or bool(called_now.any())
-        self._check(state, t, L, cash_begin, res_begin)
+        self._check(state, t, L)
         self._record(state, k, phase, pay, called_now)
         state.t = t
         purchased = buf["purchased"][k].copy() if "purchased" in buf else np.zeros(self.n)
@@ -786,38 +784,29 @@ class Engine:
 
     # ------------------------------------------------------------------ triggers
     # ------------------------------------------------------------------ checks, records
-    def _check(
-        self,
-        state: EngineState,
-        t: int,
-        L: FloatArray,
-        cash_begin: FloatArray,
-        res_begin: FloatArray,
-    ) -> None:
+    def _check(self, state: EngineState, t: int, L: FloatArray) -> None:
+        """Conservation: the collection account's cash (both pots) and the reserve moved by
+        exactly their ledger rows this period (``signs @ L``), to the tolerance; nothing that must
+        not be negative is. The period's ends are the next period's beginnings."""
         net = np.matmul(self.signs, L, out=state.net)
-        w = state.scratch
-        cash_end = np.add(state.cash[0], state.cash[1], out=w[5])
+        ends, begins = state.ends, state.begins  # (2, N): collection account cash, reserve
+        np.add(state.cash[0], state.cash[1], out=ends[0])
+        np.copyto(ends[1], state.reserve)
         tol = self.tolerance
-        gap = np.subtract(cash_end, cash_begin, out=w[6])
-        gap -= net[0]
+        gap = np.subtract(ends, begins, out=state.scratch[6:8])
+        gap -= net
         np.abs(gap, out=gap)
-        worst = float(gap.max())
-        if self.structure.reserve is not None:
-            gap_res = np.subtract(state.reserve, res_begin, out=w[7])
-            gap_res -= net[1]
-            np.abs(gap_res, out=gap_res)
-            worst = max(worst, float(gap_res.max()))
-        else:
-            gap_res = np.zeros(1)
+        worst = float(gap.max())  # the reserve row is 0 without a reserve
         if not worst <= tol:  # also catches NaN
-            bad = (gap > tol) | (gap_res > tol) | np.isnan(gap)
+            bad = (gap[0] > tol) | (gap[1] > tol) | np.isnan(gap[0])
             i = int(np.argmax(bad))
             raise ConservationError(
                 f"period {t}, scenario {i}: available funds do not equal payments + account "
                 f"deposits − account draws + cash carried (collection account off by "
-                f"{float(cash_end[i] - cash_begin[i] - net[0, i]):.9g}, reserve off by "
-                f"{float(state.reserve[i] - res_begin[i] - net[1, i]):.9g})"
+                f"{float(ends[0, i] - begins[0, i] - net[0, i]):.9g}, reserve off by "
+                f"{float(ends[1, i] - begins[1, i] - net[1, i]):.9g})"
             )
+        state.ends, state.begins = begins, ends
         if float(L.min()) >= -NEGATIVE_TOL and float(state.nonneg.min()) >= -NEGATIVE_TOL:
             return
         for name, arr in (
@@ -834,17 +823,14 @@ class Engine:
     def _record(
         self, state: EngineState, k: int, phase: npt.NDArray[np.int8], pay: BoolArray, called_now: BoolArray
     ) -> None:
-        """Copy the state at the period's end into the result buffers (the shortfall is already
-        there: :meth:`_close_interest` computes it in place)."""
+        """Copy the state at the period's end into the result buffers: cash, balances, reserve and
+        PDL in one copy (adjacent in the state's block and in the buffer); the shortfall is
+        already there (:meth:`_close_interest`)."""
         buf = state.buf
-        buf["bal_end"][k] = state.bal
-        buf["pdl_end"][k] = state.pdl
-        buf["cash_int"][k] = state.cash[INTEREST]
-        buf["cash_prin"][k] = state.cash[PRINCIPAL]
+        k_bal = len(self.tranches)
+        buf["end"][k] = state.nonneg[: 4 + k_bal]  # cash_int, cash_prin, bal_end, res_end, pdl_end
         if "unreinvested" in buf:
             np.multiply(state.cash[PRINCIPAL], phase == REVOLVING, out=buf["unreinvested"][k])
-        if "res_end" in buf:
-            buf["res_end"][k] = state.reserve
         if "called" in buf:
             buf["called"][k] = called_now
         buf["phase"][k] = phase

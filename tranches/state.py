@@ -18,11 +18,13 @@ class EngineState:
         "accrued_clear",
         "any_called",
         "bal",
+        "begins",
         "buf",
         "called",
         "cash",
         "cum_defaults",
         "cum_purchased",
+        "ends",
         "fee_due",
         "fee_paid",
         "has_shortfall",
@@ -82,3 +84,6 @@ class EngineState:
         #: the kernels' (``Ctx.a/b/c``), the others the engine's stages'
         self.scratch = np.zeros((8, n))
         self.net = np.zeros((2, n))  # the conservation check's ledger totals
+        #: collection account cash (both pots) and reserve at the period's start and end
+        self.begins = np.stack([self.cash[0] + self.cash[1], self.reserve])
+        self.ends = np.zeros((2, n))
