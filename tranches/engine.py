@@ -33,15 +33,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tranches import kernels, support, trigger_tests
-from tranches.errors import ConservationError, must
+from tranches import kernels, stages, support, trigger_tests
+from tranches.errors import must
 from tranches.fees import Tax
-from tranches.kernels import INTEREST, PRINCIPAL, Compiled, Ctx, rows_sum
+from tranches.kernels import INTEREST, PRINCIPAL, Compiled, Ctx
 from tranches.ledger import RESERVE, LedgerLayout
 from tranches.normalise import scenario_vector, schedule_array
 from tranches.period import INPUT_NAMES, PeriodInputs, StepOutput
 from tranches.results import LiabilityResult
 from tranches.schedule import accrual_fractions, period_dates
+from tranches.stages import REVOLVING
 from tranches.state import EngineState
 from tranches.steps import (
     EXTRA_STEP_TYPES,
@@ -63,10 +64,8 @@ from tranches.structure import PHASES, Structure
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-REVOLVING, AMORTISING, ACCELERATED, DEFAULT, CLEANUP = range(5)
 CONSERVATION_TOL = 1e-6
 """Absolute tolerance of the conservation check (plus 1e-12 × the deal size, for float rounding)."""
-NEGATIVE_TOL = 1e-6
 
 
 class Engine:
@@ -378,7 +377,7 @@ class Engine:
     def step(self, state: EngineState, t: int, inputs: PeriodInputs) -> StepOutput:
         """Run period ``t`` (1-based, consecutive) for all scenarios; returns purchases and calls.
 
-        The six stages of the module doc, each a method of its own: collect, accrue, decide
+        The six stages of the module doc, each a function of :mod:`tranches.stages`: collect, accrue, decide
         (phase, payment date, clean-up call, reserve target), pay (reserve release and the
         waterfalls), close (shortfalls, writedowns), then event triggers and the checks.
 
@@ -405,7 +404,7 @@ class Engine:
         state.int_paid.fill(0.0)
         if self.any_cap:
             state.fee_paid.fill(0.0)
-        self._collect(state, k, L, ic, pc, rec, nd, z)
+        stages.collect(self, state, k, L, ic, pc, rec, nd, z)
         if not z["principal_losses"]:  # principal lost other than by default (buy-back discount): a PDL debit, not a default
             state.pdl += pl
             buf["pdl_debit"][k] += pl
@@ -414,226 +413,36 @@ class Engine:
             state.cash[INTEREST] += lf
             ic = ic + lf  # income: the base of taxes and excess spread (the ledger keeps both lines)
         support.on_collections(self, state, k, inputs, pe)  # commingling loss, serious-delinquency ratios
-        notes_begin, note_accr, fee_accr = self._accrue(state, k, ic, pb, livef)
-        xs_rate = self._excess_spread(state, k, ic, pb, pb_min, note_accr, fee_accr)
+        notes_begin, note_accr, fee_accr = stages.accrue(self, state, k, ic, pb, livef)
+        xs_rate = stages.excess_spread(self, state, k, ic, pb, pb_min, note_accr, fee_accr)
         if self.metric_idx:
             trigger_tests.metric_triggers(self, state, k, pe, dq, xs_rate, live, all_live)
         eff = trigger_tests.effects(self, state)
-        phase = self._phase(state, t, eff)
-        pay = self._payment_dates(state, t, phase, live, all_live)
-        called_now = self._cleanup(t, L, state, phase, pay, pe)
+        phase = stages.phase(self, state, t, eff)
+        pay = stages.payment_dates(self, state, t, phase, live, all_live)
+        called_now = stages.cleanup(self, t, L, state, phase, pay, pe)
         all_pay = bool(pay.all())
-        target_now = self._reserve_target(state, k, t, notes_begin, pe, pay, all_pay and detect, called_now)
+        target_now = stages.reserve_target(self, state, k, t, notes_begin, pe, pay, all_pay and detect, called_now)
         int_due = state.int_due
         np.add(state.accrued, state.shortfall, out=int_due)
         payf = self._ones if all_pay and detect else pay.astype(np.float64)
         if not all_pay:
             int_due *= payf
         ctx = Ctx(state, buf, k, L, pay, payf, all_pay, pe, cap, target_now, eff.get("sequential"), self)
-        self._release_reserve(ctx, ending=called_now | (t == self.T))
+        stages.release_reserve(self, ctx, ending=called_now | (t == self.T))
         self._pay(ctx, phase, live, all_live)
-        self._close_interest(state, k, pay, payf, all_pay)
-        self._write_down(state, k, t, pay, live, called_now, pe, detect and all_pay)
+        stages.close_interest(self, state, k, pay, payf, all_pay)
+        stages.write_down(self, state, k, t, pay, live, called_now, pe, detect and all_pay)
         if self.event_idx:
             trigger_tests.event_triggers(self, state, k, phase, pay, live)
         if self.structure.cleanup is not None:
             state.called |= called_now
             state.any_called = state.any_called or bool(called_now.any())
-        self._check(state, t, L)
-        self._record(state, k, phase, pay, called_now)
+        stages.check(self, state, t, L)
+        stages.record(self, state, k, phase, pay, called_now)
         state.t = t
         purchased = buf["purchased"][k].copy() if "purchased" in buf else np.zeros(self.n)
         return StepOutput(purchased=purchased, called=called_now.copy(), payment_date=pay, phase=phase)
-
-    # ------------------------------------------------------------------ stages of a period
-    def _collect(
-        self,
-        state: EngineState,
-        k: int,
-        L: FloatArray,
-        ic: FloatArray,
-        pc: FloatArray,
-        rec: FloatArray,
-        nd: FloatArray,
-        zero: dict[str, bool],
-    ) -> None:
-        """Stage 1: collections into the collection account's pots; the PDL debited with defaults.
-        (An input that is 0 in every scenario adds nothing: skipped; its ledger row stays 0.)"""
-        cash = state.cash
-        L[self.row_ci] = ic
-        cash[INTEREST] += ic
-        L[self.row_cp] = pc
-        cash[PRINCIPAL] += pc
-        if not zero["recoveries"]:
-            L[self.row_cr] = rec
-            cash[PRINCIPAL] += rec
-        if not zero["new_defaults"]:
-            state.pdl += nd
-            state.buf["pdl_debit"][k] = nd
-            state.cum_defaults += nd
-
-    def _accrue(
-        self, state: EngineState, k: int, ic: FloatArray, pb: FloatArray, livef: FloatArray | None
-    ) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """Stage 2: note interest (on the beginning balance, plus interest on shortfalls where the
-        class says so) and fees accrue. Returns the notes' beginning balance and both accruals."""
-        w = state.scratch
-        notes_begin = rows_sum(state.bal, self.all_tranches, w[5])
-        cf = self.coupon_frac[:, k : k + 1]
-        clear = state.accrued_clear and self._detect  # accrued = 0 + accrual: the accrual itself
-        note_accr = np.multiply(state.bal, cf, out=state.accrued if clear else state.note_accr)
-        if self.any_ios and (state.has_shortfall or not self._detect):
-            note_accr += (state.shortfall * cf) * self.ios
-        if not clear:
-            state.accrued += note_accr
-        fee_accr = state.buf["fee_accrued"][k]
-        for j, e in enumerate(self.expenses):
-            if isinstance(e, Tax):
-                np.multiply(ic, e.rate, out=fee_accr[j])
-            elif e.basis == "fixed":
-                fee_accr[j] = e.amount * self.accrual[e.day_count][k]
-            else:
-                base = pb if e.basis == "pool_balance" else notes_begin
-                np.multiply(base, e.rate * self.accrual[e.day_count][k], out=fee_accr[j])
-        if livef is not None and self.expenses:
-            fee_accr *= livef
-        state.fee_due += fee_accr
-        return notes_begin, note_accr, fee_accr
-
-    def _excess_spread(
-        self,
-        state: EngineState,
-        k: int,
-        ic: FloatArray,
-        pb: FloatArray,
-        pb_min: float,
-        note_accr: FloatArray,
-        fee_accr: FloatArray,
-    ) -> FloatArray:
-        """Stage 2b: the notes' accrued interest and the excess spread
-        (:func:`tranches.kernels.excess_spread`, the same arithmetic) recorded; returns its rate."""
-        buf = state.buf
-        notes_accr = rows_sum(note_accr, self.all_tranches, buf["note_accrued"][k])
-        xs = np.subtract(ic, notes_accr, out=buf["xs"][k])
-        if self.expenses:  # x − 0 is x: without fees nothing to take off
-            xs -= rows_sum(fee_accr, self.all_expenses, state.scratch[6])
-        xs_rate = buf["xs_rate"][k]
-        if pb_min > 0.0 and self._detect:
-            np.divide(xs, pb, out=xs_rate)
-        else:  # safe_div: 0 where the pool is empty (the buffer holds 0 there)
-            np.divide(xs, pb, out=xs_rate, where=pb > 0)
-        xs_rate *= 12.0
-        return xs_rate
-
-    def _phase(self, state: EngineState, t: int, eff: dict[str, BoolArray]) -> npt.NDArray[np.int8]:
-        """Stage 3a: the phase of each scenario (revolving ends at its period or on a trigger;
-        acceleration and default override it)."""
-        accel, dflt = eff.get("accelerate"), eff.get("default")
-        for flag in (eff.get("end_revolving"), accel, dflt):
-            if flag is not None:
-                state.rev_ended |= flag
-        revolving = t <= self.structure.revolving_periods
-        if accel is not None and not revolving and self._detect:  # ACCELERATED = AMORTISING + 1
-            phase = np.add(accel.view(np.int8), np.int8(AMORTISING))
-        else:
-            phase = np.full(self.n, AMORTISING, dtype=np.int8)
-            if revolving:
-                phase -= (~state.rev_ended).view(np.int8)  # REVOLVING = AMORTISING - 1
-            if accel is not None:
-                np.putmask(phase, accel, ACCELERATED)
-        if dflt is not None:
-            np.putmask(phase, dflt, DEFAULT)
-        return phase
-
-    def _payment_dates(
-        self, state: EngineState, t: int, phase: npt.NDArray[np.int8], live: BoolArray, all_live: bool
-    ) -> BoolArray:
-        """Stage 3b: note payment dates — every ``payment_every[phase]`` months, and the last period."""
-        due = t == self.T or self.monthly
-        pay = live.copy() if due else live & (state.months_since_pay + 1 >= self.every[phase])
-        if due and all_live:  # every scenario pays: (months + 1) · 0
-            state.months_since_pay.fill(0)
-        else:
-            state.months_since_pay += 1
-            state.months_since_pay *= ~pay
-        return pay
-
-    def _cleanup(
-        self, t: int, L: FloatArray, state: EngineState, phase: npt.NDArray[np.int8], pay: BoolArray, pe: FloatArray
-    ) -> BoolArray:
-        """Stage 3c: the clean-up call, tested only on payment dates after revolving has ended
-        (a pool that pays down while revolving is replenished, not called).
-
-        Exercised where ``0 < pool_balance_end ≤ threshold · initial_pool``; the proceeds, defined as
-        ``price · pool_balance_end``, go to the principal pot."""
-        cl = self.structure.cleanup
-        if cl is None:
-            return self._false
-        called_now = pay & (phase != REVOLVING) & (pe <= cl.threshold * self.pool0) & (pe > 0.0)
-        if called_now.any():
-            proceeds = pe * cl.price * called_now
-            L[self.row_call] = proceeds
-            state.cash[PRINCIPAL] += proceeds
-            if CLEANUP in self.programs:
-                np.putmask(phase, called_now, CLEANUP)
-        return called_now
-
-    def _reserve_target(
-        self,
-        state: EngineState,
-        k: int,
-        t: int,
-        notes_begin: FloatArray,
-        pe: FloatArray,
-        pay: BoolArray,
-        every_pays: bool,
-        called_now: BoolArray,
-    ) -> FloatArray:
-        """Stage 3d: the reserve target in force this period (set on payment dates); capped at the
-        notes' balance, and 0 in the last period and on a clean-up call, so the reserve is
-        released when the notes are paid or the deal ends."""
-        rs = self.structure.reserve
-        if rs is None:
-            return self._zeros
-        tgt = state.scratch[6]
-        if rs.basis == "fixed":
-            tgt.fill(max(rs.amount, rs.floor))
-        else:
-            np.multiply(notes_begin if rs.basis == "note_balance" else pe, rs.rate, out=tgt)
-            np.maximum(tgt, rs.floor, out=tgt)
-        if not rs.step_down:
-            np.maximum(tgt, state.reserve_target, out=tgt)
-        np.copyto(state.reserve_target, tgt, where=True if every_pays else pay)  # np.where(pay, tgt, target)
-        target_now: FloatArray = state.buf["res_target"][k]
-        if t == self.T:  # 0: the buffer holds it
-            return target_now
-        np.minimum(state.reserve_target, notes_begin, out=target_now)
-        if self.structure.cleanup is not None:
-            target_now *= ~called_now
-        # a liquidity reserve's funding step records its own target in the buffer
-        return target_now.copy() if self.liquidity_managed else target_now
-
-    def _release_reserve(self, ctx: Ctx, *, ending: BoolArray) -> None:
-        """Stage 4a: on a payment date the reserve above its target is released into the interest
-        pot, ahead of the waterfall. Defined as ``release = max(reserve − target, 0)``.
-
-        A liquidity reserve (sized by the waterfall's ``fund_liquidity_reserve`` step, drawn and
-        released by its own steps) is released here only where the deal ends (last period or a
-        clean-up call), so that no cash is left in it."""
-        if self.structure.reserve is None or not (ctx.all_pay or ctx.pay.any()):
-            return
-        st = ctx.state
-        d = ctx.dest(self.row_release)
-        x = np.subtract(st.reserve, ctx.reserve_target, out=d)
-        np.maximum(x, 0.0, out=x)
-        if ctx.payf is not self._ones:
-            x *= ctx.payf
-        if self.liquidity_managed:
-            x *= ending
-        st.reserve -= x
-        st.cash[INTEREST] += x
-        if d is None:
-            ctx.book(self.row_release, x)
 
     def _pay(self, ctx: Ctx, phase: npt.NDArray[np.int8], live: BoolArray, all_live: bool) -> None:
         """Stage 4b: each phase's waterfall for its scenarios (revolving purchases every month,
@@ -674,75 +483,6 @@ class Engine:
         if tail and run_shared:
             self._run_program(ctx, first[len(first) - tail :], union, up, True)
 
-    def _close_interest(self, state: EngineState, k: int, pay: BoolArray, payf: FloatArray, all_pay: bool) -> None:
-        """Stage 5a: on a payment date unpaid note interest becomes the carried shortfall and the
-        accrual restarts; elsewhere both carry. (Two shortfall arrays take turns; the result
-        buffer is written only where some class is short: it holds 0 otherwise.)"""
-        new_sf = state.shortfall_spare
-        np.subtract(state.int_due, state.int_paid, out=new_sf)
-        np.maximum(new_sf, 0.0, out=new_sf)
-        if all_pay:
-            if self._detect:  # the next accrual overwrites it
-                state.accrued_clear = True
-            else:
-                state.accrued.fill(0.0)
-        else:
-            keep = 1.0 - payf
-            new_sf *= payf
-            new_sf += state.shortfall * keep
-            state.accrued *= keep
-            state.accrued_clear = False
-        state.shortfall_spare, state.shortfall = state.shortfall, new_sf
-        state.has_shortfall = bool(new_sf.any()) or not self._detect
-        if state.has_shortfall:
-            state.buf["shortfall"][k] = new_sf
-
-    def _write_down(
-        self,
-        state: EngineState,
-        k: int,
-        t: int,
-        pay: BoolArray,
-        live: BoolArray,
-        called_now: BoolArray,
-        pe: FloatArray,
-        every_pays: bool,
-    ) -> None:
-        """Stage 5b: losses written down junior first.
-
-        Defined as ``excess = max(notes − (pool_balance_end + principal cash), 0)`` on payment dates
-        (``writedown="period"``) or in the last period only (``"legal_final"``); and ``excess = notes``
-        on a clean-up call (the deal ends) and, with ``ends_at_legal_final``, in the last period
-        (principal still owed at legal final is a loss, whatever the mode).
-        """
-        last = live & (t == self.T)
-        period_mode = self.structure.writedown == "period"
-        every = every_pays and period_mode  # every scenario is written down (× 1 skipped)
-        if not every:
-            wd_when = pay if period_mode else last
-            wd_when = wd_when | called_now
-            if not wd_when.any():
-                return
-        bal, cash, w = state.bal, state.cash, state.scratch
-        notes = rows_sum(bal, self.all_tranches, w[5])
-        cover = np.add(pe, cash[PRINCIPAL], out=w[6])
-        if self.structure.collection_account == "combined":
-            cover += cash[INTEREST]
-        excess = np.subtract(notes, cover, out=w[7])
-        np.maximum(excess, 0.0, out=excess)
-        if not every:
-            excess *= wd_when
-        ends = (last & self.ends_at_legal_final) | called_now
-        if ends.any():
-            excess = np.where(ends, notes, excess)
-        wd = state.buf["writedown"][k]
-        for j in range(len(self.tranches) - 1, -1, -1):
-            if not excess.max() > 0.0:  # nothing (left) to write down
-                break
-            x = np.minimum(bal[j], excess, out=wd[j])
-            bal[j] -= x
-            excess -= x
-
     @staticmethod
     def _run_program(
         ctx: Ctx, program: list[Compiled], m: BoolArray | None, mpf: FloatArray | None, any_pay: bool
@@ -781,57 +521,3 @@ class Engine:
     def finish(self, state: EngineState) -> LiabilityResult:
         """The result of the periods run so far (normally all T)."""
         return LiabilityResult.from_buffers(self, state.buf, state.t)
-
-    # ------------------------------------------------------------------ triggers
-    # ------------------------------------------------------------------ checks, records
-    def _check(self, state: EngineState, t: int, L: FloatArray) -> None:
-        """Conservation: the collection account's cash (both pots) and the reserve moved by
-        exactly their ledger rows this period (``signs @ L``), to the tolerance; nothing that must
-        not be negative is. The period's ends are the next period's beginnings."""
-        net = np.matmul(self.signs, L, out=state.net)
-        ends, begins = state.ends, state.begins  # (2, N): collection account cash, reserve
-        np.add(state.cash[0], state.cash[1], out=ends[0])
-        np.copyto(ends[1], state.reserve)
-        tol = self.tolerance
-        gap = np.subtract(ends, begins, out=state.scratch[6:8])
-        gap -= net
-        np.abs(gap, out=gap)
-        worst = float(gap.max())  # the reserve row is 0 without a reserve
-        if not worst <= tol:  # also catches NaN
-            bad = (gap[0] > tol) | (gap[1] > tol) | np.isnan(gap[0])
-            i = int(np.argmax(bad))
-            raise ConservationError(
-                f"period {t}, scenario {i}: available funds do not equal payments + account "
-                f"deposits − account draws + cash carried (collection account off by "
-                f"{float(ends[0, i] - begins[0, i] - net[0, i]):.9g}, reserve off by "
-                f"{float(ends[1, i] - begins[1, i] - net[1, i]):.9g})"
-            )
-        state.ends, state.begins = begins, ends
-        if float(L.min()) >= -NEGATIVE_TOL and float(state.nonneg.min()) >= -NEGATIVE_TOL:
-            return
-        for name, arr in (
-            ("cash movement", L),
-            ("collection account cash", state.cash),
-            ("tranche balance", state.bal),
-            ("reserve", state.reserve),
-            ("PDL", state.pdl),
-            ("fees due", state.fee_due),
-        ):
-            if arr.size and float(arr.min()) < -NEGATIVE_TOL:
-                raise ConservationError(f"period {t}: negative {name} ({float(arr.min()):.9g})")
-
-    def _record(
-        self, state: EngineState, k: int, phase: npt.NDArray[np.int8], pay: BoolArray, called_now: BoolArray
-    ) -> None:
-        """Copy the state at the period's end into the result buffers: cash, balances, reserve and
-        PDL in one copy (adjacent in the state's block and in the buffer); the shortfall is
-        already there (:meth:`_close_interest`)."""
-        buf = state.buf
-        k_bal = len(self.tranches)
-        buf["end"][k] = state.nonneg[: 4 + k_bal]  # cash_int, cash_prin, bal_end, res_end, pdl_end
-        if "unreinvested" in buf:
-            np.multiply(state.cash[PRINCIPAL], phase == REVOLVING, out=buf["unreinvested"][k])
-        if "called" in buf:
-            buf["called"][k] = called_now
-        buf["phase"][k] = phase
-        buf["pay"][k] = pay
