@@ -156,6 +156,9 @@ class Engine:
         self.row_lf = lay.row("pool", "collect_late_fees", "interest_account")  # 违约金: its own line
         self.row_call = lay.row("cleanup_call", "cleanup_proceeds", "principal_account")
         self.row_release = lay.row(RESERVE, "release_reserve", "interest_account") if structure.reserve is not None else -1
+        #: rows before this one are the engine's own (collections: validated inputs >= 0, clean-up
+        #: proceeds, reserve release: max(·, 0)); the steps' rows follow
+        self.first_step_row = len(lay.rows)
         self.programs: dict[int, list[Compiled]] = {
             PHASES.index(p): [self._compile(s) for s in wf.steps] for p, wf in structure.waterfalls.items()
         }
