@@ -6,38 +6,40 @@ waterfall). Prints the median of several runs (time.perf_counter) and ms per sce
 sizes 1, 100, 1000 and 10,000, and the speed-up over looping scenarios one at a time.
 
 Run:  .venv/bin/python benchmarks/bench_waterfall.py [--runs 7] [--skip-singles]
+
+Before/after in one process: ``--baseline DIR`` loads another version of the engine from
+``DIR/tranches`` (e.g. ``git archive d219d15 tranches | tar -x -C /tmp/base``) beside this one and
+times both on the same batches, alternating runs, with the ratio; it also checks that both give
+the same numbers bit for bit.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import platform
 import statistics
+import sys
 import time
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from tranches import (
-    Engine,
-    Fee,
-    PeriodInputs,
-    ReserveAccount,
-    Structure,
-    Tax,
-    Tranche,
-    Trigger,
-    Waterfall,
-    steps,
-)
+import tranches
+from tranches import Structure
 
 T = 36
 POOL0 = 1_000_000_000.0
 
 
-def structure() -> Structure:
-    """The benchmark deal (also used by the tests as a realistic structure)."""
+def structure(m: ModuleType | None = None) -> Structure:
+    """The benchmark deal (also used by the tests as a realistic structure); ``m``: the engine
+    package to build it with (default ``tranches``)."""
+    m = m if m is not None else tranches
+    steps, Waterfall, Structure, Tranche = m.steps, m.Waterfall, m.Structure, m.Tranche
+    Tax, Fee, ReserveAccount, Trigger = m.Tax, m.Fee, m.ReserveAccount, m.Trigger
     senior_expenses = [steps.DrawReserve(), steps.PayTax("vat"), steps.PayFee("trustee"), steps.PayFee("servicer")]
     amortising = Waterfall(
         [
@@ -107,12 +109,16 @@ DATES = np.arange(np.datetime64("2025-01"), np.datetime64("2025-01") + T, dtype=
 ) + np.timedelta64(27, "D")
 
 
-def run_batch(st: Structure, flows: dict[str, npt.NDArray[np.float64]], *, out: list[Any] | None = None) -> float:
-    """Run one batch; returns elapsed seconds (engine construction included)."""
+def run_batch(
+    st: Structure, flows: dict[str, npt.NDArray[np.float64]], *, out: list[Any] | None = None, m: Any = None
+) -> float:
+    """Run one batch; returns elapsed seconds (engine construction included). ``m``: the engine
+    package (default ``tranches``)."""
+    m = m if m is not None else tranches
     n = flows["begin"].shape[0]
     # slice the per-period inputs before timing: the caller's projection produces them anyway
     per = [
-        PeriodInputs(
+        m.PeriodInputs(
             interest_collected=np.ascontiguousarray(flows["interest"][:, c]),
             principal_collected=np.ascontiguousarray(flows["principal"][:, c]),
             recoveries=np.ascontiguousarray(flows["recoveries"][:, c]),
@@ -123,7 +129,7 @@ def run_batch(st: Structure, flows: dict[str, npt.NDArray[np.float64]], *, out: 
         for c in range(T)
     ]
     t0 = time.perf_counter()
-    engine = Engine(st, n_scenarios=n, period_end_dates=DATES, initial_pool_balance=POOL0)
+    engine = m.Engine(st, n_scenarios=n, period_end_dates=DATES, initial_pool_balance=POOL0)
     state = engine.start()
     for t in range(1, T + 1):
         engine.step(state, t, per[t - 1])
@@ -140,13 +146,63 @@ def times(st: Structure, n: int, repeats: int) -> list[float]:
     return [run_batch(st, flows) for _ in range(repeats)]
 
 
+def load_baseline(path: str) -> ModuleType:
+    """The ``tranches`` package found in ``path``, loaded beside the one in use (its modules are
+    kept out of ``sys.modules``, so each package keeps its own classes)."""
+    ours = {k: v for k, v in sys.modules.items() if k == "tranches" or k.startswith("tranches.")}
+    for k in ours:
+        del sys.modules[k]
+    sys.path.insert(0, path)
+    try:
+        base = importlib.import_module("tranches")
+    finally:
+        sys.path.remove(path)
+        for k in [k for k in sys.modules if k == "tranches" or k.startswith("tranches.")]:
+            del sys.modules[k]
+        sys.modules.update(ours)
+    return base
+
+
+def compare(path: str, runs: int) -> None:
+    """Baseline vs this engine on the same batches, alternating, in this process."""
+    base = load_baseline(path)
+    print(f"baseline: {base.__file__}; this: {tranches.__file__}")
+    for n, reps in ((1, 5 * runs), (100, 3 * runs), (1000, runs + 2), (10_000, runs)):
+        flows = collections(n)
+        sts = {"base": structure(base), "this": structure(tranches)}
+        mods = {"base": base, "this": tranches}
+        kept: dict[str, list[Any]] = {"base": [], "this": []}
+        for who in ("base", "this"):  # warm-up, and the results to compare
+            run_batch(sts[who], flows, m=mods[who], out=kept[who])
+        same = all(
+            np.array_equal(getattr(kept["base"][0].tranche(nm), f), getattr(kept["this"][0].tranche(nm), f))
+            for nm in ("A", "B", "Sub")
+            for f in ("interest_paid", "principal_paid", "writedown", "residual_paid", "balance_end")
+        )
+        del kept
+        ts: dict[str, list[float]] = {"base": [], "this": []}
+        for _ in range(reps):
+            for who in ("base", "this"):
+                ts[who].append(run_batch(sts[who], flows, m=mods[who]))
+        b, t = statistics.median(ts["base"]), statistics.median(ts["this"])
+        print(
+            f"batch {n:>6,}: baseline {b * 1e3:8.2f} ms, this {t * 1e3:8.2f} ms (medians of {reps}; "
+            f"mins {min(ts['base']) * 1e3:.2f} / {min(ts['this']) * 1e3:.2f}) = {t * 1e3 / n:.5f} ms/scenario; "
+            f"{b / t:.2f}x faster; same numbers: {same}"
+        )
+
+
 def main() -> None:
     import argparse
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7, help="runs of the 10,000 batch (smaller batches run more)")
     ap.add_argument("--skip-singles", action="store_true", help="skip the one-at-a-time comparison")
+    ap.add_argument("--baseline", metavar="DIR", help="also time the tranches package in DIR, alternating")
     args = ap.parse_args()
+    if args.baseline:
+        compare(args.baseline, args.runs)
+        return
     st = structure()
     print(f"waterfall benchmark: {T} periods, 3 tranches, tax + 2 fees, reserve, PDL, 1 trigger")
     print(f"machine: {os.cpu_count()} cores, numpy {np.__version__}, python {platform.python_version()}, load average {os.getloadavg()[0]:.2f}")

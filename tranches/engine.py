@@ -27,20 +27,22 @@ a run ends with no cash in any account when its waterfall pays the residual.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from tranches import kernels, support, trigger_tests
-from tranches.errors import ConservationError, must
+from tranches import kernels, stages, support, trigger_tests
+from tranches.errors import must
 from tranches.fees import Tax
-from tranches.kernels import INTEREST, PRINCIPAL, Compiled, Ctx, rowsum
+from tranches.kernels import INTEREST, PRINCIPAL, Compiled, Ctx
 from tranches.ledger import RESERVE, LedgerLayout
 from tranches.normalise import scenario_vector, schedule_array
 from tranches.period import INPUT_NAMES, PeriodInputs, StepOutput
 from tranches.results import LiabilityResult
 from tranches.schedule import accrual_fractions, period_dates
+from tranches.stages import REVOLVING
 from tranches.state import EngineState
 from tranches.steps import (
     EXTRA_STEP_TYPES,
@@ -62,10 +64,8 @@ from tranches.structure import PHASES, Structure
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-REVOLVING, AMORTISING, ACCELERATED, DEFAULT, CLEANUP = range(5)
 CONSERVATION_TOL = 1e-6
 """Absolute tolerance of the conservation check (plus 1e-12 × the deal size, for float rounding)."""
-NEGATIVE_TOL = 1e-6
 
 
 class Engine:
@@ -82,6 +82,10 @@ class Engine:
     count (default: the collection period dates, cut-off to month-ends). Fees keep the collection
     periods.
     """
+
+    _detect = True
+    """Skip work that cannot change a number (inputs 0 everywhere, masks true everywhere, classes
+    without coupon, fees without rate); False runs every stage in full (the tests compare)."""
 
     def __init__(
         self,
@@ -152,14 +156,48 @@ class Engine:
         self.row_lf = lay.row("pool", "collect_late_fees", "interest_account")  # 违约金: its own line
         self.row_call = lay.row("cleanup_call", "cleanup_proceeds", "principal_account")
         self.row_release = lay.row(RESERVE, "release_reserve", "interest_account") if structure.reserve is not None else -1
+        #: rows before this one are the engine's own (collections: validated inputs >= 0, clean-up
+        #: proceeds, reserve release: max(·, 0)); the steps' rows follow
+        self.first_step_row = len(lay.rows)
         self.programs: dict[int, list[Compiled]] = {
             PHASES.index(p): [self._compile(s) for s in wf.steps] for p, wf in structure.waterfalls.items()
         }
         support.prepare(self)
         self.signs = lay.signs()
-        self._prefix: dict[tuple[int, ...], int] = {}
+        self._prefix: dict[tuple[int, ...], tuple[int, int]] = {}
+        self._static_facts()
         scale = max(float(self.pool0.max()), float(self.note0.sum()))
         self.tolerance = CONSERVATION_TOL + 1e-12 * scale
+
+    def _static_facts(self) -> None:
+        """What the structure alone says is inactive for a whole run, and constant arrays.
+
+        ``no_coupon[i]``: class i has a zero coupon in every period, so its interest due (accrual
+        plus shortfall) is always 0 and paying it moves nothing; ``fee_zero[j]``: expense j accrues
+        0 in every period (rate or amount 0), so nothing is ever due. Steps skip them."""
+        detect = self._detect
+        self.no_coupon = [detect and not bool(row.any()) for row in self.coupon_frac]
+        zero_fee = []
+        for e in self.expenses:
+            if isinstance(e, Tax):
+                coef = np.array([e.rate])
+            else:
+                coef = (e.amount if e.basis == "fixed" else e.rate) * self.accrual[e.day_count]
+            zero_fee.append(detect and not bool(coef.any()))
+        self.fee_zero = zero_fee
+        buys = any(isinstance(c.step, BuyReceivables) for prog in self.programs.values() for c in prog)
+        #: the cumulative default rate's denominator ``initial pool + purchases`` when nothing is
+        #: ever bought (None: computed each period)
+        self.cdr_denominator = self.pool0 + 0.0 if detect and not buys else None
+        self.all_tranches = tuple(range(len(self.tranches)))
+        self.all_expenses = tuple(range(len(self.expenses)))
+        self._consts: dict[float, FloatArray] = {}
+        self._zeros = self._const(0.0)
+        self._ones = self._const(1.0)
+        self._true = np.ones(self.n, dtype=bool)
+        self._false = np.zeros(self.n, dtype=bool)
+        for a in (self._true, self._false):
+            a.flags.writeable = False
 
     def _note_dates(self, accrual_dates: npt.ArrayLike) -> npt.NDArray[np.datetime64]:
         d = np.asarray(accrual_dates, dtype="datetime64[D]").reshape(-1)
@@ -247,22 +285,18 @@ class Engine:
             "ledger": ((T, len(self.layout.rows), n), f8),
             "shortfall": ((T, k, n), f8),
             "writedown": ((T, k, n), f8),
-            "bal_end": ((T, k, n), f8),
+            "end": ((T, 4 + k, n), f8),  # cash (2), class balances, reserve, PDL: one copy a period
             "fee_accrued": ((T, f, n), f8),
             "pdl_debit": ((T, n), f8),
             "xs": ((T, n), f8),
             "xs_rate": ((T, n), f8),
             "note_accrued": ((T, n), f8),
-            "pdl_end": ((T, n), f8),
-            "cash_int": ((T, n), f8),
-            "cash_prin": ((T, n), f8),
             "trig_value": ((T, g, n), f8),
             "phase": ((T, n), i1),
             "pay": ((T, n), b1),
             "trig_breached": ((T, g, n), b1),
         }
         if self.structure.reserve is not None:
-            specs["res_end"] = ((T, n), f8)
             specs["res_target"] = ((T, n), f8)
         if REVOLVING in self.programs:
             specs["purchased"] = ((T, n), f8)
@@ -277,6 +311,12 @@ class Engine:
             size = sizes[key]
             buf[key] = block[offset : offset + size].view(dt).reshape(shape)
             offset += (size + 63) // 64 * 64
+        end = buf.pop("end")  # the state's block (EngineState.nonneg) as it stands at each period's end
+        buf["cash_int"], buf["cash_prin"], buf["bal_end"] = end[:, INTEREST], end[:, PRINCIPAL], end[:, 2 : 2 + k]
+        buf["pdl_end"] = end[:, 3 + k]
+        buf["end"] = end
+        if self.structure.reserve is not None:
+            buf["res_end"] = end[:, 2 + k]
         return buf
 
     # ------------------------------------------------------------------ public
@@ -296,285 +336,155 @@ class Engine:
                     raise must(f"waterfalls[{phase!r}].steps[{i}].provider_default_period",
                                f"must fall within the run's {self.T} periods (later, the provider never defaults)", v)
 
-    def _inputs(self, inputs: PeriodInputs) -> tuple[FloatArray, ...]:
+    def _const(self, value: float) -> FloatArray:
+        """A read-only (N,) array of ``value`` (scalar inputs: built once per engine, not per period)."""
+        arr = self._consts.get(value)
+        if arr is None:
+            arr = np.full(self.n, value)
+            arr.flags.writeable = False
+            self._consts[value] = arr
+        return arr
+
+    def _inputs(self, inputs: PeriodInputs) -> tuple[list[FloatArray], list[bool], float]:
+        """The period's inputs as (N,) arrays (a scalar as a read-only constant array), whether each
+        is 0 in every scenario, and the smallest ``pool_balance_begin``; refused where negative,
+        NaN or (but ``purchase_capacity``) infinite."""
         n = self.n
-        out = []
+        out: list[FloatArray] = []
+        zero: list[bool] = []
+        pb_min = 0.0
         for name in INPUT_NAMES:
-            arr = np.asarray(getattr(inputs, name), dtype=np.float64)
-            if arr.ndim == 0:
-                arr = np.full(n, float(arr))
+            raw = getattr(inputs, name)
+            arr = raw if isinstance(raw, float) else np.asarray(raw, dtype=np.float64)
+            if isinstance(arr, float) or arr.ndim == 0:
+                v = float(arr)
+                if not (v >= 0.0 and (name == "purchase_capacity" or math.isfinite(v))):
+                    scenario_vector(name, v, n, allow_inf=name == "purchase_capacity")
+                lo, is_zero, arr = v, v == 0.0, self._const(v)
             elif arr.shape != (n,):
                 raise must(name, f"must be a scalar or shape ({n},)", arr.shape)
-            # one reduction each: NaN fails `>= 0`; inf makes the sum non-finite
-            ok = arr.min() >= 0.0 and (name == "purchase_capacity" or np.isfinite(arr.sum()))
-            if not ok:
-                scenario_vector(name, arr, n, allow_inf=name == "purchase_capacity")
+            else:
+                # one reduction each: NaN fails `>= 0`; inf makes the sum non-finite; amounts >= 0
+                # that sum to 0 are all 0
+                lo = arr.min()
+                total = np.inf if name == "purchase_capacity" else arr.sum()
+                if not (lo >= 0.0 and (name == "purchase_capacity" or np.isfinite(total))):
+                    scenario_vector(name, arr, n, allow_inf=name == "purchase_capacity")
+                is_zero = bool(total == 0.0)
+            if name == "pool_balance_begin":
+                pb_min = float(lo)
             out.append(arr)
-        return tuple(out)
+            zero.append(is_zero)
+        return out, zero, pb_min
 
     def step(self, state: EngineState, t: int, inputs: PeriodInputs) -> StepOutput:
         """Run period ``t`` (1-based, consecutive) for all scenarios; returns purchases and calls.
 
-        The six stages of the module doc, each a method of its own: collect, accrue, decide
+        The six stages of the module doc, each a function of :mod:`tranches.stages`: collect, accrue, decide
         (phase, payment date, clean-up call, reserve target), pay (reserve release and the
         waterfalls), close (shortfalls, writedowns), then event triggers and the checks.
+
+        Work that cannot change a number this period is skipped (an input that is 0 everywhere,
+        a mask that holds for every scenario); ``Engine._detect = False`` turns the skipping off
+        (the tests compare both ways bit for bit).
         """
         if t != state.t + 1 or t > self.T:
             raise must("t", f"must be the next period {state.t + 1} (of {self.T})", t)
         k = t - 1
-        ic, pc, rec, nd, pb, pe, dq, cap, lf, pl = self._inputs(inputs)
-        live = ~state.called
-        livef = None if live.all() else live.astype(np.float64)
+        arrays, zero, pb_min = self._inputs(inputs)
+        ic, pc, rec, nd, pb, pe, dq, cap, lf, pl = arrays
+        detect = self._detect
+        all_live = detect and not state.any_called
+        live = self._true if all_live else ~state.called
+        livef = None if all_live or live.all() else live.astype(np.float64)
         if livef is not None:
             ic, pc, rec, nd, pe, dq, lf, pl = (x * livef for x in (ic, pc, rec, nd, pe, dq, lf, pl))
-        L = state.buf["ledger"][k]
-        cash_begin = state.cash[0] + state.cash[1]
-        res_begin = state.reserve.copy()
-        state.int_paid[...] = 0.0
+        if not detect:
+            zero = [False] * len(zero)
+        z = dict(zip(INPUT_NAMES, zero, strict=True))
+        buf = state.buf
+        L = buf["ledger"][k]
+        state.int_paid.fill(0.0)
         if self.any_cap:
-            state.fee_paid[...] = 0.0
-        self._collect(state, k, L, ic, pc, rec, nd)
-        if pl.any():  # principal lost other than by default (buy-back discount): a PDL debit, not a default
+            state.fee_paid.fill(0.0)
+        stages.collect(self, state, k, L, ic, pc, rec, nd, z)
+        if not z["principal_losses"]:  # principal lost other than by default (buy-back discount): a PDL debit, not a default
             state.pdl += pl
-            state.buf["pdl_debit"][k] += pl
-        if lf.any():  # late fees: a line of available funds of their own, into the interest pot
+            buf["pdl_debit"][k] += pl
+        if not z["late_fees"]:  # late fees: a line of available funds of their own, into the interest pot
             L[self.row_lf] = lf
             state.cash[INTEREST] += lf
             ic = ic + lf  # income: the base of taxes and excess spread (the ledger keeps both lines)
         support.on_collections(self, state, k, inputs, pe)  # commingling loss, serious-delinquency ratios
-        notes_begin, note_accr, fee_accr = self._accrue(state, k, ic, pb, livef)
-        fees_total = rowsum(fee_accr) if len(fee_accr) else np.zeros(self.n)
-        notes_accr = rowsum(note_accr)
-        state.buf["note_accrued"][k] = notes_accr
-        xs, xs_rate = kernels.excess_spread(ic, notes_accr, fees_total, pb)
-        state.buf["xs"][k] = xs
-        state.buf["xs_rate"][k] = xs_rate
+        notes_begin, note_accr, fee_accr = stages.accrue(self, state, k, ic, pb, livef)
+        xs_rate = stages.excess_spread(self, state, k, ic, pb, pb_min, note_accr, fee_accr)
         if self.metric_idx:
-            trigger_tests.metric_triggers(self, state, k, pe, dq, xs_rate)
+            trigger_tests.metric_triggers(self, state, k, pe, dq, xs_rate, live, all_live)
         eff = trigger_tests.effects(self, state)
-        phase = self._phase(state, t, eff)
-        pay = self._payment_dates(state, t, phase, live)
-        called_now = self._cleanup(t, L, state, phase, pay, pe)
-        target_now = self._reserve_target(state, k, t, notes_begin, pe, pay, called_now)
+        phase = stages.phase(self, state, t, eff)
+        pay = stages.payment_dates(self, state, t, phase, live, all_live)
+        called_now = stages.cleanup(self, t, L, state, phase, pay, pe)
+        all_pay = bool(pay.all())
+        target_now = stages.reserve_target(self, state, k, t, notes_begin, pe, pay, all_pay and detect, called_now)
         int_due = state.int_due
         np.add(state.accrued, state.shortfall, out=int_due)
-        payf = pay.astype(np.float64)
-        all_pay = bool(pay.all())
+        payf = self._ones if all_pay and detect else pay.astype(np.float64)
         if not all_pay:
             int_due *= payf
-        ctx = Ctx(state, state.buf, k, L, pay, payf, all_pay, pe, cap, target_now, eff.get("sequential"), self)
-        self._release_reserve(ctx, ending=called_now | (t == self.T))
-        self._pay(ctx, phase, live)
-        self._close_interest(state, pay, payf, all_pay)
-        self._write_down(state, k, t, pay, live, called_now, pe)
+        ctx = Ctx(state, buf, k, L, pay, payf, all_pay, pe, cap, target_now, eff.get("sequential"), self)
+        stages.release_reserve(self, ctx, ending=called_now | (t == self.T))
+        self._pay(ctx, phase, live, all_live)
+        stages.close_interest(self, state, k, pay, payf, all_pay)
+        stages.write_down(self, state, k, t, pay, live, called_now, pe, detect and all_pay)
         if self.event_idx:
             trigger_tests.event_triggers(self, state, k, phase, pay, live)
-        state.called |= called_now
-        self._check(state, t, L, cash_begin, res_begin)
-        self._record(state, k, phase, pay, called_now)
+        if self.structure.cleanup is not None:
+            state.called |= called_now
+            state.any_called = state.any_called or bool(called_now.any())
+        stages.check(self, state, t, L)
+        stages.record(self, state, k, phase, pay, called_now)
         state.t = t
-        purchased = state.buf["purchased"][k].copy() if "purchased" in state.buf else np.zeros(self.n)
-        return StepOutput(purchased=purchased, called=called_now, payment_date=pay, phase=phase)
+        purchased = buf["purchased"][k].copy() if "purchased" in buf else np.zeros(self.n)
+        return StepOutput(purchased=purchased, called=called_now.copy(), payment_date=pay, phase=phase)
 
-    # ------------------------------------------------------------------ stages of a period
-    def _collect(
-        self, state: EngineState, k: int, L: FloatArray, ic: FloatArray, pc: FloatArray, rec: FloatArray, nd: FloatArray
-    ) -> None:
-        """Stage 1: collections into the collection account's pots; the PDL debited with defaults."""
-        L[self.row_ci] = ic
-        L[self.row_cp] = pc
-        L[self.row_cr] = rec
-        cash = state.cash
-        cash[INTEREST] += ic
-        cash[PRINCIPAL] += pc
-        cash[PRINCIPAL] += rec
-        state.pdl += nd
-        state.buf["pdl_debit"][k] = nd
-        state.cum_defaults += nd
-
-    def _accrue(
-        self, state: EngineState, k: int, ic: FloatArray, pb: FloatArray, livef: FloatArray | None
-    ) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """Stage 2: note interest (on the beginning balance, plus interest on shortfalls where the
-        class says so) and fees accrue. Returns the notes' beginning balance and both accruals."""
-        notes_begin = rowsum(state.bal)
-        cf = self.coupon_frac[:, k : k + 1]
-        note_accr = state.bal * cf
-        if self.any_ios:
-            note_accr += (state.shortfall * cf) * self.ios
-        state.accrued += note_accr
-        fee_accr = state.buf["fee_accrued"][k]
-        for j, e in enumerate(self.expenses):
-            if isinstance(e, Tax):
-                np.multiply(ic, e.rate, out=fee_accr[j])
-            elif e.basis == "fixed":
-                fee_accr[j] = e.amount * self.accrual[e.day_count][k]
-            else:
-                base = pb if e.basis == "pool_balance" else notes_begin
-                np.multiply(base, e.rate * self.accrual[e.day_count][k], out=fee_accr[j])
-        if livef is not None and self.expenses:
-            fee_accr *= livef
-        state.fee_due += fee_accr
-        return notes_begin, note_accr, fee_accr
-
-    def _phase(self, state: EngineState, t: int, eff: dict[str, BoolArray]) -> npt.NDArray[np.int8]:
-        """Stage 3a: the phase of each scenario (revolving ends at its period or on a trigger;
-        acceleration and default override it)."""
-        accel, dflt = eff.get("accelerate"), eff.get("default")
-        for flag in (eff.get("end_revolving"), accel, dflt):
-            if flag is not None:
-                state.rev_ended |= flag
-        phase = np.full(self.n, AMORTISING, dtype=np.int8)
-        if t <= self.structure.revolving_periods:
-            phase -= (~state.rev_ended).view(np.int8)  # REVOLVING = AMORTISING - 1
-        if accel is not None:
-            np.putmask(phase, accel, ACCELERATED)
-        if dflt is not None:
-            np.putmask(phase, dflt, DEFAULT)
-        return phase
-
-    def _payment_dates(self, state: EngineState, t: int, phase: npt.NDArray[np.int8], live: BoolArray) -> BoolArray:
-        """Stage 3b: note payment dates — every ``payment_every[phase]`` months, and the last period."""
-        due = t == self.T or self.monthly
-        pay = live.copy() if due else live & (state.months_since_pay + 1 >= self.every[phase])
-        state.months_since_pay += 1
-        state.months_since_pay *= ~pay
-        return pay
-
-    def _cleanup(
-        self, t: int, L: FloatArray, state: EngineState, phase: npt.NDArray[np.int8], pay: BoolArray, pe: FloatArray
-    ) -> BoolArray:
-        """Stage 3c: the clean-up call, tested only on payment dates after revolving has ended
-        (a pool that pays down while revolving is replenished, not called).
-
-        Exercised where ``0 < pool_balance_end ≤ threshold · initial_pool``; the proceeds, defined as
-        ``price · pool_balance_end``, go to the principal pot."""
-        cl = self.structure.cleanup
-        if cl is None:
-            return np.zeros(self.n, dtype=bool)
-        called_now = pay & (phase != REVOLVING) & (pe <= cl.threshold * self.pool0) & (pe > 0.0)
-        if called_now.any():
-            proceeds = pe * cl.price * called_now
-            L[self.row_call] = proceeds
-            state.cash[PRINCIPAL] += proceeds
-            if CLEANUP in self.programs:
-                np.putmask(phase, called_now, CLEANUP)
-        return called_now
-
-    def _reserve_target(
-        self,
-        state: EngineState,
-        k: int,
-        t: int,
-        notes_begin: FloatArray,
-        pe: FloatArray,
-        pay: BoolArray,
-        called_now: BoolArray,
-    ) -> FloatArray:
-        """Stage 3d: the reserve target in force this period (set on payment dates); capped at the
-        notes' balance, and 0 in the last period and on a clean-up call, so the reserve is
-        released when the notes are paid or the deal ends."""
-        rs = self.structure.reserve
-        if rs is None:
-            return np.zeros(self.n)
-        if rs.basis == "fixed":
-            tgt = np.full(self.n, max(rs.amount, rs.floor))
-        else:
-            tgt = rs.rate * (notes_begin if rs.basis == "note_balance" else pe)
-            np.maximum(tgt, rs.floor, out=tgt)
-        if not rs.step_down:
-            np.maximum(tgt, state.reserve_target, out=tgt)
-        state.reserve_target = np.where(pay, tgt, state.reserve_target)
-        last = t == self.T
-        target_now = np.zeros(self.n) if last else np.minimum(state.reserve_target, notes_begin) * ~called_now
-        state.buf["res_target"][k] = target_now
-        return target_now
-
-    def _release_reserve(self, ctx: Ctx, *, ending: BoolArray) -> None:
-        """Stage 4a: on a payment date the reserve above its target is released into the interest
-        pot, ahead of the waterfall. Defined as ``release = max(reserve − target, 0)``.
-
-        A liquidity reserve (sized by the waterfall's ``fund_liquidity_reserve`` step, drawn and
-        released by its own steps) is released here only where the deal ends (last period or a
-        clean-up call), so that no cash is left in it."""
-        if self.structure.reserve is None or not ctx.pay.any():
-            return
-        st = ctx.state
-        x = np.maximum(st.reserve - ctx.reserve_target, 0.0) * ctx.payf
-        if self.liquidity_managed:
-            x *= ending
-        st.reserve -= x
-        st.cash[INTEREST] += x
-        ctx.L[self.row_release] += x
-
-    def _pay(self, ctx: Ctx, phase: npt.NDArray[np.int8], live: BoolArray) -> None:
+    def _pay(self, ctx: Ctx, phase: npt.NDArray[np.int8], live: BoolArray, all_live: bool) -> None:
         """Stage 4b: each phase's waterfall for its scenarios (revolving purchases every month,
-        everything else on payment dates); leading steps shared by all present phases run once."""
-        any_done = not bool(live.all())
+        everything else on payment dates). Steps that every present phase starts with, or ends
+        with, run once for all of them: scenarios are independent, so each still sees its own
+        phase's steps in order."""
+        detect = self._detect
+        any_done = not all_live and not bool(live.all())
         pay, payf, all_pay = ctx.pay, ctx.payf, ctx.all_pay
         counts = np.bincount(phase[live] if any_done else phase, minlength=5)
         phases = tuple(p for p in range(5) if counts[p] and p in self.programs)
         if len(phases) == 1 and not any_done:
             self._run_program(ctx, self.programs[phases[0]], None, None if all_pay else payf, all_pay or bool(pay.any()))
             return
-        masks = [live & (phase == p) for p in phases]
-        shared = self._shared_prefix(phases)
-        if shared:  # steps every present phase starts with: run once for all of them
+        if not phases:
+            return
+        # every scenario is in one of the phases run: their masks' union is everyone
+        every = detect and not any_done and sum(int(counts[p]) for p in phases) == self.n
+        masks = [phase == p if detect and not any_done else live & (phase == p) for p in phases]
+        head, tail = self._shared(phases)
+        union: BoolArray | None = None
+        up: FloatArray | None = None if all_pay else payf
+        run_shared = all_pay or bool(pay.any())
+        if (head or tail) and not every:
             union = masks[0].copy()
             for mb in masks[1:]:
                 union |= mb
-            up = union & pay
-            if up.any():
-                self._run_program(ctx, self.programs[phases[0]][:shared], union, up.astype(np.float64), True)
+            up_b = union & pay
+            run_shared = bool(up_b.any())
+            up = up_b.astype(np.float64)
+        first = self.programs[phases[0]]
+        if head and run_shared:
+            self._run_program(ctx, first[:head], union, up, True)
         for p, mb in zip(phases, masks, strict=True):
-            mp = mb & pay
-            self._run_program(ctx, self.programs[p][shared:], mb, mp.astype(np.float64), bool(mp.any()))
-
-    @staticmethod
-    def _close_interest(state: EngineState, pay: BoolArray, payf: FloatArray, all_pay: bool) -> None:
-        """Stage 5a: on a payment date unpaid note interest becomes the carried shortfall and the
-        accrual restarts; elsewhere both carry."""
-        new_sf = np.maximum(state.int_due - state.int_paid, 0.0)
-        if all_pay:
-            state.shortfall = new_sf
-            state.accrued[...] = 0.0
-        else:
-            keep = 1.0 - payf
-            state.shortfall = new_sf * payf + state.shortfall * keep
-            state.accrued *= keep
-
-    def _write_down(
-        self, state: EngineState, k: int, t: int, pay: BoolArray, live: BoolArray, called_now: BoolArray, pe: FloatArray
-    ) -> None:
-        """Stage 5b: losses written down junior first.
-
-        Defined as ``excess = max(notes − (pool_balance_end + principal cash), 0)`` on payment dates
-        (``writedown="period"``) or in the last period only (``"legal_final"``); and ``excess = notes``
-        on a clean-up call (the deal ends) and, with ``ends_at_legal_final``, in the last period
-        (principal still owed at legal final is a loss, whatever the mode).
-        """
-        last = live & (t == self.T)
-        wd_when = pay if self.structure.writedown == "period" else last
-        wd_when = wd_when | called_now
-        if not wd_when.any():
-            return
-        bal, cash = state.bal, state.cash
-        notes = rowsum(bal)
-        cover = pe + cash[PRINCIPAL]
-        if self.structure.collection_account == "combined":
-            cover += cash[INTEREST]
-        excess = np.maximum(notes - cover, 0.0) * wd_when
-        ends = (last & self.ends_at_legal_final) | called_now
-        if ends.any():
-            excess = np.where(ends, notes, excess)
-        wd = state.buf["writedown"][k]
-        for j in range(len(self.tranches) - 1, -1, -1):
-            if not excess.max() > 0.0:  # nothing (left) to write down
-                break
-            x = np.minimum(bal[j], excess)
-            wd[j] = x
-            bal[j] -= x
-            excess -= x
+            prog = self.programs[p]
+            mp = mb if all_pay and detect else mb & pay
+            self._run_program(ctx, prog[head : len(prog) - tail], mb, mp.astype(np.float64), (all_pay and detect) or bool(mp.any()))
+        if tail and run_shared:
+            self._run_program(ctx, first[len(first) - tail :], union, up, True)
 
     @staticmethod
     def _run_program(
@@ -587,83 +497,30 @@ class Engine:
             elif any_pay:
                 c.run(ctx, c, mpf)
 
-    def _shared_prefix(self, phases: tuple[int, ...]) -> int:
-        """Number of leading payment-date steps that the phases' waterfalls have in common."""
+    def _shared(self, phases: tuple[int, ...]) -> tuple[int, int]:
+        """Numbers of leading and of trailing payment-date steps that the phases' waterfalls have
+        in common (the same step, pots and ledger rows)."""
         if len(phases) < 2:
-            return 0
+            return 0, 0
         if phases not in self._prefix:
             progs = [self.programs[p] for p in phases]
-            n = 0
-            for column in zip(*progs, strict=False):
-                first = column[0]
-                if first.monthly or any(
-                    c.step != first.step or c.pots != first.pots or c.rows != first.rows for c in column[1:]
-                ):
-                    break
-                n += 1
-            self._prefix[phases] = n
+
+            def common(columns: Any) -> int:
+                n = 0
+                for column in columns:
+                    first = column[0]
+                    if first.monthly or any(
+                        c.step != first.step or c.pots != first.pots or c.rows != first.rows for c in column[1:]
+                    ):
+                        break
+                    n += 1
+                return n
+
+            head = common(zip(*progs, strict=False))
+            tail = common(zip(*(reversed(p[head:]) for p in progs), strict=False))
+            self._prefix[phases] = (head, tail)
         return self._prefix[phases]
 
     def finish(self, state: EngineState) -> LiabilityResult:
         """The result of the periods run so far (normally all T)."""
         return LiabilityResult.from_buffers(self, state.buf, state.t)
-
-    # ------------------------------------------------------------------ triggers
-    # ------------------------------------------------------------------ checks, records
-    def _check(
-        self,
-        state: EngineState,
-        t: int,
-        L: FloatArray,
-        cash_begin: FloatArray,
-        res_begin: FloatArray,
-    ) -> None:
-        net = self.signs @ L
-        cash_end = state.cash[0] + state.cash[1]
-        tol = self.tolerance
-        gap = cash_end - cash_begin
-        gap -= net[0]
-        np.abs(gap, out=gap)
-        worst = float(gap.max())
-        if self.structure.reserve is not None:
-            gap_res = np.abs(state.reserve - res_begin - net[1])
-            worst = max(worst, float(gap_res.max()))
-        else:
-            gap_res = np.zeros(1)
-        if not worst <= tol:  # also catches NaN
-            bad = (gap > tol) | (gap_res > tol) | np.isnan(gap)
-            i = int(np.argmax(bad))
-            raise ConservationError(
-                f"period {t}, scenario {i}: available funds do not equal payments + account "
-                f"deposits − account draws + cash carried (collection account off by "
-                f"{float(cash_end[i] - cash_begin[i] - net[0, i]):.9g}, reserve off by "
-                f"{float(state.reserve[i] - res_begin[i] - net[1, i]):.9g})"
-            )
-        for name, arr in (
-            ("cash movement", L),
-            ("collection account cash", state.cash),
-            ("tranche balance", state.bal),
-            ("reserve", state.reserve),
-            ("PDL", state.pdl),
-            ("fees due", state.fee_due),
-        ):
-            if arr.size and float(arr.min()) < -NEGATIVE_TOL:
-                raise ConservationError(f"period {t}: negative {name} ({float(arr.min()):.9g})")
-
-    def _record(
-        self, state: EngineState, k: int, phase: npt.NDArray[np.int8], pay: BoolArray, called_now: BoolArray
-    ) -> None:
-        buf = state.buf
-        buf["shortfall"][k] = state.shortfall
-        buf["bal_end"][k] = state.bal
-        buf["pdl_end"][k] = state.pdl
-        buf["cash_int"][k] = state.cash[INTEREST]
-        buf["cash_prin"][k] = state.cash[PRINCIPAL]
-        if "unreinvested" in buf:
-            np.multiply(state.cash[PRINCIPAL], phase == REVOLVING, out=buf["unreinvested"][k])
-        if "res_end" in buf:
-            buf["res_end"][k] = state.reserve
-        if "called" in buf:
-            buf["called"][k] = called_now
-        buf["phase"][k] = phase
-        buf["pay"][k] = pay

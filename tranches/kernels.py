@@ -4,6 +4,10 @@ Each kernel gets the period context, its compiled step and ``mf``: the scenarios
 float mask (1.0 / 0.0), or None for all. Kernels move cash between the collection account's pots,
 the reserve and the payees, and add every amount moved to its ledger row; the engine checks after
 each period that the ledger and the balances agree.
+
+Kernels compute into the context's scratch arrays and, the first time a ledger row is written in a
+period, straight into the row (:meth:`Ctx.dest`): the same arithmetic, in the same order, as
+``row += amount``, without the temporaries.
 """
 
 from __future__ import annotations
@@ -42,40 +46,59 @@ class Compiled:
         return isinstance(self.step, BuyReceivables)
 
 
-def draw(cash: FloatArray, pots: tuple[int, ...], want: FloatArray) -> FloatArray:
-    """Take up to ``want`` from the pots in order; defined as ``min(want, Σ cash[pots])``."""
+def draw(cash: FloatArray, pots: tuple[int, ...], want: FloatArray, out: FloatArray | None = None) -> FloatArray:
+    """Take up to ``want`` from the pots in order; defined as ``min(want, Σ cash[pots])``.
+
+    ``out``: where the amount drawn is written (a new array when None); it must not be ``want``
+    itself when there is more than one pot."""
     p0 = pots[0]
-    got = np.minimum(want, cash[p0])
+    got = np.minimum(want, cash[p0], out=out)
     cash[p0] -= got
     for p in pots[1:]:
-        g = np.minimum(want - got, cash[p])
+        g = np.subtract(want, got)
+        np.minimum(g, cash[p], out=g)
         cash[p] -= g
         got += g
     return got
 
 
 def draw_reserve(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
-    st = ctx.state
-    x = st.reserve.copy() if mf is None else st.reserve * mf
+    st, r = ctx.state, c.rows[0]
+    d = ctx.dest(r)
+    if mf is not None:
+        x = np.multiply(st.reserve, mf, out=d)
+    elif d is None:
+        x = st.reserve.copy()
+    else:
+        np.copyto(d, st.reserve)
+        x = d
     st.reserve -= x
     st.cash[c.pots[0]] += x
-    ctx.L[c.rows[0]] += x
+    if d is None:
+        ctx.book(r, x)
 
 
 def fee(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
-    st, j = ctx.state, c.idx[0]
+    st, j, r = ctx.state, c.idx[0], c.rows[0]
+    eng = ctx.engine
+    if eng.fee_zero[j]:  # accrues nothing in any period: nothing is ever due
+        return
     paid = st.fee_paid
     want = st.fee_due[j]
     step = c.step
-    e = ctx.engine.expenses[j]
+    e = eng.expenses[j]
     capped = not isinstance(step, PayFee) or step.capped
     if capped and e.cap is not None:
         want = np.minimum(want, np.maximum(e.cap - paid[j], 0.0))
-    x = draw(st.cash, c.pots, on(want, mf))
+    if mf is not None:
+        want = np.multiply(want, mf, out=ctx.a)
+    d = ctx.dest(r)
+    x = draw(st.cash, c.pots, want, out=d)
     st.fee_due[j] -= x
     if e.cap is not None:
         paid[j] += x
-    ctx.L[c.rows[0]] += x
+    if d is None:
+        ctx.book(r, x)
 
 
 def interest(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
@@ -91,12 +114,25 @@ def interest(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
         for r, i, o in zip(c.rows, c.idx, owed, strict=True):
             y = o * share
             paid[i] += y
-            ctx.L[r] += y
+            ctx.paid_classes.add(i)
+            ctx.book(r, y)
         return
+    no_coupon = ctx.engine.no_coupon
     for r, i in zip(c.rows, c.idx, strict=True):
-        x = draw(st.cash, c.pots, on(due[i] - paid[i], mf))  # paid <= due
+        if no_coupon[i]:  # no coupon in any period: nothing is ever due
+            continue
+        if i in ctx.paid_classes:
+            want = np.subtract(due[i], paid[i], out=ctx.a)  # paid <= due
+            if mf is not None:
+                want *= mf
+        else:  # nothing paid to the class yet this period: due − 0 is due
+            want = due[i] if mf is None else np.multiply(due[i], mf, out=ctx.a)
+            ctx.paid_classes.add(i)
+        d = ctx.dest(r)
+        x = draw(st.cash, c.pots, want, out=d)
         paid[i] += x
-        ctx.L[r] += x
+        if d is None:
+            ctx.book(r, x)
 
 
 def principal(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
@@ -106,7 +142,16 @@ def principal(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
         return
     idx = c.idx
     bal = st.bal
-    group = listsum([bal[i] for i in idx])
+    plain = step.advance_rate is None and (step.mode == "sequential" or len(idx) == 1) and ctx.engine._detect
+    if plain and len(idx) == 1:  # the group is the class: min(balance, balance · mask) = balance · mask
+        i, r = idx[0], c.rows[0]
+        d = ctx.dest(r)
+        x = draw(st.cash, c.pots, bal[i] if mf is None else np.multiply(bal[i], mf, out=ctx.a), out=d)
+        bal[i] -= x
+        if d is None:
+            ctx.book(r, x)
+        return
+    group = rows_sum(bal, idx, ctx.b)
     limit = group
     if step.advance_rate is not None:
         first = min(idx)
@@ -119,36 +164,49 @@ def principal(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
         share = safe_div(x, group)
         for r, i in zip(c.rows, idx, strict=True):
             y = bal[i] * share
-            ctx.L[r] += y
+            ctx.book(r, y)
             bal[i] -= y
             np.maximum(bal[i], 0.0, out=bal[i])
         if seq is None or not seq.any():
             return
         mf = seq.astype(np.float64) if mf is None else mf * seq
-    left = on(limit, mf)
+    left = limit if mf is None else np.multiply(limit, mf, out=ctx.c)  # a scratch array: updated in place
     last = len(idx) - 1
     for pos, (r, i) in enumerate(zip(c.rows, idx, strict=True)):
-        x = draw(st.cash, c.pots, np.minimum(bal[i], left))
+        d = ctx.dest(r)
+        if pos == 0 and plain:  # left = group · mask and group >= the first balance (all >= 0)
+            want = bal[i] if mf is None else np.multiply(bal[i], mf, out=ctx.a)
+        else:
+            want = np.minimum(bal[i], left, out=ctx.a)
+        x = draw(st.cash, c.pots, want, out=d)
         if pos < last:
-            left = left - x
-        ctx.L[r] += x
+            left -= x
         bal[i] -= x
+        if d is None:
+            ctx.book(r, x)
 
 
 def fund_reserve(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
-    st = ctx.state
-    want = on(np.maximum(ctx.reserve_target - st.reserve, 0.0), mf)
-    x = draw(st.cash, c.pots, want)
+    st, r = ctx.state, c.rows[0]
+    want = np.subtract(ctx.reserve_target, st.reserve, out=ctx.a)
+    np.maximum(want, 0.0, out=want)
+    if mf is not None:
+        want *= mf
+    d = ctx.dest(r)
+    x = draw(st.cash, c.pots, want, out=d)
     st.reserve += x
-    ctx.L[c.rows[0]] += x
+    if d is None:
+        ctx.book(r, x)
 
 
 def cover_pdl(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
-    st = ctx.state
-    x = draw(st.cash, c.pots, on(st.pdl, mf))
+    st, r = ctx.state, c.rows[0]
+    d = ctx.dest(r)
+    x = draw(st.cash, c.pots, st.pdl if mf is None else np.multiply(st.pdl, mf, out=ctx.a), out=d)
     st.pdl -= x
     st.cash[PRINCIPAL] += x
-    ctx.L[c.rows[0]] += x
+    if d is None:
+        ctx.book(r, x)
 
 
 def buy(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
@@ -165,32 +223,45 @@ def buy(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
     bought = x / price
     buf["purchased"][k] += bought
     st.cum_purchased += bought
-    ctx.L[c.rows[0]] += x
+    ctx.book(c.rows[0], x)
 
 
 def residual(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
-    st = ctx.state
-    avail = listsum([st.cash[p] for p in c.pots])
-    x = draw(st.cash, c.pots, on(avail, mf))
-    ctx.L[c.rows[0]] += x
+    st, r = ctx.state, c.rows[0]
+    avail = rows_sum(st.cash, c.pots, ctx.a)
+    if mf is not None:
+        avail *= mf
+    d = ctx.dest(r)
+    x = draw(st.cash, c.pots, avail, out=d)
+    if d is None:
+        ctx.book(r, x)
 
 
 class Ctx:
-    """Per-period context handed to the step functions."""
+    """Per-period context handed to the step functions.
+
+    ``a``, ``b``, ``c``: (N,) scratch arrays a kernel may overwrite (never holding anything across
+    kernels); ``touched``: ledger rows written so far in the period (see :meth:`dest`);
+    ``paid_classes``: classes paid interest so far in the period."""
 
     __slots__ = (
         "L",
+        "a",
         "all_pay",
+        "b",
         "buf",
+        "c",
         "capacity",
         "engine",
         "k",
+        "paid_classes",
         "pay",
         "payf",
         "pool_end",
         "reserve_target",
         "sequential",
         "state",
+        "touched",
     )
 
     def __init__(
@@ -220,6 +291,25 @@ class Ctx:
         self.reserve_target = reserve_target
         self.sequential = sequential
         self.engine = engine
+        self.a, self.b, self.c = state.scratch[0], state.scratch[1], state.scratch[2]
+        self.touched: set[int] = set()
+        #: classes paid interest so far this period (the others' ``int_paid`` is still 0)
+        self.paid_classes: set[int] = set() if engine._detect else set(range(len(engine.tranches)))
+
+    def dest(self, r: int) -> FloatArray | None:
+        """The ledger row ``r`` itself when nothing was written to it yet this period (it holds 0,
+        so writing the amount there equals adding it), else None: compute the amount elsewhere
+        and :meth:`book` it."""
+        if r in self.touched:
+            return None
+        self.touched.add(r)
+        row: FloatArray = self.L[r]
+        return row
+
+    def book(self, r: int, x: FloatArray) -> None:
+        """Add ``x`` to ledger row ``r``."""
+        self.L[r] += x
+        self.touched.add(r)
 
 
 def on(x: FloatArray, mf: FloatArray | None) -> FloatArray:
@@ -232,6 +322,17 @@ def listsum(xs: list[FloatArray]) -> FloatArray:
     out = xs[0].copy()
     for x in xs[1:]:
         out += x
+    return out
+
+
+def rows_sum(a: FloatArray, idx: tuple[int, ...], out: FloatArray) -> FloatArray:
+    """``a[idx[0]] + a[idx[1]] + …`` (left to right, as :func:`listsum`) written into ``out``."""
+    if len(idx) == 1:
+        np.copyto(out, a[idx[0]])
+        return out
+    np.add(a[idx[0]], a[idx[1]], out=out)
+    for i in idx[2:]:
+        out += a[i]
     return out
 
 

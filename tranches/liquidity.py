@@ -75,7 +75,7 @@ def draw_liquidity(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
     x = np.minimum(st.reserve, np.maximum(on(senior_due(ctx, c.idx or None), mf) - cash, 0.0))
     st.reserve -= x
     st.cash[to] += x
-    ctx.L[c.rows[0]] += x
+    ctx.book(c.rows[0], x)
 
 
 def fund_liquidity(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
@@ -92,7 +92,7 @@ def fund_liquidity(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
             rec[...] = np.where(mf > 0.0, target, rec)
     x = draw(st.cash, c.pots, on(np.maximum(target - st.reserve, 0.0), mf))
     st.reserve += x
-    ctx.L[c.rows[0]] += x
+    ctx.book(c.rows[0], x)
 
 
 def release_reserve(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
@@ -106,7 +106,7 @@ def release_reserve(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
     x = on(np.maximum(st.reserve - target, 0.0), mf)
     st.reserve -= x
     st.cash[c.pots[0]] += x
-    ctx.L[c.rows[0]] += x
+    ctx.book(c.rows[0], x)
 
 
 def months_since_payment(ctx: Ctx) -> FloatArray:
@@ -129,11 +129,11 @@ def period_return(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
     i = c.idx[0]
     cap = step.rate * st.bal[i] * months_since_payment(ctx) / 12.0
     x = draw(st.cash, c.pots, on(cap, mf))
-    ctx.L[c.rows[0]] += x
+    ctx.book(c.rows[0], x)
     for r, j in zip(c.rows[1:], c.idx[1:], strict=True):
         avail = st.cash[c.pots[0]].copy()
         for p in c.pots[1:]:
             avail += st.cash[p]
         y = draw(st.cash, c.pots, on(np.minimum(st.bal[j], avail), mf))
         st.bal[j] -= y
-        ctx.L[r] += y
+        ctx.book(r, y)

@@ -15,22 +15,32 @@ class EngineState:
 
     __slots__ = (
         "accrued",
+        "accrued_clear",
+        "any_called",
         "bal",
+        "begins",
         "buf",
         "called",
         "cash",
         "cum_defaults",
         "cum_purchased",
+        "ends",
         "fee_due",
         "fee_paid",
+        "has_shortfall",
         "int_due",
         "int_paid",
         "months_since_pay",
+        "net",
+        "nonneg",
+        "note_accr",
         "pdl",
         "reserve",
         "reserve_target",
         "rev_ended",
+        "scratch",
         "shortfall",
+        "shortfall_spare",
         "t",
         "trig_state",
         "unable_count",
@@ -40,17 +50,25 @@ class EngineState:
         n, k, f, g = engine.n, len(engine.tranches), len(engine.expenses), len(engine.triggers)
         s = engine.structure
         self.t = 0
-        self.bal = np.repeat(engine.note0[:, None], n, axis=1)
+        #: the amounts that must never be negative, in one block (one reduction checks them all):
+        #: collection account pots, class balances, reserve, PDL, fees due
+        self.nonneg = np.zeros((2 + k + 2 + f, n))
+        self.cash = self.nonneg[0:2]
+        self.bal = self.nonneg[2 : 2 + k]
+        self.bal[...] = engine.note0[:, None]
+        self.reserve = self.nonneg[2 + k]
+        self.reserve.fill(s.reserve.initial if s.reserve is not None else 0.0)
+        self.pdl = self.nonneg[3 + k]
+        self.fee_due = self.nonneg[4 + k :]
         self.accrued = np.zeros((k, n))
         self.shortfall = np.zeros((k, n))
-        self.fee_due = np.zeros((f, n))
+        self.shortfall_spare = np.zeros((k, n))  # the next period's shortfall is computed here
+        self.accrued_clear = True  # nothing accrued and unpaid: the next accrual may overwrite
         self.fee_paid = np.zeros((f, n))  # paid on the current payment date (cap), scratch
         self.int_due = np.zeros((k, n))  # scratch of the current period
         self.int_paid = np.zeros((k, n))
-        self.cash = np.zeros((2, n))
-        self.reserve = np.full(n, s.reserve.initial if s.reserve is not None else 0.0)
+        self.note_accr = np.zeros((k, n))  # scratch of the current period
         self.reserve_target = np.zeros(n)
-        self.pdl = np.zeros(n)
         self.cum_defaults = np.zeros(n)
         self.cum_purchased = np.zeros(n)
         self.called = np.zeros(n, dtype=bool)
@@ -59,3 +77,13 @@ class EngineState:
         self.trig_state = np.zeros((g, n), dtype=bool)
         self.unable_count = np.zeros(n)
         self.buf = engine.allocate()
+        #: whether any scenario's clean-up call was exercised / any class carries unpaid interest
+        self.any_called = False
+        self.has_shortfall = False
+        #: (8, N) work arrays reused every period (nothing in them survives a period): rows 0-2 are
+        #: the kernels' (``Ctx.a/b/c``), the others the engine's stages'
+        self.scratch = np.zeros((8, n))
+        self.net = np.zeros((2, n))  # the conservation check's ledger totals
+        #: collection account cash (both pots) and reserve at the period's start and end
+        self.begins = np.stack([self.cash[0] + self.cash[1], self.reserve])
+        self.ends = np.zeros((2, n))

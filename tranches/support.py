@@ -81,8 +81,8 @@ def shortfall_support(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
     x_prin = np.minimum(on(short_prin, mf), room - x_int)
     st.cash[INTEREST] += x_int
     st.cash[PRINCIPAL] += x_prin
-    ctx.L[c.rows[0]] += x_int
-    ctx.L[c.rows[1]] += x_prin
+    ctx.book(c.rows[0], x_int)
+    ctx.book(c.rows[1], x_prin)
     rec[ctx.k] += x_int + x_prin
 
 
@@ -97,7 +97,7 @@ def default_cover(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
     x = on(np.maximum(np.minimum(owed, step.limit - before), 0.0), mf)
     st.cash[PRINCIPAL] += x
     st.pdl -= np.minimum(st.pdl, x)
-    ctx.L[c.rows[0]] += x
+    ctx.book(c.rows[0], x)
     rec[ctx.k] += x
 
 

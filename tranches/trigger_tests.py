@@ -36,39 +36,64 @@ def effects(engine: Engine, state: EngineState) -> dict[str, BoolArray]:
             out[eff] = arr
     return out
 
-def judge(engine: Engine, state: EngineState, k: int, j: int, value: FloatArray, live: BoolArray) -> None:
+def judge(
+    engine: Engine,
+    state: EngineState,
+    k: int,
+    j: int,
+    value: FloatArray,
+    live: BoolArray,
+    *,
+    every_live: bool = False,
+    stored: bool = False,
+) -> None:
+    """Record trigger j's value and breach of period k and update its state. ``every_live``: no
+    scenario has ended (``live`` is all true), so the masking with it is skipped; ``stored``:
+    ``value`` is already the value buffer's row."""
     g = engine.triggers[j]
     thr = engine.thresholds[j, k]
-    if g.breach_when == "above":
-        breached = value > thr
-    elif g.breach_when == "below":
-        breached = value < thr
-    else:
-        breached = value >= thr
-    breached &= live
     buf = state.buf
-    buf["trig_value"][k, j] = value
-    buf["trig_breached"][k, j] = breached
+    breached = buf["trig_breached"][k, j]
+    if g.breach_when == "above":
+        np.greater(value, thr, out=breached)
+    elif g.breach_when == "below":
+        np.less(value, thr, out=breached)
+    else:
+        np.greater_equal(value, thr, out=breached)
+    if not every_live:
+        breached &= live
+    if not stored:
+        buf["trig_value"][k, j] = value
     if g.curable:
-        state.trig_state[j] = np.where(live, breached, state.trig_state[j])
+        state.trig_state[j] = breached if every_live else np.where(live, breached, state.trig_state[j])
     else:
         state.trig_state[j] |= breached
 
+
 def metric_triggers(
-    engine: Engine, state: EngineState, k: int, pe: FloatArray, dq: FloatArray, xs_rate: FloatArray
+    engine: Engine,
+    state: EngineState,
+    k: int,
+    pe: FloatArray,
+    dq: FloatArray,
+    xs_rate: FloatArray,
+    live: BoolArray,
+    every_live: bool = False,
 ) -> None:
-    live = ~state.called
     for j in engine.metric_idx:
         metric = engine.triggers[j].metric
-        if metric == "cumulative_default_rate":
-            value = state.cum_defaults / (engine.pool0 + state.cum_purchased)
+        stored = metric == "cumulative_default_rate"
+        if stored:
+            den = engine.cdr_denominator if engine.cdr_denominator is not None else engine.pool0 + state.cum_purchased
+            value = np.divide(state.cum_defaults, den, out=state.buf["trig_value"][k, j])
         elif metric == "delinquency_ratio":
             value = safe_div(dq, pe)
         elif metric == "excess_spread":  # kernels.excess_spread: accrual basis, annualised
             value = xs_rate
         else:
             value = support.metric_value(engine, state, k, j)
-        judge(engine, state, k, j, value, live)
+        judge(engine, state, k, j, value, live, every_live=every_live, stored=stored)
+
 
 def event_triggers(
     engine: Engine, state: EngineState, k: int, phase: npt.NDArray[np.int8], pay: BoolArray, live: BoolArray
