@@ -119,7 +119,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     sweep = stress_sweep(deal)
     from abs_model.analytics.strategies import compare_strategies
 
-    strategies = compare_strategies(deal, as_run=True)  # the deal as run first, then the baseline (no strategy)
+    # the deal as run first (the result above, not run again), then the baseline (no strategy)
+    strategies = compare_strategies(deal, as_run=True, as_run_result=result)
     written = _write_outputs(result, Path(args.out), lang=args.lang, sweep=sweep, strategies=strategies)
     from abs_model.output import console
 

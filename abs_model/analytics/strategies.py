@@ -53,6 +53,7 @@ from abs_model.core.metrics import cdr_initial_pool
 from abs_model.deal.model import Deal
 from abs_model.errors import AssumptionError
 from abs_model.projection.engine import trust_late_fees
+from abs_model.runs.result import DealResult
 from abs_model.runs.runner import run
 
 
@@ -86,9 +87,12 @@ def compare_strategies(
     discount_rate: float = 0.10,
     baseline: bool = True,
     as_run: bool = False,
+    as_run_result: DealResult | None = None,
 ) -> pd.DataFrame:
     """One row per strategy (see module doc for every column); ``as_run=True`` adds the deal as
-    it runs (its own collection strategy) first, when it has one."""
+    it runs (its own collection strategy) first, when it has one. ``as_run_result``: that run,
+    when the caller has it already (``run(deal)``, as the demo does); used only when it is the run
+    of this very deal and these very assumptions, else the deal is run again."""
     base = assumptions if assumptions is not None else (deal.assumptions or Assumptions.make())
     runs: dict[str, Assumptions] = {}
     if as_run and base.collections is not None:
@@ -100,7 +104,8 @@ def compare_strategies(
         runs[name] = dataclasses.replace(base, collections=s)
     rows = []
     for name, a in runs.items():
-        r = run(deal, a)
+        reuse = as_run_result is not None and as_run_result.deal is deal and as_run_result.assumptions is a
+        r = as_run_result if reuse and as_run_result is not None else run(deal, a)
         f = r.pool
         t = f.index.to_numpy()
         cash = (f["principal_collections"] + f["fee_interest"] + f["prepayment_fee"] + f["recoveries"] - f["collection_costs_paid"]).to_numpy()

@@ -82,8 +82,19 @@ def rate_band_labels(edges: Sequence[float]) -> list[str]:
     return out
 
 
+def _count_below(edges: Sequence[float], values: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(edges, values, side="left")`` for a few sorted ``edges``: the number of
+    edges below each value (NaN after every edge, as the sort puts it), one comparison pass per
+    edge instead of a binary search per value."""
+    out = np.zeros(values.shape, dtype=np.intp)
+    for e in edges:
+        out += values > e
+    out[np.isnan(values)] = len(edges)
+    return out
+
+
 def _band_codes(values: np.ndarray, edges: Sequence[float]) -> np.ndarray:
-    return np.minimum(np.searchsorted(np.asarray(edges), values, side="left"), len(edges) - 1)
+    return np.minimum(_count_below(edges, values), len(edges) - 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,26 +138,34 @@ class _Weights:
         return [(self.fee, self.fee_cp), (self.interest, self.int_cp), (self.apr, self.cp), (self.rem, self.cp)]
 
 
-def _table(codes: np.ndarray, labels: Sequence[object], w: _Weights, *, keep_empty: bool, name: str) -> pd.DataFrame:
+def _table(
+    codes: np.ndarray, labels: Sequence[object], w: _Weights, *, keep_empty: bool, name: str, total: list[float] | None = None
+) -> pd.DataFrame:
+    """One stratification table; ``total`` is ``w.row()`` when the caller has it already (the
+    same for every table over the whole pool)."""
     k = len(labels)
 
+    sums: dict[int, np.ndarray] = {}
+
     def per_group(x: np.ndarray) -> np.ndarray:
-        return np.bincount(codes, weights=x, minlength=k)[:k]
+        # each weight once: the current principal is the balance and two denominators
+        if id(x) not in sums:
+            sums[id(x)] = np.bincount(codes, weights=x, minlength=k)[:k]
+        return sums[id(x)]
 
     count = np.bincount(codes, minlength=k)[:k]
     bal = per_group(w.cp)
     with np.errstate(invalid="ignore", divide="ignore"):
         wa = [per_group(n) / per_group(d) for n, d in w._pairs()]
         share = bal / w.pool_balance
-    df = pd.DataFrame(
-        dict(zip(STRAT_COLUMNS, [count.astype(np.int64), bal, share, *wa], strict=True)),
-        index=pd.Index(list(labels), dtype=object, name=name),
-    )
-    if not keep_empty:
-        df = df[df["count"] > 0]
-    df.loc[TOTAL] = w.row()
-    df["count"] = df["count"].astype(np.int64)
-    return df
+    keep = np.ones(k, dtype=bool) if keep_empty else count > 0
+    total = w.row() if total is None else total
+    # the groups kept, then the total row: built as one frame (appending a row is slow in pandas)
+    columns = [np.append(v[keep], t) for v, t in zip([count, bal, share, *wa], total, strict=True)]
+    columns[0] = columns[0].astype(np.int64)
+    # the dtype pandas infers, as appending the total row to the object index did (str for names)
+    index = pd.Index([lab for lab, kept in zip(labels, keep, strict=True) if kept] + [TOTAL], name=name)
+    return pd.DataFrame(dict(zip(STRAT_COLUMNS, columns, strict=True)), index=index)
 
 
 def stratify(pool: Pool, *, apr: np.ndarray | None = None) -> dict[str, pd.DataFrame]:
@@ -180,24 +199,25 @@ def stratify(pool: Pool, *, apr: np.ndarray | None = None) -> dict[str, pd.DataF
     fee_cp, int_cp = np.where(fee, cp, 0.0), np.where(fee, 0.0, cp)
     rem = np.asarray(pool.remaining_term, dtype=np.float64)
     w = _Weights(cp, fee_cp, int_cp, fee_cp * rate, int_cp * rate, cp * a, cp * rem, float(cp.sum()))
+    total = w.row()  # the total row of every table over the whole pool
 
     out: dict[str, pd.DataFrame] = {}
     term = np.asarray(pool.original_term, dtype=np.int64)
-    out["term"] = _table(term, list(range(int(term.max(initial=0)) + 1)), w, keep_empty=False, name="original_term")
-    out["product"] = _table(pool.product.astype(np.int64), [p.key for p in Product], w, keep_empty=True, name="product")
-    bcodes = np.searchsorted(np.asarray(BALANCE_BANDS), cp, side="left")
-    out["balance_band"] = _table(bcodes, balance_band_labels(), w, keep_empty=False, name="balance_band")
+    out["term"] = _table(term, list(range(int(term.max(initial=0)) + 1)), w, keep_empty=False, total=total, name="original_term")
+    out["product"] = _table(pool.product.astype(np.int64), [p.key for p in Product], w, keep_empty=True, total=total, name="product")
+    bcodes = _count_below(BALANCE_BANDS, cp)
+    out["balance_band"] = _table(bcodes, balance_band_labels(), w, keep_empty=False, total=total, name="balance_band")
     for key, rows, edges in (("fee_band", fee, FEE_BANDS), ("interest_band", ~fee, INTEREST_BANDS)):
         if rows.any():
             codes = _band_codes(rate[rows], edges)
             out[key] = _table(codes, rate_band_labels(edges), w.take(rows), keep_empty=False, name=key)
-    out["apr_band"] = _table(_band_codes(a, APR_BANDS), rate_band_labels(APR_BANDS), w, keep_empty=False, name="apr_band")
+    out["apr_band"] = _table(_band_codes(a, APR_BANDS), rate_band_labels(APR_BANDS), w, keep_empty=False, total=total, name="apr_band")
     out["bucket"] = _table(
-        pool.bucket.astype(np.int64), list(BUCKET_NAMES[: MAX_POOL_BUCKET + 1]), w, keep_empty=True, name="bucket"
+        pool.bucket.astype(np.int64), list(BUCKET_NAMES[: MAX_POOL_BUCKET + 1]), w, keep_empty=True, name="bucket", total=total
     )
     for seg, values in pool.segments.items():
         uniq, codes = unique_inverse(np.asarray(values))  # = np.unique(..., return_inverse=True), hashed
-        out[seg] = _table(codes.ravel(), [str(u) for u in uniq], w, keep_empty=False, name=seg)
+        out[seg] = _table(codes.ravel(), [str(u) for u in uniq], w, keep_empty=False, total=total, name=seg)
     return out
 
 

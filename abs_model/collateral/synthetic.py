@@ -108,15 +108,26 @@ ZH_HEADERS: dict[str, str] = {
 }
 
 
+#: The three ASCII digits of 000 … 999, one row each.
+_THREE_DIGITS = np.array([[ord(c) for c in f"{i:03d}"] for i in range(1000)], dtype=np.uint32)
+
+
 def _ids(n: int, prefix: bytes = b"BT", width: int = 9) -> np.ndarray:
-    """``BT000000001`` … built from digit arithmetic (no per-loan Python formatting)."""
+    """``BT000000001`` … built from digit arithmetic (no per-loan Python formatting): three digits
+    at a time from a table, written as the code points of a fixed-width unicode array."""
     k = np.arange(1, n + 1, dtype=np.int64)
-    buf = np.empty((n, len(prefix) + width), dtype=np.uint8)
-    buf[:, : len(prefix)] = np.frombuffer(prefix, dtype=np.uint8)
-    for j in range(width):
+    p = len(prefix)
+    buf = np.empty((n, p + width), dtype=np.uint32)  # UCS-4 code points: viewed as str below
+    buf[:, :p] = np.frombuffer(prefix, dtype=np.uint8)
+    end = p + width
+    while end - 3 >= p:
+        k, group = np.divmod(k, 1000)
+        buf[:, end - 3 : end] = _THREE_DIGITS[group]
+        end -= 3
+    for j in range(end - 1, p - 1, -1):  # a width that is not a multiple of 3
         k, digit = np.divmod(k, 10)
-        buf[:, len(prefix) + width - 1 - j] = digit + ord("0")
-    return buf.view(f"S{len(prefix) + width}").ravel().astype(f"U{len(prefix) + width}")
+        buf[:, j] = digit + ord("0")
+    return buf.view(f"U{p + width}").ravel()
 
 
 def _choice(rng: np.random.Generator, n: int, weights: tuple[float, ...]) -> np.ndarray:

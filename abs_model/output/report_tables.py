@@ -97,7 +97,7 @@ def col(df: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def svg(fragment: str) -> Markup:
-    # Our own matplotlib output: text is XML-escaped by the SVG backend, URLs stripped by charts.
+    # Our own SVG (abs_model.output.charts): every input text in it is XML-escaped, no URL, no id.
     return Markup(fragment)
 
 

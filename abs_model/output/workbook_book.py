@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from abs_model.output.labels import EXCEL_FORMATS, excel_format, label, phrase
 from abs_model.output.safe_text import is_formula_like, printable
+from abs_model.output.workbook_styles import StyleCache
 
 __all__ = ["POTS", "tranche_label"]
 
@@ -123,6 +124,7 @@ class _Book:
         self.lang = lang
         self.table_names: set[str] = set()
         self.formulas: set[tuple[str, int, int]] = set()
+        self.styles = StyleCache()
 
     def formula(self, ws: Worksheet, row: int, col: int, text: str | None) -> Any:
         """Write a formula of ours (the only cells allowed to hold one; see :meth:`defuse`)."""
@@ -182,10 +184,7 @@ class _Book:
         cols = {k: col + j for j, k in enumerate(keys)}
         widths = [_width(h) + 2 for h in heads]
         for j, h in enumerate(heads):
-            cell = ws.cell(row=row, column=col + j, value=h)
-            cell.fill = _HEADER_FILL
-            cell.font = _HEADER_FONT
-            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=False)
+            self.styles.apply(ws.cell(row=row, column=col + j, value=h), "header", _header_style)
         fmts = [
             (formats or {}).get(k) or ("yyyy-mm-dd" if pd.api.types.is_datetime64_any_dtype(df[k]) else excel_format(k))
             for k in df.columns.astype(str)
@@ -202,19 +201,16 @@ class _Book:
                     f = EXCEL_FORMATS["date"]
                 if isinstance(v, str):
                     f = "General"
-                if v is not None and not isinstance(v, bool):
-                    cell.number_format = f
+                shown = v is not None and not isinstance(v, bool)
+                if shown:
                     widths[j] = max(widths[j], _cell_width(v, f))
-                if inputs:
-                    cell.fill = _INPUT_FILL
-                    cell.font = _INPUT_FONT
-                    cell.border = _INPUT_BORDER
+                if shown or inputs:
+                    self.styles.apply(cell, ("data", f if shown else None, inputs), _data_style(f if shown else None, inputs))
             for k, chk in enumerate(checks):
                 fc = self.formula(ws, r, col + len(df.columns) + k, chk.formula(r))
-                fc.number_format = EXCEL_FORMATS["amount"]
-                fc.fill = _CHECK_FILL
+                self.styles.apply(fc, "check", _check_style)
                 mc = ws.cell(row=r, column=col + len(df.columns) + len(checks) + k, value=_xl(chk.model[i]))
-                mc.number_format = EXCEL_FORMATS["amount"]
+                self.styles.apply(mc, "model", _model_style)
         for j, w in enumerate(widths):
             letter = get_column_letter(col + j)
             ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, min(max(w, 8.0), 60.0))
@@ -226,6 +222,35 @@ class _Book:
         table.tableStyleInfo = TableStyleInfo(name=_TABLE_STYLE, showRowStripes=True)
         ws.add_table(table)
         return cols
+
+
+def _header_style(cell: Any) -> None:
+    cell.fill = _HEADER_FILL
+    cell.font = _HEADER_FONT
+    cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=False)
+
+
+def _data_style(number_format: str | None, inputs: bool) -> Callable[[Any], None]:
+    """A table cell: its number format (None: left as it is), and the input look when ``inputs``."""
+
+    def style(cell: Any) -> None:
+        if number_format is not None:
+            cell.number_format = number_format
+        if inputs:
+            cell.fill = _INPUT_FILL
+            cell.font = _INPUT_FONT
+            cell.border = _INPUT_BORDER
+
+    return style
+
+
+def _check_style(cell: Any) -> None:
+    cell.number_format = EXCEL_FORMATS["amount"]
+    cell.fill = _CHECK_FILL
+
+
+def _model_style(cell: Any) -> None:
+    cell.number_format = EXCEL_FORMATS["amount"]
 
 
 def _cell_width(v: Any, f: str) -> float:

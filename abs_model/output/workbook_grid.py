@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from openpyxl.styles import Font, PatternFill
@@ -20,6 +21,7 @@ from openpyxl.workbook.workbook import Workbook
 import tranches as tr
 from abs_model.output.labels import LABELS
 from abs_model.output.safe_text import printable
+from abs_model.output.workbook_styles import StyleCache
 
 __all__ = ["Grid", "Row", "say", "sum_of", "write_grid"]
 
@@ -67,6 +69,7 @@ class Grid:
     names: dict[str, str] = field(default_factory=dict)
     lang: str = "en"
     display: dict[str, str] = field(default_factory=dict)
+    _compiled: dict[tuple[str, str], list[str | Callable[[int], str]]] = field(default_factory=dict, repr=False)
 
     def say(self, text: str) -> str:
         return printable(say(text, self.lang, self.display))
@@ -88,29 +91,54 @@ class Grid:
         return ref if title == sheet else f"{title}!{ref}"
 
     def render(self, template: str, t: int, sheet: str) -> str:
-        def one(m: re.Match[str]) -> str:
-            tok = m.group(1)
-            if "@+" in tok:  # a later period's cell (empty, so 0, beyond the last period)
-                key, ahead = tok.split("@+")
-                if key.startswith("$") and key[1:] in self.names:
-                    return self.names[key[1:]]
-                return self._cell(key.lstrip("$"), t + int(ahead), sheet)
-            if tok.startswith("$"):
-                name = tok[1:]
-                return self.names[name] if name in self.names else self._cell(name, t, sheet)
-            if "#" in tok and ":" not in tok:  # one cell, absolute
-                key, at = tok.split("#")
-                return self._cell(key, int(at), sheet, True)
-            if "#" in tok:
-                key, span = tok.split("#")
-                a, b = (int(x) for x in span.split(":"))
-                right = self._cell(key, b, sheet, True).split("!")[-1]
-                return f"{self._cell(key, a, sheet, True)}:{right}"
-            if tok.endswith("@p"):
-                return self._cell(tok[:-2], t - 1, sheet)
-            return self._cell(tok, t, sheet)
+        """``template`` as the formula of period ``t`` on ``sheet`` (see the class docstring).
 
-        return "=" + _TOKEN.sub(one, template)
+        Each (template, sheet) is parsed once into literal text and token readers (a row's sheet
+        prefix, row number and period offset fixed; only the column letter depends on ``t``):
+        the model renders the same few hundred templates for every period."""
+        parts = self._compiled.get((template, sheet))
+        if parts is None:
+            parts = self._compiled[(template, sheet)] = self._compile(template, sheet)
+        return "=" + "".join(p if isinstance(p, str) else p(t) for p in parts)
+
+    def _compile(self, template: str, sheet: str) -> list[str | Callable[[int], str]]:
+        parts: list[str | Callable[[int], str]] = []
+        pos = 0
+        for m in _TOKEN.finditer(template):
+            parts.append(template[pos:m.start()])
+            parts.append(self._token(m.group(1), sheet))
+            pos = m.end()
+        parts.append(template[pos:])
+        return [p for p in parts if p != ""]
+
+    def _token(self, tok: str, sheet: str) -> str | Callable[[int], str]:
+        """One token as a constant (a defined name; a fixed period's cell) or a reader of ``t``."""
+        if "@+" in tok:  # a later period's cell (empty, so 0, beyond the last period)
+            key, ahead = tok.split("@+")
+            if key.startswith("$") and key[1:] in self.names:
+                return self.names[key[1:]]
+            return self._reader(key.lstrip("$"), sheet, int(ahead))
+        if tok.startswith("$"):
+            name = tok[1:]
+            return self.names[name] if name in self.names else self._reader(name, sheet, 0)
+        if "#" in tok and ":" not in tok:  # one cell, absolute
+            key, at = tok.split("#")
+            return self._cell(key, int(at), sheet, True)
+        if "#" in tok:
+            key, span = tok.split("#")
+            a, b = (int(x) for x in span.split(":"))
+            right = self._cell(key, b, sheet, True).split("!")[-1]
+            return f"{self._cell(key, a, sheet, True)}:{right}"
+        if tok.endswith("@p"):
+            return self._reader(tok[:-2], sheet, -1)
+        return self._reader(tok, sheet, 0)
+
+    def _reader(self, key: str, sheet: str, offset: int) -> Callable[[int], str]:
+        """The cell of row ``key`` in period ``t + offset``, as :meth:`_cell` writes it."""
+        title, row = self.where[key]
+        prefix = "" if title == sheet else f"{title}!"
+        col = self.col
+        return lambda t: f"{prefix}{col(t + offset)}{row}"
 
 
 def sum_of(keys: list[str]) -> str:
@@ -147,8 +175,22 @@ def say(text: str, lang: str, names: dict[str, str]) -> str:
 
 
 
+def _styler(fmt: str, kind: str) -> Callable[[Any], None]:
+    """The number format ``fmt`` and the fill/font of ``kind`` (``input``, ``value`` or plain)."""
+
+    def style(cell: Any) -> None:
+        cell.number_format = fmt
+        if kind == "input":
+            cell.fill, cell.font = _INPUT_FILL, _INPUT_FONT
+        elif kind == "value":
+            cell.fill = _VALUE_FILL
+
+    return style
+
+
 def write_grid(wb: Workbook, m: Grid, dates: np.ndarray) -> set[tuple[str, int, int]]:
     formulas: set[tuple[str, int, int]] = set()
+    styles = StyleCache()
     heads = {"Inputs": "Input", "Model": "Line item", "Outputs": "Output"}
     for title in SHEETS:
         ws = wb.create_sheet(title)
@@ -186,12 +228,10 @@ def write_grid(wb: Workbook, m: Grid, dates: np.ndarray) -> set[tuple[str, int, 
                     tpl = row.formula(t) if callable(row.formula) else row.formula
                     cells.append(ws.cell(row=r, column=FIRST_COL + t, value=m.render(tpl, t, title)))
                     formulas.add((title, r, FIRST_COL + t))
+            kind = "input" if title == "Inputs" else "value" if row.values is not None else ""
+            style = _styler(row.fmt, kind)
             for c in cells:
-                c.number_format = row.fmt
-                if title == "Inputs":
-                    c.fill, c.font = _INPUT_FILL, _INPUT_FONT
-                elif row.values is not None:
-                    c.fill = _VALUE_FILL
+                styles.apply(c, (row.fmt, kind), style)
         ws.column_dimensions["A"].width = 12
         ws.column_dimensions["B"].width = 58
         ws.column_dimensions["C"].width = 16

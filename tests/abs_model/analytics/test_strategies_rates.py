@@ -51,3 +51,16 @@ def test_the_deal_as_run_shows_the_pools_rate_and_the_baseline_says_what_it_is(d
 def test_without_as_run_the_rows_are_the_baseline_and_the_strategies(deal: am.Deal) -> None:
     sale = am.CollectionStrategy("sale", charge_off=am.ChargeOffPath(sale_share=1.0, sale_price=0.1))
     assert list(compare_strategies(deal, {"sale": sale}).index) == ["baseline", "sale"]
+
+
+def test_the_as_run_row_from_a_result_the_caller_has_is_the_row_run_again(deal: am.Deal) -> None:
+    """``as_run_result`` (the demo passes its own ``run(deal)``) gives the very table of running
+    the deal again; a result of other assumptions is not taken for it."""
+    import pandas as pd
+
+    again = compare_strategies(deal, {}, as_run=True)
+    done = am.run(deal)
+    pd.testing.assert_frame_equal(compare_strategies(deal, {}, as_run=True, as_run_result=done), again, check_exact=True)
+    assert deal.assumptions is not None
+    other = am.run(deal, dataclasses.replace(deal.assumptions, collections=None))  # the baseline's run
+    pd.testing.assert_frame_equal(compare_strategies(deal, {}, as_run=True, as_run_result=other), again, check_exact=True)

@@ -144,3 +144,13 @@ def test_chinese_example_reads_to_the_same_tape(tmp_path: Path) -> None:
 def test_bad_arguments_name_the_field(kwargs: dict[str, float], field: str) -> None:
     with pytest.raises(AssumptionError, match=f"^{field}: "):
         synthetic_pool(**kwargs)  # type: ignore[arg-type]
+
+
+def test_loan_ids_are_the_numbers_written_out() -> None:
+    """``_ids`` builds the ids from digit arithmetic; the plain reference formats each number."""
+    from abs_model.collateral.synthetic import _ids
+
+    for n, prefix, width in [(1_234, b"BT", 9), (1, b"BT", 9), (0, b"BT", 9), (1_001, b"X", 7), (120, b"", 4), (99, b"Q", 2)]:
+        got = _ids(n, prefix, width)
+        want = [f"{prefix.decode()}{i:0{width}d}" for i in range(1, n + 1)]
+        assert got.dtype == np.dtype(f"U{len(prefix) + width}") and got.tolist() == want

@@ -21,6 +21,7 @@ import abs_model as am
 from abs_model.output.report import SECTION_IDS, build_context, render_report
 
 from .conftest import HOSTILE, deal_file, result, small_sweep
+from .png import read_png
 
 CENT = 0.005
 
@@ -261,7 +262,7 @@ def test_report_states_the_input_file_hashes_relative_to_the_deal() -> None:
 
 def test_hostile_names_are_escaped_and_not_mathtext(tmp_path: Path) -> None:
     """A tranche name with markup and ``$…$`` renders as text: escaped in HTML, literal in the SVG
-    charts (matplotlib would otherwise typeset ``$A$`` as math)."""
+    charts (drawn as text, never typeset: ``$A$`` is not math)."""
     import dataclasses
 
     res = result(str(tmp_path), sub_name=HOSTILE)
@@ -350,9 +351,7 @@ def test_chromium_renders_report(base: am.DealResult, tmp_path: Path, lang: str)
     for sid in SECTION_IDS:
         assert f'id="{sid}"' in dom.stdout, sid
 
-    from matplotlib import image
-
-    img = image.imread(str(shot))
+    img = read_png(shot)
     assert img.ndim == 3 and img.shape[0] > 100
     rgb = img[..., :3].reshape(-1, 3)
     assert np.ptp(rgb, axis=0).max() > 0.1, "screenshot is blank (one colour)"
