@@ -253,7 +253,7 @@ def line_of_loan(pool: Pool) -> np.ndarray:
 @dataclass(frozen=True, slots=True)
 class Keying:
     """How a pool's dense key is built: the number of values of each digit and, when the original
-    terms are keyed by rank, the distinct terms. The key, in place in one int64 buffer:
+    terms are keyed by rank, the distinct terms. The key, in place in one int32 (or int64) buffer:
     ``(term · R + remaining) · NB·NP + (bucket · NP + product)``, the last digit pair in int16
     (``NB·NP`` ≤ 127 · 127 for int8 columns)."""
 
@@ -268,11 +268,13 @@ class Keying:
         return self.n_t * self.n_r * self.n_b * self.n_p
 
     def key(self, pool: Pool) -> np.ndarray:
-        """Each loan's key (before :func:`_interest_block` folds in the rates)."""
+        """Each loan's key (before :func:`_interest_block` folds in the rates), int32 when every
+        key and pair rank (below ``space + n``) fits in it: half the memory passes of int64."""
+        dtype = np.int32 if self.space + pool.n < 1 << 31 else np.int64
         if self.terms is None:
-            key = np.multiply(pool.original_term, self.n_r, dtype=np.int64)
+            key = np.multiply(pool.original_term, self.n_r, dtype=dtype)
         else:
-            rank = np.zeros(int(self.terms[-1]) + 1, dtype=np.int64)
+            rank = np.zeros(int(self.terms[-1]) + 1, dtype=dtype)
             rank[self.terms] = np.arange(self.terms.size)
             key = rank[pool.original_term]
             key *= self.n_r
@@ -312,29 +314,74 @@ def _read_only(a: np.ndarray) -> np.ndarray:
 def _compress(pool: Pool, *, dense_bins: int = DENSE_BINS, raw_term_bins: int = RAW_TERM_BINS) -> PoolLines:
     """Dense compression when the key (product, bucket, original term, remaining term) is small
     and non-negative, with the interest rate of interest-bearing loans folded in as a second
-    block of keys (one per distinct (key, rate) among them); else hashed (:func:`_hashed`)."""
+    block of keys (one per distinct (key, rate) among them); else hashed (:func:`_hashed`).
+
+    Sums: one pass over every loan by its key (:func:`_sums`) gives the lines of the other
+    products (a line holds one product, so the interest-bearing loans' bins are dropped), a
+    ``bincount`` over the interest-bearing loans alone (in tape order) by their (key, rate) pair
+    gives theirs: every sum adds the line's loans in tape order, as one pass over a key with the
+    pairs folded in (:func:`_interest_block`) would."""
     keying = _keying(pool, dense_bins, raw_term_bins)
     if keying is None:
         return _hashed(pool)
     key = keying.key(pool)
-    space = keying.space
-    pairs, rates = _interest_block(pool, key, space)
-    counts = np.bincount(key)
+    counts = _sums(key, keying.space, 1)
+    balance = _sums(key, keying.space, pool.current_principal)
+    fee = _sums(key, keying.space, _fee_weight(pool))
     nz = np.flatnonzero(counts)
-    balance = np.bincount(key, weights=pool.current_principal)[nz]
-    fee = np.bincount(key, weights=_fee_weight(pool))[nz]
-    base, r_code = nz.copy(), np.zeros(nz.size, dtype=np.int64)
-    folded = nz >= space  # interest-bearing lines: their (key, rate code) pair
-    base[folded], r_code[folded] = np.divmod(pairs[nz[folded] - space], rates.size + 1)
+    nz = nz[~_is_interest(nz % keying.n_p)]  # interest-bearing lines: one per (key, rate) pair below
+    idx, codes, rates = _rate_codes(pool)
+    ids, pairs = _pairs(key, idx, codes, rates.size)
+    n_pairs = pairs.size
+    r_code = np.concatenate([np.zeros(nz.size, dtype=np.int64), pairs % (rates.size + 1)])
+    base = np.concatenate([nz, pairs // (rates.size + 1)])
+    count = np.concatenate([counts[nz], np.bincount(ids, minlength=n_pairs)])
+    balance = np.concatenate([balance[nz], np.bincount(ids, weights=pool.current_principal[idx], minlength=n_pairs)])
+    fee = np.concatenate([fee[nz], np.zeros(n_pairs)])  # no flat fee on interest-bearing lines
     rest, product = np.divmod(base, keying.n_p)
     rest, bucket = np.divmod(rest, keying.n_b)
     t_digit, remaining = np.divmod(rest, keying.n_r)
     term = t_digit if keying.terms is None else keying.terms[t_digit]
     order = np.lexsort((r_code, remaining, term, bucket, product))
-    code = np.empty(counts.size, dtype=np.int32)
-    code[nz[order]] = np.arange(nz.size, dtype=np.int32)
-    lines = _lines(product, term, remaining, bucket, np.concatenate([[0.0], rates])[r_code], balance, fee, counts[nz], order)
+    code = np.empty(keying.space + n_pairs, dtype=np.int32)
+    code[np.concatenate([nz, keying.space + np.arange(n_pairs)])[order]] = np.arange(order.size, dtype=np.int32)
+    lines = _lines(product, term, remaining, bucket, np.concatenate([[0.0], rates])[r_code], balance, fee, count, order)
     return dataclasses.replace(lines, keying=keying, code=_read_only(code))
+
+
+def _sums(key: np.ndarray, size: int, weights: np.ndarray | int) -> np.ndarray:
+    """``weights`` summed per key (int64 counts for ``1``), each bin adding its loans one after
+    the other in tape order from 0 exactly as ``np.bincount(key, weights)`` does (``ufunc.at``
+    applies the additions in index order; it is the faster of the two in numpy 2)."""
+    out = np.zeros(size, dtype=np.int64 if isinstance(weights, int) else np.float64)
+    np.add.at(out, key, weights)
+    return out
+
+
+_LEVEL, _EQUAL = int(Product.LEVEL_PAYMENT), int(Product.EQUAL_PRINCIPAL)  # plain ints: an enum compares slower
+
+
+def _is_interest(product: np.ndarray) -> np.ndarray:
+    return (product == _LEVEL) | (product == _EQUAL)
+
+
+def _rate_codes(pool: Pool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The interest-bearing loans (indices, tape order), each one's rate code from 1 (0 for a NaN
+    rate) and the distinct rates in order of first appearance."""
+    idx = np.flatnonzero(_is_interest(pool.product))
+    if not idx.size:
+        return idx, np.zeros(0, dtype=np.int64), np.zeros(0)
+    codes, rates = pd.factorize(pool.rate[idx])
+    return idx, codes + 1, np.asarray(rates, dtype=np.float64)
+
+
+def _pairs(key: np.ndarray, idx: np.ndarray, codes: np.ndarray, n_rates: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each interest-bearing loan's pair rank (in order of first appearance) and the distinct pairs
+    ``key · (R + 1) + rate code``."""
+    if not idx.size:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    ids, pairs = pd.factorize(np.multiply(key[idx], n_rates + 1, dtype=np.int64) + codes)
+    return ids, np.asarray(pairs, dtype=np.int64)
 
 
 def _interest_block(pool: Pool, key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
@@ -342,14 +389,10 @@ def _interest_block(pool: Pool, key: np.ndarray, space: int) -> tuple[np.ndarray
     ``space + i``, ``i`` the rank (in order of first appearance) of its (key, rate code) pair.
     Returns the pairs ``key · (R + 1) + rate code`` (codes from 1) and the distinct rates ``R``
     in order of first appearance."""
-    idx = np.flatnonzero((pool.product == Product.LEVEL_PAYMENT) | (pool.product == Product.EQUAL_PRINCIPAL))
-    if not idx.size:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    codes, rates = pd.factorize(pool.rate[idx])
-    pair = key[idx] * (rates.size + 1) + (codes + 1)
-    ids, pairs = pd.factorize(pair)
+    idx, codes, rates = _rate_codes(pool)
+    ids, pairs = _pairs(key, idx, codes, rates.size)
     key[idx] = space + ids
-    return np.asarray(pairs, dtype=np.int64), np.asarray(rates, dtype=np.float64)
+    return pairs, rates
 
 
 def _lines(product: np.ndarray, term: np.ndarray, remaining: np.ndarray, bucket: np.ndarray, rate: np.ndarray,
