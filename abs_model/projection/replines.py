@@ -324,7 +324,7 @@ def _compress(pool: Pool, *, dense_bins: int = DENSE_BINS, raw_term_bins: int = 
     keying = _keying(pool, dense_bins, raw_term_bins)
     if keying is None:
         return _hashed(pool)
-    key = keying.key(pool)
+    key = keying.key(pool).astype(np.intp)  # built in int32 (fewer bytes), summed by intp (no cast per pass)
     counts = _sums(key, keying.space, 1)
     balance = _sums(key, keying.space, pool.current_principal)
     fee = _sums(key, keying.space, _fee_weight(pool))
@@ -367,11 +367,16 @@ def _is_interest(product: np.ndarray) -> np.ndarray:
 
 def _rate_codes(pool: Pool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The interest-bearing loans (indices, tape order), each one's rate code from 1 (0 for a NaN
-    rate) and the distinct rates in order of first appearance."""
+    rate) and the distinct rates in order of first appearance (distinct values: two rates with
+    different bit patterns are different numbers unless NaN or a signed zero, then by value)."""
     idx = np.flatnonzero(_is_interest(pool.product))
     if not idx.size:
         return idx, np.zeros(0, dtype=np.int64), np.zeros(0)
-    codes, rates = pd.factorize(pool.rate[idx])
+    rate = pool.rate[idx]
+    codes, bits = pd.factorize(rate.view(np.int64))  # by bit pattern: hashes faster than by float
+    rates = bits.view(np.float64)
+    if np.isnan(rates).any() or np.signbit(rates[rates == 0]).any():  # NaN, or 0.0 == -0.0: by value
+        codes, rates = pd.factorize(rate)
     return idx, codes + 1, np.asarray(rates, dtype=np.float64)
 
 

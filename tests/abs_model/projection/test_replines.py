@@ -258,6 +258,23 @@ def test_negative_or_huge_keys_take_the_hashed_path() -> None:
     assert_lines_equal_reference(rep_lines(pool, a), reference_rep_lines(pool, a), a)
 
 
+def test_signed_zero_rates_share_a_line_and_distinct_rates_do_not() -> None:
+    # interest-bearing rates are told apart by value: 0.0 and -0.0 are one rate (one line, its
+    # rate the first seen), 0.01 and 0.02 two lines, as the groupby reference groups them
+    rows = [
+        dict(loan_id=str(i), original_principal=100.0, current_principal=40.0 + i, original_term=12,
+             remaining_term=6, product="level_payment", rate=r)
+        for i, r in enumerate([0.0, -0.0, 0.01, 0.02, 0.01, -0.0])
+    ]
+    pool = pool_of(rows)
+    a = Assumptions.make(cpr=0.1)
+    lines = rep_lines(pool, a)
+    assert_lines_equal_reference(lines, reference_rep_lines(pool, a), a)
+    assert len(lines) == 3 and list(lines.count) == [3.0, 2.0, 1.0]
+    assert list(lines.balance) == [40.0 + 41.0 + 45.0, 42.0 + 44.0, 43.0]
+    assert not np.signbit(lines.rate[0])  # the first seen of the zeros: 0.0
+
+
 def test_projection_from_the_kept_lines_equals_a_fresh_one() -> None:
     from abs_model.collateral.synthetic import synthetic_pool
 
