@@ -270,21 +270,30 @@ class Keying:
     def key(self, pool: Pool) -> np.ndarray:
         """Each loan's key (before :func:`_interest_block` folds in the rates), int32 when every
         key and pair rank (below ``space + n``) fits in it: half the memory passes of int64."""
-        dtype = np.int32 if self.space + pool.n < 1 << 31 else np.int64
-        if self.terms is None:
-            key = np.multiply(pool.original_term, self.n_r, dtype=dtype)
-        else:
-            rank = np.zeros(int(self.terms[-1]) + 1, dtype=dtype)
-            rank[self.terms] = np.arange(self.terms.size)
-            key = rank[pool.original_term]
-            key *= self.n_r
-        key += pool.remaining_term
-        low = pool.bucket.astype(np.int16)
-        low *= self.n_p
-        low += pool.product
-        key *= self.n_b * self.n_p
-        key += low
+        key = np.empty(pool.n, dtype=np.int32 if self.space + pool.n < 1 << 31 else np.int64)
+        self.fill(pool, 0, pool.n, key, self.rank(key.dtype), np.empty(pool.n, dtype=np.int16))
         return key
+
+    def rank(self, dtype: np.dtype) -> np.ndarray | None:
+        """The table of each original term's rank (None when terms are keyed as they are)."""
+        if self.terms is None:
+            return None
+        rank = np.zeros(int(self.terms[-1]) + 1, dtype=dtype)
+        rank[self.terms] = np.arange(self.terms.size)
+        return rank
+
+    def fill(self, pool: Pool, lo: int, hi: int, out: np.ndarray, rank: np.ndarray | None, low: np.ndarray) -> None:
+        """The keys of loans ``lo:hi`` into ``out`` (``low``: an int16 buffer as long)."""
+        if rank is None:
+            np.multiply(pool.original_term[lo:hi], self.n_r, out=out, dtype=out.dtype)
+        else:
+            np.take(rank, pool.original_term[lo:hi], out=out)
+            out *= self.n_r
+        out += pool.remaining_term[lo:hi]
+        np.multiply(pool.bucket[lo:hi], self.n_p, out=low, dtype=np.int16)
+        low += pool.product[lo:hi]
+        out *= self.n_b * self.n_p
+        out += low
 
 
 def _keying(pool: Pool, dense_bins: int, raw_term_bins: int) -> Keying | None:
@@ -316,7 +325,7 @@ def _compress(pool: Pool, *, dense_bins: int = DENSE_BINS, raw_term_bins: int = 
     and non-negative, with the interest rate of interest-bearing loans folded in as a second
     block of keys (one per distinct (key, rate) among them); else hashed (:func:`_hashed`).
 
-    Sums: one pass over every loan by its key (:func:`_sums`) gives the lines of the other
+    Sums: one pass over every loan by its key (:func:`_dense_sums`) gives the lines of the other
     products (a line holds one product, so the interest-bearing loans' bins are dropped), a
     ``bincount`` over the interest-bearing loans alone (in tape order) by their (key, rate) pair
     gives theirs: every sum adds the line's loans in tape order, as one pass over a key with the
@@ -324,14 +333,11 @@ def _compress(pool: Pool, *, dense_bins: int = DENSE_BINS, raw_term_bins: int = 
     keying = _keying(pool, dense_bins, raw_term_bins)
     if keying is None:
         return _hashed(pool)
-    key = keying.key(pool).astype(np.intp)  # built in int32 (fewer bytes), summed by intp (no cast per pass)
-    counts = _sums(key, keying.space, 1)
-    balance = _sums(key, keying.space, pool.current_principal)
-    fee = _sums(key, keying.space, _fee_weight(pool))
+    counts, balance, fee, idx, i_key = _dense_sums(pool, keying)
     nz = np.flatnonzero(counts)
     nz = nz[~_is_interest(nz % keying.n_p)]  # interest-bearing lines: one per (key, rate) pair below
-    idx, codes, rates = _rate_codes(pool)
-    ids, pairs = _pairs(key, idx, codes, rates.size)
+    codes, rates = _rate_codes(pool.rate[idx])
+    ids, pairs = _pairs(i_key, codes, rates.size)
     n_pairs = pairs.size
     r_code = np.concatenate([np.zeros(nz.size, dtype=np.int64), pairs % (rates.size + 1)])
     base = np.concatenate([nz, pairs // (rates.size + 1)])
@@ -349,13 +355,36 @@ def _compress(pool: Pool, *, dense_bins: int = DENSE_BINS, raw_term_bins: int = 
     return dataclasses.replace(lines, keying=keying, code=_read_only(code))
 
 
-def _sums(key: np.ndarray, size: int, weights: np.ndarray | int) -> np.ndarray:
-    """``weights`` summed per key (int64 counts for ``1``), each bin adding its loans one after
-    the other in tape order from 0 exactly as ``np.bincount(key, weights)`` does (``ufunc.at``
-    applies the additions in index order; it is the faster of the two in numpy 2)."""
-    out = np.zeros(size, dtype=np.int64 if isinstance(weights, int) else np.float64)
-    np.add.at(out, key, weights)
-    return out
+#: Loans keyed and summed at a time by :func:`_dense_sums` (the block's arrays stay in cache).
+BLOCK = 1 << 16
+
+
+def _dense_sums(pool: Pool, keying: Keying) -> tuple[np.ndarray, ...]:
+    """Count, balance and flat fee weight (:func:`_fee_weight`) summed per dense key, and the
+    interest-bearing loans (indices in tape order) with their keys.
+
+    The loans are taken a block at a time, each block's keys and weights built in small buffers
+    and added into the sums by ``np.add.at``, which applies the additions in index order: every
+    bin adds its loans one after the other in tape order from 0, exactly as one
+    ``np.bincount(key, weights)`` over the whole pool does (the blocks share the sums; no partial
+    sums are merged)."""
+    size, n = keying.space, pool.n
+    counts, balance, fee = np.zeros(size, dtype=np.int64), np.zeros(size), np.zeros(size)
+    key, low, weight = np.empty(min(n, BLOCK), dtype=np.intp), np.empty(min(n, BLOCK), dtype=np.int16), np.empty(min(n, BLOCK))
+    rank = keying.rank(key.dtype)
+    idx, i_key = [], []
+    for lo in range(0, n, BLOCK):
+        hi = min(lo + BLOCK, n)
+        k, w = key[: hi - lo], weight[: hi - lo]
+        keying.fill(pool, lo, hi, k, rank, low[: hi - lo])
+        np.add.at(counts, k, 1)
+        np.add.at(balance, k, pool.current_principal[lo:hi])
+        np.multiply(pool.rate[lo:hi], pool.original_principal[lo:hi], out=w)
+        np.add.at(fee, k, w)
+        at = np.flatnonzero(_is_interest(pool.product[lo:hi]))
+        idx.append(at + lo)
+        i_key.append(k[at])
+    return counts, balance, fee, np.concatenate(idx), np.concatenate(i_key)
 
 
 _LEVEL, _EQUAL = int(Product.LEVEL_PAYMENT), int(Product.EQUAL_PRINCIPAL)  # plain ints: an enum compares slower
@@ -365,27 +394,25 @@ def _is_interest(product: np.ndarray) -> np.ndarray:
     return (product == _LEVEL) | (product == _EQUAL)
 
 
-def _rate_codes(pool: Pool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The interest-bearing loans (indices, tape order), each one's rate code from 1 (0 for a NaN
-    rate) and the distinct rates in order of first appearance (distinct values: two rates with
-    different bit patterns are different numbers unless NaN or a signed zero, then by value)."""
-    idx = np.flatnonzero(_is_interest(pool.product))
-    if not idx.size:
-        return idx, np.zeros(0, dtype=np.int64), np.zeros(0)
-    rate = pool.rate[idx]
+def _rate_codes(rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each interest-bearing loan's rate code from 1 (0 for a NaN rate) and the distinct rates in
+    order of first appearance (distinct values: two rates with different bit patterns are
+    different numbers unless NaN or a signed zero, then by value)."""
+    if not rate.size:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
     codes, bits = pd.factorize(rate.view(np.int64))  # by bit pattern: hashes faster than by float
     rates = bits.view(np.float64)
     if np.isnan(rates).any() or np.signbit(rates[rates == 0]).any():  # NaN, or 0.0 == -0.0: by value
         codes, rates = pd.factorize(rate)
-    return idx, codes + 1, np.asarray(rates, dtype=np.float64)
+    return codes + 1, np.asarray(rates, dtype=np.float64)
 
 
-def _pairs(key: np.ndarray, idx: np.ndarray, codes: np.ndarray, n_rates: int) -> tuple[np.ndarray, np.ndarray]:
+def _pairs(key: np.ndarray, codes: np.ndarray, n_rates: int) -> tuple[np.ndarray, np.ndarray]:
     """Each interest-bearing loan's pair rank (in order of first appearance) and the distinct pairs
-    ``key · (R + 1) + rate code``."""
-    if not idx.size:
+    ``key · (R + 1) + rate code``, given the interest-bearing loans' keys and rate codes."""
+    if not key.size:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    ids, pairs = pd.factorize(np.multiply(key[idx], n_rates + 1, dtype=np.int64) + codes)
+    ids, pairs = pd.factorize(np.multiply(key, n_rates + 1, dtype=np.int64) + codes)
     return ids, np.asarray(pairs, dtype=np.int64)
 
 
@@ -394,8 +421,9 @@ def _interest_block(pool: Pool, key: np.ndarray, space: int) -> tuple[np.ndarray
     ``space + i``, ``i`` the rank (in order of first appearance) of its (key, rate code) pair.
     Returns the pairs ``key · (R + 1) + rate code`` (codes from 1) and the distinct rates ``R``
     in order of first appearance."""
-    idx, codes, rates = _rate_codes(pool)
-    ids, pairs = _pairs(key, idx, codes, rates.size)
+    idx = np.flatnonzero(_is_interest(pool.product))
+    codes, rates = _rate_codes(pool.rate[idx])
+    ids, pairs = _pairs(key[idx], codes, rates.size)
     key[idx] = space + ids
     return pairs, rates
 
