@@ -271,10 +271,15 @@ class Keying:
         """Each loan's key (before :func:`_interest_block` folds in the rates), int32 when every
         key and pair rank (below ``space + n``) fits in it: half the memory passes of int64."""
         key = np.empty(pool.n, dtype=np.int32 if self.space + pool.n < 1 << 31 else np.int64)
-        self.fill(pool, 0, pool.n, key, self.rank(key.dtype), np.empty(pool.n, dtype=np.int16))
+        self.fill(pool, 0, pool.n, key, self.rank(key.dtype), key, np.empty(pool.n, dtype=np.int16))
         return key
 
-    def rank(self, dtype: np.dtype) -> np.ndarray | None:
+    @property
+    def high_dtype(self) -> type[np.signedinteger]:
+        """int32 when every key fits in it."""
+        return np.int32 if self.space < 1 << 31 else np.int64
+
+    def rank(self, dtype: np.dtype | type[np.signedinteger]) -> np.ndarray | None:
         """The table of each original term's rank (None when terms are keyed as they are)."""
         if self.terms is None:
             return None
@@ -282,18 +287,20 @@ class Keying:
         rank[self.terms] = np.arange(self.terms.size)
         return rank
 
-    def fill(self, pool: Pool, lo: int, hi: int, out: np.ndarray, rank: np.ndarray | None, low: np.ndarray) -> None:
-        """The keys of loans ``lo:hi`` into ``out`` (``low``: an int16 buffer as long)."""
+    def fill(self, pool: Pool, lo: int, hi: int, out: np.ndarray, rank: np.ndarray | None,
+             high: np.ndarray, low: np.ndarray) -> None:
+        """The keys of loans ``lo:hi`` into ``out``; ``high`` (may be ``out``; ``rank``'s dtype) and
+        ``low`` (int16) are buffers as long for the two parts of the key."""
         if rank is None:
-            np.multiply(pool.original_term[lo:hi], self.n_r, out=out, dtype=out.dtype)
+            np.multiply(pool.original_term[lo:hi], self.n_r, out=high, dtype=high.dtype)
         else:
-            np.take(rank, pool.original_term[lo:hi], out=out)
-            out *= self.n_r
-        out += pool.remaining_term[lo:hi]
+            np.take(rank, pool.original_term[lo:hi], out=high)
+            high *= self.n_r
+        high += pool.remaining_term[lo:hi]
+        high *= self.n_b * self.n_p
         np.multiply(pool.bucket[lo:hi], self.n_p, out=low, dtype=np.int16)
         low += pool.product[lo:hi]
-        out *= self.n_b * self.n_p
-        out += low
+        np.add(high, low, out=out)
 
 
 def _keying(pool: Pool, dense_bins: int, raw_term_bins: int) -> Keying | None:
@@ -370,13 +377,14 @@ def _dense_sums(pool: Pool, keying: Keying) -> tuple[np.ndarray, ...]:
     sums are merged)."""
     size, n = keying.space, pool.n
     counts, balance, fee = np.zeros(size, dtype=np.int64), np.zeros(size), np.zeros(size)
-    key, low, weight = np.empty(min(n, BLOCK), dtype=np.intp), np.empty(min(n, BLOCK), dtype=np.int16), np.empty(min(n, BLOCK))
-    rank = keying.rank(key.dtype)
+    m = min(n, BLOCK)
+    key, high, low, weight = np.empty(m, dtype=np.intp), np.empty(m, keying.high_dtype), np.empty(m, np.int16), np.empty(m)
+    rank = keying.rank(high.dtype)
     idx, i_key = [], []
     for lo in range(0, n, BLOCK):
         hi = min(lo + BLOCK, n)
         k, w = key[: hi - lo], weight[: hi - lo]
-        keying.fill(pool, lo, hi, k, rank, low[: hi - lo])
+        keying.fill(pool, lo, hi, k, rank, high[: hi - lo], low[: hi - lo])
         np.add.at(counts, k, 1)
         np.add.at(balance, k, pool.current_principal[lo:hi])
         np.multiply(pool.rate[lo:hi], pool.original_principal[lo:hi], out=w)
