@@ -307,9 +307,9 @@ def _keying(pool: Pool, dense_bins: int, raw_term_bins: int) -> Keying | None:
     """The dense key of this pool, or None when a column is negative or the key too wide."""
     if pool.n == 0:
         return None
-    p_max, b_max = int(pool.product.max()), int(pool.bucket.max())
-    t_max, r_max = int(pool.original_term.max()), int(pool.remaining_term.max())
-    if min(int(pool.product.min()), int(pool.bucket.min()), int(pool.original_term.min()), int(pool.remaining_term.min())) < 0:
+    p_max, b_max = _max_if_not_negative(pool.product), _max_if_not_negative(pool.bucket)
+    t_max, r_max = _max_if_not_negative(pool.original_term), _max_if_not_negative(pool.remaining_term)
+    if min(p_max, b_max, t_max, r_max) < 0:
         return None
     n_p, n_b, n_r = p_max + 1, b_max + 1, r_max + 1
     if n_p * n_b * (t_max + 1) * n_r <= raw_term_bins:
@@ -320,6 +320,15 @@ def _keying(pool: Pool, dense_bins: int, raw_term_bins: int) -> Keying | None:
     if n_p * n_b * terms.size * n_r > dense_bins:
         return None
     return Keying(n_p, n_b, n_r, terms.size, terms)
+
+
+def _max_if_not_negative(col: np.ndarray) -> int:
+    """The column's largest value, or -1 when a value is negative: for signed integers one pass
+    over the column read as unsigned (a negative value reads as one above the signed maximum)."""
+    if col.dtype.kind == "i":
+        top = int(col.view(f"u{col.dtype.itemsize}").max())
+        return top if top < 1 << (8 * col.dtype.itemsize - 1) else -1
+    return int(col.max()) if int(col.min()) >= 0 else -1
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:
@@ -340,16 +349,16 @@ def _compress(pool: Pool, *, dense_bins: int = DENSE_BINS, raw_term_bins: int = 
     keying = _keying(pool, dense_bins, raw_term_bins)
     if keying is None:
         return _hashed(pool)
-    counts, balance, fee, idx, i_key = _dense_sums(pool, keying)
+    counts, balance, fee, i_key, i_rate, i_balance = _dense_sums(pool, keying)
     nz = np.flatnonzero(counts)
     nz = nz[~_is_interest(nz % keying.n_p)]  # interest-bearing lines: one per (key, rate) pair below
-    codes, rates = _rate_codes(pool.rate[idx])
+    codes, rates = _rate_codes(i_rate)
     ids, pairs = _pairs(i_key, codes, rates.size)
     n_pairs = pairs.size
     r_code = np.concatenate([np.zeros(nz.size, dtype=np.int64), pairs % (rates.size + 1)])
     base = np.concatenate([nz, pairs // (rates.size + 1)])
     count = np.concatenate([counts[nz], np.bincount(ids, minlength=n_pairs)])
-    balance = np.concatenate([balance[nz], np.bincount(ids, weights=pool.current_principal[idx], minlength=n_pairs)])
+    balance = np.concatenate([balance[nz], np.bincount(ids, weights=i_balance, minlength=n_pairs)])
     fee = np.concatenate([fee[nz], np.zeros(n_pairs)])  # no flat fee on interest-bearing lines
     rest, product = np.divmod(base, keying.n_p)
     rest, bucket = np.divmod(rest, keying.n_b)
@@ -368,7 +377,7 @@ BLOCK = 1 << 16
 
 def _dense_sums(pool: Pool, keying: Keying) -> tuple[np.ndarray, ...]:
     """Count, balance and flat fee weight (:func:`_fee_weight`) summed per dense key, and the
-    interest-bearing loans (indices in tape order) with their keys.
+    interest-bearing loans' keys, rates and balances (in tape order).
 
     The loans are taken a block at a time, each block's keys and weights built in small buffers
     and added into the sums by ``np.add.at``, which applies the additions in index order: every
@@ -380,19 +389,20 @@ def _dense_sums(pool: Pool, keying: Keying) -> tuple[np.ndarray, ...]:
     m = min(n, BLOCK)
     key, high, low, weight = np.empty(m, dtype=np.intp), np.empty(m, keying.high_dtype), np.empty(m, np.int16), np.empty(m)
     rank = keying.rank(high.dtype)
-    idx, i_key = [], []
+    i_key, i_rate, i_balance = [], [], []
     for lo in range(0, n, BLOCK):
         hi = min(lo + BLOCK, n)
-        k, w = key[: hi - lo], weight[: hi - lo]
+        k, w, cur, rate = key[: hi - lo], weight[: hi - lo], pool.current_principal[lo:hi], pool.rate[lo:hi]
         keying.fill(pool, lo, hi, k, rank, high[: hi - lo], low[: hi - lo])
         np.add.at(counts, k, 1)
-        np.add.at(balance, k, pool.current_principal[lo:hi])
-        np.multiply(pool.rate[lo:hi], pool.original_principal[lo:hi], out=w)
+        np.add.at(balance, k, cur)
+        np.multiply(rate, pool.original_principal[lo:hi], out=w)
         np.add.at(fee, k, w)
-        at = np.flatnonzero(_is_interest(pool.product[lo:hi]))
-        idx.append(at + lo)
+        at = np.flatnonzero(_is_interest(pool.product[lo:hi]))  # gathered while the block is in cache
         i_key.append(k[at])
-    return counts, balance, fee, np.concatenate(idx), np.concatenate(i_key)
+        i_rate.append(rate[at])
+        i_balance.append(cur[at])
+    return counts, balance, fee, *(np.concatenate(x) for x in (i_key, i_rate, i_balance))
 
 
 _LEVEL, _EQUAL = int(Product.LEVEL_PAYMENT), int(Product.EQUAL_PRINCIPAL)  # plain ints: an enum compares slower
