@@ -372,7 +372,7 @@ def _compress(pool: Pool, *, dense_bins: int = DENSE_BINS, raw_term_bins: int = 
 
 
 #: Loans keyed and summed at a time by :func:`_dense_sums` (the block's arrays stay in cache).
-BLOCK = 1 << 16
+BLOCK = 1 << 15
 
 
 def _dense_sums(pool: Pool, keying: Keying) -> tuple[np.ndarray, ...]:
