@@ -11,9 +11,10 @@ schedule depends on it non-linearly; flat-fee receivables do not (their fee is a
 a check: both paths give identical pool cash flows).
 
 The part of the key that depends on the loans alone is compressed once per :class:`Pool` object
-(:func:`pool_lines`, kept by :meth:`Pool.derived`; a pool's arrays are read-only) by ``bincount``
-over a small dense integer key, or by hashing when the key is wide; the lines' arrays are
-read-only. Every later projection of the same pool starts from those lines.
+(:func:`pool_lines`, kept by :meth:`Pool.derived`; a pool's arrays are read-only) by sums over
+a small dense integer key, a block of loans at a time (:func:`_dense_sums`), or by hashing when
+the key is wide; the lines' arrays are read-only. Every later projection of the same pool starts
+from those lines.
 """
 
 from __future__ import annotations
@@ -372,7 +373,7 @@ def _compress(pool: Pool, *, dense_bins: int = DENSE_BINS, raw_term_bins: int = 
 
 
 #: Loans keyed and summed at a time by :func:`_dense_sums` (the block's arrays stay in cache).
-BLOCK = 1 << 15
+BLOCK = 1 << 15  # 32768 loans: about 1 MB of buffers
 
 
 def _dense_sums(pool: Pool, keying: Keying) -> tuple[np.ndarray, ...]:
