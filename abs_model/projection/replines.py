@@ -11,9 +11,10 @@ schedule depends on it non-linearly; flat-fee receivables do not (their fee is a
 a check: both paths give identical pool cash flows).
 
 The part of the key that depends on the loans alone is compressed once per :class:`Pool` object
-(:func:`pool_lines`, kept by :meth:`Pool.derived`; a pool's arrays are read-only) by ``bincount``
-over a small dense integer key, or by hashing when the key is wide; the lines' arrays are
-read-only. Every later projection of the same pool starts from those lines.
+(:func:`pool_lines`, kept by :meth:`Pool.derived`; a pool's arrays are read-only) by sums over
+a small dense integer key, a block of loans at a time (:func:`_dense_sums`), or by hashing when
+the key is wide; the lines' arrays are read-only. Every later projection of the same pool starts
+from those lines.
 """
 
 from __future__ import annotations
@@ -253,7 +254,7 @@ def line_of_loan(pool: Pool) -> np.ndarray:
 @dataclass(frozen=True, slots=True)
 class Keying:
     """How a pool's dense key is built: the number of values of each digit and, when the original
-    terms are keyed by rank, the distinct terms. The key, in place in one int64 buffer:
+    terms are keyed by rank, the distinct terms. The key, in place in one int32 (or int64) buffer:
     ``(term · R + remaining) · NB·NP + (bucket · NP + product)``, the last digit pair in int16
     (``NB·NP`` ≤ 127 · 127 for int8 columns)."""
 
@@ -268,30 +269,48 @@ class Keying:
         return self.n_t * self.n_r * self.n_b * self.n_p
 
     def key(self, pool: Pool) -> np.ndarray:
-        """Each loan's key (before :func:`_interest_block` folds in the rates)."""
-        if self.terms is None:
-            key = np.multiply(pool.original_term, self.n_r, dtype=np.int64)
-        else:
-            rank = np.zeros(int(self.terms[-1]) + 1, dtype=np.int64)
-            rank[self.terms] = np.arange(self.terms.size)
-            key = rank[pool.original_term]
-            key *= self.n_r
-        key += pool.remaining_term
-        low = pool.bucket.astype(np.int16)
-        low *= self.n_p
-        low += pool.product
-        key *= self.n_b * self.n_p
-        key += low
+        """Each loan's key (before :func:`_interest_block` folds in the rates), int32 when every
+        key and pair rank (below ``space + n``) fits in it: half the memory passes of int64."""
+        key = np.empty(pool.n, dtype=np.int32 if self.space + pool.n < 1 << 31 else np.int64)
+        self.fill(pool, 0, pool.n, key, self.rank(key.dtype), key, np.empty(pool.n, dtype=np.int16))
         return key
+
+    @property
+    def high_dtype(self) -> type[np.signedinteger]:
+        """int32 when every key fits in it."""
+        return np.int32 if self.space < 1 << 31 else np.int64
+
+    def rank(self, dtype: np.dtype | type[np.signedinteger]) -> np.ndarray | None:
+        """The table of each original term's rank (None when terms are keyed as they are)."""
+        if self.terms is None:
+            return None
+        rank = np.zeros(int(self.terms[-1]) + 1, dtype=dtype)
+        rank[self.terms] = np.arange(self.terms.size)
+        return rank
+
+    def fill(self, pool: Pool, lo: int, hi: int, out: np.ndarray, rank: np.ndarray | None,
+             high: np.ndarray, low: np.ndarray) -> None:
+        """The keys of loans ``lo:hi`` into ``out``; ``high`` (may be ``out``; ``rank``'s dtype) and
+        ``low`` (int16) are buffers as long for the two parts of the key."""
+        if rank is None:
+            np.multiply(pool.original_term[lo:hi], self.n_r, out=high, dtype=high.dtype)
+        else:
+            np.take(rank, pool.original_term[lo:hi], out=high)
+            high *= self.n_r
+        high += pool.remaining_term[lo:hi]
+        high *= self.n_b * self.n_p
+        np.multiply(pool.bucket[lo:hi], self.n_p, out=low, dtype=np.int16)
+        low += pool.product[lo:hi]
+        np.add(high, low, out=out)
 
 
 def _keying(pool: Pool, dense_bins: int, raw_term_bins: int) -> Keying | None:
     """The dense key of this pool, or None when a column is negative or the key too wide."""
     if pool.n == 0:
         return None
-    p_max, b_max = int(pool.product.max()), int(pool.bucket.max())
-    t_max, r_max = int(pool.original_term.max()), int(pool.remaining_term.max())
-    if min(int(pool.product.min()), int(pool.bucket.min()), int(pool.original_term.min()), int(pool.remaining_term.min())) < 0:
+    p_max, b_max = _max_if_not_negative(pool.product), _max_if_not_negative(pool.bucket)
+    t_max, r_max = _max_if_not_negative(pool.original_term), _max_if_not_negative(pool.remaining_term)
+    if min(p_max, b_max, t_max, r_max) < 0:
         return None
     n_p, n_b, n_r = p_max + 1, b_max + 1, r_max + 1
     if n_p * n_b * (t_max + 1) * n_r <= raw_term_bins:
@@ -304,6 +323,15 @@ def _keying(pool: Pool, dense_bins: int, raw_term_bins: int) -> Keying | None:
     return Keying(n_p, n_b, n_r, terms.size, terms)
 
 
+def _max_if_not_negative(col: np.ndarray) -> int:
+    """The column's largest value, or -1 when a value is negative: for signed integers one pass
+    over the column read as unsigned (a negative value reads as one above the signed maximum)."""
+    if col.dtype.kind == "i":
+        top = int(col.view(f"u{col.dtype.itemsize}").max())
+        return top if top < 1 << (8 * col.dtype.itemsize - 1) else -1
+    return int(col.max()) if int(col.min()) >= 0 else -1
+
+
 def _read_only(a: np.ndarray) -> np.ndarray:
     a.setflags(write=False)
     return a
@@ -312,29 +340,99 @@ def _read_only(a: np.ndarray) -> np.ndarray:
 def _compress(pool: Pool, *, dense_bins: int = DENSE_BINS, raw_term_bins: int = RAW_TERM_BINS) -> PoolLines:
     """Dense compression when the key (product, bucket, original term, remaining term) is small
     and non-negative, with the interest rate of interest-bearing loans folded in as a second
-    block of keys (one per distinct (key, rate) among them); else hashed (:func:`_hashed`)."""
+    block of keys (one per distinct (key, rate) among them); else hashed (:func:`_hashed`).
+
+    Sums: one pass over every loan by its key (:func:`_dense_sums`) gives the lines of the other
+    products (a line holds one product, so the interest-bearing loans' bins are dropped), a
+    ``bincount`` over the interest-bearing loans alone (in tape order) by their (key, rate) pair
+    gives theirs: every sum adds the line's loans in tape order, as one pass over a key with the
+    pairs folded in (:func:`_interest_block`) would."""
     keying = _keying(pool, dense_bins, raw_term_bins)
     if keying is None:
         return _hashed(pool)
-    key = keying.key(pool)
-    space = keying.space
-    pairs, rates = _interest_block(pool, key, space)
-    counts = np.bincount(key)
+    counts, balance, fee, i_key, i_rate, i_balance = _dense_sums(pool, keying)
     nz = np.flatnonzero(counts)
-    balance = np.bincount(key, weights=pool.current_principal)[nz]
-    fee = np.bincount(key, weights=_fee_weight(pool))[nz]
-    base, r_code = nz.copy(), np.zeros(nz.size, dtype=np.int64)
-    folded = nz >= space  # interest-bearing lines: their (key, rate code) pair
-    base[folded], r_code[folded] = np.divmod(pairs[nz[folded] - space], rates.size + 1)
+    nz = nz[~_is_interest(nz % keying.n_p)]  # interest-bearing lines: one per (key, rate) pair below
+    codes, rates = _rate_codes(i_rate)
+    ids, pairs = _pairs(i_key, codes, rates.size)
+    n_pairs = pairs.size
+    r_code = np.concatenate([np.zeros(nz.size, dtype=np.int64), pairs % (rates.size + 1)])
+    base = np.concatenate([nz, pairs // (rates.size + 1)])
+    count = np.concatenate([counts[nz], np.bincount(ids, minlength=n_pairs)])
+    balance = np.concatenate([balance[nz], np.bincount(ids, weights=i_balance, minlength=n_pairs)])
+    fee = np.concatenate([fee[nz], np.zeros(n_pairs)])  # no flat fee on interest-bearing lines
     rest, product = np.divmod(base, keying.n_p)
     rest, bucket = np.divmod(rest, keying.n_b)
     t_digit, remaining = np.divmod(rest, keying.n_r)
     term = t_digit if keying.terms is None else keying.terms[t_digit]
     order = np.lexsort((r_code, remaining, term, bucket, product))
-    code = np.empty(counts.size, dtype=np.int32)
-    code[nz[order]] = np.arange(nz.size, dtype=np.int32)
-    lines = _lines(product, term, remaining, bucket, np.concatenate([[0.0], rates])[r_code], balance, fee, counts[nz], order)
+    code = np.empty(keying.space + n_pairs, dtype=np.int32)
+    code[np.concatenate([nz, keying.space + np.arange(n_pairs)])[order]] = np.arange(order.size, dtype=np.int32)
+    lines = _lines(product, term, remaining, bucket, np.concatenate([[0.0], rates])[r_code], balance, fee, count, order)
     return dataclasses.replace(lines, keying=keying, code=_read_only(code))
+
+
+#: Loans keyed and summed at a time by :func:`_dense_sums` (the block's arrays stay in cache).
+BLOCK = 1 << 15  # 32768 loans: about 1 MB of buffers
+
+
+def _dense_sums(pool: Pool, keying: Keying) -> tuple[np.ndarray, ...]:
+    """Count, balance and flat fee weight (:func:`_fee_weight`) summed per dense key, and the
+    interest-bearing loans' keys, rates and balances (in tape order).
+
+    The loans are taken a block at a time, each block's keys and weights built in small buffers
+    and added into the sums by ``np.add.at``, which applies the additions in index order: every
+    bin adds its loans one after the other in tape order from 0, exactly as one
+    ``np.bincount(key, weights)`` over the whole pool does (the blocks share the sums; no partial
+    sums are merged)."""
+    size, n = keying.space, pool.n
+    counts, balance, fee = np.zeros(size, dtype=np.int64), np.zeros(size), np.zeros(size)
+    m = min(n, BLOCK)
+    key, high, low, weight = np.empty(m, dtype=np.intp), np.empty(m, keying.high_dtype), np.empty(m, np.int16), np.empty(m)
+    rank = keying.rank(high.dtype)
+    i_key, i_rate, i_balance = [], [], []
+    for lo in range(0, n, BLOCK):
+        hi = min(lo + BLOCK, n)
+        k, w, cur, rate = key[: hi - lo], weight[: hi - lo], pool.current_principal[lo:hi], pool.rate[lo:hi]
+        keying.fill(pool, lo, hi, k, rank, high[: hi - lo], low[: hi - lo])
+        np.add.at(counts, k, 1)
+        np.add.at(balance, k, cur)
+        np.multiply(rate, pool.original_principal[lo:hi], out=w)
+        np.add.at(fee, k, w)
+        at = np.flatnonzero(_is_interest(pool.product[lo:hi]))  # gathered while the block is in cache
+        i_key.append(k[at])
+        i_rate.append(rate[at])
+        i_balance.append(cur[at])
+    return counts, balance, fee, *(np.concatenate(x) for x in (i_key, i_rate, i_balance))
+
+
+_LEVEL, _EQUAL = int(Product.LEVEL_PAYMENT), int(Product.EQUAL_PRINCIPAL)  # plain ints: an enum compares slower
+
+
+def _is_interest(product: np.ndarray) -> np.ndarray:
+    return (product == _LEVEL) | (product == _EQUAL)
+
+
+def _rate_codes(rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each interest-bearing loan's rate code from 1 (0 for a NaN rate) and the distinct rates in
+    order of first appearance (distinct values: two rates with different bit patterns are
+    different numbers unless NaN or a signed zero, then by value)."""
+    if not rate.size:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    codes, bits = pd.factorize(rate.view(np.int64))  # by bit pattern: hashes faster than by float
+    rates = bits.view(np.float64)
+    if np.isnan(rates).any() or np.signbit(rates[rates == 0]).any():  # NaN, or 0.0 == -0.0: by value
+        codes, rates = pd.factorize(rate)
+    return codes + 1, np.asarray(rates, dtype=np.float64)
+
+
+def _pairs(key: np.ndarray, codes: np.ndarray, n_rates: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each interest-bearing loan's pair rank (in order of first appearance) and the distinct pairs
+    ``key · (R + 1) + rate code``, given the interest-bearing loans' keys and rate codes."""
+    if not key.size:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    ids, pairs = pd.factorize(np.multiply(key, n_rates + 1, dtype=np.int64) + codes)
+    return ids, np.asarray(pairs, dtype=np.int64)
 
 
 def _interest_block(pool: Pool, key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
@@ -342,14 +440,11 @@ def _interest_block(pool: Pool, key: np.ndarray, space: int) -> tuple[np.ndarray
     ``space + i``, ``i`` the rank (in order of first appearance) of its (key, rate code) pair.
     Returns the pairs ``key · (R + 1) + rate code`` (codes from 1) and the distinct rates ``R``
     in order of first appearance."""
-    idx = np.flatnonzero((pool.product == Product.LEVEL_PAYMENT) | (pool.product == Product.EQUAL_PRINCIPAL))
-    if not idx.size:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    codes, rates = pd.factorize(pool.rate[idx])
-    pair = key[idx] * (rates.size + 1) + (codes + 1)
-    ids, pairs = pd.factorize(pair)
+    idx = np.flatnonzero(_is_interest(pool.product))
+    codes, rates = _rate_codes(pool.rate[idx])
+    ids, pairs = _pairs(key[idx], codes, rates.size)
     key[idx] = space + ids
-    return np.asarray(pairs, dtype=np.int64), np.asarray(rates, dtype=np.float64)
+    return pairs, rates
 
 
 def _lines(product: np.ndarray, term: np.ndarray, remaining: np.ndarray, bucket: np.ndarray, rate: np.ndarray,

@@ -258,6 +258,59 @@ def test_negative_or_huge_keys_take_the_hashed_path() -> None:
     assert_lines_equal_reference(rep_lines(pool, a), reference_rep_lines(pool, a), a)
 
 
+@pytest.mark.parametrize("block", [1, 7, 64, 1 << 20])
+def test_blocks_of_any_size_give_the_same_lines_bit_for_bit(block: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the dense sums take the loans a block at a time into shared sums (tape order kept): any
+    # block size, a last block shorter than the others included, gives the reference's lines
+    # and exactly the sums of a single block
+    from abs_model.collateral.synthetic import synthetic_pool
+
+    pool = synthetic_pool(1000, seed=9)
+    a = Assumptions.make(cpr=0.1)
+    whole = rep_lines(dataclasses.replace(pool), a)
+    monkeypatch.setattr(replines, "BLOCK", block)
+    lines = rep_lines(dataclasses.replace(pool), a)
+    assert_lines_equal_reference(lines, reference_rep_lines(pool, a), a)
+    for field in ("product", "n", "bucket", "rate", "balance", "flat_fee", "count"):
+        assert getattr(lines, field).tobytes() == getattr(whole, field).tobytes(), field
+
+
+def test_a_negative_key_column_is_seen_through_the_unsigned_view() -> None:
+    # -1 read as unsigned is the largest value of its width: one pass tells max and sign apart
+    for dtype in (np.int8, np.int16, np.int32, np.int64):
+        assert replines._max_if_not_negative(np.array([3, 0, 7, 2], dtype=dtype)) == 7
+        assert replines._max_if_not_negative(np.array([3, -1, 7], dtype=dtype)) == -1
+        assert replines._max_if_not_negative(np.array([np.iinfo(dtype).min, 5], dtype=dtype)) == -1
+        assert replines._max_if_not_negative(np.array([np.iinfo(dtype).max, 5], dtype=dtype)) == np.iinfo(dtype).max
+    assert replines._max_if_not_negative(np.array([3, 9], dtype=np.uint16)) == 9
+    rows = [
+        dict(loan_id=str(i), original_principal=100.0, current_principal=50.0, original_term=12, remaining_term=r,
+             product="flat_fee", rate=0.005)
+        for i, r in enumerate([6, -2, 6, 3])
+    ]
+    pool = pool_of(rows)
+    assert replines._keying(pool, replines.DENSE_BINS, replines.RAW_TERM_BINS) is None  # hashed
+    a = Assumptions.make(cpr=0.1)
+    assert_lines_equal_reference(rep_lines(pool, a), reference_rep_lines(pool, a), a)
+
+
+def test_signed_zero_rates_share_a_line_and_distinct_rates_do_not() -> None:
+    # interest-bearing rates are told apart by value: 0.0 and -0.0 are one rate (one line, its
+    # rate the first seen), 0.01 and 0.02 two lines, as the groupby reference groups them
+    rows = [
+        dict(loan_id=str(i), original_principal=100.0, current_principal=40.0 + i, original_term=12,
+             remaining_term=6, product="level_payment", rate=r)
+        for i, r in enumerate([0.0, -0.0, 0.01, 0.02, 0.01, -0.0])
+    ]
+    pool = pool_of(rows)
+    a = Assumptions.make(cpr=0.1)
+    lines = rep_lines(pool, a)
+    assert_lines_equal_reference(lines, reference_rep_lines(pool, a), a)
+    assert len(lines) == 3 and list(lines.count) == [3.0, 2.0, 1.0]
+    assert list(lines.balance) == [40.0 + 41.0 + 45.0, 42.0 + 44.0, 43.0]
+    assert not np.signbit(lines.rate[0])  # the first seen of the zeros: 0.0
+
+
 def test_projection_from_the_kept_lines_equals_a_fresh_one() -> None:
     from abs_model.collateral.synthetic import synthetic_pool
 
