@@ -3,7 +3,8 @@ for bit (issue 16: every speed-up exact).
 
 The earlier kernels are kept verbatim in :mod:`tests.abs_model.projection.plan_kernels_reference`
 (the plan book's entry and period step, the money paths by cohort, the spread schedules, the
-late-fee step). The engine runs each case twice, once with them and once with the current ones,
+late-fee step) and the earlier engine in :mod:`tests.abs_model.projection.engine_reference`.
+Each case runs twice, once on the earlier engine and kernels and once on the current ones,
 and every column of the totals must be equal to the last bit: the current kernels read the
 cohort paths as strided views instead of gathered copies, leave out the buckets without take-up,
 the count and down-payment paths a plan never writes and the periods before anything entered
@@ -20,7 +21,7 @@ from abs_model.assumptions.servicing import CollectionStage, CollectionStrategy,
 from abs_model.collateral.synthetic import synthetic_pool
 from abs_model.projection import engine, roll_rate
 from abs_model.projection.replines import loan_lines, rep_lines
-from tests.abs_model.projection import plan_kernels_reference as ref
+from tests.abs_model.projection import engine_reference, plan_kernels_reference
 
 ROLLS = RollRates.simple(roll=[0.04, 0.35, 0.5, 0.6, 0.7, 0.8, 1.0], cure=[0.3, 0.2, 0.1, 0.05, 0.0, 0.0])
 LATE = LateFees(daily_rate=0.0005, grace_days=3, apr_cap=0.24, waived_share=0.2, product_rates={"level_payment": 0.0003})
@@ -51,11 +52,11 @@ CASES = {
 
 def run(lines, a: Assumptions, *, old: bool, keep_lines: bool = False) -> engine.LineProjection:  # type: ignore[no-untyped-def]
     mults = {"prepay_mult": np.array([0.5, 1.0, 1.5]), "default_mult": np.array([1.0, 2.5, 4.0]), "recovery_mult": np.array([1.0, 0.8, 0.6])}
-    with pytest.MonkeyPatch.context() as mp:
-        if old:
-            mp.setattr(engine, "PlanBook", ref.PlanBook)
-            mp.setattr(roll_rate, "late_fee_step", ref.late_fee_step)
+    if not old:
         return engine.project_lines(lines, a, keep_lines=keep_lines, **mults)  # type: ignore[arg-type]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(roll_rate, "late_fee_step", plan_kernels_reference.late_fee_step)
+        return engine_reference.project_lines(lines, a, keep_lines=keep_lines, **mults)  # type: ignore[arg-type,return-value]
 
 
 def assert_same(new: engine.LineProjection, old: engine.LineProjection) -> None:
