@@ -67,6 +67,8 @@ class _Cohorts:
     active: tuple[int, ...] = (1,)
     """The buckets ``j ≥ 1`` with a take-up in some group (the others enter nothing: their terms
     are exact zeros, left out of the sums; at least one, so that the sums keep their shape)."""
+    shapes: _PlanShapes | None = None
+    """The plan's month profiles, made once (:func:`_plan_shapes`)."""
     entered: list[bool] = field(default_factory=lambda: [False])
     """Whether anything has entered yet: before, every path is zero and a period of the plan adds
     exact zeros, so :meth:`PlanBook.step` skips it (its survival shares then are never read:
@@ -77,6 +79,24 @@ class _Cohorts:
         """Whether the plan writes counts and down payments (re-aged and frozen plans; a spread
         plan's receivables stay counted in the machine, a bought-back one leaves)."""
         return self.terms.plan != "spread_arrears" and not self.terms.buy_back
+
+
+@dataclass(frozen=True, slots=True)
+class _PlanShapes:
+    """Month profiles of a plan of ``N`` months over plan months ``m = 0 … M``: ``part`` = 1 / N in
+    months 1 … N (the capitalised amounts' parts), ``decay`` = max(0, 1 − m / N) (the balance
+    left), ``after_entry`` = [m ≥ 1], ``running`` = [m < N]."""
+
+    part: np.ndarray
+    decay: np.ndarray
+    after_entry: np.ndarray
+    running: np.ndarray
+
+
+def _plan_shapes(N: int, M: int) -> _PlanShapes:
+    months = np.arange(M + 1)
+    part = np.where((months >= 1) & (months <= N), 1.0 / N, 0.0)
+    return _PlanShapes(part, np.maximum(0.0, 1.0 - months / N), months >= 1, months < N)
 
 
 def take_up(
@@ -119,6 +139,7 @@ class PlanBook:
                 np.zeros((scenarios, horizon + 1)),
                 np.zeros((p.periods + 1, scenarios, groups)) if p.plan == "spread_arrears" else None,
                 tuple(j for j in range(1, tables.B) if np.any(r[j] != 0.0)) or (1,),
+                _plan_shapes(p.periods, horizon),
             )
             for p, r in zip(plans, rho, strict=True)
         )
@@ -150,8 +171,8 @@ class PlanBook:
                 continue
             fees = sum((share[j] * (wb.F[0] - wb.F[j])).sum(-1) for j in c.active)
             N = p.periods
-            months = np.arange(c.balance.shape[2])
-            spread_part = np.where((months >= 1) & (months <= N), 1.0 / N, 0.0)
+            shapes = c.shapes if c.shapes is not None else _plan_shapes(N, c.balance.shape[2] - 1)
+            spread_part = shapes.part
             cap = p.late_fees == "capitalise"
             if cap:
                 capitalised_late += late
@@ -163,7 +184,7 @@ class PlanBook:
                 for j in c.active[1:]:
                     into = into + share[j]
                 c.y[0] += into
-                c.balance[:, t] = arrears[:, None] * np.maximum(0.0, 1.0 - months / N)
+                c.balance[:, t] = arrears[:, None] * shapes.decay
                 c.fee[:, t] = (fees + (late if cap else 0.0))[:, None] * spread_part
                 _mark_entered(c, t)
                 continue
@@ -175,13 +196,13 @@ class PlanBook:
                 rows = [(j, self.tables.row(t - 1 - j)) for j in c.active]
                 c.balance[:, t] = kept * sum(share[j] @ tab.balance[r] for j, r in rows)
                 amount = kept * sum(share[j] @ tab.amount[r] for j, r in rows)
-                c.fee[:, t] = p.fee_rate * amount * (months >= 1) + capitalised
+                c.fee[:, t] = p.fee_rate * amount * shapes.after_entry + capitalised
                 c.count[:, t] = sum(share[j] @ tab.count[r] for j, r in rows)
             else:  # freeze: N equal parts for every receivable
                 n_in = sum(share[j] @ wb.C[j] for j in c.active)
-                c.balance[:, t] = kept * E[:, None] * np.maximum(0.0, 1.0 - months / N)
+                c.balance[:, t] = kept * E[:, None] * shapes.decay
                 c.fee[:, t] = capitalised
-                c.count[:, t] = n_in[:, None] * (months < N)
+                c.count[:, t] = n_in[:, None] * shapes.running
             _mark_entered(c, t)
         return bought, waived, capitalised_late
 
@@ -256,16 +277,22 @@ def _money_step(c: _Cohorts, t: int, tot: dict[str, np.ndarray]) -> None:
     if c.counts:
         tot["ndef"] += (q * alive * _diagonal(c.count, t, 1)).sum(-1)
     after = survive * now
-    prepay = pr * after
-    c.alive[:, :t] = survive * (1.0 - pr)
     o = opening.sum(-1)
     tot["opening"] += o
     tot["defaults"] += q * o
     tot["principal"] += (survive * (prev - now)).sum(-1)
     tot["fee"] += (survive * _diagonal(c.fee, t, 0)).sum(-1)
-    tot["prepayment"] += prepay.sum(-1)
-    tot["base"] += after.sum(-1)
-    tot["closing"] += (after - prepay).sum(-1) + c.balance[:, t, 0]
+    if pr == 0.0:  # nothing prepays: prepay = +0, after − prepay = after, survive × 1 = survive
+        c.alive[:, :t] = survive
+        base = after.sum(-1)
+        tot["base"] += base
+        tot["closing"] += base + c.balance[:, t, 0]
+    else:
+        prepay = pr * after
+        c.alive[:, :t] = survive * (1.0 - pr)
+        tot["prepayment"] += prepay.sum(-1)
+        tot["base"] += after.sum(-1)
+        tot["closing"] += (after - prepay).sum(-1) + c.balance[:, t, 0]
     if c.counts:
         tot["count"] += (c.alive[:, :t] * _diagonal(c.count, t, 0)).sum(-1) + c.count[:, t, 0]
         tot["principal"] += c.down[:, t]
@@ -274,24 +301,29 @@ def _money_step(c: _Cohorts, t: int, tot: dict[str, np.ndarray]) -> None:
 def _schedule_step(y: np.ndarray, p: Restructuring, wb: Weights, wa: Weights, tot: dict[str, np.ndarray]) -> np.ndarray:
     """Spread plans' continuing schedules ``y`` (N + 1, S, G) by months in plan: months
     ``d = 1 … N`` re-default and prepay, every month pays its instalment with bucket-0 weights;
-    month N is complete and returned (to M0)."""
+    month N is complete and returned (to M0).
+
+    The re-default count is ``q × Σ survivors × C`` (the survivors' count, as before issue 16's
+    fifth round: the schedules are scaled in place). Without prepayment (``p = 0``) the
+    prepayment adds +0 and the survivors stay as they are."""
     q, pr = p.redefault_rate, p.prepay_rate
     old = y[1:]  # entered earlier
-    opening = (old * wb.S[0]).sum(axis=(0, 2))
-    survive = old * (1.0 - q)
-    y[1:] = survive
+    S0 = wb.S[0]
+    opening = (old * S0).sum(axis=(0, 2))
+    survive = np.multiply(old, 1.0 - q, out=old)  # y[1:] = the survivors
     paying = y.sum(axis=0)
     tot["opening"] += opening
     tot["defaults"] += q * opening
-    tot["ndef"] += q * (old @ wb.C[0]).sum(axis=0)
-    tot["principal"] += (paying * (wb.S[0] - wa.S[0])).sum(-1)
+    tot["ndef"] += q * (survive @ wb.C[0]).sum(axis=0)
+    tot["principal"] += (paying * (S0 - wa.S[0])).sum(-1)
     tot["fee"] += (paying * (wa.F[0] - wb.F[0])).sum(-1)
     after = (survive * wa.S[0]).sum(axis=(0, 2))
-    tot["prepayment"] += pr * after
+    if pr != 0.0:
+        tot["prepayment"] += pr * after
+        y[1:] = survive * (1.0 - pr)
     tot["base"] += after
-    y[1:] = survive * (1.0 - pr)
     done = y[-1].copy()
-    y[1:] = y[:-1].copy()
+    y[1:] = y[:-1]  # overlapping: numpy copies through a buffer
     y[0] = 0.0
     live = y[1:]  # still in a plan at the end of the period (months 1 … N − 1 after the shift)
     tot["closing"] += (live * wa.S[0]).sum(axis=(0, 2))
