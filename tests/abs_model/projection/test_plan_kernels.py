@@ -88,3 +88,22 @@ def test_segment_take_ups_and_loan_level_balances_equal_the_earlier_ones() -> No
     )
     lines = loan_lines(pool, a)
     assert_same(run(lines, a, old=False, keep_lines=True), run(lines, a, old=True, keep_lines=True))
+
+
+@pytest.mark.parametrize(("B", "S", "G"), [(2, 1, 1), (4, 1, 7), (4, 3, 1), (4, 5, 24), (7, 2, 9), (3, 17, 40)])
+def test_late_fee_step_equals_the_earlier_one_bit_for_bit(B: int, S: int, G: int) -> None:
+    # random states, late fees and roll coefficients, some (from, to) pairs never used (zero)
+    from abs_model.projection.groups import Weights
+    from abs_model.projection.late_fees import late_fee_step
+
+    rng = np.random.default_rng(B * 1000 + S * 10 + G)
+    scale = 10.0 ** rng.integers(-4, 6, (B, S, G))
+    xk, L = rng.random((B, S, G)), rng.random((B, S, G)) * scale
+    coef = rng.random((S, B, B + 1, G)) * (rng.random((1, B, B + 1, 1)) < 0.6)
+    used = tuple((j, c) for j in range(B) for c in range(B + 1) if np.any(coef[:, j, c] > 0))
+    w = [rng.random((B, G)) * 1e4 for _ in range(6)]
+    wb = Weights(w[0], w[1], w[2], w[3][0], np.maximum(w[4], w[4][:1]), np.minimum(w[5], w[5][:1]))
+    for terms in (LATE, LateFees(daily_rate=0.001, grace_days=0, waived_share=0.0)):
+        new, old = late_fee_step(terms, L, xk, coef, used, wb), plan_kernels_reference.late_fee_step(terms, L, xk, coef, used, wb)
+        for f in ("state", "accrued", "collected", "waived", "written_off"):
+            np.testing.assert_array_equal(getattr(new, f), getattr(old, f), err_msg=f)
