@@ -289,9 +289,12 @@ def _project_sorted(
     line_closing = np.zeros((len(lines), ctx.T + 1)) if keep_lines else None
     if line_closing is not None:
         line_closing[:, 0] = lines.balance
-    rate_g = ctx.segments.recovery_rate[groups.seg]
+    # recoverable money per period (discarded under a charge-off path, which recomputes it from the defaults)
+    charge_off = assumptions.collections is not None and assumptions.collections.charge_off is not None
+    money = None if charge_off else recoveries.Recoverable(ctx.segments.recovery_rate[groups.seg], rows.final[2], assumptions.recovery_rate)
     buy_back = assumptions.buy_back if assumptions.buy_back is not None and assumptions.buy_back.ineligible_rate > 0.0 else None
     cpr_age = np.where(ctx.cpr_age[groups.seg], groups.age, 0)
+    smm_at = np.minimum(np.maximum(cpr_age[None, :] + np.arange(ctx.T + 1)[:, None], 1), ctx.max_age) - 1  # (T + 1, G): np.clip's
     x = conv.initial_state(groups)
     late = None
     pre_default = conv.pre_default(groups, lines.balance)
@@ -302,17 +305,15 @@ def _project_sorted(
     wb = tables.at(0)
     for t in range(1, ctx.T + 1):
         wa = tables.at(t)
-        smm = ctx.smm[:, groups.seg, np.clip(cpr_age + t, 1, ctx.max_age) - 1]  # (S, G)
+        smm = ctx.smm[:, groups.seg, smm_at[t]]  # (S, G)
         leaving, prepaid = buy_back.split(smm) if buy_back is not None else (smm, None)
         step = conv.step(groups, x, t, wb, wa, leaving, pre_default=pre_default if t == 1 else None, late=late)
         if prepaid is not None:  # 赎回: the ineligible share leaves beside prepayment, on the same base
             step = _book_ineligible(tot, t, step, prepaid, wa)
         plan = None if plans is None else _step_plans(plans, tot, t, step, x, late, wb, wa)
         _book(tot, t, step, plan, wa)
-        plan_defaults = 0.0 if plan is None else rows.expand(plan.defaults)
-        recoverable[:, t] = recoveries.recoverable(
-            rows.expand(step.default_bal), rate_g, rows.final[2], plan_defaults, assumptions.recovery_rate
-        )
+        if money is not None:
+            recoverable[:, t] = money(rows.expand(step.default_bal), 0.0 if plan is None else rows.expand(plan.defaults))
         if by_group is not None:
             by_group[t] = step.default_bal
         x = step.x

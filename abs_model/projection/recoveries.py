@@ -28,6 +28,23 @@ def recoverable(default_bal: np.ndarray, rate_g: np.ndarray, rm: np.ndarray, pla
     )
 
 
+class Recoverable:
+    """:func:`recoverable` for one run, its caps made once: ``group`` = ``min(1, rate_g × m)``
+    (S, G) and ``plan`` = ``min(1, plan_rate × m)`` (S,), the same numbers as every call of
+    :func:`recoverable` computes; None when the charge-off path replaces the rate (its money is
+    then computed from the defaults after the loop, :func:`with_recoveries`)."""
+
+    __slots__ = ("group", "plan")
+
+    def __init__(self, rate_g: np.ndarray, rm: np.ndarray, plan_rate: float) -> None:
+        self.group = np.minimum(1.0, rate_g[None, :] * rm[:, None])
+        self.plan = np.minimum(1.0, plan_rate * rm)
+
+    def __call__(self, default_bal: np.ndarray, plan_defaults: np.ndarray | float) -> np.ndarray:
+        """Defined as :func:`recoverable` ``(default_bal, rate_g, rm, plan_defaults, plan_rate)``."""
+        return (default_bal * self.group).sum(-1) + plan_defaults * self.plan
+
+
 def with_recoveries(
     tot: dict[str, np.ndarray],
     recoverable: np.ndarray,
