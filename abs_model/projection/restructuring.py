@@ -210,7 +210,9 @@ class PlanBook:
         """Period ``t`` of every cohort (module doc); ``entries`` (S,) the balance that entered.
         A plan nothing has entered yet adds exact zeros: it is skipped (its closing by type zero)."""
         S = entries.shape[0]
-        tot = {k: np.zeros(S) for k in ("opening", "principal", "fee", "prepayment", "base", "defaults", "count", "ndef", "closing")}
+        keys = ("opening", "principal", "fee", "prepayment", "base", "defaults", "count", "ndef", "closing")
+        block = np.zeros((len(keys), S))
+        tot = {k: block[i] for i, k in enumerate(keys)}  # rows of one block of zeros
         by_type: dict[str, np.ndarray] = {}
         completed = None
         for c in self.cohorts:
