@@ -51,36 +51,29 @@ def late_fee_step(
 ) -> LateFeeFlows:
     """Accrue on the receivables staying in the machine (``xk``) and move ``L`` with them.
 
-    Vectorised over the overdue buckets ``j ≥ 1`` with the additions of the loop over them kept:
-    ``accrued = ((A_1 + A_2) + …)`` summed bucket after bucket, and each destination collects its
-    moves source after source. A move whose roll coefficient is zero (not in ``used``) adds
-    ``L × 0 = +0``, which changes no sum of non-negative terms, so every move of a source is taken
-    at once."""
+    The overdue amounts of every bucket ``j ≥ 1`` come from one vectorised :func:`overdue` (the
+    same elementwise arithmetic); the accrual and the moves are added bucket after bucket."""
     B, S = xk.shape[0], xk.shape[1]
-    if B < 2:
-        z = np.zeros(S)
-        return LateFeeFlows(state=np.zeros_like(L), accrued=z, collected=z.copy(), waived=z.copy(), written_off=z.copy())
-    days = np.array([float(terms.days(j)) for j in range(1, B)])
-    od = wb.RS[1:B] - wb.RS[0] + wb.RF[0] - wb.RF[1:B]  # (B − 1, G): overdue(wb, j) for every j ≥ 1
-    a = days[:, None, None] * xk[1:] * od[:, None, :]  # (B − 1, S, G) accrual by bucket
-    per_bucket = a.sum(-1)  # (B − 1, S)
+    od = wb.RS[1:B] - wb.RS[0] + wb.RF[0] - wb.RF[1:B]  # (B − 1, G): overdue(wb, j) for j = 1 … B − 1
+    Lk = L.copy()
     accrued = np.zeros(S)
-    for row in per_bucket:
-        accrued += row
-    Lk = L[1:] + a  # buckets 1 … B − 1 (M0 carries nothing)
+    for j in range(1, B):
+        a = terms.days(j) * xk[j] * od[j - 1]
+        Lk[j] += a
+        accrued += a.sum(-1)
     new = np.zeros_like(L)
     cured = np.zeros(S)
     lost = np.zeros(S)
-    sources = sorted({j for j, _ in used if j > 0})
-    to = {j: {c for jj, c in used if jj == j} for j in sources}
-    for j in sources:
-        moved = Lk[j - 1][:, None, :] * coef[:, j]  # (S, B + 1, G): to every bucket and to default
-        if 0 in to[j]:
-            cured += moved[:, 0].sum(-1)
-        if B in to[j]:
-            lost += moved[:, B].sum(-1)
-        if any(0 < c < B for c in to[j]):
-            new[1:] += moved[:, 1:B].transpose(1, 0, 2)
+    for j, c in used:
+        if j == 0:
+            continue  # nothing is overdue in M0
+        moved = Lk[j] * coef[:, j, c]
+        if c == 0:
+            cured += moved.sum(-1)
+        elif c == B:
+            lost += moved.sum(-1)
+        else:
+            new[c] += moved
     return LateFeeFlows(
         state=new,
         accrued=accrued,

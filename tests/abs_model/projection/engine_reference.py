@@ -24,8 +24,8 @@ from abs_model.projection.context import Context, Convention, PeriodStep, make_c
 from abs_model.projection.groups import StateGroups, Weights, WeightTables, state_groups, weight_tables
 from abs_model.projection.replines import Lines, legal_min_balance, loan_lines, rep_lines
 from abs_model.projection.restructuring import take_up
-from tests.abs_model.projection.plan_kernels_reference import PlanBook, PlanFlows
 from abs_model.projection.rows import ScenarioRows, scenario_rows
+from tests.abs_model.projection.plan_kernels_reference import PlanBook, PlanFlows
 
 Level = Literal["repline", "loan"]
 
