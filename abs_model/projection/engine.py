@@ -301,7 +301,9 @@ def _project_sorted(
     if parts is not None:  # block k carries part k alone (rows module doc)
         mask = rows.block_mask(parts[groups.starts])
         x, pre_default = x * mask, pre_default * mask
-    by_group = np.zeros((ctx.T + 1, ctx.S, groups.size)) if assumptions.advancing else None  # defaults, for advancing
+    # defaults by group (and the plans' re-defaults) per period: recoverable money after the loop, and advancing
+    by_group = np.zeros((ctx.T + 1, ctx.S, groups.size))
+    plan_defaults = np.zeros((ctx.T + 1, ctx.S)) if plans is not None else None
     wb = tables.at(0)
     for t in range(1, ctx.T + 1):
         wa = tables.at(t)
@@ -312,16 +314,19 @@ def _project_sorted(
             step = _book_ineligible(tot, t, step, prepaid, wa)
         plan = None if plans is None else _step_plans(plans, tot, t, step, x, late, wb, wa)
         _book(tot, t, step, plan, wa)
-        if money is not None:
-            recoverable[:, t] = money(rows.expand(step.default_bal), 0.0 if plan is None else rows.expand(plan.defaults))
-        if by_group is not None:
-            by_group[t] = step.default_bal
+        by_group[t] = step.default_bal
+        if plan_defaults is not None and plan is not None:
+            plan_defaults[t] = plan.defaults
         x = step.x
         late = step.late.state if step.late is not None else None
         if line_closing is not None:
             s_lines = tables.line_factors(t)
             line_closing[:, t] = sum(x[j][0][groups.line_group] * s_lines[j] for j in range(ctx.B)) * lines.balance
         wb = wa
+    if money is not None:  # each period's recoverable money, every final row its own recovery multiple
+        recoverable[:, 1:] = money.periods(by_group[1:], None if plan_defaults is None else plan_defaults[1:], rows.take)
+    if not assumptions.advancing:
+        by_group = None
     if rows.take is not None:  # back to the scenarios asked for: every row its own recovery multiple
         tot = {f: rows.expand(v) for f, v in tot.items()}
         by_group = None if by_group is None else by_group[:, rows.take]

@@ -146,3 +146,19 @@ def test_parts_with_shared_state_paths_equal_the_earlier_engine() -> None:
     assert new.totals.keys() == old.totals.keys()
     for f, v in old.totals.items():
         np.testing.assert_array_equal(new.totals[f], v, err_msg=f)
+
+
+@pytest.mark.parametrize(("P", "U", "S", "G"), [(1, 1, 1, 1), (5, 1, 4, 1), (7, 3, 9, 5), (4, 2, 2, 30)])
+@pytest.mark.parametrize("plans", [True, False], ids=["plans", "no plans"])
+def test_recoverable_money_of_every_period_at_once_equals_period_by_period(P: int, U: int, S: int, G: int, plans: bool) -> None:
+    from abs_model.projection.recoveries import Recoverable, recoverable
+
+    rng = np.random.default_rng(P * 1000 + S * 10 + G)
+    default_bal = rng.random((P, U, G)) * 10.0 ** rng.integers(-2, 7, (P, U, G))
+    plan_defaults = rng.random((P, U)) * 1e4 if plans else None
+    take = rng.integers(0, U, S)
+    rate_g, rm = rng.random(G), rng.random(S) * 2.0
+    got = Recoverable(rate_g, rm, 0.3).periods(default_bal, plan_defaults, take)
+    for p in range(P):
+        want = recoverable(default_bal[p][take], rate_g, rm, 0.0 if plan_defaults is None else plan_defaults[p][take], 0.3)
+        np.testing.assert_array_equal(got[:, p], want)
