@@ -302,7 +302,7 @@ def _project_sorted(
         mask = rows.block_mask(parts[groups.starts])
         x, pre_default = x * mask, pre_default * mask
     # defaults by group (and the plans' re-defaults) per period: recoverable money after the loop, and advancing
-    by_group = np.zeros((ctx.T + 1, ctx.S, groups.size))
+    defaults_g = np.zeros((ctx.T + 1, ctx.S, groups.size))
     plan_defaults = np.zeros((ctx.T + 1, ctx.S)) if plans is not None else None
     wb = tables.at(0)
     for t in range(1, ctx.T + 1):
@@ -314,7 +314,7 @@ def _project_sorted(
             step = _book_ineligible(tot, t, step, prepaid, wa)
         plan = None if plans is None else _step_plans(plans, tot, t, step, x, late, wb, wa)
         _book(tot, t, step, plan, wa)
-        by_group[t] = step.default_bal
+        defaults_g[t] = step.default_bal
         if plan_defaults is not None and plan is not None:
             plan_defaults[t] = plan.defaults
         x = step.x
@@ -324,9 +324,8 @@ def _project_sorted(
             line_closing[:, t] = sum(x[j][0][groups.line_group] * s_lines[j] for j in range(ctx.B)) * lines.balance
         wb = wa
     if money is not None:  # each period's recoverable money, every final row its own recovery multiple
-        recoverable[:, 1:] = money.periods(by_group[1:], None if plan_defaults is None else plan_defaults[1:], rows.take)
-    if not assumptions.advancing:
-        by_group = None
+        recoverable[:, 1:] = money.periods(defaults_g[1:], None if plan_defaults is None else plan_defaults[1:], rows.take)
+    by_group = defaults_g if assumptions.advancing else None
     if rows.take is not None:  # back to the scenarios asked for: every row its own recovery multiple
         tot = {f: rows.expand(v) for f, v in tot.items()}
         by_group = None if by_group is None else by_group[:, rows.take]
