@@ -289,38 +289,43 @@ def _project_sorted(
     line_closing = np.zeros((len(lines), ctx.T + 1)) if keep_lines else None
     if line_closing is not None:
         line_closing[:, 0] = lines.balance
-    rate_g = ctx.segments.recovery_rate[groups.seg]
+    # recoverable money per period (discarded under a charge-off path, which recomputes it from the defaults)
+    charge_off = assumptions.collections is not None and assumptions.collections.charge_off is not None
+    money = None if charge_off else recoveries.Recoverable(ctx.segments.recovery_rate[groups.seg], rows.final[2], assumptions.recovery_rate)
     buy_back = assumptions.buy_back if assumptions.buy_back is not None and assumptions.buy_back.ineligible_rate > 0.0 else None
     cpr_age = np.where(ctx.cpr_age[groups.seg], groups.age, 0)
+    smm_at = np.minimum(np.maximum(cpr_age[None, :] + np.arange(ctx.T + 1)[:, None], 1), ctx.max_age) - 1  # (T + 1, G): np.clip's
     x = conv.initial_state(groups)
     late = None
     pre_default = conv.pre_default(groups, lines.balance)
     if parts is not None:  # block k carries part k alone (rows module doc)
         mask = rows.block_mask(parts[groups.starts])
         x, pre_default = x * mask, pre_default * mask
-    by_group = np.zeros((ctx.T + 1, ctx.S, groups.size)) if assumptions.advancing else None  # defaults, for advancing
+    # defaults by group (and the plans' re-defaults) per period: recoverable money after the loop, and advancing
+    defaults_g = np.zeros((ctx.T + 1, ctx.S, groups.size))
+    plan_defaults = np.zeros((ctx.T + 1, ctx.S)) if plans is not None else None
     wb = tables.at(0)
     for t in range(1, ctx.T + 1):
         wa = tables.at(t)
-        smm = ctx.smm[:, groups.seg, np.clip(cpr_age + t, 1, ctx.max_age) - 1]  # (S, G)
+        smm = ctx.smm[:, groups.seg, smm_at[t]]  # (S, G)
         leaving, prepaid = buy_back.split(smm) if buy_back is not None else (smm, None)
         step = conv.step(groups, x, t, wb, wa, leaving, pre_default=pre_default if t == 1 else None, late=late)
         if prepaid is not None:  # 赎回: the ineligible share leaves beside prepayment, on the same base
             step = _book_ineligible(tot, t, step, prepaid, wa)
         plan = None if plans is None else _step_plans(plans, tot, t, step, x, late, wb, wa)
         _book(tot, t, step, plan, wa)
-        plan_defaults = 0.0 if plan is None else rows.expand(plan.defaults)
-        recoverable[:, t] = recoveries.recoverable(
-            rows.expand(step.default_bal), rate_g, rows.final[2], plan_defaults, assumptions.recovery_rate
-        )
-        if by_group is not None:
-            by_group[t] = step.default_bal
+        defaults_g[t] = step.default_bal
+        if plan_defaults is not None and plan is not None:
+            plan_defaults[t] = plan.defaults
         x = step.x
         late = step.late.state if step.late is not None else None
         if line_closing is not None:
             s_lines = tables.line_factors(t)
             line_closing[:, t] = sum(x[j][0][groups.line_group] * s_lines[j] for j in range(ctx.B)) * lines.balance
         wb = wa
+    if money is not None:  # each period's recoverable money, every final row its own recovery multiple
+        recoverable[:, 1:] = money.periods(defaults_g[1:], None if plan_defaults is None else plan_defaults[1:], rows.take)
+    by_group = defaults_g if assumptions.advancing else None
     if rows.take is not None:  # back to the scenarios asked for: every row its own recovery multiple
         tot = {f: rows.expand(v) for f, v in tot.items()}
         by_group = None if by_group is None else by_group[:, rows.take]

@@ -49,12 +49,16 @@ def late_fee_step(
     used: tuple[tuple[int, int], ...],
     wb: Weights,
 ) -> LateFeeFlows:
-    """Accrue on the receivables staying in the machine (``xk``) and move ``L`` with them."""
+    """Accrue on the receivables staying in the machine (``xk``) and move ``L`` with them.
+
+    The overdue amounts of every bucket ``j ≥ 1`` come from one vectorised :func:`overdue` (the
+    same elementwise arithmetic); the accrual and the moves are added bucket after bucket."""
     B, S = xk.shape[0], xk.shape[1]
+    od = wb.RS[1:B] - wb.RS[0] + wb.RF[0] - wb.RF[1:B]  # (B − 1, G): overdue(wb, j) for j = 1 … B − 1
     Lk = L.copy()
     accrued = np.zeros(S)
     for j in range(1, B):
-        a = terms.days(j) * xk[j] * overdue(wb, j)
+        a = terms.days(j) * xk[j] * od[j - 1]
         Lk[j] += a
         accrued += a.sum(-1)
     new = np.zeros_like(L)

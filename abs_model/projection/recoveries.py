@@ -28,6 +28,33 @@ def recoverable(default_bal: np.ndarray, rate_g: np.ndarray, rm: np.ndarray, pla
     )
 
 
+class Recoverable:
+    """:func:`recoverable` for one run, its caps made once: ``group`` = ``min(1, rate_g × m)``
+    (S, G) and ``plan`` = ``min(1, plan_rate × m)`` (S,), the same numbers as every call of
+    :func:`recoverable` computes. (The engine makes none under a charge-off path, whose money
+    :func:`with_recoveries` computes from the defaults.)"""
+
+    __slots__ = ("group", "plan")
+
+    def __init__(self, rate_g: np.ndarray, rm: np.ndarray, plan_rate: float) -> None:
+        self.group = np.minimum(1.0, rate_g[None, :] * rm[:, None])
+        self.plan = np.minimum(1.0, plan_rate * rm)
+
+    def periods(self, default_bal: np.ndarray, plan_defaults: np.ndarray | None, take: np.ndarray | None) -> np.ndarray:
+        """(S, P): :func:`recoverable` of every period at once, from the loop's defaults by period
+        ``default_bal`` (P, S_loop, G) and the plans' ``plan_defaults`` (P, S_loop) (None: no plans,
+        they add nothing), ``take`` the loop row of each final row (None: the same rows).
+        Each element is the same product and the same sum over groups (the last axis) as period
+        by period."""
+        if take is not None:
+            default_bal = default_bal[:, take]
+            plan_defaults = None if plan_defaults is None else plan_defaults[:, take]
+        out = (default_bal * self.group).sum(-1)  # (P, S)
+        if plan_defaults is not None:
+            out += plan_defaults * self.plan
+        return out.T
+
+
 def with_recoveries(
     tot: dict[str, np.ndarray],
     recoverable: np.ndarray,

@@ -25,7 +25,7 @@ spread plans' continuing schedules are fractions of each state group by months i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -64,6 +64,39 @@ class _Cohorts:
     alive: np.ndarray
     down: np.ndarray  # (S, T + 1) down payment paid at entry
     y: np.ndarray | None
+    active: tuple[int, ...] = (1,)
+    """The buckets ``j ≥ 1`` with a take-up in some group (the others enter nothing: their terms
+    are exact zeros, left out of the sums; at least one, so that the sums keep their shape)."""
+    shapes: _PlanShapes | None = None
+    """The plan's month profiles, made once (:func:`_plan_shapes`)."""
+    entered: list[bool] = field(default_factory=lambda: [False])
+    """Whether anything has entered yet: before, every path is zero and a period of the plan adds
+    exact zeros, so :meth:`PlanBook.step` skips it (its survival shares then are never read:
+    they multiply only zero paths)."""
+
+    @property
+    def counts(self) -> bool:
+        """Whether the plan writes counts and down payments (re-aged and frozen plans; a spread
+        plan's receivables stay counted in the machine, a bought-back one leaves)."""
+        return self.terms.plan != "spread_arrears" and not self.terms.buy_back
+
+
+@dataclass(frozen=True, slots=True)
+class _PlanShapes:
+    """Month profiles of a plan of ``N`` months over plan months ``m = 0 … M``: ``part`` = 1 / N in
+    months 1 … N (the capitalised amounts' parts), ``decay`` = max(0, 1 − m / N) (the balance
+    left), ``after_entry`` = [m ≥ 1], ``running`` = [m < N]."""
+
+    part: np.ndarray
+    decay: np.ndarray
+    after_entry: np.ndarray
+    running: np.ndarray
+
+
+def _plan_shapes(N: int, M: int) -> _PlanShapes:
+    months = np.arange(M + 1)
+    part = np.where((months >= 1) & (months <= N), 1.0 / N, 0.0)
+    return _PlanShapes(part, np.maximum(0.0, 1.0 - months / N), months >= 1, months < N)
 
 
 def take_up(
@@ -95,6 +128,7 @@ class PlanBook:
     ) -> PlanBook:
         """``rho``: (P, B, G) take-up per state group (default: each plan's own, every group)."""
         shape = (scenarios, horizon + 1, horizon + 1)
+        rho = take_up(plans, tables.B) if rho is None else rho
         cohorts = tuple(
             _Cohorts(
                 p,
@@ -104,10 +138,12 @@ class PlanBook:
                 np.ones((scenarios, horizon + 1)),
                 np.zeros((scenarios, horizon + 1)),
                 np.zeros((p.periods + 1, scenarios, groups)) if p.plan == "spread_arrears" else None,
+                tuple(j for j in range(1, tables.B) if np.any(r[j] != 0.0)) or (1,),
+                _plan_shapes(p.periods, horizon),
             )
-            for p in plans
+            for p, r in zip(plans, rho, strict=True)
         )
-        return cls(cohorts, take_up(plans, tables.B) if rho is None else rho, tables)
+        return cls(cohorts, rho, tables)
 
     @property
     def keep(self) -> np.ndarray:
@@ -116,59 +152,74 @@ class PlanBook:
 
     def enter(self, t: int, x: np.ndarray, L: np.ndarray | None, wb: Weights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Record period ``t``'s entries from the state ``x`` (B, S, G) at its start and the late
-        fees ``L``; returns (repurchased, late fees waived, late fees capitalised) per scenario."""
+        fees ``L``; returns (repurchased, late fees waived, late fees capitalised) per scenario.
+
+        Sums over the buckets run over each plan's :attr:`_Cohorts.active` ones, in order: a
+        bucket without take-up adds exact zeros."""
         S = x.shape[1]
         bought = np.zeros(S)
         waived = np.zeros(S)
         capitalised_late = np.zeros(S)
         for c, rho in zip(self.cohorts, self.rho, strict=True):
-            share = x * rho[:, None, :]  # (B, S, G) entering this plan; rho (B, G) or (B, 1)
-            E = sum((share[j] * wb.S[j]).sum(-1) for j in range(1, x.shape[0]))
+            share = {j: x[j] * rho[j] for j in c.active}  # (S, G) entering this plan; rho (B, G) or (B, 1)
+            E = sum((share[j] * wb.S[j]).sum(-1) for j in c.active)
             late = np.zeros(S) if L is None else (L * rho[:, None, :]).sum(axis=(0, 2))
-            fees = sum((share[j] * (wb.F[0] - wb.F[j])).sum(-1) for j in range(1, x.shape[0]))
             p = c.terms
             if p.buy_back:
                 bought += E
                 waived += late
                 continue
+            fees = sum((share[j] * (wb.F[0] - wb.F[j])).sum(-1) for j in c.active)
             N = p.periods
-            months = np.arange(c.balance.shape[2])
-            spread_part = np.where((months >= 1) & (months <= N), 1.0 / N, 0.0)
+            shapes = c.shapes if c.shapes is not None else _plan_shapes(N, c.balance.shape[2] - 1)
+            spread_part = shapes.part
             cap = p.late_fees == "capitalise"
             if cap:
                 capitalised_late += late
             else:
                 waived += late
             if p.plan == "spread_arrears" and c.y is not None:
-                arrears = E - sum((share[j] * wb.S[0]).sum(-1) for j in range(1, x.shape[0]))
-                c.y[0] += share[1:].sum(axis=0)
-                c.balance[:, t] = arrears[:, None] * np.maximum(0.0, 1.0 - months / N)
+                arrears = E - sum((share[j] * wb.S[0]).sum(-1) for j in c.active)
+                into = share[c.active[0]]
+                for j in c.active[1:]:
+                    into = into + share[j]
+                c.y[0] += into
+                c.balance[:, t] = arrears[:, None] * shapes.decay
                 c.fee[:, t] = (fees + (late if cap else 0.0))[:, None] * spread_part
+                _mark_entered(c, t)
                 continue
             kept = 1.0 - p.down_payment
             c.down[:, t] = p.down_payment * E
             capitalised = (fees + late if cap else np.zeros(S))[:, None] * spread_part
             if p.plan == "re_age" and self.tables.re_age is not None:
                 tab = self.tables.re_age[N]
-                rows = [self.tables.row(t - 1 - j) for j in range(1, x.shape[0])]
-                c.balance[:, t] = kept * sum(share[j] @ tab.balance[r] for j, r in zip(range(1, x.shape[0]), rows, strict=True))
-                amount = kept * sum(share[j] @ tab.amount[r] for j, r in zip(range(1, x.shape[0]), rows, strict=True))
-                c.fee[:, t] = p.fee_rate * amount * (months >= 1) + capitalised
-                c.count[:, t] = sum(share[j] @ tab.count[r] for j, r in zip(range(1, x.shape[0]), rows, strict=True))
+                rows = [(j, self.tables.row(t - 1 - j)) for j in c.active]
+                c.balance[:, t] = kept * sum(share[j] @ tab.balance[r] for j, r in rows)
+                amount = kept * sum(share[j] @ tab.amount[r] for j, r in rows)
+                c.fee[:, t] = p.fee_rate * amount * shapes.after_entry + capitalised
+                c.count[:, t] = sum(share[j] @ tab.count[r] for j, r in rows)
             else:  # freeze: N equal parts for every receivable
-                n_in = sum(share[j] @ wb.C[j] for j in range(1, x.shape[0]))
-                c.balance[:, t] = kept * E[:, None] * np.maximum(0.0, 1.0 - months / N)
+                n_in = sum(share[j] @ wb.C[j] for j in c.active)
+                c.balance[:, t] = kept * E[:, None] * shapes.decay
                 c.fee[:, t] = capitalised
-                c.count[:, t] = n_in[:, None] * (months < N)
+                c.count[:, t] = n_in[:, None] * shapes.running
+            _mark_entered(c, t)
         return bought, waived, capitalised_late
 
     def step(self, t: int, wb: Weights, wa: Weights, *, entries: np.ndarray) -> PlanFlows:
-        """Period ``t`` of every cohort (module doc); ``entries`` (S,) the balance that entered."""
+        """Period ``t`` of every cohort (module doc); ``entries`` (S,) the balance that entered.
+        A plan nothing has entered yet adds exact zeros: it is skipped (its closing by type zero)."""
         S = entries.shape[0]
-        tot = {k: np.zeros(S) for k in ("opening", "principal", "fee", "prepayment", "base", "defaults", "count", "ndef", "closing")}
+        keys = ("opening", "principal", "fee", "prepayment", "base", "defaults", "count", "ndef", "closing")
+        block = np.zeros((len(keys), S))
+        tot = {k: block[i] for i, k in enumerate(keys)}  # rows of one block of zeros
         by_type: dict[str, np.ndarray] = {}
         completed = None
         for c in self.cohorts:
+            if not c.entered[0]:  # as below with closing = before (the same roundings where a type repeats)
+                kind = c.terms.plan
+                by_type[kind] = by_type[kind] + tot["closing"] - tot["closing"] if kind in by_type else np.zeros(S)
+                continue
             before = tot["closing"].copy()
             _money_step(c, t, tot)
             if c.y is not None:
@@ -191,56 +242,90 @@ class PlanBook:
         )
 
 
+def _mark_entered(c: _Cohorts, t: int) -> None:
+    """Note the first period whose entry is not all zeros (its paths or the spread schedules)."""
+    if not c.entered[0]:
+        c.entered[0] = bool(
+            c.balance[:, t].any() or c.fee[:, t].any() or c.count[:, t].any() or c.down[:, t].any() or (c.y is not None and c.y.any())
+        )
+
+
+def _diagonal(a: np.ndarray, t: int, shift: int) -> np.ndarray:
+    """``a[:, e, t − e − shift]`` for ``e = 0 … t − 1`` of ``a`` (S, T + 1, M + 1) with ``t ≤ M``:
+    a strided view (flat index ``e (M + 1) + t − e − shift = t − shift + e M``), no copy."""
+    M = a.shape[2] - 1
+    flat = a.reshape(a.shape[0], -1)
+    start = t - shift
+    return flat[:, start : start + (t - 1) * M + 1 : M] if M > 0 else flat[:, start : start + 1]
+
+
 def _money_step(c: _Cohorts, t: int, tot: dict[str, np.ndarray]) -> None:
     """Cohorts entered before ``t`` (month ``d = t − e``) plus the entry at ``t`` (month 0; its
-    down payment is principal now)."""
+    down payment is principal now).
+
+    The paths of month ``d`` and ``d − 1`` are read as strided views (``d ≤ t ≤ M`` always: the
+    paths run over the horizon); counts and down payments only where the plan writes them
+    (:attr:`_Cohorts.counts`; elsewhere they are zeros and would add zeros)."""
     p = c.terms
     q, pr = p.redefault_rate, p.prepay_rate
-    e = np.arange(t)  # earlier cohorts
-    d = t - e
     M = c.balance.shape[2] - 1
-    dm = np.minimum(d, M)
-    prev = c.balance[:, e, dm - 1]  # (S, t)
-    now = np.where(d <= M, c.balance[:, e, dm], 0.0)
-    alive = c.alive[:, :t].copy()
+    if t > M:  # pragma: no cover - the paths run over the horizon (PlanBook.start)
+        raise IndexError(f"restructuring: period {t} is past the plans' {M} months")
+    prev = _diagonal(c.balance, t, 1)  # (S, t)
+    now = _diagonal(c.balance, t, 0)
+    alive = c.alive[:, :t]
     opening = alive * prev
     survive = alive * (1.0 - q)
+    if c.counts:
+        tot["ndef"] += (q * alive * _diagonal(c.count, t, 1)).sum(-1)
     after = survive * now
-    prepay = pr * after
-    c.alive[:, :t] = survive * (1.0 - pr)
-    tot["opening"] += opening.sum(-1)
-    tot["defaults"] += q * opening.sum(-1)
-    tot["ndef"] += (q * alive * c.count[:, e, dm - 1]).sum(-1)
+    o = opening.sum(-1)
+    tot["opening"] += o
+    tot["defaults"] += q * o
     tot["principal"] += (survive * (prev - now)).sum(-1)
-    tot["fee"] += (survive * np.where(d <= M, c.fee[:, e, dm], 0.0)).sum(-1)
-    tot["prepayment"] += prepay.sum(-1)
-    tot["base"] += after.sum(-1)
-    tot["closing"] += (after - prepay).sum(-1) + c.balance[:, t, 0]
-    tot["count"] += (c.alive[:, :t] * np.where(d <= M, c.count[:, e, dm], 0.0)).sum(-1) + c.count[:, t, 0]
-    tot["principal"] += c.down[:, t]
+    tot["fee"] += (survive * _diagonal(c.fee, t, 0)).sum(-1)
+    if pr == 0.0:  # nothing prepays: prepay = +0, after − prepay = after, survive × 1 = survive
+        c.alive[:, :t] = survive
+        base = after.sum(-1)
+        tot["base"] += base
+        tot["closing"] += base + c.balance[:, t, 0]
+    else:
+        prepay = pr * after
+        c.alive[:, :t] = survive * (1.0 - pr)
+        tot["prepayment"] += prepay.sum(-1)
+        tot["base"] += after.sum(-1)
+        tot["closing"] += (after - prepay).sum(-1) + c.balance[:, t, 0]
+    if c.counts:
+        tot["count"] += (c.alive[:, :t] * _diagonal(c.count, t, 0)).sum(-1) + c.count[:, t, 0]
+        tot["principal"] += c.down[:, t]
 
 
 def _schedule_step(y: np.ndarray, p: Restructuring, wb: Weights, wa: Weights, tot: dict[str, np.ndarray]) -> np.ndarray:
     """Spread plans' continuing schedules ``y`` (N + 1, S, G) by months in plan: months
     ``d = 1 … N`` re-default and prepay, every month pays its instalment with bucket-0 weights;
-    month N is complete and returned (to M0)."""
+    month N is complete and returned (to M0).
+
+    The re-default count is ``q × Σ survivors × C`` (the survivors' count, as before issue 16's
+    fifth round: the schedules are scaled in place). Without prepayment (``p = 0``) the
+    prepayment adds +0 and the survivors stay as they are."""
     q, pr = p.redefault_rate, p.prepay_rate
     old = y[1:]  # entered earlier
-    opening = (old * wb.S[0]).sum(axis=(0, 2))
-    survive = old * (1.0 - q)
-    y[1:] = survive
+    S0 = wb.S[0]
+    opening = (old * S0).sum(axis=(0, 2))
+    survive = np.multiply(old, 1.0 - q, out=old)  # y[1:] = the survivors
     paying = y.sum(axis=0)
     tot["opening"] += opening
     tot["defaults"] += q * opening
-    tot["ndef"] += q * (old @ wb.C[0]).sum(axis=0)
-    tot["principal"] += (paying * (wb.S[0] - wa.S[0])).sum(-1)
+    tot["ndef"] += q * (survive @ wb.C[0]).sum(axis=0)
+    tot["principal"] += (paying * (S0 - wa.S[0])).sum(-1)
     tot["fee"] += (paying * (wa.F[0] - wb.F[0])).sum(-1)
     after = (survive * wa.S[0]).sum(axis=(0, 2))
-    tot["prepayment"] += pr * after
+    if pr != 0.0:
+        tot["prepayment"] += pr * after
+        y[1:] = survive * (1.0 - pr)
     tot["base"] += after
-    y[1:] = survive * (1.0 - pr)
     done = y[-1].copy()
-    y[1:] = y[:-1].copy()
+    y[1:] = y[:-1]  # overlapping: numpy copies through a buffer
     y[0] = 0.0
     live = y[1:]  # still in a plan at the end of the period (months 1 … N − 1 after the shift)
     tot["closing"] += (live * wa.S[0]).sum(axis=(0, 2))

@@ -301,7 +301,7 @@ def _run_periods(
     stock = np.flatnonzero([f in STOCK_FIELDS for f in names])
     k = len(moving)
     unit = np.stack([profile[f] for f in moving]) if profile and plan is None and k else None
-    buffer = np.empty_like(stack[:k])
+    buffer = np.empty((min(k, _fields_per_block(S, T)), S, T + 1))
     state = engine.start()
     purchases = np.zeros((S, T + 1))
     sale = np.zeros((S, T + 1))
@@ -331,9 +331,8 @@ def _run_periods(
         if profile is not None and np.any(bought > 0):
             purchases[:, t] = bought
             prof = unit if plan is None else plan.profile_stack(t, moving)
-            if prof is not None and k:  # bought × profile, then added (into a buffer: no new array each period)
-                added = np.multiply(bought[None, :, None], prof[:, :, : T - t + 1], out=buffer[:, :, : T - t + 1])
-                stack[:k, :, t:] += added
+            if prof is not None and k:
+                _add_purchase(stack, prof, bought, t, buffer)
         called = np.asarray(out.called, dtype=bool)
         if called.any():
             sale[called, t] = arrays["closing_balance"][called, t]
@@ -341,6 +340,32 @@ def _run_periods(
             stack[:, rows, t + 1 :] = 0.0  # every column after t; stocks (balances, counts) from t
             stack[stock[:, None], rows[None, :], t] = 0.0
     return purchases, sale, costs_paid, engine.finish(state)
+
+
+_BLOCK_BYTES = 1 << 19
+"""Bytes of one block of :func:`_add_purchase` (a product and the columns it adds to stay in the
+cache between the multiplication and the addition)."""
+
+
+def _fields_per_block(S: int, T: int) -> int:
+    """Fields per block of :func:`_add_purchase`: as many (S, T + 1) columns as fit in
+    :data:`_BLOCK_BYTES`, at least one."""
+    return max(1, _BLOCK_BYTES // max(1, 8 * S * (T + 1)))
+
+
+def _add_purchase(stack: np.ndarray, prof: np.ndarray, bought: np.ndarray, t: int, buffer: np.ndarray) -> None:
+    """Add a purchase at the end of period ``t`` to the pool's later columns: defined as
+    ``stack[f, s, t + m] += bought[s] × prof[f, s, m]`` for the moving fields ``f`` (the first
+    ``len(prof)`` of ``stack``) and ``m = 0 … T − t``. A block of fields at a time (``buffer``
+    holds one block's products), each element the same product and the same sum as one
+    multiplication and one addition over every field at once."""
+    k, n = prof.shape[0], stack.shape[2] - t
+    b = buffer.shape[0]
+    weight = bought[None, :, None]
+    for lo in range(0, k, b):
+        hi = min(lo + b, k)
+        added = np.multiply(weight, prof[lo:hi, :, :n], out=buffer[: hi - lo, :, :n])
+        stack[lo:hi, :, t:] += added
 
 
 def _moving_fields(arrays: dict[str, np.ndarray], profile: dict[str, np.ndarray] | None, plan: PurchasePlan | None) -> list[str]:
