@@ -305,18 +305,19 @@ def _schedule_step(y: np.ndarray, p: Restructuring, wb: Weights, wa: Weights, to
     ``d = 1 … N`` re-default and prepay, every month pays its instalment with bucket-0 weights;
     month N is complete and returned (to M0).
 
-    The re-default count is ``q × Σ survivors × C`` (the survivors' count, as before issue 16's
-    fifth round: the schedules are scaled in place). Without prepayment (``p = 0``) the
+    The re-default count is ``q × Σ y × C`` over the schedules entered earlier, before they
+    re-default: the same base as the re-defaulted money ``q × opening`` (until issue 16's fifth
+    round it was taken after, from the survivors, i.e. ``q (1 − q)`` of the count). Without prepayment (``p = 0``) the
     prepayment adds +0 and the survivors stay as they are."""
     q, pr = p.redefault_rate, p.prepay_rate
     old = y[1:]  # entered earlier
     S0 = wb.S[0]
     opening = (old * S0).sum(axis=(0, 2))
+    tot["ndef"] += q * (old @ wb.C[0]).sum(axis=0)  # before the survivors overwrite ``old``
     survive = np.multiply(old, 1.0 - q, out=old)  # y[1:] = the survivors
     paying = y.sum(axis=0)
     tot["opening"] += opening
     tot["defaults"] += q * opening
-    tot["ndef"] += q * (survive @ wb.C[0]).sum(axis=0)
     tot["principal"] += (paying * (S0 - wa.S[0])).sum(-1)
     tot["fee"] += (paying * (wa.F[0] - wb.F[0])).sum(-1)
     after = (survive * wa.S[0]).sum(axis=(0, 2))

@@ -208,12 +208,12 @@ def _schedule_step(y: np.ndarray, p: Restructuring, wb: Weights, wa: Weights, to
     q, pr = p.redefault_rate, p.prepay_rate
     old = y[1:]  # entered earlier
     opening = (old * wb.S[0]).sum(axis=(0, 2))
+    tot["ndef"] += q * (old @ wb.C[0]).sum(axis=0)  # the count before re-default (fixed: was after)
     survive = old * (1.0 - q)
     y[1:] = survive
     paying = y.sum(axis=0)
     tot["opening"] += opening
     tot["defaults"] += q * opening
-    tot["ndef"] += q * (old @ wb.C[0]).sum(axis=0)
     tot["principal"] += (paying * (wb.S[0] - wa.S[0])).sum(-1)
     tot["fee"] += (paying * (wa.F[0] - wb.F[0])).sum(-1)
     after = (survive * wa.S[0]).sum(axis=(0, 2))

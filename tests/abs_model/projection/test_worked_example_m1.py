@@ -100,3 +100,17 @@ def test_freeze_over_six_months(late: LateFees | None) -> None:
     a = Assumptions.make(roll_rates=misses_the_third(cures=False), late_fees=late, collections=from_m1("freeze", 6))
     month = 1000.0 / 6 + 7.20 / 6
     assert cash(a) == pytest.approx([0.0, 0.0] + [month] * 6 + [0.0] * 8, abs=CENT)
+
+
+@pytest.mark.parametrize(("kind", "periods"), [("spread_arrears", 3), ("re_age", 12), ("freeze", 6)])
+def test_a_tenth_of_the_plans_re_default_each_month_in_count_as_in_money(kind: str, periods: int) -> None:
+    """With ``redefault_rate = 0.1`` the one receivable in a plan re-defaults a tenth a month from
+    period 3: 0.1 of a loan, then 0.1 × 0.9, 0.1 × 0.81 — the count of the plan before that month's
+    re-default, the same base as the money; the count rolls forward: count(t) = count(t − 1) −
+    defaults_count(t). (Spread plans took the count after the re-default until issue 16: 0.09 first.)"""
+    strategy = CollectionStrategy(kind, restructuring=Restructuring(take_up={1: 1.0}, plan=kind, periods=periods, redefault_rate=0.1))  # type: ignore[arg-type]
+    f = am.project(receivable(), Assumptions.make(roll_rates=misses_the_third(cures=False), collections=strategy)).frame
+    n = f["defaults_count"].to_numpy()
+    assert n[3:6] == pytest.approx([0.1, 0.09, 0.081], abs=1e-12)
+    count = f["count"].to_numpy()
+    assert count[2:6] == pytest.approx([1.0, 0.9, 0.81, 0.729], abs=1e-12)
