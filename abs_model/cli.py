@@ -32,6 +32,7 @@ import abs_model as am
 from abs_model.analytics.strategies import add_compare_command
 from abs_model.cli_surveil import add_surveil_parser
 from abs_model.collateral.tape.mapping import COLUMNS_HELP, column_mapping
+from abs_model.output.phrases import phrase
 from abs_model.output.safe_text import csv_safe
 
 
@@ -124,12 +125,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     written = _write_outputs(result, Path(args.out), lang=args.lang, sweep=sweep, strategies=strategies)
     from abs_model.output import console
 
-    _print_summary(result)
-    print("\nStress sweep: loss, % of original balance")
-    print(console.sweep_table(sweep, ["prepay_multiple", "default_multiple"]))
-    print("\nCollection strategies")
-    print(console.strategies_table(strategies))
-    print("\nWrote:")
+    _print_summary(result, lang=args.lang)
+    print("\n" + phrase("con_sweep", args.lang))
+    print(console.sweep_table(sweep, ["prepay_multiple", "default_multiple"], lang=args.lang))
+    print("\n" + phrase("con_strategies", args.lang))
+    print(console.strategies_table(strategies, lang=args.lang))
+    print("\n" + phrase("con_wrote", args.lang))
     for p in written:
         print(f"  {p}")
     return _checks_exit(result, args)
@@ -178,8 +179,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_output_folder(args.out)
     result = am.run(deal, a)
     written = _write_outputs(result, Path(args.out), lang=args.lang)
-    _print_summary(result)
-    print("\nWrote:")
+    _print_summary(result, lang=args.lang)
+    print("\n" + phrase("con_wrote", args.lang))
     for p in written:
         print(f"  {p}")
     return _checks_exit(result, args)
@@ -237,13 +238,11 @@ def _warn(deal: am.Deal) -> am.Deal:
     return deal
 
 
-def _print_summary(result: am.DealResult) -> None:
-    from abs_model.output.console import deal_summary
+def _print_summary(result: am.DealResult, *, lang: str = "en") -> None:
+    from abs_model.output.console import check_lines, deal_summary
 
-    print(deal_summary(result))
-    failed = {c.name for c in result.failed_checks}
-    for c in result.checks:
-        print(f"  [{'FAIL' if c.name in failed else 'ok'}] {c.name}: worst {c.max_abs_error:.3g} (tolerance {c.tolerance:.3g})")
+    print(deal_summary(result, lang=lang))
+    print(check_lines(result, lang=lang))
 
 
 def _parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
@@ -391,7 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".", parents=[common])
 
-    lang = {"default": "en", "choices": ["en", "zh"], "help": "language of the report and workbook (default en)"}
+    lang = {"default": "en", "choices": ["en", "zh"], "help": "language of the report, workbook and console (default en)"}
     tape = "loan tape (CSV, Parquet or XLSX) replacing the deal file's pool, read with the deal's cut-off checks"
     assumptions = "assumptions file (YAML): its keys override the deal file's assumptions"
     d = add("demo", "run the embedded Baitiao revolving example end to end")

@@ -266,6 +266,54 @@ _PHRASES: dict[str, Label] = {
     "direction_in": _l("in", "流入", "text"),
     "direction_out": _l("out", "流出", "text"),
     "direction_internal": _l("internal", "内部划转", "text"),
+    # the console (abs-model run/demo/sweep), English text as printed before it spoke 中文
+    "con_class": _l("Class", "证券档次", "text"),
+    "con_seniority": _l("Seniority", "优先级", "text"),
+    "con_balance": _l("Balance, millions", "本金（百万）", "text"),
+    "con_coupon": _l("Coupon", "票面利率", "text"),
+    "con_wal": _l("WAL, years", "加权平均期限（年）", "text"),
+    "con_window": _l("Principal window, periods", "本金偿付期间", "text"),
+    "con_loss": _l("Loss, % of original", "损失（占初始本金）", "text"),
+    "con_factor": _l("Final factor", "期末因子", "text"),
+    "con_never": _l("never", "无", "text"),
+    "con_title": _l("{name} — {convention}, {n} periods", "{name}——{convention}，共{n}期", "text"),
+    "con_roll_rate": _l("roll-rate convention", "迁徙率口径", "text"),
+    "con_sifma": _l("SIFMA/BMA standard convention", "SIFMA/BMA标准口径", "text"),
+    "con_absbox": _l("absbox (Hastructure) convention", "absbox（Hastructure）口径", "text"),
+    "con_pool": _l(
+        "Pool (millions {currency}): collections {collections}, defaults {defaults}, recoveries {recoveries}, "
+        "revolving purchases {purchases}{bought_back}; cumulative default rate {cdr}, cumulative net loss rate "
+        "{cnl} (both on the initial pool; a trigger states its own denominator)",
+        "资产池（百万{currency}）：回收款 {collections}，违约 {defaults}，违约回收 {recoveries}，循环购买 {purchases}"
+        "{bought_back}；累计违约率 {cdr}，累计净损失率 {cnl}（均以初始资产池为分母；触发事件按其自身定义的分母）",
+        "text",
+    ),
+    "con_bought_back": _l(
+        ", bought back by the originator {rep} for {paid} (discount {discount})",
+        "，原始权益人赎回 {rep}，价款 {paid}（折价 {discount}）",
+        "text",
+    ),
+    "con_trigger": _l("Trigger {name}: {status}", "触发事件 {name}：{status}", "text"),
+    "con_never_breached": _l("never breached", "从未触发", "text"),
+    "con_breached": _l(
+        "first breached in period {period}, breached in {n} periods", "第{period}期首次触发，共{n}期处于触发状态", "text"
+    ),
+    "con_checks": _l("Integrity checks passed: {passed} of {n}", "数据校验通过：{passed}/{n}项", "text"),
+    "con_check": _l("  [{status}] {name}: worst {worst} (tolerance {tolerance})", "  [{status}] {name}：最大偏差 {worst}（容差 {tolerance}）", "text"),
+    "con_ok": _l("ok", "通过", "text"),
+    "con_fail": _l("FAIL", "未通过", "text"),
+    "con_prepay_x": _l("Prepayment ×", "早偿 ×", "text"),
+    "con_default_x": _l("Default ×", "违约 ×", "text"),
+    "con_strategy": _l("Strategy", "催收策略", "text"),
+    "con_baseline": _l("baseline (no collection strategy)", "基准（无催收策略）", "text"),
+    "con_npv": _l("NPV after costs, millions", "扣除费用后回收现值（百万）", "text"),
+    "con_costs": _l("Costs, millions", "催收费用（百万）", "text"),
+    "con_cdr": _l("Cumulative default rate, on initial pool", "累计违约率（初始资产池）", "text"),
+    "con_nlr": _l("Net loss rate, on initial pool", "净损失率（初始资产池）", "text"),
+    "con_peak": _l("Peak 30+ delinquency", "最高30天以上逾期率", "text"),
+    "con_sweep": _l("Stress sweep: loss, % of original balance", "压力测试：损失（占初始本金）", "text"),
+    "con_strategies": _l("Collection strategies", "催收策略比较", "text"),
+    "con_wrote": _l("Wrote:", "已写入：", "text"),
 }
 
 #: Every report/console phrase, read-only.

@@ -69,3 +69,39 @@ def test_sweep_and_strategy_tables() -> None:
     )
     last = strategies_table(strategies).splitlines()[-1]
     assert last.split()[-3:] == ["4,037.90", "0.83", "4.14%"]
+
+
+def test_deal_summary_in_chinese_says_the_same_numbers(stressed: am.DealResult) -> None:
+    """``--lang zh``: the same rows and numbers, every word from the registry's 中文, the checks by
+    their Chinese names; the table's columns line up on a terminal (a CJK character is two
+    columns wide)."""
+    from abs_model.output.console import check_lines, width
+    from abs_model.output.phrases import check_name
+
+    en, zh = deal_summary(stressed), deal_summary(stressed, lang="zh")
+    zh_lines = zh.splitlines()
+    header = next(line for line in zh_lines if line.startswith("证券档次"))
+    for words in ("优先级", "本金（百万）", "票面利率", "加权平均期限（年）", "本金偿付期间", "损失（占初始本金）", "期末因子"):
+        assert words in header
+    for en_row in (line for line in en.splitlines() if line.startswith("Senior A")):
+        numbers = [w for w in en_row.split() if any(ch.isdigit() for ch in w)]
+        zh_row = next(line for line in zh_lines if line.startswith("Senior A"))
+        assert [w for w in zh_row.split() if any(ch.isdigit() for ch in w)] == numbers
+    table = zh_lines[2:2 + 2 + len(stressed.summary())]
+    assert len({width(line) for line in table}) == 1, "every row of the table as wide as the header"
+    n = len(stressed.checks)
+    assert f"数据校验通过：{n}/{n}项" in zh and "从未触发" in zh and "首次触发" in zh
+    for english in ("Class", "Seniority", "never breached", "Integrity checks", "Pool (millions"):
+        assert english not in zh
+    checks = check_lines(stressed, lang="zh")
+    assert all(check_name(c.name, "zh") in checks for c in stressed.checks)
+    assert "[通过]" in checks and "worst" not in checks
+
+
+def test_wide_characters_are_padded_by_display_width() -> None:
+    from abs_model.output.console import text_table, width
+
+    assert width("证券") == 4 and width("A×—") == 3
+    lines = text_table(["档次", "金额"], [["优先A", "1.00"], ["Sub", "20.00"]]).splitlines()
+    assert {width(line) for line in lines} == {width(lines[0])}
+    assert lines[2] == "优先A   1.00" and lines[3] == "Sub    20.00"
