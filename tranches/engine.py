@@ -112,33 +112,13 @@ class Engine:
         self.expenses = structure.fees
         self.triggers = structure.triggers
         self.note0 = np.array([t.balance for t in self.tranches], dtype=np.float64)
-        T = self.T
         self._check_event_periods()
-        fracs = {
-            dc: accrual_fractions(self.dates[1:], day_count=dc, start_date=self.dates[0])
-            for dc in ("30/360", "ACT/365F")
-        }
-        self.accrual = fracs
-        self.note_dates = self.dates if accrual_dates is None else self._note_dates(accrual_dates)
-        note_fracs = fracs if accrual_dates is None else {
-            dc: accrual_fractions(self.note_dates[1:], day_count=dc, start_date=self.note_dates[0])
-            for dc in ("30/360", "ACT/365F")
-        }
-        # coupon × accrual per tranche and period, (K, T)
-        self.coupon_frac = np.stack([schedule_array(t.coupons, T) * note_fracs[t.day_count] for t in self.tranches])
-        self.ios = np.array([float(t.interest_on_shortfall) for t in self.tranches])[:, None]
+        self._accruals(accrual_dates)
         self.senior_idx = np.array(
             [i for i, t in enumerate(self.tranches) if t.tranche_class == "senior"], dtype=np.int64
         )
         self.expense_index = {f.name: j for j, f in enumerate(self.expenses)}
-        self.thresholds = (
-            np.stack([schedule_array(g.thresholds, T) for g in self.triggers]) if self.triggers else np.zeros((0, T))
-        )
-        self.effect_index: dict[str, list[int]] = {}
-        for j, g in enumerate(self.triggers):
-            self.effect_index.setdefault(g.effect, []).append(j)
-        self.metric_idx = [j for j, g in enumerate(self.triggers) if not g.is_event]
-        self.event_idx = [j for j, g in enumerate(self.triggers) if g.is_event]
+        self._trigger_indexes()
         every = structure.payment_every
         self.every = np.array([every.get(p, 1) for p in PHASES], dtype=np.int64)
         self.monthly = bool((self.every == 1).all())
@@ -168,6 +148,35 @@ class Engine:
         self._static_facts()
         scale = max(float(self.pool0.max()), float(self.note0.sum()))
         self.tolerance = CONSERVATION_TOL + 1e-12 * scale
+
+    def _accruals(self, accrual_dates: npt.ArrayLike | None) -> None:
+        """Accrual fractions by day count for the periods and for the notes (their own dates when
+        given), coupon × accrual per tranche and period (K, T), interest-on-shortfall flags."""
+        T = self.T
+        fracs = {
+            dc: accrual_fractions(self.dates[1:], day_count=dc, start_date=self.dates[0])
+            for dc in ("30/360", "ACT/365F")
+        }
+        self.accrual = fracs
+        self.note_dates = self.dates if accrual_dates is None else self._note_dates(accrual_dates)
+        note_fracs = fracs if accrual_dates is None else {
+            dc: accrual_fractions(self.note_dates[1:], day_count=dc, start_date=self.note_dates[0])
+            for dc in ("30/360", "ACT/365F")
+        }
+        self.coupon_frac = np.stack([schedule_array(t.coupons, T) * note_fracs[t.day_count] for t in self.tranches])
+        self.ios = np.array([float(t.interest_on_shortfall) for t in self.tranches])[:, None]
+
+    def _trigger_indexes(self) -> None:
+        """Trigger thresholds (G, T), triggers by effect, metric and event triggers' indexes."""
+        T = self.T
+        self.thresholds = (
+            np.stack([schedule_array(g.thresholds, T) for g in self.triggers]) if self.triggers else np.zeros((0, T))
+        )
+        self.effect_index: dict[str, list[int]] = {}
+        for j, g in enumerate(self.triggers):
+            self.effect_index.setdefault(g.effect, []).append(j)
+        self.metric_idx = [j for j, g in enumerate(self.triggers) if not g.is_event]
+        self.event_idx = [j for j, g in enumerate(self.triggers) if g.is_event]
 
     def _static_facts(self) -> None:
         """What the structure alone says is inactive for a whole run, and constant arrays.
