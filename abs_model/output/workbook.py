@@ -53,6 +53,7 @@ from abs_model.output.workbook_book import (
     _is_pot,
     _letter,
     _line_chart,
+    _width,
     _with_period,
     tranche_label,
 )
@@ -88,7 +89,15 @@ def _summary(book: _Book, result: Any) -> None:
     s["tranche"] = [tranche_label(result, n, lang) for n in s["tranche"]]
     top = len(facts) + 3
     book.write_table(ws, s, name="Summary", row=top)
+    # the facts' values (the deal name, in 中文 two columns a character) fit column B, not the next
+    fit = max(_width(str(v)) for _, v in facts) + 2
+    col_b = ws.column_dimensions["B"]
+    col_b.width = min(max(col_b.width or 0.0, fit), _FACT_WIDTH_MAX)
     ws.freeze_panes = ws.cell(row=top + 1, column=2)
+
+
+_FACT_WIDTH_MAX = 60.0
+"""Widest column B is made for the deal facts (a longer name wraps past it, as text does)."""
 
 
 def _convention(result: Any, lang: str) -> str:

@@ -136,3 +136,17 @@ def test_zh_assumptions_show_the_roll_rate_matrix_they_name(tmp_path: Path) -> N
         assert row[0] == f"M{i}"
         assert row[1:] == pytest.approx(list(m[i]))
         assert sum(row[1:]) == pytest.approx(1.0)
+
+
+def test_zh_summary_fits_a_long_chinese_deal_name_in_its_column(tmp_path: Path) -> None:
+    """The deal name on the Summary sheet stays in column B: a 20-character Chinese name takes about
+    40 columns of width (two a character), so column B is made at least that wide instead of the
+    name running over the cells to its right."""
+    import dataclasses
+
+    res = deal_result(str(tmp_path))
+    name = "京东白条应收账款第十二期资产支持专项计划"  # 20 CJK characters
+    renamed = dataclasses.replace(res, deal=dataclasses.replace(res.deal, name=name))
+    ws = openpyxl.load_workbook(write_workbook(renamed, tmp_path / "zh.xlsx", lang="zh", live_model=False))["Summary"]
+    assert ws["B1"].value == name
+    assert ws.column_dimensions["B"].width >= 2 * len(name)
