@@ -292,16 +292,20 @@ def _run_periods(
     of available funds of their own (never inside interest collections), buy-back proceeds (price ×
     balance bought back) principal collections."""
     S, T = arrays["closing_balance"].shape[0], engine.T
-    # (F, S, T + 1), the columns a purchase moves first (a profile not all zeros): a purchase adds
-    # to them in one step, and adding zeros to the others would change nothing
+    # (T + 1, F, S): a period's column of every field is one contiguous block; the fields a purchase
+    # moves first (a profile not all zeros): a purchase adds to them in one step, and adding zeros
+    # to the others would change nothing; purchases go into a column when it is read (_Purchases)
     moving = _moving_fields(arrays, profile, plan)
     names = moving + [f for f in arrays if f not in moving]
-    stack = np.stack([arrays[f] for f in names])
-    arrays.update({f: stack[i] for i, f in enumerate(names)})  # the columns are views of it
+    stack = np.empty((T + 1, len(names), S))
+    for i, f in enumerate(names):
+        stack[:, i] = arrays[f].T
+    arrays.update({f: stack[:, i].T for i, f in enumerate(names)})  # (S, T + 1) views of it
     stock = np.flatnonzero([f in STOCK_FIELDS for f in names])
     k = len(moving)
-    unit = np.stack([profile[f] for f in moving]) if profile and plan is None and k else None
-    buffer = np.empty((min(k, _fields_per_block(S, T)), S, T + 1))
+    unit = _by_period(np.stack([profile[f] for f in moving])) if profile and plan is None and k else None
+    plan_units: dict[int, np.ndarray] = {}  # the plan's profile stacks, (T + 1, F, S), by identity
+    bought_so_far = _Purchases(stack, k)
     state = engine.start()
     purchases = np.zeros((S, T + 1))
     sale = np.zeros((S, T + 1))
@@ -312,7 +316,10 @@ def _run_periods(
     adv_int, adv_prin = (arrays.get(f, np.zeros_like(arrays["fee_interest"])) for f in ("advanced_interest", "advanced_principal"))  # P&I advancing
     for t in range(1, T + 1):
         if on_period is not None:  # surveillance: reported history, then the re-projection
+            bought_so_far.settle_all()
             on_period(t, arrays)
+        bought_so_far.settle(t - 1)  # the columns the period reads: t, and t − 1 (restructured)
+        bought_so_far.settle(t)
         late_fees = trust_late_fees({"late_fees": arrays["late_fees"][:, t]}, a)  # 违约金, when the trust receives them
         interest, late_fees, principal, recoveries, costs_paid[:, t] = _net_of_costs(
             arrays["fee_interest"][:, t] + arrays["prepayment_fee"][:, t] + adv_int[:, t],
@@ -330,42 +337,90 @@ def _run_periods(
         bought = np.asarray(out.purchased, dtype=np.float64)
         if profile is not None and np.any(bought > 0):
             purchases[:, t] = bought
-            prof = unit if plan is None else plan.profile_stack(t, moving)
+            prof = unit if plan is None else _plan_unit(plan, t, moving, plan_units)
             if prof is not None and k:
-                _add_purchase(stack, prof, bought, t, buffer)
+                bought_so_far.add(t, bought, prof)
         called = np.asarray(out.called, dtype=bool)
         if called.any():
+            bought_so_far.settle_all()
             sale[called, t] = arrays["closing_balance"][called, t]
             rows = np.flatnonzero(called)
-            stack[:, rows, t + 1 :] = 0.0  # every column after t; stocks (balances, counts) from t
-            stack[stock[:, None], rows[None, :], t] = 0.0
+            stack[t + 1 :, :, rows] = 0.0  # every column after t; stocks (balances, counts) from t
+            stack[t, stock[:, None], rows[None, :]] = 0.0
+    bought_so_far.settle_all()
+    arrays.update(zip(names, _by_scenario(stack), strict=True))  # (S, T + 1) each, as given
     return purchases, sale, costs_paid, engine.finish(state)
 
 
-_BLOCK_BYTES = 1 << 19
-"""Bytes of one block of :func:`_add_purchase` (a product and the columns it adds to stay in the
-cache between the multiplication and the addition)."""
+def _by_period(prof: np.ndarray) -> np.ndarray:
+    """A (F, S, T + 1) profile stack as (T + 1, F, S), the layout of :func:`_run_periods`' stack."""
+    return np.ascontiguousarray(prof.transpose(2, 0, 1))
 
 
-def _fields_per_block(S: int, T: int) -> int:
-    """Fields per block of :func:`_add_purchase`: as many (S, T + 1) columns as fit in
-    :data:`_BLOCK_BYTES`, at least one."""
-    return max(1, _BLOCK_BYTES // max(1, 8 * S * (T + 1)))
+_TRANSPOSE_ROWS = 64
+"""Scenarios per block of :func:`_by_scenario` (a block's source and destination stay in the cache)."""
 
 
-def _add_purchase(stack: np.ndarray, prof: np.ndarray, bought: np.ndarray, t: int, buffer: np.ndarray) -> None:
-    """Add a purchase at the end of period ``t`` to the pool's later columns: defined as
-    ``stack[f, s, t + m] += bought[s] × prof[f, s, m]`` for the moving fields ``f`` (the first
-    ``len(prof)`` of ``stack``) and ``m = 0 … T − t``. A block of fields at a time (``buffer``
-    holds one block's products), each element the same product and the same sum as one
-    multiplication and one addition over every field at once."""
-    k, n = prof.shape[0], stack.shape[2] - t
-    b = buffer.shape[0]
-    weight = bought[None, :, None]
-    for lo in range(0, k, b):
-        hi = min(lo + b, k)
-        added = np.multiply(weight, prof[lo:hi, :, :n], out=buffer[: hi - lo, :, :n])
-        stack[lo:hi, :, t:] += added
+def _by_scenario(stack: np.ndarray) -> np.ndarray:
+    """The (T + 1, F, S) stack as (F, S, T + 1), a block of scenarios at a time (a plain
+    transposing copy reads the source a cache line per element)."""
+    out = np.empty((stack.shape[1], stack.shape[2], stack.shape[0]))
+    for lo in range(0, stack.shape[2], _TRANSPOSE_ROWS):
+        out[:, lo : lo + _TRANSPOSE_ROWS] = stack[:, :, lo : lo + _TRANSPOSE_ROWS].transpose(1, 2, 0)
+    return out
+
+
+def _plan_unit(plan: PurchasePlan, t: int, moving: list[str], seen: dict[int, np.ndarray]) -> np.ndarray | None:
+    """The plan's profile of one unit bought in period ``t`` for the ``moving`` fields, as
+    (T + 1, F, S) (:func:`_by_period`; the plan shares one stack between periods of equal
+    weights, and so does this, by the stack's identity; ``seen`` keeps them)."""
+    one = plan.profile_stack(t, moving)
+    if one is None:
+        return None
+    out = seen.get(id(one))
+    if out is None:
+        out = seen[id(one)] = _by_period(one)
+    return out
+
+
+class _Purchases:
+    """The purchases bought so far, added to the pool's columns when a column is read.
+
+    A purchase at the end of period ``τ`` adds ``bought[s] × prof[m, f, s]`` to ``stack[τ + m, f,
+    s]`` for the moving fields ``f`` (the first ``k`` of the stack, laid out (T + 1, F, S)) and
+    ``m = 0 … T − τ``. Added one column at a time (:meth:`settle`: every purchase not yet in it,
+    in the order bought), each element gets the same products in the same order, one addition
+    each, as when every purchase is added to all later columns at once; a column read by the
+    period loop is settled first, the rest at the end (:meth:`settle_all`). A column of the
+    stack (every field of one period, contiguous) stays in the cache while its purchases go in,
+    instead of the whole stack streaming through memory once per purchase."""
+
+    def __init__(self, stack: np.ndarray, k: int) -> None:
+        self.stack = stack
+        self.k = k
+        self.made: list[tuple[int, np.ndarray, np.ndarray]] = []  # (τ, bought (S,), prof (T + 1, k, S)) by τ
+        self.done = [0] * stack.shape[0]  # purchases added to each column: the first done[c] of made
+        self.buffer = np.empty((k, stack.shape[2]))
+
+    def add(self, t: int, bought: np.ndarray, prof: np.ndarray) -> None:
+        """Record a purchase at the end of period ``t`` (after every purchase recorded before)."""
+        self.made.append((t, bought, prof))
+
+    def settle(self, c: int) -> None:
+        """Add to column ``c`` every purchase at the end of a period ``τ ≤ c`` not yet in it."""
+        stack, k, made = self.stack, self.k, self.made
+        i = self.done[c]
+        while i < len(made) and made[i][0] <= c:
+            tau, bought, prof = made[i]
+            product = np.multiply(bought, prof[c - tau], out=self.buffer)
+            stack[c, :k] += product
+            i += 1
+        self.done[c] = i
+
+    def settle_all(self) -> None:
+        """Every purchase recorded, in every column."""
+        for c in range(self.stack.shape[0]):
+            self.settle(c)
 
 
 def _moving_fields(arrays: dict[str, np.ndarray], profile: dict[str, np.ndarray] | None, plan: PurchasePlan | None) -> list[str]:
