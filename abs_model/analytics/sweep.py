@@ -320,6 +320,7 @@ def evaluate_chunk(deal: Deal, assumptions: Assumptions, chunk_frame: pd.DataFra
             default_mult=cols["default_mult"][idx],
             recovery_mult=cols["recovery_mult"][idx],
             lines=lines,
+            pool_fields=("defaults",),  # the metrics' one pool column
         )
         cdr = ra.pool["defaults"][:, 1:].sum(axis=1) / deal.pool.balance if deal.pool.balance > 0 else np.zeros(idx.size)
         for nm in names:

@@ -42,7 +42,7 @@ import tranches as tr
 from abs_model.assumptions.assumptions import Assumptions
 from abs_model.deal.eligibility import PurchasePlan, purchase_plan_of
 from abs_model.deal.model import Deal, ReplenishmentLine, replenishment_pool
-from abs_model.errors import AssumptionError, DealError
+from abs_model.errors import AssumptionError, DealError, must
 from abs_model.projection.cashflows import ADVANCING_FIELDS, FIELDS, STOCK_FIELDS, PoolCashflows
 from abs_model.projection.context import scenario_multiples
 from abs_model.projection.engine import (
@@ -153,6 +153,7 @@ def run_arrays(
     recovery_mult: np.ndarray | float | None = None,
     lines: Lines | None = None,
     on_period: Callable[[int, dict[str, np.ndarray]], None] | None = None,
+    pool_fields: Sequence[str] | None = None,
 ) -> RunArrays:
     """The vectorised core of :func:`run`: pool columns, purchases, clean-up sales and the
     liability result for all S scenarios (see :class:`RunArrays`).
@@ -162,14 +163,56 @@ def run_arrays(
     roll-rate convention is used, so stressed variants of the same assumptions can share them.
     ``on_period(t, arrays)``: called at the start of every period with the pool columns (see
     :func:`abs_model.analytics.surveillance.reproject`).
+    ``pool_fields``: the pool columns wanted in ``RunArrays.pool`` (default: every one, and
+    ``collection_costs_paid``); the others are left out of the result, and the period loop adds
+    purchases only to these and to the columns it reads itself (:data:`LOOP_FIELDS`) — the
+    columns kept are the same numbers either way.
     """
+    _check_pool_fields(pool_fields)
     mults = {"prepay_mult": prepay_mult, "default_mult": default_mult, "recovery_mult": recovery_mult}
     c = _collateral(deal, a, mults, lines if lines is not None else _deal_lines(deal, a))
-    return _liabilities(deal, a, c, on_period=on_period)
+    return _liabilities(deal, a, c, on_period=on_period, pool_fields=pool_fields)
+
+
+LOOP_FIELDS: tuple[str, ...] = (
+    "opening_balance",
+    "scheduled_principal",
+    "prepayment",
+    "fee_interest",
+    "prepayment_fee",
+    "defaults",
+    "recoveries",
+    "closing_balance",
+    *(f"balance_m{j}" for j in range(7)),
+    "balance_restructured",
+    "restructured_entries",
+    "collection_costs",
+    "late_fees",
+    "repurchase_proceeds",
+    "repurchase_loss",
+    "advanced_interest",
+    "advanced_principal",
+)
+"""The pool columns the period loop reads (:func:`_run_periods`, :func:`_period_inputs`)."""
+
+
+def _check_pool_fields(pool_fields: Sequence[str] | None) -> None:
+    """``pool_fields`` names pool columns (:data:`~abs_model.projection.cashflows.FIELDS`, the
+    advancing ones or ``collection_costs_paid``), or is None."""
+    if pool_fields is None:
+        return
+    known = {*FIELDS, *ADVANCING_FIELDS, "collection_costs_paid"}
+    if isinstance(pool_fields, str) or any(f not in known for f in pool_fields):
+        bad = pool_fields if isinstance(pool_fields, str) else [f for f in pool_fields if f not in known]
+        raise must("pool_fields", "must be a sequence of pool column names", bad, error=DealError)
 
 
 def run_arrays_batches(
-    deal: Deal, batches: Sequence[tuple[Assumptions, dict[str, Any]]], *, lines: Lines | None = None
+    deal: Deal,
+    batches: Sequence[tuple[Assumptions, dict[str, Any]]],
+    *,
+    lines: Lines | None = None,
+    pool_fields: Sequence[str] | None = None,
 ) -> list[tuple[np.ndarray, RunArrays]]:
     """Several batches of scenarios on one deal, each under its own assumptions (e.g. the
     default-timing variants of a stress set) and multiples (``{"prepay_mult": …, …}`` as
@@ -181,7 +224,9 @@ def run_arrays_batches(
 
     Batches share a period loop when their runs cover the same periods ``T`` with the same pool
     columns and purchase plan weights, and the loop's rules from the assumptions (the collection
-    strategy: costs' rank and restructured receivables; the late fees) are the same objects."""
+    strategy: costs' rank and restructured receivables; the late fees) are the same objects.
+    ``pool_fields``: as :func:`run_arrays`."""
+    _check_pool_fields(pool_fields)
     parts = [_collateral(deal, a, m, lines if lines is not None else _deal_lines(deal, a)) for a, m in batches]
     groups: dict[tuple[Any, ...], list[int]] = {}
     for i, ((a, _), c) in enumerate(zip(batches, parts, strict=True)):
@@ -193,7 +238,7 @@ def run_arrays_batches(
     for idx in groups.values():
         first = parts[idx[0]]
         joined = first if len(idx) == 1 else _joined([parts[i] for i in idx])
-        out.append((np.array(idx, dtype=np.int64), _liabilities(deal, batches[idx[0]][0], joined, on_period=None)))
+        out.append((np.array(idx, dtype=np.int64), _liabilities(deal, batches[idx[0]][0], joined, on_period=None, pool_fields=pool_fields)))
     return out
 
 
@@ -244,9 +289,15 @@ def _joined(parts: Sequence[_Collateral]) -> _Collateral:
 
 
 def _liabilities(
-    deal: Deal, a: Assumptions, c: _Collateral, *, on_period: Callable[[int, dict[str, np.ndarray]], None] | None
+    deal: Deal,
+    a: Assumptions,
+    c: _Collateral,
+    *,
+    on_period: Callable[[int, dict[str, np.ndarray]], None] | None,
+    pool_fields: Sequence[str] | None = None,
 ) -> RunArrays:
-    """The waterfall over the collateral's scenarios, period by period (:func:`_run_periods`)."""
+    """The waterfall over the collateral's scenarios, period by period (:func:`_run_periods`);
+    the pool columns of ``pool_fields`` (default all) in the result."""
     T, arrays = c.T, c.arrays
     dates = month_ends(deal.cutoff_date, T)
     engine = tr.Engine(
@@ -258,9 +309,10 @@ def _liabilities(
         ends_at_legal_final=True,
         accrual_dates=accrual_dates(deal.cutoff_date, T, closing=deal.closing_date, first_payment=deal.first_payment),
     )
-    purchases, sale, costs_paid, liab = _run_periods(deal, a, engine, arrays, c.profile, plan=c.plan, on_period=on_period)
+    purchases, sale, costs_paid, liab = _run_periods(deal, a, engine, arrays, c.profile, plan=c.plan, on_period=on_period, keep=pool_fields)
     arrays["collection_costs_paid"] = costs_paid
-    return RunArrays(pool=arrays, purchases=purchases, cleanup_sale=sale, liabilities=liab, period_end_dates=dates)
+    pool = arrays if pool_fields is None else {f: arrays[f] for f in arrays if f in pool_fields}
+    return RunArrays(pool=pool, purchases=purchases, cleanup_sale=sale, liabilities=liab, period_end_dates=dates)
 
 
 def _pool_horizon(deal: Deal, lines: Lines, a: Assumptions) -> int | None:
@@ -284,26 +336,30 @@ def _run_periods(
     *,
     plan: PurchasePlan | None = None,
     on_period: Callable[[int, dict[str, np.ndarray]], None] | None = None,
+    keep: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tr.LiabilityResult]:
     """The period loop: hand each period's collections to the engine, add what it bought to the
     pool's future rows, and take a called pool out at its balance. Returns purchases, clean-up
     sales, collection costs paid and the liability result. ``plan`` (eligibility and concentration
     limits) sets each period's capacity and purchase mix; late fees the trust receives are a line
     of available funds of their own (never inside interest collections), buy-back proceeds (price ×
-    balance bought back) principal collections."""
+    balance bought back) principal collections. ``keep`` (None: all): the pool columns wanted
+    after the loop besides those it reads (:data:`LOOP_FIELDS`); the others leave ``arrays``
+    (without ``on_period``, which sees them all)."""
     S, T = arrays["closing_balance"].shape[0], engine.T
+    if keep is not None and on_period is None:
+        for f in [f for f in arrays if f not in keep and f not in LOOP_FIELDS]:
+            del arrays[f]
     # (T + 1, F, S): a period's column of every field is one contiguous block; the fields a purchase
     # moves first (a profile not all zeros): a purchase adds to them in one step, and adding zeros
     # to the others would change nothing; purchases go into a column when it is read (_Purchases)
     moving = _moving_fields(arrays, profile, plan)
     names = moving + [f for f in arrays if f not in moving]
-    stack = np.empty((T + 1, len(names), S))
-    for i, f in enumerate(names):
-        stack[:, i] = arrays[f].T
+    stack = _by_period([arrays[f] for f in names])
     arrays.update({f: stack[:, i].T for i, f in enumerate(names)})  # (S, T + 1) views of it
     stock = np.flatnonzero([f in STOCK_FIELDS for f in names])
     k = len(moving)
-    unit = _by_period(np.stack([profile[f] for f in moving])) if profile and plan is None and k else None
+    unit = _by_period([profile[f] for f in moving]) if profile and plan is None and k else None
     plan_units: dict[int, np.ndarray] = {}  # the plan's profile stacks, (T + 1, F, S), by identity
     bought_so_far = _Purchases(stack, k)
     state = engine.start()
@@ -352,9 +408,15 @@ def _run_periods(
     return purchases, sale, costs_paid, engine.finish(state)
 
 
-def _by_period(prof: np.ndarray) -> np.ndarray:
-    """A (F, S, T + 1) profile stack as (T + 1, F, S), the layout of :func:`_run_periods`' stack."""
-    return np.ascontiguousarray(prof.transpose(2, 0, 1))
+def _by_period(columns: Sequence[np.ndarray]) -> np.ndarray:
+    """(S, T + 1) arrays, one per field, stacked as (T + 1, F, S), the layout of
+    :func:`_run_periods`' stack (a field at a time: a transposing copy of one field is fast, of
+    a whole (F, S, T + 1) stack slow)."""
+    first = columns[0]
+    out = np.empty((first.shape[1], len(columns), first.shape[0]))
+    for i, c in enumerate(columns):
+        out[:, i] = c.T
+    return out
 
 
 _TRANSPOSE_ROWS = 64
@@ -372,14 +434,15 @@ def _by_scenario(stack: np.ndarray) -> np.ndarray:
 
 def _plan_unit(plan: PurchasePlan, t: int, moving: list[str], seen: dict[int, np.ndarray]) -> np.ndarray | None:
     """The plan's profile of one unit bought in period ``t`` for the ``moving`` fields, as
-    (T + 1, F, S) (:func:`_by_period`; the plan shares one stack between periods of equal
-    weights, and so does this, by the stack's identity; ``seen`` keeps them)."""
-    one = plan.profile_stack(t, moving)
-    if one is None:
+    (T + 1, F, S) (:func:`_by_period`; the plan shares one profile between periods of equal
+    weights, and so does this, by the profile's identity; ``seen`` keeps them). The values of
+    ``plan.profile_stack(t, moving)``, laid out by period."""
+    if not plan.profiles:
         return None
+    one = plan.profile(t)
     out = seen.get(id(one))
     if out is None:
-        out = seen[id(one)] = _by_period(one)
+        out = seen[id(one)] = _by_period([one[f] for f in moving])
     return out
 
 
@@ -429,7 +492,14 @@ def _moving_fields(arrays: dict[str, np.ndarray], profile: dict[str, np.ndarray]
     if profile is None:
         return []
     source = plan.profiles if plan is not None else profile
-    return [f for f in arrays if f in source and bool(np.any(source[f]))]
+    return [f for f in arrays if f in source and _any_nonzero(source[f])]
+
+
+def _any_nonzero(a: np.ndarray) -> bool:
+    """``np.any(a)`` for a profile ((S, T + 1), or (L, S, T + 1) by line): most often answered by
+    the first scenario's row (the whole array is read only for a field all zeros there)."""
+    first = a[..., 0, :] if a.ndim >= 2 and a.shape[-2] > 0 else a
+    return bool(np.any(first)) or bool(np.any(a))
 
 
 def _period_inputs(

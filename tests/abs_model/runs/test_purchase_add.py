@@ -108,3 +108,30 @@ def test_surveillance_hook_sees_and_changes_the_loop_arrays(deal: am.Deal, monke
         m.setattr(runner, "_run_periods", reference_run_periods)
         want = runner.run_arrays(deal, a, **STRESS, on_period=hook)
     _identical(got, want, deal.tranche_names)
+
+
+@pytest.mark.parametrize("fields", [("defaults",), ("count", "net_loss", "collection_costs_paid"), ()])
+def test_pool_fields_keep_the_same_numbers(deal: am.Deal, fields: tuple[str, ...]) -> None:
+    """A run asked for some pool columns only gives exactly those, the same numbers as a full
+    run, and the same liabilities (the loop's own columns are kept up to date either way)."""
+    a = deal.assumptions
+    assert a is not None
+    full = runner.run_arrays(deal, a, **STRESS)
+    some = runner.run_arrays(deal, a, **STRESS, pool_fields=fields)
+    assert list(some.pool) == [f for f in full.pool if f in fields]
+    for f in fields:
+        np.testing.assert_array_equal(some.pool[f], full.pool[f], err_msg=f)
+    np.testing.assert_array_equal(some.purchases, full.purchases)
+    np.testing.assert_array_equal(some.cleanup_sale, full.cleanup_sale)
+    for nm in deal.tranche_names:
+        for arr in ("principal_paid", "interest_paid", "residual_paid", "writedown", "interest_shortfall", "balance_end"):
+            np.testing.assert_array_equal(getattr(some.liabilities.tranche(nm), arr), getattr(full.liabilities.tranche(nm), arr))
+
+
+def test_pool_fields_must_name_pool_columns(deal: am.Deal) -> None:
+    a = deal.assumptions
+    assert a is not None
+    with pytest.raises(am.DealError, match=r"pool_fields.*'nope'"):
+        runner.run_arrays(deal, a, pool_fields=("defaults", "nope"))
+    with pytest.raises(am.DealError, match="pool_fields"):
+        runner.run_arrays(deal, a, pool_fields="defaults")
