@@ -231,10 +231,16 @@ def scenario_grid(grid: Mapping[str, Sequence[Any]] | pd.DataFrame, assumptions:
 # ------------------------------------------------------------------------------------ metrics
 def _par_yields(cf: np.ndarray, balance: float) -> np.ndarray:
     """Bond-equivalent yields at par for each row of ``cf`` (S, T) (see module doc), solved for all
-    rows at once (:func:`abs_model.core.solve.root_rows`)."""
+    rows at once (:func:`abs_model.core.solve.root_rows`; each row on its own, so a row equal to
+    the one before it — a grid's scenarios that differ only where this class is not reached, e.g.
+    the recovery multiple for a senior class paid in full — takes that row's yield unsolved)."""
     S, T = cf.shape
     if balance <= 0 or S == 0:
         return np.full(S, np.nan)
+    new = np.ones(S, dtype=bool)
+    new[1:] = np.any(cf[1:] != cf[:-1], axis=1)
+    if not new.all():
+        return _par_yields(cf[new], balance)[np.cumsum(new) - 1]
     expo = -2.0 * np.arange(1, T + 1) / 12.0
 
     def f(rows: np.ndarray, y: np.ndarray) -> np.ndarray:
