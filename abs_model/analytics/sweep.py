@@ -361,22 +361,29 @@ def _rows_frame(
 ) -> pd.DataFrame:
     """The chunk's rows, scenario-major (row ``i·C + j`` = scenario ``i``, tranche ``j``): the
     chunk's columns repeated per tranche (dtypes kept), then tranche, class, original balance and
-    the metrics — built column-wise in one frame (inserting columns one by one is slow)."""
+    the metrics (a chunk column of one of those names gives way to it) — every column made as an
+    array, the frame built once (inserting columns one by one, or concatenating frames, is slow)."""
     n, C = len(chunk_frame), len(names)
-    base = chunk_frame.iloc[np.repeat(np.arange(n), C)].reset_index(drop=True)
-    new: dict[str, Any] = {
+    rep = np.repeat(np.arange(n), C)
+    extra: dict[str, Any] = {
         "tranche": np.tile(np.array(names, dtype=object), n),
         "class": np.tile(np.array([classes[nm] for nm in names], dtype=object), n),
         "original_balance": np.tile(np.array([orig[nm] for nm in names], dtype=np.float64), n),
     }
     for metric in METRICS:
-        new[metric] = np.stack([metric_arrays[nm][metric] for nm in names], axis=1).reshape(-1)
-    extra = pd.DataFrame(new)
-    for c in ("first_principal_period", "last_principal_period", "principal_window"):
-        extra[c] = extra[c].astype(np.int64)
-    for c in ("complete", "paid_in_full"):
-        extra[c] = extra[c].astype(bool)
-    return pd.concat([base.drop(columns=[c for c in extra.columns if c in base.columns]), extra], axis=1)
+        v = np.stack([metric_arrays[nm][metric] for nm in names], axis=1).reshape(-1)
+        extra[metric] = v.astype(np.int64) if metric in _INT_METRICS else v.astype(bool) if metric in _BOOL_METRICS else v
+    cols: dict[str, Any] = {}
+    for c in chunk_frame.columns:
+        if c not in extra:
+            col = chunk_frame[c]
+            cols[c] = col.to_numpy()[rep] if isinstance(col.dtype, np.dtype) else col.take(rep).reset_index(drop=True)
+    cols.update(extra)
+    return pd.DataFrame(cols)
+
+
+_INT_METRICS = frozenset({"first_principal_period", "last_principal_period", "principal_window"})
+_BOOL_METRICS = frozenset({"complete", "paid_in_full"})
 
 
 # ------------------------------------------------------------------------------------ execution

@@ -177,3 +177,31 @@ def test_sweep_equals_the_plain_path_bit_for_bit(deal: am.Deal, monkeypatch: pyt
         want = am.sweep(deal, grid, progress=False)
     assert want["loss"].gt(0).any() and want["loss"].eq(0).any()  # losses happen, not everywhere
     pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_rows_frame_keeps_every_dtype_and_lets_metric_names_win(deal: am.Deal) -> None:
+    """The chunk's columns repeat per tranche with their dtypes (numpy and pandas' own: category,
+    nullable integers, strings), a chunk column named like a result column gives way to it, and
+    the metric columns are float, int or bool as before."""
+    from abs_model.analytics.sweep import _rows_frame
+
+    chunk = pd.DataFrame(
+        {
+            "default_mult": [1.0, 2.0],
+            "tag": pd.Categorical(["x", "y"]),
+            "n": pd.array([1, None], dtype="Int64"),
+            "name": ["a", "b"],
+            "loss": [7.0, 8.0],  # gives way to the metric
+        }
+    )
+    names = deal.tranche_names
+    metric_arrays = {nm: {m: np.array([0.5 + j, 1.0 + j]) for m in METRICS} for j, nm in enumerate(names)}
+    out = _rows_frame(chunk, names, {nm: f"c{j}" for j, nm in enumerate(names)}, dict.fromkeys(names, 100.0), metric_arrays)
+    C = len(names)
+    assert list(out.columns) == ["default_mult", "tag", "n", "name", "tranche", "class", "original_balance", *METRICS]
+    assert out["tag"].dtype == "category" and out["n"].dtype == "Int64" and out["default_mult"].dtype == np.float64
+    assert list(out["tag"]) == ["x"] * C + ["y"] * C and out["n"].isna().tolist() == [False] * C + [True] * C
+    assert list(out["tranche"]) == list(names) * 2 and list(out["class"].iloc[:C]) == [f"c{j}" for j in range(C)]
+    assert out["loss"].tolist() == [0.5 + j for j in range(C)] + [1.0 + j for j in range(C)]
+    assert out["first_principal_period"].dtype == np.int64 and out["complete"].dtype == bool
+    assert out.index.equals(pd.RangeIndex(2 * C))
