@@ -305,9 +305,15 @@ def _chunk_columns(chunk: pd.DataFrame) -> dict[str, np.ndarray]:
 def _batches(cols: Mapping[str, np.ndarray]) -> dict[tuple[Any, ...], np.ndarray]:
     """The chunk's scenarios by batch key ``(timing, spread_bp, *event stresses)`` (in order of
     first appearance; the indices of each in chunk order)."""
-    events = [[_event(v) for v in cols[c]] if any(v is not None for v in cols[c]) else [None] * len(cols[c]) for c in EVENT_COLUMNS]
+    timing = np.asarray(cols["timing"]).astype(str)
+    spread = np.asarray(cols["spread_bp"], dtype=np.float64)
+    n = timing.size
+    no_event = [bool(pd.isna(cols[c]).all()) for c in EVENT_COLUMNS]
+    if n and all(no_event) and (timing == timing[0]).all() and (spread == spread[0]).all():  # one batch (the usual)
+        return {(str(timing[0]), float(spread[0]), *(None for _ in EVENT_COLUMNS)): np.arange(n, dtype=np.int64)}
+    events = [[None] * n if none else [_event(v) for v in cols[c]] for c, none in zip(EVENT_COLUMNS, no_event, strict=True)]
     groups: dict[tuple[Any, ...], list[int]] = {}
-    for i, key in enumerate(zip(map(str, cols["timing"]), cols["spread_bp"].astype(np.float64).tolist(), *events, strict=True)):
+    for i, key in enumerate(zip(timing.tolist(), spread.tolist(), *events, strict=True)):
         groups.setdefault(key, []).append(i)
     return {k: np.array(v, dtype=np.int64) for k, v in groups.items()}
 

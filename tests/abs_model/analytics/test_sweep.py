@@ -205,3 +205,27 @@ def test_rows_frame_keeps_every_dtype_and_lets_metric_names_win(deal: am.Deal) -
     assert out["loss"].tolist() == [0.5 + j for j in range(C)] + [1.0 + j for j in range(C)]
     assert out["first_principal_period"].dtype == np.int64 and out["complete"].dtype == bool
     assert out.index.equals(pd.RangeIndex(2 * C))
+
+
+def test_batches_group_scenarios_by_timing_spread_and_events() -> None:
+    """Scenarios sharing (timing, spread, event stresses) form one batch, keys in order of first
+    appearance, indices in chunk order; NaN event cells (a DataFrame round trip) count as none."""
+    from abs_model.analytics.scenarios import EVENT_COLUMNS
+    from abs_model.analytics.sweep import _batches
+
+    none = (None,) * len(EVENT_COLUMNS)
+    n = 4
+    cols: dict[str, np.ndarray] = {
+        "timing": np.array(["base"] * n, dtype=object),
+        "spread_bp": np.zeros(n),
+        **{c: np.full(n, None, dtype=object) for c in EVENT_COLUMNS},
+    }
+    one = _batches(cols)
+    assert list(one) == [("base", 0.0, *none)] and one[("base", 0.0, *none)].tolist() == [0, 1, 2, 3]
+    cols["timing"] = np.array(["front", "base", "front", "base"], dtype=object)
+    cols["spread_bp"] = np.array([0.0, 0.0, 0.0, 100.0])
+    cols[EVENT_COLUMNS[0]] = np.array([float("nan"), None, 5, float("nan")], dtype=object)
+    got = _batches(cols)
+    ev = (5, *none[1:])
+    assert list(got) == [("front", 0.0, *none), ("base", 0.0, *none), ("front", 0.0, *ev), ("base", 100.0, *none)]
+    assert [v.tolist() for v in got.values()] == [[0], [1], [2], [3]]
