@@ -42,7 +42,7 @@ import tranches as tr
 from abs_model.assumptions.assumptions import Assumptions
 from abs_model.deal.eligibility import PurchasePlan, purchase_plan_of
 from abs_model.deal.model import Deal, ReplenishmentLine, replenishment_pool
-from abs_model.errors import AssumptionError, DealError, must
+from abs_model.errors import AssumptionError, DealError
 from abs_model.projection.cashflows import ADVANCING_FIELDS, FIELDS, STOCK_FIELDS, PoolCashflows
 from abs_model.projection.context import scenario_multiples
 from abs_model.projection.engine import (
@@ -55,6 +55,7 @@ from abs_model.projection.engine import (
 )
 from abs_model.projection.replines import Lines, profile_lines, rep_lines
 from abs_model.runs.dates import accrual_dates, month_ends
+from abs_model.runs.pool_stack import LOOP_FIELDS, PoolStack, by_period, check_pool_fields, moving_fields, plan_unit
 from abs_model.runs.result import DealResult
 
 
@@ -165,46 +166,13 @@ def run_arrays(
     :func:`abs_model.analytics.surveillance.reproject`).
     ``pool_fields``: the pool columns wanted in ``RunArrays.pool`` (default: every one, and
     ``collection_costs_paid``); the others are left out of the result, and the period loop adds
-    purchases only to these and to the columns it reads itself (:data:`LOOP_FIELDS`) — the
+    purchases only to these and to the columns it reads itself (:data:`~abs_model.runs.pool_stack.LOOP_FIELDS`) — the
     columns kept are the same numbers either way.
     """
-    _check_pool_fields(pool_fields)
+    check_pool_fields(pool_fields)
     mults = {"prepay_mult": prepay_mult, "default_mult": default_mult, "recovery_mult": recovery_mult}
     c = _collateral(deal, a, mults, lines if lines is not None else _deal_lines(deal, a))
     return _liabilities(deal, a, c, on_period=on_period, pool_fields=pool_fields)
-
-
-LOOP_FIELDS: tuple[str, ...] = (
-    "opening_balance",
-    "scheduled_principal",
-    "prepayment",
-    "fee_interest",
-    "prepayment_fee",
-    "defaults",
-    "recoveries",
-    "closing_balance",
-    *(f"balance_m{j}" for j in range(7)),
-    "balance_restructured",
-    "restructured_entries",
-    "collection_costs",
-    "late_fees",
-    "repurchase_proceeds",
-    "repurchase_loss",
-    "advanced_interest",
-    "advanced_principal",
-)
-"""The pool columns the period loop reads (:func:`_run_periods`, :func:`_period_inputs`)."""
-
-
-def _check_pool_fields(pool_fields: Sequence[str] | None) -> None:
-    """``pool_fields`` names pool columns (:data:`~abs_model.projection.cashflows.FIELDS`, the
-    advancing ones or ``collection_costs_paid``), or is None."""
-    if pool_fields is None:
-        return
-    known = {*FIELDS, *ADVANCING_FIELDS, "collection_costs_paid"}
-    if isinstance(pool_fields, str) or any(f not in known for f in pool_fields):
-        bad = pool_fields if isinstance(pool_fields, str) else [f for f in pool_fields if f not in known]
-        raise must("pool_fields", "must be a sequence of pool column names", bad, error=DealError)
 
 
 def run_arrays_batches(
@@ -226,7 +194,7 @@ def run_arrays_batches(
     columns and purchase plan weights, and the loop's rules from the assumptions (the collection
     strategy: costs' rank and restructured receivables; the late fees) are the same objects.
     ``pool_fields``: as :func:`run_arrays`."""
-    _check_pool_fields(pool_fields)
+    check_pool_fields(pool_fields)
     parts = [_collateral(deal, a, m, lines if lines is not None else _deal_lines(deal, a)) for a, m in batches]
     groups: dict[tuple[Any, ...], list[int]] = {}
     for i, ((a, _), c) in enumerate(zip(batches, parts, strict=True)):
@@ -344,24 +312,20 @@ def _run_periods(
     limits) sets each period's capacity and purchase mix; late fees the trust receives are a line
     of available funds of their own (never inside interest collections), buy-back proceeds (price ×
     balance bought back) principal collections. ``keep`` (None: all): the pool columns wanted
-    after the loop besides those it reads (:data:`LOOP_FIELDS`); the others leave ``arrays``
-    (without ``on_period``, which sees them all)."""
+    in ``arrays`` after the loop (without ``on_period``, which sees them all); the loop carries
+    these and those it reads (:data:`~abs_model.runs.pool_stack.LOOP_FIELDS`), and leaves the others out of ``arrays``."""
     S, T = arrays["closing_balance"].shape[0], engine.T
-    if keep is not None and on_period is None:
-        for f in [f for f in arrays if f not in keep and f not in LOOP_FIELDS]:
-            del arrays[f]
-    # (T + 1, F, S): a period's column of every field is one contiguous block; the fields a purchase
-    # moves first (a profile not all zeros): a purchase adds to them in one step, and adding zeros
-    # to the others would change nothing; purchases go into a column when it is read (_Purchases)
-    moving = _moving_fields(arrays, profile, plan)
-    names = moving + [f for f in arrays if f not in moving]
-    stack = _by_period([arrays[f] for f in names])
-    arrays.update({f: stack[:, i].T for i, f in enumerate(names)})  # (S, T + 1) views of it
-    stock = np.flatnonzero([f in STOCK_FIELDS for f in names])
+    keep = None if on_period is not None else keep
+    for f in [f for f in arrays if keep is not None and f not in keep and f not in LOOP_FIELDS]:
+        del arrays[f]
+    # laid out (T + 1, F, S), purchases added to a column when it is read (abs_model.runs.pool_stack);
+    # the fields a purchase moves (a profile not all zeros) first: adding zeros would change nothing
+    moving = moving_fields(arrays, profile, plan)
+    pool = PoolStack(arrays, moving, STOCK_FIELDS)
     k = len(moving)
-    unit = _by_period([profile[f] for f in moving]) if profile and plan is None and k else None
+    unit = by_period([profile[f] for f in moving]) if profile and plan is None and k else None
     plan_units: dict[int, np.ndarray] = {}  # the plan's profile stacks, (T + 1, F, S), by identity
-    bought_so_far = _Purchases(stack, k)
+    bought_so_far = pool.purchases
     state = engine.start()
     purchases = np.zeros((S, T + 1))
     sale = np.zeros((S, T + 1))
@@ -393,113 +357,16 @@ def _run_periods(
         bought = np.asarray(out.purchased, dtype=np.float64)
         if profile is not None and np.any(bought > 0):
             purchases[:, t] = bought
-            prof = unit if plan is None else _plan_unit(plan, t, moving, plan_units)
+            prof = unit if plan is None else plan_unit(plan, t, moving, plan_units)
             if prof is not None and k:
                 bought_so_far.add(t, bought, prof)
         called = np.asarray(out.called, dtype=bool)
         if called.any():
             bought_so_far.settle_all()
             sale[called, t] = arrays["closing_balance"][called, t]
-            rows = np.flatnonzero(called)
-            stack[t + 1 :, :, rows] = 0.0  # every column after t; stocks (balances, counts) from t
-            stack[t, stock[:, None], rows[None, :]] = 0.0
-    bought_so_far.settle_all()
-    arrays.update(zip(names, _by_scenario(stack), strict=True))  # (S, T + 1) each, as given
+            pool.call(t, np.flatnonzero(called))
+    pool.close(arrays, keep)
     return purchases, sale, costs_paid, engine.finish(state)
-
-
-def _by_period(columns: Sequence[np.ndarray]) -> np.ndarray:
-    """(S, T + 1) arrays, one per field, stacked as (T + 1, F, S), the layout of
-    :func:`_run_periods`' stack (a field at a time: a transposing copy of one field is fast, of
-    a whole (F, S, T + 1) stack slow)."""
-    first = columns[0]
-    out = np.empty((first.shape[1], len(columns), first.shape[0]))
-    for i, c in enumerate(columns):
-        out[:, i] = c.T
-    return out
-
-
-_TRANSPOSE_ROWS = 64
-"""Scenarios per block of :func:`_by_scenario` (a block's source and destination stay in the cache)."""
-
-
-def _by_scenario(stack: np.ndarray) -> np.ndarray:
-    """The (T + 1, F, S) stack as (F, S, T + 1), a block of scenarios at a time (a plain
-    transposing copy reads the source a cache line per element)."""
-    out = np.empty((stack.shape[1], stack.shape[2], stack.shape[0]))
-    for lo in range(0, stack.shape[2], _TRANSPOSE_ROWS):
-        out[:, lo : lo + _TRANSPOSE_ROWS] = stack[:, :, lo : lo + _TRANSPOSE_ROWS].transpose(1, 2, 0)
-    return out
-
-
-def _plan_unit(plan: PurchasePlan, t: int, moving: list[str], seen: dict[int, np.ndarray]) -> np.ndarray | None:
-    """The plan's profile of one unit bought in period ``t`` for the ``moving`` fields, as
-    (T + 1, F, S) (:func:`_by_period`; the plan shares one profile between periods of equal
-    weights, and so does this, by the profile's identity; ``seen`` keeps them). The values of
-    ``plan.profile_stack(t, moving)``, laid out by period."""
-    if not plan.profiles:
-        return None
-    one = plan.profile(t)
-    out = seen.get(id(one))
-    if out is None:
-        out = seen[id(one)] = _by_period([one[f] for f in moving])
-    return out
-
-
-class _Purchases:
-    """The purchases bought so far, added to the pool's columns when a column is read.
-
-    A purchase at the end of period ``τ`` adds ``bought[s] × prof[m, f, s]`` to ``stack[τ + m, f,
-    s]`` for the moving fields ``f`` (the first ``k`` of the stack, laid out (T + 1, F, S)) and
-    ``m = 0 … T − τ``. Added one column at a time (:meth:`settle`: every purchase not yet in it,
-    in the order bought), each element gets the same products in the same order, one addition
-    each, as when every purchase is added to all later columns at once; a column read by the
-    period loop is settled first, the rest at the end (:meth:`settle_all`). A column of the
-    stack (every field of one period, contiguous) stays in the cache while its purchases go in,
-    instead of the whole stack streaming through memory once per purchase."""
-
-    def __init__(self, stack: np.ndarray, k: int) -> None:
-        self.stack = stack
-        self.k = k
-        self.made: list[tuple[int, np.ndarray, np.ndarray]] = []  # (τ, bought (S,), prof (T + 1, k, S)) by τ
-        self.done = [0] * stack.shape[0]  # purchases added to each column: the first done[c] of made
-        self.buffer = np.empty((k, stack.shape[2]))
-
-    def add(self, t: int, bought: np.ndarray, prof: np.ndarray) -> None:
-        """Record a purchase at the end of period ``t`` (after every purchase recorded before)."""
-        self.made.append((t, bought, prof))
-
-    def settle(self, c: int) -> None:
-        """Add to column ``c`` every purchase at the end of a period ``τ ≤ c`` not yet in it."""
-        stack, k, made = self.stack, self.k, self.made
-        i = self.done[c]
-        while i < len(made) and made[i][0] <= c:
-            tau, bought, prof = made[i]
-            product = np.multiply(bought, prof[c - tau], out=self.buffer)
-            stack[c, :k] += product
-            i += 1
-        self.done[c] = i
-
-    def settle_all(self) -> None:
-        """Every purchase recorded, in every column."""
-        for c in range(self.stack.shape[0]):
-            self.settle(c)
-
-
-def _moving_fields(arrays: dict[str, np.ndarray], profile: dict[str, np.ndarray] | None, plan: PurchasePlan | None) -> list[str]:
-    """The pool columns a purchase adds to: those whose unit profile (the mix's, or any line's of
-    the plan) is not all zeros, in the order of ``arrays``."""
-    if profile is None:
-        return []
-    source = plan.profiles if plan is not None else profile
-    return [f for f in arrays if f in source and _any_nonzero(source[f])]
-
-
-def _any_nonzero(a: np.ndarray) -> bool:
-    """``np.any(a)`` for a profile ((S, T + 1), or (L, S, T + 1) by line): most often answered by
-    the first scenario's row (the whole array is read only for a field all zeros there)."""
-    first = a[..., 0, :] if a.ndim >= 2 and a.shape[-2] > 0 else a
-    return bool(np.any(first)) or bool(np.any(a))
 
 
 def _period_inputs(

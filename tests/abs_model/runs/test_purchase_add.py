@@ -1,5 +1,5 @@
 """Purchases added to the pool's later columns lazily, a column at a time when it is read, in the
-period loop's (T + 1, F, S) layout (:class:`abs_model.runs.runner._Purchases`), equal the plain
+period loop's (T + 1, F, S) layout (:class:`abs_model.runs.pool_stack.Purchases`), equal the plain
 loop that adds each purchase to every later column as it is bought, ``stack[t + m, f, s] +=
 bought[s] × prof[m, f, s]``, bit for bit: each element gets the same products in the same order.
 
@@ -20,6 +20,7 @@ import pytest
 
 import abs_model as am
 from abs_model.runs import runner
+from abs_model.runs.pool_stack import Purchases
 from tests.abs_model.runs.reference_runner import reference_run_periods
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -44,7 +45,7 @@ def test_lazy_purchases_equal_the_plain_loop(F: int, k: int, S: int, T: int, one
     rng = np.random.default_rng(F * 100 + k * 10 + S)
     stack = rng.random((T + 1, F, S)) * 10.0 ** rng.integers(-3, 7, (T + 1, F, S))
     expected, got = stack.copy(), stack.copy()
-    lazy = runner._Purchases(got, k)
+    lazy = Purchases(got, k)
     for t in range(1, T + 1):
         lazy.settle(t - 1)  # as the period loop: the columns it reads, then the purchase
         lazy.settle(t)
