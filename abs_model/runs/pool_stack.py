@@ -160,15 +160,17 @@ def any_nonzero(a: np.ndarray) -> bool:
     return bool(np.any(first)) or bool(np.any(a))
 
 
-def plan_unit(plan: PurchasePlan, t: int, moving: list[str], seen: dict[int, np.ndarray]) -> np.ndarray | None:
+def plan_unit(plan: PurchasePlan, t: int, moving: list[str], seen: dict[bytes, np.ndarray]) -> np.ndarray | None:
     """The plan's profile of one unit bought in period ``t`` for the ``moving`` fields, as
-    (T + 1, F, S) (:func:`by_period`; the plan shares one profile between periods of equal
-    weights, and so does this, by the profile's identity; ``seen`` keeps them). The values of
-    ``plan.profile_stack(t, moving)``, laid out by period."""
+    (T + 1, F, S) (:func:`by_period`): the values of ``plan.profile_stack(t, moving)`` —
+    ``Σ_l weights[t, l] · profiles[f][l]`` by the same ``np.tensordot`` as
+    :meth:`~abs_model.deal.eligibility.PurchasePlan.profile` — made for these fields only, once
+    per distinct row of weights (``seen`` keeps them by the row's bytes)."""
     if not plan.profiles:
         return None
-    one = plan.profile(t)
-    out = seen.get(id(one))
+    w = np.ascontiguousarray(plan.weights[t], dtype=np.float64)
+    key = w.tobytes()
+    out = seen.get(key)
     if out is None:
-        out = seen[id(one)] = by_period([one[f] for f in moving])
+        out = seen[key] = by_period([np.tensordot(w, plan.profiles[f], axes=1) for f in moving])
     return out

@@ -324,7 +324,7 @@ def _run_periods(
     pool = PoolStack(arrays, moving, STOCK_FIELDS)
     k = len(moving)
     unit = by_period([profile[f] for f in moving]) if profile and plan is None and k else None
-    plan_units: dict[int, np.ndarray] = {}  # the plan's profile stacks, (T + 1, F, S), by identity
+    plan_units: dict[bytes, np.ndarray] = {}  # the plan's profile stacks, (T + 1, F, S), by weights
     bought_so_far = pool.purchases
     state = engine.start()
     purchases = np.zeros((S, T + 1))
