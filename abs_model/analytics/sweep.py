@@ -104,7 +104,10 @@ PRINCIPAL_EPS = 1e-9
 PAR_YIELD_XTOL = 1e-13
 #: Scenarios a chunk by default in this process: the collateral projection and the waterfall of
 #: the Baitiao deal over a 1M pool both cost least per scenario about here (fewer period loops
-#: than 1,000 a chunk; at 10,000 the pool columns no longer stay in the cache).
+#: than 1,000 a chunk; at 10,000 the pool columns no longer stay in the cache). A scenario's
+#: numbers can move in the last bits with the batch it runs in (the waterfall's write-down loop
+#: stops when no scenario of the batch has a loss left to write down), so a chunk size of its
+#: own can move a threshold metric of a rare row (e.g. a principal period of 1e-9).
 IN_PROCESS_CHUNK = 2_500
 #: Scenarios a chunk by default on a cluster or an executor (more, smaller tasks to share out).
 DISTRIBUTED_CHUNK = 1_000
