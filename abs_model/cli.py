@@ -422,7 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--tape", help=tape)
     sw.add_argument("--assumptions", help=assumptions)
     sw.add_argument("--scale-tape", action="store_true", help="scale the tape to the deal file's pool.scale_to (default: the tape's own balance)")
-    sw.add_argument("--chunk", type=int, default=1000, help="scenarios per batch (default 1000)")
+    sw.add_argument("--chunk", type=int, default=None, help="scenarios per batch (default 2500 in process, 1000 on a cluster)")
     sw.add_argument("--out", required=True, type=_out_folder, help="output folder for sweep.csv")
     sw.add_argument("--quiet", action="store_true", help="no progress bar (it is off anyway when stderr is not a terminal)")
     _add_tape_options(sw)

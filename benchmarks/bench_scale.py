@@ -1,13 +1,16 @@
 """The issue-16 targets measured in one process: a 10,000-scenario sweep of the Baitiao deal on a
 1M-receivable pool, in process, and breakeven of every class × the 6 stress scenarios.
 
-Run: .venv/bin/python benchmarks/bench_scale.py [--repeat 3] [--workers 1,2,4]
+Run: .venv/bin/python benchmarks/bench_scale.py [--repeat 3] [--workers 1,2,4] [--chunk N]
 
 Prints medians of ``--repeat`` runs, each started with empty caches (unit profiles, mix periods,
 weight tables: :func:`cold`), and the ratio to one scenario at a time (``run_arrays``
 with S = 1, median of 5) measured in the same run. ``--workers`` also times the same sweep on a
 ``LocalCluster`` of N single-threaded worker processes (127.0.0.1), the cluster started before
-the timing and stopped after (docs/cluster.md).
+the timing and stopped after (docs/cluster.md). The in-process sweep runs ``sweep``'s default chunks
+(``IN_PROCESS_CHUNK``, 2,500) unless ``--chunk`` says otherwise; the cluster runs ``DISTRIBUTED_CHUNK``
+(1,000). Each time is printed as wall-clock and CPU seconds of this process (on a shared machine the
+CPU time is the steadier of the two).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 import numpy as np
 
 import abs_model as am
+from abs_model.analytics.sweep import IN_PROCESS_CHUNK
 from abs_model.projection.engine import _TABLES
 from abs_model.runs.runner import _MIX_PERIODS, _PROFILES, run_arrays
 
@@ -52,12 +56,24 @@ def median_time(fn: Callable[[], Any], repeat: int) -> tuple[float, list[float]]
     return statistics.median(ts), ts
 
 
+def median_cpu(fn: Callable[[], Any], repeat: int) -> float:
+    """Median CPU seconds of this process over ``repeat`` cold runs."""
+    ts = []
+    for _ in range(repeat):
+        cold()
+        t0 = time.process_time()
+        fn()
+        ts.append(time.process_time() - t0)
+    return statistics.median(ts)
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--workers", default="", help="comma-separated worker counts for LocalCluster runs")
     p.add_argument("--skip-breakeven", action="store_true")
     p.add_argument("--skip-in-process", action="store_true", help="time only the cluster runs (the ratio is then omitted)")
+    p.add_argument("--chunk", type=int, default=None, help="scenarios per chunk in process (default: sweep's, 2,500)")
     args = p.parse_args()
     deal = am.load_deal(DEAL, pool=am.synthetic_pool(1_000_000, seed=1))
     a = deal.assumptions
@@ -70,9 +86,14 @@ def main() -> None:
     print(f"one scenario at a time (run_arrays, S = 1): {one * 1000:.1f} ms")
     t = float("nan")
     if not args.skip_in_process:
-        am.sweep(deal, GRID, progress=False)  # warm
-        t, ts = median_time(lambda: am.sweep(deal, GRID, progress=False), args.repeat)
-        print(f"sweep 10,000 scenarios in process: median {t:.2f} s of {[round(x, 2) for x in ts]}; {one * 10_000 / t:.0f}x one at a time")
+        def in_process() -> Any:
+            return am.sweep(deal, GRID, progress=False, chunk=args.chunk)
+
+        in_process()  # warm
+        t, ts = median_time(in_process, args.repeat)
+        cpu = median_cpu(in_process, args.repeat)
+        print(f"sweep 10,000 scenarios in process (chunk {args.chunk or IN_PROCESS_CHUNK:,}): median {t:.2f} s of {[round(x, 2) for x in ts]} "
+              f"(CPU {cpu:.2f} s); {one * 10_000 / t:.0f}x one at a time")
     if not args.skip_breakeven:
         tb, tbs = median_time(lambda: am.breakeven(deal), args.repeat)
         res = am.breakeven(deal)

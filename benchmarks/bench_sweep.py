@@ -2,7 +2,8 @@
 
 Run: .venv/bin/python benchmarks/bench_sweep.py [--sizes 100,1000,10000] [--repeat 3]
 
-- sweep of N scenarios (prepay × default × recovery multiples), chunks of 1,000, in process;
+- sweep of N scenarios (prepay × default × recovery multiples), in process, sweep's default chunks
+  (``IN_PROCESS_CHUNK``, 2,500; 1,000 before issue 16's fifth round);
 - one scenario at a time (``run_arrays`` with S = 1), extrapolated, for the speed-up;
 - breakeven of every class across the 6 default stress scenarios, both variants, tol 1e-6.
 """

@@ -102,6 +102,15 @@ PAID_RTOL = 1e-6
 PRINCIPAL_EPS = 1e-9
 #: Step (or bracket width) at which the yields at par stop.
 PAR_YIELD_XTOL = 1e-13
+#: Scenarios a chunk by default in this process: the collateral projection and the waterfall of
+#: the Baitiao deal over a 1M pool both cost least per scenario about here (fewer period loops
+#: than 1,000 a chunk; at 10,000 the pool columns no longer stay in the cache). A scenario's
+#: numbers can move in the last bits with the batch it runs in (the waterfall's write-down loop
+#: stops when no scenario of the batch has a loss left to write down), so a chunk size of its
+#: own can move a threshold metric of a rare row (e.g. a principal period of 1e-9).
+IN_PROCESS_CHUNK = 2_500
+#: Scenarios a chunk by default on a cluster or an executor (more, smaller tasks to share out).
+DISTRIBUTED_CHUNK = 1_000
 
 _ALIASES = {
     "prepay": "prepay_mult",
@@ -225,10 +234,16 @@ def scenario_grid(grid: Mapping[str, Sequence[Any]] | pd.DataFrame, assumptions:
 # ------------------------------------------------------------------------------------ metrics
 def _par_yields(cf: np.ndarray, balance: float) -> np.ndarray:
     """Bond-equivalent yields at par for each row of ``cf`` (S, T) (see module doc), solved for all
-    rows at once (:func:`abs_model.core.solve.root_rows`)."""
+    rows at once (:func:`abs_model.core.solve.root_rows`; each row on its own, so a row equal to
+    the one before it — a grid's scenarios that differ only where this class is not reached, e.g.
+    the recovery multiple for a senior class paid in full — takes that row's yield unsolved)."""
     S, T = cf.shape
     if balance <= 0 or S == 0:
         return np.full(S, np.nan)
+    new = np.ones(S, dtype=bool)
+    new[1:] = np.any(cf[1:] != cf[:-1], axis=1)
+    if not new.all():
+        return _par_yields(cf[new], balance)[np.cumsum(new) - 1]
     expo = -2.0 * np.arange(1, T + 1) / 12.0
 
     def f(rows: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -290,6 +305,22 @@ def _chunk_columns(chunk: pd.DataFrame) -> dict[str, np.ndarray]:
     return cols
 
 
+def _batches(cols: Mapping[str, np.ndarray]) -> dict[tuple[Any, ...], np.ndarray]:
+    """The chunk's scenarios by batch key ``(timing, spread_bp, *event stresses)`` (in order of
+    first appearance; the indices of each in chunk order)."""
+    timing = np.asarray(cols["timing"]).astype(str)
+    spread = np.asarray(cols["spread_bp"], dtype=np.float64)
+    n = timing.size
+    no_event = [bool(pd.isna(cols[c]).all()) for c in EVENT_COLUMNS]
+    if n and all(no_event) and (timing == timing[0]).all() and (spread == spread[0]).all():  # one batch (the usual)
+        return {(str(timing[0]), float(spread[0]), *(None for _ in EVENT_COLUMNS)): np.arange(n, dtype=np.int64)}
+    events = [[None] * n if none else [_event(v) for v in cols[c]] for c, none in zip(EVENT_COLUMNS, no_event, strict=True)]
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i, key in enumerate(zip(timing.tolist(), spread.tolist(), *events, strict=True)):
+        groups.setdefault(key, []).append(i)
+    return {k: np.array(v, dtype=np.int64) for k, v in groups.items()}
+
+
 def evaluate_chunk(deal: Deal, assumptions: Assumptions, chunk_frame: pd.DataFrame) -> pd.DataFrame:
     """Run one chunk of scenarios and return its rows (scenario × tranche).
 
@@ -308,10 +339,8 @@ def evaluate_chunk(deal: Deal, assumptions: Assumptions, chunk_frame: pd.DataFra
     metric_arrays: dict[str, dict[str, np.ndarray]] = {
         nm: {m: np.empty(n, dtype=np.float64) for m in METRICS} for nm in names
     }
-    keys = [(str(t), float(b), *(_event(cols[c][i]) for c in EVENT_COLUMNS)) for i, (t, b) in enumerate(zip(cols["timing"], cols["spread_bp"], strict=True))]
     lines = deal_lines(deal, assumptions)  # shared by every batch of the chunk (the deal's own when they fit)
-    for key in dict.fromkeys(keys):
-        idx = np.array([i for i, k in enumerate(keys) if k == key], dtype=np.int64)
+    for key, idx in _batches(cols).items():
         d, a = variant_of(deal, assumptions, key)
         ra = run_arrays(
             d,
@@ -320,6 +349,7 @@ def evaluate_chunk(deal: Deal, assumptions: Assumptions, chunk_frame: pd.DataFra
             default_mult=cols["default_mult"][idx],
             recovery_mult=cols["recovery_mult"][idx],
             lines=lines,
+            pool_fields=("defaults",),  # the metrics' one pool column
         )
         cdr = ra.pool["defaults"][:, 1:].sum(axis=1) / deal.pool.balance if deal.pool.balance > 0 else np.zeros(idx.size)
         for nm in names:
@@ -340,22 +370,29 @@ def _rows_frame(
 ) -> pd.DataFrame:
     """The chunk's rows, scenario-major (row ``i·C + j`` = scenario ``i``, tranche ``j``): the
     chunk's columns repeated per tranche (dtypes kept), then tranche, class, original balance and
-    the metrics — built column-wise in one frame (inserting columns one by one is slow)."""
+    the metrics (a chunk column of one of those names gives way to it) — every column made as an
+    array, the frame built once (inserting columns one by one, or concatenating frames, is slow)."""
     n, C = len(chunk_frame), len(names)
-    base = chunk_frame.iloc[np.repeat(np.arange(n), C)].reset_index(drop=True)
-    new: dict[str, Any] = {
+    rep = np.repeat(np.arange(n), C)
+    extra: dict[str, Any] = {
         "tranche": np.tile(np.array(names, dtype=object), n),
         "class": np.tile(np.array([classes[nm] for nm in names], dtype=object), n),
         "original_balance": np.tile(np.array([orig[nm] for nm in names], dtype=np.float64), n),
     }
     for metric in METRICS:
-        new[metric] = np.stack([metric_arrays[nm][metric] for nm in names], axis=1).reshape(-1)
-    extra = pd.DataFrame(new)
-    for c in ("first_principal_period", "last_principal_period", "principal_window"):
-        extra[c] = extra[c].astype(np.int64)
-    for c in ("complete", "paid_in_full"):
-        extra[c] = extra[c].astype(bool)
-    return pd.concat([base.drop(columns=[c for c in extra.columns if c in base.columns]), extra], axis=1)
+        v = np.stack([metric_arrays[nm][metric] for nm in names], axis=1).reshape(-1)
+        extra[metric] = v.astype(np.int64) if metric in _INT_METRICS else v.astype(bool) if metric in _BOOL_METRICS else v
+    cols: dict[str, Any] = {}
+    for c in chunk_frame.columns:
+        if c not in extra:
+            col = chunk_frame[c]
+            cols[c] = col.to_numpy()[rep] if isinstance(col.dtype, np.dtype) else col.take(rep).reset_index(drop=True)
+    cols.update(extra)
+    return pd.DataFrame(cols)
+
+
+_INT_METRICS = frozenset({"first_principal_period", "last_principal_period", "principal_window"})
+_BOOL_METRICS = frozenset({"complete", "paid_in_full"})
 
 
 # ------------------------------------------------------------------------------------ execution
@@ -370,7 +407,7 @@ def sweep(
     assumptions: Assumptions | None = None,
     metrics: Iterable[str] = METRICS,
     executor: Any = None,
-    chunk: int = 1_000,
+    chunk: int | None = None,
     progress: bool | None = None,
     on_chunk: Callable[[pd.DataFrame], None] | None = None,
     timeout: float | None = None,
@@ -380,8 +417,9 @@ def sweep(
 
     Columns: the grid's own, ``scenario_id``, the normalised :data:`SCENARIO_COLUMNS`,
     ``tranche``, ``class``, ``original_balance`` and the requested ``metrics`` (see the module
-    doc). Scenarios run ``chunk`` at a time, each chunk one vectorised batch per
-    ``(timing, spread_bp)`` group, in process (``executor=None``), through ``executor.map`` or
+    doc). Scenarios run ``chunk`` at a time (default :data:`IN_PROCESS_CHUNK` in process,
+    :data:`DISTRIBUTED_CHUNK` elsewhere; the numbers do not depend on it), each chunk one
+    vectorised batch per ``(timing, spread_bp)`` group, in process (``executor=None``), through ``executor.map`` or
     on a ``dask.distributed.Client`` or a scheduler address (:func:`abs_model.analytics.executors.map_chunks`:
     shared objects sent once, chunks retried, results in order). A tqdm progress bar of completed
     chunks shows when ``progress=True``, or when ``progress=None`` and stderr is a terminal.
@@ -402,6 +440,8 @@ def sweep(
     bad = [m for m in wanted if m not in METRICS]
     if bad or not wanted:
         raise must("metrics", f"must be a non-empty selection of {list(METRICS)}", bad or wanted)
+    if chunk is None:
+        chunk = IN_PROCESS_CHUNK if executor is None else DISTRIBUTED_CHUNK
     if isinstance(chunk, bool) or not isinstance(chunk, int | np.integer) or chunk < 1:
         raise must("chunk", "must be a whole number of scenarios ≥ 1", chunk)
     frame = scenario_grid(grid, a)

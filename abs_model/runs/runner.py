@@ -55,6 +55,7 @@ from abs_model.projection.engine import (
 )
 from abs_model.projection.replines import Lines, profile_lines, rep_lines
 from abs_model.runs.dates import accrual_dates, month_ends
+from abs_model.runs.pool_stack import LOOP_FIELDS, PoolStack, by_period, check_pool_fields, moving_fields, plan_unit
 from abs_model.runs.result import DealResult
 
 
@@ -153,6 +154,7 @@ def run_arrays(
     recovery_mult: np.ndarray | float | None = None,
     lines: Lines | None = None,
     on_period: Callable[[int, dict[str, np.ndarray]], None] | None = None,
+    pool_fields: Sequence[str] | None = None,
 ) -> RunArrays:
     """The vectorised core of :func:`run`: pool columns, purchases, clean-up sales and the
     liability result for all S scenarios (see :class:`RunArrays`).
@@ -162,14 +164,23 @@ def run_arrays(
     roll-rate convention is used, so stressed variants of the same assumptions can share them.
     ``on_period(t, arrays)``: called at the start of every period with the pool columns (see
     :func:`abs_model.analytics.surveillance.reproject`).
+    ``pool_fields``: the pool columns wanted in ``RunArrays.pool`` (default: every one, and
+    ``collection_costs_paid``); the others are left out of the result, and the period loop adds
+    purchases only to these and to the columns it reads itself (:data:`~abs_model.runs.pool_stack.LOOP_FIELDS`) — the
+    columns kept are the same numbers either way.
     """
+    check_pool_fields(pool_fields)
     mults = {"prepay_mult": prepay_mult, "default_mult": default_mult, "recovery_mult": recovery_mult}
     c = _collateral(deal, a, mults, lines if lines is not None else _deal_lines(deal, a))
-    return _liabilities(deal, a, c, on_period=on_period)
+    return _liabilities(deal, a, c, on_period=on_period, pool_fields=pool_fields)
 
 
 def run_arrays_batches(
-    deal: Deal, batches: Sequence[tuple[Assumptions, dict[str, Any]]], *, lines: Lines | None = None
+    deal: Deal,
+    batches: Sequence[tuple[Assumptions, dict[str, Any]]],
+    *,
+    lines: Lines | None = None,
+    pool_fields: Sequence[str] | None = None,
 ) -> list[tuple[np.ndarray, RunArrays]]:
     """Several batches of scenarios on one deal, each under its own assumptions (e.g. the
     default-timing variants of a stress set) and multiples (``{"prepay_mult": …, …}`` as
@@ -181,7 +192,9 @@ def run_arrays_batches(
 
     Batches share a period loop when their runs cover the same periods ``T`` with the same pool
     columns and purchase plan weights, and the loop's rules from the assumptions (the collection
-    strategy: costs' rank and restructured receivables; the late fees) are the same objects."""
+    strategy: costs' rank and restructured receivables; the late fees) are the same objects.
+    ``pool_fields``: as :func:`run_arrays`."""
+    check_pool_fields(pool_fields)
     parts = [_collateral(deal, a, m, lines if lines is not None else _deal_lines(deal, a)) for a, m in batches]
     groups: dict[tuple[Any, ...], list[int]] = {}
     for i, ((a, _), c) in enumerate(zip(batches, parts, strict=True)):
@@ -193,7 +206,7 @@ def run_arrays_batches(
     for idx in groups.values():
         first = parts[idx[0]]
         joined = first if len(idx) == 1 else _joined([parts[i] for i in idx])
-        out.append((np.array(idx, dtype=np.int64), _liabilities(deal, batches[idx[0]][0], joined, on_period=None)))
+        out.append((np.array(idx, dtype=np.int64), _liabilities(deal, batches[idx[0]][0], joined, on_period=None, pool_fields=pool_fields)))
     return out
 
 
@@ -244,9 +257,15 @@ def _joined(parts: Sequence[_Collateral]) -> _Collateral:
 
 
 def _liabilities(
-    deal: Deal, a: Assumptions, c: _Collateral, *, on_period: Callable[[int, dict[str, np.ndarray]], None] | None
+    deal: Deal,
+    a: Assumptions,
+    c: _Collateral,
+    *,
+    on_period: Callable[[int, dict[str, np.ndarray]], None] | None,
+    pool_fields: Sequence[str] | None = None,
 ) -> RunArrays:
-    """The waterfall over the collateral's scenarios, period by period (:func:`_run_periods`)."""
+    """The waterfall over the collateral's scenarios, period by period (:func:`_run_periods`);
+    the pool columns of ``pool_fields`` (default all) in the result."""
     T, arrays = c.T, c.arrays
     dates = month_ends(deal.cutoff_date, T)
     engine = tr.Engine(
@@ -258,9 +277,10 @@ def _liabilities(
         ends_at_legal_final=True,
         accrual_dates=accrual_dates(deal.cutoff_date, T, closing=deal.closing_date, first_payment=deal.first_payment),
     )
-    purchases, sale, costs_paid, liab = _run_periods(deal, a, engine, arrays, c.profile, plan=c.plan, on_period=on_period)
+    purchases, sale, costs_paid, liab = _run_periods(deal, a, engine, arrays, c.profile, plan=c.plan, on_period=on_period, keep=pool_fields)
     arrays["collection_costs_paid"] = costs_paid
-    return RunArrays(pool=arrays, purchases=purchases, cleanup_sale=sale, liabilities=liab, period_end_dates=dates)
+    pool = arrays if pool_fields is None else {f: arrays[f] for f in arrays if f in pool_fields}
+    return RunArrays(pool=pool, purchases=purchases, cleanup_sale=sale, liabilities=liab, period_end_dates=dates)
 
 
 def _pool_horizon(deal: Deal, lines: Lines, a: Assumptions) -> int | None:
@@ -284,24 +304,28 @@ def _run_periods(
     *,
     plan: PurchasePlan | None = None,
     on_period: Callable[[int, dict[str, np.ndarray]], None] | None = None,
+    keep: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tr.LiabilityResult]:
     """The period loop: hand each period's collections to the engine, add what it bought to the
     pool's future rows, and take a called pool out at its balance. Returns purchases, clean-up
     sales, collection costs paid and the liability result. ``plan`` (eligibility and concentration
     limits) sets each period's capacity and purchase mix; late fees the trust receives are a line
     of available funds of their own (never inside interest collections), buy-back proceeds (price ×
-    balance bought back) principal collections."""
+    balance bought back) principal collections. ``keep`` (None: all): the pool columns wanted
+    in ``arrays`` after the loop (without ``on_period``, which sees them all); the loop carries
+    these and those it reads (:data:`~abs_model.runs.pool_stack.LOOP_FIELDS`), and leaves the others out of ``arrays``."""
     S, T = arrays["closing_balance"].shape[0], engine.T
-    # (F, S, T + 1), the columns a purchase moves first (a profile not all zeros): a purchase adds
-    # to them in one step, and adding zeros to the others would change nothing
-    moving = _moving_fields(arrays, profile, plan)
-    names = moving + [f for f in arrays if f not in moving]
-    stack = np.stack([arrays[f] for f in names])
-    arrays.update({f: stack[i] for i, f in enumerate(names)})  # the columns are views of it
-    stock = np.flatnonzero([f in STOCK_FIELDS for f in names])
+    keep = None if on_period is not None else keep
+    for f in [f for f in arrays if keep is not None and f not in keep and f not in LOOP_FIELDS]:
+        del arrays[f]
+    # laid out (T + 1, F, S), purchases added to a column when it is read (abs_model.runs.pool_stack);
+    # the fields a purchase moves (a profile not all zeros) first: adding zeros would change nothing
+    moving = moving_fields(arrays, profile, plan)
+    pool = PoolStack(arrays, moving, STOCK_FIELDS)
     k = len(moving)
-    unit = np.stack([profile[f] for f in moving]) if profile and plan is None and k else None
-    buffer = np.empty((min(k, _fields_per_block(S, T)), S, T + 1))
+    unit = by_period([profile[f] for f in moving]) if profile and plan is None and k else None
+    plan_units: dict[bytes, np.ndarray] = {}  # the plan's profile stacks, (T + 1, F, S), by weights
+    bought_so_far = pool.purchases
     state = engine.start()
     purchases = np.zeros((S, T + 1))
     sale = np.zeros((S, T + 1))
@@ -312,7 +336,10 @@ def _run_periods(
     adv_int, adv_prin = (arrays.get(f, np.zeros_like(arrays["fee_interest"])) for f in ("advanced_interest", "advanced_principal"))  # P&I advancing
     for t in range(1, T + 1):
         if on_period is not None:  # surveillance: reported history, then the re-projection
+            bought_so_far.settle_all()
             on_period(t, arrays)
+        bought_so_far.settle(t - 1)  # the columns the period reads: t, and t − 1 (restructured)
+        bought_so_far.settle(t)
         late_fees = trust_late_fees({"late_fees": arrays["late_fees"][:, t]}, a)  # 违约金, when the trust receives them
         interest, late_fees, principal, recoveries, costs_paid[:, t] = _net_of_costs(
             arrays["fee_interest"][:, t] + arrays["prepayment_fee"][:, t] + adv_int[:, t],
@@ -330,51 +357,16 @@ def _run_periods(
         bought = np.asarray(out.purchased, dtype=np.float64)
         if profile is not None and np.any(bought > 0):
             purchases[:, t] = bought
-            prof = unit if plan is None else plan.profile_stack(t, moving)
+            prof = unit if plan is None else plan_unit(plan, t, moving, plan_units)
             if prof is not None and k:
-                _add_purchase(stack, prof, bought, t, buffer)
+                bought_so_far.add(t, bought, prof)
         called = np.asarray(out.called, dtype=bool)
         if called.any():
+            bought_so_far.settle_all()
             sale[called, t] = arrays["closing_balance"][called, t]
-            rows = np.flatnonzero(called)
-            stack[:, rows, t + 1 :] = 0.0  # every column after t; stocks (balances, counts) from t
-            stack[stock[:, None], rows[None, :], t] = 0.0
+            pool.call(t, np.flatnonzero(called))
+    pool.close(arrays, keep)
     return purchases, sale, costs_paid, engine.finish(state)
-
-
-_BLOCK_BYTES = 1 << 19
-"""Bytes of one block of :func:`_add_purchase` (a product and the columns it adds to stay in the
-cache between the multiplication and the addition)."""
-
-
-def _fields_per_block(S: int, T: int) -> int:
-    """Fields per block of :func:`_add_purchase`: as many (S, T + 1) columns as fit in
-    :data:`_BLOCK_BYTES`, at least one."""
-    return max(1, _BLOCK_BYTES // max(1, 8 * S * (T + 1)))
-
-
-def _add_purchase(stack: np.ndarray, prof: np.ndarray, bought: np.ndarray, t: int, buffer: np.ndarray) -> None:
-    """Add a purchase at the end of period ``t`` to the pool's later columns: defined as
-    ``stack[f, s, t + m] += bought[s] × prof[f, s, m]`` for the moving fields ``f`` (the first
-    ``len(prof)`` of ``stack``) and ``m = 0 … T − t``. A block of fields at a time (``buffer``
-    holds one block's products), each element the same product and the same sum as one
-    multiplication and one addition over every field at once."""
-    k, n = prof.shape[0], stack.shape[2] - t
-    b = buffer.shape[0]
-    weight = bought[None, :, None]
-    for lo in range(0, k, b):
-        hi = min(lo + b, k)
-        added = np.multiply(weight, prof[lo:hi, :, :n], out=buffer[: hi - lo, :, :n])
-        stack[lo:hi, :, t:] += added
-
-
-def _moving_fields(arrays: dict[str, np.ndarray], profile: dict[str, np.ndarray] | None, plan: PurchasePlan | None) -> list[str]:
-    """The pool columns a purchase adds to: those whose unit profile (the mix's, or any line's of
-    the plan) is not all zeros, in the order of ``arrays``."""
-    if profile is None:
-        return []
-    source = plan.profiles if plan is not None else profile
-    return [f for f in arrays if f in source and bool(np.any(source[f]))]
 
 
 def _period_inputs(

@@ -122,3 +122,110 @@ def test_cli_sweep_and_breakeven(tmp_path, capsys) -> None:  # type: ignore[no-u
     assert "Loss %" in capsys.readouterr().out
     assert main(["breakeven", AUTO, "--out", str(tmp_path)]) == 0
     assert (tmp_path / "breakeven_summary.csv").exists()
+
+
+def _par_yields_every_row(cf: np.ndarray, balance: float) -> np.ndarray:
+    """The yields at par as computed before rows equal to the one before them were skipped: every
+    row solved (the formula of the module doc)."""
+    from abs_model.core.solve import root_rows
+    from abs_model.core.yields import YIELD_HIGH, YIELD_LOW
+
+    expo = -2.0 * np.arange(1, cf.shape[1] + 1) / 12.0
+
+    def f(rows: np.ndarray, y: np.ndarray) -> np.ndarray:
+        c = cf if rows.size == cf.shape[0] else cf[rows]
+        return (c * (1.0 + y[:, None] / 2.0) ** expo).sum(axis=1) - balance
+
+    return root_rows(f, YIELD_LOW, YIELD_HIGH, cf.shape[0], xtol=1e-13)
+
+
+def test_par_yields_of_repeated_rows_equal_every_row_solved() -> None:
+    """Rows repeated next to each other (as a grid's recovery multiples often leave a senior
+    class's cash flows) are solved once; every yield is bit for bit the one solved row by row,
+    also for a row with -0.0 where the one before has 0.0, a row with no root and the last row."""
+    from abs_model.analytics.sweep import _par_yields
+
+    rng = np.random.default_rng(3)
+    base = rng.random((6, 12)) * 10.0 + 1.0
+    cf = np.repeat(base, [1, 3, 2, 1, 4, 2], axis=0)
+    cf[2, 5] = 0.0
+    cf[3, 5] = -0.0  # equal to the row before by value
+    cf[7] = 0.0  # no root: NaN, as every-row
+    cf[8] = 0.0
+    got = _par_yields(cf, 100.0)
+    want = _par_yields_every_row(cf, 100.0)
+    np.testing.assert_array_equal(got, want)
+    assert np.isnan(got[7]) and np.isfinite(got[0])
+
+
+def test_sweep_equals_the_plain_path_bit_for_bit(deal: am.Deal, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sweep as it runs now (the period loop's lazy purchases and its few pool columns,
+    repeated rows' yields solved once) gives exactly the frame of the plain path: the
+    column-by-column period loop of ``tests/abs_model/runs/reference_runner`` over every pool
+    column, every row's yield solved, in the same chunks (how the chunks are cut may move the
+    last bits of the collateral projection, which shares state paths between a batch's
+    scenarios: :func:`test_chunking_and_executors_give_identical_results`)."""
+    import abs_model.analytics.sweep as sweep_mod
+    import abs_model.runs.runner as runner
+    from tests.abs_model.runs.reference_runner import reference_run_periods
+
+    grid = {"prepay": [0.5, 1.5], "default": [1.0, 3.0, 6.0], "recovery": [0.5, 1.0, 1.0], "timing": ["base", "front"]}
+    got = am.sweep(deal, grid, progress=False)
+    with monkeypatch.context() as m:
+        m.setattr(runner, "_run_periods", reference_run_periods)
+        m.setattr(sweep_mod, "_par_yields", _par_yields_every_row)
+        want = am.sweep(deal, grid, progress=False)
+    assert want["loss"].gt(0).any() and want["loss"].eq(0).any()  # losses happen, not everywhere
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_rows_frame_keeps_every_dtype_and_lets_metric_names_win(deal: am.Deal) -> None:
+    """The chunk's columns repeat per tranche with their dtypes (numpy and pandas' own: category,
+    nullable integers, strings), a chunk column named like a result column gives way to it, and
+    the metric columns are float, int or bool as before."""
+    from abs_model.analytics.sweep import _rows_frame
+
+    chunk = pd.DataFrame(
+        {
+            "default_mult": [1.0, 2.0],
+            "tag": pd.Categorical(["x", "y"]),
+            "n": pd.array([1, None], dtype="Int64"),
+            "name": ["a", "b"],
+            "loss": [7.0, 8.0],  # gives way to the metric
+        }
+    )
+    names = deal.tranche_names
+    metric_arrays = {nm: {m: np.array([0.5 + j, 1.0 + j]) for m in METRICS} for j, nm in enumerate(names)}
+    out = _rows_frame(chunk, names, {nm: f"c{j}" for j, nm in enumerate(names)}, dict.fromkeys(names, 100.0), metric_arrays)
+    C = len(names)
+    assert list(out.columns) == ["default_mult", "tag", "n", "name", "tranche", "class", "original_balance", *METRICS]
+    assert out["tag"].dtype == "category" and out["n"].dtype == "Int64" and out["default_mult"].dtype == np.float64
+    assert list(out["tag"]) == ["x"] * C + ["y"] * C and out["n"].isna().tolist() == [False] * C + [True] * C
+    assert list(out["tranche"]) == list(names) * 2 and list(out["class"].iloc[:C]) == [f"c{j}" for j in range(C)]
+    assert out["loss"].tolist() == [0.5 + j for j in range(C)] + [1.0 + j for j in range(C)]
+    assert out["first_principal_period"].dtype == np.int64 and out["complete"].dtype == bool
+    assert out.index.equals(pd.RangeIndex(2 * C))
+
+
+def test_batches_group_scenarios_by_timing_spread_and_events() -> None:
+    """Scenarios sharing (timing, spread, event stresses) form one batch, keys in order of first
+    appearance, indices in chunk order; NaN event cells (a DataFrame round trip) count as none."""
+    from abs_model.analytics.scenarios import EVENT_COLUMNS
+    from abs_model.analytics.sweep import _batches
+
+    none = (None,) * len(EVENT_COLUMNS)
+    n = 4
+    cols: dict[str, np.ndarray] = {
+        "timing": np.array(["base"] * n, dtype=object),
+        "spread_bp": np.zeros(n),
+        **{c: np.full(n, None, dtype=object) for c in EVENT_COLUMNS},
+    }
+    one = _batches(cols)
+    assert list(one) == [("base", 0.0, *none)] and one[("base", 0.0, *none)].tolist() == [0, 1, 2, 3]
+    cols["timing"] = np.array(["front", "base", "front", "base"], dtype=object)
+    cols["spread_bp"] = np.array([0.0, 0.0, 0.0, 100.0])
+    cols[EVENT_COLUMNS[0]] = np.array([float("nan"), None, 5, float("nan")], dtype=object)
+    got = _batches(cols)
+    ev = (5, *none[1:])
+    assert list(got) == [("front", 0.0, *none), ("base", 0.0, *none), ("front", 0.0, *ev), ("base", 100.0, *none)]
+    assert [v.tolist() for v in got.values()] == [[0], [1], [2], [3]]

@@ -57,9 +57,10 @@ def reference_purchase_unit(deal: Any, a: Any, mults: dict[str, Any]) -> tuple[A
 
 def reference_run_periods(
     deal: Any, a: Any, engine: tr.Engine, arrays: dict[str, np.ndarray], profile: dict[str, np.ndarray] | None, *,
-    plan: PurchasePlan | None = None, on_period: Any = None,
+    plan: PurchasePlan | None = None, on_period: Any = None, keep: Any = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tr.LiabilityResult]:
-    """The period loop, a purchase added and a called pool taken out one column at a time."""
+    """The period loop, a purchase added and a called pool taken out one column at a time (every
+    column: ``keep`` is taken and ignored)."""
     S, T = arrays["closing_balance"].shape[0], engine.T
     state = engine.start()
     purchases, sale, costs_paid = np.zeros((S, T + 1)), np.zeros((S, T + 1)), np.zeros((S, T + 1))
