@@ -50,16 +50,22 @@ def draw(cash: FloatArray, pots: tuple[int, ...], want: FloatArray, out: FloatAr
     """Take up to ``want`` from the pots in order; defined as ``min(want, Σ cash[pots])``.
 
     ``out``: where the amount drawn is written (a new array when None); it must not be ``want``
-    itself when there is more than one pot."""
+    itself when there is more than one pot. Over several pots the amount is capped at ``want``:
+    ``got + (want − got)`` can round one unit in the last place above ``want``, and a class paid
+    that much more than its balance would end below zero — by 1e-9 of a note, but in some
+    scenarios only, so a later stage that stops once no scenario of the batch has work left (the
+    writedowns) would treat it differently with other scenarios beside it."""
     p0 = pots[0]
     got = np.minimum(want, cash[p0], out=out)
     cash[p0] -= got
+    if len(pots) == 1:
+        return got
     for p in pots[1:]:
         g = np.subtract(want, got)
         np.minimum(g, cash[p], out=g)
         cash[p] -= g
         got += g
-    return got
+    return np.minimum(got, want, out=got)
 
 
 def draw_reserve(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
