@@ -65,6 +65,7 @@ _REGISTRY: dict[str, Label] = {
     "purchases": _l("Revolving purchases", "循环购买金额"),
     "purchased": _l("Revolving purchases", "循环购买金额"),
     "cleanup_sale": _l("Clean-up call sale", "清仓回购出售"),
+    "recoveries_forgone": _l("Recoveries forgone at the clean-up call", "清仓回购放弃的回收款"),
     "prepay_base": _l("Prepayment base", "早偿计算基数"),
     "period_end": _l("Period end", "期末日", "date"),
     "spent": _l("Spent on purchases", "循环购买支出"),

@@ -92,7 +92,16 @@ def collections_section(result: DealResult, lang: str) -> dict[str, Any]:
         xlabel=phrase("period_word", lang),
         lang=lang,
     )
-    return {"table": table(pool, COLLECTION_COLUMNS, lang, dates=np.asarray(result.dates)), "chart": svg(chart)}
+    return {"table": table(pool, collection_columns(pool), lang, dates=np.asarray(result.dates)), "chart": svg(chart)}
+
+
+def collection_columns(pool: pd.DataFrame) -> tuple[str, ...]:
+    """:data:`COLLECTION_COLUMNS`, with the recoveries forgone at a clean-up call after the sale
+    when a call gave some up (defaulted receivables go with the pool sold)."""
+    if "recoveries_forgone" in pool.columns and bool((pool["recoveries_forgone"] != 0.0).any()):
+        i = COLLECTION_COLUMNS.index("cleanup_sale") + 1
+        return (*COLLECTION_COLUMNS[:i], "recoveries_forgone", *COLLECTION_COLUMNS[i:])
+    return COLLECTION_COLUMNS
 
 
 def trigger_lines(result: DealResult, triggers: Mapping[str, pd.DataFrame], lang: str) -> list[Series]:

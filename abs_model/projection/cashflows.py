@@ -151,7 +151,7 @@ class PoolCashflows:
         line_balances: np.ndarray | None = None,
         n_lines: int = 0,
     ) -> PoolCashflows:
-        cols = {k: np.asarray(arrays[k], dtype=np.float64) for k in (*FIELDS, "purchases", "cleanup_sale", "collection_costs_paid", *ADVANCING_FIELDS) if k in arrays}
+        cols = {k: np.asarray(arrays[k], dtype=np.float64) for k in (*FIELDS, "purchases", "cleanup_sale", "recoveries_forgone", "collection_costs_paid", *ADVANCING_FIELDS) if k in arrays}
         cols.update(derived_columns(cols, initial_balance))
         df = float_frame(cols)
         df.index.name = "period"

@@ -15,7 +15,10 @@ deal under different assumptions (default-timing variants) can share one waterfa
 
 Clean-up call (清仓回购): the engine tests it on payment dates after revolving has ended; when
 exercised the remaining pool is sold (the waterfall receives ``price × balance``); the pool's later
-rows are zero and the balance sold shows in ``cleanup_sale``.
+rows are zero and the balance sold shows in ``cleanup_sale``. Receivables defaulted before the call
+go with the pool: the recoveries still to come on them are not the trust's, and show, in the call
+period, in ``recoveries_forgone`` (the report and the workbook name them; the cumulative net loss
+counts them as not recovered).
 
 Horizon: a run covers the deal's periods extended to its legal final (or, without one, until the
 collateral is exhausted), and the engine writes down every note balance still owed in the last
@@ -308,7 +311,9 @@ def _run_periods(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tr.LiabilityResult]:
     """The period loop: hand each period's collections to the engine, add what it bought to the
     pool's future rows, and take a called pool out at its balance. Returns purchases, clean-up
-    sales, collection costs paid and the liability result. ``plan`` (eligibility and concentration
+    sales, collection costs paid and the liability result; ``arrays["recoveries_forgone"]`` gets
+    the recoveries still to come, at the call, on receivables defaulted before it: they go with
+    the pool sold (the call price is on the pool balance), so the trust never receives them. ``plan`` (eligibility and concentration
     limits) sets each period's capacity and purchase mix; late fees the trust receives are a line
     of available funds of their own (never inside interest collections), buy-back proceeds (price ×
     balance bought back) principal collections. ``keep`` (None: all): the pool columns wanted
@@ -329,6 +334,7 @@ def _run_periods(
     state = engine.start()
     purchases = np.zeros((S, T + 1))
     sale = np.zeros((S, T + 1))
+    forgone = np.zeros((S, T + 1))
     costs_paid = np.zeros((S, T + 1))
     capacity = deal.revolving.capacity if profile is not None else 0.0
     strategy = a.collections
@@ -364,9 +370,21 @@ def _run_periods(
         if called.any():
             bought_so_far.settle_all()
             sale[called, t] = arrays["closing_balance"][called, t]
+            if "net_loss" in arrays:  # the recoveries still to come on defaults so far go with the pool sold
+                forgone[called, t] = _pending_recoveries(arrays, called, t)
             pool.call(t, np.flatnonzero(called))
     pool.close(arrays, keep)
+    arrays["recoveries_forgone"] = forgone
     return purchases, sale, costs_paid, engine.finish(state)
+
+
+def _pending_recoveries(arrays: dict[str, np.ndarray], rows: np.ndarray, t: int) -> np.ndarray:
+    """Recoveries still to come at the end of period ``t`` on the receivables defaulted so far, for
+    scenarios ``rows``: defined as ``Σ_{s ≤ t} (defaults(s) − net_loss(s) − recoveries(s))`` — the
+    money eventually recovered on each period's defaults is ``defaults − net_loss`` (net loss is
+    booked at default, :mod:`abs_model.projection.recoveries`), less what has come in."""
+    d, nl, rec = (arrays[f][rows, 1 : t + 1] for f in ("defaults", "net_loss", "recoveries"))
+    return np.maximum((d - nl - rec).sum(axis=1), 0.0)
 
 
 def _period_inputs(

@@ -63,7 +63,7 @@ def reference_run_periods(
     column: ``keep`` is taken and ignored)."""
     S, T = arrays["closing_balance"].shape[0], engine.T
     state = engine.start()
-    purchases, sale, costs_paid = np.zeros((S, T + 1)), np.zeros((S, T + 1)), np.zeros((S, T + 1))
+    purchases, sale, costs_paid, forgone = (np.zeros((S, T + 1)) for _ in range(4))
     capacity = deal.revolving.capacity if profile is not None else 0.0
     cost_rank = a.collections.cost_rank if a.collections is not None else "senior"
     adv_int, adv_prin = (arrays.get(f, np.zeros_like(arrays["fee_interest"])) for f in ("advanced_interest", "advanced_principal"))
@@ -91,9 +91,13 @@ def reference_run_periods(
         called = np.asarray(out.called, dtype=bool)
         if called.any():
             sale[called, t] = arrays["closing_balance"][called, t]
+            for s in np.flatnonzero(called):  # recoveries still to come on the defaults so far
+                owed = float(np.sum(arrays["defaults"][s, 1 : t + 1] - arrays["net_loss"][s, 1 : t + 1] - arrays["recoveries"][s, 1 : t + 1]))
+                forgone[s, t] = max(owed, 0.0)
             for f in arrays:
                 if f in STOCK_FIELDS:
                     arrays[f][called, t:] = 0.0
                 else:
                     arrays[f][called, t + 1 :] = 0.0
+    arrays["recoveries_forgone"] = forgone
     return purchases, sale, costs_paid, engine.finish(state)

@@ -222,3 +222,25 @@ def test_buy_back_proceeds_are_principal_collections_and_the_deal_balances(deal:
     got_sub = float(r.tranches[sub]["residual_paid"].sum() + r.tranches[sub]["principal_paid"].sum())
     base_sub = float(base.tranches[sub]["residual_paid"].sum() + base.tranches[sub]["principal_paid"].sum())
     assert got_sub < base_sub
+
+
+def test_recoveries_still_to_come_at_the_call_are_reported_as_forgone(deal: am.Deal) -> None:
+    """At the clean-up call the defaulted receivables go with the pool sold: the recoveries still
+    to come on them never reach the trust. The example recovers everything 6 periods after default
+    (``recovery_lag: 6``), so what is pending at the end of the call period t is exactly what the
+    same deal without a call receives in periods t+1 … t+6 (those come from defaults up to t; the
+    two runs are the same up to t)."""
+    r = am.run(deal, default_mult=2.0)
+    called = r.revolving.index[r.revolving["called"]]
+    assert called.size == 1
+    t = int(called[0])
+    uncalled = dataclasses.replace(deal, structure=dataclasses.replace(deal.structure, cleanup=None))
+    u = am.run(uncalled, default_mult=2.0)
+    assert len(u.pool) > t + 6
+    np.testing.assert_allclose(u.pool["recoveries"].iloc[: t + 1], r.pool["recoveries"].iloc[: t + 1], rtol=1e-12)
+    expected = float(u.pool["recoveries"].iloc[t + 1 : t + 7].sum())
+    assert expected > 1_000.0  # a real amount, not a rounding
+    forgone = r.pool["recoveries_forgone"]
+    assert float(forgone.loc[t]) == pytest.approx(expected, rel=1e-9)
+    assert float(forgone.drop(index=t).abs().sum()) == 0.0  # only in the call period
+    assert float(r.pool["recoveries"].iloc[t + 1 :].abs().sum()) == 0.0  # none received after the sale
