@@ -112,12 +112,16 @@ def _losses(
     scen: Sequence[Scenario],
     s_idx: np.ndarray,
     mult: np.ndarray,
+    variants: dict[VariantKey, tuple[Deal, Assumptions]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Run rows ``(scenario s_idx[r], default multiple mult[r])``; return, per row and tranche
     (R, n_tranches), the first-dollar and the principal loss above the noise floor (``L − ε``,
     see the module doc; ``> 0``: the class loses) and the realised cumulative default rate (R,).
-    One batch per variant key, the batches of one deal variant in one waterfall run."""
+    One batch per variant key, the batches of one deal variant in one waterfall run; ``variants``
+    keeps each key's deal and assumptions (:func:`variant_of`, a pure function) across calls."""
+    variants = {} if variants is None else variants
     names = deal.tranche_names
+    pool_balance = deal.pool.balance
     R = s_idx.size
     fd = np.zeros((R, len(names)))
     pl = np.zeros((R, len(names)))
@@ -129,7 +133,9 @@ def _losses(
         rows_of = [np.array([r for r, k in enumerate(keys) if k == key], dtype=np.int64) for key in vkeys]
         batches = []
         for key, rows in zip(vkeys, rows_of, strict=True):
-            d, av = variant_of(deal, a, key)
+            if key not in variants:
+                variants[key] = variant_of(deal, a, key)
+            d, av = variants[key]
             sc = [scen[i] for i in s_idx[rows]]
             mults = {
                 "prepay_mult": np.array([s.prepay_mult for s in sc]),
@@ -139,7 +145,7 @@ def _losses(
             batches.append((av, mults))
         for which, ra in run_arrays_batches(d, batches, lines=lines):
             rows = np.concatenate([rows_of[i] for i in which])
-            cdr[rows] = ra.pool["defaults"][:, 1:].sum(axis=1) / deal.pool.balance
+            cdr[rows] = ra.pool["defaults"][:, 1:].sum(axis=1) / pool_balance
             for j, nm in enumerate(names):
                 t = ra.liabilities.tranche(nm)
                 eps = LOSS_RTOL * max(float(t.original_balance), 1.0)
@@ -178,6 +184,7 @@ class _Runner:
     lost: set[str] = field(default_factory=set)
     base_row: int | None = None
     base_cdr: float | None = None
+    variants: dict[VariantKey, tuple[Deal, Assumptions]] = field(default_factory=dict)
 
     def __call__(self, s_idx: np.ndarray, mult: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Losses and default rates of the rows; the first call also runs the base case (scenario
@@ -191,7 +198,7 @@ class _Runner:
 
     def _rows(self, s_idx: np.ndarray, mult: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.executor is None:
-            return _losses(self.deal, self.a, self.scen, s_idx, mult)
+            return _losses(self.deal, self.a, self.scen, s_idx, mult, self.variants)
         keys = [_batch_key(variant_key(self.scen[i])) for i in s_idx]
         groups = [np.array([r for r, k in enumerate(keys) if k == key], dtype=np.int64) for key in dict.fromkeys(keys)]
         run = map_chunks(
