@@ -12,18 +12,31 @@
   nonnegative curve ``g`` (a loss as a function of a stress) first becomes positive: ``g = 0`` on
   ``[lo, x*]`` and ``g > 0`` beyond. Used by breakeven (the first-loss point).
 
-:func:`first_positive` keeps a bracket ``[a, b]`` per row (``g(a) ≤ 0 < g(b)``) and, each pass,
-evaluates in one batch (a) the secant estimate of ``x*`` from the two lowest points seen with
-``g > 0`` — ``x_s = x₁ − g₁ (x₂ − x₁)/(g₂ − g₁)``, exact when the curve is linear just above
-``x*`` — with points at distances ``d·10⁻¹``, ``d·10⁻³`` and ``±½·tolerance`` either side of it
-(``d = x₁ − x_s``), and (b) ``k`` equally spaced points of the bracket, which bound the worst case
-(the bracket shrinks at least ``k + 1``-fold a pass whatever the curve does). A smooth curve is
-solved in a few passes; a kink (a trigger that starts to bind) costs k-section passes until the
-secant points lie on one smooth piece again. When rows drop out the others get more points:
-each pass may evaluate ``n × (points + 2)`` points in all, as the first grid did. A row whose
-last pass shrank its bracket a hundredfold or more (the secant is converging) spreads only two
-points over its bracket in the next (:data:`CONVERGING_SPREAD`; its bracket still shrinks at
-least threefold), since every point evaluated costs its share of a batch.
+:func:`first_positive` keeps a bracket ``[a, b]`` per row (``g(a) ≤ 0 < g(b)``) and the three
+lowest points seen with ``g > 0``, ``x₁ = b < x₂ < x₃``. Pass 0 evaluates a grid spaced in
+``√x`` (``lo + (hi − lo)(i/(points + 1))²``: the tolerance is relative, so low multiples get
+finer steps). Each later pass evaluates, in one batch per pass, around an estimate ``c`` of
+``x*`` with an error ``e`` (:func:`_estimates`):
+
+- the secant ``x_s = x₁ − g₁ (x₂ − x₁)/(g₂ − g₁)`` (exact when the curve is linear just above
+  ``x*``) and the root ``x_q`` of the parabola through the three points (exact when it is
+  quadratic); ``c = x_q``, ``e = |x_q − x_s| + 10⁻³·(x₁ − x_s)``: on a smooth piece ``x_q`` is
+  far better than ``e`` says (its error falls as the product of three distances, the secant's
+  as two), so the points run from that scale up to ``2e``;
+- ``c``, ``c ± h`` with ``h = 0.9 × tolerance`` (a first-loss point within ``h`` of ``c`` closes
+  the bracket in this pass), a ladder of :data:`LADDER_RUNGS` points either side from
+  ``max(8h, 0.1·e·min(1, (x₃ − c)/c))`` up to ``2e`` (geometric, at least 8-fold), and
+  :data:`FRESH_SPREAD` points equally spaced over the bracket (:data:`CONVERGING_SPREAD` for a
+  row whose last pass shrank its bracket a hundredfold): whatever the curve does, the bracket
+  shrinks at least ``spread + 1``-fold a pass;
+- a row without an estimate (fewer than two losing points, a loss that falls between ``x₁``
+  and ``x₂`` — a kink where a trigger binds — or an estimate far outside the bracket) spreads
+  :data:`NO_ESTIMATE_SPREAD` points over its bracket until three lie on one smooth piece.
+
+An estimate at or just below ``a`` (the first-loss point on a grid point) is moved one closing
+step above ``a``. Points outside ``(a, b)`` are replaced by ``c`` (a caller evaluates a repeated
+point once). On the Baitiao example this takes 5 passes and about 670 (scenario, multiple) rows
+where the solver of ba8ab21 took 6 and 1,190 (benchmarks/bench_breakeven.py).
 """
 
 from __future__ import annotations
@@ -50,13 +63,16 @@ REACH = 2.0
 ERROR_FLOOR = 1e-3
 #: The error of a secant estimate without a third point, as a share of its extrapolation distance.
 ERROR_NO_CURVE = 0.1
-#: Ratio of the ladder either side of the estimate, from the closing step up to the reach.
+#: Least ratio between the rungs of the ladder either side of an estimate (its first rung lies
+#: at least this many closing steps out).
 LADDER_RATIO = 8.0
-#: Most rungs of that ladder either side (4¹⁶ ≈ 4·10⁹ closing steps).
+#: Rungs of that ladder either side, geometric from its floor up to the reach.
 LADDER_RUNGS = 3
-#: The ladder starts no lower than this share of the reach (the estimate is rarely that good).
-LADDER_FLOOR = 1e-4
+#: The ladder's floor is ``LADDER_FLOOR_SCALE × reach × f``, ``f`` the third losing point's
+#: distance from the estimate relative to it, clipped to ``[LADDER_FLOOR, 1]``: the closer the
+#: three points, the better the parabola's estimate is than its error says.
 LADDER_FLOOR_SCALE = 1e-1
+LADDER_FLOOR = 1e-4
 #: Points spread over the bracket by a row without an estimate.
 NO_ESTIMATE_SPREAD = 12
 #: Lowest positive points kept per row (the secant takes two, the parabola three).
@@ -286,14 +302,15 @@ def _estimates(a: FloatArray, b: FloatArray, px: FloatArray, pv: FloatArray) -> 
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         s12 = (v2 - v1) / (x2 - x1)
         xs = x1 - v1 / s12
-        xs_ok = np.isfinite(xs) & (s12 > 0) & (xs > a) & (xs < b)
+        below = a - (b - a)  # an estimate a little below a says the point lies just above a
+        xs_ok = np.isfinite(xs) & (s12 > 0) & (xs > below) & (xs < b)
         s23 = (v3 - v2) / (x3 - x2)
         c = (s23 - s12) / (x3 - x1)  # v ≈ v₁ + s12 (x − x₁) + c (x − x₁)(x − x₂)
         s1 = s12 - c * (x2 - x1)  # its slope at x₁
         disc = s1 * s1 - 4.0 * c * v1
         u = -2.0 * v1 / (s1 + np.sqrt(disc))  # the root nearest x₁ (stable form)
         xq = x1 + u
-        xq_ok = xs_ok & np.isfinite(xq) & (disc >= 0) & (s1 > 0) & (xq > a) & (xq < b)
+        xq_ok = xs_ok & np.isfinite(xq) & (disc >= 0) & (s1 > 0) & (xq > below) & (xq < b)
         d = x1 - xs
         err = np.where(xq_ok, np.abs(xq - xs) + ERROR_FLOOR * d, ERROR_NO_CURVE * d)
     centre = np.where(xq_ok, xq, np.where(xs_ok, xs, np.nan))
@@ -316,6 +333,8 @@ def _candidates(
     centre, err = _estimates(a, b, px, pv)
     has = np.isfinite(centre)
     c = np.where(has, centre, 0.5 * (a + b))  # inside (a, b)
+    h = 0.9 * np.maximum(rtol * c / (1.0 + rtol), atol)
+    c = np.maximum(c, a + h)  # an estimate at or below a: one closing step above it
     h = 0.9 * np.maximum(rtol * c / (1.0 + rtol), atol)
     reach = np.where(has, REACH * err, 0.0)
     far = np.clip((np.where(np.isfinite(px[:, 2]), px[:, 2], b) - c) / np.maximum(np.abs(c), atol), LADDER_FLOOR, 1.0)
