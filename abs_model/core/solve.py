@@ -22,10 +22,11 @@ finer steps). Each later pass evaluates, in one batch per pass, around an estima
   ``x*``) and the root ``x_q`` of the parabola through the three points (exact when it is
   quadratic); ``c = x_q``, ``e = |x_q − x_s| + 10⁻³·(x₁ − x_s)``: on a smooth piece ``x_q`` is
   far better than ``e`` says (its error falls as the product of three distances, the secant's
-  as two), so the points run from that scale up to ``2e``;
+  as two), so the points run from that scale up to ``3e``;
 - ``c``, ``c ± h`` with ``h = 0.9 × tolerance`` (a first-loss point within ``h`` of ``c`` closes
   the bracket in this pass), a ladder of :data:`LADDER_RUNGS` points either side from
-  ``max(8h, 0.1·e·min(1, (x₃ − c)/c))`` up to ``2e`` (geometric, at least 8-fold), and
+  ``max(8h, 0.1·R·f)`` up to the reach ``R = 3e`` (geometric, at least 8-fold; ``f = (x₃ − c)/c``
+  clipped to ``[10⁻⁴, 1]``: the closer the three points, the lower the ladder starts), and
   :data:`FRESH_SPREAD` points equally spaced over the bracket (:data:`CONVERGING_SPREAD` for a
   row whose last pass shrank its bracket a hundredfold): whatever the curve does, the bracket
   shrinks at least ``spread + 1``-fold a pass;
@@ -35,7 +36,7 @@ finer steps). Each later pass evaluates, in one batch per pass, around an estima
 
 An estimate at or just below ``a`` (the first-loss point on a grid point) is moved one closing
 step above ``a``. Points outside ``(a, b)`` are replaced by ``c`` (a caller evaluates a repeated
-point once). On the Baitiao example this takes 5 passes and about 670 (scenario, multiple) rows
+point once). On the Baitiao example this takes 5 passes and about 650 (scenario, multiple) rows
 where the solver of ba8ab21 took 6 and 1,190 (benchmarks/bench_breakeven.py).
 """
 
@@ -58,7 +59,7 @@ SCALAR_MAX_ITER = 300
 #: The first pass's grid: ``lo + (hi − lo)·(i/(points + 1))^GRID_POWER``, ``i = 0 … points + 1``.
 GRID_POWER = 2.0
 #: The ladder around an estimate reaches this multiple of its error either side.
-REACH = 2.0
+REACH = 3.0
 #: The error of the parabola's estimate is at least this share of the secant's extrapolation distance.
 ERROR_FLOOR = 1e-3
 #: The error of a secant estimate without a third point, as a share of its extrapolation distance.
