@@ -75,7 +75,7 @@ LADDER_RUNGS = 3
 LADDER_FLOOR_SCALE = 1e-1
 LADDER_FLOOR = 1e-4
 #: Points spread over the bracket by a row without an estimate.
-NO_ESTIMATE_SPREAD = 12
+NO_ESTIMATE_SPREAD = 16
 #: Lowest positive points kept per row (the secant takes two, the parabola three).
 KEPT_POSITIVE = 3
 #: Points spread over the bracket by a row with an estimate (the safeguard: the bracket shrinks
@@ -85,7 +85,7 @@ FRESH_SPREAD = 3
 #: spreads only :data:`CONVERGING_SPREAD` points over the bracket.
 CONVERGING_SHRINK = 1e-2
 #: Points spread over the bracket by a converging row.
-CONVERGING_SPREAD = 2
+CONVERGING_SPREAD = 1
 
 
 def root_scalar(f: Callable[[float], float], lo: float, hi: float) -> float | None:
