@@ -15,13 +15,16 @@ cumulative default rate of the initial pool at that multiple, ``Σ_t defaults_t 
 balance`` (purchased receivables' defaults included) — the Chinese 临界违约率.
 
 Solver: :func:`abs_model.core.solve.first_positive`, vectorised over every tranche × scenario ×
-variant: pass 0 evaluates a grid ``0 … upper``; each later pass evaluates, in one batched run
-per deal variant (spread compression and event stresses; its default-timing variants' collateral
-projected apart, one waterfall for all: :func:`~abs_model.runs.runner.run_arrays_batches`), the
-secant estimate of ``m*`` from the two lowest losing multiples seen (exact where ``L`` is linear
-just above ``m*``) with points close either side of it, and a few points spread over the bracket
-(the safeguard); rows already solved are not run again, and a (scenario, multiple) row serves
-every tranche and variant. It stops when ``upper_mult − breakeven_mult ≤ tol × upper_mult``
+variant: pass 0 evaluates a grid ``0 … upper`` spaced in ``√m``; each later pass evaluates, in
+one batched run per deal variant (spread compression and event stresses; its default-timing
+variants' collateral projected apart, one waterfall for all:
+:func:`~abs_model.runs.runner.run_arrays_batches`; each variant's deal and assumptions built once
+per call), the root of the parabola through the three lowest losing multiples seen (exact where
+``L`` is quadratic just above ``m*``; the secant through two of them says how far off it may be)
+with points ``± 0.9 × tol`` either side of it (they close the bracket when it is that close) and
+a short geometric ladder out to three times its possible error, and a few points spread over the
+bracket (the safeguard); rows already solved are not run again, and a (scenario, multiple) row
+serves every tranche and variant. It stops when ``upper_mult − breakeven_mult ≤ tol × upper_mult``
 (default ``tol`` 10⁻⁹). A class that loses even at multiple 0, or survives at ``upper``, raises
 :class:`~abs_model.errors.SolverError` ("cannot bracket", naming which) instead of returning a bound.
 
@@ -292,8 +295,8 @@ def breakeven(
     ``scenarios``: a set name or scenarios (:func:`abs_model.analytics.scenarios.scenario_set`; default the
     six stress scenarios); their default multiples multiply the solved one. ``upper`` bounds the
     search, ``tol`` is the bracket width relative to the multiple (``upper_mult − breakeven_mult
-    ≤ tol × upper_mult``), ``points`` the grid's interior points in the first pass (and the
-    points per later pass). ``targets`` (multiples of the base cumulative default rate per rating)
+    ≤ tol × upper_mult``), ``points`` the grid's interior points in the first pass (spaced in
+    ``√m``). ``targets`` (multiples of the base cumulative default rate per rating)
     or ``target_rates`` (absolute, per rating) give the rating targets; ``ratings`` maps tranche →
     target rating. ``unbracketed="raise"`` (default) raises :class:`SolverError` for a class that
     cannot be bracketed; ``"nan"`` reports NaN for it with the reason in the ``bracket`` column.

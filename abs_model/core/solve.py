@@ -220,10 +220,11 @@ def first_positive(
     ``g(rows, x)`` evaluates rows ``rows`` (indices, shape ``(R,)``) at points ``x`` of shape
     ``(R, k)`` in one batch and returns ``(values, payload)``, both ``(R, k)``; the payload (e.g. a
     realised default rate) is reported at the final ``lo``. Pass 0 evaluates a grid of
-    ``points + 2`` points from ``lo`` to ``hi``; a row positive at ``lo`` or not positive at ``hi``
-    is not bracketed (``status`` says which).
+    ``points + 2`` points from ``lo`` to ``hi``, spaced in ``√(x − lo)`` (:data:`GRID_POWER`); a row
+    positive at ``lo`` or not positive at ``hi`` is not bracketed (``status`` says which).
     """
     grid = lo + (hi - lo) * np.linspace(0.0, 1.0, points + 2) ** GRID_POWER
+    grid[0], grid[-1] = lo, hi  # the ends exactly
     G = grid.size
     allrows = np.arange(n, dtype=np.int64)
     v, pay = g(allrows, np.broadcast_to(grid, (n, G)).copy())
