@@ -36,7 +36,7 @@ finer steps). Each later pass evaluates, in one batch per pass, around an estima
 
 An estimate at or just below ``a`` (the first-loss point on a grid point) is moved one closing
 step above ``a``. Points outside ``(a, b)`` are replaced by ``c`` (a caller evaluates a repeated
-point once). On the Baitiao example this takes 5 passes and about 650 (scenario, multiple) rows
+point once). On the Baitiao example this takes 5 passes and about 640 (scenario, multiple) rows
 where the solver of ba8ab21 took 6 and 1,190 (benchmarks/bench_breakeven.py).
 """
 
