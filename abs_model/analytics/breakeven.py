@@ -15,13 +15,16 @@ cumulative default rate of the initial pool at that multiple, ``Σ_t defaults_t 
 balance`` (purchased receivables' defaults included) — the Chinese 临界违约率.
 
 Solver: :func:`abs_model.core.solve.first_positive`, vectorised over every tranche × scenario ×
-variant: pass 0 evaluates a grid ``0 … upper``; each later pass evaluates, in one batched run
-per deal variant (spread compression and event stresses; its default-timing variants' collateral
-projected apart, one waterfall for all: :func:`~abs_model.runs.runner.run_arrays_batches`), the
-secant estimate of ``m*`` from the two lowest losing multiples seen (exact where ``L`` is linear
-just above ``m*``) with points close either side of it, and a few points spread over the bracket
-(the safeguard); rows already solved are not run again, and a (scenario, multiple) row serves
-every tranche and variant. It stops when ``upper_mult − breakeven_mult ≤ tol × upper_mult``
+variant: pass 0 evaluates a grid ``0 … upper`` spaced in ``√m``; each later pass evaluates, in
+one batched run per deal variant (spread compression and event stresses; its default-timing
+variants' collateral projected apart, one waterfall for all:
+:func:`~abs_model.runs.runner.run_arrays_batches`; each variant's deal and assumptions built once
+per call), the root of the parabola through the three lowest losing multiples seen (exact where
+``L`` is quadratic just above ``m*``; the secant through two of them says how far off it may be)
+with points ``± 0.9 × tol`` either side of it (they close the bracket when it is that close) and
+a short geometric ladder out to three times its possible error, and a few points spread over the
+bracket (the safeguard); rows already solved are not run again, and a (scenario, multiple) row
+serves every tranche and variant. It stops when ``upper_mult − breakeven_mult ≤ tol × upper_mult``
 (default ``tol`` 10⁻⁹). A class that loses even at multiple 0, or survives at ``upper``, raises
 :class:`~abs_model.errors.SolverError` ("cannot bracket", naming which) instead of returning a bound.
 
@@ -112,12 +115,16 @@ def _losses(
     scen: Sequence[Scenario],
     s_idx: np.ndarray,
     mult: np.ndarray,
+    variants: dict[VariantKey, tuple[Deal, Assumptions]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Run rows ``(scenario s_idx[r], default multiple mult[r])``; return, per row and tranche
     (R, n_tranches), the first-dollar and the principal loss above the noise floor (``L − ε``,
     see the module doc; ``> 0``: the class loses) and the realised cumulative default rate (R,).
-    One batch per variant key, the batches of one deal variant in one waterfall run."""
+    One batch per variant key, the batches of one deal variant in one waterfall run; ``variants``
+    keeps each key's deal and assumptions (:func:`variant_of`, a pure function) across calls."""
+    variants = {} if variants is None else variants
     names = deal.tranche_names
+    pool_balance = deal.pool.balance
     R = s_idx.size
     fd = np.zeros((R, len(names)))
     pl = np.zeros((R, len(names)))
@@ -129,7 +136,9 @@ def _losses(
         rows_of = [np.array([r for r, k in enumerate(keys) if k == key], dtype=np.int64) for key in vkeys]
         batches = []
         for key, rows in zip(vkeys, rows_of, strict=True):
-            d, av = variant_of(deal, a, key)
+            if key not in variants:
+                variants[key] = variant_of(deal, a, key)
+            d, av = variants[key]
             sc = [scen[i] for i in s_idx[rows]]
             mults = {
                 "prepay_mult": np.array([s.prepay_mult for s in sc]),
@@ -139,7 +148,7 @@ def _losses(
             batches.append((av, mults))
         for which, ra in run_arrays_batches(d, batches, lines=lines):
             rows = np.concatenate([rows_of[i] for i in which])
-            cdr[rows] = ra.pool["defaults"][:, 1:].sum(axis=1) / deal.pool.balance
+            cdr[rows] = ra.pool["defaults"][:, 1:].sum(axis=1) / pool_balance
             for j, nm in enumerate(names):
                 t = ra.liabilities.tranche(nm)
                 eps = LOSS_RTOL * max(float(t.original_balance), 1.0)
@@ -178,6 +187,7 @@ class _Runner:
     lost: set[str] = field(default_factory=set)
     base_row: int | None = None
     base_cdr: float | None = None
+    variants: dict[VariantKey, tuple[Deal, Assumptions]] = field(default_factory=dict)
 
     def __call__(self, s_idx: np.ndarray, mult: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Losses and default rates of the rows; the first call also runs the base case (scenario
@@ -191,7 +201,7 @@ class _Runner:
 
     def _rows(self, s_idx: np.ndarray, mult: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.executor is None:
-            return _losses(self.deal, self.a, self.scen, s_idx, mult)
+            return _losses(self.deal, self.a, self.scen, s_idx, mult, self.variants)
         keys = [_batch_key(variant_key(self.scen[i])) for i in s_idx]
         groups = [np.array([r for r, k in enumerate(keys) if k == key], dtype=np.int64) for key in dict.fromkeys(keys)]
         run = map_chunks(
@@ -285,8 +295,8 @@ def breakeven(
     ``scenarios``: a set name or scenarios (:func:`abs_model.analytics.scenarios.scenario_set`; default the
     six stress scenarios); their default multiples multiply the solved one. ``upper`` bounds the
     search, ``tol`` is the bracket width relative to the multiple (``upper_mult − breakeven_mult
-    ≤ tol × upper_mult``), ``points`` the grid's interior points in the first pass (and the
-    points per later pass). ``targets`` (multiples of the base cumulative default rate per rating)
+    ≤ tol × upper_mult``), ``points`` the grid's interior points in the first pass (spaced in
+    ``√m``). ``targets`` (multiples of the base cumulative default rate per rating)
     or ``target_rates`` (absolute, per rating) give the rating targets; ``ratings`` maps tranche →
     target rating. ``unbracketed="raise"`` (default) raises :class:`SolverError` for a class that
     cannot be bracketed; ``"nan"`` reports NaN for it with the reason in the ``bracket`` column.

@@ -9,8 +9,9 @@ plain references (:mod:`tests.abs_model.runs.reference_runner`):
   own state path, the pool ran over its own horizon and purchases were added column by column;
 - breakeven runs the default-timing variants of one deal variant through one waterfall run
   (``run_arrays_batches``; before: a run each);
-- breakeven's solver now spreads two points over a converging row's bracket (before: its share
-  of the pass's budget, as every other row).
+- breakeven's solver now clusters each pass's points on the parabola through the three lowest
+  losing multiples (before, the ba8ab21 solver kept in tests/abs_model/core: the secant, a ladder
+  at 10⁻¹ and 10⁻³ of its distance and a share of the pass's points spread over the bracket).
 
 ``run_arrays`` must give the same pool columns, purchases, clean-up sales and tranche arrays to
 ``RTOL = 1e-12`` relative (to each array's largest magnitude), with and without eligibility,
@@ -30,10 +31,10 @@ import pytest
 
 import abs_model as am
 import abs_model.analytics.breakeven as breakeven_mod
-import abs_model.core.solve as solve
 import abs_model.projection.engine as engine
 import abs_model.runs.runner as runner
 from abs_model.projection.rows import scenario_rows
+from tests.abs_model.core.first_positive_reference import reference_first_positive
 from tests.abs_model.runs.reference_runner import (
     reference_line_profiles,
     reference_plan,
@@ -75,7 +76,7 @@ def _as_before(m: pytest.MonkeyPatch) -> None:
     m.setattr(engine, "scenario_rows", _every_row_its_own)
     m.setattr(breakeven_mod, "_Runner", _BaseAlone)
     m.setattr(breakeven_mod, "run_arrays_batches", _each_batch_alone)
-    m.setattr(solve, "CONVERGING_SHRINK", -1.0)  # the solver of d219d15: every pass spreads its full share
+    m.setattr(breakeven_mod, "first_positive", reference_first_positive)  # the solver of ba8ab21
 
 
 @pytest.fixture(scope="module")
