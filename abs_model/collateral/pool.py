@@ -174,6 +174,14 @@ class Pool:
             raise AbsModelError(
                 "Pool.bucket: must be 0..6 (M0–M6); got M7 — written-off receivables are not pool assets"
             )
+        if n and int(self.bucket.min()) < 0:
+            raise AbsModelError(f"Pool.bucket: must be 0..6 (M0–M6); got {int(self.bucket.min())}")
+        codes = [int(p) for p in Product]
+        if n and not (min(codes) <= int(self.product.min()) and int(self.product.max()) <= max(codes)):
+            bad = int(self.product.min()) if int(self.product.min()) < min(codes) else int(self.product.max())
+            raise AbsModelError(
+                f"Pool.product: must be a product code {codes} ({', '.join(p.key for p in Product)}); got {bad}"
+            )
 
     # ------------------------------------------------------------------ derived fields
     def derived(self, name: str, make: Callable[[Pool], T]) -> T:
