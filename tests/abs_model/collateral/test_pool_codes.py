@@ -1,5 +1,6 @@
-"""A pool refuses a delinquency bucket or a product code it cannot project (as it refuses M7):
-each message names the field, the rule and the value received."""
+"""A pool refuses a delinquency bucket or a product code it cannot project (as it refuses M7),
+and money or a rate that is not a finite number (a NaN fee would run through the projection as
+NaN collections): each message names the field, the rule and the value received."""
 
 from __future__ import annotations
 
@@ -32,3 +33,10 @@ def test_a_negative_bucket_is_refused() -> None:
 def test_a_product_code_naming_no_product_is_refused(code: int) -> None:
     with pytest.raises(AbsModelError, match=rf"Pool.product: must be a product code \[0, 1, 2, 3\] .*; got {code}"):
         pool_with(product=np.array([1, code], dtype=np.int8))
+
+
+@pytest.mark.parametrize("field", ["original_principal", "current_principal", "rate"])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_money_or_a_rate_that_is_not_a_finite_number_is_refused(field: str, value: float) -> None:
+    with pytest.raises(AbsModelError, match=rf"Pool.{field}: must be a finite number; got .* at row 1"):
+        pool_with(**{field: [50.0, value]})
