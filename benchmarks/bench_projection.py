@@ -12,7 +12,13 @@ compresses it, the other on the pool compressed before). Also: the loan-level pa
 scheduled principal, prepayment and fee of the current state, no recoveries, fees or restructuring);
 the ratio is the figure to read on a shared machine.
 
-Run: .venv/bin/python benchmarks/bench_projection.py [--quick] [--runs 7] [--vs-plain]
+``--pieces`` (issue 16): where the first call's time goes at 1M × 24, each piece timed in one
+process, alternating (:func:`pieces`): the dense sums built up a stage at a time (key, + count,
++ balance, + fee, + interest gather: each stage's cost is its increment over the one before),
+the rest of the compression, the projection of the compressed pool, and a floor (one read of
+the seven columns the compression reads, a block at a time).
+
+Run: .venv/bin/python benchmarks/bench_projection.py [--quick] [--runs 7] [--vs-plain | --pieces]
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import numpy as np
 
 import abs_model as am
 from abs_model.assumptions.assumptions import RollRates
+from abs_model.projection import replines
 from abs_model.projection.replines import rep_lines
 
 
@@ -103,6 +110,84 @@ def vs_plain(runs: int) -> None:
           "  (target >= 40x, ours <= 20 ms)")
 
 
+STAGES = ("key", "count", "balance", "fee", "interest")
+
+
+def dense_stages(pool: am.Pool, keying: replines.Keying, upto: str) -> None:
+    """The loop of :func:`abs_model.projection.replines._dense_sums`, stopped after stage ``upto``
+    of :data:`STAGES` (each stage adds one pass of that loop: the key, the count, balance and fee
+    scatters, the interest-bearing loans gathered)."""
+    stop = STAGES.index(upto)
+    size, n, block = keying.space, pool.n, replines.BLOCK
+    counts, balance, fee = np.zeros(size, dtype=np.int64), np.zeros(size), np.zeros(size)
+    m = min(n, block)
+    key, high, low, weight = np.empty(m, dtype=np.intp), np.empty(m, keying.high_dtype), np.empty(m, np.int16), np.empty(m)
+    rank = keying.rank(high.dtype)
+    for lo in range(0, n, block):
+        hi = min(lo + block, n)
+        k, w, cur, rate = key[: hi - lo], weight[: hi - lo], pool.current_principal[lo:hi], pool.rate[lo:hi]
+        keying.fill(pool, lo, hi, k, rank, high[: hi - lo], low[: hi - lo])
+        if stop >= 1:
+            np.add.at(counts, k, 1)
+        if stop >= 2:
+            np.add.at(balance, k, cur)
+        if stop >= 3:
+            np.multiply(rate, pool.original_principal[lo:hi], out=w)
+            np.add.at(fee, k, w)
+        if stop >= 4:
+            at = np.flatnonzero(replines._is_interest(pool.product[lo:hi]))
+            k[at], rate[at], cur[at]
+
+
+def read_floor(pool: am.Pool) -> None:
+    """One read of every column the compression reads, a block at a time."""
+    cols = (pool.current_principal, pool.rate, pool.original_principal, pool.original_term, pool.remaining_term, pool.bucket, pool.product)
+    for lo in range(0, pool.n, replines.BLOCK):
+        for c in cols:
+            c[lo : lo + replines.BLOCK].max()
+
+
+def pieces(runs: int) -> None:
+    """Each piece of the first call at 1M × 24 (see module doc): the median and the least of ``runs``
+    alternating runs."""
+    import os
+
+    pool = am.synthetic_pool(1_000_000, seed=1)
+    a = assumptions(24)
+    am.project(pool, a)
+    keying = replines._keying(pool, replines.DENSE_BINS, replines.RAW_TERM_BINS)
+    assert keying is not None
+    fns: dict[str, object] = {
+        "read floor": lambda: read_floor(pool),
+        "keying": lambda: replines._keying(pool, replines.DENSE_BINS, replines.RAW_TERM_BINS),
+        **{f"dense to {s}": (lambda s=s: dense_stages(pool, keying, s)) for s in STAGES},
+        "_dense_sums": lambda: replines._dense_sums(pool, keying),
+        "_compress": lambda: replines._compress(pool),
+        "project, compressed before": lambda: am.project(pool, a),
+        "project, first call": lambda: am.project(dataclasses.replace(pool), a),
+    }
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(runs):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()  # type: ignore[operator]
+            times[name].append(time.perf_counter() - t0)
+    for label, pick in (("median", statistics.median), ("min", min)):  # min: the least disturbed run of each piece
+        ms = {k: 1000 * pick(v) for k, v in times.items()}
+        print(f"1,000,000 receivables x 24 periods, {label} of {runs} alternating runs, load average {os.getloadavg()[0]:.2f}")
+        print(f"  floor: one read of the 7 columns        {ms['read floor']:7.2f} ms")
+        print(f"  keying (column maxima)                  {ms['keying']:7.2f} ms")
+        before = 0.0
+        for s in STAGES:
+            print(f"  dense sums, + {s:<26}{ms[f'dense to {s}'] - before:7.2f} ms   (to here {ms[f'dense to {s}']:.2f})")
+            before = ms[f"dense to {s}"]
+        print(f"  _dense_sums                             {ms['_dense_sums']:7.2f} ms")
+        rest = ms["_compress"] - ms["_dense_sums"] - ms["keying"]
+        print(f"  rest of _compress (rates, pairs, lines) {rest:7.2f} ms   (_compress {ms['_compress']:.2f})")
+        print(f"  am.project, pool compressed before      {ms['project, compressed before']:7.2f} ms")
+        print(f"  am.project, first call on the pool      {ms['project, first call']:7.2f} ms")
+
+
 def median_time(fn: object, runs: int) -> float:
     ts = []
     for _ in range(runs):
@@ -118,9 +203,13 @@ def main() -> None:
     ap.add_argument("--loan-level", action="store_true", help="also time the loan-level path on 1M loans")
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--vs-plain", action="store_true", help="only the 1M x 24 ratio against a plain numpy loan-level projection")
+    ap.add_argument("--pieces", action="store_true", help="only where the first call's time goes at 1M x 24, piece by piece")
     args = ap.parse_args()
     if args.vs_plain:
         vs_plain(args.runs)
+        return
+    if args.pieces:
+        pieces(args.runs)
         return
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
     a24, a60 = assumptions(24), assumptions(60)

@@ -174,6 +174,19 @@ class Pool:
             raise AbsModelError(
                 "Pool.bucket: must be 0..6 (M0–M6); got M7 — written-off receivables are not pool assets"
             )
+        for name in ("original_principal", "current_principal", "rate"):  # NaN money would pass every check
+            values = getattr(self, name)
+            if n and not np.isfinite(values).all():
+                row = int(np.flatnonzero(~np.isfinite(values))[0])
+                raise AbsModelError(f"Pool.{name}: must be a finite number; got {float(values[row])} at row {row}")
+        if n and int(self.bucket.min()) < 0:
+            raise AbsModelError(f"Pool.bucket: must be 0..6 (M0–M6); got {int(self.bucket.min())}")
+        codes = [int(p) for p in Product]
+        if n and not (min(codes) <= int(self.product.min()) and int(self.product.max()) <= max(codes)):
+            bad = int(self.product.min()) if int(self.product.min()) < min(codes) else int(self.product.max())
+            raise AbsModelError(
+                f"Pool.product: must be a product code {codes} ({', '.join(p.key for p in Product)}); got {bad}"
+            )
 
     # ------------------------------------------------------------------ derived fields
     def derived(self, name: str, make: Callable[[Pool], T]) -> T:

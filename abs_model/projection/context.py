@@ -16,6 +16,7 @@ import numpy as np
 
 from abs_model.assumptions.assumptions import N_BUCKETS, Assumptions, Curve
 from abs_model.core import rates
+from abs_model.errors import AbsModelError
 from abs_model.projection.groups import StateGroups, Weights
 from abs_model.projection.late_fees import LateFeeFlows
 from abs_model.projection.replines import Lines
@@ -111,7 +112,11 @@ def make_context(
     multiples: tuple[np.ndarray, np.ndarray, np.ndarray],
     horizon: int,
 ) -> Context:
-    """The run's context. SMM is defined as ``1 − (1 − min(1, CPR × prepay multiple))^(1/12)``."""
+    """The run's context. SMM is defined as ``1 − (1 − min(1, CPR × prepay multiple))^(1/12)``.
+
+    Lines of no receivable (an empty pool) have no cash flows to project: a named error."""
+    if len(lines) == 0:
+        raise AbsModelError("pool: must hold at least one receivable to project; got 0 receivables (0 lines)")
     pm, dm, rm = multiples
     pm = pm * assumptions.prepay_multiplier
     dm = dm * assumptions.default_multiplier

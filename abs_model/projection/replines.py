@@ -400,9 +400,9 @@ def _dense_sums(pool: Pool, keying: Keying) -> tuple[np.ndarray, ...]:
         np.multiply(rate, pool.original_principal[lo:hi], out=w)
         np.add.at(fee, k, w)
         at = np.flatnonzero(_is_interest(pool.product[lo:hi]))  # gathered while the block is in cache
-        i_key.append(k[at])
-        i_rate.append(rate[at])
-        i_balance.append(cur[at])
+        i_key.append(k.take(at))  # take: a plain gather, cheaper than fancy indexing's general path
+        i_rate.append(rate.take(at))
+        i_balance.append(cur.take(at))
     return counts, balance, fee, *(np.concatenate(x) for x in (i_key, i_rate, i_balance))
 
 

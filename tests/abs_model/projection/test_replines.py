@@ -321,3 +321,109 @@ def test_projection_from_the_kept_lines_equals_a_fresh_one() -> None:
     fresh = project(dataclasses.replace(pool), a).frame
     pd.testing.assert_frame_equal(first, again, check_exact=True)
     pd.testing.assert_frame_equal(first, fresh, check_exact=True)
+
+
+# ---------------------------------------------------------------- hostile pools
+# Pools no tape would give (built without read_tape's checks): every compression path (dense,
+# dense with ranked terms, hashed) gives the same lines bit for bit, and the rep-line projection
+# equals the loan-level one.
+
+LINE_FIELDS = ("product", "original_term", "n", "bucket", "age", "rate", "balance", "flat_fee", "count", "group")
+
+
+def lines_of_every_path(pool: Pool, a: Assumptions) -> list[Lines]:
+    return [rep_lines(compress_with(pool, path), a) for path in ("dense", "ranked terms", "hashed")]
+
+
+def assert_same_lines(lines: list[Lines]) -> None:
+    for other in lines[1:]:
+        for f in LINE_FIELDS:
+            assert getattr(other, f).tobytes() == getattr(lines[0], f).tobytes(), f
+
+
+def unchecked(pool: Pool, **columns: np.ndarray) -> Pool:
+    """``pool`` with ``columns`` replaced as they are (no check, as a pool built by hand)."""
+    return dataclasses.replace(pool, **columns)
+
+
+ROLL = RollRates.simple(roll=[0.02, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0])
+
+
+def test_an_empty_pool_compresses_to_no_lines_and_refuses_a_projection() -> None:
+    pool = Pool.from_arrays(loan_id=[], original_principal=[], current_principal=[], original_term=[], remaining_term=[],
+                            product=np.array([], dtype=np.int8), rate=[])
+    a = Assumptions.make(cpr=0.1, roll_rates=ROLL)
+    lines = lines_of_every_path(pool, a)
+    assert_same_lines(lines)
+    assert len(lines[0]) == 0
+    with pytest.raises(ValueError, match=r"pool: must hold at least one receivable to project; got 0 receivables"):
+        project(pool, a)
+    with pytest.raises(ValueError, match=r"got 0 receivables"):
+        project(pool, a, level="loan")
+
+
+def test_one_loan_is_one_line_holding_it() -> None:
+    # one flat-fee loan: 1,200 over 12, 8 left, balance 800, fee 0.6 % a period: its line holds
+    # balance 800, flat fee 0.006 × 1,200 = 7.2 and count 1
+    pool = pool_of([dict(loan_id="a", original_principal=1200.0, current_principal=800.0, original_term=12,
+                         remaining_term=8, product="flat_fee", rate=0.006)])
+    a = Assumptions.make(cpr=0.1, roll_rates=ROLL)
+    lines = lines_of_every_path(pool, a)
+    assert_same_lines(lines)
+    assert (lines[0].balance.tolist(), lines[0].flat_fee.tolist(), lines[0].count.tolist()) == ([800.0], [0.006 * 1200.0], [1.0])
+    assert_lines_equal_reference(lines[0], reference_rep_lines(pool, a), a)
+    pd.testing.assert_frame_equal(project(pool, a).frame, project(pool, a, level="loan").frame, check_exact=False, rtol=1e-9)
+
+
+def test_nan_rates_of_interest_bearing_loans_share_a_line_of_their_own() -> None:
+    # level-payment loans on the same terms at NaN, 10 %, NaN and 0 %: the NaN loans share one line
+    # (rate code 0, listed first, its rate 0.0), apart from the loan at 0 % and the one at 10 %;
+    # a flat-fee loan with a NaN fee keeps its line and a NaN flat fee
+    # (Pool.from_arrays refuses a NaN rate: a pool built by hand may still hold one)
+    rates = [np.nan, 0.1, np.nan, 0.0, np.nan]
+    rows = [
+        dict(loan_id=str(i), original_principal=100.0, current_principal=40.0 + i, original_term=12, remaining_term=6,
+             product=p, rate=0.0)
+        for i, p in enumerate(["level_payment", "level_payment", "level_payment", "level_payment", "flat_fee"])
+    ]
+    pool = unchecked(pool_of(rows), rate=np.array(rates))
+    a = Assumptions.make(cpr=0.1)
+    lines = lines_of_every_path(pool, a)
+    assert_same_lines(lines)
+    got = lines[0]
+    assert got.product.tolist() == [0, 1, 1, 1]
+    assert got.rate.tolist() == [0.0, 0.0, 0.1, 0.0]
+    assert got.balance.tolist() == [44.0, 40.0 + 42.0, 41.0, 43.0]
+    assert got.count.tolist() == [1.0, 2.0, 1.0, 1.0]
+    assert np.isnan(got.flat_fee[0]) and got.flat_fee[1:].tolist() == [0.0, 0.0, 0.0]
+    assert_projections_equal(pool, a)
+
+
+def assert_projections_equal(pool: Pool, a: Assumptions) -> None:
+    rep, loan = project(pool, a).frame, project(pool, a, level="loan").frame
+    pd.testing.assert_frame_equal(rep, loan, check_exact=False, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("column, values", [
+    ("product", [1, -3, 0, -3]),      # no product: neither flat nor interest-bearing
+    ("bucket", [0, -1, 2, -1]),
+    ("original_term", [12, -12, 2_000_000_000, -12]),
+    ("remaining_term", [6, -2, 1_999_999_999, -2]),
+])
+def test_negative_or_huge_codes_give_the_same_lines_on_every_path(column: str, values: list[int]) -> None:
+    # Pool.from_arrays refuses negative products and buckets; a pool built by hand may still hold
+    # them (and negative or huge terms): the dense key steps aside (hashed), every path agrees
+    rows = [
+        dict(loan_id=str(i), original_principal=100.0, current_principal=40.0 + i, original_term=12, remaining_term=6,
+             product="level_payment", rate=r)
+        for i, r in enumerate([0.1, 0.1, 0.2, 0.1])
+    ]
+    base = pool_of(rows)
+    pool = unchecked(base, **{column: np.array(values, dtype=getattr(base, column).dtype)})
+    a = Assumptions.make(cpr=0.1)
+    assert replines._keying(pool, replines.DENSE_BINS, replines.RAW_TERM_BINS) is None
+    lines = lines_of_every_path(pool, a)
+    assert_same_lines(lines)
+    assert lines[0].count.sum() == pool.n and lines[0].balance.sum() == pool.current_principal.sum()
+    if column == "bucket":  # the same loans keyed by a value the reference groups too
+        assert_lines_equal_reference(lines[0], reference_rep_lines(pool, a), a)

@@ -1,0 +1,42 @@
+"""A pool refuses a delinquency bucket or a product code it cannot project (as it refuses M7),
+and money or a rate that is not a finite number (a NaN fee would run through the projection as
+NaN collections): each message names the field, the rule and the value received."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from abs_model.collateral.pool import Pool
+from abs_model.errors import AbsModelError
+
+
+def pool_with(**columns: object) -> Pool:
+    kw: dict[str, object] = dict(loan_id=["a", "b"], original_principal=[100.0, 100.0], current_principal=[50.0, 50.0],
+                                 original_term=[12, 12], remaining_term=[6, 6], product=["flat_fee", "bullet"],
+                                 rate=[0.005, 0.005])
+    kw.update(columns)
+    return Pool.from_arrays(**kw)  # type: ignore[arg-type]
+
+
+def test_every_bucket_from_m0_to_m6_and_every_product_code_is_a_pool() -> None:
+    pool = pool_with(bucket=np.array([0, 6]), product=np.array([0, 3], dtype=np.int8))
+    assert pool.bucket.tolist() == [0, 6] and pool.product.tolist() == [0, 3]
+
+
+def test_a_negative_bucket_is_refused() -> None:
+    with pytest.raises(AbsModelError, match=r"Pool.bucket: must be 0..6 \(M0–M6\); got -1"):
+        pool_with(bucket=np.array([0, -1]))
+
+
+@pytest.mark.parametrize("code", [-3, 4])
+def test_a_product_code_naming_no_product_is_refused(code: int) -> None:
+    with pytest.raises(AbsModelError, match=rf"Pool.product: must be a product code \[0, 1, 2, 3\] .*; got {code}"):
+        pool_with(product=np.array([1, code], dtype=np.int8))
+
+
+@pytest.mark.parametrize("field", ["original_principal", "current_principal", "rate"])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_money_or_a_rate_that_is_not_a_finite_number_is_refused(field: str, value: float) -> None:
+    with pytest.raises(AbsModelError, match=rf"Pool.{field}: must be a finite number; got .* at row 1"):
+        pool_with(**{field: [50.0, value]})
