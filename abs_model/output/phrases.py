@@ -345,6 +345,7 @@ CHECK_NAMES_ZH: Mapping[str, str] = MappingProxyType(
         "buckets: Σ balance by bucket + restructured = closing balance": "逾期档：各档余额 + 重组余额 = 期末余额",
         "no negative balance or flow": "无负余额或负现金流",
         "cumulative recoveries ≤ cumulative defaults": "累计回收 ≤ 累计违约",
+        "every balance and flow a finite number (values that are not)": "余额与现金流均为有限数值（非有限数值个数）",
         "notes: beginning − principal − writedown = ending, every tranche": "证券：期初 − 本金 − 核销 = 期末（各档）",
         "collections into the waterfall = pool collections − collection costs paid": "进入分配的回收款 = 资产池回收款 − 已付催收费用",
         "late fees: a line of available funds of their own, interest collections without them": "违约金：单列为可分配资金一项，收入回收款不含违约金",

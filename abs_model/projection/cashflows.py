@@ -301,9 +301,12 @@ def check_frame(f: pd.DataFrame, initial_balance: float) -> tuple[CheckResult, .
             )
         ]
     )
-    negative = float(max(0.0, -flows.min(initial=0.0)))
-    over = float(max(0.0, (np.cumsum(col("recoveries")) - np.cumsum(col("defaults"))).max(initial=-np.inf)))
+    # np.maximum and np.max carry a NaN through (Python's max(0.0, nan) is 0.0: a NaN would pass)
+    negative = float(np.max(np.maximum(-flows, 0.0), initial=0.0))
+    over = float(np.max(np.maximum(np.cumsum(col("recoveries")) - np.cumsum(col("defaults")), 0.0), initial=0.0))
+    not_finite = float(np.count_nonzero(~np.isfinite(np.concatenate([flows, o, roll]))))
     results = (
+        CheckResult("every balance and flow a finite number (values that are not)", not_finite, 0.0),
         CheckResult(
             "roll-forward: opening = scheduled + prepayment + defaults + repurchases + closing",
             float(np.abs(roll).max(initial=0.0)),

@@ -108,7 +108,7 @@ def _notes_settled(result: DealResult, tol: float) -> CheckResult:
     worst = 0.0
     for t in result.deal.structure.tranches:
         f = result.tranches[t.name]
-        worst = max(worst, abs(t.balance - float(f["principal_paid"].sum()) - float(f["writedown"].sum())))
+        worst = max(worst, _worst(np.array([t.balance - float(f["principal_paid"].sum()) - float(f["writedown"].sum())])))
     return CheckResult("notes: original balance = principal paid + written down, every class", worst, tol)
 
 
@@ -117,7 +117,7 @@ def _notes_roll_forward(result: DealResult, tol: float) -> tuple[CheckResult, Ch
     for f in result.tranches.values():
         gap = f["balance_begin"] - f["principal_paid"] - f["writedown"] - f["balance_end"]
         worst = max(worst, _worst(gap.to_numpy()))
-        negative = max(negative, -float(np.min(f["balance_end"].to_numpy(), initial=0.0)))
+        negative = max(negative, _worst(np.minimum(f["balance_end"].to_numpy(dtype=np.float64), 0.0)))  # NaN: infinitely wrong
     return (
         CheckResult("notes: beginning − principal − writedown = ending, every tranche", worst, tol),
         CheckResult("notes: no balance below zero", negative, tol),

@@ -40,3 +40,20 @@ def test_a_product_code_naming_no_product_is_refused(code: int) -> None:
 def test_money_or_a_rate_that_is_not_a_finite_number_is_refused(field: str, value: float) -> None:
     with pytest.raises(AbsModelError, match=rf"Pool.{field}: must be a finite number; got .* at row 1"):
         pool_with(**{field: [50.0, value]})
+
+
+def test_a_nan_carried_past_the_tape_checks_fails_the_projection_checks() -> None:
+    """A Pool built by hand (``dataclasses.replace``, no validation) with one NaN rate: the pool's
+    fee and collections become NaN. The projection's checks fail by name — before, ``max(0.0,
+    nan)`` is 0.0 and every check passed on NaN collections."""
+    import dataclasses
+
+    import abs_model as am
+    from abs_model.errors import ConservationError
+
+    pool = am.synthetic_pool(200, seed=3)
+    rate = pool.rate.copy()
+    rate[7] = np.nan
+    bad = dataclasses.replace(pool, rate=rate)
+    with pytest.raises(ConservationError, match="finite number"):
+        am.project(bad, am.Assumptions.make()).check()

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from abs_model.assumptions.assumptions import Assumptions, RollRates, SegmentOverride
 from abs_model.assumptions.servicing import ChargeOffPath, CollectionStrategy
 from abs_model.collateral.pool import Pool
+from abs_model.errors import ConservationError
 from abs_model.projection import replines
 from abs_model.projection.engine import project
 from abs_model.projection.replines import Lines, line_of_loan, rep_lines
@@ -396,7 +397,10 @@ def test_nan_rates_of_interest_bearing_loans_share_a_line_of_their_own() -> None
     assert got.balance.tolist() == [44.0, 40.0 + 42.0, 41.0, 43.0]
     assert got.count.tolist() == [1.0, 2.0, 1.0, 1.0]
     assert np.isnan(got.flat_fee[0]) and got.flat_fee[1:].tolist() == [0.0, 0.0, 0.0]
-    assert_projections_equal(pool, a)
+    with pytest.raises(ConservationError, match="finite number"):  # the NaN fee: a failed check, never a pass
+        project(pool, a)
+    level = unchecked(pool_of(rows[:4]), rate=np.array(rates[:4]))
+    assert_projections_equal(level, a)  # the NaN-rate lines at rate 0 on both paths
 
 
 def assert_projections_equal(pool: Pool, a: Assumptions) -> None:
