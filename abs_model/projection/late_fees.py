@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from abs_model.assumptions.servicing import LateFees
-from abs_model.projection.groups import Weights
+from abs_model.projection.groups import PartSums, Weights
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,19 +48,22 @@ def late_fee_step(
     coef: np.ndarray,
     used: tuple[tuple[int, int], ...],
     wb: Weights,
+    ps: PartSums | None = None,
 ) -> LateFeeFlows:
     """Accrue on the receivables staying in the machine (``xk``) and move ``L`` with them.
 
     The overdue amounts of every bucket ``j ≥ 1`` come from one vectorised :func:`overdue` (the
     same elementwise arithmetic); the accrual and the moves are added bucket after bucket."""
-    B, S = xk.shape[0], xk.shape[1]
+    B = xk.shape[0]
+    ps = ps if ps is not None else PartSums(None, xk.shape[1])
+    S = ps.rows
     od = wb.RS[1:B] - wb.RS[0] + wb.RF[0] - wb.RF[1:B]  # (B − 1, G): overdue(wb, j) for j = 1 … B − 1
     Lk = L.copy()
     accrued = np.zeros(S)
     for j in range(1, B):
         a = terms.days(j) * xk[j] * od[j - 1]
         Lk[j] += a
-        accrued += a.sum(-1)
+        accrued += ps.sum(a)
     new = np.zeros_like(L)
     cured = np.zeros(S)
     lost = np.zeros(S)
@@ -69,9 +72,9 @@ def late_fee_step(
             continue  # nothing is overdue in M0
         moved = Lk[j] * coef[:, j, c]
         if c == 0:
-            cured += moved.sum(-1)
+            cured += ps.sum(moved)
         elif c == B:
-            lost += moved.sum(-1)
+            lost += ps.sum(moved)
         else:
             new[c] += moved
     return LateFeeFlows(
