@@ -281,6 +281,12 @@ class PartSums:
             return v.sum(-1)
         return np.add.reduceat(v, self.starts, axis=-1).T.reshape(-1)
 
+    def sum_each(self, v: np.ndarray) -> Any:
+        """``v`` (N, U, G) → (N, K·U): :meth:`sum` of each ``v[i]``."""
+        if self.starts is None:
+            return v.sum(-1)
+        return np.add.reduceat(v, self.starts, axis=-1).transpose(0, 2, 1).reshape(v.shape[0], self.rows)
+
     def dot(self, x: np.ndarray, w: np.ndarray) -> Any:
         """``x`` (U, G) · ``w`` (G,) → (K·U,)."""
         if self.starts is None:

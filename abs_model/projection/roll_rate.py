@@ -106,10 +106,8 @@ class RollRate:
         coef, live, to_default = self.coefficients(groups, t)
         keep = self.keep[:, :, groups.seg] if self.keep is not None else None  # (B, 1, G)
         xk = x * keep if keep is not None else x  # the part of each bucket not restructured
-        # x'_c = Σ_j xk_j P[j, c] over the live buckets c, added in the order of j
-        xn = xk[0] * live[0]
-        for j in range(1, B):
-            xn += xk[j] * live[j]
+        # x'_c = Σ_j xk_j P[j, c] over the live buckets c, added in the order of j (a leading-axis sum)
+        xn = (xk[:, None] * live).sum(axis=0)
         dshare = xk * to_default  # (B, S, G) default share by source
         open_bal = bsum(x, wb.S)
         default_bal = bsum(dshare, wb.S)
