@@ -243,10 +243,12 @@ def purchase_plan_of(
     made = line_profiles([lines[i] for i in bought]) if bought.size else []
     profiles: dict[str, np.ndarray] = {}
     if made:
-        profiles = {f: np.zeros((len(lines), *made[0][f].shape)) for f in made[0]}
-        for i, p in zip(bought, made, strict=True):
-            for f, v in p.items():
-                profiles[f][i] = v
+        never = np.setdiff1d(np.arange(len(lines)), bought)
+        profiles = {f: np.empty((len(lines), *made[0][f].shape)) for f in made[0]}
+        for f, arr in profiles.items():
+            arr[never] = 0.0  # a line never bought: all zeros
+            for i, p in zip(bought, made, strict=True):
+                arr[i] = p[f]
     return PurchasePlan(weights=w, profiles=profiles, supply=None if e is None else e.supply)
 
 

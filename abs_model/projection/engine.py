@@ -337,11 +337,10 @@ def _project_sorted(
         recoverable[:, 1:] = money.periods(defaults_g[1:], None if plan_defaults is None else plan_defaults[1:], rows.take)
     by_group = defaults_g if assumptions.advancing else None
     if rows.take is not None:  # back to the scenarios asked for: every row its own recovery multiple
-        tot = {f: rows.expand(v) for f, v in tot.items()}
         by_group = None if by_group is None else by_group[:, rows.take]
         pm, dm, rm = rows.final
         ctx = dataclasses.replace(ctx, S=pm.size, pm=pm * assumptions.prepay_multiplier, dm=dm * assumptions.default_multiplier, rm=rm)
-    return LineProjection(_finish(tot, recoverable, by_group, lines, groups, ctx), line_closing)
+    return LineProjection(_finish(tot, recoverable, by_group, lines, groups, ctx, take=rows.take), line_closing)
 
 
 def _state_groups(lines: Lines, ctx: Context, *, by_age: bool, parts: np.ndarray | None) -> StateGroups:
@@ -397,10 +396,21 @@ def _step_plans(
 
 
 def _finish(
-    tot: dict[str, np.ndarray], recoverable: np.ndarray, by_group: np.ndarray | None, lines: Lines, groups: StateGroups, ctx: Context
+    tot: dict[str, np.ndarray],
+    recoverable: np.ndarray,
+    by_group: np.ndarray | None,
+    lines: Lines,
+    groups: StateGroups,
+    ctx: Context,
+    *,
+    take: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """After the period loop: buy-backs priced (proceeds = price × balance, the discount a loss),
-    recoveries received on their timing (and the charge-off path), and the advancing columns."""
+    recoveries received on their timing (and the charge-off path), and the advancing columns.
+    ``tot`` holds the loop's rows, ``take`` the loop row of each final row (None: the same rows;
+    :meth:`~abs_model.projection.rows.ScenarioRows.expand`): every step before the recoveries is
+    elementwise by row, so it runs on the loop's rows and the rows are copied out once, in
+    :func:`~abs_model.projection.recoveries.with_recoveries`."""
     a = ctx.assumptions
     price = a.buy_back.price if a.buy_back is not None else 1.0
     tot["repurchase_proceeds"] = price * tot["repurchases"]
@@ -412,6 +422,7 @@ def _finish(
         timing=a.recovery_timing,
         charge_off=strategy.charge_off if strategy is not None else None,
         rm=ctx.rm,
+        take=take,
     )
     if by_group is not None:
         full = advancing.with_advancing(full, by_group, lines, groups, ctx)

@@ -62,23 +62,30 @@ def with_recoveries(
     timing: np.ndarray,
     charge_off: ChargeOffPath | None,
     rm: np.ndarray,
+    take: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """The totals (S, T + 1) extended by the recovery tail, with ``recoveries`` and ``net_loss``.
 
-    ``tot`` is updated in place with the charge-off path's legal costs."""
-    S, T = tot["defaults"].shape[0], tot["defaults"].shape[1] - 1
+    ``tot`` is updated in place with the charge-off path's legal costs. ``take``: final row ``i``
+    is row ``take[i]`` of ``tot`` (:meth:`~abs_model.projection.rows.ScenarioRows.expand`; None:
+    the same rows) — the columns are extended on ``tot``'s rows and copied out once;
+    ``recoverable`` and ``rm`` are per final row."""
+    T = tot["defaults"].shape[1] - 1
     if charge_off is not None:
         timing = charge_off.recovery_vector()
         # a recovery multiple scales what the path recovers, never beyond the defaulted balance
         cap = 1.0 / timing.sum() if timing.sum() > 0 else 1.0
-        recoverable = tot["defaults"] * np.minimum(cap, rm)[:, None]
         tot["collection_costs"] += charge_off.legal_share * charge_off.legal_cost_per_case * tot["defaults_count"]
     ext = T + len(timing) - 1
-    full = {f: np.zeros((S, ext + 1)) for f in FIELDS}
+    full = {}
     for f in FIELDS:
-        full[f][:, : T + 1] = tot[f]
-        if f in STOCK_FIELDS:
-            full[f][:, T + 1 :] = tot[f][:, T : T + 1]
+        e = np.empty((tot[f].shape[0], ext + 1))  # every element written once
+        e[:, : T + 1] = tot[f]
+        e[:, T + 1 :] = tot[f][:, T : T + 1] if f in STOCK_FIELDS else 0.0
+        full[f] = e if take is None else e[take]
+    if charge_off is not None:
+        recoverable = full["defaults"][:, : T + 1] * np.minimum(cap, rm)[:, None]
+    S = full["defaults"].shape[0]
     rec = np.zeros((S, ext + 1))
     for lag, wgt in enumerate(timing):
         if wgt:
