@@ -278,7 +278,9 @@ def _pool_and_lines(
     multiples = scenario_multiples(*(mults.get(k) for k in _MULTS))
     made: dict[ReplenishmentLine, dict[str, np.ndarray]] = {}
     for i, ln in enumerate(todo, start=1):
-        out = {f: _fit(run.totals[f][i], T, stock=f in STOCK_FIELDS) for f in fields}
+        # columns 0 … T of the run (it covers T and the recovery tail): read-only views, copied
+        # once into the purchase plan
+        out = {f: run.totals[f][i, :, : T + 1] for f in fields}
         for v in out.values():
             v.setflags(write=False)
         _PROFILES.put(_profile_key(ln, deal.revolving, a, T, multiples, fields), out)  # for the lines' own runs (workbook)
