@@ -552,20 +552,31 @@ def _book(tot: dict[str, np.ndarray], t: int, step: PeriodStep, plan: PlanFlows 
     if step.late is not None:
         _book_late_fees(tot, t, step, ps)
     pw = wa if step.prepay_at is None else step.prepay_at
-    tot["prepayment_fee"][:, t] = ps.sum(step.prepay_frac * pw.U)
-    tot["opening_balance"][:, t] = ps.sum(step.open_bal) + p_open
-    tot["scheduled_principal"][:, t] = ps.sum(step.sched_prin) + p_prin
-    tot["prepayment"][:, t] += ps.sum(step.prepay_frac * pw.S[0])
-    tot["fee_interest"][:, t] = ps.sum(step.fee) + p_fee
-    tot["defaults"][:, t] = ps.sum(step.default_bal) + p_def
-    tot["prepay_base"][:, t] += ps.sum(step.prepay_base)
+    B = step.x.shape[0]
+    # the seven flows summed over groups at once (each row the same sum as alone); the bucket
+    # balances and counts by matrix products, or with parts in the same batch of part sums
+    flows = np.stack([step.prepay_frac * pw.U, step.open_bal, step.sched_prin, step.prepay_frac * pw.S[0],
+                      step.fee, step.default_bal, step.prepay_base])
+    if ps.starts is None:
+        sums = flows.sum(-1)
+        bal = [step.x[j] @ wa.S[j] for j in range(B)]
+        cnt = [step.x[j] @ wa.C[j] for j in range(B)]
+    else:
+        sums = ps.sum_each(np.concatenate([flows, step.x * wa.S[:B, None, :], step.x * wa.C[:B, None, :]]))
+        bal, cnt = list(sums[7 : 7 + B]), list(sums[7 + B :])
+    tot["prepayment_fee"][:, t] = sums[0]
+    tot["opening_balance"][:, t] = sums[1] + p_open
+    tot["scheduled_principal"][:, t] = sums[2] + p_prin
+    tot["prepayment"][:, t] += sums[3]
+    tot["fee_interest"][:, t] = sums[4] + p_fee
+    tot["defaults"][:, t] = sums[5] + p_def
+    tot["prepay_base"][:, t] += sums[6]
     closing = np.zeros(ps.rows) + tot["balance_restructured"][:, t]
     count = np.zeros(ps.rows)
-    for j in range(step.x.shape[0]):
-        bj = ps.dot(step.x[j], wa.S[j])
-        tot[f"balance_m{j}"][:, t] = bj
-        closing += bj
-        count += ps.dot(step.x[j], wa.C[j])
+    for j in range(B):
+        tot[f"balance_m{j}"][:, t] = bal[j]
+        closing += bal[j]
+        count += cnt[j]
     tot["closing_balance"][:, t] = closing
     tot["count"][:, t] += count
 

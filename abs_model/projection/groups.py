@@ -287,6 +287,13 @@ class PartSums:
             return v.sum(-1)
         return np.add.reduceat(v, self.starts, axis=-1).transpose(0, 2, 1).reshape(v.shape[0], self.rows)
 
+    def dot_each(self, x: np.ndarray, w: np.ndarray) -> Any:
+        """``x`` (B, U, G), ``w`` (B, G) → ``[x[j] · w[j] for j]`` ((B, K·U) with parts, in one
+        batch of part sums; without, the B matrix products)."""
+        if self.starts is None:
+            return [x[j] @ w[j] for j in range(x.shape[0])]
+        return self.sum_each(x * w[: x.shape[0], None, :])
+
     def dot(self, x: np.ndarray, w: np.ndarray) -> Any:
         """``x`` (U, G) · ``w`` (G,) → (K·U,)."""
         if self.starts is None:

@@ -117,7 +117,7 @@ class RollRate:
         costs = np.zeros(ps.rows)
         if self.stages:
             costs += stage_costs(self.stages, x, xk, coef, self.used, wb, wa, B, ps)
-        default_count = sum((ps.dot(dshare[j], wb.C[j])) for j in range(B))
+        default_count = sum(ps.dot_each(dshare, wb.C))
         if pre_default is not None:
             default_bal = default_bal + pre_default
             open_bal = open_bal + pre_default
@@ -197,11 +197,17 @@ def stage_costs(
     """
     ps = ps if ps is not None else PartSums(None, x.shape[1])
     total = np.zeros(ps.rows)
+    by_part = ps.starts is not None  # then every bucket's accounts and balance in one batch of part sums
+    xc = ps.dot_each(x, wb.C) if by_part else None
+    xs = ps.dot_each(x, wb.S) if by_part else None
     for st in stages:
         for j in st.buckets:
             if j >= B:
                 continue
-            total += st.cost_per_account * ps.dot(x[j], wb.C[j]) + st.cost_rate * ps.dot(x[j], wb.S[j])
+            if xc is not None and xs is not None:
+                total += st.cost_per_account * xc[j] + st.cost_rate * xs[j]
+            else:
+                total += st.cost_per_account * (x[j] @ wb.C[j]) + st.cost_rate * (x[j] @ wb.S[j])
             if st.contingency_fee:
                 cash = np.zeros(ps.rows)
                 for jj, c in used:

@@ -2,7 +2,7 @@
 worked against plain loops.
 
 - With one part (``starts`` None) every method is the expression it replaces in the period loop,
-  to the last bit: ``v.sum(-1)`` (``sum_each``: of each slice), ``x @ w``, ``v.sum(axis=(0, 2))``, ``(v @ w).sum(axis=0)``, ``x @ m``.
+  to the last bit: ``v.sum(-1)`` (``sum_each``: of each slice), ``x @ w`` (``dot_each``: of each bucket), ``v.sum(axis=(0, 2))``, ``(v @ w).sum(axis=0)``, ``x @ m``.
 - With parts, row ``k·U + u`` is the sum over part ``k``'s groups of scenario ``u``: checked
   against the exact sum of the same terms (:func:`math.fsum`) to ``1e-12`` relative (the terms
   are non-negative, as every balance and fraction of the engine, so the sum bounds the error).
@@ -43,6 +43,9 @@ def test_one_part_is_the_plain_expression_bit_for_bit(U: int, G: int, seed: int)
     assert ps.K == 1 and ps.rows == U
     np.testing.assert_array_equal(ps.sum(v), v.sum(-1))
     np.testing.assert_array_equal(ps.sum_each(n), np.stack([m_.sum(-1) for m_ in n]))
+    wb = rng.random((3, G))
+    for j, got_j in enumerate(ps.dot_each(n, wb)):
+        np.testing.assert_array_equal(got_j, n[j] @ wb[j])
     np.testing.assert_array_equal(ps.dot(x, w), x @ w)
     np.testing.assert_array_equal(ps.sum02(n), n.sum(axis=(0, 2)))
     np.testing.assert_array_equal(ps.dot_sum0(n, w), (n @ w).sum(axis=0))
@@ -63,6 +66,8 @@ def test_each_part_sums_its_own_groups(U: int, G: int, K: int, seed: int) -> Non
     x, w, m, n = rng.random((U, G)), rng.random(G) * 1e3, rng.random((G, 4)), rng.random((3, U, G))
     got = {"sum": ps.sum(v), "dot": ps.dot(x, w), "sum02": ps.sum02(n), "dot_sum0": ps.dot_sum0(n, w), "mat": ps.mat(x, m)}
     np.testing.assert_array_equal(ps.sum_each(n), np.stack([ps.sum(n_i) for n_i in n]))  # each slice as alone
+    wb = rng.random((3, G))
+    np.testing.assert_array_equal(ps.dot_each(n, wb), np.stack([ps.dot(n[j], wb[j]) for j in range(3)]))
     assert got["mat"].shape == (K * U, 4)
     for k, (a, b) in enumerate(zip(starts.tolist(), ends, strict=True)):
         for u in range(U):
