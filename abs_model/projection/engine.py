@@ -282,16 +282,14 @@ def _project_sorted(
     """
     K = 1 if parts is None else int(parts.max(initial=0)) + 1
     rows = scenario_rows(scenario_multiples(prepay_mult, default_mult, recovery_mult), parts=K, share=not keep_lines)
-    along_groups = parts is not None and K > 1 and assumptions.convention == "roll_rate"  # the parts' own groups (PartSums)
-    loop = tuple(m[: rows.distinct] for m in rows.loop) if along_groups else rows.loop
+    along = parts is not None and K > 1 and assumptions.convention == "roll_rate"  # the parts' own groups (PartSums)
+    loop = tuple(m[: rows.distinct] for m in rows.loop) if along else rows.loop
     ctx = make_context(lines, assumptions, multiples=loop, horizon=horizon if horizon is not None else horizon_for(lines, assumptions))  # type: ignore[arg-type]
     conv = CONVENTIONS[assumptions.convention](ctx)
     by_age = bool(ctx.cpr_age.any() or conv.by_age)
     groups = _state_groups(lines, ctx, by_age=by_age, parts=parts)
     tables, plans = _tables_and_plans(lines, groups, ctx, keep_lines=keep_lines)
-    ps = PartSums(None, ctx.S)
-    if along_groups and parts is not None and isinstance(conv, roll_rate.RollRate):
-        ps, conv, plans = _along_groups(parts[groups.starts], ctx, conv, plans, groups)
+    ps, conv, plans = _along_groups(parts[groups.starts], ctx, conv, plans, groups) if along and parts is not None else (PartSums(None, ctx.S), conv, plans)
     tot = _cutoff_totals(lines, groups, dataclasses.replace(ctx, S=ps.rows), parts=parts, rows=rows)
     recoverable = np.zeros((rows.final[0].size, ctx.T + 1))  # recovery money to be received from defaults of t
     line_closing = np.zeros((len(lines), ctx.T + 1)) if keep_lines else None
@@ -331,11 +329,9 @@ def _project_sorted(
             s_lines = tables.line_factors(t)
             line_closing[:, t] = sum(x[j][0][groups.line_group] * s_lines[j] for j in range(ctx.B)) * lines.balance
         wb = wa
-    if ps.starts is not None:  # the block rows of the rows module: each part's groups on its own rows
-        defaults_g = ps.blocks(defaults_g, parts[groups.starts] if parts is not None else np.zeros(groups.size, dtype=np.int64))
-    if money is not None:  # each period's recoverable money, every final row its own recovery multiple
-        recoverable[:, 1:] = money.periods(defaults_g[1:], None if plan_defaults is None else plan_defaults[1:], rows.take)
-    by_group = defaults_g if assumptions.advancing else None
+    if money is not None:  # each period's recoverable money, every final row its own recovery multiple (each part its own groups)
+        recoverable[:, 1:] = money.periods(defaults_g[1:], None if plan_defaults is None else plan_defaults[1:], rows.take, parts=ps)
+    by_group = ps.blocks(defaults_g, None if parts is None else parts[groups.starts]) if assumptions.advancing else None  # block rows
     if rows.take is not None:  # back to the scenarios asked for: every row its own recovery multiple
         by_group = None if by_group is None else by_group[:, rows.take]
         pm, dm, rm = rows.final
@@ -356,8 +352,8 @@ def _state_groups(lines: Lines, ctx: Context, *, by_age: bool, parts: np.ndarray
 
 
 def _along_groups(
-    part_of_group: np.ndarray, ctx: Context, conv: roll_rate.RollRate, plans: PlanBook | None, groups: StateGroups
-) -> tuple[PartSums, roll_rate.RollRate, PlanBook | None]:
+    part_of_group: np.ndarray, ctx: Context, conv: Convention, plans: PlanBook | None, groups: StateGroups
+) -> tuple[PartSums, Convention, PlanBook | None]:
     """The parts along the group axis (:class:`~abs_model.projection.groups.PartSums`): the state
     keeps the run's ``U`` distinct scenario rows (``ctx.S``) and every sum over groups is taken per
     part, ``K · U`` rows — the numbers of the block rows (rows module doc: the other parts' groups
@@ -368,6 +364,8 @@ def _along_groups(
     if plans is not None:
         terms = tuple(c.terms for c in plans.cohorts)
         plans = PlanBook.start(terms, tables=plans.tables, scenarios=ctx.S, groups=groups.size, horizon=ctx.T, rho=plans.rho, parts=ps)
+    if not isinstance(conv, roll_rate.RollRate):  # pragma: no cover - only the roll-rate convention runs parts along groups
+        raise TypeError(f"internal: parts along the group axis need the roll-rate convention; got {type(conv).__name__}")
     return ps, dataclasses.replace(conv, parts=ps), plans
 
 

@@ -319,10 +319,11 @@ class PartSums:
         by_part = np.add.reduceat(x[:, :, None] * m[None, :, :], self.starts, axis=1)  # (U, K, M)
         return by_part.transpose(1, 0, 2).reshape(self.rows, m.shape[1])
 
-    def blocks(self, v: np.ndarray, part_of_group: np.ndarray) -> np.ndarray:
+    def blocks(self, v: np.ndarray, part_of_group: np.ndarray | None) -> np.ndarray:
         """``v`` (…, U, G) → (…, K·U, G): row ``k·U + u`` holds ``v[…, u, g]`` on part ``k``'s
-        groups and 0.0 elsewhere (the block rows of :mod:`abs_model.projection.rows`)."""
-        if self.starts is None:
+        groups and 0.0 elsewhere (the block rows of :mod:`abs_model.projection.rows`); ``v``
+        itself with one part."""
+        if self.starts is None or part_of_group is None:
             return v
         rows = np.tile(np.arange(self.U), self.K)
         block = np.repeat(np.arange(self.K), self.U)

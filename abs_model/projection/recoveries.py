@@ -18,6 +18,7 @@ import numpy as np
 
 from abs_model.assumptions.servicing import ChargeOffPath
 from abs_model.projection.cashflows import FIELDS, STOCK_FIELDS
+from abs_model.projection.groups import PartSums
 
 
 def recoverable(default_bal: np.ndarray, rate_g: np.ndarray, rm: np.ndarray, plan_defaults: np.ndarray | float, plan_rate: float) -> np.ndarray:
@@ -40,18 +41,37 @@ class Recoverable:
         self.group = np.minimum(1.0, rate_g[None, :] * rm[:, None])
         self.plan = np.minimum(1.0, plan_rate * rm)
 
-    def periods(self, default_bal: np.ndarray, plan_defaults: np.ndarray | None, take: np.ndarray | None) -> np.ndarray:
+    def periods(
+        self, default_bal: np.ndarray, plan_defaults: np.ndarray | None, take: np.ndarray | None, *, parts: PartSums | None = None
+    ) -> np.ndarray:
         """(S, P): :func:`recoverable` of every period at once, from the loop's defaults by period
         ``default_bal`` (P, S_loop, G) and the plans' ``plan_defaults`` (P, S_loop) (None: no plans,
         they add nothing), ``take`` the loop row of each final row (None: the same rows).
         Each element is the same product and the same sum over groups (the last axis) as period
-        by period."""
+        by period. With ``parts`` along the group axis (:class:`~abs_model.projection.groups.PartSums`:
+        ``default_bal`` holds the ``U`` state rows, ``plan_defaults`` and ``take`` the part-major
+        rows), final row ``k·S + s`` sums part ``k``'s groups alone — the block rows'
+        sums without their zeros."""
+        if parts is not None and parts.starts is not None and take is not None:
+            return self._by_part(default_bal, plan_defaults, take, parts.starts, parts.U)
         if take is not None:
             default_bal = default_bal[:, take]
             plan_defaults = None if plan_defaults is None else plan_defaults[:, take]
         out = (default_bal * self.group).sum(-1)  # (P, S)
         if plan_defaults is not None:
             out += plan_defaults * self.plan
+        return out.T
+
+    def _by_part(self, default_bal: np.ndarray, plan_defaults: np.ndarray | None, take: np.ndarray, starts: np.ndarray, U: int) -> np.ndarray:
+        """:meth:`periods` with the parts along the group axis (part ``k``'s groups from ``starts[k]``)."""
+        ends = [*starts[1:].tolist(), default_bal.shape[2]]
+        S = take.size // starts.size
+        out = np.empty((default_bal.shape[0], take.size))
+        for k, (a, b) in enumerate(zip(starts.tolist(), ends, strict=True)):
+            rows = slice(k * S, (k + 1) * S)
+            out[:, rows] = (default_bal[:, take[rows] - k * U, a:b] * self.group[rows, a:b]).sum(-1)
+        if plan_defaults is not None:
+            out += plan_defaults[:, take] * self.plan
         return out.T
 
 

@@ -267,7 +267,8 @@ def _pool_and_lines(
     T = horizon(deal, collateral_periods=max(projected_periods(pool_lines, a, horizon=h), deal.revolving.periods + unit_periods))
     if (h if h is not None else horizon_for(pool_lines, a)) != T:
         return None
-    todo = _bought(deal, T)
+    every = deal.revolving.replenishment  # the lines bought (those purchase_plan_of projects), distinct at share 1
+    todo = list(dict.fromkeys(dataclasses.replace(every[i], share=1.0) for i in bought_lines(deal, periods=T)))
     if not todo:
         return None
     units = [_unit_line(ln, deal, a) for ln in todo]
@@ -289,16 +290,6 @@ def _pool_and_lines(
 
 
 _MULTS = ("prepay_mult", "default_mult", "recovery_mult")
-
-
-def _bought(deal: Deal, T: int) -> list[ReplenishmentLine]:
-    """The distinct replenishment lines (at share 1) the purchase plan buys over ``T`` periods
-    (those :func:`~abs_model.deal.eligibility.purchase_plan_of` projects)."""
-    lines = deal.revolving.replenishment
-    out: dict[ReplenishmentLine, None] = {}
-    for i in bought_lines(deal, periods=T):
-        out[dataclasses.replace(lines[i], share=1.0)] = None
-    return list(out)
 
 
 def _made_or_projected(

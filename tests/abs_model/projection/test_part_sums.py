@@ -98,3 +98,27 @@ def test_blocks_put_each_part_on_its_own_rows() -> None:
         [0.0, 0.0, 0.0, 9.0, 10.0],
     ])
     np.testing.assert_array_equal(got, want)
+
+
+def test_recoverable_money_by_part_equals_the_block_rows() -> None:
+    """``Recoverable.periods`` with the parts along the group axis: final row ``k·S + s`` (part
+    ``k``, scenario ``s`` on loop row ``take``) recovers on part ``k``'s groups alone — the block
+    rows' sum (the other parts' groups there exact zeros), to 1e-12 relative."""
+    from abs_model.projection.recoveries import Recoverable
+    from abs_model.projection.rows import scenario_rows
+
+    rng = np.random.default_rng(3)
+    P, G = 6, 9
+    starts = np.array([0, 5, 7])  # part 0: groups 0-4, part 1: 5-6, part 2: 7-8
+    part_of_group = np.repeat(np.arange(3), [5, 2, 2])
+    pm, dm = np.array([1.0, 1.0, 2.0, 2.0]), np.array([1.0, 1.0, 3.0, 3.0])  # two distinct pairs
+    rows = scenario_rows((pm, dm, np.array([1.0, 0.5, 0.8, 1.2])), parts=3)
+    assert rows.take is not None and rows.distinct == 2
+    ps = PartSums(starts, rows.distinct)
+    default_bal = rng.random((P, rows.distinct, G)) * 1e5
+    plan_defaults = rng.random((P, ps.rows)) * 1e3
+    money = Recoverable(rng.random(G) * 0.5, rows.final[2], 0.3)
+    got = money.periods(default_bal, plan_defaults, rows.take, parts=ps)
+    want = money.periods(ps.blocks(default_bal, part_of_group), plan_defaults, rows.take)
+    assert got.shape == want.shape == (12, P)
+    np.testing.assert_allclose(got, want, rtol=RTOL, atol=0.0)

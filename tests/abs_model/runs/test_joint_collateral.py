@@ -10,8 +10,9 @@ magnitude (the joint run sums each part over its own state groups,
 same terms, another order). Checked on the Baitiao example (legal final: the pool is cut to ``T``,
 so the joint run is taken) under its own roll-rate assumptions with late fees and arrears plans,
 re-age / freeze / buy-back plans, SIFMA CDR with advancing, the SIFMA cumulative default rate
-(lines coupled: projected part by part), absbox and a legal threshold; and end to end, the
-waterfall's arrays of ``run_arrays``.
+(lines coupled: projected part by part), absbox, a legal threshold, and roll rates by segment
+with collection stages (costs per account, per balance and contingency), two plan types and the
+ineligible buy-back; and end to end, the waterfall's arrays of ``run_arrays``.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ import pytest
 
 import abs_model as am
 import abs_model.runs.runner as runner
-from abs_model.assumptions.assumptions import Assumptions, RollRates
-from abs_model.assumptions.servicing import ChargeOffPath, CollectionStrategy, LateFees, Restructuring
+from abs_model.assumptions.assumptions import Assumptions, RollRates, SegmentOverride
+from abs_model.assumptions.servicing import ChargeOffPath, CollectionStage, CollectionStrategy, LateFees, Restructuring
 
 ROOT = Path(__file__).resolve().parents[3]
 RTOL = 1e-12
@@ -67,6 +68,19 @@ def _sets(deal: am.Deal) -> dict[str, Assumptions]:
         ),
         "absbox": Assumptions.make(cpr=0.1, cdr=0.05, recovery_rate=0.4, recovery_lag=2, convention="absbox"),
         "legal threshold": Assumptions.make(cdr=0.3, collections=CollectionStrategy("ladder", charge_off=legal)),
+        "roll rates by segment, stages, ineligible buy-back": Assumptions.make(
+            cpr=0.2, roll_rates=RollRates.simple(roll=[0.02, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0], cure=[0.3, 0.2, 0.1, 0.05, 0.02, 0.0]),
+            collections=CollectionStrategy("s", stages=STAGES, restructuring=(
+                Restructuring(take_up={2: 0.1}, plan="spread_arrears", periods=6, redefault_rate=0.08),
+                Restructuring(take_up={3: 0.1}, plan="re_age", periods=6, fee_rate=0.003),
+            )),
+            late_fees=LateFees(daily_rate=0.0005, grace_days=3, waived_share=0.2),
+            segment_overrides=(SegmentOverride(
+                "original_term", 12, roll_rates=RollRates.simple(roll=[0.06, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0], cure=[0.2, 0.1, 0.05, 0.0, 0.0, 0.0]),
+                recovery_rate=0.05, take_up={"re_age": {2: 0.4}},
+            ),),
+            buy_back={"ineligible_rate": 0.002, "price": 0.98}, recovery_rate=0.15, recovery_lag=3,
+        ),
     }
 
 
@@ -77,7 +91,10 @@ NAMES = [
     "sifma cumulative default",
     "absbox",
     "legal threshold",
+    "roll rates by segment, stages, ineligible buy-back",
 ]
+STAGES = (CollectionStage("sms", buckets=(1,), cost_per_account=0.5, cost_rate=0.001),
+          CollectionStage("agency", buckets=(3,), contingency_fee=0.25))
 
 
 def _close(got: np.ndarray, want: np.ndarray, what: str) -> None:
