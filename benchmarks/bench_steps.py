@@ -8,7 +8,7 @@ imported as ``abs_model_base`` (every ``abs_model`` name in it renamed); both us
 tables), as benchmarks/bench_scale.py's ``cold``. Also prints the largest difference between the
 two results (breakeven's frame; the sweep's metric columns), which must be float64 noise.
 
-Run: .venv/bin/python benchmarks/bench_steps.py [--against ba8ab21] [--repeat 5] [--pool 1000000] [--skip-sweep]
+Run: .venv/bin/python benchmarks/bench_steps.py [--against ba8ab21] [--repeat 5] [--pool 1000000] [--skip-sweep] [--skip-breakeven]
 """
 
 from __future__ import annotations
@@ -96,6 +96,7 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--pool", type=int, default=1_000_000)
     p.add_argument("--skip-sweep", action="store_true")
+    p.add_argument("--skip-breakeven", action="store_true")
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base = load_revision(args.against, Path(tmp))
@@ -103,9 +104,10 @@ def main() -> None:
         deals = {k: m.load_deal(DEAL, pool=m.synthetic_pool(args.pool, seed=1)) for k, m in pkgs.items()}
         cleanups: dict[str, Callable[[], None]] = {k: functools.partial(cold, m) for k, m in pkgs.items()}
         print(f"deal: {deals['this tree'].name}, {args.pool:,} receivables")
-        be: dict[str, Callable[[], Any]] = {k: functools.partial(m.breakeven, deals[k]) for k, m in pkgs.items()}
-        results = {k: f() for k, f in be.items()}  # warm
-        report("breakeven, every class x the 6 stresses", alternate(be, cleanups, args.repeat), results)
+        if not args.skip_breakeven:
+            be: dict[str, Callable[[], Any]] = {k: functools.partial(m.breakeven, deals[k]) for k, m in pkgs.items()}
+            results = {k: f() for k, f in be.items()}  # warm
+            report("breakeven, every class x the 6 stresses", alternate(be, cleanups, args.repeat), results)
         if not args.skip_sweep:
             sw: dict[str, Callable[[], Any]] = {k: functools.partial(m.sweep, deals[k], GRID, progress=False) for k, m in pkgs.items()}
             results = {k: f() for k, f in sw.items()}
