@@ -238,17 +238,31 @@ def purchase_plan_of(
     to every purchase, so its profile is all zeros here, and with no line bought there are none."""
     e: Eligibility | None = deal.eligibility
     lines = deal.revolving.replenishment
-    maturity = e.expected_maturity_period if e is not None and e.expected_maturity_period else deal.periods
-    w = purchase_weights(lines, e, periods=periods or deal.periods, revolving=deal.revolving.periods, maturity=maturity)
+    w = _plan_weights(deal, periods)
     bought = np.flatnonzero((w > 0).any(axis=0))
     made = line_profiles([lines[i] for i in bought]) if bought.size else []
     profiles: dict[str, np.ndarray] = {}
     if made:
-        profiles = {f: np.zeros((len(lines), *made[0][f].shape)) for f in made[0]}
-        for i, p in zip(bought, made, strict=True):
-            for f, v in p.items():
-                profiles[f][i] = v
+        never = np.setdiff1d(np.arange(len(lines)), bought)
+        profiles = {f: np.empty((len(lines), *made[0][f].shape)) for f in made[0]}
+        for f, arr in profiles.items():
+            arr[never] = 0.0  # a line never bought: all zeros
+            for i, p in zip(bought, made, strict=True):
+                arr[i] = p[f]
     return PurchasePlan(weights=w, profiles=profiles, supply=None if e is None else e.supply)
+
+
+def bought_lines(deal: Any, *, periods: int | None = None) -> np.ndarray:
+    """Indices of the replenishment lines :func:`purchase_plan_of` projects: those with a positive
+    weight in some period (the others are never bought)."""
+    return np.flatnonzero((_plan_weights(deal, periods) > 0).any(axis=0))
+
+
+def _plan_weights(deal: Any, periods: int | None) -> np.ndarray:
+    """:func:`purchase_weights` of ``deal`` over ``periods`` (default ``deal.periods``)."""
+    e: Eligibility | None = deal.eligibility
+    maturity = e.expected_maturity_period if e is not None and e.expected_maturity_period else deal.periods
+    return purchase_weights(deal.revolving.replenishment, e, periods=periods or deal.periods, revolving=deal.revolving.periods, maturity=maturity)
 
 
 def eligibility_from_document(doc: Mapping[str, Any], pool: Pool, *, source: str) -> tuple[Pool, Eligibility | None]:

@@ -43,7 +43,7 @@ from abs_model.errors import AssumptionError
 from abs_model.projection import absbox, advancing, recoveries, roll_rate, sifma
 from abs_model.projection.cashflows import FIELDS, PoolCashflows
 from abs_model.projection.context import Context, Convention, PeriodStep, make_context, scenario_multiples
-from abs_model.projection.groups import StateGroups, Weights, WeightTables, state_groups, weight_tables
+from abs_model.projection.groups import PartSums, StateGroups, Weights, WeightTables, state_groups, weight_tables
 from abs_model.projection.replines import Lines, legal_min_balance, loan_lines, rep_lines
 from abs_model.projection.restructuring import PlanBook, PlanFlows, take_up
 from abs_model.projection.rows import ScenarioRows, scenario_rows
@@ -190,9 +190,12 @@ def project_parts(
     horizon=h)`` for every ``k``, ``h`` = ``horizon`` or the horizon of all the lines.
 
     One run serves every part (:mod:`abs_model.projection.rows`: a block of scenario rows per
-    part); where the convention couples the lines of a run (the SIFMA / absbox cumulative default
-    rate, a share of the run's initial balance) or a legal threshold splits them, each part is
-    projected on its own instead — the same definition, K runs."""
+    part; under the roll-rate convention the blocks are not stepped: the state keeps one block of
+    rows and each part's own state groups, and every sum over groups is taken per part,
+    :class:`~abs_model.projection.groups.PartSums`); where the convention couples the lines of a
+    run (the SIFMA / absbox cumulative default rate, a share of the run's initial balance) or a
+    legal threshold splits them, each part is projected on its own instead — the same
+    definition, K runs."""
     parts = np.asarray(parts)
     if parts.shape != (len(lines),) or parts.dtype.kind not in "iu" or (parts.size and parts.min() < 0):
         raise AssumptionError(f"parts: must give each of the {len(lines)} lines a part number ≥ 0; got {parts!r}")
@@ -279,12 +282,15 @@ def _project_sorted(
     """
     K = 1 if parts is None else int(parts.max(initial=0)) + 1
     rows = scenario_rows(scenario_multiples(prepay_mult, default_mult, recovery_mult), parts=K, share=not keep_lines)
-    ctx = make_context(lines, assumptions, multiples=rows.loop, horizon=horizon if horizon is not None else horizon_for(lines, assumptions))
+    along = parts is not None and K > 1 and assumptions.convention == "roll_rate"  # the parts' own groups (PartSums)
+    loop = tuple(m[: rows.distinct] for m in rows.loop) if along else rows.loop
+    ctx = make_context(lines, assumptions, multiples=loop, horizon=horizon if horizon is not None else horizon_for(lines, assumptions))  # type: ignore[arg-type]
     conv = CONVENTIONS[assumptions.convention](ctx)
     by_age = bool(ctx.cpr_age.any() or conv.by_age)
     groups = _state_groups(lines, ctx, by_age=by_age, parts=parts)
     tables, plans = _tables_and_plans(lines, groups, ctx, keep_lines=keep_lines)
-    tot = _cutoff_totals(lines, groups, ctx, parts=parts, rows=rows)
+    ps, conv, plans = _along_groups(parts[groups.starts], ctx, conv, plans, groups) if along and parts is not None else (PartSums(None, ctx.S), conv, plans)
+    tot = _cutoff_totals(lines, groups, dataclasses.replace(ctx, S=ps.rows), parts=parts, rows=rows)
     recoverable = np.zeros((rows.final[0].size, ctx.T + 1))  # recovery money to be received from defaults of t
     line_closing = np.zeros((len(lines), ctx.T + 1)) if keep_lines else None
     if line_closing is not None:
@@ -298,12 +304,12 @@ def _project_sorted(
     x = conv.initial_state(groups)
     late = None
     pre_default = conv.pre_default(groups, lines.balance)
-    if parts is not None:  # block k carries part k alone (rows module doc)
+    if parts is not None and ps.starts is None:  # block k carries part k alone (rows module doc)
         mask = rows.block_mask(parts[groups.starts])
         x, pre_default = x * mask, pre_default * mask
     # defaults by group (and the plans' re-defaults) per period: recoverable money after the loop, and advancing
     defaults_g = np.zeros((ctx.T + 1, ctx.S, groups.size))
-    plan_defaults = np.zeros((ctx.T + 1, ctx.S)) if plans is not None else None
+    plan_defaults = np.zeros((ctx.T + 1, ps.rows)) if plans is not None else None
     wb = tables.at(0)
     for t in range(1, ctx.T + 1):
         wa = tables.at(t)
@@ -311,9 +317,9 @@ def _project_sorted(
         leaving, prepaid = buy_back.split(smm) if buy_back is not None else (smm, None)
         step = conv.step(groups, x, t, wb, wa, leaving, pre_default=pre_default if t == 1 else None, late=late)
         if prepaid is not None:  # 赎回: the ineligible share leaves beside prepayment, on the same base
-            step = _book_ineligible(tot, t, step, prepaid, wa)
-        plan = None if plans is None else _step_plans(plans, tot, t, step, x, late, wb, wa)
-        _book(tot, t, step, plan, wa)
+            step = _book_ineligible(tot, t, step, prepaid, wa, ps)
+        plan = None if plans is None else _step_plans(plans, tot, t, step, x, late, wb, wa, ps)
+        _book(tot, t, step, plan, wa, ps)
         defaults_g[t] = step.default_bal
         if plan_defaults is not None and plan is not None:
             plan_defaults[t] = plan.defaults
@@ -323,15 +329,14 @@ def _project_sorted(
             s_lines = tables.line_factors(t)
             line_closing[:, t] = sum(x[j][0][groups.line_group] * s_lines[j] for j in range(ctx.B)) * lines.balance
         wb = wa
-    if money is not None:  # each period's recoverable money, every final row its own recovery multiple
-        recoverable[:, 1:] = money.periods(defaults_g[1:], None if plan_defaults is None else plan_defaults[1:], rows.take)
-    by_group = defaults_g if assumptions.advancing else None
+    if money is not None:  # each period's recoverable money, every final row its own recovery multiple (each part its own groups)
+        recoverable[:, 1:] = money.periods(defaults_g[1:], None if plan_defaults is None else plan_defaults[1:], rows.take, parts=ps)
+    by_group = ps.blocks(defaults_g, None if parts is None else parts[groups.starts]) if assumptions.advancing else None  # block rows
     if rows.take is not None:  # back to the scenarios asked for: every row its own recovery multiple
-        tot = {f: rows.expand(v) for f, v in tot.items()}
         by_group = None if by_group is None else by_group[:, rows.take]
         pm, dm, rm = rows.final
         ctx = dataclasses.replace(ctx, S=pm.size, pm=pm * assumptions.prepay_multiplier, dm=dm * assumptions.default_multiplier, rm=rm)
-    return LineProjection(_finish(tot, recoverable, by_group, lines, groups, ctx), line_closing)
+    return LineProjection(_finish(tot, recoverable, by_group, lines, groups, ctx, take=rows.take), line_closing)
 
 
 def _state_groups(lines: Lines, ctx: Context, *, by_age: bool, parts: np.ndarray | None) -> StateGroups:
@@ -346,14 +351,40 @@ def _state_groups(lines: Lines, ctx: Context, *, by_age: bool, parts: np.ndarray
     return dataclasses.replace(groups, seg=groups.seg % n_seg)
 
 
+def _along_groups(
+    part_of_group: np.ndarray, ctx: Context, conv: Convention, plans: PlanBook | None, groups: StateGroups
+) -> tuple[PartSums, Convention, PlanBook | None]:
+    """The parts along the group axis (:class:`~abs_model.projection.groups.PartSums`): the state
+    keeps the run's ``U`` distinct scenario rows (``ctx.S``) and every sum over groups is taken per
+    part, ``K · U`` rows — the numbers of the block rows (rows module doc: the other parts' groups
+    there are exact zeros), without stepping them. The convention and the plans' money paths take
+    the part sums."""
+    starts = np.flatnonzero(np.diff(part_of_group, prepend=-1))
+    ps = PartSums(starts, ctx.S)
+    if plans is not None:
+        terms = tuple(c.terms for c in plans.cohorts)
+        plans = PlanBook.start(terms, tables=plans.tables, scenarios=ctx.S, groups=groups.size, horizon=ctx.T, rho=plans.rho, parts=ps)
+    if not isinstance(conv, roll_rate.RollRate):  # pragma: no cover - only the roll-rate convention runs parts along groups
+        raise TypeError(f"internal: parts along the group axis need the roll-rate convention; got {type(conv).__name__}")
+    return ps, dataclasses.replace(conv, parts=ps), plans
+
+
 def _step_plans(
-    plans: PlanBook, tot: dict[str, np.ndarray], t: int, step: PeriodStep, x: np.ndarray, late: np.ndarray | None, wb: Weights, wa: Weights
+    plans: PlanBook,
+    tot: dict[str, np.ndarray],
+    t: int,
+    step: PeriodStep,
+    x: np.ndarray,
+    late: np.ndarray | None,
+    wb: Weights,
+    wa: Weights,
+    ps: PartSums | None = None,
 ) -> PlanFlows:
     """Period ``t`` of the restructuring plans: receivables enter them (bought back, late fees
     waived or capitalised, as the plans say), the plans run, and spread plans whose arrears are
     paid return their balance to current."""
     bought, waived, capitalised = plans.enter(t, x, late, wb)
-    plan = plans.step(t, wb, wa, entries=step.entry_bal.sum(-1))
+    plan = plans.step(t, wb, wa, entries=step.entry_bal.sum(-1) if ps is None else ps.sum(step.entry_bal))
     tot["repurchases"][:, t] += bought
     tot["late_fees_waived"][:, t] += waived
     tot["late_fees_capitalised"][:, t] = capitalised
@@ -363,10 +394,21 @@ def _step_plans(
 
 
 def _finish(
-    tot: dict[str, np.ndarray], recoverable: np.ndarray, by_group: np.ndarray | None, lines: Lines, groups: StateGroups, ctx: Context
+    tot: dict[str, np.ndarray],
+    recoverable: np.ndarray,
+    by_group: np.ndarray | None,
+    lines: Lines,
+    groups: StateGroups,
+    ctx: Context,
+    *,
+    take: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """After the period loop: buy-backs priced (proceeds = price × balance, the discount a loss),
-    recoveries received on their timing (and the charge-off path), and the advancing columns."""
+    recoveries received on their timing (and the charge-off path), and the advancing columns.
+    ``tot`` holds the loop's rows, ``take`` the loop row of each final row (None: the same rows;
+    :meth:`~abs_model.projection.rows.ScenarioRows.expand`): every step before the recoveries is
+    elementwise by row, so it runs on the loop's rows and the rows are copied out once, in
+    :func:`~abs_model.projection.recoveries.with_recoveries`."""
     a = ctx.assumptions
     price = a.buy_back.price if a.buy_back is not None else 1.0
     tot["repurchase_proceeds"] = price * tot["repurchases"]
@@ -378,6 +420,7 @@ def _finish(
         timing=a.recovery_timing,
         charge_off=strategy.charge_off if strategy is not None else None,
         rm=ctx.rm,
+        take=take,
     )
     if by_group is not None:
         full = advancing.with_advancing(full, by_group, lines, groups, ctx)
@@ -487,13 +530,14 @@ def _cutoff_totals(
     return tot
 
 
-def _book(tot: dict[str, np.ndarray], t: int, step: PeriodStep, plan: PlanFlows | None, wa: Weights) -> None:
+def _book(tot: dict[str, np.ndarray], t: int, step: PeriodStep, plan: PlanFlows | None, wa: Weights, ps: PartSums | None = None) -> None:
     """Write period ``t``'s money into the totals: the convention's flows plus the plans'.
 
     Defined as opening = Σ opening + plan opening; scheduled principal = convention's + plan
     principal; prepayment = ``prepay share × S(k_0)`` + plans' prepayments; prepayment fee =
     ``prepay share × U``; closing = Σ_j x_j S(k_j) + plan closing; count likewise.
     """
+    ps = ps if ps is not None else PartSums(None, step.x.shape[1])
     tot["collection_costs"][:, t] += step.costs
     tot["defaults_count"][:, t] += step.default_count
     p_open: np.ndarray | float = 0.0
@@ -504,22 +548,33 @@ def _book(tot: dict[str, np.ndarray], t: int, step: PeriodStep, plan: PlanFlows 
         _book_plans(tot, t, plan)
         p_open, p_prin, p_fee, p_def = plan.opening, plan.principal, plan.fee, plan.defaults
     if step.late is not None:
-        _book_late_fees(tot, t, step)
+        _book_late_fees(tot, t, step, ps)
     pw = wa if step.prepay_at is None else step.prepay_at
-    tot["prepayment_fee"][:, t] = (step.prepay_frac * pw.U).sum(-1)
-    tot["opening_balance"][:, t] = step.open_bal.sum(-1) + p_open
-    tot["scheduled_principal"][:, t] = step.sched_prin.sum(-1) + p_prin
-    tot["prepayment"][:, t] += (step.prepay_frac * pw.S[0]).sum(-1)
-    tot["fee_interest"][:, t] = step.fee.sum(-1) + p_fee
-    tot["defaults"][:, t] = step.default_bal.sum(-1) + p_def
-    tot["prepay_base"][:, t] += step.prepay_base.sum(-1)
-    closing = np.zeros(step.x.shape[1]) + tot["balance_restructured"][:, t]
-    count = np.zeros(step.x.shape[1])
-    for j in range(step.x.shape[0]):
-        bj = step.x[j] @ wa.S[j]
-        tot[f"balance_m{j}"][:, t] = bj
-        closing += bj
-        count += step.x[j] @ wa.C[j]
+    B = step.x.shape[0]
+    # the seven flows summed over groups at once (each row the same sum as alone); the bucket
+    # balances and counts by matrix products, or with parts in the same batch of part sums
+    flows = np.stack([step.prepay_frac * pw.U, step.open_bal, step.sched_prin, step.prepay_frac * pw.S[0],
+                      step.fee, step.default_bal, step.prepay_base])
+    if ps.starts is None:
+        sums = flows.sum(-1)
+        bal = [step.x[j] @ wa.S[j] for j in range(B)]
+        cnt = [step.x[j] @ wa.C[j] for j in range(B)]
+    else:
+        sums = ps.sum_each(np.concatenate([flows, step.x * wa.S[:B, None, :], step.x * wa.C[:B, None, :]]))
+        bal, cnt = list(sums[7 : 7 + B]), list(sums[7 + B :])
+    tot["prepayment_fee"][:, t] = sums[0]
+    tot["opening_balance"][:, t] = sums[1] + p_open
+    tot["scheduled_principal"][:, t] = sums[2] + p_prin
+    tot["prepayment"][:, t] += sums[3]
+    tot["fee_interest"][:, t] = sums[4] + p_fee
+    tot["defaults"][:, t] = sums[5] + p_def
+    tot["prepay_base"][:, t] += sums[6]
+    closing = np.zeros(ps.rows) + tot["balance_restructured"][:, t]
+    count = np.zeros(ps.rows)
+    for j in range(B):
+        tot[f"balance_m{j}"][:, t] = bal[j]
+        closing += bal[j]
+        count += cnt[j]
     tot["closing_balance"][:, t] = closing
     tot["count"][:, t] += count
 
@@ -538,7 +593,9 @@ def _book_plans(tot: dict[str, np.ndarray], t: int, plan: PlanFlows) -> None:
         tot[f"balance_{kind}"][:, t] = bal
 
 
-def _book_ineligible(tot: dict[str, np.ndarray], t: int, step: PeriodStep, prepaid: np.ndarray, wa: Weights) -> PeriodStep:
+def _book_ineligible(
+    tot: dict[str, np.ndarray], t: int, step: PeriodStep, prepaid: np.ndarray, wa: Weights, ps: PartSums | None = None
+) -> PeriodStep:
     """Split the share that left the performing balance (prepayment and ineligible buy-back,
     :mod:`abs_model.assumptions.buyback`) into its two parts: ``prepaid`` of it is prepayment (the
     step keeps it, with its unearned fees), the rest is bought back at its balance after the
@@ -546,13 +603,13 @@ def _book_ineligible(tot: dict[str, np.ndarray], t: int, step: PeriodStep, prepa
     ``step.prepay_at``, absbox). Returns the step with the prepayment part only."""
     bought = step.prepay_frac * (1.0 - prepaid)
     at = wa if step.prepay_at is None else step.prepay_at
-    amount = (bought * at.S[0]).sum(-1)
+    amount = (bought * at.S[0]).sum(-1) if ps is None else ps.sum(bought * at.S[0])
     tot["repurchases"][:, t] += amount
     tot["repurchases_ineligible"][:, t] = amount
     return dataclasses.replace(step, prepay_frac=step.prepay_frac * prepaid)
 
 
-def _book_late_fees(tot: dict[str, np.ndarray], t: int, step: PeriodStep) -> None:
+def _book_late_fees(tot: dict[str, np.ndarray], t: int, step: PeriodStep, ps: PartSums | None = None) -> None:
     """Late fees: accrued = collected + waived + written off + change in outstanding."""
     late = step.late
     if late is None:
@@ -561,4 +618,4 @@ def _book_late_fees(tot: dict[str, np.ndarray], t: int, step: PeriodStep) -> Non
     tot["late_fees_accrued"][:, t] = late.accrued
     tot["late_fees_waived"][:, t] += late.waived
     tot["late_fees_written_off"][:, t] = late.written_off
-    tot["late_fees_outstanding"][:, t] = late.state.sum(axis=(0, 2))
+    tot["late_fees_outstanding"][:, t] = late.state.sum(axis=(0, 2)) if ps is None else ps.sum02(late.state)

@@ -19,6 +19,7 @@ are evaluated once per ``τ = −(B − 1) … T``, vectorised over lines.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -252,3 +253,79 @@ def bsum(x: np.ndarray, f: np.ndarray) -> np.ndarray:
     One product and one reduction over the leading axis, which numpy adds row after row
     (``((x₀f₀ + x₁f₁) + x₂f₂) + …``, the order of a loop over ``j``)."""
     return np.multiply(x, f[: x.shape[0], None, :]).sum(axis=0)
+
+
+class PartSums:
+    """Sums over state groups, per part of the lines (:func:`~abs_model.projection.engine.project_parts`
+    with the parts along the group axis): the state keeps ``U`` scenario rows and each part its
+    own state groups (a contiguous run of groups from ``starts[k]``), and every per-scenario sum
+    over groups is taken per part, ``K · U`` rows, part-major (row ``k·U + u``: part ``k``,
+    scenario ``u``) — the rows of :mod:`abs_model.projection.rows`.
+
+    With one part (``starts`` None) every method is the plain expression it replaces (``v.sum(-1)``,
+    ``x @ w``, …), so a run without parts keeps its arithmetic bit for bit; with parts each is the
+    same sum taken over the part's groups alone (a segment sum, :func:`numpy.add.reduceat`).
+    The sums are typed ``Any``, as the numpy expressions they replace."""
+
+    __slots__ = ("K", "U", "rows", "starts")
+
+    def __init__(self, starts: np.ndarray | None, U: int) -> None:
+        self.starts = starts
+        self.K = 1 if starts is None else int(starts.size)
+        self.U = U
+        self.rows = self.K * U
+
+    def sum(self, v: np.ndarray) -> Any:
+        """``v`` (U, G) → (K·U,): ``Σ_{g in part k} v[u, g]``."""
+        if self.starts is None:
+            return v.sum(-1)
+        return np.add.reduceat(v, self.starts, axis=-1).T.reshape(-1)
+
+    def sum_each(self, v: np.ndarray) -> Any:
+        """``v`` (N, U, G) → (N, K·U): :meth:`sum` of each ``v[i]``."""
+        if self.starts is None:
+            return v.sum(-1)
+        return np.add.reduceat(v, self.starts, axis=-1).transpose(0, 2, 1).reshape(v.shape[0], self.rows)
+
+    def dot_each(self, x: np.ndarray, w: np.ndarray) -> Any:
+        """``x`` (B, U, G), ``w`` (B, G) → ``[x[j] · w[j] for j]`` ((B, K·U) with parts, in one
+        batch of part sums; without, the B matrix products)."""
+        if self.starts is None:
+            return [x[j] @ w[j] for j in range(x.shape[0])]
+        return self.sum_each(x * w[: x.shape[0], None, :])
+
+    def dot(self, x: np.ndarray, w: np.ndarray) -> Any:
+        """``x`` (U, G) · ``w`` (G,) → (K·U,)."""
+        if self.starts is None:
+            return x @ w
+        return self.sum(x * w)
+
+    def sum02(self, v: np.ndarray) -> Any:
+        """``v`` (N, U, G) summed over its first and last axes → (K·U,)."""
+        if self.starts is None:
+            return v.sum(axis=(0, 2))
+        return self.sum(v.sum(axis=0))
+
+    def dot_sum0(self, v: np.ndarray, w: np.ndarray) -> Any:
+        """``(v @ w).sum(axis=0)`` for ``v`` (N, U, G), ``w`` (G,) → (K·U,)."""
+        if self.starts is None:
+            return (v @ w).sum(axis=0)
+        return self.sum((v * w).sum(axis=0))
+
+    def mat(self, x: np.ndarray, m: np.ndarray) -> Any:
+        """``x`` (U, G) @ ``m`` (G, M) → (K·U, M)."""
+        if self.starts is None:
+            return x @ m
+        by_part = np.add.reduceat(x[:, :, None] * m[None, :, :], self.starts, axis=1)  # (U, K, M)
+        return by_part.transpose(1, 0, 2).reshape(self.rows, m.shape[1])
+
+    def blocks(self, v: np.ndarray, part_of_group: np.ndarray | None) -> np.ndarray:
+        """``v`` (…, U, G) → (…, K·U, G): row ``k·U + u`` holds ``v[…, u, g]`` on part ``k``'s
+        groups and 0.0 elsewhere (the block rows of :mod:`abs_model.projection.rows`); ``v``
+        itself with one part."""
+        if self.starts is None or part_of_group is None:
+            return v
+        rows = np.tile(np.arange(self.U), self.K)
+        block = np.repeat(np.arange(self.K), self.U)
+        mask = (block[:, None] == part_of_group[None, :]).astype(np.float64)
+        return v[..., rows, :] * mask

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from abs_model.assumptions.servicing import LateFees
-from abs_model.projection.groups import Weights
+from abs_model.projection.groups import PartSums, Weights
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,32 +48,33 @@ def late_fee_step(
     coef: np.ndarray,
     used: tuple[tuple[int, int], ...],
     wb: Weights,
+    ps: PartSums | None = None,
 ) -> LateFeeFlows:
     """Accrue on the receivables staying in the machine (``xk``) and move ``L`` with them.
 
-    The overdue amounts of every bucket ``j ≥ 1`` come from one vectorised :func:`overdue` (the
-    same elementwise arithmetic); the accrual and the moves are added bucket after bucket."""
-    B, S = xk.shape[0], xk.shape[1]
+    Every bucket ``j ≥ 1`` at once: the overdue amounts of one vectorised :func:`overdue`, the
+    accruals ``days_j × xk_j × overdue_j`` and the moves ``(L_j + A_j) × P[j, c]`` to every
+    column ``c`` as one product each (the same elementwise arithmetic as bucket by bucket); the
+    sums over the source buckets run over the leading axis, which numpy adds row after row — the
+    order of the loop over ``j`` (a (from, to) pair never used has a zero coefficient and adds
+    +0.0, which changes no sum of non-negative terms)."""
+    B = xk.shape[0]
+    ps = ps if ps is not None else PartSums(None, xk.shape[1])
+    S = ps.rows
+    if B < 2:  # no delinquent bucket: nothing overdue, nothing moves
+        zero = np.zeros(S)
+        return LateFeeFlows(state=np.zeros_like(L), accrued=zero, collected=zero, waived=zero.copy(), written_off=zero.copy())
     od = wb.RS[1:B] - wb.RS[0] + wb.RF[0] - wb.RF[1:B]  # (B − 1, G): overdue(wb, j) for j = 1 … B − 1
+    days = np.array([terms.days(j) for j in range(1, B)], dtype=np.float64)[:, None, None]
+    a = days * xk[1:B] * od[:, None, :]  # (B − 1, S, G): accrual by source bucket
     Lk = L.copy()
-    accrued = np.zeros(S)
-    for j in range(1, B):
-        a = terms.days(j) * xk[j] * od[j - 1]
-        Lk[j] += a
-        accrued += a.sum(-1)
+    Lk[1:B] += a
+    accrued = np.zeros(S) + ps.sum_each(a).sum(axis=0)
+    moved = Lk[1:B, :, None, :] * coef[:, 1:B].transpose(1, 0, 2, 3)  # (B − 1, S, B + 1, G): to every column c
     new = np.zeros_like(L)
-    cured = np.zeros(S)
-    lost = np.zeros(S)
-    for j, c in used:
-        if j == 0:
-            continue  # nothing is overdue in M0
-        moved = Lk[j] * coef[:, j, c]
-        if c == 0:
-            cured += moved.sum(-1)
-        elif c == B:
-            lost += moved.sum(-1)
-        else:
-            new[c] += moved
+    new[1:B] = moved[:, :, 1:B].sum(axis=0).transpose(1, 0, 2)
+    cured = np.zeros(S) + ps.sum_each(moved[:, :, 0]).sum(axis=0)
+    lost = np.zeros(S) + ps.sum_each(moved[:, :, B]).sum(axis=0)
     return LateFeeFlows(
         state=new,
         accrued=accrued,

@@ -18,6 +18,7 @@ import numpy as np
 
 from abs_model.assumptions.servicing import ChargeOffPath
 from abs_model.projection.cashflows import FIELDS, STOCK_FIELDS
+from abs_model.projection.groups import PartSums
 
 
 def recoverable(default_bal: np.ndarray, rate_g: np.ndarray, rm: np.ndarray, plan_defaults: np.ndarray | float, plan_rate: float) -> np.ndarray:
@@ -40,18 +41,37 @@ class Recoverable:
         self.group = np.minimum(1.0, rate_g[None, :] * rm[:, None])
         self.plan = np.minimum(1.0, plan_rate * rm)
 
-    def periods(self, default_bal: np.ndarray, plan_defaults: np.ndarray | None, take: np.ndarray | None) -> np.ndarray:
+    def periods(
+        self, default_bal: np.ndarray, plan_defaults: np.ndarray | None, take: np.ndarray | None, *, parts: PartSums | None = None
+    ) -> np.ndarray:
         """(S, P): :func:`recoverable` of every period at once, from the loop's defaults by period
         ``default_bal`` (P, S_loop, G) and the plans' ``plan_defaults`` (P, S_loop) (None: no plans,
         they add nothing), ``take`` the loop row of each final row (None: the same rows).
         Each element is the same product and the same sum over groups (the last axis) as period
-        by period."""
+        by period. With ``parts`` along the group axis (:class:`~abs_model.projection.groups.PartSums`:
+        ``default_bal`` holds the ``U`` state rows, ``plan_defaults`` and ``take`` the part-major
+        rows), final row ``k·S + s`` sums part ``k``'s groups alone — the block rows'
+        sums without their zeros."""
+        if parts is not None and parts.starts is not None and take is not None:
+            return self._by_part(default_bal, plan_defaults, take, parts.starts, parts.U)
         if take is not None:
             default_bal = default_bal[:, take]
             plan_defaults = None if plan_defaults is None else plan_defaults[:, take]
         out = (default_bal * self.group).sum(-1)  # (P, S)
         if plan_defaults is not None:
             out += plan_defaults * self.plan
+        return out.T
+
+    def _by_part(self, default_bal: np.ndarray, plan_defaults: np.ndarray | None, take: np.ndarray, starts: np.ndarray, U: int) -> np.ndarray:
+        """:meth:`periods` with the parts along the group axis (part ``k``'s groups from ``starts[k]``)."""
+        ends = [*starts[1:].tolist(), default_bal.shape[2]]
+        S = take.size // starts.size
+        out = np.empty((default_bal.shape[0], take.size))
+        for k, (a, b) in enumerate(zip(starts.tolist(), ends, strict=True)):
+            rows = slice(k * S, (k + 1) * S)
+            out[:, rows] = (default_bal[:, take[rows] - k * U, a:b] * self.group[rows, a:b]).sum(-1)
+        if plan_defaults is not None:
+            out += plan_defaults[:, take] * self.plan
         return out.T
 
 
@@ -62,23 +82,30 @@ def with_recoveries(
     timing: np.ndarray,
     charge_off: ChargeOffPath | None,
     rm: np.ndarray,
+    take: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """The totals (S, T + 1) extended by the recovery tail, with ``recoveries`` and ``net_loss``.
 
-    ``tot`` is updated in place with the charge-off path's legal costs."""
-    S, T = tot["defaults"].shape[0], tot["defaults"].shape[1] - 1
+    ``tot`` is updated in place with the charge-off path's legal costs. ``take``: final row ``i``
+    is row ``take[i]`` of ``tot`` (:meth:`~abs_model.projection.rows.ScenarioRows.expand`; None:
+    the same rows) — the columns are extended on ``tot``'s rows and copied out once;
+    ``recoverable`` and ``rm`` are per final row."""
+    T = tot["defaults"].shape[1] - 1
     if charge_off is not None:
         timing = charge_off.recovery_vector()
         # a recovery multiple scales what the path recovers, never beyond the defaulted balance
         cap = 1.0 / timing.sum() if timing.sum() > 0 else 1.0
-        recoverable = tot["defaults"] * np.minimum(cap, rm)[:, None]
         tot["collection_costs"] += charge_off.legal_share * charge_off.legal_cost_per_case * tot["defaults_count"]
     ext = T + len(timing) - 1
-    full = {f: np.zeros((S, ext + 1)) for f in FIELDS}
+    full = {}
     for f in FIELDS:
-        full[f][:, : T + 1] = tot[f]
-        if f in STOCK_FIELDS:
-            full[f][:, T + 1 :] = tot[f][:, T : T + 1]
+        e = np.empty((tot[f].shape[0], ext + 1))  # every element written once
+        e[:, : T + 1] = tot[f]
+        e[:, T + 1 :] = tot[f][:, T : T + 1] if f in STOCK_FIELDS else 0.0
+        full[f] = e if take is None else e[take]
+    if charge_off is not None:
+        recoverable = full["defaults"][:, : T + 1] * np.minimum(cap, rm)[:, None]
+    S = full["defaults"].shape[0]
     rec = np.zeros((S, ext + 1))
     for lag, wgt in enumerate(timing):
         if wgt:

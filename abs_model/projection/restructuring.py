@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from abs_model.assumptions.servicing import Restructuring, take_up_by_plan
-from abs_model.projection.groups import Weights, WeightTables
+from abs_model.projection.groups import PartSums, Weights, WeightTables
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,13 +121,26 @@ class PlanBook:
     cohorts: tuple[_Cohorts, ...]
     rho: np.ndarray
     tables: WeightTables
+    sums: PartSums | None = None
+    """Sums over groups per part of the lines (None: one part, the plain sums)."""
 
     @classmethod
     def start(
-        cls, plans: tuple[Restructuring, ...], *, tables: WeightTables, scenarios: int, groups: int, horizon: int, rho: np.ndarray | None = None
+        cls,
+        plans: tuple[Restructuring, ...],
+        *,
+        tables: WeightTables,
+        scenarios: int,
+        groups: int,
+        horizon: int,
+        rho: np.ndarray | None = None,
+        parts: PartSums | None = None,
     ) -> PlanBook:
-        """``rho``: (P, B, G) take-up per state group (default: each plan's own, every group)."""
-        shape = (scenarios, horizon + 1, horizon + 1)
+        """``rho``: (P, B, G) take-up per state group (default: each plan's own, every group);
+        ``parts``: the money paths kept per part (``parts.rows`` rows), the spread plans'
+        schedules per state group (``scenarios`` rows)."""
+        rows = scenarios if parts is None else parts.rows
+        shape = (rows, horizon + 1, horizon + 1)
         rho = take_up(plans, tables.B) if rho is None else rho
         cohorts = tuple(
             _Cohorts(
@@ -135,15 +148,15 @@ class PlanBook:
                 np.zeros(shape),
                 np.zeros(shape),
                 np.zeros(shape),
-                np.ones((scenarios, horizon + 1)),
-                np.zeros((scenarios, horizon + 1)),
+                np.ones((rows, horizon + 1)),
+                np.zeros((rows, horizon + 1)),
                 np.zeros((p.periods + 1, scenarios, groups)) if p.plan == "spread_arrears" else None,
                 tuple(j for j in range(1, tables.B) if np.any(r[j] != 0.0)) or (1,),
                 _plan_shapes(p.periods, horizon),
             )
             for p, r in zip(plans, rho, strict=True)
         )
-        return cls(cohorts, rho, tables)
+        return cls(cohorts, rho, tables, parts)
 
     @property
     def keep(self) -> np.ndarray:
@@ -156,20 +169,21 @@ class PlanBook:
 
         Sums over the buckets run over each plan's :attr:`_Cohorts.active` ones, in order: a
         bucket without take-up adds exact zeros."""
-        S = x.shape[1]
+        ps = self.sums if self.sums is not None else PartSums(None, x.shape[1])
+        S = ps.rows
         bought = np.zeros(S)
         waived = np.zeros(S)
         capitalised_late = np.zeros(S)
         for c, rho in zip(self.cohorts, self.rho, strict=True):
             share = {j: x[j] * rho[j] for j in c.active}  # (S, G) entering this plan; rho (B, G) or (B, 1)
-            E = sum((share[j] * wb.S[j]).sum(-1) for j in c.active)
-            late = np.zeros(S) if L is None else (L * rho[:, None, :]).sum(axis=(0, 2))
+            E = sum(ps.sum(share[j] * wb.S[j]) for j in c.active)
+            late = np.zeros(S) if L is None else ps.sum02(L * rho[:, None, :])
             p = c.terms
             if p.buy_back:
                 bought += E
                 waived += late
                 continue
-            fees = sum((share[j] * (wb.F[0] - wb.F[j])).sum(-1) for j in c.active)
+            fees = sum(ps.sum(share[j] * (wb.F[0] - wb.F[j])) for j in c.active)
             N = p.periods
             shapes = c.shapes if c.shapes is not None else _plan_shapes(N, c.balance.shape[2] - 1)
             spread_part = shapes.part
@@ -179,7 +193,7 @@ class PlanBook:
             else:
                 waived += late
             if p.plan == "spread_arrears" and c.y is not None:
-                arrears = E - sum((share[j] * wb.S[0]).sum(-1) for j in c.active)
+                arrears = E - sum(ps.sum(share[j] * wb.S[0]) for j in c.active)
                 into = share[c.active[0]]
                 for j in c.active[1:]:
                     into = into + share[j]
@@ -194,12 +208,12 @@ class PlanBook:
             if p.plan == "re_age" and self.tables.re_age is not None:
                 tab = self.tables.re_age[N]
                 rows = [(j, self.tables.row(t - 1 - j)) for j in c.active]
-                c.balance[:, t] = kept * sum(share[j] @ tab.balance[r] for j, r in rows)
-                amount = kept * sum(share[j] @ tab.amount[r] for j, r in rows)
+                c.balance[:, t] = kept * sum(ps.mat(share[j], tab.balance[r]) for j, r in rows)
+                amount = kept * sum(ps.mat(share[j], tab.amount[r]) for j, r in rows)
                 c.fee[:, t] = p.fee_rate * amount * shapes.after_entry + capitalised
-                c.count[:, t] = sum(share[j] @ tab.count[r] for j, r in rows)
+                c.count[:, t] = sum(ps.mat(share[j], tab.count[r]) for j, r in rows)
             else:  # freeze: N equal parts for every receivable
-                n_in = sum(share[j] @ wb.C[j] for j in c.active)
+                n_in = sum(ps.dot(share[j], wb.C[j]) for j in c.active)
                 c.balance[:, t] = kept * E[:, None] * shapes.decay
                 c.fee[:, t] = capitalised
                 c.count[:, t] = n_in[:, None] * shapes.running
@@ -223,7 +237,7 @@ class PlanBook:
             before = tot["closing"].copy()
             _money_step(c, t, tot)
             if c.y is not None:
-                done = _schedule_step(c.y, c.terms, wb, wa, tot)
+                done = _schedule_step(c.y, c.terms, wb, wa, tot, self.sums)
                 completed = done if completed is None else completed + done
             by_type[c.terms.plan] = by_type.get(c.terms.plan, np.zeros(S)) + tot["closing"] - before
         return PlanFlows(
@@ -300,7 +314,9 @@ def _money_step(c: _Cohorts, t: int, tot: dict[str, np.ndarray]) -> None:
         tot["principal"] += c.down[:, t]
 
 
-def _schedule_step(y: np.ndarray, p: Restructuring, wb: Weights, wa: Weights, tot: dict[str, np.ndarray]) -> np.ndarray:
+def _schedule_step(
+    y: np.ndarray, p: Restructuring, wb: Weights, wa: Weights, tot: dict[str, np.ndarray], ps: PartSums | None = None
+) -> np.ndarray:
     """Spread plans' continuing schedules ``y`` (N + 1, S, G) by months in plan: months
     ``d = 1 … N`` re-default and prepay, every month pays its instalment with bucket-0 weights;
     month N is complete and returned (to M0).
@@ -310,17 +326,18 @@ def _schedule_step(y: np.ndarray, p: Restructuring, wb: Weights, wa: Weights, to
     round it was taken after, from the survivors, i.e. ``q (1 − q)`` of the count). Without prepayment (``p = 0``) the
     prepayment adds +0 and the survivors stay as they are."""
     q, pr = p.redefault_rate, p.prepay_rate
+    ps = ps if ps is not None else PartSums(None, y.shape[1])
     old = y[1:]  # entered earlier
     S0 = wb.S[0]
-    opening = (old * S0).sum(axis=(0, 2))
-    tot["ndef"] += q * (old @ wb.C[0]).sum(axis=0)  # before the survivors overwrite ``old``
+    opening = ps.sum02(old * S0)
+    tot["ndef"] += q * ps.dot_sum0(old, wb.C[0])  # before the survivors overwrite ``old``
     survive = np.multiply(old, 1.0 - q, out=old)  # y[1:] = the survivors
     paying = y.sum(axis=0)
     tot["opening"] += opening
     tot["defaults"] += q * opening
-    tot["principal"] += (paying * (S0 - wa.S[0])).sum(-1)
-    tot["fee"] += (paying * (wa.F[0] - wb.F[0])).sum(-1)
-    after = (survive * wa.S[0]).sum(axis=(0, 2))
+    tot["principal"] += ps.sum(paying * (S0 - wa.S[0]))
+    tot["fee"] += ps.sum(paying * (wa.F[0] - wb.F[0]))
+    after = ps.sum02(survive * wa.S[0])
     if pr != 0.0:
         tot["prepayment"] += pr * after
         y[1:] = survive * (1.0 - pr)
@@ -329,6 +346,6 @@ def _schedule_step(y: np.ndarray, p: Restructuring, wb: Weights, wa: Weights, to
     y[1:] = y[:-1]  # overlapping: numpy copies through a buffer
     y[0] = 0.0
     live = y[1:]  # still in a plan at the end of the period (months 1 … N − 1 after the shift)
-    tot["closing"] += (live * wa.S[0]).sum(axis=(0, 2))
-    tot["count"] += (live @ wa.C[0]).sum(axis=0)
+    tot["closing"] += ps.sum02(live * wa.S[0])
+    tot["count"] += ps.dot_sum0(live, wa.C[0])
     return done

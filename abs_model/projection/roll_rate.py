@@ -25,7 +25,7 @@ import numpy as np
 from abs_model.assumptions.assumptions import N_BUCKETS, stress_rolls
 from abs_model.assumptions.servicing import CollectionStage, CollectionStrategy
 from abs_model.projection.context import Context, PeriodStep
-from abs_model.projection.groups import StateGroups, Weights, bsum
+from abs_model.projection.groups import PartSums, StateGroups, Weights, bsum
 from abs_model.projection.late_fees import late_fee_step
 from abs_model.projection.restructuring import take_up
 
@@ -49,6 +49,13 @@ class RollRate:
     _coefficients: dict[tuple[bytes, bytes], tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    parts: PartSums | None = None
+    """Sums over groups per part of the lines (None: one part, the plain sums)."""
+
+    @property
+    def sums(self) -> PartSums:
+        """The run's sums over state groups (:class:`~abs_model.projection.groups.PartSums`)."""
+        return self.parts if self.parts is not None else PartSums(None, self.ctx.S)
 
     @property
     def by_age(self) -> bool:
@@ -99,19 +106,18 @@ class RollRate:
         coef, live, to_default = self.coefficients(groups, t)
         keep = self.keep[:, :, groups.seg] if self.keep is not None else None  # (B, 1, G)
         xk = x * keep if keep is not None else x  # the part of each bucket not restructured
-        # x'_c = Σ_j xk_j P[j, c] over the live buckets c, added in the order of j
-        xn = xk[0] * live[0]
-        for j in range(1, B):
-            xn += xk[j] * live[j]
+        # x'_c = Σ_j xk_j P[j, c] over the live buckets c, added in the order of j (a leading-axis sum)
+        xn = (xk[:, None] * live).sum(axis=0)
         dshare = xk * to_default  # (B, S, G) default share by source
         open_bal = bsum(x, wb.S)
         default_bal = bsum(dshare, wb.S)
         entering = None if self.keep is None else x - xk  # restructured this period, at their full balance
         entry_bal = bsum(entering, wb.S) if entering is not None else np.zeros((self.ctx.S, groups.size))
-        costs = np.zeros(self.ctx.S)
+        ps = self.sums
+        costs = np.zeros(ps.rows)
         if self.stages:
-            costs += stage_costs(self.stages, x, xk, coef, self.used, wb, wa, B)
-        default_count = sum((dshare[j] @ wb.C[j]) for j in range(B))
+            costs += stage_costs(self.stages, x, xk, coef, self.used, wb, wa, B, ps)
+        default_count = sum(ps.dot_each(dshare, wb.C))
         if pre_default is not None:
             default_bal = default_bal + pre_default
             open_bal = open_bal + pre_default
@@ -126,12 +132,13 @@ class RollRate:
         fees = None
         if terms is not None:
             L = np.zeros_like(x) if late is None else late
-            fees = late_fee_step(terms, L * keep if keep is not None else L, xk, coef, self.used, wb)
+            Lk = L * keep if keep is not None else L
+            fees = late_fee_step(terms, Lk, xk, coef, self.used, wb) if self.parts is None else late_fee_step(terms, Lk, xk, coef, self.used, wb, ps)
         return PeriodStep(
             x=xn,
             open_bal=open_bal,
             default_bal=default_bal,
-            default_count=np.zeros(self.ctx.S) + default_count,
+            default_count=np.zeros(ps.rows) + default_count,
             sched_prin=open_bal - default_bal - after_bal - entry_bal,
             fee=fee,
             prepay_frac=prepay_frac,
@@ -179,6 +186,7 @@ def stage_costs(
     wb: Weights,
     wa: Weights,
     B: int,
+    ps: PartSums | None = None,
 ) -> np.ndarray:
     """Collection costs of the period, per scenario (see :mod:`abs_model.assumptions.servicing`).
 
@@ -187,19 +195,25 @@ def stage_costs(
     collected from bucket j is ``Σ_{j' ≤ j} x_j P[j, j'] (S(k_j) − S(k'_{j'}) + Φ(k'_{j'}) − Φ(k_j))``
     in money (the arrears and current instalments its cures and stays pay).
     """
-    S = x.shape[1]
-    total = np.zeros(S)
+    ps = ps if ps is not None else PartSums(None, x.shape[1])
+    total = np.zeros(ps.rows)
+    by_part = ps.starts is not None  # then every bucket's accounts and balance in one batch of part sums
+    xc = ps.dot_each(x, wb.C) if by_part else None
+    xs = ps.dot_each(x, wb.S) if by_part else None
     for st in stages:
         for j in st.buckets:
             if j >= B:
                 continue
-            total += st.cost_per_account * (x[j] @ wb.C[j]) + st.cost_rate * (x[j] @ wb.S[j])
+            if xc is not None and xs is not None:
+                total += st.cost_per_account * xc[j] + st.cost_rate * xs[j]
+            else:
+                total += st.cost_per_account * (x[j] @ wb.C[j]) + st.cost_rate * (x[j] @ wb.S[j])
             if st.contingency_fee:
-                cash = np.zeros(S)
+                cash = np.zeros(ps.rows)
                 for jj, c in used:
                     if jj != j or c > j:
                         continue
                     per_g = wb.S[j] - wa.S[c] + wa.F[c] - wb.F[j]
-                    cash += ((xk[j] * coef[:, j, c]) * per_g).sum(-1)
+                    cash += ps.sum((xk[j] * coef[:, j, c]) * per_g)
                 total += st.contingency_fee * cash
     return total

@@ -13,7 +13,10 @@ through, and how its results map back to the scenarios asked for. Two exact econ
   ``k`` carrying part ``k`` alone: the state groups of the other parts start at fraction 0 (and
   their balance already past the default bucket at 0), and a zero state stays zero (every step is
   linear in the state), so every sum over state groups in block ``k`` is part ``k``'s sum plus
-  exact zeros — the totals of part ``k`` projected on its own.
+  exact zeros — the totals of part ``k`` projected on its own. Under the roll-rate convention
+  the engine does not step the blocks: it keeps one block (the ``U`` distinct rows) and sums each
+  part over its own groups (:class:`~abs_model.projection.groups.PartSums`), the same terms
+  without the zeros, into these rows.
 
 Row ``r`` of the loop is block ``r // U``, distinct pair ``r % U``; final row ``k·S + s`` is
 scenario ``s`` of part ``k``.

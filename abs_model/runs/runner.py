@@ -9,7 +9,9 @@ the projected profile of one unit of the mix and ``A_τ`` the par amount the wat
 adds each period's purchases into the future rows; only periods are looped.
 
 With eligibility (合格标准) each replenishment line bought has a unit profile of its own, all of them
-projected in one run of the engine (:func:`_line_profiles`); several batches of scenarios on one
+projected in one run of the engine (:func:`_line_profiles`) — the same run as the pool's where the
+two share a horizon (:func:`_pool_and_lines`: a legal final cuts the pool to the run's periods);
+several batches of scenarios on one
 deal under different assumptions (default-timing variants) can share one waterfall run
 (:func:`run_arrays_batches`).
 
@@ -43,7 +45,7 @@ import numpy as np
 
 import tranches as tr
 from abs_model.assumptions.assumptions import Assumptions
-from abs_model.deal.eligibility import PurchasePlan, purchase_plan_of
+from abs_model.deal.eligibility import PurchasePlan, bought_lines, purchase_plan_of
 from abs_model.deal.model import Deal, ReplenishmentLine, replenishment_pool
 from abs_model.errors import AssumptionError, DealError
 from abs_model.projection.cashflows import ADVANCING_FIELDS, FIELDS, STOCK_FIELDS, PoolCashflows
@@ -226,24 +228,103 @@ class _Collateral:
 
 
 def _collateral(deal: Deal, a: Assumptions, mults: dict[str, Any], pool_lines: Lines) -> _Collateral:
-    """Project the pool and the purchases of one batch (see :func:`run_arrays`)."""
-    base = project_lines(pool_lines, a, horizon=_pool_horizon(deal, pool_lines, a), **mults)
+    """Project the pool and the purchases of one batch (see :func:`run_arrays`): the pool and the
+    replenishment lines bought in one run of the engine where they share its horizon
+    (:func:`_pool_and_lines`), else the pool, then the lines."""
+    joint = _pool_and_lines(deal, a, mults, pool_lines)
     unit = None
-    collateral = base.totals["closing_balance"].shape[1] - 1
-    if deal.revolving.active:
-        unit, unit_periods = _purchase_unit(deal, a, mults)
-        collateral = max(collateral, deal.revolving.periods + unit_periods)
-    T = horizon(deal, collateral_periods=collateral)
+    made: dict[ReplenishmentLine, dict[str, np.ndarray]] = {}
+    if joint is not None:
+        base, T, made = joint
+    else:
+        base = project_lines(pool_lines, a, horizon=_pool_horizon(deal, pool_lines, a), **mults)
+        collateral = base.totals["closing_balance"].shape[1] - 1
+        if deal.revolving.active:
+            unit, unit_periods = _purchase_unit(deal, a, mults)
+            collateral = max(collateral, deal.revolving.periods + unit_periods)
+        T = horizon(deal, collateral_periods=collateral)
     arrays = {f: _fit(base.totals[f], T, stock=f in STOCK_FIELDS) for f in (*FIELDS, *ADVANCING_FIELDS) if f in base.totals}
     profile = None if unit is None else {f: _fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
     if profile is None and deal.revolving.active:
         profile = {}  # with eligibility: the purchase plan's per-line profiles serve every period
     plan = (
-        purchase_plan_of(deal, lambda lns: _line_profiles(lns, deal, a, T, mults, arrays), periods=T)
+        purchase_plan_of(deal, lambda lns: _made_or_projected(lns, made, deal, a, T, mults, arrays), periods=T)
         if profile is not None and deal.eligibility is not None
         else None
     )
     return _Collateral(arrays, profile, plan, T)
+
+
+def _pool_and_lines(
+    deal: Deal, a: Assumptions, mults: dict[str, Any], pool_lines: Lines
+) -> tuple[LineProjection, int, dict[ReplenishmentLine, dict[str, np.ndarray]]] | None:
+    """The pool and the replenishment lines the purchase plan buys, projected in ONE run of the
+    engine (:func:`~abs_model.projection.engine.project_parts`: the pool part 0, each distinct
+    line a part of its own), so a batch runs one period loop instead of two. Returns the pool's
+    projection, the run's ``T`` and the lines' profiles (each stored in :data:`_PROFILES` as
+    :func:`_line_profiles` would), or None where the two runs would not share a horizon or no
+    line is bought — then :func:`_collateral` projects them apart, as before.
+
+    The lines are projected here even when :data:`_PROFILES` holds them: a part adds a few state
+    groups to a run that steps anyway, and the pool's numbers stay those of one run whatever the
+    cache holds (the pool alone would add its groups in another order: the same to 1e-12, not
+    to the last bit).
+
+    Defined as the two runs it replaces: the pool over its horizon ``h`` (:func:`_pool_horizon`),
+    the lines over the run's ``T``; ``T`` is known before projecting (the pool's columns are
+    :func:`~abs_model.projection.engine.projected_periods`, the mix's :func:`_purchase_unit`), and
+    one run serves both when ``h = T``: the legal-final case, where the pool is cut to ``T``.
+    Only with eligibility (the mix of one unit runs over its own horizon) and exact schedules
+    (lines billed in cents are not joined to the unit lines)."""
+    if not deal.revolving.active or deal.eligibility is None or pool_lines.billed is not None:
+        return None
+    h = _pool_horizon(deal, pool_lines, a)
+    _, unit_periods = _purchase_unit(deal, a, mults)
+    T = horizon(deal, collateral_periods=max(projected_periods(pool_lines, a, horizon=h), deal.revolving.periods + unit_periods))
+    if (h if h is not None else horizon_for(pool_lines, a)) != T:
+        return None
+    every = deal.revolving.replenishment  # the lines bought (those purchase_plan_of projects), distinct at share 1
+    todo = list(dict.fromkeys(dataclasses.replace(every[i], share=1.0) for i in bought_lines(deal, periods=T)))
+    if not todo:
+        return None
+    units = [_unit_line(ln, deal, a) for ln in todo]
+    parts = np.repeat(np.arange(len(units) + 1), [len(pool_lines), *(len(u) for u in units)])
+    run = project_parts(_concat_lines([pool_lines, *units]), a, parts, horizon=T, **mults)
+    base = LineProjection(run.part(0), None)
+    fields = tuple(f for f in (*FIELDS, *ADVANCING_FIELDS) if f in base.totals)
+    multiples = scenario_multiples(*(mults.get(k) for k in _MULTS))
+    made: dict[ReplenishmentLine, dict[str, np.ndarray]] = {}
+    for i, ln in enumerate(todo, start=1):
+        # columns 0 … T of the run (it covers T and the recovery tail): read-only views, copied
+        # once into the purchase plan
+        out = {f: run.totals[f][i, :, : T + 1] for f in fields}
+        for v in out.values():
+            v.setflags(write=False)
+        _PROFILES.put(_profile_key(ln, deal.revolving, a, T, multiples, fields), out)  # for the lines' own runs (workbook)
+        made[ln] = out
+    return base, T, made
+
+
+_MULTS = ("prepay_mult", "default_mult", "recovery_mult")
+
+
+def _made_or_projected(
+    lines: Sequence[ReplenishmentLine],
+    made: dict[ReplenishmentLine, dict[str, np.ndarray]],
+    deal: Deal,
+    a: Assumptions,
+    T: int,
+    mults: dict[str, Any],
+    arrays: dict[str, np.ndarray],
+) -> list[dict[str, np.ndarray]]:
+    """The profiles of ``lines``: those :func:`_pool_and_lines` made (by the line at share 1),
+    the others by :func:`_line_profiles` (all of them when none were made)."""
+    if not made:
+        return _line_profiles(lines, deal, a, T, mults, arrays)
+    unit = [dataclasses.replace(ln, share=1.0) for ln in lines]
+    rest = [ln for ln, u in zip(lines, unit, strict=True) if u not in made]
+    more = iter(_line_profiles(rest, deal, a, T, mults, arrays) if rest else [])
+    return [dict(made[u]) if u in made else next(more) for u in unit]
 
 
 def _joined(parts: Sequence[_Collateral]) -> _Collateral:
