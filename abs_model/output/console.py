@@ -122,7 +122,7 @@ def deal_summary(result: DealResult, *, lang: str = "en") -> str:
         "",
         phrase(
             "con_pool", lang, currency=result.deal.currency, collections=millions(tot["total_collections"].sum()),
-            defaults=millions(tot["defaults"].sum()), recoveries=millions(tot["recoveries"].sum()),
+            defaults=millions(tot["defaults"].sum()), recoveries=millions(tot["recoveries"].sum()), forgone=_forgone(tot, lang),
             purchases=millions(tot["purchases"].sum() if "purchases" in tot else 0.0), bought_back=_bought_back(tot, lang),
             cdr=percent(pool["cumulative_default_rate"].iloc[-1]), cnl=percent(pool["cumulative_net_loss_rate"].iloc[-1]),
         ),
@@ -131,6 +131,12 @@ def deal_summary(result: DealResult, *, lang: str = "en") -> str:
     passed = sum(1 for c in result.checks if c.passed)
     lines.append(phrase("con_checks", lang, passed=passed, n=len(result.checks)))
     return "\n".join(lines)
+
+
+def _forgone(tot: pd.DataFrame, lang: str) -> str:
+    """The recoveries given up with the pool at a clean-up call, when there are any."""
+    x = float(tot["recoveries_forgone"].sum()) if "recoveries_forgone" in tot else 0.0
+    return phrase("con_forgone", lang, forgone=millions(x)) if x > 0.0 else ""
 
 
 def check_lines(result: DealResult, *, lang: str = "en") -> str:

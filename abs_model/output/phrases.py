@@ -281,11 +281,16 @@ _PHRASES: dict[str, Label] = {
     "con_sifma": _l("SIFMA/BMA standard convention", "SIFMA/BMA标准口径", "text"),
     "con_absbox": _l("absbox (Hastructure) convention", "absbox（Hastructure）口径", "text"),
     "con_pool": _l(
-        "Pool (millions {currency}): collections {collections}, defaults {defaults}, recoveries {recoveries}, "
+        "Pool (millions {currency}): collections {collections}, defaults {defaults}, recoveries {recoveries}{forgone}, "
         "revolving purchases {purchases}{bought_back}; cumulative default rate {cdr}, cumulative net loss rate "
         "{cnl} (both on the initial pool; a trigger states its own denominator)",
-        "资产池（百万{currency}）：回收款 {collections}，违约 {defaults}，违约回收 {recoveries}，循环购买 {purchases}"
+        "资产池（百万{currency}）：回收款 {collections}，违约 {defaults}，违约回收 {recoveries}{forgone}，循环购买 {purchases}"
         "{bought_back}；累计违约率 {cdr}，累计净损失率 {cnl}（均以初始资产池为分母；触发事件按其自身定义的分母）",
+        "text",
+    ),
+    "con_forgone": _l(
+        " (another {forgone} forgone at the clean-up call: defaulted receivables go with the pool sold)",
+        "（另有 {forgone} 随清仓回购出售的违约资产放弃）",
         "text",
     ),
     "con_bought_back": _l(

@@ -19,8 +19,9 @@ Clean-up call (清仓回购): the engine tests it on payment dates after revolvi
 exercised the remaining pool is sold (the waterfall receives ``price × balance``); the pool's later
 rows are zero and the balance sold shows in ``cleanup_sale``. Receivables defaulted before the call
 go with the pool: the recoveries still to come on them are not the trust's, and show, in the call
-period, in ``recoveries_forgone`` (the report and the workbook name them; the cumulative net loss
-counts them as not recovered).
+period, in ``recoveries_forgone`` (the report, the workbook and the console name them), and the call
+period's net loss takes them in: net loss is booked at default net of the recoveries expected, so
+without this the cumulative net loss would count money the trust never gets as recovered.
 
 Horizon: a run covers the deal's periods extended to its legal final (or, without one, until the
 collateral is exhausted), and the engine writes down every note balance still owed in the last
@@ -394,7 +395,8 @@ def _run_periods(
     pool's future rows, and take a called pool out at its balance. Returns purchases, clean-up
     sales, collection costs paid and the liability result; ``arrays["recoveries_forgone"]`` gets
     the recoveries still to come, at the call, on receivables defaulted before it: they go with
-    the pool sold (the call price is on the pool balance), so the trust never receives them. ``plan`` (eligibility and concentration
+    the pool sold (the call price is on the pool balance), so the trust never receives them, and
+    the call period's net loss takes them in (net loss up to the call = defaults − recoveries). ``plan`` (eligibility and concentration
     limits) sets each period's capacity and purchase mix; late fees the trust receives are a line
     of available funds of their own (never inside interest collections), buy-back proceeds (price ×
     balance bought back) principal collections. ``keep`` (None: all): the pool columns wanted
@@ -453,6 +455,7 @@ def _run_periods(
             sale[called, t] = arrays["closing_balance"][called, t]
             if "net_loss" in arrays:  # the recoveries still to come on defaults so far go with the pool sold
                 forgone[called, t] = _pending_recoveries(arrays, called, t)
+                arrays["net_loss"][called, t] += forgone[called, t]  # booked at default as recoverable: lost to the trust now
             pool.call(t, np.flatnonzero(called))
     pool.close(arrays, keep)
     arrays["recoveries_forgone"] = forgone

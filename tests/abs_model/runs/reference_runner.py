@@ -94,6 +94,7 @@ def reference_run_periods(
             for s in np.flatnonzero(called):  # recoveries still to come on the defaults so far
                 owed = float(np.sum(arrays["defaults"][s, 1 : t + 1] - arrays["net_loss"][s, 1 : t + 1] - arrays["recoveries"][s, 1 : t + 1]))
                 forgone[s, t] = max(owed, 0.0)
+                arrays["net_loss"][s, t] += forgone[s, t]
             for f in arrays:
                 if f in STOCK_FIELDS:
                     arrays[f][called, t:] = 0.0

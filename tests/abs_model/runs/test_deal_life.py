@@ -244,3 +244,10 @@ def test_recoveries_still_to_come_at_the_call_are_reported_as_forgone(deal: am.D
     assert float(forgone.loc[t]) == pytest.approx(expected, rel=1e-9)
     assert float(forgone.drop(index=t).abs().sum()) == 0.0  # only in the call period
     assert float(r.pool["recoveries"].iloc[t + 1 :].abs().sum()) == 0.0  # none received after the sale
+    # net loss is booked at default (defaults − eventual recoveries); at the call the forgone part
+    # joins it, so over the life the trust's net loss is its defaults less what it did recover
+    p = r.pool.iloc[1:]
+    assert float(p["net_loss"].sum()) == pytest.approx(float((p["defaults"] - p["recoveries"]).sum()), rel=1e-12)
+    np.testing.assert_allclose(r.pool["net_loss"].iloc[:t], u.pool["net_loss"].iloc[:t], rtol=1e-12)
+    cnl = float(r.pool["cumulative_net_loss_rate"].iloc[-1])
+    assert cnl == pytest.approx(float((p["defaults"] - p["recoveries"]).sum()) / deal.pool.balance, rel=1e-12)
