@@ -37,7 +37,7 @@ import hashlib
 import pickle
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,7 +176,9 @@ def run_arrays(
     """
     check_pool_fields(pool_fields)
     mults = {"prepay_mult": prepay_mult, "default_mult": default_mult, "recovery_mult": recovery_mult}
-    c = _collateral(deal, a, mults, lines if lines is not None else _deal_lines(deal, a))
+    # the columns the period loop will carry (it drops the others before its first period)
+    need = None if pool_fields is None or on_period is not None else frozenset((*LOOP_FIELDS, *pool_fields))
+    c = _collateral(deal, a, mults, lines if lines is not None else _deal_lines(deal, a), fields=need)
     return _liabilities(deal, a, c, on_period=on_period, pool_fields=pool_fields)
 
 
@@ -227,11 +229,13 @@ class _Collateral:
     T: int
 
 
-def _collateral(deal: Deal, a: Assumptions, mults: dict[str, Any], pool_lines: Lines) -> _Collateral:
+def _collateral(deal: Deal, a: Assumptions, mults: dict[str, Any], pool_lines: Lines, *, fields: Collection[str] | None = None) -> _Collateral:
     """Project the pool and the purchases of one batch (see :func:`run_arrays`): the pool and the
     replenishment lines bought in one run of the engine where they share its horizon
-    (:func:`_pool_and_lines`), else the pool, then the lines."""
-    joint = _pool_and_lines(deal, a, mults, pool_lines)
+    (:func:`_pool_and_lines`), else the pool, then the lines. ``fields`` (None: all): the pool
+    columns the caller's period loop carries; the joint run may leave the others out (the loop
+    would drop them), the columns kept the same numbers."""
+    joint = _pool_and_lines(deal, a, mults, pool_lines, fields=fields)
     unit = None
     made: dict[ReplenishmentLine, dict[str, np.ndarray]] = {}
     if joint is not None:
@@ -256,7 +260,7 @@ def _collateral(deal: Deal, a: Assumptions, mults: dict[str, Any], pool_lines: L
 
 
 def _pool_and_lines(
-    deal: Deal, a: Assumptions, mults: dict[str, Any], pool_lines: Lines
+    deal: Deal, a: Assumptions, mults: dict[str, Any], pool_lines: Lines, *, fields: Collection[str] | None = None
 ) -> tuple[LineProjection, int, dict[ReplenishmentLine, dict[str, np.ndarray]]] | None:
     """The pool and the replenishment lines the purchase plan buys, projected in ONE run of the
     engine (:func:`~abs_model.projection.engine.project_parts`: the pool part 0, each distinct
@@ -289,7 +293,7 @@ def _pool_and_lines(
         return None
     units = [_unit_line(ln, deal, a) for ln in todo]
     parts = np.repeat(np.arange(len(units) + 1), [len(pool_lines), *(len(u) for u in units)])
-    run = project_parts(_concat_lines([pool_lines, *units]), a, parts, horizon=T, **mults)
+    run = project_parts(_concat_lines([pool_lines, *units]), a, parts, horizon=T, fields=fields, **mults)
     base = LineProjection(run.part(0), None)
     fields = tuple(f for f in (*FIELDS, *ADVANCING_FIELDS) if f in base.totals)
     multiples = scenario_multiples(*(mults.get(k) for k in _MULTS))

@@ -107,7 +107,7 @@ def _apart(deal: am.Deal, a: Assumptions, mults: dict[str, Any]) -> runner._Coll
     """The two runs: the pool, then the lines bought (``_pool_and_lines`` declining)."""
     runner._PROFILES.clear()
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(runner, "_pool_and_lines", lambda *args: None)
+        m.setattr(runner, "_pool_and_lines", lambda *args, **kw: None)
         return runner._collateral(deal, a, mults, runner._deal_lines(deal, a))
 
 
@@ -180,7 +180,7 @@ def test_run_arrays_equals_the_two_run_path_end_to_end(deal: am.Deal) -> None:
     got = runner.run_arrays(deal, a, **STRESS)
     runner._PROFILES.clear()
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(runner, "_pool_and_lines", lambda *args: None)
+        m.setattr(runner, "_pool_and_lines", lambda *args, **kw: None)
         want = runner.run_arrays(deal, a, **STRESS)
     for f, v in want.pool.items():
         _close(got.pool[f], v, f)
