@@ -162,17 +162,19 @@ def test_sweep_equals_the_plain_path_bit_for_bit(deal: am.Deal, monkeypatch: pyt
     """The sweep as it runs now (the period loop's lazy purchases and its few pool columns,
     repeated rows' yields solved once) gives exactly the frame of the plain path: the
     column-by-column period loop of ``tests/abs_model/runs/reference_runner`` over every pool
-    column, every row's yield solved, in the same chunks (how the chunks are cut may move the
+    column (every one projected for every scenario), every row's yield solved, in the same chunks (how the chunks are cut may move the
     last bits of the collateral projection, which shares state paths between a batch's
     scenarios: :func:`test_chunking_and_executors_give_identical_results`)."""
     import abs_model.analytics.sweep as sweep_mod
     import abs_model.runs.runner as runner
+    from abs_model.projection.cashflows import ADVANCING_FIELDS, FIELDS
     from tests.abs_model.runs.reference_runner import reference_run_periods
 
     grid = {"prepay": [0.5, 1.5], "default": [1.0, 3.0, 6.0], "recovery": [0.5, 1.0, 1.0], "timing": ["base", "front"]}
     got = am.sweep(deal, grid, progress=False)
     with monkeypatch.context() as m:
         m.setattr(runner, "_run_periods", reference_run_periods)
+        m.setattr(runner, "LOOP_FIELDS", (*FIELDS, *ADVANCING_FIELDS))  # every pool column projected and carried
         m.setattr(sweep_mod, "_par_yields", _par_yields_every_row)
         want = am.sweep(deal, grid, progress=False)
     assert want["loss"].gt(0).any() and want["loss"].eq(0).any()  # losses happen, not everywhere
