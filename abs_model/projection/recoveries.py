@@ -86,6 +86,7 @@ def with_recoveries(
     rm: np.ndarray,
     take: np.ndarray | None = None,
     fields: Collection[str] | None = None,
+    expand: bool = True,
 ) -> dict[str, np.ndarray]:
     """The totals (S, T + 1) extended by the recovery tail, with ``recoveries`` and ``net_loss``.
 
@@ -95,7 +96,10 @@ def with_recoveries(
     ``recoverable`` and ``rm`` are per final row. ``fields`` (None: every one of
     :data:`~abs_model.projection.cashflows.FIELDS`): the columns wanted, in the order of ``FIELDS``
     (``defaults`` and the opening and closing balances always come too); the columns left out are
-    never extended nor copied to the final rows, and those returned are the same numbers."""
+    never extended nor copied to the final rows, and those returned are the same numbers.
+    ``expand=False``: every column but ``recoveries`` and ``net_loss`` (which depend on each final
+    row's recovery multiple) stays on ``tot``'s rows — the caller expands them by ``take`` where
+    it needs them (the same numbers: an expansion copies rows)."""
     T = tot["defaults"].shape[1] - 1
     if charge_off is not None:
         timing = charge_off.recovery_vector()
@@ -112,10 +116,11 @@ def with_recoveries(
         e = np.empty((tot[f].shape[0], ext + 1))  # every element written once
         e[:, : T + 1] = tot[f]
         e[:, T + 1 :] = tot[f][:, T : T + 1] if f in STOCK_FIELDS else 0.0
-        full[f] = e if take is None else e[take]
+        full[f] = e if take is None or not expand else e[take]
+    defaults = full["defaults"] if take is None or expand else full["defaults"][take]  # per final row
     if charge_off is not None:
-        recoverable = full["defaults"][:, : T + 1] * np.minimum(cap, rm)[:, None]
-    S = full["defaults"].shape[0]
+        recoverable = defaults[:, : T + 1] * np.minimum(cap, rm)[:, None]
+    S = defaults.shape[0]
     rec = np.zeros((S, ext + 1))
     for lag, wgt in enumerate(timing):
         if wgt:
@@ -124,7 +129,7 @@ def with_recoveries(
         full["recoveries"] = rec
     if "net_loss" in full:
         eventual = recoverable * (timing.sum() if charge_off is not None else 1.0)
-        full["net_loss"] = full["defaults"] - np.pad(eventual, ((0, 0), (0, ext - T)))
+        full["net_loss"] = defaults - np.pad(eventual, ((0, 0), (0, ext - T)))
     full["opening_balance"][:, T + 1 :] = 0.0
     # the closing balance carries into the tail rows; opening follows it
     if ext > T:
