@@ -205,3 +205,27 @@ def test_with_recoveries_fields_are_the_same_numbers(charge_off: bool) -> None:
         assert list(some) == [f for f in FIELDS if f in fields or f in ("defaults", "opening_balance", "closing_balance")]
         for f, v in some.items():
             np.testing.assert_array_equal(v, full[f], err_msg=f)
+
+
+@pytest.mark.parametrize("name", list(SETS))
+def test_parts_left_on_distinct_rows_are_the_same_numbers(name: str) -> None:
+    """``expand=False`` keeps the columns that do not depend on the recovery multiple on the run's
+    distinct (prepay, default) rows — here 3 of the 5 scenarios' — and every part's columns on
+    the scenarios' rows (``part``) are, bit for bit, those of the expanded run."""
+    a = SETS[name]
+    lines = rep_lines(POOL, a)
+    parts = _parts_of(lines)
+    h = horizon_for(lines, a)
+    full = project_parts(lines, a, parts, horizon=h, **STRESS)
+    some = ("recoveries", "net_loss", "prepayment", "count", "late_fees")
+    lazy = project_parts(lines, a, parts, horizon=h, fields=some, expand=False, **STRESS)
+    # one run of every part (not the coupled cumulative default, not the legal threshold's split), no
+    # advancing (its columns are per scenario row): the distinct rows
+    if not a.advancing and a.cumulative_default is None and "legal" not in name:
+        assert lazy.rows is not None and lazy.rows.tolist() == [0, 1, 1, 2, 1]
+        assert lazy.totals["prepayment"].shape[1] == 3 and lazy.totals["recoveries"].shape[1] == 5
+    for k in range(3):
+        got, want = lazy.part(k), full.part(k)
+        assert set(some) <= set(got) <= set(want)
+        for f, v in got.items():
+            np.testing.assert_array_equal(v, want[f], err_msg=f"{name}, part {k}, {f}")
