@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -10,7 +12,7 @@ import pytest
 
 import abs_model as am
 from abs_model.analytics.scenarios import variant
-from abs_model.analytics.sweep import METRICS, evaluate_chunk, scenario_grid
+from abs_model.analytics.sweep import METRICS, _product_frame, evaluate_chunk, scenario_grid
 from abs_model.core.yields import cash_flow_yield
 
 REL = 1e-9
@@ -231,3 +233,19 @@ def test_batches_group_scenarios_by_timing_spread_and_events() -> None:
     ev = (5, *none[1:])
     assert list(got) == [("front", 0.0, *none), ("base", 0.0, *none), ("front", 0.0, *ev), ("base", 100.0, *none)]
     assert [v.tolist() for v in got.values()] == [[0], [1], [2], [3]]
+
+
+@pytest.mark.parametrize(
+    "grid",
+    [
+        {"prepay": list(np.linspace(0.5, 1.5, 4)), "default": [1.0, 2.5, 4.0], "recovery": [0.5, 1.0]},
+        {"prepay": [0.5, 1.5], "default": [1, 2.5], "timing": ["base", "front", "back"]},
+        {"scenario": ["base", "severe"], "spread_bp": [0, 50], "cdr": [0.02]},
+        {"default": [1, 2, 3], "tag": ["x", 1], "flag": [True, False], "r": [None, 1.0]},
+    ],
+)
+def test_grid_frame_is_the_cartesian_product(grid: dict[str, list[Any]]) -> None:
+    """A dict grid's frame is the frame of ``itertools.product``'s tuples (the last column varying
+    fastest), every value and dtype the same."""
+    want = pd.DataFrame(list(itertools.product(*grid.values())), columns=list(grid))
+    pd.testing.assert_frame_equal(_product_frame(list(grid), list(grid.values())), want, check_exact=True)
