@@ -249,7 +249,7 @@ def _collateral(deal: Deal, a: Assumptions, mults: dict[str, Any], pool_lines: L
             unit, unit_periods = _purchase_unit(deal, a, mults)
             collateral = max(collateral, deal.revolving.periods + unit_periods)
         T = horizon(deal, collateral_periods=collateral)
-    arrays = {f: _fit(base.totals[f], T, stock=f in STOCK_FIELDS) for f in (*FIELDS, *ADVANCING_FIELDS) if f in base.totals}
+    arrays = {f: _own(base.totals[f], T, stock=f in STOCK_FIELDS) if rows is not None else _fit(base.totals[f], T, stock=f in STOCK_FIELDS) for f in (*FIELDS, *ADVANCING_FIELDS) if f in base.totals}
     profile = None if unit is None else {f: _fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
     if profile is None and deal.revolving.active:
         profile = {}  # with eligibility: the purchase plan's per-line profiles serve every period
@@ -664,6 +664,13 @@ class _ProfileCache:
 _PROFILES = _ProfileCache(32 * 2**20)
 """Unit profiles of replenishment lines already projected in this process (32 MiB at most, 2 MiB
 an entry: about 100 scenarios over 40 periods; a sweep's chunks of 1,000 are not kept)."""
+
+
+def _own(a: np.ndarray, T: int, *, stock: bool) -> np.ndarray:
+    """Columns 0..T of a joint run's pool column copied to the scenarios' rows (``a`` has exactly
+    those columns): ``a`` itself when it is that copy (:meth:`~abs_model.projection.engine.PartProjection.scenario_rows`
+    made it), else a copy (a view of the run's totals)."""
+    return a if a.shape[1] == T + 1 and a.flags.owndata and a.flags.c_contiguous else _fit(a, T, stock=stock)
 
 
 def _fit(a: np.ndarray, T: int, *, stock: bool) -> np.ndarray:
