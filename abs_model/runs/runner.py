@@ -348,7 +348,8 @@ def _joined(parts: Sequence[_Collateral]) -> _Collateral:
     plan = None
     if first.plan is not None:
         plans = [c.plan for c in parts if c.plan is not None]
-        profiles = {f: np.concatenate([p.profiles[f] for p in plans], axis=1) for f in first.plan.profiles}
+        # (a plan's profiles on distinct rows, PurchasePlan.rows, on its scenarios' rows first)
+        profiles = {f: np.concatenate([p.profiles[f] if p.rows is None or p.profiles[f].shape[1] == p.rows.size else p.profiles[f][:, p.rows] for p in plans], axis=1) for f in first.plan.profiles}
         plan = PurchasePlan(weights=first.plan.weights, profiles=profiles, supply=first.plan.supply)
     return _Collateral(arrays, profile, plan, first.T)
 
