@@ -46,7 +46,6 @@ writedown, carried interest shortfall, ending balance by period ``k = 1 … T``)
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -137,7 +136,7 @@ def _grid_frame(grid: Mapping[str, Sequence[Any]] | pd.DataFrame) -> pd.DataFram
             if not vals:
                 raise must(f"grid[{c!r}]", "must list at least one value", v, error=AssumptionError)
             values.append(vals)
-        frame = pd.DataFrame(list(itertools.product(*values)), columns=cols)
+        frame = _product_frame(cols, values)
     else:
         raise must("grid", "must be a dict of lists or a DataFrame of scenarios", type(grid).__name__)
     if frame.empty:
@@ -146,6 +145,23 @@ def _grid_frame(grid: Mapping[str, Sequence[Any]] | pd.DataFrame) -> pd.DataFram
     if unknown:
         raise must("grid", f"columns must be assumption levers {list(_KNOWN)}", unknown)
     return frame
+
+
+def _product_frame(cols: Sequence[str], values: Sequence[list[Any]]) -> pd.DataFrame:
+    """The Cartesian product of ``values`` (one list per column of ``cols``) as a frame, in the
+    order of :func:`itertools.product` (the last column fastest): row ``i`` takes value
+    ``(i // stride_c) % len_c`` of column ``c``, ``stride_c`` the product of the later lengths. Each
+    column's dtype is pandas' inference from its values, as for the frame of the product's tuples
+    (made without them: ten thousand tuples cost more than the whole frame)."""
+    sizes = [len(v) for v in values]
+    n = int(np.prod(sizes, dtype=np.int64)) if sizes else 0
+    i = np.arange(n, dtype=np.int64)
+    data: dict[str, Any] = {}
+    stride = n
+    for c, vals, size in zip(cols, values, sizes, strict=True):
+        stride //= size
+        data[c] = pd.Series(vals).take((i // stride) % size).reset_index(drop=True)
+    return pd.DataFrame(data, columns=list(cols))
 
 
 def _constant(name: str, values: np.ndarray | None) -> float:

@@ -167,11 +167,15 @@ def purchase_weights(lines: Sequence[Any], e: Eligibility | None, *, periods: in
 @dataclass(frozen=True, slots=True)
 class PurchasePlan:
     """Per-line unit profiles and per-period weights: one unit bought at the end of period t adds
-    ``Σ_l weights[t, l] · profiles[f][l]`` to pool column f (the projection is linear in balance)."""
+    ``Σ_l weights[t, l] · profiles[f][l]`` to pool column f (the projection is linear in balance).
+    With ``rows`` (S,), a profile of shape (L, U, T + 1) holds the U distinct rows of the run that
+    made it (scenarios sharing their state path): scenario ``s`` is row ``rows[s]``
+    (:meth:`expand`); the sums are taken on those rows, the same numbers, row by row."""
 
     weights: np.ndarray
-    profiles: dict[str, np.ndarray]  # field -> (L, S, T + 1)
+    profiles: dict[str, np.ndarray]  # field -> (L, S, T + 1), or (L, U, T + 1) with rows
     supply: tuple[float, ...] | None = None
+    rows: np.ndarray | None = None
     _by_weights: dict[bytes, dict[str, np.ndarray]] = field(default_factory=dict, compare=False, repr=False)
     _stacks: dict[bytes, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
@@ -182,11 +186,16 @@ class PurchasePlan:
         key = np.ascontiguousarray(w, dtype=np.float64).tobytes()
         out = self._by_weights.get(key)
         if out is None:
-            out = {f: np.tensordot(w, p, axes=1) for f, p in self.profiles.items()}
+            out = {f: self.expand(np.tensordot(w, p, axes=1)) for f, p in self.profiles.items()}
             for v in out.values():
                 v.setflags(write=False)
             self._by_weights[key] = out
         return out
+
+    def expand(self, v: np.ndarray) -> np.ndarray:
+        """A profile's (U or S, T + 1) sum on the S scenario rows (a copy; ``v`` itself when it
+        has them already)."""
+        return v if self.rows is None or v.shape[0] == self.rows.size else v[self.rows]
 
     def profile_stack(self, t: int, fields: Sequence[str]) -> np.ndarray | None:
         """:meth:`profile` as one (F, S, T + 1) array in the order of ``fields`` (read-only; None
@@ -231,11 +240,13 @@ def purchase_plan_of(
     line_profiles: Callable[[Sequence[Any]], list[dict[str, np.ndarray]]],
     *,
     periods: int | None = None,
+    rows: np.ndarray | None = None,
 ) -> PurchasePlan:
     """The plan for ``deal``; ``line_profiles(lines)`` projects one unit of each of the given
     replenishment lines in one call (the runner projects them together). Only the lines bought
     in some period (a positive weight) are projected: a line never bought adds ``0 × profile``
-    to every purchase, so its profile is all zeros here, and with no line bought there are none."""
+    to every purchase, so its profile is all zeros here, and with no line bought there are none.
+    ``rows``: the plan's :attr:`PurchasePlan.rows` (profiles on the distinct rows of a run)."""
     e: Eligibility | None = deal.eligibility
     lines = deal.revolving.replenishment
     w = _plan_weights(deal, periods)
@@ -249,7 +260,7 @@ def purchase_plan_of(
             arr[never] = 0.0  # a line never bought: all zeros
             for i, p in zip(bought, made, strict=True):
                 arr[i] = p[f]
-    return PurchasePlan(weights=w, profiles=profiles, supply=None if e is None else e.supply)
+    return PurchasePlan(weights=w, profiles=profiles, supply=None if e is None else e.supply, rows=rows)
 
 
 def bought_lines(deal: Any, *, periods: int | None = None) -> np.ndarray:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -96,6 +96,7 @@ class LineProjection:
 
     totals: dict[str, np.ndarray]
     line_closing: np.ndarray | None
+    rows: np.ndarray | None = None  # with expand=False: each scenario's row of the columns left on the distinct rows
 
 
 def horizon_for(lines: Lines, assumptions: Assumptions) -> int:
@@ -166,13 +167,21 @@ def project_lines(
 @dataclass(frozen=True, slots=True)
 class PartProjection:
     """Totals per part of the lines: ``totals[field]`` of shape (K, S, T + 1), part ``k``'s equal to
-    :func:`project_lines` of that part's lines alone over the same horizon."""
+    :func:`project_lines` of that part's lines alone over the same horizon. With ``rows`` (S,)
+    (:func:`project_parts` with ``expand=False``), a column of shape (K, U, T + 1) holds the
+    ``U`` distinct rows of the run (scenarios sharing their state path): scenario ``s`` is row
+    ``rows[s]`` (:meth:`scenario_rows`)."""
 
     totals: dict[str, np.ndarray]
+    rows: np.ndarray | None = None
 
     def part(self, k: int) -> dict[str, np.ndarray]:
         """Part ``k``'s totals, each (S, T + 1)."""
-        return {f: v[k] for f, v in self.totals.items()}
+        return {f: self.scenario_rows(v[k]) for f, v in self.totals.items()}
+
+    def scenario_rows(self, v: np.ndarray) -> np.ndarray:
+        """``v`` (U or S rows) on the S scenario rows (a copy; ``v`` itself when already S)."""
+        return v if self.rows is None or v.shape[0] == self.rows.size else v[self.rows]
 
 
 def project_parts(
@@ -184,6 +193,8 @@ def project_parts(
     default_mult: np.ndarray | None = None,
     recovery_mult: np.ndarray | None = None,
     horizon: int | None = None,
+    fields: Collection[str] | None = None,
+    expand: bool = True,
 ) -> PartProjection:
     """Project the parts of ``lines`` (``parts[ℓ]`` = line ℓ's part, ``0 … K − 1``, each used) in
     one run of the engine, each part's totals apart: defined as ``project_lines(part k's lines,
@@ -195,7 +206,10 @@ def project_parts(
     :class:`~abs_model.projection.groups.PartSums`); where the convention couples the lines of a
     run (the SIFMA / absbox cumulative default rate, a share of the run's initial balance) or a
     legal threshold splits them, each part is projected on its own instead — the same
-    definition, K runs."""
+    definition, K runs. ``fields`` (None: all): the columns wanted (others may be left out; those
+    returned are the same numbers, :func:`~abs_model.projection.recoveries.with_recoveries`).
+    ``expand=False``: the columns that do not depend on the recovery multiple stay on the run's
+    distinct rows (:class:`PartProjection` ``rows``), the same numbers."""
     parts = np.asarray(parts)
     if parts.shape != (len(lines),) or parts.dtype.kind not in "iu" or (parts.size and parts.min() < 0):
         raise AssumptionError(f"parts: must give each of the {len(lines)} lines a part number ≥ 0; got {parts!r}")
@@ -208,14 +222,14 @@ def project_parts(
     coupled = assumptions.convention in ("sifma", "absbox") and assumptions.cumulative_default is not None
     if coupled or legal_min_balance(assumptions) > 0:
         each = [project_lines(_subset(lines, parts == k), assumptions, horizon=h, **mults).totals for k in range(K)]  # type: ignore[arg-type]
-        return PartProjection({f: np.stack([e[f] for e in each]) for f in each[0]})
+        return PartProjection({f: np.stack([e[f] for e in each]) for f in each[0] if fields is None or f in fields})
     age = lines.age.astype(np.int64)
     bucket = lines.bucket.astype(np.int64) if assumptions.roll_rates is not None else 0
     term = lines.n.astype(np.int64) if sifma.by_term(assumptions) else np.zeros(len(lines), dtype=np.int64)
     key = ((parts.astype(np.int64) * (int(lines.group.max(initial=0)) + 1) + lines.group) * 8 + bucket) * (int(term.max(initial=0)) + 1) + term
     order = np.argsort(key * (int(age.max(initial=0)) + 1) + age, kind="stable")
-    out = _project_sorted(_ordered(lines, order), assumptions, horizon=h, parts=parts[order], **mults)  # type: ignore[arg-type]
-    return PartProjection({f: v.reshape(K, -1, v.shape[1]) for f, v in out.totals.items()})
+    out = _project_sorted(_ordered(lines, order), assumptions, horizon=h, parts=parts[order], fields=fields, expand=expand, **mults)  # type: ignore[arg-type]
+    return PartProjection({f: v.reshape(K, -1, v.shape[1]) for f, v in out.totals.items()}, out.rows)
 
 
 def _legal_split(lines: Lines, assumptions: Assumptions, *, horizon: int | None, keep_lines: bool, **mults: np.ndarray | None) -> LineProjection:
@@ -268,6 +282,8 @@ def _project_sorted(
     keep_lines: bool = False,
     horizon: int | None = None,
     parts: np.ndarray | None = None,
+    fields: Collection[str] | None = None,
+    expand: bool = True,
 ) -> LineProjection:
     """The engine on lines ordered by (segment group, cut-off bucket, age). Scenario multipliers
     (arrays of shape (S,)) stress CPR, the default rate (CDR / cumulative default / roll-forward
@@ -278,7 +294,10 @@ def _project_sorted(
     plans run beside it, and :func:`_book` writes the period's money. The loop runs the rows of
     :func:`~abs_model.projection.rows.scenario_rows` (scenarios sharing their state path once;
     with ``parts`` (each line's part, lines ordered by part first) one block of rows per part,
-    see :func:`project_parts`); the totals come back per scenario (part-major with parts).
+    see :func:`project_parts`); the totals come back per scenario (part-major with parts),
+    the columns of ``fields`` (None: all; see :func:`_finish`). ``expand=False`` (not with
+    advancing): the columns but recoveries and net loss stay on the loop's rows, part-major
+    (``K · U``), and ``rows`` gives each scenario's row within a part (:class:`PartProjection`).
     """
     K = 1 if parts is None else int(parts.max(initial=0)) + 1
     rows = scenario_rows(scenario_multiples(prepay_mult, default_mult, recovery_mult), parts=K, share=not keep_lines)
@@ -336,7 +355,10 @@ def _project_sorted(
         by_group = None if by_group is None else by_group[:, rows.take]
         pm, dm, rm = rows.final
         ctx = dataclasses.replace(ctx, S=pm.size, pm=pm * assumptions.prepay_multiplier, dm=dm * assumptions.default_multiplier, rm=rm)
-    return LineProjection(_finish(tot, recoverable, by_group, lines, groups, ctx, take=rows.take), line_closing)
+    lazy = not expand and by_group is None and rows.take is not None
+    full = _finish(tot, recoverable, by_group, lines, groups, ctx, take=rows.take, fields=fields, expand=not lazy)
+    inv = rows.take[: rows.take.size // K] if lazy and rows.take is not None else None  # part 0's rows: k·U + inv in part k
+    return LineProjection(full, line_closing, inv)
 
 
 def _state_groups(lines: Lines, ctx: Context, *, by_age: bool, parts: np.ndarray | None) -> StateGroups:
@@ -402,13 +424,17 @@ def _finish(
     ctx: Context,
     *,
     take: np.ndarray | None = None,
+    fields: Collection[str] | None = None,
+    expand: bool = True,
 ) -> dict[str, np.ndarray]:
     """After the period loop: buy-backs priced (proceeds = price × balance, the discount a loss),
     recoveries received on their timing (and the charge-off path), and the advancing columns.
     ``tot`` holds the loop's rows, ``take`` the loop row of each final row (None: the same rows;
     :meth:`~abs_model.projection.rows.ScenarioRows.expand`): every step before the recoveries is
     elementwise by row, so it runs on the loop's rows and the rows are copied out once, in
-    :func:`~abs_model.projection.recoveries.with_recoveries`."""
+    :func:`~abs_model.projection.recoveries.with_recoveries`, the columns of ``fields`` alone (None:
+    all; with advancing, all), every column but recoveries and net loss on the loop's rows when
+    not ``expand`` (without advancing)."""
     a = ctx.assumptions
     price = a.buy_back.price if a.buy_back is not None else 1.0
     tot["repurchase_proceeds"] = price * tot["repurchases"]
@@ -421,6 +447,8 @@ def _finish(
         charge_off=strategy.charge_off if strategy is not None else None,
         rm=ctx.rm,
         take=take,
+        fields=fields if by_group is None else None,
+        expand=expand or by_group is not None,
     )
     if by_group is not None:
         full = advancing.with_advancing(full, by_group, lines, groups, ctx)

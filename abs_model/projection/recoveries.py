@@ -14,6 +14,8 @@ carry their last value into those rows.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 
 from abs_model.assumptions.servicing import ChargeOffPath
@@ -83,13 +85,21 @@ def with_recoveries(
     charge_off: ChargeOffPath | None,
     rm: np.ndarray,
     take: np.ndarray | None = None,
+    fields: Collection[str] | None = None,
+    expand: bool = True,
 ) -> dict[str, np.ndarray]:
     """The totals (S, T + 1) extended by the recovery tail, with ``recoveries`` and ``net_loss``.
 
     ``tot`` is updated in place with the charge-off path's legal costs. ``take``: final row ``i``
     is row ``take[i]`` of ``tot`` (:meth:`~abs_model.projection.rows.ScenarioRows.expand`; None:
     the same rows) — the columns are extended on ``tot``'s rows and copied out once;
-    ``recoverable`` and ``rm`` are per final row."""
+    ``recoverable`` and ``rm`` are per final row. ``fields`` (None: every one of
+    :data:`~abs_model.projection.cashflows.FIELDS`): the columns wanted, in the order of ``FIELDS``
+    (``defaults`` and the opening and closing balances always come too); the columns left out are
+    never extended nor copied to the final rows, and those returned are the same numbers.
+    ``expand=False``: every column but ``recoveries`` and ``net_loss`` (which depend on each final
+    row's recovery multiple) stays on ``tot``'s rows — the caller expands them by ``take`` where
+    it needs them (the same numbers: an expansion copies rows)."""
     T = tot["defaults"].shape[1] - 1
     if charge_off is not None:
         timing = charge_off.recovery_vector()
@@ -97,24 +107,37 @@ def with_recoveries(
         cap = 1.0 / timing.sum() if timing.sum() > 0 else 1.0
         tot["collection_costs"] += charge_off.legal_share * charge_off.legal_cost_per_case * tot["defaults_count"]
     ext = T + len(timing) - 1
-    full = {}
-    for f in FIELDS:
+    want = [f for f in FIELDS if fields is None or f in fields or f in _ALWAYS]
+    full: dict[str, np.ndarray] = {}
+    for f in want:
+        if f in _MADE_HERE:  # computed below (in this place of the order)
+            full[f] = _EMPTY
+            continue
         e = np.empty((tot[f].shape[0], ext + 1))  # every element written once
         e[:, : T + 1] = tot[f]
         e[:, T + 1 :] = tot[f][:, T : T + 1] if f in STOCK_FIELDS else 0.0
-        full[f] = e if take is None else e[take]
+        full[f] = e if take is None or not expand else e[take]
+    defaults = full["defaults"] if take is None or expand else full["defaults"][take]  # per final row
     if charge_off is not None:
-        recoverable = full["defaults"][:, : T + 1] * np.minimum(cap, rm)[:, None]
-    S = full["defaults"].shape[0]
+        recoverable = defaults[:, : T + 1] * np.minimum(cap, rm)[:, None]
+    S = defaults.shape[0]
     rec = np.zeros((S, ext + 1))
     for lag, wgt in enumerate(timing):
         if wgt:
             rec[:, lag : T + 1 + lag] += wgt * recoverable
-    full["recoveries"] = rec
-    eventual = recoverable * (timing.sum() if charge_off is not None else 1.0)
-    full["net_loss"] = full["defaults"] - np.pad(eventual, ((0, 0), (0, ext - T)))
+    if "recoveries" in full:
+        full["recoveries"] = rec
+    if "net_loss" in full:
+        eventual = recoverable * (timing.sum() if charge_off is not None else 1.0)
+        full["net_loss"] = defaults - np.pad(eventual, ((0, 0), (0, ext - T)))
     full["opening_balance"][:, T + 1 :] = 0.0
     # the closing balance carries into the tail rows; opening follows it
     if ext > T:
         full["opening_balance"][:, T + 1 :] = full["closing_balance"][:, T : T + 1]
     return full
+
+
+#: Columns :func:`with_recoveries` always returns (it reads them), and those it makes itself.
+_ALWAYS = frozenset({"defaults", "opening_balance", "closing_balance"})
+_MADE_HERE = frozenset({"recoveries", "net_loss"})
+_EMPTY = np.empty((0, 0))

@@ -165,12 +165,13 @@ def plan_unit(plan: PurchasePlan, t: int, moving: list[str], seen: dict[bytes, n
     (T + 1, F, S) (:func:`by_period`): the values of ``plan.profile_stack(t, moving)`` —
     ``Σ_l weights[t, l] · profiles[f][l]`` by the same ``np.tensordot`` as
     :meth:`~abs_model.deal.eligibility.PurchasePlan.profile` — made for these fields only, once
-    per distinct row of weights (``seen`` keeps them by the row's bytes)."""
+    per distinct row of weights (``seen`` keeps them by the row's bytes); a plan's profiles on
+    distinct rows are summed there, then copied to every scenario's row (:meth:`PurchasePlan.expand`)."""
     if not plan.profiles:
         return None
     w = np.ascontiguousarray(plan.weights[t], dtype=np.float64)
     key = w.tobytes()
     out = seen.get(key)
     if out is None:
-        out = seen[key] = by_period([np.tensordot(w, plan.profiles[f], axes=1) for f in moving])
+        out = seen[key] = by_period([plan.expand(np.tensordot(w, plan.profiles[f], axes=1)) for f in moving])
     return out

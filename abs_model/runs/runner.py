@@ -38,7 +38,7 @@ import hashlib
 import pickle
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,7 +177,9 @@ def run_arrays(
     """
     check_pool_fields(pool_fields)
     mults = {"prepay_mult": prepay_mult, "default_mult": default_mult, "recovery_mult": recovery_mult}
-    c = _collateral(deal, a, mults, lines if lines is not None else _deal_lines(deal, a))
+    # the columns the period loop will carry (it drops the others before its first period)
+    need = None if pool_fields is None or on_period is not None else frozenset((*LOOP_FIELDS, *pool_fields))
+    c = _collateral(deal, a, mults, lines if lines is not None else _deal_lines(deal, a), fields=need)
     return _liabilities(deal, a, c, on_period=on_period, pool_fields=pool_fields)
 
 
@@ -228,15 +230,19 @@ class _Collateral:
     T: int
 
 
-def _collateral(deal: Deal, a: Assumptions, mults: dict[str, Any], pool_lines: Lines) -> _Collateral:
+def _collateral(deal: Deal, a: Assumptions, mults: dict[str, Any], pool_lines: Lines, *, fields: Collection[str] | None = None) -> _Collateral:
     """Project the pool and the purchases of one batch (see :func:`run_arrays`): the pool and the
     replenishment lines bought in one run of the engine where they share its horizon
-    (:func:`_pool_and_lines`), else the pool, then the lines."""
-    joint = _pool_and_lines(deal, a, mults, pool_lines)
+    (:func:`_pool_and_lines`), else the pool, then the lines. ``fields`` (None: all): the pool
+    columns the caller's period loop carries; the joint run may leave the others out (the loop
+    would drop them), the columns kept the same numbers; with ``fields``, the lines' profiles stay
+    on the run's distinct rows (:attr:`~abs_model.deal.eligibility.PurchasePlan.rows`)."""
+    joint = _pool_and_lines(deal, a, mults, pool_lines, fields=fields)
     unit = None
     made: dict[ReplenishmentLine, dict[str, np.ndarray]] = {}
+    rows = None
     if joint is not None:
-        base, T, made = joint
+        base, T, made, rows = joint
     else:
         base = project_lines(pool_lines, a, horizon=_pool_horizon(deal, pool_lines, a), **mults)
         collateral = base.totals["closing_balance"].shape[1] - 1
@@ -244,12 +250,12 @@ def _collateral(deal: Deal, a: Assumptions, mults: dict[str, Any], pool_lines: L
             unit, unit_periods = _purchase_unit(deal, a, mults)
             collateral = max(collateral, deal.revolving.periods + unit_periods)
         T = horizon(deal, collateral_periods=collateral)
-    arrays = {f: _fit(base.totals[f], T, stock=f in STOCK_FIELDS) for f in (*FIELDS, *ADVANCING_FIELDS) if f in base.totals}
+    arrays = {f: _own(base.totals[f], T, stock=f in STOCK_FIELDS) if rows is not None else _fit(base.totals[f], T, stock=f in STOCK_FIELDS) for f in (*FIELDS, *ADVANCING_FIELDS) if f in base.totals}
     profile = None if unit is None else {f: _fit(unit.totals[f], T, stock=f in STOCK_FIELDS) for f in arrays}
     if profile is None and deal.revolving.active:
         profile = {}  # with eligibility: the purchase plan's per-line profiles serve every period
     plan = (
-        purchase_plan_of(deal, lambda lns: _made_or_projected(lns, made, deal, a, T, mults, arrays), periods=T)
+        purchase_plan_of(deal, lambda lns: _made_or_projected(lns, made, deal, a, T, mults, arrays, rows), periods=T, rows=rows)
         if profile is not None and deal.eligibility is not None
         else None
     )
@@ -257,8 +263,8 @@ def _collateral(deal: Deal, a: Assumptions, mults: dict[str, Any], pool_lines: L
 
 
 def _pool_and_lines(
-    deal: Deal, a: Assumptions, mults: dict[str, Any], pool_lines: Lines
-) -> tuple[LineProjection, int, dict[ReplenishmentLine, dict[str, np.ndarray]]] | None:
+    deal: Deal, a: Assumptions, mults: dict[str, Any], pool_lines: Lines, *, fields: Collection[str] | None = None
+) -> tuple[LineProjection, int, dict[ReplenishmentLine, dict[str, np.ndarray]], np.ndarray | None] | None:
     """The pool and the replenishment lines the purchase plan buys, projected in ONE run of the
     engine (:func:`~abs_model.projection.engine.project_parts`: the pool part 0, each distinct
     line a part of its own), so a batch runs one period loop instead of two. Returns the pool's
@@ -290,8 +296,9 @@ def _pool_and_lines(
         return None
     units = [_unit_line(ln, deal, a) for ln in todo]
     parts = np.repeat(np.arange(len(units) + 1), [len(pool_lines), *(len(u) for u in units)])
-    run = project_parts(_concat_lines([pool_lines, *units]), a, parts, horizon=T, **mults)
-    base = LineProjection(run.part(0), None)
+    # with fields (the sweep's few columns), the lines' columns stay on the run's distinct rows
+    run = project_parts(_concat_lines([pool_lines, *units]), a, parts, horizon=T, fields=fields, expand=fields is None, **mults)
+    base = LineProjection({f: run.scenario_rows(v[0][:, : T + 1]) for f, v in run.totals.items()}, None)  # columns 0 … T: all the run keeps
     fields = tuple(f for f in (*FIELDS, *ADVANCING_FIELDS) if f in base.totals)
     multiples = scenario_multiples(*(mults.get(k) for k in _MULTS))
     made: dict[ReplenishmentLine, dict[str, np.ndarray]] = {}
@@ -301,9 +308,10 @@ def _pool_and_lines(
         out = {f: run.totals[f][i, :, : T + 1] for f in fields}
         for v in out.values():
             v.setflags(write=False)
-        _PROFILES.put(_profile_key(ln, deal.revolving, a, T, multiples, fields), out)  # for the lines' own runs (workbook)
+        if run.rows is None:  # (on distinct rows, for this run's plan alone)
+            _PROFILES.put(_profile_key(ln, deal.revolving, a, T, multiples, fields), out)  # for the lines' own runs (workbook)
         made[ln] = out
-    return base, T, made
+    return base, T, made, run.rows
 
 
 _MULTS = ("prepay_mult", "default_mult", "recovery_mult")
@@ -317,14 +325,19 @@ def _made_or_projected(
     T: int,
     mults: dict[str, Any],
     arrays: dict[str, np.ndarray],
+    rows: np.ndarray | None = None,
 ) -> list[dict[str, np.ndarray]]:
     """The profiles of ``lines``: those :func:`_pool_and_lines` made (by the line at share 1),
-    the others by :func:`_line_profiles` (all of them when none were made)."""
+    the others by :func:`_line_profiles` (all of them when none were made). ``rows``: the made
+    profiles' columns on the run's distinct rows are scenario ``s``'s at row ``rows[s]`` — kept
+    there when every line was made, else copied to the scenarios' rows (as the others come)."""
     if not made:
         return _line_profiles(lines, deal, a, T, mults, arrays)
     unit = [dataclasses.replace(ln, share=1.0) for ln in lines]
     rest = [ln for ln, u in zip(lines, unit, strict=True) if u not in made]
     more = iter(_line_profiles(rest, deal, a, T, mults, arrays) if rest else [])
+    if rest and rows is not None:
+        return [{f: v if v.shape[0] == rows.size else v[rows] for f, v in made[u].items()} if u in made else next(more) for u in unit]
     return [dict(made[u]) if u in made else next(more) for u in unit]
 
 
@@ -336,7 +349,8 @@ def _joined(parts: Sequence[_Collateral]) -> _Collateral:
     plan = None
     if first.plan is not None:
         plans = [c.plan for c in parts if c.plan is not None]
-        profiles = {f: np.concatenate([p.profiles[f] for p in plans], axis=1) for f in first.plan.profiles}
+        # (a plan's profiles on distinct rows, PurchasePlan.rows, on its scenarios' rows first)
+        profiles = {f: np.concatenate([p.profiles[f] if p.rows is None or p.profiles[f].shape[1] == p.rows.size else p.profiles[f][:, p.rows] for p in plans], axis=1) for f in first.plan.profiles}
         plan = PurchasePlan(weights=first.plan.weights, profiles=profiles, supply=first.plan.supply)
     return _Collateral(arrays, profile, plan, first.T)
 
@@ -654,6 +668,13 @@ class _ProfileCache:
 _PROFILES = _ProfileCache(32 * 2**20)
 """Unit profiles of replenishment lines already projected in this process (32 MiB at most, 2 MiB
 an entry: about 100 scenarios over 40 periods; a sweep's chunks of 1,000 are not kept)."""
+
+
+def _own(a: np.ndarray, T: int, *, stock: bool) -> np.ndarray:
+    """Columns 0..T of a joint run's pool column copied to the scenarios' rows (``a`` has exactly
+    those columns): ``a`` itself when it is that copy (:meth:`~abs_model.projection.engine.PartProjection.scenario_rows`
+    made it), else a copy (a view of the run's totals)."""
+    return a if a.shape[1] == T + 1 and a.flags.owndata and a.flags.c_contiguous else _fit(a, T, stock=stock)
 
 
 def _fit(a: np.ndarray, T: int, *, stock: bool) -> np.ndarray:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -10,7 +12,7 @@ import pytest
 
 import abs_model as am
 from abs_model.analytics.scenarios import variant
-from abs_model.analytics.sweep import METRICS, evaluate_chunk, scenario_grid
+from abs_model.analytics.sweep import METRICS, _product_frame, evaluate_chunk, scenario_grid
 from abs_model.core.yields import cash_flow_yield
 
 REL = 1e-9
@@ -162,17 +164,19 @@ def test_sweep_equals_the_plain_path_bit_for_bit(deal: am.Deal, monkeypatch: pyt
     """The sweep as it runs now (the period loop's lazy purchases and its few pool columns,
     repeated rows' yields solved once) gives exactly the frame of the plain path: the
     column-by-column period loop of ``tests/abs_model/runs/reference_runner`` over every pool
-    column, every row's yield solved, in the same chunks (how the chunks are cut may move the
+    column (every one projected for every scenario), every row's yield solved, in the same chunks (how the chunks are cut may move the
     last bits of the collateral projection, which shares state paths between a batch's
     scenarios: :func:`test_chunking_and_executors_give_identical_results`)."""
     import abs_model.analytics.sweep as sweep_mod
     import abs_model.runs.runner as runner
+    from abs_model.projection.cashflows import ADVANCING_FIELDS, FIELDS
     from tests.abs_model.runs.reference_runner import reference_run_periods
 
     grid = {"prepay": [0.5, 1.5], "default": [1.0, 3.0, 6.0], "recovery": [0.5, 1.0, 1.0], "timing": ["base", "front"]}
     got = am.sweep(deal, grid, progress=False)
     with monkeypatch.context() as m:
         m.setattr(runner, "_run_periods", reference_run_periods)
+        m.setattr(runner, "LOOP_FIELDS", (*FIELDS, *ADVANCING_FIELDS))  # every pool column projected and carried
         m.setattr(sweep_mod, "_par_yields", _par_yields_every_row)
         want = am.sweep(deal, grid, progress=False)
     assert want["loss"].gt(0).any() and want["loss"].eq(0).any()  # losses happen, not everywhere
@@ -229,3 +233,19 @@ def test_batches_group_scenarios_by_timing_spread_and_events() -> None:
     ev = (5, *none[1:])
     assert list(got) == [("front", 0.0, *none), ("base", 0.0, *none), ("front", 0.0, *ev), ("base", 100.0, *none)]
     assert [v.tolist() for v in got.values()] == [[0], [1], [2], [3]]
+
+
+@pytest.mark.parametrize(
+    "grid",
+    [
+        {"prepay": list(np.linspace(0.5, 1.5, 4)), "default": [1.0, 2.5, 4.0], "recovery": [0.5, 1.0]},
+        {"prepay": [0.5, 1.5], "default": [1, 2.5], "timing": ["base", "front", "back"]},
+        {"scenario": ["base", "severe"], "spread_bp": [0, 50], "cdr": [0.02]},
+        {"default": [1, 2, 3], "tag": ["x", 1], "flag": [True, False], "r": [None, 1.0]},
+    ],
+)
+def test_grid_frame_is_the_cartesian_product(grid: dict[str, list[Any]]) -> None:
+    """A dict grid's frame is the frame of ``itertools.product``'s tuples (the last column varying
+    fastest), every value and dtype the same."""
+    want = pd.DataFrame(list(itertools.product(*grid.values())), columns=list(grid))
+    pd.testing.assert_frame_equal(_product_frame(list(grid), list(grid.values())), want, check_exact=True)

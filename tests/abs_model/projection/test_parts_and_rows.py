@@ -31,7 +31,9 @@ from abs_model.assumptions.assumptions import Assumptions, RollRates
 from abs_model.assumptions.servicing import ChargeOffPath, CollectionStrategy, LateFees, Restructuring
 from abs_model.deal.model import replenishment_pool
 from abs_model.errors import AssumptionError
+from abs_model.projection.cashflows import FIELDS
 from abs_model.projection.engine import _subset, horizon_for, project_lines, project_parts, projected_periods
+from abs_model.projection.recoveries import with_recoveries
 from abs_model.projection.replines import Lines, profile_lines, rep_lines
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -179,3 +181,51 @@ def test_weight_tables_are_shared_by_content_and_read_only() -> None:
     tables = next(iter(engine._TABLES.values()))
     with pytest.raises(ValueError, match="read-only"):
         tables.S[0, 0] = 1.0
+
+
+@pytest.mark.parametrize("charge_off", [False, True])
+def test_with_recoveries_fields_are_the_same_numbers(charge_off: bool) -> None:
+    """Columns asked for by ``fields`` are, bit for bit, those of the full call (the others are
+    left out, but for the defaults and balances it reads); the order stays that of FIELDS."""
+    rng = np.random.default_rng(7)
+    U, S, T = 4, 9, 6
+    take = rng.integers(0, U, S)
+    rm = rng.uniform(0.5, 1.5, S)
+    path = ChargeOffPath(sale_share=0.3, sale_price=0.1, legal_share=0.5, legal_cost_per_case=20.0, legal_success_rate=0.4) if charge_off else None
+
+    def call(fields: tuple[str, ...] | None) -> dict[str, np.ndarray]:
+        tot = {f: np.random.default_rng(1).uniform(0, 10, (U, T + 1)) + i for i, f in enumerate(FIELDS)}
+        rec = np.random.default_rng(2).uniform(0, 5, (S, T + 1))
+        return with_recoveries(tot, rec, timing=np.array([0.0, 0.5, 0.3, 0.2]), charge_off=path, rm=rm, take=take, fields=fields)
+
+    full = call(None)
+    assert list(full) == list(FIELDS)
+    for fields in [("recoveries", "prepayment", "count"), ("net_loss",), ()]:
+        some = call(fields)
+        assert list(some) == [f for f in FIELDS if f in fields or f in ("defaults", "opening_balance", "closing_balance")]
+        for f, v in some.items():
+            np.testing.assert_array_equal(v, full[f], err_msg=f)
+
+
+@pytest.mark.parametrize("name", list(SETS))
+def test_parts_left_on_distinct_rows_are_the_same_numbers(name: str) -> None:
+    """``expand=False`` keeps the columns that do not depend on the recovery multiple on the run's
+    distinct (prepay, default) rows — here 3 of the 5 scenarios' — and every part's columns on
+    the scenarios' rows (``part``) are, bit for bit, those of the expanded run."""
+    a = SETS[name]
+    lines = rep_lines(POOL, a)
+    parts = _parts_of(lines)
+    h = horizon_for(lines, a)
+    full = project_parts(lines, a, parts, horizon=h, **STRESS)
+    some = ("recoveries", "net_loss", "prepayment", "count", "late_fees")
+    lazy = project_parts(lines, a, parts, horizon=h, fields=some, expand=False, **STRESS)
+    # one run of every part (not the coupled cumulative default, not the legal threshold's split), no
+    # advancing (its columns are per scenario row): the distinct rows
+    if not a.advancing and a.cumulative_default is None and "legal" not in name:
+        assert lazy.rows is not None and lazy.rows.tolist() == [0, 1, 1, 2, 1]
+        assert lazy.totals["prepayment"].shape[1] == 3 and lazy.totals["recoveries"].shape[1] == 5
+    for k in range(3):
+        got, want = lazy.part(k), full.part(k)
+        assert set(some) <= set(got) <= set(want)
+        for f, v in got.items():
+            np.testing.assert_array_equal(v, want[f], err_msg=f"{name}, part {k}, {f}")

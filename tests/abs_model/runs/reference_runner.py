@@ -36,15 +36,16 @@ def reference_line_profiles(lines: Any, deal: Any, a: Any, T: int, mults: dict[s
     return [reference_line_profile(ln, deal, a, T, mults, arrays) for ln in lines]
 
 
-def reference_plan(deal: Any, line_profiles: Any, *, periods: int | None = None) -> PurchasePlan:
-    """The purchase plan with every replenishment line's profile, bought or not."""
+def reference_plan(deal: Any, line_profiles: Any, *, periods: int | None = None, rows: np.ndarray | None = None) -> PurchasePlan:
+    """The purchase plan with every replenishment line's profile, bought or not (``rows``: as
+    :func:`abs_model.deal.eligibility.purchase_plan_of`)."""
     e = deal.eligibility
     maturity = e.expected_maturity_period if e is not None and e.expected_maturity_period else deal.periods
     lines = deal.revolving.replenishment
     w = purchase_weights(lines, e, periods=periods or deal.periods, revolving=deal.revolving.periods, maturity=maturity)
     per_line = line_profiles(lines)
     profiles = {f: np.stack([p[f] for p in per_line]) for f in per_line[0]}
-    return PurchasePlan(weights=w, profiles=profiles, supply=None if e is None else e.supply)
+    return PurchasePlan(weights=w, profiles=profiles, supply=None if e is None else e.supply, rows=rows)
 
 
 def reference_purchase_unit(deal: Any, a: Any, mults: dict[str, Any]) -> tuple[Any, int]:

@@ -107,7 +107,7 @@ def _apart(deal: am.Deal, a: Assumptions, mults: dict[str, Any]) -> runner._Coll
     """The two runs: the pool, then the lines bought (``_pool_and_lines`` declining)."""
     runner._PROFILES.clear()
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(runner, "_pool_and_lines", lambda *args: None)
+        m.setattr(runner, "_pool_and_lines", lambda *args, **kw: None)
         return runner._collateral(deal, a, mults, runner._deal_lines(deal, a))
 
 
@@ -180,7 +180,7 @@ def test_run_arrays_equals_the_two_run_path_end_to_end(deal: am.Deal) -> None:
     got = runner.run_arrays(deal, a, **STRESS)
     runner._PROFILES.clear()
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(runner, "_pool_and_lines", lambda *args: None)
+        m.setattr(runner, "_pool_and_lines", lambda *args, **kw: None)
         want = runner.run_arrays(deal, a, **STRESS)
     for f, v in want.pool.items():
         _close(got.pool[f], v, f)
@@ -190,3 +190,28 @@ def test_run_arrays_equals_the_two_run_path_end_to_end(deal: am.Deal) -> None:
         t, r = got.liabilities.tranche(nm), want.liabilities.tranche(nm)
         for arr in ("principal_paid", "interest_paid", "residual_paid", "writedown", "balance_end"):
             _close(getattr(t, arr), getattr(r, arr), f"{nm} {arr}")
+
+
+def test_profiles_on_distinct_rows_give_the_plan_of_every_row(deal: am.Deal) -> None:
+    """With the sweep's few columns (``fields``) the joint run keeps the lines' profiles on its
+    distinct (prepay, default) rows (``PurchasePlan.rows``); the plan's profile of every period,
+    the pool's columns and batches joined end to end (``_joined``) are, bit for bit, those of the
+    run projecting every column on every row."""
+    a = deal.assumptions
+    assert a is not None
+    lines = runner._deal_lines(deal, a)
+    fields = frozenset((*runner.LOOP_FIELDS, "defaults"))
+    other = {k: v[::-1].copy() for k, v in STRESS.items()}
+    runner._PROFILES.clear()
+    lazy = [runner._collateral(deal, a, m, lines, fields=fields) for m in (STRESS, other)]
+    full = [runner._collateral(deal, a, m, lines) for m in (STRESS, other)]
+    assert lazy[0].plan is not None and lazy[0].plan.rows is not None and lazy[0].plan.rows.tolist() == [0, 2, 2, 3, 1]  # the distinct pairs sorted
+    assert lazy[0].plan.profiles["prepayment"].shape[1] == 4 and lazy[0].plan.profiles["recoveries"].shape[1] == 5
+    for got, want in [*zip(lazy, full, strict=True), (runner._joined(lazy), runner._joined(full))]:
+        assert got.plan is not None and want.plan is not None
+        for f, v in got.arrays.items():
+            np.testing.assert_array_equal(v, want.arrays[f], err_msg=f)
+        for t in range(1, got.T + 1):
+            want_t = want.plan.profile(t)
+            for f, v in got.plan.profile(t).items():
+                np.testing.assert_array_equal(v, want_t[f], err_msg=f"{f}, period {t}")
