@@ -320,12 +320,8 @@ def _project_sorted(
     buy_back = assumptions.buy_back if assumptions.buy_back is not None and assumptions.buy_back.ineligible_rate > 0.0 else None
     cpr_age = np.where(ctx.cpr_age[groups.seg], groups.age, 0)
     smm_at = np.minimum(np.maximum(cpr_age[None, :] + np.arange(ctx.T + 1)[:, None], 1), ctx.max_age) - 1  # (T + 1, G): np.clip's
-    x = conv.initial_state(groups)
+    x, pre_default = _initial_state(conv, groups, lines, rows, None if ps.starts is not None else parts)
     late = None
-    pre_default = conv.pre_default(groups, lines.balance)
-    if parts is not None and ps.starts is None:  # block k carries part k alone (rows module doc)
-        mask = rows.block_mask(parts[groups.starts])
-        x, pre_default = x * mask, pre_default * mask
     # defaults by group (and the plans' re-defaults) per period: recoverable money after the loop, and advancing
     defaults_g = np.zeros((ctx.T + 1, ctx.S, groups.size))
     plan_defaults = np.zeros((ctx.T + 1, ps.rows)) if plans is not None else None
@@ -351,14 +347,38 @@ def _project_sorted(
     if money is not None:  # each period's recoverable money, every final row its own recovery multiple (each part its own groups)
         recoverable[:, 1:] = money.periods(defaults_g[1:], None if plan_defaults is None else plan_defaults[1:], rows.take, parts=ps)
     by_group = ps.blocks(defaults_g, None if parts is None else parts[groups.starts]) if assumptions.advancing else None  # block rows
-    if rows.take is not None:  # back to the scenarios asked for: every row its own recovery multiple
+    full, inv = _to_scenarios(tot, recoverable, by_group, lines, groups, ctx, rows, K=K, fields=fields, expand=expand)
+    return LineProjection(full, line_closing, inv)
+
+
+def _initial_state(conv: Convention, groups: StateGroups, lines: Lines, rows: ScenarioRows, parts: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The convention's state at the cut-off and the balance past the default bucket then; with
+    ``parts`` in blocks of rows, block k carries part k alone (rows module doc)."""
+    x = conv.initial_state(groups)
+    pre_default = conv.pre_default(groups, lines.balance)
+    if parts is not None:
+        mask = rows.block_mask(parts[groups.starts])
+        x, pre_default = x * mask, pre_default * mask
+    return x, pre_default
+
+
+def _to_scenarios(
+    tot: dict[str, np.ndarray], recoverable: np.ndarray, by_group: np.ndarray | None, lines: Lines, groups: StateGroups,
+    ctx: Context, rows: ScenarioRows, *, K: int, fields: Collection[str] | None, expand: bool,
+) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    """After the loop of :func:`_project_sorted`: back to the scenarios asked for (every row its own
+    recovery multiple), then :func:`_finish`. Returns the columns and, when they stay on the loop's
+    rows (``expand=False``), each scenario's row within a part (part 0's rows: ``k·U + inv`` in
+    part k)."""
+    a = ctx.assumptions
+    if rows.take is not None:
         by_group = None if by_group is None else by_group[:, rows.take]
         pm, dm, rm = rows.final
-        ctx = dataclasses.replace(ctx, S=pm.size, pm=pm * assumptions.prepay_multiplier, dm=dm * assumptions.default_multiplier, rm=rm)
+        ctx = dataclasses.replace(ctx, S=pm.size, pm=pm * a.prepay_multiplier, dm=dm * a.default_multiplier, rm=rm)
     lazy = not expand and by_group is None and rows.take is not None
     full = _finish(tot, recoverable, by_group, lines, groups, ctx, take=rows.take, fields=fields, expand=not lazy)
-    inv = rows.take[: rows.take.size // K] if lazy and rows.take is not None else None  # part 0's rows: k·U + inv in part k
-    return LineProjection(full, line_closing, inv)
+    inv = rows.take[: rows.take.size // K] if lazy and rows.take is not None else None
+    return full, inv
 
 
 def _state_groups(lines: Lines, ctx: Context, *, by_age: bool, parts: np.ndarray | None) -> StateGroups:
