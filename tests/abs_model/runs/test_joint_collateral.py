@@ -27,7 +27,8 @@ import pytest
 import abs_model as am
 import abs_model.runs.runner as runner
 from abs_model.assumptions.assumptions import Assumptions, RollRates, SegmentOverride
-from abs_model.assumptions.servicing import ChargeOffPath, CollectionStage, CollectionStrategy, LateFees, Restructuring
+from abs_model.assumptions.servicing import CollectionStage, CollectionStrategy, LateFees, Restructuring
+from tests.abs_model.assumption_sets import ROLLS, engine_sets
 
 ROOT = Path(__file__).resolve().parents[3]
 RTOL = 1e-12
@@ -47,29 +48,10 @@ def deal() -> am.Deal:
 
 def _sets(deal: am.Deal) -> dict[str, Assumptions]:
     assert deal.assumptions is not None
-    plans = (
-        Restructuring(take_up={1: 0.1, 2: 0.2}, plan="re_age", periods=9, fee_rate=0.006, down_payment=0.1, redefault_rate=0.1,
-                      prepay_rate=0.05, late_fees="capitalise"),
-        Restructuring(take_up={3: 0.2}, plan="freeze", periods=5, redefault_rate=0.2, late_fees="waive"),
-        Restructuring(take_up={2: 0.1}, plan="re_age", periods=4, buy_back=True),
-    )
-    legal = ChargeOffPath(sale_share=0.2, sale_price=0.1, legal_share=0.5, legal_cost_per_case=30.0, legal_success_rate=0.6,
-                          legal_curve=(0.0, 1.0), legal_min_balance=2_000.0)
     return {
-        "baitiao (roll rates, late fees, arrears plans)": deal.assumptions,
-        "re-age, freeze and buy-back plans": Assumptions.make(
-            cpr=0.2, roll_rates=RollRates.simple(roll=[0.02, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0], cure=[0.3, 0.2, 0.1, 0.05, 0.02, 0.0]),
-            collections=CollectionStrategy("s", restructuring=plans), late_fees=LateFees(daily_rate=0.0005, grace_days=3, waived_share=0.2),
-            recovery_rate=0.3, recovery_lag=4, unearned_fee="full",
-        ),
-        "sifma CDR with advancing": Assumptions.make(cpr=0.1, cdr=0.05, recovery_rate=0.4, recovery_lag=6, convention="sifma", advancing=True),
-        "sifma cumulative default": Assumptions.make(
-            cpr=0.1, cumulative_default=0.06, default_timing=[0.4, 0.3, 0.3], recovery_rate=0.4, recovery_lag=3, convention="sifma"
-        ),
-        "absbox": Assumptions.make(cpr=0.1, cdr=0.05, recovery_rate=0.4, recovery_lag=2, convention="absbox"),
-        "legal threshold": Assumptions.make(cdr=0.3, collections=CollectionStrategy("ladder", charge_off=legal)),
+        **engine_sets(deal.assumptions),
         "roll rates by segment, stages, ineligible buy-back": Assumptions.make(
-            cpr=0.2, roll_rates=RollRates.simple(roll=[0.02, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0], cure=[0.3, 0.2, 0.1, 0.05, 0.02, 0.0]),
+            cpr=0.2, roll_rates=ROLLS,
             collections=CollectionStrategy("s", stages=STAGES, restructuring=(
                 Restructuring(take_up={2: 0.1}, plan="spread_arrears", periods=6, redefault_rate=0.08),
                 Restructuring(take_up={3: 0.1}, plan="re_age", periods=6, fee_rate=0.003),
