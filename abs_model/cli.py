@@ -34,6 +34,7 @@ from abs_model.cli_surveil import add_surveil_parser
 from abs_model.collateral.tape.mapping import COLUMNS_HELP, column_mapping
 from abs_model.output.phrases import phrase
 from abs_model.output.safe_text import csv_safe
+from tranches import compiled
 
 
 def _demo_deal_path() -> Path:
@@ -481,7 +482,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError:  # not the main thread: leave signals alone
         previous = None
     try:
-        return _dispatch(args)
+        with compiled.default("off"):  # one deal per process: loading the JIT would cost more than it saves
+            return _dispatch(args)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
