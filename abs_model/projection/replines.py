@@ -29,6 +29,7 @@ from abs_model.assumptions.assumptions import Assumptions
 from abs_model.collateral.pool import Pool
 from abs_model.core.instalments import BilledSchedules, billed_schedules
 from abs_model.core.products import Product
+from abs_model.projection import replines_kernels
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,7 +385,12 @@ def _dense_sums(pool: Pool, keying: Keying) -> tuple[np.ndarray, ...]:
     and added into the sums by ``np.add.at``, which applies the additions in index order: every
     bin adds its loans one after the other in tape order from 0, exactly as one
     ``np.bincount(key, weights)`` over the whole pool does (the blocks share the sums; no partial
-    sums are merged)."""
+    sums are merged).
+
+    From :data:`replines_kernels.THRESHOLD` loans (or as :mod:`tranches.compiled`'s mode says), the
+    same sums come from one compiled pass (:func:`replines_kernels.dense_sums`), bit for bit."""
+    if replines_kernels.use(pool.n):
+        return _dense_sums_compiled(pool, keying)
     size, n = keying.space, pool.n
     counts, balance, fee = np.zeros(size, dtype=np.int64), np.zeros(size), np.zeros(size)
     m = min(n, BLOCK)
@@ -404,6 +410,18 @@ def _dense_sums(pool: Pool, keying: Keying) -> tuple[np.ndarray, ...]:
         i_rate.append(rate.take(at))
         i_balance.append(cur.take(at))
     return counts, balance, fee, *(np.concatenate(x) for x in (i_key, i_rate, i_balance))
+
+
+def _dense_sums_compiled(pool: Pool, keying: Keying) -> tuple[np.ndarray, ...]:
+    """:func:`_dense_sums` by the compiled kernel: terms looked up in their rank table (the identity
+    table when they are keyed as they are)."""
+    rank = keying.rank(np.int64)
+    if rank is None:
+        rank = np.arange(keying.n_t, dtype=np.int64)
+    return tuple(replines_kernels.dense_sums(
+        pool.product, pool.bucket, pool.original_term, pool.remaining_term, pool.current_principal, pool.rate,
+        pool.original_principal, rank, keying.n_p, keying.n_b, keying.n_r, keying.space, _LEVEL, _EQUAL,
+    ))
 
 
 _LEVEL, _EQUAL = int(Product.LEVEL_PAYMENT), int(Product.EQUAL_PRINCIPAL)  # plain ints: an enum compares slower

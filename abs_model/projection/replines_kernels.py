@@ -1,0 +1,61 @@
+"""Compiled single passes of the rep-line compression (:mod:`abs_model.projection.replines`).
+
+:func:`dense_sums` does in one pass over the loans, in tape order, what the numpy block loop of
+:func:`abs_model.projection.replines._dense_sums` does in several (the key, three scattered sums
+and the gather of the interest-bearing loans): every bin adds its loans one after the other from
+0 in tape order, each flat fee weight rounded to float64 before it is added (no fused
+multiply-add: no fast-math), so the results are the numpy path's bit for bit. It runs compiled by
+numba through :mod:`tranches.compiled` (:func:`use` decides); ``dense_sums.py_func`` is the same
+body as plain Python. The tests compare the three.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tranches import compiled
+
+#: Loans from which :func:`use` runs the compression's kernel compiled under the "auto" mode
+#: (below, the numpy path: loading numba and the kernel once costs more than it saves).
+THRESHOLD = 1 << 16
+
+
+def use(n: int) -> bool:
+    """Whether the compression of ``n`` loans runs the compiled kernel (the mode of
+    :mod:`tranches.compiled`, this threshold, numba installed)."""
+    return compiled.use(n, THRESHOLD)
+
+
+@compiled.kernel
+def dense_sums(product: np.ndarray, bucket: np.ndarray, term: np.ndarray, remaining: np.ndarray,
+               current: np.ndarray, rate: np.ndarray, original: np.ndarray, rank: np.ndarray,
+               n_p: int, n_b: int, n_r: int, size: int, level: int, equal: int) -> tuple[np.ndarray, ...]:
+    """Count, balance and flat fee weight ``rate × original principal`` summed per dense key, and
+    the interest-bearing loans' (product ``level`` or ``equal``) keys, rates and balances in tape
+    order. The key of a loan is ``(rank[term] · n_r + remaining) · n_b·n_p + (bucket · n_p +
+    product)`` (``rank`` the identity table when terms are keyed as they are), as
+    :meth:`abs_model.projection.replines.Keying.fill` builds it."""
+    n = current.size
+    counts = np.zeros(size, dtype=np.int64)
+    balance = np.zeros(size, dtype=np.float64)
+    fee = np.zeros(size, dtype=np.float64)
+    i_key = np.empty(n, dtype=np.int64)
+    i_rate = np.empty(n, dtype=np.float64)
+    i_balance = np.empty(n, dtype=np.float64)
+    pair = n_b * n_p
+    m = 0
+    for i in range(n):
+        p = np.int64(product[i])
+        k = (np.int64(rank[term[i]]) * n_r + np.int64(remaining[i])) * pair + (np.int64(bucket[i]) * n_p + p)
+        cur = current[i]
+        r = rate[i]
+        w = r * original[i]
+        counts[k] += 1
+        balance[k] += cur
+        fee[k] += w
+        if p in (level, equal):
+            i_key[m] = k
+            i_rate[m] = r
+            i_balance[m] = cur
+            m += 1
+    return counts, balance, fee, i_key[:m].copy(), i_rate[:m].copy(), i_balance[:m].copy()

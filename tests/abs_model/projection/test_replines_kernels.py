@@ -1,0 +1,174 @@
+"""The rep-line compression's compiled single pass (:mod:`abs_model.projection.replines_kernels`)
+against the numpy block loop it replaces (:func:`abs_model.projection.replines._dense_sums` under
+the mode "off"), bit for bit: the same counts, the same sums (each bin adds its loans in tape
+order), the same interest-bearing loans gathered in tape order. The kernel's body is checked as
+plain Python (``.py_func``, without numba) and compiled (skipped when numba is absent).
+
+Worked example (by hand): the key of a loan is ``(term · n_r + remaining) · n_b·n_p + bucket · n_p
++ product``, each digit's count one above the pool's largest value. Two flat-fee loans (product 0),
+current, 12 instalments with 10 left, and a level-payment loan (product 1) in bucket 2 with 9
+left: n_p = 2, n_b = 3, n_r = 11, terms keyed as they are (n_t = 13), 13·11·3·2 = 858 bins. The
+flat-fee loans share key (12·11 + 10)·6 + 0 = 852; the level-payment loan has key
+(12·11 + 9)·6 + 2·2 + 1 = 851. Balances 1,000 and 500, original principals 1,200 and 600 at
+0.6 %: bin 852 counts 2, holds 1,500 and the flat fee weight 0.006·1,200 + 0.006·600; bin 851
+counts 1, holds 900 and 0.01·1,000 (its weight, dropped later on interest-bearing lines), and the
+level-payment loan is gathered (key 851, rate 0.01, balance 900).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from abs_model.assumptions.assumptions import Assumptions, RollRates, SegmentOverride
+from abs_model.collateral.pool import Pool
+from abs_model.collateral.synthetic import synthetic_pool
+from abs_model.projection import replines, replines_kernels
+from abs_model.projection.engine import project
+from tests.abs_model.projection.compiled_modes import compiled_mode, needs_numba
+
+SUMS = ("counts", "balance", "fee", "i_key", "i_rate", "i_balance")
+
+
+def numpy_sums(pool: Pool, keying: replines.Keying) -> tuple[np.ndarray, ...]:
+    with compiled_mode("off"):
+        return replines._dense_sums(pool, keying)
+
+
+def kernel_args(pool: Pool, keying: replines.Keying) -> tuple[object, ...]:
+    rank = keying.rank(np.int64)
+    if rank is None:
+        rank = np.arange(keying.n_t, dtype=np.int64)
+    return (pool.product, pool.bucket, pool.original_term, pool.remaining_term, pool.current_principal, pool.rate,
+            pool.original_principal, rank, keying.n_p, keying.n_b, keying.n_r, keying.space, 1, 2)
+
+
+def assert_same_sums(got: tuple[np.ndarray, ...], want: tuple[np.ndarray, ...]) -> None:
+    assert len(got) == len(want) == len(SUMS)
+    for name, g, w in zip(SUMS, got, want, strict=True):
+        assert g.dtype == w.dtype, name
+        assert g.tobytes() == w.tobytes(), name  # bit for bit (NaN and -0.0 included)
+
+
+def worked_pool() -> Pool:
+    return Pool.from_arrays(
+        loan_id=["a", "b", "c"], original_principal=[1200.0, 600.0, 1000.0], current_principal=[1000.0, 500.0, 900.0],
+        original_term=[12, 12, 12], remaining_term=[10, 10, 9], product=["flat_fee", "flat_fee", "level_payment"],
+        rate=[0.006, 0.006, 0.01], bucket=[0, 0, 2],
+    )
+
+
+def random_pool(seed: int, n: int, *, long_terms: bool = False) -> Pool:
+    """Many loans per bin, balances of every magnitude (the order of the additions shows in the
+    last bits), all four products, a few NaN and signed-zero rates (a pool built by hand)."""
+    rng = np.random.default_rng(seed)
+    terms = np.array([1, 3, 6, 12, 24, 360] if long_terms else [1, 3, 6, 12, 24])
+    term = rng.choice(terms, n)
+    pool = Pool.from_arrays(
+        loan_id=np.arange(n).astype(str), original_principal=10.0 ** rng.uniform(1, 7, n),
+        current_principal=10.0 ** rng.uniform(0, 7, n), original_term=term,
+        remaining_term=np.maximum(1, (rng.uniform(0, 1, n) * term).astype(np.int64)),
+        product=rng.integers(0, 4, n).astype(np.int8), rate=rng.choice([0.0, 0.005, 0.1, 0.18, 0.2400000001], n),
+        bucket=rng.integers(0, 7, n).astype(np.int8),
+    )
+    rate = pool.rate.copy()
+    rate[rng.integers(0, n, 5)] = np.nan
+    rate[rng.integers(0, n, 5)] = -0.0
+    return dataclasses.replace(pool, rate=rate)
+
+
+def test_worked_example_by_hand() -> None:
+    pool = worked_pool()
+    keying = replines._keying(pool, replines.DENSE_BINS, replines.RAW_TERM_BINS)
+    assert keying == replines.Keying(n_p=2, n_b=3, n_r=11, n_t=13, terms=None) and keying.space == 858
+    counts, balance, fee, i_key, i_rate, i_balance = replines_kernels.dense_sums.py_func(*kernel_args(pool, keying))
+    assert counts.size == 858 and np.flatnonzero(counts).tolist() == [851, 852]
+    assert (counts[852], balance[852], fee[852]) == (2, 1500.0, 0.006 * 1200.0 + 0.006 * 600.0)
+    assert (counts[851], balance[851], fee[851]) == (1, 900.0, 0.01 * 1000.0)
+    assert (i_key.tolist(), i_rate.tolist(), i_balance.tolist()) == ([851], [0.01], [900.0])
+    assert_same_sums((counts, balance, fee, i_key, i_rate, i_balance), numpy_sums(pool, keying))
+
+
+@pytest.mark.parametrize("seed, n, long_terms, block", [
+    (1, 3000, False, replines.BLOCK), (2, 3000, True, replines.BLOCK), (3, 2500, False, 257), (4, 1, False, replines.BLOCK),
+])
+def test_the_kernels_python_body_gives_the_block_loop_bit_for_bit(
+    seed: int, n: int, long_terms: bool, block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # terms keyed as they are, or ranked (long terms); one block or many; one loan
+    pool = random_pool(seed, n, long_terms=long_terms)
+    monkeypatch.setattr(replines, "BLOCK", block)
+    for keying in (replines._keying(pool, replines.DENSE_BINS, replines.RAW_TERM_BINS),
+                   replines._keying(pool, replines.DENSE_BINS, 0)):  # terms ranked
+        assert keying is not None
+        assert_same_sums(replines_kernels.dense_sums.py_func(*kernel_args(pool, keying)), numpy_sums(pool, keying))
+
+
+@needs_numba
+@pytest.mark.parametrize("seed, n, long_terms", [(5, 200_000, False), (6, 100_000, True), (7, 1, False)])
+def test_the_compiled_kernel_gives_the_block_loop_bit_for_bit(seed: int, n: int, long_terms: bool) -> None:
+    pool = random_pool(seed, n, long_terms=long_terms)
+    for keying in (replines._keying(pool, replines.DENSE_BINS, replines.RAW_TERM_BINS),
+                   replines._keying(pool, replines.DENSE_BINS, 0)):
+        assert keying is not None
+        want = numpy_sums(pool, keying)
+        assert_same_sums(replines_kernels.dense_sums(*kernel_args(pool, keying)), want)
+        with compiled_mode("on"):  # through the compression's own dispatch
+            assert_same_sums(replines._dense_sums(pool, keying), want)
+
+
+def spy_kernel(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the calls of the compiled kernel (the calls pass through to it)."""
+    calls: list[int] = []
+    kernel = replines_kernels.dense_sums
+
+    def spy(*args: object) -> object:
+        calls.append(len(args[4]))  # type: ignore[arg-type]
+        return kernel(*args)
+
+    monkeypatch.setattr(replines_kernels, "dense_sums", spy)
+    return calls
+
+
+LINE_FIELDS = ("product", "original_term", "remaining", "bucket", "rate", "balance", "flat_fee", "count")
+
+
+@needs_numba
+def test_a_pool_above_the_threshold_compresses_compiled_to_the_numpy_paths_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    pool = synthetic_pool(replines_kernels.THRESHOLD + 5000, seed=11)
+    want_pool, got_pool = dataclasses.replace(pool), dataclasses.replace(pool)
+    with compiled_mode("off"):
+        want = replines.pool_lines(want_pool)
+    calls = spy_kernel(monkeypatch)
+    with compiled_mode("auto"):  # from the threshold, "auto" runs the kernel
+        got = replines.pool_lines(got_pool)
+    assert calls == [pool.n]
+    for f in LINE_FIELDS:
+        assert getattr(got, f).tobytes() == getattr(want, f).tobytes(), f
+    assert np.array_equal(replines.line_of_loan(got_pool), replines.line_of_loan(want_pool))  # each loan's line
+    # and the projections of every assumption shape: the same frame, bit for bit
+    roll = RollRates.simple(roll=[0.02, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0])
+    region = str(pool.segments["region"][0])
+    for a in (Assumptions.make(cpr=0.2, roll_rates=roll, recovery_rate=0.1, recovery_lag=3),
+              Assumptions.make(cpr=0.2, segment_overrides=[SegmentOverride(column="region", value=region, cpr=0.3)]),
+              Assumptions.make(cpr=0.2, roll_rates=roll, rounding="cents")):
+        with compiled_mode("off"):
+            want_frame = project(dataclasses.replace(pool), a).frame
+        with compiled_mode("on"):
+            pd.testing.assert_frame_equal(project(dataclasses.replace(pool), a).frame, want_frame, check_exact=True)
+
+
+def test_below_the_threshold_auto_stays_on_numpy_and_off_never_compiles(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = spy_kernel(monkeypatch)
+    small = synthetic_pool(2000, seed=12)
+    with compiled_mode("auto"):
+        assert not replines_kernels.use(small.n)
+        replines.pool_lines(dataclasses.replace(small))
+    big = synthetic_pool(replines_kernels.THRESHOLD, seed=12)
+    with compiled_mode("off"):
+        assert not replines_kernels.use(big.n)
+        replines.pool_lines(dataclasses.replace(big))
+    assert calls == []
