@@ -354,8 +354,9 @@ def _compress(pool: Pool, *, dense_bins: int = DENSE_BINS, raw_term_bins: int = 
     counts, balance, fee, i_key, i_rate, i_balance = _dense_sums(pool, keying)
     nz = np.flatnonzero(counts)
     nz = nz[~_is_interest(nz % keying.n_p)]  # interest-bearing lines: one per (key, rate) pair below
-    codes, rates = _rate_codes(i_rate)
-    ids, pairs = _pairs(i_key, codes, rates.size)
+    fast = replines_kernels.use(pool.n)
+    codes, rates = _rate_codes(i_rate, fast=fast)
+    ids, pairs = _pairs(i_key, codes, rates.size, fast=fast)
     n_pairs = pairs.size
     r_code = np.concatenate([np.zeros(nz.size, dtype=np.int64), pairs % (rates.size + 1)])
     base = np.concatenate([nz, pairs // (rates.size + 1)])
@@ -431,26 +432,46 @@ def _is_interest(product: np.ndarray) -> np.ndarray:
     return (product == _LEVEL) | (product == _EQUAL)
 
 
-def _rate_codes(rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+#: Distinct values :func:`_factorize` looks for in a small table first (a table of twice as many
+#: slots stays in the cache), before one sized for every value.
+SMALL_TABLE = 1 << 11
+
+
+def _factorize(values: np.ndarray, *, fast: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``pandas.factorize`` of an int64 array: each value's code (rank of first appearance) and the
+    distinct values in that order; when ``fast``, by the compiled kernel
+    (:func:`replines_kernels.factorize`: the same arrays), with a small table first, then one for
+    every value (up to :data:`replines_kernels.MAX_DISTINCT` distinct values), else by pandas."""
+    if fast:
+        full = replines_kernels.factorize_table(values.size)
+        for cap in sorted({min(full, 2 * SMALL_TABLE), full}):
+            codes, uniques, ok = replines_kernels.factorize(values, cap)
+            if ok:
+                return codes, uniques
+    codes, uniques = pd.factorize(values)
+    return codes, np.asarray(uniques, dtype=np.int64)
+
+
+def _rate_codes(rate: np.ndarray, *, fast: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Each interest-bearing loan's rate code from 1 (0 for a NaN rate) and the distinct rates in
     order of first appearance (distinct values: two rates with different bit patterns are
-    different numbers unless NaN or a signed zero, then by value)."""
+    different numbers unless NaN or a signed zero, then by value); ``fast``: see :func:`_factorize`."""
     if not rate.size:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    codes, bits = pd.factorize(rate.view(np.int64))  # by bit pattern: hashes faster than by float
+    codes, bits = _factorize(rate.view(np.int64), fast=fast)  # by bit pattern: hashes faster than by float
     rates = bits.view(np.float64)
     if np.isnan(rates).any() or np.signbit(rates[rates == 0]).any():  # NaN, or 0.0 == -0.0: by value
         codes, rates = pd.factorize(rate)
     return codes + 1, np.asarray(rates, dtype=np.float64)
 
 
-def _pairs(key: np.ndarray, codes: np.ndarray, n_rates: int) -> tuple[np.ndarray, np.ndarray]:
+def _pairs(key: np.ndarray, codes: np.ndarray, n_rates: int, *, fast: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Each interest-bearing loan's pair rank (in order of first appearance) and the distinct pairs
-    ``key · (R + 1) + rate code``, given the interest-bearing loans' keys and rate codes."""
+    ``key · (R + 1) + rate code``, given the interest-bearing loans' keys and rate codes; ``fast``:
+    see :func:`_factorize`."""
     if not key.size:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    ids, pairs = pd.factorize(np.multiply(key, n_rates + 1, dtype=np.int64) + codes)
-    return ids, np.asarray(pairs, dtype=np.int64)
+    return _factorize(np.multiply(key, n_rates + 1, dtype=np.int64) + codes, fast=fast)
 
 
 def _interest_block(pool: Pool, key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
@@ -459,8 +480,9 @@ def _interest_block(pool: Pool, key: np.ndarray, space: int) -> tuple[np.ndarray
     Returns the pairs ``key · (R + 1) + rate code`` (codes from 1) and the distinct rates ``R``
     in order of first appearance."""
     idx = np.flatnonzero(_is_interest(pool.product))
-    codes, rates = _rate_codes(pool.rate[idx])
-    ids, pairs = _pairs(key[idx], codes, rates.size)
+    fast = replines_kernels.use(pool.n)
+    codes, rates = _rate_codes(pool.rate[idx], fast=fast)
+    ids, pairs = _pairs(key[idx], codes, rates.size, fast=fast)
     key[idx] = space + ids
     return pairs, rates
 

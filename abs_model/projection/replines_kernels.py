@@ -34,7 +34,9 @@ def dense_sums(product: np.ndarray, bucket: np.ndarray, term: np.ndarray, remain
     the interest-bearing loans' (product ``level`` or ``equal``) keys, rates and balances in tape
     order. The key of a loan is ``(rank[term] · n_r + remaining) · n_b·n_p + (bucket · n_p +
     product)`` (``rank`` the identity table when terms are keyed as they are), as
-    :meth:`abs_model.projection.replines.Keying.fill` builds it."""
+    :meth:`abs_model.projection.replines.Keying.fill` builds it. The gathered arrays are views of
+    buffers as long as the pool (not copied: only their first pages are ever written), for the
+    compression's temporaries only."""
     n = current.size
     counts = np.zeros(size, dtype=np.int64)
     balance = np.zeros(size, dtype=np.float64)
@@ -58,4 +60,50 @@ def dense_sums(product: np.ndarray, bucket: np.ndarray, term: np.ndarray, remain
             i_rate[m] = r
             i_balance[m] = cur
             m += 1
-    return counts, balance, fee, i_key[:m].copy(), i_rate[:m].copy(), i_balance[:m].copy()
+    return counts, balance, fee, i_key[:m], i_rate[:m], i_balance[:m]
+
+
+#: Odd multiplier of the hash of :func:`factorize` (below 2⁶³: an int64 in numba, whose product
+#: wraps; plain Python's does not, which moves slots, never the result).
+_MIX = 6364136223846793005
+#: Most distinct values :func:`factorize` tells apart (its table has twice as many slots); beyond,
+#: ``pandas.factorize``.
+MAX_DISTINCT = 1 << 15
+
+
+def factorize_table(n: int) -> int:
+    """The slots of :func:`factorize`'s table for ``n`` values: the power of two at least twice
+    ``min(n, MAX_DISTINCT)`` (at least 2)."""
+    return 1 << max(1, (2 * min(n, MAX_DISTINCT) - 1).bit_length())
+
+
+@compiled.kernel
+def factorize(values: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Each value's code, the rank of its first appearance, and the distinct values in order of
+    first appearance: what ``pandas.factorize`` gives for an int64 array (which has no missing
+    value), by an open-addressing hash table of ``cap`` slots (a power of two). Third: whether
+    the values fit, at most ``cap // 2`` distinct ones (else the first two are empty)."""
+    n = values.size
+    mask = cap - 1
+    limit = cap // 2
+    keys = np.empty(cap, dtype=np.int64)
+    slot = np.full(cap, -1, dtype=np.int64)  # slot -> code, -1 when empty
+    uniques = np.empty(limit, dtype=np.int64)
+    codes = np.empty(n, dtype=np.int64)
+    u = 0
+    for i in range(n):
+        x = values[i]
+        h = ((int(x) * _MIX) >> 40) & mask
+        while slot[h] >= 0 and keys[h] != x:
+            h = (h + 1) & mask
+        if slot[h] >= 0:
+            codes[i] = slot[h]
+            continue
+        if u == limit:
+            return codes[:0], uniques[:0], False
+        slot[h] = u
+        keys[h] = x
+        uniques[u] = x
+        codes[i] = u
+        u += 1
+    return codes, uniques[:u].copy(), True

@@ -172,3 +172,61 @@ def test_below_the_threshold_auto_stays_on_numpy_and_off_never_compiles(monkeypa
         assert not replines_kernels.use(big.n)
         replines.pool_lines(dataclasses.replace(big))
     assert calls == []
+
+
+# ---------------------------------------------------------------- factorize (rate codes, pairs)
+# The kernel's codes and distinct values are pandas.factorize's for int64 arrays (codes by first
+# appearance), bit for bit; with more distinct values than its table holds it says so, and the
+# compression falls back to pandas.
+
+def int64_cases() -> list[np.ndarray]:
+    rng = np.random.default_rng(21)
+    big = np.iinfo(np.int64)
+    return [
+        np.array([5, 3, 5, 9, 3, 3], dtype=np.int64),  # by hand: codes 0 1 0 2 1 1, values 5 3 9
+        np.zeros(0, dtype=np.int64),
+        np.array([big.min, big.max, -1, 0, big.min, 1], dtype=np.int64),
+        rng.integers(-6, 6, 5000),
+        rng.integers(big.min, big.max, 3000),  # every value distinct
+        np.arange(4000, dtype=np.int64) * 4096,  # structured keys (low bits all zero)
+        rng.choice([0.0, -0.0, 0.1, 0.18, np.nan, 0.2400000001], 4000).view(np.int64),  # rate bit patterns
+    ]
+
+
+def test_the_kernels_python_body_factorizes_as_pandas() -> None:
+    codes, uniques, ok = replines_kernels.factorize.py_func(int64_cases()[0], 8)
+    assert ok and codes.tolist() == [0, 1, 0, 2, 1, 1] and uniques.tolist() == [5, 3, 9]
+    for values in int64_cases():
+        codes, uniques, ok = replines_kernels.factorize.py_func(values, replines_kernels.factorize_table(values.size))
+        want_codes, want_uniques = pd.factorize(values)
+        assert ok
+        assert np.array_equal(codes, want_codes) and np.array_equal(uniques, want_uniques)
+    # four distinct values do not fit a table of 4 slots (2 distinct at most): said, nothing returned
+    codes, uniques, ok = replines_kernels.factorize.py_func(int64_cases()[2], 4)
+    assert not ok and codes.size == 0 and uniques.size == 0
+
+
+@needs_numba
+def test_the_compiled_factorize_gives_pandas_codes_and_values() -> None:
+    for values in int64_cases():
+        for cap in (replines_kernels.factorize_table(values.size), 1 << 12):
+            codes, uniques, ok = replines_kernels.factorize(values, cap)
+            want_codes, want_uniques = pd.factorize(values)
+            if len(want_uniques) > cap // 2:
+                assert not ok
+                continue
+            assert ok and codes.dtype == want_codes.dtype and uniques.dtype == want_uniques.dtype
+            assert np.array_equal(codes, want_codes) and np.array_equal(uniques, want_uniques)
+
+
+@needs_numba
+@pytest.mark.parametrize("max_distinct", [2, 1 << 15])
+def test_the_compressions_factorize_is_pandas_whichever_path(max_distinct: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # with a table too small (at most 2 distinct values) the compression falls back to pandas
+    monkeypatch.setattr(replines_kernels, "MAX_DISTINCT", max_distinct)
+    monkeypatch.setattr(replines, "SMALL_TABLE", 1)
+    for values in int64_cases():
+        want_codes, want_uniques = pd.factorize(values)
+        for fast in (False, True):
+            codes, uniques = replines._factorize(values, fast=fast)
+            assert np.array_equal(codes, want_codes) and uniques.tobytes() == want_uniques.tobytes()
