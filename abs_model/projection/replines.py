@@ -245,6 +245,8 @@ def line_of_loan(pool: Pool) -> np.ndarray:
             return base.loan_line
         if base.keying is None or base.code is None:  # pragma: no cover - pool_lines sets one or the other
             raise RuntimeError("internal: pool lines without a key or a line per loan")
+        if replines_kernels.use(p.n):
+            return _read_only(_line_of_loan_compiled(p, base.keying, base.code))
         key = base.keying.key(p)
         _interest_block(p, key, base.keying.space)
         return _read_only(base.code[key])
@@ -413,16 +415,34 @@ def _dense_sums(pool: Pool, keying: Keying) -> tuple[np.ndarray, ...]:
     return counts, balance, fee, *(np.concatenate(x) for x in (i_key, i_rate, i_balance))
 
 
-def _dense_sums_compiled(pool: Pool, keying: Keying) -> tuple[np.ndarray, ...]:
-    """:func:`_dense_sums` by the compiled kernel: terms looked up in their rank table (the identity
-    table when they are keyed as they are)."""
+def _rank_table(keying: Keying) -> np.ndarray:
+    """The kernels' table of each original term's digit (int64): its rank, or the identity table
+    when terms are keyed as they are."""
     rank = keying.rank(np.int64)
-    if rank is None:
-        rank = np.arange(keying.n_t, dtype=np.int64)
+    return np.arange(keying.n_t, dtype=np.int64) if rank is None else rank
+
+
+def _dense_sums_compiled(pool: Pool, keying: Keying) -> tuple[np.ndarray, ...]:
+    """:func:`_dense_sums` by the compiled kernel (:func:`replines_kernels.dense_sums`)."""
     return tuple(replines_kernels.dense_sums(
         pool.product, pool.bucket, pool.original_term, pool.remaining_term, pool.current_principal, pool.rate,
-        pool.original_principal, rank, keying.n_p, keying.n_b, keying.n_r, keying.space, _LEVEL, _EQUAL,
+        pool.original_principal, _rank_table(keying), keying.n_p, keying.n_b, keying.n_r, keying.space, _LEVEL, _EQUAL,
     ))
+
+
+def _line_of_loan_compiled(pool: Pool, keying: Keying, code: np.ndarray) -> np.ndarray:
+    """Each loan's line as :func:`line_of_loan`'s numpy path gives it (``code`` of the key, the key of
+    an interest-bearing loan folded by :func:`_interest_block`), by one compiled pass
+    (:func:`replines_kernels.loan_lines`) and the same rate codes and pairs of the interest-bearing
+    loans, in tape order."""
+    line, idx, i_key, i_rate = replines_kernels.loan_lines(
+        pool.product, pool.bucket, pool.original_term, pool.remaining_term, pool.rate, _rank_table(keying),
+        keying.n_p, keying.n_b, keying.n_r, code, _LEVEL, _EQUAL,
+    )
+    codes, rates = _rate_codes(i_rate, fast=True)
+    ids, _ = _pairs(i_key, codes, rates.size, fast=True)
+    line[idx] = code[keying.space + ids]
+    return line
 
 
 _LEVEL, _EQUAL = int(Product.LEVEL_PAYMENT), int(Product.EQUAL_PRINCIPAL)  # plain ints: an enum compares slower

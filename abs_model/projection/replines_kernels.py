@@ -55,7 +55,7 @@ def dense_sums(product: np.ndarray, bucket: np.ndarray, term: np.ndarray, remain
         counts[k] += 1
         balance[k] += cur
         fee[k] += w
-        if p in (level, equal):
+        if p == level or p == equal:  # noqa: SIM109 - a tuple membership compiles to a slower loop in numba
             i_key[m] = k
             i_rate[m] = r
             i_balance[m] = cur
@@ -107,3 +107,32 @@ def factorize(values: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray, boo
         codes[i] = u
         u += 1
     return codes, uniques[:u].copy(), True
+
+
+@compiled.kernel
+def loan_lines(product: np.ndarray, bucket: np.ndarray, term: np.ndarray, remaining: np.ndarray, rate: np.ndarray,
+               rank: np.ndarray, n_p: int, n_b: int, n_r: int, code: np.ndarray, level: int,
+               equal: int) -> tuple[np.ndarray, ...]:
+    """Each loan's line ``code[key]`` (int32; the key as :func:`dense_sums` builds it) for loans of
+    other products than ``level`` and ``equal``, and the interest-bearing loans' positions, keys
+    and rates in tape order (their lines, -1 here, come from their (key, rate) pairs). The gathered
+    arrays are views of buffers as long as the pool."""
+    n = product.size
+    line = np.empty(n, dtype=np.int32)
+    idx = np.empty(n, dtype=np.int64)
+    i_key = np.empty(n, dtype=np.int64)
+    i_rate = np.empty(n, dtype=np.float64)
+    pair = n_b * n_p
+    m = 0
+    for i in range(n):
+        p = np.int64(product[i])
+        k = (np.int64(rank[term[i]]) * n_r + np.int64(remaining[i])) * pair + (np.int64(bucket[i]) * n_p + p)
+        if p == level or p == equal:  # noqa: SIM109 - a tuple membership compiles to a slower loop in numba
+            line[i] = -1
+            idx[m] = i
+            i_key[m] = k
+            i_rate[m] = rate[i]
+            m += 1
+        else:
+            line[i] = code[k]
+    return line, idx[:m], i_key[:m], i_rate[:m]

@@ -230,3 +230,42 @@ def test_the_compressions_factorize_is_pandas_whichever_path(max_distinct: int, 
         for fast in (False, True):
             codes, uniques = replines._factorize(values, fast=fast)
             assert np.array_equal(codes, want_codes) and uniques.tobytes() == want_uniques.tobytes()
+
+
+# ---------------------------------------------------------------- each loan's line
+# line_of_loan by one compiled pass (replines_kernels.loan_lines) and the same rate codes and
+# pairs: the numpy path's int32 array, bit for bit.
+
+def numpy_line_of_loan(pool: Pool, *, raw_term_bins: int = replines.RAW_TERM_BINS) -> np.ndarray:
+    fresh = dataclasses.replace(pool)
+    with compiled_mode("off"):
+        fresh.derived("replines.pool_lines", lambda p: replines._compress(p, raw_term_bins=raw_term_bins))
+        return replines.line_of_loan(fresh)
+
+
+@pytest.mark.parametrize("seed, n, long_terms", [(31, 3000, False), (32, 3000, True), (33, 1, False)])
+def test_the_python_bodies_give_each_loans_line_as_numpy(seed: int, n: int, long_terms: bool,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # the compiled path's logic with the kernels' plain Python bodies (runs without numba)
+    pool = random_pool(seed, n, long_terms=long_terms)
+    monkeypatch.setattr(replines_kernels, "loan_lines", replines_kernels.loan_lines.py_func)
+    monkeypatch.setattr(replines_kernels, "factorize", replines_kernels.factorize.py_func)
+    for raw in (replines.RAW_TERM_BINS, 0):
+        want = numpy_line_of_loan(pool, raw_term_bins=raw)
+        base = replines._compress(pool, raw_term_bins=raw)
+        assert base.keying is not None and base.code is not None
+        got = replines._line_of_loan_compiled(pool, base.keying, base.code)
+        assert got.dtype == want.dtype == np.int32 and np.array_equal(got, want)
+
+
+@needs_numba
+@pytest.mark.parametrize("seed, n, long_terms", [(34, 150_000, False), (35, 100_000, True)])
+def test_each_loans_line_compiled_is_the_numpy_paths(seed: int, n: int, long_terms: bool) -> None:
+    pool = random_pool(seed, n, long_terms=long_terms)
+    for raw in (replines.RAW_TERM_BINS, 0):
+        want = numpy_line_of_loan(pool, raw_term_bins=raw)
+        fresh = dataclasses.replace(pool)
+        with compiled_mode("on"):
+            fresh.derived("replines.pool_lines", lambda p, raw=raw: replines._compress(p, raw_term_bins=raw))
+            got = replines.line_of_loan(fresh)
+        assert got.dtype == np.int32 and np.array_equal(got, want) and not got.flags.writeable
