@@ -444,3 +444,19 @@ def test_negative_or_huge_codes_give_the_same_lines_on_every_path(column: str, v
     assert lines[0].count.sum() == pool.n and lines[0].balance.sum() == pool.current_principal.sum()
     if column == "bucket":  # the same loans keyed by a value the reference groups too
         assert_lines_equal_reference(lines[0], reference_rep_lines(pool, a), a)
+
+
+def test_a_segment_matches_as_numpys_text_comparison_says() -> None:
+    # a one- or two-character column is compared by its code points read as one integer: the same
+    # answer as numpy's ``col == value`` (trailing NULs ignored, a longer value equal to none),
+    # whatever the width, byte order, strides or dtype
+    words = ["华东", "华北", "a", "", "ab", "b", "a\x00", "东"]
+    columns = [np.array(words), np.array(words, dtype="<U1"), np.array(words, dtype=">U2"), np.array(words)[::2],
+               np.array(words, dtype="<U3"), np.array(words, dtype=object), np.array(["app", "web", "app"])]
+    values = ["华东", "a", "a\x00", "", "ab", "ab\x00", "abc", "华东x", "b", "东", "app", "\x00"]
+    for col in columns:
+        for value in values:
+            got = replines._text_equals(col, value)
+            assert got.dtype == bool and got.tolist() == np.asarray(col == value).tolist(), (col.dtype, value)
+    # by hand: region "华东" on three loans of four
+    assert replines._text_equals(np.array(["华东", "西部", "华东", "华东"]), "华东").tolist() == [True, False, True, True]
