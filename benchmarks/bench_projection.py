@@ -10,13 +10,16 @@ compresses it, the other on the pool compressed before). Also: the loan-level pa
 (compression included) against a plain numpy loan-level projection of a *simpler* roll-rate model
 (:func:`plain_projection`: one (loans × 8 states) matrix times the 8 × 8 roll matrix a period,
 scheduled principal, prepayment and fee of the current state, no recoveries, fees or restructuring);
-the ratio is the figure to read on a shared machine.
+the ratio is the figure to read on a shared machine. The first call is timed on both compression
+paths in the same runs: the compiled kernels (:mod:`abs_model.projection.replines_kernels`,
+``tranches.compiled`` mode "on") and the numpy path (mode "off"); the output says which ran.
 
 ``--pieces`` (issue 16): where the first call's time goes at 1M × 24, each piece timed in one
 process, alternating (:func:`pieces`): the dense sums built up a stage at a time (key, + count,
 + balance, + fee, + interest gather: each stage's cost is its increment over the one before),
 the rest of the compression, the projection of the compressed pool, and a floor (one read of
-the seven columns the compression reads, a block at a time).
+the seven columns the compression reads, a block at a time); ``_dense_sums``, ``_compress`` and
+the first call on both paths (compiled, numpy).
 
 Run: .venv/bin/python benchmarks/bench_projection.py [--quick] [--runs 7] [--vs-plain | --pieces]
 """
@@ -34,7 +37,7 @@ import numpy as np
 
 import abs_model as am
 from abs_model.assumptions.assumptions import RollRates
-from abs_model.projection import replines
+from abs_model.projection import replines, replines_kernels
 from abs_model.projection.replines import rep_lines
 from tranches import compiled
 
@@ -268,7 +271,9 @@ def main() -> None:
     a24, a60 = assumptions(24), assumptions(60)
     # "first ms": on a fresh copy of the pool each run (compression included); "median ms": the
     # pool compressed before (a pool keeps its compression, Pool.derived)
-    print(f"{'loans':>10} {'periods':>7} {'rep-lines':>9} {'first ms':>9} {'median ms':>10}")
+    # "compression": the path the first call's compression took under tranches.compiled's mode in
+    # force (default "auto": compiled from replines_kernels.THRESHOLD loans when numba is installed)
+    print(f"{'loans':>10} {'periods':>7} {'rep-lines':>9} {'first ms':>9} {'median ms':>10}  compression")
     for n in sizes:
         pool = am.synthetic_pool(n, seed=1)
         am.project(pool, a24)  # warm-up
@@ -276,7 +281,8 @@ def main() -> None:
             first = 1000 * median_time(lambda a=a, pool=pool: am.project(dataclasses.replace(pool), a), args.runs)
             ms = 1000 * median_time(lambda a=a, pool=pool: am.project(pool, a), args.runs)
             lines = am.project(pool, a).n_lines
-            print(f"{n:>10,} {T:>7} {lines:>9,} {first:>9.1f} {ms:>10.1f}")
+            path = "compiled" if replines_kernels.use(n) else "numpy"
+            print(f"{n:>10,} {T:>7} {lines:>9,} {first:>9.1f} {ms:>10.1f}  {path}")
     if args.loan_level:
         pool = am.synthetic_pool(1_000_000, seed=1)
         runs = []
