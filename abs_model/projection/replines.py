@@ -153,7 +153,7 @@ def rep_lines(pool: Pool, assumptions: Assumptions) -> Lines:
     interest-bearing products), then the assumption segment and, with a legal threshold, whether
     the balance reaches it. The first part depends on the loans alone: it is compressed once per
     pool (:func:`pool_lines`, kept by :meth:`Pool.derived`); the segment part, when there is one,
-    splits those lines by weighted ``bincount`` passes over (line, segment). Lines come in the
+    splits those lines by sums over (line, segment) (:func:`_group_sums`). Lines come in the
     order of the key (product, bucket, original term, remaining term, rate in order of first
     appearance, segment), and every sum adds the loans in tape order, whatever the path.
     """
@@ -164,24 +164,43 @@ def rep_lines(pool: Pool, assumptions: Assumptions) -> Lines:
         if assumptions.rounding != "cents":  # the loans' lines are only needed to bill them in cents
             return lines
         return _billed(pool, assumptions, line_of_loan(pool), lines)
-    key = line_of_loan(pool).astype(np.int64)
-    key *= n_groups
-    key += override_groups(pool, assumptions)
-    counts = np.bincount(key, minlength=len(base) * n_groups)
+    loan_line, groups = line_of_loan(pool), override_groups(pool, assumptions)
+    counts, balance, fee = _group_sums(pool, loan_line, groups, n_groups, len(base) * n_groups)
     nz = np.flatnonzero(counts)
     line, group = np.divmod(nz, n_groups)
-    fee = np.bincount(key, weights=_fee_weight(pool), minlength=counts.size)[nz]
     lines = dataclasses.replace(
         base.take(line).lines(group, assumptions),
-        balance=np.bincount(key, weights=pool.current_principal, minlength=counts.size)[nz],
-        flat_fee=np.where(_is_flat(base.product[line]), fee, 0.0),
+        balance=balance[nz],
+        flat_fee=np.where(_is_flat(base.product[line]), fee[nz], 0.0),
         count=counts[nz].astype(np.float64),
     )
     if assumptions.rounding != "cents":
         return lines
     code = np.empty(counts.size, dtype=np.int64)
     code[nz] = np.arange(nz.size)
-    return _billed(pool, assumptions, code[key], lines)
+    return _billed(pool, assumptions, code[_group_key(loan_line, groups, n_groups)], lines)
+
+
+def _group_key(loan_line: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """Each loan's bin ``line · n_groups + group`` (int64)."""
+    key = loan_line.astype(np.int64)
+    key *= n_groups
+    key += groups
+    return key
+
+
+def _group_sums(pool: Pool, loan_line: np.ndarray, groups: np.ndarray, n_groups: int,
+                size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Count, balance and flat fee weight (:func:`_fee_weight`) summed per bin ``line · n_groups +
+    group`` of ``size`` bins, each bin adding its loans in tape order: by ``bincount`` passes, or
+    from :data:`replines_kernels.THRESHOLD` loans (as :mod:`tranches.compiled`'s mode says) by one
+    compiled pass (:func:`replines_kernels.group_sums`), bit for bit."""
+    if replines_kernels.use(pool.n):
+        return replines_kernels.group_sums(loan_line, groups, n_groups, size, pool.current_principal, pool.rate,
+                                           pool.original_principal)
+    key = _group_key(loan_line, groups, n_groups)
+    return (np.bincount(key, minlength=size), np.bincount(key, weights=pool.current_principal, minlength=size),
+            np.bincount(key, weights=_fee_weight(pool), minlength=size))
 
 
 def _is_flat(product: np.ndarray) -> np.ndarray:

@@ -152,9 +152,11 @@ def test_a_pool_above_the_threshold_compresses_compiled_to_the_numpy_paths_lines
     # and the projections of every assumption shape: the same frame, bit for bit
     roll = RollRates.simple(roll=[0.02, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0])
     region = str(pool.segments["region"][0])
+    by_region = [SegmentOverride(column="region", value=region, cpr=0.3)]
     for a in (Assumptions.make(cpr=0.2, roll_rates=roll, recovery_rate=0.1, recovery_lag=3),
-              Assumptions.make(cpr=0.2, segment_overrides=[SegmentOverride(column="region", value=region, cpr=0.3)]),
-              Assumptions.make(cpr=0.2, roll_rates=roll, rounding="cents")):
+              Assumptions.make(cpr=0.2, segment_overrides=by_region),
+              Assumptions.make(cpr=0.2, roll_rates=roll, rounding="cents"),
+              Assumptions.make(cpr=0.2, roll_rates=roll, rounding="cents", segment_overrides=by_region)):
         with compiled_mode("off"):
             want_frame = project(dataclasses.replace(pool), a).frame
         with compiled_mode("on"):
@@ -269,3 +271,48 @@ def test_each_loans_line_compiled_is_the_numpy_paths(seed: int, n: int, long_ter
             fresh.derived("replines.pool_lines", lambda p, raw=raw: replines._compress(p, raw_term_bins=raw))
             got = replines.line_of_loan(fresh)
         assert got.dtype == np.int32 and np.array_equal(got, want) and not got.flags.writeable
+
+
+# ---------------------------------------------------------------- sums per (line, segment)
+# replines_kernels.group_sums: the three bincounts of the segment split in one pass, bit for bit.
+
+def bincounts(line: np.ndarray, group: np.ndarray, n_groups: int, size: int, pool: Pool) -> tuple[np.ndarray, ...]:
+    key = line.astype(np.int64) * n_groups + group
+    return (np.bincount(key, minlength=size), np.bincount(key, weights=pool.current_principal, minlength=size),
+            np.bincount(key, weights=pool.rate * pool.original_principal, minlength=size))
+
+
+def group_case(seed: int, n: int) -> tuple[tuple[object, ...], tuple[np.ndarray, ...]]:
+    pool = random_pool(seed, n)
+    rng = np.random.default_rng(seed)
+    n_lines, n_groups = 37, 4
+    line = rng.integers(0, n_lines, n).astype(np.int32)
+    group = rng.integers(0, n_groups, n).astype(np.int64)
+    size = n_lines * n_groups
+    args = (line, group, n_groups, size, pool.current_principal, pool.rate, pool.original_principal)
+    return args, bincounts(line, group, n_groups, size, pool)
+
+
+def test_the_group_sums_python_body_gives_the_bincounts_bit_for_bit() -> None:
+    # by hand: loans on lines 0, 1, 0 in groups 1, 0, 1 (2 groups, 4 bins): bin 1 holds loans 1
+    # and 3, bin 2 loan 2
+    line, group = np.array([0, 1, 0], dtype=np.int32), np.array([1, 0, 1])
+    cur, rate, orig = np.array([10.0, 20.0, 30.0]), np.array([0.01, 0.02, 0.03]), np.array([100.0, 200.0, 300.0])
+    counts, balance, fee = replines_kernels.group_sums.py_func(line, group, 2, 4, cur, rate, orig)
+    assert counts.tolist() == [0, 2, 1, 0] and balance.tolist() == [0.0, 40.0, 20.0, 0.0]
+    assert fee.tolist() == [0.0, 0.01 * 100.0 + 0.03 * 300.0, 0.02 * 200.0, 0.0]
+    for seed, n in ((41, 3000), (42, 1)):
+        args, want = group_case(seed, n)
+        assert_same_sums3(replines_kernels.group_sums.py_func(*args), want)
+
+
+def assert_same_sums3(got: tuple[np.ndarray, ...], want: tuple[np.ndarray, ...]) -> None:
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == w.dtype and g.tobytes() == w.tobytes()
+
+
+@needs_numba
+def test_the_compiled_group_sums_give_the_bincounts_bit_for_bit() -> None:
+    for seed, n in ((44, 200_000), (45, 1)):
+        args, want = group_case(seed, n)
+        assert_same_sums3(replines_kernels.group_sums(*args), want)
