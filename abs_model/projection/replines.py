@@ -14,7 +14,8 @@ The part of the key that depends on the loans alone is compressed once per :clas
 (:func:`pool_lines`, kept by :meth:`Pool.derived`; a pool's arrays are read-only) by sums over
 a small dense integer key, a block of loans at a time (:func:`_dense_sums`), or by hashing when
 the key is wide; the lines' arrays are read-only. Every later projection of the same pool starts
-from those lines.
+from those lines. From 2¹⁶ loans (as :mod:`tranches.compiled`'s mode says) the passes over every
+loan run compiled (:mod:`abs_model.projection.replines_kernels`), bit for bit the numpy path's.
 """
 
 from __future__ import annotations
@@ -486,33 +487,14 @@ def _is_interest(product: np.ndarray) -> np.ndarray:
     return (product == _LEVEL) | (product == _EQUAL)
 
 
-#: Distinct values :func:`_factorize` looks for in a small table first (a table of twice as many
-#: slots stays in the cache), before one sized for every value.
-SMALL_TABLE = 1 << 11
-
-
-def _factorize(values: np.ndarray, *, fast: bool) -> tuple[np.ndarray, np.ndarray]:
-    """``pandas.factorize`` of an int64 array: each value's code (rank of first appearance) and the
-    distinct values in that order; when ``fast``, by the compiled kernel
-    (:func:`replines_kernels.factorize`: the same arrays), with a small table first, then one for
-    every value (up to :data:`replines_kernels.MAX_DISTINCT` distinct values), else by pandas."""
-    if fast:
-        full = replines_kernels.factorize_table(values.size)
-        for cap in sorted({min(full, 2 * SMALL_TABLE), full}):
-            codes, uniques, ok = replines_kernels.factorize(values, cap)
-            if ok:
-                return codes, uniques
-    codes, uniques = pd.factorize(values)
-    return codes, np.asarray(uniques, dtype=np.int64)
-
-
 def _rate_codes(rate: np.ndarray, *, fast: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Each interest-bearing loan's rate code from 1 (0 for a NaN rate) and the distinct rates in
     order of first appearance (distinct values: two rates with different bit patterns are
-    different numbers unless NaN or a signed zero, then by value); ``fast``: see :func:`_factorize`."""
+    different numbers unless NaN or a signed zero, then by value); ``fast``: see
+    :func:`replines_kernels.factorize_int64`."""
     if not rate.size:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    codes, bits = _factorize(rate.view(np.int64), fast=fast)  # by bit pattern: hashes faster than by float
+    codes, bits = replines_kernels.factorize_int64(rate.view(np.int64), fast=fast)  # by bit pattern: hashes faster than by float
     rates = bits.view(np.float64)
     if np.isnan(rates).any() or np.signbit(rates[rates == 0]).any():  # NaN, or 0.0 == -0.0: by value
         codes, rates = pd.factorize(rate)
@@ -522,10 +504,10 @@ def _rate_codes(rate: np.ndarray, *, fast: bool = False) -> tuple[np.ndarray, np
 def _pairs(key: np.ndarray, codes: np.ndarray, n_rates: int, *, fast: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Each interest-bearing loan's pair rank (in order of first appearance) and the distinct pairs
     ``key · (R + 1) + rate code``, given the interest-bearing loans' keys and rate codes; ``fast``:
-    see :func:`_factorize`."""
+    see :func:`replines_kernels.factorize_int64`."""
     if not key.size:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return _factorize(np.multiply(key, n_rates + 1, dtype=np.int64) + codes, fast=fast)
+    return replines_kernels.factorize_int64(np.multiply(key, n_rates + 1, dtype=np.int64) + codes, fast=fast)
 
 
 def _interest_block(pool: Pool, key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:

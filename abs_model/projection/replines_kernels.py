@@ -12,6 +12,7 @@ body as plain Python. The tests compare the three.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from tranches import compiled
 
@@ -75,6 +76,26 @@ def factorize_table(n: int) -> int:
     """The slots of :func:`factorize`'s table for ``n`` values: the power of two at least twice
     ``min(n, MAX_DISTINCT)`` (at least 2)."""
     return 1 << max(1, (2 * min(n, MAX_DISTINCT) - 1).bit_length())
+
+
+#: Distinct values :func:`factorize_int64` looks for in a small table first (a table of twice as
+#: many slots stays in the cache), before one sized for every value.
+SMALL_TABLE = 1 << 11
+
+
+def factorize_int64(values: np.ndarray, *, fast: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``pandas.factorize`` of an int64 array: each value's code (rank of first appearance) and the
+    distinct values in that order; when ``fast``, by the compiled kernel (:func:`factorize`: the
+    same arrays), with a small table first, then one for every value (up to
+    :data:`MAX_DISTINCT` distinct values), else by pandas."""
+    if fast:
+        full = factorize_table(values.size)
+        for cap in sorted({min(full, 2 * SMALL_TABLE), full}):
+            codes, uniques, ok = factorize(values, cap)
+            if ok:
+                return codes, uniques
+    codes, uniques = pd.factorize(values)
+    return codes, np.asarray(uniques, dtype=np.int64)
 
 
 @compiled.kernel

@@ -226,11 +226,11 @@ def test_the_compiled_factorize_gives_pandas_codes_and_values() -> None:
 def test_the_compressions_factorize_is_pandas_whichever_path(max_distinct: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # with a table too small (at most 2 distinct values) the compression falls back to pandas
     monkeypatch.setattr(replines_kernels, "MAX_DISTINCT", max_distinct)
-    monkeypatch.setattr(replines, "SMALL_TABLE", 1)
+    monkeypatch.setattr(replines_kernels, "SMALL_TABLE", 1)
     for values in int64_cases():
         want_codes, want_uniques = pd.factorize(values)
         for fast in (False, True):
-            codes, uniques = replines._factorize(values, fast=fast)
+            codes, uniques = replines_kernels.factorize_int64(values, fast=fast)
             assert np.array_equal(codes, want_codes) and uniques.tobytes() == want_uniques.tobytes()
 
 
