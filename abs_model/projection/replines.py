@@ -516,9 +516,8 @@ def _interest_block(pool: Pool, key: np.ndarray, space: int) -> tuple[np.ndarray
     Returns the pairs ``key · (R + 1) + rate code`` (codes from 1) and the distinct rates ``R``
     in order of first appearance."""
     idx = np.flatnonzero(_is_interest(pool.product))
-    fast = replines_kernels.use(pool.n)
-    codes, rates = _rate_codes(pool.rate[idx], fast=fast)
-    ids, pairs = _pairs(key[idx], codes, rates.size, fast=fast)
+    codes, rates = _rate_codes(pool.rate[idx])
+    ids, pairs = _pairs(key[idx], codes, rates.size)
     key[idx] = space + ids
     return pairs, rates
 
