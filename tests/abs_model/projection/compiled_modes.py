@@ -12,8 +12,18 @@ import pytest
 
 from tranches import compiled
 
+
+def numba_installed() -> bool:
+    """Whether numba can be found, without importing it (blocked by ``sys.modules["numba"] = None``
+    counts as absent)."""
+    try:
+        return importlib.util.find_spec("numba") is not None
+    except (ImportError, ValueError):
+        return False
+
+
 #: Skips a test that needs numba itself (the compiled half of a comparison).
-needs_numba = pytest.mark.skipif(importlib.util.find_spec("numba") is None,
+needs_numba = pytest.mark.skipif(not numba_installed(),
                                  reason="numba is not installed (the 'fast' extra): the compiled half is not run")
 
 
