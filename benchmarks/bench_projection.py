@@ -10,13 +10,16 @@ compresses it, the other on the pool compressed before). Also: the loan-level pa
 (compression included) against a plain numpy loan-level projection of a *simpler* roll-rate model
 (:func:`plain_projection`: one (loans × 8 states) matrix times the 8 × 8 roll matrix a period,
 scheduled principal, prepayment and fee of the current state, no recoveries, fees or restructuring);
-the ratio is the figure to read on a shared machine.
+the ratio is the figure to read on a shared machine. The first call is timed on both compression
+paths in the same runs: the compiled kernels (:mod:`abs_model.projection.replines_kernels`,
+``tranches.compiled`` mode "on") and the numpy path (mode "off"); the output says which ran.
 
 ``--pieces`` (issue 16): where the first call's time goes at 1M × 24, each piece timed in one
 process, alternating (:func:`pieces`): the dense sums built up a stage at a time (key, + count,
 + balance, + fee, + interest gather: each stage's cost is its increment over the one before),
 the rest of the compression, the projection of the compressed pool, and a floor (one read of
-the seven columns the compression reads, a block at a time).
+the seven columns the compression reads, a block at a time); ``_dense_sums``, ``_compress`` and
+the first call on both paths (compiled, numpy).
 
 Run: .venv/bin/python benchmarks/bench_projection.py [--quick] [--runs 7] [--vs-plain | --pieces]
 """
@@ -28,13 +31,15 @@ import dataclasses
 import resource
 import statistics
 import time
+from collections.abc import Callable
 
 import numpy as np
 
 import abs_model as am
 from abs_model.assumptions.assumptions import RollRates
-from abs_model.projection import replines
+from abs_model.projection import replines, replines_kernels
 from abs_model.projection.replines import rep_lines
+from tranches import compiled
 
 
 def assumptions(horizon: int) -> am.Assumptions:
@@ -76,38 +81,79 @@ def plain_projection(pool: am.Pool, a: am.Assumptions, periods: int) -> dict[str
     return out
 
 
+def in_mode(mode: str, fn: Callable[[am.Pool], object]) -> Callable[[am.Pool], object]:
+    """``fn`` run under :mod:`tranches.compiled`'s ``mode`` (``"on"``: the compression's compiled
+    kernel; ``"off"``: its numpy path)."""
+
+    def call(pool: am.Pool) -> object:
+        compiled.set_mode(mode)
+        try:
+            return fn(pool)
+        finally:
+            compiled.set_mode(None)
+
+    return call
+
+
+def paths() -> tuple[str, ...]:
+    """The compression paths this process can time: the compiled one first (when numba is
+    installed), then numpy's."""
+    return ("on", "off") if compiled.available() else ("off",)
+
+
+def path_line() -> str:
+    if compiled.available():
+        import numba
+
+        return (f"  compression path timed first: compiled (numba {numba.__version__}, tranches.compiled mode 'on');"
+                " then the numpy path (mode 'off') in the same runs")
+    return "  compression path: numpy only (numba is not installed: the 'fast' extra)"
+
+
 def vs_plain(runs: int) -> None:
     """``am.project`` (compression included) against :func:`plain_projection`, 1M × 24, alternating.
 
     A pool keeps its assumption-free rep-line compression once computed (``Pool.derived``), so
-    ``am.project`` is timed twice each run: on a fresh copy of the pool (``dataclasses.replace``:
-    the same arrays, nothing kept; the first projection of a pool, compression included) and on
-    the pool compressed before (every later projection of it)."""
+    ``am.project`` is timed on a fresh copy of the pool (``dataclasses.replace``: the same arrays,
+    nothing kept; the first projection of a pool, compression included), once with the compiled
+    compression kernel and once with the numpy path, and on the pool compressed before (every
+    later projection of it)."""
     import os
 
     pool = am.synthetic_pool(1_000_000, seed=1)
     a = assumptions(24)
-    am.project(pool, a)
+    for mode in paths():  # warm-up: numba imported and the kernel loaded (or compiled) once
+        in_mode(mode, lambda p: am.project(p, a))(dataclasses.replace(pool))
     plain_projection(pool, a, 24)
-    first, later, plain, comp = [], [], [], []
+    # name -> (function of a pool, whether it gets a fresh copy: nothing kept, compression included)
+    fns: dict[str, tuple[Callable[[am.Pool], object], bool]] = {}
+    for mode in paths():
+        fns[f"first {mode}"] = in_mode(mode, lambda p: am.project(p, a)), True
+        fns[f"comp {mode}"] = in_mode(mode, lambda p: rep_lines(p, a)), True
+    fns["later"] = (lambda p: am.project(p, a)), False
+    fns["plain"] = (lambda p: plain_projection(p, a, 24)), False
+    times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(runs):
-        fresh, fresh2 = dataclasses.replace(pool), dataclasses.replace(pool)
-        for fn, acc in (
-            (lambda fresh=fresh: am.project(fresh, a), first),
-            (lambda: am.project(pool, a), later),
-            (lambda: plain_projection(pool, a, 24), plain),
-            (lambda fresh2=fresh2: rep_lines(fresh2, a), comp),
-        ):
+        for name, (fn, fresh) in fns.items():
+            arg = dataclasses.replace(pool) if fresh else pool
             t0 = time.perf_counter()
-            fn()
-            acc.append(time.perf_counter() - t0)
-    m_first, m_later, m_plain, m_comp = (1000 * statistics.median(x) for x in (first, later, plain, comp))
+            fn(arg)
+            times[name].append(time.perf_counter() - t0)
+    ms = {k: 1000 * statistics.median(v) for k, v in times.items()}
     print(f"1,000,000 receivables x 24 periods, median of {runs} alternating runs, load average {os.getloadavg()[0]:.2f}")
-    print(f"  am.project, first call on the pool   {m_first:8.1f} ms  (of which rep-line compression {m_comp:.1f} ms)")
-    print(f"  am.project, pool compressed before   {m_later:8.1f} ms")
-    print(f"  plain numpy loan-level roll-rate     {m_plain:8.1f} ms")
-    print(f"  ratio plain / ours                   {m_plain / m_first:8.1f}x first call, {m_plain / m_later:.1f}x later"
-          "  (target >= 40x, ours <= 20 ms)")
+    print(path_line())
+    for mode in paths():
+        label = "compiled" if mode == "on" else "numpy   "
+        print(f"  am.project, first call, {label}     {ms[f'first {mode}']:8.1f} ms  (of which rep-line compression "
+              f"{ms[f'comp {mode}']:.1f} ms)")
+    print(f"  am.project, pool compressed before   {ms['later']:8.1f} ms")
+    print(f"  plain numpy loan-level roll-rate     {ms['plain']:8.1f} ms")
+    for mode in paths():
+        label = "compiled" if mode == "on" else "numpy"
+        print(f"  ratio plain / ours, {label:<8}         {ms['plain'] / ms[f'first {mode}']:8.1f}x first call")
+    print(f"  ratio plain / ours, later            {ms['plain'] / ms['later']:8.1f}x  (target >= 40x, ours <= 20 ms)")
+    if compiled.available():
+        print(f"  ratio first call numpy / compiled    {ms['first off'] / ms['first on']:8.2f}x")
 
 
 STAGES = ("key", "count", "balance", "fee", "interest")
@@ -154,38 +200,48 @@ def pieces(runs: int) -> None:
 
     pool = am.synthetic_pool(1_000_000, seed=1)
     a = assumptions(24)
-    am.project(pool, a)
+    for mode in paths():  # warm-up: numba imported and the kernel loaded (or compiled) once
+        in_mode(mode, lambda p: am.project(p, a))(dataclasses.replace(pool))
     keying = replines._keying(pool, replines.DENSE_BINS, replines.RAW_TERM_BINS)
     assert keying is not None
-    fns: dict[str, object] = {
+    fns: dict[str, Callable[[], object]] = {
         "read floor": lambda: read_floor(pool),
         "keying": lambda: replines._keying(pool, replines.DENSE_BINS, replines.RAW_TERM_BINS),
         **{f"dense to {s}": (lambda s=s: dense_stages(pool, keying, s)) for s in STAGES},
-        "_dense_sums": lambda: replines._dense_sums(pool, keying),
-        "_compress": lambda: replines._compress(pool),
         "project, compressed before": lambda: am.project(pool, a),
-        "project, first call": lambda: am.project(dataclasses.replace(pool), a),
     }
+    for mode in paths():
+        fns[f"_dense_sums {mode}"] = lambda mode=mode: in_mode(mode, lambda p: replines._dense_sums(p, keying))(pool)
+        fns[f"_compress {mode}"] = lambda mode=mode: in_mode(mode, replines._compress)(pool)
+        fns[f"first {mode}"] = lambda mode=mode: in_mode(mode, lambda p: am.project(p, a))(dataclasses.replace(pool))
     times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(runs):
         for name, fn in fns.items():
             t0 = time.perf_counter()
-            fn()  # type: ignore[operator]
+            fn()
             times[name].append(time.perf_counter() - t0)
     for label, pick in (("median", statistics.median), ("min", min)):  # min: the least disturbed run of each piece
         ms = {k: 1000 * pick(v) for k, v in times.items()}
         print(f"1,000,000 receivables x 24 periods, {label} of {runs} alternating runs, load average {os.getloadavg()[0]:.2f}")
+        print(path_line())
         print(f"  floor: one read of the 7 columns        {ms['read floor']:7.2f} ms")
         print(f"  keying (column maxima)                  {ms['keying']:7.2f} ms")
         before = 0.0
         for s in STAGES:
-            print(f"  dense sums, + {s:<26}{ms[f'dense to {s}'] - before:7.2f} ms   (to here {ms[f'dense to {s}']:.2f})")
+            print(f"  dense sums (numpy), + {s:<18}{ms[f'dense to {s}'] - before:7.2f} ms   (to here {ms[f'dense to {s}']:.2f})")
             before = ms[f"dense to {s}"]
-        print(f"  _dense_sums                             {ms['_dense_sums']:7.2f} ms")
-        rest = ms["_compress"] - ms["_dense_sums"] - ms["keying"]
-        print(f"  rest of _compress (rates, pairs, lines) {rest:7.2f} ms   (_compress {ms['_compress']:.2f})")
+        for mode in paths():
+            name = "compiled" if mode == "on" else "numpy"
+            rest = ms[f"_compress {mode}"] - ms[f"_dense_sums {mode}"] - ms["keying"]
+            print(f"  {name:<8} _dense_sums                    {ms[f'_dense_sums {mode}']:7.2f} ms")
+            print(f"  {name:<8} rest of _compress (rates, pairs, lines) {rest:7.2f} ms   (_compress {ms[f'_compress {mode}']:.2f})")
         print(f"  am.project, pool compressed before      {ms['project, compressed before']:7.2f} ms")
-        print(f"  am.project, first call on the pool      {ms['project, first call']:7.2f} ms")
+        for mode in paths():
+            name = "compiled" if mode == "on" else "numpy"
+            print(f"  am.project, first call on the pool, {name:<8} {ms[f'first {mode}']:7.2f} ms")
+        if compiled.available():
+            print(f"  ratio numpy / compiled: _dense_sums {ms['_dense_sums off'] / ms['_dense_sums on']:.2f}x, "
+                  f"first call {ms['first off'] / ms['first on']:.2f}x")
 
 
 def median_time(fn: object, runs: int) -> float:
@@ -215,7 +271,9 @@ def main() -> None:
     a24, a60 = assumptions(24), assumptions(60)
     # "first ms": on a fresh copy of the pool each run (compression included); "median ms": the
     # pool compressed before (a pool keeps its compression, Pool.derived)
-    print(f"{'loans':>10} {'periods':>7} {'rep-lines':>9} {'first ms':>9} {'median ms':>10}")
+    # "compression": the path the first call's compression took under tranches.compiled's mode in
+    # force (default "auto": compiled from replines_kernels.THRESHOLD loans when numba is installed)
+    print(f"{'loans':>10} {'periods':>7} {'rep-lines':>9} {'first ms':>9} {'median ms':>10}  compression")
     for n in sizes:
         pool = am.synthetic_pool(n, seed=1)
         am.project(pool, a24)  # warm-up
@@ -223,7 +281,8 @@ def main() -> None:
             first = 1000 * median_time(lambda a=a, pool=pool: am.project(dataclasses.replace(pool), a), args.runs)
             ms = 1000 * median_time(lambda a=a, pool=pool: am.project(pool, a), args.runs)
             lines = am.project(pool, a).n_lines
-            print(f"{n:>10,} {T:>7} {lines:>9,} {first:>9.1f} {ms:>10.1f}")
+            path = "compiled" if replines_kernels.use(n) else "numpy"
+            print(f"{n:>10,} {T:>7} {lines:>9,} {first:>9.1f} {ms:>10.1f}  {path}")
     if args.loan_level:
         pool = am.synthetic_pool(1_000_000, seed=1)
         runs = []

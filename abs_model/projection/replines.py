@@ -14,7 +14,8 @@ The part of the key that depends on the loans alone is compressed once per :clas
 (:func:`pool_lines`, kept by :meth:`Pool.derived`; a pool's arrays are read-only) by sums over
 a small dense integer key, a block of loans at a time (:func:`_dense_sums`), or by hashing when
 the key is wide; the lines' arrays are read-only. Every later projection of the same pool starts
-from those lines.
+from those lines. From 2¹⁶ loans (as :mod:`tranches.compiled`'s mode says) the passes over every
+loan run compiled (:mod:`abs_model.projection.replines_kernels`), bit for bit the numpy path's.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from abs_model.assumptions.assumptions import Assumptions
 from abs_model.collateral.pool import Pool
 from abs_model.core.instalments import BilledSchedules, billed_schedules
 from abs_model.core.products import Product
+from abs_model.projection import replines_kernels
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +83,8 @@ def override_groups(pool: Pool, assumptions: Assumptions) -> np.ndarray:
         elif o.column == "original_term":
             col, value = pool.original_term, int(o.value)
         elif o.column in pool.segments:
-            col, value = pool.segments[o.column], str(o.value)
+            g |= _text_equals(pool.segments[o.column], str(o.value)).astype(np.int64) << i
+            continue
         else:
             from abs_model.errors import AssumptionError
 
@@ -91,6 +94,20 @@ def override_groups(pool: Pool, assumptions: Assumptions) -> np.ndarray:
             )
         g |= (col == value).astype(np.int64) << i
     return g
+
+
+def _text_equals(col: np.ndarray, value: str) -> np.ndarray:
+    """``col == value`` (trailing NUL characters ignored, as numpy compares text); for a column of
+    one or two characters (4 or 8 bytes of code points) by one integer comparison of each
+    element's bytes against the value's, about thirty times faster than numpy's text comparison."""
+    size = col.dtype.itemsize
+    if col.dtype.kind != "U" or size not in (4, 8) or col.ndim != 1:
+        return np.asarray(col == value)
+    text = value.rstrip("\x00")
+    if len(text) > size // 4:  # longer than the column holds: equal to none
+        return np.zeros(col.shape, dtype=bool)
+    as_int = np.uint32 if size == 4 else np.uint64
+    return col.view(as_int) == np.array([text], dtype=col.dtype).view(as_int)[0]
 
 
 def _missed(bucket: np.ndarray, assumptions: Assumptions) -> np.ndarray:
@@ -137,7 +154,7 @@ def rep_lines(pool: Pool, assumptions: Assumptions) -> Lines:
     interest-bearing products), then the assumption segment and, with a legal threshold, whether
     the balance reaches it. The first part depends on the loans alone: it is compressed once per
     pool (:func:`pool_lines`, kept by :meth:`Pool.derived`); the segment part, when there is one,
-    splits those lines by weighted ``bincount`` passes over (line, segment). Lines come in the
+    splits those lines by sums over (line, segment) (:func:`_group_sums`). Lines come in the
     order of the key (product, bucket, original term, remaining term, rate in order of first
     appearance, segment), and every sum adds the loans in tape order, whatever the path.
     """
@@ -148,24 +165,43 @@ def rep_lines(pool: Pool, assumptions: Assumptions) -> Lines:
         if assumptions.rounding != "cents":  # the loans' lines are only needed to bill them in cents
             return lines
         return _billed(pool, assumptions, line_of_loan(pool), lines)
-    key = line_of_loan(pool).astype(np.int64)
-    key *= n_groups
-    key += override_groups(pool, assumptions)
-    counts = np.bincount(key, minlength=len(base) * n_groups)
+    loan_line, groups = line_of_loan(pool), override_groups(pool, assumptions)
+    counts, balance, fee = _group_sums(pool, loan_line, groups, n_groups, len(base) * n_groups)
     nz = np.flatnonzero(counts)
     line, group = np.divmod(nz, n_groups)
-    fee = np.bincount(key, weights=_fee_weight(pool), minlength=counts.size)[nz]
     lines = dataclasses.replace(
         base.take(line).lines(group, assumptions),
-        balance=np.bincount(key, weights=pool.current_principal, minlength=counts.size)[nz],
-        flat_fee=np.where(_is_flat(base.product[line]), fee, 0.0),
+        balance=balance[nz],
+        flat_fee=np.where(_is_flat(base.product[line]), fee[nz], 0.0),
         count=counts[nz].astype(np.float64),
     )
     if assumptions.rounding != "cents":
         return lines
     code = np.empty(counts.size, dtype=np.int64)
     code[nz] = np.arange(nz.size)
-    return _billed(pool, assumptions, code[key], lines)
+    return _billed(pool, assumptions, code[_group_key(loan_line, groups, n_groups)], lines)
+
+
+def _group_key(loan_line: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """Each loan's bin ``line · n_groups + group`` (int64)."""
+    key = loan_line.astype(np.int64)
+    key *= n_groups
+    key += groups
+    return key
+
+
+def _group_sums(pool: Pool, loan_line: np.ndarray, groups: np.ndarray, n_groups: int,
+                size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Count, balance and flat fee weight (:func:`_fee_weight`) summed per bin ``line · n_groups +
+    group`` of ``size`` bins, each bin adding its loans in tape order: by ``bincount`` passes, or
+    from :data:`replines_kernels.THRESHOLD` loans (as :mod:`tranches.compiled`'s mode says) by one
+    compiled pass (:func:`replines_kernels.group_sums`), bit for bit."""
+    if replines_kernels.use(pool.n):
+        return replines_kernels.group_sums(loan_line, groups, n_groups, size, pool.current_principal, pool.rate,
+                                           pool.original_principal)
+    key = _group_key(loan_line, groups, n_groups)
+    return (np.bincount(key, minlength=size), np.bincount(key, weights=pool.current_principal, minlength=size),
+            np.bincount(key, weights=_fee_weight(pool), minlength=size))
 
 
 def _is_flat(product: np.ndarray) -> np.ndarray:
@@ -244,6 +280,8 @@ def line_of_loan(pool: Pool) -> np.ndarray:
             return base.loan_line
         if base.keying is None or base.code is None:  # pragma: no cover - pool_lines sets one or the other
             raise RuntimeError("internal: pool lines without a key or a line per loan")
+        if replines_kernels.use(p.n):
+            return _read_only(_line_of_loan_compiled(p, base.keying, base.code))
         key = base.keying.key(p)
         _interest_block(p, key, base.keying.space)
         return _read_only(base.code[key])
@@ -353,8 +391,9 @@ def _compress(pool: Pool, *, dense_bins: int = DENSE_BINS, raw_term_bins: int = 
     counts, balance, fee, i_key, i_rate, i_balance = _dense_sums(pool, keying)
     nz = np.flatnonzero(counts)
     nz = nz[~_is_interest(nz % keying.n_p)]  # interest-bearing lines: one per (key, rate) pair below
-    codes, rates = _rate_codes(i_rate)
-    ids, pairs = _pairs(i_key, codes, rates.size)
+    fast = replines_kernels.use(pool.n)
+    codes, rates = _rate_codes(i_rate, fast=fast)
+    ids, pairs = _pairs(i_key, codes, rates.size, fast=fast)
     n_pairs = pairs.size
     r_code = np.concatenate([np.zeros(nz.size, dtype=np.int64), pairs % (rates.size + 1)])
     base = np.concatenate([nz, pairs // (rates.size + 1)])
@@ -384,7 +423,12 @@ def _dense_sums(pool: Pool, keying: Keying) -> tuple[np.ndarray, ...]:
     and added into the sums by ``np.add.at``, which applies the additions in index order: every
     bin adds its loans one after the other in tape order from 0, exactly as one
     ``np.bincount(key, weights)`` over the whole pool does (the blocks share the sums; no partial
-    sums are merged)."""
+    sums are merged).
+
+    From :data:`replines_kernels.THRESHOLD` loans (or as :mod:`tranches.compiled`'s mode says), the
+    same sums come from one compiled pass (:func:`replines_kernels.dense_sums`), bit for bit."""
+    if replines_kernels.use(pool.n):
+        return _dense_sums_compiled(pool, keying)
     size, n = keying.space, pool.n
     counts, balance, fee = np.zeros(size, dtype=np.int64), np.zeros(size), np.zeros(size)
     m = min(n, BLOCK)
@@ -406,6 +450,36 @@ def _dense_sums(pool: Pool, keying: Keying) -> tuple[np.ndarray, ...]:
     return counts, balance, fee, *(np.concatenate(x) for x in (i_key, i_rate, i_balance))
 
 
+def _rank_table(keying: Keying) -> np.ndarray:
+    """The kernels' table of each original term's digit (int64): its rank, or the identity table
+    when terms are keyed as they are."""
+    rank = keying.rank(np.int64)
+    return np.arange(keying.n_t, dtype=np.int64) if rank is None else rank
+
+
+def _dense_sums_compiled(pool: Pool, keying: Keying) -> tuple[np.ndarray, ...]:
+    """:func:`_dense_sums` by the compiled kernel (:func:`replines_kernels.dense_sums`)."""
+    return tuple(replines_kernels.dense_sums(
+        pool.product, pool.bucket, pool.original_term, pool.remaining_term, pool.current_principal, pool.rate,
+        pool.original_principal, _rank_table(keying), keying.n_p, keying.n_b, keying.n_r, keying.space, _LEVEL, _EQUAL,
+    ))
+
+
+def _line_of_loan_compiled(pool: Pool, keying: Keying, code: np.ndarray) -> np.ndarray:
+    """Each loan's line as :func:`line_of_loan`'s numpy path gives it (``code`` of the key, the key of
+    an interest-bearing loan folded by :func:`_interest_block`), by one compiled pass
+    (:func:`replines_kernels.loan_lines`) and the same rate codes and pairs of the interest-bearing
+    loans, in tape order."""
+    line, idx, i_key, i_rate = replines_kernels.loan_lines(
+        pool.product, pool.bucket, pool.original_term, pool.remaining_term, pool.rate, _rank_table(keying),
+        keying.n_p, keying.n_b, keying.n_r, code, _LEVEL, _EQUAL,
+    )
+    codes, rates = _rate_codes(i_rate, fast=True)
+    ids, _ = _pairs(i_key, codes, rates.size, fast=True)
+    line[idx] = code[keying.space + ids]
+    return line
+
+
 _LEVEL, _EQUAL = int(Product.LEVEL_PAYMENT), int(Product.EQUAL_PRINCIPAL)  # plain ints: an enum compares slower
 
 
@@ -413,26 +487,27 @@ def _is_interest(product: np.ndarray) -> np.ndarray:
     return (product == _LEVEL) | (product == _EQUAL)
 
 
-def _rate_codes(rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _rate_codes(rate: np.ndarray, *, fast: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Each interest-bearing loan's rate code from 1 (0 for a NaN rate) and the distinct rates in
     order of first appearance (distinct values: two rates with different bit patterns are
-    different numbers unless NaN or a signed zero, then by value)."""
+    different numbers unless NaN or a signed zero, then by value); ``fast``: see
+    :func:`replines_kernels.factorize_int64`."""
     if not rate.size:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    codes, bits = pd.factorize(rate.view(np.int64))  # by bit pattern: hashes faster than by float
+    codes, bits = replines_kernels.factorize_int64(rate.view(np.int64), fast=fast)  # by bit pattern: hashes faster than by float
     rates = bits.view(np.float64)
     if np.isnan(rates).any() or np.signbit(rates[rates == 0]).any():  # NaN, or 0.0 == -0.0: by value
         codes, rates = pd.factorize(rate)
     return codes + 1, np.asarray(rates, dtype=np.float64)
 
 
-def _pairs(key: np.ndarray, codes: np.ndarray, n_rates: int) -> tuple[np.ndarray, np.ndarray]:
+def _pairs(key: np.ndarray, codes: np.ndarray, n_rates: int, *, fast: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Each interest-bearing loan's pair rank (in order of first appearance) and the distinct pairs
-    ``key · (R + 1) + rate code``, given the interest-bearing loans' keys and rate codes."""
+    ``key · (R + 1) + rate code``, given the interest-bearing loans' keys and rate codes; ``fast``:
+    see :func:`replines_kernels.factorize_int64`."""
     if not key.size:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    ids, pairs = pd.factorize(np.multiply(key, n_rates + 1, dtype=np.int64) + codes)
-    return ids, np.asarray(pairs, dtype=np.int64)
+    return replines_kernels.factorize_int64(np.multiply(key, n_rates + 1, dtype=np.int64) + codes, fast=fast)
 
 
 def _interest_block(pool: Pool, key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:

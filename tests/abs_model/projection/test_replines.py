@@ -33,6 +33,7 @@ from abs_model.errors import ConservationError
 from abs_model.projection import replines
 from abs_model.projection.engine import project
 from abs_model.projection.replines import Lines, line_of_loan, rep_lines
+from tests.abs_model.projection.compiled_modes import compiled_mode
 
 REL = 1e-12
 INTEREST = ("level_payment", "equal_principal")
@@ -174,6 +175,9 @@ def assumption_sets(draw: st.DrawFn) -> Assumptions:
                             rounding=draw(st.sampled_from(["exact", "cents"])), **kw)  # type: ignore[arg-type]
 
 
+PATHS = ("dense", "ranked terms", "hashed", "compiled", "compiled ranked terms")
+
+
 def compress_with(pool: Pool, path: str) -> Pool:
     """A copy of ``pool`` (nothing kept) whose assumption-free compression took ``path``."""
     fresh = dataclasses.replace(pool)
@@ -181,12 +185,21 @@ def compress_with(pool: Pool, path: str) -> Pool:
         fresh.derived("replines.pool_lines", lambda p: replines._compress(p, raw_term_bins=0))
     elif path == "hashed":
         fresh.derived("replines.pool_lines", replines._hashed)
+    elif path.startswith("compiled"):  # the dense sums by the compiled single pass (numpy's without numba)
+        raw = 0 if path == "compiled ranked terms" else replines.RAW_TERM_BINS
+        with compiled_mode("on"):  # (each loan's line, computed later, is compiled only under "on" then)
+            fresh.derived("replines.pool_lines", lambda p: replines._compress(p, raw_term_bins=raw))
     return fresh
 
 
 @settings(max_examples=80, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(pools(), assumption_sets(), st.sampled_from(["dense", "ranked terms", "hashed"]))
+@given(pools(), assumption_sets(), st.sampled_from(PATHS))
 def test_compression_equals_the_groupby_reference(pool: Pool, a: Assumptions, path: str) -> None:
+    with compiled_mode("on" if path.startswith("compiled") else "off"):  # each loan's line too
+        check_against_the_groupby_reference(pool, a, path)
+
+
+def check_against_the_groupby_reference(pool: Pool, a: Assumptions, path: str) -> None:
     fresh = compress_with(pool, path)
     ref = reference_rep_lines(pool, a)
     lines = rep_lines(fresh, a)
@@ -221,7 +234,7 @@ def test_one_million_loan_pool_compresses_as_the_reference() -> None:
     a = Assumptions.make(cpr=0.2, roll_rates=RollRates.simple(roll=[0.02, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0]),
                          segment_overrides=[SegmentOverride(column="region", value=str(pool.segments["region"][0]), cpr=0.3)])
     ref = reference_rep_lines(pool, a)
-    for path in ("dense", "ranked terms", "hashed"):
+    for path in PATHS:
         assert_lines_equal_reference(rep_lines(compress_with(pool, path), a), ref, a)
 
 
@@ -326,14 +339,14 @@ def test_projection_from_the_kept_lines_equals_a_fresh_one() -> None:
 
 # ---------------------------------------------------------------- hostile pools
 # Pools no tape would give (built without read_tape's checks): every compression path (dense,
-# dense with ranked terms, hashed) gives the same lines bit for bit, and the rep-line projection
-# equals the loan-level one.
+# dense with ranked terms, hashed, the compiled dense sums with raw or ranked terms) gives the
+# same lines bit for bit, and the rep-line projection equals the loan-level one.
 
 LINE_FIELDS = ("product", "original_term", "n", "bucket", "age", "rate", "balance", "flat_fee", "count", "group")
 
 
 def lines_of_every_path(pool: Pool, a: Assumptions) -> list[Lines]:
-    return [rep_lines(compress_with(pool, path), a) for path in ("dense", "ranked terms", "hashed")]
+    return [rep_lines(compress_with(pool, path), a) for path in PATHS]
 
 
 def assert_same_lines(lines: list[Lines]) -> None:
@@ -431,3 +444,19 @@ def test_negative_or_huge_codes_give_the_same_lines_on_every_path(column: str, v
     assert lines[0].count.sum() == pool.n and lines[0].balance.sum() == pool.current_principal.sum()
     if column == "bucket":  # the same loans keyed by a value the reference groups too
         assert_lines_equal_reference(lines[0], reference_rep_lines(pool, a), a)
+
+
+def test_a_segment_matches_as_numpys_text_comparison_says() -> None:
+    # a one- or two-character column is compared by its code points read as one integer: the same
+    # answer as numpy's ``col == value`` (trailing NULs ignored, a longer value equal to none),
+    # whatever the width, byte order, strides or dtype
+    words = ["华东", "华北", "a", "", "ab", "b", "a\x00", "东"]
+    columns = [np.array(words), np.array(words, dtype="<U1"), np.array(words, dtype=">U2"), np.array(words)[::2],
+               np.array(words, dtype="<U3"), np.array(words, dtype=object), np.array(["app", "web", "app"])]
+    values = ["华东", "a", "a\x00", "", "ab", "ab\x00", "abc", "华东x", "b", "东", "app", "\x00"]
+    for col in columns:
+        for value in values:
+            got = replines._text_equals(col, value)
+            assert got.dtype == bool and got.tolist() == np.asarray(col == value).tolist(), (col.dtype, value)
+    # by hand: region "华东" on three loans of four
+    assert replines._text_equals(np.array(["华东", "西部", "华东", "华东"]), "华东").tolist() == [True, False, True, True]
