@@ -52,6 +52,10 @@ def _frozen(a: Any, dtype: Any = None, *, copy: bool = True) -> np.ndarray:
     return arr
 
 
+def _balance(pool: Pool) -> float:
+    return float(pool.current_principal.sum())
+
+
 def _text(v: Any, *, copy: bool) -> np.ndarray:
     """A segment's values as a unicode array (``astype(str)``, which copies); with ``copy=False``
     a unicode array is kept as it is."""
@@ -242,8 +246,9 @@ class Pool:
 
     @property
     def balance(self) -> float:
-        """Current principal of the pool. Defined as ``Σ current_principal``."""
-        return float(self.current_principal.sum())
+        """Current principal of the pool. Defined as ``Σ current_principal`` (summed once per pool
+        object: the array is read-only; a demo run asks for it some forty times)."""
+        return self.derived("balance", _balance)
 
     @property
     def segment_names(self) -> tuple[str, ...]:
@@ -260,14 +265,15 @@ class Pool:
         out = self.rate.astype(np.float64).copy()
         flat = (self.product == Product.FLAT_FEE) | (self.product == Product.BULLET)
         if flat.any():
-            # one key per distinct (term, rate): 1-D uniques (a row-wise np.unique sorts far slower)
-            rates, rate_idx = np.unique(self.rate[flat], return_inverse=True)
+            # one key per distinct (term, rate), found by hashing (pd.factorize, no sort of the
+            # loans): every loan gets flat_fee_apr(its term, its rate) whatever the grouping
+            rate_idx, rates = pd.factorize(self.rate[flat] + 0.0)  # + 0.0: -0.0 is 0.0
             terms = self.original_term[flat].astype(np.int64)
             span = int(terms.max()) + 1
-            keys, inv = np.unique(rate_idx.astype(np.int64) * span + terms, return_inverse=True)
+            inv, keys = pd.factorize(rate_idx.astype(np.int64) * span + terms)
             bullet = self.product[flat] == Product.BULLET
             aprs = np.array([flat_fee_apr(int(k % span), float(rates[k // span])) for k in keys])
-            res = aprs[inv.ravel()]
+            res = aprs[inv]
             # A bullet pays its fee each period and all principal at the end: a par bond whose
             # IRR is the fee itself, so its APR is exactly 12 × fee (abs_model.core.pricing.bullet_apr).
             if bullet.any():
