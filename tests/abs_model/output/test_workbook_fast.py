@@ -116,7 +116,9 @@ def test_short_cut_save_writes_the_bytes_openpyxl_writes(tmp_path: Path) -> None
     ws = wb.active
     values: list[object] = [0, 1, -7, 2**53 + 1, 0.1, -1234.5678901234567, 1e-300, 1e300, float("nan"), float("inf"),
                             True, False, None, "", " padded ", "plain", HOSTILE, "=1+1", "=", "=A1&\"<b>\"&B1>0",
-                            "=IF(A1<>0,\"x & y\",Sheet!$A$1)", dt.date(2026, 7, 15), dt.datetime(2026, 7, 15, 12, 30)]
+                            "=IF(A1<>0,\"x & y\",Sheet!$A$1)", dt.date(2026, 7, 15), dt.datetime(2026, 7, 15, 12, 30),
+                            "   ", "\tlead", "trail\n", "a\nb", "优先A级 (加速清偿)", "'quoted' \"double\"", "x > y < z && w",
+                            " 中文 ", "\u00a0nbsp", "@sum"]
     for i, v in enumerate(values, start=1):
         ws.cell(row=i, column=1, value=v)
         styled = ws.cell(row=i, column=2, value=v)
@@ -125,6 +127,11 @@ def test_short_cut_save_writes_the_bytes_openpyxl_writes(tmp_path: Path) -> None
     ws["D1"] = 5
     ws["D1"].hyperlink = "#Sheet!A1"
     ws.cell(row=40, column=5).fill = PatternFill("solid", fgColor="FFF2CC")  # styled, empty
+    fonts = [Font(bold=True), Font(italic=True), Font(color="0000FF")]
+    for i in range(60):  # styles first seen in an order of their own, then seen again: the ids openpyxl gives
+        c = ws.cell(row=50 + i, column=1 + i % 4, value=[1.5, "text", "=A1", " t "][i % 4])
+        c.font = fonts[(i * 7) % 3]
+        c.number_format = ["0.00", "0%", "General"][(i * 5) % 3]
     plain, fast = tmp_path / "plain.xlsx", tmp_path / "fast.xlsx"
     wb.save(plain)
     with fast.open("wb") as fh:
