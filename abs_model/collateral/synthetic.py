@@ -134,10 +134,10 @@ def _count_at_or_below(edges: np.ndarray, values: np.ndarray) -> np.ndarray:
     """``np.searchsorted(edges, values, side="right")`` for a few sorted ``edges`` and values
     that are not NaN: the number of edges ≤ each value, one comparison pass per edge instead of
     a binary search per value (the same integers)."""
-    out = np.zeros(values.shape, dtype=np.intp)
+    out = np.zeros(values.shape, dtype=np.uint8 if len(edges) < 256 else np.intp)  # counted in bytes: half the time
     for e in edges:
         out += values >= e
-    return out
+    return out.astype(np.intp)
 
 
 def _choice(rng: np.random.Generator, n: int, weights: tuple[float, ...]) -> np.ndarray:

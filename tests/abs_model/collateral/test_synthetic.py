@@ -167,6 +167,8 @@ def test_count_at_or_below_is_searchsorted_right() -> None:
     got = synthetic._count_at_or_below(edges, values)
     np.testing.assert_array_equal(got, np.searchsorted(edges, values, side="right"))
     assert got.dtype == np.intp
+    many = np.linspace(0.0, 1.0, 300)  # more edges than a byte counts
+    np.testing.assert_array_equal(synthetic._count_at_or_below(many, values), np.searchsorted(many, values, side="right"))
 
 
 def test_pool_is_the_pool_drawn_with_searchsorted(monkeypatch: pytest.MonkeyPatch) -> None:
