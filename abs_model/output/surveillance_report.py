@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from abs_model.output.atomic import atomic_write
 from abs_model.output.charts import Series, line_chart
-from abs_model.output.templates import environment
+from abs_model.output.template_cache import environment
 
 __all__ = ["SECTION_METRICS", "build_surveillance_context", "render_surveillance"]
 

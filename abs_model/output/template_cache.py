@@ -12,7 +12,7 @@ templates' ``__pycache__`` folder:
 - a folder that cannot be written (a read-only install) or a cache file that cannot be read
   means compiling, as without the cache: never an error. A damaged cache file is compiled over.
 
-The rendered page is the same with or without the cache (tests/abs_model/output/test_templates.py).
+The rendered page is the same with or without the cache (tests/abs_model/output/test_template_cache.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Compiled templates kept between runs (:mod:`abs_model.output.templates`): the page is the same
+"""Compiled templates kept between runs (:mod:`abs_model.output.template_cache`): the page is the same
 with the cache as without it, cold and warm; the environment's options and the template's source
 are part of what the cached code is used for; a folder that cannot be written and a damaged cache
 file are compiled around, never an error."""
@@ -13,7 +13,7 @@ import pytest
 import abs_model as am
 from abs_model.output import report
 from abs_model.output.report import render_report
-from abs_model.output.templates import TemplateCodeCache, environment
+from abs_model.output.template_cache import TemplateCodeCache, environment
 
 from .conftest import result, small_sweep
 
