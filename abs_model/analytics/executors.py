@@ -41,11 +41,12 @@ from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Generic, TypeVar, cast
-
-from tqdm.auto import tqdm
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from abs_model.errors import AbsModelError
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 __all__ = [
     "ChunkRun",
@@ -136,10 +137,29 @@ class ChunkRun(Generic[R]):
         return cast(list[R], list(self.results))
 
 
-def progress_bar(total: int, *, desc: str, progress: bool | None) -> tqdm[Any]:
-    """A tqdm bar, quiet unless ``progress`` is ``True`` or (``None``) stderr is a terminal."""
+class _QuietBar:
+    """The bar of a run that shows none: what the callers use of a tqdm bar, doing nothing."""
+
+    def __enter__(self) -> _QuietBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int = 1) -> None:
+        return None
+
+
+def progress_bar(total: int, *, desc: str, progress: bool | None) -> tqdm[Any] | _QuietBar:
+    """A tqdm bar when ``progress`` is ``True`` or (``None``) stderr is a terminal, else a quiet
+    stand-in (tqdm is imported only for a bar shown: its ``auto`` module loads asyncio, some 30 ms
+    a command line run would spend for nothing)."""
     show = sys.stderr.isatty() if progress is None else bool(progress)
-    return tqdm(total=total, desc=desc, disable=not show, leave=False, unit="chunk")
+    if not show:
+        return _QuietBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, leave=False, unit="chunk")
 
 
 def resolve_executor(executor: Any) -> tuple[Any, bool]:

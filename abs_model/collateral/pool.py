@@ -44,10 +44,23 @@ def dpd_to_bucket(dpd: np.ndarray) -> np.ndarray:
     return bucket_of_dpd(dpd)
 
 
-def _frozen(a: Any, dtype: Any = None) -> np.ndarray:
-    arr = np.array(a, dtype=dtype, copy=True)
+def _frozen(a: Any, dtype: Any = None, *, copy: bool = True) -> np.ndarray:
+    """``a`` as a read-only array of ``dtype``: a copy, or with ``copy=False`` ``a`` itself where
+    it already is an array of that dtype (an array the caller made for the pool and gives away)."""
+    arr = np.array(a, dtype=dtype, copy=True) if copy else np.asarray(a, dtype=dtype)
     arr.setflags(write=False)
     return arr
+
+
+def _balance(pool: Pool) -> float:
+    return float(pool.current_principal.sum())
+
+
+def _text(v: Any, *, copy: bool) -> np.ndarray:
+    """A segment's values as a unicode array (``astype(str)``, which copies); with ``copy=False``
+    a unicode array is kept as it is."""
+    arr = np.asarray(v)
+    return arr if not copy and arr.dtype.kind == "U" else arr.astype(str)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +97,19 @@ class Pool:
         origination_date: Any = None,
         segments: Mapping[str, Any] | None = None,
         cutoff_date: Any = None,
+        _own: bool = False,
     ) -> Pool:
         """Build a pool from array-likes, normalising dtypes and freezing every array.
 
         ``product`` may be codes or tape spellings (``"flat_fee"``); give ``bucket`` (0–6) or
         ``days_past_due``. Only shapes and basic types are checked here; row-level validation with
         a full report of bad rows is :func:`abs_model.read_tape`'s job.
+
+        ``_own`` (internal: :meth:`subset`, :func:`~abs_model.collateral.synthetic.synthetic_pool`):
+        the arrays were made for this pool and nothing else holds them, so an array already of
+        its field's dtype is frozen in place instead of copied (the same values either way).
         """
+        copy = not _own
         n = len(np.asarray(current_principal))
         prod = np.asarray(product)
         if prod.dtype.kind in "OUS":
@@ -104,17 +123,17 @@ class Pool:
             bucket = np.zeros(n, dtype=np.int8) if days_past_due is None else dpd_to_bucket(days_past_due)
         if origination_date is None:
             origination_date = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-        segs = {str(k): _frozen(np.asarray(v).astype(str)) for k, v in (segments or {}).items()}
+        segs = {str(k): _frozen(_text(v, copy=copy), copy=False) for k, v in (segments or {}).items()}
         pool = cls(
-            loan_id=_frozen(loan_id),
-            original_principal=_frozen(original_principal, np.float64),
-            current_principal=_frozen(current_principal, np.float64),
-            original_term=_frozen(original_term, np.int32),
-            remaining_term=_frozen(remaining_term, np.int32),
-            product=_frozen(prod, np.int8),
-            rate=_frozen(rate, np.float64),
-            bucket=_frozen(bucket, np.int8),
-            origination_date=_frozen(origination_date, "datetime64[D]"),
+            loan_id=_frozen(loan_id, copy=copy),
+            original_principal=_frozen(original_principal, np.float64, copy=copy),
+            current_principal=_frozen(current_principal, np.float64, copy=copy),
+            original_term=_frozen(original_term, np.int32, copy=copy),
+            remaining_term=_frozen(remaining_term, np.int32, copy=copy),
+            product=_frozen(prod, np.int8, copy=copy),
+            rate=_frozen(rate, np.float64, copy=copy),
+            bucket=_frozen(bucket, np.int8, copy=copy),
+            origination_date=_frozen(origination_date, "datetime64[D]", copy=copy),
             segments=FrozenMap(segs),
             cutoff_date=None if cutoff_date is None else np.datetime64(cutoff_date, "D"),
         )
@@ -227,8 +246,9 @@ class Pool:
 
     @property
     def balance(self) -> float:
-        """Current principal of the pool. Defined as ``Σ current_principal``."""
-        return float(self.current_principal.sum())
+        """Current principal of the pool. Defined as ``Σ current_principal`` (summed once per pool
+        object: the array is read-only; a demo run asks for it some forty times)."""
+        return self.derived("balance", _balance)
 
     @property
     def segment_names(self) -> tuple[str, ...]:
@@ -245,14 +265,15 @@ class Pool:
         out = self.rate.astype(np.float64).copy()
         flat = (self.product == Product.FLAT_FEE) | (self.product == Product.BULLET)
         if flat.any():
-            # one key per distinct (term, rate): 1-D uniques (a row-wise np.unique sorts far slower)
-            rates, rate_idx = np.unique(self.rate[flat], return_inverse=True)
+            # one key per distinct (term, rate), found by hashing (pd.factorize, no sort of the
+            # loans): every loan gets flat_fee_apr(its term, its rate) whatever the grouping
+            rate_idx, rates = pd.factorize(self.rate[flat] + 0.0)  # + 0.0: -0.0 is 0.0
             terms = self.original_term[flat].astype(np.int64)
             span = int(terms.max()) + 1
-            keys, inv = np.unique(rate_idx.astype(np.int64) * span + terms, return_inverse=True)
+            inv, keys = pd.factorize(rate_idx.astype(np.int64) * span + terms)
             bullet = self.product[flat] == Product.BULLET
             aprs = np.array([flat_fee_apr(int(k % span), float(rates[k // span])) for k in keys])
-            res = aprs[inv.ravel()]
+            res = aprs[inv]
             # A bullet pays its fee each period and all principal at the end: a par bond whose
             # IRR is the fee itself, so its APR is exactly 12 × fee (abs_model.core.pricing.bullet_apr).
             if bullet.any():
@@ -307,4 +328,5 @@ class Pool:
             origination_date=self.origination_date[m],
             segments={k: v[m] for k, v in self.segments.items()},
             cutoff_date=self.cutoff_date,
+            _own=True,  # boolean indexing made every array above afresh
         )

@@ -41,6 +41,7 @@ from abs_model.output.report_pool import (
     pool_section,
 )
 from abs_model.output.report_scenarios import assumptions_section, integrity_section, scenarios_section
+from abs_model.output.template_cache import environment
 from abs_model.runs.result import DealResult
 
 __all__ = ["LANGS", "SECTION_IDS", "build_context", "excess_spread", "render_report"]
@@ -118,9 +119,9 @@ def build_context(
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        # templates/ ships as the package abs_model.templates (see pyproject), editable or wheel.
-        loader=jinja2.PackageLoader("abs_model.templates", "."),
+    # templates/ ships as the package abs_model.templates (see pyproject), editable or wheel;
+    # their compiled code is kept between runs (abs_model.output.template_cache)
+    return environment(
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -41,7 +41,32 @@ def _pivot(g: pd.DataFrame, params: list[str], m: str) -> tuple[pd.DataFrame, li
     if len(params) == 1:
         return g.set_index(params[0])[[m]], [params[0]], None
     row_key, col_key = params[:-1], params[-1]
+    grid = _full_grid(g, row_key, col_key, m) if len(row_key) == 1 else None
+    if grid is not None:
+        return grid, row_key, col_key
     return g.pivot_table(index=row_key, columns=col_key, values=m, aggfunc="first", sort=False), row_key, col_key
+
+
+def _full_grid(g: pd.DataFrame, row_key: list[str], col_key: str, m: str) -> pd.DataFrame | None:
+    """``g.pivot_table(index=row_key, columns=col_key, values=m, aggfunc="first", sort=False)``
+    for a sweep's usual grid — one row parameter, every (row, column) pair exactly once, no NaN
+    value or key — without pandas' group-by (a few ms a table): rows and columns in the order
+    they first appear, as ``sort=False`` gives them. None for anything else (the caller pivots)."""
+    vals = g[m].to_numpy(dtype=np.float64)
+    r, rows = pd.factorize(g[row_key[0]], sort=False)
+    c, cols = pd.factorize(g[col_key], sort=False)
+    if np.isnan(vals).any() or (r < 0).any() or (c < 0).any() or len(rows) * len(cols) != len(vals):
+        return None
+    at = r * len(cols) + c
+    if not (np.bincount(at, minlength=len(vals)) == 1).all():
+        return None
+    grid = np.empty(len(vals))
+    grid[at] = vals
+    return pd.DataFrame(
+        grid.reshape(len(rows), len(cols)),
+        index=pd.Index(rows, name=row_key[0]),
+        columns=pd.Index(cols, name=col_key),
+    )
 
 
 def _heat_table(g: pd.DataFrame, params: list[str], m: str, lang: str) -> Table:

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from abs_model.output.atomic import atomic_write
 from abs_model.output.charts import Series, line_chart
+from abs_model.output.template_cache import environment
 
 __all__ = ["SECTION_METRICS", "build_surveillance_context", "render_surveillance"]
 
@@ -80,8 +81,7 @@ def build_surveillance_context(frames: Any, reprojection: Any) -> dict[str, Any]
 
 def render_surveillance(frames: Any, reprojection: Any, path: str | os.PathLike[str] | None = None) -> str:
     """Render the section as a standalone HTML page (written atomically when ``path`` is given)."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("abs_model.templates", "."),
+    env = environment(
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from abs_model.output.labels import EXCEL_FORMATS, excel_format, label, phrase
 from abs_model.output.safe_text import is_formula_like, printable
-from abs_model.output.workbook_styles import StyleCache
+from abs_model.output.workbook_styles import StyleCache, put
 
 __all__ = ["POTS", "tranche_label"]
 
@@ -195,7 +195,7 @@ class _Book:
             r = row + 1 + i
             for j in range(len(df.columns)):
                 v = _xl(values[i, j])
-                cell = ws.cell(row=r, column=col + j, value=v)
+                cell = put(ws, r, col + j, v)
                 f = fmts[j]
                 if isinstance(v, _dt.date):
                     f = EXCEL_FORMATS["date"]

@@ -21,7 +21,7 @@ from openpyxl.workbook.workbook import Workbook
 import tranches as tr
 from abs_model.output.labels import LABELS
 from abs_model.output.safe_text import printable
-from abs_model.output.workbook_styles import StyleCache
+from abs_model.output.workbook_styles import StyleCache, put
 
 __all__ = ["Grid", "Row", "say", "sum_of", "write_grid"]
 
@@ -212,21 +212,21 @@ def write_grid(wb: Workbook, m: Grid, dates: np.ndarray) -> set[tuple[str, int, 
             ws.cell(row=r, column=2, value=m.say(row.label))
             cells = []
             if row.const is not None:
-                cells.append(ws.cell(row=r, column=3, value=row.const))
+                cells.append(put(ws, r, 3, row.const))
                 wb.defined_names[m.names[row.key]] = DefinedName(m.names[row.key], attr_text=f"{title}!$C${r}")
             if row.values is not None:
                 for t, v in enumerate(row.values):
                     if np.isfinite(v):
-                        cells.append(ws.cell(row=r, column=FIRST_COL + t, value=v))
+                        cells.append(put(ws, r, FIRST_COL + t, v))
             if row.init is not None:
                 init = m.render(row.init, 0, title) if isinstance(row.init, str) else row.init
-                cells.append(ws.cell(row=r, column=FIRST_COL, value=init))
+                cells.append(put(ws, r, FIRST_COL, init))
                 if isinstance(row.init, str):
                     formulas.add((title, r, FIRST_COL))
             if row.formula is not None:
                 for t in range(1, m.T + 1):
                     tpl = row.formula(t) if callable(row.formula) else row.formula
-                    cells.append(ws.cell(row=r, column=FIRST_COL + t, value=m.render(tpl, t, title)))
+                    cells.append(put(ws, r, FIRST_COL + t, m.render(tpl, t, title)))
                     formulas.add((title, r, FIRST_COL + t))
             kind = "input" if title == "Inputs" else "value" if row.values is not None else ""
             style = _styler(row.fmt, kind)

@@ -57,3 +57,33 @@ def test_a_nan_carried_past_the_tape_checks_fails_the_projection_checks() -> Non
     bad = dataclasses.replace(pool, rate=rate)
     with pytest.raises(ConservationError, match="finite number"):
         am.project(bad, am.Assumptions.make()).check()
+
+
+def test_from_arrays_copies_the_callers_arrays() -> None:
+    """A pool never shares an array with its caller: changing the caller's array afterwards
+    leaves the pool as built, and the caller's array stays writeable."""
+    cp = np.array([50.0, 40.0])
+    region = np.array(["north", "south"])
+    pool = pool_with(current_principal=cp, segments={"region": region})
+    cp[0] = 1.0
+    region[0] = "west"
+    assert pool.current_principal.tolist() == [50.0, 40.0] and pool.segments["region"].tolist() == ["north", "south"]
+    assert cp.flags.writeable and region.flags.writeable
+    assert not pool.current_principal.flags.writeable and not pool.segments["region"].flags.writeable
+
+
+def test_subset_is_the_rows_kept_read_only_and_apart_from_its_pool() -> None:
+    """:meth:`Pool.subset` keeps its fresh arrays without a second copy: the same values and dtypes
+    as a pool built from the kept rows, read-only, sharing no memory with the whole pool."""
+    pool = pool_with(loan_id=["a", "b", "c"], original_principal=[100.0, 90.0, 80.0], current_principal=[50.0, 45.0, 40.0],
+                     original_term=[12, 6, 3], remaining_term=[6, 3, 1], product=["flat_fee", "bullet", "level_payment"],
+                     rate=[0.005, 0.0, 0.12], bucket=np.array([0, 2, 1]), segments={"region": ["n", "s", "e"]})
+    sub = pool.subset(np.array([True, False, True]))
+    rebuilt = pool_with(loan_id=["a", "c"], original_principal=[100.0, 80.0], current_principal=[50.0, 40.0],
+                        original_term=[12, 3], remaining_term=[6, 1], product=["flat_fee", "level_payment"],
+                        rate=[0.005, 0.12], bucket=np.array([0, 1]), segments={"region": ["n", "e"]})
+    for f in ("loan_id", "original_principal", "current_principal", "original_term", "remaining_term", "product", "rate", "bucket", "origination_date"):
+        a, b = getattr(sub, f), getattr(rebuilt, f)
+        assert a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fM"), f
+        assert not a.flags.writeable and not np.shares_memory(a, getattr(pool, f)), f
+    assert sub.segments["region"].tolist() == ["n", "e"] and not sub.segments["region"].flags.writeable

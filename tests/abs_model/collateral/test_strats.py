@@ -236,3 +236,35 @@ def test_band_counts_are_the_sorted_positions() -> None:
                             [np.nan, np.inf, -np.inf, 0.0, -0.0, -1.0]])
         got, want = _count_below(edges, v), np.searchsorted(e, v, side="left")
         assert got.dtype == want.dtype and np.array_equal(got, want), edges
+
+
+def test_apr_of_every_loan_is_its_own_flat_fee_apr() -> None:
+    """:meth:`Pool.apr` groups the loans by (term, rate) to price each pair once; the grouping
+    must not matter: every fee-charging loan's APR is ``flat_fee_apr(term, rate)`` of its own
+    term and rate (a plain loop, bit for bit), a bullet's ``12 × fee``, an interest-bearing loan's
+    its annual rate — on a synthetic pool and on rates that differ in the last bit or are -0.0."""
+    pool = synthetic_pool(30_000, seed=8)
+    extra = Pool.from_arrays(
+        loan_id=["a", "b", "c", "d", "e"],
+        original_principal=[100.0] * 5,
+        current_principal=[100.0] * 5,
+        original_term=[6, 6, 12, 6, 3],
+        remaining_term=[6, 6, 12, 6, 3],
+        product=["flat_fee", "flat_fee", "flat_fee", "flat_fee", "bullet"],
+        rate=[0.006, np.nextafter(0.006, 1.0), -0.0, 0.0, 0.004],
+    )
+    priced: dict[tuple[int, str], float] = {}  # by the exact bits of the rate (-0.0 apart from 0.0)
+    for p in (pool, extra):
+        got = p.apr()
+        for i in range(p.n):
+            prod, rate, term = int(p.product[i]), float(p.rate[i]), int(p.original_term[i])
+            if prod == 0:  # flat_fee
+                key = (term, rate.hex())
+                if key not in priced:
+                    priced[key] = flat_fee_apr(term, rate)
+                want = priced[key]
+            elif prod == 3:  # bullet
+                want = 12.0 * rate
+            else:
+                want = rate
+            assert got[i] == want, (i, prod, term, rate, got[i], want)

@@ -9,6 +9,7 @@ import numpy_financial as npf
 import pandas as pd
 import pytest
 
+from abs_model.collateral import synthetic
 from abs_model.collateral.pool import Pool
 from abs_model.collateral.synthetic import (
     FEE_GRID,
@@ -154,3 +155,37 @@ def test_loan_ids_are_the_numbers_written_out() -> None:
         got = _ids(n, prefix, width)
         want = [f"{prefix.decode()}{i:0{width}d}" for i in range(1, n + 1)]
         assert got.dtype == np.dtype(f"U{len(prefix) + width}") and got.tolist() == want
+
+
+# ----------------------------------------------------------------------------- draws by comparison passes
+def test_count_at_or_below_is_searchsorted_right() -> None:
+    """The comparison passes give ``np.searchsorted(edges, values, side="right")``, ties included
+    (a value equal to an edge counts it; equal edges, as zero weights make, count twice)."""
+    rng = np.random.default_rng(5)
+    edges = np.array([0.1, 0.25, 0.25, 0.6, 1.0])
+    values = np.concatenate([rng.random(10_000), edges, [0.0, 0.9999999999999999]])
+    got = synthetic._count_at_or_below(edges, values)
+    np.testing.assert_array_equal(got, np.searchsorted(edges, values, side="right"))
+    assert got.dtype == np.intp
+    many = np.linspace(0.0, 1.0, 300)  # more edges than a byte counts
+    np.testing.assert_array_equal(synthetic._count_at_or_below(many, values), np.searchsorted(many, values, side="right"))
+
+
+def test_pool_is_the_pool_drawn_with_searchsorted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Old versus new: the pool drawn with a binary search per draw (the generator before issue
+    16's sixth round) equals today's, every field and segment bit for bit."""
+    new = synthetic_pool(50_000, seed=3)
+    monkeypatch.setattr(synthetic, "_count_at_or_below", lambda edges, v: np.searchsorted(edges, v, side="right"))
+    old = synthetic_pool(50_000, seed=3)
+    for f in ("loan_id", "original_principal", "current_principal", "original_term", "remaining_term", "product", "rate", "bucket", "origination_date"):
+        a, b = getattr(new, f), getattr(old, f)
+        assert a.dtype == b.dtype and np.array_equal(a, b), f
+    for k in old.segments:
+        assert np.array_equal(new.segments[k], old.segments[k]), k
+
+
+def test_arrays_of_the_pool_are_read_only() -> None:
+    p = synthetic_pool(1_000, seed=2)
+    for f in ("loan_id", "current_principal", "original_term", "product", "bucket", "origination_date"):
+        assert not getattr(p, f).flags.writeable, f
+    assert not p.segments["region"].flags.writeable

@@ -116,7 +116,9 @@ def test_short_cut_save_writes_the_bytes_openpyxl_writes(tmp_path: Path) -> None
     ws = wb.active
     values: list[object] = [0, 1, -7, 2**53 + 1, 0.1, -1234.5678901234567, 1e-300, 1e300, float("nan"), float("inf"),
                             True, False, None, "", " padded ", "plain", HOSTILE, "=1+1", "=", "=A1&\"<b>\"&B1>0",
-                            "=IF(A1<>0,\"x & y\",Sheet!$A$1)", dt.date(2026, 7, 15), dt.datetime(2026, 7, 15, 12, 30)]
+                            "=IF(A1<>0,\"x & y\",Sheet!$A$1)", dt.date(2026, 7, 15), dt.datetime(2026, 7, 15, 12, 30),
+                            "   ", "\tlead", "trail\n", "a\nb", "优先A级 (加速清偿)", "'quoted' \"double\"", "x > y < z && w",
+                            " 中文 ", "\u00a0nbsp", "@sum"]
     for i, v in enumerate(values, start=1):
         ws.cell(row=i, column=1, value=v)
         styled = ws.cell(row=i, column=2, value=v)
@@ -125,6 +127,11 @@ def test_short_cut_save_writes_the_bytes_openpyxl_writes(tmp_path: Path) -> None
     ws["D1"] = 5
     ws["D1"].hyperlink = "#Sheet!A1"
     ws.cell(row=40, column=5).fill = PatternFill("solid", fgColor="FFF2CC")  # styled, empty
+    fonts = [Font(bold=True), Font(italic=True), Font(color="0000FF")]
+    for i in range(60):  # styles first seen in an order of their own, then seen again: the ids openpyxl gives
+        c = ws.cell(row=50 + i, column=1 + i % 4, value=[1.5, "text", "=A1", " t "][i % 4])
+        c.font = fonts[(i * 7) % 3]
+        c.number_format = ["0.00", "0%", "General"][(i * 5) % 3]
     plain, fast = tmp_path / "plain.xlsx", tmp_path / "fast.xlsx"
     wb.save(plain)
     with fast.open("wb") as fh:
@@ -140,3 +147,48 @@ def test_the_demo_workbook_saved_both_ways_is_the_same(tmp_path: Path, monkeypat
     monkeypatch.setattr(workbook, "save", lambda wb, fh: wb.save(fh))
     plain = workbook.write_workbook(res, tmp_path / "plain.xlsx", lang="zh", sweep=small_sweep())
     assert _parts(fast) == _parts(plain)
+
+
+def test_put_makes_the_cell_ws_cell_makes(tmp_path: Path) -> None:
+    """``put`` against ``ws.cell`` on two workbooks written alike (new cells, a cell written
+    again, None values, cells below and right of others): the same cells, values, current row and
+    saved bytes; out of bounds it raises as ``ws.cell`` does."""
+    from openpyxl.cell.cell import Cell
+
+    from abs_model.output.workbook_styles import put
+
+    writes: list[tuple[int, int, object]] = [(3, 2, 1.5), (1, 1, "a"), (3, 2, None), (3, 2, "=A1*2"), (7, 5, None), (2, 9, 0), (5, 1, " s ")]
+    books = []
+    for how in ("cell", "put"):
+        wb = Workbook()
+        ws = wb.active
+        for r, c, v in writes:
+            got = ws.cell(row=r, column=c, value=v) if how == "cell" else put(ws, r, c, v)
+            assert isinstance(got, Cell) and (got.row, got.column) == (r, c) and ws._cells[(r, c)] is got
+        books.append(wb)
+    a, b = (wb.active for wb in books)
+    assert sorted(a._cells) == sorted(b._cells) and a._current_row == b._current_row == 7
+    assert [(k, c.value, c.data_type) for k, c in sorted(a._cells.items())] == [(k, c.value, c.data_type) for k, c in sorted(b._cells.items())]
+    paths = [tmp_path / "cell.xlsx", tmp_path / "put.xlsx"]
+    for wb, p in zip(books, paths, strict=True):
+        wb.save(p)
+    assert _parts(paths[0]) == _parts(paths[1])
+    for r, c in ((0, 1), (1, 0), (1_048_577, 1)):
+        with pytest.raises(ValueError):
+            put(books[1].active, r, c, 1.0)
+
+
+def test_the_demo_workbook_made_with_ws_cell_is_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The live model and the tables written through ``put`` or through ``ws.cell``: the same bytes."""
+    from abs_model.output import workbook, workbook_book, workbook_grid
+
+    res = result(str(tmp_path), sub_name=HOSTILE)
+    fast = workbook.write_workbook(res, tmp_path / "fast.xlsx", lang="en", sweep=small_sweep())
+
+    def plain(ws: object, row: int, column: int, value: object = None) -> object:
+        return ws.cell(row=row, column=column, value=value)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(workbook_grid, "put", plain)
+    monkeypatch.setattr(workbook_book, "put", plain)
+    slow = workbook.write_workbook(res, tmp_path / "slow.xlsx", lang="en", sweep=small_sweep())
+    assert _parts(fast) == _parts(slow)
