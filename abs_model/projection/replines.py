@@ -14,8 +14,8 @@ The part of the key that depends on the loans alone is compressed once per :clas
 (:func:`pool_lines`, kept by :meth:`Pool.derived`; a pool's arrays are read-only) by sums over
 a small dense integer key, a block of loans at a time (:func:`_dense_sums`), or by hashing when
 the key is wide; the lines' arrays are read-only. Every later projection of the same pool starts
-from those lines. From 2¹⁶ loans (as :mod:`tranches.compiled`'s mode says) the passes over every
-loan run compiled (:mod:`abs_model.projection.replines_kernels`), bit for bit the numpy path's.
+from those lines. In :mod:`tranches.compiled`'s mode "on" (or "auto" from
+:data:`replines_kernels.THRESHOLD` loans) the passes over every loan run compiled (:mod:`abs_model.projection.replines_kernels`), bit for bit the numpy path's.
 """
 
 from __future__ import annotations

@@ -16,9 +16,13 @@ import pandas as pd
 
 from tranches import compiled
 
-#: Loans from which :func:`use` runs the compression's kernel compiled under the "auto" mode
-#: (below, the numpy path: loading numba and the kernel once costs more than it saves).
-THRESHOLD = 1 << 16
+#: Loans from which :func:`use` runs the compression's kernels compiled under the "auto" mode.
+#: A pool is compressed once (``Pool.derived``) and the compiled passes save about 10 ns a loan,
+#: while loading numba and the cached kernels costs about 0.4 s once per process (seconds more the
+#: very first time, to compile them): one compression pays that back only from some 2²⁵ loans.
+#: A long session that compresses many pools (a pricing service, a notebook, Dask workers) sets
+#: the mode "on" (``ABS_MODEL_COMPILED=on`` or ``tranches.compiled.set_mode("on")``).
+THRESHOLD = 1 << 25
 
 
 def use(n: int) -> bool:

@@ -138,6 +138,7 @@ LINE_FIELDS = ("product", "original_term", "remaining", "bucket", "rate", "balan
 
 @needs_numba
 def test_a_pool_above_the_threshold_compresses_compiled_to_the_numpy_paths_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(replines_kernels, "THRESHOLD", 1 << 16)  # a smaller threshold, the same rule
     pool = synthetic_pool(replines_kernels.THRESHOLD + 5000, seed=11)
     want_pool, got_pool = dataclasses.replace(pool), dataclasses.replace(pool)
     with compiled_mode("off"):
@@ -164,6 +165,7 @@ def test_a_pool_above_the_threshold_compresses_compiled_to_the_numpy_paths_lines
 
 
 def test_below_the_threshold_auto_stays_on_numpy_and_off_never_compiles(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(replines_kernels, "THRESHOLD", 1 << 16)
     calls = spy_kernel(monkeypatch)
     small = synthetic_pool(2000, seed=12)
     with compiled_mode("auto"):
