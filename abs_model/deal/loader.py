@@ -30,28 +30,29 @@ MAX_DEPTH = 64
 MAX_FILE_BYTES = 16 << 20
 
 
-class _Strict:
-    """The strict rules of both loaders below: no aliases, no duplicate keys, no deep nesting, no
-    impossible dates (the composer and constructor hooks of PyYAML's safe loader)."""
+class _StrictLoader(yaml.SafeLoader):
+    """Safe loader that refuses aliases, duplicate keys, deep nesting and impossible dates."""
 
-    _depth: int
-    _key_of: dict[int, Any]
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._key_of: dict[int, Any] = {}
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):  # type: ignore[attr-defined]
-            event = self.peek_event()  # type: ignore[attr-defined]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
             raise DealError(
                 f"line {event.start_mark.line + 1}: YAML aliases (*{event.anchor}) are not allowed in deal files; got an alias"
             )
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark  # type: ignore[attr-defined]
+                mark = self.peek_event().start_mark
                 raise DealError(
                     f"line {mark.line + 1}: nested more than {MAX_DEPTH} levels deep; a deal file needs fewer than 10 "
                     "(check for runaway brackets)"
                 )
-            return super().compose_node(parent, index)  # type: ignore[misc]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
@@ -60,7 +61,7 @@ class _Strict:
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                 continue
-            key = self.construct_object(key_node, deep=True)  # type: ignore[attr-defined]
+            key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
             self._key_of[id(value_node)] = key
             if key in seen:
@@ -69,62 +70,18 @@ class _Strict:
                     "in a mapping (YAML would silently keep only the later value)"
                 )
             seen[key] = line
-        return dict(super().construct_mapping(node, deep=deep))  # type: ignore[misc]
+        return dict(super().construct_mapping(node, deep=deep))
 
     def construct_yaml_timestamp(self, node: Any) -> Any:
         try:
-            return super().construct_yaml_timestamp(node)  # type: ignore[misc]
+            return super().construct_yaml_timestamp(node)
         except ValueError as exc:
             key = self._key_of.get(id(node))
             where = f"{key}: " if key is not None else ""
             raise DealError(f"line {node.start_mark.line + 1}: {where}not a valid date ({exc}); got {node.value!r}") from None
 
 
-class _StrictLoader(_Strict, yaml.SafeLoader):
-    """Safe loader that refuses aliases, duplicate keys, deep nesting and impossible dates."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-        self._key_of = {}
-
-
-_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)  # type: ignore[type-var]
-
-_CParser: Any = getattr(getattr(yaml, "_yaml", None), "CParser", None) if getattr(yaml, "__with_libyaml__", False) else None
-
-
-class _CStrictLoader(_Strict, yaml.composer.Composer, *((_CParser,) if _CParser is not None else ()), yaml.constructor.SafeConstructor, yaml.resolver.Resolver):  # type: ignore[misc]
-    """:class:`_StrictLoader` with libyaml's scanner and parser (PyYAML's C extension, about 7×
-    faster on a deal file): the same composer (in Python, so the strict hooks see every node),
-    constructor and resolver; used only where libyaml is present (:func:`_parse`)."""
-
-    def __init__(self, stream: str) -> None:
-        _CParser.__init__(self, stream)
-        yaml.constructor.SafeConstructor.__init__(self)
-        yaml.resolver.Resolver.__init__(self)
-        yaml.composer.Composer.__init__(self)
-        self._depth = 0
-        self._key_of = {}
-
-
-_CStrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _CStrictLoader.construct_yaml_timestamp)  # type: ignore[type-var]
-
-#: Characters PyYAML's reader refuses (yaml.reader.Reader.NON_PRINTABLE): a text holding one is read in Python.
-_NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
-
-
-def _parse(text: str) -> Any:
-    """``yaml.load(text, Loader=_StrictLoader)``: read with libyaml's parser first where it is
-    present, and on any failure (or a character PyYAML's reader refuses) read again in Python, so
-    every error is the one the Python reader gives, word for word (the C parser only ever reads
-    a document PyYAML reads, into the same nodes: tested on the examples and on YAML's corners)."""
-    if _CParser is not None and not _NON_PRINTABLE.search(text):
-        try:
-            return yaml.load(text, Loader=_CStrictLoader)
-        except Exception:  # reported as the Python reader reports it, below
-            pass
-    return yaml.load(text, Loader=_StrictLoader)
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
 
 
 def _tag_message(exc: yaml.constructor.ConstructorError) -> str:
@@ -161,7 +118,7 @@ def read_document(path: str | Path, *, what: str = "deal file") -> Any:
     except PermissionError:
         raise DealError(f"{p}: cannot read the {what} (permission denied)") from None
     try:
-        doc = _parse(text)
+        doc = yaml.load(text, Loader=_StrictLoader)
     except DealError as exc:
         raise DealError(f"{p}: {exc}") from None
     except yaml.constructor.ConstructorError as exc:
