@@ -3,7 +3,9 @@
 10,000 scenarios × 36 monthly periods, 3 tranches (senior, mezzanine, subordinated), a VAT-style
 tax and two fees, a cash reserve, a PDL and one trigger (cumulative default rate → accelerated
 waterfall). Prints the median of several runs (time.perf_counter) and ms per scenario for batch
-sizes 1, 100, 1000 and 10,000, and the speed-up over looping scenarios one at a time.
+sizes 1, 100, 1000 and 10,000, and the speed-up over looping scenarios one at a time. Also the
+memory floor at 10,000 (:func:`result_floor`: allocating the default result's buffers and writing
+each element once), timed alternating with the run: no arithmetic can take the run below it.
 
 Run:  .venv/bin/python benchmarks/bench_waterfall.py [--runs 7] [--skip-singles]
 
@@ -146,6 +148,35 @@ def times(st: Structure, n: int, repeats: int) -> list[float]:
     return [run_batch(st, flows) for _ in range(repeats)]
 
 
+def result_floor(st: Structure, n: int) -> float:
+    """Seconds to allocate the default result's buffers of a batch of ``n`` × T and write each
+    element once (``Engine.allocate``: one zeroed block, then every buffer filled): what the
+    engine cannot go below without storing less, whatever its arithmetic costs."""
+    engine = tranches.Engine(st, n_scenarios=n, period_end_dates=DATES, initial_pool_balance=POOL0)
+    t0 = time.perf_counter()
+    for buf in engine.allocate().values():
+        if isinstance(buf, np.ndarray):
+            buf[...] = 1
+    return time.perf_counter() - t0
+
+
+def floor_line(st: Structure, runs: int) -> str:
+    """The batch of 10,000 against :func:`result_floor`, alternating in this process."""
+    flows = collections(10_000)
+    run_batch(st, flows)
+    result_floor(st, 10_000)
+    run, floor = [], []
+    for _ in range(runs):
+        run.append(run_batch(st, flows))
+        floor.append(result_floor(st, 10_000))
+    r, f = statistics.median(run), statistics.median(floor)
+    return (
+        f"memory floor at 10,000 (allocate the default result's buffers and write each element once, "
+        f"alternating with the run): {f * 1e3:.2f} ms = {f * 1e3 / 10_000:.5f} ms/scenario, "
+        f"{f / r:.0%} of the run's {r * 1e3:.2f} ms"
+    )
+
+
 def load_baseline(path: str) -> ModuleType:
     """The ``tranches`` package found in ``path``, loaded beside the one in use (its modules are
     kept out of ``sys.modules``, so each package keeps its own classes)."""
@@ -222,6 +253,7 @@ def main() -> None:
     target = 0.003
     verdict = "meets" if results[10_000] * 1e3 / 10_000 <= target else "MISSES"
     print(f"target <= {target} ms/scenario at 10,000: {verdict}")
+    print(floor_line(st, args.runs))
     if args.skip_singles:
         return
     # one scenario at a time, a few hundred times, extrapolated to 10,000
