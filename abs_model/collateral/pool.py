@@ -267,7 +267,9 @@ class Pool:
         if flat.any():
             # one key per distinct (term, rate), found by hashing (pd.factorize, no sort of the
             # loans): every loan gets flat_fee_apr(its term, its rate) whatever the grouping
-            rate_idx, rates = pd.factorize(self.rate[flat] + 0.0)  # + 0.0: -0.0 is 0.0
+            # + 0.0: -0.0 is 0.0; use_na_sentinel=False: a NaN rate is a value of its own (priced,
+            # and refused, as itself), never the sentinel -1, which would index the last rate
+            rate_idx, rates = pd.factorize(self.rate[flat] + 0.0, use_na_sentinel=False)
             terms = self.original_term[flat].astype(np.int64)
             span = int(terms.max()) + 1
             inv, keys = pd.factorize(rate_idx.astype(np.int64) * span + terms)

@@ -15,6 +15,8 @@ L5    equal_principal     1,200      600    12          6  12 %    M1      华�
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import numpy_financial as npf
 import pandas as pd
@@ -24,6 +26,7 @@ from abs_model.collateral.pool import Pool
 from abs_model.collateral.strats import STRAT_COLUMNS, summarise
 from abs_model.collateral.synthetic import synthetic_pool
 from abs_model.core.pricing import flat_fee_apr
+from abs_model.errors import AssumptionError
 
 CENT = 0.005
 TIGHT = 1e-12
@@ -268,3 +271,16 @@ def test_apr_of_every_loan_is_its_own_flat_fee_apr() -> None:
             else:
                 want = rate
             assert got[i] == want, (i, prod, term, rate, got[i], want)
+
+
+def test_a_nan_fee_rate_is_refused_by_name_not_priced_as_another_loans() -> None:
+    """A hand-built pool (no tape validation) with a NaN fee: pricing it must fail as
+    ``flat_fee_apr(term, nan)`` fails, not borrow the APR of another (term, rate) group — a hash
+    grouping that gives NaN the sentinel code -1 would index the last distinct rate."""
+    pool = synthetic_pool(2_000, seed=3)
+    flat = np.flatnonzero(pool.product == 0)
+    rate = pool.rate.copy()
+    rate[flat[:2]] = np.nan
+    hostile = dataclasses.replace(pool, rate=rate)
+    with pytest.raises(AssumptionError, match="fee: must be a decimal fee per period ≥ 0; got nan"):
+        hostile.apr()
