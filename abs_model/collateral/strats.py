@@ -29,7 +29,7 @@ from abs_model.collateral.fields import (
     INTEREST_BANDS,
     MAX_POOL_BUCKET,
 )
-from abs_model.core.codes import unique_inverse
+from abs_model.core.codes import search_few, unique_inverse
 from abs_model.core.products import Product
 
 if TYPE_CHECKING:
@@ -82,19 +82,8 @@ def rate_band_labels(edges: Sequence[float]) -> list[str]:
     return out
 
 
-def _count_below(edges: Sequence[float], values: np.ndarray) -> np.ndarray:
-    """``np.searchsorted(edges, values, side="left")`` for a few sorted ``edges``: the number of
-    edges below each value (NaN after every edge, as the sort puts it), one comparison pass per
-    edge instead of a binary search per value."""
-    out = np.zeros(values.shape, dtype=np.intp)
-    for e in edges:
-        out += values > e
-    out[np.isnan(values)] = len(edges)
-    return out
-
-
 def _band_codes(values: np.ndarray, edges: Sequence[float]) -> np.ndarray:
-    return np.minimum(_count_below(edges, values), len(edges) - 1)
+    return np.minimum(search_few(edges, values), len(edges) - 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +194,7 @@ def stratify(pool: Pool, *, apr: np.ndarray | None = None) -> dict[str, pd.DataF
     term = np.asarray(pool.original_term, dtype=np.int64)
     out["term"] = _table(term, list(range(int(term.max(initial=0)) + 1)), w, keep_empty=False, total=total, name="original_term")
     out["product"] = _table(pool.product.astype(np.int64), [p.key for p in Product], w, keep_empty=True, total=total, name="product")
-    bcodes = _count_below(BALANCE_BANDS, cp)
+    bcodes = search_few(BALANCE_BANDS, cp)
     out["balance_band"] = _table(bcodes, balance_band_labels(), w, keep_empty=False, total=total, name="balance_band")
     for key, rows, edges in (("fee_band", fee, FEE_BANDS), ("interest_band", ~fee, INTEREST_BANDS)):
         if rows.any():

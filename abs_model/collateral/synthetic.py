@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from abs_model.collateral.pool import Pool
+from abs_model.core.codes import search_few
 from abs_model.core.pricing import flat_fee_apr
 from abs_model.core.products import PRODUCT_KEYS, PRODUCT_LABELS_ZH, Product
 from abs_model.core.rates import annuity_balance_factor
@@ -130,21 +131,11 @@ def _ids(n: int, prefix: bytes = b"BT", width: int = 9) -> np.ndarray:
     return buf.view(f"U{p + width}").ravel()
 
 
-def _count_at_or_below(edges: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``np.searchsorted(edges, values, side="right")`` for a few sorted ``edges`` and values
-    that are not NaN: the number of edges ≤ each value, one comparison pass per edge instead of
-    a binary search per value (the same integers)."""
-    out = np.zeros(values.shape, dtype=np.uint8 if len(edges) < 256 else np.intp)  # counted in bytes: half the time
-    for e in edges:
-        out += values >= e
-    return out.astype(np.intp)
-
-
 def _choice(rng: np.random.Generator, n: int, weights: tuple[float, ...]) -> np.ndarray:
     """Index of each of ``n`` draws by ``weights``: the number of cumulative shares ≤ a uniform draw
     (``searchsorted(cumsum(p), u, side="right")``), at most the last index."""
     p = np.asarray(weights, dtype=np.float64)
-    return _count_at_or_below(np.cumsum(p / p.sum()), rng.random(n)).clip(0, len(p) - 1)
+    return search_few(np.cumsum(p / p.sum()), rng.random(n), side="right").clip(0, len(p) - 1)
 
 
 def _generate(n: int, seed: int, cutoff_date: Any, delinquent_share: float, zero_fee_share: float) -> dict[str, Any]:
@@ -230,7 +221,7 @@ def _seasoning(
     delinquent = rng.random(n) < p_del
     cum = np.cumsum(BUCKET_WEIGHTS) / np.sum(BUCKET_WEIGHTS)
     top = cum[np.clip(terms - 2, 0, len(cum) - 1)]
-    drawn = 1 + _count_at_or_below(cum, rng.random(n) * top)  # = searchsorted(cum, …, side="right")
+    drawn = 1 + search_few(cum, rng.random(n) * top, side="right")
     bucket = np.where(delinquent, np.minimum(drawn, terms - 1), 0).astype(np.int8)
     age = (bucket + np.floor(u_age * (terms - bucket))).astype(np.int32)
     b64 = bucket.astype(np.int64)

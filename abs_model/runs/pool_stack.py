@@ -19,7 +19,7 @@ import numpy as np
 
 from abs_model.deal.eligibility import PurchasePlan
 from abs_model.errors import DealError, must
-from abs_model.projection.cashflows import ADVANCING_FIELDS, FIELDS
+from abs_model.projection.cashflows import ADVANCING_FIELDS, BUCKET_FIELDS, FIELDS
 
 TRANSPOSE_ROWS = 64
 """Scenarios per block of :func:`by_scenario` (a block's source and destination stay in the cache)."""
@@ -120,7 +120,7 @@ LOOP_FIELDS: tuple[str, ...] = (
     "defaults",
     "recoveries",
     "closing_balance",
-    *(f"balance_m{j}" for j in range(7)),
+    *BUCKET_FIELDS,
     "balance_restructured",
     "restructured_entries",
     "collection_costs",

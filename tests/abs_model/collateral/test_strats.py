@@ -225,22 +225,6 @@ def test_empty_pool_gives_nan_averages_not_errors() -> None:
     assert np.isnan(s["wa_apr"])
 
 
-def test_band_counts_are_the_sorted_positions() -> None:
-    """``_count_below`` (a comparison pass per edge) is ``np.searchsorted(edges, v, "left")``:
-    values on an edge, a hair either side of it, beyond the last, infinite and NaN included."""
-    from abs_model.collateral.fields import APR_BANDS, BALANCE_BANDS, FEE_BANDS, INTEREST_BANDS
-    from abs_model.collateral.strats import _count_below
-
-    rng = np.random.default_rng(7)
-    for edges in (BALANCE_BANDS, APR_BANDS, FEE_BANDS, INTEREST_BANDS):
-        e = np.asarray(edges, dtype=np.float64)
-        top = float(e[np.isfinite(e)].max())
-        v = np.concatenate([rng.random(2_000) * top * 1.3, e, np.nextafter(e, -np.inf), np.nextafter(e, np.inf),
-                            [np.nan, np.inf, -np.inf, 0.0, -0.0, -1.0]])
-        got, want = _count_below(edges, v), np.searchsorted(e, v, side="left")
-        assert got.dtype == want.dtype and np.array_equal(got, want), edges
-
-
 def test_apr_of_every_loan_is_its_own_flat_fee_apr() -> None:
     """:meth:`Pool.apr` groups the loans by (term, rate) to price each pair once; the grouping
     must not matter: every fee-charging loan's APR is ``flat_fee_apr(term, rate)`` of its own

@@ -158,24 +158,11 @@ def test_loan_ids_are_the_numbers_written_out() -> None:
 
 
 # ----------------------------------------------------------------------------- draws by comparison passes
-def test_count_at_or_below_is_searchsorted_right() -> None:
-    """The comparison passes give ``np.searchsorted(edges, values, side="right")``, ties included
-    (a value equal to an edge counts it; equal edges, as zero weights make, count twice)."""
-    rng = np.random.default_rng(5)
-    edges = np.array([0.1, 0.25, 0.25, 0.6, 1.0])
-    values = np.concatenate([rng.random(10_000), edges, [0.0, 0.9999999999999999]])
-    got = synthetic._count_at_or_below(edges, values)
-    np.testing.assert_array_equal(got, np.searchsorted(edges, values, side="right"))
-    assert got.dtype == np.intp
-    many = np.linspace(0.0, 1.0, 300)  # more edges than a byte counts
-    np.testing.assert_array_equal(synthetic._count_at_or_below(many, values), np.searchsorted(many, values, side="right"))
-
-
 def test_pool_is_the_pool_drawn_with_searchsorted(monkeypatch: pytest.MonkeyPatch) -> None:
     """Old versus new: the pool drawn with a binary search per draw (the generator before issue
     16's sixth round) equals today's, every field and segment bit for bit."""
     new = synthetic_pool(50_000, seed=3)
-    monkeypatch.setattr(synthetic, "_count_at_or_below", lambda edges, v: np.searchsorted(edges, v, side="right"))
+    monkeypatch.setattr(synthetic, "search_few", lambda edges, v, side: np.searchsorted(edges, v, side=side))
     old = synthetic_pool(50_000, seed=3)
     for f in ("loan_id", "original_principal", "current_principal", "original_term", "remaining_term", "product", "rate", "bucket", "origination_date"):
         a, b = getattr(new, f), getattr(old, f)
