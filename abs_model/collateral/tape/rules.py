@@ -180,10 +180,38 @@ def _text_dates(s: pd.Series) -> pd.Series:
     return parsed.astype("datetime64[us]").where(~s.isna().to_numpy(), pd.NaT)
 
 
+#: A text date is read only when written year first: ``2025-01-31``, ``2025/1/31``, ``2025.01.31`` or
+#: ``20250131``, optionally with a time (``10:30``, ``T10:30:00.5``) and a zone (``Z``, ``+08:00``).
+#: ``01/02/2025`` may be 1 February or 2 January (the parser took it as 2 January while it read
+#: ``13/02/2025`` as 13 February, in one column), ``25-01-31`` became 2031-01-25, ``2025`` was
+#: completed to 1 January and ``today`` was the clock's date: such text is refused, never guessed.
+YEAR_FIRST_DATE = (
+    r"\s*\d{4}(?:-\d{1,2}-\d{1,2}|/\d{1,2}/\d{1,2}|\.\d{1,2}\.\d{1,2}|\d{4})"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?\s*"
+)
+
+_YEAR_FIRST_RE = re.compile(YEAR_FIRST_DATE)
+
+
+def _year_first(texts: pd.Series) -> pd.Series:
+    """``texts`` with every text cell not written year first (:data:`YEAR_FIRST_DATE`) made
+    missing, so that it is refused as not a date; other cells (dates from XLSX, blanks) as they are."""
+    if texts.dtype == object:  # may hold datetime objects (XLSX): one step per cell, as its caller
+        refused = np.fromiter(
+            (isinstance(v, str) and _YEAR_FIRST_RE.fullmatch(v) is None for v in texts), dtype=bool, count=len(texts)
+        )
+    else:
+        matched = texts.str.fullmatch(YEAR_FIRST_DATE)
+        refused = matched.notna().to_numpy(dtype=bool) & ~matched.fillna(True).to_numpy(dtype=bool)
+    return texts.where(~refused, None) if refused.any() else texts
+
+
 def _parse_dates(texts: pd.Series) -> pd.Series:
-    """Text dates as naive timestamps, each keeping its own local calendar day; unparseable → NaT.
-    ``pd.to_datetime`` refuses a column mixing time zones (or zoned and plain dates) with a bare
-    ``ValueError``; such a column is parsed once per distinct text instead, each zone dropped."""
+    """Text dates as naive timestamps, each keeping its own local calendar day; unparseable or not
+    written year first (:data:`YEAR_FIRST_DATE`) → NaT. ``pd.to_datetime`` refuses a column mixing
+    time zones (or zoned and plain dates) with a bare ``ValueError``; such a column is parsed once
+    per distinct text instead, each zone dropped."""
+    texts = _year_first(texts)
     try:
         parsed = pd.to_datetime(texts, errors="coerce", format="mixed")
     except (ValueError, TypeError):
@@ -463,7 +491,8 @@ def _origination(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, 
             bad,
             "origination_date",
             s,
-            f"must be a date (YYYY-MM-DD) between {EARLIEST_DATE.date()} and {LATEST_DATE.date()}",
+            f"must be a date (YYYY-MM-DD) between {EARLIEST_DATE.date()} and {LATEST_DATE.date()}, written year first "
+            "(01/02/2025 could be 1 February or 2 January)",
         )
         if cutoff is not None:
             late = (dates > cutoff).to_numpy(dtype=bool, na_value=False)
