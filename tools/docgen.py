@@ -40,7 +40,7 @@ DESCRIPTIONS: dict[str, str] = {
     "dates": "Cut-off and payment calendar.",
     "dates.cutoff": "Cut-off date (period 0): the pool balance is taken here; period t ends t month-ends later.",
     "dates.closing": "Closing (issue) date: note interest accrues from it (default: the cut-off).",
-    "dates.first_payment": "First note payment date: each collection period is paid on this day of the following month (next business day); interest accrues between payment dates; payment months follow `payment_every`.",
+    "dates.first_payment": "First note payment date: each collection period is paid on this day of the following month (next business day); interest accrues between payment dates; payment months follow `payment_every`. It must fall in the month after collection period `payment_every[first phase]` ends (e.g. cut-off 2026-06-30, quarterly while revolving: October 2026); `closing` must come before period 1's payment date and `legal_final` after the first payment.",
     "dates.legal_final": "Legal final maturity: a run extends to the last collection period before its month, and every note balance still owed then is written down as a loss.",
     "dates.periods": "Monthly collection periods projected at least; a run extends to the legal final (or, without one, until the collateral is exhausted).",
     "pool": "Where the receivables come from: a `tape` or a `synthetic` pool (a tape given on the command line with `--tape`, or `load_deal(path, pool=...)`, replaces it).",

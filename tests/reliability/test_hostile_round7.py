@@ -4,12 +4,18 @@ unnamed error. Each test failed on the code before its fix."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
+import yaml
 
 import abs_model as am
-from abs_model.errors import TapeError
+from abs_model.cli import main
+from abs_model.errors import DealError, TapeError
 
 HEADER = "loan_id,original_principal,current_principal,original_term,remaining_term,product,rate,bucket"
 ROW = "A1,1200,1000,12,10,flat_fee,0.006,M0"
@@ -80,3 +86,82 @@ def test_a_day_first_date_in_a_parquet_text_column_is_refused_too(tmp_path: Path
     df.to_parquet(tmp_path / "tape.parquet")
     (p,) = refused(tmp_path / "tape.parquet").problems
     assert (p.row, p.column, p.value) == (1, "origination_date", "01/02/2025")
+
+
+# ------------------------------------------------------------- deal dates the schedule cannot honour
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+BAITIAO: dict[str, Any] = yaml.safe_load((EXAMPLES / "baitiao_revolving.yaml").read_text(encoding="utf-8"))
+BAITIAO["pool"] = {"tape": str(EXAMPLES / "baitiao_tape.csv")}
+
+
+def _deal(tmp_path: Path, **dates: str) -> Path:
+    """The Baitiao example (cut-off 2026-06-30, closing 2026-07-15, notes paid quarterly while
+    revolving: first on period 3's payment date 2026-10-26) with ``dates`` changed."""
+    doc = copy.deepcopy(BAITIAO)
+    doc["dates"].update(dates)
+    path = tmp_path / "deal.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("abs-model: error: ") and "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("first_payment", "why"),
+    [
+        ("2027-10-26", "a year late: only its day of the month was used, the report showed 2027-10-26"),
+        ("2026-08-26", "period 1's date: the notes are first paid on period 3's (quarterly while revolving)"),
+        ("2026-07-01", "before closing"),
+    ],
+)
+def test_a_first_payment_date_that_is_not_the_first_note_payment_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], first_payment: str, why: str
+) -> None:
+    path = _deal(tmp_path, first_payment=first_payment)
+    err = _refused(["validate", str(path)], capsys)
+    assert f"{path}: dates.first_payment: must be the payment date of period 3" in err, why
+    assert "a date in 2026-10" in err and f"got {first_payment}" in err
+
+
+def test_the_first_payment_date_of_a_monthly_deal_is_period_1s(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = copy.deepcopy(BAITIAO)
+    doc["payment_every"] = {"revolving": 1, "amortising": 1}
+    doc["dates"]["first_payment"] = "2026-08-26"
+    path = tmp_path / "monthly.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    doc["dates"]["first_payment"] = "2026-10-26"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert "dates.first_payment: must be the payment date of period 1" in _refused(["validate", str(path)], capsys)
+
+
+def test_a_closing_date_after_the_first_accrual_end_is_refused_naming_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Closing 2026-12-31 is after period 1's payment date 2026-08-26, when the notes' interest
+    would stop accruing: once an unnamed 'period_end_dates: must be strictly increasing'."""
+    path = _deal(tmp_path, closing="2026-12-31")
+    err = _refused(["validate", str(path)], capsys)
+    assert f"{path}: dates.closing: must be before the first payment date of the collections, 2026-08-26" in err
+    assert "got 2026-12-31" in err
+
+
+def test_a_legal_final_before_the_first_note_payment_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Legal final 2026-09-01 before the first payment 2026-10-26: the run used to ignore it."""
+    path = _deal(tmp_path, legal_final="2026-09-01")
+    err = _refused(["validate", str(path)], capsys)
+    assert f"{path}: dates.legal_final: must be after the first payment date 2026-10-26; got 2026-09-01" in err
+
+
+def test_a_deal_built_in_python_is_held_to_the_same_date_rules(tmp_path: Path) -> None:
+    deal = am.load_deal(_deal(tmp_path))
+    with pytest.raises(DealError, match=r"dates\.first_payment: must be the payment date of period 3"):
+        dataclasses.replace(deal, first_payment=np.datetime64("2027-10-26"))
+    with pytest.raises(DealError, match=r"dates\.closing: must be before"):
+        dataclasses.replace(deal, closing_date=np.datetime64("2026-12-31"))
