@@ -129,19 +129,24 @@ class Deal:
 
 
 
-def _payment_date(deal: Deal, t: int) -> np.datetime64:
+def _day(value: Any, unit: str = "D") -> Any:
+    """``value`` as a numpy date scalar in ``unit`` (days, or ``"M"`` for months)."""
+    return np.asarray(value, dtype=f"datetime64[{unit}]")[()]
+
+
+def _payment_date(deal: Deal, t: int) -> Any:
     """Payment date of collection period ``t`` as :func:`abs_model.runs.dates.payment_dates` sets
     it (the runner's rule: business day following, no holidays): in the month after the period
     ends, on ``first_payment``'s day of the month (clipped to the month's length), moved forward
     to a weekday; without ``first_payment``, the period's last day."""
-    month = deal.cutoff_date.astype("datetime64[M]") + t
+    month = _day(deal.cutoff_date, "M") + t
     if deal.first_payment is None:
-        return np.datetime64((month + 1).astype("datetime64[D]") - 1, "D")
-    fp = np.datetime64(deal.first_payment, "D")
-    day = int((fp - fp.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64))
+        return _day((month + 1).astype("datetime64[D]") - 1)
+    fp = _day(deal.first_payment)
+    day = int((fp - _day(fp, "M").astype("datetime64[D]")).astype(np.int64))
     start = (month + 1).astype("datetime64[D]")
     length = int(((month + 2).astype("datetime64[D]") - start).astype(np.int64))
-    return np.datetime64(np.busday_offset(start + min(day, length - 1), 0, roll="forward"), "D")
+    return _day(np.busday_offset(start + min(day, length - 1), 0, roll="forward"))
 
 
 def _date_problem(deal: Deal) -> str | None:
@@ -155,23 +160,24 @@ def _date_problem(deal: Deal) -> str | None:
     phase = "revolving" if deal.revolving.active else "amortising"
     p = max(1, min(int(deal.structure.payment_every.get(phase, 1)), int(deal.periods)))
     if deal.first_payment is not None:
-        month = deal.cutoff_date.astype("datetime64[M]") + p + 1
-        if np.datetime64(deal.first_payment, "M") != month:
-            end = (month.astype("datetime64[D]") - 1)
+        month = _day(deal.cutoff_date, "M") + p + 1
+        if _day(deal.first_payment, "M") != month:
+            end = month.astype("datetime64[D]") - 1
             return (
                 f"dates.first_payment: must be the payment date of period {p}, the first on which the notes are paid "
                 f"({phase} payments every {p} month(s)): a date in {month} (collection period {p} ends {end}; "
                 f"its payment date falls in the month after, on first_payment's day of the month); "
-                f"got {np.datetime64(deal.first_payment, 'D')}"
+                f"got {_day(deal.first_payment)}"
             )
-    if deal.closing_date is not None and np.datetime64(deal.closing_date, "D") >= _payment_date(deal, 1):
+    pay1 = _payment_date(deal, 1)
+    if deal.closing_date is not None and _day(deal.closing_date) >= pay1:
         return (
-            f"dates.closing: must be before the first payment date of the collections, {_payment_date(deal, 1)}, "
-            f"when the notes' first interest period ends; got {np.datetime64(deal.closing_date, 'D')}"
+            f"dates.closing: must be before the first payment date of the collections, {pay1}, "
+            f"when the notes' first interest period ends; got {_day(deal.closing_date)}"
         )
     first = _payment_date(deal, p)
-    if deal.legal_final is not None and np.datetime64(deal.legal_final, "D") <= first:
-        return f"dates.legal_final: must be after the first payment date {first}; got {np.datetime64(deal.legal_final, 'D')}"
+    if deal.legal_final is not None and _day(deal.legal_final) <= first:
+        return f"dates.legal_final: must be after the first payment date {first}; got {_day(deal.legal_final)}"
     return None
 
 
