@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -165,3 +166,40 @@ def test_a_deal_built_in_python_is_held_to_the_same_date_rules(tmp_path: Path) -
         dataclasses.replace(deal, first_payment=np.datetime64("2027-10-26"))
     with pytest.raises(DealError, match=r"dates\.closing: must be before"):
         dataclasses.replace(deal, closing_date=np.datetime64("2026-12-31"))
+
+
+# ------------------------------------------------------------ cells that are bytes or lists, not values
+def test_a_binary_parquet_column_is_decoded_or_refused_naming_the_cell(tmp_path: Path) -> None:
+    """A Parquet ``binary`` column of loan ids: UTF-8 bytes read as their text, other bytes
+    refused naming the row (once a bare "'utf-8' codec can't decode byte 0xff" with no file)."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pa.table(
+        {
+            "loan_id": pa.array([b"A1", "贷款2".encode(), b"\xff\xfe"], pa.binary()),
+            "original_principal": [1200.0, 600.0, 300.0],
+            "current_principal": [1000.0, 600.0, 300.0],
+            "original_term": [12, 6, 3],
+            "remaining_term": [10, 6, 3],
+            "product": ["flat_fee", "bullet", "bullet"],
+            "rate": [0.006, 0.01, 0.01],
+            "bucket": ["M0", "M0", "M0"],
+        }
+    )
+    pq.write_table(table, tmp_path / "tape.parquet")
+    err = refused(tmp_path / "tape.parquet")
+    (p,) = err.problems
+    assert (p.row, p.column, p.value) == (3, "loan_id", b"\xff\xfe")
+    assert "must be UTF-8 text" in p.rule
+    pq.write_table(table.slice(0, 2), tmp_path / "good.parquet")
+    assert am.read_tape(tmp_path / "good.parquet")["loan_id"].tolist() == ["A1", "贷款2"]
+
+
+def test_a_list_in_a_cell_is_refused_not_written_as_its_repr(tmp_path: Path) -> None:
+    """A list-valued segment became the text "['East']" in every strat and output."""
+    df = am.read_tape(_dated(tmp_path, "2025-01-31"))
+    df["region"] = pd.Series([["East"], "West"], dtype=object)
+    df["rate"] = pd.Series([(0.006,), 0.006], dtype=object)
+    err = refused(df)
+    assert sorted((p.row, p.column) for p in err.problems) == [(1, "rate"), (1, "region")]
+    assert all("must be one value, not a list" in p.rule for p in err.problems)

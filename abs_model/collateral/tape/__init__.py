@@ -32,7 +32,8 @@ column                  dtype     rule
 
 The package: :mod:`.headers` (canonical columns, the Chinese header map, renaming),
 :mod:`.readers` (CSV/TSV, Parquet, XLSX, SQL: raw tables, no validation) and :mod:`.rules`
-(the vectorised checks above; :mod:`.shortcuts` their exact per-column shortcuts),
+(the vectorised checks above; :mod:`.shortcuts` their exact per-column shortcuts; :mod:`.cells`
+bytes and list-valued cells, decoded or refused first),
 :mod:`.fastcsv` (pyarrow's CSV reader, used only where it gives pandas' table exactly) and
 :mod:`.arrays` (segment arrays for the Pool). Parquet needs the ``parquet`` extra, a database
 URL the ``sql`` extra; without pyarrow a CSV is read by pandas alone, with the same result.

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from abs_model.collateral.fields import BUCKET_NAMES, MAX_POOL_BUCKET
+from abs_model.collateral.tape.cells import plain_cells
 from abs_model.collateral.tape.headers import (
     _ALTERNATIVES,
     _BUCKET_VALUES,
@@ -255,6 +256,7 @@ def _validate(
     ``distinct``: a reader's factorization of text columns (codes, distinct values) by column."""
     n = len(df)
     ck = _Checker(n, problems, decimal=decimal)
+    df, odd = plain_cells(df)
     cols = set(df.columns)
     if len(cols) and not cols & {*COLUMNS, *_INPUT_ONLY}:
         # not a loan tape (e.g. a path pointing at some other file): say so without echoing its content
@@ -285,6 +287,9 @@ def _validate(
     _delinquency(df, cols, ck, out)
     _origination(df, cols, ck, out, cutoff)
     _segments(df, cols, ck, out, distinct or {})
+    if odd:  # a bad cell is named for what it is, not also as missing
+        seen = {(p.row, p.column) for p in odd}
+        problems[:] = [p for p in problems if (p.row, p.column) not in seen] + odd
     if problems:
         raise TapeError(source, sorted(problems, key=_order))
     return _clean_frame(out)
