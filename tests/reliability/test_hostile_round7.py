@@ -16,7 +16,7 @@ import yaml
 
 import abs_model as am
 from abs_model.cli import main
-from abs_model.errors import DealError, TapeError
+from abs_model.errors import AbsModelError, DealError, TapeError
 
 HEADER = "loan_id,original_principal,current_principal,original_term,remaining_term,product,rate,bucket"
 ROW = "A1,1200,1000,12,10,flat_fee,0.006,M0"
@@ -203,3 +203,121 @@ def test_a_list_in_a_cell_is_refused_not_written_as_its_repr(tmp_path: Path) -> 
     err = refused(df)
     assert sorted((p.row, p.column) for p in err.problems) == [(1, "rate"), (1, "region")]
     assert all("must be one value, not a list" in p.rule for p in err.problems)
+
+
+# ----------------------------------------------------------------- a pool built in Python, unchecked
+def _pool(**over: Any) -> am.Pool:
+    """Two flat-fee receivables of 1,000 (12 instalments, 0.6 % a period), one of them 2 paid."""
+    kw: dict[str, Any] = {
+        "loan_id": ["X1", "X2"],
+        "original_principal": [1000.0, 1000.0],
+        "current_principal": [1000.0, 800.0],
+        "original_term": [12, 12],
+        "remaining_term": [12, 10],
+        "product": [0, 0],
+        "rate": [0.006, 0.006],
+    }
+    return am.Pool.from_arrays(**{**kw, **over})
+
+
+@pytest.mark.parametrize(
+    ("over", "expected"),
+    [
+        ({"rate": [6.0, 0.006]}, "Pool.rate: must be a decimal in [0, 1); got 6.0 at row 0"),  # projected 72,060 of fees on 1,000
+        ({"rate": [-0.5, 0.006]}, "Pool.rate: must be a decimal in [0, 1); got -0.5 at row 0"),
+        ({"current_principal": [-1000.0, 800.0]}, "Pool.current_principal: must be ≥ 0; got -1000.0 at row 0"),
+        ({"remaining_term": [36, 10]}, "Pool.remaining_term: must be 1..original_term; got 36 at row 0"),  # 36 fees on a 12-month plan
+        ({"original_term": [0, 12], "remaining_term": [0, 10]}, "Pool.original_term: must be 1..360 instalments; got 0 at row 0"),
+        ({"original_term": [1_000_000, 12], "remaining_term": [1_000_000, 10]}, "Pool.original_term: must be 1..360 instalments; got 1000000"),
+        ({"original_term": [12.7, 12]}, "Pool.original_term: must be whole numbers of instalments; got 12.7 at row 0"),  # was cut to 12
+        ({"original_term": [2**33, 12]}, "Pool.original_term: must be 1..360 instalments; got 8589934592"),  # was an OverflowError
+    ],
+)
+def test_a_pool_built_from_arrays_is_held_to_the_tapes_ranges(over: dict[str, Any], expected: str) -> None:
+    with pytest.raises(AbsModelError) as exc:
+        _pool(**over)
+    assert expected in str(exc.value)
+
+
+def test_pool_from_tape_on_an_unread_dataframe_gets_the_same_checks() -> None:
+    raw = pd.DataFrame(
+        {
+            "loan_id": ["X1"], "original_principal": [1000.0], "current_principal": [1000.0], "original_term": [12],
+            "remaining_term": [12], "product": ["flat_fee"], "rate": [0.6], "bucket": [0],
+        }
+    )
+    assert am.Pool.from_tape(raw).rate.tolist() == [0.6]  # 60 % a period is in range: a plausibility matter
+    raw["rate"] = [60.0]
+    with pytest.raises(AbsModelError, match=r"Pool\.rate: must be a decimal in \[0, 1\); got 60\.0"):
+        am.Pool.from_tape(raw)
+
+
+# ---------------------------------------------------- the --assumptions file read like a deal file
+DEAL = str(EXAMPLES / "baitiao_revolving.yaml")
+TAPE = str(EXAMPLES / "baitiao_tape.csv")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("cpr: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than 64 levels deep"),  # was 'internal error: RecursionError'
+        ("cpr: 0.1\nrecovery_lag: 2026-02-30\n", "line 2: recovery_lag: not a valid date"),  # was 'day is out of range for month'
+        ("x: &x [0.1]\ncpr: *x\n", "YAML aliases (*x) are not allowed"),
+        ("cpr: 0.2\n<<: {cpr: 0.9}\n", "line 2: YAML merge keys (<<) are not allowed"),
+        ("cpr: 0.2\nrecovery_rate: 0.1\ncpr: 0.3\n", "line 3: duplicate key 'cpr' (first given on line 1)"),
+        ("cpr: !!python/object:os.system 0.2\n", "tags that construct objects are not allowed"),
+    ],
+    ids=["deep", "impossible-date", "alias", "merge-key", "duplicate-key", "python-tag"],
+)
+def test_an_assumptions_file_is_read_with_the_deal_files_strict_reader(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, expected: str
+) -> None:
+    path = tmp_path / "stress.yaml"
+    path.write_text(text, encoding="utf-8")
+    err = _refused(["validate", DEAL, "--tape", TAPE, "--assumptions", str(path)], capsys)
+    assert f"abs-model: error: {path}: " in err and expected in err and "internal error" not in err
+
+
+def test_an_assumptions_folder_is_named_as_such(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    err = _refused(["validate", DEAL, "--tape", TAPE, "--assumptions", str(tmp_path)], capsys)
+    assert f"abs-model: error: {tmp_path}: is a folder, not an assumptions file" in err  # was '[Errno 21] Is a directory'
+
+
+def test_a_merge_key_in_a_deal_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``<<: {cpr: 0.99, recovery_rate: 0.9}`` beside ``cpr: 0.20`` silently added keys the file
+    seems not to state (a merged key loses to a written one, so the file read two ways)."""
+    text = (EXAMPLES / "baitiao_revolving.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "deal.yaml"
+    path.write_text(text.replace("  cpr: 0.20\n", "  cpr: 0.20\n  <<: {recovery_lag: 1}\n"), encoding="utf-8")
+    err = _refused(["validate", str(path), "--tape", TAPE], capsys)
+    assert f"{path}: line 34: YAML merge keys (<<) are not allowed" in err
+
+
+# ------------------------------------------------------------ float32 columns read at their decimal
+def test_a_float32_parquet_column_is_read_at_the_decimal_it_was_written_from(tmp_path: Path) -> None:
+    """A tape written with float32 columns: 0.006 is stored as 0.006000000052154064. Read as that,
+    it failed an eligibility limit ``max_rate: 0.006`` (tolerance 1e-12) and every such loan was
+    filtered out of the pool without a word; each float32 value is now read as the shortest
+    decimal that float32 holds exactly (numpy's repr of the float32), as written."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    rate32 = np.array([0.006, 0.0125, 0.15], dtype=np.float32)
+    balance32 = np.array([1000.1, 49999.99, 12.34], dtype=np.float32)
+    assert float(rate32[0]) != 0.006  # the trap: widening gives 0.006000000052154064
+    table = pa.table(
+        {
+            "loan_id": ["A1", "A2", "A3"],
+            "original_principal": balance32,
+            "current_principal": balance32,
+            "original_term": np.array([12, 6, 3], dtype=np.int16),
+            "remaining_term": np.array([12, 6, 3], dtype=np.int16),
+            "product": ["flat_fee", "flat_fee", "level_payment"],
+            "rate": rate32,
+            "bucket": [0, 0, 0],
+        }
+    )
+    pq.write_table(table, tmp_path / "tape.parquet")
+    df = am.read_tape(tmp_path / "tape.parquet")
+    assert df["rate"].tolist() == [0.006, 0.0125, 0.15]
+    assert df["original_principal"].tolist() == [1000.1, 49999.99, 12.34]
+    assert df["current_principal"].tolist() == [1000.1, 49999.99, 12.34]

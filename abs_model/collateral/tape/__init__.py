@@ -30,7 +30,8 @@ column                  dtype     rule
 ``score_band``          str       optional segment (same)
 ======================  ========  ===========================================================
 
-The package: :mod:`.headers` (canonical columns, the Chinese header map, renaming),
+The package: :mod:`.headers` (canonical columns, the Chinese header map, renaming), :mod:`.dates`
+(text written year first, Excel serials, zoned dates),
 :mod:`.readers` (CSV/TSV, Parquet, XLSX, SQL: raw tables, no validation) and :mod:`.rules`
 (the vectorised checks above; :mod:`.shortcuts` their exact per-column shortcuts; :mod:`.cells`
 bytes and list-valued cells, decoded or refused first),

@@ -16,6 +16,7 @@ import pandas as pd
 
 from abs_model.collateral.fields import BUCKET_NAMES, MAX_POOL_BUCKET
 from abs_model.collateral.tape.cells import plain_cells
+from abs_model.collateral.tape.dates import EARLIEST_DATE, LATEST_DATE, _to_datetime
 from abs_model.collateral.tape.headers import (
     _ALTERNATIVES,
     _BUCKET_VALUES,
@@ -29,8 +30,7 @@ from abs_model.collateral.tape.headers import (
     REQUIRED_COLUMNS,
     SEGMENT_COLUMNS,
 )
-from abs_model.collateral.tape.shortcuts import _arrow_text, _Distinct, _iso_dates, _repeated, _spread_text
-from abs_model.core import limits
+from abs_model.collateral.tape.shortcuts import _Distinct, _repeated, _spread_text
 from abs_model.core.delinquency import bucket_of_dpd
 from abs_model.core.limits import MAX_NAME_LENGTH
 from abs_model.core.pricing import MAX_TERM
@@ -81,7 +81,7 @@ def _numeric(s: pd.Series, name: str, ck: _Checker) -> tuple[np.ndarray, np.ndar
         ck.flag(np.ones(len(s), dtype=bool), name, raw, "must be a number, not a boolean")
         return np.full(len(s), np.nan), np.zeros(len(s), dtype=bool)
     if pd.api.types.is_numeric_dtype(s.dtype):
-        vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        vals = _float64(s)
         blank = np.isnan(vals)
         text = np.zeros(len(s), dtype=bool)
     else:
@@ -107,6 +107,17 @@ def _numeric(s: pd.Series, name: str, ck: _Checker) -> tuple[np.ndarray, np.ndar
     inf = np.isinf(vals)
     ck.flag(inf, name, raw, "must be finite")
     return vals, ~(blank | text | inf | np.isnan(vals))
+
+
+def _float64(s: pd.Series) -> np.ndarray:
+    """A numeric column as float64. A narrower float (a Parquet ``float`` column is float32) is
+    read value by value as the shortest decimal that reads back as that float (numpy's repr):
+    0.006 stored in float32 is 0.006000000052154064 when widened, and that failed an eligibility
+    limit ``max_rate: 0.006`` (to 1e-12); read as written, it is 0.006."""
+    narrow = getattr(s.dtype, "numpy_dtype", s.dtype)
+    if isinstance(narrow, np.dtype) and narrow.kind == "f" and narrow.itemsize < 8:
+        return np.asarray(s.to_numpy(dtype=narrow, na_value=np.nan).astype(str), dtype=np.float64)
+    return s.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 #: Numbers written with thousands separators, by decimal mark: 1,234,567.89 or 1.234.567,89.
@@ -135,112 +146,6 @@ def _integer(s: pd.Series, name: str, ck: _Checker) -> tuple[np.ndarray, np.ndar
     frac = ok & (vals != np.round(vals))
     ck.flag(frac, name, s, "must be a whole number")
     return vals, ok & ~frac
-
-
-#: Origination dates accepted: from 1900 (no consumer receivable is older) to 2200 (datetime64[ns]
-#: ends in 2262; a later year would wrap around, as year 1500 once became 2084).
-EARLIEST_DATE = pd.Timestamp(limits.EARLIEST_DATE)
-LATEST_DATE = pd.Timestamp(limits.LATEST_DATE)
-#: Day 0 of Excel's date serial numbers (1900 date system, with its 1900-02-29 quirk).
-_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-
-
-def _to_datetime(s: pd.Series) -> pd.Series:
-    """Dates as naive timestamps. A time-zoned column keeps its local calendar day (2026-06-30
-    00:00+08:00 is 2026-06-30, not 2026-06-29 in UTC); a number is an Excel date serial
-    (45839 is 2025-07-01), the way a spreadsheet stores a date cell; text is parsed as a date.
-    Dates outside [EARLIEST_DATE, LATEST_DATE] come back as NaT (flagged by the caller)."""
-    if isinstance(s.dtype, pd.DatetimeTZDtype):
-        s = s.dt.tz_localize(None)
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        out = s.astype("datetime64[us]")
-    elif _arrow_text(s):
-        out = _text_dates(s)
-    else:
-        is_number = s.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool)).to_numpy(dtype=bool)
-        days = pd.to_numeric(s.where(is_number, None), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        ok = np.isfinite(days) & (days >= 1) & (days <= 2_958_465)  # 9999-12-31
-        serial = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
-        serial[ok] = (_EXCEL_EPOCH + pd.to_timedelta(np.floor(days[ok]), unit="D")).to_numpy()
-        texts = s.where(~is_number, None)
-        parsed = _parse_dates(texts.map(_naive_text))
-        out = parsed.astype("datetime64[us]").where(~is_number, serial)
-    inside = (out >= EARLIEST_DATE) & (out <= LATEST_DATE)
-    return out.where(inside)
-
-
-def _text_dates(s: pd.Series) -> pd.Series:
-    """:func:`_to_datetime` of a ``str`` column, without a Python step per cell: no cell is a
-    number (a missing one is NaT) and :func:`_naive_text` leaves text as it is, so the dates are
-    ``pd.to_datetime(s, format="mixed")``; when every cell is a valid ``YYYY-MM-DD`` they are
-    computed from the digits (:func:`_iso_dates`), which is what that parse gives."""
-    iso = _iso_dates(s)
-    if iso is not None:
-        return pd.Series(iso, index=s.index)
-    parsed = _parse_dates(s)
-    return parsed.astype("datetime64[us]").where(~s.isna().to_numpy(), pd.NaT)
-
-
-#: A text date is read only when written year first: ``2025-01-31``, ``2025/1/31``, ``2025.01.31`` or
-#: ``20250131``, optionally with a time (``10:30``, ``T10:30:00.5``) and a zone (``Z``, ``+08:00``).
-#: ``01/02/2025`` may be 1 February or 2 January (the parser took it as 2 January while it read
-#: ``13/02/2025`` as 13 February, in one column), ``25-01-31`` became 2031-01-25, ``2025`` was
-#: completed to 1 January and ``today`` was the clock's date: such text is refused, never guessed.
-YEAR_FIRST_DATE = (
-    r"\s*\d{4}(?:-\d{1,2}-\d{1,2}|/\d{1,2}/\d{1,2}|\.\d{1,2}\.\d{1,2}|\d{4})"
-    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?\s*"
-)
-
-_YEAR_FIRST_RE = re.compile(YEAR_FIRST_DATE)
-
-
-def _year_first(texts: pd.Series) -> pd.Series:
-    """``texts`` with every text cell not written year first (:data:`YEAR_FIRST_DATE`) made
-    missing, so that it is refused as not a date; other cells (dates from XLSX, blanks) as they are."""
-    if texts.dtype == object:  # may hold datetime objects (XLSX): one step per cell, as its caller
-        refused = np.fromiter(
-            (isinstance(v, str) and _YEAR_FIRST_RE.fullmatch(v) is None for v in texts), dtype=bool, count=len(texts)
-        )
-    else:
-        matched = texts.str.fullmatch(YEAR_FIRST_DATE)
-        refused = matched.notna().to_numpy(dtype=bool) & ~matched.fillna(True).to_numpy(dtype=bool)
-    return texts.where(~refused, None) if refused.any() else texts
-
-
-def _parse_dates(texts: pd.Series) -> pd.Series:
-    """Text dates as naive timestamps, each keeping its own local calendar day; unparseable or not
-    written year first (:data:`YEAR_FIRST_DATE`) → NaT. ``pd.to_datetime`` refuses a column mixing
-    time zones (or zoned and plain dates) with a bare ``ValueError``; such a column is parsed once
-    per distinct text instead, each zone dropped."""
-    texts = _year_first(texts)
-    try:
-        parsed = pd.to_datetime(texts, errors="coerce", format="mixed")
-    except (ValueError, TypeError):
-        distinct = pd.unique(texts.dropna())
-        by_text = {v: _one_date(v) for v in distinct}
-        return pd.Series([by_text.get(v, pd.NaT) if v is not None and v == v else pd.NaT for v in texts],
-                         index=texts.index, dtype="datetime64[us]")
-    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        parsed = parsed.dt.tz_localize(None)
-    return parsed
-
-
-def _one_date(v: Any) -> Any:
-    """One cell of :func:`_parse_dates`' slow path: its timestamp without zone, or NaT."""
-    try:
-        ts = pd.Timestamp(v)
-    except (ValueError, TypeError, OverflowError):
-        return pd.NaT
-    if ts is pd.NaT:
-        return pd.NaT
-    return ts.tz_localize(None) if ts.tzinfo is not None else ts
-
-
-def _naive_text(v: Any) -> Any:
-    """A date cell as text for parsing (``datetime``/``date`` objects from XLSX pass through)."""
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return None
-    return v.replace(tzinfo=None) if hasattr(v, "tzinfo") and getattr(v, "tzinfo", None) is not None else v
 
 
 def _validate(

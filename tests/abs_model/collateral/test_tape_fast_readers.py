@@ -25,6 +25,7 @@ import pytest
 import abs_model as am
 from abs_model.collateral.pool import Pool
 from abs_model.collateral.synthetic import synthetic_tape
+from abs_model.collateral.tape import dates as tape_dates
 from abs_model.collateral.tape import fastcsv, readers, rules, shortcuts
 from abs_model.collateral.tape.arrays import text_array
 from abs_model.core.delinquency import bucket_of_dpd
@@ -337,11 +338,11 @@ def _dates_per_cell(s: pd.Series) -> pd.Series:
     ok = np.isfinite(days) & (days >= 1) & (days <= 2_958_465)
     serial = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
     serial[ok] = (pd.Timestamp("1899-12-30") + pd.to_timedelta(np.floor(days[ok]), unit="D")).to_numpy()
-    year_first = s.map(lambda v: not isinstance(v, str) or re.fullmatch(rules.YEAR_FIRST_DATE, v) is not None)
+    year_first = s.map(lambda v: not isinstance(v, str) or re.fullmatch(tape_dates.YEAR_FIRST_DATE, v) is not None)
     texts = s.where(~is_number & year_first.to_numpy(dtype=bool), None)
-    parsed = pd.to_datetime(texts.map(rules._naive_text), errors="coerce", format="mixed")
+    parsed = pd.to_datetime(texts.map(tape_dates._naive_text), errors="coerce", format="mixed")
     out = parsed.astype("datetime64[us]").where(~is_number, serial)
-    return out.where((out >= rules.EARLIEST_DATE) & (out <= rules.LATEST_DATE))
+    return out.where((out >= tape_dates.EARLIEST_DATE) & (out <= tape_dates.LATEST_DATE))
 
 
 DATES = [
@@ -383,7 +384,7 @@ DATES = [
 def test_text_dates_match_the_per_cell_rule(cell: str | None) -> None:
     for cells in ([cell], [cell, "2025-01-05", None], ["2026-06-30", cell] * 3):
         s = pd.Series(cells, dtype=str)
-        pd.testing.assert_series_equal(rules._to_datetime(s), _dates_per_cell(s))
+        pd.testing.assert_series_equal(tape_dates._to_datetime(s), _dates_per_cell(s))
 
 
 def test_every_calendar_day_from_1900_to_2200_is_read_from_its_digits() -> None:
