@@ -321,3 +321,26 @@ def test_a_float32_parquet_column_is_read_at_the_decimal_it_was_written_from(tmp
     assert df["rate"].tolist() == [0.006, 0.0125, 0.15]
     assert df["original_principal"].tolist() == [1000.1, 49999.99, 12.34]
     assert df["current_principal"].tolist() == [1000.1, 49999.99, 12.34]
+
+
+# ------------------------------------------------------------------- outputs that cannot be created
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc (a folder nothing can be created in)")
+def test_an_output_folder_that_cannot_be_created_is_named_as_the_out_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--out /proc/x``: the folder check passed (it looks writable even to root) and mkdir failed
+    with a bare "[Errno 2] No such file or directory: '/proc/x'"."""
+    err = _refused(["run", DEAL, "--tape", TAPE, "--out", "/proc/abs-model-out"], capsys)
+    assert "abs-model: error: --out: cannot create '/proc/abs-model-out'" in err
+
+
+def test_a_deal_file_naming_both_a_tape_and_a_synthetic_pool_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both given: the tape was used and the synthetic pool silently dropped."""
+    doc = copy.deepcopy(BAITIAO)
+    doc["pool"]["synthetic"] = {"n": 1000, "seed": 1}
+    path = tmp_path / "deal.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    err = _refused(["validate", str(path)], capsys)
+    assert f"{path}: 1 problem(s) in the deal file:\n  - pool: give either a tape or a synthetic pool, not both; got ['synthetic', 'tape']" in err
