@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -344,3 +345,43 @@ def test_a_deal_file_naming_both_a_tape_and_a_synthetic_pool_is_refused(
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     err = _refused(["validate", str(path)], capsys)
     assert f"{path}: 1 problem(s) in the deal file:\n  - pool: give either a tape or a synthetic pool, not both; got ['synthetic', 'tape']" in err
+
+
+# ------------------------------------------------- invisible characters: a twin that looks the same
+#: Every format character (Unicode category Cf: zero-width space, soft hyphen, BOM, word joiner,
+#: tags …) and the two Unicode line breaks, U+2028 and U+2029.
+INVISIBLE = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"] + ["\u2028", "\u2029"]
+
+
+def test_every_invisible_character_is_refused_in_names_and_tape_text() -> None:
+    from abs_model.collateral.tape.rules import _CONTROL_RE, _may_hold_control
+    from abs_model.core.limits import name_problem
+
+    pa = pytest.importorskip("pyarrow")
+    missed = [f"U+{ord(ch):04X}" for ch in INVISIBLE if not _CONTROL_RE.search(f"a{ch}b")]
+    assert not missed
+    missed = [f"U+{ord(ch):04X}" for ch in INVISIBLE if not _may_hold_control(pa.array(["华北", f"a{ch}b"], type=pa.large_string()))]
+    assert not missed
+    assert not [f"U+{ord(ch):04X}" for ch in INVISIBLE if name_problem(f"Senior{ch}A") is None]
+
+
+def test_a_loan_id_with_a_zero_width_space_is_no_second_loan(tmp_path: Path) -> None:
+    """'A1' and 'A1' + U+200B look the same everywhere: the loan was counted twice."""
+    path = tmp_path / "tape.csv"
+    twin = ROW.replace("A1", "A1\u200b")
+    path.write_text(f"{HEADER}\n{ROW}\n{twin}\n", encoding="utf-8")
+    (p,) = refused(path).problems
+    assert (p.row, p.column, p.value) == (2, "loan_id", "A1\u200b")
+    assert "must not contain control or invisible characters" in p.rule
+
+
+def test_a_tranche_named_like_another_but_for_a_soft_hyphen_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = copy.deepcopy(BAITIAO)
+    doc["tranches"][1]["name"] = "Senior\u00adA"  # shows as 'SeniorA' or 'Senior-A', beside 'Senior A'
+    doc["waterfalls"] = {k: yaml.safe_load(yaml.safe_dump(v).replace("Senior B", "Senior\u00adA")) for k, v in doc["waterfalls"].items()}
+    path = tmp_path / "deal.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    err = _refused(["validate", str(path)], capsys)
+    assert "tranches[1].name: must not contain control or invisible characters; got '\\xad' (U+00AD)" in err

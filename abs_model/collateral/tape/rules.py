@@ -415,9 +415,21 @@ def _origination(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, 
         out["origination_date"] = dates.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))
 
 
-#: Characters no name may hold: control characters (ESC, \x01, line breaks), bidirectional overrides.
-_CONTROL_RE2 = r"[\x00-\x1f\x7f-\x9f\x{202a}-\x{202e}\x{2066}-\x{2069}\x{fffe}\x{ffff}]"  # RE2 spelling
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+#: Characters no name may hold: control characters (ESC, \x01, line breaks, U+2028/U+2029), bidirectional
+#: overrides and every other invisible format character (Unicode category Cf: zero-width space, soft hyphen,
+#: BOM, word joiner, tags), as :func:`abs_model.core.limits.name_problem`: "A1" and "A1" + U+200B are one loan
+#: to the eye. The Cf ranges are Unicode 14's (tests check them against :mod:`unicodedata`).
+_INVISIBLE = (
+    (0x00, 0x1F), (0x7F, 0x9F), (0xAD, 0xAD), (0x600, 0x605), (0x61C, 0x61C), (0x6DD, 0x6DD), (0x70F, 0x70F),
+    (0x890, 0x891), (0x8E2, 0x8E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x2028, 0x202E), (0x2060, 0x2064),
+    (0x2066, 0x206F), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0xFFFE, 0xFFFF), (0x110BD, 0x110BD), (0x110CD, 0x110CD),
+    (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+)
+_CONTROL_RE2 = "[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in _INVISIBLE) + "]"  # RE2 spelling
+_CONTROL_RE = re.compile("[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in _INVISIBLE) + "]")
+#: UTF-8 lead bytes of the invisible characters above 0x7f (besides C2, E2, EF, F0, checked with the byte
+#: after them): any of them sends a column to the exact regex.
+_RARE_LEADS = (0xD8, 0xDB, 0xDC, 0xE0, 0xE1, 0xF3)
 
 
 def _segments(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any], distinct: Mapping[str, Any]) -> None:
@@ -482,8 +494,10 @@ def _control_and_length(text: pd.Series) -> tuple[np.ndarray | None, np.ndarray 
 def _may_hold_control(arr: Any) -> bool:
     """False only when no string of the Arrow array ``arr`` can hold a character of
     :data:`_CONTROL_RE`: one pass over its UTF-8 bytes, looking for a byte below 0x20 or 0x7f, a
-    C1 control (C2 80–9F), a lead E2 80/E2 81 (U+2000–U+207F: the bidirectional controls' block) or
-    EF BF (U+FFC0–U+FFFF). Conservative: True sends the caller to the exact regex."""
+    C1 control or soft hyphen (C2 80–9F, C2 AD), a lead E2 80/E2 81 (U+2000–U+207F: zero-width,
+    line-break and bidirectional controls), EF BB / EF BF (U+FEFF, U+FFC0–U+FFFF), F0 91/93/9B/9D
+    (the format characters of plane 1; not F0 9F, emoji) or a lead of :data:`_RARE_LEADS`
+    (Arabic, Syriac, U+0800–U+1FFF, tags). Conservative: True sends the caller to the exact regex."""
     chunks = arr.chunks if hasattr(arr, "chunks") else [arr]
     for chunk in chunks:
         data = chunk.buffers()[2]
@@ -495,11 +509,16 @@ def _may_hold_control(arr: Any) -> bool:
         seen = np.bincount(b, minlength=256)
         if seen[:0x20].any() or seen[0x7F]:
             return True
-        if not (seen[0xC2] or seen[0xE2] or seen[0xEF]):  # no lead byte of a control above 0x7f
+        if seen[list(_RARE_LEADS)].any():
+            return True
+        if not (seen[0xC2] or seen[0xE2] or seen[0xEF] or seen[0xF0]):  # no lead byte of a control above 0x7f
             continue
         lead, nxt = b[:-1], b[1:]
-        c1 = (lead == 0xC2) & (nxt >= 0x80) & (nxt <= 0x9F)
-        if (c1 | ((lead == 0xE2) & ((nxt == 0x80) | (nxt == 0x81))) | ((lead == 0xEF) & (nxt == 0xBF))).any():
+        c1 = (lead == 0xC2) & (((nxt >= 0x80) & (nxt <= 0x9F)) | (nxt == 0xAD))
+        e2 = (lead == 0xE2) & ((nxt == 0x80) | (nxt == 0x81))
+        ef = (lead == 0xEF) & ((nxt == 0xBB) | (nxt == 0xBF))
+        f0 = (lead == 0xF0) & ((nxt == 0x91) | (nxt == 0x93) | (nxt == 0x9B) | (nxt == 0x9D))
+        if (c1 | e2 | ef | f0).any():
             return True
     return False
 
