@@ -437,6 +437,7 @@ def _run_periods(
     strategy = a.collections
     cost_rank = strategy.cost_rank if strategy is not None else "senior"
     adv_int, adv_prin = (arrays.get(f, np.zeros_like(arrays["fee_interest"])) for f in ("advanced_interest", "advanced_principal"))  # P&I advancing
+    pending = np.zeros(S)  # recoveries still to come on the defaults so far (:func:`_pending_recoveries`)
     for t in range(1, T + 1):
         if on_period is not None:  # surveillance: reported history, then the re-projection
             bought_so_far.settle_all()
@@ -454,8 +455,12 @@ def _run_periods(
         )
         cap = capacity if plan is None or profile is None else plan.capacity(t, capacity)
         inputs = _period_inputs(arrays, t, a, interest=interest, principal=principal, recoveries=recoveries, capacity=cap)
-        # the buy-back discount ((1 − price) × balance bought back) is principal lost: a PDL debit
-        inputs = dataclasses.replace(inputs, late_fees=late_fees, principal_losses=arrays["repurchase_loss"][:, t])
+        pending += arrays["defaults"][:, t] - arrays["net_loss"][:, t] - arrays["recoveries"][:, t]
+        # the buy-back discount ((1 − price) × balance bought back) is principal lost: a PDL debit;
+        # recoveries still to come are collateral in the writedown test (they repay the notes)
+        inputs = dataclasses.replace(
+            inputs, late_fees=late_fees, principal_losses=arrays["repurchase_loss"][:, t], recoveries_pending=np.maximum(pending, 0.0)
+        )
         out = engine.step(state, t, inputs)
         bought = np.asarray(out.purchased, dtype=np.float64)
         if profile is not None and np.any(bought > 0):
