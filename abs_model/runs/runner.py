@@ -437,7 +437,11 @@ def _run_periods(
     strategy = a.collections
     cost_rank = strategy.cost_rank if strategy is not None else "senior"
     adv_int, adv_prin = (arrays.get(f, np.zeros_like(arrays["fee_interest"])) for f in ("advanced_interest", "advanced_principal"))  # P&I advancing
-    pending = np.zeros(S)  # recoveries still to come on the defaults so far (:func:`_pending_recoveries`)
+    # money still to come on the receivables defaulted so far, less the loss booked on them: Σ (defaults
+    # − net loss − recoveries − advanced principal) — the recoveries to come (net loss is booked at
+    # default), or under P&I advancing the balance still advanced on until liquidation (its loss is
+    # booked then); collateral in the period writedown test
+    pending = np.zeros(S)
     for t in range(1, T + 1):
         if on_period is not None:  # surveillance: reported history, then the re-projection
             bought_so_far.settle_all()
@@ -455,7 +459,7 @@ def _run_periods(
         )
         cap = capacity if plan is None or profile is None else plan.capacity(t, capacity)
         inputs = _period_inputs(arrays, t, a, interest=interest, principal=principal, recoveries=recoveries, capacity=cap)
-        pending += arrays["defaults"][:, t] - arrays["net_loss"][:, t] - arrays["recoveries"][:, t]
+        pending += arrays["defaults"][:, t] - arrays["net_loss"][:, t] - arrays["recoveries"][:, t] - adv_prin[:, t]
         # the buy-back discount ((1 − price) × balance bought back) is principal lost: a PDL debit;
         # recoveries still to come are collateral in the writedown test (they repay the notes)
         inputs = dataclasses.replace(

@@ -101,3 +101,27 @@ def test_us_auto_deal_at_full_recovery_loses_nothing(cdr: float, lag: int) -> No
     paid_out = float(led.loc[~led["target"].isin(["C:residual", "interest_account", "principal_account", "reserve_account"]), "amount"].sum())
     resid = float(r.tranches["C"]["residual_paid"].sum())
     assert resid == pytest.approx(cash_in - paid_out, abs=CENT)
+
+
+def test_under_advancing_the_balance_still_advanced_on_is_the_collateral_to_come(monkeypatch: pytest.MonkeyPatch) -> None:
+    """P&I advancing (SIFMA): a defaulted loan leaves the pool balance, the servicer advances its
+    principal until it liquidates, and its loss is booked then. What is still to come on it is its
+    balance not yet advanced (the pool frame's ``foreclosure_balance``), not the whole defaulted
+    balance: the advanced principal was collected already (counting it again would cover notes
+    with cash paid out)."""
+    import tranches as tr
+
+    seen: list[float] = []
+    step = tr.Engine.step
+
+    def recording(self: tr.Engine, state: tr.EngineState, t: int, inputs: tr.PeriodInputs) -> tr.StepOutput:
+        seen.append(float(np.asarray(inputs.recoveries_pending, dtype=np.float64).reshape(-1)[0]))
+        return step(self, state, t, inputs)
+
+    monkeypatch.setattr(tr.Engine, "step", recording)
+    deal = am.load_deal(ROOT / "examples" / "us_auto_static.yaml")
+    r = am.run(deal, am.Assumptions.make(abs_speed=0.015, cdr=0.3, recovery_rate=0.5, recovery_lag=6, advancing=True))
+    assert not r.failed_checks, [c.name for c in r.failed_checks]
+    foreclosure = r.pool["foreclosure_balance"].to_numpy()[1:]
+    assert foreclosure.max() > 0.1 * deal.pool.balance
+    np.testing.assert_allclose(seen, foreclosure, rtol=1e-12, atol=CENT)
