@@ -123,7 +123,7 @@ DESCRIPTIONS: dict[str, str] = {
     "payment_every.default": "Payment frequency after an event of default.",
     "payment_every.cleanup": "Payment frequency of the clean-up phase.",
     "collection_account": "`separate` interest and principal pots, or one `combined` pot (steps may then draw on the other kind once theirs is empty). Default `separate`.",
-    "writedown": "`period`: on each payment date notes above pool balance + principal cash + recoveries still to come on past defaults (not in the last period) are written down, junior first; `legal_final`: only in the last period (Chinese practice). Default `period`.",
+    "writedown": "`period`: on each payment date notes above pool balance (with the receivables bought that period) + principal cash + recoveries still to come on past defaults (not in the last period) are written down, junior first; `legal_final`: only in the last period (Chinese practice). Default `period`.",
     "cleanup": "Clean-up call (清仓回购).",
     "cleanup.threshold": "Exercised on the first payment date after the revolving period with 0 < pool balance ≤ threshold × initial pool.",
     "cleanup.price": "Sale price as a fraction of the remaining pool balance. Default 1.0.",

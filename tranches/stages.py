@@ -253,8 +253,8 @@ def write_down(
 ) -> None:
     """Stage 5b: losses written down junior first.
 
-    Defined as ``excess = max(notes − (pool_balance_end + principal cash + recoveries pending),
-    0)`` on payment dates (``writedown="period"``) or in the last period only (``"legal_final"``),
+    Defined as ``excess = max(notes − (pool_balance_end + receivables bought this period +
+    principal cash + recoveries pending), 0)`` on payment dates (``writedown="period"``) or in the last period only (``"legal_final"``),
     the recoveries still to come (``rp``, None: none) counted before the last period only (after
     it nothing more comes in); and ``excess = notes``
     on a clean-up call (the deal ends) and, with ``ends_at_legal_final``, in the last period
@@ -271,6 +271,8 @@ def write_down(
     bal, cash, w = state.bal, state.cash, state.scratch
     notes = rows_sum(bal, eng.all_tranches, w[5])
     cover = np.add(pe, cash[PRINCIPAL], out=w[6])
+    if "purchased" in state.buf:  # receivables bought this period: they join the pool at its end (pe is before them)
+        cover += state.buf["purchased"][k]
     if rp is not None and t < eng.T:  # recoveries to come on past defaults: they will repay the notes
         cover += rp
     if eng.structure.collection_account == "combined":

@@ -7,10 +7,17 @@
    were paid as residual to the most junior class. On the US auto example at 100 % recovery
    the old code wrote class B down 4.2m and C 45m while paying C 86.7m of residual; every check
    passed (cash conserved, notes paid or written down).
+2. Writedowns while revolving (``writedown: period``). The engine sees the pool balance before
+   the period's purchases join it; the test compared the notes with that balance plus the
+   principal cash — which the purchases had just spent — so every revolving payment date wrote
+   down the receivables just bought. The Baitiao example with ``writedown: period``, prepayments
+   × 3 and no defaults at all wrote Senior B and the subordinated class off (and 42m of Senior A)
+   in period 3 and later paid the subordinated class 482m of residual; every check passed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -125,3 +132,51 @@ def test_under_advancing_the_balance_still_advanced_on_is_the_collateral_to_come
     foreclosure = r.pool["foreclosure_balance"].to_numpy()[1:]
     assert foreclosure.max() > 0.1 * deal.pool.balance
     np.testing.assert_allclose(seen, foreclosure, rtol=1e-12, atol=CENT)
+
+
+# ----------------------------------------------------------------- 2. purchases while revolving
+def test_receivables_bought_this_period_are_collateral_in_the_writedown_test() -> None:
+    """Worked by hand. Pool 1,000 = notes (A 1,000, no coupon); revolving for 2 periods, monthly
+    payment dates. Period 1: 400 of principal collected buys 400 of new receivables (the pool is
+    600 before they join it, 1,000 after). Collateral: 600 + 400 bought + 0 cash = 1,000 = notes:
+    no writedown. Period 2 (amortising, the last): the 1,000 pays off and pays A in full. (The old
+    test saw 600 + 0 and wrote A down by 400 in period 1.)"""
+    st = Structure(
+        tranches=(Tranche("A", 1_000.0, 0.0),),
+        waterfalls={
+            "revolving": Waterfall([steps.BuyReceivables(price=1.0), steps.PayResidual()]),
+            "amortising": Waterfall([steps.PayPrincipal(("A",)), steps.PayResidual()]),
+        },
+        revolving_periods=1,
+        writedown="period",
+    )
+    r = run_liabilities(
+        st,
+        period_end_dates=month_ends(2),
+        initial_pool_balance=1_000.0,
+        interest_collected=0.0,
+        principal_collected=[400.0, 1_000.0],
+        pool_balance_begin=[1_000.0, 1_000.0],
+        pool_balance_end=[600.0, 0.0],
+    )
+    a = r.tranche("A")
+    assert r.purchased[0].tolist() == pytest.approx([400.0, 0.0], abs=CENT)
+    assert a.writedown[0].tolist() == pytest.approx([0.0, 0.0], abs=CENT)
+    assert a.principal_paid[0].tolist() == pytest.approx([0.0, 1_000.0], abs=CENT)
+    assert a.residual_paid[0].tolist() == pytest.approx([0.0, 0.0], abs=CENT)
+
+
+def test_revolving_deal_with_period_writedowns_and_no_defaults_loses_nothing() -> None:
+    """The Baitiao example (12 months revolving, quarterly payment dates while revolving) with
+    ``writedown: period`` and no defaults: the collections buy receivables at par, nothing is lost,
+    so no class is written down and every class is repaid in full."""
+    deal = am.load_deal(ROOT / "examples" / "baitiao_revolving.yaml", pool=am.synthetic_pool(300, seed=5), scale_pool=True)
+    deal = dataclasses.replace(deal, structure=dataclasses.replace(deal.structure, writedown="period", cleanup=None))
+    for prepay in (1.0, 3.0):
+        r = am.run(deal, prepay_mult=prepay, default_mult=0.0)
+        assert not r.failed_checks, [c.name for c in r.failed_checks]
+        assert float(r.revolving["purchased"].sum()) > deal.pool.balance  # it did revolve
+        s = r.summary()
+        for name, row in s.iterrows():
+            assert row["loss"] == pytest.approx(0.0, abs=CENT), (prepay, name)
+            assert bool(row["paid_in_full"]), (prepay, name)

@@ -425,7 +425,7 @@ class Reference:
         last = live and t == self.T
         if (pay if st.writedown == "period" else last) or called_now:
             notes = sum(self.bal.values())
-            cover = pe + self.cash[PRIN] + (rp if t < self.T else 0.0) + (self.cash[INT] if st.collection_account == "combined" else 0.0)
+            cover = pe + bought + self.cash[PRIN] + (rp if t < self.T else 0.0) + (self.cash[INT] if st.collection_account == "combined" else 0.0)
             excess = notes if (called_now or (last and self.final)) else max(notes - cover, 0.0)
             for n in reversed(self.names):
                 x = min(self.bal[n], excess)
