@@ -13,6 +13,9 @@
    down the receivables just bought. The Baitiao example with ``writedown: period``, prepayments
    × 3 and no defaults at all wrote Senior B and the subordinated class off (and 42m of Senior A)
    in period 3 and later paid the subordinated class 482m of residual; every check passed.
+3. P&I advancing at zero recovery: recoveries = liquidated balance − principal loss, the two
+   summed apart, came out −1.9e-9 and the waterfall refused the run (any advancing run with
+   ``recovery_mult=0``, the standard zero-recovery stress, raised).
 """
 
 from __future__ import annotations
@@ -180,3 +183,22 @@ def test_revolving_deal_with_period_writedowns_and_no_defaults_loses_nothing() -
         for name, row in s.iterrows():
             assert row["loss"] == pytest.approx(0.0, abs=CENT), (prepay, name)
             assert bool(row["paid_in_full"]), (prepay, name)
+
+
+# ----------------------------------------------------------------- 3. advancing at zero recovery
+@pytest.mark.parametrize(("rate", "mult"), [(0.5, 0.0), (0.0, 1.0)])
+def test_advancing_at_zero_recovery_runs_and_recovers_nothing(rate: float, mult: float) -> None:
+    """Severity 100 %: every liquidated balance is lost. The recoveries are 0 (never below), the
+    loss is the liquidated balance, and every defaulted unit is advanced, recovered or lost
+    (SIFMA §C): ``Σ defaults = Σ (advanced principal + recoveries + principal loss)`` + what is
+    still in foreclosure at the end of the run."""
+    deal = am.load_deal(ROOT / "examples" / "us_auto_static.yaml")
+    a = am.Assumptions.make(abs_speed=0.015, cdr=0.3, recovery_rate=rate, recovery_lag=4, advancing=True)
+    r = am.run(deal, a, recovery_mult=mult)
+    assert not r.failed_checks, [c.name for c in r.failed_checks]
+    p = r.pool.iloc[1:]
+    assert float(p["recoveries"].min()) >= 0.0
+    assert float(p["recoveries"].max()) <= 1e-6
+    np.testing.assert_allclose(p["principal_loss"], p["amortized_default_balance"], rtol=1e-12, atol=1e-6)
+    total = float((p["advanced_principal"] + p["recoveries"] + p["principal_loss"]).sum()) + float(p["foreclosure_balance"].iloc[-1])
+    assert total == pytest.approx(float(p["defaults"].sum()), rel=1e-9)
