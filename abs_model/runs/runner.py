@@ -49,7 +49,7 @@ from abs_model.assumptions.assumptions import Assumptions
 from abs_model.deal.eligibility import PurchasePlan, bought_lines, purchase_plan_of
 from abs_model.deal.model import Deal, ReplenishmentLine, replenishment_pool
 from abs_model.errors import AssumptionError, DealError
-from abs_model.projection.cashflows import ADVANCING_FIELDS, FIELDS, STOCK_FIELDS, PoolCashflows
+from abs_model.projection.cashflows import ADVANCING_FIELDS, CHECK_RTOL, FIELDS, STOCK_FIELDS, PoolCashflows
 from abs_model.projection.context import scenario_multiples
 from abs_model.projection.engine import (
     LineProjection,
@@ -442,6 +442,7 @@ def _run_periods(
     # default), or under P&I advancing the balance still advanced on until liquidation (its loss is
     # booked then); collateral in the period writedown test
     pending = np.zeros(S)
+    dust = CHECK_RTOL * max(1.0, deal.pool.balance)  # the pool checks' tolerance
     for t in range(1, T + 1):
         if on_period is not None:  # surveillance: reported history, then the re-projection
             bought_so_far.settle_all()
@@ -457,8 +458,11 @@ def _run_periods(
             arrays["collection_costs"][:, t],
             rank=cost_rank,
         )
+        # float dust of the projection (a flow summed as a difference, −1e-9 where it is 0): within the
+        # pool's own check tolerance, but the waterfall refuses any negative amount
+        interest, late_fees, principal, recoveries = (_no_dust(x, dust) for x in (interest, late_fees, principal, recoveries))
         cap = capacity if plan is None or profile is None else plan.capacity(t, capacity)
-        inputs = _period_inputs(arrays, t, a, interest=interest, principal=principal, recoveries=recoveries, capacity=cap)
+        inputs = _period_inputs(arrays, t, a, interest=interest, principal=principal, recoveries=recoveries, capacity=cap, dust=dust)
         pending += arrays["defaults"][:, t] - arrays["net_loss"][:, t] - arrays["recoveries"][:, t] - adv_prin[:, t]
         # the buy-back discount ((1 − price) × balance bought back) is principal lost: a PDL debit;
         # recoveries still to come are collateral in the writedown test (they repay the notes)
@@ -494,6 +498,14 @@ def _pending_recoveries(arrays: dict[str, np.ndarray], rows: np.ndarray, t: int)
     return np.maximum((d - nl - rec).sum(axis=1), 0.0)
 
 
+def _no_dust(x: np.ndarray, dust: float) -> np.ndarray:
+    """``x`` with values in ``[−dust, 0)`` (float rounding of a quantity that is 0) set to 0;
+    anything more negative is left for the waterfall to refuse."""
+    if not (x < 0.0).any():
+        return x
+    return np.where((x < 0.0) & (x >= -dust), 0.0, x)
+
+
 def _period_inputs(
     arrays: dict[str, np.ndarray],
     t: int,
@@ -503,6 +515,7 @@ def _period_inputs(
     principal: np.ndarray,
     recoveries: np.ndarray,
     capacity: float,
+    dust: float = 0.0,
 ) -> tr.PeriodInputs:
     """What the engine sees of the pool in period ``t``: collections net of costs, new defaults,
     eligible pool balances and the 31–180 dpd (M2–M6) balance; restructured receivables count as
@@ -524,10 +537,10 @@ def _period_inputs(
         interest_collected=interest,
         principal_collected=principal,
         recoveries=recoveries,
-        new_defaults=new_defaults,
-        pool_balance_begin=pb_begin,
-        pool_balance_end=pb_end,
-        delinquent_balance=delinquent,
+        new_defaults=_no_dust(new_defaults, dust),
+        pool_balance_begin=_no_dust(pb_begin, dust),
+        pool_balance_end=_no_dust(pb_end, dust),
+        delinquent_balance=_no_dust(delinquent, dust),
         purchase_capacity=capacity,
         delinquent_by_bucket=np.stack([arrays[f"balance_m{j}"][:, t] for j in range(7)]),
     )

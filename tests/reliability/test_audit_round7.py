@@ -16,6 +16,10 @@
 3. P&I advancing at zero recovery: recoveries = liquidated balance − principal loss, the two
    summed apart, came out −1.9e-9 and the waterfall refused the run (any advancing run with
    ``recovery_mult=0``, the standard zero-recovery stress, raised).
+4. Float dust from the projection: a roll-rate pool's fee collections are a difference of
+   cumulative fees, −1.9e-9 in the month after the last receivable pays off. The pool's own
+   checks accept that (tolerance 1e-9 of the pool), the waterfall refuses any negative amount, so
+   the Huabei-style example without its clean-up call, defaults × 3 and no prepayment, raised.
 """
 
 from __future__ import annotations
@@ -202,3 +206,19 @@ def test_advancing_at_zero_recovery_runs_and_recovers_nothing(rate: float, mult:
     np.testing.assert_allclose(p["principal_loss"], p["amortized_default_balance"], rtol=1e-12, atol=1e-6)
     total = float((p["advanced_principal"] + p["recoveries"] + p["principal_loss"]).sum()) + float(p["foreclosure_balance"].iloc[-1])
     assert total == pytest.approx(float(p["defaults"].sum()), rel=1e-9)
+
+
+# ----------------------------------------------------------------- 4. float dust from the projection
+def test_static_deal_run_past_its_pool_with_float_dust_in_the_pool_frame_runs() -> None:
+    """The Huabei-style example without its clean-up call, defaults × 3 and no prepayment: the
+    pool frame's fee collections are −1.9e-9 in period 25 (inside the pool check's tolerance); the
+    run completes, the waterfall sees 0 there, and every deal-life check passes."""
+    deal = am.load_deal(ROOT / "examples" / "huabei_style_static.yaml")
+    deal = dataclasses.replace(deal, structure=dataclasses.replace(deal.structure, cleanup=None))
+    r = am.run(deal, prepay_mult=0.0, default_mult=3.0)
+    assert not r.failed_checks, [c.name for c in r.failed_checks]
+    fee = r.pool["fee_interest"].to_numpy()
+    assert fee.min() < 0.0 and fee.min() > -1e-6  # the dust is there, and it is dust
+    led = r.ledger
+    into = led.loc[(led["source"] == "pool") & (led["period"] == int(np.argmin(fee))), "amount"].to_numpy()
+    assert (into >= 0.0).all()
