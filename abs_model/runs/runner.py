@@ -101,7 +101,12 @@ def run(
 ) -> DealResult:
     """Run the deal: project the pool, run the waterfall every period, buy receivables while
     revolving. Scenario multipliers (arrays of shape (S,)) run S scenarios in one batch; the
-    returned frames show scenario 0 and ``result.liabilities`` holds every scenario."""
+    returned frames show scenario 0 and ``result.liabilities`` holds every scenario.
+
+    ``result.assumptions`` are the assumptions scenario 0 ran under: its prepayment and default
+    multipliers (and its recovery multiplier, where a recovery rate states it exactly) folded in
+    (:meth:`~abs_model.assumptions.assumptions.Assumptions.stressed`), so what the report and the
+    workbook state is what was run — not the unstressed assumptions beside stressed numbers."""
     if not isinstance(deal, Deal):
         raise DealError(f"deal: must be an abs_model.Deal (use load_deal(path)); got {type(deal).__name__}")
     a = assumptions if assumptions is not None else (deal.assumptions or Assumptions.make())
@@ -119,7 +124,26 @@ def run(
         assumptions=a,
     )
     pool_cf.check()
-    return DealResult.build(deal=deal, assumptions=a, pool_cf=pool_cf, liabilities=ra.liabilities)
+    return DealResult.build(deal=deal, assumptions=_as_run(a, prepay_mult, default_mult, recovery_mult), pool_cf=pool_cf, liabilities=ra.liabilities)
+
+
+def _as_run(a: Assumptions, prepay_mult: Any, default_mult: Any, recovery_mult: Any) -> Assumptions:
+    """The assumptions with scenario 0's multipliers folded in: prepayment and default exactly
+    (the projection multiplies the assumptions' own multipliers by them); recovery as a recovery
+    rate ``min(1, rate × m)`` where that is what the projection applies (no segment with a
+    recovery rate of its own, no charge-off path), else left as stated."""
+
+    def first(m: Any) -> float:
+        return 1.0 if m is None else float(np.asarray(m, dtype=np.float64).reshape(-1)[0])
+
+    pm, dm, rm = first(prepay_mult), first(default_mult), first(recovery_mult)
+    own_rates = any(o.recovery_rate is not None for o in a.segment_overrides)
+    charge_off = a.collections is not None and a.collections.charge_off is not None
+    if rm != 1.0 and (own_rates or charge_off):
+        rm = 1.0
+    if pm == 1.0 and dm == 1.0 and rm == 1.0:
+        return a
+    return a.stressed(prepay=pm, default=dm, recovery=rm)
 
 
 MAX_PERIODS = 600
@@ -540,7 +564,7 @@ def _period_inputs(
         new_defaults=_no_dust(new_defaults, dust),
         pool_balance_begin=_no_dust(pb_begin, dust),
         pool_balance_end=_no_dust(pb_end, dust),
-        delinquent_balance=_no_dust(delinquent, dust),
+        delinquent_balance=_no_dust(np.asarray(delinquent, dtype=np.float64), dust),
         purchase_capacity=capacity,
         delinquent_by_bucket=np.stack([arrays[f"balance_m{j}"][:, t] for j in range(7)]),
     )

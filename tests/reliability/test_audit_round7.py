@@ -20,6 +20,10 @@
    cumulative fees, −1.9e-9 in the month after the last receivable pays off. The pool's own
    checks accept that (tolerance 1e-9 of the pool), the waterfall refuses any negative amount, so
    the Huabei-style example without its clean-up call, defaults × 3 and no prepayment, raised.
+5. A run with scenario multipliers (``am.run(deal, default_mult=3)``) kept the unstressed
+   assumptions in ``result.assumptions``: its report said "CDR 2.00 %" with no stress line beside
+   three times the defaults. The result now states the assumptions it ran under, and re-running
+   them reproduces it.
 """
 
 from __future__ import annotations
@@ -222,3 +226,23 @@ def test_static_deal_run_past_its_pool_with_float_dust_in_the_pool_frame_runs() 
     led = r.ledger
     into = led.loc[(led["source"] == "pool") & (led["period"] == int(np.argmin(fee))), "amount"].to_numpy()
     assert (into >= 0.0).all()
+
+
+# ----------------------------------------------------------------- 5. the assumptions a result ran under
+@pytest.mark.parametrize(("prepay", "default", "recovery"), [(1.0, 3.0, 1.0), (0.5, 1.0, 1.5), (2.0, 4.0, 0.0)])
+def test_a_result_states_the_stress_it_ran_under(prepay: float, default: float, recovery: float, tmp_path: Path) -> None:
+    from abs_model.output.report import render_report
+
+    deal = am.load_deal(ROOT / "examples" / "us_auto_static.yaml")
+    r = am.run(deal, prepay_mult=prepay, default_mult=default, recovery_mult=recovery)
+    base = deal.assumptions
+    assert base is not None
+    a = r.assumptions
+    assert (a.prepay_multiplier, a.default_multiplier) == (base.prepay_multiplier * prepay, base.default_multiplier * default)
+    assert a.recovery_rate == pytest.approx(min(1.0, base.recovery_rate * recovery))
+    again = am.run(deal, a)  # the stated assumptions reproduce the result
+    for name, f in r.tranches.items():
+        np.testing.assert_allclose(again.tranches[name].to_numpy(dtype=np.float64), f.to_numpy(dtype=np.float64), rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(again.pool["defaults"], r.pool["defaults"], rtol=1e-12)
+    html = render_report(r, tmp_path / "report.html")
+    assert (f"Stress: prepayments × {prepay:g}, defaults × {default:g}." in html) == (prepay != 1.0 or default != 1.0)

@@ -77,10 +77,14 @@ def test_formulas_follow_the_layout_rules(books: dict[str, Path]) -> None:
 
 
 def test_refused_structure_keeps_values_only_workbook(tmp_path: Path) -> None:
-    """A run with scenario multipliers can't be rebuilt from the deal file: the workbook is written
-    without the live sheets and says why."""
+    """A run that can't be rebuilt from its deal and assumptions — a recovery multiplier on a pool
+    whose segment has a recovery rate of its own, which the result's assumptions cannot state
+    (prepayment and default multipliers they do: ``abs_model.runs.runner.run``) — gets the workbook
+    without the live sheets, saying why."""
     deal = am.load_deal(EXAMPLES / "us_auto_static.yaml")
-    res = am.run(deal, prepay_mult=2.0)
+    assert deal.assumptions is not None
+    own = am.SegmentOverride(column="region", value="West", recovery_rate=0.3)
+    res = am.run(deal, dataclasses.replace(deal.assumptions, segment_overrides=(own,)), recovery_mult=2.0)
     wb = openpyxl.load_workbook(write_workbook(res, tmp_path / "x.xlsx"))
     assert "Model" not in wb.sheetnames and "Tranches" in wb.sheetnames
     assert "not built" in str(wb["Summary"]["D1"].value)
