@@ -24,6 +24,10 @@
    assumptions in ``result.assumptions``: its report said "CDR 2.00 %" with no stress line beside
    three times the defaults. The result now states the assumptions it ran under, and re-running
    them reproduces it.
+6. The Chinese cumulative default rate (累计违约率) is capped, period by period, at the
+   performing balance: a rate the pool cannot reach (prepaid or amortised first) was run short
+   and reported as stated. On the US auto pool, 20 % timed 20/30/50 % by year at CPR 50 % ran
+   16.3 %; every check passed. It is now a failed, named check stating the shortfall.
 """
 
 from __future__ import annotations
@@ -246,3 +250,28 @@ def test_a_result_states_the_stress_it_ran_under(prepay: float, default: float, 
     np.testing.assert_allclose(again.pool["defaults"], r.pool["defaults"], rtol=1e-12)
     html = render_report(r, tmp_path / "report.html")
     assert (f"Stress: prepayments × {prepay:g}, defaults × {default:g}." in html) == (prepay != 1.0 or default != 1.0)
+
+
+# ----------------------------------------------------------------- 6. a cumulative default rate the pool cannot reach
+def _cumulative_check(r: am.DealResult) -> list[object]:
+    return [c for c in r.checks if c.name.startswith("defaults: the stated cumulative default rate")]
+
+
+def test_a_cumulative_default_rate_the_pool_cannot_reach_is_a_failed_check() -> None:
+    """20 % of the initial pool timed 20/30/50 % by year with CPR 50 %: by year 3 the pool has
+    mostly prepaid, so only 16.3 % defaults. The shortfall (stated − realised, cumulative, worst
+    period) is the failed check's value; at 10 % timed 40/30/30 % the rate is reached and it passes."""
+    deal = am.load_deal(ROOT / "examples" / "us_auto_static.yaml")
+    short = am.run(deal, am.Assumptions.make(cumulative_default=0.2, default_timing=[0.2, 0.3, 0.5], cpr=0.5))
+    (check,) = _cumulative_check(short)
+    realised = float(short.pool["defaults"].sum())
+    stated = 0.2 * deal.pool.balance
+    assert realised < 0.17 * deal.pool.balance
+    assert not check.passed and check.max_abs_error == pytest.approx(stated - realised, rel=1e-9)
+    assert check in short.failed_checks
+    ok = am.run(deal, am.Assumptions.make(cumulative_default=0.1, default_timing=[0.4, 0.3, 0.3], cpr=0.1))
+    (check,) = _cumulative_check(ok)
+    assert check.passed and float(ok.pool["defaults"].sum()) == pytest.approx(0.1 * deal.pool.balance, rel=1e-9)
+    tripled = am.run(deal, am.Assumptions.make(cumulative_default=0.1, default_timing=[0.4, 0.3, 0.3], cpr=0.1), default_mult=3.0)
+    (check,) = _cumulative_check(tripled)  # the multiple is part of what is stated
+    assert check.passed and float(tripled.pool["defaults"].sum()) == pytest.approx(0.3 * deal.pool.balance, rel=1e-9)
