@@ -74,11 +74,8 @@ def run_liabilities(
     balance for period 1). N is taken from the 2-D inputs or ``initial_pool_balance`` unless given.
     Purchases are reported, not added to the pool (the caller's pool vectors are used as given).
     ``delinquent_by_bucket`` (bucket-window triggers): (B, T) for every scenario or (N, B, T).
-    ``ends_at_legal_final``: see :class:`~tranches.engine.Engine`. ``late_fees``: late fees (违约金)
-    collected, a line of available funds of their own; ``principal_losses``: principal lost other
-    than by default, a PDL debit; ``recoveries_pending``: recoveries still to come on receivables
-    defaulted so far, collateral in the period writedown test (all three
-    :class:`~tranches.period.PeriodInputs`).
+    ``ends_at_legal_final``: see :class:`~tranches.engine.Engine`. ``late_fees`` (违约金), ``principal_losses``
+    (a PDL debit), ``recoveries_pending`` (writedown collateral): see :class:`~tranches.period.PeriodInputs`.
     """
     T = int(np.asarray(period_end_dates).size)
     inputs = (interest_collected, principal_collected, pool_balance_end, recoveries, new_defaults,

@@ -461,11 +461,7 @@ def _run_periods(
     strategy = a.collections
     cost_rank = strategy.cost_rank if strategy is not None else "senior"
     adv_int, adv_prin = (arrays.get(f, np.zeros_like(arrays["fee_interest"])) for f in ("advanced_interest", "advanced_principal"))  # P&I advancing
-    # money still to come on the receivables defaulted so far, less the loss booked on them: Σ (defaults
-    # − net loss − recoveries − advanced principal) — the recoveries to come (net loss is booked at
-    # default), or under P&I advancing the balance still advanced on until liquidation (its loss is
-    # booked then); collateral in the period writedown test
-    pending = np.zeros(S)
+    pending = np.zeros(S)  # recoveries still to come on the defaults so far (:func:`_engine_inputs`)
     dust = CHECK_RTOL * max(1.0, deal.pool.balance)  # the pool checks' tolerance
     for t in range(1, T + 1):
         if on_period is not None:  # surveillance: reported history, then the re-projection
@@ -473,26 +469,8 @@ def _run_periods(
             on_period(t, arrays)
         bought_so_far.settle(t - 1)  # the columns the period reads: t, and t − 1 (restructured)
         bought_so_far.settle(t)
-        late_fees = trust_late_fees({"late_fees": arrays["late_fees"][:, t]}, a)  # 违约金, when the trust receives them
-        interest, late_fees, principal, recoveries, costs_paid[:, t] = _net_of_costs(
-            arrays["fee_interest"][:, t] + arrays["prepayment_fee"][:, t] + adv_int[:, t],
-            late_fees,
-            arrays["scheduled_principal"][:, t] + arrays["prepayment"][:, t] + arrays["repurchase_proceeds"][:, t] + adv_prin[:, t],
-            arrays["recoveries"][:, t],
-            arrays["collection_costs"][:, t],
-            rank=cost_rank,
-        )
-        # float dust of the projection (a flow summed as a difference, −1e-9 where it is 0): within the
-        # pool's own check tolerance, but the waterfall refuses any negative amount
-        interest, late_fees, principal, recoveries = (_no_dust(x, dust) for x in (interest, late_fees, principal, recoveries))
         cap = capacity if plan is None or profile is None else plan.capacity(t, capacity)
-        inputs = _period_inputs(arrays, t, a, interest=interest, principal=principal, recoveries=recoveries, capacity=cap, dust=dust)
-        pending += arrays["defaults"][:, t] - arrays["net_loss"][:, t] - arrays["recoveries"][:, t] - adv_prin[:, t]
-        # the buy-back discount ((1 − price) × balance bought back) is principal lost: a PDL debit;
-        # recoveries still to come are collateral in the writedown test (they repay the notes)
-        inputs = dataclasses.replace(
-            inputs, late_fees=late_fees, principal_losses=arrays["repurchase_loss"][:, t], recoveries_pending=np.maximum(pending, 0.0)
-        )
+        inputs, costs_paid[:, t] = _engine_inputs(arrays, t, a, adv=(adv_int, adv_prin), cost_rank=cost_rank, capacity=cap, dust=dust, pending=pending)
         out = engine.step(state, t, inputs)
         bought = np.asarray(out.purchased, dtype=np.float64)
         if profile is not None and np.any(bought > 0):
@@ -511,6 +489,45 @@ def _run_periods(
     pool.close(arrays, keep)
     arrays["recoveries_forgone"] = forgone
     return purchases, sale, costs_paid, engine.finish(state)
+
+
+def _engine_inputs(
+    arrays: dict[str, np.ndarray],
+    t: int,
+    a: Assumptions,
+    *,
+    adv: tuple[np.ndarray, np.ndarray],
+    cost_rank: str,
+    capacity: float,
+    dust: float,
+    pending: np.ndarray,
+) -> tuple[tr.PeriodInputs, np.ndarray]:
+    """Period ``t``'s inputs of the waterfall and the collection costs paid: collections net of
+    costs (late fees the trust receives a line of their own, never inside interest collections;
+    buy-back proceeds principal collections), float dust of the projection (a flow summed as a
+    difference, −1e-9 where it is 0: within the pool's own check tolerance, but the waterfall
+    refuses any negative amount) set to 0, the buy-back discount ((1 − price) × balance bought
+    back) as principal lost (a PDL debit), and the recoveries still to come (``pending``, updated
+    in place: Σ (defaults − net loss − recoveries − advanced principal) — the recoveries to come,
+    net loss being booked at default, or under P&I advancing the balance still advanced on until
+    liquidation, its loss booked then), collateral in the period writedown test."""
+    adv_int, adv_prin = adv
+    late_fees = trust_late_fees({"late_fees": arrays["late_fees"][:, t]}, a)  # 违约金, when the trust receives them
+    interest, late_fees, principal, recoveries, costs_paid = _net_of_costs(
+        arrays["fee_interest"][:, t] + arrays["prepayment_fee"][:, t] + adv_int[:, t],
+        late_fees,
+        arrays["scheduled_principal"][:, t] + arrays["prepayment"][:, t] + arrays["repurchase_proceeds"][:, t] + adv_prin[:, t],
+        arrays["recoveries"][:, t],
+        arrays["collection_costs"][:, t],
+        rank=cost_rank,
+    )
+    interest, late_fees, principal, recoveries = (_no_dust(x, dust) for x in (interest, late_fees, principal, recoveries))
+    inputs = _period_inputs(arrays, t, a, interest=interest, principal=principal, recoveries=recoveries, capacity=capacity, dust=dust)
+    pending += arrays["defaults"][:, t] - arrays["net_loss"][:, t] - arrays["recoveries"][:, t] - adv_prin[:, t]
+    inputs = dataclasses.replace(
+        inputs, late_fees=late_fees, principal_losses=arrays["repurchase_loss"][:, t], recoveries_pending=np.maximum(pending, 0.0)
+    )
+    return inputs, costs_paid
 
 
 def _pending_recoveries(arrays: dict[str, np.ndarray], rows: np.ndarray, t: int) -> np.ndarray:
