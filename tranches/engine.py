@@ -401,13 +401,13 @@ class Engine:
             raise must("t", f"must be the next period {state.t + 1} (of {self.T})", t)
         k = t - 1
         arrays, zero, pb_min = self._inputs(inputs)
-        ic, pc, rec, nd, pb, pe, dq, cap, lf, pl = arrays
+        ic, pc, rec, nd, pb, pe, dq, cap, lf, pl, rp = arrays
         detect = self._detect
         all_live = detect and not state.any_called
         live = self._true if all_live else ~state.called
         livef = None if all_live or live.all() else live.astype(np.float64)
         if livef is not None:
-            ic, pc, rec, nd, pe, dq, lf, pl = (x * livef for x in (ic, pc, rec, nd, pe, dq, lf, pl))
+            ic, pc, rec, nd, pe, dq, lf, pl, rp = (x * livef for x in (ic, pc, rec, nd, pe, dq, lf, pl, rp))
         if not detect:
             zero = [False] * len(zero)
         z = dict(zip(INPUT_NAMES, zero, strict=True))
@@ -444,7 +444,7 @@ class Engine:
         stages.release_reserve(self, ctx, ending=called_now | (t == self.T))
         self._pay(ctx, phase, live, all_live)
         stages.close_interest(self, state, k, pay, payf, all_pay)
-        stages.write_down(self, state, k, t, pay, live, called_now, pe, detect and all_pay)
+        stages.write_down(self, state, k, t, pay, live, called_now, pe, None if z["recoveries_pending"] else rp, detect and all_pay)
         if self.event_idx:
             trigger_tests.event_triggers(self, state, k, phase, pay, live)
         if self.structure.cleanup is not None:

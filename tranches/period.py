@@ -21,6 +21,7 @@ INPUT_NAMES = (
     "purchase_capacity",
     "late_fees",
     "principal_losses",
+    "recoveries_pending",
 )
 
 
@@ -36,6 +37,12 @@ class PeriodInputs:
     pool principal lost other than by default (e.g. the discount when the originator buys
     receivables back below par): it debits the PDL like a default, so excess interest covers it
     before any residual, but it is not a default (cumulative-default triggers do not count it).
+    ``recoveries_pending``: money still to come, after this period, on receivables defaulted so far,
+    less the loss already booked on them (the recoverable part of the defaulted balance, net loss
+    being booked at default; under P&I advancing, the balance still advanced on until it liquidates):
+    collateral beside the pool balance in the ``writedown="period"`` test, so a class is not
+    written down for a loss its recoveries will repay (and those recoveries then go to the
+    residual). 0 when the caller does not know them; never counted in the last period.
     """
 
     interest_collected: npt.ArrayLike
@@ -50,6 +57,7 @@ class PeriodInputs:
     """(B, N) or (B,) balances by delinquency bucket M0 … M(B−1), for bucket-window triggers."""
     late_fees: npt.ArrayLike = 0.0
     principal_losses: npt.ArrayLike = 0.0
+    recoveries_pending: npt.ArrayLike = 0.0
 
 
 @dataclass(frozen=True, slots=True)

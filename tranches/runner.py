@@ -65,6 +65,7 @@ def run_liabilities(
     ends_at_legal_final: bool = False,
     late_fees: npt.ArrayLike = 0.0,
     principal_losses: npt.ArrayLike = 0.0,
+    recoveries_pending: npt.ArrayLike = 0.0,
 ) -> LiabilityResult:
     """Run a structure on given collection vectors (static deals, tests).
 
@@ -73,13 +74,12 @@ def run_liabilities(
     balance for period 1). N is taken from the 2-D inputs or ``initial_pool_balance`` unless given.
     Purchases are reported, not added to the pool (the caller's pool vectors are used as given).
     ``delinquent_by_bucket`` (bucket-window triggers): (B, T) for every scenario or (N, B, T).
-    ``ends_at_legal_final``: see :class:`~tranches.engine.Engine`. ``late_fees``: late fees (违约金)
-    collected, a line of available funds of their own; ``principal_losses``: principal lost other
-    than by default, a PDL debit (both :class:`~tranches.period.PeriodInputs`).
+    ``ends_at_legal_final``: see :class:`~tranches.engine.Engine`. ``late_fees`` (违约金), ``principal_losses``
+    (a PDL debit), ``recoveries_pending`` (writedown collateral): see :class:`~tranches.period.PeriodInputs`.
     """
     T = int(np.asarray(period_end_dates).size)
     inputs = (interest_collected, principal_collected, pool_balance_end, recoveries, new_defaults,
-              delinquent_balance, purchase_capacity, pool_balance_begin, late_fees, principal_losses)  # fmt: skip
+              delinquent_balance, purchase_capacity, pool_balance_begin, late_fees, principal_losses, recoveries_pending)  # fmt: skip
     n = n_scenarios if n_scenarios is not None else _n_scenarios(inputs, initial_pool_balance)
     engine = Engine(
         structure,
@@ -98,6 +98,7 @@ def run_liabilities(
     cp = _periodic("purchase_capacity", purchase_capacity, n, T, allow_inf=True)
     lf = _periodic("late_fees", late_fees, n, T)
     pl = _periodic("principal_losses", principal_losses, n, T)
+    rp = _periodic("recoveries_pending", recoveries_pending, n, T)
     if pool_balance_begin is None:
         pb = np.concatenate([engine.pool0[:, None], pe[:, :-1]], axis=1)
     else:
@@ -121,6 +122,7 @@ def run_liabilities(
                 delinquent_by_bucket=None if buckets is None else buckets[:, :, c].T,
                 late_fees=lf[:, c],
                 principal_losses=pl[:, c],
+                recoveries_pending=rp[:, c],
             ),
         )
     return engine.finish(state)

@@ -248,12 +248,15 @@ def write_down(
     live: BoolArray,
     called_now: BoolArray,
     pe: FloatArray,
+    rp: FloatArray | None,
     every_pays: bool,
 ) -> None:
     """Stage 5b: losses written down junior first.
 
-    Defined as ``excess = max(notes − (pool_balance_end + principal cash), 0)`` on payment dates
-    (``writedown="period"``) or in the last period only (``"legal_final"``); and ``excess = notes``
+    Defined as ``excess = max(notes − (pool_balance_end + receivables bought this period +
+    principal cash + recoveries pending), 0)`` on payment dates (``writedown="period"``) or in the last period only (``"legal_final"``),
+    the recoveries still to come (``rp``, None: none) counted before the last period only (after
+    it nothing more comes in); and ``excess = notes``
     on a clean-up call (the deal ends) and, with ``ends_at_legal_final``, in the last period
     (principal still owed at legal final is a loss, whatever the mode).
     """
@@ -268,6 +271,10 @@ def write_down(
     bal, cash, w = state.bal, state.cash, state.scratch
     notes = rows_sum(bal, eng.all_tranches, w[5])
     cover = np.add(pe, cash[PRINCIPAL], out=w[6])
+    if "purchased" in state.buf:  # receivables bought this period: they join the pool at its end (pe is before them)
+        cover += state.buf["purchased"][k]
+    if rp is not None and t < eng.T:  # recoveries to come on past defaults: they will repay the notes
+        cover += rp
     if eng.structure.collection_account == "combined":
         cover += cash[INTEREST]
     excess = np.subtract(notes, cover, out=w[7])

@@ -40,8 +40,8 @@ class Structure:
     - ``payment_every``: phase → months between note payment dates (default 1). The last period,
       a clean-up period and the first month of a new phase whose frequency is due are payment dates.
     - ``collection_account``: "separate" (interest and principal pots) or "combined" (one pot).
-    - ``writedown``: "period" (each payment date, notes above pool balance + principal cash are
-      written down junior first) or "legal_final" (only in the last period).
+    - ``writedown``: "period" (each payment date, notes above pool balance (with
+      the receivables bought that period) + principal cash + recoveries still to come, :class:`~tranches.period.PeriodInputs`, are written down junior first) or "legal_final" (only in the last period).
     """
 
     tranches: tuple[Tranche, ...]

@@ -30,7 +30,7 @@ from abs_model.collateral.fields import BUCKET_NAMES, MAX_POOL_BUCKET, SEGMENT_C
 from abs_model.collateral.strats import PoolSummary, summarise
 from abs_model.collateral.tape.arrays import text_array
 from abs_model.core.delinquency import bucket_of_dpd
-from abs_model.core.pricing import flat_fee_apr
+from abs_model.core.pricing import MAX_TERM, flat_fee_apr
 from abs_model.core.products import Product
 from abs_model.errors import AbsModelError
 from tranches import FrozenMap
@@ -49,6 +49,24 @@ def _frozen(a: Any, dtype: Any = None, *, copy: bool = True) -> np.ndarray:
     it already is an array of that dtype (an array the caller made for the pool and gives away)."""
     arr = np.array(a, dtype=dtype, copy=True) if copy else np.asarray(a, dtype=dtype)
     arr.setflags(write=False)
+    return arr
+
+
+def _whole(name: str, values: Any) -> np.ndarray:
+    """Terms as int32, refusing what the cast would change: a fraction (12.7 became 12) or a
+    number beyond int32 (an OverflowError) is an :class:`AbsModelError` naming the field."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iu" and arr.dtype.itemsize <= 4 and arr.dtype != np.uint32:
+        return arr
+    num = np.asarray(arr, dtype=np.float64)
+    bad = ~np.isfinite(num) | (num != np.round(num))
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise AbsModelError(f"Pool.{name}: must be whole numbers of instalments; got {num[row].item()!r} at row {row}")
+    out_of = (num < 1) | (num > MAX_TERM)
+    if out_of.any():
+        row = int(np.argmax(out_of))
+        raise AbsModelError(f"Pool.{name}: must be 1..{MAX_TERM} instalments; got {arr[row].item()!r} at row {row}")
     return arr
 
 
@@ -124,6 +142,7 @@ class Pool:
         if origination_date is None:
             origination_date = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
         segs = {str(k): _frozen(_text(v, copy=copy), copy=False) for k, v in (segments or {}).items()}
+        original_term, remaining_term = _whole("original_term", original_term), _whole("remaining_term", remaining_term)
         pool = cls(
             loan_id=_frozen(loan_id, copy=copy),
             original_principal=_frozen(original_principal, np.float64, copy=copy),
@@ -138,6 +157,7 @@ class Pool:
             cutoff_date=None if cutoff_date is None else np.datetime64(cutoff_date, "D"),
         )
         pool._check_shapes()
+        pool._check_values()
         return pool
 
     @classmethod
@@ -206,6 +226,32 @@ class Pool:
             raise AbsModelError(
                 f"Pool.product: must be a product code {codes} ({', '.join(p.key for p in Product)}); got {bad}"
             )
+
+    def _check_values(self) -> None:
+        """The ranges :func:`abs_model.read_tape` holds a tape to, for a pool built from arrays
+        (vectorised; a pool from a tape passes them by construction). Defined as: ``0 ≤ rate < 1``;
+        balances ``≥ 0`` (0 only for a replenishment line of share 0); terms
+        ``1 ≤ remaining_term ≤ original_term ≤ MAX_TERM``. (``current ≤ original`` is the tape's
+        rule only: a scaled pool multiplies the tape's cent of rounding.) A rate of 6.0 (600 % a period) or a
+        remaining term above the original one was projected without a word."""
+        if not len(self.rate):
+            return
+        rules = (
+            ("rate", (self.rate < 0) | (self.rate >= 1), "must be a decimal in [0, 1)", self.rate),
+            ("original_principal", self.original_principal < 0, "must be ≥ 0", self.original_principal),
+            ("current_principal", self.current_principal < 0, "must be ≥ 0", self.current_principal),
+            ("original_term", (self.original_term < 1) | (self.original_term > MAX_TERM), f"must be 1..{MAX_TERM} instalments", self.original_term),
+            (
+                "remaining_term",
+                (self.remaining_term < 1) | (self.remaining_term > self.original_term),
+                "must be 1..original_term",
+                self.remaining_term,
+            ),
+        )
+        for name, bad, rule, values in rules:
+            if bad.any():
+                row = int(np.argmax(bad))
+                raise AbsModelError(f"Pool.{name}: {rule}; got {values[row].item()!r} at row {row} ({int(bad.sum())} row(s) in all)")
 
     # ------------------------------------------------------------------ derived fields
     def derived(self, name: str, make: Callable[[Pool], T]) -> T:

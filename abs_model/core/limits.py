@@ -55,7 +55,9 @@ _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 def name_problem(value: object) -> str | None:
     """Why ``value`` is not acceptable as a name, or ``None``. Defined as: a name is non-blank text of at
     most :data:`MAX_NAME_LENGTH` characters with no control character (``\\x00``–``\\x1f``,
-    ``\\x7f``–``\\x9f``, e.g. ESC), no surrogate and no bidirectional override."""
+    ``\\x7f``–``\\x9f``, e.g. ESC), no surrogate, no bidirectional override, no other invisible
+    format character (Unicode category Cf: zero-width space, soft hyphen, BOM, word joiner, tags —
+    ``Senior A`` and ``Senior A`` + U+200B look the same) and no Unicode line break (U+2028, U+2029)."""
     if not isinstance(value, str):
         return None
     if not value.strip():
@@ -64,7 +66,7 @@ def name_problem(value: object) -> str | None:
         return f"must be at most {MAX_NAME_LENGTH} characters; got {len(value)} characters"
     for i, ch in enumerate(value):
         cat = unicodedata.category(ch)
-        if cat in ("Cc", "Cs") or ch in _BIDI or ch in ("\ufffe", "\uffff"):
+        if cat in ("Cc", "Cs", "Cf", "Zl", "Zp") or ch in _BIDI or ch in ("\ufffe", "\uffff"):
             return (
                 f"must not contain control or invisible characters; got {ch!r} (U+{ord(ch):04X}) at position {i + 1} "
                 f"in {value!r}"

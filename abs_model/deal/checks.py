@@ -390,6 +390,8 @@ def _size_problems(doc: dict[str, Any]) -> list[str]:
     a = _mapping(doc.get("assumptions"))
     tape = pool.get("tape")
     empty = [f"pool.tape: must name a tape file; got {tape!r}"] if isinstance(tape, str) and not tape.strip() else []
+    if "tape" in pool and "synthetic" in pool:  # the tape was used, the synthetic pool silently dropped
+        empty.append(f"pool: give either a tape or a synthetic pool, not both; got {sorted(k for k in pool if k in ('synthetic', 'tape'))}")
     return [
         *empty,
         *_bound("pool.scale_to", pool.get("scale_to"), MIN_POOL_BALANCE, MAX_POOL_BALANCE, "a pool outside this range is a unit error; float64 loses the cents above it"),

@@ -1,7 +1,8 @@
 """Deal and assumption files: YAML text → a plain document → :class:`~abs_model.deal.model.Deal`.
 
 YAML is read with the safe loader only (no object construction). The loader also refuses what
-the safe loader lets through silently: aliases (an anchor bomb cannot expand), duplicate keys
+the safe loader lets through silently: aliases (an anchor bomb cannot expand), merge keys
+(``<<``: a merged key loses to one written beside it), duplicate keys
 (``cpr: 0.2`` then ``cpr: 0.99`` would run at 0.99; both lines are named), nesting deeper than
 :data:`MAX_DEPTH` (it would end in a RecursionError) and impossible dates (``2026-02-30``, named
 with its line and key). :func:`load_deal` and :func:`load_assumptions` share this reading code.
@@ -59,7 +60,12 @@ class _StrictLoader(yaml.SafeLoader):
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:merge":
+                raise DealError(
+                    f"line {key_node.start_mark.line + 1}: YAML merge keys (<<) are not allowed in deal files: a merged key "
+                    "loses to one written beside it, so the file reads two ways; write the keys out"
+                )
+            if not isinstance(key_node, yaml.ScalarNode):
                 continue
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
@@ -100,6 +106,11 @@ def _tag_message(exc: yaml.constructor.ConstructorError) -> str:
     )
 
 
+def _a(what: str) -> str:
+    """``what`` with its indefinite article ("a deal file", "an assumptions file")."""
+    return f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
+
+
 def read_document(path: str | Path, *, what: str = "deal file") -> Any:
     """The parsed YAML document of ``path`` (safe, strict: see the module doc); every failure is a
     :class:`DealError` that names the file (and the line, where YAML knows it)."""
@@ -107,9 +118,9 @@ def read_document(path: str | Path, *, what: str = "deal file") -> Any:
     try:
         size = p.stat().st_size
         if p.is_dir():
-            raise DealError(f"{p}: is a folder, not a {what}")
+            raise DealError(f"{p}: is a folder, not {_a(what)}")
         if size > MAX_FILE_BYTES:
-            raise DealError(f"{p}: a {what} must be at most {MAX_FILE_BYTES:,} bytes; got {size:,} bytes")
+            raise DealError(f"{p}: {_a(what)} must be at most {MAX_FILE_BYTES:,} bytes; got {size:,} bytes")
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DealError(f"{p}: no such {what}") from None

@@ -112,6 +112,9 @@ class Deal:
             if folded in seen:
                 raise DealError(f"{self.source}: tranche {t.name!r}: must differ from {seen[folded]!r} by more than case or spaces")
             seen[folded] = t.name
+        why = _date_problem(self)
+        if why is not None:
+            raise DealError(f"{self.source}: {why}")
 
     @property
     def period_end_dates(self) -> np.ndarray:
@@ -124,6 +127,58 @@ class Deal:
     def tranche_names(self) -> tuple[str, ...]:
         return tuple(t.name for t in self.structure.tranches)
 
+
+
+def _day(value: Any, unit: str = "D") -> Any:
+    """``value`` as a numpy date scalar in ``unit`` (days, or ``"M"`` for months)."""
+    return np.asarray(value, dtype=f"datetime64[{unit}]")[()]
+
+
+def _payment_date(deal: Deal, t: int) -> Any:
+    """Payment date of collection period ``t`` as :func:`abs_model.runs.dates.payment_dates` sets
+    it (the runner's rule: business day following, no holidays): in the month after the period
+    ends, on ``first_payment``'s day of the month (clipped to the month's length), moved forward
+    to a weekday; without ``first_payment``, the period's last day."""
+    month = _day(deal.cutoff_date, "M") + t
+    if deal.first_payment is None:
+        return _day((month + 1).astype("datetime64[D]") - 1)
+    fp = _day(deal.first_payment)
+    day = int((fp - _day(fp, "M").astype("datetime64[D]")).astype(np.int64))
+    start = (month + 1).astype("datetime64[D]")
+    length = int(((month + 2).astype("datetime64[D]") - start).astype(np.int64))
+    return _day(np.busday_offset(start + min(day, length - 1), 0, roll="forward"))
+
+
+def _date_problem(deal: Deal) -> str | None:
+    """Why the deal's dates are not dates of its own payment schedule (:func:`_payment_date`), or
+    None. Defined as: the notes are first paid on period ``p = payment_every[first phase]``
+    (revolving when the deal revolves, else amortising; at most ``periods``), so
+    ``first_payment`` must fall in the month after collection period ``p`` ends (only its day of
+    the month sets the other payment dates: a date in another month would be shown in the report
+    and never used); ``closing`` must come before period 1's payment date, when the first interest
+    period ends; ``legal_final`` must come after the first note payment."""
+    phase = "revolving" if deal.revolving.active else "amortising"
+    p = max(1, min(int(deal.structure.payment_every.get(phase, 1)), int(deal.periods)))
+    if deal.first_payment is not None:
+        month = _day(deal.cutoff_date, "M") + p + 1
+        if _day(deal.first_payment, "M") != month:
+            end = month.astype("datetime64[D]") - 1
+            return (
+                f"dates.first_payment: must be the payment date of period {p}, the first on which the notes are paid "
+                f"({phase} payments every {p} month(s)): a date in {month} (collection period {p} ends {end}; "
+                f"its payment date falls in the month after, on first_payment's day of the month); "
+                f"got {_day(deal.first_payment)}"
+            )
+    pay1 = _payment_date(deal, 1)
+    if deal.closing_date is not None and _day(deal.closing_date) >= pay1:
+        return (
+            f"dates.closing: must be before the first payment date of the collections, {pay1}, "
+            f"when the notes' first interest period ends; got {_day(deal.closing_date)}"
+        )
+    first = _payment_date(deal, p)
+    if deal.legal_final is not None and _day(deal.legal_final) <= first:
+        return f"dates.legal_final: must be after the first payment date {first}; got {_day(deal.legal_final)}"
+    return None
 
 
 def replenishment_pool(revolving: Revolving) -> Pool:

@@ -101,7 +101,10 @@ def prepare_output_folder(out: str | os.PathLike[str]) -> Path:
     """The output folder (checked by :func:`check_output_folder`), created if needed, after
     removing staging folders that runs killed before they could clean up (their process is gone)."""
     folder = check_output_folder(out)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # e.g. under /proc or on a read-only file system, which the check cannot foresee
+        raise OutputError(f"--out: cannot create {str(out)!r}: {exc.strerror or exc}") from None
     remove_stale_staging(folder)
     return folder
 

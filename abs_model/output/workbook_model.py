@@ -339,10 +339,11 @@ class _Builder(StepRows, SupportRows, PoolRows):
             when = f"MAX({when},{{called_now}})"
         ends = "{live}*{last}" + ("+{called_now}" if called else "")  # the deal ends: everything owed is lost
         self.row("notes_paid", "Note balance after principal", sum_of([f"bal_paid_{k}" for k in range(K)]))
-        cover = "{pool_balance_end}+{pot_P_end}" + ("+{pot_I_end}" if self.combined else "")
+        bought = "+{purchased}" if self.revolving else ""  # receivables bought this period join the pool at its end
+        cover = "{pool_balance_end}" + bought + "+{pot_P_end}+{recoveries_pending}*(1-{last})" + ("+{pot_I_end}" if self.combined else "")
         excess = f"MAX({{notes_paid}}-({cover}),0)*{when}"
         excess = f"IF({ends}>0,{{notes_paid}},{excess})"
-        left = self.row("wd_total", "Notes not covered by the pool and principal cash: written down", excess)
+        left = self.row("wd_total", "Notes not covered by the pool, principal cash and recoveries to come: written down", excess)
         for k in range(K - 1, -1, -1):
             self.row(f"wd_{k}", f"{self.tn[k]}: written down", f"MIN({{bal_paid_{k}}},{{{left}}})")
             self.row(f"bal_end_{k}", f"{self.tn[k]}: balance at the end", f"{{bal_paid_{k}}}-{{wd_{k}}}", init=f"{{$balance_{k}}}")

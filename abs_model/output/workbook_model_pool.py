@@ -77,6 +77,12 @@ class PoolRows(ModelBase):
         self.row("recoveries", "recoveries", recoveries)
         self.engine_inputs()
         self.row("cum_defaults", "Cumulative defaults", "{cum_defaults@p}+{new_defaults}", init=0.0)
+        # recoveries still to come on the defaults so far (defaults − net loss − recoveries received −
+        # principal advanced, net loss booked at default or liquidation): collateral in the writedown
+        # test (tranches.stages.write_down; abs_model.runs.runner._run_periods)
+        nl = ("-{pool.net_loss}" if "net_loss" in b.base else "") + ("-{pool.advanced_principal}" if "advanced_principal" in b.base else "")
+        self.row("cum_to_recover", "Recoveries still to come (running sum)", f"{{cum_to_recover@p}}+{{pool.defaults}}{nl}-{{pool.recoveries}}", init=0.0)
+        self.row("recoveries_pending", "recoveries_pending", "MAX({cum_to_recover},0)")
 
     def engine_inputs(self) -> None:
         """New defaults, pool balances and the delinquent balance as the runner hands them over

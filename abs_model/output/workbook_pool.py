@@ -62,6 +62,7 @@ OTHER_FIELDS: tuple[str, ...] = (
     *(f"balance_m{j}" for j in range(1, 7)),
     "balance_restructured",
     "repurchase_loss",  # the buy-back discount: principal lost, a PDL debit
+    "net_loss",  # defaults less their eventual recoveries: the recoveries still to come (writedown test)
 )
 #: Columns always written (even when zero): the engine's core inputs.
 CORE_FIELDS: tuple[str, ...] = ("fee_interest", "scheduled_principal", "prepayment", "recoveries", "defaults", "opening_balance", "closing_balance")
@@ -216,6 +217,8 @@ def _check_against_run(basis: PoolBasis, result: Any) -> None:
         want = pool[f].to_numpy(dtype=np.float64)[1:] * live
         for lane, u in enumerate(basis.units):  # the run's pool includes period s's own purchase; the engine's input does not
             want = want - own[:, lane] * u[f][0] * live
+        if f == "net_loss" and "recoveries_forgone" in pool.columns:  # the call's forgone recoveries join the run's net loss
+            want = want - pool["recoveries_forgone"].to_numpy(dtype=np.float64)[1:] * live
         if f in STOCK_FIELDS:  # stocks are zeroed from the call period on; the sale keeps the balance
             extra = np.zeros_like(v)
             if f == "closing_balance" and "cleanup_sale" in pool.columns:

@@ -103,7 +103,9 @@ def with_advancing(
         if w[m]:
             adb[:, m:] += w[m] * np.einsum("isg,ig->si", head, ws_prev[m:])
     out = dict(full)
-    loss = _principal_loss(d, w, s_line, lines, groups, ctx, T=T, E=E)
+    # min(severity × balance, ADB) per receivable, summed apart from ADB: at severity 1 the two sums
+    # can differ in the last place, and recoveries = ADB − loss would come out −1e-9 (refused by the waterfall)
+    loss = np.minimum(_principal_loss(d, w, s_line, lines, groups, ctx, T=T, E=E), adb)
     out["foreclosure_balance"] = fcl
     out["advanced_principal"] = adv
     out["interest_lost"] = lost

@@ -25,6 +25,12 @@ moved cash into no account.
   min(income, c)``, ``late-fee line = lf − min(lf, max(c − income, 0))``.
 - ``clean-up``: proceeds in the ledger = call price × pool balance sold; ``purchases``: par
   bought by the waterfall = purchases added to the pool.
+- ``cumulative default stated``: under the Chinese cumulative default rate (累计违约率, a static
+  pool), the defaults reach what the assumptions state over the periods run (to the clean-up call):
+  ``Σ_{s≤t} defaults_s ≥ cumulative_default × default multiple × initial pool × Σ_{s≤t} timing_s``
+  every period. The projection caps each period's defaults at the performing balance, so a rate
+  the pool cannot reach (prepaid or amortised first) used to be reported as stated while fewer
+  defaults were run; the check's value is the largest shortfall.
 - ``triggers``: each cumulative-default and delinquency trigger's value recomputed from the pool
   frame (cumulative defaults / (initial pool + purchases before the period); M2–M6 balance /
   pool balance).
@@ -69,6 +75,7 @@ def deal_checks(result: DealResult) -> tuple[CheckResult, ...]:
         _collections(result, tol),
         _late_fee_line(result, tol),
         *_cleanup_and_purchases(result, tol),
+        *_cumulative_default_stated(result, tol),
     ]
     trig = _triggers(result)
     if trig is not None:
@@ -177,6 +184,24 @@ def _cleanup_and_purchases(result: DealResult, tol: float) -> tuple[CheckResult,
         added = p["purchases"].to_numpy()[1:] if "purchases" in p else np.zeros(len(bought))
         out.append(CheckResult("purchases: receivables bought by the waterfall = purchases added to the pool", _worst(bought - added), tol))
     return tuple(out)
+
+
+def _cumulative_default_stated(result: DealResult, tol: float) -> tuple[CheckResult, ...]:
+    """The module doc's ``cumulative default stated`` check (static pools under a cumulative
+    default rate only: revolving purchases default on their own balance)."""
+    a = result.assumptions
+    if a.cumulative_default is None or a.default_timing is None or result.deal.revolving.active:
+        return ()
+    p = result.pool
+    T = len(p) - 1
+    called = result.revolving["called"].to_numpy(dtype=bool) if "called" in result.revolving else np.zeros(T, dtype=bool)
+    end = int(np.argmax(called)) + 1 if called.any() else T  # no defaults after the pool is sold
+    w = a.default_timing.at(np.arange(1, end + 1))
+    stated = np.cumsum(a.cumulative_default * a.default_multiplier * result.deal.pool.balance * w)
+    realised = np.cumsum(p["defaults"].to_numpy(dtype=np.float64)[1 : end + 1])
+    short = float(np.max(stated - realised, initial=0.0))
+    name = "defaults: the stated cumulative default rate (累计违约率) reached over the periods run (shortfall)"
+    return (CheckResult(name, max(short, 0.0), tol),)
 
 
 def _triggers(result: DealResult) -> CheckResult | None:

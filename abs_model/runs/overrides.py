@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from abs_model.assumptions.assumptions import Assumptions
+from abs_model.deal.loader import read_document
 from abs_model.deal.model import Deal, assumptions_from_document
 from abs_model.errors import DealError
 
@@ -29,20 +28,6 @@ DEFAULT_KEYS: tuple[str, ...] = ("cdr", "mdr", "sda", "cumulative_default", "def
 #: Keys that only mean something under the roll-rate convention (delinquency states): dropped from
 #: the deal's keys when the override switches the defaults to a SIFMA-style rate.
 ROLL_RATE_ONLY_KEYS: tuple[str, ...] = ("collections", "late_fees", "default_threshold_days")
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """Safe YAML that refuses a key given twice in one mapping (naming both lines)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                raise DealError(f"duplicate key {key!r} on lines {seen[key]} and {line}")
-            seen[key] = line
-        return super().construct_mapping(node, deep=deep)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +39,11 @@ class MergedAssumptions:
 
 
 def read_mapping(path: str | Path, *, what: str) -> dict[str, Any]:
-    """A YAML file's top-level mapping; a DealError naming the file otherwise."""
+    """A YAML file's top-level mapping, read as a deal file is
+    (:func:`abs_model.deal.loader.read_document`: no aliases, merge keys or duplicate keys,
+    bounded nesting and size, impossible dates named); a DealError naming the file otherwise."""
     p = Path(path)
-    try:
-        doc = yaml.load(p.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
-    except FileNotFoundError:
-        raise DealError(f"{p}: no such {what} file") from None
-    except DealError as exc:
-        raise DealError(f"{p}: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise DealError(f"{p}: not valid YAML: {exc}") from None
+    doc = read_document(p, what=f"{what} file")
     if not isinstance(doc, Mapping):
         raise DealError(f"{p}: must be a mapping of assumption names to values; got {type(doc).__name__}")
     return {str(k): v for k, v in doc.items()}

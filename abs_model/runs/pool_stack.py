@@ -119,6 +119,7 @@ LOOP_FIELDS: tuple[str, ...] = (
     "prepayment_fee",
     "defaults",
     "recoveries",
+    "net_loss",
     "closing_balance",
     *BUCKET_FIELDS,
     "balance_restructured",

@@ -49,7 +49,7 @@ from abs_model.assumptions.assumptions import Assumptions
 from abs_model.deal.eligibility import PurchasePlan, bought_lines, purchase_plan_of
 from abs_model.deal.model import Deal, ReplenishmentLine, replenishment_pool
 from abs_model.errors import AssumptionError, DealError
-from abs_model.projection.cashflows import ADVANCING_FIELDS, FIELDS, STOCK_FIELDS, PoolCashflows
+from abs_model.projection.cashflows import ADVANCING_FIELDS, CHECK_RTOL, FIELDS, STOCK_FIELDS, PoolCashflows
 from abs_model.projection.context import scenario_multiples
 from abs_model.projection.engine import (
     LineProjection,
@@ -101,7 +101,12 @@ def run(
 ) -> DealResult:
     """Run the deal: project the pool, run the waterfall every period, buy receivables while
     revolving. Scenario multipliers (arrays of shape (S,)) run S scenarios in one batch; the
-    returned frames show scenario 0 and ``result.liabilities`` holds every scenario."""
+    returned frames show scenario 0 and ``result.liabilities`` holds every scenario.
+
+    ``result.assumptions`` are the assumptions scenario 0 ran under: its prepayment and default
+    multipliers (and its recovery multiplier, where a recovery rate states it exactly) folded in
+    (:meth:`~abs_model.assumptions.assumptions.Assumptions.stressed`), so what the report and the
+    workbook state is what was run — not the unstressed assumptions beside stressed numbers."""
     if not isinstance(deal, Deal):
         raise DealError(f"deal: must be an abs_model.Deal (use load_deal(path)); got {type(deal).__name__}")
     a = assumptions if assumptions is not None else (deal.assumptions or Assumptions.make())
@@ -119,7 +124,26 @@ def run(
         assumptions=a,
     )
     pool_cf.check()
-    return DealResult.build(deal=deal, assumptions=a, pool_cf=pool_cf, liabilities=ra.liabilities)
+    return DealResult.build(deal=deal, assumptions=_as_run(a, prepay_mult, default_mult, recovery_mult), pool_cf=pool_cf, liabilities=ra.liabilities)
+
+
+def _as_run(a: Assumptions, prepay_mult: Any, default_mult: Any, recovery_mult: Any) -> Assumptions:
+    """The assumptions with scenario 0's multipliers folded in: prepayment and default exactly
+    (the projection multiplies the assumptions' own multipliers by them); recovery as a recovery
+    rate ``min(1, rate × m)`` where that is what the projection applies (no segment with a
+    recovery rate of its own, no charge-off path), else left as stated."""
+
+    def first(m: Any) -> float:
+        return 1.0 if m is None else float(np.asarray(m, dtype=np.float64).reshape(-1)[0])
+
+    pm, dm, rm = first(prepay_mult), first(default_mult), first(recovery_mult)
+    own_rates = any(o.recovery_rate is not None for o in a.segment_overrides)
+    charge_off = a.collections is not None and a.collections.charge_off is not None
+    if rm != 1.0 and (own_rates or charge_off):
+        rm = 1.0
+    if pm == 1.0 and dm == 1.0 and rm == 1.0:
+        return a
+    return a.stressed(prepay=pm, default=dm, recovery=rm)
 
 
 MAX_PERIODS = 600
@@ -437,25 +461,16 @@ def _run_periods(
     strategy = a.collections
     cost_rank = strategy.cost_rank if strategy is not None else "senior"
     adv_int, adv_prin = (arrays.get(f, np.zeros_like(arrays["fee_interest"])) for f in ("advanced_interest", "advanced_principal"))  # P&I advancing
+    pending = np.zeros(S)  # recoveries still to come on the defaults so far (:func:`_engine_inputs`)
+    dust = CHECK_RTOL * max(1.0, deal.pool.balance)  # the pool checks' tolerance
     for t in range(1, T + 1):
         if on_period is not None:  # surveillance: reported history, then the re-projection
             bought_so_far.settle_all()
             on_period(t, arrays)
         bought_so_far.settle(t - 1)  # the columns the period reads: t, and t − 1 (restructured)
         bought_so_far.settle(t)
-        late_fees = trust_late_fees({"late_fees": arrays["late_fees"][:, t]}, a)  # 违约金, when the trust receives them
-        interest, late_fees, principal, recoveries, costs_paid[:, t] = _net_of_costs(
-            arrays["fee_interest"][:, t] + arrays["prepayment_fee"][:, t] + adv_int[:, t],
-            late_fees,
-            arrays["scheduled_principal"][:, t] + arrays["prepayment"][:, t] + arrays["repurchase_proceeds"][:, t] + adv_prin[:, t],
-            arrays["recoveries"][:, t],
-            arrays["collection_costs"][:, t],
-            rank=cost_rank,
-        )
         cap = capacity if plan is None or profile is None else plan.capacity(t, capacity)
-        inputs = _period_inputs(arrays, t, a, interest=interest, principal=principal, recoveries=recoveries, capacity=cap)
-        # the buy-back discount ((1 − price) × balance bought back) is principal lost: a PDL debit
-        inputs = dataclasses.replace(inputs, late_fees=late_fees, principal_losses=arrays["repurchase_loss"][:, t])
+        inputs, costs_paid[:, t] = _engine_inputs(arrays, t, a, adv=(adv_int, adv_prin), cost_rank=cost_rank, capacity=cap, dust=dust, pending=pending)
         out = engine.step(state, t, inputs)
         bought = np.asarray(out.purchased, dtype=np.float64)
         if profile is not None and np.any(bought > 0):
@@ -476,6 +491,45 @@ def _run_periods(
     return purchases, sale, costs_paid, engine.finish(state)
 
 
+def _engine_inputs(
+    arrays: dict[str, np.ndarray],
+    t: int,
+    a: Assumptions,
+    *,
+    adv: tuple[np.ndarray, np.ndarray],
+    cost_rank: str,
+    capacity: float,
+    dust: float,
+    pending: np.ndarray,
+) -> tuple[tr.PeriodInputs, np.ndarray]:
+    """Period ``t``'s inputs of the waterfall and the collection costs paid: collections net of
+    costs (late fees the trust receives a line of their own, never inside interest collections;
+    buy-back proceeds principal collections), float dust of the projection (a flow summed as a
+    difference, −1e-9 where it is 0: within the pool's own check tolerance, but the waterfall
+    refuses any negative amount) set to 0, the buy-back discount ((1 − price) × balance bought
+    back) as principal lost (a PDL debit), and the recoveries still to come (``pending``, updated
+    in place: Σ (defaults − net loss − recoveries − advanced principal) — the recoveries to come,
+    net loss being booked at default, or under P&I advancing the balance still advanced on until
+    liquidation, its loss booked then), collateral in the period writedown test."""
+    adv_int, adv_prin = adv
+    late_fees = trust_late_fees({"late_fees": arrays["late_fees"][:, t]}, a)  # 违约金, when the trust receives them
+    interest, late_fees, principal, recoveries, costs_paid = _net_of_costs(
+        arrays["fee_interest"][:, t] + arrays["prepayment_fee"][:, t] + adv_int[:, t],
+        late_fees,
+        arrays["scheduled_principal"][:, t] + arrays["prepayment"][:, t] + arrays["repurchase_proceeds"][:, t] + adv_prin[:, t],
+        arrays["recoveries"][:, t],
+        arrays["collection_costs"][:, t],
+        rank=cost_rank,
+    )
+    interest, late_fees, principal, recoveries = (_no_dust(x, dust) for x in (interest, late_fees, principal, recoveries))
+    inputs = _period_inputs(arrays, t, a, interest=interest, principal=principal, recoveries=recoveries, capacity=capacity, dust=dust)
+    pending += arrays["defaults"][:, t] - arrays["net_loss"][:, t] - arrays["recoveries"][:, t] - adv_prin[:, t]
+    inputs = dataclasses.replace(
+        inputs, late_fees=late_fees, principal_losses=arrays["repurchase_loss"][:, t], recoveries_pending=np.maximum(pending, 0.0)
+    )
+    return inputs, costs_paid
+
+
 def _pending_recoveries(arrays: dict[str, np.ndarray], rows: np.ndarray, t: int) -> np.ndarray:
     """Recoveries still to come at the end of period ``t`` on the receivables defaulted so far, for
     scenarios ``rows``: defined as ``Σ_{s ≤ t} (defaults(s) − net_loss(s) − recoveries(s))`` — the
@@ -483,6 +537,14 @@ def _pending_recoveries(arrays: dict[str, np.ndarray], rows: np.ndarray, t: int)
     booked at default, :mod:`abs_model.projection.recoveries`), less what has come in."""
     d, nl, rec = (arrays[f][rows, 1 : t + 1] for f in ("defaults", "net_loss", "recoveries"))
     return np.maximum((d - nl - rec).sum(axis=1), 0.0)
+
+
+def _no_dust(x: np.ndarray, dust: float) -> np.ndarray:
+    """``x`` with values in ``[−dust, 0)`` (float rounding of a quantity that is 0) set to 0;
+    anything more negative is left for the waterfall to refuse."""
+    if not (x < 0.0).any():
+        return x
+    return np.where((x < 0.0) & (x >= -dust), 0.0, x)
 
 
 def _period_inputs(
@@ -494,6 +556,7 @@ def _period_inputs(
     principal: np.ndarray,
     recoveries: np.ndarray,
     capacity: float,
+    dust: float = 0.0,
 ) -> tr.PeriodInputs:
     """What the engine sees of the pool in period ``t``: collections net of costs, new defaults,
     eligible pool balances and the 31–180 dpd (M2–M6) balance; restructured receivables count as
@@ -515,10 +578,10 @@ def _period_inputs(
         interest_collected=interest,
         principal_collected=principal,
         recoveries=recoveries,
-        new_defaults=new_defaults,
-        pool_balance_begin=pb_begin,
-        pool_balance_end=pb_end,
-        delinquent_balance=delinquent,
+        new_defaults=_no_dust(new_defaults, dust),
+        pool_balance_begin=_no_dust(pb_begin, dust),
+        pool_balance_end=_no_dust(pb_end, dust),
+        delinquent_balance=_no_dust(np.asarray(delinquent, dtype=np.float64), dust),
         purchase_capacity=capacity,
         delinquent_by_bucket=np.stack([arrays[f"balance_m{j}"][:, t] for j in range(7)]),
     )

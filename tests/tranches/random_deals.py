@@ -145,7 +145,11 @@ def paths(seed: int, n: int, T: int, pool0: float) -> dict[str, np.ndarray]:
         cols["pe"].append(bal.copy())
         cols["dq"].append(bal * rng.uniform(0, 0.15, n))
         cols["cap"].append(np.where(rng.uniform(size=n) < 0.3, np.inf, rng.uniform(0, pool0 * 0.2, n)))
-    return {k: np.stack(v, axis=1) for k, v in cols.items()}
+    out = {k: np.stack(v, axis=1) for k, v in cols.items()}
+    # recoveries still to come (collateral in the period writedown test): half of the defaults so
+    # far will be recovered in all, less what has come in (no draw: the other paths stay as they were)
+    out["rp"] = np.maximum(np.cumsum(0.5 * out["nd"] - out["rc"], axis=1), 0.0)
+    return out
 
 
 def result_arrays(r: LiabilityResult) -> dict[str, npt.NDArray[Any]]:

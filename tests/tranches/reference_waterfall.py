@@ -190,16 +190,18 @@ class Reference:
     # ------------------------------------------------------------------ one period
     def period(
         self, t: int, *, ic: float, pc: float, rec: float, nd: float, pb: float, pe: float, dq: float, cap: float,
-        buckets: list[float] | None = None, lf: float = 0.0, pl: float = 0.0,
+        buckets: list[float] | None = None, lf: float = 0.0, pl: float = 0.0, rp: float = 0.0,
     ) -> None:
         """``buckets``: the pool's balances by delinquency bucket M0 … M6 at the period's end (needed
         by ``serious_delinquency`` triggers); ``lf``: late fees collected (income like interest:
         taxed, in excess spread and the liquidity target's taxes; lost with interest on commingling);
-        ``pl``: principal lost other than by default (a buy-back discount): a PDL debit, not a default."""
+        ``pl``: principal lost other than by default (a buy-back discount): a PDL debit, not a default;
+        ``rp``: recoveries still to come on the defaults so far, collateral in the period writedown
+        test before the last period."""
         st = self.st
         live = not self.called
         if not live:
-            ic = pc = rec = nd = pe = dq = lf = pl = 0.0
+            ic = pc = rec = nd = pe = dq = lf = pl = rp = 0.0
         paid_i = dict.fromkeys(self.names, 0.0)
         paid_p = dict.fromkeys(self.names, 0.0)
         resid = dict.fromkeys(self.names, 0.0)
@@ -423,7 +425,7 @@ class Reference:
         last = live and t == self.T
         if (pay if st.writedown == "period" else last) or called_now:
             notes = sum(self.bal.values())
-            cover = pe + self.cash[PRIN] + (self.cash[INT] if st.collection_account == "combined" else 0.0)
+            cover = pe + bought + self.cash[PRIN] + (rp if t < self.T else 0.0) + (self.cash[INT] if st.collection_account == "combined" else 0.0)
             excess = notes if (called_now or (last and self.final)) else max(notes - cover, 0.0)
             for n in reversed(self.names):
                 x = min(self.bal[n], excess)

@@ -37,6 +37,7 @@ def test_engine_equals_the_reference_loop(structure: Structure, seed: int, n: in
         purchase_capacity=c["cap"],
         late_fees=c["lf"],
         principal_losses=c["pl"],
+        recoveries_pending=c["rp"],
         ends_at_legal_final=final,
         start_date=np.datetime64("2025-11-30"),
     )
@@ -58,5 +59,6 @@ def test_engine_equals_the_reference_loop(structure: Structure, seed: int, n: in
                 cap=float(c["cap"][s, k]),
                 lf=float(c["lf"][s, k]),
                 pl=float(c["pl"][s, k]),
+                rp=float(c["rp"][s, k]),
             )
         compare(r, ref.out, s, tol=CENT)

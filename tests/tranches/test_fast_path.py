@@ -57,6 +57,7 @@ def run(structure: Structure, c: dict[str, np.ndarray], pool0: float, final: boo
         purchase_capacity=sel["cap"],
         late_fees=sel["lf"],
         principal_losses=sel["pl"],
+        recoveries_pending=sel["rp"],
         ends_at_legal_final=final,
         start_date=START,
         n_scenarios=sel["ic"].shape[0],

@@ -22,16 +22,19 @@ column                  dtype     rule
 ``bucket``              int8      required (or ``days_past_due``): 0..6 or "M0".."M6"
 ``days_past_due``       int32     optional (kept when given): 0..180; bucket = ceil(dpd / 30)
 ``origination_date``    datetime  optional; 1900..2200, not after ``cutoff_date`` when one is
-                                  given; a number is an Excel date serial; a time-zoned date
-                                  keeps its local calendar day
+                                  given; text written year first (2025-01-31, 2025/1/31,
+                                  20250131; 01/02/2025 is refused as ambiguous); a number is an
+                                  Excel date serial; a time-zoned date keeps its local calendar day
 ``region``              str       optional segment (no control characters, ≤ 200 characters)
 ``channel``             str       optional segment (same)
 ``score_band``          str       optional segment (same)
 ======================  ========  ===========================================================
 
-The package: :mod:`.headers` (canonical columns, the Chinese header map, renaming),
+The package: :mod:`.headers` (canonical columns, the Chinese header map, renaming), :mod:`.dates`
+(text written year first, Excel serials, zoned dates),
 :mod:`.readers` (CSV/TSV, Parquet, XLSX, SQL: raw tables, no validation) and :mod:`.rules`
-(the vectorised checks above; :mod:`.shortcuts` their exact per-column shortcuts),
+(the vectorised checks above; :mod:`.shortcuts` their exact per-column shortcuts; :mod:`.cells`
+bytes and list-valued cells, decoded or refused first),
 :mod:`.fastcsv` (pyarrow's CSV reader, used only where it gives pandas' table exactly) and
 :mod:`.arrays` (segment arrays for the Pool). Parquet needs the ``parquet`` extra, a database
 URL the ``sql`` extra; without pyarrow a CSV is read by pandas alone, with the same result.

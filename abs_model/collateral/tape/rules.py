@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from abs_model.collateral.fields import BUCKET_NAMES, MAX_POOL_BUCKET
+from abs_model.collateral.tape.cells import plain_cells
+from abs_model.collateral.tape.dates import EARLIEST_DATE, LATEST_DATE, _to_datetime
 from abs_model.collateral.tape.headers import (
     _ALTERNATIVES,
     _BUCKET_VALUES,
@@ -28,8 +30,7 @@ from abs_model.collateral.tape.headers import (
     REQUIRED_COLUMNS,
     SEGMENT_COLUMNS,
 )
-from abs_model.collateral.tape.shortcuts import _arrow_text, _Distinct, _iso_dates, _repeated, _spread_text
-from abs_model.core import limits
+from abs_model.collateral.tape.shortcuts import _Distinct, _repeated, _spread_text
 from abs_model.core.delinquency import bucket_of_dpd
 from abs_model.core.limits import MAX_NAME_LENGTH
 from abs_model.core.pricing import MAX_TERM
@@ -80,7 +81,7 @@ def _numeric(s: pd.Series, name: str, ck: _Checker) -> tuple[np.ndarray, np.ndar
         ck.flag(np.ones(len(s), dtype=bool), name, raw, "must be a number, not a boolean")
         return np.full(len(s), np.nan), np.zeros(len(s), dtype=bool)
     if pd.api.types.is_numeric_dtype(s.dtype):
-        vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        vals = _float64(s)
         blank = np.isnan(vals)
         text = np.zeros(len(s), dtype=bool)
     else:
@@ -106,6 +107,17 @@ def _numeric(s: pd.Series, name: str, ck: _Checker) -> tuple[np.ndarray, np.ndar
     inf = np.isinf(vals)
     ck.flag(inf, name, raw, "must be finite")
     return vals, ~(blank | text | inf | np.isnan(vals))
+
+
+def _float64(s: pd.Series) -> np.ndarray:
+    """A numeric column as float64. A narrower float (a Parquet ``float`` column is float32) is
+    read value by value as the shortest decimal that reads back as that float (numpy's repr):
+    0.006 stored in float32 is 0.006000000052154064 when widened, and that failed an eligibility
+    limit ``max_rate: 0.006`` (to 1e-12); read as written, it is 0.006."""
+    narrow = getattr(s.dtype, "numpy_dtype", s.dtype)
+    if isinstance(narrow, np.dtype) and narrow.kind == "f" and narrow.itemsize < 8:
+        return np.asarray(s.to_numpy(dtype=narrow, na_value=np.nan).astype(str), dtype=np.float64)
+    return s.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 #: Numbers written with thousands separators, by decimal mark: 1,234,567.89 or 1.234.567,89.
@@ -136,84 +148,6 @@ def _integer(s: pd.Series, name: str, ck: _Checker) -> tuple[np.ndarray, np.ndar
     return vals, ok & ~frac
 
 
-#: Origination dates accepted: from 1900 (no consumer receivable is older) to 2200 (datetime64[ns]
-#: ends in 2262; a later year would wrap around, as year 1500 once became 2084).
-EARLIEST_DATE = pd.Timestamp(limits.EARLIEST_DATE)
-LATEST_DATE = pd.Timestamp(limits.LATEST_DATE)
-#: Day 0 of Excel's date serial numbers (1900 date system, with its 1900-02-29 quirk).
-_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-
-
-def _to_datetime(s: pd.Series) -> pd.Series:
-    """Dates as naive timestamps. A time-zoned column keeps its local calendar day (2026-06-30
-    00:00+08:00 is 2026-06-30, not 2026-06-29 in UTC); a number is an Excel date serial
-    (45839 is 2025-07-01), the way a spreadsheet stores a date cell; text is parsed as a date.
-    Dates outside [EARLIEST_DATE, LATEST_DATE] come back as NaT (flagged by the caller)."""
-    if isinstance(s.dtype, pd.DatetimeTZDtype):
-        s = s.dt.tz_localize(None)
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        out = s.astype("datetime64[us]")
-    elif _arrow_text(s):
-        out = _text_dates(s)
-    else:
-        is_number = s.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool)).to_numpy(dtype=bool)
-        days = pd.to_numeric(s.where(is_number, None), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        ok = np.isfinite(days) & (days >= 1) & (days <= 2_958_465)  # 9999-12-31
-        serial = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
-        serial[ok] = (_EXCEL_EPOCH + pd.to_timedelta(np.floor(days[ok]), unit="D")).to_numpy()
-        texts = s.where(~is_number, None)
-        parsed = _parse_dates(texts.map(_naive_text))
-        out = parsed.astype("datetime64[us]").where(~is_number, serial)
-    inside = (out >= EARLIEST_DATE) & (out <= LATEST_DATE)
-    return out.where(inside)
-
-
-def _text_dates(s: pd.Series) -> pd.Series:
-    """:func:`_to_datetime` of a ``str`` column, without a Python step per cell: no cell is a
-    number (a missing one is NaT) and :func:`_naive_text` leaves text as it is, so the dates are
-    ``pd.to_datetime(s, format="mixed")``; when every cell is a valid ``YYYY-MM-DD`` they are
-    computed from the digits (:func:`_iso_dates`), which is what that parse gives."""
-    iso = _iso_dates(s)
-    if iso is not None:
-        return pd.Series(iso, index=s.index)
-    parsed = _parse_dates(s)
-    return parsed.astype("datetime64[us]").where(~s.isna().to_numpy(), pd.NaT)
-
-
-def _parse_dates(texts: pd.Series) -> pd.Series:
-    """Text dates as naive timestamps, each keeping its own local calendar day; unparseable → NaT.
-    ``pd.to_datetime`` refuses a column mixing time zones (or zoned and plain dates) with a bare
-    ``ValueError``; such a column is parsed once per distinct text instead, each zone dropped."""
-    try:
-        parsed = pd.to_datetime(texts, errors="coerce", format="mixed")
-    except (ValueError, TypeError):
-        distinct = pd.unique(texts.dropna())
-        by_text = {v: _one_date(v) for v in distinct}
-        return pd.Series([by_text.get(v, pd.NaT) if v is not None and v == v else pd.NaT for v in texts],
-                         index=texts.index, dtype="datetime64[us]")
-    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        parsed = parsed.dt.tz_localize(None)
-    return parsed
-
-
-def _one_date(v: Any) -> Any:
-    """One cell of :func:`_parse_dates`' slow path: its timestamp without zone, or NaT."""
-    try:
-        ts = pd.Timestamp(v)
-    except (ValueError, TypeError, OverflowError):
-        return pd.NaT
-    if ts is pd.NaT:
-        return pd.NaT
-    return ts.tz_localize(None) if ts.tzinfo is not None else ts
-
-
-def _naive_text(v: Any) -> Any:
-    """A date cell as text for parsing (``datetime``/``date`` objects from XLSX pass through)."""
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return None
-    return v.replace(tzinfo=None) if hasattr(v, "tzinfo") and getattr(v, "tzinfo", None) is not None else v
-
-
 def _validate(
     df: pd.DataFrame,
     source: str,
@@ -227,6 +161,7 @@ def _validate(
     ``distinct``: a reader's factorization of text columns (codes, distinct values) by column."""
     n = len(df)
     ck = _Checker(n, problems, decimal=decimal)
+    df, odd = plain_cells(df)
     cols = set(df.columns)
     if len(cols) and not cols & {*COLUMNS, *_INPUT_ONLY}:
         # not a loan tape (e.g. a path pointing at some other file): say so without echoing its content
@@ -257,6 +192,9 @@ def _validate(
     _delinquency(df, cols, ck, out)
     _origination(df, cols, ck, out, cutoff)
     _segments(df, cols, ck, out, distinct or {})
+    if odd:  # a bad cell is named for what it is, not also as missing
+        seen = {(p.row, p.column) for p in odd}
+        problems[:] = [p for p in problems if (p.row, p.column) not in seen] + odd
     if problems:
         raise TapeError(source, sorted(problems, key=_order))
     return _clean_frame(out)
@@ -463,7 +401,8 @@ def _origination(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, 
             bad,
             "origination_date",
             s,
-            f"must be a date (YYYY-MM-DD) between {EARLIEST_DATE.date()} and {LATEST_DATE.date()}",
+            f"must be a date (YYYY-MM-DD) between {EARLIEST_DATE.date()} and {LATEST_DATE.date()}, written year first "
+            "(01/02/2025 could be 1 February or 2 January)",
         )
         if cutoff is not None:
             late = (dates > cutoff).to_numpy(dtype=bool, na_value=False)
@@ -476,9 +415,21 @@ def _origination(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, 
         out["origination_date"] = dates.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))
 
 
-#: Characters no name may hold: control characters (ESC, \x01, line breaks), bidirectional overrides.
-_CONTROL_RE2 = r"[\x00-\x1f\x7f-\x9f\x{202a}-\x{202e}\x{2066}-\x{2069}\x{fffe}\x{ffff}]"  # RE2 spelling
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+#: Characters no name may hold: control characters (ESC, \x01, line breaks, U+2028/U+2029), bidirectional
+#: overrides and every other invisible format character (Unicode category Cf: zero-width space, soft hyphen,
+#: BOM, word joiner, tags), as :func:`abs_model.core.limits.name_problem`: "A1" and "A1" + U+200B are one loan
+#: to the eye. The Cf ranges are Unicode 14's (tests check them against :mod:`unicodedata`).
+_INVISIBLE = (
+    (0x00, 0x1F), (0x7F, 0x9F), (0xAD, 0xAD), (0x600, 0x605), (0x61C, 0x61C), (0x6DD, 0x6DD), (0x70F, 0x70F),
+    (0x890, 0x891), (0x8E2, 0x8E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x2028, 0x202E), (0x2060, 0x2064),
+    (0x2066, 0x206F), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0xFFFE, 0xFFFF), (0x110BD, 0x110BD), (0x110CD, 0x110CD),
+    (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+)
+_CONTROL_RE2 = "[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in _INVISIBLE) + "]"  # RE2 spelling
+_CONTROL_RE = re.compile("[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in _INVISIBLE) + "]")
+#: UTF-8 lead bytes of the invisible characters above 0x7f (besides C2, E2, EF, F0, checked with the byte
+#: after them): any of them sends a column to the exact regex.
+_RARE_LEADS = (0xD8, 0xDB, 0xDC, 0xE0, 0xE1, 0xF3)
 
 
 def _segments(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any], distinct: Mapping[str, Any]) -> None:
@@ -543,8 +494,10 @@ def _control_and_length(text: pd.Series) -> tuple[np.ndarray | None, np.ndarray 
 def _may_hold_control(arr: Any) -> bool:
     """False only when no string of the Arrow array ``arr`` can hold a character of
     :data:`_CONTROL_RE`: one pass over its UTF-8 bytes, looking for a byte below 0x20 or 0x7f, a
-    C1 control (C2 80–9F), a lead E2 80/E2 81 (U+2000–U+207F: the bidirectional controls' block) or
-    EF BF (U+FFC0–U+FFFF). Conservative: True sends the caller to the exact regex."""
+    C1 control or soft hyphen (C2 80–9F, C2 AD), a lead E2 80/E2 81 (U+2000–U+207F: zero-width,
+    line-break and bidirectional controls), EF BB / EF BF (U+FEFF, U+FFC0–U+FFFF), F0 91/93/9B/9D
+    (the format characters of plane 1; not F0 9F, emoji) or a lead of :data:`_RARE_LEADS`
+    (Arabic, Syriac, U+0800–U+1FFF, tags). Conservative: True sends the caller to the exact regex."""
     chunks = arr.chunks if hasattr(arr, "chunks") else [arr]
     for chunk in chunks:
         data = chunk.buffers()[2]
@@ -556,11 +509,16 @@ def _may_hold_control(arr: Any) -> bool:
         seen = np.bincount(b, minlength=256)
         if seen[:0x20].any() or seen[0x7F]:
             return True
-        if not (seen[0xC2] or seen[0xE2] or seen[0xEF]):  # no lead byte of a control above 0x7f
+        if seen[list(_RARE_LEADS)].any():
+            return True
+        if not (seen[0xC2] or seen[0xE2] or seen[0xEF] or seen[0xF0]):  # no lead byte of a control above 0x7f
             continue
         lead, nxt = b[:-1], b[1:]
-        c1 = (lead == 0xC2) & (nxt >= 0x80) & (nxt <= 0x9F)
-        if (c1 | ((lead == 0xE2) & ((nxt == 0x80) | (nxt == 0x81))) | ((lead == 0xEF) & (nxt == 0xBF))).any():
+        c1 = (lead == 0xC2) & (((nxt >= 0x80) & (nxt <= 0x9F)) | (nxt == 0xAD))
+        e2 = (lead == 0xE2) & ((nxt == 0x80) | (nxt == 0x81))
+        ef = (lead == 0xEF) & ((nxt == 0xBB) | (nxt == 0xBF))
+        f0 = (lead == 0xF0) & ((nxt == 0x91) | (nxt == 0x93) | (nxt == 0x9B) | (nxt == 0x9D))
+        if (c1 | e2 | ef | f0).any():
             return True
     return False
 

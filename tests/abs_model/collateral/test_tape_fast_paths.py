@@ -1,15 +1,16 @@
 """The tape validation's fast paths give the answers of the exact checks they skip.
 
 - ``_may_hold_control`` (a scan of the UTF-8 bytes) is False only when the regex of control and
-  invisible characters matches no cell: checked on every character the rule names, on characters
-  next to them in UTF-8 (``—``, ``…``, ``·``, ``\\uffbf``, Chinese text), one cell at a time and in
-  one array.
+  invisible characters matches no cell: checked on every character the rule names (every Unicode
+  format character among them), on characters next to them in UTF-8 (``—``, ``…``, ``·``, ``¬``,
+  ``\\uffbf``, Chinese text, emoji), one cell at a time and in one array.
 - The duplicate-id check skips the row scan only when every id is distinct: a repeated id, and a
   repeated blank, are still named.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import pandas as pd
@@ -21,8 +22,15 @@ from abs_model.collateral.tape.rules import _CONTROL_RE, _may_hold_control
 
 pa = pytest.importorskip("pyarrow")
 
-CONTROLS = [chr(c) for c in [*range(0x00, 0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFFFE, 0xFFFF]]
-NEAR = ["a", "—", "…", "·", "\u2029", "\u2030", "\u206a", "\uffbf", "\ufffd", "\u00a0", "东", "华北", "😀", ""]
+#: Control characters, line breaks U+2028/U+2029, noncharacters U+FFFE/U+FFFF and every invisible format
+#: character (Unicode category Cf, from unicodedata: bidirectional controls, zero-width space, soft hyphen, tags …).
+CONTROLS = [
+    chr(c)
+    for c in [*range(0x00, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, 0xFFFE, 0xFFFF]
+    + [c for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"]
+]
+NEAR = ["a", "—", "…", "·", "\u2027", "\u2030", "\u2070", "\u200a", "\u00ac", "\u00ae", "\u0606", "\uffbf", "\ufffd",
+        "\u00a0", "东", "华北", "😀", "\U0001d11e", ""]
 
 
 def _arr(cells: list[str]) -> Any:

@@ -13,6 +13,7 @@ tape, same Pool (every column, dtype and value), same error message.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ import pytest
 import abs_model as am
 from abs_model.collateral.pool import Pool
 from abs_model.collateral.synthetic import synthetic_tape
+from abs_model.collateral.tape import dates as tape_dates
 from abs_model.collateral.tape import fastcsv, readers, rules, shortcuts
 from abs_model.collateral.tape.arrays import text_array
 from abs_model.core.delinquency import bucket_of_dpd
@@ -329,15 +331,18 @@ def test_a_bad_parquet_tape_gives_the_same_message(tmp_path: Path, monkeypatch: 
 
 # ----------------------------------------------------------------- validation shortcuts
 def _dates_per_cell(s: pd.Series) -> pd.Series:
-    """The date rule as it was written cell by cell (a number is an Excel serial, text is parsed)."""
+    """The date rule as it was written cell by cell (a number is an Excel serial, text written year
+    first is parsed, other text is no date)."""
     is_number = s.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool)).to_numpy(dtype=bool)
     days = pd.to_numeric(s.where(is_number, None), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     ok = np.isfinite(days) & (days >= 1) & (days <= 2_958_465)
     serial = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
     serial[ok] = (pd.Timestamp("1899-12-30") + pd.to_timedelta(np.floor(days[ok]), unit="D")).to_numpy()
-    parsed = pd.to_datetime(s.where(~is_number, None).map(rules._naive_text), errors="coerce", format="mixed")
+    year_first = s.map(lambda v: not isinstance(v, str) or re.fullmatch(tape_dates.YEAR_FIRST_DATE, v) is not None)
+    texts = s.where(~is_number & year_first.to_numpy(dtype=bool), None)
+    parsed = pd.to_datetime(texts.map(tape_dates._naive_text), errors="coerce", format="mixed")
     out = parsed.astype("datetime64[us]").where(~is_number, serial)
-    return out.where((out >= rules.EARLIEST_DATE) & (out <= rules.LATEST_DATE))
+    return out.where((out >= tape_dates.EARLIEST_DATE) & (out <= tape_dates.LATEST_DATE))
 
 
 DATES = [
@@ -366,6 +371,12 @@ DATES = [
     "20250105",
     "２０２５-01-05",
     "",
+    "01/02/2025",
+    "13/02/2025",
+    "25-01-31",
+    "today",
+    "2025-01",
+    "2025.1.5",
 ]
 
 
@@ -373,7 +384,7 @@ DATES = [
 def test_text_dates_match_the_per_cell_rule(cell: str | None) -> None:
     for cells in ([cell], [cell, "2025-01-05", None], ["2026-06-30", cell] * 3):
         s = pd.Series(cells, dtype=str)
-        pd.testing.assert_series_equal(rules._to_datetime(s), _dates_per_cell(s))
+        pd.testing.assert_series_equal(tape_dates._to_datetime(s), _dates_per_cell(s))
 
 
 def test_every_calendar_day_from_1900_to_2200_is_read_from_its_digits() -> None:

@@ -28,6 +28,8 @@ CASES = {
     "us_auto_stressed": ("us_auto_static.yaml", 4.0),  # CNL trigger → sequential
     "baitiao_default": ("baitiao_2015_structure.yaml", 15.0),  # missed senior interest → event-of-default waterfall
     "us_auto_legal_final": ("us_auto_static.yaml", 1.0),  # legal final before the notes are repaid → written down
+    "us_auto_recovered": ("us_auto_full_recovery.yaml", 1.0),  # CDR 50 %, all recovered: recoveries to come cover the notes
+    "baitiao_period_writedown": ("baitiao_period_writedown.yaml", 1.0),  # writedown: period while revolving: purchases are collateral
 }
 #: cases run to an earlier legal final: (deal periods, months from the cut-off month to the legal final)
 LEGAL_FINAL = {"us_auto_legal_final": (24, 25)}
@@ -75,10 +77,14 @@ def test_formulas_follow_the_layout_rules(books: dict[str, Path]) -> None:
 
 
 def test_refused_structure_keeps_values_only_workbook(tmp_path: Path) -> None:
-    """A run with scenario multipliers can't be rebuilt from the deal file: the workbook is written
-    without the live sheets and says why."""
+    """A run that can't be rebuilt from its deal and assumptions — a recovery multiplier on a pool
+    whose segment has a recovery rate of its own, which the result's assumptions cannot state
+    (prepayment and default multipliers they do: ``abs_model.runs.runner.run``) — gets the workbook
+    without the live sheets, saying why."""
     deal = am.load_deal(EXAMPLES / "us_auto_static.yaml")
-    res = am.run(deal, prepay_mult=2.0)
+    assert deal.assumptions is not None
+    own = am.SegmentOverride(column="region", value="West", recovery_rate=0.3)
+    res = am.run(deal, dataclasses.replace(deal.assumptions, segment_overrides=(own,)), recovery_mult=2.0)
     wb = openpyxl.load_workbook(write_workbook(res, tmp_path / "x.xlsx"))
     assert "Model" not in wb.sheetnames and "Tranches" in wb.sheetnames
     assert "not built" in str(wb["Summary"]["D1"].value)
@@ -101,6 +107,15 @@ def test_libreoffice_recalculation_equals_engine(books: dict[str, Path], tmp_pat
         assert compare(ws, res) >= 10, case
         if case in LEGAL_FINAL:  # the case does reach the legal final with notes owed
             assert sum(float(f["writedown"].iloc[-1]) for f in res.tranches.values()) > 0.0, case
+        if case == "baitiao_period_writedown":  # the purchases of the revolving payment dates are not written down:
+            # notes = pool at closing, so writedowns to date never exceed the pool's net loss to date
+            wd = np.cumsum(sum(f["writedown"].to_numpy() for f in res.tranches.values()))
+            assert float(res.revolving["purchased"].sum()) > 0.0 and wd[-2] > 0.0, case
+            assert (wd[:-1] <= np.cumsum(res.pool["net_loss"].to_numpy()[1:-1]) + 0.005).all(), case
+        if case == "us_auto_recovered":  # pool + principal cash alone fell short of the notes: no writedown all the same
+            notes = sum(f["balance_end"].to_numpy() for f in res.tranches.values())
+            cover = res.pool["closing_balance"].to_numpy()[1:] + res.accounts["principal_account_end"].to_numpy()
+            assert (notes > cover + 1.0).any() and sum(float(f["writedown"].sum()) for f in res.tranches.values()) == 0.0, case
     for case, path in bumped.items():
         ws = openpyxl.load_workbook(out / path.name, data_only=True)["Outputs"]
         base = _run(case)

@@ -104,7 +104,7 @@ def test_horizon_reaches_legal_final() -> None:
     assert ra.n_periods == 26 and str(ra.period_end_dates[-1]) == "2028-08-31"
     assert horizon(dataclasses.replace(d, legal_final=None), collateral_periods=40) == 40
     assert horizon(dataclasses.replace(d, legal_final=None), collateral_periods=3) == 24  # never below periods
-    assert horizon(dataclasses.replace(d, legal_final=np.datetime64("2020-01-01")), collateral_periods=0) == 24
+    assert horizon(dataclasses.replace(d, legal_final=np.datetime64("2027-01-26")), collateral_periods=0) == 24
     with pytest.raises(am.errors.DealError, match=r"dates.legal_final: the run would cover 1\d{4} monthly periods"):
         horizon(dataclasses.replace(d, legal_final=np.datetime64("3026-01-01")), collateral_periods=0)
 

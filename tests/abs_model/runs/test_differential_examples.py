@@ -90,10 +90,18 @@ def test_engine_equals_reference_on_example_deal(
             buckets=[float(b.reshape(-1)[0]) for b in by_bucket],
             lf=one(i.late_fees),
             pl=one(i.principal_losses),
+            rp=one(i.recoveries_pending),
         )
     worst = compare(r.liabilities, ref.out, 0, tol=CENT)
     assert worst <= CENT
     assert not r.failed_checks, [c.name for c in r.failed_checks]
+    # recoveries still to come (collateral in the period writedown test): what the defaults so far
+    # will eventually recover (defaults − net loss, net loss booked at default) less what came in
+    pending = np.array([one(i.recoveries_pending) for i in seen])
+    nl = (p["net_loss"] - p["recoveries_forgone"]).to_numpy()  # before the call's forgone recoveries join it
+    advanced = p["advanced_principal"].to_numpy() if "advanced_principal" in p else 0.0  # P&I advancing: on defaulted loans
+    want = np.maximum(np.cumsum((p["defaults"] - p["recoveries"]).to_numpy() - nl - advanced), 0.0)
+    assert np.allclose(pending, want, rtol=1e-12, atol=CENT)
     lost = np.array([one(i.principal_losses) for i in seen])  # the buy-back discount, handed as a PDL debit
     assert np.allclose(lost, p["repurchase_loss"].to_numpy(), rtol=0.0, atol=CENT)
     if buy_back is not None:  # (1 − price) × balance bought back, every period

@@ -66,7 +66,7 @@ def test_alternative_keys_replace_each_other_as_a_group() -> None:
 def test_duplicate_keys_are_refused_naming_both_lines(deal: am.Deal, tmp_path: Path) -> None:
     f = tmp_path / "a.yaml"
     f.write_text("cpr: 0.2\nrecovery_rate: 0.1\ncpr: 0.99\n", encoding="utf-8")
-    with pytest.raises(am.errors.DealError, match=r"duplicate key 'cpr' on lines 1 and 3"):
+    with pytest.raises(am.errors.DealError, match=r"line 3: duplicate key 'cpr' \(first given on line 1\)"):
         merged_assumptions(deal, f)
 
 
