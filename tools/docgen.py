@@ -127,6 +127,13 @@ DESCRIPTIONS: dict[str, str] = {
     "cleanup": "Clean-up call (清仓回购).",
     "cleanup.threshold": "Exercised on the first payment date after the revolving period with 0 < pool balance ≤ threshold × initial pool.",
     "cleanup.price": "Sale price as a fraction of the remaining pool balance. Default 1.0.",
+    "cleanup.redeems": (
+        "What the call must repay to be exercised: `rated` (default) every class but the subordinated, "
+        "`all` every class — the proceeds with the cash in the collection account and the reserve must "
+        "cover the expenses due and those classes' interest due and balances, else the deal runs on "
+        "and the call is tested again on the next payment date; `any`: exercised whatever it leaves "
+        "unpaid (the classes still owed are written down)."
+    ),
     "waterfalls": "One ordered list of steps per phase; `amortising` is required, `revolving` when `revolving.periods` > 0, `accelerated` / `default` when a trigger has that effect.",
     "waterfalls.revolving": "Steps while revolving (`buy_receivables` runs every month; the other steps on payment dates).",
     "waterfalls.amortising": "Steps while amortising (required).",

@@ -15,6 +15,7 @@ import numpy.typing as npt
 from tranches.errors import ConservationError
 from tranches.fees import Tax
 from tranches.kernels import INTEREST, PRINCIPAL, Ctx, rows_sum
+from tranches.triggers import CALL_RTOL, CleanupCall
 
 if TYPE_CHECKING:
     from tranches.engine import Engine
@@ -145,12 +146,16 @@ def cleanup(
     """Stage 3c: the clean-up call, tested only on payment dates after revolving has ended
     (a pool that pays down while revolving is replenished, not called).
 
-    Exercised where ``0 < pool_balance_end ≤ threshold · initial_pool``; the proceeds, defined as
-    ``price · pool_balance_end``, go to the principal pot."""
+    Exercised where ``0 < pool_balance_end ≤ threshold · initial_pool`` and (``redeems`` not
+    "any") ``proceeds + cash in both pots + reserve ≥ (1 − CALL_RTOL) × (Σ expenses due + Σ
+    (interest accrued + shortfall + balance) of the classes it must redeem)``; the proceeds,
+    defined as ``price · pool_balance_end``, go to the principal pot."""
     cl = eng.structure.cleanup
     if cl is None:
         return eng._false
     called_now = pay & (phase != REVOLVING) & (pe <= cl.threshold * eng.pool0) & (pe > 0.0)
+    if called_now.any() and cl.redeems != "any":
+        called_now &= _call_covers(eng, state, cl, pe * cl.price)
     if called_now.any():
         proceeds = pe * cl.price * called_now
         L[eng.row_call] = proceeds
@@ -158,6 +163,18 @@ def cleanup(
         if CLEANUP in eng.programs:
             np.putmask(phase, called_now, CLEANUP)
     return called_now
+
+
+def _call_covers(eng: Engine, state: EngineState, cl: CleanupCall, proceeds: FloatArray) -> BoolArray:
+    """Where the call's proceeds, with the cash in the trust, repay what it must redeem (see
+    :func:`cleanup`)."""
+    idx = [i for i, tr in enumerate(eng.tranches) if cl.redeems == "all" or tr.tranche_class != "subordinated"]
+    owed = state.fee_due.sum(axis=0)
+    for i in idx:
+        owed = owed + state.accrued[i] + state.shortfall[i] + state.bal[i]
+    have = proceeds + state.cash[INTEREST] + state.cash[PRINCIPAL] + state.reserve
+    return have >= owed * (1.0 - CALL_RTOL)
+
 
 def reserve_target(
     eng: Engine,

@@ -129,24 +129,44 @@ class Trigger:
         return self.metric in EVENT_METRICS
 
 
+Redeems = Literal["rated", "all", "any"]
+CALL_RTOL = 1e-12
+"""Relative float tolerance of the clean-up call's cover test (sums of float64 flows)."""
+
+
 @dataclass(frozen=True, slots=True)
 class CleanupCall:
-    """Clean-up call (清仓回购): exercised in the first period whose pool factor is at or below
-    ``threshold``, i.e. ``0 < pool_balance_end_t ≤ threshold · initial_pool``.
+    """Clean-up call (清仓回购): exercised on the first payment date after revolving has ended
+    whose pool factor is at or below ``threshold``, i.e. ``0 < pool_balance_end_t ≤ threshold ·
+    initial_pool``, and whose proceeds redeem the notes ``redeems`` names.
 
     The proceeds, defined as ``price · pool_balance_end_t``, are added to the principal pot and the
     clean-up waterfall (or, without one, the current phase's waterfall) pays them out at once.
     Note balances still outstanding after that payment are written down and the deal ends.
+
+    ``redeems`` (as offering documents condition the call: the price with the cash in the trust
+    must repay the notes, 足以支付优先级证券的全部未偿本金和应付利息):
+
+    - ``"rated"`` (default): exercised only where ``proceeds + cash in the collection account +
+      reserve ≥ expenses due + Σ (interest due + balance)`` over every class that is not
+      ``subordinated`` (up to :data:`CALL_RTOL` of that sum); otherwise the deal runs on and the
+      call is tested again on the next payment date;
+    - ``"all"``: the same over every class;
+    - ``"any"``: whatever it leaves unpaid (the classes still owed are written down).
     """
 
     threshold: float
     price: float = 1.0
+    _: KW_ONLY
+    redeems: Redeems = "rated"
 
     def __post_init__(self) -> None:
         if not isinstance(self.threshold, int | float) or not 0.0 <= self.threshold < 1.0:
             raise must("cleanup.threshold", "must be a pool factor in [0, 1)", self.threshold)
         if not isinstance(self.price, int | float) or not 0.0 <= self.price <= 2.0:
             raise must("cleanup.price", "must be a fraction of the pool balance in [0, 2]", self.price)
+        if self.redeems not in ("rated", "all", "any"):
+            raise must("cleanup.redeems", "must be one of 'rated', 'all', 'any'", self.redeems)
 
 
 # --------------------------------------------------------------------------------------------

@@ -245,7 +245,8 @@ def _structure(
     """The liability structure: tranches, waterfalls, fees, reserve, triggers, clean-up call."""
     cleanup = None
     if doc.get("cleanup"):
-        cleanup = tr.CleanupCall(doc["cleanup"]["threshold"], doc["cleanup"].get("price", 1.0))
+        c = doc["cleanup"]
+        cleanup = tr.CleanupCall(c["threshold"], c.get("price", 1.0), redeems=c.get("redeems", "rated"))
     # built first: their own errors already name the file and the path
     waterfalls = _waterfalls(doc, source=source)
     fees = _fees(doc, source=source)

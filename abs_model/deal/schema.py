@@ -227,7 +227,7 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "required": ["threshold"],
-            "properties": {"threshold": _rate_incl, "price": {"type": "number", "exclusiveMinimum": 0, "maximum": 2}},
+            "properties": {"threshold": _rate_incl, "price": {"type": "number", "exclusiveMinimum": 0, "maximum": 2}, "redeems": {"enum": ["rated", "all", "any"]}},
         },
         "waterfalls": {
             "type": "object",

@@ -636,6 +636,15 @@ _REGISTRY.update(
         "model:ratio this period": _l("ratio this period", "本期比率", "text"),
         "model:average ratio": _l("average ratio", "平均比率", "text"),
         "model:Clean-up call proceeds paid in (1 yes)": _l("Clean-up call proceeds paid in (1 yes)", "清仓回购价款已划入（1 是）", "text"),
+        "model:relative float tolerance of the cover test": _l("relative float tolerance of the cover test", "覆盖测试的相对浮点容差", "text"),
+        "model:proceeds + cash in the collection account + reserve": _l("proceeds + cash in the collection account + reserve", "回购价款 + 收款账户资金 + 储备金", "text"),
+        "model:expenses due + interest due and balance of every class but the subordinated": _l(
+            "expenses due + interest due and balance of every class but the subordinated", "应付费用 + 次级档以外各档应付利息及余额", "text"
+        ),
+        "model:expenses due + interest due and balance of every class": _l(
+            "expenses due + interest due and balance of every class", "应付费用 + 各档应付利息及余额", "text"
+        ),
+        "model:proceeds with the cash cover them (1 yes)": _l("proceeds with the cash cover them (1 yes)", "回购价款与资金足以偿付（1 是）", "text"),
         "model:event period (1 yes)": _l("event period (1 yes)", "事件发生当期（1 是）", "text"),
         "model:commingling loss": _l("commingling loss", "资金混同损失", "text"),
         "model:taxes, senior fees and senior interest due": _l("taxes, senior fees and senior interest due", "应付税收、优先费用及优先级利息", "text"),

@@ -31,6 +31,7 @@ the recalculation test then says whether they agree):
 - trigger metrics, curable / non-curable states, event triggers acting next period:
   :meth:`_Builder.metric_triggers`, :meth:`_Builder.events`;
 - phase, payment dates (from the phase before the call), clean-up call (price × pool balance,
+  exercised only where it redeems the classes `redeems` names: :meth:`_Builder.call_covers`;
   tested only on payment dates after revolving has ended), reserve target (none in the last
   period or on the call), the reserve above its target released into the interest pot on payment
   dates before the waterfall (counted as a reserve draw, as the run reports it):
@@ -152,6 +153,8 @@ class _Builder(StepRows, SupportRows, PoolRows):
             self.section("Inputs", "Clean-up call")
             self.inp("cleanup_threshold", "Clean-up call: pool factor threshold", s.cleanup.threshold, RATE)
             self.inp("cleanup_price", "Clean-up call: price (share of pool balance)", s.cleanup.price, RATE)
+            if s.cleanup.redeems != "any":
+                self.inp("cleanup_rtol", "Clean-up call: relative float tolerance of the cover test", tr.triggers.CALL_RTOL, RATE)
 
     def timeline(self) -> None:
         T = self.T
@@ -221,6 +224,28 @@ class _Builder(StepRows, SupportRows, PoolRows):
         st = f"IF({when}=1,{{trig_breach_{j}}},{{trig_state_{j}@p}})" if g.curable else f"MAX({{trig_state_{j}@p}},{{trig_breach_{j}}})"
         self.row(f"trig_state_{j}", f"{g.name}: in force (1 yes)", st, fmt=FLAG, init=0.0)
 
+    def call_covers(self, cl: tr.CleanupCall) -> str:
+        """The clean-up call's condition (``redeems`` "rated" or "all",
+        :func:`tranches.stages.cleanup`): proceeds + both pots after the period's collections
+        (less a servicer event's commingling loss) + the reserve ≥ (1 − CALL_RTOL) × (expenses due +
+        interest due and balance of every class it must redeem). Returns the flag row's key."""
+        s = self.s
+        cash = "{pool_balance_end}*{$cleanup_price}+{pot_I_end@p}+{interest_collected}+{pot_P_end@p}+{principal_collected}+{recoveries}"
+        for j, g in enumerate(s.triggers):
+            if g.metric == "servicer_event" and g.commingling_loss > 0.0:
+                cash += f"-{{$loss_{j}}}*({{interest_collected}}+{{principal_collected}}+{{recoveries}})*IF({{period}}={{$event_{j}}},1,0)"
+        if s.reserve is not None:
+            cash += "+{res_end@p}"
+        self.row("call_cash", "Clean-up call: proceeds + cash in the collection account + reserve", cash)
+        owed = [f"fee_due0_{j}" for j in range(len(s.fees))]
+        for k, t in enumerate(s.tranches):
+            if cl.redeems == "all" or t.tranche_class != "subordinated":
+                owed += [f"acc_{k}", f"sf_{k}@p", f"bal_end_{k}@p"]
+        text = "every class" if cl.redeems == "all" else "every class but the subordinated"
+        self.row("call_owed", f"Clean-up call: expenses due + interest due and balance of {text}", sum_of(owed))
+        flag = "IF({call_cash}>={call_owed}*(1-{$cleanup_rtol}),1,0)"
+        return self.row("call_covers", "Clean-up call: proceeds with the cash cover them (1 yes)", flag, fmt=FLAG)
+
     def phase(self) -> None:
         s = self.s
         self.section("Model", "Effects, phase, clean-up call, payment date, reserve target")
@@ -244,10 +269,11 @@ class _Builder(StepRows, SupportRows, PoolRows):
         ph = "{phase_pre}"
         if s.cleanup is not None:  # tested on payment dates after revolving has ended
             rev = PHASE_CODES["revolving"]
+            covers = "" if s.cleanup.redeems == "any" else f"*{{{self.call_covers(s.cleanup)}}}"
             self.row(
                 "called_now",
                 "Clean-up call exercised (1 yes)",
-                f"{{pay}}*IF({{phase_pre}}<>{rev},1,0)*IF({{pool_balance_end}}<={{$cleanup_threshold}}*{{$pool0}},1,0)*IF({{pool_balance_end}}>0,1,0)",
+                f"{{pay}}*IF({{phase_pre}}<>{rev},1,0)*IF({{pool_balance_end}}<={{$cleanup_threshold}}*{{$pool0}},1,0)*IF({{pool_balance_end}}>0,1,0){covers}",
                 fmt=FLAG,
             )
             self.row("cleanup_proceeds", "Clean-up call proceeds", "{pool_balance_end}*{$cleanup_price}*{called_now}")

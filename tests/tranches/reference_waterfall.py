@@ -43,6 +43,7 @@ import numpy as np
 
 from tranches import Structure, steps
 from tranches.fees import Tax
+from tranches.triggers import CALL_RTOL, CleanupCall
 
 INT, PRIN = 0, 1
 PHASE_CODES = {"revolving": 0, "amortising": 1, "accelerated": 2, "default": 3, "cleanup": 4}
@@ -175,6 +176,19 @@ class Reference:
                 got += x
         return got
 
+    def call_covers(self, cl: CleanupCall, pe: float) -> bool:
+        """The call's condition, written out: with ``redeems`` "rated" (every class but the
+        subordinated) or "all", the proceeds with the cash in both pots and the reserve must repay
+        every expense due and the classes' interest due and balances; "any" always."""
+        if cl.redeems == "any":
+            return True
+        owed = sum(self.fee_due.values())
+        for tr in self.st.tranches:
+            if cl.redeems == "all" or tr.tranche_class != "subordinated":
+                owed += self.accrued[tr.name] + self.short[tr.name] + self.bal[tr.name]
+        have = cl.price * pe + self.cash[0] + self.cash[1] + self.reserve
+        return have >= owed * (1.0 - CALL_RTOL)
+
     def in_force(self, effect: str) -> bool:
         return any(self.trig[g.name] for g in self.st.triggers if g.effect == effect)
 
@@ -276,7 +290,7 @@ class Reference:
         self.since_pay = 0 if pay else self.since_pay + 1
         called_now = False
         cl = st.cleanup
-        if cl is not None and pay and phase != "revolving" and 0.0 < pe <= cl.threshold * self.pool0:
+        if cl is not None and pay and phase != "revolving" and 0.0 < pe <= cl.threshold * self.pool0 and self.call_covers(cl, pe):
             called_now = True
             self.cash[PRIN] += cl.price * pe
             if "cleanup" in st.waterfalls:

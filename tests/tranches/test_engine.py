@@ -12,6 +12,7 @@ from tranches import (
     ConservationError,
     Engine,
     LiabilityError,
+    LiabilityResult,
     PeriodInputs,
     Structure,
     Tranche,
@@ -147,7 +148,7 @@ def test_engine_step_interface_reports_purchases_and_call() -> None:
 
 
 def test_cleanup_below_par_writes_down_the_rest() -> None:
-    st = two_class(cleanup=CleanupCall(threshold=0.10, price=0.5))
+    st = two_class(cleanup=CleanupCall(threshold=0.10, price=0.5, redeems="any"))
     # period 1 pool ends at 10,000 (call): proceeds 5,000 + principal 0 → A 5,000; the other
     # 95,000 of A and 20,000 of Sub are written down
     r = run_liabilities(
@@ -161,6 +162,48 @@ def test_cleanup_below_par_writes_down_the_rest() -> None:
     assert r.tranche("A").principal_paid[0, 0] == pytest.approx(5_000.0)
     assert r.tranche("A").writedown[0, 0] == pytest.approx(95_000.0)
     assert r.tranche("Sub").writedown[0, 0] == pytest.approx(20_000.0)
+
+
+def call_period_1(redeems: str, principal: float) -> LiabilityResult:
+    """Period 1: A owes 1,000 interest (12 % a year, one month) and 100,000; the pool ends at
+    10,000 (factor 1/12 ≤ 0.10), call price 1 → proceeds 10,000; period 2 pays the pool off.
+    Notes written down at legal final only, so a writedown in period 1 is the call's."""
+    return run_liabilities(
+        two_class(cleanup=CleanupCall(threshold=0.10, redeems=redeems), writedown="legal_final"),  # type: ignore[arg-type]
+        period_end_dates=month_ends(2),
+        initial_pool_balance=120_000.0,
+        interest_collected=[1_000.0, 0.0],
+        principal_collected=[principal, 10_000.0],
+        pool_balance_end=[10_000.0, 0.0],
+    )
+
+
+def test_cleanup_call_is_exercised_only_where_it_redeems_the_rated_classes() -> None:
+    # cash 1,000 + 89,000 + proceeds 10,000 = 100,000 < A's 1,000 + 100,000: no call ("rated")
+    short = call_period_1("rated", 89_000.0)
+    assert short.called[0].tolist() == [False, False]
+    assert short.account_frame(0)["cleanup_proceeds"].tolist() == [0.0, 0.0]
+    assert short.tranche("A").writedown[0, 0] == 0.0  # A runs on: 100,000 − 89,000 = 11,000 owed
+    assert short.tranche("A").balance_end[0, 0] == pytest.approx(11_000.0)
+    # the same inputs when the call may leave classes unpaid: A written down 1,000, Sub 20,000
+    anyway = call_period_1("any", 89_000.0)
+    assert anyway.called[0].tolist() == [True, False]
+    assert anyway.tranche("A").writedown[0, 0] == pytest.approx(1_000.0)
+    assert anyway.tranche("Sub").writedown[0, 0] == pytest.approx(20_000.0)
+    # 1,000 more principal: cash 101,000 = what A is owed, the call goes ahead; the subordinated
+    # class is not a class the call must redeem ("rated"): its 20,000 is written down
+    exact = call_period_1("rated", 90_000.0)
+    assert exact.called[0].tolist() == [True, False]
+    assert exact.tranche("A").principal_paid[0, 0] == pytest.approx(100_000.0)
+    assert exact.tranche("A").writedown[0, 0] == 0.0
+    assert exact.tranche("Sub").writedown[0, 0] == pytest.approx(20_000.0)
+    # "all": the subordinated class too, 121,000 > 101,000: no call
+    assert call_period_1("all", 90_000.0).called[0].tolist() == [False, False]
+
+
+def test_cleanup_call_refuses_an_unknown_condition() -> None:
+    with pytest.raises(ValueError, match=r"cleanup.redeems: must be one of 'rated', 'all', 'any'"):
+        CleanupCall(threshold=0.1, redeems="senior")  # type: ignore[arg-type]
 
 
 def three_class_with_trigger(trigger: Trigger) -> Structure:

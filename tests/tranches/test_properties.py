@@ -129,7 +129,7 @@ def structures(draw: st.DrawFn) -> Structure:
         waterfalls=wfs,
         revolving_periods=revolving,
         payment_every={"revolving": draw(st.sampled_from((1, 2, 3))), "amortising": draw(st.sampled_from((1, 3)))},
-        cleanup=draw(st.one_of(st.none(), st.just(CleanupCall(0.2, 0.9)))),
+        cleanup=draw(st.one_of(st.none(), st.sampled_from([CleanupCall(0.2, 0.9, redeems=r) for r in ("rated", "all", "any")]))),
         collection_account=draw(st.sampled_from(("separate", "combined"))),
         writedown=draw(st.sampled_from(("period", "legal_final"))),
     )
