@@ -359,6 +359,8 @@ CHECK_NAMES_ZH: Mapping[str, str] = MappingProxyType(
         "notes: original balance = principal paid + written down, every class": "证券：初始本金 = 已偿本金 + 核销（各档）",
         "notes: no balance below zero": "证券：余额不为负",
         "clean-up: proceeds = call price × pool balance sold": "清仓回购：价款 = 回购价格 × 出售资产池余额",
+        "clean-up: the call repaid every class but the subordinated in full (nothing written down)": "清仓回购：次级档以外各档全额偿付（无核销）",
+        "clean-up: the call repaid every class in full (nothing written down)": "清仓回购：各档全额偿付（无核销）",
         "purchases: receivables bought by the waterfall = purchases added to the pool": "循环购买：分配中购买金额 = 计入资产池的购买金额",
         "triggers: values recomputed from the pool frame (cumulative default, delinquency)": "触发事件：由资产池数据重算的指标值一致（累计违约率、逾期率）",
         "defaults: the stated cumulative default rate (累计违约率) reached over the periods run (shortfall)": "违约：各期累计违约达到假设的累计违约率（差额）",

@@ -23,7 +23,10 @@ moved cash into no account.
   interest line = interest collections less the costs netted from them: defined per period as
   ``c = costs paid − min(costs paid, recoveries)`` (that rank only), ``interest line = income −
   min(income, c)``, ``late-fee line = lf − min(lf, max(c − income, 0))``.
-- ``clean-up``: proceeds in the ledger = call price × pool balance sold; ``purchases``: par
+- ``clean-up``: proceeds in the ledger = call price × pool balance sold; ``clean-up redeems``
+  (a call conditioned on redeeming the notes, ``redeems`` not "any"): in the call's period every
+  class it must redeem ends at 0 with nothing written down — the condition tests cash against
+  what is owed before the waterfall runs, this checks what the waterfall paid; ``purchases``: par
   bought by the waterfall = purchases added to the pool.
 - ``cumulative default stated``: under the Chinese cumulative default rate (累计违约率, a static
   pool), the defaults reach what the assumptions state over the periods run (to the clean-up call):
@@ -179,11 +182,27 @@ def _cleanup_and_purchases(result: DealResult, tol: float) -> tuple[CheckResult,
         rows = led["period"].to_numpy(dtype=np.int64)[call] - 1
         paid = np.bincount(rows, weights=led["amount"].to_numpy(dtype=np.float64)[call], minlength=len(sold))[: len(sold)]
         out.append(CheckResult("clean-up: proceeds = call price × pool balance sold", _worst(paid - cl.price * sold), tol))
+        if cl.redeems != "any":
+            out.append(_call_redeemed(result, cl.redeems, tol))
     if result.deal.revolving.active:
         bought = result.revolving["purchased"].to_numpy()
         added = p["purchases"].to_numpy()[1:] if "purchases" in p else np.zeros(len(bought))
         out.append(CheckResult("purchases: receivables bought by the waterfall = purchases added to the pool", _worst(bought - added), tol))
     return tuple(out)
+
+
+def _call_redeemed(result: DealResult, redeems: str, tol: float) -> CheckResult:
+    """The module doc's ``clean-up redeems`` check: in a call's period every class the call must
+    redeem (``rated``: all but the subordinated; ``all``) ends at 0, nothing written down."""
+    lia = result.liabilities
+    called = np.asarray(lia.called[0], dtype=bool)
+    gap = np.zeros(called.size)
+    for t in result.deal.structure.tranches:
+        if redeems == "all" or t.tranche_class != "subordinated":
+            tr = lia.tranche(t.name)
+            gap += (np.abs(tr.writedown[0]) + np.abs(tr.balance_end[0])) * called
+    which = "every class" if redeems == "all" else "every class but the subordinated"
+    return CheckResult(f"clean-up: the call repaid {which} in full (nothing written down)", _worst(gap), tol)
 
 
 def _cumulative_default_stated(result: DealResult, tol: float) -> tuple[CheckResult, ...]:

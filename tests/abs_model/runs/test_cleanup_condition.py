@@ -48,3 +48,16 @@ def test_at_defaults_x8_the_unconditional_call_writes_senior_b_down_and_the_cond
     for name in kept.deal.tranche_names:
         tr = lia.tranche(name)
         assert tr.principal_paid[0].sum() + tr.writedown[0].sum() == pytest.approx(tr.original_balance, abs=0.01)
+
+
+def test_the_redeems_check_fails_where_a_call_left_a_rated_class_unpaid() -> None:
+    """The deal check tests what the waterfall paid, not the condition: on the unconditional
+    call's result it fails (Senior B written down in the call period), on the conditioned one it passes."""
+    from abs_model.runs.checks import _call_redeemed, money_tolerance
+
+    anyway = run("baitiao_revolving.yaml", 8.0, "any")
+    failed = _call_redeemed(anyway, "rated", money_tolerance(anyway))
+    assert not failed.passed and failed.max_abs_error > 1e6
+    kept = run("baitiao_revolving.yaml", 4.0, "rated")
+    assert kept.liabilities.called[0].any()
+    assert next(c for c in kept.checks if c.name.startswith("clean-up: the call repaid")).passed
