@@ -23,8 +23,12 @@ _names = {"type": "array", "items": {"type": "string"}, "minItems": 1}
 _source = {"enum": ["interest", "principal", "interest_then_principal", "principal_then_interest"]}
 
 
-def _step(name: str, props: dict[str, Any], *, shorthand: dict[str, Any] | None = None) -> dict[str, Any]:
+def _step(
+    name: str, props: dict[str, Any], *, shorthand: dict[str, Any] | None = None, required: tuple[str, ...] = ()
+) -> dict[str, Any]:
     body: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": props}
+    if required:
+        body["required"] = list(required)
     inner: dict[str, Any] = {"oneOf": [body, shorthand]} if shorthand else body
     return {
         "type": "object",
@@ -45,6 +49,7 @@ STEP_SCHEMAS: dict[str, dict[str, Any]] = {
         "pay_interest",
         {"tranches": _names, "mode": {"enum": ["sequential", "pro_rata"]}, "source": _source},
         shorthand=_names,
+        required=("tranches",),
     ),
     "pay_principal": _step(
         "pay_principal",
@@ -55,6 +60,7 @@ STEP_SCHEMAS: dict[str, dict[str, Any]] = {
             "source": _source,
         },
         shorthand=_names,
+        required=("tranches",),
     ),
     "draw_reserve": _step("draw_reserve", {"to": {"enum": ["interest", "principal"]}}),
     "fund_reserve": _step("fund_reserve", {"source": _source}),

@@ -385,3 +385,90 @@ def test_a_tranche_named_like_another_but_for_a_soft_hyphen_is_refused(
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     err = _refused(["validate", str(path)], capsys)
     assert "tranches[1].name: must not contain control or invisible characters; got '\\xad' (U+00AD)" in err
+
+
+# ------------------------------------------------------------------ wrong types at every level
+def _leaves(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path of the document: mappings' keys, lists' indexes, and the document itself."""
+    out: list[tuple[Any, ...]] = []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _leaves(v, (*path, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += _leaves(v, (*path, i))
+    return [*out, path] if path else out
+
+
+def _set(doc: Any, path: tuple[Any, ...], value: Any) -> None:
+    for k in path[:-1]:
+        doc = doc[k]
+    doc[path[-1]] = value
+
+
+@pytest.mark.parametrize("wrong", [None, True, -1, "x", [], {}, [1, "a"]], ids=repr)
+def test_a_value_of_the_wrong_type_anywhere_in_a_deal_file_is_a_deal_error(wrong: Any) -> None:
+    """Every place of the Baitiao deal file given a value of the wrong kind is refused as a
+    DealError naming the place. Before, the checks run after the schema assumed its types:
+    ``waterfalls: true`` was "internal error: AttributeError: 'bool' object has no attribute
+    'items'", ``share: x`` a bare "could not convert string to float: 'x'"."""
+    from abs_model.deal.build import deal_from_document
+
+    base = copy.deepcopy(BAITIAO)
+    base["pool"] = {"synthetic": {"n": 100, "seed": 1}}
+    pool = am.synthetic_pool(100, seed=1, cutoff_date="2026-06-30")
+    crashed = []
+    for path in _leaves(base):
+        if path[0] == "pool":
+            continue
+        doc = copy.deepcopy(base)
+        _set(doc, path, copy.deepcopy(wrong))
+        try:
+            deal_from_document(doc, source="deal.yaml", pool=pool)
+        except DealError as exc:
+            assert str(exc).startswith("deal.yaml: ")
+        except Exception as exc:  # the test names whatever else escapes
+            crashed.append(f"{'.'.join(map(str, path))} = {wrong!r}: {type(exc).__name__}: {exc}")
+    assert not crashed, "\n".join(crashed[:20])
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda d: d.update(waterfalls=True), "waterfalls: must be of type object; got True"),
+        (lambda d: d["tranches"][0].update(share="x"), "tranches[0].share: must be of type number; got 'x'"),
+        (lambda d: d["triggers"][0].update(effect=[]), "triggers[0].effect: "),
+        (lambda d: d["revolving"].update(periods=None), "revolving.periods: "),
+    ],
+    ids=["waterfalls-bool", "share-text", "effect-list", "revolving-none"],
+)
+def test_wrong_types_are_named_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: Any, expected: str
+) -> None:
+    doc = copy.deepcopy(BAITIAO)
+    edit(doc)
+    path = tmp_path / "deal.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    err = _refused(["validate", str(path)], capsys)
+    assert f"abs-model: error: {path}: " in err and expected in err and "internal error" not in err
+
+
+# ------------------------------------------------------------ duplicate keys in a column-mapping file
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("columns.yaml", "balance: 剩余本金\nloan_id: 借据号\nbalance: 放款金额\n"),
+        ("columns.yml", "columns:\n  balance: 剩余本金\n  balance: 放款金额\n"),
+        ("columns.json", '{"balance": "剩余本金", "balance": "放款金额"}'),
+    ],
+)
+def test_a_field_given_twice_in_a_column_mapping_file_is_refused(tmp_path: Path, name: str, text: str) -> None:
+    """The later line won without a word: ``balance`` read from the amount lent (放款金额)."""
+    from abs_model.collateral.tape.mapping import column_mapping
+    from abs_model.errors import ColumnMappingError
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ColumnMappingError, match=r"--columns: .*duplicate key 'balance'") as exc:
+        column_mapping(str(path))
+    assert name in str(exc.value)
