@@ -472,3 +472,34 @@ def test_a_field_given_twice_in_a_column_mapping_file_is_refused(tmp_path: Path,
     with pytest.raises(ColumnMappingError, match=r"--columns: .*duplicate key 'balance'") as exc:
         column_mapping(str(path))
     assert name in str(exc.value)
+
+
+# ------------------------------------------------------ a tape's rates typed as percents: warned about
+def test_a_tape_rate_typed_as_a_percent_is_warned_about(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """0.6 for a flat fee of 0.6 % a period is 60 % a period, and 0.99 an annual rate of 99 %: both
+    are below 1, so the tape rule (a decimal in [0, 1)) let them through and the run's checks all
+    passed on fee income a hundred times too large. They are now warned about, as the deal
+    file's own implausible rates are (not refused: the tape may be right)."""
+    text = (EXAMPLES / "baitiao_tape.csv").read_text(encoding="utf-8").splitlines()
+    header, rows = text[0], text[1:]
+    cols = header.split(",")
+    i_rate, i_product, i_id = cols.index("rate"), cols.index("product"), cols.index("loan_id")
+
+    def with_rate(row: str, product: str, rate: str) -> str:
+        cells = row.split(",")
+        cells[i_product], cells[i_rate] = product, rate
+        return ",".join(cells)
+
+    rows[0] = with_rate(rows[0], "flat_fee", "0.6")
+    rows[1] = with_rate(rows[1], "level_payment", "0.99")
+    path = tmp_path / "tape.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["validate", DEAL, "--tape", str(path)]) == 0
+    err = capsys.readouterr().err
+    first, second = rows[0].split(",")[i_id], rows[1].split(",")[i_id]
+    assert f"abs-model: warning: pool: 1 receivable(s) carry a flat fee above 5.00% a period (up to 60.00%, e.g. loan_id {first!r})" in err
+    assert f"abs-model: warning: pool: 1 receivable(s) carry an annual rate above 36.00% (up to 99.00%, e.g. loan_id {second!r})" in err
+    assert "rates are decimals" in err
+    assert main(["validate", DEAL, "--tape", TAPE]) == 0
+    assert "warning: pool" not in capsys.readouterr().err
