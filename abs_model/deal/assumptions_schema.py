@@ -17,11 +17,12 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from abs_model.assumptions.conventions import CONVENTION_NAMES, ROUNDINGS
+from abs_model.core.limits import MAX_POOL_BALANCE
 
 __all__ = ["ASSUMPTIONS_SCHEMA", "STRATEGIES_SCHEMA", "STRATEGY_SCHEMA", "assumptions_problems"]
 
 _rate = {"type": "number", "minimum": 0, "maximum": 1}
-_money = {"type": "number", "minimum": 0}
+_money = {"type": "number", "minimum": 0, "maximum": MAX_POOL_BALANCE}  # above it: a unit error, and float64 loses the cents
 _multiple = {"type": "number", "minimum": 0}
 # one schema for "a number or a list" (no oneOf: every error keeps its own path; minimum and
 # maximum apply to numbers only, items and minItems to lists only)

@@ -86,6 +86,8 @@ def _message(err: Any) -> str:
     if v in ("maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum"):
         op = {"maximum": "≤", "exclusiveMaximum": "<", "minimum": "≥", "exclusiveMinimum": ">"}[v]
         hint = " — rates are decimals (5.1 % is 0.051)" if v in ("maximum", "exclusiveMaximum") and err.validator_value == 1 else ""
+        if v == "maximum" and err.validator_value == MAX_POOL_BALANCE:
+            hint = " — an amount above 1e15 is a unit error, and float64 no longer holds its cents"
         return f"must be {op} {err.validator_value}; got {got!r}{hint}"
     if v == "minItems":
         return f"must have at least {err.validator_value} item(s); got {got!r}"

@@ -503,3 +503,29 @@ def test_a_tape_rate_typed_as_a_percent_is_warned_about(tmp_path: Path, capsys: 
     assert "rates are decimals" in err
     assert main(["validate", DEAL, "--tape", TAPE]) == 0
     assert "warning: pool" not in capsys.readouterr().err
+
+
+# ------------------------------------------------------------- money amounts beyond float64's cents
+@pytest.mark.parametrize(
+    ("edit", "where", "got"),
+    [
+        (lambda d: d["fees"][1].update(amount=1e300), "fees[1].amount", "1e+300"),  # all 16 checks passed
+        (lambda d: d["reserve"].update(initial=1e20), "reserve.initial", "1e+20"),  # was a conservation failure, unnamed
+        (lambda d: d["waterfalls"]["amortising"][0]["shortfall_support"].update(limit=1e308), "waterfalls.amortising[0].shortfall_support.limit", "1e+308"),
+        (lambda d: d["revolving"]["replenishment"][0].update(average_balance=1e300), "revolving.replenishment[0].average_balance", "1e+300"),
+        (lambda d: d["assumptions"]["collections"]["stages"][0].update(cost_per_account=1e16), "assumptions.collections.stages[0].cost_per_account", "1e+16"),
+    ],
+    ids=["fee", "reserve", "shortfall-limit", "average-balance", "cost-per-account"],
+)
+def test_a_money_amount_beyond_what_float64_holds_in_cents_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: Any, where: str, got: str
+) -> None:
+    """Like ``pool.scale_to``: above 1e15 an amount is a unit error and float64 loses its cents (a
+    fixed fee of 1e300 a year ran with every check passing; a reserve of 1e20 failed conservation
+    by 6,894 with no word of the input)."""
+    doc = copy.deepcopy(BAITIAO)
+    edit(doc)
+    path = tmp_path / "deal.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    err = _refused(["validate", str(path)], capsys)
+    assert f"{where}: must be ≤ 1000000000000000.0; got {float(got)!r} — an amount above 1e15" in err
