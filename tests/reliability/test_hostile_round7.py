@@ -529,3 +529,23 @@ def test_a_money_amount_beyond_what_float64_holds_in_cents_is_refused(
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     err = _refused(["validate", str(path)], capsys)
     assert f"{where}: must be ≤ 1000000000000000.0; got {float(got)!r} — an amount above 1e15" in err
+
+
+def test_an_xlsx_tape_whose_dates_are_all_date_cells_still_reads(tmp_path: Path) -> None:
+    """Every origination date an Excel date cell (pandas then infers datetime64, no text to check
+    for year first): read as the dates, and a bad cell elsewhere named as before."""
+    openpyxl = pytest.importorskip("openpyxl")
+    import datetime as dt
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([*HEADER.split(","), "origination_date"])
+    ws.append(["A1", 1200, 1000, 12, 10, "flat_fee", 0.006, "M0", dt.datetime(2025, 1, 31)])
+    ws.append(["A2", 600, 600, 6, 6, "bullet", 0.01, "M0", dt.datetime(2025, 2, 1)])
+    wb.save(tmp_path / "tape.xlsx")
+    df = am.read_tape(tmp_path / "tape.xlsx")
+    assert df["origination_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-01-31", "2025-02-01"]
+    ws["B2"] = "#DIV/0!"
+    wb.save(tmp_path / "bad.xlsx")
+    (p,) = refused(tmp_path / "bad.xlsx").problems
+    assert (p.row, p.column, p.value) == (1, "original_principal", "#DIV/0!")

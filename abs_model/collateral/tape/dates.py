@@ -77,9 +77,11 @@ def _year_first(texts: pd.Series) -> pd.Series:
         refused = np.fromiter(
             (isinstance(v, str) and _YEAR_FIRST_RE.fullmatch(v) is None for v in texts), dtype=bool, count=len(texts)
         )
-    else:
+    elif pd.api.types.is_string_dtype(texts.dtype):
         matched = texts.str.fullmatch(YEAR_FIRST_DATE)
         refused = matched.notna().to_numpy(dtype=bool) & ~matched.fillna(True).to_numpy(dtype=bool)
+    else:  # no text at all: every XLSX cell a date (pandas infers datetime64), or every cell missing
+        return texts
     return texts.where(~refused, None) if refused.any() else texts
 
 
