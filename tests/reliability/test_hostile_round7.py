@@ -549,3 +549,14 @@ def test_an_xlsx_tape_whose_dates_are_all_date_cells_still_reads(tmp_path: Path)
     wb.save(tmp_path / "bad.xlsx")
     (p,) = refused(tmp_path / "bad.xlsx").problems
     assert (p.row, p.column, p.value) == (1, "original_principal", "#DIV/0!")
+
+
+def test_a_categorical_date_column_is_held_to_year_first_too(tmp_path: Path) -> None:
+    """A Parquet file written from a categorical column: '01/02/2025' was read as 2 January."""
+    df = am.read_tape(_dated(tmp_path, "2025-01-31"))
+    df["origination_date"] = pd.Categorical(["01/02/2025", "2025-03-01"])
+    (p,) = refused(df).problems
+    assert (p.row, p.column, p.value) == (1, "origination_date", "01/02/2025")
+    df.to_parquet(tmp_path / "tape.parquet")
+    (p,) = refused(tmp_path / "tape.parquet").problems
+    assert (p.row, p.column, p.value) == (1, "origination_date", "01/02/2025")

@@ -73,6 +73,8 @@ _YEAR_FIRST_RE = re.compile(YEAR_FIRST_DATE)
 def _year_first(texts: pd.Series) -> pd.Series:
     """``texts`` with every text cell not written year first (:data:`YEAR_FIRST_DATE`) made
     missing, so that it is refused as not a date; other cells (dates from XLSX, blanks) as they are."""
+    if isinstance(texts.dtype, pd.CategoricalDtype):  # e.g. a Parquet column written from a categorical
+        texts = texts.astype(object)
     if texts.dtype == object:  # may hold datetime objects (XLSX): one step per cell, as its caller
         refused = np.fromiter(
             (isinstance(v, str) and _YEAR_FIRST_RE.fullmatch(v) is None for v in texts), dtype=bool, count=len(texts)
