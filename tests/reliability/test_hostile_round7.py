@@ -560,3 +560,27 @@ def test_a_categorical_date_column_is_held_to_year_first_too(tmp_path: Path) -> 
     df.to_parquet(tmp_path / "tape.parquet")
     (p,) = refused(tmp_path / "tape.parquet").problems
     assert (p.row, p.column, p.value) == (1, "origination_date", "01/02/2025")
+
+
+# --------------------------------------------------- fee and trigger names that differ only in case
+@pytest.mark.parametrize("twin", ["trustee", "Trustee ", " TRUSTEE"])
+def test_fee_names_that_differ_only_in_case_or_spaces_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], twin: str
+) -> None:
+    """As tranche names already were: 'Trustee' and 'Trustee ' were two fees shown alike in every output."""
+    doc = copy.deepcopy(BAITIAO)
+    doc["fees"][2]["name"] = twin  # was Custodian
+    doc["waterfalls"] = {k: [s for s in v if s != {"pay_fee": "Custodian"}] for k, v in doc["waterfalls"].items()}
+    doc["waterfalls"]["amortising"].insert(4, {"pay_fee": twin})
+    path = tmp_path / "deal.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    err = _refused(["validate", str(path)], capsys)
+    assert f"fee {twin!r}: must differ from 'Trustee' by more than case or spaces" in err
+
+
+def test_trigger_names_that_differ_only_in_case_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = copy.deepcopy(BAITIAO)
+    doc["triggers"][1]["name"] = doc["triggers"][0]["name"].upper()
+    path = tmp_path / "deal.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert "by more than case or spaces" in _refused(["validate", str(path)], capsys)
