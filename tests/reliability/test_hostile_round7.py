@@ -584,3 +584,28 @@ def test_trigger_names_that_differ_only_in_case_are_refused(tmp_path: Path, caps
     path = tmp_path / "deal.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     assert "by more than case or spaces" in _refused(["validate", str(path)], capsys)
+
+
+# --------------------------------------------------------------------- abs-model surveil's outputs
+def test_surveil_neutralises_formula_names_and_checks_its_output_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """surveil had its own copy of the CSV rule, for object columns only: pandas' text columns
+    (the tranche column of reprojection_tranches.csv) kept '=2+3' live; --out naming a file was a
+    bare '[Errno 17] File exists' after the whole run."""
+    doc: dict[str, Any] = yaml.safe_load((EXAMPLES / "us_auto_static.yaml").read_text(encoding="utf-8"))
+    doc["pool"]["tape"] = str(EXAMPLES / "us_auto_tape.csv")
+    text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+    deal_path = tmp_path / "deal.yaml"
+    deal_path.write_text(text.replace("name: A1\n", "name: =2+3\n").replace("- A1\n", "- =2+3\n").replace("[A1,", "['=2+3',"), encoding="utf-8")
+    deal = am.load_deal(deal_path)
+    assert "=2+3" in deal.tranche_names
+    res = am.run(deal)
+    res.pool.loc[1:6].drop(columns=["count", "defaults_count"]).reset_index().to_csv(tmp_path / "history.csv", index=False)
+    (tmp_path / "a_file").write_text("", encoding="utf-8")
+    err = _refused(["surveil", str(deal_path), "--actuals", str(tmp_path / "history.csv"), "--out", str(tmp_path / "a_file")], capsys)
+    assert "--out: must be a folder" in err
+    out = tmp_path / "out"
+    assert main(["surveil", str(deal_path), "--actuals", str(tmp_path / "history.csv"), "--out", str(out)]) == 0
+    cells = (out / "reprojection_tranches.csv").read_text(encoding="utf-8").replace("\n", ",").split(",")
+    assert "'=2+3" in cells and "=2+3" not in cells
