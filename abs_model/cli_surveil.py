@@ -12,22 +12,19 @@ Reads the reported pool history (and note actuals), runs the pricing projection,
 - ``surveillance.html``: the comparison table of the last period and charts (CPR, cumulative net
   loss, pool balance reported then re-projected).
 
-Text cells that would start a spreadsheet formula (``=``, ``+``, ``-``, ``@``) are written with a
-leading apostrophe. Files are written atomically.
+Text that would start a spreadsheet formula is written with a leading apostrophe, by the one rule
+of :func:`abs_model.output.safe_text.csv_safe` (cells of every text dtype, column names, index
+labels). The output folder is checked before the run; files are written atomically.
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 __all__ = ["add_surveil_parser", "cmd_surveil"]
-
-_FORMULA_START = ("=", "+", "-", "@")
-
 
 def add_surveil_parser(sub: Any) -> None:
     """Register the ``surveil`` sub-command on the CLI's sub-parsers."""
@@ -43,20 +40,14 @@ def add_surveil_parser(sub: Any) -> None:
     s.set_defaults(func=cmd_surveil)
 
 
-def _text_safe(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    for c in out.columns:
-        if out[c].dtype == object:
-            out[c] = out[c].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
-    return out
-
-
 def cmd_surveil(args: argparse.Namespace) -> int:
     import abs_model as am
     from abs_model.analytics.surveillance import actual_vs_expected, pool_metrics, reproject
     from abs_model.collateral.actuals import read_note_actuals, read_pool_actuals
-    from abs_model.output.atomic import atomic_write
+    from abs_model.output.atomic import atomic_write, check_output_folder, prepare_output_folder
+    from abs_model.output.safe_text import csv_safe
 
+    check_output_folder(args.out)  # before the run: a file or an unwritable place is refused at once
     pool = am.Pool.from_tape(am.read_tape(args.tape)) if args.tape else None
     deal = am.load_deal(args.deal, pool=pool)
     pricing = am.load_assumptions(args.assumptions) if args.assumptions else None
@@ -77,11 +68,10 @@ def cmd_surveil(args: argparse.Namespace) -> int:
         "reprojection_tranches.csv": (tranches, False),
         "reconciliation.csv": (rp.reconciliation, False),
     }
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_output_folder(args.out)
     for name, (df, index) in outputs.items():
         with atomic_write(out / name, "w") as fh:
-            _text_safe(df).to_csv(fh, index=index)
+            csv_safe(df).to_csv(fh, index=index)
     from abs_model.output.surveillance_report import render_surveillance
 
     render_surveillance(frames, rp, out / "surveillance.html")

@@ -17,17 +17,21 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from abs_model.assumptions.conventions import CONVENTION_NAMES, ROUNDINGS
+from abs_model.core.limits import MAX_POOL_BALANCE
 
 __all__ = ["ASSUMPTIONS_SCHEMA", "STRATEGIES_SCHEMA", "STRATEGY_SCHEMA", "assumptions_problems"]
 
 _rate = {"type": "number", "minimum": 0, "maximum": 1}
-_money = {"type": "number", "minimum": 0}
+_money = {"type": "number", "minimum": 0, "maximum": MAX_POOL_BALANCE}  # above it: a unit error, and float64 loses the cents
 _multiple = {"type": "number", "minimum": 0}
 # one schema for "a number or a list" (no oneOf: every error keeps its own path; minimum and
 # maximum apply to numbers only, items and minItems to lists only)
 _curve = {"type": ["number", "array"], "minimum": 0, "maximum": 1, "items": _rate, "minItems": 1}
 _bucket_shares = {"type": "object", "propertyNames": {"pattern": "^[1-6]$"}, "additionalProperties": _rate}
 _day_rate = {"type": "number", "minimum": 0, "maximum": 0.01}
+# the rows of a roll-rate matrix (lists of rates), or the matrices of a stack by months on book
+# (lists of such rows): ``[1, 'a']`` is no matrix and was a bare "could not convert string to float"
+_matrix_rows = {"type": "array", "minItems": 1, "items": {"type": ["number", "array"], "items": _rate}}
 _products = ["flat_fee", "level_payment", "equal_principal", "bullet"]
 _PLAN_TYPES = ["spread_arrears", "re_age", "freeze"]
 
@@ -128,6 +132,7 @@ ASSUMPTIONS_SCHEMA: dict[str, Any] = _object(
             **_object({"roll": {"type": "array", "items": _rate}, "cure": {"type": "array", "items": _rate}}, required=("roll",)),
             "type": ["array", "object"],
             "minItems": 1,
+            "items": _matrix_rows,
         },
         "default_threshold_days": {"enum": [30, 60, 90, 120, 150, 180]},
         "recovery_rate": _rate,
@@ -149,6 +154,7 @@ ASSUMPTIONS_SCHEMA: dict[str, Any] = _object(
                         **_object({"roll": {"type": "array", "items": _rate}, "cure": {"type": "array", "items": _rate}}, required=("roll",)),
                         "type": ["array", "object"],
                         "minItems": 1,
+                        "items": _matrix_rows,
                     },
                     "recovery_rate": _rate,
                     "take_up": {"type": "object", "propertyNames": {"enum": _PLAN_TYPES}, "additionalProperties": _bucket_shares},

@@ -86,6 +86,8 @@ def _message(err: Any) -> str:
     if v in ("maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum"):
         op = {"maximum": "≤", "exclusiveMaximum": "<", "minimum": "≥", "exclusiveMinimum": ">"}[v]
         hint = " — rates are decimals (5.1 % is 0.051)" if v in ("maximum", "exclusiveMaximum") and err.validator_value == 1 else ""
+        if v == "maximum" and err.validator_value == MAX_POOL_BALANCE:
+            hint = " — an amount above 1e15 is a unit error, and float64 no longer holds its cents"
         return f"must be {op} {err.validator_value}; got {got!r}{hint}"
     if v == "minItems":
         return f"must have at least {err.validator_value} item(s); got {got!r}"
@@ -110,7 +112,8 @@ def validate_document(doc: Any, *, source: str = "<deal>") -> None:
         raise DealError(f"{source}: the deal file must be a mapping at the top level; got {type(doc).__name__}")
     for err in sorted(_VALIDATOR.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
         problems.append(f"{_path(err.absolute_path)}: {_message(err)}")
-    for phase, steps in (doc.get("waterfalls") or {}).items():
+    waterfalls = doc.get("waterfalls")
+    for phase, steps in (waterfalls if isinstance(waterfalls, dict) else {}).items():
         if not isinstance(steps, list):
             continue
         for i, step in enumerate(steps):
@@ -120,8 +123,15 @@ def validate_document(doc: Any, *, source: str = "<deal>") -> None:
                     for err in _STEP_VALIDATORS[kind].iter_errors(step):
                         inner = _path(list(err.absolute_path)) if err.absolute_path else ""
                         problems.append(f"waterfalls.{phase}[{i}]{'.' + inner if inner else ''}: {_message(err)}")
-    problems += _reference_problems(doc)
-    problems += _name_problems(doc) + _date_problems(doc) + _size_problems(doc)
+    schema_failed = bool(problems)
+    for check in (_reference_problems, _name_problems, _date_problems, _size_problems):
+        try:
+            problems += check(doc)
+        except (TypeError, AttributeError, ValueError, KeyError):
+            if not schema_failed:
+                raise
+            # these checks read the document as the schema shapes it; the schema's problems above
+            # already name the value of the wrong type (``waterfalls: true``, ``share: x``)
     if problems:
         listing = "\n  - ".join(problems)
         raise DealError(f"{source}: {len(problems)} problem(s) in the deal file:\n  - {listing}")

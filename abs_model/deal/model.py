@@ -94,7 +94,7 @@ class Deal:
     def __post_init__(self) -> None:
         """Names end up in every output (report, workbook, CSV): a deal built in Python is held
         to the same rules as a deal file (no control characters, not blank, a tranche not named
-        like an output column, tranche names distinct ignoring case)."""
+        like an output column, tranche, fee and trigger names distinct ignoring case and spaces)."""
         named = [("name", self.name), ("currency", self.currency)]
         named += [(f"tranches[{i}].name", t.name) for i, t in enumerate(self.structure.tranches)]
         named += [(f"fees[{i}].name", f.name) for i, f in enumerate(self.structure.fees)]
@@ -112,6 +112,13 @@ class Deal:
             if folded in seen:
                 raise DealError(f"{self.source}: tranche {t.name!r}: must differ from {seen[folded]!r} by more than case or spaces")
             seen[folded] = t.name
+        for kind, items in (("fee", self.structure.fees), ("trigger", self.structure.triggers)):
+            names: dict[str, str] = {}
+            for x in items:  # shown alike in every output ('Trustee' and 'Trustee ')
+                folded = x.name.strip().casefold()
+                if folded in names:
+                    raise DealError(f"{self.source}: {kind} {x.name!r}: must differ from {names[folded]!r} by more than case or spaces")
+                names[folded] = x.name
         why = _date_problem(self)
         if why is not None:
             raise DealError(f"{self.source}: {why}")

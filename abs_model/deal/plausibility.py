@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 import tranches as tr
+from abs_model.core.products import Product
 
 if TYPE_CHECKING:
     from abs_model.deal.model import Deal
 
-__all__ = ["MAX_COUPON", "MAX_FEE_RATE", "MAX_PERIOD_FEE", "MAX_TAX_RATE", "implausible"]
+__all__ = ["MAX_COUPON", "MAX_FEE_RATE", "MAX_LOAN_RATE", "MAX_PERIOD_FEE", "MAX_TAX_RATE", "implausible"]
 
 #: Note coupon, a year: above this it is probably a percentage typed as a decimal.
 MAX_COUPON = 0.20
@@ -20,8 +23,12 @@ MAX_COUPON = 0.20
 MAX_FEE_RATE = 0.05
 #: Tax on interest income (VAT is about 3.26 %).
 MAX_TAX_RATE = 0.20
-#: Fee of a revolving purchase's instalment plan, a period (Baitiao: 0–1.2 % a period).
+#: Fee of an instalment plan, a period (Baitiao: 0–1.2 % a period): a revolving purchase's or a
+#: receivable's of the pool (flat fee, bullet).
 MAX_PERIOD_FEE = 0.05
+#: Annual rate of a receivable (level payment, equal principal): 36 % is the usury ceiling the
+#: Chinese courts applied to consumer credit and the US 36 % APR cap; 0.99 is 99 % typed for 0.99 %.
+MAX_LOAN_RATE = 0.36
 
 
 def _pct(v: float) -> str:
@@ -52,10 +59,32 @@ def implausible(deal: Deal) -> list[str]:
                 f"fees[{f.name!r}].rate: {_pct(f.rate)} of the {f.basis.replace('_', ' ')} a year is implausible "
                 f"for a fee (above {_pct(MAX_FEE_RATE)}); got {f.rate!r} — rates are decimals and annual (0.005 = 0.5 % a year)"
             )
+    out += _pool_rates(deal)
     for i, line in enumerate(deal.revolving.replenishment):
         if line.rate > MAX_PERIOD_FEE and line.product == "flat_fee":
             out.append(
                 f"revolving.replenishment[{i}].rate: a flat fee of {_pct(line.rate)} a period is implausible "
                 f"(above {_pct(MAX_PERIOD_FEE)}); got {line.rate!r} — rates are decimals (0.006 = 0.6 % a period)"
+            )
+    return out
+
+
+def _pool_rates(deal: Deal) -> list[str]:
+    """The pool's receivables whose rate passes the tape rule (a decimal below 1) but not
+    plausibility: a flat fee or bullet fee above :data:`MAX_PERIOD_FEE` a period, an annual rate
+    above :data:`MAX_LOAN_RATE` (one message per kind, with the count, the largest and a loan id)."""
+    pool = deal.pool
+    per_period = np.isin(pool.product, (int(Product.FLAT_FEE), int(Product.BULLET)))
+    kinds = (
+        (per_period & (pool.rate > MAX_PERIOD_FEE), f"a flat fee above {_pct(MAX_PERIOD_FEE)} a period", "0.006 = 0.6 % a period"),
+        (~per_period & (pool.rate > MAX_LOAN_RATE), f"an annual rate above {_pct(MAX_LOAN_RATE)}", "0.12 = 12 % a year"),
+    )
+    out = []
+    for bad, what, example in kinds:
+        if bad.any():
+            worst = int(np.flatnonzero(bad)[np.argmax(pool.rate[bad])])
+            out.append(
+                f"pool: {int(bad.sum())} receivable(s) carry {what} (up to {_pct(float(pool.rate[worst]))}, "
+                f"e.g. loan_id {str(pool.loan_id[worst])!r}); implausible — rates are decimals ({example})"
             )
     return out

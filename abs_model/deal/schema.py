@@ -11,20 +11,25 @@ from pathlib import Path
 from typing import Any
 
 from abs_model.collateral.tape.mapping import COLUMNS_SCHEMA
+from abs_model.core.limits import MAX_POOL_BALANCE
 from abs_model.deal.assumptions_schema import ASSUMPTIONS_SCHEMA
 from abs_model.deal.disclosure import PARTIES_SCHEMA, RATING_SCHEMA
 from abs_model.deal.structure_schema import EXTRA_METRICS, EXTRA_PROPERTIES, EXTRA_STEP_SCHEMAS, TRIGGER_PROPERTIES
 
 _rate = {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
 _rate_incl = {"type": "number", "minimum": 0, "maximum": 1}
-_money = {"type": "number", "minimum": 0}
+_money = {"type": "number", "minimum": 0, "maximum": MAX_POOL_BALANCE}  # above it: a unit error, and float64 loses the cents
 _schedule = {"oneOf": [_rate_incl, {"type": "array", "items": _rate_incl, "minItems": 1}]}
 _names = {"type": "array", "items": {"type": "string"}, "minItems": 1}
 _source = {"enum": ["interest", "principal", "interest_then_principal", "principal_then_interest"]}
 
 
-def _step(name: str, props: dict[str, Any], *, shorthand: dict[str, Any] | None = None) -> dict[str, Any]:
+def _step(
+    name: str, props: dict[str, Any], *, shorthand: dict[str, Any] | None = None, required: tuple[str, ...] = ()
+) -> dict[str, Any]:
     body: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": props}
+    if required:
+        body["required"] = list(required)
     inner: dict[str, Any] = {"oneOf": [body, shorthand]} if shorthand else body
     return {
         "type": "object",
@@ -45,6 +50,7 @@ STEP_SCHEMAS: dict[str, dict[str, Any]] = {
         "pay_interest",
         {"tranches": _names, "mode": {"enum": ["sequential", "pro_rata"]}, "source": _source},
         shorthand=_names,
+        required=("tranches",),
     ),
     "pay_principal": _step(
         "pay_principal",
@@ -55,6 +61,7 @@ STEP_SCHEMAS: dict[str, dict[str, Any]] = {
             "source": _source,
         },
         shorthand=_names,
+        required=("tranches",),
     ),
     "draw_reserve": _step("draw_reserve", {"to": {"enum": ["interest", "principal"]}}),
     "fund_reserve": _step("fund_reserve", {"source": _source}),
@@ -199,7 +206,7 @@ SCHEMA: dict[str, Any] = {
                             "term": {"type": "integer", "minimum": 1, "maximum": 360},
                             "rate": _rate,
                             "share": _rate_incl,
-                            "average_balance": {"type": "number", "exclusiveMinimum": 0},
+                            "average_balance": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_POOL_BALANCE},
                         },
                     },
                 },
@@ -209,11 +216,11 @@ SCHEMA: dict[str, Any] = {
                     "properties": {
                         "max_term": {"type": "integer", "minimum": 1},
                         "min_rate": _rate,
-                        "max_balance": {"type": "number", "exclusiveMinimum": 0},
+                        "max_balance": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_POOL_BALANCE},
                         "products": {"type": "array", "items": {"type": "string"}},
                     },
                 },
-                "capacity": {"type": "number", "minimum": 0},
+                "capacity": _money,
             },
         },
         "payment_every": {

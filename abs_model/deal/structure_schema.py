@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from abs_model.core.limits import MAX_POOL_BALANCE
+
 _rate = {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
 _rate_incl = {"type": "number", "minimum": 0, "maximum": 1}
-_money = {"type": "number", "minimum": 0}
+_money = {"type": "number", "minimum": 0, "maximum": MAX_POOL_BALANCE}  # above it: a unit error, and float64 loses the cents
 _names = {"type": "array", "items": {"type": "string"}, "minItems": 1}
 _source = {"enum": ["interest", "principal", "interest_then_principal", "principal_then_interest"]}
 _pot = {"enum": ["interest", "principal"]}

@@ -385,3 +385,227 @@ def test_a_tranche_named_like_another_but_for_a_soft_hyphen_is_refused(
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     err = _refused(["validate", str(path)], capsys)
     assert "tranches[1].name: must not contain control or invisible characters; got '\\xad' (U+00AD)" in err
+
+
+# ------------------------------------------------------------------ wrong types at every level
+def _leaves(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path of the document: mappings' keys, lists' indexes, and the document itself."""
+    out: list[tuple[Any, ...]] = []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _leaves(v, (*path, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += _leaves(v, (*path, i))
+    return [*out, path] if path else out
+
+
+def _set(doc: Any, path: tuple[Any, ...], value: Any) -> None:
+    for k in path[:-1]:
+        doc = doc[k]
+    doc[path[-1]] = value
+
+
+@pytest.mark.parametrize("wrong", [None, True, -1, "x", [], {}, [1, "a"]], ids=repr)
+def test_a_value_of_the_wrong_type_anywhere_in_a_deal_file_is_a_deal_error(wrong: Any) -> None:
+    """Every place of the Baitiao deal file given a value of the wrong kind is refused as a
+    DealError naming the place. Before, the checks run after the schema assumed its types:
+    ``waterfalls: true`` was "internal error: AttributeError: 'bool' object has no attribute
+    'items'", ``share: x`` a bare "could not convert string to float: 'x'"."""
+    from abs_model.deal.build import deal_from_document
+
+    base = copy.deepcopy(BAITIAO)
+    base["pool"] = {"synthetic": {"n": 100, "seed": 1}}
+    pool = am.synthetic_pool(100, seed=1, cutoff_date="2026-06-30")
+    crashed = []
+    for path in _leaves(base):
+        if path[0] == "pool":
+            continue
+        doc = copy.deepcopy(base)
+        _set(doc, path, copy.deepcopy(wrong))
+        try:
+            deal_from_document(doc, source="deal.yaml", pool=pool)
+        except DealError as exc:
+            assert str(exc).startswith("deal.yaml: ")
+        except Exception as exc:  # the test names whatever else escapes
+            crashed.append(f"{'.'.join(map(str, path))} = {wrong!r}: {type(exc).__name__}: {exc}")
+    assert not crashed, "\n".join(crashed[:20])
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda d: d.update(waterfalls=True), "waterfalls: must be of type object; got True"),
+        (lambda d: d["tranches"][0].update(share="x"), "tranches[0].share: must be of type number; got 'x'"),
+        (lambda d: d["triggers"][0].update(effect=[]), "triggers[0].effect: "),
+        (lambda d: d["revolving"].update(periods=None), "revolving.periods: "),
+    ],
+    ids=["waterfalls-bool", "share-text", "effect-list", "revolving-none"],
+)
+def test_wrong_types_are_named_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: Any, expected: str
+) -> None:
+    doc = copy.deepcopy(BAITIAO)
+    edit(doc)
+    path = tmp_path / "deal.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    err = _refused(["validate", str(path)], capsys)
+    assert f"abs-model: error: {path}: " in err and expected in err and "internal error" not in err
+
+
+# ------------------------------------------------------------ duplicate keys in a column-mapping file
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("columns.yaml", "balance: 剩余本金\nloan_id: 借据号\nbalance: 放款金额\n"),
+        ("columns.yml", "columns:\n  balance: 剩余本金\n  balance: 放款金额\n"),
+        ("columns.json", '{"balance": "剩余本金", "balance": "放款金额"}'),
+    ],
+)
+def test_a_field_given_twice_in_a_column_mapping_file_is_refused(tmp_path: Path, name: str, text: str) -> None:
+    """The later line won without a word: ``balance`` read from the amount lent (放款金额)."""
+    from abs_model.collateral.tape.mapping import column_mapping
+    from abs_model.errors import ColumnMappingError
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ColumnMappingError, match=r"--columns: .*duplicate key 'balance'") as exc:
+        column_mapping(str(path))
+    assert name in str(exc.value)
+
+
+# ------------------------------------------------------ a tape's rates typed as percents: warned about
+def test_a_tape_rate_typed_as_a_percent_is_warned_about(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """0.6 for a flat fee of 0.6 % a period is 60 % a period, and 0.99 an annual rate of 99 %: both
+    are below 1, so the tape rule (a decimal in [0, 1)) let them through and the run's checks all
+    passed on fee income a hundred times too large. They are now warned about, as the deal
+    file's own implausible rates are (not refused: the tape may be right)."""
+    text = (EXAMPLES / "baitiao_tape.csv").read_text(encoding="utf-8").splitlines()
+    header, rows = text[0], text[1:]
+    cols = header.split(",")
+    i_rate, i_product, i_id = cols.index("rate"), cols.index("product"), cols.index("loan_id")
+
+    def with_rate(row: str, product: str, rate: str) -> str:
+        cells = row.split(",")
+        cells[i_product], cells[i_rate] = product, rate
+        return ",".join(cells)
+
+    rows[0] = with_rate(rows[0], "flat_fee", "0.6")
+    rows[1] = with_rate(rows[1], "level_payment", "0.99")
+    path = tmp_path / "tape.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["validate", DEAL, "--tape", str(path)]) == 0
+    err = capsys.readouterr().err
+    first, second = rows[0].split(",")[i_id], rows[1].split(",")[i_id]
+    assert f"abs-model: warning: pool: 1 receivable(s) carry a flat fee above 5.00% a period (up to 60.00%, e.g. loan_id {first!r})" in err
+    assert f"abs-model: warning: pool: 1 receivable(s) carry an annual rate above 36.00% (up to 99.00%, e.g. loan_id {second!r})" in err
+    assert "rates are decimals" in err
+    assert main(["validate", DEAL, "--tape", TAPE]) == 0
+    assert "warning: pool" not in capsys.readouterr().err
+
+
+# ------------------------------------------------------------- money amounts beyond float64's cents
+@pytest.mark.parametrize(
+    ("edit", "where", "got"),
+    [
+        (lambda d: d["fees"][1].update(amount=1e300), "fees[1].amount", "1e+300"),  # all 16 checks passed
+        (lambda d: d["reserve"].update(initial=1e20), "reserve.initial", "1e+20"),  # was a conservation failure, unnamed
+        (lambda d: d["waterfalls"]["amortising"][0]["shortfall_support"].update(limit=1e308), "waterfalls.amortising[0].shortfall_support.limit", "1e+308"),
+        (lambda d: d["revolving"]["replenishment"][0].update(average_balance=1e300), "revolving.replenishment[0].average_balance", "1e+300"),
+        (lambda d: d["assumptions"]["collections"]["stages"][0].update(cost_per_account=1e16), "assumptions.collections.stages[0].cost_per_account", "1e+16"),
+    ],
+    ids=["fee", "reserve", "shortfall-limit", "average-balance", "cost-per-account"],
+)
+def test_a_money_amount_beyond_what_float64_holds_in_cents_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: Any, where: str, got: str
+) -> None:
+    """Like ``pool.scale_to``: above 1e15 an amount is a unit error and float64 loses its cents (a
+    fixed fee of 1e300 a year ran with every check passing; a reserve of 1e20 failed conservation
+    by 6,894 with no word of the input)."""
+    doc = copy.deepcopy(BAITIAO)
+    edit(doc)
+    path = tmp_path / "deal.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    err = _refused(["validate", str(path)], capsys)
+    assert f"{where}: must be ≤ 1000000000000000.0; got {float(got)!r} — an amount above 1e15" in err
+
+
+def test_an_xlsx_tape_whose_dates_are_all_date_cells_still_reads(tmp_path: Path) -> None:
+    """Every origination date an Excel date cell (pandas then infers datetime64, no text to check
+    for year first): read as the dates, and a bad cell elsewhere named as before."""
+    openpyxl = pytest.importorskip("openpyxl")
+    import datetime as dt
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([*HEADER.split(","), "origination_date"])
+    ws.append(["A1", 1200, 1000, 12, 10, "flat_fee", 0.006, "M0", dt.datetime(2025, 1, 31)])
+    ws.append(["A2", 600, 600, 6, 6, "bullet", 0.01, "M0", dt.datetime(2025, 2, 1)])
+    wb.save(tmp_path / "tape.xlsx")
+    df = am.read_tape(tmp_path / "tape.xlsx")
+    assert df["origination_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-01-31", "2025-02-01"]
+    ws["B2"] = "#DIV/0!"
+    wb.save(tmp_path / "bad.xlsx")
+    (p,) = refused(tmp_path / "bad.xlsx").problems
+    assert (p.row, p.column, p.value) == (1, "original_principal", "#DIV/0!")
+
+
+def test_a_categorical_date_column_is_held_to_year_first_too(tmp_path: Path) -> None:
+    """A Parquet file written from a categorical column: '01/02/2025' was read as 2 January."""
+    df = am.read_tape(_dated(tmp_path, "2025-01-31"))
+    df["origination_date"] = pd.Categorical(["01/02/2025", "2025-03-01"])
+    (p,) = refused(df).problems
+    assert (p.row, p.column, p.value) == (1, "origination_date", "01/02/2025")
+    df.to_parquet(tmp_path / "tape.parquet")
+    (p,) = refused(tmp_path / "tape.parquet").problems
+    assert (p.row, p.column, p.value) == (1, "origination_date", "01/02/2025")
+
+
+# --------------------------------------------------- fee and trigger names that differ only in case
+@pytest.mark.parametrize("twin", ["trustee", "Trustee ", " TRUSTEE"])
+def test_fee_names_that_differ_only_in_case_or_spaces_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], twin: str
+) -> None:
+    """As tranche names already were: 'Trustee' and 'Trustee ' were two fees shown alike in every output."""
+    doc = copy.deepcopy(BAITIAO)
+    doc["fees"][2]["name"] = twin  # was Custodian
+    doc["waterfalls"] = {k: [s for s in v if s != {"pay_fee": "Custodian"}] for k, v in doc["waterfalls"].items()}
+    doc["waterfalls"]["amortising"].insert(4, {"pay_fee": twin})
+    path = tmp_path / "deal.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    err = _refused(["validate", str(path)], capsys)
+    assert f"fee {twin!r}: must differ from 'Trustee' by more than case or spaces" in err
+
+
+def test_trigger_names_that_differ_only_in_case_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = copy.deepcopy(BAITIAO)
+    doc["triggers"][1]["name"] = doc["triggers"][0]["name"].upper()
+    path = tmp_path / "deal.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert "by more than case or spaces" in _refused(["validate", str(path)], capsys)
+
+
+# --------------------------------------------------------------------- abs-model surveil's outputs
+def test_surveil_neutralises_formula_names_and_checks_its_output_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """surveil had its own copy of the CSV rule, for object columns only: pandas' text columns
+    (the tranche column of reprojection_tranches.csv) kept '=2+3' live; --out naming a file was a
+    bare '[Errno 17] File exists' after the whole run."""
+    doc: dict[str, Any] = yaml.safe_load((EXAMPLES / "us_auto_static.yaml").read_text(encoding="utf-8"))
+    doc["pool"]["tape"] = str(EXAMPLES / "us_auto_tape.csv")
+    text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+    deal_path = tmp_path / "deal.yaml"
+    deal_path.write_text(text.replace("name: A1\n", "name: =2+3\n").replace("- A1\n", "- =2+3\n").replace("[A1,", "['=2+3',"), encoding="utf-8")
+    deal = am.load_deal(deal_path)
+    assert "=2+3" in deal.tranche_names
+    res = am.run(deal)
+    res.pool.loc[1:6].drop(columns=["count", "defaults_count"]).reset_index().to_csv(tmp_path / "history.csv", index=False)
+    (tmp_path / "a_file").write_text("", encoding="utf-8")
+    err = _refused(["surveil", str(deal_path), "--actuals", str(tmp_path / "history.csv"), "--out", str(tmp_path / "a_file")], capsys)
+    assert "--out: must be a folder" in err
+    out = tmp_path / "out"
+    assert main(["surveil", str(deal_path), "--actuals", str(tmp_path / "history.csv"), "--out", str(out)]) == 0
+    cells = (out / "reprojection_tranches.csv").read_text(encoding="utf-8").replace("\n", ",").split(",")
+    assert "'=2+3" in cells and "=2+3" not in cells

@@ -73,13 +73,17 @@ _YEAR_FIRST_RE = re.compile(YEAR_FIRST_DATE)
 def _year_first(texts: pd.Series) -> pd.Series:
     """``texts`` with every text cell not written year first (:data:`YEAR_FIRST_DATE`) made
     missing, so that it is refused as not a date; other cells (dates from XLSX, blanks) as they are."""
+    if isinstance(texts.dtype, pd.CategoricalDtype):  # e.g. a Parquet column written from a categorical
+        texts = texts.astype(object)
     if texts.dtype == object:  # may hold datetime objects (XLSX): one step per cell, as its caller
         refused = np.fromiter(
             (isinstance(v, str) and _YEAR_FIRST_RE.fullmatch(v) is None for v in texts), dtype=bool, count=len(texts)
         )
-    else:
+    elif pd.api.types.is_string_dtype(texts.dtype):
         matched = texts.str.fullmatch(YEAR_FIRST_DATE)
         refused = matched.notna().to_numpy(dtype=bool) & ~matched.fillna(True).to_numpy(dtype=bool)
+    else:  # no text at all: every XLSX cell a date (pandas infers datetime64), or every cell missing
+        return texts
     return texts.where(~refused, None) if refused.any() else texts
 
 

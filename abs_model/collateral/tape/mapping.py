@@ -86,12 +86,43 @@ def _pairs_from_text(text: str, option: str) -> list[tuple[str, str, str]]:
     return out
 
 
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's pairs as a dict; a key given twice is a ValueError (``json`` keeps the last)."""
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"duplicate key {k!r}; each field may appear once")
+        out[k] = v
+    return out
+
+
+def _no_duplicate_keys(node: Any) -> None:
+    """Refuse a key given twice in any mapping of a composed YAML document (the safe loader keeps
+    the later one: ``balance: 剩余本金`` then ``balance: 放款金额`` read the balance from the amount lent)."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key, value in node.value:
+            line = key.start_mark.line + 1
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in seen:
+                    raise ValueError(f"line {line}: duplicate key {key.value!r} (first given on line {seen[key.value]}); each field may appear once")
+                seen[key.value] = line
+            _no_duplicate_keys(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _no_duplicate_keys(item)
+
+
 def _pairs_from_file(path: Path, option: str) -> list[tuple[str, str, str]]:
     if not path.is_file():
         raise must(option, "mapping file not found", str(path), error=ColumnMappingError)
     text = path.read_text(encoding="utf-8-sig")
     try:
-        doc = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        if path.suffix.lower() == ".json":
+            doc = json.loads(text, object_pairs_hook=_unique_pairs)
+        else:
+            _no_duplicate_keys(yaml.compose(text, Loader=yaml.SafeLoader))
+            doc = yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
         raise must(option, f"cannot read {path.name}: {exc}", str(path), error=ColumnMappingError) from None
     if isinstance(doc, Mapping) and isinstance(doc.get("columns"), Mapping):
