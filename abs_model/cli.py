@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 import abs_model as am
-from abs_model.analytics.strategies import add_compare_command
+from abs_model.cli_strategies import add_compare_command
 from abs_model.cli_surveil import add_surveil_parser
 from abs_model.collateral.tape.mapping import COLUMNS_HELP, column_mapping
 from abs_model.output.phrases import phrase
@@ -438,7 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_tape_options(be)
     be.set_defaults(func=cmd_breakeven)
     add_surveil_parser(sub)
-    add_compare_command(sub)  # compare-strategies (abs_model.analytics.strategies)
+    add_compare_command(sub)  # compare-strategies (abs_model.cli_strategies)
     mc = add("montecarlo", "Monte Carlo over a one-factor default shock: loss and WAL distribution per class")
     mc.add_argument("deal", help="deal file (YAML)")
     mc.add_argument("--tape", help=tape)

@@ -32,10 +32,8 @@ as CSV with ``--out``); the file holds a list of strategies as in the deal file'
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -171,36 +169,3 @@ def strategies_from_document(doc: Any, *, source: str = "<strategies>") -> dict[
             raise AssumptionError(f"{source}: strategies[{i}]: {exc}") from None
         out[s.name] = s
     return out
-
-
-def add_compare_command(sub: Any) -> None:
-    """Register ``abs-model compare-strategies DEAL`` on the CLI's sub-parsers."""
-    c = sub.add_parser("compare-strategies", help="compare collection strategies on a deal (one row per strategy)")
-    c.add_argument("deal")
-    c.add_argument("--strategies", help="YAML file with the strategies (default: the built-in three)")
-    c.add_argument("--discount-rate", type=float, default=0.10, help="annual rate for the NPV (default 0.10)")
-    c.add_argument("--out", help="also write the table as CSV here")
-    c.set_defaults(func=cmd_compare_strategies)
-
-
-def cmd_compare_strategies(args: argparse.Namespace) -> int:
-    import yaml
-
-    from abs_model.deal.model import load_deal
-
-    deal = load_deal(args.deal)
-    strategies = None
-    if args.strategies:
-        path = Path(args.strategies)
-        strategies = strategies_from_document(yaml.safe_load(path.read_text(encoding="utf-8")), source=str(path))
-    table = compare_strategies(deal, strategies, discount_rate=args.discount_rate)
-    money = ["npv_collections", "collection_costs", "late_fees", "restructured_entries"]
-    ratios = ["cumulative_default_rate", "net_loss_rate"]  # on the initial pool: shown as percentages
-    fmt = {c: (lambda v: f"{v:,.2f}") for c in money} | {c: (lambda v: f"{v:.2%}") for c in ratios}
-    print(table[money + ratios].to_string(formatters=fmt))
-    if args.out:
-        # text from inputs stays text: a name starting a formula gets a leading apostrophe
-        safe = table.rename(index=lambda v: f"'{v}" if str(v)[:1] in ("=", "+", "-", "@") else v)
-        safe.to_csv(args.out)
-        print(f"Wrote {args.out}")
-    return 0
