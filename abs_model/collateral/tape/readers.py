@@ -423,6 +423,23 @@ def _read_parquet(path: Path, columns: Mapping[str, str] | None, distinct: dict[
     return df
 
 
+_TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+_XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def _options_apply(source: Any, sheet: str | int | None, encoding: str | None, query: str | None) -> None:
+    """``sheet`` is for an XLSX tape and ``encoding`` for a CSV/TSV one: given for any other
+    source they would be ignored without a word (a GBK Parquet question, a sheet of a CSV), so
+    they are refused, naming the source and the option."""
+    is_path = query is None and isinstance(source, str | os.PathLike)
+    suffix = Path(source).suffix.lower() if is_path else ""
+    name = str(source) if is_path else ("<SQL query>" if query is not None else "<DataFrame>")
+    if sheet is not None and suffix not in _XLSX_SUFFIXES:
+        raise AbsModelError(f"{name}: sheet: applies to an XLSX tape only (.xlsx, .xlsm), leave it out for this source; got {sheet!r}")
+    if encoding is not None and suffix not in _TEXT_SUFFIXES:
+        raise AbsModelError(f"{name}: encoding: applies to a CSV/TSV tape only (.csv, .txt, .tsv), leave it out for this source; got {encoding!r}")
+
+
 def _load(
     source: Any,
     sheet: str | int | None,
@@ -434,6 +451,7 @@ def _load(
 ) -> tuple[pd.DataFrame, str]:
     """The raw table of ``source`` and a name for it. ``distinct``, when given, receives the
     factorization of the raw columns a reader already has (see :func:`_read_parquet`)."""
+    _options_apply(source, sheet, encoding, query)
     if query is not None:
         return _read_sql(source, query)
     if isinstance(source, pd.DataFrame):
