@@ -168,7 +168,7 @@ def cleanup(
 def _call_covers(eng: Engine, state: EngineState, cl: CleanupCall, proceeds: FloatArray) -> BoolArray:
     """Where the call's proceeds, with the cash in the trust, repay what it must redeem (see
     :func:`cleanup`)."""
-    idx = [i for i, tr in enumerate(eng.tranches) if cl.redeems == "all" or tr.tranche_class != "subordinated"]
+    idx = [i for i, tr in enumerate(eng.tranches) if cl.must_redeem(tr.tranche_class)]
     owed = state.fee_due.sum(axis=0)
     for i in idx:
         owed = owed + state.accrued[i] + state.shortfall[i] + state.bal[i]

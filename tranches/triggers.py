@@ -168,6 +168,11 @@ class CleanupCall:
         if self.redeems not in ("rated", "all", "any"):
             raise must("cleanup.redeems", "must be one of 'rated', 'all', 'any'", self.redeems)
 
+    def must_redeem(self, tranche_class: str) -> bool:
+        """Whether the call's condition covers a class of ``tranche_class`` (``rated``: every class
+        but the subordinated; ``all``: every class; ``any``: none, there is no condition)."""
+        return self.redeems == "all" or (self.redeems == "rated" and tranche_class != "subordinated")
+
 
 # --------------------------------------------------------------------------------------------
 # issue 12: serious delinquency window and the trigger definitions table

@@ -239,7 +239,7 @@ class _Builder(StepRows, SupportRows, PoolRows):
         self.row("call_cash", "Clean-up call: proceeds + cash in the collection account + reserve", cash)
         owed = [f"fee_due0_{j}" for j in range(len(s.fees))]
         for k, t in enumerate(s.tranches):
-            if cl.redeems == "all" or t.tranche_class != "subordinated":
+            if cl.must_redeem(t.tranche_class):
                 owed += [f"acc_{k}", f"sf_{k}@p", f"bal_end_{k}@p"]
         text = "every class" if cl.redeems == "all" else "every class but the subordinated"
         self.row("call_owed", f"Clean-up call: expenses due + interest due and balance of {text}", sum_of(owed))

@@ -48,6 +48,7 @@ import numpy as np
 from abs_model.projection.cashflows import CheckResult
 from abs_model.projection.engine import trust_late_fees
 from tranches.ledger import POTS, RESERVE
+from tranches.triggers import CleanupCall
 
 if TYPE_CHECKING:
     from abs_model.runs.result import DealResult
@@ -183,7 +184,7 @@ def _cleanup_and_purchases(result: DealResult, tol: float) -> tuple[CheckResult,
         paid = np.bincount(rows, weights=led["amount"].to_numpy(dtype=np.float64)[call], minlength=len(sold))[: len(sold)]
         out.append(CheckResult("clean-up: proceeds = call price × pool balance sold", _worst(paid - cl.price * sold), tol))
         if cl.redeems != "any":
-            out.append(_call_redeemed(result, cl.redeems, tol))
+            out.append(_call_redeemed(result, cl, tol))
     if result.deal.revolving.active:
         bought = result.revolving["purchased"].to_numpy()
         added = p["purchases"].to_numpy()[1:] if "purchases" in p else np.zeros(len(bought))
@@ -191,17 +192,17 @@ def _cleanup_and_purchases(result: DealResult, tol: float) -> tuple[CheckResult,
     return tuple(out)
 
 
-def _call_redeemed(result: DealResult, redeems: str, tol: float) -> CheckResult:
+def _call_redeemed(result: DealResult, cl: CleanupCall, tol: float) -> CheckResult:
     """The module doc's ``clean-up redeems`` check: in a call's period every class the call must
     redeem (``rated``: all but the subordinated; ``all``) ends at 0, nothing written down."""
     lia = result.liabilities
     called = np.asarray(lia.called[0], dtype=bool)
     gap = np.zeros(called.size)
     for t in result.deal.structure.tranches:
-        if redeems == "all" or t.tranche_class != "subordinated":
+        if cl.must_redeem(t.tranche_class):
             tr = lia.tranche(t.name)
             gap += (np.abs(tr.writedown[0]) + np.abs(tr.balance_end[0])) * called
-    which = "every class" if redeems == "all" else "every class but the subordinated"
+    which = "every class" if cl.redeems == "all" else "every class but the subordinated"
     return CheckResult(f"clean-up: the call repaid {which} in full (nothing written down)", _worst(gap), tol)
 
 

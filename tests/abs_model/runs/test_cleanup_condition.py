@@ -56,7 +56,9 @@ def test_the_redeems_check_fails_where_a_call_left_a_rated_class_unpaid() -> Non
     from abs_model.runs.checks import _call_redeemed, money_tolerance
 
     anyway = run("baitiao_revolving.yaml", 8.0, "any")
-    failed = _call_redeemed(anyway, "rated", money_tolerance(anyway))
+    assert anyway.deal.structure.cleanup is not None
+    rated = dataclasses.replace(anyway.deal.structure.cleanup, redeems="rated")
+    failed = _call_redeemed(anyway, rated, money_tolerance(anyway))
     assert not failed.passed and failed.max_abs_error > 1e6
     kept = run("baitiao_revolving.yaml", 4.0, "rated")
     assert kept.liabilities.called[0].any()
