@@ -201,9 +201,21 @@ def test_a_run_past_its_timeout_reports_the_unfinished_chunks(client: Any) -> No
     time.sleep(1.0)  # let the cancelled sleeper finish before the next test
 
 
-def _wait_for_two_workers(client: Any) -> None:
-    # the nanny restarts a killed worker; on a loaded 2-core machine that can take over 30 s
-    client.wait_for_workers(2, timeout=WORKER_RESTART_TIMEOUT_S)
+def _wait_for_two_workers(client: Any) -> list[str]:
+    """The addresses of the two workers, once the scheduler itself lists both.
+
+    The nanny restarts a killed worker; on a loaded 2-core machine that can take over 30 s.
+    ``Client.wait_for_workers`` asks the LocalCluster object, whose view of the workers is
+    refreshed on a timer and can still list the dead worker: a CI run got past it and then found
+    the scheduler with no worker at all. So this asks the scheduler (a fresh ``identity`` call)."""
+    deadline = time.monotonic() + WORKER_RESTART_TIMEOUT_S
+    while True:
+        workers = sorted(client.scheduler_info(n_workers=-1)["workers"])
+        if len(workers) >= 2:
+            return workers
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the scheduler lists {len(workers)} workers {WORKER_RESTART_TIMEOUT_S:.0f} s after a kill")
+        time.sleep(0.1)
 
 
 def test_worker_dies_mid_run_and_the_chunk_is_rerun(client: Any, deal: am.Deal, tmp_path: Path) -> None:
@@ -233,7 +245,7 @@ def test_worker_killed_from_outside_mid_monte_carlo(client: Any, deal: am.Deal) 
     completes with the in-process numbers or says which chunks are missing — never silently short."""
     n, chunk = 240, 12
     local = monte_carlo(deal, n_paths=n, seed=5, chunk=chunk, sigma=1.0, progress=False)
-    victim = sorted(client.scheduler_info()["workers"])[0]
+    victim = _wait_for_two_workers(client)[0]
     killed = threading.Event()
 
     async def die() -> None:  # wait=False needs a coroutine function
