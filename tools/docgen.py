@@ -164,7 +164,7 @@ STEP_DESCRIPTIONS: dict[str, str] = {
     "draw_reserve.to": "Pot that receives the draw. Default `interest`.",
     "fund_reserve": "Top the reserve up to its target: `deposit = min(max(target − balance, 0), cash)`.",
     "fund_reserve.source": "Pots the cash comes from. Default `interest`.",
-    "cover_pdl": "Cover the principal deficiency ledger (debited with new defaults every period) out of interest: `credit = min(PDL, cash)` moves to the principal pot.",
+    "cover_pdl": "Cover the principal deficiency ledger (debited with new defaults, credited with their recoveries as they become expected: it holds the net loss) out of interest: `credit = min(PDL, cash)` moves to the principal pot.",
     "cover_pdl.source": "Pots the cash comes from. Default `interest`.",
     "buy_receivables": "Revolving purchase: `spent = min(cash, capacity × price)`, `par bought = spent / price`. Only in the `revolving` waterfall; in months that are not payment dates it spends only the principal pot.",
     "buy_receivables.price": "Price as a fraction of par. Default 1.0.",

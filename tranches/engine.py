@@ -297,6 +297,7 @@ class Engine:
             "end": ((T, 4 + k, n), f8),  # cash (2), class balances, reserve, PDL: one copy a period
             "fee_accrued": ((T, f, n), f8),
             "pdl_debit": ((T, n), f8),
+            "pdl_recovered": ((T, n), f8),
             "xs": ((T, n), f8),
             "xs_rate": ((T, n), f8),
             "note_accrued": ((T, n), f8),
@@ -425,6 +426,7 @@ class Engine:
             state.cash[INTEREST] += lf
             ic = ic + lf  # income: the base of taxes and excess spread (the ledger keeps both lines)
         support.on_collections(self, state, k, inputs, pe)  # commingling loss, serious-delinquency ratios
+        stages.credit_pdl(self, state, k, t, rec, rp, z, livef)
         notes_begin, note_accr, fee_accr = stages.accrue(self, state, k, ic, pb, livef)
         xs_rate = stages.excess_spread(self, state, k, ic, pb, pb_min, note_accr, fee_accr)
         if self.metric_idx:

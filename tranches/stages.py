@@ -54,6 +54,39 @@ def collect(
         state.buf["pdl_debit"][k] = nd
         state.cum_defaults += nd
 
+def credit_pdl(
+    eng: Engine, state: EngineState, k: int, t: int, rec: FloatArray, rp: FloatArray, zero: dict[str, bool], livef: FloatArray | None
+) -> None:
+    """Stage 1b: the PDL credited with the recoveries, which land in the principal pot and make
+    good part of the defaults it was debited with (without this the defaults were made good twice:
+    by ``cover_pdl`` out of interest, then by their recoveries in the principal pot).
+
+    Defined as ``credit_t = recoveries_t + (rp_t − rp_{t−1})`` with ``rp`` the recoveries still to
+    come (:class:`~tranches.period.PeriodInputs`; ``rp_T = 0``: nothing comes after the last
+    period). Where the caller gives ``rp`` (every run from a pool does) the PDL so holds the net
+    loss (defaults less their eventual recoveries) from the period of the default, and the
+    recoveries that never come (after the last period, or fewer than expected) are debited back
+    then; without ``rp`` the recoveries credit it as they are received. A positive credit
+    ``min(credit, PDL)`` is booked as a PDL credit (``pdl_recovered``), a negative one as a debit,
+    so ``PDL_t = PDL_{t−1} + debit_t − credit_t`` holds every period."""
+    has_rp = not zero["recoveries_pending"] or state.rp_prev is not None
+    if zero["recoveries"] and not has_rp:
+        return
+    credit = rec.copy() if not zero["recoveries"] else np.zeros(eng.n)
+    if has_rp:
+        now = eng._zeros if t == eng.T or zero["recoveries_pending"] else rp
+        if state.rp_prev is not None:
+            credit -= state.rp_prev
+        credit += now
+        state.rp_prev = now.copy()
+    if livef is not None:  # a deal that has ended (clean-up call) books nothing more
+        credit *= livef
+    applied = np.minimum(credit, state.pdl)
+    state.pdl -= applied
+    state.buf["pdl_recovered"][k] = np.maximum(applied, 0.0)
+    state.buf["pdl_debit"][k] -= np.minimum(applied, 0.0)
+
+
 def accrue(
     eng: Engine, state: EngineState, k: int, ic: FloatArray, pb: FloatArray, livef: FloatArray | None
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -149,7 +182,9 @@ def cleanup(
     Exercised where ``0 < pool_balance_end ≤ threshold · initial_pool`` and (``redeems`` not
     "any") ``proceeds + cash in both pots + reserve ≥ (1 − CALL_RTOL) × (Σ expenses due + Σ
     (interest accrued + shortfall + balance) of the classes it must redeem)``; the proceeds,
-    defined as ``price · pool_balance_end``, go to the principal pot."""
+    defined as ``price · pool_balance_end``, go to the principal pot. The recoveries still to come
+    on past defaults go with the pool (``price`` is paid on the performing balance): the PDL,
+    which counted them (:func:`credit_pdl`), is debited with them."""
     cl = eng.structure.cleanup
     if cl is None:
         return eng._false
@@ -160,6 +195,11 @@ def cleanup(
         proceeds = pe * cl.price * called_now
         L[eng.row_call] = proceeds
         state.cash[PRINCIPAL] += proceeds
+        if state.rp_prev is not None:
+            forgone = state.rp_prev * called_now
+            state.pdl += forgone
+            state.buf["pdl_debit"][t - 1] += forgone
+            state.rp_prev = state.rp_prev - forgone
         if CLEANUP in eng.programs:
             np.putmask(phase, called_now, CLEANUP)
     return called_now

@@ -38,6 +38,7 @@ class EngineState:
         "reserve",
         "reserve_target",
         "rev_ended",
+        "rp_prev",
         "scratch",
         "shortfall",
         "shortfall_spare",
@@ -70,6 +71,7 @@ class EngineState:
         self.note_accr = np.zeros((k, n))  # scratch of the current period
         self.reserve_target = np.zeros(n)
         self.cum_defaults = np.zeros(n)
+        self.rp_prev: np.ndarray | None = None  # the recoveries still to come at the last period's end (None: never given)
         self.cum_purchased = np.zeros(n)
         self.called = np.zeros(n, dtype=bool)
         self.rev_ended = np.zeros(n, dtype=bool)

@@ -308,6 +308,16 @@ class _Builder(StepRows, SupportRows, PoolRows):
             lost += "+{pool.repurchase_loss}"
             text += " + buy-back discount"
         self.cur["pdl"] = self.row("pdl0", text, "{pdl_end@p}+{new_defaults}" + lost, init=0.0)
+        # the recoveries make good part of the defaults: credited as they become expected (the
+        # change in those still to come) and as they arrive (tranches.stages.credit_pdl)
+        self.row("rp_now", "Recoveries still to come in the PDL (0 in the last period)", "{recoveries_pending}*(1-{last})", init=0.0)
+        x = self.row("pdl_rec", "PDL credit by recoveries (received + change in those still to come)", "({recoveries}+{rp_now}-{rp_now@p})*{live}")
+        x = self.row("pdl_rec_applied", "PDL credit by recoveries applied (below 0 a debit)", f"MIN({{{x}}},{self.v('pdl')})")
+        self.flow("pdl_credit", self.row("pdl_rec_credit", "PDL credited by recoveries", f"MAX({{{x}}},0)"))
+        self.update("pdl", "pdl_rec", "PDL after the recoveries", f"{self.v('pdl')}-{{{x}}}")
+        if s.cleanup is not None:  # the recoveries still to come go with the pool when it is called
+            x = self.row("pdl_forgone", "PDL debited with the recoveries that go with the called pool", "{rp_now}*{called_now}")
+            self.update("pdl", "pdl_forgone", "PDL after the clean-up call", f"{self.v('pdl')}+{{{x}}}")
         if rs is not None:
             self.cur["res"] = self.row("res0", "Reserve at the start", "{res_end@p}")
             when = "{pay}"

@@ -80,6 +80,7 @@ class Out:
     shortfall: dict[str, list[float]] = field(default_factory=dict)
     fee_paid: dict[str, list[float]] = field(default_factory=dict)
     reserve_end: list[float] = field(default_factory=list)
+    pdl_end: list[float] = field(default_factory=list)
     interest_account_end: list[float] = field(default_factory=list)
     principal_account_end: list[float] = field(default_factory=list)
     purchased: list[float] = field(default_factory=list)
@@ -105,6 +106,7 @@ class Reference:
         self.reserve = st.reserve.initial if st.reserve is not None else 0.0
         self.target = 0.0
         self.pdl = 0.0
+        self.rp_prev = 0.0
         self.cum_def = 0.0
         self.cum_bought = 0.0
         self.called = False
@@ -235,6 +237,11 @@ class Reference:
                     self.cash[p] -= lost
                     if p == PRIN:  # lost principal is a principal loss: the PDL is debited by it
                         self.pdl += lost
+        if live:  # the recoveries credit the PDL, with the change in those still to come (none after the last period)
+            now = 0.0 if t == self.T else rp
+            credit = rec + (now - self.rp_prev)
+            self.rp_prev = now
+            self.pdl -= min(credit, self.pdl)
         # 2. accruals
         start, end = self.dates[t - 1], self.dates[t]
         notes_begin = sum(self.bal.values())
@@ -293,6 +300,8 @@ class Reference:
         if cl is not None and pay and phase != "revolving" and 0.0 < pe <= cl.threshold * self.pool0 and self.call_covers(cl, pe):
             called_now = True
             self.cash[PRIN] += cl.price * pe
+            self.pdl += self.rp_prev  # the recoveries still to come go with the pool: a loss to the trust
+            self.rp_prev = 0.0
             if "cleanup" in st.waterfalls:
                 phase = "cleanup"
         target_now = 0.0
@@ -469,6 +478,7 @@ class Reference:
         for f in st.fees:
             o.fee_paid[f.name].append(fee_paid[f.name])
         o.reserve_end.append(self.reserve)
+        o.pdl_end.append(self.pdl)
         o.interest_account_end.append(self.cash[INT])
         o.principal_account_end.append(self.cash[PRIN])
         o.purchased.append(bought)
@@ -519,6 +529,7 @@ def compare(engine: Any, ref: Out, scenario: int, *, tol: float) -> float:
     acc = engine.account_frame(scenario)
     pairs += [
         ("reserve_end", acc["reserve_end"].to_numpy(), ref.reserve_end),
+        ("pdl_end", acc["pdl_end"].to_numpy(), ref.pdl_end),
         ("interest_account_end", acc["interest_account_end"].to_numpy(), ref.interest_account_end),
         ("principal_account_end", acc["principal_account_end"].to_numpy(), ref.principal_account_end),
         ("purchased", engine.purchased[scenario], ref.purchased),

@@ -201,6 +201,29 @@ def test_cleanup_call_is_exercised_only_where_it_redeems_the_rated_classes() -> 
     assert call_period_1("all", 90_000.0).called[0].tolist() == [False, False]
 
 
+def test_recoveries_still_to_come_at_the_call_go_with_the_pool_and_debit_the_pdl() -> None:
+    # period 1: 2,000 defaults, 500 of them to be recovered later (pending 500); the PDL holds the
+    # net loss 1,500. The pool ends at 10,000 and is called (proceeds 10,000, "any"): the 500 still
+    # to come go with the pool to its buyer, so the PDL is debited with them in the call period
+    # (1,500 + 500 = 2,000: the whole default is a loss to the trust); nothing covers it here.
+    r = run_liabilities(
+        two_class(cleanup=CleanupCall(threshold=0.10, redeems="any")),
+        period_end_dates=month_ends(3),
+        initial_pool_balance=120_000.0,
+        interest_collected=[1_000.0, 0.0, 0.0],
+        principal_collected=[108_000.0, 0.0, 0.0],
+        new_defaults=[2_000.0, 0.0, 0.0],
+        recoveries=[0.0, 0.0, 500.0],
+        recoveries_pending=[500.0, 500.0, 0.0],
+        pool_balance_end=[10_000.0, 10_000.0, 0.0],
+    )
+    assert r.called[0].tolist() == [True, False, False]
+    acc = r.account_frame(0)
+    assert acc["pdl_debit"].tolist() == pytest.approx([2_500.0, 0.0, 0.0])  # 2,000 + 500 forgone
+    assert acc["pdl_credit"].tolist() == pytest.approx([500.0, 0.0, 0.0])  # the 500 then expected
+    assert acc["pdl_end"].tolist() == pytest.approx([2_000.0, 2_000.0, 2_000.0])  # nothing after the call
+
+
 def test_cleanup_call_refuses_an_unknown_condition() -> None:
     with pytest.raises(ValueError, match=r"cleanup.redeems: must be one of 'rated', 'all', 'any'"):
         CleanupCall(threshold=0.1, redeems="senior")  # type: ignore[arg-type]

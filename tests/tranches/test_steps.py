@@ -192,6 +192,66 @@ def test_cover_pdl_moves_interest_to_principal() -> None:
     assert r.tranche("Sub").residual_paid[0, 0] == pytest.approx(500.0)
 
 
+def _pdl_deal(**kw: Any) -> LiabilityResult:
+    # A 100,000 at 0 %, Sub 20,000; interest pays the PDL first, principal pays A, the rest to Sub
+    tr = (Tranche("A", 100_000.0), Tranche("Sub", 20_000.0, tranche_class="subordinated"))
+    wf = [steps.CoverPDL(), steps.PayPrincipal(("A",)), steps.PayResidual()]
+    return run(wf, tranches=tr, periods=4, interest_collected=[10_000.0, 3_000.0, 3_000.0, 3_000.0], **kw)
+
+
+def test_recoveries_credit_the_pdl_so_a_default_is_made_good_once() -> None:
+    # 10,000 defaults in period 1, 2,500 of it to be recovered in period 3 (pending 2,500 at the
+    # end of periods 1 and 2, 0 from period 3). The PDL holds the net loss from the default:
+    # debit 10,000, credit 2,500 by the recoveries now expected, so cover_pdl moves 7,500 of
+    # interest to principal; the 2,500 recovered in period 3 pays A, crediting nothing more.
+    # Principal to A = collections 0 + 7,500 + 2,500 = 10,000: the defaulted amount once
+    # (the engine used to cover all 10,000 out of interest and then add the 2,500 recovered).
+    r = _pdl_deal(
+        new_defaults=[10_000.0, 0, 0, 0],
+        recoveries=[0, 0, 2_500.0, 0],
+        recoveries_pending=[2_500.0, 2_500.0, 0, 0],
+    )
+    acc = r.account_frame(0)
+    assert acc["pdl_debit"].tolist() == pytest.approx([10_000.0, 0, 0, 0])
+    assert acc["pdl_credit"].tolist() == pytest.approx([10_000.0, 0, 0, 0])  # 2,500 recoveries + 7,500 cover
+    assert acc["pdl_end"].tolist() == pytest.approx([0, 0, 0, 0])
+    assert r.tranche("A").principal_paid[0].tolist() == pytest.approx([7_500.0, 0, 2_500.0, 0])
+    assert r.tranche("Sub").residual_paid[0].tolist() == pytest.approx([2_500.0, 3_000.0, 3_000.0, 3_000.0])
+
+
+def test_recoveries_below_what_was_expected_are_debited_back() -> None:
+    # 2,500 expected, 1,000 received in period 3: the 1,500 short is debited to the PDL then, and
+    # interest covers it (A gets 7,500 + 1,000 + 1,500 = 10,000 in all)
+    r = _pdl_deal(
+        new_defaults=[10_000.0, 0, 0, 0],
+        recoveries=[0, 0, 1_000.0, 0],
+        recoveries_pending=[2_500.0, 2_500.0, 0, 0],
+    )
+    acc = r.account_frame(0)
+    assert acc["pdl_debit"].tolist() == pytest.approx([10_000.0, 0, 1_500.0, 0])
+    assert acc["pdl_credit"].tolist() == pytest.approx([10_000.0, 0, 1_500.0, 0])
+    assert r.tranche("A").principal_paid[0].tolist() == pytest.approx([7_500.0, 0, 2_500.0, 0])
+    assert r.tranche("Sub").residual_paid[0].tolist() == pytest.approx([2_500.0, 3_000.0, 1_500.0, 3_000.0])
+
+
+def test_recoveries_expected_after_the_last_period_are_a_loss_then() -> None:
+    # still 2,500 pending in period 4, the last: nothing comes after it, so the PDL is debited
+    # with it there and interest covers it
+    r = _pdl_deal(new_defaults=[10_000.0, 0, 0, 0], recoveries_pending=[2_500.0] * 4)
+    acc = r.account_frame(0)
+    assert acc["pdl_debit"].tolist() == pytest.approx([10_000.0, 0, 0, 2_500.0])
+    assert acc["pdl_end"].tolist() == pytest.approx([0, 0, 0, 0])
+    assert r.tranche("A").principal_paid[0].tolist() == pytest.approx([7_500.0, 0, 0, 2_500.0])
+    assert r.tranche("Sub").residual_paid[0].tolist() == pytest.approx([2_500.0, 3_000.0, 3_000.0, 500.0])
+
+
+def test_without_recoveries_pending_the_recoveries_credit_the_pdl_as_received() -> None:
+    # no cover_pdl: the PDL only records. 10,000 debited, 2,500 credited when received
+    tr = (Tranche("A", 100_000.0), Tranche("Sub", 20_000.0, tranche_class="subordinated"))
+    r = run([steps.PayPrincipal(("A",))], tranches=tr, periods=3, new_defaults=[10_000.0, 0, 0], recoveries=[0, 0, 2_500.0])
+    assert r.account_frame(0)["pdl_end"].tolist() == pytest.approx([10_000.0, 10_000.0, 7_500.0])
+
+
 def test_pay_residual_goes_to_most_junior_only() -> None:
     tr = (
         Tranche("A", 100.0),

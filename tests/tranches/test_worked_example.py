@@ -74,4 +74,8 @@ def test_ledger_balances_each_period(result) -> None:  # type: ignore[no-untyped
     assert acc["interest_account_end"].abs().max() < CENT
     assert acc["principal_account_end"].abs().max() < CENT
     assert acc["available_funds"].tolist() == pytest.approx([108_000.0, 94_500.0, 89_000.0])
+    # the PDL: debited with the 10,000 of defaults in period 2; credited with the 3,000 recovered
+    # in period 3 (they reach the principal pot and repay A); no cover_pdl step in this waterfall
     assert np.allclose(acc["pdl_debit"], [0.0, 10_000.0, 0.0])
+    assert np.allclose(acc["pdl_credit"], [0.0, 0.0, 3_000.0])
+    assert np.allclose(acc["pdl_end"], [0.0, 10_000.0, 7_000.0])
