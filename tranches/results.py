@@ -240,6 +240,7 @@ class LiabilityResult:
         carried = np.concatenate([np.zeros((n, 1)), carried[:, :-1]], axis=1)
         out["available"] = carried + self.flows(lambda key: _is_pot(key[2]) and not _is_pot(key[0]))
         out["pdl_credit"] = self.flows(lambda key: key[1] == "cover_pdl") + self._nt("pdl_recovered")
+        out["pdl_begin"] = np.concatenate([np.zeros((n, 1)), out["pdl_end"][:, :-1]], axis=1)
         out["res_deposit"] = self.flows(lambda key: key[2] == RESERVE)
         out["res_draw"] = self.flows(lambda key: key[0] == RESERVE)
         out["cleanup_proceeds"] = self.flows(lambda key: key[0] == "cleanup_call")
@@ -300,6 +301,7 @@ class LiabilityResult:
             "res_draw",
             "res_end",
             "res_target",
+            "pdl_begin",
             "pdl_debit",
             "pdl_credit",
             "pdl_end",
@@ -314,6 +316,7 @@ class LiabilityResult:
             "reserve_draw",
             "reserve_end",
             "reserve_target",
+            "pdl_begin",
             "pdl_debit",
             "pdl_credit",
             "pdl_end",

@@ -161,6 +161,7 @@ _REGISTRY: dict[str, Label] = {
     "reserve_begin": _l("Reserve (begin)", "储备账户期初余额"),
     "reserve_end": _l("Reserve (end)", "储备账户期末余额"),
     "reserve_check": _l("Check: reserve roll-forward", "校验：储备账户勾稽"),
+    "pdl_begin": _l("PDL (begin)", "本金亏损账期初余额"),
     "pdl_debit": _l("PDL debit", "本金亏损借记"),
     "pdl_credit": _l("PDL credit", "本金亏损贷记"),
     "pdl_end": _l("PDL (end)", "本金亏损账期末余额"),

@@ -79,3 +79,6 @@ def test_ledger_balances_each_period(result) -> None:  # type: ignore[no-untyped
     assert np.allclose(acc["pdl_debit"], [0.0, 10_000.0, 0.0])
     assert np.allclose(acc["pdl_credit"], [0.0, 0.0, 3_000.0])
     assert np.allclose(acc["pdl_end"], [0.0, 10_000.0, 7_000.0])
+    # each period's statement reconciles on its own: begin + debit − credit = end
+    assert np.allclose(acc["pdl_begin"], [0.0, 0.0, 10_000.0])
+    assert np.allclose(acc["pdl_begin"] + acc["pdl_debit"] - acc["pdl_credit"], acc["pdl_end"])
