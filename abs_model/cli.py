@@ -254,6 +254,8 @@ def _parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
         name = name.strip()
         if not sep or not name or not values.strip():
             raise am.AssumptionError(f"--grid: must look like NAME=V1,V2,...; got {item!r}")
+        if name in grid:  # the later one used to replace the earlier without a word
+            raise am.AssumptionError(f"--grid: {name} given twice; list its values once ({name}=V1,V2,...); got {item!r} after {name}={','.join(map(str, grid[name]))}")
         vals: list[Any] = []
         for v in values.split(","):
             v = v.strip()

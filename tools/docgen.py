@@ -57,7 +57,7 @@ DESCRIPTIONS: dict[str, str] = {
     "tranches[].name": "Unique name, used by waterfall steps and as the key of `result.tranches`.",
     "tranches[].class": "Seniority class (优先 / 次优先 / 次级). Classes must be listed senior → mezzanine → subordinated. Default `senior`.",
     "tranches[].balance": "Original balance in money. Give `balance` or `share`, not both.",
-    "tranches[].share": "Original balance as a share of the pool balance (0.75 = 75 %).",
+    "tranches[].share": "Original balance as a share of the pool balance (0.75 = 75 %), rounded to the cent.",
     "tranches[].coupon": "Annual coupon, a decimal (0.051, never 5.1), or a step-up schedule by period (the last value repeats). For the subordinated class an optional fixed expected return. Default 0.",
     "tranches[].day_count": "Accrual day count of the period dates. Default `30/360`.",
     "tranches[].interest_on_shortfall": "Accrue interest on unpaid (carried) interest at the coupon. Default true.",

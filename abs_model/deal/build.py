@@ -139,7 +139,9 @@ def _tranches(doc: Mapping[str, Any], pool_balance: float, *, source: str) -> tu
             raise DealError(f"{source}: tranches[{i}]: give balance or share, not both; got both")
         if "balance" not in t and "share" not in t:
             raise DealError(f"{source}: tranches[{i}]: give balance or share; got neither")
-        bal = float(t["balance"]) if "balance" in t else float(t["share"]) * pool_balance
+        # a share of the pool is issued to the cent (0.80 of a pool scaled to 1e9 is 800,000,000.00,
+        # not the 799,999,999.9999999 the scaled pool's float sum gives)
+        bal = float(t["balance"]) if "balance" in t else round(float(t["share"]) * pool_balance, 2)
         if "label_zh" in t:
             labels_zh[t["name"]] = t["label_zh"]
         try:

@@ -126,3 +126,12 @@ def test_scale_out_options_are_checked_before_any_scenario_runs(capsys: pytest.C
     with pytest.raises(SystemExit):  # argparse: not allowed with each other
         main(["sweep", deal, "--out", "x", "--workers", "2", "--scheduler", "tcp://127.0.0.1:8786"])
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_a_grid_lever_given_twice_is_refused_writing_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # before: the second --grid prepay replaced the first without a word (one scenario, not two)
+    out = tmp_path / "sweep"
+    deal = str(EXAMPLES / "huabei_style_static.yaml")
+    assert main(["sweep", deal, "--grid", "prepay=1", "--grid", "prepay=2", "--out", str(out)]) == 2
+    assert "--grid: prepay given twice; list its values once" in capsys.readouterr().err
+    assert not out.exists()

@@ -74,6 +74,15 @@ def test_tranches_larger_than_the_pool_are_reported(tmp_path: Path) -> None:
         am.load_deal(edited(tmp_path, bad))
 
 
+def test_a_share_of_the_pool_is_issued_to_the_cent() -> None:
+    # Huabei example: shares 0.80 / 0.08 / 0.12 of a synthetic pool scaled to 1e9, whose scaled
+    # balances sum to 999,999,999.9999998 in float64; the notes are 800,000,000.00 etc. (before:
+    # Senior A 799,999,999.9999999 in every CSV)
+    d = am.load_deal(EXAMPLES / "huabei_style_static.yaml")
+    assert [t.balance for t in d.structure.tranches] == [800_000_000.0, 80_000_000.0, 120_000_000.0]
+    assert abs(d.pool.balance - 1e9) < 1e-6
+
+
 def test_yaml_aliases_are_refused(tmp_path: Path) -> None:
     p = tmp_path / "bomb.yaml"
     p.write_text("a: &x [1, 2]\nb: [*x, *x]\n", encoding="utf-8")
