@@ -7,6 +7,7 @@ order chunks finish in can change a number.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,15 @@ DEAL = Path(__file__).resolve().parents[3] / "examples" / "baitiao_revolving.yam
 RUN_TIMEOUT_S = 120.0  # a hung cluster fails the test instead of hanging the suite
 
 
+def _until_the_scheduler_lists(client: object, n: int) -> None:
+    """Wait until the scheduler itself (a fresh identity call) lists ``n`` workers: the
+    LocalCluster's own view, which ``wait_for_workers`` asks, is refreshed on a timer."""
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while len(client.scheduler_info(n_workers=-1)["workers"]) != n:  # type: ignore[attr-defined]
+        assert time.monotonic() < deadline, f"the scheduler does not list {n} workers"
+        time.sleep(0.1)
+
+
 def test_monte_carlo_is_identical_on_one_and_two_workers() -> None:
     deal = am.load_deal(DEAL)
     kw = {"n_paths": 150, "seed": 7, "chunk": 20, "sigma": 1.0}
@@ -33,7 +43,7 @@ def test_monte_carlo_is_identical_on_one_and_two_workers() -> None:
         for workers in (1, 2):
             cluster.scale(workers)
             client.wait_for_workers(workers, timeout=RUN_TIMEOUT_S)
-            assert len(client.scheduler_info()["workers"]) == workers
+            _until_the_scheduler_lists(client, workers)
             runs[workers] = monte_carlo(deal, executor=client, timeout=RUN_TIMEOUT_S, **kw)
     for workers, r in runs.items():
         assert r.complete, workers
