@@ -402,13 +402,13 @@ class Engine:
             raise must("t", f"must be the next period {state.t + 1} (of {self.T})", t)
         k = t - 1
         arrays, zero, pb_min = self._inputs(inputs)
-        ic, pc, rec, nd, pb, pe, dq, cap, lf, pl, rp = arrays
+        ic, pc, rec, nd, pb, pe, dq, cap, lf, pl, rp, adv = arrays
         detect = self._detect
         all_live = detect and not state.any_called
         live = self._true if all_live else ~state.called
         livef = None if all_live or live.all() else live.astype(np.float64)
         if livef is not None:
-            ic, pc, rec, nd, pe, dq, lf, pl, rp = (x * livef for x in (ic, pc, rec, nd, pe, dq, lf, pl, rp))
+            ic, pc, rec, nd, pe, dq, lf, pl, rp, adv = (x * livef for x in (ic, pc, rec, nd, pe, dq, lf, pl, rp, adv))
         if not detect:
             zero = [False] * len(zero)
         z = dict(zip(INPUT_NAMES, zero, strict=True))
@@ -426,7 +426,7 @@ class Engine:
             state.cash[INTEREST] += lf
             ic = ic + lf  # income: the base of taxes and excess spread (the ledger keeps both lines)
         support.on_collections(self, state, k, inputs, pe)  # commingling loss, serious-delinquency ratios
-        stages.credit_pdl(self, state, k, t, rec, rp, z, livef)
+        stages.credit_pdl(self, state, k, t, rec, adv, rp, z, livef)
         notes_begin, note_accr, fee_accr = stages.accrue(self, state, k, ic, pb, livef)
         xs_rate = stages.excess_spread(self, state, k, ic, pb, pb_min, note_accr, fee_accr)
         if self.metric_idx:

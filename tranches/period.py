@@ -22,6 +22,7 @@ INPUT_NAMES = (
     "late_fees",
     "principal_losses",
     "recoveries_pending",
+    "principal_advanced",
 )
 
 
@@ -43,6 +44,9 @@ class PeriodInputs:
     collateral beside the pool balance in the ``writedown="period"`` test, so a class is not
     written down for a loss its recoveries will repay (and those recoveries then go to the
     residual). 0 when the caller does not know them; never counted in the last period.
+    ``principal_advanced``: the part of ``principal_collected`` a servicer advanced on defaulted
+    receivables (P&I advancing): like the recoveries, cash on the defaulted balance, so it credits
+    the PDL (with ``recoveries_pending``, net of it, the PDL then holds the loss booked at liquidation).
     """
 
     interest_collected: npt.ArrayLike
@@ -58,6 +62,7 @@ class PeriodInputs:
     late_fees: npt.ArrayLike = 0.0
     principal_losses: npt.ArrayLike = 0.0
     recoveries_pending: npt.ArrayLike = 0.0
+    principal_advanced: npt.ArrayLike = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,7 @@ def run_liabilities(
     late_fees: npt.ArrayLike = 0.0,
     principal_losses: npt.ArrayLike = 0.0,
     recoveries_pending: npt.ArrayLike = 0.0,
+    principal_advanced: npt.ArrayLike = 0.0,
 ) -> LiabilityResult:
     """Run a structure on given collection vectors (static deals, tests).
 
@@ -75,11 +76,12 @@ def run_liabilities(
     Purchases are reported, not added to the pool (the caller's pool vectors are used as given).
     ``delinquent_by_bucket`` (bucket-window triggers): (B, T) for every scenario or (N, B, T).
     ``ends_at_legal_final``: see :class:`~tranches.engine.Engine`. ``late_fees`` (违约金), ``principal_losses``
-    (a PDL debit), ``recoveries_pending`` (writedown collateral): see :class:`~tranches.period.PeriodInputs`.
+    (a PDL debit), ``recoveries_pending`` (writedown collateral), ``principal_advanced`` (a PDL
+    credit): see :class:`~tranches.period.PeriodInputs`.
     """
     T = int(np.asarray(period_end_dates).size)
     inputs = (interest_collected, principal_collected, pool_balance_end, recoveries, new_defaults,
-              delinquent_balance, purchase_capacity, pool_balance_begin, late_fees, principal_losses, recoveries_pending)  # fmt: skip
+              delinquent_balance, purchase_capacity, pool_balance_begin, late_fees, principal_losses, recoveries_pending, principal_advanced)  # fmt: skip
     n = n_scenarios if n_scenarios is not None else _n_scenarios(inputs, initial_pool_balance)
     engine = Engine(
         structure,
@@ -99,6 +101,7 @@ def run_liabilities(
     lf = _periodic("late_fees", late_fees, n, T)
     pl = _periodic("principal_losses", principal_losses, n, T)
     rp = _periodic("recoveries_pending", recoveries_pending, n, T)
+    ap = _periodic("principal_advanced", principal_advanced, n, T)
     if pool_balance_begin is None:
         pb = np.concatenate([engine.pool0[:, None], pe[:, :-1]], axis=1)
     else:
@@ -123,6 +126,7 @@ def run_liabilities(
                 late_fees=lf[:, c],
                 principal_losses=pl[:, c],
                 recoveries_pending=rp[:, c],
+                principal_advanced=ap[:, c],
             ),
         )
     return engine.finish(state)

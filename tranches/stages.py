@@ -55,13 +55,22 @@ def collect(
         state.cum_defaults += nd
 
 def credit_pdl(
-    eng: Engine, state: EngineState, k: int, t: int, rec: FloatArray, rp: FloatArray, zero: dict[str, bool], livef: FloatArray | None
+    eng: Engine,
+    state: EngineState,
+    k: int,
+    t: int,
+    rec: FloatArray,
+    adv: FloatArray,
+    rp: FloatArray,
+    zero: dict[str, bool],
+    livef: FloatArray | None,
 ) -> None:
     """Stage 1b: the PDL credited with the recoveries, which land in the principal pot and make
     good part of the defaults it was debited with (without this the defaults were made good twice:
     by ``cover_pdl`` out of interest, then by their recoveries in the principal pot).
 
-    Defined as ``credit_t = recoveries_t + (rp_t − rp_{t−1})`` with ``rp`` the recoveries still to
+    Defined as ``credit_t = recoveries_t + advanced_t + (rp_t − rp_{t−1})`` (``advanced``: principal
+    a servicer advanced on defaulted receivables, cash on them like recoveries) with ``rp`` the recoveries still to
     come (:class:`~tranches.period.PeriodInputs`; ``rp_T = 0``: nothing comes after the last
     period). Where the caller gives ``rp`` (every run from a pool does) the PDL so holds the net
     loss (defaults less their eventual recoveries) from the period of the default, and the
@@ -70,9 +79,11 @@ def credit_pdl(
     ``min(credit, PDL)`` is booked as a PDL credit (``pdl_recovered``), a negative one as a debit,
     so ``PDL_t = PDL_{t−1} + debit_t − credit_t`` holds every period."""
     has_rp = not zero["recoveries_pending"] or state.rp_prev is not None
-    if zero["recoveries"] and not has_rp:
+    if zero["recoveries"] and zero["principal_advanced"] and not has_rp:
         return
     credit = rec.copy() if not zero["recoveries"] else np.zeros(eng.n)
+    if not zero["principal_advanced"]:
+        credit += adv
     if has_rp:
         now = eng._zeros if t == eng.T or zero["recoveries_pending"] else rp
         if state.rp_prev is not None:

@@ -311,7 +311,8 @@ class _Builder(StepRows, SupportRows, PoolRows):
         # the recoveries make good part of the defaults: credited as they become expected (the
         # change in those still to come) and as they arrive (tranches.stages.credit_pdl)
         self.row("rp_now", "Recoveries still to come in the PDL (0 in the last period)", "{recoveries_pending}*(1-{last})", init=0.0)
-        x = self.row("pdl_rec", "PDL credit by recoveries (received + change in those still to come)", "({recoveries}+{rp_now}-{rp_now@p})*{live}")
+        adv = "+{pool.advanced_principal}" if "advanced_principal" in self.basis.base else ""  # P&I advancing: cash on defaulted receivables
+        x = self.row("pdl_rec", "PDL credit by recoveries (received + change in those still to come)", f"({{recoveries}}{adv}+{{rp_now}}-{{rp_now@p}})*{{live}}")
         x = self.row("pdl_rec_applied", "PDL credit by recoveries applied (below 0 a debit)", f"MIN({{{x}}},{self.v('pdl')})")
         self.flow("pdl_credit", self.row("pdl_rec_credit", "PDL credited by recoveries", f"MAX({{{x}}},0)"))
         self.update("pdl", "pdl_rec", "PDL after the recoveries", f"{self.v('pdl')}-{{{x}}}")

@@ -525,7 +525,11 @@ def _engine_inputs(
     inputs = _period_inputs(arrays, t, a, interest=interest, principal=principal, recoveries=recoveries, capacity=capacity, dust=dust)
     pending += arrays["defaults"][:, t] - arrays["net_loss"][:, t] - arrays["recoveries"][:, t] - adv_prin[:, t]
     inputs = dataclasses.replace(
-        inputs, late_fees=late_fees, principal_losses=arrays["repurchase_loss"][:, t], recoveries_pending=np.maximum(pending, 0.0)
+        inputs,
+        late_fees=late_fees,
+        principal_losses=arrays["repurchase_loss"][:, t],
+        recoveries_pending=np.maximum(pending, 0.0),
+        principal_advanced=_no_dust(adv_prin[:, t], dust),
     )
     return inputs, costs_paid
 

@@ -206,18 +206,19 @@ class Reference:
     # ------------------------------------------------------------------ one period
     def period(
         self, t: int, *, ic: float, pc: float, rec: float, nd: float, pb: float, pe: float, dq: float, cap: float,
-        buckets: list[float] | None = None, lf: float = 0.0, pl: float = 0.0, rp: float = 0.0,
+        buckets: list[float] | None = None, lf: float = 0.0, pl: float = 0.0, rp: float = 0.0, ap: float = 0.0,
     ) -> None:
         """``buckets``: the pool's balances by delinquency bucket M0 … M6 at the period's end (needed
         by ``serious_delinquency`` triggers); ``lf``: late fees collected (income like interest:
         taxed, in excess spread and the liquidity target's taxes; lost with interest on commingling);
         ``pl``: principal lost other than by default (a buy-back discount): a PDL debit, not a default;
         ``rp``: recoveries still to come on the defaults so far, collateral in the period writedown
-        test before the last period."""
+        test before the last period; ``ap``: principal advanced on defaulted receivables (inside
+        ``pc``), a PDL credit like the recoveries."""
         st = self.st
         live = not self.called
         if not live:
-            ic = pc = rec = nd = pe = dq = lf = pl = rp = 0.0
+            ic = pc = rec = nd = pe = dq = lf = pl = rp = ap = 0.0
         paid_i = dict.fromkeys(self.names, 0.0)
         paid_p = dict.fromkeys(self.names, 0.0)
         resid = dict.fromkeys(self.names, 0.0)
@@ -239,7 +240,7 @@ class Reference:
                         self.pdl += lost
         if live:  # the recoveries credit the PDL, with the change in those still to come (none after the last period)
             now = 0.0 if t == self.T else rp
-            credit = rec + (now - self.rp_prev)
+            credit = rec + ap + (now - self.rp_prev)
             self.rp_prev = now
             self.pdl -= min(credit, self.pdl)
         # 2. accruals

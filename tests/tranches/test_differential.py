@@ -38,6 +38,7 @@ def test_engine_equals_the_reference_loop(structure: Structure, seed: int, n: in
         late_fees=c["lf"],
         principal_losses=c["pl"],
         recoveries_pending=c["rp"],
+        principal_advanced=c["ap"],
         ends_at_legal_final=final,
         start_date=np.datetime64("2025-11-30"),
     )
@@ -60,5 +61,6 @@ def test_engine_equals_the_reference_loop(structure: Structure, seed: int, n: in
                 lf=float(c["lf"][s, k]),
                 pl=float(c["pl"][s, k]),
                 rp=float(c["rp"][s, k]),
+                ap=float(c["ap"][s, k]),
             )
         compare(r, ref.out, s, tol=CENT)

@@ -85,7 +85,8 @@ def reference_run_periods(
         # recoveries still to come on the defaults so far, summed afresh each period
         to_come = np.sum(arrays["defaults"][:, 1 : t + 1] - arrays["net_loss"][:, 1 : t + 1] - arrays["recoveries"][:, 1 : t + 1] - adv_prin[:, 1 : t + 1], axis=1)
         inputs = dataclasses.replace(
-            inputs, late_fees=late_fees, principal_losses=arrays["repurchase_loss"][:, t], recoveries_pending=np.maximum(to_come, 0.0)
+            inputs, late_fees=late_fees, principal_losses=arrays["repurchase_loss"][:, t], recoveries_pending=np.maximum(to_come, 0.0),
+            principal_advanced=np.maximum(adv_prin[:, t], 0.0),
         )
         out = engine.step(state, t, inputs)
         bought = np.asarray(out.purchased, dtype=np.float64)
