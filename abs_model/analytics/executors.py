@@ -69,6 +69,9 @@ DEFAULT_RETRIES = 2
 CONNECT_TIMEOUT_S = 30.0
 #: Most worker processes ``--workers`` starts on this machine.
 MAX_LOCAL_WORKERS = 256
+#: Times a chunk whose result was lost with its worker (finished, then the worker died before the
+#: result was fetched) is waited for again while the scheduler recomputes it.
+LOST_REWAITS = 3
 
 
 class IncompleteRunError(AbsModelError, RuntimeError):
@@ -337,12 +340,20 @@ def _map_on_cluster(
     results: list[R | None] = [None] * len(items)
     errors: dict[int, str] = {}
     finished: set[int] = set()
+    rewaits = [0] * len(items)
     deadline = None if timeout is None else time.monotonic() + timeout
     try:
         with progress_bar(len(items), desc=desc, progress=progress) as bar:
             try:
-                for fut in as_completed(futures, timeout=timeout):
+                done = as_completed(futures, timeout=timeout)
+                for fut in done:
                     i = position[fut.key]
+                    if fut.status == "lost" and rewaits[i] < LOST_REWAITS:
+                        # finished, then its result was lost with its worker before it was
+                        # fetched: the scheduler recomputes a key the client still holds
+                        rewaits[i] += 1
+                        done.add(fut)
+                        continue
                     if fut.status == "finished":
                         left = None if deadline is None else max(1.0, deadline - time.monotonic())
                         try:
@@ -350,11 +361,17 @@ def _map_on_cluster(
                             finished.add(i)
                             on_result(i, cast(R, results[i]))
                         except Exception as exc:  # lost between completion and transfer
+                            if fut.status in ("lost", "pending") and rewaits[i] < LOST_REWAITS:
+                                rewaits[i] += 1
+                                done.add(fut)
+                                continue
                             errors[i] = f"{type(exc).__name__}: {exc}"
                     elif fut.status == "error":
                         err = fut.exception()
                         how = "its workers died" if type(err).__name__ == "KilledWorker" else f"after {retries} retries"
                         errors[i] = f"{type(err).__name__}: {err} ({how})"
+                    elif fut.status == "lost":
+                        errors[i] = f"result lost with its worker {LOST_REWAITS + 1} times"
                     else:
                         errors[i] = f"task {fut.status}"
                     bar.update(1)

@@ -8,6 +8,7 @@ and the next test found the scheduler with no worker).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -61,12 +62,12 @@ def client(cluster: Any) -> Iterator[Any]:
         cl.close(timeout=20)
 
 
-@pytest.fixture
-def lone_client() -> Iterator[Any]:
-    """A client on a LocalCluster of its own (2 workers), for one test that kills workers."""
+@contextlib.contextmanager
+def _lone(workers: int) -> Iterator[Any]:
+    """A client on a LocalCluster of its own, for one test that kills workers."""
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         c = distributed.LocalCluster(
-            n_workers=2,
+            n_workers=workers,
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
@@ -75,10 +76,17 @@ def lone_client() -> Iterator[Any]:
         )
     try:
         with distributed.Client(c, timeout=60) as cl:
-            _wait_for_two_workers(cl)
+            _wait_for_workers(cl, workers)
             yield cl
     finally:
         c.close(timeout=20)
+
+
+@pytest.fixture
+def lone_client() -> Iterator[Any]:
+    """Two workers of a cluster of its own."""
+    with _lone(2) as cl:
+        yield cl
 
 
 @pytest.fixture(scope="module")
@@ -224,14 +232,14 @@ def test_a_run_past_its_timeout_reports_the_unfinished_chunks(client: Any) -> No
     time.sleep(1.0)  # let the cancelled sleeper finish before the next test
 
 
-def _wait_for_two_workers(client: Any) -> list[str]:
-    """The addresses of the two workers, once the scheduler itself lists both (a fresh
-    ``identity`` call: ``Client.wait_for_workers`` asks the LocalCluster object, whose view is
-    refreshed on a timer)."""
+def _wait_for_workers(client: Any, n: int = 2) -> list[str]:
+    """The addresses of the workers, once the scheduler itself lists ``n`` (a fresh ``identity``
+    call: ``Client.wait_for_workers`` asks the LocalCluster object, whose view is refreshed on a
+    timer)."""
     deadline = time.monotonic() + WORKER_START_TIMEOUT_S
     while True:
         workers = sorted(client.scheduler_info(n_workers=-1)["workers"])
-        if len(workers) >= 2:
+        if len(workers) >= n:
             return workers
         if time.monotonic() > deadline:
             raise AssertionError(f"the scheduler lists {len(workers)} workers {WORKER_START_TIMEOUT_S:.0f} s after the cluster started")
@@ -263,7 +271,7 @@ def test_worker_killed_from_outside_mid_monte_carlo(lone_client: Any, deal: am.D
     client = lone_client
     n, chunk = 240, 12
     local = monte_carlo(deal, n_paths=n, seed=5, chunk=chunk, sigma=1.0, progress=False)
-    victim = _wait_for_two_workers(client)[0]
+    victim = _wait_for_workers(client)[0]
     killed = threading.Event()
 
     async def die() -> None:  # wait=False needs a coroutine function
@@ -309,3 +317,31 @@ def test_a_chunk_whose_worker_always_dies_is_reported(lone_client: Any) -> None:
     # a chunk queued on a dying worker can be counted as a suspect too; whatever came back is right
     for i in (0, 2):
         assert run.results[i] == i if i not in run.missing else run.results[i] is None
+
+
+def test_a_result_lost_with_its_worker_before_it_is_fetched_is_waited_for_again(tmp_path: Path) -> None:
+    """One worker runs the chunks in turn. While the client is busy with chunk 0's result, chunk 1
+    finishes (its result held on the worker) and chunk 2 kills the worker: chunk 1's result is
+    lost before it is fetched. The scheduler recomputes it (slowly here, so the client sees the
+    result lost); the run waits for it again and is complete (before, chunk 1 was reported
+    missing: "task lost")."""
+    marker = tmp_path / "died-once"
+
+    def kills_after_one(x: int) -> int:
+        if x == 1 and marker.exists():  # the recomputation: still running when the client looks
+            time.sleep(3.0)
+        if x == 2 and not marker.exists():
+            time.sleep(0.3)  # chunk 1's result is on the worker by now
+            marker.touch()
+            os._exit(1)
+        return 10 * x
+
+    def busy(i: int, r: int) -> None:
+        if i == 0:
+            time.sleep(1.5)  # the worker dies meanwhile; a restart takes longer than this
+
+    with _lone(1) as client:
+        run = map_chunks(kills_after_one, [0, 1, 2, 3], executor=client, timeout=RUN_TIMEOUT_S, on_result=busy)
+    assert marker.exists()
+    assert run.complete, run.errors
+    assert run.results == (0, 10, 20, 30)
