@@ -78,24 +78,32 @@ def credit_pdl(
     then; without ``rp`` the recoveries credit it as they are received. A positive credit
     ``min(credit, PDL)`` is booked as a PDL credit (``pdl_recovered``), a negative one as a debit,
     so ``PDL_t = PDL_{t−1} + debit_t − credit_t`` holds every period."""
-    has_rp = not zero["recoveries_pending"] or state.rp_prev is not None
+    has_rp = not zero["recoveries_pending"] or state.rp_seen
     if zero["recoveries"] and zero["principal_advanced"] and not has_rp:
         return
-    credit = rec.copy() if not zero["recoveries"] else np.zeros(eng.n)
+    w = state.pdl_work
+    if zero["recoveries"]:
+        w.fill(0.0)
+    else:
+        np.copyto(w, rec)
     if not zero["principal_advanced"]:
-        credit += adv
+        w += adv
     if has_rp:
-        now = eng._zeros if t == eng.T or zero["recoveries_pending"] else rp
-        if state.rp_prev is not None:
-            credit -= state.rp_prev
-        credit += now
-        state.rp_prev = now.copy()
+        w -= state.rp_prev
+        if t == eng.T or zero["recoveries_pending"]:
+            state.rp_prev.fill(0.0)
+        else:
+            w += rp
+            np.copyto(state.rp_prev, rp)
+        state.rp_seen = True
     if livef is not None:  # a deal that has ended (clean-up call) books nothing more
-        credit *= livef
-    applied = np.minimum(credit, state.pdl)
-    state.pdl -= applied
-    state.buf["pdl_recovered"][k] = np.maximum(applied, 0.0)
-    state.buf["pdl_debit"][k] -= np.minimum(applied, 0.0)
+        w *= livef
+    np.minimum(w, state.pdl, out=w)  # applied: below 0 a debit (recoveries no longer expected)
+    state.pdl -= w
+    credited = state.buf["pdl_recovered"][k]
+    np.maximum(w, 0.0, out=credited)
+    if w.min() < 0.0:
+        state.buf["pdl_debit"][k] += credited - w
 
 
 def accrue(
@@ -206,11 +214,11 @@ def cleanup(
         proceeds = pe * cl.price * called_now
         L[eng.row_call] = proceeds
         state.cash[PRINCIPAL] += proceeds
-        if state.rp_prev is not None:
+        if state.rp_seen:
             forgone = state.rp_prev * called_now
             state.pdl += forgone
             state.buf["pdl_debit"][t - 1] += forgone
-            state.rp_prev = state.rp_prev - forgone
+            state.rp_prev -= forgone
         if CLEANUP in eng.programs:
             np.putmask(phase, called_now, CLEANUP)
     return called_now

@@ -35,10 +35,12 @@ class EngineState:
         "nonneg",
         "note_accr",
         "pdl",
+        "pdl_work",
         "reserve",
         "reserve_target",
         "rev_ended",
         "rp_prev",
+        "rp_seen",
         "scratch",
         "shortfall",
         "shortfall_spare",
@@ -71,7 +73,9 @@ class EngineState:
         self.note_accr = np.zeros((k, n))  # scratch of the current period
         self.reserve_target = np.zeros(n)
         self.cum_defaults = np.zeros(n)
-        self.rp_prev: np.ndarray | None = None  # the recoveries still to come at the last period's end (None: never given)
+        self.rp_prev = np.zeros(n)  # the recoveries still to come at the last period's end, as counted in the PDL
+        self.rp_seen = False  # whether any were ever given
+        self.pdl_work = np.zeros(n)  # scratch of the PDL credit (stages.credit_pdl)
         self.cum_purchased = np.zeros(n)
         self.called = np.zeros(n, dtype=bool)
         self.rev_ended = np.zeros(n, dtype=bool)
