@@ -15,7 +15,7 @@ from abs_model.core.products import Product
 if TYPE_CHECKING:
     from abs_model.deal.model import Deal
 
-__all__ = ["MAX_COUPON", "MAX_FEE_RATE", "MAX_LOAN_RATE", "MAX_PERIOD_FEE", "MAX_TAX_RATE", "implausible"]
+__all__ = ["AGE_SLACK_MONTHS", "MAX_COUPON", "MAX_FEE_RATE", "MAX_LOAN_RATE", "MAX_PERIOD_FEE", "MAX_TAX_RATE", "implausible"]
 
 #: Note coupon, a year: above this it is probably a percentage typed as a decimal.
 MAX_COUPON = 0.20
@@ -29,6 +29,10 @@ MAX_PERIOD_FEE = 0.05
 #: Annual rate of a receivable (level payment, equal principal): 36 % is the usury ceiling the
 #: Chinese courts applied to consumer credit and the US 36 % APR cap; 0.99 is 99 % typed for 0.99 %.
 MAX_LOAN_RATE = 0.36
+#: Instalments past (original − remaining term) may exceed the whole months from origination to
+#: the cut-off by this much (a first instalment due in the month of origination) before the tape's
+#: terms and its origination dates are said to disagree.
+AGE_SLACK_MONTHS = 1
 
 
 def _pct(v: float) -> str:
@@ -60,6 +64,7 @@ def implausible(deal: Deal) -> list[str]:
                 f"for a fee (above {_pct(MAX_FEE_RATE)}); got {f.rate!r} — rates are decimals and annual (0.005 = 0.5 % a year)"
             )
     out += _pool_rates(deal)
+    out += _pool_ages(deal)
     for i, line in enumerate(deal.revolving.replenishment):
         if line.rate > MAX_PERIOD_FEE and line.product == "flat_fee":
             out.append(
@@ -88,3 +93,30 @@ def _pool_rates(deal: Deal) -> list[str]:
                 f"e.g. loan_id {str(pool.loan_id[worst])!r}); implausible — rates are decimals ({example})"
             )
     return out
+
+
+def _pool_ages(deal: Deal) -> list[str]:
+    """Receivables with more instalments past than months since their origination: defined as
+    ``original_term − remaining_term > months(cut-off) − months(origination_date) +``
+    :data:`AGE_SLACK_MONTHS` (monthly instalments). The projection ages a receivable by its terms
+    and never reads the origination date, so a tape whose two disagree is projected on the terms;
+    one message with the count and an example."""
+    pool = deal.pool
+    orig = np.asarray(pool.origination_date, dtype="datetime64[D]")
+    known = ~np.isnat(orig)
+    if not known.any():
+        return []
+    since = np.zeros(len(orig), dtype=np.int64)
+    cut = np.datetime64(deal.cutoff_date, "M")
+    since[known] = (cut - orig[known].astype("datetime64[M]")).astype(np.int64)
+    past = np.asarray(pool.original_term, dtype=np.int64) - np.asarray(pool.remaining_term, dtype=np.int64)
+    bad = known & (past > since + AGE_SLACK_MONTHS)
+    if not bad.any():
+        return []
+    worst = int(np.flatnonzero(bad)[np.argmax((past - since)[bad])])
+    return [
+        f"pool: {int(bad.sum())} receivable(s) have more instalments past (original − remaining term) than months "
+        f"since their origination date (e.g. loan_id {str(pool.loan_id[worst])!r}: {int(past[worst])} past, originated "
+        f"{orig[worst]!s}, {int(since[worst])} month(s) before the cut-off); the terms or the dates are wrong — "
+        "the projection ages receivables by their terms"
+    ]

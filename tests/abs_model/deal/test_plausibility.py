@@ -31,3 +31,20 @@ def test_a_fee_of_half_a_year_is_named(tmp_path: Path) -> None:
     (msg,) = implausible(_deal(tmp_path, "basis: pool_balance, rate: 0.005", "basis: pool_balance, rate: 0.5"))
     assert msg.startswith("fees['Servicer'].rate: 50.00% of the pool balance a year is implausible")
     assert "got 0.5" in msg
+
+
+def test_more_instalments_past_than_months_since_origination_is_named(tmp_path: Path) -> None:
+    # US auto tape, cut-off 2026-06-30: AUTO00000 is 48 months with 45 left (3 past), originated
+    # 2026-04-01 (2 months before: within the 1 month of slack). Made 30 past (18 left), it cannot
+    # have been originated in April 2026: the terms or the date are wrong.
+    examples = EXAMPLE.parent
+    lines = (examples / "us_auto_tape.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[1].startswith("AUTO00000,57867.76,54573.12,48,45,level_payment,0.049,2026-04-01,")
+    lines[1] = lines[1].replace(",48,45,", ",48,18,", 1)
+    (tmp_path / "tape.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    deal = (examples / "us_auto_static.yaml").read_text(encoding="utf-8")
+    (tmp_path / "deal.yaml").write_text(deal.replace("tape: us_auto_tape.csv", "tape: tape.csv"), encoding="utf-8")
+    assert implausible(am.load_deal(examples / "us_auto_static.yaml")) == []
+    (msg,) = implausible(am.load_deal(tmp_path / "deal.yaml"))
+    assert msg.startswith("pool: 1 receivable(s) have more instalments past (original − remaining term) than months since their origination date")
+    assert "loan_id 'AUTO00000': 30 past, originated 2026-04-01, 2 month(s) before the cut-off" in msg
