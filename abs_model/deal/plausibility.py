@@ -107,7 +107,7 @@ def _pool_ages(deal: Deal) -> list[str]:
     if not known.any():
         return []
     since = np.zeros(len(orig), dtype=np.int64)
-    cut = np.datetime64(deal.cutoff_date, "M")
+    cut = np.asarray(deal.cutoff_date).astype("datetime64[M]")
     since[known] = (cut - orig[known].astype("datetime64[M]")).astype(np.int64)
     past = np.asarray(pool.original_term, dtype=np.int64) - np.asarray(pool.remaining_term, dtype=np.int64)
     bad = known & (past > since + AGE_SLACK_MONTHS)
