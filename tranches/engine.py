@@ -297,7 +297,7 @@ class Engine:
             "end": ((T, 4 + k, n), f8),  # cash (2), class balances, reserve, PDL: one copy a period
             "fee_accrued": ((T, f, n), f8),
             "pdl_debit": ((T, n), f8),
-            "pdl_recovered": ((T, n), f8),
+            "pdl_other_credit": ((T, n), f8),
             "xs": ((T, n), f8),
             "xs_rate": ((T, n), f8),
             "note_accrued": ((T, n), f8),

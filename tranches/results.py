@@ -239,7 +239,7 @@ class LiabilityResult:
         carried = out["cash_int"] + out["cash_prin"]
         carried = np.concatenate([np.zeros((n, 1)), carried[:, :-1]], axis=1)
         out["available"] = carried + self.flows(lambda key: _is_pot(key[2]) and not _is_pot(key[0]))
-        out["pdl_credit"] = self.flows(lambda key: key[1] == "cover_pdl") + self._nt("pdl_recovered")
+        out["pdl_credit"] = self.flows(lambda key: key[1] == "cover_pdl") + self._nt("pdl_other_credit")
         out["pdl_begin"] = np.concatenate([np.zeros((n, 1)), out["pdl_end"][:, :-1]], axis=1)
         out["res_deposit"] = self.flows(lambda key: key[2] == RESERVE)
         out["res_draw"] = self.flows(lambda key: key[0] == RESERVE)

@@ -76,7 +76,7 @@ def credit_pdl(
     loss (defaults less their eventual recoveries) from the period of the default, and the
     recoveries that never come (after the last period, or fewer than expected) are debited back
     then; without ``rp`` the recoveries credit it as they are received. A positive credit
-    ``min(credit, PDL)`` is booked as a PDL credit (``pdl_recovered``), a negative one as a debit,
+    ``min(credit, PDL)`` is booked as a PDL credit (``pdl_other_credit``), a negative one as a debit,
     so ``PDL_t = PDL_{t−1} + debit_t − credit_t`` holds every period."""
     has_rp = not zero["recoveries_pending"] or state.rp_seen
     if zero["recoveries"] and zero["principal_advanced"] and not has_rp:
@@ -100,7 +100,7 @@ def credit_pdl(
         w *= livef
     np.minimum(w, state.pdl, out=w)  # applied: below 0 a debit (recoveries no longer expected)
     state.pdl -= w
-    credited = state.buf["pdl_recovered"][k]
+    credited = state.buf["pdl_other_credit"][k]
     np.maximum(w, 0.0, out=credited)
     if w.min() < 0.0:
         state.buf["pdl_debit"][k] += credited - w

@@ -96,7 +96,9 @@ def default_cover(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
     owed = step.price * step.share * st.cum_defaults - before
     x = on(np.maximum(np.minimum(owed, step.limit - before), 0.0), mf)
     st.cash[PRINCIPAL] += x
-    st.pdl -= np.minimum(st.pdl, x)
+    credit = np.minimum(st.pdl, x)
+    st.pdl -= credit
+    st.buf["pdl_other_credit"][ctx.k] += credit  # a PDL credit beside cover_pdl (LiabilityResult.arrays)
     ctx.book(c.rows[0], x)
     rec[ctx.k] += x
 

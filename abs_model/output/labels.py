@@ -297,6 +297,7 @@ _REGISTRY: dict[str, Label] = {
     "model:Principal pot after the PDL credit": _l('Principal pot after the PDL credit', '弥补本金亏损后本金分账户余额', "text"),
     "model:Reserve after": _l('Reserve after', '储备账户余额', "text"),
     "model:PDL after": _l('PDL after', '本金亏损账余额', "text"),
+    "model:PDL credited": _l('PDL credited', '本金亏损账贷记', "text"),
     "model:Recoveries still to come in the PDL (0 in the last period)": _l('Recoveries still to come in the PDL (0 in the last period)', '计入本金亏损账的待收违约回收（最后一期为 0）', "text"),
     "model:PDL credit by recoveries (received + change in those still to come)": _l('PDL credit by recoveries (received + change in those still to come)', '违约回收贷记本金亏损账（已收 + 待收变动）', "text"),
     "model:PDL credit by recoveries applied (below 0 a debit)": _l('PDL credit by recoveries applied (below 0 a debit)', '违约回收实际贷记本金亏损账（负数为借记）', "text"),

@@ -147,5 +147,6 @@ class SupportRows(ModelBase):
         owed = f"{{${key}_price}}*{{${key}_share}}*{{cum_defaults}}-{before}"
         x = self.flow(f"support:{st.label}", self.row(f"{tag}.paid", f"{text}: paid in", f"MAX(MIN({owed},{{${key}_limit}}-{before}),0)*{mask}"))
         self.pay_in(tag, POT_P, x)
-        self.update("pdl", tag, "PDL after", f"{self.v('pdl')}-MIN({self.v('pdl')},{{{x}}})")
+        credit = self.flow("pdl_credit", self.row(f"{tag}.pdl_credit", f"{text}: PDL credited", f"MIN({self.v('pdl')},{{{x}}})"))
+        self.update("pdl", tag, "PDL after", f"{self.v('pdl')}-{{{credit}}}")
         self.add_to(var, tag, f"{text}: paid in so far", x)

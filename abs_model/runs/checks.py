@@ -13,6 +13,8 @@ moved cash into no account.
   pre-funded balance.
 - ``accounts at the end``: interest account + principal account + reserve after the last period
   (legal final, clean-up or pool exhausted) — every account is released through the waterfall.
+- ``PDL``: ``PDL(t−1) + debit_t − credit_t = PDL(t)`` every period, from the accounts (a credit
+  the engine applied but did not book, as a guarantor's cover once was, breaks it).
 - ``notes paid or written down``: ``original = Σ principal paid + Σ writedown``, every class.
 - ``notes roll-forward``: ``beginning − principal − writedown = ending``, every period and class;
   no balance negative.
@@ -74,6 +76,7 @@ def deal_checks(result: DealResult) -> tuple[CheckResult, ...]:
     out = [
         _ledger(result, tol),
         _accounts_at_end(result, tol),
+        _pdl_roll_forward(result, tol),
         _notes_settled(result, tol),
         *_notes_roll_forward(result, tol),
         _collections(result, tol),
@@ -113,6 +116,20 @@ def _accounts_at_end(result: DealResult, tol: float) -> CheckResult:
     last = acc.iloc[-1]
     left = float(last["interest_account_end"] + last["principal_account_end"] + last["reserve_end"])
     return CheckResult("accounts: no cash left in any account at the end", abs(left), tol)
+
+
+def _pdl_roll_forward(result: DealResult, tol: float) -> CheckResult:
+    """``PDL(t−1) + debit_t − credit_t = PDL(t)``: every debit (defaults, principal lost, recoveries
+    that do not come) and every credit (cover_pdl, recoveries, advances, a guarantor's or the
+    originator's cover) booked in the accounts."""
+    acc = result.accounts
+    name = "PDL: previous balance + debit − credit = balance, every period"
+    if acc.empty:
+        return CheckResult(name, 0.0, tol)
+    end = acc["pdl_end"].to_numpy(dtype=np.float64)
+    before = np.concatenate([[0.0], end[:-1]])
+    gap = before + acc["pdl_debit"].to_numpy(dtype=np.float64) - acc["pdl_credit"].to_numpy(dtype=np.float64) - end
+    return CheckResult(name, _worst(gap), tol)
 
 
 def _notes_settled(result: DealResult, tol: float) -> CheckResult:

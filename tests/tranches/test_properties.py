@@ -208,6 +208,9 @@ def test_invariants_and_batch_equals_single(structure: Structure, seed: int, n: 
         assert tr.interest_paid.min() >= -MONEY_TOL
     assert r.arrays["res_end"].min() >= -MONEY_TOL
     assert r.arrays["pdl_end"].min() >= -MONEY_TOL
+    # the PDL rolls forward every period: begin + debit − credit = end (every credit booked)
+    a = r.arrays
+    assert np.allclose(a["pdl_begin"] + a["pdl_debit"] - a["pdl_credit"], a["pdl_end"], atol=MONEY_TOL, rtol=0)
 
     # losses junior first: a class written down ⇒ every junior class is at zero afterwards
     for i, tr in enumerate(trs):

@@ -213,6 +213,12 @@ def test_guarantee_covers_a_share_of_defaults_up_to_a_limit() -> None:
     assert flows(r, "guarantor") == pytest.approx([800.0, 1_200.0, 0.0], abs=CENT)
     assert r.arrays["pdl_end"][0] == pytest.approx([200.0, 1_000.0, 1_000.0], abs=CENT)
     assert r.tranche("A").principal_paid[0].sum() == pytest.approx(2_000.0, abs=CENT)
+    # the guarantor's money is a PDL credit of the accounts: debit 1,000 / 2,000 / 0, credit 800 /
+    # 1,200 / 0, so begin + debit − credit = end every period (the credit was missing: the
+    # report's and the workbook's PDL roll-forward check showed 800 and 1,200)
+    acc = r.account_frame(0)
+    assert acc["pdl_credit"].tolist() == pytest.approx([800.0, 1_200.0, 0.0], abs=CENT)
+    assert (acc["pdl_begin"] + acc["pdl_debit"] - acc["pdl_credit"] - acc["pdl_end"]).abs().max() < CENT
 
 
 def test_originator_buys_back_defaulted_receivables_at_a_price() -> None:
@@ -262,6 +268,8 @@ def test_every_new_step_keeps_conservation(
     )
     acc = r.arrays
     assert acc["res_end"][0, -1] == pytest.approx(0.0, abs=CENT)  # target 0 at the end: released
+    # the guarantor's credits are booked: the PDL rolls forward every period
+    assert np.allclose(acc["pdl_begin"] + acc["pdl_debit"] - acc["pdl_credit"], acc["pdl_end"], atol=CENT, rtol=0)
     for name in ("A", "Sub"):
         assert r.tranche(name).balance_end.min() >= -1e-9
     inflow = np.sum(ic) + np.sum(pc) + flows(r, "originator").sum() + flows(r, "guarantor").sum() + 1_000.0
