@@ -267,6 +267,23 @@ def _parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
     return grid
 
 
+def _recovery_caps(a: am.Assumptions, grid: dict[str, list[Any]]) -> list[str]:
+    """The grid's recovery multiples that take a recovery rate (the pool's or a segment
+    override's) above 100 %: the projection caps ``min(1, multiple × rate)``, so those scenarios
+    recover alike. One message naming the multiples, the rate and the multiple the cap starts at."""
+    values = [v for key in ("recovery", "recovery_mult") for v in grid.get(key, []) if isinstance(v, float)]
+    rates = [a.recovery_rate, *(o.recovery_rate for o in a.segment_overrides if o.recovery_rate is not None)]
+    top = max(rates)
+    capped = sorted({v for v in values if v * top > 1.0})
+    if not capped or top <= 0.0:
+        return []
+    shown = ", ".join(f"{v:g}" for v in capped)
+    return [
+        f"--grid recovery: multiple(s) {shown} take the recovery rate {top:.2%} above 100 %; it is capped at "
+        f"100 %, so every multiple from {1.0 / top:.4g} recovers alike"
+    ]
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from abs_model.analytics.sweep import sweep
     from abs_model.output.atomic import atomic_write, check_output_folder, prepare_output_folder
@@ -275,6 +292,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     a = _assumptions(args, deal)
     grid = _parse_grid(args.grid) if args.grid else {"prepay": [0.5, 1.0, 1.5], "default": [1.0, 2.0, 3.0]}
     check_output_folder(args.out)
+    base = a if a is not None else deal.assumptions
+    for msg in _recovery_caps(base, grid) if base is not None else ():
+        print(f"abs-model: warning: {msg}", file=sys.stderr)
     with _executor(args) as ex:
         df = sweep(deal, grid, assumptions=a, chunk=args.chunk, progress=False if args.quiet else None, executor=ex)
     _report_lost(df.attrs.get("lost_workers", ()))

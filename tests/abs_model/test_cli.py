@@ -135,3 +135,15 @@ def test_a_grid_lever_given_twice_is_refused_writing_nothing(tmp_path: Path, cap
     assert main(["sweep", deal, "--grid", "prepay=1", "--grid", "prepay=2", "--out", str(out)]) == 2
     assert "--grid: prepay given twice; list its values once" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_recovery_multiples_past_the_cap_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # US auto recovers 45 %: × 3 and × 10 both give min(1, m × 0.45) = 100 %, the same scenario;
+    # the sweep says so (from × 1/0.45 = 2.222) instead of printing two equal rows without a word
+    deal = str(EXAMPLES / "us_auto_static.yaml")
+    assert main(["sweep", deal, "--grid", "recovery=1,3,10", "--out", str(tmp_path), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "--grid recovery: multiple(s) 3, 10 take the recovery rate 45.00% above 100 %" in err
+    assert "every multiple from 2.222 recovers alike" in err
+    assert main(["sweep", deal, "--grid", "recovery=0.5,2", "--out", str(tmp_path / "b"), "--quiet"]) == 0
+    assert "above 100 %" not in capsys.readouterr().err
