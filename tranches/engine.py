@@ -402,13 +402,13 @@ class Engine:
             raise must("t", f"must be the next period {state.t + 1} (of {self.T})", t)
         k = t - 1
         arrays, zero, pb_min = self._inputs(inputs)
-        ic, pc, rec, nd, pb, pe, dq, cap, lf, pl, rp, adv = arrays
+        ic, pc, rec, nd, pb, pe, dq, cap, lf, pl, rp, adv, dc = arrays
         detect = self._detect
         all_live = detect and not state.any_called
         live = self._true if all_live else ~state.called
         livef = None if all_live or live.all() else live.astype(np.float64)
         if livef is not None:
-            ic, pc, rec, nd, pe, dq, lf, pl, rp, adv = (x * livef for x in (ic, pc, rec, nd, pe, dq, lf, pl, rp, adv))
+            ic, pc, rec, nd, pe, dq, lf, pl, rp, adv, dc = (x * livef for x in (ic, pc, rec, nd, pe, dq, lf, pl, rp, adv, dc))
         if not detect:
             zero = [False] * len(zero)
         z = dict(zip(INPUT_NAMES, zero, strict=True))
@@ -418,6 +418,8 @@ class Engine:
         if self.any_cap:
             state.fee_paid.fill(0.0)
         stages.collect(self, state, k, L, ic, pc, rec, nd, z)
+        if not z["defaults_counted_only"]:  # counted as defaults by the deal's rules, not lost: no PDL debit
+            state.cum_defaults += dc
         if not z["principal_losses"]:  # principal lost other than by default (buy-back discount): a PDL debit, not a default
             state.pdl += pl
             buf["pdl_debit"][k] += pl

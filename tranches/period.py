@@ -23,6 +23,7 @@ INPUT_NAMES = (
     "principal_losses",
     "recoveries_pending",
     "principal_advanced",
+    "defaults_counted_only",
 )
 
 
@@ -47,6 +48,10 @@ class PeriodInputs:
     ``principal_advanced``: the part of ``principal_collected`` a servicer advanced on defaulted
     receivables (P&I advancing): like the recoveries, cash on the defaulted balance, so it credits
     the PDL (with ``recoveries_pending``, net of it, the PDL then holds the loss booked at liquidation).
+    ``defaults_counted_only``: receivables the deal counts as defaulted that are not lost (those
+    entering a restructuring plan where the deal's rules count them as defaults): they count in
+    the cumulative defaults (cumulative-default triggers, a default cover) but debit no PDL, as
+    they keep paying into the principal collections.
     """
 
     interest_collected: npt.ArrayLike
@@ -63,6 +68,7 @@ class PeriodInputs:
     principal_losses: npt.ArrayLike = 0.0
     recoveries_pending: npt.ArrayLike = 0.0
     principal_advanced: npt.ArrayLike = 0.0
+    defaults_counted_only: npt.ArrayLike = 0.0
 
 
 @dataclass(frozen=True, slots=True)

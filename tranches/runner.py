@@ -67,6 +67,7 @@ def run_liabilities(
     principal_losses: npt.ArrayLike = 0.0,
     recoveries_pending: npt.ArrayLike = 0.0,
     principal_advanced: npt.ArrayLike = 0.0,
+    defaults_counted_only: npt.ArrayLike = 0.0,
 ) -> LiabilityResult:
     """Run a structure on given collection vectors (static deals, tests).
 
@@ -77,11 +78,11 @@ def run_liabilities(
     ``delinquent_by_bucket`` (bucket-window triggers): (B, T) for every scenario or (N, B, T).
     ``ends_at_legal_final``: see :class:`~tranches.engine.Engine`. ``late_fees`` (违约金), ``principal_losses``
     (a PDL debit), ``recoveries_pending`` (writedown collateral), ``principal_advanced`` (a PDL
-    credit): see :class:`~tranches.period.PeriodInputs`.
+    credit), ``defaults_counted_only`` (cumulative defaults, no PDL debit): see :class:`~tranches.period.PeriodInputs`.
     """
     T = int(np.asarray(period_end_dates).size)
     inputs = (interest_collected, principal_collected, pool_balance_end, recoveries, new_defaults,
-              delinquent_balance, purchase_capacity, pool_balance_begin, late_fees, principal_losses, recoveries_pending, principal_advanced)  # fmt: skip
+              delinquent_balance, purchase_capacity, pool_balance_begin, late_fees, principal_losses, recoveries_pending, principal_advanced, defaults_counted_only)  # fmt: skip
     n = n_scenarios if n_scenarios is not None else _n_scenarios(inputs, initial_pool_balance)
     engine = Engine(
         structure,
@@ -102,6 +103,7 @@ def run_liabilities(
     pl = _periodic("principal_losses", principal_losses, n, T)
     rp = _periodic("recoveries_pending", recoveries_pending, n, T)
     ap = _periodic("principal_advanced", principal_advanced, n, T)
+    dc = _periodic("defaults_counted_only", defaults_counted_only, n, T)
     if pool_balance_begin is None:
         pb = np.concatenate([engine.pool0[:, None], pe[:, :-1]], axis=1)
     else:
@@ -127,6 +129,7 @@ def run_liabilities(
                 principal_losses=pl[:, c],
                 recoveries_pending=rp[:, c],
                 principal_advanced=ap[:, c],
+                defaults_counted_only=dc[:, c],
             ),
         )
     return engine.finish(state)

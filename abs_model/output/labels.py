@@ -392,6 +392,7 @@ _REGISTRY: dict[str, Label] = {
     "model:principal_collected": _l('Principal collected', '本金回收', "text"),
     "model:recoveries": _l('Recoveries', '违约回收', "text"),
     "model:new_defaults": _l('New defaults', '新增违约', "text"),
+    "model:defaults_counted_only": _l('Restructured, counted as defaults (no PDL debit)', '计入违约的重组资产（不借记本金亏损账）', "text"),
     "model:recoveries_pending": _l('Recoveries still to come', '待收违约回收', "text"),
     "model:Recoveries still to come (running sum)": _l('Recoveries still to come (running sum)', '待收违约回收（累计）', "text"),
     "model:pool_balance_begin": _l('Pool balance (start)', '期初资产池余额', "text"),

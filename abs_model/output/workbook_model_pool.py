@@ -76,7 +76,8 @@ class PoolRows(ModelBase):
         self.row("principal_collected", "principal_collected", principal)
         self.row("recoveries", "recoveries", recoveries)
         self.engine_inputs()
-        self.row("cum_defaults", "Cumulative defaults", "{cum_defaults@p}+{new_defaults}", init=0.0)
+        counted = "+{defaults_counted_only}" if "defaults_counted_only" in self.m.where else ""
+        self.row("cum_defaults", "Cumulative defaults", "{cum_defaults@p}+{new_defaults}" + counted, init=0.0)
         # recoveries still to come on the defaults so far (defaults − net loss − recoveries received −
         # principal advanced, net loss booked at default or liquidation): collateral in the writedown
         # test (tranches.stages.write_down; abs_model.runs.runner._run_periods)
@@ -90,8 +91,9 @@ class PoolRows(ModelBase):
         b = self.basis
         delinquent, counts_as_default, eligible = b.rules or (False, False, True)
         restr = "pool.balance_restructured" if "balance_restructured" in b.base else None
-        nd = "{pool.defaults}" + ("+{pool.restructured_entries}" if counts_as_default and "restructured_entries" in b.base else "")
-        self.row("new_defaults", "new_defaults", nd)
+        self.row("new_defaults", "new_defaults", "{pool.defaults}")
+        if counts_as_default and "restructured_entries" in b.base:  # cumulative defaults, not the PDL: they keep paying
+            self.row("defaults_counted_only", "defaults_counted_only", "{pool.restructured_entries}")
         out = "" if eligible or restr is None else f"-{{{restr}}}"
         self.row("pool_balance_begin", "pool_balance_begin", "{pool.opening_balance}" + (f"-{{{restr}@p}}" if out else ""))
         self.row("pool_balance_end", "pool_balance_end", "{pool.closing_balance}" + out)

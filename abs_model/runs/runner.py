@@ -569,12 +569,13 @@ def _period_inputs(
     pb_end = arrays["closing_balance"][:, t]
     delinquent = sum(arrays[f"balance_m{j}"][:, t] for j in range(2, 7))
     new_defaults = arrays["defaults"][:, t]
+    counted_only = np.zeros_like(new_defaults)
     restr = a.collections.rules if a.collections is not None else None
     if restr is not None:
         if restr.delinquent:
             delinquent = delinquent + arrays["balance_restructured"][:, t]
-        if restr.counts_as_default:
-            new_defaults = new_defaults + arrays["restructured_entries"][:, t]
+        if restr.counts_as_default:  # in the cumulative defaults, not in the PDL: they keep paying
+            counted_only = arrays["restructured_entries"][:, t]
         if not restr.eligible:  # restructured receivables are not eligible collateral
             pb_begin = pb_begin - arrays["balance_restructured"][:, t - 1]
             pb_end = pb_end - arrays["balance_restructured"][:, t]
@@ -583,6 +584,7 @@ def _period_inputs(
         principal_collected=principal,
         recoveries=recoveries,
         new_defaults=_no_dust(new_defaults, dust),
+        defaults_counted_only=_no_dust(np.asarray(counted_only, dtype=np.float64), dust),
         pool_balance_begin=_no_dust(pb_begin, dust),
         pool_balance_end=_no_dust(pb_end, dust),
         delinquent_balance=_no_dust(np.asarray(delinquent, dtype=np.float64), dust),

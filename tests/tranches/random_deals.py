@@ -150,6 +150,8 @@ def paths(seed: int, n: int, T: int, pool0: float) -> dict[str, np.ndarray]:
     # far will be recovered in all, less what has come in (no draw: the other paths stay as they were)
     out["rp"] = np.maximum(np.cumsum(0.5 * out["nd"] - out["rc"], axis=1), 0.0)
     # principal advanced on defaulted receivables (P&I advancing), part of the principal collected
+    # receivables the deal counts as defaulted without a loss (restructured, counts_as_default)
+    out["dc"] = np.where(rng.uniform(size=out["pc"].shape) < 0.3, out["pb"] * rng.uniform(0, 0.003, out["pc"].shape), 0.0)
     out["ap"] = np.where(rng.uniform(size=out["pc"].shape) < 0.3, out["pc"] * rng.uniform(0, 0.1, out["pc"].shape), 0.0)
     return out
 

@@ -206,7 +206,7 @@ class Reference:
     # ------------------------------------------------------------------ one period
     def period(
         self, t: int, *, ic: float, pc: float, rec: float, nd: float, pb: float, pe: float, dq: float, cap: float,
-        buckets: list[float] | None = None, lf: float = 0.0, pl: float = 0.0, rp: float = 0.0, ap: float = 0.0,
+        buckets: list[float] | None = None, lf: float = 0.0, pl: float = 0.0, rp: float = 0.0, ap: float = 0.0, dc: float = 0.0,
     ) -> None:
         """``buckets``: the pool's balances by delinquency bucket M0 … M6 at the period's end (needed
         by ``serious_delinquency`` triggers); ``lf``: late fees collected (income like interest:
@@ -218,7 +218,7 @@ class Reference:
         st = self.st
         live = not self.called
         if not live:
-            ic = pc = rec = nd = pe = dq = lf = pl = rp = ap = 0.0
+            ic = pc = rec = nd = pe = dq = lf = pl = rp = ap = dc = 0.0
         paid_i = dict.fromkeys(self.names, 0.0)
         paid_p = dict.fromkeys(self.names, 0.0)
         resid = dict.fromkeys(self.names, 0.0)
@@ -230,7 +230,7 @@ class Reference:
         self.cash[PRIN] += pc + rec
         income = ic + lf
         self.pdl += nd + pl
-        self.cum_def += nd
+        self.cum_def += nd + dc  # counted as defaults by the deal's rules, not lost: no PDL debit
         for g in st.triggers:  # a servicer event: part of the period's collections lost with the servicer
             if g.metric == "servicer_event" and g.event_period == t and g.commingling_loss > 0.0:
                 for p, inflow in ((INT, income), (PRIN, pc + rec)):

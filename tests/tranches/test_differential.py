@@ -39,6 +39,7 @@ def test_engine_equals_the_reference_loop(structure: Structure, seed: int, n: in
         principal_losses=c["pl"],
         recoveries_pending=c["rp"],
         principal_advanced=c["ap"],
+        defaults_counted_only=c["dc"],
         ends_at_legal_final=final,
         start_date=np.datetime64("2025-11-30"),
     )
@@ -62,5 +63,6 @@ def test_engine_equals_the_reference_loop(structure: Structure, seed: int, n: in
                 pl=float(c["pl"][s, k]),
                 rp=float(c["rp"][s, k]),
                 ap=float(c["ap"][s, k]),
+                dc=float(c["dc"][s, k]),
             )
         compare(r, ref.out, s, tol=CENT)

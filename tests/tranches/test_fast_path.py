@@ -59,6 +59,7 @@ def run(structure: Structure, c: dict[str, np.ndarray], pool0: float, final: boo
         principal_losses=sel["pl"],
         recoveries_pending=sel["rp"],
         principal_advanced=sel["ap"],
+        defaults_counted_only=sel["dc"],
         ends_at_legal_final=final,
         start_date=START,
         n_scenarios=sel["ic"].shape[0],

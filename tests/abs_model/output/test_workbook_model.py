@@ -31,6 +31,7 @@ CASES = {
     "us_auto_recovered": ("us_auto_full_recovery.yaml", 1.0),  # CDR 50 %, all recovered: recoveries to come cover the notes
     "baitiao_period_writedown": ("baitiao_period_writedown.yaml", 1.0),  # writedown: period while revolving: purchases are collateral
     "us_auto_advancing": ("us_auto_advancing.yaml", 1.0),  # P&I advancing: advanced principal credits the PDL
+    "baitiao_restructured_default": ("baitiao_restructured_default.yaml", 1.0),  # restructured counted as defaults, no PDL debit
 }
 #: cases run to an earlier legal final: (deal periods, months from the cut-off month to the legal final)
 LEGAL_FINAL = {"us_auto_legal_final": (24, 25)}

@@ -85,3 +85,26 @@ def test_a_guarantors_cover_is_a_booked_pdl_credit_and_the_check_says_so(tmp_pat
     acc["pdl_credit"] = acc["pdl_credit"] - led[led["step"].str.startswith("default_cover")].groupby("period")["amount"].sum().reindex(acc.index, fill_value=0.0)
     broken = checks._pdl_roll_forward(types.SimpleNamespace(accounts=acc), check.tolerance)  # type: ignore[arg-type]
     assert not broken.passed and broken.max_abs_error > 1e6
+
+
+def test_restructured_receivables_counted_as_defaults_are_not_made_good_as_losses(tmp_path: Path) -> None:
+    # Baitiao with its restructuring plan's rule counts_as_default: the receivables entering the
+    # plan (9.9m) count in the cumulative default rate (the trigger, recomputed by a deal check)
+    # but keep paying into principal collections, so they debit no PDL:
+    #   Σ cover_pdl + Σ recoveries = Σ defaults, not Σ defaults + Σ restructured entries
+    # (before: cover_pdl moved the 9.9m out of interest as well).
+    import yaml
+
+    doc = yaml.safe_load((EXAMPLES / "baitiao_revolving.yaml").read_text(encoding="utf-8"))
+    for plan in doc["assumptions"]["collections"]["restructuring"]:
+        plan["counts_as_default"] = True
+    path = tmp_path / "deal.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    r = am.run(am.load_deal(path))
+    assert not r.failed_checks, [c.name for c in r.failed_checks]
+    entries = float(r.pool["restructured_entries"].sum())
+    assert entries > 5e6
+    covered, recovered = _ledger_total(r, "cover_pdl"), _ledger_total(r, "collect_recoveries")
+    assert covered + recovered == pytest.approx(float(r.pool["defaults"].sum()), abs=1.0)
+    # the cumulative default trigger still counts them (its value recomputed from the pool frame)
+    assert any(c.name.startswith("triggers:") and c.passed for c in r.checks)
