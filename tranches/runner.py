@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -109,6 +111,15 @@ def run_liabilities(
     else:
         pb = _periodic("pool_balance_begin", pool_balance_begin, n, T)
     buckets = _buckets(delinquent_by_bucket, n, T)
+    return _run_periods(engine, T, ic, pc, rc, nd, pb, pe, dq, cp, buckets, lf, pl, rp, ap, dc)
+
+
+def _run_periods(engine: Engine, T: int, *cols: Any) -> LiabilityResult:
+    """Step ``engine`` through periods 1..T on (N, T) collection arrays, in the order
+    ``interest, principal, recoveries, new defaults, pool begin, pool end, delinquent, capacity,
+    buckets (N, B, T or None), late fees, principal losses, recoveries pending, principal advanced,
+    defaults counted only``."""
+    ic, pc, rc, nd, pb, pe, dq, cp, buckets, lf, pl, rp, ap, dc = cols
     state = engine.start()
     for t in range(1, T + 1):
         c = t - 1

@@ -302,23 +302,7 @@ class _Builder(StepRows, SupportRows, PoolRows):
         self.pot[POT_I] = self.row("pot_I0", "Interest pot: carried + collected", "{pot_I_end@p}+{interest_collected}", init=0.0)
         self.pot[POT_P] = self.row("pot_P0", "Principal pot: carried + collected + recoveries + call proceeds", f"{{pot_P_end@p}}+{{principal_collected}}+{{recoveries}}{proceeds}", init=0.0)
         self.commingling()
-        lost = "".join(f"+{{{k}}}" for k in self.commingled_principal)  # commingled principal, a principal loss
-        text = "PDL: carried + new defaults" + (" + commingled principal" if lost else "")
-        if "repurchase_loss" in self.basis.base:  # the buy-back discount, principal lost (not a default)
-            lost += "+{pool.repurchase_loss}"
-            text += " + buy-back discount"
-        self.cur["pdl"] = self.row("pdl0", text, "{pdl_end@p}+{new_defaults}" + lost, init=0.0)
-        # the recoveries make good part of the defaults: credited as they become expected (the
-        # change in those still to come) and as they arrive (tranches.stages.credit_pdl)
-        self.row("rp_now", "Recoveries still to come in the PDL (0 in the last period)", "{recoveries_pending}*(1-{last})", init=0.0)
-        adv = "+{pool.advanced_principal}" if "advanced_principal" in self.basis.base else ""  # P&I advancing: cash on defaulted receivables
-        x = self.row("pdl_rec", "PDL credit by recoveries (received + change in those still to come)", f"({{recoveries}}{adv}+{{rp_now}}-{{rp_now@p}})*{{live}}")
-        x = self.row("pdl_rec_applied", "PDL credit by recoveries applied (below 0 a debit)", f"MIN({{{x}}},{self.v('pdl')})")
-        self.flow("pdl_credit", self.row("pdl_rec_credit", "PDL credited by recoveries", f"MAX({{{x}}},0)"))
-        self.update("pdl", "pdl_rec", "PDL after the recoveries", f"{self.v('pdl')}-{{{x}}}")
-        if s.cleanup is not None:  # the recoveries still to come go with the pool when it is called
-            x = self.row("pdl_forgone", "PDL debited with the recoveries that go with the called pool", "{rp_now}*{called_now}")
-            self.update("pdl", "pdl_forgone", "PDL after the clean-up call", f"{self.v('pdl')}+{{{x}}}")
+        self.pdl_rows()
         if rs is not None:
             self.cur["res"] = self.row("res0", "Reserve at the start", "{res_end@p}")
             when = "{pay}"
@@ -337,6 +321,29 @@ class _Builder(StepRows, SupportRows, PoolRows):
             self.cur[paid_var(lab)] = f"{paid_var(lab)}_end@p"
 
     # ------------------------------------------------------------------ waterfall steps
+    def pdl_rows(self) -> None:
+        """The PDL before the waterfall: carried + new defaults (+ principal lost otherwise), less
+        the recoveries' credit (:func:`tranches.stages.credit_pdl`), plus what a clean-up call
+        forgoes (:func:`tranches.stages.cleanup`)."""
+        s = self.s
+        lost = "".join(f"+{{{k}}}" for k in self.commingled_principal)  # commingled principal, a principal loss
+        text = "PDL: carried + new defaults" + (" + commingled principal" if lost else "")
+        if "repurchase_loss" in self.basis.base:  # the buy-back discount, principal lost (not a default)
+            lost += "+{pool.repurchase_loss}"
+            text += " + buy-back discount"
+        self.cur["pdl"] = self.row("pdl0", text, "{pdl_end@p}+{new_defaults}" + lost, init=0.0)
+        # the recoveries make good part of the defaults: credited as they become expected (the
+        # change in those still to come) and as they arrive (tranches.stages.credit_pdl)
+        self.row("rp_now", "Recoveries still to come in the PDL (0 in the last period)", "{recoveries_pending}*(1-{last})", init=0.0)
+        adv = "+{pool.advanced_principal}" if "advanced_principal" in self.basis.base else ""  # P&I advancing: cash on defaulted receivables
+        x = self.row("pdl_rec", "PDL credit by recoveries (received + change in those still to come)", f"({{recoveries}}{adv}+{{rp_now}}-{{rp_now@p}})*{{live}}")
+        x = self.row("pdl_rec_applied", "PDL credit by recoveries applied (below 0 a debit)", f"MIN({{{x}}},{self.v('pdl')})")
+        self.flow("pdl_credit", self.row("pdl_rec_credit", "PDL credited by recoveries", f"MAX({{{x}}},0)"))
+        self.update("pdl", "pdl_rec", "PDL after the recoveries", f"{self.v('pdl')}-{{{x}}}")
+        if s.cleanup is not None:  # the recoveries still to come go with the pool when it is called
+            x = self.row("pdl_forgone", "PDL debited with the recoveries that go with the called pool", "{rp_now}*{called_now}")
+            self.update("pdl", "pdl_forgone", "PDL after the clean-up call", f"{self.v('pdl')}+{{{x}}}")
+
     def waterfalls(self) -> None:
         for phase, wf in self.s.waterfalls.items():
             self.section("Model", f"Waterfall (active in its phase): {phase}")
