@@ -124,6 +124,7 @@ DESCRIPTIONS: dict[str, str] = {
     "payment_every.cleanup": "Payment frequency of the clean-up phase.",
     "collection_account": "`separate` interest and principal pots, or one `combined` pot (steps may then draw on the other kind once theirs is empty). Default `separate`.",
     "writedown": "`period`: on each payment date notes above pool balance (with the receivables bought that period) + principal cash + recoveries still to come on past defaults (not in the last period) are written down, junior first; `legal_final`: only in the last period (Chinese practice). Default `period`.",
+    "reimburse_writedowns": "With `writedown: period`: `pay_residual` first repays the principal written down and not yet repaid, most senior class first, out of the cash it would pay as residual (a charge-off reimbursement), and pays the residual only from what is left; the repayment is principal paid to the class and a negative writedown, so Σ writedown is the class's loss. `false`: what is written down is never repaid, and the residual holder can take cash while a class above it has lost principal. Default `true`; no effect with `legal_final` (nothing is paid after the last period's writedowns).",
     "cleanup": "Clean-up call (清仓回购).",
     "cleanup.threshold": "Exercised on the first payment date after the revolving period with 0 < pool balance ≤ threshold × initial pool.",
     "cleanup.price": "Sale price as a fraction of the remaining pool balance. Default 1.0.",

@@ -112,6 +112,8 @@ class Engine:
         self.expenses = structure.fees
         self.triggers = structure.triggers
         self.note0 = np.array([t.balance for t in self.tranches], dtype=np.float64)
+        #: pay_residual first repays principal written down and not yet repaid (Structure.reimburse_writedowns)
+        self.reimburses = structure.writedown == "period" and structure.reimburse_writedowns
         self._check_event_periods()
         self._accruals(accrual_dates)
         self.senior_idx = np.array(
@@ -274,7 +276,10 @@ class Engine:
         if isinstance(step, PayResidual):
             pots = self._pots(step.source)
             row = lay.row(self._src(pots), step.label, f"{tnames[-1]}:residual")
-            return Compiled(step, kernels.residual, pots, (row,), (len(tnames) - 1,))
+            if not self.reimburses:
+                return Compiled(step, kernels.residual, pots, (row,), (len(tnames) - 1,))
+            back = tuple(lay.row(self._src(pots), step.label, f"{n}:principal") for n in tnames)
+            return Compiled(step, kernels.residual, pots, (row, *back), (len(tnames) - 1, *range(len(tnames))))
         raise must("step", "unknown step type", step)  # pragma: no cover - Waterfall validates
 
     # ------------------------------------------------------------------ buffers

@@ -233,7 +233,20 @@ def buy(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
 
 
 def residual(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
+    """All cash left in the pots as residual; with ``reimburse_writedowns`` (``c.rows[1:]``, one
+    row a class, most senior first) the principal written down and not yet repaid first, each
+    ``min(open, cash)``, booked as principal and as a negative writedown of the period."""
     st, r = ctx.state, c.rows[0]
+    for row, j in zip(c.rows[1:], c.idx[1:], strict=True):
+        open_ = st.wd_open[j]
+        if not open_.max() > 0.0:
+            continue
+        d = ctx.dest(row)
+        x = draw(st.cash, c.pots, on(open_, mf), out=d)
+        open_ -= x
+        ctx.buf["writedown"][ctx.k][j] -= x
+        if d is None:
+            ctx.book(row, x)
     avail = rows_sum(st.cash, c.pots, ctx.a)
     if mf is not None:
         avail *= mf

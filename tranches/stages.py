@@ -360,13 +360,16 @@ def write_down(
     ends = (last & eng.ends_at_legal_final) | called_now
     if ends.any():
         excess = np.where(ends, notes, excess)
-    wd = state.buf["writedown"][k]
+    wd = state.buf["writedown"][k]  # may hold − the reimbursement paid this period (kernels.residual)
     for j in range(len(eng.tranches) - 1, -1, -1):
         if not excess.max() > 0.0:  # nothing (left) to write down
             break
-        x = np.minimum(bal[j], excess, out=wd[j])
+        x = np.minimum(bal[j], excess, out=w[4])
         bal[j] -= x
         excess -= x
+        wd[j] += x
+        if eng.reimburses:
+            state.wd_open[j] += x
 
 def check(eng: Engine, state: EngineState, t: int, L: FloatArray) -> None:
     """Conservation: the collection account's cash (both pots) and the reserve moved by

@@ -47,6 +47,7 @@ class EngineState:
         "t",
         "trig_state",
         "unable_count",
+        "wd_open",
     )
 
     def __init__(self, engine: Engine) -> None:
@@ -82,6 +83,7 @@ class EngineState:
         self.months_since_pay = np.zeros(n, dtype=np.int64)
         self.trig_state = np.zeros((g, n), dtype=bool)
         self.unable_count = np.zeros(n)
+        self.wd_open = np.zeros((k, n))  # principal written down and not yet repaid (reimburse_writedowns)
         self.buf = engine.allocate()
         #: whether any scenario's clean-up call was exercised / any class carries unpaid interest
         self.any_called = False

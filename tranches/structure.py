@@ -42,6 +42,13 @@ class Structure:
     - ``collection_account``: "separate" (interest and principal pots) or "combined" (one pot).
     - ``writedown``: "period" (each payment date, notes above pool balance (with
       the receivables bought that period) + principal cash + recoveries still to come, :class:`~tranches.period.PeriodInputs`, are written down junior first) or "legal_final" (only in the last period).
+    - ``reimburse_writedowns`` (``writedown="period"``): a ``pay_residual`` step first repays the
+      principal written down and not yet repaid, most senior class first, out of the cash it would
+      pay as residual (a charge-off reimbursement, or a write-up paid at once), and only then pays
+      the residual. The repayment is principal paid to the class and a negative writedown
+      (``beginning − principal − writedown = ending`` and the class's loss, Σ writedown, stay
+      exact). ``False``: written-down principal is never repaid (the residual holder takes the
+      cash while a class above it has lost principal).
     """
 
     tranches: tuple[Tranche, ...]
@@ -54,6 +61,7 @@ class Structure:
     cleanup: CleanupCall | None = None
     collection_account: Literal["separate", "combined"] = "separate"
     writedown: Literal["period", "legal_final"] = "period"
+    reimburse_writedowns: bool = True
 
     def __post_init__(self) -> None:
         tranches = tuple(self.tranches)
@@ -72,6 +80,8 @@ class Structure:
             raise must("collection_account", "must be 'separate' or 'combined'", self.collection_account)
         if self.writedown not in WRITEDOWN_MODES:
             raise must("writedown", f"must be one of {WRITEDOWN_MODES}", self.writedown)
+        if not isinstance(self.reimburse_writedowns, bool):
+            raise must("reimburse_writedowns", "must be true or false", self.reimburse_writedowns)
         if self.cleanup is not None and not isinstance(self.cleanup, CleanupCall):
             raise must("cleanup", "must be a CleanupCall or None", self.cleanup)
         if self.reserve is not None and not isinstance(self.reserve, ReserveAccount):

@@ -266,6 +266,7 @@ def _structure(
             cleanup=cleanup,
             collection_account=doc.get("collection_account", "separate"),
             writedown=doc.get("writedown", "period"),
+            reimburse_writedowns=doc.get("reimburse_writedowns", True),
         )
     except ValueError as exc:
         raise DealError(f"{source}: {exc}") from None

@@ -230,6 +230,7 @@ SCHEMA: dict[str, Any] = {
         },
         "collection_account": {"enum": ["separate", "combined"]},
         "writedown": {"enum": ["period", "legal_final"]},
+        "reimburse_writedowns": {"type": "boolean"},
         "cleanup": {
             "type": "object",
             "additionalProperties": False,

@@ -315,6 +315,9 @@ class _Builder(StepRows, SupportRows, PoolRows):
             self.row(f"int_due_{k}", f"{name}: interest due", f"({{acc_{k}}}+{{sf_{k}@p}})*{{pay}}")
             self.cur[f"int_paid_{k}"] = ""
             self.cur[f"bal_{k}"] = f"bal_end_{k}@p"
+            if self.reimburses:  # written down, not yet repaid (pay_residual repays it first)
+                self.cur[f"wdo_{k}"] = f"wd_open_end_{k}@p"
+                self.cur[f"reimb_{k}"] = ""
         if self.revolving:
             self.cur["purchased"] = ""
         for lab in self.support_labels:
@@ -391,6 +394,9 @@ class _Builder(StepRows, SupportRows, PoolRows):
         for k in range(K - 1, -1, -1):
             self.row(f"wd_{k}", f"{self.tn[k]}: written down", f"MIN({{bal_paid_{k}}},{{{left}}})")
             self.row(f"bal_end_{k}", f"{self.tn[k]}: balance at the end", f"{{bal_paid_{k}}}-{{wd_{k}}}", init=f"{{$balance_{k}}}")
+            if self.reimburses:
+                self.row(f"wd_net_{k}", f"{self.tn[k]}: written down less repaid this period", f"{{wd_{k}}}-{self.v(f'reimb_{k}')}")
+                self.row(f"wd_open_end_{k}", f"{self.tn[k]}: written down, not yet repaid", f"{self.v(f'wdo_{k}')}+{{wd_{k}}}", init=0.0)
             if k > 0:
                 left = self.row(f"wd_left_{k}", "Writedown left for more senior classes", f"{{{left}}}-{{wd_{k}}}")
         self.events()
@@ -424,7 +430,7 @@ class _Builder(StepRows, SupportRows, PoolRows):
             out(f"out.{k}.interest_paid", f"{name}: {label('interest_paid', self.lang)}", [f"int_paid_{k}"])
             out(f"out.{k}.principal_paid", f"{name}: {label('principal_paid', self.lang)}", self.flows.get(f"principal_{k}", []))
             out(f"out.{k}.residual_paid", f"{name}: {label('residual_paid', self.lang)}", self.flows.get(f"residual_{k}", []))
-            out(f"out.{k}.writedown", f"{name}: {label('writedown', self.lang)}", [f"wd_{k}"])
+            out(f"out.{k}.writedown", f"{name}: {label('writedown', self.lang)}", [f"wd_net_{k}" if self.reimburses else f"wd_{k}"])
             out(f"out.{k}.shortfall", f"{name}: {label('interest_shortfall', self.lang)}", [f"sf_{k}"])
             out(f"out.{k}.balance_end", f"{name}: {label('balance_end', self.lang)}", [f"bal_end_{k}"])
         self.section("Outputs", "Fees and taxes")

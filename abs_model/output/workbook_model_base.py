@@ -32,6 +32,8 @@ class ModelBase:
         self.cur: dict[str, str] = {}
         self.flows: dict[str, list[str]] = {}
         self.combined = self.s.collection_account == "combined"
+        #: pay_residual first repays principal written down and not yet repaid (tranches.Structure)
+        self.reimburses = self.s.writedown == "period" and self.s.reimburse_writedowns
         self.tn = [t.name for t in self.s.tranches]
         self.revolving = bool(basis.units)
         self.shared_keys: dict[tuple[object, ...], str] = {}

@@ -107,5 +107,11 @@ class StepRows(ModelBase):
 
     def step_pay_residual(self, st: tr.steps.PayResidual, tag: str, text: str, mask: str, phase: str) -> None:
         pots = self.pots(st.source)
+        if self.reimburses:  # principal written down and not yet repaid first, most senior class first
+            for k, name in enumerate(self.tn):
+                want = f"{self.v(f'wdo_{k}')}*{mask}"
+                x = self.flow(f"principal_{k}", self.draw(f"{tag}.back_{k}", f"{name}: written down, repaid", want, pots))
+                self.update(f"wdo_{k}", f"{tag}.back_{k}", f"{name}: written down, still to repay", f"{self.v(f'wdo_{k}')}-{{{x}}}")
+                self.add_to(f"reimb_{k}", f"{tag}.back_{k}", f"{name}: written down, repaid this period", x)
         want = "(" + "+".join(f"{{{self.pot[p]}}}" for p in pots) + f")*{mask}"
         self.flow(f"residual_{len(self.tn) - 1}", self.draw(tag, text, want, pots))

@@ -18,6 +18,11 @@ moved cash into no account.
 - ``notes paid or written down``: ``original = Σ principal paid + Σ writedown``, every class.
 - ``notes roll-forward``: ``beginning − principal − writedown = ending``, every period and class;
   no balance negative.
+- ``residual after repayment`` (``writedown: period`` with ``reimburse_writedowns``): no
+  ``pay_residual`` cash while a class has principal written down and not repaid. Defined per
+  period as ``min(residual_t, Σ_k open_k(t))``, ``open_k(t) = Σ_{s<t} writedown_k(s) − repaid_k(t)``,
+  the writedowns net of earlier repayments and ``repaid`` the ledger's ``pay_residual`` rows to
+  ``k:principal``.
 - ``collections``: collections into the waterfall = pool collections − collection costs paid.
 - ``late fees``: the waterfall's late-fee line (违约金, a line of available funds of its own) =
   the late fees the trust receives less the collection costs left after the pots netted first
@@ -79,6 +84,7 @@ def deal_checks(result: DealResult) -> tuple[CheckResult, ...]:
         _pdl_roll_forward(result, tol),
         _notes_settled(result, tol),
         *_notes_roll_forward(result, tol),
+        *_residual_after_repayment(result, tol),
         _collections(result, tol),
         _late_fee_line(result, tol),
         *_cleanup_and_purchases(result, tol),
@@ -150,6 +156,31 @@ def _notes_roll_forward(result: DealResult, tol: float) -> tuple[CheckResult, Ch
         CheckResult("notes: beginning − principal − writedown = ending, every tranche", worst, tol),
         CheckResult("notes: no balance below zero", negative, tol),
     )
+
+
+def _residual_after_repayment(result: DealResult, tol: float) -> tuple[CheckResult, ...]:
+    """The module doc's ``residual after repayment`` check (only where the deal repays writedowns)."""
+    s = result.deal.structure
+    if s.writedown != "period" or not s.reimburse_writedowns:
+        return ()
+    led = result.ledger
+    T = len(result.accounts)
+    step = (led["step"] == "pay_residual").to_numpy()
+    target = led["target"].astype(str).to_numpy()
+    period = led["period"].to_numpy(dtype=np.int64) - 1
+    amount = led["amount"].to_numpy(dtype=np.float64)
+
+    def per_period(pick: np.ndarray) -> np.ndarray:
+        return np.bincount(period[pick], weights=amount[pick], minlength=T)[:T]
+
+    resid = per_period(step & np.char.endswith(target.astype(np.str_), ":residual"))
+    still_open = np.zeros(T)
+    for t in s.tranches:
+        wd = result.tranches[t.name]["writedown"].to_numpy(dtype=np.float64)[:T]
+        before = np.concatenate([[0.0], np.cumsum(wd)[:-1]])
+        still_open += np.maximum(before - per_period(step & (target == f"{t.name}:principal")), 0.0)
+    name = "residual: none paid while principal written down is not repaid (reimburse_writedowns)"
+    return (CheckResult(name, _worst(np.minimum(resid, still_open)), tol),)
 
 
 def _collections(result: DealResult, tol: float) -> CheckResult:

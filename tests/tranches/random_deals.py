@@ -121,6 +121,7 @@ def deals(draw: st.DrawFn) -> Structure:
         cleanup=draw(st.one_of(st.none(), st.builds(CleanupCall, st.floats(0.0, 0.3), st.floats(0.5, 1.0), redeems=st.sampled_from(("rated", "all", "any"))))),
         collection_account=draw(st.sampled_from(("separate", "combined"))),
         writedown=draw(st.sampled_from(("period", "legal_final"))),
+        reimburse_writedowns=draw(st.booleans()),
     )
 
 

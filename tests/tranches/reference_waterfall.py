@@ -18,7 +18,9 @@ Rules, in the order of a period (the deal-file reference's "Order of events"):
    reserve — one the waterfall's ``draw``/``fund_liquidity_reserve`` steps manage — only in the last
    period and on a call) and the phase's steps run in order; in other months only
    ``buy_receivables`` runs, from principal;
-5. unpaid interest becomes the shortfall (payment dates); writedowns junior first;
+5. unpaid interest becomes the shortfall (payment dates); writedowns junior first (with
+   ``writedown: period`` and ``reimburse_writedowns``, ``pay_residual`` first repays what was
+   written down and not yet repaid, senior first: principal paid, a negative writedown);
 6. event triggers are tested.
 
 Chinese consumer-ABS steps and triggers (deal-file reference, "Waterfall steps" and "triggers"):
@@ -101,6 +103,7 @@ class Reference:
         self.bal = {t.name: t.balance for t in st.tranches}
         self.accrued = dict.fromkeys(self.names, 0.0)
         self.short = dict.fromkeys(self.names, 0.0)
+        self.wd_open = dict.fromkeys(self.names, 0.0)  # written down, not yet repaid
         self.fee_due = {f.name: 0.0 for f in st.fees}
         self.cash = [0.0, 0.0]
         self.reserve = st.reserve.initial if st.reserve is not None else 0.0
@@ -436,6 +439,12 @@ class Reference:
                 self.support_paid[s.label] = before + x
             elif isinstance(s, steps.PayResidual):
                 pots = self.pots(s.source)
+                if st.writedown == "period" and st.reimburse_writedowns:  # written-down principal repaid first, senior first
+                    for n in self.names:
+                        x = self.take(pots, self.wd_open[n])
+                        self.wd_open[n] -= x
+                        paid_p[n] += x
+                        wdn[n] -= x
                 x = self.take(pots, sum(self.cash[p] for p in pots))
                 resid[self.names[-1]] += x
             else:
@@ -453,7 +462,8 @@ class Reference:
             excess = notes if (called_now or (last and self.final)) else max(notes - cover, 0.0)
             for n in reversed(self.names):
                 x = min(self.bal[n], excess)
-                wdn[n] = x
+                wdn[n] += x
+                self.wd_open[n] += x
                 self.bal[n] -= x
                 excess -= x
         # 6. event triggers

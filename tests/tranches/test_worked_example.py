@@ -8,19 +8,21 @@ residual to B.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from tests.tranches.support import month_ends, worked_example_structure
-from tranches import run_liabilities
+from tranches import LiabilityResult, Structure, run_liabilities
 
 CENT = 0.005
 
 
-@pytest.fixture(scope="module")
-def result():  # type: ignore[no-untyped-def]
+def _run(structure: Structure) -> LiabilityResult:
+    """The three periods of the worked example's collections through ``structure``."""
     return run_liabilities(
-        worked_example_structure(),
+        structure,
         period_end_dates=month_ends(3),
         initial_pool_balance=1_000_000.0,
         interest_collected=[8_000.0, 4_500.0, 6_000.0],
@@ -29,6 +31,11 @@ def result():  # type: ignore[no-untyped-def]
         new_defaults=[0.0, 10_000.0, 0.0],
         pool_balance_end=[900_000.0, 800_000.0, 720_000.0],
     )
+
+
+@pytest.fixture(scope="module")
+def result() -> LiabilityResult:
+    return _run(worked_example_structure())
 
 
 def test_fee_each_period(result) -> None:  # type: ignore[no-untyped-def]
@@ -54,11 +61,22 @@ def test_class_a(result) -> None:  # type: ignore[no-untyped-def]
 
 def test_class_b_writedown_and_residual(result) -> None:  # type: ignore[no-untyped-def]
     b = result.tranche_frame("B")
-    # residual: 8,000 − 1,000 − 4,500 = 2,500; nothing in period 2; 6,000 − 800 − 3,952 = 1,248
-    assert b["residual_paid"].tolist() == pytest.approx([2_500.0, 0.0, 1_248.0], abs=CENT)
-    # period 2: notes 710,000 + 100,000 = 810,000 > pool 800,000 → B written down 10,000
-    assert b["writedown"].tolist() == pytest.approx([0.0, 10_000.0, 0.0], abs=CENT)
+    # residual: 8,000 − 1,000 − 4,500 = 2,500; nothing in period 2; period 3 leaves
+    # 6,000 − 800 − 3,952 = 1,248, which first repays the 10,000 written down in period 2
+    assert b["residual_paid"].tolist() == pytest.approx([2_500.0, 0.0, 0.0], abs=CENT)
+    assert b["principal_paid"].tolist() == pytest.approx([0.0, 0.0, 1_248.0], abs=CENT)
+    # period 2: notes 710,000 + 100,000 = 810,000 > pool 800,000 → B written down 10,000;
+    # period 3: −1,248 repaid (loss so far 8,752)
+    assert b["writedown"].tolist() == pytest.approx([0.0, 10_000.0, -1_248.0], abs=CENT)
     assert b["balance_end"].tolist() == pytest.approx([100_000.0, 90_000.0, 90_000.0], abs=CENT)
+
+
+def test_without_reimbursement_the_cash_is_residual() -> None:
+    """``reimburse_writedowns=False``: the 1,248 of period 3 is residual, B's 10,000 stays lost."""
+    r = _run(dataclasses.replace(worked_example_structure(), reimburse_writedowns=False))
+    b = r.tranche_frame("B")
+    assert b["residual_paid"].tolist() == pytest.approx([2_500.0, 0.0, 1_248.0], abs=CENT)
+    assert b["writedown"].tolist() == pytest.approx([0.0, 10_000.0, 0.0], abs=CENT)
 
 
 def test_ledger_balances_each_period(result) -> None:  # type: ignore[no-untyped-def]
@@ -82,3 +100,8 @@ def test_ledger_balances_each_period(result) -> None:  # type: ignore[no-untyped
     # each period's statement reconciles on its own: begin + debit − credit = end
     assert np.allclose(acc["pdl_begin"], [0.0, 0.0, 10_000.0])
     assert np.allclose(acc["pdl_begin"] + acc["pdl_debit"] - acc["pdl_credit"], acc["pdl_end"])
+
+
+def test_reimburse_writedowns_takes_true_or_false_only() -> None:
+    with pytest.raises(ValueError, match="reimburse_writedowns: must be true or false"):
+        dataclasses.replace(worked_example_structure(), reimburse_writedowns="no")  # type: ignore[arg-type]

@@ -117,3 +117,21 @@ def check_layout(path: Path) -> int:
         if cell.value is not None:
             assert cell.fill.fgColor.rgb.endswith("FFF2CC"), cell.coordinate
     return n_rows
+
+
+def assert_labels_chinese(wb: Any, given: list[str]) -> int:
+    """Every row label of the live sheets Chinese but for ``given`` names and day-count codes;
+    returns the number of labels read."""
+    n = 0
+    for title in ("Inputs", "Model", "Outputs"):
+        ws = wb[title]
+        for r in range(1, ws.max_row + 1):
+            text = ws.cell(row=r, column=2).value
+            if not isinstance(text, str):
+                continue
+            n += 1
+            for name in sorted(given, key=len, reverse=True):
+                text = text.replace(name, "")
+            text = re.sub(r"ACT/365F|30/360|OC", "", text)
+            assert not re.search(r"[A-Za-z]{3,}", text), (title, r, ws.cell(row=r, column=2).value)
+    return n
