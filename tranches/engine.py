@@ -276,7 +276,7 @@ class Engine:
         if isinstance(step, PayResidual):
             pots = self._pots(step.source)
             row = lay.row(self._src(pots), step.label, f"{tnames[-1]}:residual")
-            if not self.reimburses:
+            if not (self.reimburses or self.ends_at_legal_final or self.structure.cleanup is not None):  # nothing owed is ever repaid here
                 return Compiled(step, kernels.residual, pots, (row,), (len(tnames) - 1,))
             back = tuple(lay.row(self._src(pots), step.label, f"{n}:principal") for n in tnames)
             return Compiled(step, kernels.residual, pots, (row, *back), (len(tnames) - 1, *range(len(tnames))))
@@ -450,6 +450,8 @@ class Engine:
         if not all_pay:
             int_due *= payf
         ctx = Ctx(state, buf, k, L, pay, payf, all_pay, pe, cap, target_now, eff.get("sequential"), self)
+        ends = called_now | live if self.ends_at_legal_final and t == self.T else called_now
+        ctx.ends = ends.astype(np.float64) if ends.any() else None
         stages.release_reserve(self, ctx, ending=called_now | (t == self.T))
         self._pay(ctx, phase, live, all_live)
         stages.close_interest(self, state, k, pay, payf, all_pay)

@@ -233,18 +233,33 @@ def buy(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
 
 
 def residual(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
-    """All cash left in the pots as residual; with ``reimburse_writedowns`` (``c.rows[1:]``, one
-    row a class, most senior first) the principal written down and not yet repaid first, each
-    ``min(open, cash)``, booked as principal and as a negative writedown of the period."""
+    """All cash left in the pots as residual, after what the classes are still owed
+    (``c.rows[1:]``, one row a class, most senior first, each ``min(owed, cash)``, booked as
+    principal): where the deal ends this period (``ctx.ends``), the balance still owed, which
+    would otherwise be written down at once; with ``reimburse_writedowns``, the principal written
+    down and not yet repaid (a negative writedown of the period)."""
     st, r = ctx.state, c.rows[0]
+    ends, reimburses = ctx.ends, ctx.engine.reimburses
     for row, j in zip(c.rows[1:], c.idx[1:], strict=True):
-        open_ = st.wd_open[j]
-        if not open_.max() > 0.0:
-            continue
+        final = None if ends is None else np.multiply(st.bal[j], ends, out=ctx.b)
+        open_ = st.wd_open[j] if reimburses and st.wd_open[j].max() > 0.0 else None
+        if open_ is None:
+            if final is None:
+                continue
+            owed = final
+        else:
+            owed = open_ if final is None else np.add(final, open_, out=ctx.c)
         d = ctx.dest(row)
-        x = draw(st.cash, c.pots, on(open_, mf), out=d)
-        open_ -= x
-        ctx.buf["writedown"][ctx.k][j] -= x
+        x = draw(st.cash, c.pots, on(owed, mf), out=d)
+        if final is not None:
+            to_balance = np.minimum(x, final, out=ctx.b)
+            st.bal[j] -= to_balance
+            rest = np.subtract(x, to_balance, out=ctx.c) if open_ is not None else None
+        else:
+            rest = x
+        if open_ is not None and rest is not None:
+            open_ -= rest
+            ctx.buf["writedown"][ctx.k][j] -= rest
         if d is None:
             ctx.book(row, x)
     avail = rows_sum(st.cash, c.pots, ctx.a)
@@ -271,6 +286,7 @@ class Ctx:
         "buf",
         "c",
         "capacity",
+        "ends",
         "engine",
         "k",
         "paid_classes",
@@ -311,6 +327,9 @@ class Ctx:
         self.sequential = sequential
         self.engine = engine
         self.a, self.b, self.c = state.scratch[0], state.scratch[1], state.scratch[2]
+        #: 1.0 where the deal ends this period (a clean-up call; the legal final with
+        #: ``ends_at_legal_final``), None where it ends in no scenario
+        self.ends: FloatArray | None = None
         self.touched: set[int] = set()
         #: classes paid interest so far this period (the others' ``int_paid`` is still 0)
         self.paid_classes: set[int] = set() if engine._detect else set(range(len(engine.tranches)))

@@ -28,6 +28,12 @@ serves every tranche and variant. It stops when ``upper_mult − breakeven_mult 
 (default ``tol`` 10⁻⁹). A class that loses even at multiple 0, or survives at ``upper``, raises
 :class:`~abs_model.errors.SolverError` ("cannot bracket", naming which) instead of returning a bound.
 
+Where ``L`` is not nondecreasing the bracket holds a point where the class starts to lose, not
+necessarily the first: a trigger tripped earlier by more defaults can trap excess spread that
+repays a junior class in full (the Baitiao example on a 2,000-receivable pool, subordinated,
+back-loaded defaults: a loss from 2.1807 ×, none again at 2.1844 ×, a loss from 2.18446 ×, which
+is the multiple reported; ``tests/abs_model/runs/test_batched_runs.py``).
+
 Ratings: the summary takes the minimum across scenarios and compares it with a target default
 rate per rating, ``target_rate[r] = targets[r] × base cumulative default rate`` (the base case's
 realised rate; :data:`abs_model.analytics.scenarios.TARGET_DEFAULT_MULTIPLES`), or with the absolute

@@ -106,12 +106,20 @@ class StepRows(ModelBase):
         self.update("purchased", tag, "Purchased so far this period (par)", f"{self.v('purchased')}+{{{spent}}}/{{${key}}}")
 
     def step_pay_residual(self, st: tr.steps.PayResidual, tag: str, text: str, mask: str, phase: str) -> None:
+        """What each class is still owed first, most senior first: where the deal ends (the legal
+        final, a call) its balance, and with ``reimburse_writedowns`` what was written down and
+        not yet repaid; then everything left, to the most junior class (kernels.residual)."""
         pots = self.pots(st.source)
-        if self.reimburses:  # principal written down and not yet repaid first, most senior class first
-            for k, name in enumerate(self.tn):
-                want = f"{self.v(f'wdo_{k}')}*{mask}"
-                x = self.flow(f"principal_{k}", self.draw(f"{tag}.back_{k}", f"{name}: written down, repaid", want, pots))
-                self.update(f"wdo_{k}", f"{tag}.back_{k}", f"{name}: written down, still to repay", f"{self.v(f'wdo_{k}')}-{{{x}}}")
-                self.add_to(f"reimb_{k}", f"{tag}.back_{k}", f"{name}: written down, repaid this period", x)
+        ends = "MIN({live}*{last}" + ("+{called_now}" if self.s.cleanup is not None else "") + ",1)"
+        for k, name in enumerate(self.tn):
+            final = self.row(f"{tag}.final_{k}", f"{name}: owed at the deal's end", f"{self.v(f'bal_{k}')}*{ends}")
+            owed = f"{{{final}}}" + (f"+{self.v(f'wdo_{k}')}" if self.reimburses else "")
+            x = self.flow(f"principal_{k}", self.draw(f"{tag}.back_{k}", f"{name}: principal owed, repaid", f"({owed})*{mask}", pots))
+            to_bal = self.row(f"{tag}.to_bal_{k}", f"{name}: of which the balance", f"MIN({{{x}}},{{{final}}})")
+            self.update(f"bal_{k}", f"{tag}.back_{k}", f"{name}: balance after", f"{self.v(f'bal_{k}')}-{{{to_bal}}}")
+            if self.reimburses:
+                rest = self.row(f"{tag}.rest_{k}", f"{name}: written down, repaid", f"{{{x}}}-{{{to_bal}}}")
+                self.update(f"wdo_{k}", f"{tag}.back_{k}", f"{name}: written down, still to repay", f"{self.v(f'wdo_{k}')}-{{{rest}}}")
+                self.add_to(f"reimb_{k}", f"{tag}.back_{k}", f"{name}: written down, repaid this period", rest)
         want = "(" + "+".join(f"{{{self.pot[p]}}}" for p in pots) + f")*{mask}"
         self.flow(f"residual_{len(self.tn) - 1}", self.draw(tag, text, want, pots))

@@ -18,11 +18,13 @@ moved cash into no account.
 - ``notes paid or written down``: ``original = Σ principal paid + Σ writedown``, every class.
 - ``notes roll-forward``: ``beginning − principal − writedown = ending``, every period and class;
   no balance negative.
-- ``residual after repayment`` (``writedown: period`` with ``reimburse_writedowns``): no
-  ``pay_residual`` cash while a class has principal written down and not repaid. Defined per
-  period as ``min(residual_t, Σ_k open_k(t))``, ``open_k(t) = Σ_{s<t} writedown_k(s) − repaid_k(t)``,
-  the writedowns net of earlier repayments and ``repaid`` the ledger's ``pay_residual`` rows to
-  ``k:principal``.
+- ``residual while owed``: no ``pay_residual`` cash while a class is owed principal. In the
+  period the deal ends (a clean-up call, else the last): ``min(residual, Σ writedown)`` over that
+  period (over the life where writedowns are repaid) — residual there means every class was
+  repaid in full. With ``writedown: period`` and
+  ``reimburse_writedowns``, also every period: ``min(residual_t, Σ_k open_k(t))``,
+  ``open_k(t) = Σ_{s<t} writedown_k(s) − repaid_k(t)``, the writedowns net of earlier repayments
+  and ``repaid`` the ledger's ``pay_residual`` rows to ``k:principal``.
 - ``collections``: collections into the waterfall = pool collections − collection costs paid.
 - ``late fees``: the waterfall's late-fee line (违约金, a line of available funds of its own) =
   the late fees the trust receives less the collection costs left after the pots netted first
@@ -84,7 +86,7 @@ def deal_checks(result: DealResult) -> tuple[CheckResult, ...]:
         _pdl_roll_forward(result, tol),
         _notes_settled(result, tol),
         *_notes_roll_forward(result, tol),
-        *_residual_after_repayment(result, tol),
+        *_residual_while_owed(result, tol),
         _collections(result, tol),
         _late_fee_line(result, tol),
         *_cleanup_and_purchases(result, tol),
@@ -158,13 +160,13 @@ def _notes_roll_forward(result: DealResult, tol: float) -> tuple[CheckResult, Ch
     )
 
 
-def _residual_after_repayment(result: DealResult, tol: float) -> tuple[CheckResult, ...]:
-    """The module doc's ``residual after repayment`` check (only where the deal repays writedowns)."""
+def _residual_while_owed(result: DealResult, tol: float) -> tuple[CheckResult, ...]:
+    """The module doc's ``residual while owed`` check."""
     s = result.deal.structure
-    if s.writedown != "period" or not s.reimburse_writedowns:
-        return ()
     led = result.ledger
     T = len(result.accounts)
+    if T == 0:
+        return ()
     step = (led["step"] == "pay_residual").to_numpy()
     target = led["target"].astype(str).to_numpy()
     period = led["period"].to_numpy(dtype=np.int64) - 1
@@ -174,13 +176,19 @@ def _residual_after_repayment(result: DealResult, tol: float) -> tuple[CheckResu
         return np.bincount(period[pick], weights=amount[pick], minlength=T)[:T]
 
     resid = per_period(step & np.char.endswith(target.astype(np.str_), ":residual"))
-    still_open = np.zeros(T)
-    for t in s.tranches:
-        wd = result.tranches[t.name]["writedown"].to_numpy(dtype=np.float64)[:T]
-        before = np.concatenate([[0.0], np.cumsum(wd)[:-1]])
-        still_open += np.maximum(before - per_period(step & (target == f"{t.name}:principal")), 0.0)
-    name = "residual: none paid while principal written down is not repaid (reimburse_writedowns)"
-    return (CheckResult(name, _worst(np.minimum(resid, still_open)), tol),)
+    called = result.revolving["called"].to_numpy(dtype=bool)[:T] if "called" in result.revolving else np.zeros(T, dtype=bool)
+    end = int(np.argmax(called)) if called.any() else T - 1
+    repaid = s.writedown == "period" and s.reimburse_writedowns  # else a writedown before the end is for good
+    wds = [result.tranches[t.name]["writedown"].to_numpy(dtype=np.float64)[:T] for t in s.tranches]
+    lost = sum(float(wd.sum() if repaid else wd[end]) for wd in wds)
+    worst = min(float(resid[end]), max(lost, 0.0))
+    if repaid:
+        still_open = np.zeros(T)
+        for t, wd in zip(s.tranches, wds, strict=True):
+            before = np.concatenate([[0.0], np.cumsum(wd)[:-1]])
+            still_open += np.maximum(before - per_period(step & (target == f"{t.name}:principal")), 0.0)
+        worst = max(worst, _worst(np.minimum(resid, still_open)))
+    return (CheckResult("residual: none paid while a class is owed principal", worst, tol),)
 
 
 def _collections(result: DealResult, tol: float) -> CheckResult:

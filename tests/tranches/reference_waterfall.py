@@ -18,9 +18,10 @@ Rules, in the order of a period (the deal-file reference's "Order of events"):
    reserve — one the waterfall's ``draw``/``fund_liquidity_reserve`` steps manage — only in the last
    period and on a call) and the phase's steps run in order; in other months only
    ``buy_receivables`` runs, from principal;
-5. unpaid interest becomes the shortfall (payment dates); writedowns junior first (with
-   ``writedown: period`` and ``reimburse_writedowns``, ``pay_residual`` first repays what was
-   written down and not yet repaid, senior first: principal paid, a negative writedown);
+5. unpaid interest becomes the shortfall (payment dates); writedowns junior first. Before any
+   residual, ``pay_residual`` pays each class, senior first, what it is still owed: where the deal
+   ends (a call; the legal final) its balance, and with ``writedown: period`` and
+   ``reimburse_writedowns`` what was written down and not yet repaid (a negative writedown);
 6. event triggers are tested.
 
 Chinese consumer-ABS steps and triggers (deal-file reference, "Waterfall steps" and "triggers"):
@@ -439,12 +440,17 @@ class Reference:
                 self.support_paid[s.label] = before + x
             elif isinstance(s, steps.PayResidual):
                 pots = self.pots(s.source)
-                if st.writedown == "period" and st.reimburse_writedowns:  # written-down principal repaid first, senior first
-                    for n in self.names:
-                        x = self.take(pots, self.wd_open[n])
-                        self.wd_open[n] -= x
-                        paid_p[n] += x
-                        wdn[n] -= x
+                ends = called_now or (live and t == self.T and self.final)
+                reimburse = st.writedown == "period" and st.reimburse_writedowns
+                for n in self.names:  # first what each class is still owed, senior first
+                    final = self.bal[n] if ends else 0.0  # the deal ends: the balance, else written down at once
+                    still = self.wd_open[n] if reimburse else 0.0  # written down, not yet repaid
+                    x = self.take(pots, final + still)
+                    to_balance = min(x, final)
+                    self.bal[n] -= to_balance
+                    self.wd_open[n] -= x - to_balance
+                    wdn[n] -= x - to_balance
+                    paid_p[n] += x
                 x = self.take(pots, sum(self.cash[p] for p in pots))
                 resid[self.names[-1]] += x
             else:

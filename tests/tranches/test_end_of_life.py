@@ -71,17 +71,22 @@ def two_class(**kw: object) -> Structure:
     )  # type: ignore[arg-type]
 
 
+def three_months(*, interest: float) -> dict[str, object]:
+    """A pool of 120,000 paying 10,000 of principal and ``interest`` a month for 3 months."""
+    return dict(
+        period_end_dates=month_ends(3),
+        initial_pool_balance=120_000.0,
+        interest_collected=interest,
+        principal_collected=10_000.0,
+        pool_balance_end=[110_000.0, 100_000.0, 90_000.0],
+    )
+
+
 @pytest.mark.parametrize("writedown", ["period", "legal_final"])
 def test_principal_owed_at_legal_final_is_written_down(writedown: str) -> None:
     # pool 120,000 pays 10,000 a month for 3 months: A is owed 70,000 at the end. As a window of
     # a longer deal nothing is lost; at legal final the 70,000 + Sub's 20,000 are losses
-    kw = dict(
-        period_end_dates=month_ends(3),
-        initial_pool_balance=120_000.0,
-        interest_collected=0.0,
-        principal_collected=10_000.0,
-        pool_balance_end=[110_000.0, 100_000.0, 90_000.0],
-    )
+    kw = three_months(interest=0.0)
     st = two_class(writedown=writedown)
     window = run_liabilities(st, **kw)  # type: ignore[arg-type]
     assert window.tranche("A").writedown.sum() == 0.0 and window.tranche("A").balance_end[0, -1] == pytest.approx(70_000.0)
@@ -112,3 +117,22 @@ def test_cleanup_waits_for_the_end_of_revolving_and_a_payment_date() -> None:
     assert r.called[0].tolist() == [False, False, False, False, True, False, False, False]
     assert r.account_frame(0)["cleanup_proceeds"].iloc[4] == pytest.approx(6_000.0)
     assert np.asarray(r.revolving_frame(0)["payment_date"])[4]
+
+
+@pytest.mark.parametrize("writedown", ["period", "legal_final"])
+def test_at_legal_final_cash_left_repays_what_is_owed_before_any_residual(writedown: str) -> None:
+    # principal 10,000 a month pays A (PayPrincipal draws on the principal pot only); interest
+    # 3,000 a month reaches the residual. Period 3 is the legal final: A is owed 70,000, Sub 20,000.
+    # The interest left (3,000) is cash the deal still has: PayResidual first pays what is owed,
+    # most senior first — 3,000 to A — so A loses 67,000 (not 70,000) and Sub is paid no residual
+    # in that period. Periods 1 and 2 pay the 3,000 as residual: nothing is owed yet.
+    kw = three_months(interest=3_000.0)
+    final = run_liabilities(two_class(writedown=writedown), ends_at_legal_final=True, **kw)  # type: ignore[arg-type]
+    a, sub = final.tranche("A"), final.tranche("Sub")
+    assert a.principal_paid[0].tolist() == pytest.approx([10_000.0, 10_000.0, 13_000.0], abs=CENT)
+    assert a.writedown[0].tolist() == pytest.approx([0.0, 0.0, 67_000.0], abs=CENT)
+    assert sub.writedown[0].tolist() == pytest.approx([0.0, 0.0, 20_000.0], abs=CENT)
+    assert sub.residual_paid[0].tolist() == pytest.approx([3_000.0, 3_000.0, 0.0], abs=CENT)
+    # as a window of a longer deal (not the legal final) the 3,000 is residual as before
+    window = run_liabilities(two_class(writedown=writedown), **kw)  # type: ignore[arg-type]
+    assert window.tranche("Sub").residual_paid[0].tolist() == pytest.approx([3_000.0] * 3, abs=CENT)
