@@ -239,8 +239,8 @@ def residual(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
     would otherwise be written down at once; with ``reimburse_writedowns``, the principal written
     down and not yet repaid (a negative writedown of the period)."""
     st, r = ctx.state, c.rows[0]
-    ends, reimburses = ctx.ends, ctx.engine.reimburses
-    for row, j in zip(c.rows[1:], c.idx[1:], strict=True):
+    ends, reimburses = ctx.ends, ctx.engine.reimburses and st.wd_any
+    for row, j in zip(c.rows[1:] if ends is not None or reimburses else (), c.idx[1:], strict=False):
         final = None if ends is None else np.multiply(st.bal[j], ends, out=ctx.b)
         open_ = st.wd_open[j] if reimburses and st.wd_open[j].max() > 0.0 else None
         if open_ is None:
@@ -262,6 +262,8 @@ def residual(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
             ctx.buf["writedown"][ctx.k][j] -= rest
         if d is None:
             ctx.book(row, x)
+    if reimburses:
+        st.wd_any = bool(st.wd_open.max() > 0.0)
     avail = rows_sum(st.cash, c.pots, ctx.a)
     if mf is not None:
         avail *= mf

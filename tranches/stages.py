@@ -370,6 +370,7 @@ def write_down(
         wd[j] += x
         if eng.reimburses:
             state.wd_open[j] += x
+            state.wd_any = True
 
 def check(eng: Engine, state: EngineState, t: int, L: FloatArray) -> None:
     """Conservation: the collection account's cash (both pots) and the reserve moved by

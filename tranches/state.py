@@ -47,6 +47,7 @@ class EngineState:
         "t",
         "trig_state",
         "unable_count",
+        "wd_any",
         "wd_open",
     )
 
@@ -84,6 +85,7 @@ class EngineState:
         self.trig_state = np.zeros((g, n), dtype=bool)
         self.unable_count = np.zeros(n)
         self.wd_open = np.zeros((k, n))  # principal written down and not yet repaid (reimburse_writedowns)
+        self.wd_any = False  # whether wd_open may hold anything (kernels.residual skips the classes when not)
         self.buf = engine.allocate()
         #: whether any scenario's clean-up call was exercised / any class carries unpaid interest
         self.any_called = False
