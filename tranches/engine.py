@@ -279,7 +279,11 @@ class Engine:
             if not (self.reimburses or self.ends_at_legal_final or self.structure.cleanup is not None):  # nothing owed is ever repaid here
                 return Compiled(step, kernels.residual, pots, (row,), (len(tnames) - 1,))
             back = tuple(lay.row(self._src(pots), step.label, f"{n}:principal") for n in tnames)
-            return Compiled(step, kernels.residual, pots, (row, *back), (len(tnames) - 1, *range(len(tnames))))
+            if not (self.ends_at_legal_final or self.structure.cleanup is not None):  # never ends here: no interest owed at the end
+                return Compiled(step, kernels.residual, pots, (row, *back), (len(tnames) - 1, *range(len(tnames))))
+            owed_int = tuple(lay.row(self._src(pots), step.label, f"{n}:interest") for n in tnames)
+            k = len(tnames)
+            return Compiled(step, kernels.residual, pots, (row, *back, *owed_int), (k - 1, *range(k), *range(k)))
         raise must("step", "unknown step type", step)  # pragma: no cover - Waterfall validates
 
     # ------------------------------------------------------------------ buffers

@@ -233,14 +233,18 @@ def buy(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
 
 
 def residual(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
-    """All cash left in the pots as residual, after what the classes are still owed
-    (``c.rows[1:]``, one row a class, most senior first, each ``min(owed, cash)``, booked as
-    principal): where the deal ends this period (``ctx.ends``), the balance still owed, which
-    would otherwise be written down at once; with ``reimburse_writedowns``, the principal written
-    down and not yet repaid (a negative writedown of the period)."""
+    """All cash left in the pots as residual, after what the classes are still owed, most senior
+    first, each ``min(owed, cash)``: where the deal ends this period (``ctx.ends``) each class's
+    interest still due (``c.rows[1 + K:]``, booked as interest) and then its balance still owed,
+    which would otherwise be written down at once; with ``reimburse_writedowns`` the principal
+    written down and not yet repaid (a negative writedown of the period). Principal goes to
+    ``c.rows[1:1 + K]``, one row a class."""
     st, r = ctx.state, c.rows[0]
+    K = len(ctx.engine.tranches)
     ends, reimburses = ctx.ends, ctx.engine.reimburses and st.wd_any
-    for row, j in zip(c.rows[1:] if ends is not None or reimburses else (), c.idx[1:], strict=False):
+    for j in range(K) if ends is not None or reimburses else ():
+        if ends is not None and len(c.rows) > 1 + K:
+            _interest_owed_at_end(ctx, c, mf, ends, j, c.rows[1 + K + j])
         final = None if ends is None else np.multiply(st.bal[j], ends, out=ctx.b)
         open_ = st.wd_open[j] if reimburses and st.wd_open[j].max() > 0.0 else None
         if open_ is None:
@@ -249,6 +253,7 @@ def residual(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
             owed = final
         else:
             owed = open_ if final is None else np.add(final, open_, out=ctx.c)
+        row = c.rows[1 + j]
         d = ctx.dest(row)
         x = draw(st.cash, c.pots, on(owed, mf), out=d)
         if final is not None:
@@ -271,6 +276,25 @@ def residual(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
     x = draw(st.cash, c.pots, avail, out=d)
     if d is None:
         ctx.book(r, x)
+
+
+def _interest_owed_at_end(ctx: Ctx, c: Compiled, mf: FloatArray | None, ends: FloatArray, j: int, row: int) -> None:
+    """Class ``j``'s interest still due where the deal ends, ``max(due − paid, 0)``, paid before
+    any residual (the carried shortfall included: ``int_due`` holds it on payment dates)."""
+    st = ctx.state
+    if ctx.engine.no_coupon[j]:  # no coupon in any period: nothing is ever due
+        return
+    want = np.subtract(st.int_due[j], st.int_paid[j], out=ctx.a)
+    np.maximum(want, 0.0, out=want)
+    want *= ends
+    if mf is not None:
+        want *= mf
+    d = ctx.dest(row)
+    x = draw(st.cash, c.pots, want, out=d)
+    st.int_paid[j] += x
+    ctx.paid_classes.add(j)
+    if d is None:
+        ctx.book(row, x)
 
 
 class Ctx:

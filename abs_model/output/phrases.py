@@ -357,7 +357,7 @@ CHECK_NAMES_ZH: Mapping[str, str] = MappingProxyType(
         "ledger: cash in = cash out + change in account balances, every period": "台账：各期现金流入 = 现金流出 + 账户余额变动",
         "accounts: no cash left in any account at the end": "账户：终止时各账户无剩余现金",
         "PDL: previous balance + debit − credit = balance, every period": "本金亏损账：上期余额 + 借记 − 贷记 = 本期余额（各期）",
-        "residual: none paid while a class is owed principal": "剩余收益：各档本金未足额偿付前不支付剩余收益",
+        "residual: none paid while a class is owed principal or interest": "剩余收益：各档本息未足额偿付前不支付剩余收益",
         "notes: original balance = principal paid + written down, every class": "证券：初始本金 = 已偿本金 + 核销（各档）",
         "notes: no balance below zero": "证券：余额不为负",
         "clean-up: proceeds = call price × pool balance sold": "清仓回购：价款 = 回购价格 × 出售资产池余额",

@@ -18,10 +18,10 @@ moved cash into no account.
 - ``notes paid or written down``: ``original = Σ principal paid + Σ writedown``, every class.
 - ``notes roll-forward``: ``beginning − principal − writedown = ending``, every period and class;
   no balance negative.
-- ``residual while owed``: no ``pay_residual`` cash while a class is owed principal. In the
-  period the deal ends (a clean-up call, else the last): ``min(residual, Σ writedown)`` over that
-  period (over the life where writedowns are repaid) — residual there means every class was
-  repaid in full. With ``writedown: period`` and
+- ``residual while owed``: no ``pay_residual`` cash while a class is owed principal or interest.
+  In the period the deal ends (a clean-up call, else the last): ``min(residual, Σ writedown +
+  Σ interest shortfall)``, the writedowns of that period (of the life where writedowns are
+  repaid) — residual there means every class was paid in full. With ``writedown: period`` and
   ``reimburse_writedowns``, also every period: ``min(residual_t, Σ_k open_k(t))``,
   ``open_k(t) = Σ_{s<t} writedown_k(s) − repaid_k(t)``, the writedowns net of earlier repayments
   and ``repaid`` the ledger's ``pay_residual`` rows to ``k:principal``.
@@ -181,14 +181,15 @@ def _residual_while_owed(result: DealResult, tol: float) -> tuple[CheckResult, .
     repaid = s.writedown == "period" and s.reimburse_writedowns  # else a writedown before the end is for good
     wds = [result.tranches[t.name]["writedown"].to_numpy(dtype=np.float64)[:T] for t in s.tranches]
     lost = sum(float(wd.sum() if repaid else wd[end]) for wd in wds)
-    worst = min(float(resid[end]), max(lost, 0.0))
+    short = sum(float(result.tranches[t.name]["interest_shortfall"].to_numpy(dtype=np.float64)[end]) for t in s.tranches)
+    worst = min(float(resid[end]), max(lost, 0.0) + short)
     if repaid:
         still_open = np.zeros(T)
         for t, wd in zip(s.tranches, wds, strict=True):
             before = np.concatenate([[0.0], np.cumsum(wd)[:-1]])
             still_open += np.maximum(before - per_period(step & (target == f"{t.name}:principal")), 0.0)
         worst = max(worst, _worst(np.minimum(resid, still_open)))
-    return (CheckResult("residual: none paid while a class is owed principal", worst, tol),)
+    return (CheckResult("residual: none paid while a class is owed principal or interest", worst, tol),)
 
 
 def _collections(result: DealResult, tol: float) -> CheckResult:

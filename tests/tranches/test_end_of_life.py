@@ -136,3 +136,40 @@ def test_at_legal_final_cash_left_repays_what_is_owed_before_any_residual(writed
     # as a window of a longer deal (not the legal final) the 3,000 is residual as before
     window = run_liabilities(two_class(writedown=writedown), **kw)  # type: ignore[arg-type]
     assert window.tranche("Sub").residual_paid[0].tolist() == pytest.approx([3_000.0] * 3, abs=CENT)
+
+
+def test_at_legal_final_interest_still_due_is_paid_before_any_residual() -> None:
+    # A 100,000 at 12 % (1 % a month, 30/360 month ends), paid from the interest pot only; Sub
+    # 20,000 with no coupon. Interest 500 a month: A is short 500 in period 1 (due 1,000) and,
+    # with 1 % on the carried shortfall, short more each period. Principal 60,000 then 60,000
+    # repays A and Sub in period 2 exactly; period 3 brings 40,000 more. In the last period
+    # (legal final) A is due interest on a balance of 0 plus its carried shortfall; cash left
+    # pays it before any residual.
+    st = Structure(
+        tranches=(Tranche("A", 100_000.0, 0.12), Tranche("Sub", 20_000.0, tranche_class="subordinated")),
+        waterfalls={"amortising": Waterfall([steps.PayInterest(("A",), source="interest"), steps.PayPrincipal(("A", "Sub")), steps.PayResidual()])},
+    )
+    kw = dict(
+        period_end_dates=month_ends(3),
+        initial_pool_balance=160_000.0,
+        interest_collected=500.0,
+        principal_collected=[60_000.0, 60_000.0, 40_000.0],
+        pool_balance_end=[100_000.0, 40_000.0, 0.0],
+    )
+    r = run_liabilities(st, ends_at_legal_final=True, **kw)  # type: ignore[arg-type]
+    a, sub = r.tranche("A"), r.tranche("Sub")
+    # period 1: due 1,000, paid 500, short 500; principal 60,000 → A 40,000
+    # period 2: due 40,000 × 1 % + 500 + 500 × 1 % = 905, paid 500, short 405; principal 60,000 →
+    #           A 0 and Sub 0 (40,000 + 20,000), nothing left
+    # period 3: due 0 + 405 + 4.05 = 409.05, paid 409.05 from interest (500); the 90.95 of interest
+    #           and 40,000 of principal left are residual
+    assert a.interest_paid[0].tolist() == pytest.approx([500.0, 500.0, 409.05], abs=CENT)
+    assert a.interest_shortfall[0].tolist() == pytest.approx([500.0, 405.0, 0.0], abs=CENT)
+    assert sub.residual_paid[0].tolist() == pytest.approx([0.0, 0.0, 40_090.95], abs=CENT)
+    # the same with interest 0 in the last period: the interest pot pays nothing, and the
+    # principal left pays A's 409.05 before the residual (before: 40,000 residual, 409.05 unpaid)
+    kw["interest_collected"] = [500.0, 500.0, 0.0]
+    r = run_liabilities(st, ends_at_legal_final=True, **kw)  # type: ignore[arg-type]
+    assert r.tranche("A").interest_paid[0].tolist() == pytest.approx([500.0, 500.0, 409.05], abs=CENT)
+    assert r.tranche("A").interest_shortfall[0, -1] == pytest.approx(0.0, abs=CENT)
+    assert r.tranche("Sub").residual_paid[0].tolist() == pytest.approx([0.0, 0.0, 40_000.0 - 409.05], abs=CENT)
