@@ -32,6 +32,7 @@ CASES = {
     "us_auto_advancing": ("us_auto_advancing.yaml", 1.0),  # P&I advancing: advanced principal credits the PDL
     "baitiao_restructured_default": ("baitiao_restructured_default.yaml", 1.0),  # restructured counted as defaults, no PDL debit
     "us_auto_reimbursed": ("us_auto_static.yaml", 20.0),  # writedown: period; pay_residual repays what was written down first
+    "us_auto_interest_at_end": ("us_auto_interest_at_end.yaml", 1.0),  # interest carried to legal final, paid before the residual
 }
 #: cases run to an earlier legal final: (deal periods, months from the cut-off month to the legal final)
 LEGAL_FINAL = {"us_auto_legal_final": (24, 25)}
@@ -114,6 +115,9 @@ def test_libreoffice_recalculation_equals_engine(books: dict[str, Path], tmp_pat
             wd = np.cumsum(sum(f["writedown"].to_numpy() for f in res.tranches.values()))
             assert float(res.revolving["purchased"].sum()) > 0.0 and wd[-2] > 0.0, case
             assert (wd[:-1] <= np.cumsum(res.pool["net_loss"].to_numpy()[1:-1]) + 0.005).all(), case
+        if case == "us_auto_interest_at_end":  # the last period's residual step pays interest owed
+            led = res.ledger
+            assert led[(led.step == "pay_residual") & led.target.str.endswith(":interest")].amount.sum() > 1e4, case
         if case == "us_auto_reimbursed":  # some written-down principal is repaid (a negative writedown) before any residual
             assert min(float(f["writedown"].min()) for f in res.tranches.values()) < -1.0, case
         if case == "us_auto_recovered":  # pool + principal cash alone fell short of the notes: no writedown all the same
