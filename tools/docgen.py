@@ -170,7 +170,7 @@ STEP_DESCRIPTIONS: dict[str, str] = {
     "buy_receivables": "Revolving purchase: `spent = min(cash, capacity × price)`, `par bought = spent / price`. Only in the `revolving` waterfall; in months that are not payment dates it spends only the principal pot.",
     "buy_receivables.price": "Price as a fraction of par. Default 1.0.",
     "buy_receivables.source": "Pots the cash comes from. Default `principal` (`principal_then_interest` also spends excess interest on payment dates).",
-    "pay_residual": "Pay all cash left to the most junior class as residual, after what the classes are still owed, most senior first: in the period the deal ends (legal final, a clean-up call) each class's interest still due and then its balance still owed, and with `writedown: period` and `reimburse_writedowns` the principal written down and not yet repaid (booked as principal paid to the class).",
+    "pay_residual": "Pay all cash left to the most junior class as residual, after what the classes are still owed, most senior first: first each class's interest due and unpaid (its carried shortfall included: an interest step drawing on the interest account alone can leave it while principal cash is left), then principal — in the period the deal ends (legal final, a clean-up call) each balance still owed, and with `writedown: period` and `reimburse_writedowns` the principal written down and not yet repaid (booked as principal paid to the class).",
     "pay_residual.source": "Pots the cash comes from. Default `interest_then_principal`.",
 }
 STEP_DESCRIPTIONS.update(structure_schema.STEP_DESCRIPTIONS)

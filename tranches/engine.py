@@ -275,15 +275,12 @@ class Engine:
             return Compiled(step, kernels.buy, pots, (row,), ())
         if isinstance(step, PayResidual):
             pots = self._pots(step.source)
-            row = lay.row(self._src(pots), step.label, f"{tnames[-1]}:residual")
-            if not (self.reimburses or self.ends_at_legal_final or self.structure.cleanup is not None):  # nothing owed is ever repaid here
-                return Compiled(step, kernels.residual, pots, (row,), (len(tnames) - 1,))
-            back = tuple(lay.row(self._src(pots), step.label, f"{n}:principal") for n in tnames)
-            if not (self.ends_at_legal_final or self.structure.cleanup is not None):  # never ends here: no interest owed at the end
-                return Compiled(step, kernels.residual, pots, (row, *back), (len(tnames) - 1, *range(len(tnames))))
-            owed_int = tuple(lay.row(self._src(pots), step.label, f"{n}:interest") for n in tnames)
-            k = len(tnames)
-            return Compiled(step, kernels.residual, pots, (row, *back, *owed_int), (k - 1, *range(k), *range(k)))
+            src, k = self._src(pots), len(tnames)
+            row = lay.row(src, step.label, f"{tnames[-1]}:residual")
+            back = tuple(lay.row(src, step.label, f"{n}:principal") for n in tnames)
+            accruing = tuple(i for i in range(k) if bool(self.coupon_frac[i].any()))  # the classes ever owed interest
+            owed_int = tuple(lay.row(src, step.label, f"{tnames[i]}:interest") for i in accruing)
+            return Compiled(step, kernels.residual, pots, (row, *back, *owed_int), (k - 1, *range(k), *accruing))
         raise must("step", "unknown step type", step)  # pragma: no cover - Waterfall validates
 
     # ------------------------------------------------------------------ buffers

@@ -234,17 +234,16 @@ def buy(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
 
 def residual(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
     """All cash left in the pots as residual, after what the classes are still owed, most senior
-    first, each ``min(owed, cash)``: where the deal ends this period (``ctx.ends``) each class's
-    interest still due (``c.rows[1 + K:]``, booked as interest) and then its balance still owed,
-    which would otherwise be written down at once; with ``reimburse_writedowns`` the principal
-    written down and not yet repaid (a negative writedown of the period). Principal goes to
-    ``c.rows[1:1 + K]``, one row a class."""
-    st, r = ctx.state, c.rows[0]
+    first, each ``min(owed, cash)``: the interest due and unpaid (the carried shortfall in it;
+    ``c.rows[1 + K:]``, the classes with a coupon, booked as interest); where the deal ends this
+    period (``ctx.ends``) the balance still owed, which would otherwise be written down at once;
+    with ``reimburse_writedowns`` the principal written down and not yet repaid (a negative
+    writedown of the period). Principal goes to ``c.rows[1:1 + K]``, one row a class."""
+    st = ctx.state
     K = len(ctx.engine.tranches)
+    _interest_owed(ctx, c, mf, K)
     ends, reimburses = ctx.ends, ctx.engine.reimburses and st.wd_any
     for j in range(K) if ends is not None or reimburses else ():
-        if ends is not None and len(c.rows) > 1 + K:
-            _interest_owed_at_end(ctx, c, mf, ends, j, c.rows[1 + K + j])
         final = None if ends is None else np.multiply(st.bal[j], ends, out=ctx.b)
         open_ = st.wd_open[j] if reimburses and st.wd_open[j].max() > 0.0 else None
         if open_ is None:
@@ -272,29 +271,33 @@ def residual(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
     avail = rows_sum(st.cash, c.pots, ctx.a)
     if mf is not None:
         avail *= mf
-    d = ctx.dest(r)
+    d = ctx.dest(c.rows[0])
     x = draw(st.cash, c.pots, avail, out=d)
     if d is None:
-        ctx.book(r, x)
+        ctx.book(c.rows[0], x)
 
 
-def _interest_owed_at_end(ctx: Ctx, c: Compiled, mf: FloatArray | None, ends: FloatArray, j: int, row: int) -> None:
-    """Class ``j``'s interest still due where the deal ends, ``max(due − paid, 0)``, paid before
-    any residual (the carried shortfall included: ``int_due`` holds it on payment dates)."""
+def _interest_owed(ctx: Ctx, c: Compiled, mf: FloatArray | None, K: int) -> None:
+    """Each class's interest due and unpaid, ``max(due − paid, 0)`` (``int_due`` holds the carried
+    shortfall on payment dates), paid before any residual, most senior first; nothing is run
+    where no class is owed anything."""
     st = ctx.state
-    if ctx.engine.no_coupon[j]:  # no coupon in any period: nothing is ever due
+    classes = [(r, j) for r, j in zip(c.rows[1 + K :], c.idx[1 + K :], strict=True) if not ctx.engine.no_coupon[j]]
+    if not classes:
         return
-    want = np.subtract(st.int_due[j], st.int_paid[j], out=ctx.a)
-    np.maximum(want, 0.0, out=want)
-    want *= ends
-    if mf is not None:
-        want *= mf
-    d = ctx.dest(row)
-    x = draw(st.cash, c.pots, want, out=d)
-    st.int_paid[j] += x
-    ctx.paid_classes.add(j)
-    if d is None:
-        ctx.book(row, x)
+    unpaid = np.subtract(st.int_due, st.int_paid)
+    if not unpaid.max() > 0.0:
+        return
+    for r, j in classes:
+        want = np.maximum(unpaid[j], 0.0, out=ctx.a)
+        if mf is not None:
+            want *= mf
+        d = ctx.dest(r)
+        x = draw(st.cash, c.pots, want, out=d)
+        st.int_paid[j] += x
+        ctx.paid_classes.add(j)
+        if d is None:
+            ctx.book(r, x)
 
 
 class Ctx:

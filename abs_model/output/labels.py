@@ -376,7 +376,7 @@ _REGISTRY: dict[str, Label] = {
     "model:written down": _l('written down', '减记', "text"),
     "model:written down, repaid": _l('written down, repaid', '偿还减记本金', "text"),
     "model:owed at the deal's end": _l("owed at the deal's end", '交易终止时应付本金', "text"),
-    "model:interest owed at the deal's end": _l("interest owed at the deal's end", '交易终止时应付利息', "text"),
+    "model:interest still due": _l('interest still due', '尚欠利息', "text"),
     "model:principal owed, repaid": _l('principal owed, repaid', '偿付应付本金', "text"),
     "model:of which the balance": _l('of which the balance', '其中：偿付余额', "text"),
     "model:written down, still to repay": _l('written down, still to repay', '减记本金待偿', "text"),

@@ -106,15 +106,18 @@ class StepRows(ModelBase):
         self.update("purchased", tag, "Purchased so far this period (par)", f"{self.v('purchased')}+{{{spent}}}/{{${key}}}")
 
     def step_pay_residual(self, st: tr.steps.PayResidual, tag: str, text: str, mask: str, phase: str) -> None:
-        """What each class is still owed first, most senior first: where the deal ends (the legal
-        final, a call) its interest due and its balance, and with ``reimburse_writedowns`` what was written down and
+        """What each class is still owed first, most senior first: the interest due and unpaid;
+        then the principal — where the deal ends (the legal final, a call) its balance, and with ``reimburse_writedowns`` what was written down and
         not yet repaid; then everything left, to the most junior class (kernels.residual)."""
         pots = self.pots(st.source)
         ends = "MIN({live}*{last}" + ("+{called_now}" if self.s.cleanup is not None else "") + ",1)"
-        for k, name in enumerate(self.tn):
-            owed_int = f"MAX({{int_due_{k}}}-{self.v(f'int_paid_{k}')},0)*{ends}*{mask}"
-            y = self.draw(f"{tag}.int_{k}", f"{name}: interest owed at the deal's end", owed_int, pots)
+        for k, name in enumerate(self.tn):  # interest still due (the carried shortfall in it), senior first
+            if not any(float(c) for c in self.s.tranches[k].coupons):
+                continue
+            owed_int = f"MAX({{int_due_{k}}}-{self.v(f'int_paid_{k}')},0)*{mask}"
+            y = self.draw(f"{tag}.int_{k}", f"{name}: interest still due", owed_int, pots)
             self.add_to(f"int_paid_{k}", f"{tag}.int_{k}", f"{name}: interest paid so far", y)
+        for k, name in enumerate(self.tn):
             final = self.row(f"{tag}.final_{k}", f"{name}: owed at the deal's end", f"{self.v(f'bal_{k}')}*{ends}")
             owed = f"{{{final}}}" + (f"+{self.v(f'wdo_{k}')}" if self.reimburses else "")
             x = self.flow(f"principal_{k}", self.draw(f"{tag}.back_{k}", f"{name}: principal owed, repaid", f"({owed})*{mask}", pots))

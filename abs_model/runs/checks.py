@@ -19,12 +19,13 @@ moved cash into no account.
 - ``notes roll-forward``: ``beginning − principal − writedown = ending``, every period and class;
   no balance negative.
 - ``residual while owed``: no ``pay_residual`` cash while a class is owed principal or interest.
-  In the period the deal ends (a clean-up call, else the last): ``min(residual, Σ writedown +
-  Σ interest shortfall)``, the writedowns of that period (of the life where writedowns are
-  repaid) — residual there means every class was paid in full. With ``writedown: period`` and
-  ``reimburse_writedowns``, also every period: ``min(residual_t, Σ_k open_k(t))``,
+  Every period ``min(residual_t, Σ_k shortfall_k(t))`` (interest unpaid after the period's
+  waterfall) and, with ``writedown: period`` and ``reimburse_writedowns``, ``+ Σ_k open_k(t)``,
   ``open_k(t) = Σ_{s<t} writedown_k(s) − repaid_k(t)``, the writedowns net of earlier repayments
-  and ``repaid`` the ledger's ``pay_residual`` rows to ``k:principal``.
+  and ``repaid`` the ledger's ``pay_residual`` rows to ``k:principal``; in the period the deal
+  ends (a clean-up call, else the last) also ``min(residual, Σ writedown)``, the writedowns of
+  that period (of the life where writedowns are repaid) — residual there means every class was
+  paid in full.
 - ``collections``: collections into the waterfall = pool collections − collection costs paid.
 - ``late fees``: the waterfall's late-fee line (违约金, a line of available funds of its own) =
   the late fees the trust receives less the collection costs left after the pots netted first
@@ -181,14 +182,13 @@ def _residual_while_owed(result: DealResult, tol: float) -> tuple[CheckResult, .
     repaid = s.writedown == "period" and s.reimburse_writedowns  # else a writedown before the end is for good
     wds = [result.tranches[t.name]["writedown"].to_numpy(dtype=np.float64)[:T] for t in s.tranches]
     lost = sum(float(wd.sum() if repaid else wd[end]) for wd in wds)
-    short = sum(float(result.tranches[t.name]["interest_shortfall"].to_numpy(dtype=np.float64)[end]) for t in s.tranches)
-    worst = min(float(resid[end]), max(lost, 0.0) + short)
+    owed = sum(result.tranches[t.name]["interest_shortfall"].to_numpy(dtype=np.float64)[:T] for t in s.tranches)
+    worst = min(float(resid[end]), max(lost, 0.0))
     if repaid:
-        still_open = np.zeros(T)
         for t, wd in zip(s.tranches, wds, strict=True):
             before = np.concatenate([[0.0], np.cumsum(wd)[:-1]])
-            still_open += np.maximum(before - per_period(step & (target == f"{t.name}:principal")), 0.0)
-        worst = max(worst, _worst(np.minimum(resid, still_open)))
+            owed = owed + np.maximum(before - per_period(step & (target == f"{t.name}:principal")), 0.0)
+    worst = max(worst, _worst(np.minimum(resid, owed)))
     return (CheckResult("residual: none paid while a class is owed principal or interest", worst, tol),)
 
 

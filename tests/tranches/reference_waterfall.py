@@ -19,8 +19,9 @@ Rules, in the order of a period (the deal-file reference's "Order of events"):
    period and on a call) and the phase's steps run in order; in other months only
    ``buy_receivables`` runs, from principal;
 5. unpaid interest becomes the shortfall (payment dates); writedowns junior first. Before any
-   residual, ``pay_residual`` pays each class, senior first, what it is still owed: where the deal
-   ends (a call; the legal final) its interest due and its balance, and with ``writedown: period`` and
+   residual, ``pay_residual`` pays each class, senior first, the interest it is still due, then
+   each, senior first, the principal it is still owed: where the deal ends (a call; the legal
+   final) its balance, and with ``writedown: period`` and
    ``reimburse_writedowns`` what was written down and not yet repaid (a negative writedown);
 6. event triggers are tested.
 
@@ -442,9 +443,9 @@ class Reference:
                 pots = self.pots(s.source)
                 ends = called_now or (live and t == self.T and self.final)
                 reimburse = st.writedown == "period" and st.reimburse_writedowns
-                for n in self.names:  # first what each class is still owed, senior first
-                    if ends:  # the deal ends: interest still due (the carried shortfall in it) first
-                        paid_i[n] += self.take(pots, max(due[n] - paid_i[n], 0.0))
+                for n in self.names:  # first the interest each class is still due (its carried shortfall in it), senior first
+                    paid_i[n] += self.take(pots, max(due[n] - paid_i[n], 0.0))
+                for n in self.names:  # then the principal each is still owed, senior first
                     final = self.bal[n] if ends else 0.0  # the deal ends: the balance, else written down at once
                     still = self.wd_open[n] if reimburse else 0.0  # written down, not yet repaid
                     x = self.take(pots, final + still)
