@@ -112,7 +112,7 @@ DESCRIPTIONS: dict[str, str] = {
     "revolving.replenishment[].average_balance": "Average receivable size (for counts and eligibility). Default 1,500.",
     "revolving.eligibility": "Eligibility criteria; replenishment lines that fail them are not bought.",
     "revolving.eligibility.max_term": "Longest eligible original term.",
-    "revolving.eligibility.min_rate": "Lowest eligible rate.",
+    "revolving.eligibility.min_rate": "Lowest eligible rate per period (a fee per period, or an annual rate ÷ 12 for `level_payment` / `equal_principal`).",
     "revolving.eligibility.max_balance": "Largest eligible average balance.",
     "revolving.eligibility.products": "Eligible product codes.",
     "revolving.capacity": "Most par the originator can sell a period. Default unlimited.",

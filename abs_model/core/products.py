@@ -24,6 +24,9 @@ the 30-day interest-free deferral) and the annual nominal interest rate for ``le
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
+
+import numpy as np
 
 
 class Product(IntEnum):
@@ -51,3 +54,22 @@ PRODUCT_LABELS_ZH: dict[str, str] = {
     "equal_principal": "等额本金",
     "bullet": "免息分期",
 }
+
+#: Products whose ``rate`` is an annual nominal interest rate (the others carry a fee per period).
+ANNUAL_RATE_PRODUCTS: frozenset[int] = frozenset({int(Product.LEVEL_PAYMENT), int(Product.EQUAL_PRINCIPAL)})
+
+
+def rate_per_period(product: Any, rate: Any) -> Any:
+    """The fee or interest rate per monthly period, comparable across products (e.g. with an
+    eligibility limit on the rate per period).
+
+    Defined as ``rate / 12`` for ``level_payment`` and ``equal_principal`` (their ``rate`` is the
+    annual nominal rate) and ``rate`` itself for ``flat_fee`` and ``bullet`` (a fee per period on
+    the original principal). ``product``: a code (int or array of ints) or a product key (str);
+    an array in gives an array out.
+    """
+    if isinstance(product, str):
+        product = int(Product.from_key(product))
+    annual = np.isin(product, list(ANNUAL_RATE_PRODUCTS))
+    out = np.where(annual, np.asarray(rate, dtype=np.float64) / 12.0, rate)
+    return float(out) if out.ndim == 0 else out

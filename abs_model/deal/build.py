@@ -21,6 +21,7 @@ from abs_model.collateral.pool import Pool
 from abs_model.collateral.synthetic import synthetic_pool
 from abs_model.collateral.tape import read_tape
 from abs_model.collateral.tape.mapping import column_mapping, merge_column_maps
+from abs_model.core.products import rate_per_period
 from abs_model.deal.assumptions_schema import assumptions_problems
 from abs_model.deal.checks import assumption_size_problems, plain_document, validate_document
 from abs_model.deal.compressed import CompressedPool
@@ -311,7 +312,7 @@ def _revolving(rv: Mapping[str, Any], *, source: str) -> Revolving:
     for ln in lines:
         if "max_term" in elig and ln.term > elig["max_term"]:
             continue
-        if "min_rate" in elig and ln.rate < elig["min_rate"]:
+        if "min_rate" in elig and rate_per_period(ln.product, ln.rate) < elig["min_rate"]:
             continue
         if "max_balance" in elig and ln.average_balance > elig["max_balance"]:
             continue

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from abs_model.collateral.pool import Pool
-from abs_model.core.products import Product
+from abs_model.core.products import Product, rate_per_period
 from abs_model.errors import DealError
 
 OnCutoff = Literal["filter", "refuse"]
@@ -80,10 +80,11 @@ def _rules(e: Eligibility, pool: Pool, maturity: int) -> list[tuple[str, np.ndar
     if e.products is not None:
         allowed = [int(Product.from_key(p)) for p in e.products]
         out.append((f"product not in {list(e.products)}", ~np.isin(pool.product, allowed)))
+    per_period = rate_per_period(pool.product, pool.rate)  # annual rates of interest-bearing loans / 12
     if e.min_rate is not None:
-        out.append((f"rate < {e.min_rate:g}", pool.rate < e.min_rate - 1e-12))
+        out.append((f"rate per period < {e.min_rate:g}", per_period < e.min_rate - 1e-12))
     if e.max_rate is not None:
-        out.append((f"rate > {e.max_rate:g}", pool.rate > e.max_rate + 1e-12))
+        out.append((f"rate per period > {e.max_rate:g}", per_period > e.max_rate + 1e-12))
     if e.term_within_maturity:
         out.append((f"remaining term > {maturity} months to expected maturity", pool.remaining_term > maturity))
     return out
@@ -138,10 +139,11 @@ def purchase_weights(lines: Sequence[Any], e: Eligibility | None, *, periods: in
     ok = np.ones(base.size, dtype=bool)
     if e is not None:
         for i, ln in enumerate(lines):
+            rate = rate_per_period(ln.product, ln.rate)
             ok[i] = not (
                 (e.products is not None and ln.product not in e.products)
-                or (e.min_rate is not None and ln.rate < e.min_rate - 1e-12)
-                or (e.max_rate is not None and ln.rate > e.max_rate + 1e-12)
+                or (e.min_rate is not None and rate < e.min_rate - 1e-12)
+                or (e.max_rate is not None and rate > e.max_rate + 1e-12)
                 or (e.min_balance is not None and ln.average_balance < e.min_balance)
                 or (e.max_balance is not None and ln.average_balance > e.max_balance)
             )

@@ -148,3 +148,60 @@ def test_a_cash_in_step_after_the_residual_makes_later_steps_reachable(tmp_path:
     out = tmp_path / "deal.yaml"
     out.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     am.load_deal(out)
+
+
+def test_rate_limits_are_per_period_for_every_product() -> None:
+    # eligibility: rate per period between 0.5 % and 1.2 %. A level-payment or equal-principal
+    # loan carries its annual rate: 12 % a year is 1 % a period (eligible), 18 % is 1.5 % (too
+    # high), 5 % is 0.4167 % (too low). Before, the annual rate itself was compared with the
+    # per-period limits: both 12 % and 18 % loans failed 'rate > 0.012' and the 5 % one passed.
+    pool = am.Pool.from_arrays(
+        loan_id=["fee 1.0 %", "LP 12 %", "LP 18 %", "EP 5 %", "fee 0 %"],
+        original_principal=[1_000.0, 2_000.0, 3_000.0, 4_000.0, 5_000.0],
+        current_principal=[1_000.0, 2_000.0, 3_000.0, 4_000.0, 5_000.0],
+        original_term=[12, 12, 12, 12, 6],
+        remaining_term=[12, 12, 12, 12, 6],
+        product=[0, 1, 1, 2, 0],
+        rate=[0.010, 0.12, 0.18, 0.05, 0.0],
+        bucket=[0, 0, 0, 0, 0],
+    )
+    e = Eligibility(min_rate=0.005, max_rate=0.012, term_within_maturity=False)
+    kept, e2 = screen_pool(pool, e, maturity=24, source="x")
+    assert list(kept.loan_id) == ["fee 1.0 %", "LP 12 %"]
+    frame = e2.removed_frame().set_index("rule")
+    assert frame.loc["rate per period < 0.005", "balance_removed"] == pytest.approx(4_000.0 + 5_000.0, abs=CENT)
+    assert frame.loc["rate per period > 0.012", "balance_removed"] == pytest.approx(3_000.0, abs=CENT)
+
+
+def test_purchase_rate_limits_are_per_period_for_every_product() -> None:
+    # replenishment: a 12-period level-payment plan at 12 % a year (1 % a period) and a flat-fee
+    # plan at 0.8 % a period, half each; a limit of 1.2 % a period keeps both (before, the level
+    # plan's 0.12 failed it and the flat-fee plan was bought alone)
+    lines = [
+        SimpleNamespace(product="level_payment", term=12, rate=0.12, share=0.5, average_balance=2_000.0),
+        SimpleNamespace(product="flat_fee", term=12, rate=0.008, share=0.5, average_balance=2_000.0),
+    ]
+    w = purchase_weights(lines, Eligibility(max_rate=0.012, min_rate=0.005), periods=24, revolving=12, maturity=24)
+    assert w[1] == pytest.approx([0.5, 0.5])
+    # and 0.5 % a period excludes a 5 % a year plan (0.4167 % a period): it had passed as 0.05
+    low = [SimpleNamespace(product="equal_principal", term=12, rate=0.05, share=0.5, average_balance=2_000.0), lines[1]]
+    w_low = purchase_weights(low, Eligibility(min_rate=0.005), periods=24, revolving=12, maturity=24)
+    assert w_low[1] == pytest.approx([0.0, 1.0])
+
+
+def test_revolving_eligibility_min_rate_is_per_period(tmp_path: Path) -> None:
+    # revolving.eligibility.min_rate 0.5 % a period: a level-payment line at 12 % a year (1 % a
+    # period) is kept, one at 5 % a year (0.4167 %) is not
+    doc = yaml.safe_load((EXAMPLES / "baitiao_revolving.yaml").read_text(encoding="utf-8"))
+    doc["pool"] = {"synthetic": {"n": 2_000, "seed": 1}}
+    doc["revolving"]["replenishment"] = [
+        {"product": "level_payment", "term": 12, "rate": 0.12, "share": 0.4},
+        {"product": "level_payment", "term": 12, "rate": 0.05, "share": 0.2},
+        {"product": "flat_fee", "term": 6, "rate": 0.006, "share": 0.4},
+    ]
+    doc["revolving"]["eligibility"] = {"min_rate": 0.005}
+    out = tmp_path / "deal.yaml"
+    out.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    lines = am.load_deal(out).revolving.replenishment
+    assert [(ln.product, ln.rate) for ln in lines] == [("level_payment", 0.12), ("flat_fee", 0.006)]
+    assert [ln.share for ln in lines] == pytest.approx([0.5, 0.5])
