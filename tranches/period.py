@@ -64,6 +64,10 @@ class PeriodInputs:
     purchase_capacity: npt.ArrayLike = np.inf
     delinquent_by_bucket: npt.ArrayLike | None = None
     """(B, N) or (B,) balances by delinquency bucket M0 … M(B−1), for bucket-window triggers."""
+    restructured_delinquent: npt.ArrayLike = 0.0
+    """(N,) or a scalar: the balance of restructured plans the deal counts as delinquent (they are
+    in no bucket once in a plan). Counted in every bucket-window (serious-delinquency) ratio, as
+    ``delinquent_balance`` counts them in the delinquency ratio."""
     late_fees: npt.ArrayLike = 0.0
     principal_losses: npt.ArrayLike = 0.0
     recoveries_pending: npt.ArrayLike = 0.0

@@ -191,8 +191,9 @@ def _commingle(engine: Engine, state: EngineState, k: int, g: Any) -> None:
 
 def on_collections(engine: Engine, state: EngineState, k: int, inputs: PeriodInputs, pool_end: FloatArray) -> None:
     """After the period's collections: apply a servicer event's commingling loss; record each
-    serious-delinquency trigger's ratio ``Σ_{b in buckets} balance_b / pool_balance_end`` (0
-    where the pool is empty)."""
+    serious-delinquency trigger's ratio ``(Σ_{b in buckets} balance_b + restructured_delinquent) /
+    pool_balance_end`` (0 where the pool is empty): restructured plans the deal counts as
+    delinquent are in every window, never counted as current."""
     for j, g in enumerate(engine.triggers):
         if g.metric == "servicer_event":
             _commingle(engine, state, k, g)
@@ -211,7 +212,8 @@ def on_collections(engine: Engine, state: EngineState, k: int, inputs: PeriodInp
         if by_bucket.ndim != 2 or by_bucket.shape[1] != engine.n or by_bucket.shape[0] <= hi:
             raise must("PeriodInputs.delinquent_by_bucket", f"must be (B, {engine.n}) with B > {hi}", by_bucket.shape)
         rec = state.buf.setdefault(f"serious_dq:{j}", np.zeros((engine.T, engine.n)))
-        rec[k] = safe_div(by_bucket[lo : hi + 1].sum(axis=0), pool_end)
+        restructured = np.asarray(inputs.restructured_delinquent, dtype=np.float64)
+        rec[k] = safe_div(by_bucket[lo : hi + 1].sum(axis=0) + restructured, pool_end)
 
 
 def metric_value(engine: Engine, state: EngineState, k: int, j: int) -> FloatArray:

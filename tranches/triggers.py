@@ -68,8 +68,9 @@ class Trigger:
     - ``unable_to_revolve``: consecutive revolving periods ending with more than ``tolerance``
       principal cash not reinvested (threshold: the number of periods N)
     - ``serious_delinquency`` (严重拖欠率): ``mean over the last min(average_periods, t) periods s
-      of Σ_{b in buckets} balance_b,s / pool_balance_end_s``, with ``buckets`` the first and last
-      delinquency bucket counted (default M2–M3: 31–90 days past due); needs the bucket
+      of (Σ_{b in buckets} balance_b,s + restructured_delinquent_s) / pool_balance_end_s``, with
+      ``buckets`` the first and last delinquency bucket counted (default M2–M3: 31–90 days past
+      due) and restructured plans the deal counts as delinquent in every window; needs the bucket
       balances in :class:`~tranches.period.PeriodInputs` ``delinquent_by_bucket``
     - ``servicer_event``: 1 from period ``event_period`` on (servicer termination, originator
       downgrade or insolvency → 权利完善事件: borrowers notified, collections swept to the trust

@@ -19,7 +19,8 @@ Definitions (period t, monthly; every rate a decimal):
   prepay at their own monthly rates (re-default is typically several times the base rate). Full
   formulas: :mod:`abs_model.projection.restructuring`. Restructured receivables are a state of
   their own (``balance_restructured`` and one column per plan type), never counted as current
-  silently: ``delinquent=True`` counts them in the delinquency ratio and trigger,
+  silently: ``delinquent=True`` counts them in every delinquency ratio and trigger (the 30+ ratio
+  and each serious-delinquency window),
   ``counts_as_default=True`` counts their entry in the cumulative-default trigger,
   ``eligible=False`` takes them out of the collateral balance, ``buy_back=True`` has the
   originator buy them back at par instead of a plan.

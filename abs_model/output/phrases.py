@@ -364,7 +364,7 @@ CHECK_NAMES_ZH: Mapping[str, str] = MappingProxyType(
         "clean-up: the call repaid every class but the subordinated in full (nothing written down)": "清仓回购：次级档以外各档全额偿付（无核销）",
         "clean-up: the call repaid every class in full (nothing written down)": "清仓回购：各档全额偿付（无核销）",
         "purchases: receivables bought by the waterfall = purchases added to the pool": "循环购买：分配中购买金额 = 计入资产池的购买金额",
-        "triggers: values recomputed from the pool frame (cumulative default, delinquency)": "触发事件：由资产池数据重算的指标值一致（累计违约率、逾期率）",
+        "triggers: values recomputed from the pool frame (cumulative default, delinquency, serious delinquency)": "触发事件：由资产池数据重算的指标值一致（累计违约率、逾期率、严重拖欠率）",
         "defaults: the stated cumulative default rate (累计违约率) reached over the periods run (shortfall)": "违约：各期累计违约达到假设的累计违约率（差额）",
     }
 )

@@ -119,10 +119,14 @@ class PoolRows(ModelBase):
                 self.pot[p] = self.row(f"comm_{j}.pot_{p}", f"{'Interest' if p == POT_I else 'Principal'} pot after", f"{{{self.pot[p]}}}-{{{x}}}")
 
     def serious_delinquency(self, j: int, lo: int, hi: int, n: int) -> str:
-        """Defined as the mean over the last ``min(n, t)`` periods of ``Σ_{b=lo..hi} balance_b /
-        pool_balance_end`` (0 where the pool is empty). Returns the value's template."""
+        """Defined as the mean over the last ``min(n, t)`` periods of ``(Σ_{b=lo..hi} balance_b +
+        restructured plans the deal counts as delinquent) / pool_balance_end`` (0 where the pool is
+        empty; :func:`tranches.support.on_collections`). Returns the value's template."""
         name = self.s.triggers[j].name
-        num = sum_of([f"pool.balance_m{b}" for b in range(lo, hi + 1) if f"balance_m{b}" in self.basis.base])
+        terms = [f"pool.balance_m{b}" for b in range(lo, hi + 1) if f"balance_m{b}" in self.basis.base]
+        if (self.basis.rules or (False, False, True))[0] and "balance_restructured" in self.basis.base:
+            terms.append("pool.balance_restructured")
+        num = sum_of(terms)
         self.row(f"trig_ratio_{j}", f"{name}: ratio this period", f"IF({{pool_balance_end}}>0,({num})/{{pool_balance_end}},0)", fmt=RATE)
 
         def avg(t: int) -> str:

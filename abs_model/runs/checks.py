@@ -51,7 +51,7 @@ moved cash into no account.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -61,6 +61,8 @@ from tranches.ledger import POTS, RESERVE
 from tranches.triggers import CleanupCall
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from abs_model.runs.result import DealResult
 
 CENT = 0.005
@@ -288,15 +290,19 @@ def _triggers(result: DealResult) -> CheckResult | None:
     restr = result.assumptions.collections.rules if result.assumptions.collections is not None else None
     defaults = p["defaults"].to_numpy()
     delinquent = sum(p[f"balance_m{j}"].to_numpy() for j in range(2, 7))
-    pool_end = p["closing_balance"].to_numpy()
+    bought = result.revolving["purchased"].to_numpy()
+    pool_end = p["closing_balance"].to_numpy() - bought  # tested before the period's purchases
+    restructured = np.zeros_like(pool_end)  # restructured plans counted as delinquent
     if restr is not None:
         if restr.counts_as_default:
             defaults = defaults + p["restructured_entries"].to_numpy()
         if restr.delinquent:
-            delinquent = delinquent + p["balance_restructured"].to_numpy()
+            restructured = p["balance_restructured"].to_numpy()
+            delinquent = delinquent + restructured
         if not restr.eligible:
             pool_end = pool_end - p["balance_restructured"].to_numpy()
-    bought = result.revolving["purchased"].to_numpy()
+    called = result.revolving["called"].to_numpy()
+    before_call = int(called.argmax()) if called.any() else called.size
     denom = result.deal.pool.balance + np.concatenate([[0.0], np.cumsum(bought)[:-1]])
     expected = {
         "cumulative_default_rate": np.cumsum(defaults) / denom,
@@ -304,15 +310,35 @@ def _triggers(result: DealResult) -> CheckResult | None:
     }
     worst, n = 0.0, 0
     for g in result.deal.structure.triggers:
-        if g.metric not in expected:
+        if g.metric == "serious_delinquency":
+            want = _serious_delinquency(p, g, restructured, pool_end)
+        elif g.metric in expected:
+            want = expected[g.metric]
+        else:
             continue
         got = result.triggers[g.name]["value"].to_numpy()
-        want = expected[g.metric]
+        if g.metric != "cumulative_default_rate":  # the pool frame holds the buckets after a call's sale:
+            got, want = got[:before_call], want[:before_call]  # the trigger was tested before it
         worst = max(worst, _worst((got - want) / np.maximum(np.abs(want), 1.0)))
         n += 1
     if n == 0:
         return None
-    return CheckResult("triggers: values recomputed from the pool frame (cumulative default, delinquency)", worst, 1e-9)
+    return CheckResult(
+        "triggers: values recomputed from the pool frame (cumulative default, delinquency, serious delinquency)",
+        worst,
+        1e-9,
+    )
+
+
+def _serious_delinquency(p: pd.DataFrame, g: Any, restructured: np.ndarray, pool_end: np.ndarray) -> np.ndarray:
+    """A serious-delinquency trigger's value from the pool frame: the mean over the last
+    ``min(average_periods, t)`` periods of ``(Σ_{b in buckets} balance_b + restructured plans
+    counted as delinquent) / pool balance at the end`` (0 where the pool is empty)."""
+    lo, hi = g.buckets
+    num = sum(p[f"balance_m{b}"].to_numpy() for b in range(lo, hi + 1)) + restructured
+    ratio = np.divide(num, pool_end, out=np.zeros_like(pool_end), where=pool_end > 0)
+    n = int(g.average_periods)
+    return np.array([ratio[max(0, t + 1 - n) : t + 1].mean() for t in range(ratio.size)])
 
 
 def _worst(gap: np.ndarray) -> float:

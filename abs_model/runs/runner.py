@@ -570,10 +570,12 @@ def _period_inputs(
     delinquent = sum(arrays[f"balance_m{j}"][:, t] for j in range(2, 7))
     new_defaults = arrays["defaults"][:, t]
     counted_only = np.zeros_like(new_defaults)
+    restructured_delinquent = np.zeros_like(new_defaults)
     restr = a.collections.rules if a.collections is not None else None
     if restr is not None:
-        if restr.delinquent:
-            delinquent = delinquent + arrays["balance_restructured"][:, t]
+        if restr.delinquent:  # in every delinquency ratio: the 30+ one and each bucket window
+            restructured_delinquent = arrays["balance_restructured"][:, t]
+            delinquent = delinquent + restructured_delinquent
         if restr.counts_as_default:  # in the cumulative defaults, not in the PDL: they keep paying
             counted_only = arrays["restructured_entries"][:, t]
         if not restr.eligible:  # restructured receivables are not eligible collateral
@@ -590,6 +592,7 @@ def _period_inputs(
         delinquent_balance=_no_dust(np.asarray(delinquent, dtype=np.float64), dust),
         purchase_capacity=capacity,
         delinquent_by_bucket=np.stack([arrays[f"balance_m{j}"][:, t] for j in range(7)]),
+        restructured_delinquent=_no_dust(np.asarray(restructured_delinquent, dtype=np.float64), dust),
     )
 
 
