@@ -442,7 +442,9 @@ class Engine:
         eff = trigger_tests.effects(self, state)
         phase = stages.phase(self, state, t, eff)
         pay = stages.payment_dates(self, state, t, phase, live, all_live)
-        called_now = stages.cleanup(self, t, L, state, phase, pay, pe)
+        inel = None if self.structure.cleanup is None else np.asarray(inputs.ineligible_balance, dtype=np.float64)
+        sold = pe + inel if inel is not None and inel.any() else None  # ineligible receivables are sold too
+        called_now = stages.cleanup(self, t, L, state, phase, pay, pe, sold)
         all_pay = bool(pay.all())
         target_now = stages.reserve_target(self, state, k, t, notes_begin, pe, pay, all_pay and detect, called_now)
         int_due = state.int_due

@@ -64,6 +64,10 @@ class PeriodInputs:
     purchase_capacity: npt.ArrayLike = np.inf
     delinquent_by_bucket: npt.ArrayLike | None = None
     """(B, N) or (B,) balances by delinquency bucket M0 … M(B−1), for bucket-window triggers."""
+    ineligible_balance: npt.ArrayLike = 0.0
+    """(N,) or a scalar: receivables still in the pool that the deal does not count as collateral
+    (restructured plans ruled ineligible), outside ``pool_balance_end``: a clean-up call sells them
+    with the pool, so its proceeds are ``price × (pool_balance_end + ineligible_balance)``."""
     restructured_delinquent: npt.ArrayLike = 0.0
     """(N,) or a scalar: the balance of restructured plans the deal counts as delinquent (they are
     in no bucket once in a plan). Counted in every bucket-window (serious-delinquency) ratio, as

@@ -193,7 +193,14 @@ def payment_dates(
     return pay
 
 def cleanup(
-    eng: Engine, t: int, L: FloatArray, state: EngineState, phase: npt.NDArray[np.int8], pay: BoolArray, pe: FloatArray
+    eng: Engine,
+    t: int,
+    L: FloatArray,
+    state: EngineState,
+    phase: npt.NDArray[np.int8],
+    pay: BoolArray,
+    pe: FloatArray,
+    sold: FloatArray | None = None,
 ) -> BoolArray:
     """Stage 3c: the clean-up call, tested only on payment dates after revolving has ended
     (a pool that pays down while revolving is replenished, not called).
@@ -201,17 +208,20 @@ def cleanup(
     Exercised where ``0 < pool_balance_end ≤ threshold · initial_pool`` and (``redeems`` not
     "any") ``proceeds + cash in both pots + reserve ≥ (1 − CALL_RTOL) × (Σ expenses due + Σ
     (interest accrued + shortfall + balance) of the classes it must redeem)``; the proceeds,
-    defined as ``price · pool_balance_end``, go to the principal pot. The recoveries still to come
+    defined as ``price · sold`` with ``sold`` the whole pool sold (``pool_balance_end`` plus the
+    receivables outside the collateral balance, :attr:`~tranches.period.PeriodInputs.ineligible_balance`;
+    ``pe`` when None), go to the principal pot. The recoveries still to come
     on past defaults go with the pool (``price`` is paid on the performing balance): the PDL,
     which counted them (:func:`credit_pdl`), is debited with them."""
     cl = eng.structure.cleanup
     if cl is None:
         return eng._false
     called_now = pay & (phase != REVOLVING) & (pe <= cl.threshold * eng.pool0) & (pe > 0.0)
+    sold = pe if sold is None else sold
     if called_now.any() and cl.redeems != "any":
-        called_now &= _call_covers(eng, state, cl, pe * cl.price)
+        called_now &= _call_covers(eng, state, cl, sold * cl.price)
     if called_now.any():
-        proceeds = pe * cl.price * called_now
+        proceeds = sold * cl.price * called_now
         L[eng.row_call] = proceeds
         state.cash[PRINCIPAL] += proceeds
         if state.rp_seen:

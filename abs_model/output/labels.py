@@ -406,6 +406,7 @@ _REGISTRY: dict[str, Label] = {
     "model:Recoveries still to come (running sum)": _l('Recoveries still to come (running sum)', '待收违约回收（累计）', "text"),
     "model:pool_balance_begin": _l('Pool balance (start)', '期初资产池余额', "text"),
     "model:pool_balance_end": _l('Pool balance (end)', '期末资产池余额', "text"),
+    "model:ineligible_balance": _l('Restructured plans outside the collateral (sold with a clean-up call)', '不计入资产池的重组资产（清仓回购时一并出售）', "text"),
     "model:delinquent_balance": _l('Delinquent balance (31–180 dpd)', '逾期余额（31–180 天）', "text"),
     "model:key": _l('key', '键', "text"),
     "model:Input": _l('Input', '输入', "text"),

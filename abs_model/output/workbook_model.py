@@ -230,7 +230,8 @@ class _Builder(StepRows, SupportRows, PoolRows):
         (less a servicer event's commingling loss) + the reserve ≥ (1 − CALL_RTOL) × (expenses due +
         interest due and balance of every class it must redeem). Returns the flag row's key."""
         s = self.s
-        cash = "{pool_balance_end}*{$cleanup_price}+{pot_I_end@p}+{interest_collected}+{pot_P_end@p}+{principal_collected}+{recoveries}"
+        cash = self.pool_sold + "*{$cleanup_price}"  # the whole pool sold, ineligible plans included
+        cash += "+{pot_I_end@p}+{interest_collected}+{pot_P_end@p}+{principal_collected}+{recoveries}"
         for j, g in enumerate(s.triggers):
             if g.metric == "servicer_event" and g.commingling_loss > 0.0:
                 cash += f"-{{$loss_{j}}}*({{interest_collected}}+{{principal_collected}}+{{recoveries}})*IF({{period}}={{$event_{j}}},1,0)"
@@ -276,7 +277,7 @@ class _Builder(StepRows, SupportRows, PoolRows):
                 f"{{pay}}*IF({{phase_pre}}<>{rev},1,0)*IF({{pool_balance_end}}<={{$cleanup_threshold}}*{{$pool0}},1,0)*IF({{pool_balance_end}}>0,1,0){covers}",
                 fmt=FLAG,
             )
-            self.row("cleanup_proceeds", "Clean-up call proceeds", "{pool_balance_end}*{$cleanup_price}*{called_now}")
+            self.row("cleanup_proceeds", "Clean-up call proceeds", self.pool_sold + "*{$cleanup_price}*{called_now}")
             self.row("call_paid", "Clean-up call proceeds paid in (1 yes)", "IF({cleanup_proceeds}>0,1,0)", fmt=FLAG)
             if "cleanup" in s.waterfalls:
                 ph = f"IF({{called_now}}=1,{PHASE_CODES['cleanup']},{ph})"

@@ -37,6 +37,7 @@ class ModelBase:
         self.tn = [t.name for t in self.s.tranches]
         self.revolving = bool(basis.units)
         self.shared_keys: dict[tuple[object, ...], str] = {}
+        self.pool_sold = "{pool_balance_end}"  # what a clean-up call sells (PoolRows.engine_inputs)
 
     # ------------------------------------------------------------------ rows
     def inp(self, key: str, text: str, value: float | tuple[float, ...], fmt: str = AMOUNT) -> None:

@@ -97,6 +97,10 @@ class PoolRows(ModelBase):
         out = "" if eligible or restr is None else f"-{{{restr}}}"
         self.row("pool_balance_begin", "pool_balance_begin", "{pool.opening_balance}" + (f"-{{{restr}@p}}" if out else ""))
         self.row("pool_balance_end", "pool_balance_end", "{pool.closing_balance}" + out)
+        self.pool_sold = "{pool_balance_end}"  # what a clean-up call sells: ineligible plans too
+        if out:
+            self.row("ineligible_balance", "ineligible_balance", f"{{{restr}}}")
+            self.pool_sold = "({pool_balance_end}+{ineligible_balance})"
         dq = [f"pool.balance_m{j}" for j in range(2, 7) if f"balance_m{j}" in b.base]
         if delinquent and restr is not None:
             dq.append(restr)

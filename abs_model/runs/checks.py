@@ -233,11 +233,8 @@ def _cleanup_and_purchases(result: DealResult, tol: float) -> tuple[CheckResult,
     p, led = result.pool, result.ledger
     cl = result.deal.structure.cleanup
     if cl is not None:
+        # the whole pool sold, restructured plans outside the collateral balance included
         sold = p["cleanup_sale"].to_numpy()[1:] if "cleanup_sale" in p else np.zeros(len(p) - 1)
-        restr = result.assumptions.collections.rules if result.assumptions.collections is not None else None
-        if restr is not None and not restr.eligible and "balance_restructured" in p:
-            called = sold > 0
-            sold = sold - p["balance_restructured"].to_numpy()[1:] * called
         call = (led["source"] == "cleanup_call").to_numpy()
         rows = led["period"].to_numpy(dtype=np.int64)[call] - 1
         paid = np.bincount(rows, weights=led["amount"].to_numpy(dtype=np.float64)[call], minlength=len(sold))[: len(sold)]

@@ -571,6 +571,7 @@ def _period_inputs(
     new_defaults = arrays["defaults"][:, t]
     counted_only = np.zeros_like(new_defaults)
     restructured_delinquent = np.zeros_like(new_defaults)
+    ineligible = np.zeros_like(new_defaults)
     restr = a.collections.rules if a.collections is not None else None
     if restr is not None:
         if restr.delinquent:  # in every delinquency ratio: the 30+ one and each bucket window
@@ -580,7 +581,8 @@ def _period_inputs(
             counted_only = arrays["restructured_entries"][:, t]
         if not restr.eligible:  # restructured receivables are not eligible collateral
             pb_begin = pb_begin - arrays["balance_restructured"][:, t - 1]
-            pb_end = pb_end - arrays["balance_restructured"][:, t]
+            ineligible = arrays["balance_restructured"][:, t]  # still the trust's: a clean-up call sells them
+            pb_end = pb_end - ineligible
     return tr.PeriodInputs(
         interest_collected=interest,
         principal_collected=principal,
@@ -593,6 +595,7 @@ def _period_inputs(
         purchase_capacity=capacity,
         delinquent_by_bucket=np.stack([arrays[f"balance_m{j}"][:, t] for j in range(7)]),
         restructured_delinquent=_no_dust(np.asarray(restructured_delinquent, dtype=np.float64), dust),
+        ineligible_balance=_no_dust(np.asarray(ineligible, dtype=np.float64), dust),
     )
 
 
