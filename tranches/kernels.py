@@ -163,6 +163,9 @@ def principal(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
         first = min(idx)
         senior = rowsum(bal[:first]) if first > 0 else 0.0
         limit = np.clip(group + senior - step.advance_rate * ctx.pool_end, 0.0, group)
+        ends = ctx.ends  # the deal ends: no target OC is kept, every class is owed in full
+        if ends is not None:
+            limit = np.where(ends > 0.0, group, limit)
     if step.mode == "pro_rata" and len(idx) > 1:
         seq = ctx.sequential
         pro = mf if seq is None else ((~seq).astype(np.float64) if mf is None else mf * ~seq)

@@ -67,6 +67,8 @@ class StepRows(ModelBase):
             self.inp(key, f"{text}: advance rate (1 − target OC)", st.advance_rate, RATE)
             senior = "+".join(self.v(f"bal_{k}") for k in range(min(idx))) or "0"
             limit = f"MIN(MAX({{{group}}}+{senior}-{{${key}}}*{{pool_balance_end}},0),{{{group}}})"
+            ends = "MAX({last},{called_now})" if self.s.cleanup is not None else "{last}"  # no target OC at the end
+            limit = f"IF({ends}=1,{{{group}}},{limit})"
         lim = self.row(f"{tag}.limit", f"{text}: principal payable", limit)
         seq = "{eff_sequential}" if "eff_sequential" in self.m.where else None
         if st.mode == "pro_rata" and len(idx) > 1:

@@ -367,6 +367,8 @@ class Reference:
                     first = min(self.names.index(n) for n in s.tranches)
                     senior = sum(self.bal[n] for n in self.names[:first])
                     limit = min(max(group + senior - s.advance_rate * pe, 0.0), group)
+                    if (t == self.T and self.final) or called_now:  # the deal ends: no target OC kept
+                        limit = group
                 if s.mode == "pro_rata" and len(s.tranches) > 1 and not sequential:
                     x = self.take(pots, limit)
                     shares = {n: self.bal[n] * (x / group if group > 0 else 0.0) for n in s.tranches}

@@ -173,3 +173,34 @@ def test_at_legal_final_interest_still_due_is_paid_before_any_residual() -> None
     assert r.tranche("A").interest_paid[0].tolist() == pytest.approx([500.0, 500.0, 409.05], abs=CENT)
     assert r.tranche("A").interest_shortfall[0, -1] == pytest.approx(0.0, abs=CENT)
     assert r.tranche("Sub").residual_paid[0].tolist() == pytest.approx([0.0, 0.0, 40_000.0 - 409.05], abs=CENT)
+
+
+def test_a_target_oc_is_not_kept_when_the_deal_ends() -> None:
+    # A's principal is paid down to an advance rate of 50 % of the pool (a target OC), then Sub.
+    # Called in period 1 at par: 40,000 collected, pool 50,000 sold, 90,000 in the principal pot.
+    # The deal ends, so no OC is kept: A (100,000) takes all 90,000 and loses 10,000, Sub loses
+    # its 20,000. Before, A was paid only to the target, 100,000 − 50 % × 50,000 = 75,000, Sub took
+    # the other 15,000 and A lost 25,000 behind the class below it.
+    st = Structure(
+        tranches=(Tranche("A", 100_000.0), Tranche("Sub", 20_000.0, tranche_class="subordinated")),
+        waterfalls={
+            "amortising": Waterfall(
+                [steps.PayPrincipal(("A",), advance_rate=0.5), steps.PayPrincipal(("Sub",)), steps.PayResidual()]
+            )
+        },
+        cleanup=CleanupCall(threshold=0.5, price=1.0, redeems="any"),
+    )
+    r = run_liabilities(
+        st,
+        period_end_dates=month_ends(2),
+        initial_pool_balance=120_000.0,
+        interest_collected=0.0,
+        principal_collected=[40_000.0, 0.0],
+        new_defaults=[30_000.0, 0.0],
+        pool_balance_end=[50_000.0, 0.0],
+    )
+    assert r.called[0].tolist() == [True, False]
+    assert r.tranche("A").principal_paid[0, 0] == pytest.approx(90_000.0, abs=CENT)
+    assert r.tranche("A").writedown[0, 0] == pytest.approx(10_000.0, abs=CENT)
+    assert r.tranche("Sub").principal_paid[0, 0] == pytest.approx(0.0, abs=CENT)
+    assert r.tranche("Sub").writedown[0, 0] == pytest.approx(20_000.0, abs=CENT)

@@ -35,6 +35,7 @@ CASES = {
     "us_auto_interest_at_end": ("us_auto_interest_at_end.yaml", 1.0),  # interest carried to legal final, paid before the residual
     "baitiao_restructured_delinquent": ("baitiao_restructured_delinquent.yaml", 1.0),  # restructured counted in the serious-delinquency window
     "baitiao_restructured_ineligible": ("baitiao_restructured_ineligible.yaml", 1.0),  # ineligible restructured plans sold with the clean-up call
+    "us_auto_target_oc": ("us_auto_target_oc.yaml", 3.0),  # target OC not kept when the clean-up call ends the deal
 }
 #: cases run to an earlier legal final: (deal periods, months from the cut-off month to the legal final)
 LEGAL_FINAL = {"us_auto_legal_final": (24, 25)}
