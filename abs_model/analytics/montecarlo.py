@@ -8,7 +8,9 @@ Model (one path ``p``; ``Z``, ``ε_P``, ``ε_R`` independent standard normals):
 - prepayment multiple ``P = exp(σ_P X_P − σ_P² / 2)`` with ``X_P = ρ_P Z + √(1 − ρ_P²) ε_P``
   (correlation ``ρ_P`` with the default factor; negative: prepayments slow when defaults rise);
 - recovery multiple ``R = exp(σ_R X_R − σ_R² / 2)`` with ``X_R = ρ_R Z + √(1 − ρ_R²) ε_R``
-  (``σ_R = 0`` by default: recoveries fixed at the assumption).
+  (``σ_R = 0`` by default: recoveries fixed at the assumption). The recovery rate is capped,
+  ``min(1, R × rate)``: paths with ``R > 1 / rate`` recover alike and the mean recovery falls
+  below the assumption; :func:`monte_carlo` counts them (``recovery_capped_paths``) and warns.
 
 Reproducibility: all ``n_paths × 3`` normals are drawn up front from
 ``np.random.default_rng(seed)`` (columns ``Z, ε_P, ε_R``), then cut into chunks; each chunk is
@@ -29,6 +31,7 @@ period ``t``, ``T`` the deal's periods):
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -144,6 +147,7 @@ class MonteCarloResult:
     missing_chunks: tuple[int, ...] = ()
     errors: dict[int, str] = field(default_factory=dict)
     lost_workers: tuple[str, ...] = ()
+    recovery_capped_paths: int = 0
 
     @property
     def n_completed(self) -> int:
@@ -234,6 +238,23 @@ def _qname(q: float) -> str:
     return f"p{100 * q:g}"
 
 
+def recovery_capped(a: Assumptions, recovery_mult: np.ndarray) -> int:
+    """Paths whose recovery multiple takes a recovery rate (the pool's or a segment override's)
+    above 100 %, where the projection caps it, ``min(1, multiple × rate)``; warns naming how many,
+    the rate and the multiple the cap starts at."""
+    rates = [a.recovery_rate, *(o.recovery_rate for o in a.segment_overrides if o.recovery_rate is not None)]
+    top = max(rates)
+    n = int((np.asarray(recovery_mult) * top > 1.0).sum()) if top > 0.0 else 0
+    if n:
+        warnings.warn(
+            f"monte_carlo: {n} of {len(recovery_mult)} paths draw a recovery multiple above {1.0 / top:.4g}, which "
+            f"takes the recovery rate {top:.2%} above 100 %; it is capped at 100 %, so those paths recover alike "
+            "and the mean recovery is below the assumption",
+            stacklevel=3,
+        )
+    return n
+
+
 def draw_normals(n_paths: int, seed: int) -> np.ndarray:
     """The (n_paths, 3) standard normals ``[Z, ε_P, ε_R]`` of every path, from
     ``np.random.default_rng(seed)`` in one call (hence independent of chunking)."""
@@ -281,6 +302,7 @@ def monte_carlo(
     )
     normals = draw_normals(int(n_paths), int(seed))
     mults = shocks.multipliers(normals)
+    capped = recovery_capped(a, mults[:, 2])
     starts = list(range(0, int(n_paths), int(chunk)))
     pieces = [mults[s : s + int(chunk)] for s in starts]
     run: ChunkRun[dict[str, np.ndarray]] = map_chunks(
@@ -306,6 +328,7 @@ def monte_carlo(
         missing_chunks=run.missing,
         errors=dict(run.errors),
         lost_workers=run.lost_workers,
+        recovery_capped_paths=capped,
     )
 
 

@@ -246,3 +246,21 @@ def _square_plus(base: int, x: int) -> int:
 
 def _divide(x: int) -> float:
     return 1 / x
+
+
+def test_recovery_multiples_past_the_cap_are_counted_and_warned() -> None:
+    # US auto recovers 45 %: a path whose recovery multiple exceeds 1 / 0.45 = 2.222 recovers 100 %
+    # like any other above it. With σ_R = 0.8 (ρ_R = −0.5) some of 40 paths do; their number, from
+    # the normals drawn by hand (R = exp(σ X − σ²/2), X = ρ Z + √(1 − ρ²) ε_R), is in the warning
+    us = am.load_deal(DEAL.parent / "us_auto_static.yaml")
+    z = np.random.default_rng(3).standard_normal((40, 3))
+    x = -0.5 * z[:, 0] + np.sqrt(1 - 0.25) * z[:, 2]
+    want = int((np.exp(0.8 * x - 0.32) * 0.45 > 1.0).sum())
+    assert want > 0
+    with pytest.warns(
+        UserWarning, match=rf"{want} of 40 paths draw a recovery multiple above 2\.222.*45\.00% above 100 %"
+    ):
+        r = monte_carlo(us, n_paths=40, seed=3, sigma_recovery=0.8, progress=False)
+    assert r.recovery_capped_paths == want
+    # the default σ_R = 0: every multiple is 1, nothing is capped, no warning
+    assert monte_carlo(us, n_paths=5, seed=3, progress=False).recovery_capped_paths == 0
