@@ -121,16 +121,25 @@ def months_since_payment(ctx: Ctx) -> FloatArray:
 
 
 def period_return(ctx: Ctx, c: Compiled, mf: FloatArray | None) -> None:
-    """Pay ``min(rate · balance · months / 12, cash)`` to the class; turbo the rest if asked."""
+    """Pay ``min(rate · balance · months / 12, cash)`` to the class; turbo the rest if asked. In
+    the period the deal ends (``ctx.ends``) every class's balance still owed is repaid first, most
+    senior first (``c.rows[1 + turbo:]``, one row a class): a return is what is left after them."""
     st = ctx.state
     step = c.step
     if not isinstance(step, PayPeriodReturn):  # pragma: no cover - compiled by type
         return
+    n_turbo = len(step.turbo)
+    if ctx.ends is not None:
+        em = ctx.ends if mf is None else ctx.ends * mf
+        for j, row in enumerate(c.rows[1 + n_turbo :]):
+            y = draw(st.cash, c.pots, st.bal[j] * em)
+            st.bal[j] -= y
+            ctx.book(row, y)
     i = c.idx[0]
     cap = step.rate * st.bal[i] * months_since_payment(ctx) / 12.0
     x = draw(st.cash, c.pots, on(cap, mf))
     ctx.book(c.rows[0], x)
-    for r, j in zip(c.rows[1:], c.idx[1:], strict=True):
+    for r, j in zip(c.rows[1 : 1 + n_turbo], c.idx[1:], strict=True):
         avail = st.cash[c.pots[0]].copy()
         for p in c.pots[1:]:
             avail += st.cash[p]

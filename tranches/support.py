@@ -121,6 +121,7 @@ def compile_extra(engine: Engine, step: Any) -> Compiled:
         pots = engine._pots(step.source)
         src = engine._src(pots)
         rows = (lay.row(src, step.label, f"{step.tranche}:residual"), *tuple(lay.row(src, step.label, f"{n}:principal") for n in step.turbo))
+        rows += tuple(lay.row(src, step.label, f"{n}:principal") for n in tnames)  # owed when the deal ends
         idx = tuple(tnames.index(n) for n in (step.tranche, *step.turbo))
         return Compiled(step, liquidity.period_return, pots, rows, idx)
     if isinstance(step, ShortfallSupport):

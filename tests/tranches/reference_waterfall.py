@@ -410,6 +410,11 @@ class Reference:
                 self.cash[INT if s.to == "interest" else PRIN] += x
             elif isinstance(s, steps.PayPeriodReturn):
                 pots = self.pots(s.source)
+                if called_now or (live and t == self.T and self.final):  # the deal ends: every class still owed first
+                    for n in self.names:
+                        y = self.take(pots, self.bal[n])
+                        self.bal[n] -= y
+                        paid_p[n] += y
                 months = t - self.last_pay
                 x = self.take(pots, s.rate * self.bal[s.tranche] * months / 12.0)
                 resid[s.tranche] += x

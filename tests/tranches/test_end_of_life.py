@@ -204,3 +204,42 @@ def test_a_target_oc_is_not_kept_when_the_deal_ends() -> None:
     assert r.tranche("A").writedown[0, 0] == pytest.approx(10_000.0, abs=CENT)
     assert r.tranche("Sub").principal_paid[0, 0] == pytest.approx(0.0, abs=CENT)
     assert r.tranche("Sub").writedown[0, 0] == pytest.approx(20_000.0, abs=CENT)
+
+
+def test_cash_left_at_a_clean_up_call_repays_the_notes_before_any_residual() -> None:
+    # called in period 1 at 10 % (pool 12,000 at par): principal pot 12,000 + 1,000 collected,
+    # interest pot 500. A (100,000) takes the 13,000 of principal and, the deal ending, the 500 of
+    # interest too: written down 86,500; Sub gets no residual (before: 500 beside A's loss)
+    st = two_class(cleanup=CleanupCall(threshold=0.10, price=1.0, redeems="any"))
+    r = run_liabilities(
+        st,
+        period_end_dates=month_ends(2),
+        initial_pool_balance=120_000.0,
+        interest_collected=500.0,
+        principal_collected=1_000.0,
+        pool_balance_end=12_000.0,
+    )
+    assert r.called[0].tolist() == [True, False]
+    assert r.tranche("A").principal_paid[0, 0] == pytest.approx(13_500.0, abs=CENT)
+    assert r.tranche("A").writedown[0, 0] == pytest.approx(86_500.0, abs=CENT)
+    assert r.tranche("Sub").residual_paid[0, 0] == pytest.approx(0.0, abs=CENT)
+
+
+def test_at_legal_final_a_period_return_comes_after_every_class_still_owed() -> None:
+    # Sub's period return (期间收益) of 12 % a year, 1 % a month on 20,000 = 200, from the interest
+    # pot (3,000 a month), before the principal steps. Periods 1 and 2 pay it. At legal final
+    # (period 3) A is still owed 70,000 before the step: the interest pot repays A first (3,000),
+    # so no return is paid and A loses 67,000, Sub 20,000. Before, Sub took 200 as its return and
+    # the rest as residual beside A's loss.
+    wf = Waterfall([steps.PayPeriodReturn("Sub", 0.12), steps.PayPrincipal(("A", "Sub")), steps.PayResidual()])
+    st = Structure(
+        tranches=(Tranche("A", 100_000.0), Tranche("Sub", 20_000.0, tranche_class="subordinated")),
+        waterfalls={"amortising": wf},
+        writedown="legal_final",
+    )
+    r = run_liabilities(st, ends_at_legal_final=True, **three_months(interest=3_000.0))  # type: ignore[arg-type]
+    sub, a = r.tranche("Sub"), r.tranche("A")
+    assert sub.residual_paid[0].tolist() == pytest.approx([200.0 + 2_800.0, 200.0 + 2_800.0, 0.0], abs=CENT)
+    assert a.principal_paid[0].tolist() == pytest.approx([10_000.0, 10_000.0, 13_000.0], abs=CENT)
+    assert a.writedown[0].tolist() == pytest.approx([0.0, 0.0, 67_000.0], abs=CENT)
+    assert sub.writedown[0].tolist() == pytest.approx([0.0, 0.0, 20_000.0], abs=CENT)
