@@ -91,6 +91,11 @@ def compare_strategies(
     it runs (its own collection strategy) first, when it has one. ``as_run_result``: that run,
     when the caller has it already (``run(deal)``, as the demo does); used only when it is the run
     of this very deal and these very assumptions, else the deal is run again."""
+    rate = discount_rate
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not -1.0 < rate < 1.0:  # NaN fails too
+        raise AssumptionError(
+            f"discount_rate: must be an annual decimal rate in (-1, 1); got {rate!r} — rates are decimals (0.10 = 10 % a year)"
+        )
     base = assumptions if assumptions is not None else (deal.assumptions or Assumptions.make())
     runs: dict[str, Assumptions] = {}
     if as_run and base.collections is not None:
