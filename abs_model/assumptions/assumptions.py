@@ -569,7 +569,34 @@ def _overrides(segment_overrides: Sequence[SegmentOverride], cpr_by_term: Mappin
         if not isinstance(term, int | float | np.integer | np.floating) or not np.isfinite(term) or int(term) != term or not 1 <= term <= 360:
             raise AssumptionError(f"cpr_by_term: keys must be original terms, whole numbers 1..360; got {term!r}")
         overrides.append(SegmentOverride("original_term", int(term), cpr=as_curve(curve, f"cpr_by_term[{term}]")))
+    _check_overrides_once(overrides, len(overrides) - len(cpr_by_term or {}))
     return overrides
+
+
+def _check_overrides_once(overrides: Sequence[SegmentOverride], n_listed: int) -> None:
+    """Each assumption of a segment is given once: two overrides of the same column and value that
+    both set ``cpr`` (or ``cdr``, ``roll_rates``, ``recovery_rate``) are refused — the later one
+    won without a word, like a YAML key given twice. Overrides of one segment that set different
+    assumptions (one its CPR, one its CDR) combine, as before. ``cpr_by_term`` entries count as
+    overrides of ``original_term``."""
+    seen: dict[tuple[str, str, str], int] = {}
+    for i, o in enumerate(overrides):
+        value = o.value.strip().lower() if o.column == "product" and isinstance(o.value, str) else o.value
+        if o.column == "original_term" and isinstance(value, int | float):
+            value = int(value)
+        for name in ("cpr", "cdr", "roll_rates", "recovery_rate"):
+            if getattr(o, name) is None:
+                continue
+            key = (o.column, str(value), name)
+            if key in seen:
+                j = seen[key]
+                where = f"segment_overrides[{i}]" if i < n_listed else f"cpr_by_term[{o.value}]"
+                first = f"segment_overrides[{j}]"
+                raise AssumptionError(
+                    f"{where}.{name}: {o.column} = {o.value!r} already has a {name} from {first}; give it once "
+                    "(the later one replaced it without a word)"
+                )
+            seen[key] = i
 
 
 def _collections(collections: Any, *, roll: bool) -> CollectionStrategy | None:

@@ -65,6 +65,7 @@ def implausible(deal: Deal) -> list[str]:
             )
     out += _pool_rates(deal)
     out += _pool_ages(deal)
+    out += _unmatched_overrides(deal)
     for i, line in enumerate(deal.revolving.replenishment):
         if line.rate > MAX_PERIOD_FEE and line.product == "flat_fee":
             out.append(
@@ -91,6 +92,29 @@ def _pool_rates(deal: Deal) -> list[str]:
             out.append(
                 f"pool: {int(bad.sum())} receivable(s) carry {what} (up to {_pct(float(pool.rate[worst]))}, "
                 f"e.g. loan_id {str(pool.loan_id[worst])!r}); implausible — rates are decimals ({example})"
+            )
+    return out
+
+
+def _unmatched_overrides(deal: Deal) -> list[str]:
+    """Segment overrides of the deal's assumptions that match no receivable of the cut-off pool
+    (a value with a stray space, ``score_band: 1`` for a tape of A–E): the run goes on under the
+    pool-wide assumptions, as the override would apply only to receivables of that value."""
+    from abs_model.projection.replines import override_groups
+
+    a = deal.assumptions
+    if a is None or not a.segment_overrides:
+        return []
+    try:
+        groups = override_groups(deal.pool, a)
+    except ValueError:  # a column the pool lacks: refused by the run itself, naming the columns
+        return []
+    out = []
+    for i, o in enumerate(a.segment_overrides):
+        if not ((groups >> i) & 1).any():
+            out.append(
+                f"assumptions.segment_overrides: {o.column} = {o.value!r} matches no receivable of the cut-off pool "
+                f"({deal.pool.n:,} receivables); its assumptions apply to none of them — check the value's spelling"
             )
     return out
 

@@ -5,6 +5,7 @@ the code before its fix."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -152,3 +153,108 @@ def _charge_off_only(folder: Path) -> Path:
 
 def test_errors_stay_value_errors() -> None:
     assert issubclass(AssumptionError, AbsModelError) and issubclass(LiabilityError, ValueError)
+
+
+# ------------------------------------------------------------------ segment overrides
+def _deal_with_overrides(folder: Path, overrides: list[dict[str, object]]) -> Path:
+    from tests.reliability._deals import small_deal_file
+
+    path = small_deal_file(folder)
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["assumptions"]["segment_overrides"] = overrides
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_a_revolving_deal_runs_with_an_override_on_a_tape_column(tmp_path: Path) -> None:
+    """The receivables bought while revolving carry no region: the run was refused with
+    'segment column of the pool []; got 'region'' although the tape has one. The override now
+    applies to the cut-off pool's receivables of that region (and to no purchase)."""
+    deal = am.load_deal(_deal_with_overrides(tmp_path, [{"column": "region", "value": "华北", "cpr": 0.9}]))
+    res = am.run(deal)
+    base = am.run(deal, dataclasses.replace(deal.assumptions, segment_overrides=()))
+    assert res.pool["prepayment"].iloc[1] > 1.2 * base.pool["prepayment"].iloc[1]  # 华北 prepays at 90 %
+    assert all(c.passed for c in res.checks)
+
+
+def test_a_typo_in_an_override_column_is_still_refused(tmp_path: Path) -> None:
+    path = _deal_with_overrides(tmp_path, [{"column": "regoin", "value": "华北", "cpr": 0.9}])
+    with pytest.raises(
+        AssumptionError, match=r"segment_overrides\[0\]\.column: .*\['channel', 'region', 'score_band'\]; got 'regoin'"
+    ):
+        am.run(am.load_deal(path))
+
+
+def test_an_override_matching_no_receivable_is_warned_about(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """'华北 ' (a stray space) or score_band 1 for a tape of A–E matched nothing: the run went on
+    under the pool-wide assumptions without a word."""
+    path = _deal_with_overrides(
+        tmp_path,
+        [{"column": "region", "value": "华北 ", "cpr": 0.9}, {"column": "region", "value": "华北", "cdr": 0.1}],
+    )
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: assumptions.segment_overrides: region = '华北 ' matches no receivable of the cut-off pool" in err
+    assert "region = '华北' matches" not in err
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        (
+            {"segment_overrides": [("region", "E", "cpr", 0.3), ("region", "E", "cpr", 0.5)]},
+            r"segment_overrides\[1\]\.cpr: region = 'E' already has a cpr from segment_overrides\[0\]",
+        ),
+        (
+            {"segment_overrides": [("original_term", 12, "cpr", 0.3)], "cpr_by_term": {12: 0.5}},
+            r"cpr_by_term\[12\]\.cpr: original_term = 12 already has a cpr",
+        ),
+        (
+            {
+                "segment_overrides": [
+                    ("product", "flat_fee", "recovery_rate", 0.1),
+                    ("product", "flat_fee", "recovery_rate", 0.2),
+                ]
+            },
+            r"segment_overrides\[1\]\.recovery_rate",
+        ),
+    ],
+)
+def test_one_assumption_of_one_segment_given_twice_is_refused(kw: dict[str, object], match: str) -> None:
+    """The later override replaced the earlier one's value without a word."""
+    overrides = [am.SegmentOverride(c, v, **{name: x}) for c, v, name, x in kw.pop("segment_overrides")]  # type: ignore[attr-defined]
+    with pytest.raises(AssumptionError, match=match):
+        am.Assumptions.make(cpr=0.2, segment_overrides=overrides, **kw)  # type: ignore[arg-type]
+
+
+def test_overrides_of_one_segment_setting_different_assumptions_combine() -> None:
+    a = am.Assumptions.make(
+        cpr=0.2,
+        segment_overrides=[am.SegmentOverride("region", "E", cpr=0.3), am.SegmentOverride("region", "E", cdr=0.05)],
+    )
+    assert len(a.segment_overrides) == 2
+
+
+# ------------------------------------------------------------------ a CSV whose rows end in a separator
+HEADER = "loan_id,original_principal,current_principal,original_term,remaining_term,product,rate,bucket"
+
+
+def test_rows_with_one_field_more_than_the_header_are_named_as_such(tmp_path: Path) -> None:
+    """Every data line ending in a comma: pandas took the loan id as the index and read every
+    value one column to the left; the tape was refused cell by cell ('remaining_term: must be a
+    number, not text; got 'flat_fee' (loan_id '1200')'), the cause never named."""
+    path = tmp_path / "tape.csv"
+    path.write_text(
+        f"{HEADER}\nA1,1200,1000,12,10,flat_fee,0.006,M0,\nA2,1200,1000,12,10,flat_fee,0.006,M0,\n", encoding="utf-8"
+    )
+    with pytest.raises(
+        am.TapeError, match=r"(?s)1 problem\(s\).*the data rows have 1 more field\(s\) than the header"
+    ) as exc:
+        am.read_tape(path)
+    assert exc.value.problems[0].value == "9 fields in a data row, 8 in the header"
+
+
+def test_a_header_ending_in_a_separator_like_its_rows_still_reads(tmp_path: Path) -> None:
+    path = tmp_path / "tape.csv"
+    path.write_text(f"{HEADER},\nA1,1200,1000,12,10,flat_fee,0.006,M0,\n", encoding="utf-8")
+    assert am.Pool.from_tape(am.read_tape(path)).balance == 1000.0
