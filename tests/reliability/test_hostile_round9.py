@@ -9,6 +9,7 @@ import dataclasses
 import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -258,3 +259,54 @@ def test_a_header_ending_in_a_separator_like_its_rows_still_reads(tmp_path: Path
     path = tmp_path / "tape.csv"
     path.write_text(f"{HEADER},\nA1,1200,1000,12,10,flat_fee,0.006,M0,\n", encoding="utf-8")
     assert am.Pool.from_tape(am.read_tape(path)).balance == 1000.0
+
+
+# ------------------------------------------------------------------ what the report says of the servicing fee
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_report_does_not_say_the_servicing_fee_is_deducted(lang: str) -> None:
+    """Assumptions.servicing_fee is recorded, never deducted (the deal file reference says so),
+    but the report's assumptions read 'Servicing fee deducted from collections: 1.00 % a year' /
+    '从回收款中扣除的资产服务费' while the cash flows were those without it."""
+    from abs_model.output.report_scenarios import assumption_sentences
+
+    with_fee = am.Assumptions.make(cpr=0.2, cdr=0.02, servicing_fee=0.01)
+    pool = am.synthetic_pool(50, seed=1)
+    same = am.project(pool, with_fee).frame.equals(am.project(pool, am.Assumptions.make(cpr=0.2, cdr=0.02)).frame)
+    assert same  # the fee changes no cash flow ...
+    text = " ".join(assumption_sentences(with_fee, lang))
+    assert ("not deducted" in text) if lang == "en" else ("未扣除" in text)  # ... and the report says so
+    assert "deducted from collections" not in text and "从回收款中扣除" not in text
+
+
+# ------------------------------------------------------------------ loan ids stored as floats
+def _float_id_tape(ids: list[float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "loan_id": ids,
+            "original_principal": 1200.0,
+            "current_principal": 1000.0,
+            "original_term": 12,
+            "remaining_term": 10,
+            "product": "flat_fee",
+            "rate": 0.006,
+            "bucket": "M0",
+        }
+    )
+
+
+def test_loan_ids_a_float_cannot_hold_are_refused(tmp_path: Path) -> None:
+    """A 19-digit 借据号 stored as a float64 (a Parquet id column that went through pandas beside a
+    missing id) is rounded to 1.2345678901234568e+18: two loans were reported as one duplicate id
+    and others kept another loan's id; 1.5 and 1e+20 were taken as ids '1.5' and '1e+20'."""
+    path = tmp_path / "ids.parquet"
+    _float_id_tape([1234567890123456789.0, 7.0, 1.5]).to_parquet(path)
+    with pytest.raises(am.TapeError) as exc:
+        am.read_tape(path)
+    bad = {(p.row, p.value) for p in exc.value.problems if "floating-point" in p.rule}
+    assert bad == {(1, 1.2345678901234568e18), (3, 1.5)}
+    assert "only for whole numbers up to 2**53" in str(exc.value)
+
+
+def test_whole_float_ids_read_as_their_integer_text() -> None:
+    pool = am.Pool.from_tape(am.read_tape(_float_id_tape([12345.0, 7.0])))
+    assert list(pool.loan_id) == ["12345", "7"]  # was '12345.0', '7.0'
