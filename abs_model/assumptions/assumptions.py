@@ -51,7 +51,27 @@ UnearnedFee = Literal["waived", "one_period", "full"]
 N_BUCKETS = 8  # M0 … M7
 
 
+#: Largest PSA multiple accepted: 20 = 2,000 % PSA (4 % CPR in month 1, 100 % from month 25).
+#: Above it the speed is a percent typed as a multiple: 150 for 150 % PSA (which is 1.5).
+MAX_PSA = 20.0
+#: Largest SDA multiple accepted: 50 = 5,000 % SDA (a 30 % CDR peak in months 30–60); above it a
+#: percent typed as a multiple (200 for 200 % SDA, which is 2.0).
+MAX_SDA = 50.0
+
+
+def _no_bool(name: str, x: Any) -> None:
+    """A boolean is not a number here: ``cpr=True`` ran as a 100 % CPR, ``recovery_lag=True`` as 1."""
+    if isinstance(x, np.ndarray) and x.dtype != object:
+        if x.dtype == np.bool_ and x.size:
+            raise AssumptionError(f"{name}: must be a number, not a boolean; got {bool(x.ravel()[0])!r}")
+        return  # a numeric array holds no boolean
+    for v in np.ravel(np.asarray(x, dtype=object)):
+        if isinstance(v, bool | np.bool_):
+            raise AssumptionError(f"{name}: must be a number, not a boolean; got {bool(v)!r}")
+
+
 def _finite(name: str, a: np.ndarray) -> None:
+    _no_bool(name, a)
     if not np.all(np.isfinite(a)):
         bad = float(a[~np.isfinite(a)].ravel()[0])
         raise AssumptionError(f"{name}: must be finite numbers; got {bad!r}")
@@ -97,6 +117,7 @@ class Curve:
 def as_curve(x: Any, name: str, *, index: Index = "period", upper: float = 1.0) -> Curve:
     """Normalise a scalar, a vector or a :class:`Curve` into a validated :class:`Curve`."""
     if not isinstance(x, Curve):
+        _no_bool(name, x)
         try:
             a = np.asarray(x, dtype=np.float64)
         except (TypeError, ValueError):
@@ -469,7 +490,7 @@ def _prepayment(*, cpr: Any, smm: Any, psa: float | None, abs_speed: float | Non
         sc = as_curve(smm, "smm")
         return Curve(rates.smm_to_cpr(sc.values), sc.index)
     if psa is not None:
-        _nonneg("psa", psa)
+        _speed_multiple("psa", psa, MAX_PSA)
         return Curve(np.minimum(1.0, rates.psa_to_cpr(psa, ages)), "age")
     if abs_speed is not None:
         _decimals("abs_speed", np.asarray([abs_speed]))
@@ -513,7 +534,7 @@ def _default(
         mc = as_curve(mdr, "mdr")
         cdr_curve = Curve(rates.mdr_to_cdr(mc.values), mc.index)
     elif sda is not None:
-        _nonneg("sda", sda)
+        _speed_multiple("sda", sda, MAX_SDA)
         cdr_curve = Curve(np.minimum(1.0, rates.sda_to_cdr(sda, ages)), "age")
     timing: Curve | None = None
     if cumulative_default is not None:
@@ -552,6 +573,7 @@ def _recovery(rate: float, lag: int, timing: Sequence[float] | None) -> np.ndarr
         if abs(rt.sum() - 1.0) > 1e-9:
             raise AssumptionError(f"recovery_timing: must sum to 1; got {float(rt.sum())!r}")
     else:
+        _no_bool("recovery_lag", lag)
         if not np.isfinite(lag) or int(lag) != lag or lag < 0:
             raise AssumptionError(f"recovery_lag: must be a whole number of months ≥ 0; got {lag!r}")
         if lag > MAX_RECOVERY_LAG:
@@ -703,14 +725,28 @@ def _advancing(advancing: object, *, roll: bool, convention: str | None) -> None
 
 
 def _nonneg(name: str, x: float) -> None:
+    _no_bool(name, x)
     if not np.isfinite(x) or x < 0:
         raise AssumptionError(f"{name}: must be a finite number ≥ 0; got {x!r}")
+
+
+def _speed_multiple(name: str, x: float, upper: float) -> None:
+    """A PSA or SDA multiple (1.5 = 150 %): finite, ≥ 0 and at most ``upper`` (:data:`MAX_PSA`,
+    :data:`MAX_SDA`); ``psa=150`` (meant 150 % PSA) ran as 15,000 % PSA, a CPR capped at 100 %
+    from month 4 on."""
+    _nonneg(name, x)
+    if x > upper:
+        raise AssumptionError(
+            f"{name}: must be a multiple of the standard curve of at most {upper:g} ({upper:.0%}); got {x!r} — "
+            f"{name} is a multiple, not a percent: 150 % {name.upper()} is 1.5"
+        )
 
 
 def _horizon(horizon: int | None) -> None:
     """``horizon``: ``None`` or a whole number of periods in [1, MAX_PERIODS]."""
     if horizon is None:
         return
+    _no_bool("horizon", horizon)
     if not np.isfinite(horizon) or int(horizon) != horizon or horizon < 1:
         raise AssumptionError(f"horizon: must be a whole number of periods ≥ 1; got {horizon!r}")
     if horizon > MAX_PERIODS:

@@ -310,3 +310,53 @@ def test_loan_ids_a_float_cannot_hold_are_refused(tmp_path: Path) -> None:
 def test_whole_float_ids_read_as_their_integer_text() -> None:
     pool = am.Pool.from_tape(am.read_tape(_float_id_tape([12345.0, 7.0])))
     assert list(pool.loan_id) == ["12345", "7"]  # was '12345.0', '7.0'
+
+
+# ------------------------------------------------------------------ speeds typed as percents, booleans as numbers
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        (
+            {"psa": 150},
+            r"psa: must be a multiple of the standard curve of at most 20 .*got 150 — psa is a multiple, not a percent: 150 % PSA is 1\.5",
+        ),
+        ({"cpr": 0.1, "sda": 200}, r"sda: must be a multiple of the standard curve of at most 50 .*got 200"),
+    ],
+)
+def test_a_psa_or_sda_speed_typed_as_a_percent_is_refused(kw: dict[str, float], match: str) -> None:
+    """psa=150 (meant 150 % PSA = 1.5) ran as 15,000 % PSA: a CPR capped at 100 % from month 4."""
+    with pytest.raises(AssumptionError, match=match):
+        am.Assumptions.make(**kw)
+
+
+def test_speeds_up_to_the_bounds_still_run() -> None:
+    assert am.Assumptions.make(psa=20).cpr.values[0] == pytest.approx(0.04)
+    am.Assumptions.make(cpr=0.1, sda=50)
+
+
+def test_an_assumptions_file_with_a_percent_psa_names_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text("psa: 150\n", encoding="utf-8")
+    assert main(["validate", str(US_AUTO), "--assumptions", str(path)]) == 2
+    assert f"{path}: assumptions.psa: must be a multiple" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"cpr": True},
+        {"cpr": [0.1, True]},
+        {"abs_speed": True},
+        {"cpr": 0.1, "cdr": 0.02, "recovery_rate": True},
+        {"cpr": 0.1, "recovery_lag": True},
+        {"cpr": 0.1, "horizon": True},
+        {"cpr": 0.1, "default_multiplier": True},
+        {"psa": True},
+    ],
+)
+def test_a_boolean_is_not_taken_as_a_number(kw: dict[str, object]) -> None:
+    """cpr=True ran as a 100 % CPR, recovery_lag=True as a lag of 1 month, horizon=True as 1 period."""
+    with pytest.raises(AssumptionError, match=r"must be a number, not a boolean; got True"):
+        am.Assumptions.make(**kw)  # type: ignore[arg-type]
