@@ -377,10 +377,12 @@ def _report_lost(workers: Sequence[str]) -> None:
 
 def cmd_montecarlo(args: argparse.Namespace) -> int:
     from abs_model.analytics.montecarlo import monte_carlo
-    from abs_model.output.atomic import atomic_write
+    from abs_model.output.atomic import atomic_write, check_output_folder, prepare_output_folder
 
     deal = _warn(_load_deal(args))
     a = _assumptions(args, deal)
+    if args.out:
+        check_output_folder(args.out)  # before the paths run, not after them
     with _executor(args) as ex:
         mc = monte_carlo(deal, n_paths=args.paths, seed=args.seed, sigma=args.sigma, assumptions=a, chunk=args.chunk,
                          executor=ex, progress=False if args.quiet else None)
@@ -391,8 +393,7 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
     print(f"{deal.name}: {mc.n_paths:,} paths, seed {mc.seed}, default-multiple volatility {args.sigma:g}")
     print(mc.summary().to_string(float_format=lambda v: f"{v:,.6f}"))
     if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+        out = prepare_output_folder(args.out)
         p = out / "montecarlo_summary.csv"
         with atomic_write(p, "w") as fh:
             csv_safe(mc.summary().reset_index()).to_csv(fh, index=False)

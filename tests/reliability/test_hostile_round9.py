@@ -360,3 +360,51 @@ def test_a_boolean_is_not_taken_as_a_number(kw: dict[str, object]) -> None:
     """cpr=True ran as a 100 % CPR, recovery_lag=True as a lag of 1 month, horizon=True as 1 period."""
     with pytest.raises(AssumptionError, match=r"must be a number, not a boolean; got True"):
         am.Assumptions.make(**kw)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ surveil's outputs as one set; montecarlo --out first
+def _history(folder: Path) -> Path:
+    res = am.run(am.load_deal(US_AUTO))
+    path = folder / "history.csv"
+    res.pool.loc[1:9].drop(columns=["count", "defaults_count"]).reset_index().to_csv(path, index=False)
+    return path
+
+
+def test_a_surveil_run_failing_part_way_leaves_the_previous_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """surveil wrote its seven files one by one into --out: a disk filling up at the fifth left four
+    new CSVs (one re-projected from another period) beside old ones and an old surveillance.html, a set no run produced. Now they
+    are staged and swapped in together (as run's outputs)."""
+    import errno
+
+    history = _history(tmp_path)
+    out = tmp_path / "out"
+    assert main(["surveil", str(US_AUTO), "--actuals", str(history), "--period", "9", "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert len(before) == 7
+    real = pd.DataFrame.to_csv
+    calls = {"n": 0}
+
+    def to_csv(self: pd.DataFrame, *args: object, **kw: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 5:  # after reprojection_pool.csv, which differs between the two runs
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, *args, **kw)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", to_csv)
+    code = main(["surveil", str(US_AUTO), "--actuals", str(history), "--period", "4", "--out", str(out)])
+    assert code == 2 and "No space left on device" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # every file the first run's, nothing else
+
+
+def test_montecarlo_refuses_an_out_that_is_a_file_before_the_paths_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The paths ran and their summary was printed, then '[Errno 17] File exists'."""
+    target = tmp_path / "a_file"
+    target.write_text("keep", encoding="utf-8")
+    assert main(["montecarlo", str(US_AUTO), "--paths", "20", "--out", str(target)]) == 2
+    captured = capsys.readouterr()
+    assert "--out: must be a folder" in captured.err and captured.out == ""
+    assert target.read_text(encoding="utf-8") == "keep"
