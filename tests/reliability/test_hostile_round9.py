@@ -408,3 +408,25 @@ def test_montecarlo_refuses_an_out_that_is_a_file_before_the_paths_run(
     captured = capsys.readouterr()
     assert "--out: must be a folder" in captured.err and captured.out == ""
     assert target.read_text(encoding="utf-8") == "keep"
+
+
+# ------------------------------------------------------------------ grids and scenarios
+@pytest.mark.parametrize("grid", [{"prepay": [True, False]}, {"default_mult": [1.0, True]}, {"spread_bp": [False]}])
+def test_a_grid_of_booleans_is_refused(us_auto: am.Deal, grid: dict[str, list[object]]) -> None:
+    """{"prepay": [True, False]} ran as the multiples 1 and 0, its rows showing True and False."""
+    with pytest.raises(AssumptionError, match=r"grid\['\w+'\]: must be numbers, not booleans"):
+        am.sweep(us_auto, grid)
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"name": "base\x1b[2J"}, r"scenario\.name: must not contain control"),
+        ({"name": "x", "default_mult": True}, r"default_mult: must be a finite number"),
+    ],
+)
+def test_a_scenario_with_a_control_character_or_a_boolean_is_refused(kw: dict[str, object], match: str) -> None:
+    """A scenario's name goes into every breakeven and sweep output (an ESC clears the terminal
+    the table is printed to); default_mult=True ran as 1."""
+    with pytest.raises(AssumptionError, match=match):
+        am.Scenario(**kw)  # type: ignore[arg-type]
