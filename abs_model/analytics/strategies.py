@@ -104,6 +104,8 @@ def compare_strategies(
         runs["baseline"] = dataclasses.replace(base, collections=None)
     for name, s in (strategies if strategies is not None else default_strategies()).items():
         check_applies(name, s, base)
+        if name in runs:  # it replaced the row of that name: the deal's own baseline shown with this strategy's numbers
+            raise AssumptionError(f"strategies[{name!r}]: the table already has a row {name!r} ({sorted(runs)}); rename the strategy")
         runs[name] = dataclasses.replace(base, collections=s)
     rows = []
     for name, a in runs.items():
@@ -163,6 +165,7 @@ def strategies_from_document(doc: Any, *, source: str = "<strategies>") -> dict[
     if not isinstance(items, list) or not items:
         raise AssumptionError(f"{source}: must be a non-empty list of strategies (or a mapping with 'strategies:'); got {type(items).__name__}")
     out: dict[str, CollectionStrategy] = {}
+    first: dict[str, int] = {}
     for i, item in enumerate(items):
         if not isinstance(item, Mapping):
             raise AssumptionError(f"{source}: strategies[{i}]: must be a mapping (name, stages, restructuring, charge_off); got {item!r}")
@@ -172,5 +175,12 @@ def strategies_from_document(doc: Any, *, source: str = "<strategies>") -> dict[
             raise AssumptionError(f"{source}: strategies[{i}]: {exc}") from None
         except ValueError as exc:
             raise AssumptionError(f"{source}: strategies[{i}]: {exc}") from None
+        key = s.name.strip().casefold()  # 'S1 ' beside 's1': two rows no reader tells apart
+        if key in first:
+            raise AssumptionError(
+                f"{source}: strategies[{i}].name: {s.name!r} is given twice (also strategies[{first[key]}], "
+                "names compared ignoring case and surrounding spaces); give each strategy its own name"
+            )
+        first[key] = i
         out[s.name] = s
     return out
