@@ -456,3 +456,29 @@ def test_two_strategies_of_one_name_are_refused(tmp_path: Path, second: str) -> 
         AssumptionError, match=r"f\.yaml: strategies\[1\]\.name: .* is given twice \(also strategies\[0\]"
     ):
         strategies_from_document(doc, source="f.yaml")
+
+
+# ------------------------------------------------------------------ payment frequency of a phase that never runs
+@pytest.mark.parametrize(
+    ("every", "match"),
+    [
+        (
+            {"revolving": 3, "amortising": 1},
+            r"payment_every\.revolving: can never apply, the revolving phase never runs \(revolving\.periods is 0",
+        ),
+        ({"accelerated": 3}, r"payment_every\.accelerated: can never apply, .*no trigger has effect 'accelerate'"),
+        ({"cleanup": 1}, r"payment_every\.cleanup: can never apply, .*defines no cleanup call"),
+    ],
+)
+def test_a_payment_frequency_for_a_phase_that_never_runs_is_refused(
+    tmp_path: Path, every: dict[str, int], match: str
+) -> None:
+    """`payment_every: {revolving: 3}` in a static deal (meant: quarterly payments) ran monthly
+    without a word; like a waterfall nothing switches to, a frequency nothing uses is refused."""
+    doc = yaml.safe_load(US_AUTO.read_text(encoding="utf-8"))
+    doc["pool"]["tape"] = str(EXAMPLES / "us_auto_tape.csv")
+    doc["payment_every"] = every
+    path = tmp_path / "deal.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    with pytest.raises(DealError, match=match):
+        am.load_deal(path)

@@ -84,7 +84,8 @@ def _read_csv(
         raise _file_problem(
             str(path), "(file)", _first_line(exc), "cannot be parsed as CSV (a field with an unquoted separator or quote?)"
         ) from None
-    _check_no_extra_fields(str(path), df, len(raw_header))
+    if any(_target(str(h), user) in COLUMNS for h in raw_header):  # else the header rule names the file
+        _check_no_extra_fields(str(path), df, len(raw_header))
     if len(raw_header) == len(df.columns):
         df.columns = pd.Index([str(h) for h in raw_header])  # pandas renames a duplicate "rate" to "rate.1"
     df.attrs["lines"] = _LineCounter(path, enc, sep)
