@@ -482,3 +482,20 @@ def test_a_payment_frequency_for_a_phase_that_never_runs_is_refused(
     path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     with pytest.raises(DealError, match=match):
         am.load_deal(path)
+
+
+# ------------------------------------------------------------------ line numbers after a row of empty fields
+def test_lines_after_a_row_of_empty_fields_are_named_right(tmp_path: Path) -> None:
+    """pandas reads ',,,,,,,' as a loan (every cell missing) while the line counter skipped it as
+    blank: that row and every later problem were named one line too far down (A2's bad rate on
+    line 4 was reported on line 5, A3's on 8). Blank and whitespace-only lines are still skipped."""
+    path = tmp_path / "tape.csv"
+    path.write_text(
+        f"{HEADER}\nA1,1200,1000,12,10,flat_fee,0.006,M0\n,,,,,,,\nA2,1200,1000,12,10,flat_fee,0.06x,M0\n\n   \n"
+        "A3,1200,1000,12,10,flat_fee,0.06y,M0\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(am.TapeError) as exc:
+        am.read_tape(path)
+    lines = {(p.row, p.column): p.line for p in exc.value.problems}
+    assert lines[(2, "loan_id")] == 3 and lines[(3, "rate")] == 4 and lines[(4, "rate")] == 7

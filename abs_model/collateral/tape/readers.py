@@ -144,7 +144,9 @@ class _LineCounter:
             header_seen = False
             for record in reader:
                 start, end = end + 1, reader.line_num
-                if not record or all(not f.strip() for f in record):
+                if not record or (len(record) == 1 and not record[0].strip()):
+                    # the lines pandas skips: empty or blank; a row of empty fields (',,,,') is a
+                    # record to it (every later line was named one too far down)
                     continue
                 if header_seen:
                     out.append(start)
