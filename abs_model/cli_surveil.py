@@ -58,6 +58,9 @@ def cmd_surveil(args: argparse.Namespace) -> int:
     check_output_folder(args.out)  # before the run: a file or an unwritable place is refused at once
     pool = am.Pool.from_tape(am.read_tape(args.tape)) if args.tape else None
     deal = am.load_deal(args.deal, pool=pool)
+    from abs_model.cli import protect_inputs
+
+    protect_inputs(args, deal)  # a tape the deal file names
     pricing = am.load_assumptions(args.assumptions) if args.assumptions else None
     history = read_pool_actuals(args.actuals)
     notes = read_note_actuals(args.notes, tranches=list(deal.tranche_names)) if args.notes else None

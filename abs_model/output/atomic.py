@@ -23,7 +23,7 @@ from typing import IO, Any, Literal
 
 from abs_model.errors import OutputError
 
-__all__ = ["OutputError", "atomic_write", "check_output_file", "prepare_output_folder", "remove_stale_staging", "replace_all", "staging_folder"]
+__all__ = ["OutputError", "atomic_write", "check_output_file", "prepare_output_folder", "refuse_overwriting_inputs", "remove_stale_staging", "replace_all", "staging_folder"]
 
 
 
@@ -113,6 +113,23 @@ def check_output_file(out: str | os.PathLike[str], *, option: str = "--out") -> 
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(f"{option}: cannot write into {str(parent)!r} (permission denied); got {str(out)!r}")
     return target
+
+
+def refuse_overwriting_inputs(
+    targets: Sequence[str | os.PathLike[str]], inputs: Sequence[str | os.PathLike[str]], *, option: str = "--out"
+) -> None:
+    """Refuse outputs that would replace one of the run's input files (the deal file, a tape, an
+    assumptions or actuals file ...), compared after resolving links: a tape saved as
+    ``out/cashflows.parquet``, or ``compare-strategies --out deal.yaml``, was overwritten by the
+    output it had just fed, without a word."""
+    given = {Path(f).resolve(): os.fspath(f) for f in inputs if Path(f).is_file()}
+    for t in targets:
+        source = given.get(Path(t).resolve())
+        if source is not None:
+            raise OutputError(
+                f"{option}: writing {Path(t).name} would replace the input file {source!r}; "
+                "choose another output place or move the input"
+            )
 
 
 def prepare_output_folder(out: str | os.PathLike[str]) -> Path:

@@ -499,3 +499,44 @@ def test_lines_after_a_row_of_empty_fields_are_named_right(tmp_path: Path) -> No
         am.read_tape(path)
     lines = {(p.row, p.column): p.line for p in exc.value.problems}
     assert lines[(2, "loan_id")] == 3 and lines[(3, "rate")] == 4 and lines[(4, "rate")] == 7
+
+
+# ------------------------------------------------------------------ outputs never replace inputs
+def test_a_tape_in_the_output_folder_under_an_output_name_is_not_overwritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A tape saved as out/pool_cashflows.csv, given with --tape (or named by the deal file), was
+    replaced by the run's own pool_cashflows.csv: the input was lost without a word."""
+    tape = tmp_path / "pool_cashflows.csv"
+    original = (EXAMPLES / "us_auto_tape.csv").read_bytes()
+    tape.write_bytes(original)
+    assert main(["run", str(US_AUTO), "--tape", str(tape), "--scale-tape", "--out", str(tmp_path)]) == 2
+    assert "--out: writing pool_cashflows.csv would replace the input file" in capsys.readouterr().err
+    doc = yaml.safe_load(US_AUTO.read_text(encoding="utf-8"))
+    doc["pool"]["tape"] = "pool_cashflows.csv"  # the deal file names it
+    deal = tmp_path / "deal.yaml"
+    deal.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    assert main(["run", str(deal), "--out", str(tmp_path)]) == 2
+    assert "would replace the input file" in capsys.readouterr().err
+    assert tape.read_bytes() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deal.yaml", "pool_cashflows.csv"]
+
+
+def test_compare_strategies_out_naming_the_deal_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--out deal.yaml replaced the deal file with the table's CSV."""
+    deal = tmp_path / "deal.yaml"
+    text = US_AUTO.read_text(encoding="utf-8").replace("us_auto_tape.csv", str(EXAMPLES / "us_auto_tape.csv"))
+    deal.write_text(text, encoding="utf-8")
+    assert main(["compare-strategies", str(deal), "--out", str(deal)]) == 2
+    assert "writing deal.yaml would replace the input file" in capsys.readouterr().err
+    assert deal.read_text(encoding="utf-8") == text
+
+
+def test_the_output_names_checked_are_those_surveil_writes(tmp_path: Path) -> None:
+    from abs_model.cli import OUTPUT_NAMES
+
+    history = _history(tmp_path)
+    assert main(["surveil", str(US_AUTO), "--actuals", str(history), "--out", str(tmp_path / "o")]) == 0
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == sorted(OUTPUT_NAMES["surveil"])
