@@ -540,3 +540,18 @@ def test_the_output_names_checked_are_those_surveil_writes(tmp_path: Path) -> No
     history = _history(tmp_path)
     assert main(["surveil", str(US_AUTO), "--actuals", str(history), "--out", str(tmp_path / "o")]) == 0
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == sorted(OUTPUT_NAMES["surveil"])
+
+
+def test_a_performance_history_whose_rows_end_in_a_separator_is_named_as_such(tmp_path: Path) -> None:
+    """The pool actuals read by the tape's reader, but their header holds no tape column, so the
+    check was skipped: 34 problems under shifted names (balance_m0 … must sum to closing_balance)."""
+    from abs_model.collateral.actuals import read_pool_actuals
+
+    history = pd.read_csv(_history(tmp_path))
+    text = history.to_csv(index=False).replace("\n", ",\n")
+    path = tmp_path / "h.csv"
+    path.write_text(text.replace(",\n", "\n", 1), encoding="utf-8")  # the header without, every row with
+    with pytest.raises(
+        am.ActualsError, match=r"(?s)1 problem\(s\).*the data rows have 1 more field\(s\) than the header"
+    ):
+        read_pool_actuals(path)

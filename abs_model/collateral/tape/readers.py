@@ -84,7 +84,7 @@ def _read_csv(
         raise _file_problem(
             str(path), "(file)", _first_line(exc), "cannot be parsed as CSV (a field with an unquoted separator or quote?)"
         ) from None
-    if any(_target(str(h), user) in COLUMNS for h in raw_header):  # else the header rule names the file
+    if len(raw_header) > 1:  # a one-column "header" is no table: the header rule names the file, unechoed
         _check_no_extra_fields(str(path), df, len(raw_header))
     if len(raw_header) == len(df.columns):
         df.columns = pd.Index([str(h) for h in raw_header])  # pandas renames a duplicate "rate" to "rate.1"
