@@ -164,8 +164,15 @@ class Pool:
     def from_tape(cls, tape: pd.DataFrame, *, cutoff_date: Any = None) -> Pool:
         """Build a pool from a tape DataFrame with the canonical columns of :mod:`abs_model.collateral.tape`.
 
-        A raw file or a lender's own headers go through :func:`abs_model.read_tape` first.
+        A raw file or a lender's own headers go through :func:`abs_model.read_tape` first; a frame
+        that did not (no ``attrs["source"]``, e.g. ``pd.read_csv(...)`` passed straight in) is read
+        by it here, so it meets every tape rule: such a frame once kept duplicate loan ids, a
+        current balance above the amount lent or a day-first date (a bare pandas error).
         """
+        if "source" not in tape.attrs:
+            from abs_model.collateral.tape import read_tape
+
+            tape = read_tape(tape, cutoff_date=cutoff_date)
         if "bucket" in tape.columns:
             bucket: Any = tape["bucket"].to_numpy()
             dpd = None

@@ -555,3 +555,24 @@ def test_a_performance_history_whose_rows_end_in_a_separator_is_named_as_such(tm
         am.ActualsError, match=r"(?s)1 problem\(s\).*the data rows have 1 more field\(s\) than the header"
     ):
         read_pool_actuals(path)
+
+
+# ------------------------------------------------------------------ a frame read_tape never saw
+def test_pool_from_a_raw_dataframe_meets_every_tape_rule() -> None:
+    """am.Pool.from_tape(pd.read_csv(...)) skipped read_tape: two loans of one id, a current
+    balance of 5,000 on 801 lent were accepted, and a day-first date failed as a bare pandas
+    'time data ... doesn't match format' error."""
+    raw = pd.read_csv(EXAMPLES / "baitiao_tape.csv").head(3)
+    raw.loc[1, "loan_id"] = raw.loc[0, "loan_id"]
+    raw.loc[2, "current_principal"] = 5000.0
+    raw["origination_date"] = ["01/02/2026", "2026-03-01", "2026-04-01"]
+    with pytest.raises(am.TapeError) as exc:
+        am.Pool.from_tape(raw)
+    rules = {(p.row, p.column) for p in exc.value.problems}
+    assert {(1, "loan_id"), (2, "loan_id"), (3, "current_principal"), (1, "origination_date")} <= rules
+
+
+def test_pool_from_a_good_raw_dataframe_equals_the_pool_from_its_file() -> None:
+    raw = pd.read_csv(EXAMPLES / "baitiao_tape.csv")
+    a, b = am.Pool.from_tape(raw), am.Pool.from_tape(am.read_tape(EXAMPLES / "baitiao_tape.csv"))
+    assert a.n == b.n and a.balance == b.balance and list(a.loan_id) == list(b.loan_id)
