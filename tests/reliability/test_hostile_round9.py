@@ -576,3 +576,22 @@ def test_pool_from_a_good_raw_dataframe_equals_the_pool_from_its_file() -> None:
     raw = pd.read_csv(EXAMPLES / "baitiao_tape.csv")
     a, b = am.Pool.from_tape(raw), am.Pool.from_tape(am.read_tape(EXAMPLES / "baitiao_tape.csv"))
     assert a.n == b.n and a.balance == b.balance and list(a.loan_id) == list(b.loan_id)
+
+
+# ------------------------------------------------------------------ synthetic pools from Python
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"n": math.nan}, r"n: must be a whole number of loans ≥ 0; got nan"),
+        ({"n": 10**9}, r"n: must be at most 5,000,000 loans"),
+        ({"n": 5, "seed": -1}, r"seed: must be a whole number from 0 to 2\*\*32 − 1"),
+        ({"n": 5, "seed": 2**40}, r"seed: must be a whole number"),
+        ({"n": 5, "seed": True}, r"seed: must be a whole number"),
+    ],
+)
+def test_synthetic_pool_sizes_from_python_are_bounded_like_the_deal_files(kw: dict[str, object], match: str) -> None:
+    """The deal file bounds n and seed; from Python, nan failed as 'cannot convert float NaN to
+    integer', seed=-1 as numpy's 'expected non-negative integer' (neither naming the argument) and
+    n = 10**9 went on to allocate tens of gigabytes."""
+    with pytest.raises(AbsModelError, match=match):
+        am.synthetic_pool(**kw)  # type: ignore[arg-type]
