@@ -595,3 +595,19 @@ def test_synthetic_pool_sizes_from_python_are_bounded_like_the_deal_files(kw: di
     n = 10**9 went on to allocate tens of gigabytes."""
     with pytest.raises(AbsModelError, match=match):
         am.synthetic_pool(**kw)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ a projection horizon shorter than the deal
+def test_a_horizon_shorter_than_the_deal_is_refused_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`horizon: 12` in an assumptions file for a 60-period deal failed as 'pool cash flows:
+    roll-forward: opening = scheduled + … violated by 3.08636e+08', naming no input."""
+    path = tmp_path / "a.yaml"
+    path.write_text("horizon: 12\n", encoding="utf-8")
+    assert main(["validate", str(US_AUTO), "--assumptions", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "horizon: the assumptions project the pool over 12 periods, fewer than the deal's run of 60" in err
+    assert "roll-forward" not in err
+    path.write_text("horizon: 60\n", encoding="utf-8")
+    assert main(["validate", str(US_AUTO), "--assumptions", str(path)]) == 0
