@@ -335,7 +335,7 @@ class Assumptions:
         hands each to its own checker (the ``_`` helpers below hold the rules), then builds the
         object; splitting it would only scatter that one list.
         """
-        ages = np.arange(1, max_age + 1)
+        ages = _ages(max_age)
         pre = _prepayment(cpr=cpr, smm=smm, psa=psa, abs_speed=abs_speed, ages=ages)
         cdr_curve, timing, rr = _default(
             cdr=cdr,
@@ -722,6 +722,21 @@ def _advancing(advancing: object, *, roll: bool, convention: str | None) -> None
         raise AssumptionError(f"advancing: must be true or false, and true only without roll_rates (a sifma-convention option); got {advancing!r}")
     if advancing and convention not in (None, "sifma"):
         raise AssumptionError(f"advancing: a sifma-convention option, not available under convention {convention!r}")
+
+
+#: Longest loan age a projection reaches: a 360-instalment receivable run over MAX_PERIODS more.
+MAX_AGE = 360 + MAX_PERIODS
+
+
+def _ages(max_age: Any) -> np.ndarray:
+    """Ages 1..``max_age`` tabulated for the age-indexed curves (PSA, ABS, SDA). ``max_age`` is a
+    whole number in [1, :data:`MAX_AGE`]: 10**9 allocated 8 GB before anything was checked, NaN
+    failed as numpy's 'arange: cannot compute length', 0 as 'curve: must have at least one value'."""
+    _no_bool("max_age", max_age)
+    ok = isinstance(max_age, int | float | np.integer | np.floating) and np.isfinite(max_age) and int(max_age) == max_age
+    if not ok or not 1 <= max_age <= MAX_AGE:
+        raise AssumptionError(f"max_age: must be a whole number of months in [1, {MAX_AGE}] (the oldest age a projection reaches); got {max_age!r}")
+    return np.arange(1, int(max_age) + 1)
 
 
 def _nonneg(name: str, x: float) -> None:

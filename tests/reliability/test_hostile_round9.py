@@ -611,3 +611,13 @@ def test_a_horizon_shorter_than_the_deal_is_refused_naming_it(
     assert "roll-forward" not in err
     path.write_text("horizon: 60\n", encoding="utf-8")
     assert main(["validate", str(US_AUTO), "--assumptions", str(path)]) == 0
+
+
+@pytest.mark.parametrize("max_age", [math.nan, 0, 2.5, 10**9, True])
+def test_max_age_is_a_bounded_whole_number_of_months(max_age: object) -> None:
+    """max_age=10**9 allocated 8 GB of ages before anything was checked (the process was killed),
+    NaN failed as numpy's 'arange: cannot compute length', 0 as 'curve: must have at least one value'."""
+    with pytest.raises(
+        AssumptionError, match=r"max_age: must be (a whole number of months in \[1, 960\]|a number, not a boolean)"
+    ):
+        am.Assumptions.make(abs_speed=0.015, max_age=max_age)  # type: ignore[arg-type]
