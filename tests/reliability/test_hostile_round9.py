@@ -635,3 +635,26 @@ def test_an_id_column_mapped_to_a_segment_is_warned_about(tmp_path: Path, capsys
     assert "warning: pool: segment 'region' has 1,950 distinct values (above 1,000)" in capsys.readouterr().err
     assert main(["validate", str(BAITIAO), "--tape", str(EXAMPLES / "baitiao_tape.csv")]) == 0
     assert "distinct values" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"seed": True}, r"seed: must be a whole number ≥ 0; got True"),
+        ({"seed": math.nan}, r"seed: must be a whole number ≥ 0; got nan"),
+        ({"sigma": True}, r"sigma: must be a volatility"),
+        ({"rho_prepay": True}, r"rho_prepay: must be a correlation"),
+    ],
+)
+def test_monte_carlo_refuses_booleans_and_a_nan_seed(us_auto: am.Deal, kw: dict[str, object], match: str) -> None:
+    """seed=True and sigma=True ran as 1; seed=nan failed as 'cannot convert float NaN to integer'."""
+    with pytest.raises(AssumptionError, match=match):
+        am.monte_carlo(us_auto, n_paths=5, **kw)  # type: ignore[arg-type]
+
+
+def test_class_tables_refuse_boolean_prices_and_speeds(us_auto: am.Deal) -> None:
+    """prices=[True] gave a table at par, speeds=[True] one at the base speed."""
+    with pytest.raises(AssumptionError, match=r"prices: must be one or more prices > 0"):
+        am.price_yield_table(us_auto, "A1", prices=[True])
+    with pytest.raises(AssumptionError, match=r"speeds: must be one or more prepayment multiples"):
+        am.decrement_table(us_auto, "A1", speeds=[True])
