@@ -190,7 +190,14 @@ RATIO_METRICS: tuple[str, ...] = ("cumulative_default_rate", "delinquency_ratio"
 def check_ratio_threshold(path: str, metric: str, thresholds: tuple[float, ...]) -> None:
     """A threshold of a ratio metric (:data:`RATIO_METRICS`) is a decimal in [0, 1]: the ratio never
     leaves [0, 1], so a threshold above 1 (a percent typed as a number: 2.5 for 2.5 %) could never
-    be breached and one below 0 is breached from period 1, by the calendar, not by performance."""
+    be breached and one below 0 is breached from period 1, by the calendar, not by performance.
+    An ``excess_spread`` threshold is an annual decimal below 1 in size: 2 (meant 2 %) tests a
+    spread of 200 % a year, breached (``below``) from period 1 — an acceleration by the calendar."""
+    if metric == "excess_spread":
+        for i, v in enumerate(thresholds):
+            if not -1.0 < v < 1.0:
+                rule = "must be an annual decimal in (−1, 1) (excess spread a year over the pool balance)"
+                raise must(f"{path}.threshold[{i}]", rule, v, "thresholds are decimals (0.02 = 2 % a year)")
     if metric not in RATIO_METRICS:
         return
     for i, v in enumerate(thresholds):

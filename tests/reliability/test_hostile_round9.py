@@ -658,3 +658,11 @@ def test_class_tables_refuse_boolean_prices_and_speeds(us_auto: am.Deal) -> None
         am.price_yield_table(us_auto, "A1", prices=[True])
     with pytest.raises(AssumptionError, match=r"speeds: must be one or more prepayment multiples"):
         am.decrement_table(us_auto, "A1", speeds=[True])
+
+
+@pytest.mark.parametrize("threshold", [2.0, -1.5, [0.01, 3.0]])
+def test_an_excess_spread_threshold_in_percent_is_refused(threshold: object) -> None:
+    """2 (meant 2 % a year) tested a spread of 200 % a year: breached ('below') from period 1, an
+    acceleration by the calendar, not by performance."""
+    with pytest.raises(LiabilityError, match=r"threshold\[\d\]: must be an annual decimal in \(−1, 1\)"):
+        Trigger("xs", "excess_spread", threshold, "end_revolving")  # type: ignore[arg-type]
