@@ -28,6 +28,7 @@ import pandas as pd
 from abs_model.collateral.display import pool_lines, pool_rows, pool_title, table_html
 from abs_model.collateral.fields import BUCKET_NAMES, MAX_POOL_BUCKET, SEGMENT_COLUMNS
 from abs_model.collateral.strats import PoolSummary, summarise
+from abs_model.collateral.tape import read_tape
 from abs_model.collateral.tape.arrays import text_array
 from abs_model.core.delinquency import bucket_of_dpd
 from abs_model.core.pricing import MAX_TERM, flat_fee_apr
@@ -170,8 +171,6 @@ class Pool:
         current balance above the amount lent or a day-first date (a bare pandas error).
         """
         if "source" not in tape.attrs:
-            from abs_model.collateral.tape import read_tape
-
             tape = read_tape(tape, cutoff_date=cutoff_date)
         if "bucket" in tape.columns:
             bucket: Any = tape["bucket"].to_numpy()
