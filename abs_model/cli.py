@@ -148,6 +148,7 @@ def _load_deal(args: argparse.Namespace) -> Any:
         options["columns"] = column_mapping(args.columns, option="--columns")  # abs_model.collateral.tape.mapping
     scale = bool(getattr(args, "scale_tape", False))
     deal = am.load_deal(args.deal, tape=args.tape, tape_options=options, scale_pool=scale)
+    protect_inputs(args, deal)  # a tape the deal file names
     if args.tape:
         if deal.pool_scale != 1.0:
             print(f"pool: tape {args.tape} scaled ×{deal.pool_scale:.9g} to the deal's scale_to ({deal.pool.balance:,.2f} {deal.currency})")
@@ -377,10 +378,12 @@ def _report_lost(workers: Sequence[str]) -> None:
 
 def cmd_montecarlo(args: argparse.Namespace) -> int:
     from abs_model.analytics.montecarlo import monte_carlo
-    from abs_model.output.atomic import atomic_write
+    from abs_model.output.atomic import atomic_write, check_output_folder, prepare_output_folder
 
     deal = _warn(_load_deal(args))
     a = _assumptions(args, deal)
+    if args.out:
+        check_output_folder(args.out)  # before the paths run, not after them
     with _executor(args) as ex:
         mc = monte_carlo(deal, n_paths=args.paths, seed=args.seed, sigma=args.sigma, assumptions=a, chunk=args.chunk,
                          executor=ex, progress=False if args.quiet else None)
@@ -391,8 +394,7 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
     print(f"{deal.name}: {mc.n_paths:,} paths, seed {mc.seed}, default-multiple volatility {args.sigma:g}")
     print(mc.summary().to_string(float_format=lambda v: f"{v:,.6f}"))
     if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+        out = prepare_output_folder(args.out)
         p = out / "montecarlo_summary.csv"
         with atomic_write(p, "w") as fh:
             csv_safe(mc.summary().reset_index()).to_csv(fh, index=False)
@@ -511,8 +513,39 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+#: The files each command writes into ``--out`` (compare-strategies writes ``--out`` itself).
+OUTPUT_NAMES: dict[str, tuple[str, ...]] = {
+    "run": ("pool_cashflows.csv", "tranche_cashflows.csv", "cashflows.parquet", "report.html", "model.xlsx"),
+    "demo": ("pool_cashflows.csv", "tranche_cashflows.csv", "cashflows.parquet", "report.html", "model.xlsx"),
+    "sweep": ("sweep.csv",),
+    "breakeven": ("breakeven.csv", "breakeven_summary.csv"),
+    "montecarlo": ("montecarlo_summary.csv",),
+    "surveil": (
+        "observed_metrics.csv", "actual_vs_expected.csv", "notes_actual_vs_expected.csv", "reprojection_pool.csv",
+        "reprojection_tranches.csv", "reconciliation.csv", "surveillance.html",
+    ),
+}
+_INPUT_OPTIONS = ("deal", "tape", "assumptions", "columns", "actuals", "notes", "strategies")
+
+
+def protect_inputs(args: argparse.Namespace, deal: Any = None) -> None:
+    """Refuse a run whose outputs would replace one of its inputs: the files named on the command
+    line and, given the ``deal``, the files it read (a tape named in the deal file)."""
+    from abs_model.output.atomic import refuse_overwriting_inputs
+
+    out = getattr(args, "out", None)
+    if not out or not str(out).strip():
+        return
+    names = OUTPUT_NAMES.get(getattr(args, "command", ""), ())
+    targets = [Path(out) / n for n in names] if names else ([Path(out)] if args.command == "compare-strategies" else [])
+    inputs = [str(v) for k in _INPUT_OPTIONS if isinstance(v := getattr(args, k, None), str) and v]
+    inputs += list(deal.input_files) if deal is not None else []
+    refuse_overwriting_inputs(targets, inputs)
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     try:
+        protect_inputs(args)
         return int(args.func(args))
     except BrokenPipeError:  # the reader went away (``| head``): stop quietly
         _quiet_stdout()

@@ -30,9 +30,11 @@ def cmd_compare_strategies(args: argparse.Namespace) -> int:
     from abs_model.analytics.strategies import compare_strategies, strategies_from_document
     from abs_model.deal.loader import read_document
     from abs_model.deal.model import load_deal
-    from abs_model.output.atomic import atomic_write
+    from abs_model.output.atomic import atomic_write, check_output_file
     from abs_model.output.safe_text import csv_safe
 
+    if args.out is not None:  # refused before the run, not by the write after it
+        check_output_file(args.out)
     deal = load_deal(args.deal)
     strategies = None
     if args.strategies:
@@ -43,7 +45,7 @@ def cmd_compare_strategies(args: argparse.Namespace) -> int:
     ratios = ["cumulative_default_rate", "net_loss_rate"]  # on the initial pool: shown as percentages
     fmt = {c: (lambda v: f"{v:,.2f}") for c in money} | {c: (lambda v: f"{v:.2%}") for c in ratios}
     print(table[money + ratios].to_string(formatters=fmt))
-    if args.out:
+    if args.out is not None:
         with atomic_write(args.out) as fh:  # text from inputs stays text (a name starting a formula)
             csv_safe(table).to_csv(fh)
         print(f"Wrote {args.out}")

@@ -20,6 +20,7 @@ labels). The output folder is checked before the run; files are written atomical
 from __future__ import annotations
 
 import argparse
+import shutil
 from typing import Any
 
 import pandas as pd
@@ -44,12 +45,22 @@ def cmd_surveil(args: argparse.Namespace) -> int:
     import abs_model as am
     from abs_model.analytics.surveillance import actual_vs_expected, pool_metrics, reproject
     from abs_model.collateral.actuals import read_note_actuals, read_pool_actuals
-    from abs_model.output.atomic import atomic_write, check_output_folder, prepare_output_folder
+    from abs_model.output.atomic import (
+        atomic_write,
+        check_output_folder,
+        prepare_output_folder,
+        replace_all,
+        staging_folder,
+    )
     from abs_model.output.safe_text import csv_safe
+    from abs_model.output.surveillance_report import render_surveillance
 
     check_output_folder(args.out)  # before the run: a file or an unwritable place is refused at once
     pool = am.Pool.from_tape(am.read_tape(args.tape)) if args.tape else None
     deal = am.load_deal(args.deal, pool=pool)
+    from abs_model.cli import protect_inputs
+
+    protect_inputs(args, deal)  # a tape the deal file names
     pricing = am.load_assumptions(args.assumptions) if args.assumptions else None
     history = read_pool_actuals(args.actuals)
     notes = read_note_actuals(args.notes, tranches=list(deal.tranche_names)) if args.notes else None
@@ -68,13 +79,18 @@ def cmd_surveil(args: argparse.Namespace) -> int:
         "reprojection_tranches.csv": (tranches, False),
         "reconciliation.csv": (rp.reconciliation, False),
     }
+    html = render_surveillance(frames, rp)  # rendered before anything is written
     out = prepare_output_folder(args.out)
-    for name, (df, index) in outputs.items():
-        with atomic_write(out / name, "w") as fh:
-            csv_safe(df).to_csv(fh, index=index)
-    from abs_model.output.surveillance_report import render_surveillance
-
-    render_surveillance(frames, rp, out / "surveillance.html")
+    staging = staging_folder(out)
+    try:  # the seven files as one set, like the outputs of run: a failure part-way leaves the old set
+        for name, (df, index) in outputs.items():
+            with atomic_write(staging / name, "w") as fh:
+                csv_safe(df).to_csv(fh, index=index)
+        with atomic_write(staging / "surveillance.html", "w") as fh:
+            fh.write(html)
+        replace_all([staging / name for name in (*outputs, "surveillance.html")], out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     print(f"{deal.name}: {len(history)} reported periods; re-projected from period {rp.period} (run-off scale {rp.scale:.6f})")
     print("\nWrote:")
     for name in (*outputs, "surveillance.html"):

@@ -108,6 +108,7 @@ class Trigger:
         if self.effect not in EFFECTS:
             raise must(f"{path}.effect", f"must be one of {EFFECTS}", self.effect)
         thr = check_schedule(f"{path}.threshold", self.threshold, rate=False)
+        check_ratio_threshold(path, self.metric, thr)
         object.__setattr__(self, "threshold", thr)
         if self.breach_when is None:
             object.__setattr__(self, "breach_when", DEFAULT_BREACH[self.metric])
@@ -181,6 +182,29 @@ class CleanupCall:
 N_BUCKETS = 7
 """Delinquency buckets M0 … M6 (M0 current; M2–M3 = 31–90 days past due)."""
 _DPD = ("current", "1–30", "31–60", "61–90", "91–120", "121–150", "151–180")
+
+
+RATIO_METRICS: tuple[str, ...] = ("cumulative_default_rate", "delinquency_ratio", "serious_delinquency")
+"""Metrics that are shares of a pool balance, so always in [0, 1]."""
+
+
+def check_ratio_threshold(path: str, metric: str, thresholds: tuple[float, ...]) -> None:
+    """A threshold of a ratio metric (:data:`RATIO_METRICS`) is a decimal in [0, 1]: the ratio never
+    leaves [0, 1], so a threshold above 1 (a percent typed as a number: 2.5 for 2.5 %) could never
+    be breached and one below 0 is breached from period 1, by the calendar, not by performance.
+    An ``excess_spread`` threshold is an annual decimal below 1 in size: 2 (meant 2 %) tests a
+    spread of 200 % a year, breached (``below``) from period 1 — an acceleration by the calendar."""
+    if metric == "excess_spread":
+        for i, v in enumerate(thresholds):
+            if not -1.0 < v < 1.0:
+                rule = "must be an annual decimal in (−1, 1) (excess spread a year over the pool balance)"
+                raise must(f"{path}.threshold[{i}]", rule, v, "thresholds are decimals (0.02 = 2 % a year)")
+    if metric not in RATIO_METRICS:
+        return
+    for i, v in enumerate(thresholds):
+        if not 0.0 <= v <= 1.0:
+            rule = f"must be a decimal in [0, 1] ({metric} is a share of the pool balance)"
+            raise must(f"{path}.threshold[{i}]", rule, v, "thresholds are decimals (0.025 = 2.5 %)")
 
 
 def check_window(path: str, buckets: object, average_periods: object) -> None:

@@ -43,6 +43,7 @@ that survives its rating's stress, by bisection on the size.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -473,6 +474,11 @@ def size_tranches(
             raise must("ratings", f"must name rated tranches above the most junior ({list(names[:-1])})", t)
         if r not in multiples:
             raise must(f"ratings[{t!r}]", f"must be a rating of the multiples table ({list(multiples)})", r)
+        m = multiples[r]
+        if isinstance(m, bool) or not isinstance(m, int | float) or not math.isfinite(m) or m < 0:
+            raise must(f"multiples[{r!r}]", "must be a finite default multiple ≥ 0", m)
+    if isinstance(tol, bool) or not isinstance(tol, int | float) or not 0 < tol < 1:
+        raise must("tol", "must be a size tolerance in (0, 1) (a share of the pool)", tol)
     scen = scenario_set(scenarios)
     pool = deal.pool.balance
     vi = VARIANTS.index(variant)

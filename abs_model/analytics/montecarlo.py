@@ -67,11 +67,11 @@ class ShockModel:
     def __post_init__(self) -> None:
         for name in ("sigma", "sigma_prepay", "sigma_recovery"):
             v = getattr(self, name)
-            if not np.isfinite(v) or v < 0 or v > 3:
+            if isinstance(v, bool) or not np.isfinite(v) or v < 0 or v > 3:  # sigma=True ran as 1.0
                 raise AssumptionError(f"{name}: must be a volatility in [0, 3] (log scale); got {v!r}")
         for name in ("rho_prepay", "rho_recovery"):
             v = getattr(self, name)
-            if not np.isfinite(v) or abs(v) > 1:
+            if isinstance(v, bool) or not np.isfinite(v) or abs(v) > 1:
                 raise AssumptionError(f"{name}: must be a correlation in [−1, 1]; got {v!r}")
 
     def multipliers(self, normals: np.ndarray) -> np.ndarray:
@@ -291,7 +291,8 @@ def monte_carlo(
         raise AssumptionError(f"assumptions: must be an abs_model.Assumptions; got {type(a).__name__}")
     _whole("n_paths", n_paths)
     _whole("chunk", chunk)
-    if int(seed) != seed or seed < 0:
+    number = isinstance(seed, int | float | np.integer | np.floating) and not isinstance(seed, bool)
+    if not number or not np.isfinite(seed) or int(seed) != seed or seed < 0:  # nan: int() failed unnamed; True ran as 1
         raise AssumptionError(f"seed: must be a whole number ≥ 0; got {seed!r}")
     shocks = ShockModel(
         sigma=sigma,

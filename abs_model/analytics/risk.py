@@ -132,6 +132,12 @@ def horizon_return(
         raise must("horizon", f"must be a whole number of periods in 1..{cf.size}", horizon)
     if not np.isfinite(balance) or balance <= 0 or not np.isfinite(price) or price <= 0:
         raise must("price", "price and balance must be > 0", (price, balance))
+    if not np.isfinite(cf).all():
+        i = int(np.argmin(np.isfinite(cf)))
+        raise must(f"cashflows[{i}]", "must be finite amounts", float(cf[i]))
+    for name, r in (("reinvest_rate", reinvest_rate), ("horizon_yield", horizon_yield)):
+        if isinstance(r, bool) or not isinstance(r, int | float) or not -1.0 < r < 1.0:  # NaN fails too
+            raise must(name, "must be an annual decimal rate in (-1, 1)", r, hint="rates are decimals (0.05 = 5 %)")
     h = int(horizon)
     k = np.arange(1, h + 1)
     reinvested = float(np.sum(cf[:h] * (1.0 + reinvest_rate / 12.0) ** (h - k)))

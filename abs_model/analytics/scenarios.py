@@ -35,6 +35,7 @@ import numpy as np
 
 import tranches as tr
 from abs_model.assumptions.assumptions import Assumptions, Curve, RollRates, stress_rolls
+from abs_model.core.limits import name_problem
 from abs_model.deal.model import Deal
 from abs_model.errors import AssumptionError, must
 
@@ -102,9 +103,12 @@ class Scenario:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise must("scenario.name", "must be a non-empty string", self.name)
+        problem = name_problem(self.name)  # shown in every breakeven/sweep output, like a tranche name
+        if problem is not None:
+            raise AssumptionError(f"scenario.name: {problem}")
         for f in ("prepay_mult", "default_mult", "recovery_mult", "spread_bp"):
             v = getattr(self, f)
-            if not isinstance(v, int | float) or not np.isfinite(v) or v < 0:
+            if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v) or v < 0:
                 raise must(f"scenarios[{self.name!r}].{f}", "must be a finite number ≥ 0", v)
             object.__setattr__(self, f, float(v))
         if self.timing not in TIMINGS:

@@ -91,6 +91,11 @@ def compare_strategies(
     it runs (its own collection strategy) first, when it has one. ``as_run_result``: that run,
     when the caller has it already (``run(deal)``, as the demo does); used only when it is the run
     of this very deal and these very assumptions, else the deal is run again."""
+    rate = discount_rate
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not -1.0 < rate < 1.0:  # NaN fails too
+        raise AssumptionError(
+            f"discount_rate: must be an annual decimal rate in (-1, 1); got {rate!r} — rates are decimals (0.10 = 10 % a year)"
+        )
     base = assumptions if assumptions is not None else (deal.assumptions or Assumptions.make())
     runs: dict[str, Assumptions] = {}
     if as_run and base.collections is not None:
@@ -99,6 +104,8 @@ def compare_strategies(
         runs["baseline"] = dataclasses.replace(base, collections=None)
     for name, s in (strategies if strategies is not None else default_strategies()).items():
         check_applies(name, s, base)
+        if name in runs:  # it replaced the row of that name: the deal's own baseline shown with this strategy's numbers
+            raise AssumptionError(f"strategies[{name!r}]: the table already has a row {name!r} ({sorted(runs)}); rename the strategy")
         runs[name] = dataclasses.replace(base, collections=s)
     rows = []
     for name, a in runs.items():
@@ -158,6 +165,7 @@ def strategies_from_document(doc: Any, *, source: str = "<strategies>") -> dict[
     if not isinstance(items, list) or not items:
         raise AssumptionError(f"{source}: must be a non-empty list of strategies (or a mapping with 'strategies:'); got {type(items).__name__}")
     out: dict[str, CollectionStrategy] = {}
+    first: dict[str, int] = {}
     for i, item in enumerate(items):
         if not isinstance(item, Mapping):
             raise AssumptionError(f"{source}: strategies[{i}]: must be a mapping (name, stages, restructuring, charge_off); got {item!r}")
@@ -167,5 +175,12 @@ def strategies_from_document(doc: Any, *, source: str = "<strategies>") -> dict[
             raise AssumptionError(f"{source}: strategies[{i}]: {exc}") from None
         except ValueError as exc:
             raise AssumptionError(f"{source}: strategies[{i}]: {exc}") from None
+        key = s.name.strip().casefold()  # 'S1 ' beside 's1': two rows no reader tells apart
+        if key in first:
+            raise AssumptionError(
+                f"{source}: strategies[{i}].name: {s.name!r} is given twice (also strategies[{first[key]}], "
+                "names compared ignoring case and surrounding spaces); give each strategy its own name"
+            )
+        first[key] = i
         out[s.name] = s
     return out

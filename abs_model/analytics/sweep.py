@@ -179,6 +179,14 @@ def _constant(name: str, values: np.ndarray | None) -> float:
     return v
 
 
+def _no_booleans(frame: pd.DataFrame, col: str) -> None:
+    """A grid column of numbers holds no boolean: ``{"prepay": [True, False]}`` ran as the multiples
+    1 and 0 (and the sweep's rows showed True and False as the lever's values)."""
+    s = frame[col]
+    if pd.api.types.is_bool_dtype(s) or (s.dtype == object and any(isinstance(x, bool | np.bool_) for x in s)):
+        raise must(f"grid[{col!r}]", "must be numbers, not booleans", s.tolist()[:5])
+
+
 def scenario_grid(grid: Mapping[str, Sequence[Any]] | pd.DataFrame, assumptions: Assumptions) -> pd.DataFrame:
     """The grid as one row per scenario: the given columns, then ``scenario_id`` and the
     normalised columns :data:`SCENARIO_COLUMNS` (absolute values converted to multiples of
@@ -194,6 +202,7 @@ def scenario_grid(grid: Mapping[str, Sequence[Any]] | pd.DataFrame, assumptions:
         if target in source:
             raise must("grid", f"give {target} once (as {source[target]!r} or {col!r})", [source[target], col])
         source[target] = col
+        _no_booleans(frame, col)
         try:
             v = frame[col].to_numpy(dtype=np.float64)
         except (TypeError, ValueError):
@@ -233,6 +242,7 @@ def scenario_grid(grid: Mapping[str, Sequence[Any]] | pd.DataFrame, assumptions:
         if bad:
             raise must("grid['timing']", f"must be one of {list(TIMINGS)}", bad[0])
     if "spread_bp" in frame.columns:
+        _no_booleans(frame, "spread_bp")
         spread = frame["spread_bp"].to_numpy(dtype=np.float64)
         if not np.all(np.isfinite(spread)) or np.any(spread < 0):
             raise must("grid['spread_bp']", "must be finite numbers of basis points ≥ 0", frame["spread_bp"].tolist()[:5])

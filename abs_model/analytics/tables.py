@@ -60,7 +60,7 @@ def _run_speeds(
     if tranche not in deal.tranche_names:
         raise must("tranche", f"must be a tranche of the deal ({list(deal.tranche_names)})", tranche)
     sp = [float(s) for s in speeds]
-    if not sp or any(not np.isfinite(s) or s < 0 for s in sp):
+    if not sp or any(not np.isfinite(s) or s < 0 for s in sp) or any(isinstance(s, bool) for s in speeds):
         raise must("speeds", "must be one or more prepayment multiples ≥ 0", list(speeds))
     a = assumptions if assumptions is not None else (deal.assumptions or Assumptions.make())
     ra = run_arrays(
@@ -131,7 +131,7 @@ def price_yield_table(
     if orig <= 0:
         raise must("tranche", "must have an original balance > 0 for a price/yield table", tranche)
     pr = [float(p) for p in prices]
-    if not pr or any(not np.isfinite(p) or p <= 0 for p in pr):
+    if not pr or any(not np.isfinite(p) or p <= 0 for p in pr) or any(isinstance(p, bool) for p in prices):
         raise must("prices", "must be one or more prices > 0 (fractions of par, 1.0 = par)", list(prices))
     cf = t.interest_paid + t.principal_paid + t.residual_paid  # type: ignore[attr-defined]
     cols = {}

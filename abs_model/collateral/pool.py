@@ -28,6 +28,7 @@ import pandas as pd
 from abs_model.collateral.display import pool_lines, pool_rows, pool_title, table_html
 from abs_model.collateral.fields import BUCKET_NAMES, MAX_POOL_BUCKET, SEGMENT_COLUMNS
 from abs_model.collateral.strats import PoolSummary, summarise
+from abs_model.collateral.tape import read_tape
 from abs_model.collateral.tape.arrays import text_array
 from abs_model.core.delinquency import bucket_of_dpd
 from abs_model.core.pricing import MAX_TERM, flat_fee_apr
@@ -164,8 +165,13 @@ class Pool:
     def from_tape(cls, tape: pd.DataFrame, *, cutoff_date: Any = None) -> Pool:
         """Build a pool from a tape DataFrame with the canonical columns of :mod:`abs_model.collateral.tape`.
 
-        A raw file or a lender's own headers go through :func:`abs_model.read_tape` first.
+        A raw file or a lender's own headers go through :func:`abs_model.read_tape` first; a frame
+        that did not (no ``attrs["source"]``, e.g. ``pd.read_csv(...)`` passed straight in) is read
+        by it here, so it meets every tape rule: such a frame once kept duplicate loan ids, a
+        current balance above the amount lent or a day-first date (a bare pandas error).
         """
+        if "source" not in tape.attrs:
+            tape = read_tape(tape, cutoff_date=cutoff_date)
         if "bucket" in tape.columns:
             bucket: Any = tape["bucket"].to_numpy()
             dpd = None

@@ -36,6 +36,7 @@ import pandas as pd
 
 from abs_model.collateral.pool import Pool
 from abs_model.core.codes import search_few
+from abs_model.core.limits import MAX_SEED, MAX_SYNTHETIC_LOANS
 from abs_model.core.pricing import flat_fee_apr
 from abs_model.core.products import PRODUCT_KEYS, PRODUCT_LABELS_ZH, Product
 from abs_model.core.rates import annuity_balance_factor
@@ -141,7 +142,7 @@ def _choice(rng: np.random.Generator, n: int, weights: tuple[float, ...]) -> np.
 def _generate(n: int, seed: int, cutoff_date: Any, delinquent_share: float, zero_fee_share: float) -> dict[str, Any]:
     """Every field of ``n`` synthetic receivables. The draws are made in one fixed order (products,
     fees, balances, segments, delinquency, origination day), so a seed gives the same pool."""
-    n = _check_generate(n, delinquent_share, zero_fee_share)
+    n = _check_generate(n, seed, delinquent_share, zero_fee_share)
     cutoff = np.datetime64(pd.Timestamp(cutoff_date).date(), "D")
     rng = np.random.default_rng(seed)
     terms, product = _terms_and_products(rng, n)
@@ -170,9 +171,17 @@ def _generate(n: int, seed: int, cutoff_date: Any, delinquent_share: float, zero
     }
 
 
-def _check_generate(n: int, delinquent_share: float, zero_fee_share: float) -> int:
-    if int(n) != n or n < 0:
+def _check_generate(n: int, seed: Any, delinquent_share: float, zero_fee_share: float) -> int:
+    """The sizes a Python caller gives, held to the deal file's bounds (a NaN ``n`` failed as
+    numpy's 'cannot convert float NaN to integer', ``seed=-1`` as 'expected non-negative integer'
+    naming neither, ``n`` = 10**9 allocated tens of gigabytes)."""
+    whole = isinstance(n, int | float | np.integer | np.floating) and not isinstance(n, bool) and np.isfinite(n)
+    if not whole or int(n) != n or n < 0:
         raise must("n", "must be a whole number of loans ≥ 0", n)
+    if n > MAX_SYNTHETIC_LOANS:
+        raise must("n", f"must be at most {MAX_SYNTHETIC_LOANS:,} loans (about 40 arrays of that length)", n)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed <= MAX_SEED:
+        raise must("seed", "must be a whole number from 0 to 2**32 − 1 (a random seed)", seed)
     if not 0.0 <= delinquent_share < 1.0:
         raise must("delinquent_share", "must be a decimal in [0, 1)", delinquent_share)
     if not 0.0 <= zero_fee_share <= 1.0:

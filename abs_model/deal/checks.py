@@ -231,9 +231,13 @@ def _reachability_problems(doc: dict[str, Any]) -> list[str]:
         "default": ("default" in effects, "no trigger has effect 'default'"),
         "cleanup": (bool(doc.get("cleanup")), "the deal defines no cleanup call"),
     }
+    given = doc.get("payment_every")
+    every: dict[str, Any] = given if isinstance(given, dict) else {}
     for phase, (ok, why) in reach.items():
         if phase in wf and not ok:
             out.append(f"waterfalls.{phase}: can never run ({why}); remove it or add what switches to it")
+        if phase in every and not ok:  # {revolving: 3} in a static deal paid monthly without a word
+            out.append(f"payment_every.{phase}: can never apply, the {phase} phase never runs ({why}); got {every[phase]!r}")
     combined = doc.get("collection_account") == "combined"
     for phase, steps in wf.items():
         emptied: set[str] = set()

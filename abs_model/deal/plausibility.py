@@ -15,7 +15,16 @@ from abs_model.core.products import Product
 if TYPE_CHECKING:
     from abs_model.deal.model import Deal
 
-__all__ = ["AGE_SLACK_MONTHS", "MAX_COUPON", "MAX_FEE_RATE", "MAX_LOAN_RATE", "MAX_PERIOD_FEE", "MAX_TAX_RATE", "implausible"]
+__all__ = [
+    "AGE_SLACK_MONTHS",
+    "MAX_COUPON",
+    "MAX_FEE_RATE",
+    "MAX_LOAN_RATE",
+    "MAX_PERIOD_FEE",
+    "MAX_SEGMENT_VALUES",
+    "MAX_TAX_RATE",
+    "implausible",
+]
 
 #: Note coupon, a year: above this it is probably a percentage typed as a decimal.
 MAX_COUPON = 0.20
@@ -29,6 +38,10 @@ MAX_PERIOD_FEE = 0.05
 #: Annual rate of a receivable (level payment, equal principal): 36 % is the usury ceiling the
 #: Chinese courts applied to consumer credit and the US 36 % APR cap; 0.99 is 99 % typed for 0.99 %.
 MAX_LOAN_RATE = 0.36
+#: Distinct values of one segment column (region, channel, score band) above which it is probably
+#: an id mapped to a segment: every value is a row of the strats in the report and the workbook
+#: (2,000 values made a 0.7 MB report; above 1,048,576 the workbook is one Excel cannot open).
+MAX_SEGMENT_VALUES = 1_000
 #: Instalments past (original − remaining term) may exceed the whole months from origination to
 #: the cut-off by this much (a first instalment due in the month of origination) before the tape's
 #: terms and its origination dates are said to disagree.
@@ -65,6 +78,13 @@ def implausible(deal: Deal) -> list[str]:
             )
     out += _pool_rates(deal)
     out += _pool_ages(deal)
+    out += _unmatched_overrides(deal)
+    out += [
+        f"pool: segment {name!r} has {n:,} distinct values (above {MAX_SEGMENT_VALUES:,}); each is a row of the strats in "
+        "the report and the workbook — is an id column mapped to it?"
+        for name, values in deal.pool.segments.items()
+        if (n := len(np.unique(values))) > MAX_SEGMENT_VALUES
+    ]
     for i, line in enumerate(deal.revolving.replenishment):
         if line.rate > MAX_PERIOD_FEE and line.product == "flat_fee":
             out.append(
@@ -91,6 +111,29 @@ def _pool_rates(deal: Deal) -> list[str]:
             out.append(
                 f"pool: {int(bad.sum())} receivable(s) carry {what} (up to {_pct(float(pool.rate[worst]))}, "
                 f"e.g. loan_id {str(pool.loan_id[worst])!r}); implausible — rates are decimals ({example})"
+            )
+    return out
+
+
+def _unmatched_overrides(deal: Deal) -> list[str]:
+    """Segment overrides of the deal's assumptions that match no receivable of the cut-off pool
+    (a value with a stray space, ``score_band: 1`` for a tape of A–E): the run goes on under the
+    pool-wide assumptions, as the override would apply only to receivables of that value."""
+    from abs_model.projection.replines import override_groups
+
+    a = deal.assumptions
+    if a is None or not a.segment_overrides:
+        return []
+    try:
+        groups = override_groups(deal.pool, a)
+    except ValueError:  # a column the pool lacks: refused by the run itself, naming the columns
+        return []
+    out = []
+    for i, o in enumerate(a.segment_overrides):
+        if not ((groups >> i) & 1).any():
+            out.append(
+                f"assumptions.segment_overrides: {o.column} = {o.value!r} matches no receivable of the cut-off pool "
+                f"({deal.pool.n:,} receivables); its assumptions apply to none of them — check the value's spelling"
             )
     return out
 

@@ -23,7 +23,7 @@ from typing import IO, Any, Literal
 
 from abs_model.errors import OutputError
 
-__all__ = ["OutputError", "atomic_write", "prepare_output_folder", "remove_stale_staging", "replace_all", "staging_folder"]
+__all__ = ["OutputError", "atomic_write", "check_output_file", "prepare_output_folder", "refuse_overwriting_inputs", "remove_stale_staging", "replace_all", "staging_folder"]
 
 
 
@@ -95,6 +95,41 @@ def check_output_folder(out: str | os.PathLike[str]) -> Path:
     if existing.exists() and not os.access(existing, os.W_OK | os.X_OK):
         raise OutputError(f"--out: cannot write into {existing} (permission denied); got {str(out)!r}")
     return folder
+
+
+def check_output_file(out: str | os.PathLike[str], *, option: str = "--out") -> Path:
+    """Refuse, before any work is done, an output file that cannot be written: an empty path, a
+    folder, a place whose folder does not exist (or is a file) or cannot be written. Once these
+    were found only after the run, by the write itself (``[Errno 21] Is a directory:
+    '/.tmp.x.tmp' -> '/tmp'``), or an empty path wrote nothing without a word."""
+    if not str(out).strip():
+        raise OutputError(f"{option}: must name a file; got an empty path")
+    target = Path(out)
+    if target.is_dir():
+        raise OutputError(f"{option}: must name a file; got {str(out)!r}, which is a folder")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"{option}: the folder {str(parent)!r} does not exist (or is a file); got {str(out)!r}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{option}: cannot write into {str(parent)!r} (permission denied); got {str(out)!r}")
+    return target
+
+
+def refuse_overwriting_inputs(
+    targets: Sequence[str | os.PathLike[str]], inputs: Sequence[str | os.PathLike[str]], *, option: str = "--out"
+) -> None:
+    """Refuse outputs that would replace one of the run's input files (the deal file, a tape, an
+    assumptions or actuals file ...), compared after resolving links: a tape saved as
+    ``out/cashflows.parquet``, or ``compare-strategies --out deal.yaml``, was overwritten by the
+    output it had just fed, without a word."""
+    given = {Path(f).resolve(): os.fspath(f) for f in inputs if Path(f).is_file()}
+    for t in targets:
+        source = given.get(Path(t).resolve())
+        if source is not None:
+            raise OutputError(
+                f"{option}: writing {Path(t).name} would replace the input file {source!r}; "
+                "choose another output place or move the input"
+            )
 
 
 def prepare_output_folder(out: str | os.PathLike[str]) -> Path:

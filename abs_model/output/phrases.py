@@ -224,7 +224,12 @@ _PHRASES: dict[str, Label] = {
     "unearned_waived": _l("waived", "免收", "text"),
     "unearned_charged": _l("charged in full", "全额收取", "text"),
     "unearned_rebated": _l("rebated", "退还", "text"),
-    "a_servicing": _l("Servicing fee deducted from collections: {rate} a year.", "从回收款中扣除的资产服务费：每年 {rate}。", "text"),
+    # the projection never deducts Assumptions.servicing_fee (docs/deal_file_reference.md): the sentence said it did
+    "a_servicing": _l(
+        "Servicing fee of {rate} a year recorded with the assumptions; not deducted from the cash flows (the deal's fees pay the servicer).",
+        "资产服务费每年 {rate}（仅随假设记录，现金流中未扣除；服务机构费用由交易费用支付）。",
+        "text",
+    ),
     "a_stress": _l("Stress: prepayments × {p}, defaults × {d}.", "压力情景：早偿 × {p}，违约 × {d}。", "text"),
     "unearned_one_period": _l("charged for one period", "收取一期", "text"),
     "unearned_full": _l("charged in full", "全额收取", "text"),

@@ -16,7 +16,7 @@ import numpy as np
 
 from abs_model.assumptions.assumptions import N_BUCKETS, Assumptions, Curve
 from abs_model.core import rates
-from abs_model.errors import AbsModelError
+from abs_model.errors import AbsModelError, AssumptionError
 from abs_model.projection.groups import StateGroups, Weights
 from abs_model.projection.late_fees import LateFeeFlows
 from abs_model.projection.replines import Lines
@@ -73,10 +73,20 @@ def curve_table(curves: list[Curve], length: int) -> tuple[np.ndarray, np.ndarra
 def scenario_multiples(
     prepay_mult: np.ndarray | None, default_mult: np.ndarray | None, recovery_mult: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The scenario axis: each multiple as an array of shape (S,), S the longest given."""
+    """The scenario axis: each multiple as an array of shape (S,), S the longest given.
+
+    Every multiple is a finite number ≥ 0 (NaN, ±inf or a negative one is refused naming the
+    multiple and the scenario: an infinite default multiple once ran as a table of untouched
+    classes, a NaN one failed deep in the waterfall naming none of them)."""
     pm = np.atleast_1d(np.asarray(1.0 if prepay_mult is None else prepay_mult, dtype=np.float64))
     dm = np.atleast_1d(np.asarray(1.0 if default_mult is None else default_mult, dtype=np.float64))
     rm = np.atleast_1d(np.asarray(1.0 if recovery_mult is None else recovery_mult, dtype=np.float64))
+    for name, arr in (("prepay_mult", pm), ("default_mult", dm), ("recovery_mult", rm)):
+        bad = ~np.isfinite(arr) | (arr < 0.0)
+        if bad.any():
+            i = int(np.argmax(bad))
+            rule = "must be a finite multiple ≥ 0 (1 = the base case)"
+            raise AssumptionError(f"{name}[{i}]: {rule}; got {float(arr[i])!r}")
     S = max(pm.size, dm.size, rm.size)
     return np.broadcast_to(pm, (S,)), np.broadcast_to(dm, (S,)), np.broadcast_to(rm, (S,))
 

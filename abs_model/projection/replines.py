@@ -67,10 +67,16 @@ def group_bits(assumptions: Assumptions) -> int:
     return len(assumptions.segment_overrides) + (1 if legal_min_balance(assumptions) > 0 else 0)
 
 
-def override_groups(pool: Pool, assumptions: Assumptions) -> np.ndarray:
+def override_groups(pool: Pool, assumptions: Assumptions, *, unit: bool = False) -> np.ndarray:
     """Bit mask per loan: bit i set when the loan matches ``segment_overrides[i]``; with a legal
     threshold, bit ``len(segment_overrides)`` set when its balance is at least the threshold
-    (legal action pays only above a balance: lines never mix the two sides)."""
+    (legal action pays only above a balance: lines never mix the two sides).
+
+    ``unit``: the pool is a replenishment mix (:func:`profile_lines`), whose receivables carry
+    product, term and rate but no tape segment (region, channel ...): an override on a segment
+    column matches none of them, where on the cut-off pool a column it lacks is refused (a typo).
+    Before, a revolving deal with an override on a tape column was refused, naming the mix's
+    segment columns ``[]`` as if the tape had none."""
     g = np.zeros(pool.n, dtype=np.int64)
     threshold = legal_min_balance(assumptions)
     if threshold > 0:
@@ -84,6 +90,8 @@ def override_groups(pool: Pool, assumptions: Assumptions) -> np.ndarray:
             col, value = pool.original_term, int(o.value)
         elif o.column in pool.segments:
             g |= _text_equals(pool.segments[o.column], str(o.value)).astype(np.int64) << i
+            continue
+        elif unit:
             continue
         else:
             from abs_model.errors import AssumptionError
@@ -124,8 +132,8 @@ def _flat_fee(pool: Pool) -> np.ndarray:
     return np.where(flat, pool.rate * pool.original_principal, 0.0)
 
 
-def loan_lines(pool: Pool, assumptions: Assumptions) -> Lines:
-    """One line per receivable."""
+def loan_lines(pool: Pool, assumptions: Assumptions, *, unit: bool = False) -> Lines:
+    """One line per receivable (``unit``: of a replenishment mix, see :func:`override_groups`)."""
     return _billed(pool, assumptions, np.arange(pool.n), Lines(
         product=pool.product,
         original_term=pool.original_term,
@@ -136,7 +144,7 @@ def loan_lines(pool: Pool, assumptions: Assumptions) -> Lines:
         balance=pool.current_principal,
         flat_fee=_flat_fee(pool),
         count=np.ones(pool.n),
-        group=override_groups(pool, assumptions),
+        group=override_groups(pool, assumptions, unit=unit),
     ))
 
 
@@ -144,7 +152,7 @@ def profile_lines(pool: Pool, assumptions: Assumptions) -> Lines:
     """One line per receivable of a *unit* pool (a cash-flow profile per unit of balance bought,
     e.g. the replenishment mix): exact schedules always, since billing a balance of 1 in cents
     would round away whole percents of it."""
-    return loan_lines(pool, dataclasses.replace(assumptions, rounding="exact"))
+    return loan_lines(pool, dataclasses.replace(assumptions, rounding="exact"), unit=True)
 
 
 def rep_lines(pool: Pool, assumptions: Assumptions) -> Lines:

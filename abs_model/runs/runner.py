@@ -261,6 +261,7 @@ def _collateral(deal: Deal, a: Assumptions, mults: dict[str, Any], pool_lines: L
     columns the caller's period loop carries; the joint run may leave the others out (the loop
     would drop them), the columns kept the same numbers; with ``fields``, the lines' profiles stay
     on the run's distinct rows (:attr:`~abs_model.deal.eligibility.PurchasePlan.rows`)."""
+    _check_horizon(deal, a)
     joint = _pool_and_lines(deal, a, mults, pool_lines, fields=fields)
     unit = None
     made: dict[ReplenishmentLine, dict[str, np.ndarray]] = {}
@@ -404,6 +405,21 @@ def _liabilities(
     arrays["collection_costs_paid"] = costs_paid
     pool = arrays if pool_fields is None else {f: arrays[f] for f in arrays if f in pool_fields}
     return RunArrays(pool=pool, purchases=purchases, cleanup_sale=sale, liabilities=liab, period_end_dates=dates)
+
+
+def _check_horizon(deal: Deal, a: Assumptions) -> None:
+    """An assumptions ``horizon`` shorter than the deal's run (``dates.periods``, or up to the legal
+    final) is refused: the pool was projected over fewer periods than the waterfall ran, and the
+    run failed as 'pool cash flows: roll-forward … violated by 3.08636e+08', naming no input."""
+    if a.horizon is None:
+        return
+    T = horizon(deal, collateral_periods=0)
+    if a.horizon < T:
+        raise AssumptionError(
+            f"horizon: the assumptions project the pool over {a.horizon} periods, fewer than the deal's run of {T} "
+            f"(dates.periods, or the collection periods up to the legal final); leave horizon out for a deal run, "
+            f"or give at least {T}; got {a.horizon!r}"
+        )
 
 
 def _pool_horizon(deal: Deal, lines: Lines, a: Assumptions) -> int | None:

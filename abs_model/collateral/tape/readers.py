@@ -84,10 +84,30 @@ def _read_csv(
         raise _file_problem(
             str(path), "(file)", _first_line(exc), "cannot be parsed as CSV (a field with an unquoted separator or quote?)"
         ) from None
+    if len(raw_header) > 1:  # a one-column "header" is no table: the header rule names the file, unechoed
+        _check_no_extra_fields(str(path), df, len(raw_header))
     if len(raw_header) == len(df.columns):
         df.columns = pd.Index([str(h) for h in raw_header])  # pandas renames a duplicate "rate" to "rate.1"
     df.attrs["lines"] = _LineCounter(path, enc, sep)
     return df
+
+
+def _check_no_extra_fields(source: str, df: pd.DataFrame, n_header: int) -> None:
+    """Data rows with more fields than the header (every line ending in a separator, as some
+    exports write them): pandas then takes the first column(s) as the index and shifts every
+    value one column left, so the tape was refused cell by cell under the wrong names (the loan
+    id read as original_principal, 'flat_fee' as remaining_term). One problem naming the cause."""
+    idx = df.index
+    if isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1:
+        return
+    extra = idx.nlevels
+    raise _file_problem(
+        source,
+        "(file)",
+        f"{n_header + extra} fields in a data row, {n_header} in the header",
+        f"the data rows have {extra} more field(s) than the header, so every value would be read one column "
+        "to the left (a separator at the end of each line?); remove the trailing separator or name the extra column",
+    )
 
 
 def _read_csv_fast(
@@ -124,7 +144,9 @@ class _LineCounter:
             header_seen = False
             for record in reader:
                 start, end = end + 1, reader.line_num
-                if not record or all(not f.strip() for f in record):
+                if not record or (len(record) == 1 and not record[0].strip()):
+                    # the lines pandas skips: empty or blank; a row of empty fields (',,,,') is a
+                    # record to it (every later line was named one too far down)
                     continue
                 if header_seen:
                     out.append(start)

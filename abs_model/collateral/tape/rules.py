@@ -204,7 +204,7 @@ def _ids(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) ->
     """loan_id: non-empty and unique (every duplicate row named with its twins)."""
     if "loan_id" in cols:
         s = df["loan_id"]
-        ids = s.astype(str).str.strip()
+        ids = _float_ids(s, ck) if s.dtype.kind == "f" else s.astype(str).str.strip()
         blank = s.isna().to_numpy(copy=True)  # _is_blank(s), stripping once
         if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
             blank |= (ids == "").to_numpy()
@@ -225,6 +225,31 @@ def _ids(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) ->
             ck.bad[pos] = True
         out["loan_id"] = ids.reset_index(drop=True)
 
+
+
+#: Largest whole number a float64 holds exactly with every smaller one: 2**53.
+EXACT_FLOAT_ID = 2**53
+
+
+def _float_ids(s: pd.Series, ck: _Checker) -> pd.Series:
+    """A loan id column stored as floating-point numbers (a Parquet or DataFrame column of ids that
+    went through a float, e.g. beside a missing id): whole numbers up to 2**53 become their integer
+    text (12345, not '12345.0'); any other id is refused, naming the cell — a 19-digit 借据号 such
+    as 1234567890123456789 is stored as 1.2345678901234568e+18, so two loans became one
+    'duplicate' id and others a different loan's id, and 1.5 or 1e+20 were taken as ids."""
+    v = s.to_numpy(dtype=np.float64)
+    known = ~np.isnan(v)
+    exact = known & (np.abs(v) <= EXACT_FLOAT_ID) & (np.floor(v) == v)
+    ck.flag(
+        known & ~exact,
+        "loan_id",
+        s,
+        f"a loan id stored as a floating-point number is exact only for whole numbers up to 2**53 ({EXACT_FLOAT_ID:,}); "
+        "store the ids as text (or integers)",
+    )
+    text = s.astype(str).to_numpy(dtype=object)
+    text[exact] = v[exact].astype(np.int64).astype(str)
+    return pd.Series(text, index=s.index, dtype=object)
 
 
 def _money(df: pd.DataFrame, cols: set[str], ck: _Checker, out: dict[str, Any]) -> None:
