@@ -362,9 +362,9 @@ def _checked(
     a = assumptions if assumptions is not None else (deal.assumptions or Assumptions.make())
     if not isinstance(a, Assumptions):
         raise must("assumptions", "must be an abs_model.Assumptions", type(a).__name__)
-    if not (np.isfinite(upper) and upper > 0):
+    if isinstance(upper, bool | np.bool_) or not (np.isfinite(upper) and upper > 0):
         raise must("upper", "must be a finite default multiple > 0", upper)
-    if not (np.isfinite(tol) and 0 < tol < 1):
+    if isinstance(tol, bool | np.bool_) or not (np.isfinite(tol) and 0 < tol < 1):
         raise must("tol", "must be a relative bracket width > 0 and < 1", tol)
     if isinstance(points, bool) or not isinstance(points, int) or points < 1:
         raise must("points", "must be a whole number ≥ 1", points)

@@ -52,6 +52,10 @@ _DECIMAL_HINT = "rates are decimals (6 % is 0.06)"
 
 
 def _floats(name: str, value: Any) -> FloatArray:
+    """``value`` as float64 numbers: refused when not numbers, when boolean (``True`` is no rate
+    or month) and where NaN."""
+    if _has_bool(value):
+        raise must(name, "must be numbers, not booleans", value)
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
@@ -59,6 +63,17 @@ def _floats(name: str, value: Any) -> FloatArray:
     if np.isnan(arr).any():
         raise must(name, "must not be NaN", _show(arr, np.isnan(arr)))
     return arr
+
+
+def _has_bool(value: Any) -> bool:
+    """A boolean scalar, a boolean array, or a list / tuple holding one (at any depth)."""
+    if isinstance(value, bool | np.bool_):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype == np.bool_ or (value.dtype == object and any(isinstance(v, bool | np.bool_) for v in value.flat))
+    if isinstance(value, list | tuple):
+        return any(_has_bool(v) for v in value)
+    return False
 
 
 def _show(arr: FloatArray, bad: npt.NDArray[np.bool_]) -> Any:

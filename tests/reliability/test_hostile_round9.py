@@ -693,3 +693,26 @@ def test_max_ages_that_keep_the_curve_whole_still_run() -> None:
     am.Assumptions.make(abs_speed=0.015, max_age=68)
     am.Assumptions.make(abs_speed=0.001)  # flattens after 480 months: the default tabulation, as before
     am.Assumptions.make(psa=1.0, max_age=30)
+
+
+def test_the_rate_conversions_and_breakeven_refuse_booleans() -> None:
+    # am.rates took True as 1 (a 100 % CPR, month 1) and breakeven(upper=True) searched up to 1 ×
+    import numpy as np
+
+    import abs_model as am
+    from abs_model.core import rates
+
+    for call in (
+        lambda: rates.cpr_to_smm(True),
+        lambda: rates.cpr_to_smm([0.1, True]),
+        lambda: rates.cpr_to_smm(np.array([True, False])),
+        lambda: rates.psa_to_cpr(1.5, True),
+        lambda: rates.scheduled_balance(0.1, 12, [6, False]),
+    ):
+        with pytest.raises(am.AbsModelError, match="not booleans"):
+            call()
+    assert rates.cpr_to_smm(0.2) == pytest.approx(1 - 0.8 ** (1 / 12))  # numbers still convert
+    deal = am.load_deal(EXAMPLES / "us_auto_static.yaml")
+    for kw in ({"upper": True}, {"tol": True}):
+        with pytest.raises(am.AbsModelError, match=r"^(upper|tol):"):
+            am.breakeven(deal, **kw)
