@@ -57,8 +57,8 @@ def _text_dates(s: pd.Series) -> pd.Series:
     return parsed.astype("datetime64[us]").where(~s.isna().to_numpy(), pd.NaT)
 
 
-#: A text date is read only when written year first: ``2025-01-31``, ``2025/1/31``, ``2025.01.31`` or
-#: ``20250131``, optionally with a time (``10:30``, ``T10:30:00.5``) and a zone (``Z``, ``+08:00``).
+#: A text date is read only when written year first: ``2025-01-31``, ``2025/1/31``, ``2025.01.31``,
+#: ``20250131`` or ``2025年1月31日`` (:data:`CHINESE_DATE`), optionally with a time (``10:30``, ``T10:30:00.5``) and a zone (``Z``, ``+08:00``).
 #: ``01/02/2025`` may be 1 February or 2 January (the parser took it as 2 January while it read
 #: ``13/02/2025`` as 13 February, in one column), ``25-01-31`` became 2031-01-25, ``2025`` was
 #: completed to 1 January and ``today`` was the clock's date: such text is refused, never guessed.
@@ -68,6 +68,23 @@ YEAR_FIRST_DATE = (
 )
 
 _YEAR_FIRST_RE = re.compile(YEAR_FIRST_DATE)
+#: A date written the Chinese way, year first too: ``2025年1月31日`` (the 日 may be left out).
+CHINESE_DATE = r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?\s*$"
+_CHINESE_RE = re.compile(CHINESE_DATE)
+
+
+def _chinese_dates(texts: pd.Series) -> pd.Series:
+    """``texts`` with every ``2025年1月31日`` cell written ``2025-1-31`` (the same day, year first:
+    read like any other); other cells as they are."""
+    if pd.api.types.is_string_dtype(texts.dtype) and texts.dtype != object:
+        if not texts.str.contains("年", regex=False).fillna(False).any():
+            return texts
+        return texts.str.replace(CHINESE_DATE, r"\1-\2-\3", regex=True)
+    if texts.dtype != object:
+        return texts
+    if not any(isinstance(v, str) and "年" in v for v in texts):
+        return texts
+    return texts.map(lambda v: _CHINESE_RE.sub(r"\1-\2-\3", v) if isinstance(v, str) else v)
 
 
 def _year_first(texts: pd.Series) -> pd.Series:
@@ -92,7 +109,7 @@ def _parse_dates(texts: pd.Series) -> pd.Series:
     written year first (:data:`YEAR_FIRST_DATE`) → NaT. ``pd.to_datetime`` refuses a column mixing
     time zones (or zoned and plain dates) with a bare ``ValueError``; such a column is parsed once
     per distinct text instead, each zone dropped."""
-    texts = _year_first(texts)
+    texts = _year_first(_chinese_dates(texts))
     try:
         parsed = pd.to_datetime(texts, errors="coerce", format="mixed")
     except (ValueError, TypeError):
