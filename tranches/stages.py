@@ -49,6 +49,7 @@ def collect(
     if not zero["recoveries"]:
         L[eng.row_cr] = rec
         cash[PRINCIPAL] += rec
+        state.cum_recoveries += rec
     if not zero["new_defaults"]:
         state.pdl += nd
         state.buf["pdl_debit"][k] = nd

@@ -24,6 +24,7 @@ class EngineState:
         "cash",
         "cum_defaults",
         "cum_purchased",
+        "cum_recoveries",
         "ends",
         "fee_due",
         "fee_paid",
@@ -75,6 +76,7 @@ class EngineState:
         self.note_accr = np.zeros((k, n))  # scratch of the current period
         self.reserve_target = np.zeros(n)
         self.cum_defaults = np.zeros(n)
+        self.cum_recoveries = np.zeros(n)  # recoveries received so far (the net-loss trigger)
         self.rp_prev = np.zeros(n)  # the recoveries still to come at the last period's end, as counted in the PDL
         self.rp_seen = False  # whether any were ever given
         self.pdl_work = np.zeros(n)  # scratch of the PDL credit (stages.credit_pdl)

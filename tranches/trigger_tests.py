@@ -86,6 +86,9 @@ def metric_triggers(
         if stored:
             den = engine.cdr_denominator if engine.cdr_denominator is not None else engine.pool0 + state.cum_purchased
             value = np.divide(state.cum_defaults, den, out=state.buf["trig_value"][k, j])
+        elif metric == "cumulative_net_loss_rate":
+            den = engine.cdr_denominator if engine.cdr_denominator is not None else engine.pool0 + state.cum_purchased
+            value = np.subtract(state.cum_defaults, state.cum_recoveries) / den
         elif metric == "delinquency_ratio":
             value = safe_div(dq, pe)
         elif metric == "excess_spread":  # kernels.excess_spread: accrual basis, annualised

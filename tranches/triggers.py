@@ -21,6 +21,7 @@ from tranches.normalise import Schedule, check_amount, check_schedule
 
 Metric = Literal[
     "cumulative_default_rate",
+    "cumulative_net_loss_rate",
     "delinquency_ratio",
     "excess_spread",
     "missed_senior_interest",
@@ -33,6 +34,7 @@ BreachWhen = Literal["above", "below", "at_least"]
 
 METRICS: tuple[str, ...] = (
     "cumulative_default_rate",
+    "cumulative_net_loss_rate",
     "delinquency_ratio",
     "excess_spread",
     "missed_senior_interest",
@@ -44,6 +46,7 @@ EVENT_METRICS: tuple[str, ...] = ("missed_senior_interest", "unable_to_revolve")
 EFFECTS: tuple[str, ...] = ("end_revolving", "accelerate", "default", "sequential")
 DEFAULT_BREACH: dict[str, str] = {
     "cumulative_default_rate": "above",
+    "cumulative_net_loss_rate": "above",
     "delinquency_ratio": "above",
     "excess_spread": "below",
     "missed_senior_interest": "above",
@@ -60,6 +63,8 @@ class Trigger:
     Metrics, each defined per scenario and period t:
 
     - ``cumulative_default_rate``: ``Σ_{s≤t} new_defaults_s / (initial_pool + Σ_{s<t} purchased_s)``
+    - ``cumulative_net_loss_rate`` (CNL, the US auto trigger): ``Σ_{s≤t} (new_defaults_s −
+      recoveries_s) / (initial_pool + Σ_{s<t} purchased_s)``, recoveries as the trust receives them
     - ``delinquency_ratio``: ``delinquent_balance_t / pool_balance_end_t``
     - ``excess_spread`` (annualised): ``12 · (interest_collected_t − taxes and fees accrued_t −
       note interest accrued_t) / pool_balance_begin_t``
@@ -184,7 +189,7 @@ N_BUCKETS = 7
 _DPD = ("current", "1–30", "31–60", "61–90", "91–120", "121–150", "151–180")
 
 
-RATIO_METRICS: tuple[str, ...] = ("cumulative_default_rate", "delinquency_ratio", "serious_delinquency")
+RATIO_METRICS: tuple[str, ...] = ("cumulative_default_rate", "cumulative_net_loss_rate", "delinquency_ratio", "serious_delinquency")
 """Metrics that are shares of a pool balance, so always in [0, 1]."""
 
 
@@ -232,6 +237,7 @@ def check_event(path: str, event_period: object, commingling_loss: object) -> No
 
 DENOMINATORS: dict[str, str] = {
     "cumulative_default_rate": "initial pool + receivables purchased before the period",
+    "cumulative_net_loss_rate": "initial pool + receivables purchased before the period",
     "delinquency_ratio": "pool balance at the end of the period",
     "excess_spread": "pool balance at the start of the period (annualised × 12)",
     "missed_senior_interest": "none (amount unpaid on a payment date)",
@@ -260,6 +266,7 @@ def trigger_window(g: Trigger) -> str:
         return f"M{lo}–M{hi} ({days}){avg}"
     return {
         "cumulative_default_rate": "defaults since the cut-off",
+        "cumulative_net_loss_rate": "defaults less recoveries received since the cut-off",
         "delinquency_ratio": "delinquent balance as fed by the caller (the deal runner: 31+ days past due)",
         "excess_spread": "the period",
         "missed_senior_interest": "each payment date",

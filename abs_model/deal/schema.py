@@ -173,6 +173,7 @@ SCHEMA: dict[str, Any] = {
                     "metric": {
                         "enum": [
                             "cumulative_default_rate",
+                            "cumulative_net_loss_rate",
                             "delinquency_ratio",
                             "excess_spread",
                             "missed_senior_interest",

@@ -264,6 +264,7 @@ _REGISTRY: dict[str, Label] = {
     "model:Collections": _l('Collections', '回收款', "text"),
     "model:Deal live (not called before this period)": _l('Deal live (not called before this period)', '交易存续（此前未清仓回购）', "text"),
     "model:Cumulative defaults": _l('Cumulative defaults', '累计违约金额', "text"),
+    "model:Cumulative recoveries received": _l('Cumulative recoveries received', '累计违约回收金额', "text"),
     "model:Accruals": _l('Accruals', '计提', "text"),
     "model:Note balance at the start": _l('Note balance at the start', '期初证券余额', "text"),
     "model:Performance triggers (tested before the waterfall)": _l('Performance triggers (tested before the waterfall)', '表现类触发事件（分配前测试）', "text"),

@@ -166,6 +166,7 @@ _PHRASES: dict[str, Label] = {
     "breach_at_least": _l("breached when at least", "达到阈值即触发", "text"),
     "from_period": _l("{value} from period {period}", "第{period}期起 {value}", "text"),
     "metric_cumulative_default_rate": _l("Cumulative default rate", "累计违约率", "text"),
+    "metric_cumulative_net_loss_rate": _l("Cumulative net loss rate", "累计净损失率", "text"),
     "metric_delinquency_ratio": _l("Delinquency ratio", "逾期率", "text"),
     "metric_excess_spread": _l("Excess spread (annualised)", "年化超额利差", "text"),
     "metric_missed_senior_interest": _l("Senior interest unpaid", "优先级利息未足额支付", "text"),
@@ -173,6 +174,9 @@ _PHRASES: dict[str, Label] = {
     "metric_serious_delinquency": _l("Serious delinquency ratio (31–90 days past due)", "严重拖欠率（逾期31–90天）", "text"),
     "metric_servicer_event": _l("Servicer / originator event (权利完善事件)", "权利完善事件", "text"),
     "den_cumulative_default_rate": _l(
+        "initial pool + purchases before the period", "初始资产池余额 + 此前累计循环购买金额", "text"
+    ),
+    "den_cumulative_net_loss_rate": _l(
         "initial pool + purchases before the period", "初始资产池余额 + 此前累计循环购买金额", "text"
     ),
     "den_delinquency_ratio": _l("pool balance at period end", "期末资产池余额", "text"),
@@ -369,7 +373,7 @@ CHECK_NAMES_ZH: Mapping[str, str] = MappingProxyType(
         "clean-up: the call repaid every class but the subordinated in full (nothing written down)": "清仓回购：次级档以外各档全额偿付（无核销）",
         "clean-up: the call repaid every class in full (nothing written down)": "清仓回购：各档全额偿付（无核销）",
         "purchases: receivables bought by the waterfall = purchases added to the pool": "循环购买：分配中购买金额 = 计入资产池的购买金额",
-        "triggers: values recomputed from the pool frame (cumulative default, delinquency, serious delinquency)": "触发事件：由资产池数据重算的指标值一致（累计违约率、逾期率、严重拖欠率）",
+        "triggers: values recomputed from the pool frame (cumulative default, net loss, delinquency, serious delinquency)": "触发事件：由资产池数据重算的指标值一致（累计违约率、累计净损失率、逾期率、严重拖欠率）",
         "defaults: the stated cumulative default rate (累计违约率) reached over the periods run (shortfall)": "违约：各期累计违约达到假设的累计违约率（差额）",
     }
 )

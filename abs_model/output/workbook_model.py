@@ -200,9 +200,13 @@ class _Builder(StepRows, SupportRows, PoolRows):
         for j, g in enumerate(self.s.triggers):
             if g.is_event:
                 continue
-            if g.metric == "cumulative_default_rate":
+            if g.metric in ("cumulative_default_rate", "cumulative_net_loss_rate"):
                 den = "{$pool0}" + ("+{cum_purchased_before}" if self.revolving else "")
                 v = f"{{cum_defaults}}/({den})"
+                if g.metric == "cumulative_net_loss_rate":
+                    if "cum_recoveries" not in self.m.where:
+                        self.row("cum_recoveries", "Cumulative recoveries received", "{cum_recoveries@p}+{recoveries}", init=0.0)
+                    v = f"({{cum_defaults}}-{{cum_recoveries}})/({den})"
             elif g.metric == "delinquency_ratio":
                 v = "IF({pool_balance_end}>0,{delinquent_balance}/{pool_balance_end},0)"
             elif g.metric == "serious_delinquency":
@@ -465,7 +469,7 @@ class _Builder(StepRows, SupportRows, PoolRows):
         out("out.payment_date", label("payment_date", self.lang), ["pay"], FLAG)
 
 
-_RATE_METRICS = ("cumulative_default_rate", "delinquency_ratio", "excess_spread", "serious_delinquency")
+_RATE_METRICS = ("cumulative_default_rate", "cumulative_net_loss_rate", "delinquency_ratio", "excess_spread", "serious_delinquency")
 #: Step types the formulas express (a ``step_<snake name>`` method each; others are refused).
 STEPS = tuple(t.__name__ for t in tr.steps.STEP_TYPES if hasattr(_Builder, f"step_{snake(t.__name__)}"))
 

@@ -44,8 +44,9 @@ moved cash into no account.
   every period. The projection caps each period's defaults at the performing balance, so a rate
   the pool cannot reach (prepaid or amortised first) used to be reported as stated while fewer
   defaults were run; the check's value is the largest shortfall.
-- ``triggers``: each cumulative-default and delinquency trigger's value recomputed from the pool
-  frame (cumulative defaults / (initial pool + purchases before the period); M2–M6 balance /
+- ``triggers``: each cumulative-default, net-loss and delinquency trigger's value recomputed from
+  the pool frame (cumulative defaults / (initial pool + purchases before the period); for the net
+  loss less the recoveries the ledger's ``collect_recoveries`` rows received; M2–M6 balance /
   pool balance).
 """
 
@@ -301,8 +302,11 @@ def _triggers(result: DealResult) -> CheckResult | None:
     called = result.revolving["called"].to_numpy()
     before_call = int(called.argmax()) if called.any() else called.size
     denom = result.deal.pool.balance + np.concatenate([[0.0], np.cumsum(bought)[:-1]])
+    led = result.ledger
+    rec = led[led["step"] == "collect_recoveries"].groupby("period")["amount"].sum().reindex(range(1, len(denom) + 1), fill_value=0.0)
     expected = {
         "cumulative_default_rate": np.cumsum(defaults) / denom,
+        "cumulative_net_loss_rate": (np.cumsum(defaults) - np.cumsum(rec.to_numpy(dtype=np.float64))) / denom,
         "delinquency_ratio": np.divide(delinquent, pool_end, out=np.zeros_like(pool_end), where=pool_end > 0),
     }
     worst, n = 0.0, 0
@@ -314,14 +318,14 @@ def _triggers(result: DealResult) -> CheckResult | None:
         else:
             continue
         got = result.triggers[g.name]["value"].to_numpy()
-        if g.metric != "cumulative_default_rate":  # the pool frame holds the buckets after a call's sale:
+        if g.metric not in ("cumulative_default_rate", "cumulative_net_loss_rate"):  # the pool frame holds the buckets after a call's sale:
             got, want = got[:before_call], want[:before_call]  # the trigger was tested before it
         worst = max(worst, _worst((got - want) / np.maximum(np.abs(want), 1.0)))
         n += 1
     if n == 0:
         return None
     return CheckResult(
-        "triggers: values recomputed from the pool frame (cumulative default, delinquency, serious delinquency)",
+        "triggers: values recomputed from the pool frame (cumulative default, net loss, delinquency, serious delinquency)",
         worst,
         1e-9,
     )

@@ -98,6 +98,7 @@ def deals(draw: st.DrawFn) -> Structure:
     pool = st.sampled_from(
         (
             Trigger("cdr", "cumulative_default_rate", [0.01, 0.03, 0.05], "accelerate"),
+            Trigger("cnl", "cumulative_net_loss_rate", [0.005, 0.02], "sequential"),
             Trigger("dq", "delinquency_ratio", 0.08, "sequential", curable=True),
             Trigger("xs", "excess_spread", 0.0, "end_revolving"),
             Trigger("mis", "missed_senior_interest", 0.0, "default"),

@@ -113,6 +113,7 @@ class Reference:
         self.pdl = 0.0
         self.rp_prev = 0.0
         self.cum_def = 0.0
+        self.cum_rec = 0.0  # recoveries received so far
         self.cum_bought = 0.0
         self.called = False
         self.rev_ended = False
@@ -236,6 +237,7 @@ class Reference:
         income = ic + lf
         self.pdl += nd + pl
         self.cum_def += nd + dc  # counted as defaults by the deal's rules, not lost: no PDL debit
+        self.cum_rec += rec
         for g in st.triggers:  # a servicer event: part of the period's collections lost with the servicer
             if g.metric == "servicer_event" and g.event_period == t and g.commingling_loss > 0.0:
                 for p, inflow in ((INT, income), (PRIN, pc + rec)):
@@ -273,6 +275,8 @@ class Reference:
         for g in st.triggers:
             if g.metric == "cumulative_default_rate":
                 self.judge(g, t, self.cum_def / (self.pool0 + self.cum_bought), live)
+            elif g.metric == "cumulative_net_loss_rate":
+                self.judge(g, t, (self.cum_def - self.cum_rec) / (self.pool0 + self.cum_bought), live)
             elif g.metric == "delinquency_ratio":
                 self.judge(g, t, dq / pe if pe > 0 else 0.0, live)
             elif g.metric == "excess_spread":

@@ -64,6 +64,18 @@ def test_cumulative_default_rate_schedule_non_curable_accelerates() -> None:
     assert r.tranche("A").principal_paid[0, 1] == pytest.approx(5_000.0 - 993.333333 + 1_000.0)
 
 
+def test_cumulative_net_loss_rate_counts_defaults_less_recoveries() -> None:
+    # defaults 3,400 a period on 170,000 (2 % each), recoveries 1,700 from period 2: net loss
+    # 3,400, 5,100, 6,800 → 2 %, 3 %, 4 % against 3.5 %: breached in period 3 only. The gross
+    # cumulative default rate (2 %, 4 %, 6 %) would have breached in period 2.
+    g = Trigger("cnl", "cumulative_net_loss_rate", 0.035, "accelerate")
+    r = run(g, new_defaults=3_400.0, recoveries=[0.0, 1_700.0, 1_700.0])
+    f = r.trigger_frame("cnl")
+    assert f["value"].tolist() == pytest.approx([0.02, 0.03, 0.04], abs=TOL)
+    assert f["breached"].tolist() == [False, False, True]
+    assert phases(r) == ["amortising", "amortising", "accelerated"]
+
+
 def test_delinquency_ratio_curable_switches_to_sequential_and_back() -> None:
     # 0.1 %, 60 %, 10 % of 170,000 delinquent against 50 %
     g = Trigger("dq", "delinquency_ratio", 0.5, "sequential", curable=True)
