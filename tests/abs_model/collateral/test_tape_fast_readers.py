@@ -332,7 +332,13 @@ def test_a_bad_parquet_tape_gives_the_same_message(tmp_path: Path, monkeypatch: 
 # ----------------------------------------------------------------- validation shortcuts
 def _dates_per_cell(s: pd.Series) -> pd.Series:
     """The date rule as it was written cell by cell (a number is an Excel serial, text written year
-    first is parsed, other text is no date)."""
+    first is parsed — ``2025年1月5日`` as ``2025-1-5`` — other text is no date)."""
+
+    def chinese(v: object) -> object:
+        m = re.fullmatch(r"\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?\s*", v) if isinstance(v, str) else None
+        return f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else v
+
+    s = s.map(chinese)
     is_number = s.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool)).to_numpy(dtype=bool)
     days = pd.to_numeric(s.where(is_number, None), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     ok = np.isfinite(days) & (days >= 1) & (days <= 2_958_465)
@@ -363,6 +369,8 @@ DATES = [
     "2025/01/05",
     "2025-1-5",
     "2025年1月5日",
+    "2025年13月5日",
+    "1月5日2025年",
     "45839",
     "garbage",
     " 2025-01-05",
