@@ -389,7 +389,7 @@ class _Builder(StepRows, SupportRows, PoolRows):
         called = s.cleanup is not None
         if called:
             when = f"MAX({when},{{called_now}})"
-        ends = "{live}*{last}" + ("+{called_now}" if called else "")  # the deal ends: everything owed is lost
+        ends = self.ends_now()  # the deal ends: everything owed is lost
         self.row("notes_paid", "Note balance after principal", sum_of([f"bal_paid_{k}" for k in range(K)]))
         bought = "+{purchased}" if self.revolving else ""  # receivables bought this period join the pool at its end
         cover = "{pool_balance_end}" + bought + "+{pot_P_end}+{recoveries_pending}*(1-{last})" + ("+{pot_I_end}" if self.combined else "")

@@ -112,6 +112,12 @@ class ModelBase:
         self.cur[var] = self.row(f"{tag}.{var}", text, formula, fmt=fmt)
         return self.cur[var]
 
+    def ends_now(self) -> str:
+        """1 where the deal ends this period (the legal final; a clean-up call), else 0: the
+        engine's ``Ctx.ends``, as a formula term."""
+        called = "+{called_now}" if self.s.cleanup is not None else ""
+        return f"MIN({{live}}*{{last}}{called},1)"
+
     def v(self, var: str) -> str:
         """The current value of a state variable as a template term ("0" before any step)."""
         key = self.cur.get(var, "")

@@ -67,8 +67,7 @@ class StepRows(ModelBase):
             self.inp(key, f"{text}: advance rate (1 − target OC)", st.advance_rate, RATE)
             senior = "+".join(self.v(f"bal_{k}") for k in range(min(idx))) or "0"
             limit = f"MIN(MAX({{{group}}}+{senior}-{{${key}}}*{{pool_balance_end}},0),{{{group}}})"
-            ends = "MAX({last},{called_now})" if self.s.cleanup is not None else "{last}"  # no target OC at the end
-            limit = f"IF({ends}=1,{{{group}}},{limit})"
+            limit = f"IF({self.ends_now()}=1,{{{group}}},{limit})"  # no target OC where the deal ends
         lim = self.row(f"{tag}.limit", f"{text}: principal payable", limit)
         seq = "{eff_sequential}" if "eff_sequential" in self.m.where else None
         if st.mode == "pro_rata" and len(idx) > 1:
@@ -112,7 +111,7 @@ class StepRows(ModelBase):
         then the principal — where the deal ends (the legal final, a call) its balance, and with ``reimburse_writedowns`` what was written down and
         not yet repaid; then everything left, to the most junior class (kernels.residual)."""
         pots = self.pots(st.source)
-        ends = "MIN({live}*{last}" + ("+{called_now}" if self.s.cleanup is not None else "") + ",1)"
+        ends = self.ends_now()
         for k, name in enumerate(self.tn):  # interest still due (the carried shortfall in it), senior first
             if not any(float(c) for c in self.s.tranches[k].coupons):
                 continue

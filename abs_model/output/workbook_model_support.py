@@ -96,7 +96,7 @@ class SupportRows(ModelBase):
         key = self.shared_inp(f"pr_rate_{self._key(tag)}", ("pr", st.tranche, st.rate), f"{st.tranche}: period return cap (annual)", st.rate, RATE)
         i = self.tn.index(st.tranche)
         pots = self.pots(st.source)
-        ends = "MIN({live}*{last}" + ("+{called_now}" if self.s.cleanup is not None else "") + ",1)"
+        ends = self.ends_now()
         for k, name in enumerate(self.tn):  # the deal ends: every class still owed first, most senior first
             y = self.flow(f"principal_{k}", self.draw(f"{tag}.owed_{k}", f"{name}: owed at the deal's end", f"{self.v(f'bal_{k}')}*{ends}*{mask}", pots))
             self.update(f"bal_{k}", f"{tag}.owed_{k}", f"{name}: balance after", f"{self.v(f'bal_{k}')}-{{{y}}}")
